@@ -1,0 +1,91 @@
+"""Decimal arithmetic for money: one context, one place that rounds.
+
+All amounts are `Decimal` in account currency. Cents are the money quantum;
+fractional share quantities carry nine decimals. The core computes inside
+`CORE_CONTEXT` (50 significant digits) so that no intermediate product is rounded
+before the one named rounding step, and input bounds (`MAX_AMOUNT`, `MIN_PRICE`)
+keep every quantize within that precision, so it can never raise.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_DOWN, Decimal
+
+__all__ = [
+    "CENT",
+    "CORE_CONTEXT",
+    "MAX_AMOUNT",
+    "MIN_PRICE",
+    "ROUNDING_MODES",
+    "SHARE_QUANTUM",
+    "ZERO",
+    "is_bounded",
+    "to_cents",
+    "truncate_shares",
+    "whole_shares",
+]
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+SHARE_QUANTUM = Decimal("1E-9")
+#: Largest magnitude accepted for cash, quantities, prices and portfolio values.
+MAX_AMOUNT = Decimal("1E+15")
+#: Smallest positive price accepted (a billionth of a currency unit).
+MIN_PRICE = Decimal("1E-9")
+
+CORE_CONTEXT = decimal.Context(
+    prec=50,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+#: The rounding modes a `SizingPolicy` may name (the `decimal` module's constants).
+ROUNDING_MODES = frozenset(
+    {
+        decimal.ROUND_HALF_EVEN,
+        decimal.ROUND_HALF_UP,
+        decimal.ROUND_HALF_DOWN,
+        decimal.ROUND_UP,
+        decimal.ROUND_DOWN,
+        decimal.ROUND_CEILING,
+        decimal.ROUND_FLOOR,
+        decimal.ROUND_05UP,
+    }
+)
+
+
+def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> bool:
+    """True for a finite Decimal whose magnitude is at most `limit`.
+
+    >>> is_bounded(Decimal("12.5")), is_bounded(Decimal("NaN")), is_bounded(1.0)
+    (True, False, False)
+    """
+    return isinstance(value, Decimal) and value.is_finite() and abs(value) <= limit
+
+
+def to_cents(amount: Decimal, rounding: str = decimal.ROUND_HALF_EVEN) -> Decimal:
+    """Round an amount to cents with the given rounding mode.
+
+    >>> to_cents(Decimal("2.345")), to_cents(Decimal("2.355"))
+    (Decimal('2.34'), Decimal('2.36'))
+    """
+    return amount.quantize(CENT, rounding=rounding, context=CORE_CONTEXT)
+
+
+def truncate_shares(quantity: Decimal) -> Decimal:
+    """Fractional shares: nine decimals, toward zero.
+
+    >>> truncate_shares(Decimal("-1.0000000009"))
+    Decimal('-1.000000000')
+    """
+    return quantity.quantize(SHARE_QUANTUM, rounding=ROUND_DOWN, context=CORE_CONTEXT)
+
+
+def whole_shares(quantity: Decimal) -> Decimal:
+    """Whole shares: the integer part, toward zero.
+
+    >>> whole_shares(Decimal("2.99")), whole_shares(Decimal("-2.99"))
+    (Decimal('2'), Decimal('-2'))
+    """
+    return quantity.to_integral_value(rounding=ROUND_DOWN, context=CORE_CONTEXT)

@@ -1,0 +1,157 @@
+"""The output of the core: one decision per symbol, as values."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from portfolio.frozen import FrozenDict
+
+if TYPE_CHECKING:
+    from returns.result import Result
+
+    from portfolio.errors import PortfolioError
+
+__all__ = ["Action", "PlanItem", "Reason", "RebalancePlan", "freeze_metadata"]
+
+
+class Action(enum.Enum):
+    """What to do with one symbol."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+    HOLD = "HOLD"
+
+
+class Reason(enum.Enum):
+    """Why the planner decided what it did."""
+
+    REBALANCE = "REBALANCE"
+    LIQUIDATE = "LIQUIDATE"
+    AT_TARGET = "AT_TARGET"
+    BELOW_MIN_TRADE = "BELOW_MIN_TRADE"
+    WITHIN_BAND = "WITHIN_BAND"
+    CASH_LIMITED = "CASH_LIMITED"
+    ROUNDED_TO_ZERO = "ROUNDED_TO_ZERO"
+    NOT_TRADABLE = "NOT_TRADABLE"
+
+
+@attrs.frozen(kw_only=True)
+class PlanItem:
+    """One symbol's decision.
+
+    Amounts (`trade_amount`, `current_value`, `target_value`) are in account currency,
+    rounded to cents; `trade_amount` is positive for BUY, negative for SELL and exactly
+    0 for HOLD. `quantity` is signed shares (0 for HOLD). `price` is per share.
+    Weights are fractions of the plan's total value, cash included.
+    """
+
+    symbol: str
+    action: Action
+    trade_amount: Decimal
+    quantity: Decimal
+    price: Decimal
+    current_value: Decimal
+    target_value: Decimal
+    current_weight: Decimal
+    target_weight: Decimal
+    reason: Reason
+
+
+def freeze_metadata(value: object) -> object:
+    """Deep-freeze JSON-like metadata: mappings → FrozenDict, lists → tuples, floats → Decimal.
+
+    Floats become `Decimal(str(x))` so that the plan's JSON round-trips exactly.
+    """
+    if isinstance(value, Mapping):
+        return FrozenDict({str(key): freeze_metadata(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze_metadata(item) for item in value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    return value
+
+
+def _freeze_metadata_mapping(value: Mapping[str, object]) -> Mapping[str, object]:
+    frozen = freeze_metadata(value)
+    return frozen if isinstance(frozen, FrozenDict) else FrozenDict()
+
+
+@attrs.frozen(kw_only=True)
+class RebalancePlan:
+    """A whole rebalance decision: SELLs first, then BUYs, then HOLDs, by symbol within each.
+
+    `total_value` is the portfolio value V the weights refer to; `cash_before` is the
+    snapshot's cash and `cash_after = cash_before − Σ trade_amount` (account currency).
+    `plan_id` is derived from the inputs' content, `as_of` from the snapshot, so the same
+    inputs always give an equal plan. `metadata` holds JSON-like annotations such as
+    `strategy_attribution`.
+    """
+
+    plan_id: str
+    correlation_id: str
+    items: tuple[PlanItem, ...]
+    total_value: Decimal
+    cash_before: Decimal
+    cash_after: Decimal
+    as_of: datetime | None = None
+    metadata: Mapping[str, object] = attrs.field(
+        factory=FrozenDict, converter=_freeze_metadata_mapping
+    )
+
+    @property
+    def trades(self) -> tuple[PlanItem, ...]:
+        """The items that are not HOLD, in plan order (sells first)."""
+        return tuple(item for item in self.items if item.action is not Action.HOLD)
+
+    @property
+    def total_buys(self) -> Decimal:
+        """Σ trade_amount over BUY items (≥ 0)."""
+        return sum((i.trade_amount for i in self.items if i.action is Action.BUY), Decimal(0))
+
+    @property
+    def total_sells(self) -> Decimal:
+        """Σ |trade_amount| over SELL items (≥ 0): the expected sale proceeds."""
+        return -sum((i.trade_amount for i in self.items if i.action is Action.SELL), Decimal(0))
+
+    def item(self, symbol: str) -> PlanItem | None:
+        """The item for `symbol` (case-insensitive), if any."""
+        wanted = symbol.upper()
+        return next((i for i in self.items if i.symbol == wanted), None)
+
+    def with_metadata(
+        self, entries: Mapping[str, object] | None = None, /, **more: object
+    ) -> RebalancePlan:
+        """A new plan with these metadata entries added (or replaced); this plan is unchanged.
+
+        `plan_id` stays the same: it names the decisions, and metadata annotates them.
+
+        >>> plan = RebalancePlan(plan_id="p", correlation_id="c", items=(),
+        ...     total_value=Decimal(0), cash_before=Decimal(0), cash_after=Decimal(0))
+        >>> tagged = plan.with_metadata(strategy_attribution={"AAPL": {"momentum": 0.6}})
+        >>> tagged.metadata["strategy_attribution"]["AAPL"]["momentum"], plan.metadata
+        (Decimal('0.6'), FrozenDict({}))
+        """
+        merged: dict[str, object] = dict(self.metadata)
+        if isinstance(entries, Mapping):
+            merged.update({str(key): value for key, value in entries.items()})
+        merged.update(more)
+        return attrs.evolve(self, metadata=merged)
+
+    def to_json(self) -> str:
+        """The plan as JSON: amounts as exact decimal strings, enums by name."""
+        from portfolio.plan_json import plan_to_json  # noqa: PLC0415 - codec imports this module
+
+        return plan_to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Result[RebalancePlan, PortfolioError]:
+        """Parse `to_json()` output back; a Failure(INVALID_PLAN) names what is wrong."""
+        from portfolio.plan_json import plan_from_json  # noqa: PLC0415 - codec imports this module
+
+        return plan_from_json(text)

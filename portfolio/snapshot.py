@@ -1,0 +1,66 @@
+"""What the broker says the account holds at one moment: cash, positions, prices, asset facts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from portfolio.frozen import FrozenDict
+
+__all__ = ["Asset", "Snapshot", "freeze_assets", "freeze_decimals"]
+
+
+def freeze_decimals(values: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+    """Copy a mapping into a `FrozenDict`; a non-mapping is kept for validation to report."""
+    if isinstance(values, FrozenDict) or not isinstance(values, Mapping):
+        return values
+    return FrozenDict(values)
+
+
+@attrs.frozen(kw_only=True)
+class Asset:
+    """Broker facts about one symbol. Unknown symbols are treated as fractionable and tradable."""
+
+    symbol: str
+    fractionable: bool = True
+    tradable: bool = True
+    shortable: bool = False
+
+
+def freeze_assets(assets: Mapping[str, Asset]) -> Mapping[str, Asset]:
+    """Copy the asset facts into a `FrozenDict`."""
+    if isinstance(assets, FrozenDict) or not isinstance(assets, Mapping):
+        return assets
+    return FrozenDict(assets)
+
+
+@attrs.frozen(kw_only=True)
+class Snapshot:
+    """An account at one moment.
+
+    `cash` is in account currency (may be negative on margin); `positions` are signed
+    share quantities (negative = short); `prices` are per-share prices in account
+    currency; `assets` are optional broker facts. Nothing is validated here: the
+    planner validates and returns a Failure for bad data.
+    """
+
+    cash: Decimal
+    positions: Mapping[str, Decimal] = attrs.field(factory=FrozenDict, converter=freeze_decimals)
+    prices: Mapping[str, Decimal] = attrs.field(factory=FrozenDict, converter=freeze_decimals)
+    assets: Mapping[str, Asset] = attrs.field(factory=FrozenDict, converter=freeze_assets)
+    as_of: datetime | None = None
+
+    @property
+    def equity(self) -> Decimal:
+        """Cash plus the market value of every position priced in this snapshot (shorts negative).
+
+        Positions without a price count as zero here; the planner refuses them instead.
+        """
+        prices = self.prices
+        return self.cash + sum(
+            (qty * prices[sym] for sym, qty in self.positions.items() if sym in prices),
+            start=Decimal(0),
+        )
