@@ -3,18 +3,26 @@
 The functional core: frozen records in, `Result` out, no I/O. See docs/architecture.md.
 """
 
+from portfolio.actions import actions
 from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.combine import combine_allocations
+from portfolio.deltas import Deltas, deltas
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Asset, Snapshot
+from portfolio.targets import Targets, targets
+from portfolio.validate import Checked, validate
 
 __all__ = [
     "Action",
     "Allocation",
     "Asset",
+    "Checked",
     "CombinedAllocation",
+    "Deltas",
     "ErrorKind",
     "FrozenDict",
     "PlanItem",
@@ -23,4 +31,11 @@ __all__ = [
     "RebalancePlan",
     "SizingPolicy",
     "Snapshot",
+    "Targets",
+    "actions",
+    "combine_allocations",
+    "deltas",
+    "plan_rebalance",
+    "targets",
+    "validate",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import ROUND_DOWN, Decimal
+from typing import TypeGuard
 
 __all__ = [
     "CENT",
@@ -55,7 +56,7 @@ ROUNDING_MODES = frozenset(
 )
 
 
-def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> bool:
+def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> TypeGuard[Decimal]:
     """True for a finite Decimal whose magnitude is at most `limit`.
 
     >>> is_bounded(Decimal("12.5")), is_bounded(Decimal("NaN")), is_bounded(1.0)

@@ -1,0 +1,82 @@
+"""Several strategies' sleeves netted into one allocation, with per-symbol attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, localcontext
+
+from returns.result import Failure, Result, Success
+
+from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.money import CORE_CONTEXT, ZERO, is_bounded
+from portfolio.validate_fields import normalise_keys
+
+__all__ = ["combine_allocations"]
+
+
+def combine_allocations(  # noqa: PLR0911 - one early return per kind of bad input
+    sleeves: Mapping[str, Allocation], correlation_id: str
+) -> Result[CombinedAllocation, PortfolioError]:
+    """Sum portfolio-level sleeve weights per symbol and record who contributed what.
+
+    `attribution[symbol][strategy]` = the strategy's weight / the combined weight
+    (symbols that net to exactly 0 keep weight 0, so holdings are sold, and get no
+    attribution). The combined allocation has no `portfolio_value`, and the latest
+    `as_of` of its sleeves.
+
+    >>> from decimal import Decimal as D
+    >>> combined = combine_allocations({
+    ...     "momentum": Allocation(target_weights={"AAPL": D("0.30")}, correlation_id="m"),
+    ...     "mean_reversion": Allocation(target_weights={"AAPL": D("0.20")}, correlation_id="r"),
+    ... }, "corr-123").unwrap()
+    >>> combined.allocation.target_weights["AAPL"], dict(combined.attribution["AAPL"])
+    (Decimal('0.50'), {'mean_reversion': Decimal('0.4'), 'momentum': Decimal('0.6')})
+    """
+    given: object = sleeves
+    cid: object = correlation_id
+    if not isinstance(cid, str):
+        return _fail(ErrorKind.INVALID_ALLOCATION, "correlation_id must be a string")
+    if not isinstance(given, Mapping) or not given:
+        return _fail(ErrorKind.INVALID_ALLOCATION, "sleeves must be a non-empty mapping")
+    contributions: dict[str, dict[str, Decimal]] = {}
+    for strategy in sorted(given, key=str):
+        sleeve: object = given[strategy]
+        if not isinstance(strategy, str) or not isinstance(sleeve, Allocation):
+            return _fail(
+                ErrorKind.INVALID_ALLOCATION,
+                "sleeves must map strategy names to Allocation records",
+                strategy=repr(strategy),
+            )
+        weights = normalise_keys(sleeve.target_weights, "target_weights", ErrorKind.INVALID_WEIGHTS)
+        if isinstance(weights, PortfolioError):
+            return Failure(weights)
+        bad = sorted(s for s, w in weights.items() if not is_bounded(w))
+        if bad:
+            return Failure(
+                PortfolioError.invalid_weights(
+                    "weights must be finite Decimals", bad, strategy=strategy
+                )
+            )
+        for symbol, weight in weights.items():
+            if is_bounded(weight):
+                contributions.setdefault(symbol, {})[strategy] = weight
+    with localcontext(CORE_CONTEXT):
+        combined = {s: sum(parts.values(), ZERO) for s, parts in sorted(contributions.items())}
+        attribution = {
+            s: {k: w / combined[s] for k, w in sorted(parts.items()) if w != 0}
+            for s, parts in sorted(contributions.items())
+            if combined[s] != 0
+        }
+    stamps = [a.as_of for a in sleeves.values() if isinstance(a.as_of, datetime)]
+    try:
+        as_of = max(stamps) if stamps else None
+    except TypeError:  # naive and aware datetimes do not compare
+        return _fail(ErrorKind.INVALID_ALLOCATION, "sleeves mix naive and aware as_of datetimes")
+    allocation = Allocation(target_weights=combined, correlation_id=correlation_id, as_of=as_of)
+    return Success(CombinedAllocation(allocation=allocation, attribution=attribution))
+
+
+def _fail(kind: ErrorKind, message: str, **context: object) -> Failure[PortfolioError]:
+    return Failure(PortfolioError.of(kind, message, **context))

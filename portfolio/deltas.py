@@ -1,0 +1,60 @@
+"""Step 3: what each symbol is worth now and how far it is from its target."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from decimal import localcontext
+
+import attrs
+
+from portfolio.frozen import FrozenDict
+from portfolio.money import CENT, CORE_CONTEXT
+from portfolio.targets import Targets
+
+__all__ = ["Deltas", "deltas"]
+
+
+@attrs.frozen(kw_only=True)
+class Deltas:
+    """Targets plus current values and raw trade amounts, all in cents.
+
+    `current_values[s]` = quantity × price rounded to cents (shorts negative);
+    `trade_amounts[s]` = target − quantity × price, rounded to cents (before any
+    threshold, share rounding or cash limit).
+    """
+
+    targets: Targets
+    current_values: Mapping[str, decimal.Decimal]
+    trade_amounts: Mapping[str, decimal.Decimal]
+
+
+def deltas(targets: Targets) -> Deltas:
+    """Current values and raw trade amounts; plain arithmetic that cannot fail on checked input.
+
+    >>> from decimal import Decimal as D
+    >>> from portfolio import Allocation, Snapshot
+    >>> from portfolio.validate import validate
+    >>> from portfolio.targets import targets as to_targets
+    >>> snap = Snapshot(cash=D(500), positions={"SPY": D(3)}, prices={"SPY": D("166.665")})
+    >>> t = validate(Allocation(target_weights={"SPY": D(1)}, correlation_id="c"), snap)
+    >>> d = deltas(t.bind(to_targets).unwrap())
+    >>> # 3 × 166.665 = 499.995 → 500.00; V = 999.995 → 1000.00; trade 500.005 → 500.00
+    >>> d.current_values["SPY"], d.trade_amounts["SPY"]
+    (Decimal('500.00'), Decimal('500.00'))
+    """
+    checked = targets.checked
+    quantities, prices = checked.quantities, checked.prices
+    rounding, target_values = checked.policy.rounding, targets.target_values
+    current: dict[str, decimal.Decimal] = {}
+    trades: dict[str, decimal.Decimal] = {}
+    with localcontext(CORE_CONTEXT):
+        for s in checked.symbols:
+            exact = quantities[s] * prices[s]
+            current[s] = exact.quantize(CENT, rounding=rounding)
+            trades[s] = (target_values[s] - exact).quantize(CENT, rounding=rounding)
+    return Deltas(
+        targets=targets,
+        current_values=FrozenDict.adopt(current),
+        trade_amounts=FrozenDict.adopt(trades),
+    )

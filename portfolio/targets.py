@@ -1,0 +1,59 @@
+"""Step 2: target value per symbol = weight × investable value, rounded to cents."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.errors import PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.money import CENT, CORE_CONTEXT
+from portfolio.validate import Checked
+
+__all__ = ["Targets", "targets"]
+
+
+@attrs.frozen(kw_only=True)
+class Targets:
+    """Checked inputs plus the target value (cents) of every symbol in the universe.
+
+    `investable` = V × (1 − cash_reserve_pct), in account currency. Untargeted symbols
+    have target 0; weights summing below 1 leave the rest in cash.
+    """
+
+    checked: Checked
+    investable: Decimal
+    target_values: Mapping[str, Decimal]
+
+
+def targets(checked: Checked) -> Result[Targets, PortfolioError]:
+    """Target values from weights; a Failure only if a hand-built `Checked` overflows.
+
+    >>> from decimal import Decimal as D
+    >>> from portfolio import Allocation, Snapshot
+    >>> from portfolio.validate import validate
+    >>> c = validate(Allocation(target_weights={"SPY": D("0.333")}, correlation_id="c"),
+    ...              Snapshot(cash=D("1000.05"), prices={"SPY": D(10)})).unwrap()
+    >>> targets(c).unwrap().target_values["SPY"]  # 0.333 × 1000.05 = 333.01665
+    Decimal('333.02')
+    """
+    policy = checked.policy
+    try:
+        with localcontext(CORE_CONTEXT):
+            investable = checked.total_value * (1 - policy.cash_reserve_pct)
+            rounding, weights = policy.rounding, checked.weights
+            values = {
+                s: (weights[s] * investable).quantize(CENT, rounding=rounding)
+                for s in checked.symbols
+            }
+    except (decimal.DecimalException, TypeError, KeyError) as exc:
+        return Failure(
+            PortfolioError.invalid_snapshot("target values cannot be computed", error=repr(exc))
+        )
+    return Success(
+        Targets(checked=checked, investable=investable, target_values=FrozenDict.adopt(values))
+    )

@@ -1,0 +1,264 @@
+"""Step 1 of the pipeline: check and normalise the inputs once, so later steps need not.
+
+Every problem becomes a `PortfolioError` with the offending symbols or field in its
+context; where several symbols are wrong, all of them are named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, localcontext
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.identity import plan_id_for
+from portfolio.money import CORE_CONTEXT, MIN_PRICE, ZERO, is_bounded, to_cents
+from portfolio.policy import SizingPolicy
+from portfolio.snapshot import Asset, Snapshot
+from portfolio.validate_fields import check_policy, normalise_keys
+
+__all__ = ["Checked", "validate"]
+
+
+@attrs.frozen(kw_only=True)
+class Checked:
+    """Validated, normalised inputs: upper-case symbols, every needed price present.
+
+    `symbols` is the sorted universe (targeted ∪ held); `weights`, `quantities` and
+    `prices` have an entry for every one of them (0 where untargeted or not held).
+    `total_value` is V in cents; `cash` in account currency.
+    """
+
+    plan_id: str
+    correlation_id: str
+    as_of: datetime | None
+    policy: SizingPolicy
+    cash: Decimal
+    total_value: Decimal
+    symbols: tuple[str, ...]
+    weights: Mapping[str, Decimal]
+    quantities: Mapping[str, Decimal]
+    prices: Mapping[str, Decimal]
+    assets: Mapping[str, Asset]
+    metadata: Mapping[str, object] = attrs.field(factory=FrozenDict)
+
+
+def validate(
+    allocation: Allocation | CombinedAllocation,
+    snapshot: Snapshot,
+    policy: SizingPolicy = SizingPolicy(),  # noqa: B008 - a frozen record is a safe default
+) -> Result[Checked, PortfolioError]:
+    """Check allocation, snapshot and policy together; Failure names every bad symbol.
+
+    >>> from decimal import Decimal as D
+    >>> snap = Snapshot(cash=D(100), prices={"spy": D(10)})
+    >>> nan = Allocation(target_weights={"SPY": D("NaN")}, correlation_id="c")
+    >>> validate(nan, snap).failure().kind
+    <ErrorKind.INVALID_WEIGHTS: 'invalid_weights'>
+    """
+    metadata: Mapping[str, object] = FrozenDict()
+    given: object = allocation
+    if isinstance(given, CombinedAllocation):
+        metadata = FrozenDict({"strategy_attribution": given.attribution})
+        given = given.allocation
+    account: object = snapshot
+    rules: object = policy
+    if not isinstance(given, Allocation):
+        return _fail(ErrorKind.INVALID_ALLOCATION, "allocation must be an Allocation")
+    if not isinstance(account, Snapshot):
+        return _fail(ErrorKind.INVALID_SNAPSHOT, "snapshot must be a Snapshot")
+    if not isinstance(rules, SizingPolicy):
+        return _fail(ErrorKind.INVALID_POLICY, "policy must be a SizingPolicy")
+    with localcontext(CORE_CONTEXT):
+        return _validate(given, account, rules, metadata)
+
+
+def _fail(kind: ErrorKind, message: str, **context: object) -> Failure[PortfolioError]:
+    return Failure(PortfolioError.of(kind, message, **context))
+
+
+def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads best
+    allocation: Allocation,
+    snapshot: Snapshot,
+    policy: SizingPolicy,
+    metadata: Mapping[str, object],
+) -> Result[Checked, PortfolioError]:
+    if (policy_error := check_policy(policy)) is not None:
+        return Failure(policy_error)
+    correlation_id: object = allocation.correlation_id
+    if not isinstance(correlation_id, str):
+        return _fail(ErrorKind.INVALID_ALLOCATION, "correlation_id must be a string")
+    portfolio_value: object = allocation.portfolio_value
+    if portfolio_value is not None and not (is_bounded(portfolio_value) and portfolio_value >= 0):
+        return _fail(
+            ErrorKind.INVALID_ALLOCATION,
+            "portfolio_value must be None or a finite Decimal in [0, 1E+15]",
+            portfolio_value=portfolio_value,
+        )
+    raw_weights = normalise_keys(
+        allocation.target_weights, "target_weights", ErrorKind.INVALID_WEIGHTS
+    )
+    if isinstance(raw_weights, PortfolioError):
+        return Failure(raw_weights)
+    weights = _check_weights(raw_weights, policy)
+    if isinstance(weights, PortfolioError):
+        return Failure(weights)
+    cash: object = snapshot.cash
+    if not is_bounded(cash):
+        return _fail(
+            ErrorKind.INVALID_SNAPSHOT,
+            "cash must be a finite Decimal with magnitude at most 1E+15",
+            cash=cash,
+        )
+    positions = normalise_keys(snapshot.positions, "positions", ErrorKind.INVALID_SNAPSHOT)
+    if isinstance(positions, PortfolioError):
+        return Failure(positions)
+    held = _check_quantities(positions)
+    if isinstance(held, PortfolioError):
+        return Failure(held)
+    raw_assets = normalise_keys(snapshot.assets, "assets", ErrorKind.INVALID_SNAPSHOT)
+    if isinstance(raw_assets, PortfolioError):
+        return Failure(raw_assets)
+    assets = _check_assets(raw_assets)
+    if isinstance(assets, PortfolioError):
+        return Failure(assets)
+    if (short_error := _check_shortable(weights, assets)) is not None:
+        return Failure(short_error)
+    symbols = tuple(sorted(weights.keys() | held.keys()))
+    raw_prices = normalise_keys(snapshot.prices, "prices", ErrorKind.INVALID_SNAPSHOT)
+    if isinstance(raw_prices, PortfolioError):
+        return Failure(raw_prices)
+    prices = _needed_prices(raw_prices, symbols)
+    if isinstance(prices, PortfolioError):
+        return Failure(prices)
+    as_of: object = snapshot.as_of
+    if as_of is not None and not isinstance(as_of, datetime):
+        return _fail(ErrorKind.INVALID_SNAPSHOT, "as_of must be a datetime or None")
+    if portfolio_value is None:
+        value = to_cents(cash + sum((q * prices[s] for s, q in held.items()), ZERO))
+    else:
+        value = to_cents(portfolio_value)
+    if value < 0:
+        return _fail(ErrorKind.INVALID_SNAPSHOT, "portfolio value is negative", value=value)
+    quantities = FrozenDict.adopt({s: held.get(s, ZERO) for s in symbols})
+    full_weights = FrozenDict.adopt({s: weights.get(s, ZERO) for s in symbols})
+    checked = Checked(
+        plan_id="",
+        correlation_id=correlation_id,
+        as_of=as_of,
+        policy=policy,
+        cash=cash,
+        total_value=value,
+        symbols=symbols,
+        weights=full_weights,
+        quantities=quantities,
+        prices=FrozenDict.adopt(prices),
+        assets=FrozenDict.adopt(assets),
+        metadata=metadata,
+    )
+    return Success(attrs.evolve(checked, plan_id=plan_id_for(checked)))
+
+
+def _check_weights(
+    weights: Mapping[str, object], policy: SizingPolicy
+) -> dict[str, Decimal] | PortfolioError:
+    checked: dict[str, Decimal] = {}
+    not_finite: list[str] = []
+    for symbol, weight in weights.items():
+        if isinstance(weight, Decimal) and weight.is_finite():
+            checked[symbol] = weight
+        else:
+            not_finite.append(symbol)
+    if not_finite:
+        return PortfolioError.invalid_weights(
+            "weights must be finite Decimals (not float, NaN or infinity)", not_finite
+        )
+    if not policy.allow_short:
+        negative = [s for s, w in checked.items() if w < 0]
+        if negative:
+            return PortfolioError.invalid_weights(
+                "negative weights need SizingPolicy(allow_short=True)", negative
+            )
+    limit = policy.max_gross_exposure
+    too_big = [s for s, w in checked.items() if abs(w) > limit]
+    if too_big:
+        return PortfolioError.invalid_weights(
+            "a weight's magnitude exceeds max_gross_exposure", too_big, max_gross_exposure=limit
+        )
+    gross = sum((abs(w) for w in checked.values()), ZERO)
+    if gross > limit:
+        return PortfolioError.invalid_weights(
+            "the sum of |weights| exceeds max_gross_exposure",
+            checked.keys(),
+            gross_exposure=gross,
+            max_gross_exposure=limit,
+        )
+    return checked
+
+
+def _check_quantities(positions: Mapping[str, object]) -> dict[str, Decimal] | PortfolioError:
+    """Held symbols (quantity ≠ 0) with their quantities."""
+    held: dict[str, Decimal] = {}
+    bad: list[str] = []
+    for symbol, quantity in positions.items():
+        if not is_bounded(quantity):
+            bad.append(symbol)
+        elif quantity != 0:
+            held[symbol] = quantity
+    if bad:
+        return PortfolioError.invalid_snapshot(
+            "quantities must be finite Decimals with magnitude at most 1E+15",
+            symbols=",".join(sorted(bad)),
+        )
+    return held
+
+
+def _check_assets(assets: Mapping[str, object]) -> dict[str, Asset] | PortfolioError:
+    checked: dict[str, Asset] = {}
+    bad: list[str] = []
+    for symbol, asset in assets.items():
+        if isinstance(asset, Asset) and all(
+            isinstance(flag, bool) for flag in (asset.fractionable, asset.tradable, asset.shortable)
+        ):
+            checked[symbol] = asset
+        else:
+            bad.append(symbol)
+    if bad:
+        return PortfolioError.invalid_snapshot(
+            "assets must map symbols to Asset records with boolean flags",
+            symbols=",".join(sorted(bad)),
+        )
+    return checked
+
+
+def _check_shortable(
+    weights: Mapping[str, Decimal], assets: Mapping[str, Asset]
+) -> PortfolioError | None:
+    refused = [s for s, w in weights.items() if w < 0 and s in assets and not assets[s].shortable]
+    if refused:
+        return PortfolioError.invalid_weights("the broker says these cannot be shorted", refused)
+    return None
+
+
+def _needed_prices(
+    prices: Mapping[str, object], symbols: tuple[str, ...]
+) -> dict[str, Decimal] | PortfolioError:
+    missing = [s for s in symbols if s not in prices]
+    if missing:
+        return PortfolioError.missing_price(missing)
+    needed: dict[str, Decimal] = {}
+    invalid: list[str] = []
+    for symbol in symbols:
+        price = prices[symbol]
+        if is_bounded(price) and price >= MIN_PRICE:
+            needed[symbol] = price
+        else:
+            invalid.append(symbol)
+    if invalid:
+        return PortfolioError.invalid_price(invalid)
+    return needed
