@@ -8,10 +8,12 @@ from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.combine import combine_allocations
 from portfolio.deltas import Deltas, deltas
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
+from portfolio.service import PortfolioService
 from portfolio.snapshot import Asset, Snapshot
 from portfolio.targets import Targets, targets
 from portfolio.validate import Checked, validate
@@ -22,11 +24,15 @@ __all__ = [
     "Asset",
     "Checked",
     "CombinedAllocation",
+    "CostModel",
     "Deltas",
     "ErrorKind",
+    "Fill",
+    "FilledOrder",
     "FrozenDict",
     "PlanItem",
     "PortfolioError",
+    "PortfolioService",
     "Reason",
     "RebalancePlan",
     "SizingPolicy",
@@ -35,6 +41,7 @@ __all__ = [
     "actions",
     "combine_allocations",
     "deltas",
+    "fill_plan",
     "plan_rebalance",
     "targets",
     "validate",

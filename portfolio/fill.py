@@ -1,0 +1,212 @@
+"""Filling a plan: snapshot × plan → snapshot, as one pure function.
+
+Both `adapters.fake.FakeBroker` and `portfolio.backtest` execute plans through
+`fill_plan`, so a backtest trades exactly the way the fake broker does. Cash moves
+by exactly `quantity × price + fee` (no rounding: Decimal in `CORE_CONTEXT`), so at
+the fill prices `equity before = equity after + fees` holds to the last digit.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.money import CORE_CONTEXT, ZERO, is_bounded, truncate_shares
+from portfolio.plan import Action, Reason, RebalancePlan
+from portfolio.snapshot import Snapshot
+
+__all__ = ["CostModel", "Fill", "FilledOrder", "fill_plan"]
+
+_BPS = Decimal(10_000)
+#: Rounds toward −∞, so that an affordable amount is never rounded up past the cash.
+_FLOOR = decimal.Context(prec=CORE_CONTEXT.prec, rounding=ROUND_FLOOR)
+
+
+@attrs.frozen(kw_only=True)
+class CostModel:
+    """Trading costs: `bps` basis points of each order's traded value, at least `min_fee`.
+
+    Both are ≥ 0; `min_fee` is in account currency per order. An order's fee never
+    exceeds its traded value (as some brokers cap commissions at a share of the trade),
+    so a fill never turns non-negative cash negative. Fees are exact Decimals, not
+    rounded to cents, so that the equity identity above holds exactly.
+
+    >>> CostModel(bps=Decimal(5), min_fee=Decimal(1)).fee(Decimal(10_000))
+    Decimal('5')
+    >>> CostModel(bps=Decimal(5), min_fee=Decimal(1)).fee(Decimal("0.40"))
+    Decimal('0.40')
+    """
+
+    bps: Decimal = Decimal(0)
+    min_fee: Decimal = Decimal(0)
+
+    def fee(self, traded_value: Decimal) -> Decimal:
+        """The fee on one order of `traded_value` (account currency, sign ignored)."""
+        value = abs(traded_value)
+        if value == 0:
+            return ZERO
+        return min(value, max(self.min_fee, value * self.bps / _BPS))
+
+
+@attrs.frozen(kw_only=True)
+class FilledOrder:
+    """One executed order.
+
+    `quantity` is signed shares actually traded (negative = sold) and may be smaller
+    than `requested` when cash ran short; `price` per share; `traded_value` =
+    quantity × price (signed, account currency); `fee` ≥ 0 in account currency.
+    """
+
+    symbol: str
+    action: Action
+    reason: Reason
+    requested: Decimal
+    quantity: Decimal
+    price: Decimal
+    traded_value: Decimal
+    fee: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class Fill:
+    """A plan executed against a snapshot.
+
+    `snapshot` is the account afterwards (at the fill prices); `orders` are the executed
+    orders, sells first; `fees` is their total fee (account currency).
+    """
+
+    snapshot: Snapshot
+    orders: tuple[FilledOrder, ...]
+    fees: Decimal
+
+    @property
+    def traded_value(self) -> Decimal:
+        """Σ |quantity × price| over the orders: the gross value traded (account currency)."""
+        return sum((abs(order.traded_value) for order in self.orders), ZERO)
+
+
+def fill_plan(
+    snapshot: Snapshot,
+    plan: RebalancePlan,
+    *,
+    prices: Mapping[str, Decimal] | None = None,
+    costs: CostModel | None = None,
+) -> Result[Fill, PortfolioError]:
+    """Execute the plan's trades on the snapshot: all sells first, then all buys.
+
+    Each trade's `quantity` is filled at `prices[symbol]` (given prices override the
+    snapshot's). A LIQUIDATE item closes whatever is held to exactly zero. A buy that
+    the cash on hand (after the sells, earlier buys and fees) cannot pay for is cut to
+    what it can pay for — whole shares if the plan asked for whole shares — so a fill
+    never turns non-negative cash negative. Closed positions disappear from the result.
+
+    Failures: a cost model with a negative or non-finite field (INVALID_POLICY), a traded
+    symbol without a price (MISSING_PRICE), a bad price (INVALID_PRICE), a non-finite
+    quantity in the plan (INVALID_PLAN).
+    """
+    model = CostModel() if costs is None else costs
+    fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
+    return _check(model, plan, fill_prices).map(lambda _: _fill(snapshot, plan, fill_prices, model))
+
+
+def _check(
+    model: CostModel, plan: RebalancePlan, prices: Mapping[str, Decimal]
+) -> Result[None, PortfolioError]:
+    symbols = [item.symbol for item in plan.trades]
+    missing = [symbol for symbol in symbols if symbol not in prices]
+    bad_prices = [s for s in symbols if s not in missing and not _positive(prices[s])]
+    bad_quantities = [item.symbol for item in plan.trades if not is_bounded(item.quantity)]
+    if not all(is_bounded(field) and field >= 0 for field in (model.bps, model.min_fee)):
+        return Failure(PortfolioError.invalid_policy("cost model fields must be ≥ 0", costs=model))
+    if missing:
+        return Failure(PortfolioError.missing_price(missing))
+    if bad_prices:
+        return Failure(PortfolioError.invalid_price(bad_prices))
+    if bad_quantities:
+        message = "plan quantities must be finite Decimals"
+        return Failure(
+            PortfolioError.of(ErrorKind.INVALID_PLAN, message, symbols=",".join(bad_quantities))
+        )
+    return Success(None)
+
+
+def _positive(value: Decimal) -> bool:
+    return is_bounded(value) and value > 0
+
+
+def _fill(
+    snapshot: Snapshot, plan: RebalancePlan, prices: Mapping[str, Decimal], model: CostModel
+) -> Fill:
+    cash, held = snapshot.cash, dict(snapshot.positions)
+    orders: list[FilledOrder] = []
+    with decimal.localcontext(CORE_CONTEXT):
+        wanted = [
+            (item, _wanted(item.quantity, item.reason, held.get(item.symbol, ZERO)))
+            for item in plan.trades
+        ]
+        for item, requested in sorted(wanted, key=lambda pair: pair[1] > 0):  # sells first
+            price = prices[item.symbol]
+            quantity, value = requested, requested * price
+            fee = model.fee(value)
+            if quantity > 0 and value + fee > cash:  # cut a buy to the cash there is
+                quantity = _affordable(cash, price, model, whole=_is_whole(requested))
+                value = quantity * price
+                fee = model.fee(value)
+            cash = cash - value - fee
+            held[item.symbol] = held.get(item.symbol, ZERO) + quantity
+            if held[item.symbol] == 0:
+                del held[item.symbol]
+            orders.append(
+                FilledOrder(
+                    symbol=item.symbol,
+                    action=item.action,
+                    reason=item.reason,
+                    requested=requested,
+                    quantity=quantity,
+                    price=price,
+                    traded_value=value,
+                    fee=fee,
+                )
+            )
+    after = Snapshot(
+        cash=cash,
+        positions=FrozenDict.adopt(held),
+        prices=prices,
+        assets=snapshot.assets,
+        as_of=snapshot.as_of,
+    )
+    return Fill(snapshot=after, orders=tuple(orders), fees=sum((o.fee for o in orders), ZERO))
+
+
+def _wanted(quantity: Decimal, reason: Reason, held: Decimal) -> Decimal:
+    """A liquidation closes what is held now, to exactly zero; other trades are as planned."""
+    return -held if reason is Reason.LIQUIDATE else quantity
+
+
+def _is_whole(quantity: Decimal) -> bool:
+    return quantity == quantity.to_integral_value()
+
+
+def _affordable(cash: Decimal, price: Decimal, model: CostModel, *, whole: bool) -> Decimal:
+    """The largest buy quantity (whole shares or 1E-9 steps) whose value + fee ≤ cash.
+
+    The fee min(n, max(min_fee, r·n)) has three regimes of n; the solution of
+    n + fee(n) = cash lies in the one that its thresholds select.
+    """
+    if cash <= 0:
+        return ZERO
+    rate, floor_fee = model.bps / _BPS, model.min_fee
+    if cash <= 2 * floor_fee or rate >= 1:
+        budget = _FLOOR.divide(cash, Decimal(2))
+    elif rate == 0 or cash - floor_fee <= _FLOOR.divide(floor_fee, rate):
+        budget = cash - floor_fee
+    else:
+        budget = _FLOOR.divide(cash, 1 + rate)
+    shares = _FLOOR.divide(budget, price)
+    return shares.to_integral_value(rounding=ROUND_DOWN) if whole else truncate_shares(shares)
