@@ -1,0 +1,60 @@
+"""What a command talks to: two text streams and the environment, plus the exit codes.
+
+Commands receive a `Terminal` instead of reaching for `sys.stdout` and `os.environ`,
+so tests hand them a `StringIO` and a plain dict.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import TextIO
+
+import attrs
+
+__all__ = ["ExitCode", "InputError", "Terminal"]
+
+
+class ExitCode(enum.IntEnum):
+    """The process exit status of every command."""
+
+    OK = 0
+    #: The library returned a Failure (a `PortfolioError`): printed as one line.
+    FAILURE = 1
+    #: The command line or an input file is wrong: printed as one line naming the place.
+    USAGE = 2
+
+
+@attrs.frozen(kw_only=True)
+class Terminal:
+    """Where a command writes (`out` for results, `err` for messages and progress) and reads env."""
+
+    out: TextIO
+    err: TextIO
+    environ: Mapping[str, str] = attrs.field(factory=dict)
+
+    def say(self, text: str) -> None:
+        """Write a result (a table, JSON) to `out`."""
+        self.out.write(text if text.endswith("\n") else text + "\n")
+
+    def warn(self, text: str) -> None:
+        """Write a one-line message to `err`."""
+        self.err.write(text + "\n")
+
+
+@attrs.frozen(kw_only=True)
+class InputError:
+    """A bad command line or input file, found before the library is called (exit code 2).
+
+    `source` names the file (or the option), `where` the place inside it (a key path such
+    as `positions.SPY`, or `line 3`), `problem` what is wrong with it.
+    """
+
+    source: str
+    problem: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        """One line: `source: where: problem`."""
+        place = f"{self.where}: " if self.where else ""
+        return f"{self.source}: {place}{self.problem}"
