@@ -1,0 +1,73 @@
+"""What the user asked for, as typed records: one per command, built by `args.parse`."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+
+__all__ = [
+    "BacktestOptions",
+    "BrokerChoice",
+    "DemoOptions",
+    "Options",
+    "PlanOptions",
+    "ValidateOptions",
+]
+
+
+class BrokerChoice(enum.Enum):
+    """Where `plan --broker` reads the account from."""
+
+    FAKE = "fake"
+    ALPACA = "alpaca"
+
+
+@attrs.frozen(kw_only=True)
+class PlanOptions:
+    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan."""
+
+    weights: Path
+    snapshot: Path | None = None
+    policy: Path | None = None
+    broker: BrokerChoice | None = None
+    correlation_id: str = "cli"
+    json: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class BacktestOptions:
+    """`portfolio backtest`: a price CSV + weights → a simulated history.
+
+    `cash` is the initial cash and `min_trade` the minimum trade, both in account
+    currency; `fee_bps` is the cost per traded dollar in basis points (1 bp = 0.01 %).
+    """
+
+    prices: Path
+    weights: Path
+    schedule: str = "monthly"
+    cash: Decimal = Decimal(1_000_000)
+    min_trade: Decimal | None = None
+    fee_bps: Decimal = Decimal(0)
+    policy: Path | None = None
+    json: bool = False
+    plot: Path | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DemoOptions:
+    """`portfolio demo`: a plan for the sample account and a short backtest."""
+
+
+@attrs.frozen(kw_only=True)
+class ValidateOptions:
+    """`portfolio validate`: a plan from Alpaca paper trading (or the fake broker), no orders."""
+
+    weights: Path | None = None
+    policy: Path | None = None
+    json: bool = False
+
+
+Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions

@@ -1,0 +1,75 @@
+"""Plain-text tables a person reads at a glance: a plan, a backtest summary.
+
+Money is shown with thousands separators and two decimals, weights as percentages,
+quantities with their exact digits (trailing zeros dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from portfolio import PlanItem, RebalancePlan
+
+__all__ = ["grid", "money", "percent", "plan_table", "shares"]
+
+_PLAN_HEADERS = ("Symbol", "Action", "Amount", "Quantity", "Price", "Weight now → target", "Reason")
+_PLAN_RIGHT = frozenset({2, 3, 4})
+
+
+def money(amount: Decimal) -> str:
+    """`Decimal("-1234.5")` → `-1,234.50` (account currency)."""
+    return f"{amount:,.2f}"
+
+
+def percent(fraction: Decimal, places: int = 2) -> str:
+    """`Decimal("0.1234")` → `12.34%`."""
+    return f"{fraction * 100:.{places}f}%"
+
+
+def shares(quantity: Decimal) -> str:
+    """A share quantity with its exact digits: `Decimal("3.500000000")` → `3.5`, `30` → `30`."""
+    text = f"{quantity.normalize():f}" if quantity else "0"
+    return f"+{text}" if quantity > 0 else text
+
+
+def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int]) -> str:
+    """Columns padded to their widest cell; columns in `right` are right-aligned."""
+    widths = [max(len(row[n]) for row in (headers, *rows)) for n in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell.rjust(width) if n in right else cell.ljust(width)
+            for n, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("─" * width for width in widths)
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def _plan_row(item: PlanItem) -> tuple[str, ...]:
+    weights = f"{percent(item.current_weight):>7} → {percent(item.target_weight):>7}"
+    return (
+        item.symbol,
+        item.action.value,
+        money(item.trade_amount),
+        shares(item.quantity),
+        money(item.price),
+        weights,
+        item.reason.value,
+    )
+
+
+def plan_table(plan: RebalancePlan) -> str:
+    """The plan in its own order (sells, buys, holds), then totals and the projected cash."""
+    header = f"Rebalance plan {plan.plan_id} (correlation id {plan.correlation_id})"
+    if plan.as_of is not None:
+        header += f", prices as of {plan.as_of.isoformat()}"
+    body = grid(_PLAN_HEADERS, [_plan_row(item) for item in plan.items], _PLAN_RIGHT)
+    count = len(plan.trades)
+    trades = f"{count} trade{'s' if count != 1 else ''}"
+    value = money(plan.total_value)
+    flows = f"Sells {money(plan.total_sells)}   buys {money(plan.total_buys)}   ({trades})"
+    cash = f"Cash {money(plan.cash_before)} → projected {money(plan.cash_after)}"
+    return "\n".join([header, "", body, "", flows, f"{cash}   (portfolio value {value})"]) + "\n"
