@@ -1,0 +1,178 @@
+"""`AlpacaBroker`: the `BrokerPort` on Alpaca, in at most four requests for stocks (+1 for crypto).
+
+Per snapshot: the account, the positions, the latest prices of every requested and
+held symbol (batched, ≤ 1,000 symbols a request; crypto pairs from the crypto
+endpoint), and the active-asset list for the stocks' tradable / fractionable /
+shortable facts. Every failure comes back as a `Failure(PortfolioError)`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from returns.result import Failure, Result, Success
+
+from adapters.alpaca.failure import BrokerFailure
+from adapters.alpaca.prices import PriceSource
+from adapters.alpaca.reads import (
+    read_assets,
+    read_cash,
+    read_crypto_prices,
+    read_holdings,
+    read_stock_prices,
+)
+from adapters.alpaca.settings import AlpacaSettings, read_env
+from adapters.alpaca.symbols import is_crypto, requested
+from adapters.alpaca.transport import Caller, Clients, connect
+from portfolio.errors import PortfolioError
+from portfolio.snapshot import Snapshot
+
+__all__ = ["AlpacaBroker"]
+
+
+class AlpacaBroker:
+    """Reads an Alpaca account as a `Snapshot`. Paper trading unless `paper=False`.
+
+    Construction sends nothing and never fails; unusable settings are reported by
+    `get_snapshot` as a BROKER_UNAVAILABLE Failure. `timeout` is seconds per HTTP
+    request; `max_retries` bounds the retries of one request after a 429 (waiting
+    Retry-After, else `backoff · 2^attempt` seconds, through `sleep`). `close()`
+    drops the HTTP connections. The keys appear in no repr, log line or error.
+    """
+
+    __slots__ = ("_clients", "_settings", "_sleep")
+
+    def __init__(  # noqa: PLR0913 - the documented settings, all keyword-only
+        self,
+        api_key: str,
+        secret_key: str,
+        *,
+        paper: bool = True,
+        feed: str = "iex",
+        trading_url: str | None = None,
+        data_url: str | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        price: PriceSource = PriceSource.LATEST_TRADE,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Keep the settings; the clients are built on the first `get_snapshot`."""
+        self._settings = AlpacaSettings(
+            api_key=api_key,
+            secret_key=secret_key,
+            paper=paper,
+            feed=feed,
+            trading_url=trading_url,
+            data_url=data_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            price=price,
+            backoff=backoff,
+        )
+        self._sleep = sleep
+        self._clients: Clients | None = None
+
+    @classmethod
+    def from_env(  # noqa: PLR0913 - the environment plus the documented settings
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        paper: bool = True,
+        feed: str = "iex",
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        price: PriceSource = PriceSource.LATEST_TRADE,
+    ) -> Result[AlpacaBroker, PortfolioError]:
+        """A broker from APCA_API_KEY_ID, APCA_API_SECRET_KEY and, when set, APCA_API_BASE_URL.
+
+        `environ` defaults to `os.environ`. A missing key or an unusable setting is a
+        Failure(BROKER_UNAVAILABLE) naming it; nothing is sent.
+        """
+        found = read_env(os.environ if environ is None else environ)
+        return found.bind(
+            lambda env: _checked(
+                cls(
+                    env["api_key"] or "",
+                    env["secret_key"] or "",
+                    paper=paper,
+                    feed=feed,
+                    trading_url=env["trading_url"],
+                    data_url=env["data_url"],
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    price=price,
+                )
+            )
+        )
+
+    def __repr__(self) -> str:
+        """Where and how this broker reads; never the keys."""
+        s = self._settings
+        where = s.trading_url or ("paper" if s.paper else "live")
+        return f"AlpacaBroker({where}, feed={s.feed!r}, price={s.price}, timeout={s.timeout})"
+
+    @property
+    def settings(self) -> AlpacaSettings:
+        """The settings (their repr hides the keys)."""
+        return self._settings
+
+    def close(self) -> None:
+        """Close the HTTP connections; the next `get_snapshot` opens new ones."""
+        if self._clients is not None:
+            self._clients.session.close()
+            self._clients = None
+
+    def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
+        """Cash, positions, prices for `symbols` + every holding, and stock asset facts.
+
+        Crypto pairs are spelled `BTC/USD` in `symbols` and in the snapshot. Any symbol
+        without a price is a Failure(MISSING_PRICE) listing them all, never a partial snapshot.
+        """
+        try:
+            return Success(self._read(requested(symbols)))
+        except BrokerFailure as failed:
+            return Failure(failed.error)
+
+    def _read(self, wanted: frozenset[str]) -> Snapshot:
+        clients = self._connect()
+        call = Caller(settings=self._settings, sleep=self._sleep).call
+        as_of = datetime.now(UTC)
+        cash = read_cash(clients, call)
+        held = read_holdings(clients, call, wanted)
+        crypto = frozenset(
+            {s for s in wanted if is_crypto(s)} | {h.symbol for h in held if h.crypto}
+        )
+        stocks = frozenset(wanted | {h.symbol for h in held}) - crypto
+        source, feed = self._settings.price, self._settings.feed
+        prices = read_stock_prices(clients, call, stocks, source, feed)
+        prices |= read_crypto_prices(clients, call, crypto, source)
+        missing = (stocks | crypto) - prices.keys()
+        if missing:
+            raise BrokerFailure(PortfolioError.missing_price(missing))
+        positions: dict[str, Decimal] = {}
+        for holding in held:
+            positions[holding.symbol] = positions.get(holding.symbol, Decimal(0)) + holding.quantity
+        return Snapshot(
+            cash=cash,
+            positions=dict(sorted(positions.items())),
+            prices={symbol: prices[symbol] for symbol in sorted(stocks | crypto)},
+            assets=read_assets(clients, call, stocks),
+            as_of=as_of,
+        )
+
+    def _connect(self) -> Clients:
+        if self._clients is None:
+            checked = self._settings.checked()
+            if isinstance(checked, Failure):
+                raise BrokerFailure(checked.failure())
+            self._clients = connect(self._settings)
+        return self._clients
+
+
+def _checked(broker: AlpacaBroker) -> Result[AlpacaBroker, PortfolioError]:
+    return broker.settings.checked().map(lambda _: broker)

@@ -1,0 +1,366 @@
+"""A small Alpaca look-alike on 127.0.0.1: real HTTP over real sockets, for the adapter's tests.
+
+It speaks the endpoints `AlpacaBroker` uses, with bodies shaped like Alpaca's
+documented responses (trading API: money as strings; data API: prices as numbers),
+checks the APCA key headers, logs every request, and injects faults queued per path:
+any status with any body (429 + Retry-After, HTML 5xx, malformed JSON, a body of your
+own) or a hang (accepts, never answers). Use it as a context manager; every wait in
+it is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["AlpacaServer", "Fault", "Logged", "closed_port_url"]
+
+HANG_LIMIT = 10.0  # seconds a hanging handler waits at most (it stops early on close)
+TRADE_TIME = "2024-06-03T19:59:59.123456789Z"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One canned answer that replaces the next normal response of a path."""
+
+    status: int = 500
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    hang: bool = False
+
+    @classmethod
+    def rate_limited(cls, retry_after: str | None = "0") -> Fault:
+        headers = {} if retry_after is None else {"Retry-After": retry_after}
+        return cls(status=429, body=b'{"message": "too many requests."}', headers=headers)
+
+    @classmethod
+    def html(cls, status: int = 502) -> Fault:
+        page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+        return cls(status=status, body=page, content_type="text/html")
+
+    @classmethod
+    def malformed_json(cls) -> Fault:
+        return cls(status=200, body=b'{"cash": "10', content_type="application/json")
+
+    @classmethod
+    def json(cls, payload: object, status: int = 200) -> Fault:
+        return cls(status=status, body=json.dumps(payload).encode())
+
+    @classmethod
+    def hanging(cls) -> Fault:
+        return cls(hang=True)
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    params: Mapping[str, str]
+    authorised: bool
+
+    @property
+    def symbols(self) -> list[str]:
+        return self.params["symbols"].split(",") if self.params.get("symbols") else []
+
+
+class AlpacaServer:
+    """The fake Alpaca. Mutate `account`, `positions`, `assets`, `trades`, `quotes` freely."""
+
+    def __init__(self, api_key: str, secret_key: str) -> None:
+        self.api_key, self.secret_key = api_key, secret_key
+        self.account: dict[str, Any] = _account("0")
+        self.positions: list[dict[str, Any]] = []
+        self.assets: list[dict[str, Any]] = []
+        self.trades: dict[str, Any] = {}  # data symbol → last trade price (stocks and crypto)
+        self.quotes: dict[str, tuple[Any, Any]] = {}  # data symbol → (bid, ask)
+        self._log: list[Logged] = []
+        self._faults: dict[str, deque[Fault]] = {}
+        self._lock = threading.Lock()
+        self.stopping = threading.Event()
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.alpaca = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.stopping.set()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- account set-up -------------------------------------------------------
+    def set_cash(self, cash: str) -> None:
+        self.account = _account(cash)
+
+    def hold(
+        self,
+        symbol: str,
+        qty: str,
+        *,
+        side: str = "long",
+        asset_class: str = "us_equity",
+        exchange: str = "NASDAQ",
+        price: str = "100",
+    ) -> None:
+        """Add a position the way /v2/positions shows it (crypto as `BTCUSD`)."""
+        self.positions.append(
+            _position(
+                symbol, qty, side=side, asset_class=asset_class, exchange=exchange, price=price
+            )
+        )
+
+    def list_asset(
+        self,
+        symbol: str,
+        *,
+        tradable: bool = True,
+        fractionable: bool = True,
+        shortable: bool = True,
+        asset_class: str = "us_equity",
+        exchange: str = "NASDAQ",
+        status: str = "active",
+    ) -> None:
+        self.assets.append(
+            {
+                "id": f"00000000-0000-4000-8000-{len(self.assets):012d}",
+                "class": asset_class,
+                "exchange": exchange,
+                "symbol": symbol,
+                "name": f"{symbol} Inc. Common Stock",
+                "status": status,
+                "tradable": tradable,
+                "marginable": True,
+                "maintenance_margin_requirement": 30,
+                "margin_requirement_long": "30",
+                "margin_requirement_short": "100",
+                "shortable": shortable,
+                "easy_to_borrow": shortable,
+                "fractionable": fractionable,
+                "attributes": ["has_options"],
+            }
+        )
+
+    # -- faults and the log ---------------------------------------------------
+    def fail(self, path: str, fault: Fault, times: int = 1) -> None:
+        """Answer the next `times` requests to `path` with `fault`."""
+        with self._lock:
+            self._faults.setdefault(path, deque()).extend([fault] * times)
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(path)
+            return queue.popleft() if queue else None
+
+    def record(self, entry: Logged) -> None:
+        with self._lock:
+            self._log.append(entry)
+
+    @property
+    def requests(self) -> list[Logged]:
+        with self._lock:
+            return list(self._log)
+
+    def count(self, path: str | None = None) -> int:
+        return sum(1 for entry in self.requests if path is None or entry.path == path)
+
+    # -- responses ------------------------------------------------------------
+    def respond(self, path: str, params: Mapping[str, str]) -> tuple[int, object]:
+        symbols = params.get("symbols", "").split(",") if params.get("symbols") else []
+        match path:
+            case "/v2/account":
+                return 200, self.account
+            case "/v2/positions":
+                return 200, self.positions
+            case "/v2/assets":
+                wanted = params.get("status")
+                return 200, [a for a in self.assets if wanted in {None, a.get("status")}]
+            case "/v2/stocks/trades/latest" | "/v1beta3/crypto/us/latest/trades":
+                crypto = path.startswith("/v1beta3")
+                return 200, {"trades": self._latest(symbols, crypto=crypto, shape=_trade)}
+            case "/v2/stocks/quotes/latest" | "/v1beta3/crypto/us/latest/quotes":
+                crypto = path.startswith("/v1beta3")
+                return 200, {"quotes": self._latest(symbols, crypto=crypto, shape=_quote)}
+        return 404, {"code": 40410000, "message": "endpoint not found"}
+
+    def _latest(self, symbols: list[str], *, crypto: bool, shape: Any) -> dict[str, object]:
+        table: Mapping[str, Any] = self.trades if shape is _trade else self.quotes
+        return {
+            s: shape(table[s], crypto=crypto)
+            for s in symbols
+            if s in table and ("/" in s) == crypto
+        }
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: connecting is refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    alpaca: AlpacaServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms delayed-ACK stall per request
+    timeout = 5  # an idle keep-alive connection is dropped after this many seconds
+    server: _Server
+
+    def do_GET(self) -> None:
+        alpaca = self.server.alpaca
+        parts = urlsplit(self.path)
+        params = dict(parse_qsl(parts.query))
+        authorised = (
+            self.headers.get("APCA-API-KEY-ID") == alpaca.api_key
+            and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
+        )
+        alpaca.record(Logged("GET", parts.path, params, authorised))
+        fault = alpaca.take_fault(parts.path)
+        if fault is not None and fault.hang:
+            alpaca.stopping.wait(HANG_LIMIT)
+            self.close_connection = True
+            return
+        if fault is not None:
+            self._send(fault.status, fault.body, fault.content_type, fault.headers)
+        elif not authorised:
+            self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
+        else:
+            status, payload = alpaca.respond(parts.path, params)
+            self._send(status, json.dumps(payload).encode())
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+        """Quiet: the request log is `AlpacaServer.requests`."""
+
+
+def _account(cash: str) -> dict[str, Any]:
+    return {
+        "id": "904837e3-3b76-47ec-b432-046db621571b",
+        "account_number": "PA3XB1ZQZ1A5",
+        "status": "ACTIVE",
+        "crypto_status": "ACTIVE",
+        "currency": "USD",
+        "cash": cash,
+        "buying_power": cash,
+        "regt_buying_power": cash,
+        "daytrading_buying_power": "0",
+        "non_marginable_buying_power": cash,
+        "portfolio_value": cash,
+        "equity": cash,
+        "last_equity": cash,
+        "long_market_value": "0",
+        "short_market_value": "0",
+        "initial_margin": "0",
+        "maintenance_margin": "0",
+        "multiplier": "1",
+        "pattern_day_trader": False,
+        "trading_blocked": False,
+        "transfers_blocked": False,
+        "account_blocked": False,
+        "trade_suspended_by_user": False,
+        "shorting_enabled": True,
+        "daytrade_count": 0,
+        "sma": "0",
+        "created_at": "2024-01-02T15:04:05.123456Z",
+    }
+
+
+def _position(
+    symbol: str, qty: str, *, side: str, asset_class: str, exchange: str, price: str
+) -> dict[str, Any]:
+    return {
+        "asset_id": "b0b6dd9d-8b9b-48a9-ba46-b9d54906e415",
+        "symbol": symbol,
+        "exchange": exchange,
+        "asset_class": asset_class,
+        "asset_marginable": True,
+        "qty": qty,
+        "qty_available": qty,
+        "avg_entry_price": price,
+        "side": side,
+        "market_value": price,
+        "cost_basis": price,
+        "unrealized_pl": "0",
+        "unrealized_plpc": "0",
+        "unrealized_intraday_pl": "0",
+        "unrealized_intraday_plpc": "0",
+        "current_price": price,
+        "lastday_price": price,
+        "change_today": "0",
+    }
+
+
+def _trade(price: Any, *, crypto: bool) -> dict[str, Any]:
+    if crypto:
+        return {"t": TRADE_TIME, "p": price, "s": 0.0123, "tks": "B", "i": 7265113}
+    return {
+        "t": TRADE_TIME,
+        "x": "V",
+        "p": price,
+        "s": 100,
+        "c": ["@"],
+        "i": 52983525029461,
+        "z": "C",
+    }
+
+
+def _quote(bid_ask: tuple[Any, Any], *, crypto: bool) -> dict[str, Any]:
+    bid, ask = bid_ask
+    if crypto:
+        return {"t": TRADE_TIME, "bp": bid, "bs": 0.5, "ap": ask, "as": 0.4}
+    return {
+        "t": TRADE_TIME,
+        "ax": "V",
+        "ap": ask,
+        "as": 2,
+        "bx": "V",
+        "bp": bid,
+        "bs": 3,
+        "c": ["R"],
+        "z": "C",
+    }
