@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, localcontext
 
 from portfolio.cash import limit_to_cash
@@ -20,18 +19,19 @@ WEIGHT_QUANTUM = Decimal("1E-10")
 def actions(deltas: Deltas) -> RebalancePlan:
     """Turn deltas into the plan: SELLs, then BUYs, then HOLDs, each by symbol.
 
-    Cannot fail on checked input. `cash_after = cash_before − Σ trade_amount`.
+    Cannot fail on checked input. `cash_after = cash_before − Σ trade_amount`; buys
+    never spend more than cash + sale proceeds − the reserve (see `portfolio.cash`).
     """
     targets = deltas.targets
     checked = targets.checked
     policy = checked.policy
-    value, assets = checked.total_value, checked.assets
-    current, target_values, trades = (
-        deltas.current_values,
-        targets.target_values,
-        deltas.trade_amounts,
-    )
-    quantities, prices = checked.quantities, checked.prices
+    value, assets, weights = checked.total_value, checked.assets, checked.weights
+    current, trades = deltas.current_values, deltas.trade_amounts
+    target_values, quantities, prices = targets.target_values, checked.quantities, checked.prices
+    sells: list[PlanItem] = []
+    buys: list[PlanItem] = []
+    holds: list[PlanItem] = []
+    whole: set[str] = set()
     with localcontext(CORE_CONTEXT):
         limits = Thresholds(
             minimum=max(policy.min_trade_amount, policy.min_trade_pct * value),
@@ -39,72 +39,63 @@ def actions(deltas: Deltas) -> RebalancePlan:
             relative_band=policy.relative_band,
             rounding=policy.rounding,
         )
-        weight_of = _weigher(value, 1 - policy.cash_reserve_pct)
-        items: list[PlanItem] = []
-        whole: set[str] = set()
-        for s in checked.symbols:
-            asset = assets.get(s)
-            is_whole = not policy.fractional or (asset is not None and not asset.fractionable)
+        scale = 1 / value if value else ZERO
+        invested = 1 - policy.cash_reserve_pct
+        fractional = policy.fractional
+        symbols = checked.symbols
+        columns = zip(
+            symbols,
+            map(prices.__getitem__, symbols),
+            map(quantities.__getitem__, symbols),
+            map(current.__getitem__, symbols),
+            map(target_values.__getitem__, symbols),
+            map(trades.__getitem__, symbols),
+            strict=True,
+        )
+        for s, price, held, now, goal, trade in columns:
+            asset = assets.get(s) if assets else None
+            is_whole = not fractional or (asset is not None and not asset.fractionable)
             if is_whole:
                 whole.add(s)
-            items.append(
-                decide(
-                    symbol=s,
-                    price=prices[s],
-                    held=quantities[s],
-                    current=current[s],
-                    target=target_values[s],
-                    trade=trades[s],
-                    weights=weight_of(current[s], target_values[s], checked.weights[s]),
-                    tradable=asset is None or asset.tradable,
-                    whole=is_whole,
-                    limits=limits,
-                )
+            pair = (
+                ((now * scale).quantize(WEIGHT_QUANTUM), (goal * scale).quantize(WEIGHT_QUANTUM))
+                if value
+                else (ZERO, (weights[s] * invested).quantize(WEIGHT_QUANTUM))
             )
-        available = (
-            checked.cash
-            + _total(items, Action.SELL, negate=True)
-            - policy.cash_reserve_pct * value
-            - _total(items, Action.BUY, reason=Reason.LIQUIDATE)
+            item = decide(
+                s,
+                price,
+                held,
+                now,
+                goal,
+                trade,
+                pair,
+                asset is None or asset.tradable,
+                is_whole,
+                limits,
+            )
+            if item.action is Action.HOLD:
+                holds.append(item)
+            elif item.action is Action.BUY:
+                buys.append(item)
+            else:
+                sells.append(item)
+        proceeds = -sum((i.trade_amount for i in sells), ZERO)
+        covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
+        available = checked.cash + proceeds - policy.cash_reserve_pct * value - covers
+        buys, held_back = limit_to_cash(
+            buys, available=available, limits=limits, whole=frozenset(whole)
         )
-        items = limit_to_cash(items, available=available, limits=limits, whole=frozenset(whole))
-        ordered = _in_plan_order(items)
-        cash_after = checked.cash - sum((i.trade_amount for i in ordered), ZERO)
+        if held_back:
+            holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
+        spent = sum((i.trade_amount for i in buys), ZERO)
     return RebalancePlan(
         plan_id=checked.plan_id,
         correlation_id=checked.correlation_id,
-        items=ordered,
+        items=(*sells, *buys, *holds),
         total_value=value,
         cash_before=checked.cash,
-        cash_after=cash_after,
+        cash_after=checked.cash + proceeds - spent,
         as_of=checked.as_of,
         metadata=checked.metadata,
     )
-
-
-def _weigher(
-    value: Decimal, invested: Decimal
-) -> Callable[[Decimal, Decimal, Decimal], tuple[Decimal, Decimal]]:
-    """Weights as fractions of V; if V = 0, the target weight is w × (1 − reserve)."""
-
-    def weigh(current: Decimal, target: Decimal, weight: Decimal) -> tuple[Decimal, Decimal]:
-        if value == 0:
-            return ZERO, (weight * invested).quantize(WEIGHT_QUANTUM)
-        return (current / value).quantize(WEIGHT_QUANTUM), (target / value).quantize(WEIGHT_QUANTUM)
-
-    return weigh
-
-
-def _total(
-    items: list[PlanItem], action: Action, *, negate: bool = False, reason: Reason | None = None
-) -> Decimal:
-    total = sum(
-        (i.trade_amount for i in items if i.action is action and reason in (None, i.reason)), ZERO
-    )
-    return -total if negate else total
-
-
-def _in_plan_order(items: list[PlanItem]) -> tuple[PlanItem, ...]:
-    """SELLs, then BUYs, then HOLDs; `items` are already sorted by symbol."""
-    rank = {Action.SELL: 0, Action.BUY: 1, Action.HOLD: 2}
-    return tuple(sorted(items, key=lambda item: rank[item.action]))

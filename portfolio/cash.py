@@ -19,30 +19,32 @@ __all__ = ["limit_to_cash"]
 
 
 def limit_to_cash(
-    items: Sequence[PlanItem],
+    buys: Sequence[PlanItem],
     *,
     available: Decimal,
     limits: Thresholds,
     whole: frozenset[str],
-) -> list[PlanItem]:
+) -> tuple[list[PlanItem], list[PlanItem]]:
     """Scale rebalancing buys down pro rata when they exceed `available` (account currency).
 
     `available` = cash + Σ sale proceeds − reserve − Σ liquidation buys; `whole` names
-    the symbols traded in whole shares. Items other than rebalancing buys pass through.
+    the symbols traded in whole shares. Returns (the buys, in their order, the buys
+    that became HOLDs). Liquidation buys pass through unchanged.
     """
-    wanted = sum(
-        (i.trade_amount for i in items if i.action is Action.BUY and i.reason is Reason.REBALANCE),
-        ZERO,
-    )
+    wanted = sum((i.trade_amount for i in buys if i.reason is Reason.REBALANCE), ZERO)
     if wanted <= available:
-        return list(items)
+        return list(buys), []
     factor = available / wanted if available > 0 else ZERO
-    return [
-        _scaled(item, factor, limits, whole=item.symbol in whole)
-        if item.action is Action.BUY and item.reason is Reason.REBALANCE
-        else item
-        for item in items
-    ]
+    kept: list[PlanItem] = []
+    held: list[PlanItem] = []
+    for item in buys:
+        limited = (
+            _scaled(item, factor, limits, whole=item.symbol in whole)
+            if item.reason is Reason.REBALANCE
+            else item
+        )
+        (held if limited.action is Action.HOLD else kept).append(limited)
+    return kept, held
 
 
 def _scaled(item: PlanItem, factor: Decimal, limits: Thresholds, *, whole: bool) -> PlanItem:

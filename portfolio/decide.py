@@ -31,10 +31,15 @@ class Thresholds:
     band_value: Decimal | None
     relative_band: Decimal
     rounding: str
+    banded: bool = attrs.field(init=False)
+
+    @banded.default
+    def _banded(self) -> bool:
+        """True when either band is switched on."""
+        return self.band_value is not None or self.relative_band != 0
 
 
-def decide(  # noqa: PLR0911, PLR0913 - one return per rule; facts passed flat for speed
-    *,
+def decide(  # noqa: FBT001, PLR0911, PLR0913, PLR0917 - one return per rule; flat for speed
     symbol: str,
     price: Decimal,
     held: Decimal,
@@ -45,12 +50,13 @@ def decide(  # noqa: PLR0911, PLR0913 - one return per rule; facts passed flat f
     tradable: bool,
     whole: bool,
     limits: Thresholds,
+    /,
 ) -> PlanItem:
     """Decide one symbol. Amounts in cents, `held` in shares, `weights` = (current, target)."""
     current_weight, target_weight = weights
     if not tradable:
         return hold(symbol, price, current, target, weights, Reason.NOT_TRADABLE)
-    if held != 0 and target == 0:
+    if target == ZERO and held != ZERO:
         return PlanItem(
             symbol=symbol,
             action=Action.SELL if held > 0 else Action.BUY,
@@ -63,21 +69,26 @@ def decide(  # noqa: PLR0911, PLR0913 - one return per rule; facts passed flat f
             target_weight=target_weight,
             reason=Reason.LIQUIDATE,
         )
-    if trade == 0:
+    if trade == ZERO:
         return hold(symbol, price, current, target, weights, Reason.AT_TARGET)
-    band = _band(limits, target)
-    if band is not None and abs(current - target) <= band:
+    if limits.banded and _within_band(limits, current, target):
         return hold(symbol, price, current, target, weights, Reason.WITHIN_BAND)
-    if abs(trade) < limits.minimum:
+    minimum = limits.minimum
+    if abs(trade) < minimum:
         return hold(symbol, price, current, target, weights, Reason.BELOW_MIN_TRADE)
-    quantity, amount = shares_for(trade, price, whole=whole, rounding=limits.rounding)
-    if quantity == 0:
-        return hold(symbol, price, current, target, weights, Reason.ROUNDED_TO_ZERO)
-    if abs(amount) < limits.minimum:
-        return hold(symbol, price, current, target, weights, Reason.BELOW_MIN_TRADE)
+    if whole:
+        quantity, amount = shares_for(trade, price, whole=True, rounding=limits.rounding)
+        if quantity == ZERO:
+            return hold(symbol, price, current, target, weights, Reason.ROUNDED_TO_ZERO)
+        if abs(amount) < minimum:
+            return hold(symbol, price, current, target, weights, Reason.BELOW_MIN_TRADE)
+    else:
+        quantity, amount = (trade / price).quantize(SHARE_QUANTUM, _DOWN), trade
+        if quantity == ZERO:  # a price above 1E+7 per share and a trade of cents
+            return hold(symbol, price, current, target, weights, Reason.ROUNDED_TO_ZERO)
     return PlanItem(
         symbol=symbol,
-        action=Action.BUY if amount > 0 else Action.SELL,
+        action=Action.BUY if amount > ZERO else Action.SELL,
         trade_amount=amount,
         quantity=quantity,
         price=price,
@@ -89,14 +100,16 @@ def decide(  # noqa: PLR0911, PLR0913 - one return per rule; facts passed flat f
     )
 
 
-def _band(limits: Thresholds, target: Decimal) -> Decimal | None:
-    """The tolerance in account currency: the smaller of the bands that are switched on."""
+def _within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
+    """|current − target| within the smaller of the bands that are on (account currency)."""
     relative = limits.relative_band * abs(target) if limits.relative_band else None
     if limits.band_value is None:
-        return relative
-    if relative is None:
-        return limits.band_value
-    return min(limits.band_value, relative)
+        band = relative
+    elif relative is None:
+        band = limits.band_value
+    else:
+        band = min(limits.band_value, relative)
+    return band is not None and abs(current - target) <= band
 
 
 def shares_for(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping
 from decimal import localcontext
+from operator import mul
 
 import attrs
 
@@ -44,17 +45,20 @@ def deltas(targets: Targets) -> Deltas:
     (Decimal('500.00'), Decimal('500.00'))
     """
     checked = targets.checked
-    quantities, prices = checked.quantities, checked.prices
-    rounding, target_values = checked.policy.rounding, targets.target_values
-    current: dict[str, decimal.Decimal] = {}
-    trades: dict[str, decimal.Decimal] = {}
+    symbols, rounding = checked.symbols, checked.policy.rounding
     with localcontext(CORE_CONTEXT):
-        for s in checked.symbols:
-            exact = quantities[s] * prices[s]
-            current[s] = exact.quantize(CENT, rounding=rounding)
-            trades[s] = (target_values[s] - exact).quantize(CENT, rounding=rounding)
+        exact = list(
+            map(
+                mul,
+                map(checked.quantities.__getitem__, symbols),
+                map(checked.prices.__getitem__, symbols),
+            )
+        )
+        current = [e.quantize(CENT, rounding) for e in exact]
+        goals = map(targets.target_values.__getitem__, symbols)
+        trades = [(g - e).quantize(CENT, rounding) for g, e in zip(goals, exact, strict=True)]
     return Deltas(
         targets=targets,
-        current_values=FrozenDict.adopt(current),
-        trade_amounts=FrozenDict.adopt(trades),
+        current_values=FrozenDict.adopt(dict(zip(symbols, current, strict=True))),
+        trade_amounts=FrozenDict.adopt(dict(zip(symbols, trades, strict=True))),
     )

@@ -1,13 +1,17 @@
 """Plan ids derived from content: the same inputs always name the same plan.
 
-No clock and no random id: a plan id is the first 32 hex digits of a SHA-256 over a
-canonical text of the validated inputs (symbols sorted, decimals normalised so that
-0.6 and 0.60 agree).
+No clock and no random id: a plan id is the first 32 hex digits of a SHA-256 over
+the validated inputs: the symbols (sorted), and for every number its numeric hash,
+which Python defines for every implementation ("Hashing of numeric types") and which
+is equal for equal values (0.6 and 0.60 agree). Ids are stable across runs and
+processes on every 64-bit Python.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
+from array import array
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,38 +23,39 @@ __all__ = ["plan_id_for"]
 def plan_id_for(checked: Checked) -> str:
     """A stable id for a plan built from these inputs."""
     policy = checked.policy
+    symbols = checked.symbols
     head = "|".join(
         (
             "v1",
             checked.correlation_id,
             checked.as_of.isoformat() if checked.as_of is not None else "",
-            str(checked.cash.normalize()),
-            str(checked.total_value.normalize()),
-            str(policy.min_trade_amount.normalize()),
-            str(policy.min_trade_pct.normalize()),
-            str(policy.cash_reserve_pct.normalize()),
-            str(policy.band.normalize()),
-            str(policy.relative_band.normalize()),
             str(policy.fractional),
             str(policy.allow_short),
-            str(policy.max_gross_exposure.normalize()),
             policy.rounding,
         )
     )
-    weights, quantities, prices, assets = (
-        checked.weights,
-        checked.quantities,
-        checked.prices,
-        checked.assets,
+    policy_numbers = (
+        policy.min_trade_amount,
+        policy.min_trade_pct,
+        policy.cash_reserve_pct,
+        policy.band,
+        policy.relative_band,
+        policy.max_gross_exposure,
+        checked.cash,
+        checked.total_value,
     )
-    lines = [
-        f"{s}|{weights[s].normalize()}|{quantities[s].normalize()}|{prices[s].normalize()}"
-        for s in checked.symbols
-    ]
+    digest = hashlib.sha256(head.encode())
+    digest.update("\x00".join(symbols).encode())
+    numbers = array("q", map(hash, policy_numbers))
+    for column in (checked.weights, checked.quantities, checked.prices):
+        numbers.extend(map(hash, map(column.__getitem__, symbols)))
+    if sys.byteorder == "big":  # the same id on every machine
+        numbers.byteswap()
+    digest.update(numbers.tobytes())
     facts = [
-        f"{s}|{int(a.fractionable)}{int(a.tradable)}{int(a.shortable)}"
-        for s, a in sorted(assets.items())
-        if s in weights
+        f"{s}:{a.fractionable:d}{a.tradable:d}{a.shortable:d}"
+        for s, a in sorted(checked.assets.items())
+        if s in checked.weights
     ]
-    digest = hashlib.sha256("\n".join([head, *lines, "assets", *facts]).encode())
+    digest.update("\x00".join(facts).encode())
     return digest.hexdigest()[:32]

@@ -17,7 +17,7 @@ from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.identity import plan_id_for
-from portfolio.money import CORE_CONTEXT, MIN_PRICE, ZERO, is_bounded, to_cents
+from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, ZERO, is_bounded, to_cents
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Asset, Snapshot
 from portfolio.validate_fields import check_policy, normalise_keys
@@ -169,28 +169,33 @@ def _check_weights(
 ) -> dict[str, Decimal] | PortfolioError:
     checked: dict[str, Decimal] = {}
     not_finite: list[str] = []
+    negative: list[str] = []
+    too_big: list[str] = []
+    limit, shorts, gross = policy.max_gross_exposure, policy.allow_short, ZERO
     for symbol, weight in weights.items():
-        if isinstance(weight, Decimal) and weight.is_finite():
-            checked[symbol] = weight
-        else:
+        if type(weight) is not Decimal or not weight.is_finite():
             not_finite.append(symbol)
+            continue
+        if weight < ZERO and not shorts:
+            negative.append(symbol)
+        size = abs(weight)
+        if size > limit:
+            too_big.append(symbol)
+        else:
+            gross += size
+        checked[symbol] = weight
     if not_finite:
         return PortfolioError.invalid_weights(
             "weights must be finite Decimals (not float, NaN or infinity)", not_finite
         )
-    if not policy.allow_short:
-        negative = [s for s, w in checked.items() if w < 0]
-        if negative:
-            return PortfolioError.invalid_weights(
-                "negative weights need SizingPolicy(allow_short=True)", negative
-            )
-    limit = policy.max_gross_exposure
-    too_big = [s for s, w in checked.items() if abs(w) > limit]
+    if negative:
+        return PortfolioError.invalid_weights(
+            "negative weights need SizingPolicy(allow_short=True)", negative
+        )
     if too_big:
         return PortfolioError.invalid_weights(
             "a weight's magnitude exceeds max_gross_exposure", too_big, max_gross_exposure=limit
         )
-    gross = sum((abs(w) for w in checked.values()), ZERO)
     if gross > limit:
         return PortfolioError.invalid_weights(
             "the sum of |weights| exceeds max_gross_exposure",
@@ -206,9 +211,9 @@ def _check_quantities(positions: Mapping[str, object]) -> dict[str, Decimal] | P
     held: dict[str, Decimal] = {}
     bad: list[str] = []
     for symbol, quantity in positions.items():
-        if not is_bounded(quantity):
+        if type(quantity) is not Decimal or not quantity.is_finite() or abs(quantity) > MAX_AMOUNT:
             bad.append(symbol)
-        elif quantity != 0:
+        elif quantity != ZERO:
             held[symbol] = quantity
     if bad:
         return PortfolioError.invalid_snapshot(
@@ -255,7 +260,7 @@ def _needed_prices(
     invalid: list[str] = []
     for symbol in symbols:
         price = prices[symbol]
-        if is_bounded(price) and price >= MIN_PRICE:
+        if type(price) is Decimal and price.is_finite() and MIN_PRICE <= price <= MAX_AMOUNT:
             needed[symbol] = price
         else:
             invalid.append(symbol)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -51,16 +52,18 @@ def normalise_keys(
 ) -> dict[str, object] | PortfolioError:
     """Upper-case the symbol keys of `mapping`; bad or colliding keys are an error of `kind`.
 
-    A symbol is a non-empty string without surrounding whitespace. Two keys that
+    A symbol is a non-empty string without whitespace. Two keys that
     become equal when upper-cased ("spy" and "SPY") are ambiguous and refused.
     """
     if not isinstance(mapping, Mapping):
         return PortfolioError.of(kind, f"{field} must be a mapping of symbol to value", field=field)
+    if _already_normal(mapping):
+        return dict(mapping)
     normalised: dict[str, object] = {}
     bad: list[str] = []
     collisions: list[str] = []
     for key, value in mapping.items():
-        if not isinstance(key, str) or not key or key.strip() != key:
+        if not isinstance(key, str) or not key or _SPACE.search(key):
             bad.append(repr(key))
             continue
         symbol = key.upper()
@@ -79,3 +82,22 @@ def normalise_keys(
             symbols=",".join(sorted(set(collisions))),
         )
     return normalised
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _already_normal(mapping: Mapping[object, object]) -> bool:
+    """Fast path, all in C: every key a non-empty, upper-case, space-free str without NUL."""
+    keys = list(mapping)
+    if "" in mapping or not all(type(key) is str for key in keys):
+        return False
+    joined = "\x00".join(keys)  # type: ignore[arg-type] # all str, just checked
+    return (
+        joined == joined.upper()
+        and joined.count("\x00") == len(keys) - 1
+        and "\x00\x00" not in joined
+        and not joined.startswith("\x00")
+        and not joined.endswith("\x00")
+        and _SPACE.search(joined) is None
+    )
