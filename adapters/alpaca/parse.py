@@ -33,9 +33,8 @@ class Holding:
 
 def cash(account: object, endpoint: str) -> Decimal:
     """The account's cash (account currency; negative on margin), from its decimal string."""
-    return _string_decimal(
-        _field(_object(account, endpoint, "account"), "cash", endpoint), endpoint
-    )
+    record = _object(account, endpoint, "account")
+    return _string_decimal(_field(record, "cash", endpoint), endpoint, "cash")
 
 
 def holdings(positions: object, endpoint: str, requested: Iterable[str]) -> tuple[Holding, ...]:
@@ -47,7 +46,7 @@ def holdings(positions: object, endpoint: str, requested: Iterable[str]) -> tupl
     for entry in positions:
         position = _object(entry, endpoint, "position")
         symbol = _string(_field(position, "symbol", endpoint), endpoint, "symbol").upper()
-        quantity = _string_decimal(_field(position, "qty", endpoint), endpoint)
+        quantity = _string_decimal(_field(position, "qty", endpoint), endpoint, "qty")
         if position.get("side") == "short" and quantity > 0:
             quantity = -quantity
         crypto = position.get("asset_class") == "crypto"
@@ -67,10 +66,10 @@ def latest_prices(latest: object, endpoint: str, source: PriceSource) -> dict[st
     for symbol, entry in by_symbol.items():
         record = _object(entry, endpoint, f"entry for {symbol}")
         if source is PriceSource.LATEST_TRADE:
-            prices[str(symbol).upper()] = _number(_field(record, "p", endpoint), endpoint)
+            prices[str(symbol).upper()] = _number(_field(record, "p", endpoint), endpoint, "p")
             continue
-        ask = _number(_field(record, "ap", endpoint), endpoint)
-        bid = _number(_field(record, "bp", endpoint), endpoint)
+        ask = _number(_field(record, "ap", endpoint), endpoint, "ap")
+        bid = _number(_field(record, "bp", endpoint), endpoint, "bp")
         if ask > 0 and bid > 0:
             prices[str(symbol).upper()] = (ask + bid) / 2
     return prices
@@ -112,23 +111,23 @@ def _string(value: object, endpoint: str, name: str) -> str:
     return value
 
 
-def _string_decimal(value: object, endpoint: str) -> Decimal:
-    text = _string(value, endpoint, "amount")
+def _string_decimal(value: object, endpoint: str, name: str) -> Decimal:
+    text = _string(value, endpoint, name)
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise bad_response(endpoint, f"not a decimal: {text[:40]!r}") from None
+        raise bad_response(endpoint, f"{name} is not a decimal", field=name) from None
     if not amount.is_finite():
-        raise bad_response(endpoint, f"not a finite decimal: {text[:40]!r}")
+        raise bad_response(endpoint, f"{name} is not finite", field=name)
     return amount
 
 
-def _number(value: object, endpoint: str) -> Decimal:
+def _number(value: object, endpoint: str, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_response(endpoint, f"price is {type(value).__name__}, not a number")
+        raise bad_response(endpoint, f"{name} is {type(value).__name__}, not a number", field=name)
     amount = Decimal(str(value))
     if not amount.is_finite():
-        raise bad_response(endpoint, f"price is not finite: {value!r}")
+        raise bad_response(endpoint, f"{name} is not finite", field=name)
     return amount
 
 

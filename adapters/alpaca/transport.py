@@ -151,7 +151,9 @@ class Caller:
             case APIError():
                 return bad_response(endpoint, f"HTTP {exc.status_code}", status=exc.status_code)
             case _:
-                return bad_response(endpoint, type(exc).__name__, detail=detail)
+                return bad_response(
+                    endpoint, f"unexpected body ({type(exc).__name__})", detail=detail
+                )
 
 
 def retry_after(value: str) -> float | None:
