@@ -18,7 +18,7 @@ from returns.result import Failure, Result, Success
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CORE_CONTEXT, ZERO, is_bounded, truncate_shares
-from portfolio.plan import Action, Reason, RebalancePlan
+from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.snapshot import Snapshot
 
 __all__ = ["CostModel", "Fill", "FilledOrder", "fill_plan"]
@@ -112,28 +112,33 @@ def fill_plan(
     """
     model = CostModel() if costs is None else costs
     fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
-    return _check(model, plan, fill_prices).map(lambda _: _fill(snapshot, plan, fill_prices, model))
+    trades = plan.trades
+    problem = _problem(model, trades, fill_prices)
+    if problem is not None:
+        return Failure(problem)
+    return Success(_fill(snapshot, trades, fill_prices, model))
 
 
-def _check(
-    model: CostModel, plan: RebalancePlan, prices: Mapping[str, Decimal]
-) -> Result[None, PortfolioError]:
-    symbols = [item.symbol for item in plan.trades]
-    missing = [symbol for symbol in symbols if symbol not in prices]
-    bad_prices = [s for s in symbols if s not in missing and not _positive(prices[s])]
-    bad_quantities = [item.symbol for item in plan.trades if not is_bounded(item.quantity)]
-    if not all(is_bounded(field) and field >= 0 for field in (model.bps, model.min_fee)):
-        return Failure(PortfolioError.invalid_policy("cost model fields must be ≥ 0", costs=model))
+def _problem(
+    model: CostModel, trades: tuple[PlanItem, ...], prices: Mapping[str, Decimal]
+) -> PortfolioError | None:
+    if not (_at_least_zero(model.bps) and _at_least_zero(model.min_fee)):
+        return PortfolioError.invalid_policy("cost model fields must be ≥ 0", costs=model)
+    missing = [item.symbol for item in trades if item.symbol not in prices]
     if missing:
-        return Failure(PortfolioError.missing_price(missing))
+        return PortfolioError.missing_price(missing)
+    bad_prices = [item.symbol for item in trades if not _positive(prices[item.symbol])]
     if bad_prices:
-        return Failure(PortfolioError.invalid_price(bad_prices))
+        return PortfolioError.invalid_price(bad_prices)
+    bad_quantities = [item.symbol for item in trades if not is_bounded(item.quantity)]
     if bad_quantities:
         message = "plan quantities must be finite Decimals"
-        return Failure(
-            PortfolioError.of(ErrorKind.INVALID_PLAN, message, symbols=",".join(bad_quantities))
-        )
-    return Success(None)
+        return PortfolioError.of(ErrorKind.INVALID_PLAN, message, symbols=",".join(bad_quantities))
+    return None
+
+
+def _at_least_zero(value: Decimal) -> bool:
+    return is_bounded(value) and value >= 0
 
 
 def _positive(value: Decimal) -> bool:
@@ -141,30 +146,34 @@ def _positive(value: Decimal) -> bool:
 
 
 def _fill(
-    snapshot: Snapshot, plan: RebalancePlan, prices: Mapping[str, Decimal], model: CostModel
+    snapshot: Snapshot,
+    trades: tuple[PlanItem, ...],
+    prices: Mapping[str, Decimal],
+    model: CostModel,
 ) -> Fill:
     cash, held = snapshot.cash, dict(snapshot.positions)
+    free = not (model.bps or model.min_fee)
     orders: list[FilledOrder] = []
     with decimal.localcontext(CORE_CONTEXT):
-        wanted = [
-            (item, _wanted(item.quantity, item.reason, held.get(item.symbol, ZERO)))
-            for item in plan.trades
-        ]
-        for item, requested in sorted(wanted, key=lambda pair: pair[1] > 0):  # sells first
-            price = prices[item.symbol]
+        wanted = [(item, _wanted(item, held.get(item.symbol, ZERO))) for item in trades]
+        sells_first = [pair for pair in wanted if pair[1] < 0] + [p for p in wanted if p[1] > 0]
+        for item, requested in sells_first:
+            symbol, price = item.symbol, prices[item.symbol]
             quantity, value = requested, requested * price
-            fee = model.fee(value)
+            fee = ZERO if free else model.fee(value)
             if quantity > 0 and value + fee > cash:  # cut a buy to the cash there is
                 quantity = _affordable(cash, price, model, whole=_is_whole(requested))
                 value = quantity * price
                 fee = model.fee(value)
             cash = cash - value - fee
-            held[item.symbol] = held.get(item.symbol, ZERO) + quantity
-            if held[item.symbol] == 0:
-                del held[item.symbol]
+            position = held.get(symbol, ZERO) + quantity
+            if position:
+                held[symbol] = position
+            else:
+                held.pop(symbol, None)
             orders.append(
                 FilledOrder(
-                    symbol=item.symbol,
+                    symbol=symbol,
                     action=item.action,
                     reason=item.reason,
                     requested=requested,
@@ -174,6 +183,7 @@ def _fill(
                     fee=fee,
                 )
             )
+        fees = ZERO if free else sum((order.fee for order in orders), ZERO)
     after = Snapshot(
         cash=cash,
         positions=FrozenDict.adopt(held),
@@ -181,12 +191,12 @@ def _fill(
         assets=snapshot.assets,
         as_of=snapshot.as_of,
     )
-    return Fill(snapshot=after, orders=tuple(orders), fees=sum((o.fee for o in orders), ZERO))
+    return Fill(snapshot=after, orders=tuple(orders), fees=fees)
 
 
-def _wanted(quantity: Decimal, reason: Reason, held: Decimal) -> Decimal:
+def _wanted(item: PlanItem, held: Decimal) -> Decimal:
     """A liquidation closes what is held now, to exactly zero; other trades are as planned."""
-    return -held if reason is Reason.LIQUIDATE else quantity
+    return -held if item.reason is Reason.LIQUIDATE else item.quantity
 
 
 def _is_whole(quantity: Decimal) -> bool:

@@ -1,0 +1,109 @@
+"""When a backtest rebalances: on a calendar, or when the portfolio drifts out of its bands.
+
+Every schedule invests on the first bar; trades execute at the scheduled bar's close.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from returns.result import Failure, Result, Success
+
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.policy import SizingPolicy
+from portfolio.snapshot import Snapshot
+
+__all__ = ["DRIFT_BAND", "DRIFT_RELATIVE_BAND", "Schedule", "drifted", "is_due", "parse_schedule"]
+
+#: The bands `drift` uses when the policy sets neither `band` nor `relative_band` (5/25 rule).
+DRIFT_BAND = Decimal("0.05")
+DRIFT_RELATIVE_BAND = Decimal("0.25")
+
+
+class Schedule(enum.Enum):
+    """How often to rebalance.
+
+    `once`: the first bar only (buy and hold). `daily`: every bar. `weekly` / `monthly`:
+    the first bar of each ISO calendar week / calendar month. `drift`: the first bar,
+    then whenever some symbol's weight leaves its band (see `drifted`).
+    """
+
+    ONCE = "once"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    DRIFT = "drift"
+
+
+def parse_schedule(value: Schedule | str) -> Result[Schedule, PortfolioError]:
+    """A `Schedule`, or its name in any case; anything else is INVALID_SCHEDULE.
+
+    >>> parse_schedule("Monthly").unwrap()
+    <Schedule.MONTHLY: 'monthly'>
+    >>> parse_schedule("hourly").failure().kind
+    <ErrorKind.INVALID_SCHEDULE: 'invalid_schedule'>
+    """
+    given: object = value
+    if isinstance(given, Schedule):
+        return Success(given)
+    names = {schedule.value: schedule for schedule in Schedule}
+    if isinstance(given, str) and given.strip().lower() in names:
+        return Success(names[given.strip().lower()])
+    return Failure(
+        PortfolioError.of(
+            ErrorKind.INVALID_SCHEDULE,
+            f"unknown schedule {given!r}; expected one of {', '.join(names)}",
+            schedule=given,
+        )
+    )
+
+
+def is_due(schedule: Schedule, previous: date | None, today: date) -> bool:
+    """Whether the calendar calls for a rebalance on `today` (`previous` is the prior bar).
+
+    For `drift` this is only the first bar; `drifted` decides the rest.
+    """
+    if previous is None:
+        return True
+    match schedule:
+        case Schedule.DAILY:
+            return True
+        case Schedule.WEEKLY:
+            return today.isocalendar()[:2] != previous.isocalendar()[:2]
+        case Schedule.MONTHLY:
+            return (today.year, today.month) != (previous.year, previous.month)
+        case Schedule.ONCE | Schedule.DRIFT:
+            return False
+
+
+def drifted(snapshot: Snapshot, weights: Mapping[str, Decimal], policy: SizingPolicy) -> bool:
+    """True when some symbol's weight is outside its band around its target weight.
+
+    Weights are fractions of equity; a target is `weight × (1 − cash_reserve_pct)`. The
+    band is the policy's (the smaller of `band` and `relative_band × target` when both
+    are on), or the 5/25 rule when the policy sets none. A held, untargeted symbol has
+    target 0 and so always counts as drifted. Needs a price for every held symbol.
+    """
+    equity = snapshot.equity
+    if equity <= 0:
+        return False
+    absolute, relative = policy.band, policy.relative_band
+    if not (absolute or relative):
+        absolute, relative = DRIFT_BAND, DRIFT_RELATIVE_BAND
+    invested = 1 - policy.cash_reserve_pct
+    prices, held = snapshot.prices, snapshot.positions
+    for symbol in weights.keys() | held.keys():
+        target = weights.get(symbol, Decimal(0)) * invested
+        current = held.get(symbol, Decimal(0)) * prices[symbol] / equity if symbol in held else 0
+        if abs(current - target) > _band(absolute, relative, target):
+            return True
+    return False
+
+
+def _band(absolute: Decimal, relative: Decimal, target: Decimal) -> Decimal:
+    """The smaller of the bands that are on (at least one is)."""
+    bands = ([absolute] if absolute else []) + ([relative * abs(target)] if relative else [])
+    return min(bands)
