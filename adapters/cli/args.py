@@ -32,7 +32,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        msg = f"{self.prog}: {message} (see --help)"
+        msg = f"{self.prog}: error: {message} (see --help)"
         raise UsageError(msg)
 
 

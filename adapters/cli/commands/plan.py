@@ -1,0 +1,79 @@
+"""`portfolio plan`: weights + an account (a snapshot file or a broker) → a plan, no orders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+
+from returns.result import Result, Success
+
+from adapters.cli.brokers import alpaca_broker, fake_broker
+from adapters.cli.loaders import load_policy, load_snapshot, load_weights
+from adapters.cli.options import BrokerChoice, PlanOptions
+from adapters.cli.report import Problem, finish, show_plan
+from adapters.cli.samples import sample_account
+from adapters.cli.terminal import ExitCode, Terminal
+from portfolio import (
+    Allocation,
+    PortfolioService,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    plan_rebalance,
+)
+from ports import BrokerPort
+
+__all__ = ["plan_with_broker", "policy_or_default", "run"]
+
+
+def policy_or_default(path: Path | None) -> Result[SizingPolicy, Problem]:
+    """The policy file's SizingPolicy, or the default policy when no file is given."""
+    return load_policy(path) if path is not None else Success(SizingPolicy())
+
+
+def plan_with_broker(
+    broker: BrokerPort, allocation: Allocation, policy: SizingPolicy
+) -> Result[RebalancePlan, Problem]:
+    """Read the account through the port and plan: the shell's one call."""
+    service = PortfolioService(broker, policy=policy)
+    return service.create_rebalance_plan(allocation, allocation.correlation_id)
+
+
+def _plan_for(
+    options: PlanOptions, allocation: Allocation, policy: SizingPolicy, environ: Mapping[str, str]
+) -> Result[RebalancePlan, Problem]:
+    """Pure planning on a snapshot file; through the shell when a broker is named."""
+    broker: Result[BrokerPort, Problem]
+    match options.broker, options.snapshot:
+        case None, Path() as path:
+            snapshot: Result[Snapshot, Problem] = load_snapshot(path)
+            return snapshot.bind(lambda snap: plan_rebalance(allocation, snap, policy))
+        case BrokerChoice.ALPACA, _:
+            broker = alpaca_broker(environ)
+        case _, Path() as path:
+            broker = load_snapshot(path).map(fake_broker)
+        case _:
+            broker = sample_account().map(fake_broker)
+    return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
+
+
+def _plan(options: PlanOptions, environ: Mapping[str, str]) -> Result[RebalancePlan, Problem]:
+    return Result.do(
+        plan
+        for weights in load_weights(options.weights)
+        for policy in policy_or_default(options.policy)
+        for plan in _plan_for(
+            options,
+            Allocation(target_weights=weights, correlation_id=options.correlation_id),
+            policy,
+            environ,
+        )
+    )
+
+
+def run(options: PlanOptions, terminal: Terminal) -> ExitCode:
+    """Print the plan (table or JSON); exit 1 on a library Failure, 2 on a bad input."""
+    return finish(
+        _plan(options, terminal.environ), terminal, partial(show_plan, as_json=options.json)
+    )

@@ -1,0 +1,60 @@
+"""A backtest's summary, as a table for people and as JSON for programs.
+
+Money in account currency; returns, volatility and drawdown as fractions of equity
+(shown as percentages); turnover as traded value ÷ mean equity.
+"""
+
+from __future__ import annotations
+
+import json
+
+from adapters.cli.table import money, percent
+from portfolio.backtest import BacktestResult
+
+__all__ = ["backtest_json", "backtest_table"]
+
+
+def backtest_table(result: BacktestResult) -> str:
+    """Final equity, returns, risk, trading and costs, one figure per line."""
+    curve = result.equity_curve
+    first, last = curve[0].date, curve[-1].date
+    header = (
+        f"Backtest: {result.schedule.value} rebalancing, {first} → {last} ({len(curve)} bars), "
+        f"initial cash {money(result.initial_cash)}"
+    )
+    rows = (
+        ("Final equity", money(result.final_equity), ""),
+        ("Total return", percent(result.total_return), ""),
+        ("CAGR", percent(result.cagr), ""),
+        ("Volatility", percent(result.volatility), "annualised"),
+        ("Max drawdown", percent(result.max_drawdown), "largest fall from a peak"),
+        ("Turnover", f"{result.turnover:.2f}×", f"traded {money(result.traded_value)}"),
+        ("Fees", money(result.total_fees), ""),
+        ("Rebalances", str(result.rebalances), ""),
+    )
+    width = max(len(value) for _, value, _ in rows)
+    lines = [f"{name:<14}{value:>{width}}   {note}".rstrip() for name, value, note in rows]
+    return "\n".join([header, "", *lines]) + "\n"
+
+
+def backtest_json(result: BacktestResult) -> str:
+    """The summary figures, the rebalance dates and the equity curve; decimals as strings."""
+    document = {
+        "schedule": result.schedule.value,
+        "initial_cash": str(result.initial_cash),
+        "final_equity": str(result.final_equity),
+        "total_return": str(result.total_return),
+        "cagr": str(result.cagr),
+        "volatility": str(result.volatility),
+        "max_drawdown": str(result.max_drawdown),
+        "turnover": str(result.turnover),
+        "traded_value": str(result.traded_value),
+        "fees": str(result.total_fees),
+        "rebalances": result.rebalances,
+        "rebalance_dates": [day.isoformat() for day in result.rebalance_dates],
+        "equity_curve": [
+            {"date": point.date.isoformat(), "equity": str(point.equity)}
+            for point in result.equity_curve
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
