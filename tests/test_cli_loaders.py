@@ -1,0 +1,212 @@
+"""Input files → records: exact decimals, and one clear InputError per kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
+
+from adapters.cli.documents import parse_document
+from adapters.cli.loaders import (
+    convert,
+    load_policy,
+    load_snapshot,
+    load_weights,
+    policy_from,
+    snapshot_from,
+    weights_from,
+)
+from adapters.cli.terminal import InputError
+from portfolio import Asset, SizingPolicy, Snapshot
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(result: Result[object, InputError]) -> str:
+    assert isinstance(result, Failure), result
+    return str(result.failure())
+
+
+def test_weights_as_strings_or_numbers_are_exact(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.json", '{"SPY": "0.6", "QQQ": 0.1, "IWM": 1e-1, "TLT": 0}')
+    weights = load_weights(path).unwrap()
+    assert weights == {
+        "SPY": Decimal("0.6"),
+        "QQQ": Decimal("0.1"),
+        "IWM": Decimal("1E-1"),
+        "TLT": Decimal(0),
+    }
+    assert str(weights["QQQ"]) == "0.1"  # never 0.1000000000000000055511151231257827
+
+
+def test_weights_in_toml_are_exact(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.toml", 'SPY = 0.6\n"BRK.B" = "0.15"\nQQQ = 0.1\n')
+    assert load_weights(path) == Success(
+        {"SPY": Decimal("0.6"), "BRK.B": Decimal("0.15"), "QQQ": Decimal("0.1")}
+    )
+
+
+def test_snapshot_with_every_part(tmp_path: Path) -> None:
+    text = json.dumps(
+        {
+            "cash": "10000.50",
+            "positions": {"SPY": "20", "BRK.A": 1},
+            "prices": {"SPY": "500.25", "BRK.A": "612000"},
+            "assets": {"BRK.A": {"fractionable": False}},
+            "as_of": "2024-06-28T20:00:00+00:00",
+        }
+    )
+    snapshot = load_snapshot(write(tmp_path, "s.json", text)).unwrap()
+    assert snapshot.cash == Decimal("10000.50")
+    assert snapshot.positions == {"SPY": Decimal(20), "BRK.A": Decimal(1)}
+    assert snapshot.prices == {"SPY": Decimal("500.25"), "BRK.A": Decimal(612000)}
+    assert snapshot.assets == {"BRK.A": Asset(symbol="BRK.A", fractionable=False)}
+    assert snapshot.as_of is not None
+    assert snapshot.as_of.isoformat() == "2024-06-28T20:00:00+00:00"
+
+
+def test_snapshot_positions_and_assets_are_optional(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.json", '{"cash": 100, "prices": {"SPY": "500"}}')
+    assert load_snapshot(path) == Success(Snapshot(cash=Decimal(100), prices={"SPY": Decimal(500)}))
+
+
+def test_policy_from_toml_uses_the_field_names(tmp_path: Path) -> None:
+    text = (
+        'min_trade_amount = "25"\nband = "0.05"\nrelative_band = 0.25\n'
+        'fractional = false\nrounding = "ROUND_HALF_UP"\n'
+    )
+    assert load_policy(write(tmp_path, "p.toml", text)) == Success(
+        SizingPolicy(
+            min_trade_amount=Decimal(25),
+            band=Decimal("0.05"),
+            relative_band=Decimal("0.25"),
+            fractional=False,
+            rounding="ROUND_HALF_UP",
+        )
+    )
+
+
+def test_empty_policy_is_the_default(tmp_path: Path) -> None:
+    assert load_policy(write(tmp_path, "p.json", "{}")) == Success(SizingPolicy())
+
+
+BAD_WEIGHTS = [
+    ('{"SPY": "0.6",}', "w.json: line 1 column 15: not valid JSON"),
+    ('{"SPY": NaN}', "w.json: NaN is not a number this tool accepts"),
+    ('{"SPY": Infinity}', "w.json: Infinity is not a number this tool accepts"),
+    ('{"SPY": "NaN"}', "w.json: SPY: not a finite number: 'NaN'"),
+    ('{"SPY": "-inf"}', "w.json: SPY: not a finite number: '-inf'"),
+    ('{"SPY": "six"}', "w.json: SPY: not a number: 'six'"),
+    ('{"SPY": true}', "w.json: SPY: expected a number, got true"),
+    ('{"SPY": null}', "w.json: SPY: expected a number, got null"),
+    ('{"SPY": [0.6]}', "w.json: SPY: expected a number, got a list"),
+    ('["SPY", 0.6]', "w.json: top level: expected an object of key/value pairs, got a list"),
+    ("", "w.json: line 1 column 1: not valid JSON: Expecting value"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_WEIGHTS)
+def test_bad_weights_name_the_file_and_the_place(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "w.json", text)
+    assert error_of(load_weights(path)).replace(str(tmp_path) + "/", "").startswith(message)
+
+
+def test_bad_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.toml", "SPY = 0.6\nQQQ = \n")
+    message = error_of(load_weights(path))
+    assert message.startswith(f"{path}: not valid TOML:")
+    assert "line 2" in message
+    assert "\n" not in message
+
+
+def test_nan_in_toml_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.toml", "SPY = nan\n")
+    assert error_of(load_weights(path)) == f"{path}: SPY: not a finite number: Decimal('NaN')"
+
+
+def test_missing_unreadable_and_binary_files(tmp_path: Path) -> None:
+    assert error_of(load_weights(tmp_path / "nope.json")) == f"{tmp_path}/nope.json: no such file"
+    assert error_of(load_weights(tmp_path)) == f"{tmp_path}: Is a directory"
+    binary = write(tmp_path, "w.json", b"\xff\xfe\x00")
+    assert error_of(load_weights(binary)) == f"{binary}: not UTF-8 text"
+
+
+BAD_SNAPSHOTS = [
+    ('{"prices": {}}', "cash: missing"),
+    ('{"cash": 1}', "prices: missing"),
+    ('{"cash": 1, "prices": {}, "holdings": {}}', "holdings: unknown key"),
+    ('{"cash": "1,000", "prices": {}}', "cash: not a number: '1,000'"),
+    ('{"cash": 1, "prices": {"SPY": "abc"}}', "prices.SPY: not a number: 'abc'"),
+    ('{"cash": 1, "prices": {}, "positions": {"SPY": "NaN"}}', "positions.SPY: not a finite"),
+    ('{"cash": 1, "prices": {}, "positions": [1]}', "positions: expected an object"),
+    ('{"cash": 1, "prices": {}, "assets": {"X": {"fractionable": "no"}}}', "assets.X.fractionable"),
+    ('{"cash": 1, "prices": {}, "assets": {"X": {"halal": true}}}', "assets.X.halal: unknown flag"),
+    ('{"cash": 1, "prices": {}, "assets": {"X": 1}}', "assets.X: expected an object"),
+    ('{"cash": 1, "prices": {}, "as_of": "yesterday"}', "as_of: not an ISO 8601 date-time"),
+]
+
+
+@pytest.mark.parametrize(("text", "place"), BAD_SNAPSHOTS)
+def test_bad_snapshots_name_the_key_path(tmp_path: Path, text: str, place: str) -> None:
+    path = write(tmp_path, "s.json", text)
+    assert error_of(load_snapshot(path)).startswith(f"{path}: {place}")
+
+
+BAD_POLICIES = [
+    ('{"min_trade": 5}', "min_trade: unknown policy field (known: min_trade_amount, "),
+    ('{"fractional": "no"}', "fractional: expected true or false, got 'no'"),
+    ('{"band": "wide"}', "band: not a number: 'wide'"),
+    ('{"rounding": 5}', "rounding: expected a string, got 5"),
+]
+
+
+@pytest.mark.parametrize(("text", "place"), BAD_POLICIES)
+def test_bad_policies_name_the_field(tmp_path: Path, text: str, place: str) -> None:
+    path = write(tmp_path, "p.json", text)
+    assert error_of(load_policy(path)).startswith(f"{path}: {place}")
+
+
+@settings(max_examples=200)
+@given(value=st.decimals(allow_nan=False, allow_infinity=False), quoted=st.booleans())
+def test_any_finite_decimal_is_read_exactly(value: Decimal, *, quoted: bool) -> None:
+    """Numbers reach the core with every digit the user wrote, never through a float."""
+    written = json.dumps(str(value)) if quoted else str(value)
+    weights = convert(
+        parse_document(f'{{"SPY": {written}}}', "w.json").unwrap(), weights_from, "w.json"
+    )
+    assert weights == Success({"SPY": value})
+    assert str(weights.unwrap()["SPY"]) == str(value)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=10,
+)
+
+
+BUILDERS: tuple[Callable[[object], object], ...] = (weights_from, snapshot_from, policy_from)
+
+
+@settings(max_examples=200)
+@given(JSON_VALUES)
+def test_loaders_never_raise_on_any_json(document: object) -> None:
+    """Whatever a file holds, a loader answers with a Result, never an exception."""
+    parsed = parse_document(json.dumps(document), "f.json")
+    for build in BUILDERS:
+        outcome = parsed.bind(partial(convert, build=build, source="f.json"))
+        assert isinstance(outcome, Success | Failure)
