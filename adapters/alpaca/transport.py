@@ -10,10 +10,7 @@ SDK's own retry loop is switched off so that `Caller.call` is the only one.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import attrs
@@ -24,15 +21,14 @@ from alpaca.data.historical.stock import StockHistoricalDataClient
 from alpaca.trading.client import TradingClient
 
 from adapters.alpaca.failure import BrokerFailure, bad_response, redact
+from adapters.alpaca.retry import MAX_RETRY_WAIT, rate_limited, wait_before_retry
 from adapters.alpaca.settings import AlpacaSettings
 from portfolio.errors import ErrorKind, PortfolioError
 
-__all__ = ["MAX_RETRY_WAIT", "Caller", "Clients", "TimeoutSession", "connect", "retry_after"]
+__all__ = ["Caller", "Clients", "TimeoutSession", "connect"]
 
 _log = logging.getLogger(__name__)
 
-#: A Retry-After longer than this many seconds is not waited for: the read fails at once.
-MAX_RETRY_WAIT = 60.0
 _RATE_LIMITED = 429
 
 
@@ -118,7 +114,7 @@ class Caller:
                     raise self._failure(endpoint, exc) from None
                 wait = self._wait(exc, attempt)
                 if attempt >= self.settings.max_retries or wait > MAX_RETRY_WAIT:
-                    raise _rate_limited(endpoint, attempt + 1, wait) from None
+                    raise rate_limited(endpoint, attempt + 1, wait) from None
                 _log.warning(
                     "alpaca rate limited: endpoint=%s retry=%d/%d wait=%.3fs",
                     endpoint,
@@ -134,8 +130,9 @@ class Caller:
     def _wait(self, exc: APIError, attempt: int) -> float:
         response = exc.response
         header = response.headers.get("Retry-After") if response is not None else None
-        told = retry_after(header) if isinstance(header, str) else None
-        return told if told is not None else self.settings.backoff * 2**attempt
+        return wait_before_retry(
+            header if isinstance(header, str) else None, attempt, self.settings.backoff
+        )
 
     def _failure(self, endpoint: str, exc: Exception) -> BrokerFailure:
         detail = redact(f"{type(exc).__name__}: {exc}", self.settings.secrets)
@@ -154,39 +151,6 @@ class Caller:
                 return bad_response(
                     endpoint, f"unexpected body ({type(exc).__name__})", detail=detail
                 )
-
-
-def retry_after(value: str) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if unreadable.
-
-    >>> retry_after("2"), retry_after("0.05"), retry_after("soon")
-    (2.0, 0.05, None)
-    """
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
-
-
-def _rate_limited(endpoint: str, attempts: int, wait: float) -> BrokerFailure:
-    return BrokerFailure(
-        PortfolioError.of(
-            ErrorKind.BROKER_RATE_LIMITED,
-            f"Alpaca rate limit on {endpoint} after {attempts} attempt(s)",
-            endpoint=endpoint,
-            attempts=attempts,
-            retry_after=f"{wait:g}",
-        )
-    )
 
 
 def _unavailable(kind: ErrorKind, endpoint: str, message: str, detail: str) -> BrokerFailure:
