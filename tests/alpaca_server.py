@@ -14,14 +14,19 @@ import json
 import socket
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["AlpacaServer", "Fault", "Logged", "closed_port_url"]
+from portfolio import Asset
+from ports import BrokerPort
+
+__all__ = ["AlpacaServer", "Fault", "Logged", "closed_port_url", "contract_factory"]
 
 HANG_LIMIT = 10.0  # seconds a hanging handler waits at most (it stops early on close)
 TRADE_TIME = "2024-06-03T19:59:59.123456789Z"
@@ -224,6 +229,55 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+ContractFactory = Callable[
+    [Decimal, Mapping[str, Decimal], Mapping[str, Decimal], Mapping[str, Asset]], BrokerPort
+]
+
+
+@contextmanager
+def contract_factory() -> Iterator[ContractFactory]:
+    """A local Alpaca and a `(cash, positions, prices, assets) -> AlpacaBroker` factory loading it.
+
+    For the BrokerPort contract tests. Every priced symbol is listed as an active asset
+    (with `Asset`'s defaults unless `assets` says otherwise), as a real account lists
+    every tradable stock. Brokers and server are closed on exit.
+    """
+    from adapters.alpaca import AlpacaBroker  # noqa: PLC0415 - alpaca-py only when used
+
+    key, secret = "PKCONTRACT0123456789", "contractSECRET/0123456789abcdefghijklm"
+    opened: list[AlpacaBroker] = []
+    with AlpacaServer(key, secret) as server:
+
+        def factory(
+            cash: Decimal,
+            positions: Mapping[str, Decimal],
+            prices: Mapping[str, Decimal],
+            assets: Mapping[str, Asset],
+        ) -> BrokerPort:
+            server.set_cash(str(cash))
+            server.positions.clear()
+            for symbol, qty in positions.items():
+                server.hold(symbol, str(qty), side="short" if qty < 0 else "long")
+            server.trades.clear()
+            server.trades.update({symbol: float(price) for symbol, price in prices.items()})
+            server.assets.clear()
+            for symbol in prices:
+                fact = assets.get(symbol, Asset(symbol=symbol))
+                server.list_asset(
+                    symbol,
+                    tradable=fact.tradable,
+                    fractionable=fact.fractionable,
+                    shortable=fact.shortable,
+                )
+            broker = AlpacaBroker(key, secret, trading_url=server.url, data_url=server.url)
+            opened.append(broker)
+            return broker
+
+        yield factory
+        for broker in opened:
+            broker.close()
 
 
 class _Server(ThreadingHTTPServer):

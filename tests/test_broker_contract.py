@@ -8,10 +8,11 @@ stopped around each test), e.g. `pytest.param("alpaca_factory", id="alpaca")`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 import pytest
+from alpaca_server import contract_factory
 from returns.pipeline import is_successful
 from returns.result import Failure
 
@@ -35,8 +36,16 @@ def fake_factory(
     return FakeBroker(cash=cash, positions=positions, prices=prices, assets=assets)
 
 
+@pytest.fixture
+def alpaca_factory() -> Iterator[BrokerFactory]:
+    """AlpacaBroker through the real alpaca-py clients against a local Alpaca server."""
+    with contract_factory() as factory:
+        yield factory
+
+
 IMPLEMENTATIONS = [
     pytest.param(fake_factory, id="fake"),
+    pytest.param("alpaca_factory", id="alpaca"),
 ]
 
 
