@@ -21,6 +21,8 @@ from portfolio.plan import Action, PlanItem, Reason
 __all__ = ["Thresholds", "decide", "hold", "shares_for"]
 
 _DOWN = "ROUND_DOWN"
+#: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
+CENTS_ZERO = Decimal("0.00")
 
 
 @attrs.frozen(kw_only=True)
@@ -39,7 +41,7 @@ class Thresholds:
         return self.band_value is not None or self.relative_band != 0
 
 
-def decide(  # noqa: FBT001, PLR0911, PLR0913, PLR0917 - one return per rule; flat for speed
+def decide(  # noqa: PLR0911, PLR0913, PLR0917 - one return per rule; flat for speed
     symbol: str,
     price: Decimal,
     held: Decimal,
@@ -47,8 +49,8 @@ def decide(  # noqa: FBT001, PLR0911, PLR0913, PLR0917 - one return per rule; fl
     target: Decimal,
     trade: Decimal,
     weights: tuple[Decimal, Decimal],
-    tradable: bool,
-    whole: bool,
+    tradable: bool,  # noqa: FBT001 - positional-only, for speed
+    whole: bool,  # noqa: FBT001
     limits: Thresholds,
     /,
 ) -> PlanItem:
@@ -60,7 +62,7 @@ def decide(  # noqa: FBT001, PLR0911, PLR0913, PLR0917 - one return per rule; fl
         return PlanItem(
             symbol=symbol,
             action=Action.SELL if held > 0 else Action.BUY,
-            trade_amount=-current,
+            trade_amount=-current if current else CENTS_ZERO,
             quantity=-held,
             price=price,
             current_value=current,

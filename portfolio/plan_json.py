@@ -121,17 +121,18 @@ def plan_from_json(text: str | bytes) -> Result[RebalancePlan, PortfolioError]:
 
 def _plan(document: object) -> RebalancePlan:
     doc = _as(dict, document, "$")
-    items = _as(list, doc.get("items"), "items")
-    metadata = doc.get("metadata", {})
     return RebalancePlan(
         plan_id=_as(str, doc.get("plan_id"), "plan_id"),
         correlation_id=_as(str, doc.get("correlation_id"), "correlation_id"),
-        items=tuple(_item(entry, f"items[{n}]") for n, entry in enumerate(items)),
+        items=tuple(
+            _item(entry, f"items[{n}]")
+            for n, entry in enumerate(_as(list, doc.get("items"), "items"))
+        ),
         total_value=_decimal(doc.get("total_value"), "total_value"),
         cash_before=_decimal(doc.get("cash_before"), "cash_before"),
         cash_after=_decimal(doc.get("cash_after"), "cash_after"),
         as_of=_datetime(doc.get("as_of"), "as_of"),
-        metadata=_as(dict, metadata, "metadata"),
+        metadata=_as(dict, doc.get("metadata", {}), "metadata"),
     )
 
 

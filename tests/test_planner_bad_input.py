@@ -1,0 +1,256 @@
+"""Bad input is a Failure with a kind, a clear message and context; never an exception."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Result
+
+from portfolio import (
+    Allocation,
+    Asset,
+    ErrorKind,
+    SizingPolicy,
+    Snapshot,
+    combine_allocations,
+    plan_rebalance,
+)
+
+D = Decimal
+PRICES = {"SPY": D(500), "QQQ": D(400)}
+THOUSAND = D(1000)
+
+
+def failure(
+    weights: dict[Any, Any],
+    *,
+    cash: Any = THOUSAND,
+    positions: Any = None,
+    prices: Any = None,
+    policy: SizingPolicy | None = None,
+    portfolio_value: Any = None,
+) -> Any:
+    result = plan_rebalance(
+        Allocation(target_weights=weights, correlation_id="bad", portfolio_value=portfolio_value),
+        Snapshot(cash=cash, positions=positions or {}, prices=PRICES if prices is None else prices),
+        policy or SizingPolicy(),
+    )
+    assert isinstance(result, Failure), result
+    return result.failure()
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [D("NaN"), D("sNaN"), D("Infinity"), D("-Infinity"), 0.5, 1, "0.5", None],
+    ids=["nan", "snan", "inf", "-inf", "float", "int", "str", "none"],
+)
+def test_weights_that_are_not_finite_decimals(weight: Any) -> None:
+    error = failure({"SPY": D("0.5"), "QQQ": weight})
+    assert error.kind is ErrorKind.INVALID_WEIGHTS
+    assert error.context["symbols"] == "QQQ"
+    assert "finite Decimals" in error.message
+
+
+def test_negative_weight_without_shorting_names_the_symbols() -> None:
+    error = failure({"SPY": D("-0.1"), "QQQ": D("-0.2")})
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_WEIGHTS, "QQQ,SPY")
+    assert "allow_short" in error.message
+
+
+def test_negative_weight_with_shorting_plans_a_short_sale() -> None:
+    plan = plan_rebalance(
+        Allocation(target_weights={"SPY": D("-0.5")}, correlation_id="short"),
+        Snapshot(cash=D(1000), prices=PRICES),
+        SizingPolicy(allow_short=True),
+    ).unwrap()
+    assert [(i.symbol, i.trade_amount, i.quantity) for i in plan.items] == [
+        ("SPY", D("-500.00"), D("-1.000000000"))
+    ]
+
+
+def test_short_target_on_an_asset_the_broker_cannot_short() -> None:
+    result = plan_rebalance(
+        Allocation(target_weights={"SPY": D("-0.5")}, correlation_id="short"),
+        Snapshot(cash=D(1000), prices=PRICES, assets={"SPY": Asset(symbol="SPY")}),
+        SizingPolicy(allow_short=True),
+    )
+    assert result.failure().kind is ErrorKind.INVALID_WEIGHTS
+
+
+def test_weights_summing_above_gross_exposure() -> None:
+    error = failure({"SPY": D("0.6"), "QQQ": D("0.5")})
+    assert error.kind is ErrorKind.INVALID_WEIGHTS
+    assert error.context["gross_exposure"] == "1.1"
+    assert error.context["symbols"] == "QQQ,SPY"
+
+
+def test_leverage_is_accepted_up_to_max_gross_exposure() -> None:
+    plan = plan_rebalance(
+        Allocation(target_weights={"SPY": D("0.6"), "QQQ": D("0.5")}, correlation_id="lev"),
+        Snapshot(cash=D(1000), prices=PRICES),
+        SizingPolicy(max_gross_exposure=D("1.5")),
+    )
+    # 1100 of buys with 1000 of cash: scaled, never financed on margin.
+    assert plan.unwrap().total_buys <= D(1000)
+
+
+def test_every_missing_price_is_listed() -> None:
+    error = failure(
+        {"SPY": D("0.3"), "IWM": D("0.3")}, positions={"TLT": D(2)}, prices={"SPY": D(1)}
+    )
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.MISSING_PRICE, "IWM,TLT")
+
+
+@pytest.mark.parametrize(
+    "price", [D(0), D(-1), D("NaN"), D("Infinity"), D("1E-10"), D("1E+16"), 500.0, "500"]
+)
+def test_invalid_prices(price: Any) -> None:
+    error = failure({"SPY": D("0.5")}, prices={"SPY": price})
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PRICE, "SPY")
+
+
+@pytest.mark.parametrize("cash", [D("NaN"), D("Infinity"), D("1E+30"), 1000.0, None])
+def test_invalid_cash(cash: Any) -> None:
+    assert failure({"SPY": D("0.5")}, cash=cash).kind is ErrorKind.INVALID_SNAPSHOT
+
+
+def test_huge_cash_is_refused_where_quantize_would_raise() -> None:
+    with pytest.raises(decimal.InvalidOperation):
+        D("1E+30").quantize(D("0.01"))  # what a naive planner would hit
+    error = failure({"SPY": D("0.5")}, cash=D("1E+30"))
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert error.context["cash"] == "1E+30"
+
+
+@pytest.mark.parametrize("quantity", [D("NaN"), D("-Infinity"), D("1E+16"), 3.0])
+def test_invalid_quantities(quantity: Any) -> None:
+    error = failure({"SPY": D("0.5")}, positions={"QQQ": quantity})
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "QQQ")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("min_trade_amount", D(-1)),
+        ("min_trade_amount", D("NaN")),
+        ("min_trade_pct", D(1)),
+        ("cash_reserve_pct", D("-0.1")),
+        ("cash_reserve_pct", 0.1),
+        ("band", D(2)),
+        ("relative_band", D("-0.01")),
+        ("fractional", "yes"),
+        ("allow_short", 1),
+        ("max_gross_exposure", D(0)),
+        ("max_gross_exposure", D(11)),
+        ("rounding", "ROUND_SIDEWAYS"),
+    ],
+)
+def test_invalid_policy_values(field: str, value: Any) -> None:
+    error = failure({"SPY": D("0.5")}, policy=SizingPolicy(**{field: value}))
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, field)
+
+
+@pytest.mark.parametrize("value", [D(-1), D("NaN"), 100.0])
+def test_invalid_portfolio_value(value: Any) -> None:
+    assert failure({"SPY": D("0.5")}, portfolio_value=value).kind is ErrorKind.INVALID_ALLOCATION
+
+
+@pytest.mark.parametrize("key", ["", " SPY", "S P Y", 7, None])
+def test_keys_that_are_not_symbols(key: Any) -> None:
+    assert failure({key: D("0.1")}).kind is ErrorKind.INVALID_WEIGHTS
+
+
+def test_arguments_that_are_not_records() -> None:
+    allocation = Allocation(target_weights={}, correlation_id="c")
+    snapshot = Snapshot(cash=D(0))
+    for args in [(None, snapshot), (allocation, None), (allocation, snapshot, "policy")]:
+        result = plan_rebalance(*args)  # type: ignore[arg-type]
+        assert isinstance(result, Failure)
+
+
+def test_bad_input_loses_nothing() -> None:
+    weights: dict[str, Any] = {"SPY": D("0.5"), "QQQ": 0.25}
+    allocation = Allocation(target_weights=weights, correlation_id="c")
+    snapshot = Snapshot(cash=D(1), positions={"spy": D(1)}, prices=PRICES)
+    error = plan_rebalance(allocation, snapshot).failure()
+    assert error.context["symbols"] == "QQQ"
+    assert allocation.target_weights == {"SPY": D("0.5"), "QQQ": 0.25}
+    assert snapshot.positions == {"spy": D(1)}
+    assert str(error) == (
+        "INVALID_WEIGHTS: weights must be finite Decimals (not float, NaN or infinity) "
+        "[symbols=QQQ]"
+    )
+
+
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([D("sNaN"), D("1E+999999"), D("-1E-999999"), D("1E+30")]),
+)
+junk_mappings = st.one_of(
+    junk,
+    st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), junk, max_size=4),
+    st.dictionaries(
+        st.sampled_from(["SPY", "spy", "QQQ"]),
+        st.decimals(allow_nan=True, allow_infinity=True),
+        max_size=3,
+    ),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    weights=junk_mappings,
+    cid=junk,
+    value=junk,
+    cash=junk,
+    positions=junk_mappings,
+    prices=junk_mappings,
+    assets=st.one_of(junk_mappings, st.just({"SPY": Asset(symbol="SPY", tradable=None)})),  # type: ignore[arg-type]
+    policy_value=junk,
+    policy_field=st.sampled_from(
+        [
+            "min_trade_amount",
+            "min_trade_pct",
+            "cash_reserve_pct",
+            "band",
+            "relative_band",
+            "fractional",
+            "allow_short",
+            "max_gross_exposure",
+            "rounding",
+        ]
+    ),
+    as_of=junk,
+)
+def test_garbage_in_always_gives_a_result(
+    weights: Any,
+    cid: Any,
+    value: Any,
+    cash: Any,
+    positions: Any,
+    prices: Any,
+    assets: Any,
+    policy_value: Any,
+    policy_field: str,
+    as_of: Any,
+) -> None:
+    """Whatever the input, the planner returns a Result: it never raises."""
+    allocation = Allocation(target_weights=weights, correlation_id=cid, portfolio_value=value)
+    snapshot = Snapshot(cash=cash, positions=positions, prices=prices, assets=assets, as_of=as_of)
+    policy = SizingPolicy(**{policy_field: policy_value})
+    for chosen in (policy, SizingPolicy()):
+        assert isinstance(plan_rebalance(allocation, snapshot, chosen), Result)
+    combined = combine_allocations({"a": allocation, "b": allocation}, cid)
+    assert isinstance(combined, Result)
+    combined = combine_allocations({"a": allocation, 7: weights}, "c")  # type: ignore[dict-item]
+    assert isinstance(combined, Result)

@@ -1,0 +1,125 @@
+"""Invariants of the planner, each stated in one sentence and checked by hypothesis."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core_strategies import accounts, apply_plan_quantities, policies
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portfolio import (
+    Action,
+    Allocation,
+    SizingPolicy,
+    Snapshot,
+    plan_rebalance,
+)
+
+CENT = Decimal("0.01")
+settings.register_profile("core", max_examples=150, deadline=None)
+settings.load_profile("core")
+
+
+def shuffled(mapping: dict[str, object], order: list[int]) -> dict[str, object]:
+    keys = list(mapping)
+    ranked = sorted(range(len(keys)), key=lambda i: order[i % len(order)] if order else 0)
+    return {keys[i]: mapping[keys[i]] for i in reversed(ranked)}
+
+
+@given(accounts(), policies, st.lists(st.integers(), min_size=1, max_size=8))
+def test_plan_does_not_depend_on_mapping_order(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy, order: list[int]
+) -> None:
+    """Determinism: the same content in another insertion order gives an equal plan and id."""
+    allocation, snapshot = account
+    again = (
+        Allocation(
+            target_weights=shuffled(dict(allocation.target_weights), order),  # type: ignore[arg-type]
+            correlation_id=allocation.correlation_id,
+        ),
+        Snapshot(
+            cash=snapshot.cash,
+            positions=shuffled(dict(snapshot.positions), order),  # type: ignore[arg-type]
+            prices=shuffled(dict(snapshot.prices), order),  # type: ignore[arg-type]
+            assets=shuffled(dict(snapshot.assets), order),  # type: ignore[arg-type]
+        ),
+    )
+    assert plan_rebalance(allocation, snapshot, policy) == plan_rebalance(*again, policy)
+
+
+@given(accounts(), policies)
+def test_buys_never_exceed_cash_plus_sells(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """A plan must be executable in order (sells, then buys) without margin, keeping the reserve."""
+    allocation, snapshot = account
+    plan = plan_rebalance(allocation, snapshot, policy).unwrap()
+    reserve = policy.cash_reserve_pct * plan.total_value
+    assert plan.total_buys <= snapshot.cash + plan.total_sells - reserve or plan.total_buys == 0
+
+
+@given(accounts(), policies)
+def test_cash_after_accounts_for_every_trade(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """Money is conserved: cash_before − cash_after is the sum of the trade amounts."""
+    plan = plan_rebalance(*account, policy).unwrap()
+    assert plan.cash_before - plan.cash_after == sum(i.trade_amount for i in plan.items)
+
+
+@given(accounts(), policies)
+def test_holds_trade_nothing_and_signs_match_actions(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """A HOLD moves nothing; a BUY adds shares and spends; a SELL removes shares and earns."""
+    for item in plan_rebalance(*account, policy).unwrap().items:
+        match item.action:
+            case Action.HOLD:
+                assert item.trade_amount == 0
+                assert item.quantity == 0
+            case Action.BUY:
+                assert item.quantity > 0
+                assert item.trade_amount >= 0
+            case Action.SELL:
+                assert item.quantity < 0
+                assert item.trade_amount <= 0
+
+
+@given(accounts(), policies)
+def test_no_dust_is_left_behind(account: tuple[Allocation, Snapshot], policy: SizingPolicy) -> None:
+    """Every held symbol without a target is closed to exactly zero by the plan's quantities."""
+    allocation, snapshot = account
+    plan = plan_rebalance(allocation, snapshot, policy).unwrap()
+    after = apply_plan_quantities(
+        snapshot, tuple((i.symbol, i.quantity, i.trade_amount) for i in plan.items)
+    )
+    for symbol, quantity in after.positions.items():
+        if allocation.target_weights.get(symbol, Decimal(0)) == 0:
+            assert quantity == 0, symbol
+
+
+@given(accounts(), policies)
+def test_quantities_agree_with_amounts_within_a_cent(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """What the shares are worth at the plan's price is the trade amount, to the cent."""
+    for item in plan_rebalance(*account, policy).unwrap().items:
+        assert abs(item.quantity * item.price - item.trade_amount) <= CENT
+
+
+@given(accounts(), st.booleans())
+def test_replanning_after_filling_trades_only_rounding(
+    account: tuple[Allocation, Snapshot], minimum: bool
+) -> None:
+    """Idempotence: fill a plan at the same prices, plan again, and only cents remain to trade."""
+    allocation, snapshot = account
+    policy = SizingPolicy(min_trade_amount=Decimal(1) if minimum else Decimal(0))
+    first = plan_rebalance(allocation, snapshot, policy).unwrap()
+    filled = apply_plan_quantities(
+        snapshot, tuple((i.symbol, i.quantity, i.trade_amount) for i in first.items)
+    )
+    second = plan_rebalance(allocation, filled, policy).unwrap()
+    slack = CENT * (len(first.items) + 1)
+    for item in second.trades:
+        assert abs(item.trade_amount) <= max(slack, policy.min_trade_amount + 2 * CENT), item
