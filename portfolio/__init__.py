@@ -3,20 +3,20 @@
 The functional core: frozen records in, `Result` out, no I/O. See docs/architecture.md.
 """
 
-from portfolio.actions import actions
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.combine import combine_allocations
-from portfolio.deltas import Deltas, deltas
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.plan_actions import actions
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.service import PortfolioService
 from portfolio.snapshot import Asset, Snapshot
-from portfolio.targets import Targets, targets
-from portfolio.validate import Checked, validate
+from portfolio.target_values import Targets, targets
+from portfolio.trade_deltas import Deltas, deltas
+from portfolio.validation import Checked, validate
 
 __all__ = [
     "Action",

@@ -15,7 +15,7 @@ from array import array
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from portfolio.validate import Checked
+    from portfolio.validation import Checked
 
 __all__ = ["plan_id_for"]
 

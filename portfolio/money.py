@@ -10,6 +10,7 @@ keep every quantize within that precision, so it can never raise.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Collection
 from decimal import ROUND_DOWN, Decimal
 from typing import TypeGuard
 
@@ -21,6 +22,7 @@ __all__ = [
     "ROUNDING_MODES",
     "SHARE_QUANTUM",
     "ZERO",
+    "all_within",
     "is_bounded",
     "to_cents",
     "truncate_shares",
@@ -63,6 +65,22 @@ def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> TypeGuard[Decimal]
     (True, False, False)
     """
     return isinstance(value, Decimal) and value.is_finite() and abs(value) <= limit
+
+
+def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
+    """True when every value is a finite Decimal in [low, high]; loops run in C.
+
+    The planner's fast path: when it is False, a slower check names the culprits.
+
+    >>> all_within([Decimal(1), Decimal(2)], ZERO, Decimal(2)), all_within([1.0], ZERO, Decimal(2))
+    (True, False)
+    """
+    if not values:
+        return True
+    if set(map(type, values)) != {Decimal}:
+        return False
+    decimals: Collection[Decimal] = values  # type: ignore[assignment] # every type is Decimal
+    return all(map(Decimal.is_finite, decimals)) and low <= min(decimals) and max(decimals) <= high
 
 
 def to_cents(amount: Decimal, rounding: str = decimal.ROUND_HALF_EVEN) -> Decimal:

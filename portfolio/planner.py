@@ -6,15 +6,15 @@ from returns.pipeline import flow
 from returns.pointfree import bind, map_
 from returns.result import Failure, Result
 
-from portfolio.actions import actions
 from portfolio.allocation import Allocation, CombinedAllocation
-from portfolio.deltas import deltas
 from portfolio.errors import PortfolioError
 from portfolio.plan import RebalancePlan
+from portfolio.plan_actions import actions
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
-from portfolio.targets import targets
-from portfolio.validate import validate
+from portfolio.target_values import targets
+from portfolio.trade_deltas import deltas
+from portfolio.validation import validate
 
 __all__ = ["plan_rebalance"]
 

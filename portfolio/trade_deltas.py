@@ -11,7 +11,7 @@ import attrs
 
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
-from portfolio.targets import Targets
+from portfolio.target_values import Targets
 
 __all__ = ["Deltas", "deltas"]
 
@@ -35,8 +35,8 @@ def deltas(targets: Targets) -> Deltas:
 
     >>> from decimal import Decimal as D
     >>> from portfolio import Allocation, Snapshot
-    >>> from portfolio.validate import validate
-    >>> from portfolio.targets import targets as to_targets
+    >>> from portfolio.validation import validate
+    >>> from portfolio.target_values import targets as to_targets
     >>> snap = Snapshot(cash=D(500), positions={"SPY": D(3)}, prices={"SPY": D("166.665")})
     >>> t = validate(Allocation(target_weights={"SPY": D(1)}, correlation_id="c"), snap)
     >>> d = deltas(t.bind(to_targets).unwrap())

@@ -6,9 +6,9 @@ from decimal import Decimal, localcontext
 
 from portfolio.cash import limit_to_cash
 from portfolio.decide import Thresholds, decide
-from portfolio.deltas import Deltas
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.trade_deltas import Deltas
 
 __all__ = ["WEIGHT_QUANTUM", "actions"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, localcontext
+from operator import itemgetter
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -17,7 +18,15 @@ from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.identity import plan_id_for
-from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, ZERO, is_bounded, to_cents
+from portfolio.money import (
+    CORE_CONTEXT,
+    MAX_AMOUNT,
+    MIN_PRICE,
+    ZERO,
+    all_within,
+    is_bounded,
+    to_cents,
+)
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Asset, Snapshot
 from portfolio.validate_fields import check_policy, normalise_keys
@@ -127,7 +136,7 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
     assets = _check_assets(raw_assets)
     if isinstance(assets, PortfolioError):
         return Failure(assets)
-    if (short_error := _check_shortable(weights, assets)) is not None:
+    if policy.allow_short and (short_error := _check_shortable(weights, assets)) is not None:
         return Failure(short_error)
     symbols = tuple(sorted(weights.keys() | held.keys()))
     raw_prices = normalise_keys(snapshot.prices, "prices", ErrorKind.INVALID_SNAPSHOT)
@@ -145,8 +154,10 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
         value = to_cents(portfolio_value)
     if value < 0:
         return _fail(ErrorKind.INVALID_SNAPSHOT, "portfolio value is negative", value=value)
-    quantities = FrozenDict.adopt({s: held.get(s, ZERO) for s in symbols})
-    full_weights = FrozenDict.adopt({s: weights.get(s, ZERO) for s in symbols})
+    quantities = dict.fromkeys(symbols, ZERO)
+    quantities.update(held)
+    full_weights = dict.fromkeys(symbols, ZERO)
+    full_weights.update(weights)
     checked = Checked(
         plan_id="",
         correlation_id=correlation_id,
@@ -155,8 +166,8 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
         cash=cash,
         total_value=value,
         symbols=symbols,
-        weights=full_weights,
-        quantities=quantities,
+        weights=FrozenDict.adopt(full_weights),
+        quantities=FrozenDict.adopt(quantities),
         prices=FrozenDict.adopt(prices),
         assets=FrozenDict.adopt(assets),
         metadata=metadata,
@@ -165,6 +176,18 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
 
 
 def _check_weights(
+    weights: dict[str, object], policy: SizingPolicy
+) -> dict[str, Decimal] | PortfolioError:
+    limit = policy.max_gross_exposure
+    low = -limit if policy.allow_short else ZERO
+    if all_within(weights.values(), low, limit):
+        decimals: dict[str, Decimal] = weights  # type: ignore[assignment] # all Decimal, just checked
+        if sum(map(abs, decimals.values()), ZERO) <= limit:
+            return decimals
+    return _weight_error(weights, policy)
+
+
+def _weight_error(
     weights: Mapping[str, object], policy: SizingPolicy
 ) -> dict[str, Decimal] | PortfolioError:
     checked: dict[str, Decimal] = {}
@@ -208,6 +231,8 @@ def _check_weights(
 
 def _check_quantities(positions: Mapping[str, object]) -> dict[str, Decimal] | PortfolioError:
     """Held symbols (quantity ≠ 0) with their quantities."""
+    if all_within(positions.values(), -MAX_AMOUNT, MAX_AMOUNT):
+        return dict(filter(itemgetter(1), positions.items()))  # type: ignore[arg-type] # all Decimal
     held: dict[str, Decimal] = {}
     bad: list[str] = []
     for symbol, quantity in positions.items():
@@ -253,9 +278,11 @@ def _check_shortable(
 def _needed_prices(
     prices: Mapping[str, object], symbols: tuple[str, ...]
 ) -> dict[str, Decimal] | PortfolioError:
-    missing = [s for s in symbols if s not in prices]
-    if missing:
-        return PortfolioError.missing_price(missing)
+    if not prices.keys() >= set(symbols):
+        return PortfolioError.missing_price([s for s in symbols if s not in prices])
+    looked_up = dict(zip(symbols, map(prices.__getitem__, symbols), strict=True))
+    if all_within(looked_up.values(), MIN_PRICE, MAX_AMOUNT):
+        return looked_up  # type: ignore[return-value] # every price is a Decimal, just checked
     needed: dict[str, Decimal] = {}
     invalid: list[str] = []
     for symbol in symbols:

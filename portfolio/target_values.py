@@ -12,7 +12,7 @@ from returns.result import Failure, Result, Success
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
-from portfolio.validate import Checked
+from portfolio.validation import Checked
 
 __all__ = ["Targets", "targets"]
 
@@ -35,7 +35,7 @@ def targets(checked: Checked) -> Result[Targets, PortfolioError]:
 
     >>> from decimal import Decimal as D
     >>> from portfolio import Allocation, Snapshot
-    >>> from portfolio.validate import validate
+    >>> from portfolio.validation import validate
     >>> c = validate(Allocation(target_weights={"SPY": D("0.333")}, correlation_id="c"),
     ...              Snapshot(cash=D("1000.05"), prices={"SPY": D(10)})).unwrap()
     >>> targets(c).unwrap().target_values["SPY"]  # 0.333 × 1000.05 = 333.01665
