@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
 import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+import adapters.cli as cli_package
 from adapters.cli import samplegen
 from adapters.cli.progress import progress_bar
 from adapters.cli.samples import sample_account, sample_text, sample_weights
@@ -69,3 +71,8 @@ def test_sample_data_loads(tmp_path: Path) -> None:
     bars = load_prices_csv(tmp_path / "prices.csv").unwrap()
     assert len(bars) == 782  # business days of 2022–2024
     assert bars[-1].prices == account.prices  # the account is priced at the last close
+
+
+def test_the_docstring_examples_hold() -> None:
+    results = doctest.testmod(cli_package)
+    assert (results.failed, results.attempted) == (0, 1)

@@ -4,8 +4,9 @@
 0 success, 1 a Failure from the library (one line: kind, message, context),
 2 a usage error or a bad input file (one line naming the file and the place).
 
+The message goes to stderr (`error: no-such-file.json: no such file`), the code back:
+
 >>> main(["plan", "--weights", "no-such-file.json", "--snapshot", "x.json"])
-error: no-such-file.json: no such file
 2
 """
 
@@ -31,6 +32,10 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run one command; `argv` defaults to `sys.argv[1:]`, the terminal to stdout/stderr/env."""
+    return int(_main(argv, terminal))
+
+
+def _main(argv: Sequence[str] | None, terminal: Terminal | None) -> int:
     term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ)
     try:
         options = parse(sys.argv[1:] if argv is None else argv)
@@ -47,7 +52,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return ExitCode.BROKEN_PIPE
 
 
-def _run(options: Options, terminal: Terminal) -> int:
+def _run(options: Options, terminal: Terminal) -> ExitCode:
     match options:
         case PlanOptions():
             return plan.run(options, terminal)
