@@ -211,7 +211,7 @@ SYMBOLS = ("A", "B", "C")
     bps=st.decimals(min_value=D(0), max_value=D(100), places=1),
     min_fee=st.decimals(min_value=D(0), max_value=D(10), places=2),
 )
-def test_filling_a_plan_conserves_equity_and_never_borrows(  # noqa: PLR0917 - drawn inputs
+def test_filling_a_plan_conserves_equity_and_never_borrows(
     cash: D,
     held: tuple[D, D, D],
     price: tuple[D, D, D],
