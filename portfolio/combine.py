@@ -11,7 +11,7 @@ from returns.result import Failure, Result, Success
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, is_bounded
-from portfolio.validate_fields import normalise_keys
+from portfolio.symbol_keys import normalise_keys
 
 __all__ = ["combine_allocations"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, localcontext
-from operator import itemgetter
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -20,16 +19,16 @@ from portfolio.frozen import FrozenDict
 from portfolio.identity import plan_id_for
 from portfolio.money import (
     CORE_CONTEXT,
-    MAX_AMOUNT,
-    MIN_PRICE,
     ZERO,
-    all_within,
     is_bounded,
     to_cents,
 )
 from portfolio.policy import SizingPolicy
+from portfolio.policy_checks import check_policy
 from portfolio.snapshot import Asset, Snapshot
-from portfolio.validate_fields import check_policy, normalise_keys
+from portfolio.snapshot_checks import check_assets, check_quantities, needed_prices
+from portfolio.symbol_keys import normalise_keys
+from portfolio.weight_checks import check_shortable, check_weights
 
 __all__ = ["Checked", "validate"]
 
@@ -114,7 +113,7 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
     )
     if isinstance(raw_weights, PortfolioError):
         return Failure(raw_weights)
-    weights = _check_weights(raw_weights, policy)
+    weights = check_weights(raw_weights, policy)
     if isinstance(weights, PortfolioError):
         return Failure(weights)
     cash: object = snapshot.cash
@@ -127,22 +126,22 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
     positions = normalise_keys(snapshot.positions, "positions", ErrorKind.INVALID_SNAPSHOT)
     if isinstance(positions, PortfolioError):
         return Failure(positions)
-    held = _check_quantities(positions)
+    held = check_quantities(positions)
     if isinstance(held, PortfolioError):
         return Failure(held)
     raw_assets = normalise_keys(snapshot.assets, "assets", ErrorKind.INVALID_SNAPSHOT)
     if isinstance(raw_assets, PortfolioError):
         return Failure(raw_assets)
-    assets = _check_assets(raw_assets)
+    assets = check_assets(raw_assets)
     if isinstance(assets, PortfolioError):
         return Failure(assets)
-    if policy.allow_short and (short_error := _check_shortable(weights, assets)) is not None:
+    if policy.allow_short and (short_error := check_shortable(weights, assets)) is not None:
         return Failure(short_error)
     symbols = tuple(sorted(weights.keys() | held.keys()))
     raw_prices = normalise_keys(snapshot.prices, "prices", ErrorKind.INVALID_SNAPSHOT)
     if isinstance(raw_prices, PortfolioError):
         return Failure(raw_prices)
-    prices = _needed_prices(raw_prices, symbols)
+    prices = needed_prices(raw_prices, symbols)
     if isinstance(prices, PortfolioError):
         return Failure(prices)
     as_of: object = snapshot.as_of
@@ -173,124 +172,3 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
         metadata=metadata,
     )
     return Success(attrs.evolve(checked, plan_id=plan_id_for(checked)))
-
-
-def _check_weights(
-    weights: dict[str, object], policy: SizingPolicy
-) -> dict[str, Decimal] | PortfolioError:
-    limit = policy.max_gross_exposure
-    low = -limit if policy.allow_short else ZERO
-    if all_within(weights.values(), low, limit):
-        decimals: dict[str, Decimal] = weights  # type: ignore[assignment] # all Decimal, just checked
-        if sum(map(abs, decimals.values()), ZERO) <= limit:
-            return decimals
-    return _weight_error(weights, policy)
-
-
-def _weight_error(
-    weights: Mapping[str, object], policy: SizingPolicy
-) -> dict[str, Decimal] | PortfolioError:
-    checked: dict[str, Decimal] = {}
-    not_finite: list[str] = []
-    negative: list[str] = []
-    too_big: list[str] = []
-    limit, shorts, gross = policy.max_gross_exposure, policy.allow_short, ZERO
-    for symbol, weight in weights.items():
-        if type(weight) is not Decimal or not weight.is_finite():
-            not_finite.append(symbol)
-            continue
-        if weight < ZERO and not shorts:
-            negative.append(symbol)
-        size = abs(weight)
-        if size > limit:
-            too_big.append(symbol)
-        else:
-            gross += size
-        checked[symbol] = weight
-    if not_finite:
-        return PortfolioError.invalid_weights(
-            "weights must be finite Decimals (not float, NaN or infinity)", not_finite
-        )
-    if negative:
-        return PortfolioError.invalid_weights(
-            "negative weights need SizingPolicy(allow_short=True)", negative
-        )
-    if too_big:
-        return PortfolioError.invalid_weights(
-            "a weight's magnitude exceeds max_gross_exposure", too_big, max_gross_exposure=limit
-        )
-    if gross > limit:
-        return PortfolioError.invalid_weights(
-            "the sum of |weights| exceeds max_gross_exposure",
-            checked.keys(),
-            gross_exposure=gross,
-            max_gross_exposure=limit,
-        )
-    return checked
-
-
-def _check_quantities(positions: Mapping[str, object]) -> dict[str, Decimal] | PortfolioError:
-    """Held symbols (quantity ≠ 0) with their quantities."""
-    if all_within(positions.values(), -MAX_AMOUNT, MAX_AMOUNT):
-        return dict(filter(itemgetter(1), positions.items()))  # type: ignore[arg-type] # all Decimal
-    held: dict[str, Decimal] = {}
-    bad: list[str] = []
-    for symbol, quantity in positions.items():
-        if type(quantity) is not Decimal or not quantity.is_finite() or abs(quantity) > MAX_AMOUNT:
-            bad.append(symbol)
-        elif quantity != ZERO:
-            held[symbol] = quantity
-    if bad:
-        return PortfolioError.invalid_snapshot(
-            "quantities must be finite Decimals with magnitude at most 1E+15",
-            symbols=",".join(sorted(bad)),
-        )
-    return held
-
-
-def _check_assets(assets: Mapping[str, object]) -> dict[str, Asset] | PortfolioError:
-    checked: dict[str, Asset] = {}
-    bad: list[str] = []
-    for symbol, asset in assets.items():
-        if isinstance(asset, Asset) and all(
-            isinstance(flag, bool) for flag in (asset.fractionable, asset.tradable, asset.shortable)
-        ):
-            checked[symbol] = asset
-        else:
-            bad.append(symbol)
-    if bad:
-        return PortfolioError.invalid_snapshot(
-            "assets must map symbols to Asset records with boolean flags",
-            symbols=",".join(sorted(bad)),
-        )
-    return checked
-
-
-def _check_shortable(
-    weights: Mapping[str, Decimal], assets: Mapping[str, Asset]
-) -> PortfolioError | None:
-    refused = [s for s, w in weights.items() if w < 0 and s in assets and not assets[s].shortable]
-    if refused:
-        return PortfolioError.invalid_weights("the broker says these cannot be shorted", refused)
-    return None
-
-
-def _needed_prices(
-    prices: Mapping[str, object], symbols: tuple[str, ...]
-) -> dict[str, Decimal] | PortfolioError:
-    if not prices.keys() >= set(symbols):
-        return PortfolioError.missing_price([s for s in symbols if s not in prices])
-    looked_up = dict(zip(symbols, map(prices.__getitem__, symbols), strict=True))
-    if all_within(looked_up.values(), MIN_PRICE, MAX_AMOUNT):
-        return looked_up  # type: ignore[return-value] # every price is a Decimal, just checked
-    needed: dict[str, Decimal] = {}
-    invalid: list[str] = []
-    for symbol in symbols:
-        price = prices[symbol]
-        if type(price) is Decimal and price.is_finite() and MIN_PRICE <= price <= MAX_AMOUNT:
-            needed[symbol] = price
-        else:
-            invalid.append(symbol)
-    if invalid:
-        return PortfolioError.invalid_price(invalid)
-    return needed

@@ -1,50 +1,13 @@
-"""Field checks shared by the validation step: policy ranges and symbol keys."""
+"""Symbol keys: upper-cased, non-empty, without whitespace, and without collisions."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import MAX_AMOUNT, ROUNDING_MODES, is_bounded
-from portfolio.policy import SizingPolicy
 
-__all__ = ["check_policy", "normalise_keys"]
-
-_ONE = Decimal(1)
-#: Largest Σ|weight| a policy may allow (10× leverage); beyond is a typo, not a strategy.
-MAX_GROSS_EXPOSURE = Decimal(10)
-
-
-def check_policy(policy: SizingPolicy) -> PortfolioError | None:  # noqa: PLR0911 - one rule per field
-    """Every SizingPolicy field in range and of the right type, or an INVALID_POLICY error."""
-    if not (is_bounded(policy.min_trade_amount, MAX_AMOUNT) and policy.min_trade_amount >= 0):
-        return _bad("min_trade_amount", "a finite Decimal ≥ 0", policy.min_trade_amount)
-    for name in ("min_trade_pct", "cash_reserve_pct"):
-        value: object = getattr(policy, name)
-        if not (is_bounded(value) and 0 <= value < _ONE):
-            return _bad(name, "a Decimal in [0, 1)", value)
-    for name in ("band", "relative_band"):
-        value = getattr(policy, name)
-        if not (is_bounded(value) and 0 <= value <= _ONE):
-            return _bad(name, "a Decimal in [0, 1]", value)
-    for name in ("fractional", "allow_short"):
-        if not isinstance(getattr(policy, name), bool):
-            return _bad(name, "a bool", getattr(policy, name))
-    exposure: object = policy.max_gross_exposure
-    if not (is_bounded(exposure) and 0 < exposure <= MAX_GROSS_EXPOSURE):
-        return _bad("max_gross_exposure", "a Decimal in (0, 10]", exposure)
-    rounding: object = policy.rounding
-    if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
-        return _bad("rounding", "one of the decimal module's ROUND_* modes", rounding)
-    return None
-
-
-def _bad(field: str, expected: str, value: object) -> PortfolioError:
-    return PortfolioError.invalid_policy(
-        f"SizingPolicy.{field} must be {expected}", field=field, value=repr(value)
-    )
+__all__ = ["normalise_keys"]
 
 
 def normalise_keys(
