@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from alpaca_server import AlpacaServer
 
 from adapters.cli import main
+from adapters.cli.brokers import has_alpaca_keys
 from adapters.cli.terminal import Terminal
 from portfolio import Allocation, RebalancePlan, Snapshot, plan_rebalance
 
@@ -299,6 +301,16 @@ def test_validate_with_keys_reads_alpaca_and_places_no_order(files: Path) -> Non
     assert run.err.startswith("Reading the account from Alpaca")
     assert "Cash 10,000.00 → projected 0.00" in run.out
     assert methods == {"GET"}
+
+
+@pytest.mark.alpaca_paper
+@pytest.mark.skipif(
+    not has_alpaca_keys(os.environ), reason="needs APCA_API_KEY_ID / APCA_API_SECRET_KEY"
+)
+def test_validate_against_alpaca_paper_trading() -> None:
+    run = cli("validate", "--json", environ=dict(os.environ))
+    assert run.code == 0, run.err
+    assert RebalancePlan.from_json(run.out).unwrap().correlation_id == "validate"
 
 
 # -- bad input: one line, exit 1 or 2, never a traceback ----------------------------------

@@ -12,6 +12,8 @@ How blocks run (the rules authors of docs/*.md can rely on):
 - Only blocks tagged `python` run. Use `sh`, `text`, `toml`, `json` or `pycon` for
   anything that must not (shell sessions, file contents, illustrations).
 - A failing block is reported with the document's file name and line numbers.
+- `make lint` runs `ruff format --check` over these blocks too: write them the way
+  `ruff format` writes them.
 """
 
 from __future__ import annotations
