@@ -67,7 +67,7 @@ def best_of(run: Callable[[], object]) -> float:
 def main(sizes: list[int]) -> None:
     """Print one line per size, then the growth exponent between sizes."""
     print(f"{'symbols':>8} {'planner/s':>12} {'baseline/s':>12} {'ratio':>6} {'planner s':>10}")
-    previous: tuple[int, float] | None = None
+    previous: tuple[int, float, float] | None = None
     for n in sizes:
         allocation, snapshot = account(n)
         assert plan_rebalance(allocation, snapshot, SizingPolicy()).unwrap().items
@@ -78,11 +78,12 @@ def main(sizes: list[int]) -> None:
             f"{bare / planner:>6.2f} {planner:>10.4f}"
         )
         if previous is not None:
-            m, t = previous
-            exponent = math.log(planner / t) / math.log(n / m)
-            line += f"   time grows as n^{exponent:.2f} from {m}"
+            m, t, b = previous
+            grows = math.log(planner / t) / math.log(n / m)
+            base_grows = math.log(bare / b) / math.log(n / m)
+            line += f"   from {m}: planner n^{grows:.2f}, baseline n^{base_grows:.2f}"
         print(line, flush=True)
-        previous = (n, planner)
+        previous = (n, planner, bare)
 
 
 if __name__ == "__main__":
