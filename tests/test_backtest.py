@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -291,6 +291,31 @@ def test_dates_must_increase() -> None:
     allocation = Allocation(target_weights=WEIGHTS, correlation_id="x")
     error = run_backtest([bars[1], bars[0]], allocation).failure()
     assert error.kind is ErrorKind.INVALID_BARS
+
+
+@pytest.mark.parametrize(
+    "bar",
+    [
+        "2024-01-02,1",
+        Bar(date="2024-01-02", prices={"A": D(1)}),  # type: ignore[arg-type]
+        Bar(date=date(2024, 1, 2), prices=[("A", D(1))]),  # type: ignore[arg-type]
+    ],
+)
+def test_something_that_is_not_a_bar_is_a_failure(bar: object) -> None:
+    allocation = Allocation(target_weights={"A": D(1)}, correlation_id="x")
+    error = run_backtest([bar], allocation).failure()  # type: ignore[list-item]
+    assert error.kind is ErrorKind.INVALID_BARS
+
+
+def test_datetimes_and_dates_mix() -> None:
+    bars = [
+        Bar(date=datetime(2024, 1, 2, 21, 0, tzinfo=UTC), prices={"A": D(10)}),
+        Bar(date=date(2024, 1, 3), prices={"A": D(11)}),
+    ]
+    allocation = Allocation(target_weights={"A": D(1)}, correlation_id="x")
+    result = run_backtest(bars, allocation, policy=EXACT, initial_cash=D(100)).unwrap()
+    assert [point.date for point in result.equity_curve] == [date(2024, 1, 2), date(2024, 1, 3)]
+    assert result.final_equity == D(110)
 
 
 def test_bad_weights_fail_on_the_first_bar_with_its_date() -> None:

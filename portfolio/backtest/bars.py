@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -22,17 +22,24 @@ def _freeze_prices(prices: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
     return FrozenDict.adopt({str(symbol).upper(): price for symbol, price in given.items()})
 
 
+def _day(value: date) -> date:
+    """A datetime becomes its date, so that every bar's date compares with every other."""
+    given: object = value
+    return given.date() if isinstance(given, datetime) else value
+
+
 @attrs.frozen(kw_only=True)
 class Bar:
     """One date's close prices, per share in account currency, by upper-case symbol.
 
-    A symbol without a price that day is simply absent (never a zero).
+    A symbol without a price that day is simply absent (never a zero). A `datetime`
+    given as the date is reduced to its date.
 
     >>> Bar(date=date(2024, 1, 2), prices={"spy": Decimal("470.5")}).prices
     FrozenDict({'SPY': Decimal('470.5')})
     """
 
-    date: date
+    date: date = attrs.field(converter=_day)
     prices: Mapping[str, Decimal] = attrs.field(converter=_freeze_prices)
 
 

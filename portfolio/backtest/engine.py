@@ -96,14 +96,19 @@ def _check(bars: tuple[Bar, ...], initial_cash: Decimal) -> Result[None, Portfol
     if not bars:
         return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, "the price series is empty"))
     for index, bar in enumerate(bars):
-        given: object = bar
-        if not (isinstance(given, Bar) and isinstance(bar.prices, Mapping)):
+        if not _well_formed(bar):
             message = f"bar {index} is not a Bar(date, prices)"
             return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, index=index))
         if index and not bars[index - 1].date < bar.date:
             message = f"dates must increase: {bar.date} after {bars[index - 1].date}"
             return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, date=bar.date))
     return Success(None)
+
+
+def _well_formed(bar: object) -> bool:
+    """A Bar with a date and a mapping of prices (its records do not check their fields)."""
+    fields: tuple[object, object] = (bar.date, bar.prices) if isinstance(bar, Bar) else (None, None)
+    return isinstance(fields[0], date) and isinstance(fields[1], Mapping)
 
 
 def _simulate(
