@@ -15,20 +15,35 @@ from array import array
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from portfolio.validation import Checked
+    from collections.abc import Mapping
+    from datetime import datetime
+    from decimal import Decimal
+
+    from portfolio.policy import SizingPolicy
+    from portfolio.snapshot import Asset
 
 __all__ = ["plan_id_for"]
 
 
-def plan_id_for(checked: Checked) -> str:
-    """A stable id for a plan built from these inputs."""
-    policy = checked.policy
-    symbols = checked.symbols
+def plan_id_for(  # noqa: PLR0913 - exactly the validated inputs a plan depends on
+    *,
+    correlation_id: str,
+    as_of: datetime | None,
+    policy: SizingPolicy,
+    cash: Decimal,
+    total_value: Decimal,
+    symbols: tuple[str, ...],
+    weights: Mapping[str, Decimal],
+    quantities: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    assets: Mapping[str, Asset],
+) -> str:
+    """A stable id for a plan built from these validated inputs (`symbols` sorted)."""
     head = "|".join(
         (
             "v1",
-            checked.correlation_id,
-            checked.as_of.isoformat() if checked.as_of is not None else "",
+            correlation_id,
+            as_of.isoformat() if as_of is not None else "",
             str(policy.fractional),
             str(policy.allow_short),
             policy.rounding,
@@ -41,21 +56,21 @@ def plan_id_for(checked: Checked) -> str:
         policy.band,
         policy.relative_band,
         policy.max_gross_exposure,
-        checked.cash,
-        checked.total_value,
+        cash,
+        total_value,
     )
     digest = hashlib.sha256(head.encode())
     digest.update("\x00".join(symbols).encode())
     numbers = array("q", map(hash, policy_numbers))
-    for column in (checked.weights, checked.quantities, checked.prices):
+    for column in (weights, quantities, prices):
         numbers.extend(map(hash, map(column.__getitem__, symbols)))
     if sys.byteorder == "big":  # the same id on every machine
         numbers.byteswap()
     digest.update(numbers.tobytes())
     facts = [
         f"{s}:{a.fractionable:d}{a.tradable:d}{a.shortable:d}"
-        for s, a in sorted(checked.assets.items())
-        if s in checked.weights
+        for s, a in sorted(assets.items())
+        if s in weights
     ]
     digest.update("\x00".join(facts).encode())
     return digest.hexdigest()[:32]

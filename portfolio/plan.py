@@ -77,7 +77,12 @@ def freeze_metadata(value: object) -> object:
     return value
 
 
+_NO_METADATA: FrozenDict[str, object] = FrozenDict()
+
+
 def _freeze_metadata_mapping(value: Mapping[str, object]) -> Mapping[str, object]:
+    if not value:
+        return _NO_METADATA
     frozen = freeze_metadata(value)
     return frozen if isinstance(frozen, FrozenDict) else FrozenDict()
 

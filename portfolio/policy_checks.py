@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from portfolio.errors import PortfolioError
-from portfolio.money import MAX_AMOUNT, ROUNDING_MODES, is_bounded
+from portfolio.money import MAX_AMOUNT, ROUNDING_MODES, ZERO, all_within, is_bounded
 from portfolio.policy import SizingPolicy
 
 __all__ = ["MAX_GROSS_EXPOSURE", "check_policy"]
@@ -15,8 +15,37 @@ _ONE = Decimal(1)
 MAX_GROSS_EXPOSURE = Decimal(10)
 
 
-def check_policy(policy: SizingPolicy) -> PortfolioError | None:  # noqa: PLR0911 - one rule per field
+def check_policy(policy: SizingPolicy) -> PortfolioError | None:
     """Every SizingPolicy field in range and of the right type, or an INVALID_POLICY error."""
+    amounts = (
+        policy.min_trade_amount,
+        policy.min_trade_pct,
+        policy.cash_reserve_pct,
+        policy.band,
+        policy.relative_band,
+        policy.max_gross_exposure,
+    )
+    fractional: object = policy.fractional
+    allow_short: object = policy.allow_short
+    rounding: object = policy.rounding
+    if (  # the fast path: one pass in C over the numbers, then the ranges
+        all_within(amounts, ZERO, MAX_AMOUNT)
+        and policy.min_trade_pct < _ONE
+        and policy.cash_reserve_pct < _ONE
+        and policy.band <= _ONE
+        and policy.relative_band <= _ONE
+        and ZERO < policy.max_gross_exposure <= MAX_GROSS_EXPOSURE
+        and type(fractional) is bool
+        and type(allow_short) is bool
+        and type(rounding) is str
+        and rounding in ROUNDING_MODES
+    ):
+        return None
+    return _policy_error(policy)
+
+
+def _policy_error(policy: SizingPolicy) -> PortfolioError | None:  # noqa: PLR0911 - one per field
+    """The slow path: the first field that is wrong, named."""
     if not (is_bounded(policy.min_trade_amount, MAX_AMOUNT) and policy.min_trade_amount >= 0):
         return _bad("min_trade_amount", "a finite Decimal ≥ 0", policy.min_trade_amount)
     for name in ("min_trade_pct", "cash_reserve_pct"):

@@ -52,13 +52,15 @@ _SPACE = re.compile(r"\s")
 
 def _already_normal(mapping: Mapping[object, object]) -> bool:
     """Fast path, all in C: every key a non-empty, upper-case, space-free str without NUL."""
-    keys = list(mapping)
-    if "" in mapping or not all(type(key) is str for key in keys):
+    if not mapping or "" in mapping:
+        return not mapping
+    try:
+        joined = "\x00".join(mapping)  # type: ignore[arg-type] # a non-str key raises TypeError
+    except TypeError:
         return False
-    joined = "\x00".join(keys)  # type: ignore[arg-type] # all str, just checked
     return (
         joined == joined.upper()
-        and joined.count("\x00") == len(keys) - 1
+        and joined.count("\x00") == len(mapping) - 1
         and "\x00\x00" not in joined
         and not joined.startswith("\x00")
         and not joined.endswith("\x00")

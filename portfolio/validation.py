@@ -157,18 +157,33 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
     quantities.update(held)
     full_weights = dict.fromkeys(symbols, ZERO)
     full_weights.update(weights)
-    checked = Checked(
-        plan_id="",
+    frozen_weights, frozen_quantities = FrozenDict.adopt(full_weights), FrozenDict.adopt(quantities)
+    frozen_prices, frozen_assets = FrozenDict.adopt(prices), FrozenDict.adopt(assets)
+    plan_id = plan_id_for(
         correlation_id=correlation_id,
         as_of=as_of,
         policy=policy,
         cash=cash,
         total_value=value,
         symbols=symbols,
-        weights=FrozenDict.adopt(full_weights),
-        quantities=FrozenDict.adopt(quantities),
-        prices=FrozenDict.adopt(prices),
-        assets=FrozenDict.adopt(assets),
-        metadata=metadata,
+        weights=frozen_weights,
+        quantities=frozen_quantities,
+        prices=frozen_prices,
+        assets=frozen_assets,
     )
-    return Success(attrs.evolve(checked, plan_id=plan_id_for(checked)))
+    return Success(
+        Checked(
+            plan_id=plan_id,
+            correlation_id=correlation_id,
+            as_of=as_of,
+            policy=policy,
+            cash=cash,
+            total_value=value,
+            symbols=symbols,
+            weights=frozen_weights,
+            quantities=frozen_quantities,
+            prices=frozen_prices,
+            assets=frozen_assets,
+            metadata=metadata,
+        )
+    )
