@@ -15,30 +15,18 @@ from array import array
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from datetime import datetime
-    from decimal import Decimal
-
-    from portfolio.policy import SizingPolicy
-    from portfolio.snapshot import Asset
+    from portfolio.validation import Checked
 
 __all__ = ["plan_id_for"]
 
 
-def plan_id_for(  # noqa: PLR0913 - exactly the validated inputs a plan depends on
-    *,
-    correlation_id: str,
-    as_of: datetime | None,
-    policy: SizingPolicy,
-    cash: Decimal,
-    total_value: Decimal,
-    symbols: tuple[str, ...],
-    weights: Mapping[str, Decimal],
-    quantities: Mapping[str, Decimal],
-    prices: Mapping[str, Decimal],
-    assets: Mapping[str, Asset],
-) -> str:
+def plan_id_for(checked: Checked) -> str:
     """A stable id for a plan built from these validated inputs (`symbols` sorted)."""
+    policy, symbols = checked.policy, checked.symbols
+    correlation_id, as_of = checked.correlation_id, checked.as_of
+    cash, total_value = checked.cash, checked.total_value
+    weights, quantities = checked.weights, checked.quantities
+    prices, assets = checked.prices, checked.assets
     head = "|".join(
         (
             "v1",

@@ -39,10 +39,10 @@ class Checked:
 
     `symbols` is the sorted universe (targeted ∪ held); `weights`, `quantities` and
     `prices` have an entry for every one of them (0 where untargeted or not held).
-    `total_value` is V in cents; `cash` in account currency.
+    `total_value` is V in cents; `cash` in account currency. `plan_id` is derived
+    from all of these (see `portfolio.identity`), never passed in.
     """
 
-    plan_id: str
     correlation_id: str
     as_of: datetime | None
     policy: SizingPolicy
@@ -54,6 +54,7 @@ class Checked:
     prices: Mapping[str, Decimal]
     assets: Mapping[str, Asset]
     metadata: Mapping[str, object] = attrs.field(factory=FrozenDict)
+    plan_id: str = attrs.field(init=False, default=attrs.Factory(plan_id_for, takes_self=True))
 
 
 def validate(
@@ -157,33 +158,18 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
     quantities.update(held)
     full_weights = dict.fromkeys(symbols, ZERO)
     full_weights.update(weights)
-    frozen_weights, frozen_quantities = FrozenDict.adopt(full_weights), FrozenDict.adopt(quantities)
-    frozen_prices, frozen_assets = FrozenDict.adopt(prices), FrozenDict.adopt(assets)
-    plan_id = plan_id_for(
-        correlation_id=correlation_id,
-        as_of=as_of,
-        policy=policy,
-        cash=cash,
-        total_value=value,
-        symbols=symbols,
-        weights=frozen_weights,
-        quantities=frozen_quantities,
-        prices=frozen_prices,
-        assets=frozen_assets,
-    )
     return Success(
         Checked(
-            plan_id=plan_id,
             correlation_id=correlation_id,
             as_of=as_of,
             policy=policy,
             cash=cash,
             total_value=value,
             symbols=symbols,
-            weights=frozen_weights,
-            quantities=frozen_quantities,
-            prices=frozen_prices,
-            assets=frozen_assets,
+            weights=FrozenDict.adopt(full_weights),
+            quantities=FrozenDict.adopt(quantities),
+            prices=FrozenDict.adopt(prices),
+            assets=FrozenDict.adopt(assets),
             metadata=metadata,
         )
     )
