@@ -35,6 +35,10 @@ class Allocation:
             return ()
         return tuple(sorted({str(symbol).upper() for symbol in weights}))
 
+    def with_correlation_id(self, correlation_id: str) -> Allocation:
+        """The same allocation under another correlation id (e.g. one rebalance cycle's)."""
+        return attrs.evolve(self, correlation_id=correlation_id)
+
 
 def _freeze_attribution(
     attribution: Mapping[str, Mapping[str, Decimal]],
@@ -62,3 +66,7 @@ class CombinedAllocation:
     def correlation_id(self) -> str:
         """The combined allocation's correlation id."""
         return self.allocation.correlation_id
+
+    def with_correlation_id(self, correlation_id: str) -> CombinedAllocation:
+        """The same combination under another correlation id."""
+        return attrs.evolve(self, allocation=self.allocation.with_correlation_id(correlation_id))

@@ -65,6 +65,9 @@ class PortfolioService:
     ) -> Result[RebalancePlan, PortfolioError]:
         """Read a snapshot for the allocation's symbols, plan once; never raises.
 
+        The plan carries `correlation_id` (this call's, like its log lines), not the
+        allocation's own.
+
         A broker failure (or a broker that raises, which the port forbids) and a planning
         failure come back as the Failure, logged at WARNING with the correlation id.
         """
@@ -76,7 +79,11 @@ class PortfolioService:
             .alt(log.broker_raised)
             .bind(lambda snapshot_result: snapshot_result)
             .map(tap(log.snapshot_read))
-            .bind(lambda snapshot: plan_rebalance(allocation, snapshot, self._policy))
+            .bind(
+                lambda snapshot: plan_rebalance(
+                    allocation.with_correlation_id(correlation_id), snapshot, self._policy
+                )
+            )
         )
         return result.map(tap(log.plan_built)).alt(tap(log.plan_failed))
 

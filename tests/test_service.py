@@ -52,6 +52,7 @@ def test_a_plan_from_the_fake_broker(caplog: pytest.LogCaptureFixture) -> None:
         ("SPY", D(2000)),
     ]
     assert [call.symbols for call in broker.calls] == [("QQQ", "SPY")]
+    assert plan.correlation_id == "rebalance-456"  # the call's id, like the log lines
     assert events(caplog) == ["plan.start", "snapshot.read", "plan.built"]
     assert {record.name for record in caplog.records} == {SERVICE_LOGGER}
     assert all(getattr(r, "correlation_id", None) == "rebalance-456" for r in caplog.records)
