@@ -2,7 +2,9 @@
 
 Run: `.venv/bin/python tests/benchmarks/bench_planner.py [sizes...]`. Prints symbols per
 second for the full planner (validation, records, Result, plan id included) and for
-the baseline, their ratio, and how time grows with n. It asserts nothing: machines
+the baseline, their ratio, the "floor ratio" (the baseline against the baseline plus
+one frozen `PlanItem` per symbol: the best any planner returning these records could
+do), and how time grows with n. It asserts nothing: machines
 are shared and noisy; the figures go into docs/performance.md.
 """
 
@@ -12,13 +14,15 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 from functools import partial
 
-from portfolio import Allocation, SizingPolicy, Snapshot, plan_rebalance
+from portfolio import Action, Allocation, PlanItem, Reason, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.money import CORE_CONTEXT
 
 CENT = Decimal("0.01")
+SHARES = Decimal("1E-9")
+WEIGHT = Decimal("1E-10")
 REPEATS = 5
 
 
@@ -54,6 +58,40 @@ def baseline(allocation: Allocation, snapshot: Snapshot) -> list[tuple[str, str,
     return out
 
 
+def records_floor(allocation: Allocation, snapshot: Snapshot) -> list[PlanItem]:
+    """The baseline plus what any plan must contain: a frozen PlanItem per symbol.
+
+    Share quantity and both weights included; no validation, no rules, no plan id, no
+    cash pass. No planner that returns these records can be faster than this.
+    """
+    prices, positions, weights = snapshot.prices, snapshot.positions, allocation.target_weights
+    zero = Decimal(0)
+    with localcontext(CORE_CONTEXT):
+        value = snapshot.cash + sum((q * prices[s] for s, q in positions.items()), zero)
+        scale = 1 / value
+        out: list[PlanItem] = []
+        for symbol, weight in weights.items():
+            price = prices[symbol]
+            target = (weight * value).quantize(CENT, rounding=ROUND_HALF_EVEN)
+            current = (positions.get(symbol, zero) * price).quantize(CENT)
+            trade = (target - current).quantize(CENT)
+            out.append(
+                PlanItem(
+                    symbol=symbol,
+                    action=Action.BUY if trade > 0 else Action.SELL,
+                    trade_amount=trade,
+                    quantity=(trade / price).quantize(SHARES, ROUND_DOWN),
+                    price=price,
+                    current_value=current,
+                    target_value=target,
+                    current_weight=(current * scale).quantize(WEIGHT),
+                    target_weight=(target * scale).quantize(WEIGHT),
+                    reason=Reason.REBALANCE,
+                )
+            )
+    return out
+
+
 def best_of(run: Callable[[], object]) -> float:
     """Best wall time of REPEATS runs, in seconds."""
     times = []
@@ -66,16 +104,20 @@ def best_of(run: Callable[[], object]) -> float:
 
 def main(sizes: list[int]) -> None:
     """Print one line per size, then the growth exponent between sizes."""
-    print(f"{'symbols':>8} {'planner/s':>12} {'baseline/s':>12} {'ratio':>6} {'planner s':>10}")
+    print(
+        f"{'symbols':>8} {'planner/s':>12} {'baseline/s':>12} {'ratio':>6} "
+        f"{'floor ratio':>11} {'planner s':>10}"
+    )
     previous: tuple[int, float, float] | None = None
     for n in sizes:
         allocation, snapshot = account(n)
         assert plan_rebalance(allocation, snapshot, SizingPolicy()).unwrap().items
         planner = best_of(partial(plan_rebalance, allocation, snapshot))
         bare = best_of(partial(baseline, allocation, snapshot))
+        floor = best_of(partial(records_floor, allocation, snapshot))
         line = (
             f"{n:>8} {n / planner:>12,.0f} {n / bare:>12,.0f} "
-            f"{bare / planner:>6.2f} {planner:>10.4f}"
+            f"{bare / planner:>6.2f} {bare / floor:>11.2f} {planner:>10.4f}"
         )
         if previous is not None:
             m, t, b = previous
