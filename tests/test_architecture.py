@@ -1,0 +1,84 @@
+"""The dependency rule, checked on the source: the core stays pure and imports point inward."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The modules of `portfolio/` allowed to touch the outside world, each at the edge.
+EDGE = {"portfolio/service.py", "portfolio/__main__.py", "portfolio/backtest/prices_csv.py"}
+IMPURE = {"logging", "time", "random", "secrets", "os", "io", "pathlib", "socket", "uuid"}
+
+
+def imports(path: Path) -> set[str]:
+    """Top-level package names a module imports at run time (TYPE_CHECKING blocks excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", modules("portfolio"), ids=name)
+def test_the_core_imports_neither_ports_nor_adapters(path: Path) -> None:
+    allowed = {"adapters"} if name(path) == "portfolio/__main__.py" else set()
+    assert imports(path) & {"ports", "adapters"} <= allowed
+
+
+@pytest.mark.parametrize("path", [p for p in modules("portfolio") if name(p) not in EDGE], ids=name)
+def test_pure_modules_do_no_io_logging_clock_or_randomness(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert not imports(path) & IMPURE
+    for call in ("datetime.now(", "date.today(", "open(", "print("):
+        assert call not in source, call
+
+
+@pytest.mark.parametrize("path", modules("ports"), ids=name)
+def test_ports_depend_on_the_core_only(path: Path) -> None:
+    assert "adapters" not in imports(path)
+
+
+def test_the_core_needs_only_attrs_and_returns() -> None:
+    third_party = set().union(*(imports(p) for p in modules("portfolio") if name(p) not in EDGE))
+    stdlib = {
+        "__future__",
+        "array",
+        "collections",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "enum",
+        "functools",
+        "hashlib",
+        "itertools",
+        "json",
+        "math",
+        "operator",
+        "re",
+        "sys",
+        "typing",
+        "csv",
+    }
+    assert third_party - stdlib - {"portfolio"} <= {"attrs", "returns"}
