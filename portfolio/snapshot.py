@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import attrs
 
 from portfolio.frozen import FrozenDict
 
 __all__ = ["Asset", "Snapshot", "freeze_assets", "freeze_decimals"]
+
+#: Wide and trap-free: equity is exact for any bounded snapshot, and NaN for a bad one.
+_EQUITY_CONTEXT = Context(prec=50, traps=[])
 
 
 def freeze_decimals(values: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
@@ -57,10 +60,16 @@ class Snapshot:
     def equity(self) -> Decimal:
         """Cash plus the market value of every position priced in this snapshot (shorts negative).
 
-        Positions without a price count as zero here; the planner refuses them instead.
+        Exact to 50 digits whatever the caller's decimal context. Positions without a
+        price count as zero here (the planner refuses them instead); a snapshot holding
+        something that is not a Decimal has equity NaN rather than raising.
         """
         prices = self.prices
-        return self.cash + sum(
-            (qty * prices[sym] for sym, qty in self.positions.items() if sym in prices),
-            start=Decimal(0),
-        )
+        try:
+            with localcontext(_EQUITY_CONTEXT):
+                return self.cash + sum(
+                    (qty * prices[sym] for sym, qty in self.positions.items() if sym in prices),
+                    start=Decimal(0),
+                )
+        except (TypeError, AttributeError):
+            return Decimal("NaN")

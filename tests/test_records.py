@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -202,3 +203,19 @@ def test_plan_item_fields_are_the_contract() -> None:
         "reason",
     ]
     assert isinstance(Failure(PortfolioError.missing_price(["X"])), Result)
+
+
+def test_equity_is_exact_whatever_the_callers_context() -> None:
+    snapshot = Snapshot(
+        cash=D("1000.01"),
+        positions={"A": D("3.123456789"), "B": D(-2), "C": D(5)},
+        prices={"A": D("101.37"), "B": D("12.5")},
+    )
+    with decimal.localcontext(decimal.Context(prec=4)):
+        # 1000.01 + 316.62481470093 (3.123456789 × 101.37) − 25; C has no price: 0
+        assert snapshot.equity == D("1291.63481470093")
+
+
+def test_equity_of_garbage_is_nan_not_an_exception() -> None:
+    snapshot = Snapshot(cash=D(1), positions={"A": 2.5}, prices={"A": D(1)})  # type: ignore[dict-item]
+    assert snapshot.equity.is_nan()
