@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
     from portfolio.errors import PortfolioError
 
-__all__ = ["Action", "PlanItem", "Reason", "RebalancePlan", "freeze_metadata"]
+__all__ = [
+    "Action",
+    "PlanItem",
+    "Reason",
+    "RebalancePlan",
+    "freeze_metadata",
+    "freeze_metadata_mapping",
+]
 
 
 class Action(enum.Enum):
@@ -80,7 +87,8 @@ def freeze_metadata(value: object) -> object:
 _NO_METADATA: FrozenDict[str, object] = FrozenDict()
 
 
-def _freeze_metadata_mapping(value: Mapping[str, object]) -> Mapping[str, object]:
+def freeze_metadata_mapping(value: Mapping[str, object]) -> Mapping[str, object]:
+    """Deep-freeze a metadata mapping (anything else becomes an empty one)."""
     if not value:
         return _NO_METADATA
     frozen = freeze_metadata(value)
@@ -106,7 +114,7 @@ class RebalancePlan:
     cash_after: Decimal
     as_of: datetime | None = None
     metadata: Mapping[str, object] = attrs.field(
-        factory=FrozenDict, converter=_freeze_metadata_mapping
+        factory=FrozenDict, converter=freeze_metadata_mapping
     )
 
     @property

@@ -12,6 +12,7 @@ from returns.result import Failure, Result, Success
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
+from portfolio.snapshot import freeze_decimals
 from portfolio.validation import Checked
 
 __all__ = ["Targets", "targets"]
@@ -27,7 +28,7 @@ class Targets:
 
     checked: Checked
     investable: Decimal
-    target_values: Mapping[str, Decimal]
+    target_values: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
 
 
 def targets(checked: Checked) -> Result[Targets, PortfolioError]:

@@ -11,6 +11,7 @@ import attrs
 
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
+from portfolio.snapshot import freeze_decimals
 from portfolio.target_values import Targets
 
 __all__ = ["Deltas", "deltas"]
@@ -26,8 +27,8 @@ class Deltas:
     """
 
     targets: Targets
-    current_values: Mapping[str, decimal.Decimal]
-    trade_amounts: Mapping[str, decimal.Decimal]
+    current_values: Mapping[str, decimal.Decimal] = attrs.field(converter=freeze_decimals)
+    trade_amounts: Mapping[str, decimal.Decimal] = attrs.field(converter=freeze_decimals)
 
 
 def deltas(targets: Targets) -> Deltas:

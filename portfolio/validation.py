@@ -23,9 +23,10 @@ from portfolio.money import (
     is_bounded,
     to_cents,
 )
+from portfolio.plan import freeze_metadata_mapping
 from portfolio.policy import SizingPolicy
 from portfolio.policy_checks import check_policy
-from portfolio.snapshot import Asset, Snapshot
+from portfolio.snapshot import Asset, Snapshot, freeze_assets, freeze_decimals
 from portfolio.snapshot_checks import check_assets, check_quantities, needed_prices
 from portfolio.symbol_keys import normalise_keys
 from portfolio.weight_checks import check_shortable, check_weights
@@ -49,11 +50,13 @@ class Checked:
     cash: Decimal
     total_value: Decimal
     symbols: tuple[str, ...]
-    weights: Mapping[str, Decimal]
-    quantities: Mapping[str, Decimal]
-    prices: Mapping[str, Decimal]
-    assets: Mapping[str, Asset]
-    metadata: Mapping[str, object] = attrs.field(factory=FrozenDict)
+    weights: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    quantities: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    prices: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    assets: Mapping[str, Asset] = attrs.field(converter=freeze_assets)
+    metadata: Mapping[str, object] = attrs.field(
+        factory=FrozenDict, converter=freeze_metadata_mapping
+    )
     plan_id: str = attrs.field(init=False, default=attrs.Factory(plan_id_for, takes_self=True))
 
 

@@ -23,7 +23,10 @@ from portfolio import (
     SizingPolicy,
     Snapshot,
     combine_allocations,
+    deltas,
     plan_rebalance,
+    targets,
+    validate,
 )
 
 D = Decimal
@@ -219,3 +222,17 @@ def test_equity_is_exact_whatever_the_callers_context() -> None:
 def test_equity_of_garbage_is_nan_not_an_exception() -> None:
     snapshot = Snapshot(cash=D(1), positions={"A": 2.5}, prices={"A": D(1)})  # type: ignore[dict-item]
     assert snapshot.equity.is_nan()
+
+
+def test_pipeline_records_stay_immutable_when_a_user_evolves_them() -> None:
+    checked = validate(
+        Allocation(target_weights={"SPY": D(1)}, correlation_id="c"),
+        Snapshot(cash=D(100), prices={"SPY": D(10)}),
+    ).unwrap()
+    step = targets(checked).unwrap()
+    mine = {"SPY": D(50)}
+    capped = attrs.evolve(step, target_values=mine)
+    mine["SPY"] = D(0)
+    assert capped.target_values == {"SPY": D(50)}
+    assert hash(capped.target_values)
+    assert deltas(capped).trade_amounts == {"SPY": D("50.00")}
