@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping
 from decimal import localcontext
-from operator import mul
+from operator import mul, sub
 
 import attrs
 
@@ -22,8 +22,8 @@ class Deltas:
     """Targets plus current values and raw trade amounts, all in cents.
 
     `current_values[s]` = quantity × price rounded to cents (shorts negative);
-    `trade_amounts[s]` = target − quantity × price, rounded to cents (before any
-    threshold, share rounding or cash limit).
+    `trade_amounts[s]` = target − current value, exactly, so that the numbers of a plan
+    item add up as printed (before any threshold, share rounding or cash limit).
     """
 
     targets: Targets
@@ -41,7 +41,7 @@ def deltas(targets: Targets) -> Deltas:
     >>> snap = Snapshot(cash=D(500), positions={"SPY": D(3)}, prices={"SPY": D("166.665")})
     >>> t = validate(Allocation(target_weights={"SPY": D(1)}, correlation_id="c"), snap)
     >>> d = deltas(t.bind(to_targets).unwrap())
-    >>> # 3 × 166.665 = 499.995 → 500.00; V = 999.995 → 1000.00; trade 500.005 → 500.00
+    >>> # 3 × 166.665 = 499.995 → 500.00; V = 999.995 → 1000.00; trade 1000.00 − 500.00
     >>> d.current_values["SPY"], d.trade_amounts["SPY"]
     (Decimal('500.00'), Decimal('500.00'))
     """
@@ -57,7 +57,7 @@ def deltas(targets: Targets) -> Deltas:
         )
         current = [e.quantize(CENT, rounding) for e in exact]
         goals = map(targets.target_values.__getitem__, symbols)
-        trades = [(g - e).quantize(CENT, rounding) for g, e in zip(goals, exact, strict=True)]
+        trades = list(map(sub, goals, current))
     return Deltas(
         targets=targets,
         current_values=FrozenDict.adopt(dict(zip(symbols, current, strict=True))),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from portfolio import (
     Action,
     Allocation,
+    Reason,
     SizingPolicy,
     Snapshot,
     plan_rebalance,
@@ -97,6 +98,18 @@ def test_no_dust_is_left_behind(account: tuple[Allocation, Snapshot], policy: Si
     for symbol, quantity in after.positions.items():
         if allocation.target_weights.get(symbol, Decimal(0)) == 0:
             assert quantity == 0, symbol
+
+
+@given(accounts(), policies)
+def test_rebalance_amounts_add_up_as_printed(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """A fractional REBALANCE trade is exactly its target value minus its current value."""
+    plan = plan_rebalance(*account, policy).unwrap()
+    whole = {s for s, a in account[1].assets.items() if not a.fractionable}
+    for item in plan.trades:
+        if item.reason is Reason.REBALANCE and policy.fractional and item.symbol not in whole:
+            assert item.trade_amount == item.target_value - item.current_value
 
 
 @given(accounts(), policies)

@@ -138,6 +138,25 @@ def test_fractional_quantity_is_truncated_to_nine_decimals() -> None:
     )
 
 
+def test_trade_amount_is_exactly_target_minus_current_as_printed() -> None:
+    # V = 100.005 + 1 × 0.005 = 100.01; target 0.0101 × 100.01 = 1.010101 → 1.01;
+    # current 0.005 → 0.00 (half even); trade 1.01 − 0.00 = 1.01 (not round(1.005) = 1.00)
+    result = plan(
+        {"A": "0.0101"},
+        cash="100.005",
+        positions={"A": "1"},
+        prices={"A": "0.005"},
+        min_trade_amount=D(0),
+    )
+    buy = item(result, "A")
+    assert (buy.target_value, buy.current_value, buy.trade_amount) == (
+        D("1.01"),
+        D("0.00"),
+        D("1.01"),
+    )
+    assert buy.quantity == D("202.000000000")
+
+
 def test_sell_is_negative_in_amount_and_quantity() -> None:
     # V = 30; target 15; trade −15 = −5 shares at 3
     result = plan({"A": "0.5"}, cash="0", positions={"A": "10"}, prices={"A": "3"})
