@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from returns.functions import tap
-from returns.result import Result, safe
+from returns.result import Failure, Result, Success, safe
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
@@ -72,11 +72,10 @@ class PortfolioService:
         failure come back as the Failure, logged at WARNING with the correlation id.
         """
         log = _Events(correlation_id)
-        symbols = allocation.symbols
-        log.info("plan.start", symbols=len(symbols))
         result = (
-            safe(self._broker.get_snapshot)(symbols)
-            .alt(log.broker_raised)
+            _symbols_of(allocation)
+            .map(tap(log.started))
+            .bind(lambda symbols: safe(self._broker.get_snapshot)(symbols).alt(log.broker_raised))
             .bind(lambda snapshot_result: snapshot_result)
             .map(tap(log.snapshot_read))
             .bind(
@@ -88,6 +87,19 @@ class PortfolioService:
         return result.map(tap(log.plan_built)).alt(tap(log.plan_failed))
 
 
+def _symbols_of(allocation: object) -> Result[tuple[str, ...], PortfolioError]:
+    """The symbols to read, or INVALID_ALLOCATION for something that is not an allocation."""
+    if isinstance(allocation, Allocation | CombinedAllocation):
+        return Success(allocation.symbols)
+    return Failure(
+        PortfolioError.of(
+            ErrorKind.INVALID_ALLOCATION,
+            "expected an Allocation or a CombinedAllocation",
+            got=type(allocation).__name__,
+        )
+    )
+
+
 class _Events:
     """The service's log events for one call, all carrying its correlation id."""
 
@@ -96,6 +108,9 @@ class _Events:
 
     def info(self, event: str, **fields: object) -> None:
         self._emit(logging.INFO, event, fields)
+
+    def started(self, symbols: tuple[str, ...]) -> None:
+        self.info("plan.start", symbols=len(symbols))
 
     def snapshot_read(self, snapshot: Snapshot) -> None:
         self.info(

@@ -149,3 +149,17 @@ def test_nothing_is_printed_without_logging_configured() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert (done.stdout, done.stderr) == ("", "")
+
+
+def test_something_that_is_not_an_allocation_is_a_logged_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger=SERVICE_LOGGER)
+    broker = design_account()
+    result = PortfolioService(broker).create_rebalance_plan(None, "corr-x")  # type: ignore[arg-type]
+    assert (result.failure().kind, result.failure().context["got"]) == (
+        ErrorKind.INVALID_ALLOCATION,
+        "NoneType",
+    )
+    assert broker.calls == []
+    assert events(caplog) == ["plan.failed"]
