@@ -111,13 +111,7 @@ def test_import_portfolio_does_not_import_alpaca() -> None:
     assert done.stdout.strip() == "[]"
 
 
-PAPER_KEYS = all(os.environ.get(name) for name in ENV) and not os.environ.get("CI")
-
-
-@pytest.mark.alpaca_paper
-@pytest.mark.skipif(
-    not PAPER_KEYS, reason="needs APCA_API_KEY_ID / APCA_API_SECRET_KEY (not in CI)"
-)
+@pytest.mark.alpaca_paper  # skipped without keys and on CI: see tests/conftest.py
 def test_reads_the_real_paper_account() -> None:
     broker = AlpacaBroker.from_env().unwrap()
     snapshot = broker.get_snapshot(["SPY", "BTC/USD"]).unwrap()

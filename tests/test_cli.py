@@ -18,7 +18,6 @@ import pytest
 from alpaca_server import AlpacaServer
 
 from adapters.cli import main
-from adapters.cli.brokers import has_alpaca_keys
 from adapters.cli.terminal import Terminal
 from portfolio import Allocation, RebalancePlan, Snapshot, plan_rebalance
 
@@ -303,10 +302,7 @@ def test_validate_with_keys_reads_alpaca_and_places_no_order(files: Path) -> Non
     assert methods == {"GET"}
 
 
-@pytest.mark.alpaca_paper
-@pytest.mark.skipif(
-    not has_alpaca_keys(os.environ), reason="needs APCA_API_KEY_ID / APCA_API_SECRET_KEY"
-)
+@pytest.mark.alpaca_paper  # skipped without keys and on CI: see tests/conftest.py
 def test_validate_against_alpaca_paper_trading() -> None:
     run = cli("validate", "--json", environ=dict(os.environ))
     assert run.code == 0, run.err

@@ -1,0 +1,23 @@
+"""Suite-wide rules: `alpaca_paper` tests need real paper-trading keys and never run in CI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+KEYS = ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip `alpaca_paper` tests without both keys, and always on CI."""
+    if os.environ.get("CI"):
+        reason = "alpaca_paper tests never run in CI"
+    elif not all(os.environ.get(key) for key in KEYS):
+        reason = "needs APCA_API_KEY_ID / APCA_API_SECRET_KEY (Alpaca paper trading)"
+    else:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if item.get_closest_marker("alpaca_paper"):
+            item.add_marker(skip)
