@@ -18,6 +18,7 @@ FrozenDict({'SPY': Decimal('2')})
 
 from __future__ import annotations
 
+import enum
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
@@ -34,7 +35,7 @@ from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Asset, Snapshot
 from ports import BrokerPort
 
-__all__ = ["BrokerCall", "FakeBroker"]
+__all__ = ["BrokerCall", "FakeBroker", "Method"]
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -45,11 +46,18 @@ DEFAULT_AS_OF = datetime(2024, 1, 2, 21, 0, tzinfo=UTC)
 PRICE_STEP = Decimal("0.0001")
 
 
+class Method(enum.Enum):
+    """The fake's methods that count as calls to the broker."""
+
+    GET_SNAPSHOT = "get_snapshot"
+    FILL = "fill"
+
+
 @attrs.frozen(kw_only=True)
 class BrokerCall:
-    """One call made to the fake: the method's name, the symbols asked for, and the outcome."""
+    """One call made to the fake: which method, the symbols asked for, and the outcome."""
 
-    method: str
+    method: Method
     symbols: tuple[str, ...]
     ok: bool
 
@@ -106,7 +114,7 @@ class FakeBroker:
             )
         )
         self.calls.append(
-            BrokerCall(method="get_snapshot", symbols=wanted, ok=is_successful(result))
+            BrokerCall(method=Method.GET_SNAPSHOT, symbols=wanted, ok=is_successful(result))
         )
         return result
 
@@ -119,7 +127,7 @@ class FakeBroker:
         )
         result.map(self._settle)
         symbols = tuple(item.symbol for item in plan.trades)
-        self.calls.append(BrokerCall(method="fill", symbols=symbols, ok=is_successful(result)))
+        self.calls.append(BrokerCall(method=Method.FILL, symbols=symbols, ok=is_successful(result)))
         return result
 
     def fail_next(

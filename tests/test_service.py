@@ -12,7 +12,7 @@ import pytest
 from returns.pipeline import is_successful
 from returns.result import Result
 
-from adapters.fake import FakeBroker
+from adapters.fake import FakeBroker, Method
 from portfolio import (
     Allocation,
     ErrorKind,
@@ -51,7 +51,9 @@ def test_a_plan_from_the_fake_broker(caplog: pytest.LogCaptureFixture) -> None:
         ("QQQ", D(8000)),
         ("SPY", D(2000)),
     ]
-    assert [call.symbols for call in broker.calls] == [("QQQ", "SPY")]
+    assert [(call.method, call.symbols) for call in broker.calls] == [
+        (Method.GET_SNAPSHOT, ("QQQ", "SPY"))
+    ]
     assert plan.correlation_id == "rebalance-456"  # the call's id, like the log lines
     assert events(caplog) == ["plan.start", "snapshot.read", "plan.built"]
     assert {record.name for record in caplog.records} == {SERVICE_LOGGER}
