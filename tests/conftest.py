@@ -1,10 +1,15 @@
-"""Suite-wide rules: `alpaca_paper` tests need real paper-trading keys and never run in CI."""
+"""Suite-wide rules: no hypothesis deadlines; `alpaca_paper` tests need keys, never run in CI."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from hypothesis import settings
+
+# CI machines are shared and noisy: a slow example is not a failure (speed is benchmarked).
+settings.register_profile("suite", deadline=None, max_examples=150)
+settings.load_profile("suite")
 
 KEYS = ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core_strategies import accounts, apply_plan_quantities, policies
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from portfolio import (
@@ -18,8 +18,6 @@ from portfolio import (
 )
 
 CENT = Decimal("0.01")
-settings.register_profile("core", max_examples=150, deadline=None)
-settings.load_profile("core")
 
 
 def shuffled(mapping: dict[str, object], order: list[int]) -> dict[str, object]:
