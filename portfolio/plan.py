@@ -70,15 +70,24 @@ class PlanItem:
     reason: Reason
 
 
-def freeze_metadata(value: object) -> object:
+def freeze_metadata(value: object, _inside: frozenset[int] = frozenset()) -> object:
     """Deep-freeze JSON-like metadata: mappings → FrozenDict, lists → tuples, floats → Decimal.
 
-    Floats become `Decimal(str(x))` so that the plan's JSON round-trips exactly.
+    Floats become `Decimal(str(x))` so that the plan's JSON round-trips exactly. A
+    container that contains itself is cut where it repeats (JSON cannot hold a cycle).
+
+    >>> loop: dict[str, object] = {"name": "loop"}
+    >>> loop["self"] = loop
+    >>> freeze_metadata(loop)
+    FrozenDict({'name': 'loop', 'self': '<cycle>'})
     """
-    if isinstance(value, Mapping):
-        return FrozenDict({str(key): freeze_metadata(item) for key, item in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze_metadata(item) for item in value)
+    if isinstance(value, Mapping | list | tuple):
+        if id(value) in _inside:
+            return "<cycle>"
+        inside = _inside | {id(value)}
+        if isinstance(value, Mapping):
+            return FrozenDict({str(k): freeze_metadata(v, inside) for k, v in value.items()})
+        return tuple(freeze_metadata(item, inside) for item in value)
     if isinstance(value, float):
         return Decimal(str(value))
     return value
