@@ -15,43 +15,18 @@ from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.costs import BPS, CostModel
+from portfolio.errors import PortfolioError
+from portfolio.fill_checks import shape_problem, trade_problem
 from portfolio.frozen import FrozenDict
-from portfolio.money import CORE_CONTEXT, ZERO, is_bounded, truncate_shares
+from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.snapshot import Snapshot
 
 __all__ = ["CostModel", "Fill", "FilledOrder", "fill_plan"]
 
-_BPS = Decimal(10_000)
 #: Rounds toward −∞, so that an affordable amount is never rounded up past the cash.
 _FLOOR = decimal.Context(prec=CORE_CONTEXT.prec, rounding=ROUND_FLOOR)
-
-
-@attrs.frozen(kw_only=True)
-class CostModel:
-    """Trading costs: `bps` basis points of each order's traded value, at least `min_fee`.
-
-    Both are ≥ 0; `min_fee` is in account currency per order. An order's fee never
-    exceeds its traded value (as some brokers cap commissions at a share of the trade),
-    so a fill never turns non-negative cash negative. Fees are exact Decimals, not
-    rounded to cents, so that the equity identity above holds exactly.
-
-    >>> CostModel(bps=Decimal(5), min_fee=Decimal(1)).fee(Decimal(10_000))
-    Decimal('5')
-    >>> CostModel(bps=Decimal(5), min_fee=Decimal(1)).fee(Decimal("0.40"))
-    Decimal('0.40')
-    """
-
-    bps: Decimal = Decimal(0)
-    min_fee: Decimal = Decimal(0)
-
-    def fee(self, traded_value: Decimal) -> Decimal:
-        """The fee on one order of `traded_value` (account currency, sign ignored)."""
-        value = abs(traded_value)
-        if value == 0:
-            return ZERO
-        return min(value, max(self.min_fee, value * self.bps / _BPS))
 
 
 @attrs.frozen(kw_only=True)
@@ -111,38 +86,15 @@ def fill_plan(
     quantity in the plan (INVALID_PLAN).
     """
     model = CostModel() if costs is None else costs
+    shape = shape_problem(snapshot, plan, prices, model)
+    if shape is not None:
+        return Failure(shape)
     fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
     trades = plan.trades
-    problem = _problem(model, trades, fill_prices)
+    problem = trade_problem(model, trades, fill_prices)
     if problem is not None:
         return Failure(problem)
     return Success(_fill(snapshot, trades, fill_prices, model))
-
-
-def _problem(
-    model: CostModel, trades: tuple[PlanItem, ...], prices: Mapping[str, Decimal]
-) -> PortfolioError | None:
-    if not (_at_least_zero(model.bps) and _at_least_zero(model.min_fee)):
-        return PortfolioError.invalid_policy("cost model fields must be ≥ 0", costs=model)
-    missing = [item.symbol for item in trades if item.symbol not in prices]
-    if missing:
-        return PortfolioError.missing_price(missing)
-    bad_prices = [item.symbol for item in trades if not _positive(prices[item.symbol])]
-    if bad_prices:
-        return PortfolioError.invalid_price(bad_prices)
-    bad_quantities = [item.symbol for item in trades if not is_bounded(item.quantity)]
-    if bad_quantities:
-        message = "plan quantities must be finite Decimals"
-        return PortfolioError.of(ErrorKind.INVALID_PLAN, message, symbols=",".join(bad_quantities))
-    return None
-
-
-def _at_least_zero(value: Decimal) -> bool:
-    return is_bounded(value) and value >= 0
-
-
-def _positive(value: Decimal) -> bool:
-    return is_bounded(value) and value > 0
 
 
 def _fill(
@@ -211,7 +163,7 @@ def _affordable(cash: Decimal, price: Decimal, model: CostModel, *, whole: bool)
     """
     if cash <= 0:
         return ZERO
-    rate, floor_fee = model.bps / _BPS, model.min_fee
+    rate, floor_fee = model.bps / BPS, model.min_fee
     if cash <= 2 * floor_fee or rate >= 1:
         budget = _FLOOR.divide(cash, Decimal(2))
     elif rate == 0 or cash - floor_fee <= _FLOOR.divide(floor_fee, rate):
