@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from returns.result import Result
 
 from portfolio import Allocation, CostModel, SizingPolicy, Snapshot, fill_plan, plan_rebalance
-from portfolio.backtest import Bar, run_backtest
+from portfolio.backtest import Bar, load_prices_csv, run_backtest
 
 D = Decimal
 junk = st.one_of(
@@ -65,3 +65,9 @@ def test_run_backtest_on_garbage_returns_a_result(
         policy=SizingPolicy(min_trade_amount=minimum),
     )
     assert isinstance(result, Result)
+
+
+@given(path=st.one_of(junk, st.binary(max_size=5), st.just("a\x00b"), st.just("")))
+def test_load_prices_csv_on_a_bad_path_returns_a_result(path: Any) -> None:
+    """Whatever names the price file, reading it is a Result."""
+    assert isinstance(load_prices_csv(path), Result)

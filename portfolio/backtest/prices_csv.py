@@ -43,7 +43,7 @@ def load_prices_csv(path: str | Path) -> Result[tuple[Bar, ...], PortfolioError]
     """Read a wide price CSV file into bars, oldest first (this function does file I/O)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, TypeError, ValueError) as exc:  # ValueError: a NUL
         return Failure(
             PortfolioError.of(
                 ErrorKind.INVALID_BARS, f"cannot read the price file: {exc}", file=path
