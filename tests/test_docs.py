@@ -25,6 +25,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from returns.pipeline import is_successful
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
@@ -110,3 +111,33 @@ def test_a_failing_block_points_at_the_document_line(tmp_path: Path) -> None:
         run_document(doc)
     frame = caught.traceback[-1]
     assert (Path(str(frame.path)).name, frame.lineno + 1) == ("broken.md", 5)
+
+
+def data_blocks() -> list[tuple[Path, str, str, int]]:
+    found = []
+    for path in DOCUMENTS:
+        text = path.read_text(encoding="utf-8")
+        for fence in FENCE.finditer(text):
+            if fence.group("tag") in {"json", "toml"}:
+                line = text.count("\n", 0, fence.start("body")) + 1
+                found.append((path, fence.group("tag"), fence.group("body"), line))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "tag", "body", "line"),
+    data_blocks(),
+    ids=lambda value: value.name if isinstance(value, Path) else str(value)[:12],
+)
+def test_data_blocks_are_input_files_the_cli_accepts(
+    path: Path, tag: str, body: str, line: int, tmp_path: Path
+) -> None:
+    """Every ```json and ```toml block is a weights, snapshot or policy file that loads."""
+    from adapters.cli.loaders import load_policy, load_snapshot, load_weights  # noqa: PLC0415
+
+    file = tmp_path / f"example.{tag}"
+    file.write_text(body, encoding="utf-8")
+    loaded = [load(file) for load in (load_weights, load_snapshot, load_policy)]
+    assert any(is_successful(result) for result in loaded), (
+        f"{path.name}:{line}: no loader accepts this {tag} block"
+    )
