@@ -10,7 +10,8 @@ How blocks run (the rules authors of docs/*.md can rely on):
 - A ```python block directly followed by an ```output block must print exactly that
   text (trailing whitespace ignored). Other blocks may print anything.
 - Only blocks tagged `python` run. Use `sh`, `text`, `toml`, `json` or `pycon` for
-  anything that must not (shell sessions, file contents, illustrations).
+  anything that must not (shell sessions, file contents, illustrations). A `json` or
+  `toml` block must be a weights, snapshot or policy file that the command line loads.
 - A failing block is reported with the document's file name and line numbers.
 - `make lint` runs `ruff format --check` over these blocks too: write them the way
   `ruff format` writes them.
