@@ -8,6 +8,7 @@ from portfolio.cash import limit_to_cash
 from portfolio.decide import Thresholds, decide
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.policy import SizingPolicy
 from portfolio.trade_deltas import Deltas
 
 __all__ = ["WEIGHT_QUANTUM", "actions"]
@@ -22,70 +23,15 @@ def actions(deltas: Deltas) -> RebalancePlan:
     Cannot fail on checked input. `cash_after = cash_before − Σ trade_amount`; buys
     never spend more than cash + sale proceeds − the reserve (see `portfolio.cash`).
     """
-    targets = deltas.targets
-    checked = targets.checked
-    policy = checked.policy
-    value, assets, weights = checked.total_value, checked.assets, checked.weights
-    current, trades = deltas.current_values, deltas.trade_amounts
-    target_values, quantities, prices = targets.target_values, checked.quantities, checked.prices
-    sells: list[PlanItem] = []
-    buys: list[PlanItem] = []
-    holds: list[PlanItem] = []
-    whole: set[str] = set()
+    checked = deltas.targets.checked
+    policy, value, cash = checked.policy, checked.total_value, checked.cash
     with localcontext(CORE_CONTEXT):
-        limits = Thresholds(
-            minimum=max(policy.min_trade_amount, policy.min_trade_pct * value),
-            band_value=policy.band * value if policy.band else None,
-            relative_band=policy.relative_band,
-            rounding=policy.rounding,
-        )
-        scale = 1 / value if value else ZERO
-        invested = 1 - policy.cash_reserve_pct
-        fractional = policy.fractional
-        symbols = checked.symbols
-        columns = zip(
-            symbols,
-            map(prices.__getitem__, symbols),
-            map(quantities.__getitem__, symbols),
-            map(current.__getitem__, symbols),
-            map(target_values.__getitem__, symbols),
-            map(trades.__getitem__, symbols),
-            strict=True,
-        )
-        for s, price, held, now, goal, trade in columns:
-            asset = assets.get(s) if assets else None
-            is_whole = not fractional or (asset is not None and not asset.fractionable)
-            if is_whole:
-                whole.add(s)
-            pair = (
-                ((now * scale).quantize(WEIGHT_QUANTUM), (goal * scale).quantize(WEIGHT_QUANTUM))
-                if value
-                else (ZERO, (weights[s] * invested).quantize(WEIGHT_QUANTUM))
-            )
-            item = decide(
-                s,
-                price,
-                held,
-                now,
-                goal,
-                trade,
-                pair,
-                asset is None or asset.tradable,
-                is_whole,
-                limits,
-            )
-            if item.action is Action.HOLD:
-                holds.append(item)
-            elif item.action is Action.BUY:
-                buys.append(item)
-            else:
-                sells.append(item)
+        limits = _thresholds(policy, value)
+        sells, buys, holds, whole = _decide_each(deltas, limits)
         proceeds = -sum((i.trade_amount for i in sells), ZERO)
         covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
-        available = checked.cash + proceeds - policy.cash_reserve_pct * value - covers
-        buys, held_back = limit_to_cash(
-            buys, available=available, limits=limits, whole=frozenset(whole)
-        )
+        available = cash + proceeds - policy.cash_reserve_pct * value - covers
+        buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
         if held_back:
             holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
         spent = sum((i.trade_amount for i in buys), ZERO)
@@ -94,8 +40,66 @@ def actions(deltas: Deltas) -> RebalancePlan:
         correlation_id=checked.correlation_id,
         items=(*sells, *buys, *holds),
         total_value=value,
-        cash_before=checked.cash,
-        cash_after=checked.cash + proceeds - spent,
+        cash_before=cash,
+        cash_after=cash + proceeds - spent,
         as_of=checked.as_of,
         metadata=checked.metadata,
     )
+
+
+def _thresholds(policy: SizingPolicy, value: Decimal) -> Thresholds:
+    """The policy's minimum trade and absolute band as amounts of V (account currency)."""
+    return Thresholds(
+        minimum=max(policy.min_trade_amount, policy.min_trade_pct * value),
+        band_value=policy.band * value if policy.band else None,
+        relative_band=policy.relative_band,
+        rounding=policy.rounding,
+    )
+
+
+def _decide_each(
+    deltas: Deltas, limits: Thresholds
+) -> tuple[list[PlanItem], list[PlanItem], list[PlanItem], frozenset[str]]:
+    """Every symbol's decision, grouped (sells, buys, holds) in symbol order.
+
+    Also returns the symbols traded in whole shares (policy or asset facts).
+    Weights are fractions of V; on an empty account the target weight is w × (1 − reserve).
+    """
+    targets = deltas.targets
+    checked = targets.checked
+    policy, value, assets = checked.policy, checked.total_value, checked.assets
+    scale = 1 / value if value else ZERO
+    invested = 1 - policy.cash_reserve_pct
+    symbols = checked.symbols
+    columns = zip(
+        symbols,
+        map(checked.prices.__getitem__, symbols),
+        map(checked.quantities.__getitem__, symbols),
+        map(deltas.current_values.__getitem__, symbols),
+        map(targets.target_values.__getitem__, symbols),
+        map(deltas.trade_amounts.__getitem__, symbols),
+        strict=True,
+    )
+    sells: list[PlanItem] = []
+    buys: list[PlanItem] = []
+    holds: list[PlanItem] = []
+    whole: set[str] = set()
+    for s, price, held, now, goal, trade in columns:
+        asset = assets.get(s) if assets else None
+        is_whole = not policy.fractional or (asset is not None and not asset.fractionable)
+        if is_whole:
+            whole.add(s)
+        weights = (
+            ((now * scale).quantize(WEIGHT_QUANTUM), (goal * scale).quantize(WEIGHT_QUANTUM))
+            if value
+            else (ZERO, (checked.weights[s] * invested).quantize(WEIGHT_QUANTUM))
+        )
+        tradable = asset is None or asset.tradable
+        item = decide(s, price, held, now, goal, trade, weights, tradable, is_whole, limits)
+        if item.action is Action.HOLD:  # an if-chain: enum hashing is slow on CPython 3.11
+            holds.append(item)
+        elif item.action is Action.BUY:
+            buys.append(item)
+        else:
+            sells.append(item)
+    return sells, buys, holds, frozenset(whole)
