@@ -138,7 +138,7 @@ def _fill(
         fees = ZERO if free else sum((order.fee for order in orders), ZERO)
     after = Snapshot(
         cash=cash,
-        positions=FrozenDict.adopt(held),
+        positions=FrozenDict(held),
         prices=prices,
         assets=snapshot.assets,
         as_of=snapshot.as_of,

@@ -37,11 +37,6 @@ class FrozenDict(dict[K, V]):
         """Copy `data` (or start empty)."""
         super().__init__(data if data is not None else {})
 
-    @classmethod
-    def adopt(cls, data: dict[K, V]) -> FrozenDict[K, V]:
-        """Freeze a dict the caller has just built and will not use again."""
-        return cls(data)
-
     def __hash__(self) -> int:  # type: ignore[override] # dict is unhashable; a frozen one is not
         """Hash of the items, independent of their order."""
         return hash(frozenset(self.items()))

@@ -37,16 +37,7 @@ def plan_id_for(checked: Checked) -> str:
             policy.rounding,
         )
     )
-    policy_numbers = (
-        policy.min_trade_amount,
-        policy.min_trade_pct,
-        policy.cash_reserve_pct,
-        policy.band,
-        policy.relative_band,
-        policy.max_gross_exposure,
-        cash,
-        total_value,
-    )
+    policy_numbers = (*policy.amounts, cash, total_value)
     digest = hashlib.sha256(head.encode())
     digest.update("\x00".join(symbols).encode())
     numbers = array("q", map(hash, policy_numbers))

@@ -36,3 +36,15 @@ class SizingPolicy:
     allow_short: bool = False
     max_gross_exposure: Decimal = Decimal(1)
     rounding: str = decimal.ROUND_HALF_EVEN
+
+    @property
+    def amounts(self) -> tuple[Decimal, ...]:
+        """The six numeric fields, in declaration order (checked together, hashed together)."""
+        return (
+            self.min_trade_amount,
+            self.min_trade_pct,
+            self.cash_reserve_pct,
+            self.band,
+            self.relative_band,
+            self.max_gross_exposure,
+        )

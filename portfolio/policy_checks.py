@@ -17,14 +17,7 @@ MAX_GROSS_EXPOSURE = Decimal(10)
 
 def check_policy(policy: SizingPolicy) -> PortfolioError | None:
     """Every SizingPolicy field in range and of the right type, or an INVALID_POLICY error."""
-    amounts = (
-        policy.min_trade_amount,
-        policy.min_trade_pct,
-        policy.cash_reserve_pct,
-        policy.band,
-        policy.relative_band,
-        policy.max_gross_exposure,
-    )
+    amounts = policy.amounts
     fractional: object = policy.fractional
     allow_short: object = policy.allow_short
     rounding: object = policy.rounding

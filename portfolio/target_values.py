@@ -56,5 +56,5 @@ def targets(checked: Checked) -> Result[Targets, PortfolioError]:
             PortfolioError.invalid_snapshot("target values cannot be computed", error=repr(exc))
         )
     return Success(
-        Targets(checked=checked, investable=investable, target_values=FrozenDict.adopt(values))
+        Targets(checked=checked, investable=investable, target_values=FrozenDict(values))
     )

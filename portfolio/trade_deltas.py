@@ -60,6 +60,6 @@ def deltas(targets: Targets) -> Deltas:
         trades = list(map(sub, goals, current))
     return Deltas(
         targets=targets,
-        current_values=FrozenDict.adopt(dict(zip(symbols, current, strict=True))),
-        trade_amounts=FrozenDict.adopt(dict(zip(symbols, trades, strict=True))),
+        current_values=FrozenDict(dict(zip(symbols, current, strict=True))),
+        trade_amounts=FrozenDict(dict(zip(symbols, trades, strict=True))),
     )

@@ -169,10 +169,10 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
             cash=cash,
             total_value=value,
             symbols=symbols,
-            weights=FrozenDict.adopt(full_weights),
-            quantities=FrozenDict.adopt(quantities),
-            prices=FrozenDict.adopt(prices),
-            assets=FrozenDict.adopt(assets),
+            weights=FrozenDict(full_weights),
+            quantities=FrozenDict(quantities),
+            prices=FrozenDict(prices),
+            assets=FrozenDict(assets),
             metadata=metadata,
         )
     )

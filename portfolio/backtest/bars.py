@@ -19,7 +19,7 @@ def _freeze_prices(prices: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
     given: object = prices
     if not isinstance(given, Mapping):
         return prices
-    return FrozenDict.adopt({str(symbol).upper(): price for symbol, price in given.items()})
+    return FrozenDict({str(symbol).upper(): price for symbol, price in given.items()})
 
 
 def _day(value: date) -> date:
