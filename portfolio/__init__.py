@@ -13,7 +13,7 @@ from portfolio.plan_actions import actions
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.service import PortfolioService
-from portfolio.snapshot import Asset, Snapshot
+from portfolio.snapshot import Asset, OpenOrder, Snapshot
 from portfolio.target_values import Targets, targets
 from portfolio.trade_deltas import Deltas, deltas
 from portfolio.validation import Checked, validate
@@ -30,6 +30,7 @@ __all__ = [
     "Fill",
     "FilledOrder",
     "FrozenDict",
+    "OpenOrder",
     "PlanItem",
     "PortfolioError",
     "PortfolioService",
