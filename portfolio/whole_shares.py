@@ -1,0 +1,230 @@
+"""Whole-share allocation: whole lots that come closest to the targets within the cash.
+
+A pure function over plain columns, O(n log n). Each quantity stays `held + k × increment`
+with k an integer, so every order is a whole number of lots (the increment is 1 for whole
+shares, the broker's step for crypto). The error minimised is
+
+    Σ |target − quantity × price| + cash left beyond the reserve
+
+(PyPortfolioOpt's LP objective, but starting from what is held). How:
+
+1. Start from truncation: each trade toward its target, truncated toward zero to whole
+   lots; a trade below the minimum trade is not made (the position stays as held).
+2. If those buys cost more than the cash (sale proceeds included), scale every buy down
+   by one factor, rounding down to whole lots.
+3. Spend what is left greedily on the best improvement per dollar: lots still wholly
+   short first, then one more lot where a part of a lot is short (the fractional part of
+   target ÷ lot price), ties by symbol.
+4. A lot that did not fit may still come in by giving up one lot bought elsewhere, when
+   that loses less than it gains; then fill again.
+
+Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
+(`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
+fractional assets in the same account absorb the cash (`absorb=True`), cash left is not an
+error, so each symbol moves to the nearer of its two whole-lot neighbours instead (sales
+always, buys while the cash lasts), and the fractional assets take the rest.
+
+>>> from decimal import Decimal as D
+>>> allocate_whole(("A", "B"), (D(30), D(70)), (D(0), D(0)), (D(50), D(50)), (D(1), D(1)),
+...                cash=D(100), minimum=D(1))
+(Decimal('1'), Decimal('1'))
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal, localcontext
+
+import attrs
+
+from portfolio.money import CORE_CONTEXT, ZERO
+
+__all__ = ["allocate_whole", "allocation_error"]
+
+_HALF = Decimal("0.5")
+
+
+@attrs.define
+class _Book:
+    """The working state of one allocation: lots bought per symbol and the cash left."""
+
+    trades: list[Decimal]  # target − held value, account currency
+    lots: list[Decimal]  # price of one lot
+    counts: list[int]  # lots bought (negative: sold)
+    budget: Decimal
+    minimum: Decimal
+    absorb: bool
+
+    def short(self, i: int) -> Decimal:
+        """What symbol i still lacks of its target after the lots bought (negative: over)."""
+        return self.trades[i] - self.counts[i] * self.lots[i]
+
+    def gain(self, i: int, lots: int = 1) -> Decimal:
+        """How much the error falls if `lots` more lots of symbol i are bought (may be < 0)."""
+        short, cost = self.short(i), lots * self.lots[i]
+        return abs(short) - abs(short - cost) + (ZERO if self.absorb else cost)
+
+    def allowed(self, i: int, count: int) -> bool:
+        """A trade of `count` lots is either none at all or at least the minimum trade."""
+        return count == 0 or abs(count) * self.lots[i] >= self.minimum
+
+
+def allocate_whole(  # noqa: PLR0913 - the columns of the problem
+    symbols: Sequence[str],
+    prices: Sequence[Decimal],
+    held: Sequence[Decimal],
+    targets: Sequence[Decimal],
+    increments: Sequence[Decimal],
+    *,
+    cash: Decimal,
+    minimum: Decimal,
+    absorb: bool = False,
+) -> tuple[Decimal, ...]:
+    """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
+
+    `prices` per share, `targets` and `cash` (what may be spent beyond the reserve, before
+    any of these trades) in account currency, `held` and `increments` in shares
+    (increments > 0). `minimum`: no trade smaller than this is made, and a position whose
+    trade toward its target is smaller than it is not traded at all.
+    """
+    with localcontext(CORE_CONTEXT):
+        lots = [p * step for p, step in zip(prices, increments, strict=True)]
+        trades = [t - h * p for p, h, t in zip(prices, held, targets, strict=True)]
+        counts = [
+            _start(trade, lot, minimum, absorb=absorb)
+            for trade, lot in zip(trades, lots, strict=True)
+        ]
+        book = _Book(trades, lots, counts, cash, minimum, absorb)
+        book.budget = cash - _cost(book)
+        if book.budget < 0:
+            _scale_buys(book, cash)
+        order = _ranked(symbols, book)
+        _fill(book, order)
+        if not absorb:
+            _swap_in(book, order)
+            _fill(book, order)
+        return tuple(
+            h + k * step if k else h
+            for h, k, step in zip(held, book.counts, increments, strict=True)
+        )
+
+
+def _cost(book: _Book) -> Decimal:
+    return sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True)), ZERO)
+
+
+def _start(trade: Decimal, lot: Decimal, minimum: Decimal, *, absorb: bool) -> int:
+    """Lots to trade first: the trade truncated toward zero (a sale to nearest if absorbing)."""
+    if abs(trade) < minimum:
+        return 0
+    exact = trade / lot
+    lots = exact.to_integral_value(rounding=ROUND_DOWN)
+    if absorb and trade < 0 and lots - exact > _HALF:
+        lots -= 1  # sell one lot more: the nearer neighbour, and selling needs no cash
+    if abs(lots) * lot < minimum:
+        return 0
+    return int(lots)
+
+
+def _scale_buys(book: _Book, cash: Decimal) -> None:
+    """Every buy scaled by available ÷ wanted, rounded down to whole lots (sales unchanged)."""
+    wanted = sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True) if k > 0), ZERO)
+    with localcontext(CORE_CONTEXT) as context:
+        context.rounding = ROUND_FLOOR
+        factor = max(cash + wanted - _cost(book), ZERO) / wanted
+    for i, k in enumerate(book.counts):
+        if k > 0:
+            scaled = int((k * factor).to_integral_value(rounding=ROUND_FLOOR))
+            book.counts[i] = scaled if book.allowed(i, scaled) else 0
+    book.budget = cash - _cost(book)
+
+
+def _ranked(symbols: Sequence[str], book: _Book) -> list[tuple[int, bool]]:
+    """(index, whole lots?) worth buying, best gain per dollar first, ties by symbol.
+
+    Each symbol short of its target may appear twice: for the lots it lacks wholly
+    (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest.
+    """
+    ranked: list[tuple[Decimal, str, bool, int]] = []
+    for i, lot in enumerate(book.lots):
+        trade, short = book.trades[i], book.short(i)
+        if abs(trade) < book.minimum or book.counts[i] < 0 or short <= 0:
+            continue  # not traded at all, a sale (never topped up), or on target
+        whole = int(short / lot)
+        if whole:
+            ranked.append((-book.gain(i) / lot, symbols[i], True, i))
+        rest = short - whole * lot
+        gain = abs(rest) - abs(rest - lot) + (ZERO if book.absorb else lot)
+        if rest > 0 and gain > 0 and (book.counts[i] or gain >= book.minimum):
+            ranked.append((-gain / lot, symbols[i], False, i))
+    ranked.sort()
+    return [(i, whole) for _, _, whole, i in ranked]
+
+
+def _fill(book: _Book, order: list[tuple[int, bool]]) -> None:
+    """Buy, in order, the lots each symbol still lacks (whole) or its last lot, while they fit."""
+    for i, whole in order:
+        short, lot = book.short(i), book.lots[i]
+        if short <= 0 or lot > book.budget:
+            continue
+        wanted = int(short / lot) if whole else (1 if short < lot and book.gain(i) > 0 else 0)
+        n = min(wanted, int(book.budget / lot))
+        if n and book.allowed(i, book.counts[i] + n):
+            book.counts[i] += n
+            book.budget -= n * lot
+
+
+def _swap_in(book: _Book, order: list[tuple[int, bool]]) -> None:
+    """A second chance for a lot that did not fit: give up one lot elsewhere when that pays.
+
+    The lots that could be given up are sorted by the cash they free, with suffix minima
+    of what giving each up costs: O(n log n) in all.
+    """
+    options = sorted(
+        (book.lots[i], -book.gain(i, -1), i)
+        for i, k in enumerate(book.counts)
+        if k > 0 and book.allowed(i, k - 1)
+    )
+    freed = [lot for lot, _, _ in options]
+    cheapest = list(range(len(options)))
+    for pos in reversed(range(len(options) - 1)):
+        later = cheapest[pos + 1]
+        if options[later][1] < options[pos][1]:
+            cheapest[pos] = later
+    touched: set[int] = set()
+    for j, _ in order:
+        if j in touched or book.short(j) <= 0 or book.lots[j] <= book.budget:
+            continue
+        pos = bisect_left(freed, book.lots[j] - book.budget)
+        if pos == len(options):
+            continue
+        _, loss, i = options[cheapest[pos]]
+        if (
+            i == j
+            or i in touched
+            or loss >= book.gain(j)
+            or not book.allowed(j, book.counts[j] + 1)
+        ):
+            continue  # the best lot to give up is spoken for: this one keeps waiting
+        book.counts[i] -= 1
+        book.counts[j] += 1
+        book.budget += book.lots[i] - book.lots[j]
+        touched.update((i, j))
+
+
+def allocation_error(
+    prices: Sequence[Decimal],
+    quantities: Sequence[Decimal],
+    targets: Sequence[Decimal],
+    leftover: Decimal,
+) -> Decimal:
+    """Σ |target − quantity × price| + leftover cash: the error `allocate_whole` minimises.
+
+    >>> allocation_error((Decimal(30),), (Decimal(1),), (Decimal(50),), Decimal(20))
+    Decimal('40')
+    """
+    with localcontext(CORE_CONTEXT):
+        return leftover + sum(
+            (abs(t - q * p) for p, q, t in zip(prices, quantities, targets, strict=True)), ZERO
+        )
