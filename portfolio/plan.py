@@ -46,6 +46,7 @@ class Reason(enum.Enum):
     CASH_LIMITED = "CASH_LIMITED"
     ROUNDED_TO_ZERO = "ROUNDED_TO_ZERO"
     NOT_TRADABLE = "NOT_TRADABLE"
+    BELOW_BROKER_MINIMUM = "BELOW_BROKER_MINIMUM"
 
 
 @attrs.frozen(kw_only=True)

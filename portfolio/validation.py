@@ -14,6 +14,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.asset_facts import check_asset_facts
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.identity import plan_id_for
@@ -23,6 +24,7 @@ from portfolio.money import (
     is_bounded,
     to_cents,
 )
+from portfolio.open_orders import check_open_orders, net_open_orders
 from portfolio.plan import freeze_metadata_mapping
 from portfolio.policy import SizingPolicy
 from portfolio.policy_checks import check_policy
@@ -94,6 +96,19 @@ def _fail(kind: ErrorKind, message: str, **context: object) -> Failure[Portfolio
     return Failure(PortfolioError.of(kind, message, **context))
 
 
+def _netted(
+    orders: object, held: dict[str, Decimal], cash: Decimal, prices: dict[str, object]
+) -> tuple[dict[str, Decimal], Decimal] | PortfolioError:
+    """Held quantities and cash once the open orders fill; a bad order or price is an error."""
+    checked = check_open_orders(orders, prices)
+    if isinstance(checked, PortfolioError):
+        return checked
+    ordered = needed_prices(prices, tuple(sorted({order.symbol for order in checked})))
+    if isinstance(ordered, PortfolioError):
+        return ordered
+    return net_open_orders(checked, held, cash, ordered)
+
+
 def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads best
     allocation: Allocation,
     snapshot: Snapshot,
@@ -139,12 +154,19 @@ def _validate(  # noqa: C901, PLR0911, PLR0912 - a flat list of checks reads bes
     assets = check_assets(raw_assets)
     if isinstance(assets, PortfolioError):
         return Failure(assets)
+    if assets and (facts_error := check_asset_facts(assets)) is not None:
+        return Failure(facts_error)
     if policy.allow_short and (short_error := check_shortable(weights, assets)) is not None:
         return Failure(short_error)
-    symbols = tuple(sorted(weights.keys() | held.keys()))
     raw_prices = normalise_keys(snapshot.prices, "prices", ErrorKind.INVALID_SNAPSHOT)
     if isinstance(raw_prices, PortfolioError):
         return Failure(raw_prices)
+    if snapshot.open_orders:  # netted as if filled at these prices: see portfolio.open_orders
+        netted = _netted(snapshot.open_orders, held, cash, raw_prices)
+        if isinstance(netted, PortfolioError):
+            return Failure(netted)
+        held, cash = netted
+    symbols = tuple(sorted(weights.keys() | held.keys()))
     prices = needed_prices(raw_prices, symbols)
     if isinstance(prices, PortfolioError):
         return Failure(prices)

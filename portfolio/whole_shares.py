@@ -53,7 +53,7 @@ class _Book:
     lots: list[Decimal]  # price of one lot
     counts: list[int]  # lots bought (negative: sold)
     budget: Decimal
-    minimum: Decimal
+    minimums: list[Decimal]  # the smallest trade per symbol, account currency
     absorb: bool
 
     def short(self, i: int) -> Decimal:
@@ -67,7 +67,7 @@ class _Book:
 
     def allowed(self, i: int, count: int) -> bool:
         """A trade of `count` lots is either none at all or at least the minimum trade."""
-        return count == 0 or abs(count) * self.lots[i] >= self.minimum
+        return count == 0 or abs(count) * self.lots[i] >= self.minimums[i]
 
 
 def allocate_whole(  # noqa: PLR0913 - the columns of the problem
@@ -80,22 +80,27 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     cash: Decimal,
     minimum: Decimal,
     absorb: bool = False,
+    broker_minimums: Sequence[Decimal] | None = None,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
     `prices` per share, `targets` and `cash` (what may be spent beyond the reserve, before
     any of these trades) in account currency, `held` and `increments` in shares
     (increments > 0). `minimum`: no trade smaller than this is made, and a position whose
-    trade toward its target is smaller than it is not traded at all.
+    trade toward its target is smaller than it is not traded at all; `broker_minimums`
+    (account currency, per symbol) raise it where the broker accepts no smaller order.
     """
     with localcontext(CORE_CONTEXT):
         lots = [p * step for p, step in zip(prices, increments, strict=True)]
         trades = [t - h * p for p, h, t in zip(prices, held, targets, strict=True)]
+        minimums = (
+            [max(minimum, m) for m in broker_minimums] if broker_minimums else [minimum] * len(lots)
+        )
         counts = [
-            _start(trade, lot, minimum, absorb=absorb)
-            for trade, lot in zip(trades, lots, strict=True)
+            _start(trade, lot, least, absorb=absorb)
+            for trade, lot, least in zip(trades, lots, minimums, strict=True)
         ]
-        book = _Book(trades, lots, counts, cash, minimum, absorb)
+        book = _Book(trades, lots, counts, cash, minimums, absorb)
         book.budget = cash - _cost(book)
         if book.budget < 0:
             _scale_buys(book, cash)
@@ -130,6 +135,8 @@ def _start(trade: Decimal, lot: Decimal, minimum: Decimal, *, absorb: bool) -> i
 def _scale_buys(book: _Book, cash: Decimal) -> None:
     """Every buy scaled by available ÷ wanted, rounded down to whole lots (sales unchanged)."""
     wanted = sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True) if k > 0), ZERO)
+    if wanted == ZERO:
+        return  # sales alone: nothing to scale, and no buy follows while the budget is short
     with localcontext(CORE_CONTEXT) as context:
         context.rounding = ROUND_FLOOR
         factor = max(cash + wanted - _cost(book), ZERO) / wanted
@@ -149,14 +156,14 @@ def _ranked(symbols: Sequence[str], book: _Book) -> list[tuple[int, bool]]:
     ranked: list[tuple[Decimal, str, bool, int]] = []
     for i, lot in enumerate(book.lots):
         trade, short = book.trades[i], book.short(i)
-        if abs(trade) < book.minimum or book.counts[i] < 0 or short <= 0:
+        if abs(trade) < book.minimums[i] or book.counts[i] < 0 or short <= 0:
             continue  # not traded at all, a sale (never topped up), or on target
         whole = int(short / lot)
         if whole:
             ranked.append((-book.gain(i) / lot, symbols[i], True, i))
         rest = short - whole * lot
         gain = abs(rest) - abs(rest - lot) + (ZERO if book.absorb else lot)
-        if rest > 0 and gain > 0 and (book.counts[i] or gain >= book.minimum):
+        if rest > 0 and gain > 0 and (book.counts[i] or gain >= book.minimums[i]):
             ranked.append((-gain / lot, symbols[i], False, i))
     ranked.sort()
     return [(i, whole) for _, _, whole, i in ranked]

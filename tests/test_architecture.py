@@ -65,6 +65,7 @@ def test_the_core_needs_only_attrs_and_returns() -> None:
     stdlib = {
         "__future__",
         "array",
+        "bisect",
         "collections",
         "dataclasses",
         "datetime",
