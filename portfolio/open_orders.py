@@ -10,14 +10,31 @@ shares.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import ZERO, is_bounded
-from portfolio.plan import Action
-from portfolio.snapshot import OpenOrder
+from portfolio.money import CORE_CONTEXT, ZERO, is_bounded
+from portfolio.plan_item import Action
+from portfolio.snapshot import OpenOrder, price_problem
 
-__all__ = ["check_open_orders", "net_open_orders"]
+__all__ = ["check_open_orders", "net_open_orders", "netted_account"]
+
+
+def netted_account(
+    orders: object, held: Mapping[str, Decimal], cash: Decimal, prices: Mapping[str, object]
+) -> tuple[dict[str, Decimal], Decimal] | PortfolioError:
+    """Held quantities and cash once the open orders fill, or the first bad order or price.
+
+    `prices` has upper-cased keys; the prices of the orders' symbols are checked here.
+    """
+    checked = check_open_orders(orders, prices)
+    if isinstance(checked, PortfolioError):
+        return checked
+    symbols = sorted({order.symbol for order in checked})
+    problem = price_problem(prices, symbols)
+    if problem is not None:
+        return problem
+    return net_open_orders(checked, held, cash, prices)  # type: ignore[arg-type] # checked
 
 
 def check_open_orders(
@@ -87,7 +104,7 @@ def net_open_orders(
     cash: Decimal,
     prices: Mapping[str, Decimal],
 ) -> tuple[dict[str, Decimal], Decimal]:
-    """(held quantities, cash) once every checked order has filled at `prices`.
+    """(held quantities, cash) once every checked order has filled at `prices` (50 digits).
 
     >>> from decimal import Decimal as D
     >>> buy = OpenOrder(order_id="1", symbol="SPY", side=Action.BUY, notional=D(250))
@@ -95,15 +112,16 @@ def net_open_orders(
     ({'SPY': Decimal('1.5')}, Decimal('750'))
     """
     netted = dict(held)
-    for order in orders:
-        price = prices[order.symbol]
-        if order.quantity is not None:
-            quantity, value = order.quantity, order.quantity * price
-        else:
-            value = order.notional or ZERO
-            quantity = value / price
-        if order.side is Action.SELL:
-            quantity, value = -quantity, -value
-        netted[order.symbol] = netted.get(order.symbol, ZERO) + quantity
-        cash -= value
+    with localcontext(CORE_CONTEXT):
+        for order in orders:
+            price = prices[order.symbol]
+            if order.quantity is not None:
+                quantity, value = order.quantity, order.quantity * price
+            else:
+                value = order.notional or ZERO
+                quantity = value / price
+            if order.side is Action.SELL:
+                quantity, value = -quantity, -value
+            netted[order.symbol] = netted.get(order.symbol, ZERO) + quantity
+            cash -= value
     return {s: q for s, q in netted.items() if q != ZERO}, cash

@@ -21,8 +21,10 @@ shares, the broker's step for crypto). The error minimised is
 Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
 (`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
 fractional assets in the same account absorb the cash (`absorb=True`), cash left is not an
-error, so each symbol moves to the nearer of its two whole-lot neighbours instead (sales
-always, buys while the cash lasts), and the fractional assets take the rest.
+error, so a buy moves to the nearer of its two whole-lot neighbours instead (while the
+cash lasts), and the fractional assets take the rest. Sales are always truncated toward
+zero: a position is never sold past a lot it already holds, so that a cent of rounding in
+the next plan's targets cannot flip a lot back and forth.
 
 >>> from decimal import Decimal as D
 >>> allocate_whole(("A", "B"), (D(30), D(70)), (D(0), D(0)), (D(50), D(50)), (D(1), D(1)),
@@ -42,8 +44,6 @@ from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
 
-_HALF = Decimal("0.5")
-
 
 @attrs.define
 class _Book:
@@ -55,6 +55,8 @@ class _Book:
     budget: Decimal
     minimums: list[Decimal]  # the smallest trade per symbol, account currency
     absorb: bool
+    holding: list[bool]  # whether the symbol is held before the plan
+    noise: Decimal  # a held position is not topped up for an improvement this small
 
     def short(self, i: int) -> Decimal:
         """What symbol i still lacks of its target after the lots bought (negative: over)."""
@@ -81,6 +83,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     minimum: Decimal,
     absorb: bool = False,
     broker_minimums: Sequence[Decimal] | None = None,
+    noise: Decimal = ZERO,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
@@ -89,6 +92,9 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     (increments > 0). `minimum`: no trade smaller than this is made, and a position whose
     trade toward its target is smaller than it is not traded at all; `broker_minimums`
     (account currency, per symbol) raise it where the broker accepts no smaller order.
+    `noise` (account currency): how far rounding may move a target between two plans; a
+    held position gets one more lot only for an improvement above it, so that planning
+    again after a fill never flips a lot back and forth.
     """
     with localcontext(CORE_CONTEXT):
         lots = [p * step for p, step in zip(prices, increments, strict=True)]
@@ -97,10 +103,11 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             [max(minimum, m) for m in broker_minimums] if broker_minimums else [minimum] * len(lots)
         )
         counts = [
-            _start(trade, lot, least, absorb=absorb)
+            _start(trade, lot, least)
             for trade, lot, least in zip(trades, lots, minimums, strict=True)
         ]
-        book = _Book(trades, lots, counts, cash, minimums, absorb)
+        holding = [h != ZERO for h in held]
+        book = _Book(trades, lots, counts, cash, minimums, absorb, holding, noise)
         book.budget = cash - _cost(book)
         if book.budget < 0:
             _scale_buys(book, cash)
@@ -119,14 +126,11 @@ def _cost(book: _Book) -> Decimal:
     return sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True)), ZERO)
 
 
-def _start(trade: Decimal, lot: Decimal, minimum: Decimal, *, absorb: bool) -> int:
-    """Lots to trade first: the trade truncated toward zero (a sale to nearest if absorbing)."""
+def _start(trade: Decimal, lot: Decimal, minimum: Decimal) -> int:
+    """Lots to trade first: the trade truncated toward zero."""
     if abs(trade) < minimum:
         return 0
-    exact = trade / lot
-    lots = exact.to_integral_value(rounding=ROUND_DOWN)
-    if absorb and trade < 0 and lots - exact > _HALF:
-        lots -= 1  # sell one lot more: the nearer neighbour, and selling needs no cash
+    lots = (trade / lot).to_integral_value(rounding=ROUND_DOWN)
     if abs(lots) * lot < minimum:
         return 0
     return int(lots)
@@ -163,10 +167,15 @@ def _ranked(symbols: Sequence[str], book: _Book) -> list[tuple[int, bool]]:
             ranked.append((-book.gain(i) / lot, symbols[i], True, i))
         rest = short - whole * lot
         gain = abs(rest) - abs(rest - lot) + (ZERO if book.absorb else lot)
-        if rest > 0 and gain > 0 and (book.counts[i] or gain >= book.minimums[i]):
+        if rest > 0 and gain > 0 and (book.counts[i] or _worth_a_trade(book, i, gain)):
             ranked.append((-gain / lot, symbols[i], False, i))
     ranked.sort()
     return [(i, whole) for _, _, whole, i in ranked]
+
+
+def _worth_a_trade(book: _Book, i: int, gain: Decimal) -> bool:
+    """A lot that is the symbol's only trade must improve by the minimum (and, held, the noise)."""
+    return gain >= book.minimums[i] and (not book.holding[i] or gain > book.noise)
 
 
 def _fill(book: _Book, order: list[tuple[int, bool]]) -> None:

@@ -68,10 +68,9 @@ def test_absorbing_rounds_to_the_nearer_lot_and_cash_mode_rounds_up() -> None:
     assert whole(["700000"], ["500000"], "1000000", absorb=True) == (D(1),)
 
 
-def test_absorbing_sells_to_the_nearer_lot() -> None:
-    # Held 5 × 100, target 220: truncation keeps 3 (80 over); 2 is 20 short, nearer.
-    assert whole(["100"], ["220"], "0", held=["5"], absorb=True) == (D(2),)
-    assert whole(["100"], ["220"], "0", held=["5"]) == (D(3),)
+def test_sales_truncate_toward_zero_even_when_absorbing() -> None:
+    # Held 5 × 100, target 220: keep 3 (80 over) although 2 (20 short) would be nearer.
+    assert whole(["100"], ["220"], "0", held=["5"], absorb=True) == (D(3),)
 
 
 def test_a_crypto_increment_is_the_lot() -> None:
