@@ -15,8 +15,9 @@ shares, the broker's step for crypto). The error minimised is
 3. Spend what is left greedily on the best improvement per dollar: lots still wholly
    short first, then one more lot where a part of a lot is short (the fractional part of
    target ÷ lot price), ties by symbol.
-4. A lot that did not fit may still come in by giving up one lot bought elsewhere, when
-   that loses less than it gains; then fill again.
+4. A lot that did not fit may still come in by giving up one lot bought elsewhere, or
+   up to three, when that loses less than it gains; then fill again
+   (`portfolio.lot_exchanges`).
 
 Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
 (`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
@@ -34,42 +35,13 @@ the next plan's targets cannot flip a lot back and forth.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal, localcontext
 
-import attrs
-
+from portfolio.lot_exchanges import LotBook, exchange, swap_in
 from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
-
-
-@attrs.define
-class _Book:
-    """The working state of one allocation: lots bought per symbol and the cash left."""
-
-    trades: list[Decimal]  # target − held value, account currency
-    lots: list[Decimal]  # price of one lot
-    counts: list[int]  # lots bought (negative: sold)
-    budget: Decimal
-    minimums: list[Decimal]  # the smallest trade per symbol, account currency
-    absorb: bool
-    holding: list[bool]  # whether the symbol is held before the plan
-    noise: Decimal  # a held position is not topped up for an improvement this small
-
-    def short(self, i: int) -> Decimal:
-        """What symbol i still lacks of its target after the lots bought (negative: over)."""
-        return self.trades[i] - self.counts[i] * self.lots[i]
-
-    def gain(self, i: int, lots: int = 1) -> Decimal:
-        """How much the error falls if `lots` more lots of symbol i are bought (may be < 0)."""
-        short, cost = self.short(i), lots * self.lots[i]
-        return abs(short) - abs(short - cost) + (ZERO if self.absorb else cost)
-
-    def allowed(self, i: int, count: int) -> bool:
-        """A trade of `count` lots is either none at all or at least the minimum trade."""
-        return count == 0 or abs(count) * self.lots[i] >= self.minimums[i]
 
 
 def allocate_whole(  # noqa: PLR0913 - the columns of the problem
@@ -107,14 +79,16 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             for trade, lot, least in zip(trades, lots, minimums, strict=True)
         ]
         holding = [h != ZERO for h in held]
-        book = _Book(trades, lots, counts, cash, minimums, absorb, holding, noise)
+        book = LotBook(symbols, trades, lots, counts, cash, minimums, absorb, holding, noise)
         book.budget = cash - _cost(book)
         if book.budget < 0:
             _scale_buys(book, cash)
         order = _ranked(symbols, book)
         _fill(book, order)
         if not absorb:
-            _swap_in(book, order)
+            swap_in(book, order)
+            _fill(book, order)
+            exchange(book, order)
             _fill(book, order)
         return tuple(
             h + k * step if k else h
@@ -122,7 +96,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         )
 
 
-def _cost(book: _Book) -> Decimal:
+def _cost(book: LotBook) -> Decimal:
     return sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True)), ZERO)
 
 
@@ -136,7 +110,7 @@ def _start(trade: Decimal, lot: Decimal, minimum: Decimal) -> int:
     return int(lots)
 
 
-def _scale_buys(book: _Book, cash: Decimal) -> None:
+def _scale_buys(book: LotBook, cash: Decimal) -> None:
     """Every buy scaled by available ÷ wanted, rounded down to whole lots (sales unchanged)."""
     wanted = sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True) if k > 0), ZERO)
     if wanted == ZERO:
@@ -151,17 +125,19 @@ def _scale_buys(book: _Book, cash: Decimal) -> None:
     book.budget = cash - _cost(book)
 
 
-def _ranked(symbols: Sequence[str], book: _Book) -> list[tuple[int, bool]]:
+def _ranked(symbols: Sequence[str], book: LotBook) -> list[tuple[int, bool]]:
     """(index, whole lots?) worth buying, best gain per dollar first, ties by symbol.
 
     Each symbol short of its target may appear twice: for the lots it lacks wholly
     (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest.
     """
     ranked: list[tuple[Decimal, str, bool, int]] = []
-    for i, lot in enumerate(book.lots):
-        trade, short = book.trades[i], book.short(i)
-        if abs(trade) < book.minimums[i] or book.counts[i] < 0 or short <= 0:
-            continue  # not traded at all, a sale (never topped up), or on target
+    counts, minimums = book.counts, book.minimums
+    for i, (lot, trade) in enumerate(zip(book.lots, book.trades, strict=True)):
+        k = counts[i]
+        short = trade - k * lot if k else trade
+        if k < 0 or short <= 0 or abs(trade) < minimums[i]:
+            continue  # a sale (never topped up), on target, or not traded at all
         whole = int(short / lot)
         if whole:
             ranked.append((-book.gain(i) / lot, symbols[i], True, i))
@@ -173,60 +149,27 @@ def _ranked(symbols: Sequence[str], book: _Book) -> list[tuple[int, bool]]:
     return [(i, whole) for _, _, whole, i in ranked]
 
 
-def _worth_a_trade(book: _Book, i: int, gain: Decimal) -> bool:
+def _worth_a_trade(book: LotBook, i: int, gain: Decimal) -> bool:
     """A lot that is the symbol's only trade must improve by the minimum (and, held, the noise)."""
     return gain >= book.minimums[i] and (not book.holding[i] or gain > book.noise)
 
 
-def _fill(book: _Book, order: list[tuple[int, bool]]) -> None:
+def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
     """Buy, in order, the lots each symbol still lacks (whole) or its last lot, while they fit."""
+    lots, trades, counts, budget = book.lots, book.trades, book.counts, book.budget
     for i, whole in order:
-        short, lot = book.short(i), book.lots[i]
-        if short <= 0 or lot > book.budget:
+        lot = lots[i]
+        if lot > budget:
+            continue
+        short = trades[i] - counts[i] * lot
+        if short <= 0:
             continue
         wanted = int(short / lot) if whole else (1 if short < lot and book.gain(i) > 0 else 0)
-        n = min(wanted, int(book.budget / lot))
-        if n and book.allowed(i, book.counts[i] + n):
-            book.counts[i] += n
-            book.budget -= n * lot
-
-
-def _swap_in(book: _Book, order: list[tuple[int, bool]]) -> None:
-    """A second chance for a lot that did not fit: give up one lot elsewhere when that pays.
-
-    The lots that could be given up are sorted by the cash they free, with suffix minima
-    of what giving each up costs: O(n log n) in all.
-    """
-    options = sorted(
-        (book.lots[i], -book.gain(i, -1), i)
-        for i, k in enumerate(book.counts)
-        if k > 0 and book.allowed(i, k - 1)
-    )
-    freed = [lot for lot, _, _ in options]
-    cheapest = list(range(len(options)))
-    for pos in reversed(range(len(options) - 1)):
-        later = cheapest[pos + 1]
-        if options[later][1] < options[pos][1]:
-            cheapest[pos] = later
-    touched: set[int] = set()
-    for j, _ in order:
-        if j in touched or book.short(j) <= 0 or book.lots[j] <= book.budget:
-            continue
-        pos = bisect_left(freed, book.lots[j] - book.budget)
-        if pos == len(options):
-            continue
-        _, loss, i = options[cheapest[pos]]
-        if (
-            i == j
-            or i in touched
-            or loss >= book.gain(j)
-            or not book.allowed(j, book.counts[j] + 1)
-        ):
-            continue  # the best lot to give up is spoken for: this one keeps waiting
-        book.counts[i] -= 1
-        book.counts[j] += 1
-        book.budget += book.lots[i] - book.lots[j]
-        touched.update((i, j))
+        n = min(wanted, int(budget / lot))
+        if n and book.allowed(i, counts[i] + n):
+            counts[i] += n
+            budget -= n * lot
+    book.budget = budget
 
 
 def allocation_error(

@@ -85,6 +85,13 @@ def test_giving_up_a_lot_lets_a_better_one_in() -> None:
     assert whole(["50", "100"], ["100", "90"], "190") == (D(1), D(1))
 
 
+def test_giving_up_two_lots_lets_a_better_one_in() -> None:
+    # Targets 6, 6 and 14 at 10, 10 and 25; cash 26. Greedy buys the two 10s (6 short each,
+    # the best per dollar), then 25 does not fit: error 4 + 4 + 14 + 6 left = 28. Giving up
+    # both (costs 12 + 12) for the 25 (gains 2 × 14) does: 6 + 6 + 11 + 1 left = 24.
+    assert whole(["10", "10", "25"], ["6", "6", "14"], "26") == (D(0), D(0), D(1))
+
+
 def test_the_error_counts_the_gaps_and_the_cash_left() -> None:
     # |50 − 30| + |50 − 70| + 0 left
     assert allocation_error([D(30), D(70)], [ONE, ONE], [D(50), D(50)], D(0)) == D(40)

@@ -1,0 +1,142 @@
+"""The working state of a whole-lot allocation, and the exchanges that improve it.
+
+`LotBook` holds, per symbol, the trade toward its target, the price of one lot and the
+lots bought; `swap_in` and `exchange` are the allocation's second chance for a lot that
+did not fit the cash: give up one lot bought elsewhere (the cheapest to lose among those
+that free enough cash), or up to three (the cheapest per dollar), when that loses less
+than the lot gains. Both run in O(n log n). See `portfolio.whole_shares`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from decimal import Decimal
+
+import attrs
+
+from portfolio.money import ZERO
+
+__all__ = ["LotBook", "exchange", "swap_in"]
+
+#: (symbol index, whether the entry buys the lots wholly lacking) in the order of gain.
+Order = list[tuple[int, bool]]
+
+
+@attrs.define
+class LotBook:
+    """The working state of one allocation: lots bought per symbol and the cash left."""
+
+    symbols: Sequence[str]  # ties between equal options break by symbol
+    trades: list[Decimal]  # target − held value, account currency
+    lots: list[Decimal]  # price of one lot
+    counts: list[int]  # lots bought (negative: sold)
+    budget: Decimal
+    minimums: list[Decimal]  # the smallest trade per symbol, account currency
+    absorb: bool
+    holding: list[bool]  # whether the symbol is held before the plan
+    noise: Decimal  # a held position is not topped up for an improvement this small
+
+    def short(self, i: int) -> Decimal:
+        """What symbol i still lacks of its target after the lots bought (negative: over)."""
+        return self.trades[i] - self.counts[i] * self.lots[i]
+
+    def gain(self, i: int, lots: int = 1) -> Decimal:
+        """How much the error falls if `lots` more lots of symbol i are bought (may be < 0)."""
+        short, cost = self.short(i), lots * self.lots[i]
+        return abs(short) - abs(short - cost) + (ZERO if self.absorb else cost)
+
+    def allowed(self, i: int, count: int) -> bool:
+        """A trade of `count` lots is either none at all or at least the minimum trade."""
+        return count == 0 or abs(count) * self.lots[i] >= self.minimums[i]
+
+
+def swap_in(book: LotBook, order: Order) -> None:
+    """A second chance for a lot that did not fit: give up one lot elsewhere when that pays.
+
+    The lots that could be given up are sorted by the cash they free, with suffix minima
+    of what giving each up costs: O(n log n) in all.
+    """
+    options = sorted(
+        (book.lots[i], -book.gain(i, -1), book.symbols[i], i)
+        for i, k in enumerate(book.counts)
+        if k > 0 and book.allowed(i, k - 1)
+    )
+    freed = [option[0] for option in options]
+    cheapest = list(range(len(options)))
+    for pos in reversed(range(len(options) - 1)):
+        later = cheapest[pos + 1]
+        if options[later][1] < options[pos][1]:
+            cheapest[pos] = later
+    touched: set[int] = set()
+    for j, _ in order:
+        if j in touched or book.short(j) <= 0 or book.lots[j] <= book.budget:
+            continue
+        pos = bisect_left(freed, book.lots[j] - book.budget)
+        if pos == len(options):
+            continue
+        _, loss, _, i = options[cheapest[pos]]
+        if (
+            i == j
+            or i in touched
+            or loss >= book.gain(j)
+            or not book.allowed(j, book.counts[j] + 1)
+        ):
+            continue  # the best lot to give up is spoken for: this one keeps waiting
+        book.counts[i] -= 1
+        book.counts[j] += 1
+        book.budget += book.lots[i] - book.lots[j]
+        touched.update((i, j))
+
+
+def exchange(book: LotBook, order: Order, most: int = 3) -> None:
+    """Give up to `most` lots, cheapest loss per dollar first, for a lot that did not fit.
+
+    A lot is skipped at once when even the cheapest loss per dollar cannot pay for it.
+    """
+    options = sorted(
+        (loss / book.lots[i], loss, book.symbols[i], i)
+        for i, k in enumerate(book.counts)
+        if k > 0 and book.allowed(i, k - 1)
+        for loss in (-book.gain(i, -1),)
+    )
+    used: set[int] = set()
+    start = 0
+    for j, _ in order:
+        while start < len(options) and options[start][3] in used:
+            start += 1
+        if start == len(options):
+            return
+        need = book.lots[j] - book.budget
+        if j in used or need <= 0 or book.short(j) <= 0:
+            continue
+        gain = book.gain(j)
+        if options[start][0] * need >= gain or not book.allowed(j, book.counts[j] + 1):
+            continue
+        window = [(cost, i) for _, cost, _, i in options[start : start + 2 * most] if i not in used]
+        chosen = _enough(book, window, j, need, most)
+        if not chosen or sum(cost for cost, _ in chosen) >= gain:
+            continue
+        for _, i in chosen:
+            book.counts[i] -= 1
+            book.budget += book.lots[i]
+        book.counts[j] += 1
+        book.budget -= book.lots[j]
+        used.update((*(i for _, i in chosen), j))
+
+
+def _enough(
+    book: LotBook, window: list[tuple[Decimal, int]], j: int, need: Decimal, most: int
+) -> list[tuple[Decimal, int]]:
+    """The first lots of `window` (not j's own) that free `need`, at most `most`; else none."""
+    chosen: list[tuple[Decimal, int]] = []
+    for cost, i in window:
+        if i == j:
+            continue
+        chosen.append((cost, i))
+        need -= book.lots[i]
+        if need <= 0:
+            return chosen
+        if len(chosen) == most:
+            break
+    return []
