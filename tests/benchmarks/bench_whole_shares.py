@@ -1,14 +1,15 @@
 """Whole-share plans against PyPortfolioOpt's `DiscreteAllocation`, measured in the same run.
 
 Run: `.venv/bin/python tests/benchmarks/bench_whole_shares.py [sizes...]` (needs the
-`bench` extra: `pip install -e '.[bench]'`). For each size, one seeded random account
-(all cash, 1,000,000; weights summing to 1; prices 5..2,000) is allocated by
+`bench` extra: `pip install -e '.[bench]'`). For each size, three seeded random accounts
+(all cash, 1,000,000; weights summing to 1; prices 5..2,000) are allocated by
 
 - `plan_rebalance` with `fractional=False` (ours, the whole pipeline),
 - PyPortfolioOpt 1.6 `greedy_portfolio()` and `lp_portfolio()` (a mixed-integer
   program, solved by HiGHS through cvxpy),
 
 and every result is scored with the same error: Σ |w × V − shares × price| + cash left.
+"truncation" is each target truncated to whole shares, the planner's rule before.
 Times: best of 5 for ours and for a fractional plan of the same account (the baseline),
 one run for PyPortfolioOpt. It asserts nothing; the figures go into docs/performance.md.
 """
@@ -93,15 +94,19 @@ def pypfopt(
     return {s: int(q) for s, q in shares.items()}, time.perf_counter() - start
 
 
+SEEDS = (10, 11, 12)
+
+
 def main(sizes: list[int]) -> None:
-    """Print one Markdown table row per size."""
+    """Print one Markdown table row per size and seed."""
     print(
-        "| symbols | ours (error) | LP (error) | ours ÷ LP | greedy (error) | truncation (error) |"
-        " ours (ms) | fractional plan (ms) | ours ÷ fractional | LP (ms) | greedy (ms) |"
+        "| symbols | seed | ours (error) | LP (error) | ours ÷ LP | greedy (error) "
+        "| truncation (error) | ours (ms) | fractional plan (ms) | ours ÷ fractional "
+        "| LP (ms) | greedy (ms) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n in sizes:
-        weights, prices = account(n)
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, seed in ((n, seed) for n in sizes for seed in SEEDS):
+        weights, prices = account(n, seed)
         mine = ours(weights, prices, fractional=False)
         truncated = {s: int(w * ACCOUNT / prices[s]) for s, w in weights.items()}
         lp, lp_time = pypfopt(weights, prices, "lp")
@@ -110,7 +115,7 @@ def main(sizes: list[int]) -> None:
         fractional_time = best_of(partial(ours, weights, prices, fractional=True))
         e_ours, e_lp = error(weights, prices, mine), error(weights, prices, lp)
         print(
-            f"| {n:,} | {e_ours:,.0f} | {e_lp:,.0f} | {e_ours / e_lp:.4f} "
+            f"| {n:,} | {seed} | {e_ours:,.0f} | {e_lp:,.0f} | {e_ours / e_lp:.4f} "
             f"| {error(weights, prices, greedy):,.0f} | {error(weights, prices, truncated):,.0f} "
             f"| {whole_time * 1e3:.1f} | {fractional_time * 1e3:.1f} "
             f"| {whole_time / fractional_time:.2f} "
