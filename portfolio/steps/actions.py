@@ -20,20 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, localcontext
 from itertools import repeat
+from operator import mul
 
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
-from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.plan_item import Reason
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.rules import Row, Thresholds, decide
+from portfolio.steps.rules import Decisions, Row, Thresholds, decide
 from portfolio.steps.validate import Checked
 
 __all__ = ["WEIGHT_QUANTUM", "actions", "exposure", "order_rules"]
 
 #: Weights in a plan carry ten decimals (fractions of V).
 WEIGHT_QUANTUM = Decimal("1E-10")
-_BUY, _SELL, _HOLD = Action.BUY, Action.SELL, Action.HOLD
 
 
 def actions(deltas: Deltas) -> RebalancePlan:
@@ -47,10 +47,7 @@ def actions(deltas: Deltas) -> RebalancePlan:
     with localcontext(CORE_CONTEXT):
         limits = Thresholds.of(policy, value)
         rows, whole = _columns(deltas)
-        decided = order_rules([decide(row, limits) for row in rows], checked)
-        sells = [i for i in decided if i.action is _SELL]
-        buys = [i for i in decided if i.action is _BUY]
-        holds = [i for i in decided if i.action is _HOLD]
+        sells, buys, holds = order_rules(decide(rows, limits), checked)
         proceeds = -sum((i.trade_amount for i in sells), ZERO)
         covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
         available = cash + proceeds - policy.cash_reserve_pct * value - covers
@@ -75,10 +72,14 @@ def exposure(checked: Checked) -> Mapping[str, Decimal]:
     return checked.quantities
 
 
-def order_rules(items: Sequence[PlanItem], checked: Checked) -> Sequence[PlanItem]:
-    """The broker's order rules over the decided items (seams (a) and (b)); today none."""
+def order_rules(decided: Decisions, checked: Checked) -> Decisions:
+    """The broker's order rules over the decided items (seams (a) and (b)); today none.
+
+    Items keep their groups (an item whose action changes moves to its new group) and
+    the symbol order within each group.
+    """
     del checked  # the asset facts the rules will read
-    return items
+    return decided
 
 
 def _columns(deltas: Deltas) -> tuple[Iterator[Row], frozenset[str]]:
@@ -94,12 +95,12 @@ def _columns(deltas: Deltas) -> tuple[Iterator[Row], frozenset[str]]:
         checked.assets,
         checked.symbols,
     )
-    current = list(map(deltas.current_values.__getitem__, symbols))
-    goals = list(map(targets.target_values.__getitem__, symbols))
+    current = tuple(map(deltas.current_values.__getitem__, symbols))
+    goals = tuple(map(targets.target_values.__getitem__, symbols))
     if value:
-        scale = 1 / value
-        current_weights = [(c * scale).quantize(WEIGHT_QUANTUM) for c in current]
-        target_weights = [(g * scale).quantize(WEIGHT_QUANTUM) for g in goals]
+        scale, quantum = repeat(1 / value), repeat(WEIGHT_QUANTUM)
+        current_weights = list(map(Decimal.quantize, map(mul, current, scale), quantum))
+        target_weights = list(map(Decimal.quantize, map(mul, goals, scale), quantum))
     else:
         invested = 1 - policy.cash_reserve_pct
         current_weights = [ZERO] * len(symbols)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
+from itertools import repeat
 from operator import mul, sub
 
 import attrs
@@ -51,7 +52,7 @@ def deltas(targets: Targets) -> Deltas:
             map(checked.quantities.__getitem__, symbols),
             map(checked.prices.__getitem__, symbols),
         )
-        current = [value.quantize(CENT, rounding) for value in exact]
+        current = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
         trades = list(map(sub, map(targets.target_values.__getitem__, symbols), current))
     return Deltas(
         targets=targets,

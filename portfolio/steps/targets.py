@@ -5,6 +5,8 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
+from itertools import repeat
+from operator import mul
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -46,10 +48,8 @@ def targets(checked: Checked) -> Result[Targets, PortfolioError]:
         with localcontext(CORE_CONTEXT):
             investable = checked.total_value * (1 - policy.cash_reserve_pct)
             rounding = policy.rounding
-            values = [
-                (weight * investable).quantize(CENT, rounding)
-                for weight in map(checked.weights.__getitem__, symbols)
-            ]
+            exact = map(mul, map(checked.weights.__getitem__, symbols), repeat(investable))
+            values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
     except (decimal.DecimalException, TypeError, KeyError) as exc:
         return Failure(
             PortfolioError.invalid_snapshot("target values cannot be computed", error=repr(exc))

@@ -11,6 +11,7 @@ included). `validate` is the two in a row.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from decimal import Decimal, localcontext
 from itertools import repeat
@@ -113,15 +114,16 @@ def prepare(
     if problem is not None:
         return Failure(problem)
     weights = upper_weights(allocation)
+    targeted = tuple(sorted(weights))
     return Success(
         Prepared(
             correlation_id=allocation.correlation_id,
             policy=policy,
             portfolio_value=allocation.portfolio_value,
             weights=weights,
-            targeted=tuple(sorted(weights)),
+            targeted=targeted,
             metadata=metadata,
-            seed=IdSeed(allocation.correlation_id, policy, weights),
+            seed=IdSeed(allocation.correlation_id, policy, weights, targeted),
         )
     )
 
@@ -143,14 +145,18 @@ def check_snapshot(prepared: Prepared, snapshot: Snapshot) -> Result[Checked, Po
         return Failure(problem)
     held = held_quantities(snapshot)
     weights = prepared.weights
-    if held.keys() <= weights.keys():
+    universe: AbstractSet[str] = weights.keys()
+    if held.keys() <= universe:
         symbols = prepared.targeted
     else:
-        symbols = tuple(sorted(weights.keys() | held.keys()))
+        universe = weights.keys() | held.keys()
+        symbols = tuple(sorted(universe))
         weights = FrozenDict(zip(symbols, map(weights.get, symbols, repeat(ZERO)), strict=True))
     prices: Mapping[str, Decimal] = upper_keys(snapshot.prices)  # type: ignore[assignment]
     assets: Mapping[str, Asset] = upper_keys(snapshot.assets)  # type: ignore[assignment]
-    problem = price_problem(prices, symbols) or _short_problem(weights, assets, prepared.policy)
+    problem = price_problem(prices, symbols, universe) or _short_problem(
+        weights, assets, prepared.policy
+    )
     if problem is not None:
         return Failure(problem)
     price_column = tuple(map(prices.__getitem__, symbols))
