@@ -89,7 +89,10 @@ class IdSeed:
     ) -> None:
         """Digest the fixed part once; `weights` checked, `targeted` its sorted symbols."""
         digest = hashlib.sha256(_text(_VERSION, correlation_id))
-        flags = f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
+        flags = (
+            f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
+            f"\x00{policy.mode}\x00{policy.band_trigger}"
+        )
         column = canonical_text(map(weights.__getitem__, targeted))
         digest.update(_text(flags, canonical_text(policy.amounts), *targeted, "\x01", column))
         self._digest = digest
