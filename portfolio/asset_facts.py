@@ -16,13 +16,23 @@ from decimal import Decimal
 
 from portfolio.errors import PortfolioError
 from portfolio.money import MAX_AMOUNT, SHARE_QUANTUM, ZERO, is_bounded
+from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Asset
 
-__all__ = ["CRYPTO", "broker_minimum", "check_asset_facts", "quantity_step"]
+__all__ = [
+    "CRYPTO",
+    "below_broker_minimum",
+    "broker_minimum",
+    "check_asset_facts",
+    "held_below_minimum",
+    "quantity_step",
+]
 
 #: The `asset_class` of crypto pairs (Alpaca's name).
 CRYPTO = "crypto"
 _WHOLE = Decimal(1)
+#: Decisions whose amount the broker's minimum order applies to (never a liquidation).
+_SIZED = frozenset({Reason.REBALANCE, Reason.CASH_LIMITED})
 
 
 def quantity_step(asset: Asset | None, *, fractional: bool) -> Decimal | None:
@@ -47,6 +57,22 @@ def quantity_step(asset: Asset | None, *, fractional: bool) -> Decimal | None:
 def broker_minimum(asset: Asset | None) -> Decimal:
     """The smallest order value the broker accepts for this asset (account currency)."""
     return ZERO if asset is None else asset.min_order_notional
+
+
+def below_broker_minimum(decided: PlanItem, asset: Asset | None) -> bool:
+    """A sized trade (not a liquidation) smaller than the broker's minimum for the asset."""
+    return (
+        asset is not None
+        and decided.reason in _SIZED
+        and abs(decided.trade_amount) < asset.min_order_notional
+    )
+
+
+def held_below_minimum(decided: PlanItem) -> PlanItem:
+    """The item as a HOLD with reason BELOW_BROKER_MINIMUM."""
+    return decided._replace(
+        action=Action.HOLD, trade_amount=ZERO, quantity=ZERO, reason=Reason.BELOW_BROKER_MINIMUM
+    )
 
 
 def check_asset_facts(assets: Mapping[str, Asset]) -> PortfolioError | None:

@@ -30,8 +30,8 @@ def netted_account(
     checked = check_open_orders(orders, prices)
     if isinstance(checked, PortfolioError):
         return checked
-    symbols = sorted({order.symbol for order in checked})
-    problem = price_problem(prices, symbols)
+    symbols = {order.symbol for order in checked}
+    problem = price_problem(prices, tuple(sorted(symbols)), symbols)
     if problem is not None:
         return problem
     return net_open_orders(checked, held, cash, prices)  # type: ignore[arg-type] # checked

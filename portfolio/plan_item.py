@@ -37,6 +37,8 @@ class Reason(enum.Enum):
     ROUNDED_TO_ZERO = "ROUNDED_TO_ZERO"
     NOT_TRADABLE = "NOT_TRADABLE"
     BELOW_BROKER_MINIMUM = "BELOW_BROKER_MINIMUM"
+    BUY_ONLY = "BUY_ONLY"
+    SELL_ONLY = "SELL_ONLY"
 
 
 class _Fields(NamedTuple):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from decimal import Context, Decimal, localcontext
 
@@ -181,13 +182,15 @@ def held_quantities(snapshot: Snapshot) -> dict[str, Decimal]:
     return {s: q for s, q in upper_keys(snapshot.positions).items() if q}  # type: ignore[misc]
 
 
-def price_problem(prices: Mapping[str, object], symbols: Iterable[str]) -> PortfolioError | None:
+def price_problem(
+    prices: Mapping[str, object], wanted: tuple[str, ...], wanted_set: AbstractSet[str]
+) -> PortfolioError | None:
     """MISSING_PRICE listing every absent symbol, INVALID_PRICE the ones outside [1E-9, 1E+15].
 
-    `prices` has upper-case keys (`upper_keys`); checked in C when all is well.
+    `prices` has upper-case keys (`upper_keys`); `wanted_set` holds the `wanted` symbols.
+    Checked in C when all is well.
     """
-    wanted = tuple(symbols)
-    if not prices.keys() >= set(wanted):
+    if not prices.keys() >= wanted_set:
         return PortfolioError.missing_price([s for s in wanted if s not in prices])
     if all_within(tuple(map(prices.__getitem__, wanted)), MIN_PRICE, MAX_AMOUNT):
         return None

@@ -14,15 +14,101 @@ too, and whole lots are bought while the cash lasts. The cash a plan means to ke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
+from operator import attrgetter
 
+from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.steps.rules import Row, Thresholds, hold, item
+from portfolio.snapshot import Asset
+from portfolio.steps.rules import Decisions, Row, Thresholds, hold, item
+from portfolio.steps.targets import investable_value
+from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
-__all__ = ["plan_lots"]
+__all__ = ["merged", "plan_lots", "size_lots", "split_lot_rows"]
+
+#: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
+_FIXED = frozenset({Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND})
+
+
+def split_lot_rows(
+    decided: Decisions, rows: list[Row], steps: Mapping[str, Decimal]
+) -> tuple[Decisions, list[Row]]:
+    """(the items that stand, the rows of whole-lot symbols to size, by symbol).
+
+    `steps` maps each whole-lot symbol to its lot (shares).
+    """
+    lot_rows = {row[0]: row for row in rows if row[0] in steps}
+    picked: list[str] = []
+    groups: list[list[PlanItem]] = []
+    for group in decided:
+        kept: list[PlanItem] = []
+        for each in group:
+            if each.symbol in lot_rows and each.reason not in _FIXED:
+                picked.append(each.symbol)
+            else:
+                kept.append(each)
+        groups.append(kept)
+    return Decisions(*groups), [lot_rows[s] for s in sorted(picked)]
+
+
+def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
+    rows: list[Row],
+    steps: Mapping[str, Decimal],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    available: Decimal,
+    limits: Thresholds,
+) -> list[PlanItem]:
+    """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
+
+    `available` is what buys may spend (after sales, the reserve and liquidation buys);
+    the weights' cash (1 − Σ weights of the investable value) is kept. Fractional symbols
+    absorb what whole lots overshoot when a tradable one has a positive target.
+    """
+    if not rows:
+        return []
+    assets = columns.assets
+    investable = investable_value(columns.total_value, columns.policy)
+    kept = investable * (1 - sum((max(w, ZERO) for w in columns.weights), ZERO))
+    absorb = any(
+        goal > 0 and s not in steps and (s not in assets or assets[s].tradable)
+        for s, goal in zip(columns.symbols, goals, strict=True)
+    )
+    symbols = [row[0] for row in rows]
+    return plan_lots(
+        rows,
+        [steps[s] for s in symbols],
+        [broker_minimum(assets.get(s)) for s in symbols],
+        cash=available - max(kept, ZERO),
+        limits=limits,
+        absorb=absorb,
+        noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
+    )
+
+
+def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]) -> Decisions:
+    """The groups with `more` items added, each group in symbol order.
+
+    A buy the cash pass scaled below its broker minimum becomes a HOLD (that frees cash).
+    """
+    sells, buys, holds = decided
+    groups: dict[Action, list[PlanItem]] = {Action.SELL: sells, Action.BUY: [], Action.HOLD: holds}
+    for each in [*buys, *more]:
+        if each.reason is Reason.CASH_LIMITED and below_broker_minimum(
+            each, assets.get(each.symbol)
+        ):
+            each = held_below_minimum(each)  # noqa: PLW2901
+        groups[each.action].append(each)
+    by_symbol = attrgetter("symbol")
+    return Decisions(
+        sorted(sells, key=by_symbol),
+        sorted(groups[Action.BUY], key=by_symbol),
+        sorted(holds, key=by_symbol),
+    )
 
 
 def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts

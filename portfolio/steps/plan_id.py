@@ -25,8 +25,8 @@ from portfolio.snapshot import Asset
 
 __all__ = ["IdSeed", "canonical_text", "plan_id"]
 
-#: A Decimal's str() is canonical unless it has an exponent, a trailing fractional 0, or is -0.
-_NOT_CANONICAL = re.compile(r"E|\.[0-9]*0(?:\x00|$)|(?:^|\x00)-0(?:\x00|$)")
+#: A trailing fractional zero (0.50): a literal "." first, so the scan runs in C.
+_TRAILING_ZERO = re.compile(r"\.[0-9]*0(?:\x00|$)")
 _EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 _VERSION = "v2"
 
@@ -38,16 +38,33 @@ def canonical_text(values: Iterable[Decimal]) -> str:
     '0.6\x001000\x000\x001E-9'
     """
     column = tuple(values)
-    text = "\x00".join(map(str, column))
-    if _NOT_CANONICAL.search(text) is None:  # the common case, checked in C
+    written = list(map(str, column))
+    text = "\x00".join(written)
+    if _is_canonical(text):  # the common case, checked in C
         return text
-    return "\x00".join(map(_canonical, column))
+    if "E" in text:
+        return "\x00".join(map(_canonical, column))
+    shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in written]
+    return "\x00".join(["0" if w == "-0" else w for w in shortest])
+
+
+def _is_canonical(text: str) -> bool:
+    """No exponent, no trailing fractional zero, no negative zero in NUL-separated str()s."""
+    return (
+        "E" not in text
+        and _TRAILING_ZERO.search(text) is None
+        and "-0\x00" not in text
+        and not text.endswith("-0")
+    )
 
 
 def _canonical(value: Decimal) -> str:
-    """The str() of the value's shortest form; integers without an exponent."""
-    if not value:
-        return "0"
+    """The str() of the value's shortest form: no trailing fractional zeros, no -0."""
+    text = str(value)
+    if "E" not in text:
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
     shortest = value.normalize(_EXACT)
     exponent = shortest.as_tuple().exponent
     return f"{shortest:f}" if isinstance(exponent, int) and exponent > 0 else str(shortest)
@@ -64,15 +81,20 @@ class IdSeed:
     __slots__ = ("_digest",)
 
     def __init__(
-        self, correlation_id: str, policy: SizingPolicy, weights: Mapping[str, Decimal]
+        self,
+        correlation_id: str,
+        policy: SizingPolicy,
+        weights: Mapping[str, Decimal],
+        targeted: tuple[str, ...],
     ) -> None:
-        """Digest the fixed part once; `weights` with upper-case, checked symbols."""
+        """Digest the fixed part once; `weights` checked, `targeted` its sorted symbols."""
         digest = hashlib.sha256(_text(_VERSION, correlation_id))
-        flags = f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
-        digest.update(_text(flags, canonical_text(policy.amounts)))
-        targeted = sorted(weights)
-        digest.update(_text("\x01", *targeted))
-        digest.update(_text("\x01", canonical_text(map(weights.__getitem__, targeted))))
+        flags = (
+            f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
+            f"\x00{policy.mode}\x00{policy.band_trigger}"
+        )
+        column = canonical_text(map(weights.__getitem__, targeted))
+        digest.update(_text(flags, canonical_text(policy.amounts), *targeted, "\x01", column))
         self._digest = digest
 
     def copy(self) -> hashlib._Hash:
@@ -93,13 +115,11 @@ def plan_id(  # noqa: PLR0913 - the snapshot's part of the content, by name
 ) -> str:
     """The id of the plan for these validated inputs (`symbols` sorted, the universe)."""
     digest = seed.copy()
-    stamp = as_of.isoformat() if as_of is not None else ""
-    digest.update(_text("\x01", stamp, canonical_text((cash, total_value))))
-    digest.update(_text("\x01", *symbols))
-    digest.update(_text("\x01", canonical_text(prices)))
     owned = sorted(held)
-    digest.update(_text("\x01", *owned))
-    digest.update(_text("\x01", canonical_text(map(held.__getitem__, owned))))
+    amounts = (_canonical(cash), _canonical(total_value))  # cents: often a trailing 0
+    columns = (canonical_text(prices), canonical_text(map(held.__getitem__, owned)))
+    stamp = as_of.isoformat() if as_of is not None else ""
+    digest.update(_text("\x01", stamp, *amounts, *symbols, "\x01", *owned, "\x01", *columns))
     if assets:
         universe = frozenset(symbols)
         facts = (

@@ -8,14 +8,15 @@
 6. whole shares that truncate to 0 → HOLD (ROUNDED_TO_ZERO);
 7. otherwise BUY or SELL (REBALANCE).
 
-`decide` is the planner's one hot loop body: it takes one row of columns and returns
-one `PlanItem`, built as a tuple (see `portfolio.plan_item`).
+`decide` is the planner's one hot loop: it takes rows of columns and returns one
+`PlanItem` per row, built as a tuple (see `portfolio.plan_item`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, Decimal
+from typing import NamedTuple
 
 import attrs
 
@@ -23,7 +24,7 @@ from portfolio.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy
 
-__all__ = ["Row", "Thresholds", "decide", "hold", "item", "shares_for"]
+__all__ = ["Decisions", "Row", "Thresholds", "decide", "hold", "item", "shares_for"]
 
 #: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
 CENTS_ZERO = Decimal("0.00")
@@ -71,6 +72,12 @@ class Thresholds:
     relative_band: Decimal
     rounding: str
     banded: bool = attrs.field(init=False)
+    below_minimum: Decimal = attrs.field(init=False)
+
+    @below_minimum.default
+    def _below_minimum(self) -> Decimal:
+        """−minimum: |trade| < minimum is below_minimum < trade < minimum, one comparison."""
+        return -self.minimum
 
     @banded.default
     def _banded(self) -> bool:
@@ -88,27 +95,66 @@ class Thresholds:
         )
 
 
-def decide(row: Row, limits: Thresholds) -> PlanItem:  # noqa: PLR0911 - one return per rule
-    """Decide one symbol. Amounts in cents, `held` in shares."""
-    _, price, held, current, target, trade, _, _, tradable, whole = row
-    if not tradable:
-        return hold(row, Reason.NOT_TRADABLE)
-    if target == ZERO and held != ZERO:
-        action = _SELL if held > 0 else _BUY
-        return item(row, action, -current if current else CENTS_ZERO, -held, Reason.LIQUIDATE)
-    if trade == ZERO:
-        return hold(row, Reason.AT_TARGET)
-    if limits.banded and _within_band(limits, current, target):
-        return hold(row, Reason.WITHIN_BAND)
-    minimum = limits.minimum
-    if abs(trade) < minimum:
-        return hold(row, Reason.BELOW_MIN_TRADE)
-    quantity, amount = shares_for(trade, price, whole=whole, rounding=limits.rounding)
-    if quantity == ZERO:  # whole shares, or a price above 1E+7 per share and a trade of cents
-        return hold(row, Reason.ROUNDED_TO_ZERO)
-    if abs(amount) < minimum:
-        return hold(row, Reason.BELOW_MIN_TRADE)
-    return item(row, _BUY if amount > ZERO else _SELL, amount, quantity, Reason.REBALANCE)
+class Decisions(NamedTuple):
+    """Every symbol's item, grouped by action, each group in row order."""
+
+    sells: list[PlanItem]
+    buys: list[PlanItem]
+    holds: list[PlanItem]
+
+
+def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
+    """Decide every symbol: the rules above, in order. Amounts in cents, `held` in shares.
+
+    The planner's one hot loop: one flat chain per row that builds its item once.
+    """
+    minimum, below_minimum, banded = limits.minimum, limits.below_minimum, limits.banded
+    decided = Decisions([], [], [])
+    sell, buy, hold = decided.sells.append, decided.buys.append, decided.holds.append
+    for row in rows:
+        (
+            symbol,
+            price,
+            held,
+            current,
+            target,
+            trade,
+            current_weight,
+            target_weight,
+            tradable,
+            whole,
+        ) = row
+        if not tradable:
+            reason = Reason.NOT_TRADABLE
+        elif held and not target:  # Decimal truth: ≠ 0, tested in C
+            amount = -current if current else CENTS_ZERO
+            (sell if held > 0 else buy)(_new(PlanItem, (
+                symbol, _SELL if held > 0 else _BUY, amount, -held, price, current, target,
+                current_weight, target_weight, Reason.LIQUIDATE)))  # fmt: skip
+            continue
+        elif not trade:
+            reason = Reason.AT_TARGET
+        elif banded and _within_band(limits, current, target):
+            reason = Reason.WITHIN_BAND
+        elif below_minimum < trade < minimum:
+            reason = Reason.BELOW_MIN_TRADE
+        else:
+            if whole:
+                quantity, amount = shares_for(trade, price, whole=True, rounding=limits.rounding)
+            else:
+                quantity, amount = (trade / price).quantize(SHARE_QUANTUM, ROUND_DOWN), trade
+            if not quantity:  # whole shares, or a price above 1E+7 per share and cents
+                reason = Reason.ROUNDED_TO_ZERO
+            elif whole and below_minimum < amount < minimum:
+                reason = Reason.BELOW_MIN_TRADE
+            else:
+                (buy if amount > ZERO else sell)(_new(PlanItem, (
+                    symbol, _BUY if amount > ZERO else _SELL, amount, quantity, price, current,
+                    target, current_weight, target_weight, Reason.REBALANCE)))  # fmt: skip
+                continue
+        hold(_new(PlanItem, (symbol, _HOLD, ZERO, ZERO, price, current, target, current_weight,
+                             target_weight, reason)))  # fmt: skip
+    return decided
 
 
 def _within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
