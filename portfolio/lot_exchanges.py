@@ -17,7 +17,7 @@ import attrs
 
 from portfolio.money import ZERO
 
-__all__ = ["LotBook", "exchange", "swap_in"]
+__all__ = ["SECOND_CHANCES", "LotBook", "exchange", "swap_in"]
 
 #: (symbol index, whether the entry buys the lots wholly lacking) in the order of gain.
 Order = list[tuple[int, bool]]
@@ -57,11 +57,7 @@ def swap_in(book: LotBook, order: Order) -> None:
     The lots that could be given up are sorted by the cash they free, with suffix minima
     of what giving each up costs: O(n log n) in all.
     """
-    options = sorted(
-        (book.lots[i], -book.gain(i, -1), book.symbols[i], i)
-        for i, k in enumerate(book.counts)
-        if k > 0 and book.allowed(i, k - 1)
-    )
+    options = sorted((book.lots[i], loss, book.symbols[i], i) for i, loss in _losses(book))
     freed = [option[0] for option in options]
     cheapest = list(range(len(options)))
     for pos in reversed(range(len(options) - 1)):
@@ -69,49 +65,42 @@ def swap_in(book: LotBook, order: Order) -> None:
         if options[later][1] < options[pos][1]:
             cheapest[pos] = later
     touched: set[int] = set()
-    for j, _ in order:
-        if j in touched or book.short(j) <= 0 or book.lots[j] <= book.budget:
+    lots = book.lots
+    for j in _waiting(book, order):
+        if j in touched or lots[j] <= book.budget:
             continue
-        pos = bisect_left(freed, book.lots[j] - book.budget)
+        pos = bisect_left(freed, lots[j] - book.budget)
         if pos == len(options):
             continue
         _, loss, _, i = options[cheapest[pos]]
-        if (
-            i == j
-            or i in touched
-            or loss >= book.gain(j)
-            or not book.allowed(j, book.counts[j] + 1)
-        ):
+        if i == j or i in touched or loss >= book.gain(j):
             continue  # the best lot to give up is spoken for: this one keeps waiting
         book.counts[i] -= 1
         book.counts[j] += 1
-        book.budget += book.lots[i] - book.lots[j]
+        book.budget += lots[i] - lots[j]
         touched.update((i, j))
 
 
 def exchange(book: LotBook, order: Order, most: int = 3) -> None:
     """Give up to `most` lots, cheapest loss per dollar first, for a lot that did not fit.
 
-    A lot is skipped at once when even the cheapest loss per dollar cannot pay for it.
+    A lot is skipped at once when even the cheapest loss per dollar cannot pay for it
+    (a lot gains at most twice its price).
     """
-    options = sorted(
-        (loss / book.lots[i], loss, book.symbols[i], i)
-        for i, k in enumerate(book.counts)
-        if k > 0 and book.allowed(i, k - 1)
-        for loss in (-book.gain(i, -1),)
-    )
+    options = sorted((loss / book.lots[i], loss, book.symbols[i], i) for i, loss in _losses(book))
     used: set[int] = set()
     start = 0
-    for j, _ in order:
+    lots = book.lots
+    for j in _waiting(book, order):
         while start < len(options) and options[start][3] in used:
             start += 1
         if start == len(options):
             return
-        need = book.lots[j] - book.budget
-        if j in used or need <= 0 or book.short(j) <= 0:
+        need = lots[j] - book.budget
+        if j in used or need <= 0 or options[start][0] * need >= 2 * lots[j]:
             continue
         gain = book.gain(j)
-        if options[start][0] * need >= gain or not book.allowed(j, book.counts[j] + 1):
+        if options[start][0] * need >= gain:
             continue
         window = [(cost, i) for _, cost, _, i in options[start : start + 2 * most] if i not in used]
         chosen = _enough(book, window, j, need, most)
@@ -119,10 +108,49 @@ def exchange(book: LotBook, order: Order, most: int = 3) -> None:
             continue
         for _, i in chosen:
             book.counts[i] -= 1
-            book.budget += book.lots[i]
+            book.budget += lots[i]
         book.counts[j] += 1
-        book.budget -= book.lots[j]
+        book.budget -= lots[j]
         used.update((*(i for _, i in chosen), j))
+
+
+def _losses(book: LotBook) -> list[tuple[int, Decimal]]:
+    """(symbol, what giving up one of its bought lots costs) for every lot that may go."""
+    absorb, minimums = book.absorb, book.minimums
+    out: list[tuple[int, Decimal]] = []
+    for i, (k, lot, trade) in enumerate(zip(book.counts, book.lots, book.trades, strict=True)):
+        if k > 0 and (k == 1 or (k - 1) * lot >= minimums[i]):
+            short = trade - k * lot
+            out.append((i, abs(short + lot) - abs(short) + (ZERO if absorb else lot)))
+    return out
+
+
+#: How many of the best lots that did not fit get a second chance (bounds the work).
+SECOND_CHANCES = 64
+
+
+def _waiting(book: LotBook, order: Order) -> list[int]:
+    """The first `SECOND_CHANCES` symbols in `order` still short that may take one more lot."""
+    trades, lots, counts, minimums, budget = (
+        book.trades,
+        book.lots,
+        book.counts,
+        book.minimums,
+        book.budget,
+    )
+    seen: set[int] = set()
+    waiting: list[int] = []
+    for j, _ in order:
+        lot = lots[j]
+        if lot <= budget or j in seen:
+            continue  # it fits (the fill takes it) or is listed already
+        seen.add(j)
+        k = counts[j] + 1
+        if trades[j] > (k - 1) * lot and k * lot >= minimums[j]:
+            waiting.append(j)
+            if len(waiting) == SECOND_CHANCES:
+                break
+    return waiting
 
 
 def _enough(

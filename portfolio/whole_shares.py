@@ -43,6 +43,8 @@ from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
 
+_ONE, _TWO = Decimal(1), Decimal(2)
+
 
 def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     symbols: Sequence[str],
@@ -132,7 +134,8 @@ def _ranked(symbols: Sequence[str], book: LotBook) -> list[tuple[int, bool]]:
     (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest.
     """
     ranked: list[tuple[Decimal, str, bool, int]] = []
-    counts, minimums = book.counts, book.minimums
+    counts, minimums, absorb = book.counts, book.minimums, book.absorb
+    per_whole_lot = _ONE if absorb else _TWO  # the gain per dollar of a lot wholly short
     for i, (lot, trade) in enumerate(zip(book.lots, book.trades, strict=True)):
         k = counts[i]
         short = trade - k * lot if k else trade
@@ -140,10 +143,10 @@ def _ranked(symbols: Sequence[str], book: LotBook) -> list[tuple[int, bool]]:
             continue  # a sale (never topped up), on target, or not traded at all
         whole = int(short / lot)
         if whole:
-            ranked.append((-book.gain(i) / lot, symbols[i], True, i))
+            ranked.append((-per_whole_lot, symbols[i], True, i))
         rest = short - whole * lot
-        gain = abs(rest) - abs(rest - lot) + (ZERO if book.absorb else lot)
-        if rest > 0 and gain > 0 and (book.counts[i] or _worth_a_trade(book, i, gain)):
+        gain = rest - abs(rest - lot) + (ZERO if absorb else lot)
+        if rest > 0 and gain > 0 and (k or _worth_a_trade(book, i, gain)):
             ranked.append((-gain / lot, symbols[i], False, i))
     ranked.sort()
     return [(i, whole) for _, _, whole, i in ranked]
@@ -164,9 +167,12 @@ def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
         short = trades[i] - counts[i] * lot
         if short <= 0:
             continue
-        wanted = int(short / lot) if whole else (1 if short < lot and book.gain(i) > 0 else 0)
+        if whole:
+            wanted = int(short / lot)
+        else:  # a part of a lot short: worth one more when the error falls
+            wanted = 1 if short < lot and (not book.absorb or book.gain(i) > 0) else 0
         n = min(wanted, int(budget / lot))
-        if n and book.allowed(i, counts[i] + n):
+        if n and (counts[i] + n) * lot >= book.minimums[i]:
             counts[i] += n
             budget -= n * lot
     book.budget = budget
