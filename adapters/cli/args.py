@@ -52,6 +52,23 @@ def _amount(text: str) -> Decimal:
     return value
 
 
+def _positive_amount(text: str) -> Decimal:
+    """A finite decimal number above zero, read exactly."""
+    value = _amount(text)
+    if not value:
+        msg = f"expected a finite number > 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _liquidate_all_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--liquidate-all",
+        action="store_true",
+        help="allow a weights file without a non-zero weight ({}): sell every position",
+    )
+
+
 # -- plan -----------------------------------------------------------------------------------
 
 
@@ -79,6 +96,7 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    _liquidate_all_argument(parser)
 
 
 def _plan_options(ns: argparse.Namespace) -> PlanOptions:
@@ -95,6 +113,7 @@ def _plan_options(ns: argparse.Namespace) -> PlanOptions:
         broker=BrokerChoice(ns.broker) if ns.broker else None,
         correlation_id=ns.correlation_id,
         json=ns.json,
+        liquidate_all=ns.liquidate_all,
     )
 
 
@@ -107,7 +126,9 @@ def _backtest_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
     parser.add_argument("--schedule", choices=SCHEDULES, default="monthly", help="when to trade")
-    parser.add_argument("--cash", type=_amount, default=Decimal(1_000_000), help="initial cash")
+    parser.add_argument(
+        "--cash", type=_positive_amount, default=Decimal(1_000_000), help="initial cash"
+    )
     parser.add_argument(
         "--min-trade",
         type=_amount,
@@ -154,10 +175,13 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         help="sizing policy file (JSON or TOML) (default: SizingPolicy())",
     )
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    _liquidate_all_argument(parser)
 
 
 def _validate_options(ns: argparse.Namespace) -> ValidateOptions:
-    return ValidateOptions(weights=ns.weights, policy=ns.policy, json=ns.json)
+    return ValidateOptions(
+        weights=ns.weights, policy=ns.policy, json=ns.json, liquidate_all=ns.liquidate_all
+    )
 
 
 def _no_arguments(_parser: argparse.ArgumentParser) -> None:
