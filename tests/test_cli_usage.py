@@ -126,3 +126,25 @@ def test_a_real_sigint_ends_the_process_without_a_traceback() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (130, "interrupted\n")
+
+
+def documented_options(command: str) -> dict[str, str]:
+    """docs/cli.md's table under `## portfolio COMMAND`: option → default cell."""
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text.split(f"\n## portfolio {command}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `--")]
+    return {row[0].removeprefix("| `").split()[0].rstrip("`"): row[-1] for row in rows}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_docs_cli_lists_every_option_with_its_default(name: str) -> None:
+    _, subparsers = build_parser(COMMANDS, version="0")
+    options = {
+        action.option_strings[-1]
+        for action in subparsers[name]._actions
+        if action.option_strings and action.option_strings[-1] != "--help"
+    }
+    documented = documented_options(name)
+    assert set(documented) == options
+    for action in options_with_defaults(name):
+        assert f"`{action.default}`" in documented[action.option_strings[-1]]

@@ -29,6 +29,7 @@ from adapters.cli.options import (
 __all__ = ["COMMANDS", "SCHEDULES", "UsageError", "parse", "version"]
 
 SCHEDULES = ("once", "daily", "weekly", "monthly", "drift")
+_POLICY_HELP = "sizing policy file (JSON or TOML) (default: none, every field at its default)"
 
 
 def version() -> str:
@@ -86,7 +87,7 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         "--policy",
         type=Path,
         metavar="FILE",
-        help="sizing policy file (JSON or TOML) (default: SizingPolicy())",
+        help=_POLICY_HELP,
     )
     parser.add_argument(
         "--broker",
@@ -139,7 +140,7 @@ def _backtest_arguments(parser: argparse.ArgumentParser) -> None:
         "--policy",
         type=Path,
         metavar="FILE",
-        help="sizing policy file (JSON or TOML) (default: SizingPolicy())",
+        help=_POLICY_HELP,
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
@@ -172,7 +173,7 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         "--policy",
         type=Path,
         metavar="FILE",
-        help="sizing policy file (JSON or TOML) (default: SizingPolicy())",
+        help=_POLICY_HELP,
     )
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
     _liquidate_all_argument(parser)
