@@ -7,6 +7,7 @@ The checks run over `args.COMMANDS`, so every registered sub-command is held to 
 from __future__ import annotations
 
 import argparse
+import doctest
 import io
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from test_cli import assert_one_line_error, cli
 
+from adapters.cli import command as command_module
 from adapters.cli import main
 from adapters.cli.args import COMMANDS
 from adapters.cli.command import build_parser
@@ -91,6 +93,26 @@ def test_options_are_never_abbreviated(argv: list[str]) -> None:
 def test_a_mistyped_command_suggests_the_closest(typed: str, meant: str) -> None:
     run = cli(typed, "--weights", "w.json")
     assert_one_line_error(run, 2, f"unknown command '{typed}'; did you mean '{meant}'?")
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["plan", "--wieghts", "w.json", "--snapshot", "s.json"], "'--weights' for '--wieghts'"),
+        (["plan", "--weights", "w", "--snapshot", "s", "--jsn"], "'--json' for '--jsn'"),
+        (
+            ["backtest", "--prices", "p", "--weights", "w", "--sched", "once"],
+            "'--schedule' for '--sched'",
+        ),
+    ],
+)
+def test_a_mistyped_option_suggests_the_closest(argv: list[str], hint: str) -> None:
+    assert_one_line_error(cli(*argv), 2, f"; did you mean {hint}? (see --help)")
+
+
+def test_the_command_helpers_doctests_hold() -> None:
+    results = doctest.testmod(command_module)
+    assert (results.failed, results.attempted) == (0, 5)
 
 
 def test_an_unknown_command_lists_the_commands() -> None:

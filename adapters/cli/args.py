@@ -16,7 +16,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from adapters.cli.command import Command, Invocation, UsageError, build_parser, unknown_command
+from adapters.cli.command import (
+    Command,
+    Invocation,
+    UsageError,
+    build_parser,
+    option_hint,
+    unknown_command,
+)
 from adapters.cli.commands import backtest, demo, plan, validate
 from adapters.cli.options import (
     BacktestOptions,
@@ -245,7 +252,12 @@ def parse(argv: Sequence[str], out: IO[str] | None = None) -> Invocation:
     if (unknown := unknown_command(argv, names)) is not None:
         raise UsageError(unknown)
     parser, subparsers = build_parser(COMMANDS, version=version(), out=out)
-    namespace = parser.parse_args(list(argv))
+    try:
+        namespace = parser.parse_args(list(argv))
+    except UsageError as error:
+        chosen = next((subparsers[word] for word in argv if word in subparsers), parser)
+        hint = option_hint(argv, chosen)
+        raise UsageError(str(error).replace(" (see --help)", f"{hint} (see --help)")) from None
     command = next(command for command in COMMANDS if command.name == namespace.command)
     try:
         return command.invoke(namespace)

@@ -22,7 +22,14 @@ from adapters.cli.terminal import ExitCode, Terminal
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-__all__ = ["Command", "Invocation", "UsageError", "build_parser", "unknown_command"]
+__all__ = [
+    "Command",
+    "Invocation",
+    "UsageError",
+    "build_parser",
+    "option_hint",
+    "unknown_command",
+]
 
 OptionsT = TypeVar("OptionsT")
 
@@ -139,3 +146,20 @@ def unknown_command(argv: Sequence[str], names: Sequence[str]) -> str | None:
         if word in {"-h", "--help", "--version"}:
             return None
     return None
+
+
+def option_hint(argv: Sequence[str], parser: argparse.ArgumentParser) -> str:
+    """A "did you mean" for the first option in `argv` that `parser` does not know, or "".
+
+    >>> parser = argparse.ArgumentParser()
+    >>> _ = parser.add_argument("--weights")
+    >>> option_hint(["--wieghts", "w.json"], parser)
+    "; did you mean '--weights' for '--wieghts'?"
+    """
+    known = [name for action in parser._actions for name in action.option_strings]  # noqa: SLF001 - argparse has no public list
+    for word in argv:
+        name = word.split("=", 1)[0]
+        if name.startswith("--") and name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            return f"; did you mean {close[0]!r} for {name!r}?" if close else ""
+    return ""
