@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from test_cli import assert_one_line_error, cli
+from test_cli import TtyStream, assert_one_line_error, cli
 
 from adapters.cli import command as command_module
 from adapters.cli import main
@@ -131,6 +131,13 @@ def test_ctrl_c_is_one_line_and_exit_130() -> None:
     err = io.StringIO()
     code = main(["demo"], Terminal(out=Interrupting(), err=err, environ={}))
     assert (code, err.getvalue()) == (130, "interrupted\n")
+
+
+def test_ctrl_c_on_a_terminal_starts_a_new_line() -> None:
+    err = TtyStream()
+    code = main(["demo"], Terminal(out=Interrupting(), err=err, environ={}))
+    assert code == 130
+    assert err.getvalue().endswith("782/782\n\ninterrupted\n")  # after the backtest's bar
 
 
 def test_a_real_sigint_ends_the_process_without_a_traceback() -> None:

@@ -28,8 +28,8 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ)
     try:
         return int(_main(sys.argv[1:] if argv is None else argv, term))
-    except KeyboardInterrupt:
-        term.warn("interrupted")
+    except KeyboardInterrupt:  # a terminal shows ^C (or a progress bar) on the current line
+        term.warn("\ninterrupted" if term.err.isatty() else "interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         if terminal is None:  # stop Python from complaining again when it flushes at exit
