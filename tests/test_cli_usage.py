@@ -143,6 +143,8 @@ def test_ctrl_c_on_a_terminal_starts_a_new_line() -> None:
 def test_a_real_sigint_ends_the_process_without_a_traceback() -> None:
     code = (
         "import os, signal, sys\n"
+        # What Python does at start-up on a terminal (a job started with `&` ignores SIGINT).
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "class Out:\n"
         "    def write(self, text): os.kill(os.getpid(), signal.SIGINT)\n"
         "    def flush(self): pass\n"
