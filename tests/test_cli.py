@@ -494,6 +494,9 @@ USAGE_ERRORS = [
     ),
     (["backtest", "--prices", "p", "--weights", "w", "--fee-bps", "-5"], "finite number ≥ 0"),
     (["backtest", "--prices", "p", "--weights", "w", "--min-trade", "1e5x"], "not a number"),
+    (["backtest", "--prices", "p", "--weights", "w", "--min-trade", "1E20"], "--min-trade: Sizing"),
+    (["backtest", "--prices", "p", "--weights", "w", "--cash", "1E20"], "--cash: cash must be"),
+    (["backtest", "--prices", "p", "--weights", "w", "--fee-bps", "10001"], "from 0 to 10000"),
     (["demo", "--fast"], "unrecognized arguments: --fast"),
 ]
 

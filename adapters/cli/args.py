@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from adapters.cli import values
 from adapters.cli.command import (
     Command,
     Invocation,
@@ -45,28 +46,6 @@ def version() -> str:
         return metadata.version("portfolio-rebalancer")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _amount(text: str) -> Decimal:
-    """A finite, non-negative decimal number, read exactly."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        msg = f"not a number: {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-    if not value.is_finite() or value < 0:
-        msg = f"expected a finite number ≥ 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _positive_amount(text: str) -> Decimal:
-    """A finite decimal number above zero, read exactly."""
-    value = _amount(text)
-    if not value:
-        msg = f"expected a finite number > 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
 
 
 def _liquidate_all_argument(parser: argparse.ArgumentParser) -> None:
@@ -134,15 +113,15 @@ def _backtest_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
     parser.add_argument("--schedule", choices=SCHEDULES, default="monthly", help="when to trade")
-    parser.add_argument(
-        "--cash", type=_positive_amount, default=Decimal(1_000_000), help="initial cash"
-    )
+    parser.add_argument("--cash", type=values.cash, default=Decimal(1_000_000), help="initial cash")
     parser.add_argument(
         "--min-trade",
-        type=_amount,
+        type=values.min_trade,
         help="minimum trade, account currency (default: the policy's min_trade_amount)",
     )
-    parser.add_argument("--fee-bps", type=_amount, default=Decimal(0), help="fee, basis points")
+    parser.add_argument(
+        "--fee-bps", type=values.fee_bps, default=Decimal(0), help="fee, basis points"
+    )
     parser.add_argument(
         "--policy",
         type=Path,
