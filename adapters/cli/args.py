@@ -67,7 +67,7 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         "--snapshot",
         type=Path,
         metavar="FILE",
-        help="account snapshot file (JSON or TOML); or give --broker",
+        help="account snapshot file (JSON or TOML) (default: none; then give --broker)",
     )
     parser.add_argument(
         "--policy",
