@@ -30,6 +30,8 @@ define ready
 endef
 
 .PHONY: demo test lint typecheck unit bench clean
+# The targets share one .venv that `ready` may rebuild: never run them side by side.
+.NOTPARALLEL:
 
 demo:
 	$(call ready,)
