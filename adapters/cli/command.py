@@ -96,7 +96,8 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         text = action.help or ""
         default = action.default
         silent = default is None or default is False or default == argparse.SUPPRESS
-        if action.option_strings and not silent and "%(default)" not in text:
+        stated = "%(default)" in text or "(default:" in text
+        if action.option_strings and not silent and not stated:
             text += " (default: %(default)s)"
         return text
 
