@@ -32,6 +32,7 @@ class ErrorKind(enum.Enum):
     BROKER_RATE_LIMITED = "broker_rate_limited"
     BROKER_BAD_RESPONSE = "broker_bad_response"
     TIMEOUT = "timeout"
+    INVALID_CONFIG = "invalid_config"
 
 
 def _freeze_context(context: Mapping[str, str] | None) -> Mapping[str, str]:

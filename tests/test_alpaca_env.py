@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
-from adapters.alpaca import AlpacaBroker, failure, retry, settings, symbols
+from adapters.alpaca import AlpacaBroker, facts, failure, reads, retry, settings, symbols
 from portfolio import ErrorKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def test_keys_are_in_no_repr(api_key: str, secret_key: str) -> None:
     assert f"api_key={api_key.strip()!r}" not in shown
 
 
-@pytest.mark.parametrize("module", [symbols, failure, settings, retry])
+@pytest.mark.parametrize("module", [symbols, failure, settings, retry, reads, facts])
 def test_module_examples_hold(module: ModuleType) -> None:
     assert doctest.testmod(module).failed == 0
 

@@ -7,9 +7,16 @@ returns its `PortfolioError` in a `Failure`. It never leaves the package.
 
 from __future__ import annotations
 
+import json
+import re
+from urllib.parse import quote, quote_plus
+
 from portfolio.errors import ErrorKind, PortfolioError
 
-__all__ = ["BrokerFailure", "bad_response", "redact"]
+__all__ = ["BrokerFailure", "bad_response", "redact", "renderings"]
+
+
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
 class BrokerFailure(Exception):  # noqa: N818 - it carries a failure value, it is not an error type
@@ -34,12 +41,39 @@ def bad_response(endpoint: str, problem: str, **context: object) -> BrokerFailur
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every secret replaced by `***`, cut to 300 characters.
+    r"""`text` with every rendering of every secret replaced by `***`, cut to 300 characters.
+
+    A secret is hidden as written, escaped (`repr`, `ascii`, JSON, bytes) and URL-encoded,
+    whichever way a library quoted it into an error message.
 
     >>> redact("key=PKABC failed", ("PKABC",))
     'key=*** failed'
+    >>> redact("header value: 'a\\nb', url ?k=a%0Ab", ("a\nb",))
+    "header value: '***', url ?k=***"
     """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        for shown in renderings(secret):
+            text = text.replace(shown, "***")
     return text[:300]
+
+
+def renderings(secret: str) -> tuple[str, ...]:
+    """Every spelling of `secret` an error text may contain, longest first (never empty).
+
+    >>> renderings("a b")
+    ('a%20b', 'a b', 'a+b')
+    """
+    if not secret:
+        return ()
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote_plus(secret),
+    }
+    percent = {_PERCENT.sub(lambda hit: hit.group().lower(), form) for form in forms}
+    return tuple(sorted(forms | percent, key=lambda form: (-len(form), form)))
