@@ -44,6 +44,7 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict)
     hang: bool = False
     trickle: float = 0.0  # seconds between the body's bytes (0: send it at once)
+    trickle_head: bool = False  # trickle the status line and headers too
 
     @classmethod
     def rate_limited(cls, retry_after: str | None = "0") -> Fault:
@@ -71,6 +72,11 @@ class Fault:
     def trickled(cls, payload: object, every: float) -> Fault:
         """A 200 whose JSON body arrives one byte every `every` seconds."""
         return cls(status=200, body=json.dumps(payload).encode(), trickle=every)
+
+    @classmethod
+    def trickled_head(cls, payload: object, every: float) -> Fault:
+        """A 200 whose status line, headers and body all arrive one byte every `every` s."""
+        return cls(status=200, body=json.dumps(payload).encode(), trickle=every, trickle_head=True)
 
     @classmethod
     def rate_limit_reset(cls, reset: float) -> Fault:
@@ -400,12 +406,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _trickle(self, fault: Fault) -> None:
-        self.send_response(fault.status)
-        self.send_header("Content-Type", fault.content_type)
-        self.send_header("Content-Length", str(len(fault.body)))
-        self.end_headers()
-        self.wfile.flush()
-        for byte in fault.body:
+        head = (
+            f"HTTP/1.1 {fault.status} OK\r\nContent-Type: {fault.content_type}\r\n"
+            f"Content-Length: {len(fault.body)}\r\n\r\n"
+        ).encode()
+        if not fault.trickle_head:
+            self.wfile.write(head)
+            self.wfile.flush()
+        for byte in (head if fault.trickle_head else b"") + fault.body:
             if self.server.alpaca.stopping.wait(fault.trickle):
                 break
             try:

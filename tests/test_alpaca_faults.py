@@ -150,6 +150,16 @@ def test_the_timeout_bounds_a_body_trickled_byte_by_byte(server: AlpacaServer) -
     assert elapsed < 4.0  # the deadline (1 s) plus slack for a loaded machine, not 13.6 s
 
 
+def test_the_timeout_bounds_headers_trickled_byte_by_byte(server: AlpacaServer) -> None:
+    body = {"trades": {"SPY": {"p": 500.0}}}  # ~100 bytes of head and body: 40 s at 0.4 s each
+    server.fail(TRADES, Fault.trickled_head(body, every=0.4))
+    started = time.monotonic()
+    error = failure_of(broker_for(server.url, timeout=1.0))
+    elapsed = time.monotonic() - started
+    assert (error.kind, error.context["endpoint"]) == (ErrorKind.TIMEOUT, TRADES)
+    assert elapsed < 4.0  # the deadline (1 s) plus slack for a loaded machine, not 40 s
+
+
 def test_the_timeout_covers_the_whole_snapshot_not_each_request(server: AlpacaServer) -> None:
     server.fail(ACCOUNT, Fault.rate_limited(retry_after="0.6"))
     server.fail(POSITIONS, Fault.rate_limited(retry_after="0.6"))

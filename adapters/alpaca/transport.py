@@ -23,7 +23,9 @@ from alpaca.common.exceptions import APIError
 from alpaca.data.historical.crypto import CryptoHistoricalDataClient
 from alpaca.data.historical.stock import StockHistoricalDataClient
 from alpaca.trading.client import TradingClient
+from requests.adapters import HTTPAdapter
 
+from adapters.alpaca import deadline
 from adapters.alpaca.failure import BrokerFailure, bad_response, redact
 from adapters.alpaca.retry import MAX_RETRY_WAIT, rate_limited, wait_before_retry
 from adapters.alpaca.settings import AlpacaSettings
@@ -40,15 +42,18 @@ _READ_SIZE = 65536
 class DeadlineSession(requests.Session):
     """A `requests.Session` whose every request ends by `deadline` (a `time.monotonic()` value).
 
-    Connecting, each socket read and the whole body are bounded by the time left: a
-    server that trickles its body byte by byte is cut off at the deadline, not after
-    one time-out per byte. Past the deadline a request is not sent at all.
+    Connecting, the headers (see `deadline`) and the whole body are bounded by the time
+    left: a server that trickles its answer byte by byte is cut off at the deadline, not
+    after one time-out per byte. Past the deadline a request is not sent at all.
     """
 
     def __init__(self) -> None:
         """No deadline until `start` sets one."""
         super().__init__()
         self.deadline = math.inf
+        for adapter in self.adapters.values():
+            if isinstance(adapter, HTTPAdapter):
+                deadline.install(adapter)
 
     def start(self, seconds: float) -> None:
         """Give every request from now on `seconds` in total."""
@@ -72,7 +77,8 @@ class DeadlineSession(requests.Session):
             raise requests.exceptions.Timeout(passed)
         kwargs["timeout"] = left
         kwargs["stream"] = True
-        response = super().request(method, url, *args, **kwargs)
+        with deadline.until(self.deadline):
+            response = super().request(method, url, *args, **kwargs)
         try:
             body = self._body(response.raw)
         except BaseException:
