@@ -66,6 +66,12 @@ def test_from_env_rejects_unusable_settings() -> None:
     assert bad_url.failure().context["settings"] == "trading_url"
 
 
+def test_from_env_refuses_a_key_with_a_newline_without_showing_it() -> None:
+    error = AlpacaBroker.from_env({**ENV, "APCA_API_SECRET_KEY": "s3cr\nEt"}).failure()
+    assert (error.kind, error.context["settings"]) == (ErrorKind.INVALID_CONFIG, "secret_key")
+    assert "s3cr" not in str(error)
+
+
 def test_a_broker_from_env_reads_the_server(server: AlpacaServer) -> None:
     server.set_cash("12.34")
     env = {**ENV, "APCA_API_BASE_URL": server.url, "APCA_API_DATA_URL": server.url}

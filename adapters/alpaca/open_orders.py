@@ -32,7 +32,7 @@ def open_orders(raw: object, endpoint: str, known: Iterable[str]) -> tuple[OpenO
         raise bad_response(endpoint, f"expected a list, got {type(raw).__name__}")
     if len(raw) >= MAX_OPEN_ORDERS:
         raise bad_response(
-            endpoint, f"{len(raw)} open orders: more than one page of {MAX_OPEN_ORDERS - 1}"
+            endpoint, f"{len(raw)} open orders fill a whole page: more may be left unread"
         )
     pairs = tuple(known)
     found = []
