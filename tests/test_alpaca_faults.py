@@ -11,12 +11,14 @@ from email.utils import format_datetime
 from urllib.parse import quote
 
 import pytest
+import requests
 from alpaca_server import AlpacaServer, Fault, closed_port_url
 from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.alpaca import AlpacaBroker
 from adapters.alpaca.failure import redact, renderings
+from adapters.alpaca.transport import DeadlineSession
 from portfolio import ErrorKind, PortfolioError
 
 KEY, SECRET = "PKFAULT0123456789WXYZ", "faultSECRET/0123456789abcdefghijklmnopq"
@@ -378,3 +380,14 @@ def test_no_rendering_of_a_secret_survives_redaction(secret: str, prefix: str) -
     )
     redacted = redact(shown, (secret,))
     assert not [form for form in renderings(secret) if len(form) > 3 and form in redacted]
+
+
+def test_the_deadline_ends_with_the_snapshot(server: AlpacaServer) -> None:
+    """Orders placed after a snapshot must not inherit its spent deadline."""
+    session = DeadlineSession(timeout=2.0)
+    with session.within(0.01):
+        time.sleep(0.02)
+        with pytest.raises(requests.Timeout):
+            session.get(server.url + ACCOUNT)
+    assert session.get(server.url + ACCOUNT).status_code == 401  # sent and answered
+    session.close()

@@ -136,9 +136,9 @@ class AlpacaBroker:
 
     def _read(self, wanted: frozenset[str]) -> Snapshot:
         clients = self._connect()
-        clients.session.start(self._settings.timeout)
         call = Caller(settings=self._settings, session=clients.session, sleep=self._sleep).call
-        return read_snapshot(clients, call, wanted, self._settings, self._budget)
+        with clients.session.within(self._settings.timeout):
+            return read_snapshot(clients, call, wanted, self._settings, self._budget)
 
     def _connect(self) -> Clients:
         if self._clients is None:

@@ -13,7 +13,8 @@ import logging
 import math
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -40,24 +41,32 @@ _READ_SIZE = 65536
 
 
 class DeadlineSession(requests.Session):
-    """A `requests.Session` whose every request ends by `deadline` (a `time.monotonic()` value).
+    """A `requests.Session` whose requests end by `deadline` (a `time.monotonic()` value).
+
+    Outside `within`, there is no deadline and each request gets `timeout` seconds.
 
     Connecting, the headers (see `deadline`) and the whole body are bounded by the time
     left: a server that trickles its answer byte by byte is cut off at the deadline, not
     after one time-out per byte. Past the deadline a request is not sent at all.
     """
 
-    def __init__(self) -> None:
-        """No deadline until `start` sets one."""
+    def __init__(self, timeout: float) -> None:
+        """No deadline until `within`; `timeout` seconds per request in any case."""
         super().__init__()
+        self.timeout = timeout
         self.deadline = math.inf
         for adapter in self.adapters.values():
             if isinstance(adapter, HTTPAdapter):
                 deadline.install(adapter)
 
-    def start(self, seconds: float) -> None:
-        """Give every request from now on `seconds` in total."""
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Give every request made in this block `seconds` in total."""
         self.deadline = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self.deadline = math.inf
 
     def remaining(self) -> float:
         """Seconds left before the deadline (≤ 0 once it has passed)."""
@@ -75,7 +84,7 @@ class DeadlineSession(requests.Session):
         if left <= 0:
             passed = "the snapshot's time-out has passed"
             raise requests.exceptions.Timeout(passed)
-        kwargs["timeout"] = left
+        kwargs["timeout"] = min(left, self.timeout)
         kwargs["stream"] = True
         with deadline.until(self.deadline):
             response = super().request(method, url, *args, **kwargs)
@@ -91,7 +100,7 @@ class DeadlineSession(requests.Session):
         parts: list[bytes] = []
         try:
             while True:
-                left = self.remaining()
+                left = min(self.remaining(), self.timeout)
                 if left <= 0:
                     late = "body not read before the time-out"
                     raise requests.exceptions.ReadTimeout(late)
@@ -139,7 +148,7 @@ def connect(settings: AlpacaSettings) -> Clients:
                 detail=redact(str(exc), settings.secrets),
             )
         ) from None
-    session = DeadlineSession()
+    session = DeadlineSession(settings.timeout)
     for client in (trading, stocks, crypto):
         client._session.close()  # noqa: SLF001 - replaced by the shared session with a deadline
         client._session = session  # noqa: SLF001 - alpaca-py has no time-out option
@@ -152,8 +161,12 @@ class Caller:
     """Runs one alpaca-py call, retrying 429s, and turns every exception into a BrokerFailure."""
 
     settings: AlpacaSettings
-    session: DeadlineSession
     sleep: Callable[[float], None]
+    session: DeadlineSession | None = None  # whose deadline bounds the retry waits
+
+    def remaining(self) -> float:
+        """Seconds left before the session's deadline (infinite without one)."""
+        return math.inf if self.session is None else self.session.remaining()
 
     def call(self, endpoint: str, fetch: Callable[[], object]) -> object:
         """`fetch()`'s raw JSON, or a BrokerFailure naming `endpoint`.
@@ -170,7 +183,7 @@ class Caller:
                 if exc.status_code != _RATE_LIMITED:
                     raise self._failure(endpoint, exc) from None
                 wait = self._wait(exc, attempt)
-                limit = min(MAX_RETRY_WAIT, self.session.remaining())
+                limit = min(MAX_RETRY_WAIT, self.remaining())
                 if attempt >= self.settings.max_retries or wait > limit:
                     raise rate_limited(endpoint, attempt + 1, wait) from None
                 _log.warning(
@@ -198,7 +211,7 @@ class Caller:
 
     def _failure(self, endpoint: str, exc: Exception) -> BrokerFailure:
         detail = redact(f"{type(exc).__name__}: {exc}", self.settings.secrets)
-        timed_out = self.session.remaining() <= 0
+        timed_out = self.remaining() <= 0
         match exc:
             case requests.exceptions.JSONDecodeError():
                 return bad_response(endpoint, "body is not JSON")
