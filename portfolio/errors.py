@@ -28,11 +28,11 @@ class ErrorKind(enum.Enum):
     INVALID_PLAN = "invalid_plan"
     INVALID_BARS = "invalid_bars"
     INVALID_SCHEDULE = "invalid_schedule"
+    INVALID_CONFIG = "invalid_config"
     BROKER_UNAVAILABLE = "broker_unavailable"
     BROKER_RATE_LIMITED = "broker_rate_limited"
     BROKER_BAD_RESPONSE = "broker_bad_response"
     TIMEOUT = "timeout"
-    INVALID_CONFIG = "invalid_config"
 
 
 def _freeze_context(context: Mapping[str, str] | None) -> Mapping[str, str]:
