@@ -372,14 +372,21 @@ def test_keys_with_characters_no_header_can_carry_are_refused_unseen(
     assert server.count() == 0  # refused before anything is sent
 
 
-@given(secret=st.text(min_size=1, max_size=30), prefix=st.text(max_size=10))
+NO_STAR = st.characters(blacklist_characters="*", blacklist_categories=())
+
+
+@given(secret=st.text(NO_STAR, min_size=1, max_size=30), prefix=st.text(NO_STAR, max_size=10))
 def test_no_rendering_of_a_secret_survives_redaction(secret: str, prefix: str) -> None:
-    """Libraries quote a value before printing it: every quoting must be hidden."""
+    """Libraries quote a value before printing it: every quoting must be hidden.
+
+    (A secret containing `*` could be re-formed around the `***` that replaces it.)
+    """
+    encoded = secret.encode("utf-8", "surrogatepass")
     shown = " ".join(
-        [prefix + secret, repr(secret), ascii(secret), quote(secret), quote(secret, safe="")]
+        [prefix + secret, repr(secret), ascii(secret), quote(encoded), quote(encoded, safe="")]
     )
     redacted = redact(shown, (secret,))
-    assert not [form for form in renderings(secret) if len(form) > 3 and form in redacted]
+    assert not [form for form in renderings(secret) if form in redacted]
 
 
 def test_the_deadline_ends_with_the_snapshot(server: AlpacaServer) -> None:

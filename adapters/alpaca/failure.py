@@ -65,15 +65,16 @@ def renderings(secret: str) -> tuple[str, ...]:
     """
     if not secret:
         return ()
+    encoded = secret.encode("utf-8", "surrogatepass")
     forms = {
         secret,
         repr(secret)[1:-1],
         ascii(secret)[1:-1],
         json.dumps(secret)[1:-1],
-        repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
-        quote(secret, safe=""),
-        quote(secret, safe="/"),
-        quote_plus(secret),
+        repr(encoded)[2:-1],
+        quote(encoded, safe=""),
+        quote(encoded, safe="/"),
+        quote_plus(encoded),
     }
     percent = {_PERCENT.sub(lambda hit: hit.group().lower(), form) for form in forms}
     return tuple(sorted(forms | percent, key=lambda form: (-len(form), form)))
