@@ -14,9 +14,11 @@ A blocked account is read, but nothing in it is tradable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+
+import attrs
 
 from adapters.alpaca import facts
 from adapters.alpaca.failure import BrokerFailure
@@ -36,12 +38,25 @@ from adapters.alpaca.settings import AlpacaSettings
 from adapters.alpaca.symbols import CRYPTO, OPTION, is_crypto, quote_currency
 from adapters.alpaca.transport import Clients
 from portfolio.errors import PortfolioError
-from portfolio.snapshot import Asset, Snapshot
+from portfolio.snapshot import Asset, OpenOrder, Snapshot
 
 __all__ = ["ACCOUNT_CURRENCY", "read_snapshot"]
 
 #: The only account currency whose prices the data API gives directly.
 ACCOUNT_CURRENCY = "USD"
+
+
+@attrs.frozen(kw_only=True)
+class _Kinds:
+    """Every symbol of a snapshot, split by how it is priced."""
+
+    stocks: frozenset[str]
+    crypto: frozenset[str]
+    options: tuple[Holding, ...]
+
+    @property
+    def every(self) -> frozenset[str]:
+        return self.stocks | self.crypto | {option.symbol for option in self.options}
 
 
 def read_snapshot(
@@ -57,37 +72,54 @@ def read_snapshot(
     _check_currency(account)
     held = read_holdings(clients, call, wanted)
     orders = read_open_orders(clients, call, wanted | {h.symbol for h in held})
-    options = {h.symbol: h for h in held if h.asset_class == OPTION}
+    kinds = _kinds(wanted, held, orders)
+    _check_quotes(kinds.crypto, account.currency)
+    source, feed = settings.price, settings.feed
+    prices = read_stock_prices(clients, call, kinds.stocks, source=source, feed=feed, budget=budget)
+    prices |= read_crypto_prices(clients, call, kinds.crypto, source=source, budget=budget)
+    prices |= _option_prices(kinds.options)
+    missing = kinds.every - prices.keys()
+    if missing:
+        raise BrokerFailure(PortfolioError.missing_price(missing))
+    return Snapshot(
+        cash=account.cash,
+        positions=_positions(held),
+        prices={symbol: prices[symbol] for symbol in sorted(kinds.every)},
+        assets=_facts(clients, call, kinds, prices, account),
+        as_of=as_of,
+        open_orders=orders,
+    )
+
+
+def _kinds(
+    wanted: frozenset[str], held: tuple[Holding, ...], orders: tuple[OpenOrder, ...]
+) -> _Kinds:
+    options = tuple(h for h in held if h.asset_class == OPTION)
     crypto = frozenset(
         {s for s in wanted if is_crypto(s)}
         | {h.symbol for h in held if h.asset_class == CRYPTO}
         | {o.symbol for o in orders if is_crypto(o.symbol)}
     )
-    _check_quotes(crypto, account.currency)
     every = wanted | {h.symbol for h in held} | {o.symbol for o in orders}
-    stocks = frozenset(every - crypto - options.keys())
-    source, feed = settings.price, settings.feed
-    prices = read_stock_prices(clients, call, stocks, source=source, feed=feed, budget=budget)
-    prices |= read_crypto_prices(clients, call, crypto, source=source, budget=budget)
-    prices |= _option_prices(options.values())
-    missing = every - prices.keys()
-    if missing:
-        raise BrokerFailure(PortfolioError.missing_price(missing))
-    assets: dict[str, Asset] = read_equity_facts(clients, call, stocks)
-    assets |= read_crypto_facts(clients, call, crypto, prices)
-    assets |= {symbol: facts.option_fact(symbol) for symbol in options}
-    if not account.crypto_active:
-        assets |= facts.not_tradable({s: assets[s] for s in crypto})
+    stocks = every - crypto - {option.symbol for option in options}
+    return _Kinds(stocks=frozenset(stocks), crypto=crypto, options=options)
+
+
+def _facts(
+    clients: Clients,
+    call: Call,
+    kinds: _Kinds,
+    prices: Mapping[str, Decimal],
+    account: Account,
+) -> dict[str, Asset]:
+    """Facts for every symbol; nothing tradable on a blocked account (no crypto without crypto)."""
+    assets = read_equity_facts(clients, call, kinds.stocks)
+    crypto = read_crypto_facts(clients, call, kinds.crypto, prices)
+    assets |= crypto if account.crypto_active else facts.not_tradable(crypto)
+    assets |= {option.symbol: facts.option_fact(option.symbol) for option in kinds.options}
     if account.blocked:
         assets = facts.not_tradable(assets)
-    return Snapshot(
-        cash=account.cash,
-        positions=_positions(held),
-        prices={symbol: prices[symbol] for symbol in sorted(every)},
-        assets=dict(sorted(assets.items())),
-        as_of=as_of,
-        open_orders=orders,
-    )
+    return dict(sorted(assets.items()))
 
 
 def _check_currency(account: Account) -> None:
