@@ -125,3 +125,17 @@ def test_reads_the_real_paper_account() -> None:
     assert snapshot.prices["SPY"] > 0
     assert snapshot.prices["BTC/USD"] > 0
     assert snapshot.assets["SPY"].tradable
+
+
+@given(
+    st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ./", min_size=1, max_size=8), unique=True),
+    st.integers(min_value=1, max_value=60),
+)
+def test_query_chunks_keep_every_symbol_once_within_the_budget(
+    names: list[str], budget: int
+) -> None:
+    """A price request may not exceed the URL budget, and no symbol may be lost or doubled."""
+    groups = symbols.query_chunks(names, budget)
+    assert [s for group in groups for s in group] == sorted(names)
+    for group in groups:
+        assert len(symbols.symbols_query(group)) <= budget or len(group) == 1

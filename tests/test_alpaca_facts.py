@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from alpaca_server import AlpacaServer, Fault
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.alpaca import AlpacaBroker
 from portfolio import Action, Asset, ErrorKind, OpenOrder
@@ -175,3 +177,29 @@ def test_a_pair_quoted_in_another_currency_is_refused(
     assert error.kind is ErrorKind.INVALID_SNAPSHOT
     assert error.context["symbols"] in {"ETH/BTC", "SOL/USDT"}
     assert not [e for e in server.requests if e.path.startswith("/v1beta3")]
+
+
+quantities = st.decimals(min_value=0, max_value=1000, places=3)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=st.lists(st.tuples(st.sampled_from(["buy", "sell"]), quantities, quantities)))
+def test_open_orders_hold_exactly_what_is_left_to_fill(
+    orders: list[tuple[str, D, D]],
+) -> None:
+    """Re-planning must count pending shares once: qty − filled, and nothing when none is left."""
+    with AlpacaServer(KEY, SECRET) as server:
+        server.trades["SPY"] = 500.0
+        placed = [
+            (server.place("SPY", side, qty=str(qty), filled_qty=str(min(filled, qty))), side, qty)
+            for side, qty, filled in orders
+        ]
+        broker = AlpacaBroker(KEY, SECRET, trading_url=server.url, data_url=server.url)
+        snapshot = broker.get_snapshot([]).unwrap()
+        broker.close()
+    expected = tuple(
+        OpenOrder(order_id=order_id, symbol="SPY", side=Action[side.upper()], quantity=left)
+        for (order_id, side, qty), (_, _, filled) in zip(placed, orders, strict=True)
+        if (left := qty - min(filled, qty)) > 0
+    )
+    assert snapshot.open_orders == expected
