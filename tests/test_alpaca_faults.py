@@ -325,6 +325,7 @@ FAULTS = [
     (ACCOUNT, Fault(status=400, body=f'{{"message": "bad key {KEY} {SECRET}"}}'.encode())),
     (ACCOUNT, Fault(status=400, body=f'{{"message": "{quote(SECRET, safe="")}"}}'.encode())),
     (TRADES, Fault(status=200, body=f"not json {SECRET!r} {quote(SECRET)}".encode())),
+    (TRADES, Fault.json({"trades": {SECRET: "echoed"}})),  # a symbol that is the secret
     (POSITIONS, Fault.hanging()),
 ]
 

@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 
 from portfolio.errors import ErrorKind, PortfolioError
 
-__all__ = ["BrokerFailure", "bad_response", "redact", "renderings"]
+__all__ = ["BrokerFailure", "bad_response", "hide", "redact", "renderings", "scrubbed"]
 
 
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
@@ -51,10 +51,28 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     >>> redact("header value: 'a\\nb', url ?k=a%0Ab", ("a\nb",))
     "header value: '***', url ?k=***"
     """
+    return hide(text, secrets)[:300]
+
+
+def hide(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every rendering of every secret replaced by `***`, whole."""
     for secret in secrets:
         for shown in renderings(secret):
             text = text.replace(shown, "***")
-    return text[:300]
+    return text
+
+
+def scrubbed(error: PortfolioError, secrets: tuple[str, ...]) -> PortfolioError:
+    """`error` with every secret hidden from its message and context (the last check out).
+
+    A server may echo anything, a key included, in a field name or a symbol that ends up
+    in an error: whatever built the text, nothing leaves the adapter unscrubbed.
+    """
+    return PortfolioError(
+        kind=error.kind,
+        message=hide(error.message, secrets),
+        context={key: hide(value, secrets) for key, value in error.context.items()},
+    )
 
 
 def renderings(secret: str) -> tuple[str, ...]:
