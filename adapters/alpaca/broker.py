@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 
 from returns.result import Failure, Result, Success
 
-from adapters.alpaca.failure import BrokerFailure, scrubbed
+from adapters.alpaca.failure import BrokerFailure
 from adapters.alpaca.prices import PriceSource
 from adapters.alpaca.read_snapshot import read_snapshot
 from adapters.alpaca.reads import QueryBudget
@@ -132,7 +132,7 @@ class AlpacaBroker:
         try:
             return Success(self._read(requested(symbols)))
         except BrokerFailure as failed:
-            return Failure(scrubbed(failed.error, self._settings.secrets))
+            return Failure(failed.shown(self._settings.secrets))
 
     def _read(self, wanted: frozenset[str]) -> Snapshot:
         clients = self._connect()

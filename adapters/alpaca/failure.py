@@ -27,6 +27,10 @@ class BrokerFailure(Exception):  # noqa: N818 - it carries a failure value, it i
         super().__init__(error.kind.name)
         self.error = error
 
+    def shown(self, secrets: tuple[str, ...]) -> PortfolioError:
+        """The error as it may leave the adapter: every rendering of `secrets` hidden."""
+        return scrubbed(self.error, secrets)
+
 
 def bad_response(endpoint: str, problem: str, **context: object) -> BrokerFailure:
     """A response that cannot be read: wrong status, not JSON, a field missing or mistyped."""
