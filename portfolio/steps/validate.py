@@ -170,12 +170,7 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     )
     if problem is not None:
         return Failure(problem)
-    with localcontext(CORE_CONTEXT):
-        value = prepared.portfolio_value
-        if value is None:
-            held_values = map(_times, held.values(), map(prices.__getitem__, held))
-            value = snapshot.cash + sum(held_values, ZERO)
-        value = to_cents(value)
+    value = _portfolio_value(prepared.portfolio_value, snapshot.cash, held, prices)
     if value < 0:
         return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
     price_column = tuple(map(prices.__getitem__, symbols))
@@ -204,6 +199,16 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
             ),
         )
     )
+
+
+def _portfolio_value(
+    given: Decimal | None, cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]
+) -> Decimal:
+    """V in cents: the allocation's `portfolio_value`, or cash + Σ quantity × price."""
+    with localcontext(CORE_CONTEXT):
+        if given is not None:
+            return to_cents(given)
+        return to_cents(cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO))
 
 
 def _short_problem(
