@@ -24,7 +24,7 @@ from portfolio.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy
 
-__all__ = ["Decisions", "Row", "Thresholds", "decide", "hold", "item", "shares_for"]
+__all__ = ["Decisions", "Row", "Thresholds", "decide", "item", "shares_for", "within_band"]
 
 #: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
 CENTS_ZERO = Decimal("0.00")
@@ -56,11 +56,6 @@ def item(row: Row, action: Action, amount: Decimal, quantity: Decimal, reason: R
             reason,
         ),
     )
-
-
-def hold(row: Row, reason: Reason) -> PlanItem:
-    """A HOLD item: trade amount and quantity exactly 0."""
-    return item(row, _HOLD, ZERO, ZERO, reason)
 
 
 @attrs.frozen(kw_only=True)
@@ -134,7 +129,7 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
             continue
         elif not trade:
             reason = Reason.AT_TARGET
-        elif banded and _within_band(limits, current, target):
+        elif banded and within_band(limits, current, target):
             reason = Reason.WITHIN_BAND
         elif below_minimum < trade < minimum:
             reason = Reason.BELOW_MIN_TRADE
@@ -157,7 +152,7 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
     return decided
 
 
-def _within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
+def within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
     """|current − target| within the smaller of the bands that are on (account currency)."""
     relative = abs(target) * limits.relative_band if limits.relative_band else None
     if relative is None:
