@@ -49,12 +49,13 @@ def actions(deltas: Deltas) -> RebalancePlan:
     targets = deltas.targets
     columns = Columns.of(targets.checked)
     symbols = columns.symbols
-    return plan_from_columns(
-        columns,
-        tuple(map(targets.target_values.__getitem__, symbols)),
-        tuple(map(deltas.current_values.__getitem__, symbols)),
-        tuple(map(deltas.trade_amounts.__getitem__, symbols)),
-    )
+    with localcontext(CORE_CONTEXT):
+        return plan_from_columns(
+            columns,
+            tuple(map(targets.target_values.__getitem__, symbols)),
+            tuple(map(deltas.current_values.__getitem__, symbols)),
+            tuple(map(deltas.trade_amounts.__getitem__, symbols)),
+        )
 
 
 def plan_from_columns(
@@ -63,26 +64,28 @@ def plan_from_columns(
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
 ) -> RebalancePlan:
-    """The plan from validated columns and the target, current and trade columns (cents)."""
+    """The plan from validated columns and the target, current and trade columns (cents).
+
+    Call inside the core context (`actions` and the planner do).
+    """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
-    with localcontext(CORE_CONTEXT):
-        limits = Thresholds.of(policy, value)
-        rows, whole = _rows(columns, goals, current, trades)
-        reserve = policy.reserve(value)
-        if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
-            decided = order_rules(decide(rows, limits), columns)
-        else:
-            decided = _with_modes(list(rows), limits, columns, reserve - cash)
-        if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
-            budget = _available(policy, cash - reserve, decided.buys)
-            decided = buy_only(decided, budget, limits, whole)
-        sells, buys, holds = decided
-        proceeds = -sum(map(_AMOUNT, sells), ZERO)
-        available = _available(policy, cash + proceeds - reserve, buys)
-        buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
-        if held_back:
-            holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
-        cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
+    limits = Thresholds.of(policy, value)
+    rows, whole = _rows(columns, goals, current, trades)
+    reserve = policy.reserve(value)
+    if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
+        decided = order_rules(decide(rows, limits), columns)
+    else:
+        decided = _with_modes(list(rows), limits, columns, reserve - cash)
+    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
+        budget = _available(policy, cash - reserve, decided.buys)
+        decided = buy_only(decided, budget, limits, whole)
+    sells, buys, holds = decided
+    proceeds = -sum(map(_AMOUNT, sells), ZERO)
+    available = _available(policy, cash + proceeds - reserve, buys)
+    buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
+    if held_back:
+        holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
+    cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
     return RebalancePlan(
         plan_id=columns.plan_id,
         correlation_id=columns.correlation_id,

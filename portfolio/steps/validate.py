@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from itertools import repeat
 from operator import mul as _times
+from typing import NamedTuple
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -42,12 +43,13 @@ from portfolio.symbol_keys import upper_keys
 __all__ = ["Checked", "Columns", "check_snapshot", "columns", "validate"]
 
 
-@attrs.frozen(kw_only=True)
-class Columns:
+class Columns(NamedTuple):
     """Validated inputs as columns: `weights`, `quantities`, `prices` align with `symbols`.
 
     What the steps compute on; `Checked` is the same content with mappings, for
     pipelines of your own. `assets` has upper-case keys; the rest as in `Checked`.
+    A typed, immutable tuple rather than an attrs record: one is built per plan, and
+    it is internal to the planner's steps.
     """
 
     correlation_id: str
@@ -191,7 +193,6 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
                 prepared.seed,
                 as_of=snapshot.as_of,
                 cash=snapshot.cash,
-                total_value=value,
                 symbols=symbols,
                 prices=price_column,
                 held=held,
