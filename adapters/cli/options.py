@@ -27,7 +27,10 @@ class BrokerChoice(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class PlanOptions:
-    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan."""
+    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan.
+
+    `liquidate_all` allows (and requires) weights without a non-zero entry: sell everything.
+    """
 
     weights: Path
     snapshot: Path | None = None
@@ -35,6 +38,7 @@ class PlanOptions:
     broker: BrokerChoice | None = None
     correlation_id: str = "cli"
     json: bool = False
+    liquidate_all: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -68,6 +72,7 @@ class ValidateOptions:
     weights: Path | None = None
     policy: Path | None = None
     json: bool = False
+    liquidate_all: bool = False
 
 
 Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions

@@ -54,12 +54,13 @@ def actions(deltas: Deltas) -> RebalancePlan:
     targets = deltas.targets
     columns = Columns.of(targets.checked)
     symbols = columns.symbols
-    return plan_from_columns(
-        columns,
-        tuple(map(targets.target_values.__getitem__, symbols)),
-        tuple(map(deltas.current_values.__getitem__, symbols)),
-        tuple(map(deltas.trade_amounts.__getitem__, symbols)),
-    )
+    with localcontext(CORE_CONTEXT):
+        return plan_from_columns(
+            columns,
+            tuple(map(targets.target_values.__getitem__, symbols)),
+            tuple(map(deltas.current_values.__getitem__, symbols)),
+            tuple(map(deltas.trade_amounts.__getitem__, symbols)),
+        )
 
 
 def plan_from_columns(
@@ -68,36 +69,38 @@ def plan_from_columns(
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
 ) -> RebalancePlan:
-    """The plan from validated columns and the target, current and trade columns (cents)."""
+    """The plan from validated columns and the target, current and trade columns (cents).
+
+    Call inside the core context (`actions` and the planner do).
+    """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
-    with localcontext(CORE_CONTEXT):
-        limits = Thresholds.of(policy, value)
-        rows, whole, steps = _rows(columns, goals, current, trades)
-        reserve = policy.reserve(value)
-        lots_on = bool(steps) and policy.mode == Mode.REBALANCE
-        if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
-            rows = iter(kept_rows := list(rows))
-        if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
-            decided = order_rules(decide(rows, limits), columns)
-        else:
-            decided = _with_modes(list(rows), limits, columns, reserve - cash)
-        if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
-            budget = _available(policy, cash - reserve, decided.buys)
-            decided = buy_only(decided, budget, limits, whole)
-        lot_rows: list[Row] = []
-        if lots_on:
-            decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
-        sells, buys, holds = decided
-        proceeds = -sum(map(_AMOUNT, sells), ZERO)
-        available = _available(policy, cash + proceeds - reserve, buys)
-        lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
-        available -= sum(map(_AMOUNT, lots), ZERO)
-        buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
-        if lots or held_back or columns.assets:
-            more = [*lots, *held_back]
-            sells, buys, holds = merged(Decisions(sells, buys, holds), more, columns.assets)
-        proceeds = -sum(map(_AMOUNT, sells), ZERO)
-        cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
+    limits = Thresholds.of(policy, value)
+    rows, whole, steps = _rows(columns, goals, current, trades)
+    reserve = policy.reserve(value)
+    lots_on = bool(steps) and policy.mode == Mode.REBALANCE
+    if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
+        rows = iter(kept_rows := list(rows))
+    if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
+        decided = order_rules(decide(rows, limits), columns)
+    else:
+        decided = _with_modes(list(rows), limits, columns, reserve - cash)
+    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
+        budget = _available(policy, cash - reserve, decided.buys)
+        decided = buy_only(decided, budget, limits, whole)
+    lot_rows: list[Row] = []
+    if lots_on:
+        decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
+    sells, buys, holds = decided
+    proceeds = -sum(map(_AMOUNT, sells), ZERO)
+    available = _available(policy, cash + proceeds - reserve, buys)
+    lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
+    available -= sum(map(_AMOUNT, lots), ZERO)
+    buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
+    if lots or held_back or columns.assets:
+        more = [*lots, *held_back]
+        sells, buys, holds = merged(Decisions(sells, buys, holds), more, columns.assets)
+    proceeds = -sum(map(_AMOUNT, sells), ZERO)
+    cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
     return RebalancePlan(
         plan_id=columns.plan_id,
         correlation_id=columns.correlation_id,

@@ -22,7 +22,7 @@ from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_bel
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Asset
-from portfolio.steps.rules import Decisions, Row, Thresholds, hold, item
+from portfolio.steps.rules import Decisions, Row, Thresholds, item
 from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
@@ -159,7 +159,8 @@ def _item(
     price, trade = row[1], row[5]
     truncated = (trade / (price * step)).to_integral_value(rounding=ROUND_DOWN)
     if quantity == ZERO:
-        return hold(row, _why_not(trade, truncated * step * price, broker_minimum, limits))
+        reason = _why_not(trade, truncated * step * price, broker_minimum, limits)
+        return item(row, Action.HOLD, ZERO, ZERO, reason)
     amount = (quantity * price).quantize(CENT, rounding=limits.rounding)
     limited = ZERO < quantity < truncated * step
     action = Action.BUY if quantity > 0 else Action.SELL

@@ -19,11 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-import attrs
-
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.steps.rules import Decisions, Row, Thresholds, _within_band, item, shares_for
+from portfolio.steps.rules import Decisions, Row, Thresholds, item, shares_for, within_band
 
 __all__ = ["buy_only", "portfolio_trigger", "sell_only", "water_fill"]
 
@@ -31,10 +29,10 @@ __all__ = ["buy_only", "portfolio_trigger", "sell_only", "water_fill"]
 def portfolio_trigger(rows: Sequence[Row], limits: Thresholds) -> Thresholds:
     """The thresholds without bands if any tradable symbol with a trade is outside its band."""
     broken = any(
-        tradable and trade and target and not _within_band(limits, current, target)
+        tradable and trade and target and not within_band(limits, current, target)
         for _, _, _, current, target, trade, _, _, tradable, _ in rows
     )
-    return attrs.evolve(limits, band_value=None, relative_band=ZERO) if broken else limits
+    return limits.without_bands() if broken else limits
 
 
 def water_fill(
