@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from decimal import Decimal
 
 import attrs
-
-from portfolio.money import ZERO
 
 __all__ = ["SECOND_CHANCES", "LotBook", "exchange", "swap_in"]
 
@@ -25,26 +22,29 @@ Order = list[tuple[int, bool]]
 
 @attrs.define
 class LotBook:
-    """The working state of one allocation: lots bought per symbol and the cash left."""
+    """The working state of one allocation: lots bought per symbol and the cash left.
+
+    Amounts are integers: counts of one small decimal unit (see `allocate_whole`).
+    """
 
     symbols: Sequence[str]  # ties between equal options break by symbol
-    trades: list[Decimal]  # target − held value, account currency
-    lots: list[Decimal]  # price of one lot
+    trades: list[int]  # target − held value
+    lots: list[int]  # price of one lot
     counts: list[int]  # lots bought (negative: sold)
-    budget: Decimal
-    minimums: list[Decimal]  # the smallest trade per symbol, account currency
+    budget: int  # the cash left
+    minimums: list[int]  # the smallest trade per symbol
     absorb: bool
     holding: list[bool]  # whether the symbol is held before the plan
-    noise: Decimal  # a held position is not topped up for an improvement this small
+    noise: int  # a held position is not topped up for an improvement this small
 
-    def short(self, i: int) -> Decimal:
+    def short(self, i: int) -> int:
         """What symbol i still lacks of its target after the lots bought (negative: over)."""
         return self.trades[i] - self.counts[i] * self.lots[i]
 
-    def gain(self, i: int, lots: int = 1) -> Decimal:
+    def gain(self, i: int, lots: int = 1) -> int:
         """How much the error falls if `lots` more lots of symbol i are bought (may be < 0)."""
         short, cost = self.short(i), lots * self.lots[i]
-        return abs(short) - abs(short - cost) + (ZERO if self.absorb else cost)
+        return abs(short) - abs(short - cost) + (0 if self.absorb else cost)
 
     def allowed(self, i: int, count: int) -> bool:
         """A trade of `count` lots is either none at all or at least the minimum trade."""
@@ -114,14 +114,14 @@ def exchange(book: LotBook, order: Order, most: int = 3) -> None:
         used.update((*(i for _, i in chosen), j))
 
 
-def _losses(book: LotBook) -> list[tuple[int, Decimal]]:
+def _losses(book: LotBook) -> list[tuple[int, int]]:
     """(symbol, what giving up one of its bought lots costs) for every lot that may go."""
     absorb, minimums = book.absorb, book.minimums
-    out: list[tuple[int, Decimal]] = []
+    out: list[tuple[int, int]] = []
     for i, (k, lot, trade) in enumerate(zip(book.counts, book.lots, book.trades, strict=True)):
         if k > 0 and (k == 1 or (k - 1) * lot >= minimums[i]):
             short = trade - k * lot
-            out.append((i, abs(short + lot) - abs(short) + (ZERO if absorb else lot)))
+            out.append((i, abs(short + lot) - abs(short) + (0 if absorb else lot)))
     return out
 
 
@@ -154,10 +154,10 @@ def _waiting(book: LotBook, order: Order) -> list[int]:
 
 
 def _enough(
-    book: LotBook, window: list[tuple[Decimal, int]], j: int, need: Decimal, most: int
-) -> list[tuple[Decimal, int]]:
+    book: LotBook, window: list[tuple[int, int]], j: int, need: int, most: int
+) -> list[tuple[int, int]]:
     """The first lots of `window` (not j's own) that free `need`, at most `most`; else none."""
-    chosen: list[tuple[Decimal, int]] = []
+    chosen: list[tuple[int, int]] = []
     for cost, i in window:
         if i == j:
             continue

@@ -36,14 +36,15 @@ the next plan's targets cannot flip a lot back and forth.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 
 from portfolio.lot_exchanges import LotBook, exchange, swap_in
 from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
 
-_ONE, _TWO = Decimal(1), Decimal(2)
+#: Wide enough that every amount, scaled to a whole number of its smallest unit, is exact.
+_EXACT = Context(prec=200)
 
 
 def allocate_whole(  # noqa: PLR0913 - the columns of the problem
@@ -69,97 +70,137 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     `noise` (account currency): how far rounding may move a target between two plans; a
     held position gets one more lot only for an improvement above it, so that planning
     again after a fill never flips a lot back and forth.
+
+    Inside, every amount is an exact integer count of the smallest decimal unit any of
+    them uses (integer arithmetic is exact, and several times faster than Decimal).
     """
     with localcontext(CORE_CONTEXT):
         lots = [p * step for p, step in zip(prices, increments, strict=True)]
         trades = [t - h * p for p, h, t in zip(prices, held, targets, strict=True)]
-        minimums = (
-            [max(minimum, m) for m in broker_minimums] if broker_minimums else [minimum] * len(lots)
-        )
-        counts = [
-            _start(trade, lot, least)
-            for trade, lot, least in zip(trades, lots, minimums, strict=True)
-        ]
-        holding = [h != ZERO for h in held]
-        book = LotBook(symbols, trades, lots, counts, cash, minimums, absorb, holding, noise)
-        book.budget = cash - _cost(book)
-        if book.budget < 0:
-            _scale_buys(book, cash)
-        order = _ranked(symbols, book)
+    floors = (
+        [max(minimum, m) for m in broker_minimums] if broker_minimums else [minimum] * len(lots)
+    )
+    units = _Units([*lots, *trades, *floors, cash, noise])
+    book = LotBook(
+        symbols,
+        units.of(trades),
+        units.of(lots),
+        [],
+        units.one(cash),
+        units.of(floors),
+        absorb,
+        [h != ZERO for h in held],
+        units.one(noise),
+    )
+    book.counts = [
+        _start(t, lot, least)
+        for t, lot, least in zip(book.trades, book.lots, book.minimums, strict=True)
+    ]
+    budget = book.budget - _cost(book)
+    book.budget = budget if budget >= 0 else _scale_buys(book)
+    order = _ranked(book)
+    _fill(book, order)
+    if not absorb:
+        swap_in(book, order)
         _fill(book, order)
-        if not absorb:
-            swap_in(book, order)
-            _fill(book, order)
-            exchange(book, order)
-            _fill(book, order)
+        exchange(book, order)
+        _fill(book, order)
+    with localcontext(CORE_CONTEXT):
         return tuple(
             h + k * step if k else h
             for h, k, step in zip(held, book.counts, increments, strict=True)
         )
 
 
-def _cost(book: LotBook) -> Decimal:
-    return sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True)), ZERO)
+class _Units:
+    """Decimal amounts as integers: counts of the smallest decimal place any of them uses."""
+
+    def __init__(self, amounts: Sequence[Decimal]) -> None:
+        # An exact sum keeps the smallest exponent of its terms: one look at one number.
+        with localcontext(_EXACT):
+            exponent = sum(map(abs, amounts), ZERO).as_tuple().exponent
+        self.places = max(0, -exponent) if isinstance(exponent, int) else 0
+
+    def one(self, amount: Decimal) -> int:
+        return int(amount.scaleb(self.places, context=_EXACT))
+
+    def of(self, amounts: Sequence[Decimal]) -> list[int]:
+        places = self.places
+        return [int(a.scaleb(places, context=_EXACT)) for a in amounts]
 
 
-def _start(trade: Decimal, lot: Decimal, minimum: Decimal) -> int:
-    """Lots to trade first: the trade truncated toward zero."""
+def _cost(book: LotBook) -> int:
+    return sum(k * lot for k, lot in zip(book.counts, book.lots, strict=True))
+
+
+def _start(trade: int, lot: int, minimum: int) -> int:
+    """Lots to trade first: the trade truncated toward zero (none below the minimum)."""
     if abs(trade) < minimum:
         return 0
-    lots = (trade / lot).to_integral_value(rounding=ROUND_DOWN)
-    if abs(lots) * lot < minimum:
+    lots = abs(trade) // lot
+    if lots * lot < minimum:
         return 0
-    return int(lots)
+    return lots if trade > 0 else -lots
 
 
-def _scale_buys(book: LotBook, cash: Decimal) -> None:
-    """Every buy scaled by available ÷ wanted, rounded down to whole lots (sales unchanged)."""
-    wanted = sum((k * lot for k, lot in zip(book.counts, book.lots, strict=True) if k > 0), ZERO)
-    if wanted == ZERO:
-        return  # sales alone: nothing to scale, and no buy follows while the budget is short
-    with localcontext(CORE_CONTEXT) as context:
-        context.rounding = ROUND_FLOOR
-        factor = max(cash + wanted - _cost(book), ZERO) / wanted
-    for i, k in enumerate(book.counts):
+def _scale_buys(book: LotBook) -> int:
+    """Every buy scaled by available ÷ wanted, rounded down to whole lots; the budget left.
+
+    Sales are unchanged; `book.budget` is still the cash before any trade.
+    """
+    counts, lots = book.counts, book.lots
+    wanted = sum(k * lot for k, lot in zip(counts, lots, strict=True) if k > 0)
+    available = book.budget - _cost(book) + wanted  # the cash plus the sales' proceeds
+    if wanted == 0 or available <= 0:
+        for i, k in enumerate(counts):  # no buy at all: nothing to spend
+            if k > 0:
+                counts[i] = 0
+        return book.budget - _cost(book)
+    for i, k in enumerate(counts):
         if k > 0:
-            scaled = int((k * factor).to_integral_value(rounding=ROUND_FLOOR))
-            book.counts[i] = scaled if book.allowed(i, scaled) else 0
-    book.budget = cash - _cost(book)
+            scaled = k * available // wanted
+            counts[i] = scaled if book.allowed(i, scaled) else 0
+    return book.budget - _cost(book)
 
 
-def _ranked(symbols: Sequence[str], book: LotBook) -> list[tuple[int, bool]]:
+def _ranked(book: LotBook) -> list[tuple[int, bool]]:
     """(index, whole lots?) worth buying, best gain per dollar first, ties by symbol.
 
     Each symbol short of its target may appear twice: for the lots it lacks wholly
     (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest.
     """
-    ranked: list[tuple[Decimal, str, bool, int]] = []
-    counts, minimums, absorb = book.counts, book.minimums, book.absorb
-    per_whole_lot = _ONE if absorb else _TWO  # the gain per dollar of a lot wholly short
+    ranked: list[tuple[float, str, bool, int]] = []
+    counts, minimums, absorb, symbols = book.counts, book.minimums, book.absorb, book.symbols
+    per_whole_lot = 1.0 if absorb else 2.0  # the gain per dollar of a lot wholly short
     for i, (lot, trade) in enumerate(zip(book.lots, book.trades, strict=True)):
         k = counts[i]
-        short = trade - k * lot if k else trade
+        short = trade - k * lot
         if k < 0 or short <= 0 or abs(trade) < minimums[i]:
             continue  # a sale (never topped up), on target, or not traded at all
-        whole = int(short / lot)
+        whole, rest = divmod(short, lot)
         if whole:
             ranked.append((-per_whole_lot, symbols[i], True, i))
-        rest = short - whole * lot
-        gain = rest - abs(rest - lot) + (ZERO if absorb else lot)
+        gain = rest - abs(rest - lot) + (0 if absorb else lot)
         if rest > 0 and gain > 0 and (k or _worth_a_trade(book, i, gain)):
             ranked.append((-gain / lot, symbols[i], False, i))
     ranked.sort()
     return [(i, whole) for _, _, whole, i in ranked]
 
 
-def _worth_a_trade(book: LotBook, i: int, gain: Decimal) -> bool:
+def _worth_a_trade(book: LotBook, i: int, gain: int) -> bool:
     """A lot that is the symbol's only trade must improve by the minimum (and, held, the noise)."""
     return gain >= book.minimums[i] and (not book.holding[i] or gain > book.noise)
 
 
 def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
     """Buy, in order, the lots each symbol still lacks (whole) or its last lot, while they fit."""
-    lots, trades, counts, budget = book.lots, book.trades, book.counts, book.budget
+    lots, trades, counts, minimums, budget = (
+        book.lots,
+        book.trades,
+        book.counts,
+        book.minimums,
+        book.budget,
+    )
     for i, whole in order:
         lot = lots[i]
         if lot > budget:
@@ -168,11 +209,11 @@ def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
         if short <= 0:
             continue
         if whole:
-            wanted = int(short / lot)
+            wanted = short // lot
         else:  # a part of a lot short: worth one more when the error falls
             wanted = 1 if short < lot and (not book.absorb or book.gain(i) > 0) else 0
-        n = min(wanted, int(budget / lot))
-        if n and (counts[i] + n) * lot >= book.minimums[i]:
+        n = min(wanted, budget // lot)
+        if n and (counts[i] + n) * lot >= minimums[i]:
             counts[i] += n
             budget -= n * lot
     book.budget = budget

@@ -10,9 +10,9 @@ The broker's order rules:
 - symbols that trade in whole lots (whole shares, crypto increments; see
   `portfolio.asset_facts.quantity_step`) and are not held back by a fixed rule (not
   tradable, liquidated, within the band) are sized together by `portfolio.steps.lots`,
-  with the cash first, in the `rebalance` mode; the fractional buys take what they leave
-  (`limit_to_cash`). In the `buy_only` and `sell_only` modes whole shares are truncated
-  per symbol;
+  with the cash first, in the `rebalance` mode without a `buy_price_buffer`; the
+  fractional buys take what they leave (`limit_to_cash`). In the `buy_only` and
+  `sell_only` modes, or with a buffer, whole shares are truncated per symbol;
 - a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
   and so is a fractional buy that the cash pass scales below it;
 - open orders are netted into the account by the validate step (`portfolio.open_orders`).
@@ -77,7 +77,7 @@ def plan_from_columns(
     limits = Thresholds.of(policy, value)
     rows, whole, steps = _rows(columns, goals, current, trades)
     reserve = policy.reserve(value)
-    lots_on = bool(steps) and policy.mode == Mode.REBALANCE
+    lots_on = bool(steps) and policy.mode == Mode.REBALANCE and not policy.buy_price_buffer
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
     if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
@@ -138,7 +138,7 @@ def _with_modes(rows: list[Row], limits: Thresholds, columns: Columns, need: Dec
 
 
 def exposure(columns: Columns) -> Sequence[Decimal]:
-    """Shares held per symbol, as the rules see them (seam (c): open orders netted here)."""
+    """Shares held per symbol, as the rules see them (open orders already netted by validate)."""
     return columns.quantities
 
 

@@ -29,6 +29,7 @@ from portfolio.whole_shares import allocate_whole
 
 __all__ = ["merged", "plan_lots", "size_lots", "split_lot_rows"]
 
+_LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
 #: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
 _FIXED = frozenset({Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND})
 
@@ -155,16 +156,22 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
 def _item(
     row: Row, quantity: Decimal, step: Decimal, broker_minimum: Decimal, limits: Thresholds
 ) -> PlanItem:
-    """The plan item for `quantity` more shares (negative: fewer)."""
+    """The plan item for `quantity` more shares (negative: fewer).
+
+    A buy is CASH_LIMITED when truncation alone would have bought another lot.
+    """
     price, trade = row[1], row[5]
-    truncated = (trade / (price * step)).to_integral_value(rounding=ROUND_DOWN)
-    if quantity == ZERO:
-        reason = _why_not(trade, truncated * step * price, broker_minimum, limits)
+    if not quantity:
+        lot = price * step
+        truncated = (trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
+        reason = _why_not(trade, truncated, broker_minimum, limits)
         return item(row, Action.HOLD, ZERO, ZERO, reason)
-    amount = (quantity * price).quantize(CENT, rounding=limits.rounding)
-    limited = ZERO < quantity < truncated * step
-    action = Action.BUY if quantity > 0 else Action.SELL
-    return item(row, action, amount, quantity, Reason.CASH_LIMITED if limited else Reason.REBALANCE)
+    value = quantity * price
+    amount = value.quantize(CENT, rounding=limits.rounding)
+    if quantity < 0:
+        return item(row, Action.SELL, amount, quantity, Reason.REBALANCE)
+    limited = value + price * step <= trade
+    return item(row, Action.BUY, amount, quantity, _LIMITED if limited else _REBALANCE)
 
 
 def _why_not(
