@@ -201,6 +201,7 @@ def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
         book.minimums,
         book.budget,
     )
+    holding, noise = book.holding, book.noise
     for i, whole in order:
         lot = lots[i]
         if lot > budget:
@@ -212,7 +213,10 @@ def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
             wanted = short // lot
         else:  # a part of a lot short: worth one more when the error falls
             wanted = 1 if short < lot and (not book.absorb or book.gain(i) > 0) else 0
-        n = min(wanted, budget // lot)
+        # A held position's first lot must fit with the noise to spare: the budget of the
+        # next plan may differ by that much, and must not buy what this one could not.
+        spare = noise if holding[i] and not counts[i] else 0
+        n = min(wanted, (budget - spare) // lot)
         if n and (counts[i] + n) * lot >= minimums[i]:
             counts[i] += n
             budget -= n * lot

@@ -74,7 +74,8 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         return []
     assets = columns.assets
     investable = investable_value(columns.total_value, columns.policy)
-    kept = investable * (1 - sum((max(w, ZERO) for w in columns.weights), ZERO))
+    unweighted = 1 - sum((max(w, ZERO) for w in columns.weights), ZERO)
+    kept = (investable * unweighted).quantize(CENT, rounding=ROUND_DOWN)  # cents, as targets
     absorb = any(
         goal > 0 and s not in steps and (s not in assets or assets[s].tradable)
         for s, goal in zip(columns.symbols, goals, strict=True)
