@@ -3,7 +3,7 @@
 `LotBook` holds, per symbol, the trade toward its target, the price of one lot and the
 lots bought; `swap_in` and `exchange` are the allocation's second chance for a lot that
 did not fit the cash: give up one lot bought elsewhere (the cheapest to lose among those
-that free enough cash), or up to three (the cheapest per dollar), when that loses less
+that free enough cash), or up to six (the cheapest per dollar), when that loses less
 than the lot gains. Both run in O(n log n). See `portfolio.whole_shares`.
 """
 
@@ -81,7 +81,7 @@ def swap_in(book: LotBook, order: Order) -> None:
         touched.update((i, j))
 
 
-def exchange(book: LotBook, order: Order, most: int = 3) -> None:
+def exchange(book: LotBook, order: Order, most: int = 6) -> None:
     """Give up to `most` lots, cheapest loss per dollar first, for a lot that did not fit.
 
     A lot is skipped at once when even the cheapest loss per dollar cannot pay for it

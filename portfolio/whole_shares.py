@@ -16,7 +16,7 @@ shares, the broker's step for crypto). The error minimised is
    short first, then one more lot where a part of a lot is short (the fractional part of
    target ÷ lot price), ties by symbol.
 4. A lot that did not fit may still come in by giving up one lot bought elsewhere, or
-   up to three, when that loses less than it gains; then fill again
+   up to six, when that loses less than it gains; then fill again
    (`portfolio.lot_exchanges`).
 
 Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
