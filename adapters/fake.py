@@ -1,8 +1,10 @@
 """An in-memory broker for tests, demos and backtests: a real fake, not a mock.
 
-It keeps an account (cash, positions, prices, asset facts), answers `get_snapshot`
-like a broker would, fills plans through the core's pure `fill_plan`, and can be told
-to fail its next calls so users can test their own error handling.
+It keeps an account (cash, positions, prices, asset facts, open orders), answers
+`get_snapshot` like a broker would, fills plans through the core's pure `fill_plan`,
+takes orders through the `OrderPort` (filling them at its prices, or as told: reject,
+fill partly, stay open, lose the answer), and can be told to fail its next calls so
+users can test their own error handling.
 
 >>> from decimal import Decimal as D
 >>> from portfolio import ErrorKind
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
@@ -29,13 +31,17 @@ import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from adapters import fake_orders
+from adapters.fake_orders import OrderOutcome
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, fill_plan
+from portfolio.order_state import OrderState
+from portfolio.orders import OrderIntent
 from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Asset, Snapshot
-from ports import BrokerPort
+from ports import BrokerPort, OrderPort
 
-__all__ = ["BrokerCall", "FakeBroker", "Method"]
+__all__ = ["BrokerCall", "FakeBroker", "Method", "OrderOutcome"]
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -51,6 +57,8 @@ class Method(enum.Enum):
 
     GET_SNAPSHOT = "get_snapshot"
     FILL = "fill"
+    SUBMIT_ORDER = "submit_order"
+    GET_ORDER = "get_order"
 
 
 @attrs.frozen(kw_only=True)
@@ -65,8 +73,11 @@ class BrokerCall:
 class FakeBroker:
     """A broker account in memory. Symbols are upper-cased; amounts are Decimal.
 
-    `calls` logs every `get_snapshot` and `fill` call in order (failed ones too);
-    `fills` keeps every successful fill.
+    `calls` logs every `get_snapshot`, `fill`, `submit_order` and `get_order` call in
+    order (failed ones too); `fills` keeps every successful fill; `orders` every order
+    placed, by client order id, as it stands now. Orders fill at once at the fake's
+    price unless `next_orders` says otherwise; a client id seen before returns the
+    existing order and never places a second one.
     """
 
     def __init__(
@@ -79,6 +90,13 @@ class FakeBroker:
         as_of: datetime = DEFAULT_AS_OF,
     ) -> None:
         """Open an account with this cash, these positions (signed shares) and prices."""
+        tables: dict[str, object] = {"positions": positions, "prices": prices, "assets": assets}
+        for name, table in tables.items():
+            if table is not None and not isinstance(table, Mapping):
+                msg = (
+                    f"FakeBroker({name}=...) takes a mapping of symbols, got {type(table).__name__}"
+                )
+                raise TypeError(msg)
         self._account = Snapshot(
             cash=cash,
             positions={s: q for s, q in _upper(positions or {}).items() if q != 0},
@@ -89,20 +107,24 @@ class FakeBroker:
         self._faults: deque[PortfolioError] = deque()
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
+        self.orders: dict[str, OrderState] = {}
+        self._outcomes: deque[OrderOutcome] = deque()
 
     @property
     def account(self) -> Snapshot:
         """Everything the fake holds and knows, every price included (not logged as a call)."""
-        return self._account
+        return attrs.evolve(
+            self._account, open_orders=fake_orders.open_orders(self.orders.values())
+        )
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
         """Cash, every position, prices and asset facts for `symbols` and every holding.
 
         A requested symbol the fake has no price for is absent from `prices`, so the
-        planner reports it as MISSING_PRICE.
+        planner reports it as MISSING_PRICE. A `str` is one symbol, not its letters.
         """
-        wanted = tuple(sorted({str(s).upper() for s in symbols}))
-        account = self._account
+        wanted = tuple(sorted({str(s).upper() for s in _symbols(symbols)}))
+        account = self.account
         needed = set(wanted) | set(account.positions)
         result = self._fault_or(
             lambda: Snapshot(
@@ -111,6 +133,7 @@ class FakeBroker:
                 prices={s: p for s, p in account.prices.items() if s in needed},
                 assets={s: a for s, a in account.assets.items() if s in needed},
                 as_of=account.as_of,
+                open_orders=account.open_orders,
             )
         )
         self.calls.append(
@@ -130,13 +153,61 @@ class FakeBroker:
         self.calls.append(BrokerCall(method=Method.FILL, symbols=symbols, ok=is_successful(result)))
         return result
 
+    def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        """Place the order once per client id and fill it as `next_orders` says (default: now).
+
+        An order the fake refuses (see `adapters.fake_orders.refusal`) comes back with
+        status REJECTED; a client id seen before returns that order, unchanged.
+        """
+        result = self._fault_or(lambda: self._place(intent))
+        if isinstance(result, Success) and result.unwrap() is None:
+            result = Failure(fake_orders.lost_answer(intent))
+        self.calls.append(
+            BrokerCall(
+                method=Method.SUBMIT_ORDER, symbols=(intent.symbol,), ok=is_successful(result)
+            )
+        )
+        return result.map(lambda state: state or self.orders[intent.client_order_id])
+
+    def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
+        """The order placed under this client id as it stands now, or None."""
+        result = self._fault_or(lambda: self.orders.get(client_order_id))
+        self.calls.append(BrokerCall(method=Method.GET_ORDER, symbols=(), ok=is_successful(result)))
+        return result
+
+    def next_orders(self, *outcomes: OrderOutcome) -> None:
+        """Decide what happens to the next orders placed, one outcome each, in order."""
+        self._outcomes.extend(outcomes)
+
+    def fill_open_orders(self) -> None:
+        """Fill what is left of every open order at the current prices (buys as cash allows)."""
+        for client_id, state in list(self.orders.items()):
+            left = fake_orders.remaining(state)
+            if left > 0:
+                self._account, self.orders[client_id] = fake_orders.fill(self._account, state, left)
+
+    def _place(self, intent: OrderIntent) -> OrderState | None:
+        """The new (or existing) order; None when its answer is to be lost."""
+        if intent.client_order_id in self.orders:
+            return self.orders[intent.client_order_id]
+        outcome = self._outcomes.popleft() if self._outcomes else OrderOutcome.FILL
+        order_id = f"fake-{len(self.orders) + 1:06d}"
+        self._account, state = fake_orders.place(
+            self._account, intent, order_id, outcome, tuple(self.orders.values())
+        )
+        self.orders[intent.client_order_id] = state
+        return None if outcome is OrderOutcome.LOST else state
+
     def fail_next(
         self,
         kind: ErrorKind,
         times: int = 1,
         message: str = "the fake broker was told to fail",
     ) -> None:
-        """Make the next `times` calls (`get_snapshot` or `fill`) return Failure(kind)."""
+        """Make the next `times` calls (any of the broker's calls) return Failure(kind).
+
+        A failed call changes nothing: a failed `submit_order` places no order.
+        """
         error = PortfolioError.of(kind, message, broker="fake")
         self._faults.extend([error] * times)
 
@@ -171,8 +242,14 @@ class FakeBroker:
         return Failure(self._faults.popleft()) if self._faults else Success(make())
 
 
+def _symbols(symbols: Collection[str]) -> Iterable[str]:
+    """A `str` is one symbol; anything else is a collection of them."""
+    return (symbols,) if isinstance(symbols, str) else symbols
+
+
 def _upper(mapping: Mapping[str, V]) -> dict[str, V]:
     return {str(key).upper(): value for key, value in mapping.items()}
 
 
 _: type[BrokerPort] = FakeBroker
+_orders: type[OrderPort] = FakeBroker

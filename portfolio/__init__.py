@@ -8,6 +8,8 @@ from portfolio.combine import combine_allocations
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
+from portfolio.order_state import OrderState, OrderStatus
+from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.plan_actions import actions
 from portfolio.planner import plan_rebalance
@@ -31,6 +33,9 @@ __all__ = [
     "FilledOrder",
     "FrozenDict",
     "OpenOrder",
+    "OrderIntent",
+    "OrderState",
+    "OrderStatus",
     "PlanItem",
     "PortfolioError",
     "PortfolioService",
@@ -43,6 +48,7 @@ __all__ = [
     "combine_allocations",
     "deltas",
     "fill_plan",
+    "order_intents",
     "plan_rebalance",
     "targets",
     "validate",
