@@ -6,6 +6,7 @@ The functional core: frozen records in, `Result` out, no I/O. See docs/architect
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.combine import combine_allocations
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.execution import ExecutedOrder, ExecutionReport, Step, WaitPolicy
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.order_state import OrderState, OrderStatus
@@ -29,6 +30,8 @@ __all__ = [
     "CostModel",
     "Deltas",
     "ErrorKind",
+    "ExecutedOrder",
+    "ExecutionReport",
     "Fill",
     "FilledOrder",
     "FrozenDict",
@@ -43,7 +46,9 @@ __all__ = [
     "RebalancePlan",
     "SizingPolicy",
     "Snapshot",
+    "Step",
     "Targets",
+    "WaitPolicy",
     "actions",
     "combine_allocations",
     "deltas",
