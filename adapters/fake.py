@@ -104,7 +104,7 @@ class FakeBroker:
             assets=_upper(assets or {}),
             as_of=as_of,
         )
-        self._faults: deque[PortfolioError] = deque()
+        self._faults: deque[tuple[PortfolioError, Method | None]] = deque()
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
         self.orders: dict[str, OrderState] = {}
@@ -127,6 +127,7 @@ class FakeBroker:
         account = self.account
         needed = set(wanted) | set(account.positions)
         result = self._fault_or(
+            Method.GET_SNAPSHOT,
             lambda: Snapshot(
                 cash=account.cash,
                 positions=account.positions,
@@ -134,7 +135,7 @@ class FakeBroker:
                 assets={s: a for s, a in account.assets.items() if s in needed},
                 as_of=account.as_of,
                 open_orders=account.open_orders,
-            )
+            ),
         )
         self.calls.append(
             BrokerCall(method=Method.GET_SNAPSHOT, symbols=wanted, ok=is_successful(result))
@@ -145,7 +146,7 @@ class FakeBroker:
         self, plan: RebalancePlan, costs: CostModel | None = None
     ) -> Result[Fill, PortfolioError]:
         """Execute the plan at the current prices (sells first), updating the account."""
-        result = self._fault_or(lambda: None).bind(
+        result = self._fault_or(Method.FILL, lambda: None).bind(
             lambda _: fill_plan(self._account, plan, costs=costs)
         )
         result.map(self._settle)
@@ -159,7 +160,7 @@ class FakeBroker:
         An order the fake refuses (see `adapters.fake_orders.refusal`) comes back with
         status REJECTED; a client id seen before returns that order, unchanged.
         """
-        result = self._fault_or(lambda: self._place(intent))
+        result = self._fault_or(Method.SUBMIT_ORDER, lambda: self._place(intent))
         if isinstance(result, Success) and result.unwrap() is None:
             result = Failure(fake_orders.lost_answer(intent))
         self.calls.append(
@@ -171,7 +172,7 @@ class FakeBroker:
 
     def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
         """The order placed under this client id as it stands now, or None."""
-        result = self._fault_or(lambda: self.orders.get(client_order_id))
+        result = self._fault_or(Method.GET_ORDER, lambda: self.orders.get(client_order_id))
         self.calls.append(BrokerCall(method=Method.GET_ORDER, symbols=(), ok=is_successful(result)))
         return result
 
@@ -203,13 +204,16 @@ class FakeBroker:
         kind: ErrorKind,
         times: int = 1,
         message: str = "the fake broker was told to fail",
+        *,
+        method: Method | None = None,
     ) -> None:
-        """Make the next `times` calls (any of the broker's calls) return Failure(kind).
+        """Make the next `times` calls (of `method`, or of any method) return Failure(kind).
 
-        A failed call changes nothing: a failed `submit_order` places no order.
+        Faults are used in the order they were queued. A failed call changes nothing: a
+        failed `submit_order` places no order.
         """
         error = PortfolioError.of(kind, message, broker="fake")
-        self._faults.extend([error] * times)
+        self._faults.extend([(error, method)] * times)
 
     def set_prices(self, prices: Mapping[str, Decimal], *, as_of: datetime | None = None) -> None:
         """Set these symbols' prices (others keep theirs); optionally move the clock."""
@@ -238,8 +242,13 @@ class FakeBroker:
         self._account = attrs.evolve(filled.snapshot, as_of=self._account.as_of)
         self.fills.append(filled)
 
-    def _fault_or(self, make: Callable[[], T]) -> Result[T, PortfolioError]:
-        return Failure(self._faults.popleft()) if self._faults else Success(make())
+    def _fault_or(self, method: Method, make: Callable[[], T]) -> Result[T, PortfolioError]:
+        for fault in self._faults:
+            error, target = fault
+            if target in {None, method}:
+                self._faults.remove(fault)
+                return Failure(error)
+        return Success(make())
 
 
 def _symbols(symbols: Collection[str]) -> Iterable[str]:
