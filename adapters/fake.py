@@ -234,6 +234,11 @@ class FakeBroker:
         self.set_prices(moved, as_of=as_of)
 
     @property
+    def pending(self) -> tuple[int, int]:
+        """How many faults (`fail_next`) and order outcomes (`next_orders`) are still queued."""
+        return len(self._faults), len(self._outcomes)
+
+    @property
     def request_count(self) -> int:
         """How many calls were made, failed ones included."""
         return len(self.calls)

@@ -130,10 +130,11 @@ def size_buys(
         other_cost = sum((_cost(b, prices) for b in buys if not b.closes_position), ZERO)
         if close_cost + other_cost <= budget:
             return buys
+        budget = max(budget, ZERO)
         if close_cost > budget:
-            factor = max(budget, ZERO) / close_cost
+            factor = budget / close_cost
             return tuple(_scaled(b, factor) if b.closes_position else None for b in buys)
-        factor = (budget - close_cost) / other_cost
+        factor = (budget - close_cost) / other_cost if other_cost else ZERO
         return tuple(b if b.closes_position else _scaled(b, factor) for b in buys)
 
 
