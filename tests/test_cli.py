@@ -409,7 +409,7 @@ def test_a_missing_price_csv_exits_1(files: Path) -> None:
 
 USAGE_ERRORS = [
     ([], "the following arguments are required: COMMAND"),
-    (["rebalance"], "invalid choice: 'rebalance'"),
+    (["rebalance"], "the following arguments are required: --weights"),
     (["plan", "--snapshot", "s.json"], "the following arguments are required: --weights"),
     (["plan", "--weights", "w.json"], "give --snapshot FILE, or --broker fake|alpaca"),
     (["plan", "--weights", "w", "--broker", "alpaca", "--snapshot", "s"], "exclude each other"),

@@ -17,12 +17,13 @@ import sys
 from collections.abc import Sequence
 
 from adapters.cli.args import UsageError, parse
-from adapters.cli.commands import backtest, demo, plan, validate
+from adapters.cli.commands import backtest, demo, plan, rebalance, validate
 from adapters.cli.options import (
     BacktestOptions,
     DemoOptions,
     Options,
     PlanOptions,
+    RebalanceOptions,
     ValidateOptions,
 )
 from adapters.cli.terminal import ExitCode, Terminal
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
 
 
 def _main(argv: Sequence[str] | None, terminal: Terminal | None) -> int:
-    term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ)
+    term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ, ask=sys.stdin)
     try:
         options = parse(sys.argv[1:] if argv is None else argv)
     except UsageError as error:
@@ -62,3 +63,5 @@ def _run(options: Options, terminal: Terminal) -> ExitCode:
             return demo.run(options, terminal)
         case ValidateOptions():
             return validate.run(options, terminal)
+        case RebalanceOptions():
+            return rebalance.run(options, terminal)

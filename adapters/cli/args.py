@@ -18,6 +18,7 @@ from adapters.cli.options import (
     DemoOptions,
     Options,
     PlanOptions,
+    RebalanceOptions,
     ValidateOptions,
 )
 
@@ -87,7 +88,25 @@ def _parser() -> _Parser:
     validate.add_argument("--weights", type=Path, help="weights file (default: the sample)")
     validate.add_argument("--policy", type=Path, help="sizing policy file (JSON or TOML)")
     validate.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    _add_rebalance(commands)
     return parser
+
+
+def _add_rebalance(commands: argparse._SubParsersAction[_Parser]) -> None:
+    rebalance = commands.add_parser(
+        "rebalance", help="turn a plan into orders: a dry run unless --execute"
+    )
+    rebalance.add_argument("--weights", type=Path, required=True, help="weights file")
+    source = rebalance.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", type=Path, help="account snapshot file (the fake broker)")
+    source.add_argument("--broker", choices=[BrokerChoice.ALPACA.value], help="read Alpaca")
+    rebalance.add_argument("--policy", type=Path, help="sizing policy file (JSON or TOML)")
+    rebalance.add_argument("--execute", action="store_true", help="place the orders")
+    rebalance.add_argument("--yes", action="store_true", help="place them without asking")
+    rebalance.add_argument("--live", action="store_true", help="trade live (default: paper)")
+    rebalance.add_argument("--orders-csv", type=Path, help="write the order intents as CSV")
+    rebalance.add_argument("--json", action="store_true", help="print the orders as JSON")
+    rebalance.add_argument("--correlation-id", default="rebalance", help="id of plan and logs")
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -122,5 +141,20 @@ def parse(argv: Sequence[str]) -> Options:
             )
         case "validate":
             return ValidateOptions(weights=ns.weights, policy=ns.policy, json=ns.json)
+        case "rebalance":
+            if ns.live and ns.broker is None:
+                parser.error("rebalance: --live needs --broker alpaca")
+            return RebalanceOptions(
+                weights=ns.weights,
+                snapshot=ns.snapshot,
+                broker=BrokerChoice(ns.broker) if ns.broker else None,
+                policy=ns.policy,
+                execute=ns.execute,
+                yes=ns.yes,
+                live=ns.live,
+                orders_csv=ns.orders_csv,
+                json=ns.json,
+                correlation_id=ns.correlation_id,
+            )
         case _:
             return DemoOptions()
