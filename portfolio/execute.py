@@ -97,7 +97,7 @@ class _Run:
         sells = tuple(i for i in intents if i.side is Action.SELL)
         buys = tuple(i for i in intents if i.side is Action.BUY)
         for phase in _phases(sells):
-            self._place(self._unknown(phase))
+            self._place(self._unknown(phase), phase)
         if buys and self._stopped is None:
             self._buy(plan, intents, buys)
         for intent in intents:  # whatever was never reached
@@ -126,17 +126,14 @@ class _Run:
             - committed_cash(after_sells.open_orders, after_sells.prices)
             - _reserve(plan, intents)
         )
-        sized = size_buys(new, budget, after_sells.prices)
-        placeable = []
-        for intent, resized in zip(new, sized, strict=True):
+        sized = dict(zip(new, size_buys(new, budget, after_sells.prices), strict=True))
+        for intent, resized in sized.items():
             if resized is None:
                 self._done[intent.client_order_id] = ExecutedOrder(
                     intent=intent, step=Step.SKIPPED_NO_CASH
                 )
-            else:
-                placeable.append(resized)
-        for phase in _phases(tuple(placeable)):
-            self._place(phase)
+        for phase in _phases(buys):
+            self._place(tuple(r for i in phase if (r := sized.get(i)) is not None), phase)
 
     def _unknown(self, intents: tuple[OrderIntent, ...]) -> tuple[OrderIntent, ...]:
         """The intents the broker has no order for; the others are recorded as they stand."""
@@ -155,8 +152,8 @@ class _Run:
                     self._stopped = error
         return tuple(new)
 
-    def _place(self, intents: tuple[OrderIntent, ...]) -> None:
-        """Submit each intent that is still safe to place, then wait for them to be final."""
+    def _place(self, intents: tuple[OrderIntent, ...], phase: tuple[OrderIntent, ...]) -> None:
+        """Submit each intent still safe to place, then wait for the phase's orders to be final."""
         for intent in intents:
             if self._stopped is not None:
                 return
@@ -166,7 +163,7 @@ class _Run:
                 )
                 continue
             self._done[intent.client_order_id] = self._submit(intent)
-        self._await(intents)
+        self._await(phase)
 
     def _submit(self, intent: OrderIntent) -> ExecutedOrder:
         match self._orders.submit_order(intent):

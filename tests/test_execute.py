@@ -221,3 +221,21 @@ def test_a_broker_that_takes_no_orders_is_a_failure() -> None:
         Allocation(target_weights={"X": D(1)}, correlation_id="r"), "r"
     ).unwrap()
     assert service.execute(plan).failure().kind is ErrorKind.BROKER_UNAVAILABLE
+
+
+def test_a_sell_still_open_brings_no_cash_and_a_rerun_buys_once_it_filled() -> None:
+    broker = half_and_half()
+    service, plan, _ = setup(broker, WEIGHTS)
+    broker.next_orders(OrderOutcome.OPEN)
+    first = service.execute(plan).unwrap()
+    assert outcome(first) == [
+        ("SELL", "SPY", D(10), Step.SUBMITTED, "accepted"),
+        ("BUY", "AAA", D("12.5"), Step.SKIPPED_NO_CASH, None),
+    ]
+    broker.fill_open_orders()
+    rerun = service.execute(plan).unwrap()
+    assert outcome(rerun) == [
+        ("SELL", "SPY", D(10), Step.ALREADY_SUBMITTED, "filled"),
+        ("BUY", "AAA", D("12.5"), Step.SUBMITTED, "filled"),
+    ]
+    assert rerun.complete
