@@ -28,7 +28,10 @@ class BrokerChoice(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class PlanOptions:
-    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan."""
+    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan.
+
+    `liquidate_all` allows (and requires) weights without a non-zero entry: sell everything.
+    """
 
     weights: Path
     snapshot: Path | None = None
@@ -36,6 +39,7 @@ class PlanOptions:
     broker: BrokerChoice | None = None
     correlation_id: str = "cli"
     json: bool = False
+    liquidate_all: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -69,6 +73,7 @@ class ValidateOptions:
     weights: Path | None = None
     policy: Path | None = None
     json: bool = False
+    liquidate_all: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -77,7 +82,8 @@ class RebalanceOptions:
 
     `snapshot` loads the account into the fake broker; otherwise `broker` is Alpaca,
     paper trading unless `live`. `execute` places the orders after a confirmation on
-    stdin unless `yes`. `orders_csv` writes the intents to that file.
+    stdin unless `yes`. `orders_csv` writes the intents to that file. `liquidate_all`
+    allows (and requires) weights without a non-zero entry: sell everything.
     """
 
     weights: Path
@@ -90,6 +96,7 @@ class RebalanceOptions:
     orders_csv: Path | None = None
     json: bool = False
     correlation_id: str = "rebalance"
+    liquidate_all: bool = False
 
 
 Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions | RebalanceOptions

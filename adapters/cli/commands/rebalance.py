@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.cli.brokers import fake_broker
 from adapters.cli.commands.plan import policy_or_default
-from adapters.cli.loaders import load_snapshot, load_weights
+from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import RebalanceOptions
 from adapters.cli.order_report import intents_csv, orders_json, orders_table
 from adapters.cli.report import Problem, problem
@@ -85,7 +85,7 @@ def _broker(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[Bro
 def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Orders, Problem]:
     return Result.do(
         _Orders(broker=broker, policy=policy, snapshot=snapshot, plan=plan, intents=intents)
-        for weights in load_weights(options.weights)
+        for weights in load_targets(options.weights, liquidate_all=options.liquidate_all)
         for policy in policy_or_default(options.policy)
         for broker in _broker(options, environ)
         for snapshot in broker.get_snapshot(tuple(weights))
