@@ -17,6 +17,7 @@ from portfolio import (
     Asset,
     ErrorKind,
     OrderIntent,
+    PlanItem,
     Reason,
     RebalancePlan,
     SizingPolicy,
@@ -143,12 +144,19 @@ def test_liquidating_what_is_not_held_is_refused() -> None:
     assert error.context["symbols"] == "SPY"
 
 
+def with_quantity(item: PlanItem, quantity: Decimal) -> PlanItem:
+    """The same decision with another quantity (PlanItem built by keyword, as every record)."""
+    fields = (
+        *("symbol", "action", "trade_amount", "price", "current_value", "target_value"),
+        *("current_weight", "target_weight", "reason"),
+    )
+    return PlanItem(quantity=quantity, **{name: getattr(item, name) for name in fields})
+
+
 @pytest.mark.parametrize("quantity", [D(0), D(-3), D("NaN"), D("Infinity")])
 def test_a_buy_without_a_positive_quantity_is_refused(quantity: Decimal) -> None:
     plan = plan_for(ACCOUNT, {"SPY": D("0.4"), "QQQ": D("0.5")})
-    items = tuple(
-        attrs.evolve(i, quantity=quantity) if i.symbol == "QQQ" else i for i in plan.items
-    )
+    items = tuple(with_quantity(i, quantity) if i.symbol == "QQQ" else i for i in plan.items)
     error = order_intents(attrs.evolve(plan, items=items), ACCOUNT).failure()
     assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "QQQ")
 
