@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
@@ -30,10 +29,10 @@ from portfolio.execution import (
     ExecutionReport,
     Step,
     WaitPolicy,
-    committed_cash,
+    buy_budget,
+    guarded,
     size_buys,
 )
-from portfolio.money import ZERO
 from portfolio.order_state import OrderState
 from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import Action, RebalancePlan
@@ -114,18 +113,14 @@ class _Run:
         self, plan: RebalancePlan, intents: tuple[OrderIntent, ...], buys: tuple[OrderIntent, ...]
     ) -> None:
         symbols = tuple(sorted({item.symbol for item in plan.items}))
-        match self._broker.get_snapshot(symbols):
+        match guarded(self._broker.get_snapshot, symbols):
             case Failure(error):
                 self._stopped = error
                 return
             case Success(after_sells):
                 pass
         new = self._unknown(buys)
-        budget = (
-            after_sells.cash
-            - committed_cash(after_sells.open_orders, after_sells.prices)
-            - _reserve(plan, intents)
-        )
+        budget = buy_budget(plan, intents, after_sells)
         sized = dict(zip(new, size_buys(new, budget, after_sells.prices), strict=True))
         for intent, resized in sized.items():
             if resized is None:
@@ -141,7 +136,7 @@ class _Run:
         for intent in intents:
             if self._stopped is not None:
                 break
-            match self._orders.get_order(intent.client_order_id):
+            match guarded(self._orders.get_order, intent.client_order_id):
                 case Success(None):
                     new.append(intent)
                 case Success(state):
@@ -166,11 +161,11 @@ class _Run:
         self._await(phase)
 
     def _submit(self, intent: OrderIntent) -> ExecutedOrder:
-        match self._orders.submit_order(intent):
+        match guarded(self._orders.submit_order, intent):
             case Success(state):
                 return ExecutedOrder(intent=intent, step=Step.SUBMITTED, state=state)
             case Failure(error) if error.kind in _UNKNOWN_OUTCOME:
-                found = self._orders.get_order(intent.client_order_id).value_or(None)
+                found = guarded(self._orders.get_order, intent.client_order_id).value_or(None)
                 if found is None:
                     self._stopped = error
                 return ExecutedOrder(intent=intent, step=Step.FAILED, state=found, error=error)
@@ -208,9 +203,9 @@ class _Run:
             self._sleep(delay)
             delay = min(delay * policy.factor, policy.max_delay)
             for done in pending:
-                self._done[done.intent.client_order_id] = _polled(
-                    done, self._orders.get_order(done.intent.client_order_id)
-                )
+                client_id = done.intent.client_order_id
+                read = guarded(self._orders.get_order, client_id)
+                self._done[client_id] = _polled(done, read)
 
 
 def _phases(intents: tuple[OrderIntent, ...]) -> tuple[tuple[OrderIntent, ...], ...]:
@@ -219,19 +214,6 @@ def _phases(intents: tuple[OrderIntent, ...]) -> tuple[tuple[OrderIntent, ...], 
     opening = tuple(i for i in intents if i.symbol in closing and not i.closes_position)
     first = tuple(i for i in intents if i not in opening)
     return (first, opening) if opening else (first,)
-
-
-def _reserve(plan: RebalancePlan, intents: tuple[OrderIntent, ...]) -> Decimal:
-    """The cash the plan means to keep: cash before + sells − buys at the plan's prices (≥ 0)."""
-    prices = {item.symbol: item.price for item in plan.items}
-    flow = sum(
-        (
-            (i.quantity or ZERO) * prices.get(i.symbol, ZERO) * (-1 if i.side is Action.BUY else 1)
-            for i in intents
-        ),
-        ZERO,
-    )
-    return max(plan.cash_before + flow, ZERO)
 
 
 def _polled(done: ExecutedOrder, read: Result[OrderState | None, PortfolioError]) -> ExecutedOrder:

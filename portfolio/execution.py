@@ -8,19 +8,33 @@ from __future__ import annotations
 
 import decimal
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import TypeVar, TypeVarTuple
 
 import attrs
+from returns.result import Failure, Result
 
-from portfolio.errors import PortfolioError
+from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares, whole_shares
 from portfolio.order_state import OrderState, OrderStatus
 from portfolio.orders import OrderIntent
-from portfolio.plan import Action
-from portfolio.snapshot import OpenOrder
+from portfolio.plan import Action, RebalancePlan
+from portfolio.snapshot import OpenOrder, Snapshot
 
-__all__ = ["ExecutedOrder", "ExecutionReport", "Step", "WaitPolicy", "committed_cash", "size_buys"]
+__all__ = [
+    "ExecutedOrder",
+    "ExecutionReport",
+    "Step",
+    "WaitPolicy",
+    "buy_budget",
+    "committed_cash",
+    "guarded",
+    "size_buys",
+]
+
+T = TypeVar("T")
+Args = TypeVarTuple("Args")
 
 
 class Step(enum.Enum):
@@ -105,6 +119,47 @@ def committed_cash(open_orders: tuple[OpenOrder, ...], prices: Mapping[str, Deci
                 if o.side is Action.BUY
             ),
             ZERO,
+        )
+
+
+def buy_budget(
+    plan: RebalancePlan, intents: tuple[OrderIntent, ...], after_sells: Snapshot
+) -> Decimal:
+    """What the buys may spend: the cash now, less open buys' cost, less the plan's reserve.
+
+    The reserve is the cash the plan means to keep: cash before + sells − buys, at the
+    plan's prices, over the intents (≥ 0). When the sells brought what the plan expected,
+    the budget is exactly the buys' cost; when they brought less, it is that much less.
+    """
+    prices = {item.symbol: item.price for item in plan.items}
+    with decimal.localcontext(CORE_CONTEXT):
+        flow = sum(
+            (
+                (i.quantity or ZERO)
+                * prices.get(i.symbol, ZERO)
+                * (1 if i.side is Action.SELL else -1)
+                for i in intents
+            ),
+            ZERO,
+        )
+        reserve = max(plan.cash_before + flow, ZERO)
+        committed = committed_cash(after_sells.open_orders, after_sells.prices)
+        return after_sells.cash - committed - reserve
+
+
+def guarded(
+    call: Callable[[*Args], Result[T, PortfolioError]], *args: *Args
+) -> Result[T, PortfolioError]:
+    """`call(*args)`; an exception (which a port must never raise) becomes BROKER_BAD_RESPONSE."""
+    try:
+        return call(*args)
+    except Exception as exc:  # noqa: BLE001 - a port that raises gave a broken answer
+        return Failure(
+            PortfolioError.of(
+                ErrorKind.BROKER_BAD_RESPONSE,
+                "the broker raised instead of returning a Failure",
+                error=repr(exc),
+            )
         )
 
 

@@ -13,6 +13,8 @@ from portfolio import (
     Allocation,
     ErrorKind,
     ExecutionReport,
+    OrderIntent,
+    OrderState,
     OrderStatus,
     PortfolioError,
     PortfolioService,
@@ -239,3 +241,21 @@ def test_a_sell_still_open_brings_no_cash_and_a_rerun_buys_once_it_filled() -> N
         ("BUY", "AAA", D("12.5"), Step.SUBMITTED, "filled"),
     ]
     assert rerun.complete
+
+
+class Raising(FakeBroker):
+    """A broker that breaks the port's promise: its submissions raise."""
+
+    def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        msg = f"boom on {intent.symbol}"
+        raise RuntimeError(msg)
+
+
+def test_a_port_that_raises_is_reported_never_raised() -> None:
+    broker = Raising(cash=D(0), positions={"SPY": D(20)}, prices={"SPY": D(500), "AAA": D(400)})
+    service, plan, _ = setup(broker, WEIGHTS)
+    report = service.execute(plan).unwrap()
+    assert [o.step for o in report.orders] == [Step.FAILED, Step.SKIPPED_AFTER_FAILURE]
+    assert report.stopped is not None
+    assert report.stopped.kind is ErrorKind.BROKER_BAD_RESPONSE
+    assert "boom on SPY" in report.stopped.context["error"]
