@@ -90,18 +90,11 @@ class FakeBroker:
         as_of: datetime = DEFAULT_AS_OF,
     ) -> None:
         """Open an account with this cash, these positions (signed shares) and prices."""
-        tables: dict[str, object] = {"positions": positions, "prices": prices, "assets": assets}
-        for name, table in tables.items():
-            if table is not None and not isinstance(table, Mapping):
-                msg = (
-                    f"FakeBroker({name}=...) takes a mapping of symbols, got {type(table).__name__}"
-                )
-                raise TypeError(msg)
         self._account = Snapshot(
             cash=cash,
-            positions={s: q for s, q in _upper(positions or {}).items() if q != 0},
-            prices=_upper(prices or {}),
-            assets=_upper(assets or {}),
+            positions={s: q for s, q in _upper(positions, "positions").items() if q != 0},
+            prices=_upper(prices, "prices"),
+            assets=_upper(assets, "assets"),
             as_of=as_of,
         )
         self._faults: deque[tuple[PortfolioError, Method | None]] = deque()
@@ -219,7 +212,7 @@ class FakeBroker:
         """Set these symbols' prices (others keep theirs); optionally move the clock."""
         self._account = attrs.evolve(
             self._account,
-            prices={**self._account.prices, **_upper(prices)},
+            prices={**self._account.prices, **_upper(prices, "prices")},
             as_of=self._account.as_of if as_of is None else as_of,
         )
 
@@ -228,7 +221,7 @@ class FakeBroker:
         current = self._account.prices
         moved = {
             symbol: (current[symbol] * factor).quantize(PRICE_STEP, rounding=ROUND_HALF_EVEN)
-            for symbol, factor in _upper(factors).items()
+            for symbol, factor in _upper(factors, "factors").items()
             if symbol in current
         }
         self.set_prices(moved, as_of=as_of)
@@ -261,8 +254,15 @@ def _symbols(symbols: Collection[str]) -> Iterable[str]:
     return (symbols,) if isinstance(symbols, str) else symbols
 
 
-def _upper(mapping: Mapping[str, V]) -> dict[str, V]:
-    return {str(key).upper(): value for key, value in mapping.items()}
+def _upper(mapping: Mapping[str, V] | None, name: str = "the argument") -> dict[str, V]:
+    """Upper-cased keys; a table that is not a mapping is a clear TypeError."""
+    given: object = mapping
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        msg = f"FakeBroker: {name} must be a mapping of symbols, got {type(given).__name__}"
+        raise TypeError(msg)
+    return {str(key).upper(): value for key, value in given.items()}
 
 
 _: type[BrokerPort] = FakeBroker

@@ -141,5 +141,5 @@ def test_a_string_is_one_symbol_not_its_letters() -> None:
 
 @pytest.mark.parametrize("name", ["positions", "prices", "assets"])
 def test_a_table_that_is_not_a_mapping_is_a_clear_type_error(name: str) -> None:
-    with pytest.raises(TypeError, match=rf"FakeBroker\({name}=...\) takes a mapping"):
+    with pytest.raises(TypeError, match=rf"FakeBroker: {name} must be a mapping of symbols"):
         FakeBroker(**{name: 1})  # type: ignore[arg-type] # the point
