@@ -101,14 +101,13 @@ class FakeBroker:
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
         self.orders: dict[str, OrderState] = {}
+        self._open: dict[str, OrderState] = {}  # the orders not final yet, by client id
         self._outcomes: deque[OrderOutcome] = deque()
 
     @property
     def account(self) -> Snapshot:
         """Everything the fake holds and knows, every price included (not logged as a call)."""
-        return attrs.evolve(
-            self._account, open_orders=fake_orders.open_orders(self.orders.values())
-        )
+        return attrs.evolve(self._account, open_orders=fake_orders.open_orders(self._open.values()))
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
         """Cash, every position, prices and asset facts for `symbols` and every holding.
@@ -175,10 +174,11 @@ class FakeBroker:
 
     def fill_open_orders(self) -> None:
         """Fill what is left of every open order at the current prices (buys as cash allows)."""
-        for client_id, state in list(self.orders.items()):
-            left = fake_orders.remaining(state)
-            if left > 0:
-                self._account, self.orders[client_id] = fake_orders.fill(self._account, state, left)
+        for client_id, state in list(self._open.items()):
+            self._account, self.orders[client_id] = fake_orders.fill(
+                self._account, state, fake_orders.remaining(state)
+            )
+        self._open.clear()
 
     def _place(self, intent: OrderIntent) -> OrderState | None:
         """The new (or existing) order; None when its answer is to be lost."""
@@ -187,9 +187,11 @@ class FakeBroker:
         outcome = self._outcomes.popleft() if self._outcomes else OrderOutcome.FILL
         order_id = f"fake-{len(self.orders) + 1:06d}"
         self._account, state = fake_orders.place(
-            self._account, intent, order_id, outcome, tuple(self.orders.values())
+            self._account, intent, order_id, outcome, tuple(self._open.values())
         )
         self.orders[intent.client_order_id] = state
+        if not state.status.is_final:
+            self._open[intent.client_order_id] = state
         return None if outcome is OrderOutcome.LOST else state
 
     def fail_next(

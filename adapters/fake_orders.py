@@ -175,8 +175,8 @@ def fill(account: Snapshot, state: OrderState, shares: Decimal) -> tuple[Snapsho
         if canceled:
             shares = _affordable(account.cash, price, whole=shares == whole_shares(shares))
         signed = shares if state.side is Action.BUY else -shares
-        position = account.positions.get(state.symbol, ZERO) + signed
-        positions = {s: q for s, q in account.positions.items() if s != state.symbol}
+        positions = dict(account.positions)
+        position = positions.pop(state.symbol, ZERO) + signed
         if position:
             positions[state.symbol] = position
         filled = state.filled_quantity + shares
@@ -186,7 +186,7 @@ def fill(account: Snapshot, state: OrderState, shares: Decimal) -> tuple[Snapsho
     after = attrs.evolve(
         account,
         cash=account.cash - signed * price,
-        positions=FrozenDict(dict(sorted(positions.items()))),
+        positions=FrozenDict(positions),
     )
     return after, attrs.evolve(state, filled_quantity=filled, average_price=average, status=status)
 

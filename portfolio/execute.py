@@ -90,9 +90,11 @@ class _Run:
         self._broker, self._orders, self._wait_policy = broker, orders, wait
         self._clock, self._sleep = clock, sleep
         self._done: dict[str, ExecutedOrder] = {}
+        self._closes: dict[tuple[str, Action], str] = {}  # (symbol, side) → the close's id
         self._stopped: PortfolioError | None = None
 
     def execute(self, plan: RebalancePlan, intents: tuple[OrderIntent, ...]) -> ExecutionReport:
+        self._closes = {(i.symbol, i.side): i.client_order_id for i in intents if i.closes_position}
         sells = tuple(i for i in intents if i.side is Action.SELL)
         buys = tuple(i for i in intents if i.side is Action.BUY)
         for phase in _phases(sells):
@@ -175,17 +177,11 @@ class _Run:
 
     def _close_filled(self, intent: OrderIntent) -> bool:
         """False for the open leg of a flip whose close leg is not (yet) filled."""
-        close = next(
-            (
-                done
-                for done in self._done.values()
-                if done.intent.symbol == intent.symbol
-                and done.intent.side is intent.side
-                and done.intent.closes_position
-            ),
-            None,
-        )
-        return intent.closes_position or close is None or close.filled
+        close = self._closes.get((intent.symbol, intent.side))
+        if intent.closes_position or close is None:
+            return True
+        done = self._done.get(close)
+        return done is not None and done.filled
 
     def _await(self, intents: tuple[OrderIntent, ...]) -> None:
         """Poll the open orders with backoff until they are final or the time is up."""
