@@ -32,7 +32,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from adapters import fake_orders
-from adapters.fake_orders import OrderOutcome
+from adapters.fake_orders import OrderDesk, OrderOutcome
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, fill_plan
 from portfolio.order_state import OrderState
@@ -41,7 +41,7 @@ from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Asset, Snapshot
 from ports import BrokerPort, OrderPort
 
-__all__ = ["BrokerCall", "FakeBroker", "Method", "OrderOutcome"]
+__all__ = ["BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -100,14 +100,12 @@ class FakeBroker:
         self._faults: deque[tuple[PortfolioError, Method | None]] = deque()
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
-        self.orders: dict[str, OrderState] = {}
-        self._open: dict[str, OrderState] = {}  # the orders not final yet, by client id
-        self._outcomes: deque[OrderOutcome] = deque()
+        self.desk = OrderDesk()
 
     @property
     def account(self) -> Snapshot:
         """Everything the fake holds and knows, every price included (not logged as a call)."""
-        return attrs.evolve(self._account, open_orders=fake_orders.open_orders(self._open.values()))
+        return attrs.evolve(self._account, open_orders=self.desk.open_orders())
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
         """Cash, every position, prices and asset facts for `symbols` and every holding.
@@ -146,53 +144,43 @@ class FakeBroker:
         self.calls.append(BrokerCall(method=Method.FILL, symbols=symbols, ok=is_successful(result)))
         return result
 
+    @property
+    def orders(self) -> Mapping[str, OrderState]:
+        """Every order placed, by client order id, as it stands now."""
+        return self.desk.orders
+
     def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
         """Place the order once per client id and fill it as `next_orders` says (default: now).
 
         An order the fake refuses (see `adapters.fake_orders.refusal`) comes back with
         status REJECTED; a client id seen before returns that order, unchanged.
         """
-        result = self._fault_or(Method.SUBMIT_ORDER, lambda: self._place(intent))
-        if isinstance(result, Success) and result.unwrap() is None:
-            result = Failure(fake_orders.lost_answer(intent))
-        self.calls.append(
-            BrokerCall(
-                method=Method.SUBMIT_ORDER, symbols=(intent.symbol,), ok=is_successful(result)
-            )
+        result = self._fault_or(Method.SUBMIT_ORDER, lambda: None).bind(
+            lambda _: self._place(intent)
         )
-        return result.map(lambda state: state or self.orders[intent.client_order_id])
+        call = BrokerCall(
+            method=Method.SUBMIT_ORDER, symbols=(intent.symbol,), ok=is_successful(result)
+        )
+        self.calls.append(call)
+        return result
 
     def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
         """The order placed under this client id as it stands now, or None."""
-        result = self._fault_or(Method.GET_ORDER, lambda: self.orders.get(client_order_id))
+        result = self._fault_or(Method.GET_ORDER, lambda: self.desk.orders.get(client_order_id))
         self.calls.append(BrokerCall(method=Method.GET_ORDER, symbols=(), ok=is_successful(result)))
         return result
 
     def next_orders(self, *outcomes: OrderOutcome) -> None:
         """Decide what happens to the next orders placed, one outcome each, in order."""
-        self._outcomes.extend(outcomes)
+        self.desk.outcomes.extend(outcomes)
 
     def fill_open_orders(self) -> None:
         """Fill what is left of every open order at the current prices (buys as cash allows)."""
-        for client_id, state in list(self._open.items()):
-            self._account, self.orders[client_id] = fake_orders.fill(
-                self._account, state, fake_orders.remaining(state)
-            )
-        self._open.clear()
+        self._account = self.desk.fill_open(self._account)
 
-    def _place(self, intent: OrderIntent) -> OrderState | None:
-        """The new (or existing) order; None when its answer is to be lost."""
-        if intent.client_order_id in self.orders:
-            return self.orders[intent.client_order_id]
-        outcome = self._outcomes.popleft() if self._outcomes else OrderOutcome.FILL
-        order_id = f"fake-{len(self.orders) + 1:06d}"
-        self._account, state = fake_orders.place(
-            self._account, intent, order_id, outcome, tuple(self._open.values())
-        )
-        self.orders[intent.client_order_id] = state
-        if not state.status.is_final:
-            self._open[intent.client_order_id] = state
-        return None if outcome is OrderOutcome.LOST else state
+    def _place(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        self._account, state, lost = self.desk.place(self._account, intent)
+        return Failure(fake_orders.lost_answer(intent)) if lost else Success(state)
 
     def fail_next(
         self,
@@ -231,7 +219,7 @@ class FakeBroker:
     @property
     def pending(self) -> tuple[int, int]:
         """How many faults (`fail_next`) and order outcomes (`next_orders`) are still queued."""
-        return len(self._faults), len(self._outcomes)
+        return len(self._faults), len(self.desk.outcomes)
 
     @property
     def request_count(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+from collections import deque
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from portfolio.plan import Action
 from portfolio.snapshot import OpenOrder, Snapshot
 
 __all__ = [
+    "OrderDesk",
     "OrderOutcome",
     "fill",
     "half",
@@ -44,6 +46,40 @@ class OrderOutcome(enum.Enum):
     OPEN = "open"  # accepted, nothing fills until `FakeBroker.fill_open_orders()`
     REJECT = "reject"  # rejected by the broker (status REJECTED, nothing fills)
     LOST = "lost"  # fills at once, but the answer is lost: submit returns Failure(TIMEOUT)
+
+
+class OrderDesk:
+    """The fake's orders: each by client id, the open ones apart, the outcomes still to come."""
+
+    def __init__(self) -> None:
+        """No orders yet; every order fills at once until `outcomes` says otherwise."""
+        self.orders: dict[str, OrderState] = {}
+        self.outcomes: deque[OrderOutcome] = deque()
+        self._open: dict[str, OrderState] = {}
+
+    def open_orders(self) -> tuple[OpenOrder, ...]:
+        """The orders still open, as the snapshot shows them."""
+        return open_orders(self._open.values())
+
+    def place(self, account: Snapshot, intent: OrderIntent) -> tuple[Snapshot, OrderState, bool]:
+        """(the account after, the order, whether its answer is lost); a known id is kept."""
+        known = self.orders.get(intent.client_order_id)
+        if known is not None:
+            return account, known, False
+        outcome = self.outcomes.popleft() if self.outcomes else OrderOutcome.FILL
+        order_id = f"fake-{len(self.orders) + 1:06d}"
+        account, state = place(account, intent, order_id, outcome, tuple(self._open.values()))
+        self.orders[intent.client_order_id] = state
+        if not state.status.is_final:
+            self._open[intent.client_order_id] = state
+        return account, state, outcome is OrderOutcome.LOST
+
+    def fill_open(self, account: Snapshot) -> Snapshot:
+        """Fill what is left of every open order; the account after."""
+        for client_id, state in self._open.items():
+            account, self.orders[client_id] = fill(account, state, remaining(state))
+        self._open.clear()
+        return account
 
 
 def requested_quantity(intent: OrderIntent, price: Decimal) -> Decimal:
