@@ -178,7 +178,7 @@ class _Run:
     def _close_filled(self, intent: OrderIntent) -> bool:
         """False for the open leg of a flip whose close leg is not (yet) filled."""
         close = self._closes.get((intent.symbol, intent.side))
-        if intent.closes_position or close is None:
+        if close is None or close == intent.client_order_id:  # no flip, or the close itself
             return True
         done = self._done.get(close)
         return done is not None and done.filled

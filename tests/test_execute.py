@@ -259,3 +259,19 @@ def test_a_port_that_raises_is_reported_never_raised() -> None:
     assert report.stopped is not None
     assert report.stopped.kind is ErrorKind.BROKER_BAD_RESPONSE
     assert "boom on SPY" in report.stopped.context["error"]
+
+
+def test_a_close_the_cash_cannot_pay_for_is_cut_and_the_open_leg_waits() -> None:
+    """Short 3 QQQ → long 19: SPY's sale (1,000) is rejected, so 100 covers 2 shares only."""
+    broker = FakeBroker(
+        cash=D(100), positions={"SPY": D(10), "QQQ": D(-3)}, prices={"SPY": D(100), "QQQ": D(50)}
+    )
+    service, plan, _ = setup(broker, {"QQQ": D(1)})
+    broker.next_orders(OrderOutcome.REJECT)
+    report = service.execute(plan).unwrap()
+    assert outcome(report) == [
+        ("SELL", "SPY", D(10), Step.SUBMITTED, "rejected"),
+        ("BUY", "QQQ", D(2), Step.SUBMITTED, "filled"),
+        ("BUY", "QQQ", D(19), Step.SKIPPED_NO_CASH, None),
+    ]
+    assert (broker.account.cash, broker.account.positions["QQQ"]) == (D(0), D(-1))
