@@ -349,11 +349,17 @@ class _Handler(BaseHTTPRequestHandler):
         alpaca = self.server.alpaca
         path = urlsplit(self.path).path
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        authorised = self.headers.get("APCA-API-KEY-ID") == alpaca.api_key
+        authorised = (
+            self.headers.get("APCA-API-KEY-ID") == alpaca.api_key
+            and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
+        )
         alpaca.record(Logged("POST", path, {}, authorised))
         fault = alpaca.take_fault(path)
         if fault is not None and not fault.hang:
             self._send(fault.status, fault.body, fault.content_type, fault.headers)
+            return
+        if fault is None and not authorised:
+            self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
             return
         status, payload, hang = alpaca.respond_post(path, body) if fault is None else (0, {}, True)
         if hang:  # placed (or not, for a hanging fault), and never answered
