@@ -180,3 +180,12 @@ def test_execute_over_http_sells_then_buys_and_reruns_place_nothing(
     assert D(server.account["cash"]) == 0
     assert service.execute(plan).unwrap().submitted == 0
     assert len(server.desk.orders) == 2
+
+
+def test_wrong_keys_place_nothing_and_never_show_the_secret(server: AlpacaServer) -> None:
+    wrong = AlpacaBroker(KEY, "wrongSECRET/0123456789abcdefghijklmnopqr", trading_url=server.url)
+    error = wrong.submit_order(buy()).failure()
+    wrong.close()
+    assert (error.kind, error.context["status"]) == (ErrorKind.BROKER_BAD_RESPONSE, "401")
+    assert "wrongSECRET" not in str(error)
+    assert server.desk.orders == {}
