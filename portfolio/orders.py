@@ -27,6 +27,7 @@ __all__ = ["MAX_CLIENT_ORDER_ID", "Leg", "OrderIntent", "client_order_id", "orde
 
 #: Alpaca's limit on the length of a client order id, in characters.
 MAX_CLIENT_ORDER_ID = 128
+_LONGEST_PART = 40
 
 
 class Leg(enum.Enum):
@@ -56,18 +57,28 @@ class OrderIntent:
 
 
 def client_order_id(plan_id: str, symbol: str, leg: Leg) -> str:
-    """`rb-<plan id>-<leg>-<symbol>`; a symbol too long to fit is replaced by its SHA-256.
+    """`rb-<plan id>-<leg>-<symbol>`; when that is too long, a part over 40 characters is hashed.
+
+    A hashed part is `h` and the first 39 hex digits of its SHA-256, so the id stays at
+    most 86 characters and still differs for another plan or symbol.
 
     >>> client_order_id("0123abcd", "SPY", Leg.CLOSE)
     'rb-0123abcd-c-SPY'
-    >>> len(client_order_id("0123abcd", "X" * 200, Leg.OPEN))
-    79
+    >>> long_symbol, long_plan = client_order_id("0123abcd", "X" * 200, Leg.OPEN), "p" * 500
+    >>> len(long_symbol), len(client_order_id(long_plan, "SPY", Leg.TRADE))
+    (54, 49)
     """
     named = f"rb-{plan_id}-{leg.value}-{symbol}"
     if len(named) <= MAX_CLIENT_ORDER_ID:
         return named
-    digest = hashlib.sha256(symbol.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"rb-{plan_id[:48]}-{leg.value}-h{digest}"[:MAX_CLIENT_ORDER_ID]
+    return f"rb-{_fitted(plan_id)}-{leg.value}-{_fitted(symbol)}"
+
+
+def _fitted(part: str) -> str:
+    """`part` itself when at most 40 characters, else `h` + 39 hex digits of its SHA-256."""
+    if len(part) <= _LONGEST_PART:
+        return part
+    return "h" + hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:39]
 
 
 def order_intents(

@@ -25,7 +25,7 @@ from portfolio import (
     order_intents,
     plan_rebalance,
 )
-from portfolio.orders import MAX_CLIENT_ORDER_ID
+from portfolio.orders import MAX_CLIENT_ORDER_ID, Leg, client_order_id
 
 D = Decimal
 SHORTS = SizingPolicy(allow_short=True, max_gross_exposure=D(2))
@@ -263,3 +263,10 @@ def test_client_ids_are_unique_and_fit_alpaca(case: tuple[RebalancePlan, Snapsho
     ids = [i.client_order_id for i in order_intents(*case).unwrap()]
     assert len(ids) == len(set(ids))
     assert all(len(i) <= MAX_CLIENT_ORDER_ID and case[0].plan_id in i for i in ids)
+
+
+def test_long_plan_ids_sharing_a_prefix_still_give_different_short_ids() -> None:
+    first = client_order_id("p" * 200 + "a", "SPY", Leg.TRADE)
+    second = client_order_id("p" * 200 + "b", "SPY", Leg.TRADE)
+    assert first != second
+    assert max(len(first), len(second)) <= MAX_CLIENT_ORDER_ID
