@@ -123,7 +123,8 @@ class _Run:
                 pass
         new = self._unknown(buys)
         budget = buy_budget(plan, intents, after_sells)
-        sized = dict(zip(new, size_buys(new, budget, after_sells.prices), strict=True))
+        minimums = {s: a.min_order_notional for s, a in after_sells.assets.items()}
+        sized = dict(zip(new, size_buys(new, budget, after_sells.prices, minimums), strict=True))
         for intent, resized in sized.items():
             if resized is None:
                 self._done[intent.client_order_id] = ExecutedOrder(

@@ -164,33 +164,53 @@ def guarded(
 
 
 def size_buys(
-    buys: tuple[OrderIntent, ...], budget: Decimal, prices: Mapping[str, Decimal]
+    buys: tuple[OrderIntent, ...],
+    budget: Decimal,
+    prices: Mapping[str, Decimal],
+    minimums: Mapping[str, Decimal] | None = None,
 ) -> tuple[OrderIntent | None, ...]:
     """The buys cut to `budget` (account currency) at `prices`, in the buys' order.
 
     Buys that close a short come first: they keep their size while the budget covers
     them all. The other buys share what is left, all scaled by one factor so that
     Σ quantity × price ≤ budget. Scaled quantities are rounded toward zero (whole shares
-    stay whole; notionals to cents); a buy scaled to nothing becomes None, and so does
-    every other buy when the closes alone do not fit.
+    stay whole; notionals to cents). A buy becomes None when it is scaled to nothing or
+    below its symbol's broker minimum (`minimums`, account currency), when it has no
+    price, and, with every other buy, when the closes alone do not fit.
 
     >>> from portfolio.plan import Action
     >>> buy = OrderIntent(client_order_id="b", symbol="X", side=Action.BUY, quantity=Decimal(10))
     >>> size_buys((buy,), Decimal(450), {"X": Decimal(100)})[0].quantity
     Decimal('4')
     """
+    floor = minimums or {}
     with decimal.localcontext(CORE_CONTEXT):
-        closes = [b for b in buys if b.closes_position]
-        close_cost = sum((_cost(b, prices) for b in closes), ZERO)
-        other_cost = sum((_cost(b, prices) for b in buys if not b.closes_position), ZERO)
-        if close_cost + other_cost <= budget:
-            return buys
-        budget = max(budget, ZERO)
-        if close_cost > budget:
-            factor = budget / close_cost
-            return tuple(_scaled(b, factor) if b.closes_position else None for b in buys)
-        factor = (budget - close_cost) / other_cost if other_cost else ZERO
-        return tuple(b if b.closes_position else _scaled(b, factor) for b in buys)
+        priced = tuple(b if b.notional is not None or b.symbol in prices else None for b in buys)
+        sized = _within(tuple(b for b in priced if b is not None), budget, prices)
+        by_id = {b.client_order_id: b for b in sized if b is not None}
+        return tuple(
+            None
+            if (b := by_id.get(old.client_order_id)) is None
+            or (b != old and _cost(b, prices) < floor.get(b.symbol, ZERO))
+            else b
+            for old in buys
+        )
+
+
+def _within(
+    buys: tuple[OrderIntent, ...], budget: Decimal, prices: Mapping[str, Decimal]
+) -> tuple[OrderIntent | None, ...]:
+    """Closes first at full size while they fit, the rest scaled by one factor."""
+    close_cost = sum((_cost(b, prices) for b in buys if b.closes_position), ZERO)
+    other_cost = sum((_cost(b, prices) for b in buys if not b.closes_position), ZERO)
+    if close_cost + other_cost <= budget:
+        return buys
+    budget = max(budget, ZERO)
+    if close_cost > budget:
+        factor = budget / close_cost
+        return tuple(_scaled(b, factor) if b.closes_position else None for b in buys)
+    factor = (budget - close_cost) / other_cost if other_cost else ZERO
+    return tuple(b if b.closes_position else _scaled(b, factor) for b in buys)
 
 
 def _cost(buy: OrderIntent, prices: Mapping[str, Decimal]) -> Decimal:
