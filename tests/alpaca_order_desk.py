@@ -23,23 +23,29 @@ CREATED = "2024-06-03T19:59:59.123456Z"
 
 
 class OrderDesk:
-    """Orders by id; `server` gives the prices and the account to move (cash, positions)."""
+    """Orders kept in the server's order book (`book()`, the list GET /v2/orders shows).
+
+    `price_of` gives the fill price, `settle` moves the account (cash, positions).
+    """
 
     def __init__(
         self,
+        book: Callable[[], list[dict[str, Any]]],
         price_of: Callable[[str], Decimal | None],
         settle: Callable[[str, Decimal, Decimal], None],
     ) -> None:
-        self._price_of, self._settle = price_of, settle
-        self.orders: dict[str, dict[str, Any]] = {}
+        self._book, self._price_of, self._settle = book, price_of, settle
         self.next_status: deque[str] = deque()
         self.hang_after_placing = 0
         self._lock = threading.Lock()
 
+    @property
+    def orders(self) -> dict[str, dict[str, Any]]:
+        """Every order in the book, by id."""
+        return {order["id"]: order for order in self._book()}
+
     def by_client_id(self, client_order_id: str) -> dict[str, Any] | None:
-        return next(
-            (o for o in self.orders.values() if o["client_order_id"] == client_order_id), None
-        )
+        return next((o for o in self._book() if o["client_order_id"] == client_order_id), None)
 
     def get(self, path: str, params: Mapping[str, str]) -> tuple[int, object]:
         """GET an order by client id or by id; any other path is not an endpoint (404)."""
@@ -63,7 +69,7 @@ class OrderDesk:
             if price is None:
                 return 422, {"code": 40010001, "message": "asset not found"}, False
             order = _order(body, client_id)
-            self.orders[order["id"]] = order
+            self._book().append(order)
             self._execute(
                 order, price, self.next_status.popleft() if self.next_status else "filled"
             )

@@ -189,3 +189,31 @@ def test_wrong_keys_place_nothing_and_never_show_the_secret(server: AlpacaServer
     assert (error.kind, error.context["status"]) == (ErrorKind.BROKER_BAD_RESPONSE, "401")
     assert "wrongSECRET" not in str(error)
     assert server.desk.orders == {}
+
+
+def test_a_sell_left_open_shows_in_the_snapshot_and_a_rerun_finishes(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.set_cash("0")
+    server.hold("SPY", "20", price="500")
+    server.trades.update({"SPY": 500.0, "AAA": 400.0})
+    for symbol in ("SPY", "AAA"):
+        server.list_asset(symbol)
+    server.desk.next_status.append("accepted")  # the sell stays open
+    now = [0.0]
+    service = PortfolioService(
+        broker, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds)
+    )
+    allocation = Allocation(target_weights={"SPY": D("0.5"), "AAA": D("0.5")}, correlation_id="o")
+    plan = service.create_rebalance_plan(allocation, "o").unwrap()
+    first = service.execute(plan).unwrap()
+    assert [(o.step, o.state.status if o.state else None) for o in first.orders] == [
+        (Step.SUBMITTED, OrderStatus.ACCEPTED),
+        (Step.SKIPPED_NO_CASH, None),  # no cash arrived
+    ]
+    open_orders = broker.get_snapshot(["SPY", "AAA"]).unwrap().open_orders
+    assert [(o.symbol, o.side, o.quantity) for o in open_orders] == [("SPY", Action.SELL, D(10))]
+    server.desk.fill_open()
+    rerun = service.execute(plan).unwrap()
+    assert [o.step for o in rerun.orders] == [Step.ALREADY_SUBMITTED, Step.SUBMITTED]
+    assert rerun.complete
