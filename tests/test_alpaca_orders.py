@@ -217,3 +217,14 @@ def test_a_sell_left_open_shows_in_the_snapshot_and_a_rerun_finishes(
     rerun = service.execute(plan).unwrap()
     assert [o.step for o in rerun.orders] == [Step.ALREADY_SUBMITTED, Step.SUBMITTED]
     assert rerun.complete
+
+
+def test_a_refusal_that_echoes_the_secret_is_scrubbed(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    echo = {"code": 40310000, "message": f"forbidden for {SECRET}"}
+    server.fail("/v2/orders", Fault.json(echo, status=403))
+    error = broker.submit_order(buy()).failure()
+    assert error.kind is ErrorKind.ORDER_REJECTED
+    assert SECRET not in str(error)
+    assert "***" in error.message

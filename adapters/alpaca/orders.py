@@ -19,7 +19,7 @@ from alpaca.trading.enums import OrderSide, TimeInForce
 from alpaca.trading.requests import MarketOrderRequest
 from returns.result import Failure, Result, Success
 
-from adapters.alpaca.failure import BrokerFailure, bad_response
+from adapters.alpaca.failure import BrokerFailure, bad_response, scrubbed
 from adapters.alpaca.symbols import is_crypto
 from adapters.alpaca.transport import Caller, Clients
 from portfolio.errors import ErrorKind, PortfolioError
@@ -45,14 +45,34 @@ class _Refused:
 def submit_order(
     connect: Callable[[], Clients], caller: Caller, intent: OrderIntent
 ) -> Result[OrderState, PortfolioError]:
-    """Place a market order for `intent`; an already placed client id is read back."""
+    """Place a market order for `intent`; an already placed client id is read back.
+
+    Every Failure is scrubbed of the keys, whatever Alpaca echoed into it.
+    """
+    return _submit(connect, caller, intent).alt(
+        lambda error: scrubbed(error, caller.settings.secrets)
+    )
+
+
+def get_order(
+    connect: Callable[[], Clients], caller: Caller, client_order_id: str
+) -> Result[OrderState | None, PortfolioError]:
+    """The order placed under `client_order_id`, or None when Alpaca has none (404)."""
+    return _get(connect, caller, client_order_id).alt(
+        lambda error: scrubbed(error, caller.settings.secrets)
+    )
+
+
+def _submit(
+    connect: Callable[[], Clients], caller: Caller, intent: OrderIntent
+) -> Result[OrderState, PortfolioError]:
     try:
         clients = connect()
         request = _request(intent)
         answer = caller.call(ORDERS, _refusable(lambda: clients.trading.submit_order(request)))
         match answer:
             case _Refused(status=422):
-                return get_order(connect, caller, intent.client_order_id).bind(
+                return _get(connect, caller, intent.client_order_id).bind(
                     lambda found: _found(found, intent)
                 )
             case _Refused(message=message):
@@ -62,10 +82,9 @@ def submit_order(
         return Failure(failed.error)
 
 
-def get_order(
+def _get(
     connect: Callable[[], Clients], caller: Caller, client_order_id: str
 ) -> Result[OrderState | None, PortfolioError]:
-    """The order placed under `client_order_id`, or None when Alpaca has none (404)."""
     try:
         clients = connect()
         answer = caller.call(
