@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.errors import PortfolioError
 from portfolio.money import ZERO, whole_shares
+from portfolio.order_checks import fit_problem, held_once_filled
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.snapshot import Snapshot
 
@@ -92,112 +92,33 @@ def order_intents(
       whole shares (a fractional remainder is dropped; nothing is opened if none is left).
     - Every other trade is one order of the plan's quantity.
 
+    What is held counts the snapshot's open orders as filled (as the planner counts
+    them): a liquidation sells what will be held once they fill.
+
     Failure(INVALID_PLAN) when the plan was not made from this snapshot (another as-of,
     or a held symbol the plan does not cover, or a traded symbol it does not price), when
     a trade's quantity is not a finite number of the trade's sign (a non-positive
-    quantity), or when a traded symbol is not tradable; the error names the symbols.
+    quantity), when a traded symbol is not tradable, or when a trade goes against an
+    open order of its symbol (a sell while a buy is pending: wait for it or cancel it,
+    then plan again); the error names the symbols. See `portfolio.order_checks`.
     """
     given: tuple[object, object] = (plan, snapshot)
     if not isinstance(given[0], RebalancePlan) or not isinstance(given[1], Snapshot):
         msg = "order_intents(plan, snapshot) takes a RebalancePlan and a Snapshot"
         raise TypeError(msg)
-    problem = _shape(plan, snapshot) or _mismatch(plan, snapshot) or _bad_trades(plan, snapshot)
+    problem = fit_problem(plan, snapshot)
     if problem is not None:
         return Failure(problem)
+    held = held_once_filled(snapshot)
     intents = [
         intent
         for item in plan.trades
-        for intent in _intents(plan.plan_id, item, snapshot.positions.get(item.symbol, ZERO))
+        for intent in _intents(plan.plan_id, item, held.get(item.symbol, ZERO))
     ]
     return Success(
         tuple(i for i in intents if i.side is Action.SELL)
         + tuple(i for i in intents if i.side is Action.BUY)
     )
-
-
-def _shape(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | None:
-    """INVALID_PLAN / INVALID_SNAPSHOT for records holding something of the wrong type."""
-    items: object = plan.items
-    if not isinstance(items, tuple) or not all(map(_well_formed, items)):
-        return _invalid("the plan's items must be PlanItems with a symbol, an action and a reason")
-    positions: object = snapshot.positions
-    if not isinstance(positions, Mapping) or not all(
-        isinstance(q, Decimal) and q.is_finite() for q in positions.values()
-    ):
-        return PortfolioError.invalid_snapshot("positions must map symbols to finite Decimals")
-    tables: tuple[object, object] = (snapshot.prices, snapshot.assets)
-    if not all(isinstance(table, Mapping) for table in tables):
-        return PortfolioError.invalid_snapshot("prices and assets must be mappings")
-    return None
-
-
-def _mismatch(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | None:
-    """INVALID_PLAN when the plan cannot have been made from this snapshot."""
-    if plan.as_of != snapshot.as_of:
-        return _invalid(
-            "the plan was not made from this snapshot: another as-of",
-            plan_as_of=plan.as_of,
-            snapshot_as_of=snapshot.as_of,
-        )
-    covered = {item.symbol for item in plan.items}
-    held = sorted(s for s, q in snapshot.positions.items() if q != 0 and s not in covered)
-    if held:
-        return _invalid(
-            "the plan was not made from this snapshot: it does not cover held symbols",
-            symbols=",".join(held),
-        )
-    unpriced = sorted({i.symbol for i in plan.trades if i.symbol not in snapshot.prices})
-    if unpriced:
-        return _invalid(
-            "the plan was not made from this snapshot: traded symbols without a price",
-            symbols=",".join(unpriced),
-        )
-    not_held = sorted(
-        i.symbol
-        for i in plan.trades
-        if i.reason is Reason.LIQUIDATE and not snapshot.positions.get(i.symbol)
-    )
-    if not_held:
-        return _invalid(
-            "the plan liquidates symbols this snapshot does not hold", symbols=",".join(not_held)
-        )
-    return None
-
-
-def _bad_trades(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | None:
-    """INVALID_PLAN for a quantity that is not of the trade's sign, or an untradable symbol."""
-    wrong = sorted(item.symbol for item in plan.trades if not _signed_right(item))
-    if wrong:
-        return _invalid(
-            "a trade's quantity must be a finite number > 0 (BUY) or < 0 (SELL)",
-            symbols=",".join(wrong),
-        )
-    blocked = sorted(
-        item.symbol
-        for item in plan.trades
-        if getattr(snapshot.assets.get(item.symbol), "tradable", True) is not True
-    )
-    if blocked:
-        return _invalid("the broker does not trade these symbols", symbols=",".join(blocked))
-    return None
-
-
-def _well_formed(item: object) -> bool:
-    if not isinstance(item, PlanItem):
-        return False
-    fields: tuple[object, object, object] = (item.symbol, item.action, item.reason)
-    return (
-        isinstance(fields[0], str)
-        and isinstance(fields[1], Action)
-        and isinstance(fields[2], Reason)
-    )
-
-
-def _signed_right(item: PlanItem) -> bool:
-    quantity: object = item.quantity
-    if not isinstance(quantity, Decimal) or not quantity.is_finite():
-        return False
-    return quantity > 0 if item.action is Action.BUY else quantity < 0
 
 
 def _intents(plan_id: str, item: PlanItem, held: Decimal) -> tuple[OrderIntent, ...]:
@@ -227,7 +148,3 @@ def _intent(
         quantity=abs(change),
         closes_position=closes,
     )
-
-
-def _invalid(message: str, **context: object) -> PortfolioError:
-    return PortfolioError.of(ErrorKind.INVALID_PLAN, message, **context)

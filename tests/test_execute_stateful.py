@@ -89,7 +89,12 @@ class ExecutionMachine(RuleBasedStateMachine):
         clean = not told and not self.broker.account.open_orders and self.broker.pending == (0, 0)
         before = self.broker.account
         self.broker.next_orders(*told)
-        report = self.service.execute(plan).unwrap()
+        result = self.service.execute(plan)
+        if not is_successful(result):  # a trade against an order still open: nothing placed
+            assert result.failure().kind is ErrorKind.INVALID_PLAN
+            assert before.open_orders
+            return
+        report = result.unwrap()
         self.record(report)
         if clean:
             self.reaches_the_targets(plan, report, before)

@@ -16,6 +16,7 @@ from portfolio import (
     Allocation,
     Asset,
     ErrorKind,
+    OpenOrder,
     OrderIntent,
     PlanItem,
     Reason,
@@ -270,3 +271,37 @@ def test_long_plan_ids_sharing_a_prefix_still_give_different_short_ids() -> None
     second = client_order_id("p" * 200 + "b", "SPY", Leg.TRADE)
     assert first != second
     assert max(len(first), len(second)) <= MAX_CLIENT_ORDER_ID
+
+
+def test_a_liquidation_sells_what_is_left_once_open_sells_fill() -> None:
+    """20 SPY held, 4 already being sold: liquidating sells the other 16, closing the position."""
+    snapshot = Snapshot(
+        cash=D(1000),
+        positions={"SPY": D(20)},
+        prices={"SPY": D(100), "QQQ": D(50)},
+        open_orders=(OpenOrder(order_id="o1", symbol="SPY", side=Action.SELL, quantity=D(4)),),
+    )
+    plan = plan_for(snapshot, {"QQQ": D("0.5")})
+    sells = [i for i in order_intents(plan, snapshot).unwrap() if i.side is Action.SELL]
+    assert summary(tuple(sells)) == [("SELL", "SPY", D(16), True)]
+
+
+def test_a_trade_against_an_open_order_is_refused() -> None:
+    snapshot = Snapshot(
+        cash=D(1000),
+        positions={"AAA": D(10)},
+        prices={"AAA": D(10)},
+        open_orders=(OpenOrder(order_id="o1", symbol="AAA", side=Action.BUY, quantity=D(5)),),
+    )
+    plan = plan_for(snapshot, {"AAA": D("0.01")})  # sells AAA while a buy is pending
+    error = order_intents(plan, snapshot).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "AAA")
+    assert "open orders" in error.message
+
+
+def test_an_open_order_holding_garbage_is_a_failure() -> None:
+    plan = plan_for(ACCOUNT, {"QQQ": D("0.5")})
+    garbage = OpenOrder(order_id="o", symbol="QQQ", side=Action.HOLD, quantity=D(1))
+    bad = attrs.evolve(ACCOUNT, open_orders=(garbage,))
+    error = order_intents(plan, bad).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "QQQ")
