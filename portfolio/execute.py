@@ -16,7 +16,6 @@ the rest goes on: buys are sized to the cash that really arrived.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -42,8 +41,6 @@ if TYPE_CHECKING:  # ports depends on portfolio, never the reverse at run time
     from ports import BrokerPort, OrderPort
 
 __all__ = ["execute_plan"]
-
-_log = logging.getLogger(__name__)
 
 #: A submission failing with one of these kinds may have placed the order anyway.
 _UNKNOWN_OUTCOME = frozenset(
@@ -103,13 +100,11 @@ class _Run:
             self._buy(plan, intents, buys)
         for intent in intents:  # whatever was never reached
             self._done.setdefault(intent.client_order_id, _skipped(intent))
-        report = ExecutionReport(
+        return ExecutionReport(
             plan_id=plan.plan_id,
             orders=tuple(self._done[i.client_order_id] for i in intents),
             stopped=self._stopped,
         )
-        _log.info("execute.done plan_id=%s submitted=%d", plan.plan_id, report.submitted)
-        return report
 
     def _buy(
         self, plan: RebalancePlan, intents: tuple[OrderIntent, ...], buys: tuple[OrderIntent, ...]

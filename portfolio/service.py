@@ -26,7 +26,7 @@ from returns.result import Failure, Result, Success, safe
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execute import execute_plan
-from portfolio.execution import ExecutionReport, WaitPolicy
+from portfolio.execution import ExecutionReport, WaitPolicy, guarded
 from portfolio.plan import RebalancePlan
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
@@ -116,6 +116,10 @@ class PortfolioService:
         has moved on: plan again). Re-executing a plan places nothing new. Failure only
         when nothing was placed; see `portfolio.execute` for what stops the rest.
         """
+        given: object = plan
+        if not isinstance(given, RebalancePlan):
+            msg = f"execute(plan) takes a RebalancePlan, got {type(given).__name__}"
+            raise TypeError(msg)
         orders = self._orders
         if orders is None:
             return Failure(
@@ -124,11 +128,13 @@ class PortfolioService:
                 )
             )
         log = _Events(plan.correlation_id)
-        known = snapshot or self._made_from.get(plan.plan_id)
+        known = snapshot if snapshot is not None else self._made_from.get(plan.plan_id)
         symbols = tuple(sorted({item.symbol for item in plan.items}))
-        source = Success(known) if known is not None else self._broker.get_snapshot(symbols)
+        source = (
+            Success(known) if known is not None else guarded(self._broker.get_snapshot, symbols)
+        )
         log.info("execute.start", plan_id=plan.plan_id, trades=len(plan.trades))
-        return source.bind(
+        result = source.bind(
             lambda made_from: execute_plan(
                 plan,
                 made_from,
@@ -138,7 +144,8 @@ class PortfolioService:
                 clock=self._clock,
                 sleep=self._sleep,
             )
-        ).alt(tap(log.plan_failed))
+        )
+        return result.map(tap(log.executed)).alt(tap(log.plan_failed))
 
     def _remember(self, snapshot: Snapshot, plan: RebalancePlan) -> None:
         self._made_from[plan.plan_id] = snapshot
@@ -197,6 +204,16 @@ class _Events:
             total_buys=plan.total_buys,
             total_sells=plan.total_sells,
             cash_after=plan.cash_after,
+        )
+
+    def executed(self, report: ExecutionReport) -> None:
+        self.info(
+            "execute.done",
+            plan_id=report.plan_id,
+            orders=len(report.orders),
+            submitted=report.submitted,
+            filled=sum(1 for order in report.orders if order.filled),
+            stopped=report.stopped.kind.name if report.stopped else "no",
         )
 
     def broker_raised(self, exc: Exception) -> PortfolioError:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from decimal import Decimal
 
 import attrs
+import pytest
 from returns.result import Result, Success
 
 from adapters.fake import FakeBroker, Method, OrderOutcome
@@ -275,3 +277,23 @@ def test_a_close_the_cash_cannot_pay_for_is_cut_and_the_open_leg_waits() -> None
         ("BUY", "QQQ", D(19), Step.SKIPPED_NO_CASH, None),
     ]
     assert (broker.account.cash, broker.account.positions["QQQ"]) == (D(0), D(-1))
+
+
+def test_execute_logs_what_it_did_with_the_plans_correlation_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broker = half_and_half()
+    service, plan, _ = setup(broker, WEIGHTS)
+    with caplog.at_level(logging.INFO, logger="portfolio"):
+        service.execute(plan).unwrap()
+    done = [r for r in caplog.records if getattr(r, "event", None) == "execute.done"]
+    assert len(done) == 1
+    fields = done[0].__dict__
+    assert (fields["correlation_id"], fields["submitted"], fields["filled"]) == ("exec", 2, 2)
+    assert fields["stopped"] == "no"
+
+
+def test_execute_of_something_that_is_not_a_plan_is_a_type_error() -> None:
+    service, _, _ = setup(half_and_half(), WEIGHTS)
+    with pytest.raises(TypeError, match="takes a RebalancePlan"):
+        service.execute("plan")  # type: ignore[arg-type] # the point
