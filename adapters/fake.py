@@ -108,14 +108,14 @@ class FakeBroker:
         return attrs.evolve(self._account, open_orders=self.desk.open_orders())
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
-        """Cash, every position, prices and asset facts for `symbols` and every holding.
+        """Cash, positions, open orders; prices and facts for `symbols`, holdings and orders.
 
         A requested symbol the fake has no price for is absent from `prices`, so the
         planner reports it as MISSING_PRICE. A `str` is one symbol, not its letters.
         """
         wanted = tuple(sorted({str(s).upper() for s in _symbols(symbols)}))
         account = self.account
-        needed = set(wanted) | set(account.positions)
+        needed = set(wanted) | set(account.positions) | {o.symbol for o in account.open_orders}
         result = self._fault_or(
             Method.GET_SNAPSHOT,
             lambda: Snapshot(
