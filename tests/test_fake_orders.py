@@ -143,3 +143,12 @@ def test_a_string_is_one_symbol_not_its_letters() -> None:
 def test_a_table_that_is_not_a_mapping_is_a_clear_type_error(name: str) -> None:
     with pytest.raises(TypeError, match=rf"FakeBroker: {name} must be a mapping of symbols"):
         FakeBroker(**{name: 1})  # type: ignore[arg-type] # the point
+
+
+def test_the_snapshot_prices_the_symbols_of_open_orders() -> None:
+    fake = broker()
+    fake.next_orders(OrderOutcome.OPEN)
+    fake.submit_order(order(Action.BUY, "1", symbol="QQQ")).unwrap()
+    snapshot = fake.get_snapshot(["SPY"]).unwrap()
+    assert [o.symbol for o in snapshot.open_orders] == ["QQQ"]
+    assert snapshot.prices["QQQ"] == 50
