@@ -58,6 +58,7 @@ bench:
 	$(BIN)/python tests/benchmarks/bench_planner.py
 	$(BIN)/python tests/benchmarks/bench_backtest.py
 	$(BIN)/python tests/benchmarks/bench_alpaca.py
+	$(BIN)/python tests/benchmarks/bench_orders.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -32,6 +32,7 @@ class ErrorKind(enum.Enum):
     BROKER_UNAVAILABLE = "broker_unavailable"
     BROKER_RATE_LIMITED = "broker_rate_limited"
     BROKER_BAD_RESPONSE = "broker_bad_response"
+    ORDER_REJECTED = "order_rejected"
     TIMEOUT = "timeout"
 
 

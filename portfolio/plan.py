@@ -15,6 +15,7 @@ from portfolio.frozen import FrozenDict
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.plan_json import plan_fields_from_json, plan_to_json
+from portfolio.policy import SizingPolicy
 
 __all__ = [
     "Action",
@@ -68,7 +69,8 @@ class RebalancePlan:
     snapshot's cash and `cash_after = cash_before − Σ trade_amount` (account currency).
     `plan_id` is derived from the inputs' content, `as_of` from the snapshot, so the same
     inputs always give an equal plan. `metadata` holds JSON-like annotations such as
-    `strategy_attribution`.
+    `strategy_attribution`. `policy` is the `SizingPolicy` the plan was made with (the
+    planner always sets it; `None` for a plan built by hand or read from a 0.1.0 file).
     """
 
     plan_id: str
@@ -81,6 +83,7 @@ class RebalancePlan:
     metadata: Mapping[str, object] = attrs.field(
         factory=FrozenDict, converter=freeze_metadata_mapping
     )
+    policy: SizingPolicy | None = None
 
     @property
     def trades(self) -> tuple[PlanItem, ...]:
@@ -124,7 +127,10 @@ class RebalancePlan:
         return attrs.evolve(self, metadata=merged)
 
     def to_json(self) -> str:
-        """The plan as JSON: amounts as exact decimal strings, enums by name."""
+        """The plan as JSON (docs/formats.md): exact plain decimal strings, enums by name.
+
+        The document follows `plan.schema.json`, shipped beside this module.
+        """
         return plan_to_json(self)
 
     @classmethod

@@ -10,6 +10,7 @@ the same fields, and built by keyword like the other records.
 
 from __future__ import annotations
 
+import decimal
 import enum
 from decimal import Decimal
 from typing import NamedTuple, final
@@ -82,3 +83,25 @@ class PlanItem(_Fields):
         return type(other) is not PlanItem or tuple.__ne__(self, other)
 
     __hash__ = _Fields.__hash__
+
+    @property
+    def skipped_amount(self) -> Decimal:
+        """The part of the gap to target that this item does not trade (account currency).
+
+        `target_value − current_value − trade_amount`: the whole gap for a HOLD, what
+        share rounding or the cash limit left for a BUY or SELL, 0 for a trade that
+        reaches its target. Exact for any plan the planner makes (amounts in cents).
+
+        >>> hold = PlanItem(symbol="SPY", action=Action.HOLD, trade_amount=Decimal(0),
+        ...     quantity=Decimal(0), price=Decimal(500), current_value=Decimal("9000.00"),
+        ...     target_value=Decimal("9400.00"), current_weight=Decimal("0.45"),
+        ...     target_weight=Decimal("0.47"), reason=Reason.WITHIN_BAND)
+        >>> hold.skipped_amount
+        Decimal('400.00')
+        """
+        with decimal.localcontext(_EXACT):
+            return self.target_value - self.current_value - self.trade_amount
+
+
+#: Wide enough that the difference of three bounded amounts is exact.
+_EXACT = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Overflow])

@@ -25,6 +25,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from alpaca_order_desk import OrderDesk
+
 from portfolio import Asset
 from ports import BrokerPort
 
@@ -124,6 +126,7 @@ class AlpacaServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+        self.desk = OrderDesk(lambda: self.orders, self.trade_price, self.settle)  # POST, by id
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -266,6 +269,34 @@ class AlpacaServer:
     def count(self, path: str | None = None) -> int:
         return sum(1 for entry in self.requests if path is None or entry.path == path)
 
+    # -- orders: POST /v2/orders, GET /v2/orders:by_client_order_id, GET /v2/orders/{id} --
+    def trade_price(self, symbol: str) -> Decimal | None:
+        """The last trade price the order desk fills at."""
+        price = self.trades.get(symbol)
+        return None if price is None else Decimal(str(price))
+
+    def settle(self, symbol: str, shares: Decimal, price: Decimal) -> None:
+        """Move cash and the position by a fill of `shares` (signed) at `price`."""
+        with self._lock:
+            self.set_cash(str(Decimal(self.account["cash"]) - shares * price))
+            held = next((p for p in self.positions if p["symbol"] == symbol), None)
+            quantity = shares + (Decimal(held["qty"]) if held else Decimal(0))
+            if held is not None:
+                self.positions.remove(held)
+            if quantity:
+                side = "short" if quantity < 0 else "long"
+                self.hold(symbol, str(quantity), side=side, price=str(price))
+
+    def respond_post(self, path: str, body: bytes) -> tuple[int, object, bool]:
+        """(status, payload, hang) for a POST: only /v2/orders takes one."""
+        if path != "/v2/orders":
+            return 404, {"code": 40410000, "message": "endpoint not found"}, False
+        try:
+            order = json.loads(body)
+        except ValueError:
+            return 400, {"code": 40010000, "message": "malformed json"}, False
+        return self.desk.post(order)
+
     # -- responses ------------------------------------------------------------
     def respond(self, path: str, params: Mapping[str, str]) -> tuple[int, object]:
         symbols = params.get("symbols", "").split(",") if params.get("symbols") else []
@@ -284,7 +315,7 @@ class AlpacaServer:
             case "/v2/stocks/quotes/latest" | "/v1beta3/crypto/us/latest/quotes":
                 crypto = path.startswith("/v1beta3")
                 return 200, {"quotes": self._latest(symbols, crypto=crypto, shape=_quote)}
-        return 404, {"code": 40410000, "message": "endpoint not found"}
+        return self.desk.get(path, params)  # the orders endpoints, else 404
 
     def _latest(self, symbols: list[str], *, crypto: bool, shape: Any) -> dict[str, object]:
         table: Mapping[str, Any] = self.trades if shape is _trade else self.quotes
@@ -389,6 +420,30 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             status, payload = alpaca.respond(parts.path, params)
             self._send(status, json.dumps(payload).encode())
+
+    def do_POST(self) -> None:
+        """POST /v2/orders: the order desk, with the same auth, log and faults as GET."""
+        alpaca = self.server.alpaca
+        path = urlsplit(self.path).path
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        authorised = (
+            self.headers.get("APCA-API-KEY-ID") == alpaca.api_key
+            and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
+        )
+        alpaca.record(Logged("POST", path, {}, authorised))
+        fault = alpaca.take_fault(path)
+        if fault is not None and not fault.hang:
+            self._send(fault.status, fault.body, fault.content_type, fault.headers)
+            return
+        if fault is None and not authorised:
+            self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
+            return
+        status, payload, hang = alpaca.respond_post(path, body) if fault is None else (0, {}, True)
+        if hang:  # placed (or not, for a hanging fault), and never answered
+            alpaca.stopping.wait(HANG_LIMIT)
+            self.close_connection = True
+            return
+        self._send(status, json.dumps(payload).encode())
 
     def _send(
         self,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 import attrs
+import jsonschema
 import pytest
 from core_strategies import accounts, policies
 from hypothesis import given
@@ -195,3 +198,17 @@ def test_buys_stay_within_cash_with_asset_facts(
     assert (
         result.total_buys <= snapshot.cash + result.total_sells - reserve or not result.total_buys
     )
+
+
+def test_a_plan_held_below_the_broker_minimum_fits_the_plan_schema() -> None:
+    facts = {"SPY": Asset(symbol="SPY", min_order_notional=D(1))}
+    snapshot = Snapshot(
+        cash=D("0.50"), positions={"SPY": D(1)}, prices={"SPY": D(10)}, assets=facts
+    )
+    result = plan({"SPY": "1"}, snapshot, min_trade_amount=D(0)).unwrap()
+    schema = json.loads(
+        resources.files("portfolio").joinpath("plan.schema.json").read_text(encoding="utf-8")
+    )
+    document = json.loads(result.to_json())
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert document["items"][0]["reason"] == "BELOW_BROKER_MINIMUM"

@@ -481,6 +481,7 @@ def test_a_missing_price_csv_exits_1(files: Path) -> None:
 USAGE_ERRORS = [
     ([], "the following arguments are required: COMMAND"),
     (["optimise"], "unknown command 'optimise' (commands: plan, backtest"),
+    (["rebalance"], "the following arguments are required: --weights"),
     (["plan", "--snapshot", "s.json"], "the following arguments are required: --weights"),
     (["plan", "--weights", "w.json"], "give --snapshot FILE, or --broker fake|alpaca"),
     (["plan", "--weights", "w", "--broker", "alpaca", "--snapshot", "s"], "exclude each other"),

@@ -68,8 +68,8 @@ def test_the_backtest_help_names_its_defaults() -> None:
 def test_top_level_help_lists_the_commands() -> None:
     run = cli("--help")
     assert run.code == 0
-    for name in NAMES:
-        assert f"    {name} " in run.out
+    for name in NAMES:  # argparse puts the summary of a long name on the next line
+        assert f"    {name} " in run.out or f"    {name}\n" in run.out
 
 
 ABBREVIATIONS = [

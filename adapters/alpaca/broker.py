@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 
 from returns.result import Failure, Result, Success
 
+from adapters.alpaca import orders
 from adapters.alpaca.failure import BrokerFailure
 from adapters.alpaca.prices import PriceSource
 from adapters.alpaca.read_snapshot import read_snapshot
@@ -22,7 +23,10 @@ from adapters.alpaca.settings import AlpacaSettings, read_env
 from adapters.alpaca.symbols import requested
 from adapters.alpaca.transport import Caller, Clients, connect
 from portfolio.errors import PortfolioError
+from portfolio.order_state import OrderState
+from portfolio.orders import OrderIntent
 from portfolio.snapshot import Snapshot
+from ports import OrderPort
 
 __all__ = ["AlpacaBroker"]
 
@@ -134,6 +138,18 @@ class AlpacaBroker:
         except BrokerFailure as failed:
             return Failure(failed.shown(self._settings.secrets))
 
+    def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        """Place a market order for `intent` (the `OrderPort`; see adapters.alpaca.orders)."""
+        return orders.submit_order(
+            self._connect, Caller(settings=self._settings, sleep=self._sleep), intent
+        )
+
+    def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
+        """The order placed under `client_order_id`, or None (the `OrderPort`)."""
+        return orders.get_order(
+            self._connect, Caller(settings=self._settings, sleep=self._sleep), client_order_id
+        )
+
     def _read(self, wanted: frozenset[str]) -> Snapshot:
         clients = self._connect()
         call = Caller(settings=self._settings, session=clients.session, sleep=self._sleep).call
@@ -151,3 +167,6 @@ class AlpacaBroker:
 
 def _checked(broker: AlpacaBroker) -> Result[AlpacaBroker, PortfolioError]:
     return broker.settings.checked().map(lambda _: broker)
+
+
+_orders: type[OrderPort] = AlpacaBroker

@@ -25,7 +25,7 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run one command; `argv` defaults to `sys.argv[1:]`, the terminal to stdout/stderr/env."""
-    term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ)
+    term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ, ask=sys.stdin)
     try:
         return int(_main(sys.argv[1:] if argv is None else argv, term))
     except KeyboardInterrupt:  # a terminal shows ^C (or a progress bar) on the current line

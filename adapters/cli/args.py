@@ -25,12 +25,13 @@ from adapters.cli.command import (
     option_hint,
     unknown_command,
 )
-from adapters.cli.commands import backtest, demo, plan, validate
+from adapters.cli.commands import backtest, demo, plan, rebalance, validate
 from adapters.cli.options import (
     BacktestOptions,
     BrokerChoice,
     DemoOptions,
     PlanOptions,
+    RebalanceOptions,
     ValidateOptions,
 )
 
@@ -175,6 +176,49 @@ def _no_arguments(_parser: argparse.ArgumentParser) -> None:
     """A command without options."""
 
 
+# -- rebalance ------------------------------------------------------------------------------
+
+
+def _rebalance_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--snapshot", type=Path, metavar="FILE", help="account snapshot file: the fake broker"
+    )
+    source.add_argument(
+        "--broker", choices=[BrokerChoice.ALPACA.value], help="the Alpaca account (APCA_* keys)"
+    )
+    parser.add_argument("--policy", type=Path, metavar="FILE", help=_POLICY_HELP)
+    parser.add_argument("--execute", action="store_true", help="place the orders (asks first)")
+    parser.add_argument("--yes", action="store_true", help="with --execute: do not ask")
+    parser.add_argument("--live", action="store_true", help="Alpaca live trading, not paper")
+    parser.add_argument(
+        "--orders-csv", type=Path, metavar="PATH", help="write the order intents as CSV"
+    )
+    parser.add_argument("--json", action="store_true", help="print the orders as JSON")
+    parser.add_argument("--correlation-id", default="rebalance", help="id of the plan and logs")
+    _liquidate_all_argument(parser)
+
+
+def _rebalance_options(ns: argparse.Namespace) -> RebalanceOptions:
+    if ns.live and ns.broker is None:
+        msg = "--live needs --broker alpaca"
+        raise UsageError(msg)
+    return RebalanceOptions(
+        weights=ns.weights,
+        snapshot=ns.snapshot,
+        broker=BrokerChoice(ns.broker) if ns.broker else None,
+        policy=ns.policy,
+        execute=ns.execute,
+        yes=ns.yes,
+        live=ns.live,
+        orders_csv=ns.orders_csv,
+        json=ns.json,
+        correlation_id=ns.correlation_id,
+        liquidate_all=ns.liquidate_all,
+    )
+
+
 # -- the table ------------------------------------------------------------------------------
 
 COMMANDS: tuple[Command[Any], ...] = (
@@ -218,6 +262,17 @@ COMMANDS: tuple[Command[Any], ...] = (
         arguments=_validate_arguments,
         options=_validate_options,
         run=validate.run,
+    ),
+    Command(
+        name="rebalance",
+        summary="turn a plan into orders: a dry run, or placed with --execute",
+        examples=(
+            "portfolio rebalance --weights weights.json --snapshot account.json",
+            "portfolio rebalance --weights weights.json --broker alpaca --execute",
+        ),
+        arguments=_rebalance_arguments,
+        options=_rebalance_options,
+        run=rebalance.run,
     ),
 )
 

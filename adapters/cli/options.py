@@ -14,6 +14,7 @@ __all__ = [
     "DemoOptions",
     "Options",
     "PlanOptions",
+    "RebalanceOptions",
     "ValidateOptions",
 ]
 
@@ -75,4 +76,27 @@ class ValidateOptions:
     liquidate_all: bool = False
 
 
-Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions
+@attrs.frozen(kw_only=True)
+class RebalanceOptions:
+    """`portfolio rebalance`: weights + an account → order intents; placed only with `execute`.
+
+    `snapshot` loads the account into the fake broker; otherwise `broker` is Alpaca,
+    paper trading unless `live`. `execute` places the orders after a confirmation on
+    stdin unless `yes`. `orders_csv` writes the intents to that file. `liquidate_all`
+    allows (and requires) weights without a non-zero entry: sell everything.
+    """
+
+    weights: Path
+    snapshot: Path | None = None
+    broker: BrokerChoice | None = None
+    policy: Path | None = None
+    execute: bool = False
+    yes: bool = False
+    live: bool = False
+    orders_csv: Path | None = None
+    json: bool = False
+    correlation_id: str = "rebalance"
+    liquidate_all: bool = False
+
+
+Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions | RebalanceOptions

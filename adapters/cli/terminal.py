@@ -36,6 +36,8 @@ class Terminal:
     out: TextIO
     err: TextIO
     environ: Mapping[str, str] = attrs.field(factory=dict)
+    #: Where answers to questions are read from (stdin); None: no one to ask.
+    ask: TextIO | None = None
 
     def say(self, text: str) -> None:
         """Write a result (a table, JSON) to `out`."""
@@ -44,6 +46,13 @@ class Terminal:
     def warn(self, text: str) -> None:
         """Write a one-line message to `err`."""
         self.err.write(text + "\n")
+
+    def confirm(self, question: str) -> bool:
+        """Ask on `err`, read one line from `ask`: True only for y or yes."""
+        self.err.write(f"{question} [y/N] ")
+        self.err.flush()
+        answer = self.ask.readline() if self.ask is not None else ""
+        return answer.strip().lower() in {"y", "yes"}
 
 
 @attrs.frozen(kw_only=True)

@@ -110,6 +110,7 @@ def plan_from_columns(
         cash_after=cash_after,
         as_of=columns.as_of,
         metadata=columns.metadata,
+        policy=policy,
     )
 
 

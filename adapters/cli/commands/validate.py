@@ -3,7 +3,7 @@
 It reads the account named by `APCA_API_KEY_ID` and `APCA_API_SECRET_KEY` and prints the
 plan for the given (or sample) weights. Without the keys it stops with exit code 2
 naming them (`portfolio plan --broker fake` plans the sample account without keys).
-It never places an order: nothing in this package can.
+It never places an order (only `portfolio rebalance --execute` does).
 """
 
 from __future__ import annotations
