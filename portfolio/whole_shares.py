@@ -17,7 +17,10 @@ shares, the broker's step for crypto). The error minimised is
    target ÷ lot price), ties by symbol.
 4. A lot that did not fit may still come in by giving up one lot bought elsewhere, or
    up to six, when that loses less than it gains; then fill again
-   (`portfolio.lot_exchanges`).
+   (`portfolio.lot_exchanges`; the 64 best lots that did not fit get this chance).
+5. A held position that truncation leaves alone gets one more lot only for an
+   improvement above `noise`, and only if it fits with `noise` to spare: the next plan,
+   made after this one filled, sees targets moved by rounding and must not trade again.
 
 Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
 (`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
