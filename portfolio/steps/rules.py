@@ -27,6 +27,7 @@ __all__ = ["Decisions", "Row", "Thresholds", "decide", "item", "shares_for", "wi
 #: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
 CENTS_ZERO = Decimal("0.00")
 _BUY, _SELL, _HOLD = Action.BUY, Action.SELL, Action.HOLD
+_REBALANCE = Reason.REBALANCE
 
 #: One symbol's columns: symbol, price, held shares, current value, target value, raw
 #: trade amount, current weight, target weight, tradable, traded in whole shares.
@@ -136,9 +137,10 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
             elif whole and below_minimum < amount < minimum:
                 reason = Reason.BELOW_MIN_TRADE
             else:
-                (buy if amount > ZERO else sell)(_new(PlanItem, (
-                    symbol, _BUY if amount > ZERO else _SELL, amount, quantity, price, current,
-                    target, current_weight, target_weight, Reason.REBALANCE)))  # fmt: skip
+                buying = amount > ZERO
+                (buy if buying else sell)(_new(PlanItem, (
+                    symbol, _BUY if buying else _SELL, amount, quantity, price, current,
+                    target, current_weight, target_weight, _REBALANCE)))  # fmt: skip
                 continue
         hold(_new(PlanItem, (symbol, _HOLD, ZERO, ZERO, price, current, target, current_weight,
                              target_weight, reason)))  # fmt: skip
