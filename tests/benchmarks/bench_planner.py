@@ -1,6 +1,6 @@
 """Throughput of the planner against a bare Decimal loop, measured in the same run.
 
-Run: `.venv/bin/python tests/benchmarks/bench_planner.py [sizes...]`. Two cases:
+Run: `.venv/bin/python tests/benchmarks/bench_planner.py [sizes...]`. Three cases:
 
 1. one account of n symbols (1,000, 10,000, 100,000 by default): symbols per second for
    `plan_rebalance` (validation, records, Result, plan id included) with every item's
