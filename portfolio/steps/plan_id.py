@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from itertools import repeat
 
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Asset
@@ -28,8 +27,6 @@ __all__ = ["IdSeed", "canonical_text", "plan_id"]
 
 #: A trailing fractional zero (0.50): a literal "." first, so the scan runs in C.
 _TRAILING_ZERO = re.compile(r"\.[0-9]*0(?:\x00|$)")
-#: A value written "-0" (once its fraction is stripped).
-_NEGATIVE_ZERO = re.compile(r"-0(?![^\x00])")  # "-" only begins a value here
 _EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 _VERSION = "v2"
 
@@ -47,12 +44,8 @@ def canonical_text(values: Iterable[Decimal]) -> str:
         return text
     if "E" in text:
         return "\x00".join(map(_canonical, column))
-    shortest: Iterable[str]
-    if text.count(".") == len(written):  # every value has a fraction: strip them all in C
-        shortest = map(str.rstrip, map(str.rstrip, written, repeat("0")), repeat("."))
-    else:
-        shortest = (w.rstrip("0").rstrip(".") if "." in w else w for w in written)
-    return _NEGATIVE_ZERO.sub("0", "\x00".join(shortest))
+    shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in written]
+    return "\x00".join(["0" if w == "-0" else w for w in shortest])
 
 
 def _is_canonical(text: str) -> bool:
