@@ -100,19 +100,18 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
     minimum, below_minimum, banded = limits.minimum, limits.below_minimum, limits.banded
     decided = Decisions([], [], [])
     sell, buy, hold = decided.sells.append, decided.buys.append, decided.holds.append
-    for row in rows:
-        (
-            symbol,
-            price,
-            held,
-            current,
-            target,
-            trade,
-            current_weight,
-            target_weight,
-            tradable,
-            whole,
-        ) = row
+    for (
+        symbol,
+        price,
+        held,
+        current,
+        target,
+        trade,
+        current_weight,
+        target_weight,
+        tradable,
+        whole,
+    ) in rows:
         if not tradable:
             reason = Reason.NOT_TRADABLE
         elif held and not target:  # Decimal truth: ≠ 0, tested in C
