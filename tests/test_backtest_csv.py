@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, ErrorKind, SizingPolicy
-from portfolio.backtest import Bar, load_prices_csv, parse_prices_csv, run_backtest
+from portfolio.backtest import Bar, parse_prices_csv, run_backtest
 
 D = Decimal
 
@@ -50,7 +51,7 @@ def test_a_bad_cell_names_its_line_and_column(text: str, line: str, column: str)
     error = parse_prices_csv(text).failure()
     assert error.kind is ErrorKind.INVALID_BARS
     assert (error.context["line"], error.context["column"]) == (line, column)
-    assert error.message.startswith(f"line {line}:")
+    assert error.message.startswith(f"line {line}, column {column}:")
 
 
 @pytest.mark.parametrize(

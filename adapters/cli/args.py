@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NoReturn
@@ -23,7 +24,7 @@ from adapters.cli.options import (
 
 __all__ = ["SCHEDULES", "UsageError", "parse"]
 
-SCHEDULES = ("once", "daily", "weekly", "monthly", "drift")
+SCHEDULES = ("once", "daily", "weekly", "monthly", "quarterly", "annually", "drift")
 
 
 class UsageError(Exception):
@@ -47,6 +48,28 @@ def _amount(text: str) -> Decimal:
         msg = f"expected a finite number ≥ 0, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _signed_amount(text: str) -> Decimal:
+    """A finite decimal number, read exactly; negative allowed (a withdrawal)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        msg = f"not a number: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not value.is_finite():
+        msg = f"expected a finite number, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _date(text: str) -> date:
+    """An ISO date, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date (YYYY-MM-DD): {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _parser() -> _Parser:
@@ -78,6 +101,13 @@ def _parser() -> _Parser:
     backtest.add_argument("--policy", type=Path, help="sizing policy file (JSON or TOML)")
     backtest.add_argument("--json", action="store_true", help="print the result as JSON")
     backtest.add_argument("--plot", type=Path, help="write an equity-curve PNG (needs matplotlib)")
+    backtest.add_argument("--start", type=_date, help="first date to use, YYYY-MM-DD (inclusive)")
+    backtest.add_argument("--end", type=_date, help="last date to use, YYYY-MM-DD (inclusive)")
+    backtest.add_argument(
+        "--contribution",
+        type=_signed_amount,
+        help="added on the first bar of every month after the first (negative: a withdrawal)",
+    )
 
     commands.add_parser("demo", help="a plan and a backtest on the bundled sample data")
 
@@ -119,6 +149,9 @@ def parse(argv: Sequence[str]) -> Options:
                 policy=ns.policy,
                 json=ns.json,
                 plot=ns.plot,
+                start=ns.start,
+                end=ns.end,
+                contribution=ns.contribution,
             )
         case "validate":
             return ValidateOptions(weights=ns.weights, policy=ns.policy, json=ns.json)
