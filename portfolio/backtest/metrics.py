@@ -20,6 +20,7 @@ __all__ = [
     "flow_adjusted",
     "max_drawdown",
     "money_weighted_return",
+    "ten_places",
     "volatility",
 ]
 
@@ -27,6 +28,20 @@ _DAYS_PER_YEAR = Decimal("365.25")
 _STEP = Decimal("1E-10")
 _CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 ZERO = Decimal(0)
+
+
+def ten_places(ratio: Decimal) -> Decimal:
+    """Round a ratio to ten decimals, or to 28 significant digits when it is too large.
+
+    A year's growth compounded from a one-day curve can have 40 digits.
+
+    >>> ten_places(Decimal(2) / 3), ten_places(Decimal("1.5E+40"))
+    (Decimal('0.6666666667'), Decimal('1.500000000000000000000000000E+40'))
+    """
+    with decimal.localcontext(_CONTEXT):
+        if ratio.is_finite() and ratio.adjusted() < _CONTEXT.prec - 11:
+            return ratio.quantize(_STEP)
+        return _CONTEXT.plus(ratio)
 
 
 def _years(curve: Sequence[EquityPoint]) -> Decimal:
@@ -50,7 +65,7 @@ def cagr(start: Decimal, curve: Sequence[EquityPoint]) -> Decimal:
         final = curve[-1].equity
         if final <= 0:
             return Decimal(-1)
-        return ((final / start) ** (1 / years) - 1).quantize(_STEP)
+        return ten_places((final / start) ** (1 / years) - 1)
 
 
 def volatility(curve: Sequence[EquityPoint]) -> Decimal:
@@ -66,7 +81,7 @@ def volatility(curve: Sequence[EquityPoint]) -> Decimal:
         mean = sum(returns, ZERO) / len(returns)
         variance = sum(((r - mean) ** 2 for r in returns), ZERO) / (len(returns) - 1)
         bars_per_year = len(returns) / years
-        return (variance * bars_per_year).sqrt().quantize(_STEP)
+        return ten_places((variance * bars_per_year).sqrt())
 
 
 def max_drawdown(curve: Sequence[EquityPoint]) -> Decimal:
@@ -84,7 +99,7 @@ def max_drawdown(curve: Sequence[EquityPoint]) -> Decimal:
             peak = max(peak, point.equity)
             if peak > 0:
                 worst = max(worst, 1 - point.equity / peak)
-        return worst.quantize(_STEP)
+        return ten_places(worst)
 
 
 def flow_adjusted(
@@ -130,7 +145,7 @@ def money_weighted_return(
                 low = middle
             else:
                 high = middle
-        return ((low + high) / 2).quantize(_STEP)
+        return ten_places((low + high) / 2)
 
 
 def _span(first: date, day: date) -> Decimal:

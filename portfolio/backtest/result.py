@@ -16,6 +16,7 @@ from portfolio.backtest.metrics import (
     flow_adjusted,
     max_drawdown,
     money_weighted_return,
+    ten_places,
     volatility,
 )
 from portfolio.backtest.notices import BacktestWarning, WarningKind
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from portfolio.backtest.fold import Ledger, Setup
 
 __all__ = ["BacktestResult", "summarise"]
-
-_STEP = Decimal("1E-10")
 
 
 @attrs.frozen(kw_only=True)
@@ -131,9 +130,9 @@ def summarise(*, setup: Setup, ledger: Ledger) -> BacktestResult:
             costs=setup.costs,
             total_fees=ledger.fees,
             traded_value=ledger.traded,
-            turnover=turnover.quantize(_STEP),
+            turnover=ten_places(turnover),
             cash_flows=flows,
-            time_weighted_return=(growth[-1].equity / initial - 1).quantize(_STEP),
+            time_weighted_return=ten_places(growth[-1].equity / initial - 1),
             money_weighted_return=money_weighted_return(initial, curve, flows),
             cagr=cagr(initial, growth),
             volatility=volatility(growth),
