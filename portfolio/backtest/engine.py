@@ -24,7 +24,7 @@ from portfolio.backtest.result import BacktestResult, summarise
 from portfolio.backtest.schedule import Schedule, parse_schedule
 from portfolio.costs import CostModel
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within, is_bounded
+from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 
@@ -157,7 +157,8 @@ def _checked(
     start: date | None,
     end: date | None,
 ) -> Result[tuple[Bar, ...], PortfolioError]:
-    if not (is_bounded(initial_cash) and initial_cash > 0):
+    cash: object = initial_cash  # compared, never abs(): 1E+9999999999999 overflows that
+    if not (isinstance(cash, Decimal) and cash.is_finite() and 0 < cash <= MAX_AMOUNT):
         message = "initial_cash must be a positive Decimal, at most 1E+15"
         return Failure(PortfolioError.invalid_snapshot(message, initial_cash=initial_cash))
     delist_after: object = missing.delist_after
