@@ -8,15 +8,16 @@ from portfolio.combine import combine_allocations
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
-from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
-from portfolio.plan_actions import actions
-from portfolio.planner import plan_rebalance
+from portfolio.plan import RebalancePlan
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.planner import Planner, plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.service import PortfolioService
 from portfolio.snapshot import Asset, OpenOrder, Snapshot
-from portfolio.target_values import Targets, targets
-from portfolio.trade_deltas import Deltas, deltas
-from portfolio.validation import Checked, validate
+from portfolio.steps.actions import actions
+from portfolio.steps.deltas import Deltas, deltas
+from portfolio.steps.targets import Targets, targets
+from portfolio.steps.validate import Checked, validate
 
 __all__ = [
     "Action",
@@ -32,6 +33,7 @@ __all__ = [
     "FrozenDict",
     "OpenOrder",
     "PlanItem",
+    "Planner",
     "PortfolioError",
     "PortfolioService",
     "Reason",

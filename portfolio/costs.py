@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import attrs
 
-from portfolio.money import ZERO
+from portfolio.errors import PortfolioError
+from portfolio.money import ZERO, is_bounded
 
-__all__ = ["BPS", "CostModel"]
+__all__ = ["BPS", "CostModel", "cost_problem"]
 
 #: Basis points in one (10,000 bps = 100 %).
 BPS = Decimal(10_000)
@@ -18,7 +19,8 @@ BPS = Decimal(10_000)
 class CostModel:
     """Trading costs: `bps` basis points of each order's traded value, at least `min_fee`.
 
-    Both are ≥ 0; `min_fee` is in account currency per order. An order's fee never
+    Both are finite Decimals ≥ 0 (`cost_problem` checks); `min_fee` is in account
+    currency per order. An order's fee never
     exceeds its traded value (as some brokers cap commissions at a share of the trade),
     so a fill never turns non-negative cash negative. Fees are exact Decimals, not
     rounded to cents, so that the equity identity above holds exactly.
@@ -38,3 +40,12 @@ class CostModel:
         if value == 0:
             return ZERO
         return min(value, max(self.min_fee, value * self.bps / BPS))
+
+
+def cost_problem(model: object) -> PortfolioError | None:
+    """INVALID_POLICY unless `model` is a CostModel whose fields are finite Decimals ≥ 0."""
+    if not isinstance(model, CostModel):
+        return PortfolioError.invalid_policy("costs must be a CostModel or None")
+    if all(is_bounded(value) and value >= 0 for value in (model.bps, model.min_fee)):
+        return None
+    return PortfolioError.invalid_policy("cost model fields must be ≥ 0", costs=model)

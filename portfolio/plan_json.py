@@ -1,25 +1,27 @@
-"""JSON codec for `RebalancePlan`: exact decimals both ways, Failure instead of exceptions.
+"""JSON codec for rebalance plans: exact decimals both ways, Failure instead of exceptions.
 
 Record amounts are written as decimal strings (safe for any JSON reader); Decimals
 inside `metadata` are written as JSON numbers with their exact digits and read back
-as Decimals, so `from_json(plan.to_json())` equals the plan.
+as Decimals, so `RebalancePlan.from_json(plan.to_json())` equals the plan. This module
+knows the items and the plan's fields by name; `portfolio.plan` builds the record.
 """
 
 from __future__ import annotations
 
+import decimal
 import enum
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from returns.result import Failure, Result, Success
 
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.plan_item import Action, PlanItem, Reason
 
-__all__ = ["plan_from_json", "plan_to_json"]
+__all__ = ["PlanFields", "PlanLike", "plan_fields_from_json", "plan_to_json"]
 
 _AMOUNT_FIELDS = (
     "trade_amount",
@@ -34,7 +36,56 @@ _AMOUNT_FIELDS = (
 T = TypeVar("T")
 
 
-def plan_to_json(plan: RebalancePlan) -> str:
+class PlanLike(Protocol):
+    """What the encoder reads from a plan."""
+
+    @property
+    def plan_id(self) -> str:
+        """The plan's content-derived id."""
+
+    @property
+    def correlation_id(self) -> str:
+        """The caller's correlation id."""
+
+    @property
+    def items(self) -> tuple[PlanItem, ...]:
+        """The decisions, in plan order."""
+
+    @property
+    def total_value(self) -> Decimal:
+        """V, account currency."""
+
+    @property
+    def cash_before(self) -> Decimal:
+        """Cash before the trades."""
+
+    @property
+    def cash_after(self) -> Decimal:
+        """Cash after the trades."""
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The snapshot's time."""
+
+    @property
+    def metadata(self) -> Mapping[str, object]:
+        """JSON-like annotations."""
+
+
+class PlanFields(TypedDict):
+    """The fields of a parsed plan, ready for the `RebalancePlan` constructor."""
+
+    plan_id: str
+    correlation_id: str
+    items: tuple[PlanItem, ...]
+    total_value: Decimal
+    cash_before: Decimal
+    cash_after: Decimal
+    as_of: datetime | None
+    metadata: Mapping[str, object]
+
+
+def plan_to_json(plan: PlanLike) -> str:
     """Serialise a plan; keys in a fixed order, two-space indentation."""
     document = {
         "plan_id": plan.plan_id,
@@ -105,11 +156,12 @@ class _BadPlanError(Exception):
         self.problem = problem
 
 
-def plan_from_json(text: str | bytes) -> Result[RebalancePlan, PortfolioError]:
+def plan_fields_from_json(text: str | bytes) -> Result[PlanFields, PortfolioError]:
     """Parse a plan written by `plan_to_json`; Failure(INVALID_PLAN) names the bad field."""
     try:
         document = json.loads(text, parse_float=Decimal)
-    except (ValueError, TypeError, RecursionError) as exc:
+    except (ValueError, TypeError, RecursionError, decimal.DecimalException) as exc:
+        # DecimalException: a number like 1E+99999999999999999999 that no Decimal can hold
         return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, "plan is not JSON", error=exc))
     try:
         return Success(_plan(document))
@@ -119,9 +171,9 @@ def plan_from_json(text: str | bytes) -> Result[RebalancePlan, PortfolioError]:
         )
 
 
-def _plan(document: object) -> RebalancePlan:
+def _plan(document: object) -> PlanFields:
     doc = _as(dict, document, "$")
-    return RebalancePlan(
+    return PlanFields(
         plan_id=_as(str, doc.get("plan_id"), "plan_id"),
         correlation_id=_as(str, doc.get("correlation_id"), "correlation_id"),
         items=tuple(
@@ -157,8 +209,8 @@ def _decimal(value: object, where: str) -> Decimal:
     text = _as(str, value, where)
     try:
         amount = Decimal(text)
-    except InvalidOperation:
-        raise _BadPlanError(where, f"not a decimal: {text!r}") from None
+    except decimal.DecimalException:
+        raise _BadPlanError(where, f"not a decimal: {text[:40]!r}") from None
     if not amount.is_finite():
         raise _BadPlanError(where, f"not finite: {text!r}")
     return amount

@@ -1,4 +1,4 @@
-"""How trades are sized and when they are skipped."""
+"""How trades are sized and when they are skipped: `SizingPolicy` and what makes one valid."""
 
 from __future__ import annotations
 
@@ -7,7 +7,22 @@ from decimal import Decimal
 
 import attrs
 
-__all__ = ["SizingPolicy"]
+from portfolio.errors import PortfolioError
+from portfolio.money import MAX_AMOUNT, ROUNDING_MODES, ZERO, all_within, is_bounded
+
+__all__ = ["MAX_GROSS_EXPOSURE", "SizingPolicy", "policy_problem"]
+
+_ONE = Decimal(1)
+#: Largest Σ|weight| a policy may allow (10× leverage); beyond is a typo, not a strategy.
+MAX_GROSS_EXPOSURE = Decimal(10)
+_AMOUNT_NAMES = (
+    "min_trade_amount",
+    "min_trade_pct",
+    "cash_reserve_pct",
+    "band",
+    "relative_band",
+    "max_gross_exposure",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -25,6 +40,9 @@ class SizingPolicy:
     - `allow_short`: accept negative target weights.
     - `max_gross_exposure`: largest Σ|weight| accepted (1 = fully invested, no leverage).
     - `rounding`: a `decimal` rounding mode for target values (default ROUND_HALF_EVEN).
+
+    A policy is checked by `policy_problem` (the planner does it once per plan, or once
+    per `Planner`); the constructor accepts anything.
     """
 
     min_trade_amount: Decimal = Decimal("1.00")
@@ -48,3 +66,45 @@ class SizingPolicy:
             self.relative_band,
             self.max_gross_exposure,
         )
+
+
+def policy_problem(policy: SizingPolicy) -> PortfolioError | None:
+    """The first field out of range or of the wrong type, as INVALID_POLICY naming it; or None.
+
+    >>> policy_problem(SizingPolicy(band=Decimal(2))).context["field"]
+    'band'
+    """
+    problem = _amount_problem(policy)
+    if problem is not None:
+        return problem
+    for name in ("fractional", "allow_short"):
+        if type(getattr(policy, name)) is not bool:
+            return _bad(name, "a bool", getattr(policy, name))
+    rounding: object = policy.rounding
+    if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
+        return _bad("rounding", "one of the decimal module's ROUND_* modes", rounding)
+    return None
+
+
+def _amount_problem(policy: SizingPolicy) -> PortfolioError | None:
+    """The numeric fields: finite Decimals ≥ 0, then each one's range."""
+    if not all_within(policy.amounts, ZERO, MAX_AMOUNT):  # NaN, floats, negatives, too large
+        for name in _AMOUNT_NAMES:
+            value: object = getattr(policy, name)
+            if not (is_bounded(value) and value >= 0):
+                return _bad(name, "a finite Decimal ≥ 0", value)
+    for name in ("min_trade_pct", "cash_reserve_pct"):
+        if not getattr(policy, name) < _ONE:
+            return _bad(name, "a Decimal in [0, 1)", getattr(policy, name))
+    for name in ("band", "relative_band"):
+        if not getattr(policy, name) <= _ONE:
+            return _bad(name, "a Decimal in [0, 1]", getattr(policy, name))
+    if not ZERO < policy.max_gross_exposure <= MAX_GROSS_EXPOSURE:
+        return _bad("max_gross_exposure", "a Decimal in (0, 10]", policy.max_gross_exposure)
+    return None
+
+
+def _bad(field: str, expected: str, value: object) -> PortfolioError:
+    return PortfolioError.invalid_policy(
+        f"SizingPolicy.{field} must be {expected}", field=field, value=repr(value)
+    )

@@ -1,10 +1,10 @@
-"""Step 3: what each symbol is worth now and how far it is from its target."""
+"""Step 3, deltas: what each symbol is worth now and how far it is from its target."""
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Mapping
-from decimal import localcontext
+from decimal import Decimal, localcontext
+from itertools import repeat
 from operator import mul, sub
 
 import attrs
@@ -12,7 +12,7 @@ import attrs
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
 from portfolio.snapshot import freeze_decimals
-from portfolio.target_values import Targets
+from portfolio.steps.targets import Targets
 
 __all__ = ["Deltas", "deltas"]
 
@@ -27,17 +27,16 @@ class Deltas:
     """
 
     targets: Targets
-    current_values: Mapping[str, decimal.Decimal] = attrs.field(converter=freeze_decimals)
-    trade_amounts: Mapping[str, decimal.Decimal] = attrs.field(converter=freeze_decimals)
+    current_values: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    trade_amounts: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
 
 
 def deltas(targets: Targets) -> Deltas:
     """Current values and raw trade amounts; plain arithmetic that cannot fail on checked input.
 
     >>> from decimal import Decimal as D
-    >>> from portfolio import Allocation, Snapshot
-    >>> from portfolio.validation import validate
-    >>> from portfolio.target_values import targets as to_targets
+    >>> from portfolio import Allocation, Snapshot, validate
+    >>> from portfolio import targets as to_targets
     >>> snap = Snapshot(cash=D(500), positions={"SPY": D(3)}, prices={"SPY": D("166.665")})
     >>> t = validate(Allocation(target_weights={"SPY": D(1)}, correlation_id="c"), snap)
     >>> d = deltas(t.bind(to_targets).unwrap())
@@ -48,18 +47,15 @@ def deltas(targets: Targets) -> Deltas:
     checked = targets.checked
     symbols, rounding = checked.symbols, checked.policy.rounding
     with localcontext(CORE_CONTEXT):
-        exact = list(
-            map(
-                mul,
-                map(checked.quantities.__getitem__, symbols),
-                map(checked.prices.__getitem__, symbols),
-            )
+        exact = map(
+            mul,
+            map(checked.quantities.__getitem__, symbols),
+            map(checked.prices.__getitem__, symbols),
         )
-        current = [e.quantize(CENT, rounding) for e in exact]
-        goals = map(targets.target_values.__getitem__, symbols)
-        trades = list(map(sub, goals, current))
+        current = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+        trades = list(map(sub, map(targets.target_values.__getitem__, symbols), current))
     return Deltas(
         targets=targets,
-        current_values=FrozenDict(dict(zip(symbols, current, strict=True))),
-        trade_amounts=FrozenDict(dict(zip(symbols, trades, strict=True))),
+        current_values=FrozenDict(zip(symbols, current, strict=True)),
+        trade_amounts=FrozenDict(zip(symbols, trades, strict=True)),
     )

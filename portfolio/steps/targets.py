@@ -1,10 +1,12 @@
-"""Step 2: target value per symbol = weight × investable value, rounded to cents."""
+"""Step 2, targets: target value per symbol = weight × investable value, rounded to cents."""
 
 from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
+from itertools import repeat
+from operator import mul
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -13,7 +15,7 @@ from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
 from portfolio.snapshot import freeze_decimals
-from portfolio.validation import Checked
+from portfolio.steps.validate import Checked
 
 __all__ = ["Targets", "targets"]
 
@@ -32,29 +34,30 @@ class Targets:
 
 
 def targets(checked: Checked) -> Result[Targets, PortfolioError]:
-    """Target values from weights; a Failure only if a hand-built `Checked` overflows.
+    """Target values from weights; a Failure only if a hand-built `Checked` cannot be computed.
 
     >>> from decimal import Decimal as D
-    >>> from portfolio import Allocation, Snapshot
-    >>> from portfolio.validation import validate
+    >>> from portfolio import Allocation, Snapshot, validate
     >>> c = validate(Allocation(target_weights={"SPY": D("0.333")}, correlation_id="c"),
     ...              Snapshot(cash=D("1000.05"), prices={"SPY": D(10)})).unwrap()
     >>> targets(c).unwrap().target_values["SPY"]  # 0.333 × 1000.05 = 333.01665
     Decimal('333.02')
     """
-    policy = checked.policy
+    policy, symbols = checked.policy, checked.symbols
     try:
         with localcontext(CORE_CONTEXT):
             investable = checked.total_value * (1 - policy.cash_reserve_pct)
-            rounding, weights = policy.rounding, checked.weights
-            values = {
-                s: (weights[s] * investable).quantize(CENT, rounding=rounding)
-                for s in checked.symbols
-            }
+            rounding = policy.rounding
+            exact = map(mul, map(checked.weights.__getitem__, symbols), repeat(investable))
+            values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
     except (decimal.DecimalException, TypeError, KeyError) as exc:
         return Failure(
             PortfolioError.invalid_snapshot("target values cannot be computed", error=repr(exc))
         )
     return Success(
-        Targets(checked=checked, investable=investable, target_values=FrozenDict(values))
+        Targets(
+            checked=checked,
+            investable=investable,
+            target_values=FrozenDict(zip(symbols, values, strict=True)),
+        )
     )
