@@ -1,8 +1,9 @@
 """The planner as the backtest uses it: prepared once per allocation, then asked per bar.
 
-The rules are `plan_rebalance`'s (no second planner). A targeted symbol without a price
-yet (or any more) is taken out of the allocation first, by the rule of
-`MissingData.late_listing` (see `portfolio.backtest.gaps`).
+The rules are `plan_rebalance`'s (no second planner): `Planner.prepare` validates the
+allocation and the policy once, `planner.plan(snapshot)` plans each bar. A targeted
+symbol without a price yet (or any more) is taken out of the allocation first, by the
+rule of `MissingData.late_listing` (see `portfolio.backtest.gaps`).
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
+from operator import attrgetter
 
 import attrs
-from returns.result import Result, Success
+from returns.result import Result
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.gaps import LateListing
 from portfolio.errors import PortfolioError
 from portfolio.plan import RebalancePlan
-from portfolio.planner import plan_rebalance
+from portfolio.planner import Planner
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 
@@ -35,7 +37,7 @@ def prepare(
     allocation: Allocation | CombinedAllocation, policy: SizingPolicy
 ) -> Result[PlanFor, PortfolioError]:
     """Check the allocation and the policy once; plan any number of snapshots with them."""
-    return Success(lambda snapshot: plan_rebalance(allocation, snapshot, policy))
+    return Planner.prepare(allocation, policy).map(attrgetter("plan"))
 
 
 def target_weights(allocation: Allocation | CombinedAllocation) -> Mapping[str, Decimal]:
