@@ -28,7 +28,7 @@ from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.money import ZERO
-from portfolio.plan import RebalancePlan
+from portfolio.plan import Action, RebalancePlan
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 
@@ -166,29 +166,24 @@ def _planner(
 def _trade(
     setup: Setup, ledger: Ledger, account: Snapshot, plan: RebalancePlan
 ) -> Result[None, PortfolioError]:
-    """Trade the plan on the ledger (the first plan through `fill_plan`, which checks costs)."""
-    trades = plan.trades
-    done = (
-        trade(ledger.cash, ledger.held, trades, account.prices, setup.costs)
-        if ledger.plans
-        else None
-    )
+    """Trade the plan on the ledger: in the fold, or by `fill_plan` (see `trading`)."""
+    done = None
+    if ledger.plans:
+        done = trade(ledger.cash, ledger.held, plan.items, account.prices, setup.costs)
     if done is None:
-        match fill_plan(account, plan, costs=setup.costs):
-            case Failure(error):
-                return Failure(error)
-            case Success(fill):
-                done = (fill.snapshot.cash, fill.fees, fill.traded_value)
-                ledger.held = dict(fill.snapshot.positions)
-    if done is None:  # unreachable: a Result is a Success or a Failure
-        return Success(None)
+        filled = fill_plan(account, plan, costs=setup.costs)
+        if not isinstance(filled, Success):
+            return filled.map(lambda _: None)
+        fill = filled.unwrap()
+        done = (fill.snapshot.cash, fill.fees, fill.traded_value)
+        ledger.held = dict(fill.snapshot.positions)
     ledger.cash, fees, traded = done
     ledger.fees += fees
     ledger.traded += traded
     ledger.plans.append(plan)
     ledger.accounts.append(account)
     ledger.plan_bars.append(ledger.bar)
-    if trades:
+    if any(item.action is not Action.HOLD for item in plan.items):
         ledger.traded_plans.append(len(ledger.plans) - 1)
     return Success(None)
 

@@ -6,7 +6,8 @@ fold needs only the cash, the positions, the fees and the traded value, so it mo
 here with the same arithmetic (sells first, `quantity × price + fee`, a liquidation
 closes to exactly zero). The one rule it does not apply — cutting a buy the cash cannot
 pay for — it leaves to `fill_plan` itself: `trade` returns None and the fold calls
-`fill_plan` for that bar. `BacktestResult.fills` replays `fill_plan` on every recorded
+`fill_plan` for that bar (as it does for the first plan of a run, which checks the
+cost model). `BacktestResult.fills` replays `fill_plan` on every recorded
 plan, and a property test checks that the replay and the fold agree to the last digit.
 """
 
@@ -17,7 +18,7 @@ from decimal import Decimal
 
 from portfolio.costs import CostModel
 from portfolio.money import ZERO
-from portfolio.plan import PlanItem, Reason
+from portfolio.plan import Action, PlanItem, Reason
 
 __all__ = ["Traded", "trade"]
 
@@ -28,33 +29,38 @@ Traded = tuple[Decimal, Decimal, Decimal]
 def trade(
     cash: Decimal,
     held: dict[str, Decimal],
-    trades: tuple[PlanItem, ...],
+    items: tuple[PlanItem, ...],
     prices: Mapping[str, Decimal],
     costs: CostModel | None,
 ) -> Traded | None:
-    """Fill `trades` at `prices`, updating `held` in place; None if a buy must be cut.
+    """Fill the plan's `items` at `prices`, updating `held` in place; None to use `fill_plan`.
 
-    Call inside `CORE_CONTEXT`. On None, `held` is untouched.
+    None when a buy must be cut to the cash there is, or when a sell follows a buy (the
+    planner lists sells first, so `fill_plan`'s order is the plan's). Call inside
+    `CORE_CONTEXT`. On None, `held` is untouched.
     """
     if costs is not None and not (costs.bps or costs.min_fee):
         costs = None  # free trading: no fee arithmetic at all, as in fill_plan
-    orders = [
-        (
-            item.symbol,
-            -held.get(item.symbol, ZERO) if item.reason is Reason.LIQUIDATE else item.quantity,
-        )
-        for item in trades
-    ]
-    orders.sort(key=lambda order: order[1] > 0)  # sells first, each side in plan order
+    orders: list[tuple[str, Decimal]] = []
     fees = traded = ZERO
-    for symbol, quantity in orders:
+    buying = False
+    for item in items:
+        if item.action is Action.HOLD:
+            continue
+        symbol = item.symbol
+        quantity = -held.get(symbol, ZERO) if item.reason is Reason.LIQUIDATE else item.quantity
         value = quantity * prices[symbol]
         fee = ZERO if costs is None else costs.fee(value)
-        if quantity > 0 and value + fee > cash:
+        if quantity > 0:
+            if value + fee > cash:
+                return None
+            buying = True
+        elif buying and quantity < 0:
             return None
         cash = cash - value - fee
         fees += fee
         traded += abs(value)
+        orders.append((symbol, quantity))
     for symbol, quantity in orders:
         position = held.get(symbol, ZERO) + quantity
         if position:
