@@ -36,7 +36,7 @@ def ten_places(ratio: Decimal) -> Decimal:
     A year's growth compounded from a one-day curve can have 40 digits.
 
     >>> ten_places(Decimal(2) / 3), ten_places(Decimal("1.5E+40"))
-    (Decimal('0.6666666667'), Decimal('1.500000000000000000000000000E+40'))
+    (Decimal('0.6666666667'), Decimal('1.5E+40'))
     """
     with decimal.localcontext(_CONTEXT):
         if ratio.is_finite() and ratio.adjusted() < _CONTEXT.prec - 11:
