@@ -148,14 +148,16 @@ def _weight_problem(weights: Mapping[str, object], policy: SizingPolicy) -> Port
     if negative:
         message = "negative weights need SizingPolicy(allow_short=True)"
         return PortfolioError.invalid_weights(message, negative)
-    with localcontext(CORE_CONTEXT):
-        gross = sum(map(abs, decimals.values()), ZERO)
-    looks_like_percent = gross <= _HUNDRED * limit and any(abs(w) > _ONE for w in decimals.values())
+    looks_like_percent = all(-_HUNDRED <= w <= _HUNDRED for w in decimals.values()) and any(
+        not -_ONE <= w <= _ONE for w in decimals.values()
+    )
     hint = f"; {PERCENT_HINT}" if looks_like_percent else ""
-    too_big = [s for s, w in decimals.items() if abs(w) > limit]
+    too_big = [s for s, w in decimals.items() if not -limit <= w <= limit]
     if too_big:
         message = "a weight's magnitude exceeds max_gross_exposure" + hint
         return PortfolioError.invalid_weights(message, too_big, max_gross_exposure=limit)
+    with localcontext(CORE_CONTEXT):  # every |w| ≤ 10 here: the sum cannot overflow
+        gross = sum(map(abs, decimals.values()), ZERO)
     return PortfolioError.invalid_weights(
         "the sum of |weights| exceeds max_gross_exposure" + hint,
         decimals.keys(),

@@ -60,12 +60,12 @@ ROUNDING_MODES = frozenset(
 
 
 def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> TypeGuard[Decimal]:
-    """True for a finite Decimal whose magnitude is at most `limit`.
+    """True for a finite Decimal whose magnitude is at most `limit` (compared, never rounded).
 
     >>> is_bounded(Decimal("12.5")), is_bounded(Decimal("NaN")), is_bounded(1.0)
     (True, False, False)
     """
-    return isinstance(value, Decimal) and value.is_finite() and abs(value) <= limit
+    return isinstance(value, Decimal) and value.is_finite() and -limit <= value <= limit
 
 
 def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
@@ -94,7 +94,7 @@ def bounds_problem(cash: Decimal, quantities: Iterable[Decimal]) -> str | None:
     >>> bounds_problem(Decimal(10), [Decimal("2E+15")])
     'a position would exceed 1E+15 shares'
     """
-    if abs(cash) > MAX_AMOUNT:
+    if not -MAX_AMOUNT <= cash <= MAX_AMOUNT:
         return "cash would exceed 1E+15 in magnitude"
     if not all_within(tuple(quantities), -MAX_AMOUNT, MAX_AMOUNT):
         return "a position would exceed 1E+15 shares"

@@ -20,10 +20,11 @@ from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, ZERO, all_within, bounds_p
 from portfolio.plan import RebalancePlan
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
-from portfolio.steps.actions import actions
-from portfolio.steps.deltas import deltas
-from portfolio.steps.targets import Targets, targets
-from portfolio.steps.validate import Checked, Prepared, check_snapshot, prepare
+from portfolio.steps.actions import exposure, plan_from_columns
+from portfolio.steps.deltas import current_column, trade_column
+from portfolio.steps.prepare import Prepared, prepare
+from portfolio.steps.targets import investable_value, target_column
+from portfolio.steps.validate import Columns, columns
 
 __all__ = ["Planner", "plan_rebalance"]
 
@@ -63,23 +64,30 @@ class Planner:
     def plan(self, snapshot: Snapshot) -> Result[RebalancePlan, PortfolioError]:
         """Plan a rebalance of `snapshot`: pure, deterministic, and never raising."""
         try:
-            return check_snapshot(self.prepared, snapshot).bind(_from_checked)
+            return columns(self.prepared, snapshot).bind(_plan)
         except ArithmeticError as exc:  # a last guard: the steps are bounded
             return Failure(
                 PortfolioError.invalid_snapshot("arithmetic failed while planning", error=repr(exc))
             )
 
 
-def _from_checked(checked: Checked) -> Result[RebalancePlan, PortfolioError]:
-    """Targets → deltas → actions, then the bounds every input is held to."""
-    return targets(checked).map(_plan).bind(lambda plan: _within_bounds(checked, plan))
+def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
+    """Targets → deltas → actions on the columns, then the bounds every input is held to.
+
+    The same functions as the `targets`, `deltas` and `actions` steps, without building
+    their mapping records: on 10,000 symbols that is a tenth of the time (see
+    docs/performance.md).
+    """
+    policy = checked.policy
+    with localcontext(CORE_CONTEXT):
+        investable = investable_value(checked.total_value, policy)
+        goals = target_column(checked.weights, investable, policy.rounding)
+        current = current_column(exposure(checked), checked.prices, policy.rounding)
+        trades = trade_column(goals, current)
+    return _within_bounds(checked, plan_from_columns(checked, goals, current, trades))
 
 
-def _plan(ready: Targets) -> RebalancePlan:
-    return actions(deltas(ready))
-
-
-def _within_bounds(checked: Checked, plan: RebalancePlan) -> Result[RebalancePlan, PortfolioError]:
+def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePlan, PortfolioError]:
     """The plan, unless filling it (at its own prices) would leave an account out of bounds.
 
     The planner refuses what it would not accept as its next input, so that every plan
@@ -87,16 +95,15 @@ def _within_bounds(checked: Checked, plan: RebalancePlan) -> Result[RebalancePla
     Accounts within half the bounds pass at once (checked in C); the rest exactly.
     """
     quantities = tuple(map(_QUANTITY, plan.items))
-    held = checked.quantities.values()
     if (
         -_HALF <= plan.cash_after <= _HALF
         and all_within(quantities, -_HALF, _HALF)
-        and all_within(held, -_HALF, _HALF)
+        and all_within(checked.quantities, -_HALF, _HALF)
     ):
         return Success(plan)
+    held = dict(zip(checked.symbols, checked.quantities, strict=True))
     with localcontext(CORE_CONTEXT):
-        symbols = map(_SYMBOL, plan.items)
-        after = map(add, map(checked.quantities.__getitem__, symbols), quantities)
+        after = map(add, map(held.__getitem__, map(_SYMBOL, plan.items)), quantities)
         spent = sum(map(mul, quantities, map(_PRICE, plan.items)), ZERO)
         problem = bounds_problem(plan.cash_after, after) or bounds_problem(checked.cash - spent, ())
     if problem is None:

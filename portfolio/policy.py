@@ -80,9 +80,8 @@ def policy_problem(policy: SizingPolicy) -> PortfolioError | None:
     for name in ("fractional", "allow_short"):
         if type(getattr(policy, name)) is not bool:
             return _bad(name, "a bool", getattr(policy, name))
-    rounding: object = policy.rounding
-    if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
-        return _bad("rounding", "one of the decimal module's ROUND_* modes", rounding)
+    if not _is_rounding_mode(policy.rounding):
+        return _bad("rounding", "one of the decimal module's ROUND_* modes", policy.rounding)
     return None
 
 
@@ -90,7 +89,7 @@ def _amount_problem(policy: SizingPolicy) -> PortfolioError | None:
     """The numeric fields: finite Decimals ≥ 0, then each one's range."""
     if not all_within(policy.amounts, ZERO, MAX_AMOUNT):  # NaN, floats, negatives, too large
         for name in _AMOUNT_NAMES:
-            value: object = getattr(policy, name)
+            value = getattr(policy, name)
             if not (is_bounded(value) and value >= 0):
                 return _bad(name, "a finite Decimal ≥ 0", value)
     for name in ("min_trade_pct", "cash_reserve_pct"):
@@ -102,6 +101,10 @@ def _amount_problem(policy: SizingPolicy) -> PortfolioError | None:
     if not ZERO < policy.max_gross_exposure <= MAX_GROSS_EXPOSURE:
         return _bad("max_gross_exposure", "a Decimal in (0, 10]", policy.max_gross_exposure)
     return None
+
+
+def _is_rounding_mode(rounding: object) -> bool:
+    return isinstance(rounding, str) and rounding in ROUNDING_MODES
 
 
 def _bad(field: str, expected: str, value: object) -> PortfolioError:

@@ -1,26 +1,27 @@
 """Step 4, actions: decide BUY / SELL / HOLD per symbol, keep the plan within cash, order it.
 
 The per-symbol rules are `portfolio.steps.rules.decide` (the planner's one hot loop),
-cash feasibility is `portfolio.steps.cash.limit_to_cash`. This module lays the columns
-side by side, runs the rules over them and assembles the plan.
+cash feasibility is `portfolio.steps.cash.limit_to_cash`. `plan_from_columns` lays the
+columns side by side, runs the rules over them and assembles the plan; `actions` is the
+same for a `Deltas` record.
 
 Seams for the broker's order rules (whole-share allocation, increments, open orders):
 
 - (a) a whole-share allocation pass over the rebalancing items goes in `order_rules`,
   after `decide` and before the cash pass; it replaces the per-symbol truncation that
-  `shares_for(..., whole=True)` does for symbols in `whole`;
-- (b) per-asset quantity increments and minimum notional come from `Asset` in
-  `_columns` (today: the `whole` flag per symbol) and are applied in `order_rules`;
-- (c) open orders netted into current exposure belong in `exposure`, which the
-  current values and the liquidation rule read.
+  `shares_for(..., whole=True)` does for the symbols in `whole`;
+- (b) per-asset quantity increments and minimum notional come from `Asset` in `_rows`
+  (today: the `whole` flag per symbol) and are applied in `order_rules`;
+- (c) open orders netted into current exposure belong in `exposure`, whose column the
+  current values (`deltas.current_column`) and the liquidation rule read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal, localcontext
 from itertools import repeat
-from operator import mul
+from operator import attrgetter, mul
 
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
@@ -28,12 +29,13 @@ from portfolio.plan_item import Reason
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide
-from portfolio.steps.validate import Checked
+from portfolio.steps.validate import Columns
 
-__all__ = ["WEIGHT_QUANTUM", "actions", "exposure", "order_rules"]
+__all__ = ["WEIGHT_QUANTUM", "actions", "exposure", "order_rules", "plan_from_columns"]
 
 #: Weights in a plan carry ten decimals (fractions of V).
 WEIGHT_QUANTUM = Decimal("1E-10")
+_AMOUNT = attrgetter("trade_amount")
 
 
 def actions(deltas: Deltas) -> RebalancePlan:
@@ -42,61 +44,79 @@ def actions(deltas: Deltas) -> RebalancePlan:
     Cannot fail on checked input. `cash_after = cash_before − Σ trade_amount`, computed
     in the core's context; buys never spend more than cash + sale proceeds − the reserve.
     """
-    checked = deltas.targets.checked
-    policy, value, cash = checked.policy, checked.total_value, checked.cash
+    targets = deltas.targets
+    columns = Columns.of(targets.checked)
+    symbols = columns.symbols
+    return plan_from_columns(
+        columns,
+        tuple(map(targets.target_values.__getitem__, symbols)),
+        tuple(map(deltas.current_values.__getitem__, symbols)),
+        tuple(map(deltas.trade_amounts.__getitem__, symbols)),
+    )
+
+
+def plan_from_columns(
+    columns: Columns,
+    goals: Sequence[Decimal],
+    current: Sequence[Decimal],
+    trades: Sequence[Decimal],
+) -> RebalancePlan:
+    """The plan from validated columns and the target, current and trade columns (cents)."""
+    policy, value, cash = columns.policy, columns.total_value, columns.cash
     with localcontext(CORE_CONTEXT):
         limits = Thresholds.of(policy, value)
-        rows, whole = _columns(deltas)
-        sells, buys, holds = order_rules(decide(rows, limits), checked)
-        proceeds = -sum((i.trade_amount for i in sells), ZERO)
+        rows, whole = _rows(columns, goals, current, trades)
+        sells, buys, holds = order_rules(decide(rows, limits), columns)
+        proceeds = -sum(map(_AMOUNT, sells), ZERO)
         covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
         available = cash + proceeds - policy.cash_reserve_pct * value - covers
         buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
         if held_back:
             holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
-        cash_after = cash + proceeds - sum((i.trade_amount for i in buys), ZERO)
+        cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
     return RebalancePlan(
-        plan_id=checked.plan_id,
-        correlation_id=checked.correlation_id,
+        plan_id=columns.plan_id,
+        correlation_id=columns.correlation_id,
         items=(*sells, *buys, *holds),
         total_value=value,
         cash_before=cash,
         cash_after=cash_after,
-        as_of=checked.as_of,
-        metadata=checked.metadata,
+        as_of=columns.as_of,
+        metadata=columns.metadata,
     )
 
 
-def exposure(checked: Checked) -> Mapping[str, Decimal]:
+def exposure(columns: Columns) -> Sequence[Decimal]:
     """Shares held per symbol, as the rules see them (seam (c): open orders netted here)."""
-    return checked.quantities
+    return columns.quantities
 
 
-def order_rules(decided: Decisions, checked: Checked) -> Decisions:
+def order_rules(decided: Decisions, columns: Columns) -> Decisions:
     """The broker's order rules over the decided items (seams (a) and (b)); today none.
 
     Items keep their groups (an item whose action changes moves to its new group) and
     the symbol order within each group.
     """
-    del checked  # the asset facts the rules will read
+    del columns  # the asset facts the rules will read
     return decided
 
 
-def _columns(deltas: Deltas) -> tuple[Iterator[Row], frozenset[str]]:
+def _rows(
+    columns: Columns,
+    goals: Sequence[Decimal],
+    current: Sequence[Decimal],
+    trades: Sequence[Decimal],
+) -> tuple[Iterator[Row], frozenset[str]]:
     """One `Row` per symbol, in symbol order, and the symbols traded in whole shares.
 
     Weights are fractions of V; on an empty account the target weight is w × (1 − reserve).
     """
-    targets = deltas.targets
-    checked = targets.checked
     policy, value, assets, symbols = (
-        checked.policy,
-        checked.total_value,
-        checked.assets,
-        checked.symbols,
+        columns.policy,
+        columns.total_value,
+        columns.assets,
+        columns.symbols,
     )
-    current = tuple(map(deltas.current_values.__getitem__, symbols))
-    goals = tuple(map(targets.target_values.__getitem__, symbols))
     if value:
         scale, quantum = repeat(1 / value), repeat(WEIGHT_QUANTUM)
         current_weights = list(map(Decimal.quantize, map(mul, current, scale), quantum))
@@ -104,10 +124,7 @@ def _columns(deltas: Deltas) -> tuple[Iterator[Row], frozenset[str]]:
     else:
         invested = 1 - policy.cash_reserve_pct
         current_weights = [ZERO] * len(symbols)
-        target_weights = [
-            (w * invested).quantize(WEIGHT_QUANTUM)
-            for w in map(checked.weights.__getitem__, symbols)
-        ]
+        target_weights = [(w * invested).quantize(WEIGHT_QUANTUM) for w in columns.weights]
     if assets:
         facts = [assets.get(s) for s in symbols]
         tradable: Sequence[bool] | repeat[bool] = [a is None or a.tradable for a in facts]
@@ -120,11 +137,11 @@ def _columns(deltas: Deltas) -> tuple[Iterator[Row], frozenset[str]]:
         whole = frozenset(symbols) if not policy.fractional else frozenset()
     rows = zip(
         symbols,
-        map(checked.prices.__getitem__, symbols),
-        map(exposure(checked).__getitem__, symbols),
+        columns.prices,
+        exposure(columns),
         current,
         goals,
-        map(deltas.trade_amounts.__getitem__, symbols),
+        trades,
         current_weights,
         target_weights,
         tradable,

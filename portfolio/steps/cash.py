@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
+from operator import attrgetter
 
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
@@ -28,6 +29,7 @@ from portfolio.steps.rules import Row, Thresholds, item, shares_for
 __all__ = ["limit_to_cash"]
 
 _Sized = tuple[Decimal, Decimal]  # (shares, amount)
+_AMOUNT = attrgetter("trade_amount")
 
 
 def limit_to_cash(
@@ -40,7 +42,7 @@ def limit_to_cash(
     became HOLDs). Liquidation buys pass through unchanged.
     """
     wanted = [i for i in buys if i.reason is Reason.REBALANCE]
-    total = sum((i.trade_amount for i in wanted), ZERO)
+    total = sum(map(_AMOUNT, wanted), ZERO)
     if total <= available:
         return list(buys), []
     factor = available / total if available > 0 else ZERO

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from itertools import repeat
 from operator import mul, sub
@@ -14,7 +14,7 @@ from portfolio.money import CENT, CORE_CONTEXT
 from portfolio.snapshot import freeze_decimals
 from portfolio.steps.targets import Targets
 
-__all__ = ["Deltas", "deltas"]
+__all__ = ["Deltas", "current_column", "deltas", "trade_column"]
 
 
 @attrs.frozen(kw_only=True)
@@ -29,6 +29,18 @@ class Deltas:
     targets: Targets
     current_values: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
     trade_amounts: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+
+
+def current_column(
+    quantities: Iterable[Decimal], prices: Iterable[Decimal], rounding: str
+) -> list[Decimal]:
+    """Quantity × price per symbol, rounded to cents; call inside the core context."""
+    return list(map(Decimal.quantize, map(mul, quantities, prices), repeat(CENT), repeat(rounding)))
+
+
+def trade_column(goals: Iterable[Decimal], current: Iterable[Decimal]) -> list[Decimal]:
+    """Target − current per symbol, exact (both in cents); call inside the core context."""
+    return list(map(sub, goals, current))
 
 
 def deltas(targets: Targets) -> Deltas:
@@ -47,13 +59,9 @@ def deltas(targets: Targets) -> Deltas:
     checked = targets.checked
     symbols, rounding = checked.symbols, checked.policy.rounding
     with localcontext(CORE_CONTEXT):
-        exact = map(
-            mul,
-            map(checked.quantities.__getitem__, symbols),
-            map(checked.prices.__getitem__, symbols),
-        )
-        current = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
-        trades = list(map(sub, map(targets.target_values.__getitem__, symbols), current))
+        quantities = map(checked.quantities.__getitem__, symbols)
+        current = current_column(quantities, map(checked.prices.__getitem__, symbols), rounding)
+        trades = trade_column(map(targets.target_values.__getitem__, symbols), current)
     return Deltas(
         targets=targets,
         current_values=FrozenDict(zip(symbols, current, strict=True)),

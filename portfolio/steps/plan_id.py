@@ -38,10 +38,14 @@ def canonical_text(values: Iterable[Decimal]) -> str:
     '0.6\x001000\x000\x001E-9'
     """
     column = tuple(values)
-    text = "\x00".join(map(str, column))
+    written = list(map(str, column))
+    text = "\x00".join(written)
     if _is_canonical(text):  # the common case, checked in C
         return text
-    return "\x00".join(map(_canonical, column))
+    if "E" in text:
+        return "\x00".join(map(_canonical, column))
+    shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in written]
+    return "\x00".join(["0" if w == "-0" else w for w in shortest])
 
 
 def _is_canonical(text: str) -> bool:

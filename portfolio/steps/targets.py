@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from itertools import repeat
 from operator import mul
@@ -14,10 +14,11 @@ from returns.result import Failure, Result, Success
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CENT, CORE_CONTEXT
+from portfolio.policy import SizingPolicy
 from portfolio.snapshot import freeze_decimals
 from portfolio.steps.validate import Checked
 
-__all__ = ["Targets", "targets"]
+__all__ = ["Targets", "investable_value", "target_column", "targets"]
 
 
 @attrs.frozen(kw_only=True)
@@ -33,6 +34,17 @@ class Targets:
     target_values: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
 
 
+def investable_value(total_value: Decimal, policy: SizingPolicy) -> Decimal:
+    """V × (1 − cash_reserve_pct), unrounded; call inside the core context."""
+    return total_value * (1 - policy.cash_reserve_pct)
+
+
+def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str) -> list[Decimal]:
+    """Weight × investable per symbol, rounded to cents; call inside the core context."""
+    exact = map(mul, weights, repeat(investable))
+    return list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+
+
 def targets(checked: Checked) -> Result[Targets, PortfolioError]:
     """Target values from weights; a Failure only if a hand-built `Checked` cannot be computed.
 
@@ -46,10 +58,9 @@ def targets(checked: Checked) -> Result[Targets, PortfolioError]:
     policy, symbols = checked.policy, checked.symbols
     try:
         with localcontext(CORE_CONTEXT):
-            investable = checked.total_value * (1 - policy.cash_reserve_pct)
-            rounding = policy.rounding
-            exact = map(mul, map(checked.weights.__getitem__, symbols), repeat(investable))
-            values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+            investable = investable_value(checked.total_value, policy)
+            weights = map(checked.weights.__getitem__, symbols)
+            values = target_column(weights, investable, policy.rounding)
     except (decimal.DecimalException, TypeError, KeyError) as exc:
         return Failure(
             PortfolioError.invalid_snapshot("target values cannot be computed", error=repr(exc))

@@ -1,11 +1,11 @@
-"""Step 1, validate: check the inputs once, so that later steps need not.
+"""Step 1b, validate: check a snapshot against a prepared allocation, so later steps need not.
 
-Each record's rules live beside the record (`allocation_problem`, `policy_problem`,
-`snapshot_problem`, `price_problem`); this step applies them in order and wraps the
-first problem once, as a `Failure`. It runs in two parts so that a `Planner` can check
-an allocation and a policy once and many snapshots after: `prepare` (allocation ×
-policy → `Prepared`), then `check_snapshot` (`Prepared` × snapshot → `Checked`, plan id
-included). `validate` is the two in a row.
+The snapshot's rules live beside `Snapshot` (`snapshot_problem`, `price_problem`); this
+step applies them and wraps the first problem once, as a `Failure`. Validation runs in
+two parts so that a `Planner` checks an allocation and a policy once and many
+snapshots after: `prepare` (steps/prepare.py: allocation × policy → `Prepared`), then
+`columns` (`Prepared` × snapshot → `Columns`, plan id included). `validate` is the two
+in a row, with the result as a `Checked` record of mappings.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from operator import mul as _times
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.allocation import Allocation, CombinedAllocation, allocation_problem, upper_weights
+from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CORE_CONTEXT, ZERO, to_cents
 from portfolio.plan import freeze_metadata_mapping
-from portfolio.policy import SizingPolicy, policy_problem
+from portfolio.policy import SizingPolicy
 from portfolio.snapshot import (
     Asset,
     Snapshot,
@@ -35,27 +35,52 @@ from portfolio.snapshot import (
     price_problem,
     snapshot_problem,
 )
-from portfolio.steps.plan_id import IdSeed, plan_id
+from portfolio.steps.plan_id import plan_id
+from portfolio.steps.prepare import Prepared, argument_problem, prepare
 from portfolio.symbol_keys import upper_keys
 
-__all__ = ["Checked", "Prepared", "check_snapshot", "prepare", "validate"]
+__all__ = ["Checked", "Columns", "check_snapshot", "columns", "validate"]
 
 
 @attrs.frozen(kw_only=True)
-class Prepared:
-    """An allocation and a policy that passed their rules, ready for any snapshot.
+class Columns:
+    """Validated inputs as columns: `weights`, `quantities`, `prices` align with `symbols`.
 
-    `weights` has upper-cased symbols; `targeted` is their sorted tuple; `metadata`
-    carries a combined allocation's attribution. `seed` is the plan id's fixed part.
+    What the steps compute on; `Checked` is the same content with mappings, for
+    pipelines of your own. `assets` has upper-case keys; the rest as in `Checked`.
     """
 
     correlation_id: str
+    as_of: datetime | None
     policy: SizingPolicy
-    portfolio_value: Decimal | None
-    weights: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
-    targeted: tuple[str, ...]
-    metadata: Mapping[str, object] = attrs.field(converter=freeze_metadata_mapping)
-    seed: IdSeed = attrs.field(eq=False, repr=False)
+    cash: Decimal
+    total_value: Decimal
+    symbols: tuple[str, ...]
+    weights: tuple[Decimal, ...]
+    quantities: tuple[Decimal, ...]
+    prices: tuple[Decimal, ...]
+    assets: Mapping[str, Asset]
+    metadata: Mapping[str, object]
+    plan_id: str
+
+    @classmethod
+    def of(cls, checked: Checked) -> Columns:
+        """The columns of a `Checked` record (which a pipeline of your own may have changed)."""
+        symbols = checked.symbols
+        return cls(
+            correlation_id=checked.correlation_id,
+            as_of=checked.as_of,
+            policy=checked.policy,
+            cash=checked.cash,
+            total_value=checked.total_value,
+            symbols=symbols,
+            weights=tuple(map(checked.weights.__getitem__, symbols)),
+            quantities=tuple(map(checked.quantities.__getitem__, symbols)),
+            prices=tuple(map(checked.prices.__getitem__, symbols)),
+            assets=checked.assets,
+            metadata=checked.metadata,
+            plan_id=checked.plan_id,
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -83,6 +108,25 @@ class Checked:
     )
     plan_id: str
 
+    @classmethod
+    def of(cls, columns: Columns) -> Checked:
+        """The same content, with a mapping per column."""
+        symbols = columns.symbols
+        return cls(
+            correlation_id=columns.correlation_id,
+            as_of=columns.as_of,
+            policy=columns.policy,
+            cash=columns.cash,
+            total_value=columns.total_value,
+            symbols=symbols,
+            weights=FrozenDict(zip(symbols, columns.weights, strict=True)),
+            quantities=FrozenDict(zip(symbols, columns.quantities, strict=True)),
+            prices=FrozenDict(zip(symbols, columns.prices, strict=True)),
+            assets=FrozenDict(columns.assets),
+            metadata=columns.metadata,
+            plan_id=columns.plan_id,
+        )
+
 
 def validate(
     allocation: Allocation | CombinedAllocation,
@@ -100,58 +144,25 @@ def validate(
     return prepare(allocation, policy).bind(lambda prepared: check_snapshot(prepared, snapshot))
 
 
-def prepare(
-    allocation: Allocation | CombinedAllocation, policy: SizingPolicy
-) -> Result[Prepared, PortfolioError]:
-    """Check the allocation under the policy, once; the first problem is the Failure."""
-    metadata: Mapping[str, object] = FrozenDict()
-    if isinstance(allocation, CombinedAllocation):
-        metadata = FrozenDict({"strategy_attribution": allocation.attribution})
-        allocation = allocation.allocation
-    problem = _argument_problem(allocation, Allocation, ErrorKind.INVALID_ALLOCATION, "allocation")
-    problem = problem or _argument_problem(policy, SizingPolicy, ErrorKind.INVALID_POLICY, "policy")
-    problem = problem or policy_problem(policy) or allocation_problem(allocation, policy)
-    if problem is not None:
-        return Failure(problem)
-    weights = upper_weights(allocation)
-    targeted = tuple(sorted(weights))
-    return Success(
-        Prepared(
-            correlation_id=allocation.correlation_id,
-            policy=policy,
-            portfolio_value=allocation.portfolio_value,
-            weights=weights,
-            targeted=targeted,
-            metadata=metadata,
-            seed=IdSeed(allocation.correlation_id, policy, weights, targeted),
-        )
-    )
-
-
-def _argument_problem(
-    value: object, kind: type, error: ErrorKind, name: str
-) -> PortfolioError | None:
-    """A top-level argument of the wrong type (which mypy refuses at the call site)."""
-    if isinstance(value, kind):
-        return None
-    return PortfolioError.of(error, f"{name} must be a {kind.__name__}", got=type(value).__name__)
-
-
 def check_snapshot(prepared: Prepared, snapshot: Snapshot) -> Result[Checked, PortfolioError]:
     """Check a snapshot against a prepared allocation: the validated inputs, or the Failure."""
-    problem = _argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
+    return columns(prepared, snapshot).map(Checked.of)
+
+
+def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, PortfolioError]:
+    """Check a snapshot against a prepared allocation: the validated inputs as columns."""
+    problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
     problem = problem or snapshot_problem(snapshot)
     if problem is not None:
         return Failure(problem)
     held = held_quantities(snapshot)
     weights = prepared.weights
     universe: AbstractSet[str] = weights.keys()
-    if held.keys() <= universe:
-        symbols = prepared.targeted
-    else:
+    symbols, weight_column = prepared.targeted, prepared.weight_column
+    if not held.keys() <= universe:
         universe = weights.keys() | held.keys()
         symbols = tuple(sorted(universe))
-        weights = FrozenDict(zip(symbols, map(weights.get, symbols, repeat(ZERO)), strict=True))
+        weight_column = tuple(map(weights.get, symbols, repeat(ZERO)))
     prices: Mapping[str, Decimal] = upper_keys(snapshot.prices)  # type: ignore[assignment]
     assets: Mapping[str, Asset] = upper_keys(snapshot.assets)  # type: ignore[assignment]
     problem = price_problem(prices, symbols, universe) or _short_problem(
@@ -159,18 +170,39 @@ def check_snapshot(prepared: Prepared, snapshot: Snapshot) -> Result[Checked, Po
     )
     if problem is not None:
         return Failure(problem)
-    price_column = tuple(map(prices.__getitem__, symbols))
     with localcontext(CORE_CONTEXT):
         value = prepared.portfolio_value
         if value is None:
-            value = snapshot.cash + sum(
-                map(_times, held.values(), map(prices.__getitem__, held)), ZERO
-            )
+            held_values = map(_times, held.values(), map(prices.__getitem__, held))
+            value = snapshot.cash + sum(held_values, ZERO)
         value = to_cents(value)
     if value < 0:
         return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
+    price_column = tuple(map(prices.__getitem__, symbols))
     return Success(
-        _checked(prepared, snapshot, symbols, weights, held, price_column, assets, value)
+        Columns(
+            correlation_id=prepared.correlation_id,
+            as_of=snapshot.as_of,
+            policy=prepared.policy,
+            cash=snapshot.cash,
+            total_value=value,
+            symbols=symbols,
+            weights=weight_column,
+            quantities=tuple(map(held.get, symbols, repeat(ZERO))),
+            prices=price_column,
+            assets=assets,
+            metadata=prepared.metadata,
+            plan_id=plan_id(
+                prepared.seed,
+                as_of=snapshot.as_of,
+                cash=snapshot.cash,
+                total_value=value,
+                symbols=symbols,
+                prices=price_column,
+                held=held,
+                assets=assets,
+            ),
+        )
     )
 
 
@@ -184,41 +216,3 @@ def _short_problem(
     if not refused:
         return None
     return PortfolioError.invalid_weights("the broker says these cannot be shorted", refused)
-
-
-def _checked(  # noqa: PLR0913, PLR0917 - the parts validation has gathered
-    prepared: Prepared,
-    snapshot: Snapshot,
-    symbols: tuple[str, ...],
-    weights: Mapping[str, Decimal],
-    held: dict[str, Decimal],
-    prices: tuple[Decimal, ...],
-    assets: Mapping[str, Asset],
-    value: Decimal,
-) -> Checked:
-    """The validated record, its plan id included."""
-    cash = snapshot.cash
-    identity = plan_id(
-        prepared.seed,
-        as_of=snapshot.as_of,
-        cash=cash,
-        total_value=value,
-        symbols=symbols,
-        prices=prices,
-        held=held,
-        assets=assets,
-    )
-    return Checked(
-        correlation_id=prepared.correlation_id,
-        as_of=snapshot.as_of,
-        policy=prepared.policy,
-        cash=cash,
-        total_value=value,
-        symbols=symbols,
-        weights=weights,
-        quantities=FrozenDict(zip(symbols, map(held.get, symbols, repeat(ZERO)), strict=True)),
-        prices=FrozenDict(zip(symbols, prices, strict=True)),
-        assets=FrozenDict(assets),
-        metadata=prepared.metadata,
-        plan_id=identity,
-    )
