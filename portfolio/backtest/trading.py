@@ -57,8 +57,11 @@ def trade(
             buying = True
         elif buying and quantity < 0:
             return None
-        cash = cash - value - fee
-        fees += fee
+        if costs is None:
+            cash -= value
+        else:
+            cash = cash - value - fee  # fill_plan's two steps, rounded the same way
+            fees += fee
         traded += abs(value)
         orders.append((symbol, quantity))
     for symbol, quantity in orders:
