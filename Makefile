@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python tests/benchmarks/bench_planner.py
 	$(BIN)/python tests/benchmarks/bench_backtest.py
+	$(BIN)/python tests/benchmarks/bench_backtest_gaps.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
