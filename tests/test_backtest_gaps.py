@@ -216,3 +216,19 @@ def test_a_carried_close_never_moves_equity_on_its_bar(series: list[Bar]) -> Non
         moved = sum((held[s] * (p - last[s]) for s, p in bar.prices.items()), D(0))
         assert after.equity - before.equity == moved
         last.update(bar.prices)
+
+
+def test_a_rule_may_target_a_symbol_before_its_listing_or_one_never_priced() -> None:
+    series = bars({"A": 10}, {"A": 10, "B": 20}, {"A": 10, "B": 20})
+
+    def rule(_day: date, _account: object) -> Allocation:
+        return weights(A="0.25", B="0.25", C="0.5")
+
+    result = run_backtest(series, rule, policy=EXACT, initial_cash=D(1000), schedule="once")
+    final = result.unwrap().final_snapshot
+    # day 1: 25 A and 750 cash; day 2 (B's first close): 25 A, 12.5 B, 500 cash for C
+    assert (final.positions, final.cash) == ({"A": D(25), "B": D("12.5")}, D(500))
+    assert [(w.symbol, w.date, w.message) for w in result.unwrap().warnings] == [
+        ("C", DAYS[0], "no close on any bar; its weight waited in cash throughout"),
+        ("B", DAYS[1], "first close on this bar; until then its weight waited in cash"),
+    ]

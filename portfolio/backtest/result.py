@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from portfolio.backtest.bars import EquityPoint
+from portfolio.backtest.gaps import LateListing
 from portfolio.backtest.metrics import (
     cagr,
     flow_adjusted,
@@ -146,17 +147,27 @@ def _warnings(setup: Setup, ledger: Ledger) -> tuple[BacktestWarning, ...]:
     dates, notes = [bar.date for bar in setup.bars], list(ledger.notes)
     where = (
         "was spread over the priced targets"
-        if setup.missing.late_listing.value == "spread"
+        if setup.missing.late_listing is LateListing.SPREAD
         else "waited in cash"
     )
-    for symbol, index in sorted(setup.gaps.listed.items()):
-        if index and symbol in ledger.targeted:
-            message = f"first close on this bar; until then its weight {where}"
-            notes.append(
-                BacktestWarning(
-                    kind=WarningKind.LATE_LISTING, symbol=symbol, date=dates[index], message=message
-                )
+    listed = setup.gaps.listed
+    for symbol in sorted(ledger.targeted):
+        index = listed.get(symbol)
+        if index == 0:
+            continue
+        message = (
+            f"no close on any bar; its weight {where} throughout"
+            if index is None
+            else f"first close on this bar; until then its weight {where}"
+        )
+        notes.append(
+            BacktestWarning(
+                kind=WarningKind.LATE_LISTING,
+                symbol=symbol,
+                date=dates[index or 0],
+                message=message,
             )
+        )
     for symbol, (first, count) in sorted(ledger.carried.items()):
         message = (
             f"close missing on {count} bar(s) from this date on; the last close was carried forward"
