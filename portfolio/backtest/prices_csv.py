@@ -55,8 +55,9 @@ def parse_prices_csv(text: str) -> Result[tuple[Bar, ...], PortfolioError]:
     if not isinstance(given, str):
         msg = f"parse_prices_csv expects the CSV text as a str, not {type(given).__name__}"
         raise TypeError(msg)
+    reader = csv.reader(text.splitlines())
     try:
-        return Success(_bars(csv.reader(text.splitlines())))
+        return Success(_bars(reader))
     except _BadLineError as bad:
         column = bad.context.get("column")
         where = f"line {bad.line}" + (f", column {column}" if column is not None else "")
@@ -66,7 +67,9 @@ def parse_prices_csv(text: str) -> Result[tuple[Bar, ...], PortfolioError]:
             )
         )
     except csv.Error as exc:
-        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, f"not a CSV file: {exc}"))
+        line = reader.line_num
+        message = f"line {line}: not a CSV row: {exc}"
+        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, line=line))
 
 
 def _bars(reader: Reader) -> tuple[Bar, ...]:
