@@ -167,3 +167,15 @@ def test_the_fold_trades_exactly_as_fill_plan(
         result.final_snapshot.cash,
         result.final_snapshot.positions,
     )
+
+
+def test_a_withdrawal_is_no_drawdown() -> None:
+    bars = on((date(2024, 1, 2), 10), (date(2024, 2, 1), 10), (date(2024, 2, 2), 10))
+    flows = CashFlows(on_dates={date(2024, 2, 1): D(-500)})
+    result = run_backtest(
+        bars, ALL_A, policy=EXACT, initial_cash=D(1000), schedule="once", cash_flows=flows
+    ).unwrap()
+    # the equity halves (1000 → 500) but the money in the strategy lost nothing
+    assert [p.equity for p in result.equity_curve] == [D(1000), D(500), D(500)]
+    assert (result.max_drawdown, result.volatility, result.time_weighted_return) == (0, 0, 0)
+    assert result.total_return == D("-0.5")
