@@ -28,6 +28,7 @@ class ErrorKind(enum.Enum):
     INVALID_PLAN = "invalid_plan"
     INVALID_BARS = "invalid_bars"
     INVALID_SCHEDULE = "invalid_schedule"
+    INVALID_CONFIG = "invalid_config"
     BROKER_UNAVAILABLE = "broker_unavailable"
     BROKER_RATE_LIMITED = "broker_rate_limited"
     BROKER_BAD_RESPONSE = "broker_bad_response"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.costs import BPS, CostModel, cost_problem
+from portfolio.costs import CostModel, cost_problem
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import (
@@ -25,16 +25,12 @@ from portfolio.money import (
     all_within,
     bounds_problem,
     is_bounded,
-    truncate_shares,
 )
 from portfolio.plan import RebalancePlan
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Snapshot
 
 __all__ = ["CostModel", "Fill", "FilledOrder", "fill_plan"]
-
-#: Rounds toward −∞, so that an affordable amount is never rounded up past the cash.
-_FLOOR = decimal.Context(prec=CORE_CONTEXT.prec, rounding=ROUND_FLOOR)
 
 
 @attrs.frozen(kw_only=True)
@@ -195,7 +191,7 @@ def _fill(
             quantity, value = requested, requested * price
             fee = ZERO if free else model.fee(value)
             if quantity > 0 and value + fee > cash:  # cut a buy to the cash there is
-                quantity = _affordable(cash, price, model, whole=_is_whole(requested))
+                quantity = model.affordable(cash, price, whole=_is_whole(requested))
                 value = quantity * price
                 fee = model.fee(value)
             cash = cash - value - fee
@@ -234,22 +230,3 @@ def _wanted(item: PlanItem, held: Decimal) -> Decimal:
 
 def _is_whole(quantity: Decimal) -> bool:
     return quantity == quantity.to_integral_value()
-
-
-def _affordable(cash: Decimal, price: Decimal, model: CostModel, *, whole: bool) -> Decimal:
-    """The largest buy quantity (whole shares or 1E-9 steps) whose value + fee ≤ cash.
-
-    The fee min(n, max(min_fee, r·n)) has three regimes of n; the solution of
-    n + fee(n) = cash lies in the one that its thresholds select.
-    """
-    if cash <= 0:
-        return ZERO
-    rate, floor_fee = model.bps / BPS, model.min_fee
-    if cash <= 2 * floor_fee or rate >= 1:
-        budget = _FLOOR.divide(cash, Decimal(2))
-    elif rate == 0 or cash - floor_fee <= _FLOOR.divide(floor_fee, rate):
-        budget = cash - floor_fee
-    else:
-        budget = _FLOOR.divide(cash, 1 + rate)
-    shares = _FLOOR.divide(budget, price)
-    return shares.to_integral_value(rounding=ROUND_DOWN) if whole else truncate_shares(shares)

@@ -36,6 +36,8 @@ class Reason(enum.Enum):
     CASH_LIMITED = "CASH_LIMITED"
     ROUNDED_TO_ZERO = "ROUNDED_TO_ZERO"
     NOT_TRADABLE = "NOT_TRADABLE"
+    BUY_ONLY = "BUY_ONLY"
+    SELL_ONLY = "SELL_ONLY"
 
 
 class _Fields(NamedTuple):

@@ -84,7 +84,8 @@ def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
         goals = target_column(checked.weights, investable, policy.rounding)
         current = current_column(exposure(checked), checked.prices, policy.rounding)
         trades = trade_column(goals, current)
-    return _within_bounds(checked, plan_from_columns(checked, goals, current, trades))
+        plan = plan_from_columns(checked, goals, current, trades)
+    return _within_bounds(checked, plan)
 
 
 def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePlan, PortfolioError]:

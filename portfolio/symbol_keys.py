@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
 
 __all__ = ["key_problem", "upper_keys"]
 
@@ -25,7 +26,9 @@ def key_problem(mapping: object, field: str, kind: ErrorKind) -> PortfolioError 
     A symbol is a non-empty string without whitespace. Two keys that become equal when
     upper-cased ("spy" and "SPY") are ambiguous and refused.
     """
-    if not isinstance(mapping, Mapping):
+    if not (
+        type(mapping) is FrozenDict or isinstance(mapping, Mapping)
+    ):  # records hold FrozenDicts
         return PortfolioError.of(kind, f"{field} must be a mapping of symbol to value", field=field)
     if _already_normal(mapping):
         return None

@@ -177,5 +177,5 @@ def test_a_withdrawal_is_no_drawdown() -> None:
     ).unwrap()
     # the equity halves (1000 → 500) but the money in the strategy lost nothing
     assert [p.equity for p in result.equity_curve] == [D(1000), D(500), D(500)]
-    assert (result.max_drawdown, result.volatility, result.time_weighted_return) == (0, 0, 0)
+    assert (result.max_drawdown, result.volatility, result.time_weighted_return) == (D(0),) * 3
     assert result.total_return == D("-0.5")

@@ -28,7 +28,10 @@ class BrokerChoice(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class PlanOptions:
-    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan."""
+    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan.
+
+    `liquidate_all` allows (and requires) weights without a non-zero entry: sell everything.
+    """
 
     weights: Path
     snapshot: Path | None = None
@@ -36,6 +39,7 @@ class PlanOptions:
     broker: BrokerChoice | None = None
     correlation_id: str = "cli"
     json: bool = False
+    liquidate_all: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +78,7 @@ class ValidateOptions:
     weights: Path | None = None
     policy: Path | None = None
     json: bool = False
+    liquidate_all: bool = False
 
 
 Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions

@@ -23,6 +23,8 @@ class ExitCode(enum.IntEnum):
     FAILURE = 1
     #: The command line or an input file is wrong: printed as one line naming the place.
     USAGE = 2
+    #: Interrupted by Ctrl-C: 128 + SIGINT, one line on stderr and no traceback.
+    INTERRUPTED = 130
     #: The reader of stdout went away (`portfolio demo | head`): 128 + SIGPIPE, silently.
     BROKEN_PIPE = 141
 

@@ -19,15 +19,17 @@ Seams for the broker's order rules (whole-share allocation, increments, open ord
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from decimal import Decimal, localcontext
+from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
 from operator import attrgetter, mul
 
-from portfolio.money import CORE_CONTEXT, ZERO
+from portfolio.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
-from portfolio.plan_item import Reason
+from portfolio.plan_item import PlanItem, Reason
+from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
+from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide
 from portfolio.steps.validate import Columns
 
@@ -47,12 +49,13 @@ def actions(deltas: Deltas) -> RebalancePlan:
     targets = deltas.targets
     columns = Columns.of(targets.checked)
     symbols = columns.symbols
-    return plan_from_columns(
-        columns,
-        tuple(map(targets.target_values.__getitem__, symbols)),
-        tuple(map(deltas.current_values.__getitem__, symbols)),
-        tuple(map(deltas.trade_amounts.__getitem__, symbols)),
-    )
+    with localcontext(CORE_CONTEXT):
+        return plan_from_columns(
+            columns,
+            tuple(map(targets.target_values.__getitem__, symbols)),
+            tuple(map(deltas.current_values.__getitem__, symbols)),
+            tuple(map(deltas.trade_amounts.__getitem__, symbols)),
+        )
 
 
 def plan_from_columns(
@@ -61,19 +64,28 @@ def plan_from_columns(
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
 ) -> RebalancePlan:
-    """The plan from validated columns and the target, current and trade columns (cents)."""
+    """The plan from validated columns and the target, current and trade columns (cents).
+
+    Call inside the core context (`actions` and the planner do).
+    """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
-    with localcontext(CORE_CONTEXT):
-        limits = Thresholds.of(policy, value)
-        rows, whole = _rows(columns, goals, current, trades)
-        sells, buys, holds = order_rules(decide(rows, limits), columns)
-        proceeds = -sum(map(_AMOUNT, sells), ZERO)
-        covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
-        available = cash + proceeds - policy.cash_reserve_pct * value - covers
-        buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
-        if held_back:
-            holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
-        cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
+    limits = Thresholds.of(policy, value)
+    rows, whole = _rows(columns, goals, current, trades)
+    reserve = policy.reserve(value)
+    if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
+        decided = order_rules(decide(rows, limits), columns)
+    else:
+        decided = _with_modes(list(rows), limits, columns, reserve - cash)
+    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
+        budget = _available(policy, cash - reserve, decided.buys)
+        decided = buy_only(decided, budget, limits, whole)
+    sells, buys, holds = decided
+    proceeds = -sum(map(_AMOUNT, sells), ZERO)
+    available = _available(policy, cash + proceeds - reserve, buys)
+    buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
+    if held_back:
+        holds = sorted([*holds, *held_back], key=lambda item: item.symbol)
+    cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
     return RebalancePlan(
         plan_id=columns.plan_id,
         correlation_id=columns.correlation_id,
@@ -84,6 +96,30 @@ def plan_from_columns(
         as_of=columns.as_of,
         metadata=columns.metadata,
     )
+
+
+def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) -> Decimal:
+    """What rebalancing buys may spend (account currency).
+
+    `cash` (after sales and the reserve) less the liquidation buys, shrunk so that it
+    still suffices after prices rise by `buy_price_buffer`.
+    """
+    covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
+    return (cash - covers) / (1 + policy.buy_price_buffer)
+
+
+def _with_modes(rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal) -> Decisions:
+    """The rules under the policy's band trigger and, for `sell_only`, the withdrawal.
+
+    `need` is the cash the reserve lacks (account currency; ≤ 0 when none).
+    """
+    policy = columns.policy
+    if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
+        limits = portfolio_trigger(rows, limits)
+    decided = order_rules(decide(rows, limits), columns)
+    if policy.mode == Mode.SELL_ONLY:
+        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits)
+    return decided
 
 
 def exposure(columns: Columns) -> Sequence[Decimal]:

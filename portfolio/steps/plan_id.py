@@ -86,10 +86,15 @@ class IdSeed:
         policy: SizingPolicy,
         weights: Mapping[str, Decimal],
         targeted: tuple[str, ...],
+        portfolio_value: Decimal | None = None,
     ) -> None:
         """Digest the fixed part once; `weights` checked, `targeted` its sorted symbols."""
-        digest = hashlib.sha256(_text(_VERSION, correlation_id))
-        flags = f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
+        value = "" if portfolio_value is None else _canonical(portfolio_value)
+        digest = hashlib.sha256(_text(_VERSION, correlation_id, value))
+        flags = (
+            f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
+            f"\x00{policy.mode}\x00{policy.band_trigger}"
+        )
         column = canonical_text(map(weights.__getitem__, targeted))
         digest.update(_text(flags, canonical_text(policy.amounts), *targeted, "\x01", column))
         self._digest = digest
@@ -104,19 +109,21 @@ def plan_id(  # noqa: PLR0913 - the snapshot's part of the content, by name
     *,
     as_of: datetime | None,
     cash: Decimal,
-    total_value: Decimal,
     symbols: tuple[str, ...],
     prices: Iterable[Decimal],
     held: Mapping[str, Decimal],
     assets: Mapping[str, Asset],
 ) -> str:
-    """The id of the plan for these validated inputs (`symbols` sorted, the universe)."""
+    """The id of the plan for these validated inputs (`symbols` sorted, the universe).
+
+    The portfolio value is not hashed: it follows from these (or from the allocation's
+    `portfolio_value`, which the seed holds).
+    """
     digest = seed.copy()
     owned = sorted(held)
-    amounts = (_canonical(cash), _canonical(total_value))  # cents: often a trailing 0
-    columns = (canonical_text(prices), canonical_text(map(held.__getitem__, owned)))
+    numbers = canonical_text((cash, *prices, *map(held.__getitem__, owned)))
     stamp = as_of.isoformat() if as_of is not None else ""
-    digest.update(_text("\x01", stamp, *amounts, *symbols, "\x01", *owned, "\x01", *columns))
+    digest.update(_text("\x01", stamp, *symbols, "\x01", *owned, "\x01", numbers))
     if assets:
         universe = frozenset(symbols)
         facts = (

@@ -67,7 +67,9 @@ def prepare(
             targeted=targeted,
             weight_column=tuple(map(weights.__getitem__, targeted)),
             metadata=metadata,
-            seed=IdSeed(allocation.correlation_id, policy, weights, targeted),
+            seed=IdSeed(
+                allocation.correlation_id, policy, weights, targeted, allocation.portfolio_value
+            ),
         )
     )
 

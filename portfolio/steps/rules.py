@@ -18,13 +18,11 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, Decimal
 from typing import NamedTuple
 
-import attrs
-
 from portfolio.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy
 
-__all__ = ["Decisions", "Row", "Thresholds", "decide", "hold", "item", "shares_for"]
+__all__ = ["Decisions", "Row", "Thresholds", "decide", "item", "shares_for", "within_band"]
 
 #: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
 CENTS_ZERO = Decimal("0.00")
@@ -58,41 +56,31 @@ def item(row: Row, action: Action, amount: Decimal, quantity: Decimal, reason: R
     )
 
 
-def hold(row: Row, reason: Reason) -> PlanItem:
-    """A HOLD item: trade amount and quantity exactly 0."""
-    return item(row, _HOLD, ZERO, ZERO, reason)
+class Thresholds(NamedTuple):
+    """Per-plan constants: minimum trade (account currency), bands as value tolerances.
 
-
-@attrs.frozen(kw_only=True)
-class Thresholds:
-    """Per-plan constants: minimum trade (account currency), bands as value tolerances."""
+    `below_minimum` is −minimum (|trade| < minimum is one chained comparison); `banded`
+    is True when either band is switched on.
+    """
 
     minimum: Decimal
+    below_minimum: Decimal
     band_value: Decimal | None
     relative_band: Decimal
     rounding: str
-    banded: bool = attrs.field(init=False)
-    below_minimum: Decimal = attrs.field(init=False)
-
-    @below_minimum.default
-    def _below_minimum(self) -> Decimal:
-        """−minimum: |trade| < minimum is below_minimum < trade < minimum, one comparison."""
-        return -self.minimum
-
-    @banded.default
-    def _banded(self) -> bool:
-        """True when either band is switched on."""
-        return self.band_value is not None or self.relative_band != 0
+    banded: bool
 
     @classmethod
     def of(cls, policy: SizingPolicy, value: Decimal) -> Thresholds:
         """The policy's minimum trade and absolute band as amounts of V (account currency)."""
-        return cls(
-            minimum=max(policy.min_trade_amount, policy.min_trade_pct * value),
-            band_value=policy.band * value if policy.band else None,
-            relative_band=policy.relative_band,
-            rounding=policy.rounding,
-        )
+        minimum = max(policy.min_trade_amount, policy.min_trade_pct * value)
+        band_value = policy.band * value if policy.band else None
+        banded = band_value is not None or policy.relative_band != 0
+        return cls(minimum, -minimum, band_value, policy.relative_band, policy.rounding, banded)
+
+    def without_bands(self) -> Thresholds:
+        """The same thresholds with both bands off."""
+        return self._replace(band_value=None, relative_band=ZERO, banded=False)
 
 
 class Decisions(NamedTuple):
@@ -134,7 +122,7 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
             continue
         elif not trade:
             reason = Reason.AT_TARGET
-        elif banded and _within_band(limits, current, target):
+        elif banded and within_band(limits, current, target):
             reason = Reason.WITHIN_BAND
         elif below_minimum < trade < minimum:
             reason = Reason.BELOW_MIN_TRADE
@@ -157,7 +145,7 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
     return decided
 
 
-def _within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
+def within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
     """|current − target| within the smaller of the bands that are on (account currency)."""
     relative = abs(target) * limits.relative_band if limits.relative_band else None
     if relative is None:

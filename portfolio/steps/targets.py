@@ -13,7 +13,7 @@ from returns.result import Failure, Result, Success
 
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
-from portfolio.money import CENT, CORE_CONTEXT
+from portfolio.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import freeze_decimals
 from portfolio.steps.validate import Checked
@@ -25,7 +25,7 @@ __all__ = ["Targets", "investable_value", "target_column", "targets"]
 class Targets:
     """Checked inputs plus the target value (cents) of every symbol in the universe.
 
-    `investable` = V × (1 − cash_reserve_pct), in account currency. Untargeted symbols
+    `investable` = V − the cash reserve, in account currency. Untargeted symbols
     have target 0; weights summing below 1 leave the rest in cash.
     """
 
@@ -35,7 +35,12 @@ class Targets:
 
 
 def investable_value(total_value: Decimal, policy: SizingPolicy) -> Decimal:
-    """V × (1 − cash_reserve_pct), unrounded; call inside the core context."""
+    """V less the cash reserve, unrounded, never below 0; call inside the core context.
+
+    The reserve is max(cash_reserve_pct × V, cash_reserve_amount).
+    """
+    if policy.cash_reserve_amount:
+        return max(total_value - policy.reserve(total_value), ZERO)
     return total_value * (1 - policy.cash_reserve_pct)
 
 

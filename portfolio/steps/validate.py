@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from itertools import repeat
 from operator import mul as _times
+from typing import NamedTuple
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -42,12 +43,13 @@ from portfolio.symbol_keys import upper_keys
 __all__ = ["Checked", "Columns", "check_snapshot", "columns", "validate"]
 
 
-@attrs.frozen(kw_only=True)
-class Columns:
+class Columns(NamedTuple):
     """Validated inputs as columns: `weights`, `quantities`, `prices` align with `symbols`.
 
     What the steps compute on; `Checked` is the same content with mappings, for
     pipelines of your own. `assets` has upper-case keys; the rest as in `Checked`.
+    A typed, immutable tuple rather than an attrs record: one is built per plan, and
+    it is internal to the planner's steps.
     """
 
     correlation_id: str
@@ -170,12 +172,7 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     )
     if problem is not None:
         return Failure(problem)
-    with localcontext(CORE_CONTEXT):
-        value = prepared.portfolio_value
-        if value is None:
-            held_values = map(_times, held.values(), map(prices.__getitem__, held))
-            value = snapshot.cash + sum(held_values, ZERO)
-        value = to_cents(value)
+    value = _portfolio_value(prepared.portfolio_value, snapshot.cash, held, prices)
     if value < 0:
         return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
     price_column = tuple(map(prices.__getitem__, symbols))
@@ -196,7 +193,6 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
                 prepared.seed,
                 as_of=snapshot.as_of,
                 cash=snapshot.cash,
-                total_value=value,
                 symbols=symbols,
                 prices=price_column,
                 held=held,
@@ -204,6 +200,16 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
             ),
         )
     )
+
+
+def _portfolio_value(
+    given: Decimal | None, cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]
+) -> Decimal:
+    """V in cents: the allocation's `portfolio_value`, or cash + Σ quantity × price."""
+    with localcontext(CORE_CONTEXT):
+        if given is not None:
+            return to_cents(given)
+        return to_cents(cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO))
 
 
 def _short_problem(
