@@ -214,7 +214,7 @@ COMMANDS: tuple[Command[Any], ...] = (
         examples=(
             "portfolio backtest --prices prices.csv --weights weights.json --fee-bps 5",
             "portfolio backtest --prices prices.csv --weights weights.json --plot curve.png",
-            "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04 --end 2023-12-29",
+            "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
             "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
             "portfolio backtest --prices p.csv --weights w.json --contribution 500",
         ),
