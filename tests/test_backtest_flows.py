@@ -179,3 +179,44 @@ def test_a_withdrawal_is_no_drawdown() -> None:
     assert [p.equity for p in result.equity_curve] == [D(1000), D(500), D(500)]
     assert (result.max_drawdown, result.volatility, result.time_weighted_return) == (D(0),) * 3
     assert result.total_return == D("-0.5")
+
+
+HALF_AND_HALF = Allocation(target_weights={"A": D("0.5"), "B": D("0.5")}, correlation_id="ab")
+DRIFTED = [
+    Bar(date=date(2024, 1, 2), prices={"A": D(10), "B": D(10)}),
+    Bar(date=date(2024, 2, 1), prices={"A": D(20), "B": D(10)}),
+]
+
+
+def test_a_contribution_buys_the_shortfalls_and_sells_nothing() -> None:
+    flows = CashFlows(monthly=D(300))
+    result = run_backtest(
+        DRIFTED, HALF_AND_HALF, policy=EXACT, initial_cash=D(1000), schedule="once",
+        cash_flows=flows,
+    ).unwrap()  # fmt: skip
+    # 50 A + 50 B; February: A 1000, B 500, +300 cash: targets 900 each; A is not sold,
+    # B's shortfall of 400 gets the 300 → 30 B (a rebalance would sell 5 A, buy 40 B)
+    assert result.final_snapshot.positions == {"A": D(50), "B": D(80)}
+    assert result.final_snapshot.cash == 0
+    assert result.final_equity == D(1800)
+
+
+def test_a_withdrawal_sells_the_most_overweight_and_buys_nothing() -> None:
+    flows = CashFlows(monthly=D(-300))
+    result = run_backtest(
+        DRIFTED, HALF_AND_HALF, policy=EXACT, initial_cash=D(1000), schedule="once",
+        cash_flows=flows,
+    ).unwrap()  # fmt: skip
+    # February: 1500 − 300; A (1000 against a 600 target) is sold for the 300: 15 A
+    assert result.final_snapshot.positions == {"A": D(35), "B": D(50)}
+    assert result.final_snapshot.cash == 0
+    assert result.final_equity == D(1200)
+
+
+def test_a_flow_on_a_scheduled_bar_rebalances() -> None:
+    flows = CashFlows(monthly=D(300))
+    result = run_backtest(
+        DRIFTED, HALF_AND_HALF, policy=EXACT, initial_cash=D(1000), schedule="monthly",
+        cash_flows=flows,
+    ).unwrap()  # fmt: skip
+    assert result.final_snapshot.positions == {"A": D(45), "B": D(90)}

@@ -29,6 +29,9 @@ class CashFlows:
     - `on_dates`: each amount added on the first bar on or after its date (which must
       lie within the bars' dates).
 
+    A bar with a flow plans with `mode="buy_only"` (a contribution) or `"sell_only"` (a
+    withdrawal), unless the schedule rebalances on that bar anyway.
+
     >>> CashFlows(monthly=Decimal(500)).monthly
     Decimal('500')
     """

@@ -2,7 +2,9 @@
 
 Per bar: sell what stopped trading, add the day's cash flow, mark the account at the
 close (carried closes included), and on a rebalance bar plan with the prepared planner
-and trade the plan (`portfolio.backtest.trading`). Cash and positions are a `Decimal`
+and trade the plan (`portfolio.backtest.trading`). A bar that plans only because of a
+cash flow plans with the policy's `mode` set to BUY_ONLY (a contribution) or SELL_ONLY
+(a withdrawal). Cash and positions are a `Decimal`
 and a `dict` here; a `Snapshot` is built only for the bars that plan, and it is kept:
 it is the account the plan was made against (`BacktestResult.accounts`).
 """
@@ -29,7 +31,7 @@ from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.money import ZERO
 from portfolio.plan import Action, RebalancePlan
-from portfolio.policy import SizingPolicy
+from portfolio.policy import Mode, SizingPolicy
 from portfolio.snapshot import Snapshot
 
 __all__ = ["Ledger", "Setup", "dated", "fold"]
@@ -69,7 +71,7 @@ class Ledger:
         self.traded_plans: list[int] = []
         self.notes: list[BacktestWarning] = []
         self.targeted: set[str] = set()
-        self.planners: dict[frozenset[str], PlanFor] = {}
+        self.planners: dict[tuple[frozenset[str], Mode], PlanFor] = {}
         self.carried: dict[str, tuple[date, int]] = {}
         self.plan_bars: list[int] = []
         self.bar = 0
@@ -97,14 +99,14 @@ def fold(
             _note_moves(ledger, gaps.moves[index], day)
         if index in flows and (problem := _add_flow(ledger, flows[index], prices, day)):
             return Failure(problem)
-        due = (
-            index in flows
-            or is_due(setup.schedule, previous, day)
-            or (index in setup.listings and not setup.listings[index].isdisjoint(ledger.targeted))
+        scheduled = is_due(setup.schedule, previous, day) or (
+            index in setup.listings and not setup.listings[index].isdisjoint(ledger.targeted)
         )
+        due = scheduled or index in flows
         if due or setup.schedule is Schedule.DRIFT:
             ledger.bar = index
-            planned = _rebalance(setup, ledger, bar, prices, due=due)
+            mode = Mode.REBALANCE if scheduled or index not in flows else _flow_mode(flows[index])
+            planned = _rebalance(setup, ledger, bar, prices, due=due, mode=mode)
             if isinstance(planned, Failure):
                 return Failure(dated(planned.failure(), day))
         ledger.curve.append(EquityPoint(day, ledger.equity(prices)))
@@ -114,8 +116,19 @@ def fold(
     return Success(ledger)
 
 
-def _rebalance(
-    setup: Setup, ledger: Ledger, bar: Bar, prices: Mapping[str, Decimal], *, due: bool
+def _flow_mode(amount: Decimal) -> Mode:
+    """A contribution is invested without selling; a withdrawal is raised without buying."""
+    return Mode.BUY_ONLY if amount > 0 else Mode.SELL_ONLY
+
+
+def _rebalance(  # noqa: PLR0913 - one bar's inputs
+    setup: Setup,
+    ledger: Ledger,
+    bar: Bar,
+    prices: Mapping[str, Decimal],
+    *,
+    due: bool,
+    mode: Mode,
 ) -> Result[None, PortfolioError]:
     """Plan and trade on this bar if it is due (or, for `drift`, if the weights drifted)."""
     account = Snapshot(
@@ -140,7 +153,7 @@ def _rebalance(
     if not due and not drifted(account, weights, setup.policy):
         return Success(None)
     return (
-        _planner(setup, ledger, allocation, unpriced)
+        _planner(setup, ledger, allocation, (unpriced, mode))
         .bind(lambda plan_for: plan_for(account))
         .bind(lambda plan: _trade(setup, ledger, account, plan))
     )
@@ -150,16 +163,17 @@ def _planner(
     setup: Setup,
     ledger: Ledger,
     allocation: Allocation | CombinedAllocation,
-    unpriced: frozenset[str],
+    key: tuple[frozenset[str], Mode],
 ) -> Result[PlanFor, PortfolioError]:
-    """Prepared once per set of unpriced symbols for fixed weights; per call for a rule."""
+    """Prepared once per (unpriced symbols, mode) for fixed weights; per call for a rule."""
+    policy = setup.policy if key[1] is Mode.REBALANCE else attrs.evolve(setup.policy, mode=key[1])
     if callable(setup.rule):
-        return prepare(allocation, setup.policy)
-    if unpriced in ledger.planners:
-        return Success(ledger.planners[unpriced])
-    prepared = prepare(allocation, setup.policy)
+        return prepare(allocation, policy)
+    if key in ledger.planners:
+        return Success(ledger.planners[key])
+    prepared = prepare(allocation, policy)
     if isinstance(prepared, Success):
-        ledger.planners[unpriced] = prepared.unwrap()
+        ledger.planners[key] = prepared.unwrap()
     return prepared
 
 
