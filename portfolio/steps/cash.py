@@ -1,17 +1,18 @@
 """Cash feasibility: buys never spend more than cash + sale proceeds − the reserve.
 
-When the plan's rebalancing buys would, they are cut in two passes, all marked
+When the plan's rebalancing buys would, they are cut in three passes, all marked
 CASH_LIMITED:
 
 1. every whole-share buy gets its amount × (available / wanted), rounded down to cents,
    in whole shares (truncated);
 2. the fractional buys share what the whole-share buys left, pro rata (at most what
-   they wanted), rounded down to cents.
+   they wanted), rounded down to cents;
+3. what is still left (truncated whole shares leave it) buys more whole shares, the
+   largest shortfall first, each within what it wanted.
 
 A buy that falls below the minimum trade (or to no shares) becomes a HOLD. Without
-pass 2 the cash that truncating whole shares frees would stay idle beside fractional
-buys that could use it, and the next plan would trade it. (Cash that only whole shares
-could use still stays idle: a whole-share allocation pass would place it.)
+passes 2 and 3 the cash that truncating whole shares frees would stay idle beside
+buys that could use it, and the next plan would trade it.
 Liquidations (buying back a short) are never cut: leaving part of a position behind
 is what the liquidation rule forbids.
 """
@@ -59,12 +60,36 @@ def limit_to_cash(
     for buy in fractional:  # pass 2: fractional, pro rata on what is left
         budget = _cents_down(buy.trade_amount * share)
         sized[buy.symbol] = shares_for(budget, buy.price, whole=False, rounding=rounding)
+    left = available - sum((amount for _, amount in sized.values()), ZERO)
+    if left > 0 and whole:
+        _top_up([i for i in wanted if i.symbol in whole], sized, left, rounding)
     kept: list[PlanItem] = []
     held: list[PlanItem] = []
     for buy in buys:
         limited = _limited(buy, sized[buy.symbol], limits) if buy.symbol in sized else buy
         (held if limited.action is Action.HOLD else kept).append(limited)
     return kept, held
+
+
+def _top_up(buys: list[PlanItem], sized: dict[str, _Sized], left: Decimal, rounding: str) -> None:
+    """Pass 3: more whole shares with the cash left, the largest shortfall first.
+
+    Each buy takes as many more shares as the cash left and its own shortfall (what it
+    wanted − what it got) allow; `sized` is updated in place.
+    """
+
+    def shortfall(buy: PlanItem) -> Decimal:
+        return buy.trade_amount - sized[buy.symbol][1]
+
+    for buy in sorted(buys, key=lambda b: (-shortfall(b), b.symbol)):
+        if left < buy.price:
+            continue
+        quantity, amount = sized[buy.symbol]
+        extra = min(left, shortfall(buy)) // buy.price
+        bigger = ((quantity + extra) * buy.price).quantize(CENT, rounding=rounding)
+        if extra > 0 and bigger - amount <= left:
+            sized[buy.symbol] = (quantity + extra, bigger)
+            left -= bigger - amount
 
 
 def _cents_down(amount: Decimal) -> Decimal:
