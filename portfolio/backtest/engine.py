@@ -17,8 +17,9 @@ from returns.result import Failure, Result, Success
 
 from portfolio.backtest.bars import Bar
 from portfolio.backtest.flows import CashFlows, flows_by_bar
-from portfolio.backtest.fold import Ledger, Rule, Setup, dated, fold
+from portfolio.backtest.fold import fold
 from portfolio.backtest.gaps import MissingData, find_gaps
+from portfolio.backtest.ledger import Ledger, Rule, Setup, dated
 from portfolio.backtest.planning import target_weights
 from portfolio.backtest.result import BacktestResult, summarise
 from portfolio.backtest.schedule import Schedule, parse_schedule

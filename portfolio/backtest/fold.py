@@ -4,9 +4,9 @@ Per bar: sell what stopped trading, add the day's cash flow, mark the account at
 close (carried closes included), and on a rebalance bar plan with the prepared planner
 and trade the plan (`portfolio.backtest.trading`). A bar that plans only because of a
 cash flow plans with the policy's `mode` set to BUY_ONLY (a contribution) or SELL_ONLY
-(a withdrawal). Cash and positions are a `Decimal`
-and a `dict` here; a `Snapshot` is built only for the bars that plan, and it is kept:
-it is the account the plan was made against (`BacktestResult.accounts`).
+(a withdrawal). Cash and positions are a `Decimal` and a `dict` here; a `Snapshot` is
+built only for the bars that plan, and it is kept: it is the account the plan was made
+against (`BacktestResult.accounts`).
 """
 
 from __future__ import annotations
@@ -20,65 +20,19 @@ from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
-from portfolio.backtest.gaps import Gaps, MissingData
+from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import PlanFor, prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.trading import trade
-from portfolio.costs import CostModel
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
-from portfolio.money import ZERO
 from portfolio.plan import Action, RebalancePlan
-from portfolio.policy import Mode, SizingPolicy
+from portfolio.policy import Mode
 from portfolio.snapshot import Snapshot
 
-__all__ = ["Ledger", "Setup", "dated", "fold"]
-
-Rule = Allocation | CombinedAllocation | Callable[[date, Snapshot], Allocation | CombinedAllocation]
-
-
-@attrs.frozen(kw_only=True)
-class Setup:
-    """Everything the fold reads and never changes."""
-
-    bars: tuple[Bar, ...]
-    rule: Rule
-    policy: SizingPolicy
-    costs: CostModel | None
-    schedule: Schedule
-    initial_cash: Decimal
-    missing: MissingData
-    gaps: Gaps
-    flows: Mapping[int, Decimal]
-    weights: Mapping[str, Decimal]  # the fixed allocation's (upper-cased), else empty
-    listings: Mapping[int, frozenset[str]]  # bar index → symbols with their first close there
-
-
-class Ledger:
-    """The account and the history, mutated bar by bar (internal to one run)."""
-
-    def __init__(self, cash: Decimal) -> None:
-        """An account of `cash` only, and an empty history."""
-        self.cash = cash
-        self.held: dict[str, Decimal] = {}
-        self.fees = ZERO
-        self.traded = ZERO
-        self.curve: list[EquityPoint] = []
-        self.plans: list[RebalancePlan] = []
-        self.accounts: list[Snapshot] = []
-        self.traded_plans: list[int] = []
-        self.notes: list[BacktestWarning] = []
-        self.targeted: set[str] = set()
-        self.planners: dict[tuple[frozenset[str], Mode], PlanFor] = {}
-        self.carried: dict[str, tuple[date, int]] = {}
-        self.plan_bars: list[int] = []
-        self.bar = 0
-
-    def equity(self, prices: Mapping[str, Decimal]) -> Decimal:
-        """Cash + positions at `prices` (every held symbol is priced: carried if need be)."""
-        return self.cash + sum([q * prices[s] for s, q in self.held.items()], ZERO)
+__all__ = ["fold"]
 
 
 def fold(
@@ -249,12 +203,3 @@ def _add_flow(
 
 def _note(kind: WarningKind, symbol: str, day: date, message: str) -> BacktestWarning:
     return BacktestWarning(kind=kind, symbol=symbol, date=day, message=message)
-
-
-def dated(error: PortfolioError, day: date) -> PortfolioError:
-    """The error, with the bar's date in its message and context."""
-    return attrs.evolve(
-        error,
-        message=f"on {day.isoformat()}: {error.message}",
-        context={**error.context, "date": day.isoformat()},
-    )

@@ -30,7 +30,7 @@ from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from portfolio.backtest.fold import Ledger, Setup
+    from portfolio.backtest.ledger import Ledger, Setup
 
 __all__ = ["BacktestResult", "summarise"]
 
