@@ -57,6 +57,7 @@ bench:
 	$(call ready,$(TEST_EXTRAS)$(comma)bench)
 	$(BIN)/python tests/benchmarks/bench_planner.py
 	$(BIN)/python tests/benchmarks/bench_backtest.py
+	$(BIN)/python tests/benchmarks/bench_backtest_gaps.py
 	$(BIN)/python tests/benchmarks/bench_alpaca.py
 	$(BIN)/python tests/benchmarks/bench_orders.py
 

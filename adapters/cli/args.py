@@ -37,7 +37,7 @@ from adapters.cli.options import (
 
 __all__ = ["COMMANDS", "SCHEDULES", "UsageError", "parse", "version"]
 
-SCHEDULES = ("once", "daily", "weekly", "monthly", "drift")
+SCHEDULES = ("once", "daily", "weekly", "monthly", "quarterly", "annually", "drift")
 _POLICY_HELP = "sizing policy file (JSON or TOML) (default: none, every field at its default)"
 
 
@@ -133,6 +133,22 @@ def _backtest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot", type=Path, metavar="PNG", help="write an equity-curve PNG (needs matplotlib)"
     )
+    parser.add_argument(
+        "--start",
+        type=values.day,
+        metavar="DATE",
+        help="first date used, YYYY-MM-DD (default: all)",
+    )
+    parser.add_argument(
+        "--end", type=values.day, metavar="DATE", help="last date used, YYYY-MM-DD (default: all)"
+    )
+    parser.add_argument(
+        "--contribution",
+        type=values.contribution,
+        metavar="AMOUNT",
+        help="added on the first bar of every month after the first; negative: a withdrawal "
+        "(default: none)",
+    )
 
 
 def _backtest_options(ns: argparse.Namespace) -> BacktestOptions:
@@ -146,6 +162,9 @@ def _backtest_options(ns: argparse.Namespace) -> BacktestOptions:
         policy=ns.policy,
         json=ns.json,
         plot=ns.plot,
+        start=ns.start,
+        end=ns.end,
+        contribution=ns.contribution,
     )
 
 
@@ -239,6 +258,9 @@ COMMANDS: tuple[Command[Any], ...] = (
         examples=(
             "portfolio backtest --prices prices.csv --weights weights.json --fee-bps 5",
             "portfolio backtest --prices prices.csv --weights weights.json --plot curve.png",
+            "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
+            "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
+            "portfolio backtest --prices p.csv --weights w.json --contribution 500",
         ),
         arguments=_backtest_arguments,
         options=_backtest_options,

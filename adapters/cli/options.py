@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class BacktestOptions:
 
     `cash` is the initial cash and `min_trade` the minimum trade, both in account
     currency; `fee_bps` is the cost per traded dollar in basis points (1 bp = 0.01 %).
+    `start` / `end` bound the dates used (inclusive); `contribution` is added on the
+    first bar of every month after the first (account currency, negative: withdrawn).
     """
 
     prices: Path
@@ -59,6 +62,9 @@ class BacktestOptions:
     policy: Path | None = None
     json: bool = False
     plot: Path | None = None
+    start: date | None = None
+    end: date | None = None
+    contribution: Decimal | None = None
 
 
 @attrs.frozen(kw_only=True)
