@@ -8,6 +8,7 @@ from portfolio.combine import combine_allocations
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
+from portfolio.many import PlanRequest, plan_many
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.plan_actions import actions
 from portfolio.planner import plan_rebalance
@@ -32,6 +33,7 @@ __all__ = [
     "FrozenDict",
     "OpenOrder",
     "PlanItem",
+    "PlanRequest",
     "PortfolioError",
     "PortfolioService",
     "Reason",
@@ -43,6 +45,7 @@ __all__ = [
     "combine_allocations",
     "deltas",
     "fill_plan",
+    "plan_many",
     "plan_rebalance",
     "targets",
     "validate",

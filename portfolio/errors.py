@@ -32,6 +32,8 @@ class ErrorKind(enum.Enum):
     BROKER_RATE_LIMITED = "broker_rate_limited"
     BROKER_BAD_RESPONSE = "broker_bad_response"
     TIMEOUT = "timeout"
+    #: A worker of `plan_many` died or its executor refused the work; the account was not planned.
+    WORKER_FAILED = "worker_failed"
 
 
 def _freeze_context(context: Mapping[str, str] | None) -> Mapping[str, str]:

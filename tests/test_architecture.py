@@ -66,6 +66,7 @@ def test_the_core_needs_only_attrs_and_returns() -> None:
         "__future__",
         "array",
         "collections",
+        "concurrent",
         "dataclasses",
         "datetime",
         "decimal",
