@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -96,3 +97,19 @@ class DyingPool(ProcessPoolExecutor):
 
     def submit(self, fn: Callable[[Any], R], /, *args: Any, **kwargs: Any) -> Future[R]:
         return super().submit(die_if_marked, fn, *args, **kwargs)
+
+
+def account_line(request: PlanRequest) -> str:
+    """The request as a `plan-many` input line (a plain allocation and snapshot only)."""
+    allocation, snapshot = request.allocation, request.snapshot
+    assert isinstance(allocation, Allocation)
+    document = {
+        "account_id": request.account_id,
+        "weights": {s: str(w) for s, w in allocation.target_weights.items()},
+        "snapshot": {
+            "cash": str(snapshot.cash),
+            "positions": {s: str(q) for s, q in snapshot.positions.items()},
+            "prices": {s: str(p) for s, p in snapshot.prices.items()},
+        },
+    }
+    return json.dumps(document, separators=(",", ":"))

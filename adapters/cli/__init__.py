@@ -17,11 +17,12 @@ import sys
 from collections.abc import Sequence
 
 from adapters.cli.args import UsageError, parse
-from adapters.cli.commands import backtest, demo, plan, validate
+from adapters.cli.commands import backtest, demo, plan, plan_many, validate
 from adapters.cli.options import (
     BacktestOptions,
     DemoOptions,
     Options,
+    PlanManyOptions,
     PlanOptions,
     ValidateOptions,
 )
@@ -62,3 +63,5 @@ def _run(options: Options, terminal: Terminal) -> ExitCode:
             return demo.run(options, terminal)
         case ValidateOptions():
             return validate.run(options, terminal)
+        case PlanManyOptions():
+            return plan_many.run(options, terminal)

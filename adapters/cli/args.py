@@ -17,6 +17,7 @@ from adapters.cli.options import (
     BrokerChoice,
     DemoOptions,
     Options,
+    PlanManyOptions,
     PlanOptions,
     ValidateOptions,
 )
@@ -87,7 +88,23 @@ def _parser() -> _Parser:
     validate.add_argument("--weights", type=Path, help="weights file (default: the sample)")
     validate.add_argument("--policy", type=Path, help="sizing policy file (JSON or TOML)")
     validate.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+
+    many = commands.add_parser("plan-many", help="plan every account of a JSONL file, in order")
+    many.add_argument("--accounts", type=Path, required=True, help="accounts file (JSONL)")
+    many.add_argument("--out", type=Path, help="plans file (JSONL; default: stdout)")
+    where = many.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=1, help="processes (1: this one)")
+    where.add_argument("--scheduler", help="plan on the Dask scheduler at this address")
+    many.add_argument("--policy", type=Path, help="sizing policy file for lines without one")
     return parser
+
+
+def _workers(text: str) -> int:
+    """A whole number of worker processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        msg = f"expected a whole number ≥ 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -122,5 +139,13 @@ def parse(argv: Sequence[str]) -> Options:
             )
         case "validate":
             return ValidateOptions(weights=ns.weights, policy=ns.policy, json=ns.json)
+        case "plan-many":
+            return PlanManyOptions(
+                accounts=ns.accounts,
+                out=ns.out,
+                workers=ns.workers,
+                scheduler=ns.scheduler,
+                policy=ns.policy,
+            )
         case _:
             return DemoOptions()

@@ -13,6 +13,7 @@ __all__ = [
     "BrokerChoice",
     "DemoOptions",
     "Options",
+    "PlanManyOptions",
     "PlanOptions",
     "ValidateOptions",
 ]
@@ -70,4 +71,19 @@ class ValidateOptions:
     json: bool = False
 
 
-Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions
+@attrs.frozen(kw_only=True)
+class PlanManyOptions:
+    """`portfolio plan-many`: a JSONL file of accounts → a JSONL file of plans, in order.
+
+    `workers` processes plan on this machine (1: in this process); `scheduler` is the
+    address of a Dask scheduler to plan on instead.
+    """
+
+    accounts: Path
+    out: Path | None = None
+    workers: int = 1
+    scheduler: str | None = None
+    policy: Path | None = None
+
+
+Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions | PlanManyOptions

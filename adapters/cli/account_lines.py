@@ -1,0 +1,151 @@
+"""What a `plan-many` worker does: JSONL account lines in, JSONL result lines out, as text.
+
+An input line is `{"account_id": …, "weights": {…}, "snapshot": {…}, "policy": {…}?}`
+(the file formats of `portfolio plan`). Each non-blank line gives one `LineOutcome`:
+`(line number, account id, output line, problem)`. A planned account has no problem; a
+failed one has its `PortfolioError` as the problem and an `error` output line; a
+malformed line has neither an account id nor an output line, and the problem names
+the line and the field. Nothing here raises for bad input, and nothing touches a file:
+the driver moves bytes in and text out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from json import dumps
+from typing import TypeVar
+
+from returns.result import Failure, Success
+
+from adapters.cli.documents import BadValueError, to_mapping
+from adapters.cli.loaders import policy_from, snapshot_from, weights_from
+from portfolio import (
+    Allocation,
+    PortfolioError,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    plan_rebalance,
+)
+
+__all__ = [
+    "LineOutcome",
+    "account_id_of",
+    "error_line",
+    "plan_line",
+    "plan_line_json",
+    "plan_lines",
+]
+
+#: (line number, account id or None, output line or None, problem or None).
+LineOutcome = tuple[int, str | None, str | None, str | None]
+
+T = TypeVar("T")
+_KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
+
+
+def plan_lines(chunk: tuple[int, tuple[bytes, ...], SizingPolicy]) -> tuple[LineOutcome, ...]:
+    """Plan consecutive raw lines, the first being line `chunk[0]` (1-based); skip blanks."""
+    first, lines, policy = chunk
+    return tuple(
+        plan_line(raw, first + offset, policy) for offset, raw in enumerate(lines) if raw.strip()
+    )
+
+
+def plan_line(raw: bytes, number: int, policy: SizingPolicy) -> LineOutcome:
+    """One account line → its outcome; the line's own `policy` replaces the given one."""
+    try:
+        account_id, allocation, snapshot, own_policy = _parse(raw)
+    except BadValueError as bad:
+        place = f"line {number}" + (f": {bad.where}" if bad.where else "")
+        return number, None, None, f"{place}: {bad.problem}"
+    match plan_rebalance(allocation, snapshot, own_policy or policy):
+        case Success(plan):
+            return number, account_id, plan_line_json(account_id, plan), None
+        case Failure(error):
+            return number, account_id, error_line(account_id, error), str(error)
+    return number, None, None, f"line {number}: not planned"  # unreachable
+
+
+def _parse(raw: bytes) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
+    try:
+        document = json.loads(raw, parse_float=Decimal, parse_constant=_refuse)
+    except UnicodeDecodeError:
+        raise BadValueError(where="", problem="not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise BadValueError(where="", problem=f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BadValueError(where="", problem="not valid JSON: nested too deeply") from None
+    doc = to_mapping(document, "")
+    unknown = sorted(set(doc) - _KEYS)
+    if unknown:
+        raise BadValueError(
+            where=unknown[0], problem=f"unknown key (known: {', '.join(sorted(_KEYS))})"
+        )
+    account_id = doc.get("account_id")
+    if not isinstance(account_id, str) or not account_id:
+        raise BadValueError(where="account_id", problem="missing (a non-empty string)")
+    weights = _inside("weights", doc, weights_from)
+    snapshot = _inside("snapshot", doc, snapshot_from)
+    policy = _inside("policy", doc, policy_from) if "policy" in doc else None
+    allocation = Allocation(target_weights=weights, correlation_id=account_id)
+    return account_id, allocation, snapshot, policy
+
+
+def _inside(key: str, doc: Mapping[str, object], build: Callable[[object], T]) -> T:
+    """Build the value under `key`; a bad value's place is given from the line's top."""
+    if key not in doc:
+        raise BadValueError(where=key, problem="missing")
+    try:
+        return build(doc[key])
+    except BadValueError as bad:
+        where = key if bad.where in {"", "top level"} else f"{key}.{bad.where}"
+        raise BadValueError(where=where, problem=bad.problem) from None
+
+
+def _refuse(name: str) -> object:
+    raise BadValueError(where="", problem=f"{name} is not a number this tool accepts")
+
+
+def account_id_of(raw: bytes) -> str | None:
+    """The line's account id, if it has one (used to name the accounts of a lost chunk)."""
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    found = document.get("account_id") if isinstance(document, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def error_line(account_id: str | None, error: PortfolioError) -> str:
+    """`{"account_id": …, "error": {"kind": …, "message": …, "context": {…}}}`, one line."""
+    body = {"kind": error.kind.value, "message": error.message, "context": dict(error.context)}
+    return dumps({"account_id": account_id, "error": body}, separators=(",", ":"))
+
+
+def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
+    """`{"account_id": …, "plan": …}` on one line; the plan as `RebalancePlan.to_json()` has it.
+
+    Hand-written for speed (a quarter of json.dumps's time on a 20-symbol plan): names
+    go through `json.dumps`, amounts are Decimal texts, which need no escaping.
+    """
+    if plan.metadata:
+        compact = "".join(part.strip() for part in plan.to_json().splitlines())
+        return f'{{"account_id":{dumps(account_id)},"plan":{compact}}}'
+    as_of = dumps(plan.as_of.isoformat()) if plan.as_of is not None else "null"
+    items = ",".join(
+        f'{{"symbol":{dumps(i.symbol)},"action":"{i.action.value}",'
+        f'"trade_amount":"{i.trade_amount}","quantity":"{i.quantity}","price":"{i.price}",'
+        f'"current_value":"{i.current_value}","target_value":"{i.target_value}",'
+        f'"current_weight":"{i.current_weight}","target_weight":"{i.target_weight}",'
+        f'"reason":"{i.reason.value}"}}'
+        for i in plan.items
+    )
+    return (
+        f'{{"account_id":{dumps(account_id)},"plan":{{"plan_id":{dumps(plan.plan_id)},'
+        f'"correlation_id":{dumps(plan.correlation_id)},"as_of":{as_of},'
+        f'"total_value":"{plan.total_value}","cash_before":"{plan.cash_before}",'
+        f'"cash_after":"{plan.cash_after}","items":[{items}],"metadata":{{}}}}}}'
+    )
