@@ -12,7 +12,7 @@ exception.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from itertools import islice
 from typing import TypeVar
@@ -47,7 +47,7 @@ def map_chunks(
     executor: Executor,
     *,
     in_flight: int,
-) -> Iterator[tuple[K, Result[R, PortfolioError]]]:
+) -> Generator[tuple[K, Result[R, PortfolioError]], None, None]:
     """Run `work(payload)` on the executor for each `(key, payload)`; yield `(key, outcome)`.
 
     The key stays in this process (what the caller needs to name the chunk's accounts);
