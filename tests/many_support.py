@@ -87,7 +87,7 @@ def mixed(k: int) -> PlanRequest:
 
 def die_if_marked(work: Callable[[Any], R], chunk: Any) -> R:
     """Run `work(chunk)`, unless the chunk names the KILL account: then exit the worker."""
-    if repr(KILL) in repr(chunk):
+    if KILL in repr(chunk):
         os._exit(3)
     return work(chunk)
 

@@ -77,6 +77,7 @@ def test_the_core_needs_only_attrs_and_returns() -> None:
         "json",
         "math",
         "operator",
+        "pickle",
         "re",
         "sys",
         "typing",

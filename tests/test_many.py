@@ -5,7 +5,9 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from core_strategies import accounts, policies
 from hypothesis import given, settings
@@ -127,6 +129,19 @@ def test_an_executor_that_refuses_work_gives_a_failure_per_account() -> None:
     assert [r.failure().kind for r in results] == [ErrorKind.WORKER_FAILED] * 5
     assert [account_of(r) for r in results] == [r.account_id for r in requests]
     assert "RuntimeError" in results[0].failure().context["error"]
+
+
+def test_a_request_that_cannot_be_pickled_fails_alone() -> None:
+    requests = [account(k, symbols=2) for k in range(3)]
+    unpicklable: Any = lambda: None  # noqa: E731 - garbage in a record, on purpose
+    odd = attrs.evolve(requests[1].snapshot, as_of=unpicklable)
+    requests[1] = attrs.evolve(requests[1], snapshot=odd)
+    with ProcessPoolExecutor(1) as executor:
+        results = list(plan_many(requests, executor=executor))
+    assert [isinstance(r, Success) for r in results] == [True, False, True]
+    error = results[1].failure()
+    assert (error.kind, error.context["account_id"]) == (ErrorKind.WORKER_FAILED, "acct-000001")
+    assert error.message == "the request cannot be sent to a worker"
 
 
 @pytest.mark.parametrize(("chunk_size", "in_flight"), [(0, 1), (1, 0)])

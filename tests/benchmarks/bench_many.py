@@ -28,7 +28,7 @@ from pathlib import Path
 from distributed import Client, LocalCluster
 
 from portfolio import Allocation, PlanRequest, Snapshot, plan_many, plan_rebalance
-from portfolio.many import _decode_result, _encode_request, _plan_chunk
+from portfolio.many import _decode_result, _plan_chunk, _ship
 
 ROOT = Path(__file__).resolve().parents[2]
 Run = Callable[[], object]
@@ -89,13 +89,13 @@ def command(accounts: Path, out: Path, *where: str) -> Run:
 
 def driver_cost(requests: list[PlanRequest]) -> tuple[float, float, float]:
     """µs per account: planning in a worker, and the driver's encode + pickle + decode."""
-    sample = requests[:2000]
+    sample = tuple(requests[:2000])
     start = time.perf_counter()
-    shipped = pickle.dumps(tuple(map(_encode_request, sample)))
+    shipped = _ship(sample)
     encoded = time.perf_counter()
-    returned = pickle.dumps(_plan_chunk(pickle.loads(shipped)))  # noqa: S301 - our own bytes
+    returned = _plan_chunk(shipped)
     planned = time.perf_counter()
-    list(map(_decode_result, pickle.loads(returned)))  # noqa: S301 - same
+    list(map(_decode_result, pickle.loads(returned)))  # noqa: S301 - our own bytes
     decoded = time.perf_counter()
     n = len(sample) / 1e6
     return (planned - encoded) / n, (encoded - start) / n, (decoded - planned) / n
