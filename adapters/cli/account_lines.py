@@ -46,11 +46,16 @@ T = TypeVar("T")
 _KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
 
 
-def plan_lines(chunk: tuple[int, tuple[bytes, ...], SizingPolicy]) -> tuple[LineOutcome, ...]:
-    """Plan consecutive raw lines, the first being line `chunk[0]` (1-based); skip blanks."""
+def plan_lines(chunk: tuple[int, bytes, SizingPolicy]) -> tuple[LineOutcome, ...]:
+    """Plan consecutive raw lines (one bytes object), the first being line `chunk[0]`.
+
+    Line numbers are 1-based; blank lines are skipped (and counted).
+    """
     first, lines, policy = chunk
     return tuple(
-        plan_line(raw, first + offset, policy) for offset, raw in enumerate(lines) if raw.strip()
+        plan_line(raw, first + offset, policy)
+        for offset, raw in enumerate(lines.split(b"\n"))
+        if raw.strip()
     )
 
 

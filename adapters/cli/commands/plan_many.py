@@ -108,8 +108,8 @@ def _dask(address: str, stack: ExitStack) -> Result[Executor | None, Problem]:
 def _outcomes(source: BinaryIO, policy: SizingPolicy, executor: Executor | None) -> _Outcomes:
     chunks = _numbered(source)
     if executor is None:
-        return ((key, Success(plan_lines((*key, policy)))) for key in chunks)
-    shipped = ((key, (*key, policy)) for key in chunks)
+        return ((key, Success(plan_lines((key[0], b"".join(key[1]), policy)))) for key in chunks)
+    shipped = ((key, (key[0], b"".join(key[1]), policy)) for key in chunks)
     return map_chunks(plan_lines, shipped, executor, in_flight=IN_FLIGHT)
 
 
