@@ -1,8 +1,10 @@
 """An in-memory broker for tests, demos and backtests: a real fake, not a mock.
 
-It keeps an account (cash, positions, prices, asset facts), answers `get_snapshot`
-like a broker would, fills plans through the core's pure `fill_plan`, and can be told
-to fail its next calls so users can test their own error handling.
+It keeps an account (cash, positions, prices, asset facts, open orders), answers
+`get_snapshot` like a broker would, fills plans through the core's pure `fill_plan`,
+takes orders through the `OrderPort` (filling them at its prices, or as told: reject,
+fill partly, stay open, lose the answer), and can be told to fail its next calls so
+users can test their own error handling.
 
 >>> from decimal import Decimal as D
 >>> from portfolio import ErrorKind
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
@@ -29,13 +31,17 @@ import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from adapters import fake_orders
+from adapters.fake_orders import OrderDesk, OrderOutcome
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, fill_plan
+from portfolio.order_state import OrderState
+from portfolio.orders import OrderIntent
 from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Asset, Snapshot
-from ports import BrokerPort
+from ports import BrokerPort, OrderPort
 
-__all__ = ["BrokerCall", "FakeBroker", "Method"]
+__all__ = ["BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -51,6 +57,8 @@ class Method(enum.Enum):
 
     GET_SNAPSHOT = "get_snapshot"
     FILL = "fill"
+    SUBMIT_ORDER = "submit_order"
+    GET_ORDER = "get_order"
 
 
 @attrs.frozen(kw_only=True)
@@ -65,8 +73,11 @@ class BrokerCall:
 class FakeBroker:
     """A broker account in memory. Symbols are upper-cased; amounts are Decimal.
 
-    `calls` logs every `get_snapshot` and `fill` call in order (failed ones too);
-    `fills` keeps every successful fill.
+    `calls` logs every `get_snapshot`, `fill`, `submit_order` and `get_order` call in
+    order (failed ones too); `fills` keeps every successful fill; `orders` every order
+    placed, by client order id, as it stands now. Orders fill at once at the fake's
+    price unless `next_orders` says otherwise; a client id seen before returns the
+    existing order and never places a second one.
     """
 
     def __init__(
@@ -81,37 +92,40 @@ class FakeBroker:
         """Open an account with this cash, these positions (signed shares) and prices."""
         self._account = Snapshot(
             cash=cash,
-            positions={s: q for s, q in _upper(positions or {}).items() if q != 0},
-            prices=_upper(prices or {}),
-            assets=_upper(assets or {}),
+            positions={s: q for s, q in _upper(positions, "positions").items() if q != 0},
+            prices=_upper(prices, "prices"),
+            assets=_upper(assets, "assets"),
             as_of=as_of,
         )
-        self._faults: deque[PortfolioError] = deque()
+        self._faults: deque[tuple[PortfolioError, Method | None]] = deque()
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
+        self.desk = OrderDesk()
 
     @property
     def account(self) -> Snapshot:
         """Everything the fake holds and knows, every price included (not logged as a call)."""
-        return self._account
+        return attrs.evolve(self._account, open_orders=self.desk.open_orders())
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
-        """Cash, every position, prices and asset facts for `symbols` and every holding.
+        """Cash, positions, open orders; prices and facts for `symbols`, holdings and orders.
 
         A requested symbol the fake has no price for is absent from `prices`, so the
-        planner reports it as MISSING_PRICE.
+        planner reports it as MISSING_PRICE. A `str` is one symbol, not its letters.
         """
-        wanted = tuple(sorted({str(s).upper() for s in symbols}))
-        account = self._account
-        needed = set(wanted) | set(account.positions)
+        wanted = tuple(sorted({str(s).upper() for s in _symbols(symbols)}))
+        account = self.account
+        needed = set(wanted) | set(account.positions) | {o.symbol for o in account.open_orders}
         result = self._fault_or(
+            Method.GET_SNAPSHOT,
             lambda: Snapshot(
                 cash=account.cash,
                 positions=account.positions,
                 prices={s: p for s, p in account.prices.items() if s in needed},
                 assets={s: a for s, a in account.assets.items() if s in needed},
                 as_of=account.as_of,
-            )
+                open_orders=account.open_orders,
+            ),
         )
         self.calls.append(
             BrokerCall(method=Method.GET_SNAPSHOT, symbols=wanted, ok=is_successful(result))
@@ -122,7 +136,7 @@ class FakeBroker:
         self, plan: RebalancePlan, costs: CostModel | None = None
     ) -> Result[Fill, PortfolioError]:
         """Execute the plan at the current prices (sells first), updating the account."""
-        result = self._fault_or(lambda: None).bind(
+        result = self._fault_or(Method.FILL, lambda: None).bind(
             lambda _: fill_plan(self._account, plan, costs=costs)
         )
         result.map(self._settle)
@@ -130,21 +144,65 @@ class FakeBroker:
         self.calls.append(BrokerCall(method=Method.FILL, symbols=symbols, ok=is_successful(result)))
         return result
 
+    @property
+    def orders(self) -> Mapping[str, OrderState]:
+        """Every order placed, by client order id, as it stands now."""
+        return self.desk.orders
+
+    def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        """Place the order once per client id and fill it as `next_orders` says (default: now).
+
+        An order the fake refuses (see `adapters.fake_orders.refusal`) comes back with
+        status REJECTED; a client id seen before returns that order, unchanged.
+        """
+        result = self._fault_or(Method.SUBMIT_ORDER, lambda: None).bind(
+            lambda _: self._place(intent)
+        )
+        call = BrokerCall(
+            method=Method.SUBMIT_ORDER, symbols=(intent.symbol,), ok=is_successful(result)
+        )
+        self.calls.append(call)
+        return result
+
+    def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
+        """The order placed under this client id as it stands now, or None."""
+        result = self._fault_or(Method.GET_ORDER, lambda: self.desk.orders.get(client_order_id))
+        self.calls.append(BrokerCall(method=Method.GET_ORDER, symbols=(), ok=is_successful(result)))
+        return result
+
+    def next_orders(self, *outcomes: OrderOutcome) -> None:
+        """Decide what happens to the next orders placed, one outcome each, in order."""
+        self.desk.outcomes.extend(outcomes)
+
+    def fill_open_orders(self) -> None:
+        """Fill what is left of every open order at the current prices (buys as cash allows)."""
+        self._account = self.desk.fill_open(self._account)
+
+    def _place(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        self._account, state, lost = self.desk.place(self._account, intent)
+        return Failure(fake_orders.lost_answer(intent)) if lost else Success(state)
+
     def fail_next(
         self,
         kind: ErrorKind,
         times: int = 1,
         message: str = "the fake broker was told to fail",
+        *,
+        method: Method | None = None,
     ) -> None:
-        """Make the next `times` calls (`get_snapshot` or `fill`) return Failure(kind)."""
+        """Make the next `times` calls (of `method`, or of any method) return Failure(kind).
+
+        Faults are used in the order they were queued. A failed call changes nothing: a
+        failed `submit_order` places no order.
+        """
         error = PortfolioError.of(kind, message, broker="fake")
-        self._faults.extend([error] * times)
+        self._faults.extend([(error, method)] * times)
 
     def set_prices(self, prices: Mapping[str, Decimal], *, as_of: datetime | None = None) -> None:
         """Set these symbols' prices (others keep theirs); optionally move the clock."""
         self._account = attrs.evolve(
             self._account,
-            prices={**self._account.prices, **_upper(prices)},
+            prices={**self._account.prices, **_upper(prices, "prices")},
             as_of=self._account.as_of if as_of is None else as_of,
         )
 
@@ -153,10 +211,15 @@ class FakeBroker:
         current = self._account.prices
         moved = {
             symbol: (current[symbol] * factor).quantize(PRICE_STEP, rounding=ROUND_HALF_EVEN)
-            for symbol, factor in _upper(factors).items()
+            for symbol, factor in _upper(factors, "factors").items()
             if symbol in current
         }
         self.set_prices(moved, as_of=as_of)
+
+    @property
+    def pending(self) -> tuple[int, int]:
+        """How many faults (`fail_next`) and order outcomes (`next_orders`) are still queued."""
+        return len(self._faults), len(self.desk.outcomes)
 
     @property
     def request_count(self) -> int:
@@ -167,12 +230,30 @@ class FakeBroker:
         self._account = attrs.evolve(filled.snapshot, as_of=self._account.as_of)
         self.fills.append(filled)
 
-    def _fault_or(self, make: Callable[[], T]) -> Result[T, PortfolioError]:
-        return Failure(self._faults.popleft()) if self._faults else Success(make())
+    def _fault_or(self, method: Method, make: Callable[[], T]) -> Result[T, PortfolioError]:
+        for fault in self._faults:
+            error, target = fault
+            if target in {None, method}:
+                self._faults.remove(fault)
+                return Failure(error)
+        return Success(make())
 
 
-def _upper(mapping: Mapping[str, V]) -> dict[str, V]:
-    return {str(key).upper(): value for key, value in mapping.items()}
+def _symbols(symbols: Collection[str]) -> Iterable[str]:
+    """A `str` is one symbol; anything else is a collection of them."""
+    return (symbols,) if isinstance(symbols, str) else symbols
+
+
+def _upper(mapping: Mapping[str, V] | None, name: str = "the argument") -> dict[str, V]:
+    """Upper-cased keys; a table that is not a mapping is a clear TypeError."""
+    given: object = mapping
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        msg = f"FakeBroker: {name} must be a mapping of symbols, got {type(given).__name__}"
+        raise TypeError(msg)
+    return {str(key).upper(): value for key, value in given.items()}
 
 
 _: type[BrokerPort] = FakeBroker
+_orders: type[OrderPort] = FakeBroker

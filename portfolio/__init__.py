@@ -6,9 +6,12 @@ The functional core: frozen records in, `Result` out, no I/O. See docs/architect
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.combine import combine_allocations
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.execution import ExecutedOrder, ExecutionReport, Step, WaitPolicy
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.many import PlanRequest, plan_many
+from portfolio.order_state import OrderState, OrderStatus
+from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.plan_actions import actions
 from portfolio.planner import plan_rebalance
@@ -28,10 +31,15 @@ __all__ = [
     "CostModel",
     "Deltas",
     "ErrorKind",
+    "ExecutedOrder",
+    "ExecutionReport",
     "Fill",
     "FilledOrder",
     "FrozenDict",
     "OpenOrder",
+    "OrderIntent",
+    "OrderState",
+    "OrderStatus",
     "PlanItem",
     "PlanRequest",
     "PortfolioError",
@@ -40,11 +48,14 @@ __all__ = [
     "RebalancePlan",
     "SizingPolicy",
     "Snapshot",
+    "Step",
     "Targets",
+    "WaitPolicy",
     "actions",
     "combine_allocations",
     "deltas",
     "fill_plan",
+    "order_intents",
     "plan_many",
     "plan_rebalance",
     "targets",

@@ -28,9 +28,11 @@ class ErrorKind(enum.Enum):
     INVALID_PLAN = "invalid_plan"
     INVALID_BARS = "invalid_bars"
     INVALID_SCHEDULE = "invalid_schedule"
+    INVALID_CONFIG = "invalid_config"
     BROKER_UNAVAILABLE = "broker_unavailable"
     BROKER_RATE_LIMITED = "broker_rate_limited"
     BROKER_BAD_RESPONSE = "broker_bad_response"
+    ORDER_REJECTED = "order_rejected"
     TIMEOUT = "timeout"
     #: A worker of `plan_many` died or its executor refused the work; the account was not planned.
     WORKER_FAILED = "worker_failed"

@@ -1,7 +1,8 @@
 """The imperative shell: read a snapshot through the port, plan once, log what happened.
 
-This is the only module of `portfolio` that does anything impure (logging, calling
-the broker). It is straight-line code: the decisions live in `plan_rebalance`.
+With `portfolio.execute` (which places a plan's orders), this is the only module of
+`portfolio` that does anything impure (logging, calling the broker, the clock). It is
+straight-line code: the decisions live in `plan_rebalance` and `order_intents`.
 
 Logging uses the standard `logging` module on the logger `portfolio.service`. Each
 event's message reads `event [correlation_id=…] key=value …`, and the same fields
@@ -13,27 +14,33 @@ printed unless the application configures logging.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from returns.functions import tap
 from returns.result import Failure, Result, Success, safe
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.execute import execute_plan
+from portfolio.execution import ExecutionReport, WaitPolicy, guarded
 from portfolio.plan import RebalancePlan
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 
 if TYPE_CHECKING:  # a type-only import: ports depends on portfolio, never the reverse at run time
-    from ports import BrokerPort
+    from ports import BrokerPort, OrderPort
 
 __all__ = ["PortfolioService"]
 
 logging.getLogger("portfolio").addHandler(logging.NullHandler())
 _log = logging.getLogger(__name__)
+#: How many recent plans the service remembers the snapshot of, for `execute`.
+_REMEMBERED = 16
 
 
 class PortfolioService:
@@ -51,14 +58,27 @@ class PortfolioService:
     [('QQQ', 'BUY', Decimal('4000.00')), ('SPY', 'BUY', Decimal('6000.00'))]
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the ports, the policy and the injected clock
         self,
         broker: BrokerPort,
         policy: SizingPolicy = SizingPolicy(),  # noqa: B008 - a frozen record is a safe default
+        *,
+        orders: OrderPort | None = None,
+        wait: WaitPolicy = WaitPolicy(),  # noqa: B008 - a frozen record is a safe default
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Plan with `policy` on snapshots read from `broker`."""
+        """Plan with `policy` on snapshots read from `broker`; place orders through `orders`.
+
+        `orders` defaults to `broker` when it takes orders too (FakeBroker, AlpacaBroker).
+        `wait` bounds how long `execute` waits for orders; `clock` (seconds) and `sleep`
+        are injected so that tests never wait.
+        """
         self._broker = broker
         self._policy = policy
+        self._orders = orders if orders is not None else _order_port(broker)
+        self._wait, self._clock, self._sleep = wait, clock, sleep
+        self._made_from: dict[str, Snapshot] = {}
 
     def create_rebalance_plan(
         self, allocation: Allocation | CombinedAllocation, correlation_id: str
@@ -81,10 +101,56 @@ class PortfolioService:
             .bind(
                 lambda snapshot: plan_rebalance(
                     allocation.with_correlation_id(correlation_id), snapshot, self._policy
-                )
+                ).map(tap(partial(self._remember, snapshot)))
             )
         )
         return result.map(tap(log.plan_built)).alt(tap(log.plan_failed))
+
+    def execute(
+        self, plan: RebalancePlan, snapshot: Snapshot | None = None
+    ) -> Result[ExecutionReport, PortfolioError]:
+        """Place the plan's orders: sells, wait, re-read the cash, buys sized to it, wait.
+
+        `snapshot` is the one the plan was made from; by default the one this service
+        read for it, else a fresh read (which fails with INVALID_PLAN when the account
+        has moved on: plan again). Re-executing a plan places nothing new. Failure only
+        when nothing was placed; see `portfolio.execute` for what stops the rest.
+        """
+        given: object = plan
+        if not isinstance(given, RebalancePlan):
+            msg = f"execute(plan) takes a RebalancePlan, got {type(given).__name__}"
+            raise TypeError(msg)
+        orders = self._orders
+        if orders is None:
+            return Failure(
+                PortfolioError.of(
+                    ErrorKind.BROKER_UNAVAILABLE, "this broker takes no orders: pass orders="
+                )
+            )
+        log = _Events(plan.correlation_id)
+        known = snapshot if snapshot is not None else self._made_from.get(plan.plan_id)
+        symbols = tuple(sorted({item.symbol for item in plan.items}))
+        source = (
+            Success(known) if known is not None else guarded(self._broker.get_snapshot, symbols)
+        )
+        log.info("execute.start", plan_id=plan.plan_id, trades=len(plan.trades))
+        result = source.bind(
+            lambda made_from: execute_plan(
+                plan,
+                made_from,
+                self._broker,
+                orders,
+                wait=self._wait,
+                clock=self._clock,
+                sleep=self._sleep,
+            )
+        )
+        return result.map(tap(log.executed)).alt(tap(log.plan_failed))
+
+    def _remember(self, snapshot: Snapshot, plan: RebalancePlan) -> None:
+        self._made_from[plan.plan_id] = snapshot
+        while len(self._made_from) > _REMEMBERED:
+            del self._made_from[next(iter(self._made_from))]
 
 
 def _symbols_of(allocation: object) -> Result[tuple[str, ...], PortfolioError]:
@@ -98,6 +164,14 @@ def _symbols_of(allocation: object) -> Result[tuple[str, ...], PortfolioError]:
             got=type(allocation).__name__,
         )
     )
+
+
+def _order_port(broker: object) -> OrderPort | None:
+    """The broker itself when it takes orders too (has `submit_order` and `get_order`)."""
+    takes_orders = all(
+        callable(getattr(broker, name, None)) for name in ("submit_order", "get_order")
+    )
+    return cast("OrderPort", broker) if takes_orders else None
 
 
 class _Events:
@@ -130,6 +204,16 @@ class _Events:
             total_buys=plan.total_buys,
             total_sells=plan.total_sells,
             cash_after=plan.cash_after,
+        )
+
+    def executed(self, report: ExecutionReport) -> None:
+        self.info(
+            "execute.done",
+            plan_id=report.plan_id,
+            orders=len(report.orders),
+            submitted=report.submitted,
+            filled=sum(1 for order in report.orders if order.filled),
+            stopped=report.stopped.kind.name if report.stopped else "no",
         )
 
     def broker_raised(self, exc: Exception) -> PortfolioError:

@@ -4,8 +4,10 @@ It speaks the endpoints `AlpacaBroker` uses, with bodies shaped like Alpaca's
 documented responses (trading API: money as strings; data API: prices as numbers),
 checks the APCA key headers, logs every request, and injects faults queued per path:
 any status with any body (429 + Retry-After, HTML 5xx, malformed JSON, a body of your
-own) or a hang (accepts, never answers). Use it as a context manager; every wait in
-it is bounded.
+own), a hang (accepts, never answers) or a trickle (one byte at a time). Open orders
+and crypto asset facts are kept in their own blocks below; `max_url_bytes` makes it
+answer 414 to longer request targets, as a proxy in front of Alpaca would. Use it as
+a context manager; every wait in it is bounded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from alpaca_order_desk import OrderDesk
 
 from portfolio import Asset
 from ports import BrokerPort
@@ -41,6 +45,8 @@ class Fault:
     content_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
     hang: bool = False
+    trickle: float = 0.0  # seconds between the body's bytes (0: send it at once)
+    trickle_head: bool = False  # trickle the status line and headers too
 
     @classmethod
     def rate_limited(cls, retry_after: str | None = "0") -> Fault:
@@ -63,6 +69,26 @@ class Fault:
     @classmethod
     def hanging(cls) -> Fault:
         return cls(hang=True)
+
+    @classmethod
+    def trickled(cls, payload: object, every: float) -> Fault:
+        """A 200 whose JSON body arrives one byte every `every` seconds."""
+        return cls(status=200, body=json.dumps(payload).encode(), trickle=every)
+
+    @classmethod
+    def trickled_head(cls, payload: object, every: float) -> Fault:
+        """A 200 whose status line, headers and body all arrive one byte every `every` s."""
+        return cls(status=200, body=json.dumps(payload).encode(), trickle=every, trickle_head=True)
+
+    @classmethod
+    def rate_limit_reset(cls, reset: float) -> Fault:
+        """A 429 with Alpaca's rate headers and no Retry-After; `reset` is epoch seconds."""
+        headers = {
+            "X-RateLimit-Limit": "200",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int(reset)),
+        }
+        return cls(status=429, body=b'{"message": "too many requests."}', headers=headers)
 
 
 @dataclass(frozen=True)
@@ -89,6 +115,8 @@ class AlpacaServer:
         self.assets: list[dict[str, Any]] = []
         self.trades: dict[str, Any] = {}  # data symbol → last trade price (stocks and crypto)
         self.quotes: dict[str, tuple[Any, Any]] = {}  # data symbol → (bid, ask)
+        self.orders: list[dict[str, Any]] = []  # /v2/orders, any status
+        self.max_url_bytes: int | None = None  # longer request targets get a 414
         self._log: list[Logged] = []
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
@@ -98,6 +126,7 @@ class AlpacaServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+        self.desk = OrderDesk(lambda: self.orders, self.trade_price, self.settle)  # POST, by id
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -172,6 +201,51 @@ class AlpacaServer:
             }
         )
 
+    # -- open orders and crypto facts ----------------------------------------
+    def place(
+        self,
+        symbol: str,
+        side: str,
+        *,
+        qty: str | None = None,
+        notional: str | None = None,
+        filled_qty: str = "0",
+        filled_avg_price: str | None = None,
+        asset_class: str = "us_equity",
+        status: str = "new",
+    ) -> str:
+        """Add an order the way /v2/orders shows it; returns its id."""
+        order = _order(len(self.orders), symbol, side, asset_class=asset_class, status=status)
+        order |= {"qty": qty, "notional": notional, "filled_qty": filled_qty}
+        order["filled_avg_price"] = filled_avg_price
+        self.orders.append(order)
+        return str(order["id"])
+
+    def list_crypto(
+        self,
+        pair: str,
+        *,
+        min_order_size: str = "0.000018",
+        min_trade_increment: str = "0.000000001",
+        tradable: bool = True,
+    ) -> None:
+        """Add a crypto asset the way /v2/assets?asset_class=crypto shows it (`BTC/USD`)."""
+        self.assets.append(
+            _crypto_asset(len(self.assets), pair, min_order_size, min_trade_increment, tradable)
+        )
+
+    def _assets(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        wanted = params.get("status")
+        kind = params.get("asset_class", "us_equity")  # Alpaca's default class
+        listed = [a for a in self.assets if a["class"] == kind]
+        return [a for a in listed if wanted in {None, a.get("status")}]
+
+    def _orders(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        if params.get("status", "open") != "open":
+            return self.orders
+        limit = int(params.get("limit", "50"))
+        return [o for o in self.orders if o["status"] in _OPEN_STATUSES][:limit]
+
     # -- faults and the log ---------------------------------------------------
     def fail(self, path: str, fault: Fault, times: int = 1) -> None:
         """Answer the next `times` requests to `path` with `fault`."""
@@ -195,24 +269,53 @@ class AlpacaServer:
     def count(self, path: str | None = None) -> int:
         return sum(1 for entry in self.requests if path is None or entry.path == path)
 
+    # -- orders: POST /v2/orders, GET /v2/orders:by_client_order_id, GET /v2/orders/{id} --
+    def trade_price(self, symbol: str) -> Decimal | None:
+        """The last trade price the order desk fills at."""
+        price = self.trades.get(symbol)
+        return None if price is None else Decimal(str(price))
+
+    def settle(self, symbol: str, shares: Decimal, price: Decimal) -> None:
+        """Move cash and the position by a fill of `shares` (signed) at `price`."""
+        with self._lock:
+            self.set_cash(str(Decimal(self.account["cash"]) - shares * price))
+            held = next((p for p in self.positions if p["symbol"] == symbol), None)
+            quantity = shares + (Decimal(held["qty"]) if held else Decimal(0))
+            if held is not None:
+                self.positions.remove(held)
+            if quantity:
+                side = "short" if quantity < 0 else "long"
+                self.hold(symbol, str(quantity), side=side, price=str(price))
+
+    def respond_post(self, path: str, body: bytes) -> tuple[int, object, bool]:
+        """(status, payload, hang) for a POST: only /v2/orders takes one."""
+        if path != "/v2/orders":
+            return 404, {"code": 40410000, "message": "endpoint not found"}, False
+        try:
+            order = json.loads(body)
+        except ValueError:
+            return 400, {"code": 40010000, "message": "malformed json"}, False
+        return self.desk.post(order)
+
     # -- responses ------------------------------------------------------------
     def respond(self, path: str, params: Mapping[str, str]) -> tuple[int, object]:
         symbols = params.get("symbols", "").split(",") if params.get("symbols") else []
+        trading: dict[str, Callable[[], object]] = {
+            "/v2/account": lambda: self.account,
+            "/v2/positions": lambda: self.positions,
+            "/v2/assets": lambda: self._assets(params),
+            "/v2/orders": lambda: self._orders(params),
+        }
+        if path in trading:
+            return 200, trading[path]()
         match path:
-            case "/v2/account":
-                return 200, self.account
-            case "/v2/positions":
-                return 200, self.positions
-            case "/v2/assets":
-                wanted = params.get("status")
-                return 200, [a for a in self.assets if wanted in {None, a.get("status")}]
             case "/v2/stocks/trades/latest" | "/v1beta3/crypto/us/latest/trades":
                 crypto = path.startswith("/v1beta3")
                 return 200, {"trades": self._latest(symbols, crypto=crypto, shape=_trade)}
             case "/v2/stocks/quotes/latest" | "/v1beta3/crypto/us/latest/quotes":
                 crypto = path.startswith("/v1beta3")
                 return 200, {"quotes": self._latest(symbols, crypto=crypto, shape=_quote)}
-        return 404, {"code": 40410000, "message": "endpoint not found"}
+        return self.desk.get(path, params)  # the orders endpoints, else 404
 
     def _latest(self, symbols: list[str], *, crypto: bool, shape: Any) -> dict[str, object]:
         table: Mapping[str, Any] = self.trades if shape is _trade else self.quotes
@@ -300,18 +403,47 @@ class _Handler(BaseHTTPRequestHandler):
             and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
         )
         alpaca.record(Logged("GET", parts.path, params, authorised))
+        if alpaca.max_url_bytes is not None and len(self.path) > alpaca.max_url_bytes:
+            self._send(414, b"<html><body>414 Request-URI Too Large</body></html>", "text/html")
+            return
         fault = alpaca.take_fault(parts.path)
         if fault is not None and fault.hang:
             alpaca.stopping.wait(HANG_LIMIT)
             self.close_connection = True
             return
-        if fault is not None:
+        if fault is not None and fault.trickle:
+            self._trickle(fault)
+        elif fault is not None:
             self._send(fault.status, fault.body, fault.content_type, fault.headers)
         elif not authorised:
             self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
         else:
             status, payload = alpaca.respond(parts.path, params)
             self._send(status, json.dumps(payload).encode())
+
+    def do_POST(self) -> None:
+        """POST /v2/orders: the order desk, with the same auth, log and faults as GET."""
+        alpaca = self.server.alpaca
+        path = urlsplit(self.path).path
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        authorised = (
+            self.headers.get("APCA-API-KEY-ID") == alpaca.api_key
+            and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
+        )
+        alpaca.record(Logged("POST", path, {}, authorised))
+        fault = alpaca.take_fault(path)
+        if fault is not None and not fault.hang:
+            self._send(fault.status, fault.body, fault.content_type, fault.headers)
+            return
+        if fault is None and not authorised:
+            self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
+            return
+        status, payload, hang = alpaca.respond_post(path, body) if fault is None else (0, {}, True)
+        if hang:  # placed (or not, for a hanging fault), and never answered
+            alpaca.stopping.wait(HANG_LIMIT)
+            self.close_connection = True
+            return
+        self._send(status, json.dumps(payload).encode())
 
     def _send(
         self,
@@ -327,6 +459,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _trickle(self, fault: Fault) -> None:
+        head = (
+            f"HTTP/1.1 {fault.status} OK\r\nContent-Type: {fault.content_type}\r\n"
+            f"Content-Length: {len(fault.body)}\r\n\r\n"
+        ).encode()
+        if not fault.trickle_head:
+            self.wfile.write(head)
+            self.wfile.flush()
+        for byte in (head if fault.trickle_head else b"") + fault.body:
+            if self.server.alpaca.stopping.wait(fault.trickle):
+                break
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:  # the client gave up: stop sending
+                break
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
         """Quiet: the request log is `AlpacaServer.requests`."""
@@ -364,6 +514,79 @@ def _account(cash: str) -> dict[str, Any]:
     }
 
 
+_OPEN_STATUSES = frozenset(
+    {"new", "accepted", "pending_new", "partially_filled", "accepted_for_bidding", "held"}
+)
+
+
+def _order(number: int, symbol: str, side: str, *, asset_class: str, status: str) -> dict[str, Any]:
+    """An order as GET /v2/orders returns it (the fields a caller may change set by `place`)."""
+    return {
+        "id": f"61e69015-8549-4bfd-b9c3-01e75843f{number:03d}",
+        "client_order_id": f"eb9e2aaa-f71a-4f51-b5b4-52a6c565d{number:03d}",
+        "created_at": "2024-06-03T19:50:01.123456Z",
+        "updated_at": "2024-06-03T19:50:01.123456Z",
+        "submitted_at": "2024-06-03T19:50:01.120000Z",
+        "filled_at": None,
+        "expired_at": None,
+        "canceled_at": None,
+        "failed_at": None,
+        "replaced_at": None,
+        "replaced_by": None,
+        "replaces": None,
+        "asset_id": "b0b6dd9d-8b9b-48a9-ba46-b9d54906e415",
+        "symbol": symbol,
+        "asset_class": asset_class,
+        "notional": None,
+        "qty": None,
+        "filled_qty": "0",
+        "filled_avg_price": None,
+        "order_class": "",
+        "order_type": "market",
+        "type": "market",
+        "side": side,
+        "position_intent": "buy_to_open" if side == "buy" else "sell_to_close",
+        "time_in_force": "day",
+        "limit_price": None,
+        "stop_price": None,
+        "status": status,
+        "extended_hours": False,
+        "legs": None,
+        "trail_percent": None,
+        "trail_price": None,
+        "hwm": None,
+        "subtag": None,
+        "source": None,
+        "expires_at": "2024-06-03T20:00:00Z",
+    }
+
+
+def _crypto_asset(
+    number: int, pair: str, min_order_size: str, min_trade_increment: str, tradable: bool
+) -> dict[str, Any]:
+    base = pair.split("/", maxsplit=1)[0]
+    return {
+        "id": f"276e2673-764b-4ab6-a611-caf665ca6{number:03d}",
+        "class": "crypto",
+        "exchange": "CRYPTO",
+        "symbol": pair,
+        "name": f"{base} / US Dollar",
+        "status": "active",
+        "tradable": tradable,
+        "marginable": False,
+        "maintenance_margin_requirement": 100,
+        "margin_requirement_long": "100",
+        "margin_requirement_short": "100",
+        "shortable": False,
+        "easy_to_borrow": False,
+        "fractionable": True,
+        "attributes": [],
+        "min_order_size": min_order_size,
+        "min_trade_increment": min_trade_increment,
+        "price_increment": "0.000000001",
+    }
+
+
 def _position(
     symbol: str, qty: str, *, side: str, asset_class: str, exchange: str, price: str
 ) -> dict[str, Any]:
@@ -377,8 +600,8 @@ def _position(
         "qty_available": qty,
         "avg_entry_price": price,
         "side": side,
-        "market_value": price,
-        "cost_basis": price,
+        "market_value": str(Decimal(qty) * Decimal(price) * _multiplier(asset_class)),
+        "cost_basis": str(Decimal(qty) * Decimal(price) * _multiplier(asset_class)),
         "unrealized_pl": "0",
         "unrealized_plpc": "0",
         "unrealized_intraday_pl": "0",
@@ -387,6 +610,11 @@ def _position(
         "lastday_price": price,
         "change_today": "0",
     }
+
+
+def _multiplier(asset_class: str) -> int:
+    """Shares per unit: an option contract is 100 shares."""
+    return 100 if asset_class == "us_option" else 1
 
 
 def _trade(price: Any, *, crypto: bool) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
-from adapters.alpaca import AlpacaBroker, failure, retry, settings, symbols
+from adapters.alpaca import AlpacaBroker, facts, failure, reads, retry, settings, symbols
 from portfolio import ErrorKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,12 @@ def test_from_env_rejects_unusable_settings() -> None:
     assert bad_url.failure().context["settings"] == "trading_url"
 
 
+def test_from_env_refuses_a_key_with_a_newline_without_showing_it() -> None:
+    error = AlpacaBroker.from_env({**ENV, "APCA_API_SECRET_KEY": "s3cr\nEt"}).failure()
+    assert (error.kind, error.context["settings"]) == (ErrorKind.INVALID_CONFIG, "secret_key")
+    assert "s3cr" not in str(error)
+
+
 def test_a_broker_from_env_reads_the_server(server: AlpacaServer) -> None:
     server.set_cash("12.34")
     env = {**ENV, "APCA_API_BASE_URL": server.url, "APCA_API_DATA_URL": server.url}
@@ -89,7 +95,7 @@ def test_keys_are_in_no_repr(api_key: str, secret_key: str) -> None:
     assert f"api_key={api_key.strip()!r}" not in shown
 
 
-@pytest.mark.parametrize("module", [symbols, failure, settings, retry])
+@pytest.mark.parametrize("module", [symbols, failure, settings, retry, reads, facts])
 def test_module_examples_hold(module: ModuleType) -> None:
     assert doctest.testmod(module).failed == 0
 
@@ -119,3 +125,17 @@ def test_reads_the_real_paper_account() -> None:
     assert snapshot.prices["SPY"] > 0
     assert snapshot.prices["BTC/USD"] > 0
     assert snapshot.assets["SPY"].tradable
+
+
+@given(
+    st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ./", min_size=1, max_size=8), unique=True),
+    st.integers(min_value=1, max_value=60),
+)
+def test_query_chunks_keep_every_symbol_once_within_the_budget(
+    names: list[str], budget: int
+) -> None:
+    """A price request may not exceed the URL budget, and no symbol may be lost or doubled."""
+    groups = symbols.query_chunks(names, budget)
+    assert [s for group in groups for s in group] == sorted(names)
+    for group in groups:
+        assert len(symbols.symbols_query(group)) <= budget or len(group) == 1

@@ -9,7 +9,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The modules of `portfolio/` allowed to touch the outside world, each at the edge.
-EDGE = {"portfolio/service.py", "portfolio/__main__.py", "portfolio/backtest/prices_csv.py"}
+EDGE = {
+    "portfolio/service.py",
+    "portfolio/execute.py",
+    "portfolio/__main__.py",
+    "portfolio/backtest/prices_csv.py",
+}
 IMPURE = {"logging", "time", "random", "secrets", "os", "io", "pathlib", "socket", "uuid"}
 
 

@@ -168,3 +168,8 @@ def test_the_snapshot_plans_as_the_design_document_says(make_broker: BrokerFacto
     # V = 10000 + 20 × 500 = 20000: SPY 12000 (+2000, 4 shares), QQQ 8000 (+8000, 20 shares)
     trades = [(i.symbol, i.trade_amount, i.quantity) for i in plan.unwrap().trades]
     assert trades == [("QQQ", D(8000), D(20)), ("SPY", D(2000), D(4))]
+
+
+def test_an_account_without_orders_has_no_open_orders(make_broker: BrokerFactory) -> None:
+    port = broker(make_broker, cash="10", positions={"SPY": "2"}, prices={"SPY": "500"})
+    assert snapshot_of(port, ["SPY"]).open_orders == ()

@@ -129,6 +129,23 @@ def test_plan_reads_toml_weights_and_a_policy(files: Path) -> None:
     ]
 
 
+def test_a_hold_row_shows_the_trade_it_skipped(files: Path) -> None:
+    (files / "p.toml").write_text("min_trade_amount = 2500\n", encoding="utf-8")
+    run = cli("plan", "--weights", files / "w.json", "--snapshot", files / "s.json",
+              "--policy", files / "p.toml")  # fmt: skip
+    assert run.code == 0, run.err
+    # SPY: 12,000 target − 10,000 held = 2,000 below the 2,500 minimum: skipped, shown signed.
+    (spy,) = [line.split() for line in run.out.splitlines() if line.startswith("SPY")]
+    assert spy[:4] == ["SPY", "HOLD", "(+2,000.00)", "0"]
+    assert spy[-1] == "BELOW_MIN_TRADE"
+    assert run.out.rstrip().endswith("the trade the policy skipped, target − current value")
+
+
+def test_no_skipped_note_without_a_skipped_trade(files: Path) -> None:
+    run = cli("plan", "--weights", files / "w.json", "--snapshot", files / "s.json")
+    assert "skipped" not in run.out
+
+
 def test_plan_on_the_fake_broker_defaults_to_the_sample_account(files: Path) -> None:
     run = cli("plan", "--weights", files / "w.json", "--broker", "fake", "--json")
     plan = RebalancePlan.from_json(run.out).unwrap()
@@ -174,9 +191,46 @@ def test_plan_reads_alpaca_through_the_keys_in_the_environment(files: Path) -> N
     assert methods == {"GET"}  # read-only: no order is ever sent
 
 
-def test_plan_on_alpaca_without_keys_is_a_library_failure(files: Path) -> None:
+def test_plan_on_alpaca_without_keys_exits_2_naming_them(files: Path) -> None:
     run = cli("plan", "--weights", files / "w.json", "--broker", "alpaca")
-    assert_one_line_error(run, 1, "BROKER_UNAVAILABLE", "APCA_API_KEY_ID")
+    assert_one_line_error(run, 2, "APCA_API_KEY_ID / APCA_API_SECRET_KEY not set", "--broker fake")
+
+
+def test_empty_weights_would_sell_everything_so_they_exit_2(files: Path) -> None:
+    (files / "none.json").write_text("{}", encoding="utf-8")
+    run = cli("plan", "--weights", files / "none.json", "--snapshot", files / "s.json")
+    assert_one_line_error(run, 2, f"{files}/none.json: no non-zero weight", "--liquidate-all")
+
+
+def test_all_zero_weights_are_empty_weights(files: Path) -> None:
+    (files / "zero.json").write_text('{"SPY": 0}', encoding="utf-8")
+    run = cli("plan", "--weights", files / "zero.json", "--broker", "fake")
+    assert_one_line_error(run, 2, "no non-zero weight")
+
+
+def test_liquidate_all_sells_every_position(files: Path) -> None:
+    (files / "none.json").write_text("{}", encoding="utf-8")
+    run = cli("plan", "--weights", files / "none.json", "--snapshot", files / "s.json",
+              "--liquidate-all", "--json")  # fmt: skip
+    assert run.code == 0, run.err
+    plan = RebalancePlan.from_json(run.out).unwrap()
+    # 20 SPY at 500: sold whole; cash 10,000 + 10,000.
+    assert [(i.symbol, i.action.value, i.quantity) for i in plan.items] == [
+        ("SPY", "SELL", Decimal(-20))
+    ]
+    assert plan.cash_after == Decimal("20000.00")
+
+
+def test_liquidate_all_with_targets_is_refused(files: Path) -> None:
+    run = cli("plan", "--weights", files / "w.json", "--snapshot", files / "s.json",
+              "--liquidate-all")  # fmt: skip
+    assert_one_line_error(run, 2, "w.json: --liquidate-all needs a weights file without")
+
+
+def test_validate_refuses_empty_weights_too(files: Path) -> None:
+    (files / "none.json").write_text("{}", encoding="utf-8")
+    run = cli("validate", "--weights", files / "none.json")
+    assert_one_line_error(run, 2, "none.json: no non-zero weight")
 
 
 # -- backtest -----------------------------------------------------------------------------
@@ -279,16 +333,15 @@ def test_demo_prints_a_plan_and_a_backtest() -> None:
     assert "Backtest: monthly rebalancing, 2022-01-03 → 2024-12-31" in run.out
 
 
-def test_validate_without_keys_uses_the_fake_broker() -> None:
+def test_validate_without_keys_exits_2_naming_them() -> None:
     run = cli("validate", "--json")
-    assert run.code == 0
-    assert run.err == (
-        "APCA_API_KEY_ID / APCA_API_SECRET_KEY not set: "
-        "using the fake broker with the sample account.\n"
-    )
-    plan = RebalancePlan.from_json(run.out).unwrap()
-    assert plan.correlation_id == "validate"
-    assert plan.cash_before == Decimal("5000.00")
+    assert_one_line_error(run, 2, "error: Alpaca: APCA_API_KEY_ID / APCA_API_SECRET_KEY not set")
+
+
+def test_validate_names_the_one_key_missing() -> None:
+    run = cli("validate", environ={"APCA_API_KEY_ID": KEY, "APCA_API_SECRET_KEY": " "})
+    assert_one_line_error(run, 2, "error: Alpaca: APCA_API_SECRET_KEY not set")
+    assert "APCA_API_KEY_ID" not in run.err
 
 
 def test_validate_with_keys_reads_alpaca_and_places_no_order(files: Path) -> None:
@@ -336,11 +389,29 @@ def test_library_failures_exit_1_with_one_line(
     assert_one_line_error(run, 1, f"error: {message}")
 
 
-def test_a_policy_out_of_range_is_a_library_failure(files: Path) -> None:
-    (files / "p.json").write_text('{"band": "2"}', encoding="utf-8")
+BAD_POLICIES = [
+    ('{"band": "2"}', "band: SizingPolicy.band must be a Decimal in [0, 1]"),
+    ('{"min_trade_amount": "-5"}', "min_trade_amount: SizingPolicy.min_trade_amount must be"),
+    ('{"rounding": "UP"}', "rounding: SizingPolicy.rounding must be one of"),
+    ('{"max_gross_exposure": 0}', "max_gross_exposure: SizingPolicy.max_gross_exposure must"),
+]
+
+
+@pytest.mark.parametrize(("policy", "message"), BAD_POLICIES)
+def test_a_policy_value_out_of_range_exits_2_naming_file_and_field(
+    files: Path, policy: str, message: str
+) -> None:
+    (files / "p.json").write_text(policy, encoding="utf-8")
     run = cli("plan", "--weights", files / "w.json", "--snapshot", files / "s.json",
               "--policy", files / "p.json")  # fmt: skip
-    assert_one_line_error(run, 1, "INVALID_POLICY", "field=band")
+    assert_one_line_error(run, 2, f"error: {files}/p.json: {message}")
+
+
+def test_a_backtest_policy_out_of_range_exits_2(files: Path) -> None:
+    (files / "p.json").write_text('{"min_trade_amount": "-5"}', encoding="utf-8")
+    run = cli("backtest", "--prices", files / "prices.csv", "--weights", files / "w.json",
+              "--policy", files / "p.json")  # fmt: skip
+    assert_one_line_error(run, 2, f"{files}/p.json: min_trade_amount:")
 
 
 BAD_FILES = [
@@ -409,7 +480,8 @@ def test_a_missing_price_csv_exits_1(files: Path) -> None:
 
 USAGE_ERRORS = [
     ([], "the following arguments are required: COMMAND"),
-    (["rebalance"], "invalid choice: 'rebalance'"),
+    (["optimise"], "unknown command 'optimise' (commands: plan, backtest"),
+    (["rebalance"], "the following arguments are required: --weights"),
     (["plan", "--snapshot", "s.json"], "the following arguments are required: --weights"),
     (["plan", "--weights", "w.json"], "give --snapshot FILE, or --broker fake|alpaca"),
     (["plan", "--weights", "w", "--broker", "alpaca", "--snapshot", "s"], "exclude each other"),
@@ -417,8 +489,15 @@ USAGE_ERRORS = [
     (["backtest", "--prices", "p", "--weights", "w", "--schedule", "yearly"], "'yearly'"),
     (["backtest", "--prices", "p", "--weights", "w", "--cash", "lots"], "not a number: 'lots'"),
     (["backtest", "--prices", "p", "--weights", "w", "--cash", "NaN"], "finite number ≥ 0"),
+    (
+        ["backtest", "--prices", "p", "--weights", "w", "--cash", "0"],
+        "--cash: expected a finite number > 0",
+    ),
     (["backtest", "--prices", "p", "--weights", "w", "--fee-bps", "-5"], "finite number ≥ 0"),
     (["backtest", "--prices", "p", "--weights", "w", "--min-trade", "1e5x"], "not a number"),
+    (["backtest", "--prices", "p", "--weights", "w", "--min-trade", "1E20"], "--min-trade: Sizing"),
+    (["backtest", "--prices", "p", "--weights", "w", "--cash", "1E20"], "--cash: cash must be"),
+    (["backtest", "--prices", "p", "--weights", "w", "--fee-bps", "10001"], "from 0 to 10000"),
     (["demo", "--fast"], "unrecognized arguments: --fast"),
 ]
 
@@ -429,6 +508,7 @@ def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str) -> Non
     assert_one_line_error(run, 2, message, "(see --help)")
 
 
-def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("backtest", "--help").code == 0
-    assert "--schedule {once,daily,weekly,monthly,drift}" in capsys.readouterr().out
+def test_help_exits_0() -> None:
+    run = cli("backtest", "--help")
+    assert run.code == 0
+    assert "--schedule {once,daily,weekly,monthly,drift}" in run.out

@@ -9,6 +9,8 @@ How blocks run (the rules authors of docs/*.md can rely on):
   another file. The working directory is the repository root.
 - A ```python block directly followed by an ```output block must print exactly that
   text (trailing whitespace ignored). Other blocks may print anything.
+- Blocks run without Alpaca keys: every `APCA_*` variable is removed from the
+  environment, so an example reading them shows what a newcomer without keys sees.
 - Only blocks tagged `python` run. Use `sh`, `text`, `toml`, `json` or `pycon` for
   anything that must not (shell sessions, file contents, illustrations). A `json` or
   `toml` block must be a weights, snapshot or policy file that the command line loads.
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from pathlib import Path
 
 import attrs
 import pytest
+from alpaca_server import AlpacaServer
 from returns.pipeline import is_successful
+from test_cli import KEY, SECRET, alpaca_account
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
@@ -59,17 +64,21 @@ def python_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def run_document(path: Path) -> None:
+def run_document(path: Path, *, check_outputs: bool = True) -> list[str]:
+    """Run every python block of `path` in order; return what each block printed."""
     namespace: dict[str, object] = {"__name__": f"docs.{path.stem}"}
+    outputs = []
     for block in python_blocks(path.read_text(encoding="utf-8")):
         # Padding with newlines makes tracebacks point at the document's own line numbers.
         code = compile("\n" * (block.line - 1) + block.code, str(path), "exec")
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             exec(code, namespace)  # noqa: S102 - running our own documentation is the point
-        if block.output is not None:
+        outputs.append(printed.getvalue())
+        if check_outputs and block.output is not None:
             where = f"{path.name}:{block.line}"
             assert _lines(printed.getvalue()) == _lines(block.output), f"output of {where}"
+    return outputs
 
 
 def _lines(text: str) -> list[str]:
@@ -79,7 +88,45 @@ def _lines(text: str) -> list[str]:
 @pytest.mark.parametrize("path", DOCUMENTS, ids=[str(p.relative_to(ROOT)) for p in DOCUMENTS])
 def test_python_blocks_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    without_alpaca_keys(monkeypatch)
     run_document(path)
+
+
+def without_alpaca_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in os.environ if name.startswith("APCA_")]:
+        monkeypatch.delenv(name)
+
+
+def readme_alpaca_output(monkeypatch: pytest.MonkeyPatch) -> str:
+    """What the README's `AlpacaBroker.from_env()` example prints, run in its document."""
+    monkeypatch.chdir(ROOT)
+    readme = ROOT / "README.md"
+    blocks = python_blocks(readme.read_text(encoding="utf-8"))
+    printed = run_document(readme, check_outputs=False)
+    (output,) = [out for b, out in zip(blocks, printed, strict=True) if "from_env()" in b.code]
+    return output
+
+
+def test_the_readme_alpaca_example_without_keys_names_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    without_alpaca_keys(monkeypatch)
+    output = readme_alpaca_output(monkeypatch)
+    assert output.startswith("cannot read the Alpaca account: BROKER_UNAVAILABLE: ")
+    assert "APCA_API_KEY_ID" in output
+    assert "APCA_API_SECRET_KEY" in output
+
+
+def test_the_readme_alpaca_example_plans_a_real_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    with AlpacaServer(KEY, SECRET) as server:
+        for name, value in alpaca_account(server).items():
+            monkeypatch.setenv(name, value)
+        output = readme_alpaca_output(monkeypatch)
+        methods = {request.method for request in server.requests}
+    # The README's account on the local server: 10,000 cash and 20 SPY at 500.
+    assert output.startswith("<Success: RebalancePlan(")
+    assert "symbol='QQQ', action=<Action.BUY: 'BUY'>, trade_amount=Decimal('8000.00')" in output
+    assert methods == {"GET"}
 
 
 def test_readme_has_a_tested_example() -> None:

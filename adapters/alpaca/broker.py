@@ -1,9 +1,9 @@
-"""`AlpacaBroker`: the `BrokerPort` on Alpaca, in at most four requests for stocks (+1 for crypto).
+"""`AlpacaBroker`: the `BrokerPort` on Alpaca, in five requests for stocks (+2 for crypto).
 
-Per snapshot: the account, the positions, the latest prices of every requested and
-held symbol (batched, ≤ 1,000 symbols a request; crypto pairs from the crypto
-endpoint), and the active-asset list for the stocks' tradable / fractionable /
-shortable facts. Every failure comes back as a `Failure(PortfolioError)`.
+Per snapshot: the account, the positions, the open orders, the latest prices of every
+requested, held and ordered symbol (as many symbols a request as the URL limit allows;
+crypto pairs from the crypto endpoint), and the active-asset lists for the facts.
+Every failure comes back as a `Failure(PortfolioError)`; see `read_snapshot`.
 """
 
 from __future__ import annotations
@@ -11,25 +11,22 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
 
 from returns.result import Failure, Result, Success
 
+from adapters.alpaca import orders
 from adapters.alpaca.failure import BrokerFailure
 from adapters.alpaca.prices import PriceSource
-from adapters.alpaca.reads import (
-    read_assets,
-    read_cash,
-    read_crypto_prices,
-    read_holdings,
-    read_stock_prices,
-)
+from adapters.alpaca.read_snapshot import read_snapshot
+from adapters.alpaca.reads import QueryBudget
 from adapters.alpaca.settings import AlpacaSettings, read_env
-from adapters.alpaca.symbols import is_crypto, requested
+from adapters.alpaca.symbols import requested
 from adapters.alpaca.transport import Caller, Clients, connect
 from portfolio.errors import PortfolioError
+from portfolio.order_state import OrderState
+from portfolio.orders import OrderIntent
 from portfolio.snapshot import Snapshot
+from ports import OrderPort
 
 __all__ = ["AlpacaBroker"]
 
@@ -38,13 +35,14 @@ class AlpacaBroker:
     """Reads an Alpaca account as a `Snapshot`. Paper trading unless `paper=False`.
 
     Construction sends nothing and never fails; unusable settings are reported by
-    `get_snapshot` as a BROKER_UNAVAILABLE Failure. `timeout` is seconds per HTTP
-    request; `max_retries` bounds the retries of one request after a 429 (waiting
-    Retry-After, else `backoff · 2^attempt` seconds, through `sleep`). `close()`
-    drops the HTTP connections. The keys appear in no repr, log line or error.
+    `get_snapshot` as an INVALID_CONFIG Failure. `timeout` is seconds for a whole
+    snapshot (every request, body and retry wait); `max_retries` bounds the retries of
+    one request after a 429 (waiting Retry-After, else until X-RateLimit-Reset, else
+    `backoff · 2^attempt` seconds, through `sleep`). `close()` drops the HTTP
+    connections. The keys appear in no repr, log line or error.
     """
 
-    __slots__ = ("_clients", "_settings", "_sleep")
+    __slots__ = ("_budget", "_clients", "_settings", "_sleep")
 
     def __init__(  # noqa: PLR0913 - the documented settings, all keyword-only
         self,
@@ -76,6 +74,7 @@ class AlpacaBroker:
         )
         self._sleep = sleep
         self._clients: Clients | None = None
+        self._budget = QueryBudget()
 
     @classmethod
     def from_env(  # noqa: PLR0913 - the environment plus the documented settings
@@ -90,8 +89,8 @@ class AlpacaBroker:
     ) -> Result[AlpacaBroker, PortfolioError]:
         """A broker from APCA_API_KEY_ID, APCA_API_SECRET_KEY and, when set, APCA_API_BASE_URL.
 
-        `environ` defaults to `os.environ`. A missing key or an unusable setting is a
-        Failure(BROKER_UNAVAILABLE) naming it; nothing is sent.
+        `environ` defaults to `os.environ`. A missing key is a Failure(BROKER_UNAVAILABLE)
+        naming it, an unusable setting a Failure(INVALID_CONFIG); nothing is sent.
         """
         found = read_env(os.environ if environ is None else environ)
         return found.bind(
@@ -128,42 +127,34 @@ class AlpacaBroker:
             self._clients = None
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
-        """Cash, positions, prices for `symbols` + every holding, and stock asset facts.
+        """Cash, positions, open orders, prices for `symbols` + every holding, and asset facts.
 
-        Crypto pairs are spelled `BTC/USD` in `symbols` and in the snapshot. Any symbol
-        without a price is a Failure(MISSING_PRICE) listing them all, never a partial snapshot.
+        Crypto pairs are spelled `BTC/USD` in `symbols` and in the snapshot; a string is
+        one symbol. Any symbol without a price is a Failure(MISSING_PRICE) listing them
+        all, never a partial snapshot.
         """
         try:
             return Success(self._read(requested(symbols)))
         except BrokerFailure as failed:
-            return Failure(failed.error)
+            return Failure(failed.shown(self._settings.secrets))
+
+    def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        """Place a market order for `intent` (the `OrderPort`; see adapters.alpaca.orders)."""
+        return orders.submit_order(
+            self._connect, Caller(settings=self._settings, sleep=self._sleep), intent
+        )
+
+    def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
+        """The order placed under `client_order_id`, or None (the `OrderPort`)."""
+        return orders.get_order(
+            self._connect, Caller(settings=self._settings, sleep=self._sleep), client_order_id
+        )
 
     def _read(self, wanted: frozenset[str]) -> Snapshot:
         clients = self._connect()
-        call = Caller(settings=self._settings, sleep=self._sleep).call
-        as_of = datetime.now(UTC)
-        cash = read_cash(clients, call)
-        held = read_holdings(clients, call, wanted)
-        crypto = frozenset(
-            {s for s in wanted if is_crypto(s)} | {h.symbol for h in held if h.crypto}
-        )
-        stocks = frozenset(wanted | {h.symbol for h in held}) - crypto
-        source, feed = self._settings.price, self._settings.feed
-        prices = read_stock_prices(clients, call, stocks, source, feed)
-        prices |= read_crypto_prices(clients, call, crypto, source)
-        missing = (stocks | crypto) - prices.keys()
-        if missing:
-            raise BrokerFailure(PortfolioError.missing_price(missing))
-        positions: dict[str, Decimal] = {}
-        for holding in held:
-            positions[holding.symbol] = positions.get(holding.symbol, Decimal(0)) + holding.quantity
-        return Snapshot(
-            cash=cash,
-            positions=dict(sorted(positions.items())),
-            prices={symbol: prices[symbol] for symbol in sorted(stocks | crypto)},
-            assets=read_assets(clients, call, stocks),
-            as_of=as_of,
-        )
+        call = Caller(settings=self._settings, session=clients.session, sleep=self._sleep).call
+        with clients.session.within(self._settings.timeout):
+            return read_snapshot(clients, call, wanted, self._settings, self._budget)
 
     def _connect(self) -> Clients:
         if self._clients is None:
@@ -176,3 +167,6 @@ class AlpacaBroker:
 
 def _checked(broker: AlpacaBroker) -> Result[AlpacaBroker, PortfolioError]:
     return broker.settings.checked().map(lambda _: broker)
+
+
+_orders: type[OrderPort] = AlpacaBroker

@@ -7,9 +7,16 @@ returns its `PortfolioError` in a `Failure`. It never leaves the package.
 
 from __future__ import annotations
 
+import json
+import re
+from urllib.parse import quote, quote_plus
+
 from portfolio.errors import ErrorKind, PortfolioError
 
-__all__ = ["BrokerFailure", "bad_response", "redact"]
+__all__ = ["BrokerFailure", "bad_response", "hide", "redact", "renderings", "scrubbed"]
+
+
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
 class BrokerFailure(Exception):  # noqa: N818 - it carries a failure value, it is not an error type
@@ -19,6 +26,10 @@ class BrokerFailure(Exception):  # noqa: N818 - it carries a failure value, it i
         """Wrap `error`."""
         super().__init__(error.kind.name)
         self.error = error
+
+    def shown(self, secrets: tuple[str, ...]) -> PortfolioError:
+        """The error as it may leave the adapter: every rendering of `secrets` hidden."""
+        return scrubbed(self.error, secrets)
 
 
 def bad_response(endpoint: str, problem: str, **context: object) -> BrokerFailure:
@@ -34,12 +45,58 @@ def bad_response(endpoint: str, problem: str, **context: object) -> BrokerFailur
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every secret replaced by `***`, cut to 300 characters.
+    r"""`text` with every rendering of every secret replaced by `***`, cut to 300 characters.
+
+    A secret is hidden as written, escaped (`repr`, `ascii`, JSON, bytes) and URL-encoded,
+    whichever way a library quoted it into an error message.
 
     >>> redact("key=PKABC failed", ("PKABC",))
     'key=*** failed'
+    >>> redact("header value: 'a\\nb', url ?k=a%0Ab", ("a\nb",))
+    "header value: '***', url ?k=***"
     """
+    return hide(text, secrets)[:300]
+
+
+def hide(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every rendering of every secret replaced by `***`, whole."""
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text[:300]
+        for shown in renderings(secret):
+            text = text.replace(shown, "***")
+    return text
+
+
+def scrubbed(error: PortfolioError, secrets: tuple[str, ...]) -> PortfolioError:
+    """`error` with every secret hidden from its message and context (the last check out).
+
+    A server may echo anything, a key included, in a field name or a symbol that ends up
+    in an error: whatever built the text, nothing leaves the adapter unscrubbed.
+    """
+    return PortfolioError(
+        kind=error.kind,
+        message=hide(error.message, secrets),
+        context={key: hide(value, secrets) for key, value in error.context.items()},
+    )
+
+
+def renderings(secret: str) -> tuple[str, ...]:
+    """Every spelling of `secret` an error text may contain, longest first (never empty).
+
+    >>> renderings("a b")
+    ('a%20b', 'a b', 'a+b')
+    """
+    if not secret:
+        return ()
+    encoded = secret.encode("utf-8", "surrogatepass")
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        repr(encoded)[2:-1],
+        quote(encoded, safe=""),
+        quote(encoded, safe="/"),
+        quote_plus(encoded),
+    }
+    percent = {_PERCENT.sub(lambda hit: hit.group().lower(), form) for form in forms}
+    return tuple(sorted(forms | percent, key=lambda form: (-len(form), form)))

@@ -1,40 +1,72 @@
-"""Alpaca's raw JSON → the few values a snapshot needs, checked field by field.
+"""Alpaca's raw JSON → the account, the holdings and the latest prices, checked field by field.
 
 Only the fields used are read, so a new enum value anywhere else (an exchange, an
-asset class, an account status) cannot break reading. The trading API sends money
-and quantities as strings: they are converted exactly with `Decimal(text)`. The data
-API sends prices as JSON numbers (floats): they become `Decimal(str(x))`. A missing
-field or a value of the wrong JSON type raises a BROKER_BAD_RESPONSE naming the endpoint.
+asset class, an account status) cannot break reading. A missing field or a value of
+the wrong JSON type raises a BROKER_BAD_RESPONSE naming the endpoint (see `fields`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import Decimal
 
 import attrs
 
 from adapters.alpaca.failure import bad_response
+from adapters.alpaca.fields import (
+    field,
+    number,
+    object_of,
+    optional_decimal,
+    string_decimal,
+    text_field,
+)
 from adapters.alpaca.prices import PriceSource
-from adapters.alpaca.symbols import crypto_symbol
-from portfolio.snapshot import Asset
+from adapters.alpaca.symbols import CRYPTO, crypto_symbol
 
-__all__ = ["Holding", "asset_facts", "cash", "holdings", "latest_prices"]
+__all__ = ["BLOCKING_FLAGS", "Account", "Holding", "account", "holdings", "latest_prices"]
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """What the snapshot needs of the account: cash (in `currency`) and whether it may trade."""
+
+    cash: Decimal
+    currency: str
+    blocked: tuple[str, ...]  # the flags set among trading_blocked, account_blocked, ...
+    crypto_active: bool
 
 
 @attrs.frozen(kw_only=True)
 class Holding:
-    """One position: snapshot symbol, signed quantity (shares or coins; short < 0)."""
+    """One position: snapshot symbol, signed quantity (shares, coins or contracts; short < 0).
+
+    `market_value` is Alpaca's value of the whole position in account currency (signed).
+    """
 
     symbol: str
     quantity: Decimal
-    crypto: bool
+    asset_class: str
+    market_value: Decimal | None = None
 
 
-def cash(account: object, endpoint: str) -> Decimal:
-    """The account's cash (account currency; negative on margin), from its decimal string."""
-    record = _object(account, endpoint, "account")
-    return _string_decimal(_field(record, "cash", endpoint), endpoint, "cash")
+#: Account flags that stop every order.
+BLOCKING_FLAGS = ("trading_blocked", "account_blocked", "trade_suspended_by_user")
+
+
+def account(raw: object, endpoint: str) -> Account:
+    """Cash (negative on margin), its currency, and the flags that block trading."""
+    record = object_of(raw, endpoint, "account")
+    cash = string_decimal(field(record, "cash", endpoint), endpoint, "cash")
+    currency = text_field(record, "currency", endpoint).upper()
+    blocked = tuple(name for name in BLOCKING_FLAGS if record.get(name) is True)
+    crypto_status = record.get("crypto_status", "ACTIVE")
+    return Account(
+        cash=cash,
+        currency=currency,
+        blocked=blocked,
+        crypto_active=crypto_status == "ACTIVE",
+    )
 
 
 def holdings(positions: object, endpoint: str, requested: Iterable[str]) -> tuple[Holding, ...]:
@@ -44,95 +76,35 @@ def holdings(positions: object, endpoint: str, requested: Iterable[str]) -> tupl
     known = tuple(requested)
     held = []
     for entry in positions:
-        position = _object(entry, endpoint, "position")
-        symbol = _string(_field(position, "symbol", endpoint), endpoint, "symbol").upper()
-        quantity = _string_decimal(_field(position, "qty", endpoint), endpoint, "qty")
+        position = object_of(entry, endpoint, "position")
+        symbol = text_field(position, "symbol", endpoint).upper()
+        quantity = string_decimal(field(position, "qty", endpoint), endpoint, "qty")
         if position.get("side") == "short" and quantity > 0:
             quantity = -quantity
-        crypto = position.get("asset_class") == "crypto"
-        if crypto:
+        asset_class = str(position.get("asset_class") or "us_equity")
+        if asset_class == CRYPTO:
             symbol = crypto_symbol(symbol, known)
-        held.append(Holding(symbol=symbol, quantity=quantity, crypto=crypto))
+        value = optional_decimal(position, "market_value", endpoint)
+        held.append(
+            Holding(symbol=symbol, quantity=quantity, asset_class=asset_class, market_value=value)
+        )
     return tuple(held)
 
 
 def latest_prices(latest: object, endpoint: str, source: PriceSource) -> dict[str, Decimal]:
-    """Prices per symbol from a latest-trades or latest-quotes body, as unwrapped by alpaca-py.
+    """Prices per symbol from the `trades` or `quotes` object of a latest-data body.
 
     A quote midpoint needs a positive bid and ask; a one-sided quote gives no price.
     """
-    by_symbol = _object(latest, endpoint, "latest data")
+    by_symbol = object_of(latest, endpoint, "latest data")
     prices: dict[str, Decimal] = {}
     for symbol, entry in by_symbol.items():
-        record = _object(entry, endpoint, f"entry for {symbol}")
+        record = object_of(entry, endpoint, f"entry for {symbol}")
         if source is PriceSource.LATEST_TRADE:
-            prices[str(symbol).upper()] = _number(_field(record, "p", endpoint), endpoint, "p")
+            prices[str(symbol).upper()] = number(field(record, "p", endpoint), endpoint, "p")
             continue
-        ask = _number(_field(record, "ap", endpoint), endpoint, "ap")
-        bid = _number(_field(record, "bp", endpoint), endpoint, "bp")
+        ask = number(field(record, "ap", endpoint), endpoint, "ap")
+        bid = number(field(record, "bp", endpoint), endpoint, "bp")
         if ask > 0 and bid > 0:
             prices[str(symbol).upper()] = (ask + bid) / 2
     return prices
-
-
-def asset_facts(assets: object, endpoint: str, wanted: frozenset[str]) -> dict[str, Asset]:
-    """Tradable / fractionable / shortable for the wanted symbols found in the asset list."""
-    if not isinstance(assets, list):
-        raise bad_response(endpoint, f"expected a list, got {type(assets).__name__}")
-    facts: dict[str, Asset] = {}
-    for entry in assets:
-        asset = _object(entry, endpoint, "asset")
-        symbol = _string(_field(asset, "symbol", endpoint), endpoint, "symbol").upper()
-        if symbol in wanted:
-            facts[symbol] = Asset(
-                symbol=symbol,
-                tradable=_flag(asset, "tradable", endpoint),
-                fractionable=_flag(asset, "fractionable", endpoint),
-                shortable=_flag(asset, "shortable", endpoint),
-            )
-    return facts
-
-
-def _object(value: object, endpoint: str, what: str) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise bad_response(endpoint, f"{what} is {type(value).__name__}, not an object")
-    return value
-
-
-def _field(record: Mapping[str, object], name: str, endpoint: str) -> object:
-    if name not in record:
-        raise bad_response(endpoint, f"missing field {name!r}", field=name)
-    return record[name]
-
-
-def _string(value: object, endpoint: str, name: str) -> str:
-    if not isinstance(value, str):
-        raise bad_response(endpoint, f"{name} is {type(value).__name__}, not a string", field=name)
-    return value
-
-
-def _string_decimal(value: object, endpoint: str, name: str) -> Decimal:
-    text = _string(value, endpoint, name)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise bad_response(endpoint, f"{name} is not a decimal", field=name) from None
-    if not amount.is_finite():
-        raise bad_response(endpoint, f"{name} is not finite", field=name)
-    return amount
-
-
-def _number(value: object, endpoint: str, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_response(endpoint, f"{name} is {type(value).__name__}, not a number", field=name)
-    amount = Decimal(str(value))
-    if not amount.is_finite():
-        raise bad_response(endpoint, f"{name} is not finite", field=name)
-    return amount
-
-
-def _flag(record: Mapping[str, object], name: str, endpoint: str) -> bool:
-    value = _field(record, name, endpoint)
-    if not isinstance(value, bool):
-        raise bad_response(endpoint, f"{name} is {type(value).__name__}, not a boolean", field=name)
-    return value

@@ -9,22 +9,45 @@ from email.utils import parsedate_to_datetime
 from adapters.alpaca.failure import BrokerFailure
 from portfolio.errors import ErrorKind, PortfolioError
 
-__all__ = ["MAX_RETRY_WAIT", "rate_limited", "retry_after", "wait_before_retry"]
+__all__ = ["MAX_RETRY_WAIT", "rate_limit_reset", "rate_limited", "retry_after", "wait_before_retry"]
 
 #: A Retry-After longer than this many seconds is not waited for: the read fails at once.
 MAX_RETRY_WAIT = 60.0
 
 
-def wait_before_retry(header: str | None, attempt: int, backoff: float) -> float:
+def wait_before_retry(
+    header: str | None, attempt: int, backoff: float, reset: str | None = None
+) -> float:
     """Seconds to wait before retry number `attempt + 1` (attempt counts from 0).
 
-    The server's Retry-After when it gives a readable one, else `backoff · 2^attempt`.
+    The server's Retry-After when it gives a readable one, else the time until its
+    X-RateLimit-Reset (epoch seconds, when Alpaca's rate counter restarts), else
+    `backoff · 2^attempt`.
 
     >>> wait_before_retry("0.05", 0, 0.5), wait_before_retry(None, 2, 0.5)
     (0.05, 2.0)
+    >>> wait_before_retry(None, 0, 0.5, reset="1000000000")  # a reset in the past: now
+    0.0
     """
     told = retry_after(header) if header is not None else None
+    if told is None and reset is not None:
+        told = rate_limit_reset(reset)
     return told if told is not None else backoff * 2**attempt
+
+
+def rate_limit_reset(value: str) -> float | None:
+    """Seconds until an X-RateLimit-Reset time (Unix epoch seconds); None if unreadable.
+
+    >>> rate_limit_reset("soon"), rate_limit_reset("0")
+    (None, 0.0)
+    """
+    try:
+        when = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(when):
+        return None
+    return max(when - datetime.now(UTC).timestamp(), 0.0)
 
 
 def retry_after(value: str) -> float | None:

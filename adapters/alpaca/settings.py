@@ -34,10 +34,12 @@ ENV_DATA_URL = "APCA_API_DATA_URL"
 class AlpacaSettings:
     """Everything needed to build the clients.
 
-    `timeout` is seconds per HTTP request (connect and read each); `max_retries` is
-    how many times one request is repeated after a 429; `backoff` is the first wait
-    in seconds when a 429 carries no Retry-After (doubling each time). `trading_url`
-    and `data_url` replace Alpaca's hosts (scheme and host, no `/v2`).
+    `timeout` is seconds for a whole snapshot read: every request, every body byte and
+    every wait before a retry end by then. `max_retries` is how many times one request
+    is repeated after a 429; `backoff` is the first wait in seconds when a 429 says
+    nothing of when to come back (doubling each time). `trading_url` and `data_url`
+    replace Alpaca's hosts (scheme and host, no `/v2`). Keys are printable ASCII
+    without spaces: anything else could not travel in an HTTP header.
     """
 
     api_key: str = attrs.field(repr=False)
@@ -57,10 +59,10 @@ class AlpacaSettings:
         return (self.api_key, self.secret_key)
 
     def checked(self) -> Result[AlpacaSettings, PortfolioError]:
-        """These settings, or a BROKER_UNAVAILABLE naming every unusable one."""
+        """These settings, or an INVALID_CONFIG naming (never showing) every unusable one."""
         problems = {
-            "api_key": not _text(self.api_key),
-            "secret_key": not _text(self.secret_key),
+            "api_key": not _key(self.api_key),
+            "secret_key": not _key(self.secret_key),
             "feed": self.feed not in {feed.value for feed in DataFeed},
             "timeout": not _positive(self.timeout),
             "max_retries": not _count(self.max_retries),
@@ -73,7 +75,7 @@ class AlpacaSettings:
         if bad:
             return Failure(
                 PortfolioError.of(
-                    ErrorKind.BROKER_UNAVAILABLE,
+                    ErrorKind.INVALID_CONFIG,
                     f"unusable Alpaca setting(s): {', '.join(bad)}",
                     settings=",".join(bad),
                 )
@@ -112,8 +114,9 @@ def _base_url(value: str | None) -> str | None:
     return url or None
 
 
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+def _key(value: object) -> bool:
+    """A non-empty run of visible ASCII characters: no control character, space or other."""
+    return isinstance(value, str) and bool(value) and all("!" <= char <= "~" for char in value)
 
 
 def _positive(value: object) -> bool:

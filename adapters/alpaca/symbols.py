@@ -9,19 +9,36 @@ it contains a slash; a held one when Alpaca says its asset class is `crypto`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote as url_quote
 
-__all__ = ["CRYPTO_QUOTE_CURRENCIES", "chunks", "crypto_symbol", "is_crypto", "requested"]
+__all__ = [
+    "CRYPTO",
+    "CRYPTO_QUOTE_CURRENCIES",
+    "EQUITY",
+    "OPTION",
+    "crypto_symbol",
+    "is_crypto",
+    "query_chunks",
+    "quote_currency",
+    "requested",
+    "symbols_query",
+]
+
+#: Alpaca's asset classes the adapter treats apart; any other class is read like an equity.
+EQUITY, CRYPTO, OPTION = "us_equity", "crypto", "us_option"
 
 #: Quote currencies of Alpaca's crypto pairs, longest first so `USDT` wins over `USD`.
 CRYPTO_QUOTE_CURRENCIES = ("USDT", "USDC", "USD", "BTC")
 
 
 def requested(symbols: Iterable[object]) -> frozenset[str]:
-    """The requested symbols, stripped and upper-cased; blanks dropped.
+    """The requested symbols, stripped and upper-cased; blanks dropped. A string is one symbol.
 
-    >>> sorted(requested([" spy", "btc/usd", ""]))
-    ['BTC/USD', 'SPY']
+    >>> sorted(requested([" spy", "btc/usd", ""])), sorted(requested("AAPL"))
+    (['BTC/USD', 'SPY'], ['AAPL'])
     """
+    if isinstance(symbols, str):
+        symbols = [symbols]
     cleaned = (str(symbol).strip().upper() for symbol in symbols)
     return frozenset(symbol for symbol in cleaned if symbol)
 
@@ -55,11 +72,42 @@ def crypto_symbol(position_symbol: str, known: Iterable[str] = ()) -> str:
     return symbol
 
 
-def chunks(symbols: Iterable[str], size: int) -> tuple[tuple[str, ...], ...]:
-    """Sorted symbols in consecutive groups of at most `size` (one request each).
+def quote_currency(pair: str) -> str:
+    """The currency a `BASE/QUOTE` pair is priced in.
 
-    >>> chunks(["C", "A", "B"], 2)
-    (('A', 'B'), ('C',))
+    >>> quote_currency("ETH/BTC"), quote_currency("BTC/USD")
+    ('BTC', 'USD')
     """
-    ordered = sorted(symbols)
-    return tuple(tuple(ordered[i : i + size]) for i in range(0, len(ordered), size))
+    return pair.rpartition("/")[2]
+
+
+def symbols_query(symbols: Iterable[str]) -> str:
+    """The `symbols` value of a data request: comma-separated, commas and slashes unescaped.
+
+    >>> symbols_query(["BTC/USD", "BRK.B"])
+    'BTC/USD,BRK.B'
+    """
+    return ",".join(url_quote(symbol, safe="/") for symbol in symbols)
+
+
+def query_chunks(symbols: Iterable[str], budget: int) -> tuple[tuple[str, ...], ...]:
+    """Sorted symbols in consecutive groups whose `symbols_query` is at most `budget` bytes.
+
+    A symbol longer than the budget still gets a group of its own.
+
+    >>> query_chunks(["CC", "A", "BBB"], 6)
+    (('A', 'BBB'), ('CC',))
+    """
+    groups: list[tuple[str, ...]] = []
+    group: list[str] = []
+    size = 0
+    for symbol in sorted(symbols):
+        cost = len(url_quote(symbol, safe="/")) + (1 if group else 0)
+        if group and size + cost > budget:
+            groups.append(tuple(group))
+            group, size, cost = [], 0, cost - 1
+        group.append(symbol)
+        size += cost
+    if group:
+        groups.append(tuple(group))
+    return tuple(groups)

@@ -1,44 +1,76 @@
-"""The HTTP edge: alpaca-py clients with a time-out, our own 429 retry, every exception a value.
+"""The HTTP edge: alpaca-py clients, one deadline for a whole snapshot, our own 429 retry.
 
 alpaca-py sends requests with no time-out and retries a 429 or 504 three times with a
 fixed 3-second sleep, ignoring Retry-After. Both are replaced here, through the only
 handles alpaca-py offers (its clients' `_session` and `_retry` attributes): one
-`requests.Session` with a default time-out is shared by the three clients, and the
-SDK's own retry loop is switched off so that `Caller.call` is the only one.
+`DeadlineSession` is shared by the three clients, and the SDK's own retry loop is
+switched off so that `Caller.call` is the only one. Every exception becomes a value.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
 import requests
+import urllib3
 from alpaca.common.exceptions import APIError
 from alpaca.data.historical.crypto import CryptoHistoricalDataClient
 from alpaca.data.historical.stock import StockHistoricalDataClient
 from alpaca.trading.client import TradingClient
+from requests.adapters import HTTPAdapter
 
+from adapters.alpaca import deadline
 from adapters.alpaca.failure import BrokerFailure, bad_response, redact
 from adapters.alpaca.retry import MAX_RETRY_WAIT, rate_limited, wait_before_retry
 from adapters.alpaca.settings import AlpacaSettings
 from portfolio.errors import ErrorKind, PortfolioError
 
-__all__ = ["Caller", "Clients", "TimeoutSession", "connect"]
+__all__ = ["Caller", "Clients", "DeadlineSession", "connect"]
 
 _log = logging.getLogger(__name__)
 
 _RATE_LIMITED = 429
+_READ_SIZE = 65536
 
 
-class TimeoutSession(requests.Session):
-    """A `requests.Session` whose requests time out after `timeout` seconds by default."""
+class DeadlineSession(requests.Session):
+    """A `requests.Session` whose requests end by `deadline` (a `time.monotonic()` value).
+
+    Outside `within`, there is no deadline and each request gets `timeout` seconds.
+
+    Connecting, the headers (see `deadline`) and the whole body are bounded by the time
+    left: a server that trickles its answer byte by byte is cut off at the deadline, not
+    after one time-out per byte. Past the deadline a request is not sent at all.
+    """
 
     def __init__(self, timeout: float) -> None:
-        """Use `timeout` seconds for connecting and for each read."""
+        """No deadline until `within`; `timeout` seconds per request in any case."""
         super().__init__()
         self.timeout = timeout
+        self.deadline = math.inf
+        for adapter in self.adapters.values():
+            if isinstance(adapter, HTTPAdapter):
+                deadline.install(adapter)
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Give every request made in this block `seconds` in total."""
+        self.deadline = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self.deadline = math.inf
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (≤ 0 once it has passed)."""
+        return self.deadline - time.monotonic()
 
     def request(
         self,
@@ -47,10 +79,42 @@ class TimeoutSession(requests.Session):
         *args: Any,  # noqa: ANN401 - passed through to requests unchanged
         **kwargs: Any,  # noqa: ANN401 - same
     ) -> requests.Response:
-        """Send as `requests.Session.request` does, with the default time-out when none is given."""
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().request(method, url, *args, **kwargs)
+        """Send as `requests.Session.request` does, then read the body within the deadline."""
+        left = self.remaining()
+        if left <= 0:
+            passed = "the snapshot's time-out has passed"
+            raise requests.exceptions.Timeout(passed)
+        kwargs["timeout"] = min(left, self.timeout)
+        kwargs["stream"] = True
+        with deadline.until(self.deadline):
+            response = super().request(method, url, *args, **kwargs)
+        try:
+            body = self._body(response.raw)
+        except BaseException:
+            response.close()  # drops the half-read connection
+            raise
+        response._content = body  # noqa: SLF001 - what requests sets after its own read
+        return response  # read to the end: urllib3 has put the connection back in its pool
+
+    def _body(self, raw: urllib3.BaseHTTPResponse) -> bytes:
+        parts: list[bytes] = []
+        try:
+            while True:
+                left = min(self.remaining(), self.timeout)
+                if left <= 0:
+                    late = "body not read before the time-out"
+                    raise requests.exceptions.ReadTimeout(late)
+                sock = getattr(raw.connection, "sock", None)
+                if isinstance(sock, socket.socket):
+                    sock.settimeout(left)  # each read ends by the deadline too
+                part = raw.read1(_READ_SIZE, decode_content=True)
+                if not part:
+                    return b"".join(parts)
+                parts.append(part)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(str(exc)) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise requests.exceptions.ConnectionError(str(exc)) from None
 
 
 @attrs.frozen(kw_only=True)
@@ -60,7 +124,7 @@ class Clients:
     trading: TradingClient
     stocks: StockHistoricalDataClient
     crypto: CryptoHistoricalDataClient
-    session: TimeoutSession
+    session: DeadlineSession
 
 
 def connect(settings: AlpacaSettings) -> Clients:
@@ -79,14 +143,14 @@ def connect(settings: AlpacaSettings) -> Clients:
     except ValueError as exc:  # alpaca-py's own credential check
         raise BrokerFailure(
             PortfolioError.of(
-                ErrorKind.BROKER_UNAVAILABLE,
+                ErrorKind.INVALID_CONFIG,
                 "alpaca-py refused the settings",
                 detail=redact(str(exc), settings.secrets),
             )
         ) from None
-    session = TimeoutSession(settings.timeout)
+    session = DeadlineSession(settings.timeout)
     for client in (trading, stocks, crypto):
-        client._session.close()  # noqa: SLF001 - replaced by the shared session with a time-out
+        client._session.close()  # noqa: SLF001 - replaced by the shared session with a deadline
         client._session = session  # noqa: SLF001 - alpaca-py has no time-out option
         client._retry = 0  # noqa: SLF001 - Caller.call retries 429s; the SDK must not as well
     return Clients(trading=trading, stocks=stocks, crypto=crypto, session=session)
@@ -98,12 +162,18 @@ class Caller:
 
     settings: AlpacaSettings
     sleep: Callable[[float], None]
+    session: DeadlineSession | None = None  # whose deadline bounds the retry waits
+
+    def remaining(self) -> float:
+        """Seconds left before the session's deadline (infinite without one)."""
+        return math.inf if self.session is None else self.session.remaining()
 
     def call(self, endpoint: str, fetch: Callable[[], object]) -> object:
         """`fetch()`'s raw JSON, or a BrokerFailure naming `endpoint`.
 
-        A 429 is retried up to `max_retries` times, waiting Retry-After seconds when
-        the response says so and `backoff · 2^attempt` otherwise.
+        A 429 is retried up to `max_retries` times, waiting as `wait_before_retry`
+        says; a wait that would end after the deadline (or beyond a minute) is not
+        waited: the read fails at once as BROKER_RATE_LIMITED.
         """
         attempt = 0
         while True:
@@ -113,7 +183,8 @@ class Caller:
                 if exc.status_code != _RATE_LIMITED:
                     raise self._failure(endpoint, exc) from None
                 wait = self._wait(exc, attempt)
-                if attempt >= self.settings.max_retries or wait > MAX_RETRY_WAIT:
+                limit = min(MAX_RETRY_WAIT, self.remaining())
+                if attempt >= self.settings.max_retries or wait > limit:
                     raise rate_limited(endpoint, attempt + 1, wait) from None
                 _log.warning(
                     "alpaca rate limited: endpoint=%s retry=%d/%d wait=%.3fs",
@@ -129,18 +200,25 @@ class Caller:
 
     def _wait(self, exc: APIError, attempt: int) -> float:
         response = exc.response
-        header = response.headers.get("Retry-After") if response is not None else None
+        headers = response.headers if response is not None else {}
+        after, reset = headers.get("Retry-After"), headers.get("X-RateLimit-Reset")
         return wait_before_retry(
-            header if isinstance(header, str) else None, attempt, self.settings.backoff
+            after if isinstance(after, str) else None,
+            attempt,
+            self.settings.backoff,
+            reset=reset if isinstance(reset, str) else None,
         )
 
     def _failure(self, endpoint: str, exc: Exception) -> BrokerFailure:
         detail = redact(f"{type(exc).__name__}: {exc}", self.settings.secrets)
+        timed_out = self.remaining() <= 0
         match exc:
             case requests.exceptions.JSONDecodeError():
                 return bad_response(endpoint, "body is not JSON")
             case requests.Timeout():
-                return _unavailable(ErrorKind.TIMEOUT, endpoint, "no answer in time", detail)
+                return _timeout(endpoint, self.settings.timeout, detail)
+            case requests.RequestException() if timed_out:
+                return _timeout(endpoint, self.settings.timeout, detail)
             case requests.RequestException():
                 return _unavailable(
                     ErrorKind.BROKER_UNAVAILABLE, endpoint, "cannot reach Alpaca", detail
@@ -151,6 +229,10 @@ class Caller:
                 return bad_response(
                     endpoint, f"unexpected body ({type(exc).__name__})", detail=detail
                 )
+
+
+def _timeout(endpoint: str, seconds: float, detail: str) -> BrokerFailure:
+    return _unavailable(ErrorKind.TIMEOUT, endpoint, f"no full answer within {seconds:g} s", detail)
 
 
 def _unavailable(kind: ErrorKind, endpoint: str, message: str, detail: str) -> BrokerFailure:

@@ -16,7 +16,7 @@ from adapters.fake import FakeBroker
 from portfolio import Snapshot
 from ports import BrokerPort
 
-__all__ = ["KEY_VARIABLES", "alpaca_broker", "fake_broker", "has_alpaca_keys"]
+__all__ = ["KEY_VARIABLES", "alpaca_broker", "fake_broker"]
 
 #: The environment variables alpaca-py and `AlpacaBroker.from_env()` read the keys from.
 KEY_VARIABLES = ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY")
@@ -34,13 +34,18 @@ def fake_broker(snapshot: Snapshot) -> BrokerPort:
     return broker
 
 
-def has_alpaca_keys(environ: Mapping[str, str]) -> bool:
-    """True when both APCA key variables are set and non-empty."""
-    return all(environ.get(name, "").strip() for name in KEY_VARIABLES)
-
-
 def alpaca_broker(environ: Mapping[str, str]) -> Result[BrokerPort, Problem]:
-    """`AlpacaBroker.from_env(environ)`: paper trading; APCA_API_BASE_URL may point elsewhere."""
+    """`AlpacaBroker.from_env(environ)`: paper trading; APCA_API_BASE_URL may point elsewhere.
+
+    Missing keys are a bad input (exit 2) naming the variables, found before alpaca-py loads.
+    """
+    missing = [name for name in KEY_VARIABLES if not environ.get(name, "").strip()]
+    if missing:
+        problem = (
+            f"{' / '.join(missing)} not set: export your Alpaca paper-trading keys "
+            "(see docs/alpaca.md), or plan the bundled sample with --broker fake"
+        )
+        return Failure(InputError(source="Alpaca", problem=problem))
     try:
         from adapters.alpaca import AlpacaBroker  # noqa: PLC0415 - heavy, optional extra
     except ImportError:

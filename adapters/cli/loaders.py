@@ -19,13 +19,15 @@ from returns.result import Failure, Result, Success
 
 from adapters.cli.documents import BadValueError, read_document, to_decimal, to_mapping
 from adapters.cli.terminal import InputError
-from portfolio import Asset, SizingPolicy, Snapshot
+from portfolio import Allocation, Asset, SizingPolicy, Snapshot, validate
 
 __all__ = [
     "load_policy",
     "load_snapshot",
+    "load_targets",
     "load_weights",
     "policy_from",
+    "require_targets",
     "snapshot_from",
     "weights_from",
 ]
@@ -85,9 +87,50 @@ def load_weights(path: Path) -> Result[Mapping[str, Decimal], InputError]:
     return _load(path, weights_from)
 
 
+def load_targets(path: Path, *, liquidate_all: bool) -> Result[Mapping[str, Decimal], InputError]:
+    """Read a weights file to plan on: see `require_targets`."""
+    return load_weights(path).bind(
+        lambda weights: require_targets(weights, str(path), liquidate_all=liquidate_all)
+    )
+
+
+def require_targets(
+    weights: Mapping[str, Decimal], source: str, *, liquidate_all: bool
+) -> Result[Mapping[str, Decimal], InputError]:
+    """Weights with no non-zero entry sell the whole account: only with `--liquidate-all`.
+
+    And `--liquidate-all` only with such weights, so the flag never hides a target.
+    """
+    targeted = any(weights.values())
+    if targeted and liquidate_all:
+        problem = "--liquidate-all needs a weights file without a non-zero weight ({} or zeros)"
+        return Failure(InputError(source=source, problem=problem))
+    if not targeted and not liquidate_all:
+        problem = (
+            "no non-zero weight: the plan would sell every position; "
+            "pass --liquidate-all if that is what you want"
+        )
+        return Failure(InputError(source=source, problem=problem))
+    return Success(weights)
+
+
 def load_policy(path: Path) -> Result[SizingPolicy, InputError]:
-    """Read a sizing-policy file (JSON or TOML)."""
-    return _load(path, policy_from)
+    """Read a sizing-policy file (JSON or TOML); a value out of range names its field."""
+    return _load(path, policy_from).bind(lambda policy: _in_range(policy, str(path)))
+
+
+def _in_range(policy: SizingPolicy, source: str) -> Result[SizingPolicy, InputError]:
+    """The library's own policy rules, checked before any account is read.
+
+    `validate` on an empty allocation and an empty account can only fail on the policy.
+    """
+    nothing = Allocation(target_weights={}, correlation_id="policy-check")
+    checked = validate(nothing, Snapshot(cash=Decimal(0), prices={}), policy)
+    return checked.map(lambda _: policy).alt(
+        lambda error: InputError(
+            source=source, where=error.context.get("field", ""), problem=error.message
+        )
+    )
 
 
 def load_snapshot(path: Path) -> Result[Snapshot, InputError]:

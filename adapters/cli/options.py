@@ -15,6 +15,7 @@ __all__ = [
     "Options",
     "PlanManyOptions",
     "PlanOptions",
+    "RebalanceOptions",
     "ValidateOptions",
 ]
 
@@ -28,7 +29,10 @@ class BrokerChoice(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class PlanOptions:
-    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan."""
+    """`portfolio plan`: weights + a snapshot file (or a broker) → a plan.
+
+    `liquidate_all` allows (and requires) weights without a non-zero entry: sell everything.
+    """
 
     weights: Path
     snapshot: Path | None = None
@@ -36,6 +40,7 @@ class PlanOptions:
     broker: BrokerChoice | None = None
     correlation_id: str = "cli"
     json: bool = False
+    liquidate_all: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -69,6 +74,30 @@ class ValidateOptions:
     weights: Path | None = None
     policy: Path | None = None
     json: bool = False
+    liquidate_all: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class RebalanceOptions:
+    """`portfolio rebalance`: weights + an account → order intents; placed only with `execute`.
+
+    `snapshot` loads the account into the fake broker; otherwise `broker` is Alpaca,
+    paper trading unless `live`. `execute` places the orders after a confirmation on
+    stdin unless `yes`. `orders_csv` writes the intents to that file. `liquidate_all`
+    allows (and requires) weights without a non-zero entry: sell everything.
+    """
+
+    weights: Path
+    snapshot: Path | None = None
+    broker: BrokerChoice | None = None
+    policy: Path | None = None
+    execute: bool = False
+    yes: bool = False
+    live: bool = False
+    orders_csv: Path | None = None
+    json: bool = False
+    correlation_id: str = "rebalance"
+    liquidate_all: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -86,4 +115,11 @@ class PlanManyOptions:
     policy: Path | None = None
 
 
-Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions | PlanManyOptions
+Options = (
+    PlanOptions
+    | BacktestOptions
+    | DemoOptions
+    | ValidateOptions
+    | RebalanceOptions
+    | PlanManyOptions
+)

@@ -1,7 +1,8 @@
 """Plain-text tables a person reads at a glance: a plan, a backtest summary.
 
 Money is shown with thousands separators and two decimals, weights as percentages,
-quantities with their exact digits (trailing zeros dropped).
+quantities with their exact digits (trailing zeros dropped). A HOLD row's amount is the
+trade the policy skipped (target − current value), signed and in parentheses.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from portfolio import PlanItem, RebalancePlan
+from portfolio import Action, PlanItem, RebalancePlan
 
-__all__ = ["grid", "money", "percent", "plan_table", "shares"]
+__all__ = ["grid", "money", "percent", "plan_table", "shares", "skipped"]
 
 _PLAN_HEADERS = ("Symbol", "Action", "Amount", "Quantity", "Price", "Weight now → target", "Reason")
 _PLAN_RIGHT = frozenset({2, 3, 4})
+_SKIPPED_NOTE = "(…) on a HOLD row: the trade the policy skipped, target − current value"
 
 
 def money(amount: Decimal) -> str:
@@ -48,12 +50,24 @@ def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
+def skipped(item: PlanItem) -> Decimal:
+    """The trade a HOLD row did not make: target − current value (0 for BUY and SELL rows)."""
+    return item.target_value - item.current_value if item.action is Action.HOLD else Decimal(0)
+
+
+def _amount(item: PlanItem) -> str:
+    """The trade amount; on a HOLD row the skipped amount, signed, in parentheses."""
+    if not skipped(item):
+        return money(item.trade_amount)
+    return f"({skipped(item):+,.2f})"
+
+
 def _plan_row(item: PlanItem) -> tuple[str, ...]:
     weights = f"{percent(item.current_weight):>7} → {percent(item.target_weight):>7}"
     return (
         item.symbol,
         item.action.value,
-        money(item.trade_amount),
+        _amount(item),
         shares(item.quantity),
         money(item.price),
         weights,
@@ -72,4 +86,6 @@ def plan_table(plan: RebalancePlan) -> str:
     value = money(plan.total_value)
     flows = f"Sells {money(plan.total_sells)}   buys {money(plan.total_buys)}   ({trades})"
     cash = f"Cash {money(plan.cash_before)} → projected {money(plan.cash_after)}"
-    return "\n".join([header, "", body, "", flows, f"{cash}   (portfolio value {value})"]) + "\n"
+    note = [_SKIPPED_NOTE] if any(skipped(item) for item in plan.items) else []
+    lines = [header, "", body, "", flows, f"{cash}   (portfolio value {value})", *note]
+    return "\n".join(lines) + "\n"

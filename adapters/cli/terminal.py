@@ -23,6 +23,8 @@ class ExitCode(enum.IntEnum):
     FAILURE = 1
     #: The command line or an input file is wrong: printed as one line naming the place.
     USAGE = 2
+    #: Interrupted by Ctrl-C: 128 + SIGINT, one line on stderr and no traceback.
+    INTERRUPTED = 130
     #: The reader of stdout went away (`portfolio demo | head`): 128 + SIGPIPE, silently.
     BROKEN_PIPE = 141
 
@@ -34,6 +36,8 @@ class Terminal:
     out: TextIO
     err: TextIO
     environ: Mapping[str, str] = attrs.field(factory=dict)
+    #: Where answers to questions are read from (stdin); None: no one to ask.
+    ask: TextIO | None = None
 
     def say(self, text: str) -> None:
         """Write a result (a table, JSON) to `out`."""
@@ -42,6 +46,13 @@ class Terminal:
     def warn(self, text: str) -> None:
         """Write a one-line message to `err`."""
         self.err.write(text + "\n")
+
+    def confirm(self, question: str) -> bool:
+        """Ask on `err`, read one line from `ask`: True only for y or yes."""
+        self.err.write(f"{question} [y/N] ")
+        self.err.flush()
+        answer = self.ask.readline() if self.ask is not None else ""
+        return answer.strip().lower() in {"y", "yes"}
 
 
 @attrs.frozen(kw_only=True)

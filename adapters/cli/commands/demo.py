@@ -68,7 +68,7 @@ def _show(outcome: tuple[RebalancePlan, BacktestResult], terminal: Terminal) -> 
         "\nNext, with your own files (JSON or TOML; see docs/):\n"
         "  portfolio plan --weights W --snapshot S [--policy P] [--json]\n"
         "  portfolio backtest --prices P --weights W [--schedule monthly] [--plot out.png]\n"
-        "  portfolio validate   (reads Alpaca paper trading when APCA_* keys are set)"
+        "  portfolio validate   (reads your Alpaca paper-trading account: set the APCA_* keys)"
     )
 
 

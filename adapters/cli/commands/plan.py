@@ -9,7 +9,7 @@ from pathlib import Path
 from returns.result import Result, Success
 
 from adapters.cli.brokers import alpaca_broker, fake_broker
-from adapters.cli.loaders import load_policy, load_snapshot, load_weights
+from adapters.cli.loaders import load_policy, load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, PlanOptions
 from adapters.cli.report import Problem, finish, show_plan
 from adapters.cli.samples import sample_account
@@ -28,7 +28,7 @@ __all__ = ["plan_with_broker", "policy_or_default", "run"]
 
 
 def policy_or_default(path: Path | None) -> Result[SizingPolicy, Problem]:
-    """The policy file's SizingPolicy, or the default policy when no file is given."""
+    """The policy file's SizingPolicy (each field in range), or the default policy."""
     return load_policy(path) if path is not None else Success(SizingPolicy())
 
 
@@ -61,7 +61,7 @@ def _plan_for(
 def _plan(options: PlanOptions, environ: Mapping[str, str]) -> Result[RebalancePlan, Problem]:
     return Result.do(
         plan
-        for weights in load_weights(options.weights)
+        for weights in load_targets(options.weights, liquidate_all=options.liquidate_all)
         for policy in policy_or_default(options.policy)
         for plan in _plan_for(
             options,

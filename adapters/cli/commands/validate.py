@@ -1,23 +1,26 @@
-"""`portfolio validate`: the design document's validation script, read-only.
+"""`portfolio validate`: check a set-up against an Alpaca paper-trading account, read-only.
 
-With `APCA_API_KEY_ID` and `APCA_API_SECRET_KEY` set, it reads the account from
-Alpaca paper trading and prints the plan for the given (or sample) weights; without
-them it says so and uses the fake broker holding the sample account. It never places
-an order: nothing in this package can.
+It reads the account named by `APCA_API_KEY_ID` and `APCA_API_SECRET_KEY` and prints the
+plan for the given (or sample) weights. Without the keys it stops with exit code 2
+naming them (`portfolio plan --broker fake` plans the sample account without keys).
+It never places an order (only `portfolio rebalance --execute` does).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from functools import partial
 
+from returns.pipeline import is_successful
 from returns.result import Result
 
-from adapters.cli.brokers import KEY_VARIABLES, alpaca_broker, fake_broker, has_alpaca_keys
+from adapters.cli.brokers import alpaca_broker
 from adapters.cli.commands.plan import plan_with_broker, policy_or_default
-from adapters.cli.loaders import load_weights
+from adapters.cli.loaders import load_targets, require_targets
 from adapters.cli.options import ValidateOptions
 from adapters.cli.report import Problem, finish, show_plan
-from adapters.cli.samples import sample_account, sample_weights
+from adapters.cli.samples import sample_weights
 from adapters.cli.terminal import ExitCode, Terminal
 from portfolio import Allocation, RebalancePlan
 from ports import BrokerPort
@@ -28,19 +31,24 @@ CORRELATION_ID = "validate"
 
 
 def _broker(terminal: Terminal) -> Result[BrokerPort, Problem]:
-    if has_alpaca_keys(terminal.environ):
+    broker = alpaca_broker(terminal.environ)
+    if is_successful(broker):
         terminal.warn("Reading the account from Alpaca (read-only: no order is placed).")
-        return alpaca_broker(terminal.environ)
-    missing = " / ".join(KEY_VARIABLES)
-    terminal.warn(f"{missing} not set: using the fake broker with the sample account.")
-    return sample_account().map(fake_broker)
+    return broker
+
+
+def _weights(options: ValidateOptions) -> Result[Mapping[str, Decimal], Problem]:
+    if options.weights is not None:
+        return load_targets(options.weights, liquidate_all=options.liquidate_all)
+    return sample_weights().bind(
+        lambda weights: require_targets(weights, "sample", liquidate_all=options.liquidate_all)
+    )
 
 
 def _plan(options: ValidateOptions, terminal: Terminal) -> Result[RebalancePlan, Problem]:
-    weights = load_weights(options.weights) if options.weights else sample_weights()
     return Result.do(
         plan
-        for target_weights in weights
+        for target_weights in _weights(options)
         for policy in policy_or_default(options.policy)
         for broker in _broker(terminal)
         for plan in plan_with_broker(

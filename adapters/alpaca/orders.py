@@ -1,0 +1,204 @@
+"""Orders on Alpaca: `submit_order` under our client order id, read back by that id.
+
+Market orders, `day` for stocks and `gtc` for crypto pairs (Alpaca takes crypto only
+as gtc or ioc). Submitting is idempotent on the client id: Alpaca answers a second
+submission with 422 "client_order_id must be unique", and the order already placed is
+then read back instead. A 429 is retried by `Caller` (safe for the same reason). A 403
+(insufficient buying power, not shortable, …) is ORDER_REJECTED with Alpaca's message;
+every other SDK or HTTP error is the adapter's usual typed Failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+
+import attrs
+from alpaca.common.exceptions import APIError
+from alpaca.trading.enums import OrderSide, TimeInForce
+from alpaca.trading.requests import MarketOrderRequest
+from returns.result import Failure, Result, Success
+
+from adapters.alpaca.failure import BrokerFailure, bad_response, scrubbed
+from adapters.alpaca.symbols import is_crypto
+from adapters.alpaca.transport import Caller, Clients
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.order_state import OrderState, OrderStatus
+from portfolio.orders import OrderIntent
+from portfolio.plan import Action
+
+__all__ = ["BY_CLIENT_ID", "ORDERS", "get_order", "parse_order", "submit_order"]
+
+ORDERS, BY_CLIENT_ID = "/v2/orders", "/v2/orders:by_client_order_id"
+_FORBIDDEN, _NOT_FOUND, _UNPROCESSABLE = 403, 404, 422
+_STATUSES = {status.value: status for status in OrderStatus}
+
+
+@attrs.frozen
+class _Refused:
+    """An HTTP answer that is an outcome, not a failure: 403, 404 or 422, with its message."""
+
+    status: int
+    message: str
+
+
+def submit_order(
+    connect: Callable[[], Clients], caller: Caller, intent: OrderIntent
+) -> Result[OrderState, PortfolioError]:
+    """Place a market order for `intent`; an already placed client id is read back.
+
+    Every Failure is scrubbed of the keys, whatever Alpaca echoed into it.
+    """
+    return _submit(connect, caller, intent).alt(
+        lambda error: scrubbed(error, caller.settings.secrets)
+    )
+
+
+def get_order(
+    connect: Callable[[], Clients], caller: Caller, client_order_id: str
+) -> Result[OrderState | None, PortfolioError]:
+    """The order placed under `client_order_id`, or None when Alpaca has none (404)."""
+    return _get(connect, caller, client_order_id).alt(
+        lambda error: scrubbed(error, caller.settings.secrets)
+    )
+
+
+def _submit(
+    connect: Callable[[], Clients], caller: Caller, intent: OrderIntent
+) -> Result[OrderState, PortfolioError]:
+    try:
+        clients = connect()
+        request = _request(intent)
+        answer = caller.call(ORDERS, _refusable(lambda: clients.trading.submit_order(request)))
+        match answer:
+            case _Refused(status=422):
+                return _get(connect, caller, intent.client_order_id).bind(
+                    lambda found: _found(found, intent)
+                )
+            case _Refused(message=message):
+                return Failure(_rejected(intent, message))
+        return Success(parse_order(answer, ORDERS))
+    except BrokerFailure as failed:
+        return Failure(failed.error)
+
+
+def _get(
+    connect: Callable[[], Clients], caller: Caller, client_order_id: str
+) -> Result[OrderState | None, PortfolioError]:
+    try:
+        clients = connect()
+        answer = caller.call(
+            BY_CLIENT_ID,
+            _refusable(lambda: clients.trading.get_order_by_client_id(client_order_id)),
+        )
+        match answer:
+            case _Refused(status=404):
+                return Success(None)
+            case _Refused(status=status):
+                raise bad_response(BY_CLIENT_ID, f"HTTP {status}", status=status)
+        return Success(parse_order(answer, BY_CLIENT_ID))
+    except BrokerFailure as failed:
+        return Failure(failed.error)
+
+
+def parse_order(raw: object, endpoint: str) -> OrderState:
+    """An Alpaca order body as an `OrderState`; BROKER_BAD_RESPONSE naming the bad field."""
+    if not isinstance(raw, Mapping):
+        raise bad_response(endpoint, "an order is not a JSON object")
+    side = {"buy": Action.BUY, "sell": Action.SELL}.get(str(raw.get("side")))
+    if side is None:
+        raise bad_response(endpoint, "order side is neither buy nor sell", field="side")
+    texts = {name: raw.get(name) for name in ("id", "client_order_id", "symbol", "status")}
+    if not all(isinstance(value, str) and value for value in texts.values()):
+        raise bad_response(endpoint, "an order lacks its id, client id, symbol or status")
+    return OrderState(
+        order_id=str(texts["id"]),
+        client_order_id=str(texts["client_order_id"]),
+        symbol=str(texts["symbol"]),
+        side=side,
+        status=_STATUSES.get(str(texts["status"]), OrderStatus.OTHER),
+        quantity=_decimal(raw, "qty", endpoint),
+        notional=_decimal(raw, "notional", endpoint),
+        filled_quantity=_decimal(raw, "filled_qty", endpoint) or Decimal(0),
+        average_price=_decimal(raw, "filled_avg_price", endpoint),
+    )
+
+
+def _decimal(raw: Mapping[str, object], field: str, endpoint: str) -> Decimal | None:
+    value = raw.get(field)
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value)) if isinstance(value, str | int | float) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number < 0:
+        raise bad_response(endpoint, f"order field {field} is not a number ≥ 0", field=field)
+    return number
+
+
+def _request(intent: OrderIntent) -> MarketOrderRequest:
+    amounts: dict[str, float] = {}
+    if intent.quantity is not None:
+        amounts["qty"] = float(intent.quantity)
+    if intent.notional is not None:
+        amounts["notional"] = float(intent.notional)
+    try:
+        return MarketOrderRequest(
+            symbol=intent.symbol,
+            side=OrderSide.BUY if intent.side is Action.BUY else OrderSide.SELL,
+            time_in_force=TimeInForce.GTC if is_crypto(intent.symbol) else TimeInForce.DAY,
+            client_order_id=intent.client_order_id,
+            **amounts,
+        )
+    except ValueError as exc:  # alpaca-py's own checks (both or neither amount, …)
+        raise BrokerFailure(
+            PortfolioError.of(
+                ErrorKind.INVALID_PLAN,
+                "alpaca-py refused the order",
+                client_order_id=intent.client_order_id,
+                detail=str(exc).splitlines()[0][:200],
+            )
+        ) from None
+
+
+def _refusable(fetch: Callable[[], object]) -> Callable[[], object]:
+    """`fetch`, with a 403 / 404 / 422 answered as a `_Refused` value instead of an error."""
+
+    def fetched() -> object:
+        try:
+            return fetch()
+        except APIError as exc:
+            if exc.status_code not in {_FORBIDDEN, _NOT_FOUND, _UNPROCESSABLE}:
+                raise
+            return _Refused(status=int(exc.status_code), message=_message(exc))
+
+    return fetched
+
+
+def _message(exc: APIError) -> str:
+    try:
+        return str(exc.message)[:200]
+    except (ValueError, KeyError, TypeError):
+        return "no message"
+
+
+def _found(found: OrderState | None, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+    if found is not None:
+        return Success(found)
+    return Failure(
+        PortfolioError.of(
+            ErrorKind.BROKER_BAD_RESPONSE,
+            "Alpaca called the client order id a duplicate but has no order under it",
+            client_order_id=intent.client_order_id,
+        )
+    )
+
+
+def _rejected(intent: OrderIntent, message: str) -> PortfolioError:
+    return PortfolioError.of(
+        ErrorKind.ORDER_REJECTED,
+        f"Alpaca rejected the order: {message}",
+        client_order_id=intent.client_order_id,
+        symbol=intent.symbol,
+    )

@@ -1,0 +1,69 @@
+"""Option values read from the command line: exact decimals, checked by the library's own rules.
+
+Each function is an argparse `type=`: it returns the value or raises
+`ArgumentTypeError`, which argparse reports as `argument --cash: …` (exit code 2). Where
+the library bounds a value (cash, the minimum trade) the check is the library's, asked
+through `validate` on an otherwise empty input, so the command line cannot drift from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal, InvalidOperation
+
+from returns.result import Failure, Result
+
+from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
+
+__all__ = ["MAX_FEE_BPS", "amount", "cash", "fee_bps", "min_trade"]
+
+#: 10,000 basis points = 100 % of the traded value: the most a fee can be.
+MAX_FEE_BPS = Decimal(10_000)
+_NOTHING = Allocation(target_weights={}, correlation_id="option-check")
+
+
+def amount(text: str) -> Decimal:
+    """A finite, non-negative decimal number, read exactly."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        msg = f"not a number: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not value.is_finite() or value < 0:
+        msg = f"expected a finite number ≥ 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def cash(text: str) -> Decimal:
+    """Initial cash: above zero and within the library's bound on an account's cash."""
+    value = amount(text)
+    if not value:
+        msg = f"expected a finite number > 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return _accepted(value, text, validate(_NOTHING, Snapshot(cash=value, prices={})))
+
+
+def min_trade(text: str) -> Decimal:
+    """A minimum trade amount the library accepts as `SizingPolicy.min_trade_amount`."""
+    value = amount(text)
+    policy = SizingPolicy(min_trade_amount=value)
+    return _accepted(value, text, validate(_NOTHING, Snapshot(cash=Decimal(0), prices={}), policy))
+
+
+def fee_bps(text: str) -> Decimal:
+    """A fee in basis points of the traded value, 0 to 10,000 (100 %)."""
+    value = amount(text)
+    if value > MAX_FEE_BPS:
+        msg = f"expected basis points from 0 to 10000 (100 %), got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _accepted(value: Decimal, text: str, checked: Result[object, PortfolioError]) -> Decimal:
+    """`value`, or the library's reason to refuse it."""
+    match checked:
+        case Failure(error):
+            msg = f"{error.message}, got {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+    return value

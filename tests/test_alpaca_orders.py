@@ -1,0 +1,230 @@
+"""AlpacaBroker's orders through real alpaca-py clients and HTTP, against the local Alpaca."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from alpaca_server import AlpacaServer, Fault
+
+from adapters.alpaca import AlpacaBroker
+from portfolio import (
+    Action,
+    Allocation,
+    ErrorKind,
+    OrderIntent,
+    OrderStatus,
+    PortfolioService,
+    Step,
+)
+
+D = Decimal
+KEY, SECRET = "PKORDERS0123456789AB", "ordersSECRET/0123456789abcdefghijklmnop"
+BY_CLIENT_ID = "/v2/orders:by_client_order_id"
+
+
+@pytest.fixture
+def server() -> Iterator[AlpacaServer]:
+    with AlpacaServer(KEY, SECRET) as running:
+        running.set_cash("1000")
+        running.trades.update({"SPY": 100.0, "AAA": 400.0})
+        yield running
+
+
+@pytest.fixture
+def broker(server: AlpacaServer) -> Iterator[AlpacaBroker]:
+    alpaca = AlpacaBroker(
+        KEY, SECRET, trading_url=server.url, data_url=server.url, timeout=0.3, sleep=lambda _: None
+    )
+    yield alpaca
+    alpaca.close()
+
+
+def buy(quantity: str = "2", client_id: str = "rb-test-t-SPY") -> OrderIntent:
+    return OrderIntent(
+        client_order_id=client_id, symbol="SPY", side=Action.BUY, quantity=D(quantity)
+    )
+
+
+def test_a_submitted_order_fills_and_reads_back_by_client_id(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    state = broker.submit_order(buy()).unwrap()
+    assert (state.status, state.filled_quantity, state.average_price) == (
+        OrderStatus.FILLED,
+        D(2),
+        D(100),
+    )
+    assert state.client_order_id == "rb-test-t-SPY"
+    assert D(server.account["cash"]) == 800
+    assert broker.get_order("rb-test-t-SPY").unwrap() == state
+    assert broker.get_order("rb-unknown").unwrap() is None
+    assert all(entry.authorised for entry in server.requests)
+
+
+def test_a_duplicate_client_id_reads_the_order_back_and_never_fills_twice(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    first = broker.submit_order(buy()).unwrap()
+    second = broker.submit_order(buy()).unwrap()
+    assert second.order_id == first.order_id
+    assert len(server.desk.orders) == 1
+    assert D(server.account["cash"]) == 800
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("POST", "/v2/orders"),
+        ("POST", "/v2/orders"),  # 422: client_order_id must be unique
+        ("GET", BY_CLIENT_ID),
+    ]
+
+
+def test_insufficient_buying_power_is_an_order_rejection(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    refusal = {"code": 40310000, "message": "insufficient buying power"}
+    server.fail("/v2/orders", Fault.json(refusal, status=403))
+    error = broker.submit_order(buy()).failure()
+    assert error.kind is ErrorKind.ORDER_REJECTED
+    assert "insufficient buying power" in error.message
+    assert error.context["client_order_id"] == "rb-test-t-SPY"
+
+
+def test_a_rate_limited_submission_is_retried_once_placed_once(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.fail("/v2/orders", Fault.rate_limited("0"))
+    assert broker.submit_order(buy()).unwrap().status is OrderStatus.FILLED
+    assert server.count("/v2/orders") == 2
+    assert len(server.desk.orders) == 1
+
+
+def test_rate_limits_beyond_the_budget_are_a_failure(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.fail("/v2/orders", Fault.rate_limited("0"), times=10)
+    assert broker.submit_order(buy()).failure().kind is ErrorKind.BROKER_RATE_LIMITED
+    assert server.desk.orders == {}
+
+
+def test_a_submission_that_never_answers_times_out(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.fail("/v2/orders", Fault.hanging())
+    assert broker.submit_order(buy()).failure().kind is ErrorKind.TIMEOUT
+    assert broker.get_order("rb-test-t-SPY").unwrap() is None
+
+
+def test_an_order_placed_without_an_answer_is_found_and_not_placed_again(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.desk.hang_after_placing = 1
+    assert broker.submit_order(buy()).failure().kind is ErrorKind.TIMEOUT
+    found = broker.get_order("rb-test-t-SPY").unwrap()
+    assert found is not None
+    assert found.status is OrderStatus.FILLED
+    assert broker.submit_order(buy()).unwrap().order_id == found.order_id
+    assert len(server.desk.orders) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "x", "client_order_id": "c", "symbol": "SPY", "status": "new", "side": "hold"},
+        {
+            "id": "x",
+            "client_order_id": "c",
+            "symbol": "SPY",
+            "status": "new",
+            "side": "buy",
+            "qty": "lots",
+        },
+        ["not", "an", "order"],
+    ],
+)
+def test_an_unreadable_order_is_a_bad_response(
+    server: AlpacaServer, broker: AlpacaBroker, body: object
+) -> None:
+    server.fail(BY_CLIENT_ID, Fault.json(body))
+    error = broker.get_order("c").failure()
+    assert (error.kind, error.context["endpoint"]) == (ErrorKind.BROKER_BAD_RESPONSE, BY_CLIENT_ID)
+
+
+def test_an_unknown_status_is_other_and_still_open(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    broker.submit_order(buy()).unwrap()
+    next(iter(server.desk.orders.values()))["status"] = "pending_cancel"
+    state = broker.get_order("rb-test-t-SPY").unwrap()
+    assert state is not None
+    assert (state.status, state.status.is_final) == (OrderStatus.OTHER, False)
+
+
+def test_execute_over_http_sells_then_buys_and_reruns_place_nothing(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.set_cash("0")
+    server.hold("SPY", "20", price="500")
+    server.trades.update({"SPY": 500.0, "AAA": 400.0})
+    for symbol in ("SPY", "AAA"):
+        server.list_asset(symbol)
+    service = PortfolioService(broker, sleep=lambda _: None)
+    allocation = Allocation(target_weights={"SPY": D("0.5"), "AAA": D("0.5")}, correlation_id="h")
+    plan = service.create_rebalance_plan(allocation, "h").unwrap()
+    report = service.execute(plan).unwrap()
+    assert [(o.intent.side, o.intent.quantity, o.step) for o in report.orders] == [
+        (Action.SELL, D(10), Step.SUBMITTED),
+        (Action.BUY, D("12.5"), Step.SUBMITTED),
+    ]
+    assert report.complete
+    assert {p["symbol"]: D(p["qty"]) for p in server.positions} == {"SPY": 10, "AAA": D("12.5")}
+    assert D(server.account["cash"]) == 0
+    assert service.execute(plan).unwrap().submitted == 0
+    assert len(server.desk.orders) == 2
+
+
+def test_wrong_keys_place_nothing_and_never_show_the_secret(server: AlpacaServer) -> None:
+    wrong = AlpacaBroker(KEY, "wrongSECRET/0123456789abcdefghijklmnopqr", trading_url=server.url)
+    error = wrong.submit_order(buy()).failure()
+    wrong.close()
+    assert (error.kind, error.context["status"]) == (ErrorKind.BROKER_BAD_RESPONSE, "401")
+    assert "wrongSECRET" not in str(error)
+    assert server.desk.orders == {}
+
+
+def test_a_sell_left_open_shows_in_the_snapshot_and_a_rerun_finishes(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.set_cash("0")
+    server.hold("SPY", "20", price="500")
+    server.trades.update({"SPY": 500.0, "AAA": 400.0})
+    for symbol in ("SPY", "AAA"):
+        server.list_asset(symbol)
+    server.desk.next_status.append("accepted")  # the sell stays open
+    now = [0.0]
+    service = PortfolioService(
+        broker, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds)
+    )
+    allocation = Allocation(target_weights={"SPY": D("0.5"), "AAA": D("0.5")}, correlation_id="o")
+    plan = service.create_rebalance_plan(allocation, "o").unwrap()
+    first = service.execute(plan).unwrap()
+    assert [(o.step, o.state.status if o.state else None) for o in first.orders] == [
+        (Step.SUBMITTED, OrderStatus.ACCEPTED),
+        (Step.SKIPPED_NO_CASH, None),  # no cash arrived
+    ]
+    open_orders = broker.get_snapshot(["SPY", "AAA"]).unwrap().open_orders
+    assert [(o.symbol, o.side, o.quantity) for o in open_orders] == [("SPY", Action.SELL, D(10))]
+    server.desk.fill_open()
+    rerun = service.execute(plan).unwrap()
+    assert [o.step for o in rerun.orders] == [Step.ALREADY_SUBMITTED, Step.SUBMITTED]
+    assert rerun.complete
+
+
+def test_a_refusal_that_echoes_the_secret_is_scrubbed(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    echo = {"code": 40310000, "message": f"forbidden for {SECRET}"}
+    server.fail("/v2/orders", Fault.json(echo, status=403))
+    error = broker.submit_order(buy()).failure()
+    assert error.kind is ErrorKind.ORDER_REJECTED
+    assert SECRET not in str(error)
+    assert "***" in error.message
