@@ -12,15 +12,16 @@ from portfolio.frozen import FrozenDict
 from portfolio.many import PlanRequest, plan_many
 from portfolio.order_state import OrderState, OrderStatus
 from portfolio.orders import OrderIntent, order_intents
-from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
-from portfolio.plan_actions import actions
-from portfolio.planner import plan_rebalance
+from portfolio.plan import RebalancePlan
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.planner import Planner, plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.service import PortfolioService
 from portfolio.snapshot import Asset, OpenOrder, Snapshot
-from portfolio.target_values import Targets, targets
-from portfolio.trade_deltas import Deltas, deltas
-from portfolio.validation import Checked, validate
+from portfolio.steps.actions import actions
+from portfolio.steps.deltas import Deltas, deltas
+from portfolio.steps.targets import Targets, targets
+from portfolio.steps.validate import Checked, validate
 
 __all__ = [
     "Action",
@@ -42,6 +43,7 @@ __all__ = [
     "OrderStatus",
     "PlanItem",
     "PlanRequest",
+    "Planner",
     "PortfolioError",
     "PortfolioService",
     "Reason",

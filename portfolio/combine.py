@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, localcontext
@@ -11,12 +12,13 @@ from returns.result import Failure, Result, Success
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, is_bounded
-from portfolio.symbol_keys import normalise_keys
+from portfolio.policy import MAX_GROSS_EXPOSURE
+from portfolio.symbol_keys import key_problem, upper_keys
 
 __all__ = ["combine_allocations"]
 
 
-def combine_allocations(  # noqa: PLR0911 - one early return per kind of bad input
+def combine_allocations(
     sleeves: Mapping[str, Allocation], correlation_id: str
 ) -> Result[CombinedAllocation, PortfolioError]:
     """Sum portfolio-level sleeve weights per symbol and record who contributed what.
@@ -24,7 +26,8 @@ def combine_allocations(  # noqa: PLR0911 - one early return per kind of bad inp
     `attribution[symbol][strategy]` = the strategy's weight / the combined weight
     (symbols that net to exactly 0 keep weight 0, so holdings are sold, and get no
     attribution). The combined allocation has no `portfolio_value`, and the latest
-    `as_of` of its sleeves.
+    `as_of` of its sleeves. Sleeve weights must be finite Decimals of magnitude at most
+    10 (the largest gross exposure a policy allows); a Failure names the others.
 
     >>> from decimal import Decimal as D
     >>> combined = combine_allocations({
@@ -34,41 +37,26 @@ def combine_allocations(  # noqa: PLR0911 - one early return per kind of bad inp
     >>> combined.allocation.target_weights["AAPL"], dict(combined.attribution["AAPL"])
     (Decimal('0.50'), {'mean_reversion': Decimal('0.4'), 'momentum': Decimal('0.6')})
     """
-    given: object = sleeves
-    cid: object = correlation_id
-    if not isinstance(cid, str):
-        return _fail(ErrorKind.INVALID_ALLOCATION, "correlation_id must be a string")
-    if not isinstance(given, Mapping) or not given:
-        return _fail(ErrorKind.INVALID_ALLOCATION, "sleeves must be a non-empty mapping")
+    problem = _sleeves_problem(sleeves, correlation_id)
+    if problem is not None:
+        return Failure(problem)
     contributions: dict[str, dict[str, Decimal]] = {}
-    for strategy in sorted(given, key=str):
-        sleeve: object = given[strategy]
-        if not isinstance(strategy, str) or not isinstance(sleeve, Allocation):
-            return _fail(
-                ErrorKind.INVALID_ALLOCATION,
-                "sleeves must map strategy names to Allocation records",
-                strategy=repr(strategy),
-            )
-        weights = normalise_keys(sleeve.target_weights, "target_weights", ErrorKind.INVALID_WEIGHTS)
-        if isinstance(weights, PortfolioError):
-            return Failure(weights)
-        bad = sorted(s for s, w in weights.items() if not is_bounded(w))
-        if bad:
-            return Failure(
-                PortfolioError.invalid_weights(
-                    "weights must be finite Decimals", bad, strategy=strategy
-                )
-            )
-        for symbol, weight in weights.items():
-            if is_bounded(weight):
-                contributions.setdefault(symbol, {})[strategy] = weight
-    with localcontext(CORE_CONTEXT):
-        combined = {s: sum(parts.values(), ZERO) for s, parts in sorted(contributions.items())}
-        attribution = {
-            s: {k: w / combined[s] for k, w in sorted(parts.items()) if w != 0}
-            for s, parts in sorted(contributions.items())
-            if combined[s] != 0
-        }
+    for strategy in sorted(sleeves):
+        for symbol, weight in upper_keys(sleeves[strategy].target_weights).items():
+            contributions.setdefault(symbol, {})[strategy] = weight  # type: ignore[assignment] # checked
+    try:
+        with localcontext(CORE_CONTEXT):
+            combined = {s: sum(parts.values(), ZERO) for s, parts in sorted(contributions.items())}
+            attribution = {
+                s: {k: w / combined[s] for k, w in sorted(parts.items()) if w != 0}
+                for s, parts in sorted(contributions.items())
+                if combined[s] != 0
+            }
+    except decimal.DecimalException:  # shares of a combined weight that nets to almost 0
+        return _fail(
+            ErrorKind.INVALID_WEIGHTS,
+            "sleeve weights net to a combined weight too small to attribute",
+        )
     stamps = [a.as_of for a in sleeves.values() if isinstance(a.as_of, datetime)]
     try:
         as_of = max(stamps) if stamps else None
@@ -76,6 +64,36 @@ def combine_allocations(  # noqa: PLR0911 - one early return per kind of bad inp
         return _fail(ErrorKind.INVALID_ALLOCATION, "sleeves mix naive and aware as_of datetimes")
     allocation = Allocation(target_weights=combined, correlation_id=correlation_id, as_of=as_of)
     return Success(CombinedAllocation(allocation=allocation, attribution=attribution))
+
+
+def _sleeves_problem(sleeves: object, correlation_id: object) -> PortfolioError | None:
+    """The first problem with the sleeves: their kinds, their keys, their weights."""
+    if not isinstance(correlation_id, str):
+        return PortfolioError.of(ErrorKind.INVALID_ALLOCATION, "correlation_id must be a string")
+    if not isinstance(sleeves, Mapping) or not sleeves:
+        return PortfolioError.of(
+            ErrorKind.INVALID_ALLOCATION, "sleeves must be a non-empty mapping"
+        )
+    for strategy in sorted(sleeves, key=str):
+        sleeve = sleeves[strategy]
+        if not isinstance(strategy, str) or not isinstance(sleeve, Allocation):
+            return PortfolioError.of(
+                ErrorKind.INVALID_ALLOCATION,
+                "sleeves must map strategy names to Allocation records",
+                strategy=repr(strategy),
+            )
+        weights = sleeve.target_weights
+        problem = key_problem(weights, "target_weights", ErrorKind.INVALID_WEIGHTS)
+        if problem is not None:
+            return problem
+        bad = sorted(
+            str(s).upper() for s, w in weights.items() if not is_bounded(w, MAX_GROSS_EXPOSURE)
+        )
+        if bad:
+            return PortfolioError.invalid_weights(
+                "weights must be finite Decimals of magnitude at most 10", bad, strategy=strategy
+            )
+    return None
 
 
 def _fail(kind: ErrorKind, message: str, **context: object) -> Failure[PortfolioError]:

@@ -10,23 +10,27 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.costs import BPS, CostModel
-from portfolio.errors import PortfolioError
-from portfolio.fill_checks import shape_problem, trade_problem
+from portfolio.costs import CostModel, cost_problem
+from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
-from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares
-from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.money import (
+    CORE_CONTEXT,
+    MAX_AMOUNT,
+    ZERO,
+    all_within,
+    bounds_problem,
+    is_bounded,
+)
+from portfolio.plan import RebalancePlan
+from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Snapshot
 
 __all__ = ["CostModel", "Fill", "FilledOrder", "fill_plan"]
-
-#: Rounds toward −∞, so that an affordable amount is never rounded up past the cash.
-_FLOOR = decimal.Context(prec=CORE_CONTEXT.prec, rounding=ROUND_FLOOR)
 
 
 @attrs.frozen(kw_only=True)
@@ -83,18 +87,91 @@ def fill_plan(
 
     Failures: a cost model with a negative or non-finite field (INVALID_POLICY), a traded
     symbol without a price (MISSING_PRICE), a bad price (INVALID_PRICE), a non-finite
-    quantity in the plan (INVALID_PLAN).
+    quantity in the plan (INVALID_PLAN), and a fill that would leave cash or a position
+    beyond the bounds the planner accepts (INVALID_PLAN; see `money.bounds_problem`),
+    so the account after a fill can always be planned again.
     """
     model = CostModel() if costs is None else costs
-    shape = shape_problem(snapshot, plan, prices, model)
-    if shape is not None:
-        return Failure(shape)
-    fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
-    trades = plan.trades
-    problem = trade_problem(model, trades, fill_prices)
+    problem = cost_problem(model) or _shape_problem(snapshot, plan, prices)
     if problem is not None:
         return Failure(problem)
-    return Success(_fill(snapshot, trades, fill_prices, model))
+    fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
+    trades = plan.trades
+    problem = _trade_problem(trades, fill_prices)
+    if problem is not None:
+        return Failure(problem)
+    fill = _fill(snapshot, trades, fill_prices, model)
+    after = fill.snapshot
+    beyond = bounds_problem(after.cash, after.positions.values())
+    if beyond is not None:
+        return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, f"the fill is refused: {beyond}"))
+    return Success(fill)
+
+
+def _shape_problem(snapshot: object, plan: object, prices: object) -> PortfolioError | None:
+    """Arguments of the wrong kind: the records and mappings the fill arithmetic relies on."""
+    if not _is_plan(plan):
+        return PortfolioError.of(
+            ErrorKind.INVALID_PLAN, "plan must be a RebalancePlan of PlanItems"
+        )
+    if not isinstance(snapshot, Snapshot) or not is_bounded(snapshot.cash):
+        return PortfolioError.invalid_snapshot("snapshot must be a Snapshot with finite cash")
+    if not _bounded_mapping(snapshot.positions):
+        return PortfolioError.invalid_snapshot("positions must map symbols to finite Decimals")
+    if not (_is_mapping(snapshot.prices) and (prices is None or _is_mapping(prices))):
+        return PortfolioError.invalid_snapshot("prices must be a mapping of symbol to Decimal")
+    return None
+
+
+def _bounded_mapping(positions: object) -> bool:
+    return isinstance(positions, Mapping) and all_within(
+        positions.values(), -MAX_AMOUNT, MAX_AMOUNT
+    )
+
+
+def _is_plan(plan: object) -> bool:
+    """A RebalancePlan whose items are PlanItems with string symbols and Actions."""
+    return isinstance(plan, RebalancePlan) and all(
+        _is_item(entry) and _is_str(entry.symbol) and _is_action(entry.action)
+        for entry in plan.items
+    )
+
+
+def _is_item(value: object) -> bool:
+    return type(value) is PlanItem
+
+
+def _is_mapping(value: object) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _is_action(value: object) -> bool:
+    return isinstance(value, Action)
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _trade_problem(
+    trades: tuple[PlanItem, ...], prices: Mapping[str, Decimal]
+) -> PortfolioError | None:
+    """A traded symbol without a price, a bad price, or a quantity out of bounds."""
+    missing = [item.symbol for item in trades if item.symbol not in prices]
+    if missing:
+        return PortfolioError.missing_price(missing)
+    bad_prices = [item.symbol for item in trades if not _positive(prices[item.symbol])]
+    if bad_prices:
+        return PortfolioError.invalid_price(bad_prices)
+    bad_quantities = [item.symbol for item in trades if not is_bounded(item.quantity)]
+    if bad_quantities:
+        message = "plan quantities must be finite Decimals with magnitude at most 1E+15"
+        return PortfolioError.of(ErrorKind.INVALID_PLAN, message, symbols=",".join(bad_quantities))
+    return None
+
+
+def _positive(value: Decimal) -> bool:
+    return is_bounded(value) and value > 0
 
 
 def _fill(
@@ -114,7 +191,7 @@ def _fill(
             quantity, value = requested, requested * price
             fee = ZERO if free else model.fee(value)
             if quantity > 0 and value + fee > cash:  # cut a buy to the cash there is
-                quantity = _affordable(cash, price, model, whole=_is_whole(requested))
+                quantity = model.affordable(cash, price, whole=_is_whole(requested))
                 value = quantity * price
                 fee = model.fee(value)
             cash = cash - value - fee
@@ -153,22 +230,3 @@ def _wanted(item: PlanItem, held: Decimal) -> Decimal:
 
 def _is_whole(quantity: Decimal) -> bool:
     return quantity == quantity.to_integral_value()
-
-
-def _affordable(cash: Decimal, price: Decimal, model: CostModel, *, whole: bool) -> Decimal:
-    """The largest buy quantity (whole shares or 1E-9 steps) whose value + fee ≤ cash.
-
-    The fee min(n, max(min_fee, r·n)) has three regimes of n; the solution of
-    n + fee(n) = cash lies in the one that its thresholds select.
-    """
-    if cash <= 0:
-        return ZERO
-    rate, floor_fee = model.bps / BPS, model.min_fee
-    if cash <= 2 * floor_fee or rate >= 1:
-        budget = _FLOOR.divide(cash, Decimal(2))
-    elif rate == 0 or cash - floor_fee <= _FLOOR.divide(floor_fee, rate):
-        budget = cash - floor_fee
-    else:
-        budget = _FLOOR.divide(cash, 1 + rate)
-    shares = _FLOOR.divide(budget, price)
-    return shares.to_integral_value(rounding=ROUND_DOWN) if whole else truncate_shares(shares)

@@ -8,7 +8,7 @@ and refuses every mutating method.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn, TypeVar, final
 
 __all__ = ["FrozenDict"]
@@ -33,8 +33,8 @@ class FrozenDict(dict[K, V]):
 
     __slots__ = ()
 
-    def __init__(self, data: Mapping[K, V] | None = None, /) -> None:
-        """Copy `data` (or start empty)."""
+    def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] | None = None, /) -> None:
+        """Copy `data`, a mapping or (key, value) pairs (or start empty)."""
         super().__init__(data if data is not None else {})
 
     def __hash__(self) -> int:  # type: ignore[override] # dict is unhashable; a frozen one is not

@@ -21,6 +21,7 @@ from decimal import Decimal
 from portfolio.allocation import Allocation
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 
 __all__ = [
@@ -54,8 +55,8 @@ CompactRequest = tuple[
     tuple[str, ...],
     tuple[object, ...],
 ]
-#: (the plan's fields joined by SEP, as_of, metadata or None).
-CompactPlan = tuple[str, datetime | None, Mapping[str, object] | None]
+#: (the plan's fields joined by SEP, as_of, metadata or None, policy or None).
+CompactPlan = tuple[str, datetime | None, Mapping[str, object] | None, SizingPolicy | None]
 
 
 def exact_pairs(values: object) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -141,12 +142,12 @@ def encode_plan(plan: RebalancePlan) -> CompactPlan | RebalancePlan:
     text = SEP.join(fields)
     if text.count(SEP) != len(fields) - 1:
         return plan
-    return text, plan.as_of, plan.metadata or None
+    return text, plan.as_of, plan.metadata or None, plan.policy
 
 
 def decode_plan(compact: CompactPlan) -> RebalancePlan:
     """Rebuild the plan `encode_plan` was given (equal to it, field for field)."""
-    text, as_of, metadata = compact
+    text, as_of, metadata, policy = compact
     fields = text.split(SEP)
     items = tuple(
         PlanItem(
@@ -172,4 +173,5 @@ def decode_plan(compact: CompactPlan) -> RebalancePlan:
         cash_after=Decimal(fields[4]),
         as_of=as_of,
         metadata=metadata or {},
+        policy=policy,
     )

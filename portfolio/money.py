@@ -10,7 +10,7 @@ keep every quantize within that precision, so it can never raise.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from decimal import ROUND_DOWN, Decimal
 from typing import TypeGuard
 
@@ -23,6 +23,7 @@ __all__ = [
     "SHARE_QUANTUM",
     "ZERO",
     "all_within",
+    "bounds_problem",
     "is_bounded",
     "to_cents",
     "truncate_shares",
@@ -59,12 +60,12 @@ ROUNDING_MODES = frozenset(
 
 
 def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> TypeGuard[Decimal]:
-    """True for a finite Decimal whose magnitude is at most `limit`.
+    """True for a finite Decimal whose magnitude is at most `limit` (compared, never rounded).
 
     >>> is_bounded(Decimal("12.5")), is_bounded(Decimal("NaN")), is_bounded(1.0)
     (True, False, False)
     """
-    return isinstance(value, Decimal) and value.is_finite() and abs(value) <= limit
+    return isinstance(value, Decimal) and value.is_finite() and -limit <= value <= limit
 
 
 def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
@@ -81,6 +82,23 @@ def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
         return False
     decimals: Collection[Decimal] = values  # type: ignore[assignment] # every type is Decimal
     return all(map(Decimal.is_finite, decimals)) and low <= min(decimals) and max(decimals) <= high
+
+
+def bounds_problem(cash: Decimal, quantities: Iterable[Decimal]) -> str | None:
+    """What leaves the bounds every input is checked against, or None.
+
+    The one rule shared by the planner (which refuses a plan whose result it would not
+    accept as input) and the filler (which refuses a fill that would leave such an
+    account): |cash| ≤ MAX_AMOUNT and every |quantity| ≤ MAX_AMOUNT.
+
+    >>> bounds_problem(Decimal(10), [Decimal("2E+15")])
+    'a position would exceed 1E+15 shares'
+    """
+    if not -MAX_AMOUNT <= cash <= MAX_AMOUNT:
+        return "cash would exceed 1E+15 in magnitude"
+    if not all_within(tuple(quantities), -MAX_AMOUNT, MAX_AMOUNT):
+        return "a position would exceed 1E+15 shares"
+    return None
 
 
 def to_cents(amount: Decimal, rounding: str = decimal.ROUND_HALF_EVEN) -> Decimal:

@@ -1,21 +1,21 @@
-"""The output of the core: one decision per symbol, as values."""
+"""The output of the core: a `RebalancePlan` of `PlanItem` rows, as values."""
 
 from __future__ import annotations
 
-import enum
+import decimal
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
+from returns.result import Result
 
+from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
-
-if TYPE_CHECKING:
-    from returns.result import Result
-
-    from portfolio.errors import PortfolioError
+from portfolio.money import CORE_CONTEXT, ZERO
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.plan_json import plan_fields_from_json, plan_to_json
+from portfolio.policy import SizingPolicy
 
 __all__ = [
     "Action",
@@ -25,49 +25,6 @@ __all__ = [
     "freeze_metadata",
     "freeze_metadata_mapping",
 ]
-
-
-class Action(enum.Enum):
-    """What to do with one symbol."""
-
-    BUY = "BUY"
-    SELL = "SELL"
-    HOLD = "HOLD"
-
-
-class Reason(enum.Enum):
-    """Why the planner decided what it did."""
-
-    REBALANCE = "REBALANCE"
-    LIQUIDATE = "LIQUIDATE"
-    AT_TARGET = "AT_TARGET"
-    BELOW_MIN_TRADE = "BELOW_MIN_TRADE"
-    WITHIN_BAND = "WITHIN_BAND"
-    CASH_LIMITED = "CASH_LIMITED"
-    ROUNDED_TO_ZERO = "ROUNDED_TO_ZERO"
-    NOT_TRADABLE = "NOT_TRADABLE"
-
-
-@attrs.frozen(kw_only=True)
-class PlanItem:
-    """One symbol's decision.
-
-    Amounts (`trade_amount`, `current_value`, `target_value`) are in account currency,
-    rounded to cents; `trade_amount` is positive for BUY, negative for SELL and exactly
-    0 for HOLD. `quantity` is signed shares (0 for HOLD). `price` is per share.
-    Weights are fractions of the plan's total value, cash included.
-    """
-
-    symbol: str
-    action: Action
-    trade_amount: Decimal
-    quantity: Decimal
-    price: Decimal
-    current_value: Decimal
-    target_value: Decimal
-    current_weight: Decimal
-    target_weight: Decimal
-    reason: Reason
 
 
 def freeze_metadata(value: object, _inside: frozenset[int] = frozenset()) -> object:
@@ -112,7 +69,8 @@ class RebalancePlan:
     snapshot's cash and `cash_after = cash_before − Σ trade_amount` (account currency).
     `plan_id` is derived from the inputs' content, `as_of` from the snapshot, so the same
     inputs always give an equal plan. `metadata` holds JSON-like annotations such as
-    `strategy_attribution`.
+    `strategy_attribution`. `policy` is the `SizingPolicy` the plan was made with (the
+    planner always sets it; `None` for a plan built by hand or read from a 0.1.0 file).
     """
 
     plan_id: str
@@ -125,6 +83,7 @@ class RebalancePlan:
     metadata: Mapping[str, object] = attrs.field(
         factory=FrozenDict, converter=freeze_metadata_mapping
     )
+    policy: SizingPolicy | None = None
 
     @property
     def trades(self) -> tuple[PlanItem, ...]:
@@ -134,12 +93,14 @@ class RebalancePlan:
     @property
     def total_buys(self) -> Decimal:
         """Σ trade_amount over BUY items (≥ 0)."""
-        return sum((i.trade_amount for i in self.items if i.action is Action.BUY), Decimal(0))
+        with decimal.localcontext(CORE_CONTEXT):
+            return sum((i.trade_amount for i in self.items if i.action is Action.BUY), ZERO)
 
     @property
     def total_sells(self) -> Decimal:
         """Σ |trade_amount| over SELL items (≥ 0): the expected sale proceeds."""
-        return -sum((i.trade_amount for i in self.items if i.action is Action.SELL), Decimal(0))
+        with decimal.localcontext(CORE_CONTEXT):
+            return -sum((i.trade_amount for i in self.items if i.action is Action.SELL), ZERO)
 
     def item(self, symbol: str) -> PlanItem | None:
         """The item for `symbol` (case-insensitive), if any."""
@@ -166,14 +127,13 @@ class RebalancePlan:
         return attrs.evolve(self, metadata=merged)
 
     def to_json(self) -> str:
-        """The plan as JSON: amounts as exact decimal strings, enums by name."""
-        from portfolio.plan_json import plan_to_json  # noqa: PLC0415 - codec imports this module
+        """The plan as JSON (docs/formats.md): exact plain decimal strings, enums by name.
 
+        The document follows `plan.schema.json`, shipped beside this module.
+        """
         return plan_to_json(self)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Result[RebalancePlan, PortfolioError]:
         """Parse `to_json()` output back; a Failure(INVALID_PLAN) names what is wrong."""
-        from portfolio.plan_json import plan_from_json  # noqa: PLC0415 - codec imports this module
-
-        return plan_from_json(text)
+        return plan_fields_from_json(text).map(lambda fields: cls(**fields))

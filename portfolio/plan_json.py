@@ -1,25 +1,44 @@
-"""JSON codec for `RebalancePlan`: exact decimals both ways, Failure instead of exceptions.
+"""JSON codec for rebalance plans: exact decimals both ways, Failure instead of exceptions.
 
-Record amounts are written as decimal strings (safe for any JSON reader); Decimals
-inside `metadata` are written as JSON numbers with their exact digits and read back
-as Decimals, so `from_json(plan.to_json())` equals the plan.
+The format is documented in docs/formats.md and described by `plan.schema.json`
+(shipped beside this module). Record amounts are written as plain decimal strings
+("0.0000000000", never "0E-10"; safe for any JSON reader); Decimals inside `metadata`
+are written as JSON numbers with their exact digits and read back as Decimals, so
+`RebalancePlan.from_json(plan.to_json())` equals the plan. This module knows the items
+and the plan's fields by name; `portfolio.plan` builds the record.
 """
 
 from __future__ import annotations
 
-import enum
+import decimal
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any, Protocol, TypedDict
 
+import attrs
 from returns.result import Failure, Result, Success
 
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
+from portfolio.json_values import (
+    BadValueError,
+    as_type,
+    datetime_at,
+    decimal_at,
+    encode,
+    enum_at,
+    plain,
+)
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.policy import SizingPolicy, policy_problem
 
-__all__ = ["plan_from_json", "plan_to_json"]
+__all__ = ["SCHEMA_VERSION", "PlanFields", "PlanLike", "plan_fields_from_json", "plan_to_json"]
+
+#: The version of the plan document `plan_to_json` writes. Documents without one are
+#: read as 0.1.0 wrote them (no policy, no skipped amounts).
+SCHEMA_VERSION = 1
+_POLICY_FIELDS = {field.name: field.default for field in attrs.fields(SizingPolicy)}
 
 _AMOUNT_FIELDS = (
     "trade_amount",
@@ -31,155 +50,185 @@ _AMOUNT_FIELDS = (
     "target_weight",
 )
 
-T = TypeVar("T")
+
+class PlanLike(Protocol):
+    """What the encoder reads from a plan."""
+
+    @property
+    def plan_id(self) -> str:
+        """The plan's content-derived id."""
+
+    @property
+    def correlation_id(self) -> str:
+        """The caller's correlation id."""
+
+    @property
+    def items(self) -> tuple[PlanItem, ...]:
+        """The decisions, in plan order."""
+
+    @property
+    def total_value(self) -> Decimal:
+        """V, account currency."""
+
+    @property
+    def cash_before(self) -> Decimal:
+        """Cash before the trades."""
+
+    @property
+    def cash_after(self) -> Decimal:
+        """Cash after the trades."""
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The snapshot's time."""
+
+    @property
+    def metadata(self) -> Mapping[str, object]:
+        """JSON-like annotations."""
+
+    @property
+    def policy(self) -> SizingPolicy | None:
+        """The policy the plan was made with, if known."""
 
 
-def plan_to_json(plan: RebalancePlan) -> str:
+class PlanFields(TypedDict):
+    """The fields of a parsed plan, ready for the `RebalancePlan` constructor."""
+
+    plan_id: str
+    correlation_id: str
+    items: tuple[PlanItem, ...]
+    total_value: Decimal
+    cash_before: Decimal
+    cash_after: Decimal
+    as_of: datetime | None
+    metadata: Mapping[str, object]
+    policy: SizingPolicy | None
+
+
+def plan_to_json(plan: PlanLike) -> str:
     """Serialise a plan; keys in a fixed order, two-space indentation."""
     document = {
+        "schema_version": SCHEMA_VERSION,
         "plan_id": plan.plan_id,
         "correlation_id": plan.correlation_id,
         "as_of": plan.as_of.isoformat() if plan.as_of is not None else None,
-        "total_value": str(plan.total_value),
-        "cash_before": str(plan.cash_before),
-        "cash_after": str(plan.cash_after),
+        "total_value": plain(plan.total_value),
+        "cash_before": plain(plan.cash_before),
+        "cash_after": plain(plan.cash_after),
+        "policy": None if plan.policy is None else _policy_document(plan.policy),
         "items": [_item_document(item) for item in plan.items],
         "metadata": plan.metadata,
     }
-    return _encode(document, 0)
+    return encode(document, 0)
 
 
 def _item_document(item: PlanItem) -> dict[str, object]:
     return {
         "symbol": item.symbol,
         "action": item.action.value,
-        "trade_amount": str(item.trade_amount),
-        "quantity": str(item.quantity),
-        "price": str(item.price),
-        "current_value": str(item.current_value),
-        "target_value": str(item.target_value),
-        "current_weight": str(item.current_weight),
-        "target_weight": str(item.target_weight),
+        "trade_amount": plain(item.trade_amount),
+        "quantity": plain(item.quantity),
+        "price": plain(item.price),
+        "current_value": plain(item.current_value),
+        "target_value": plain(item.target_value),
+        "current_weight": plain(item.current_weight),
+        "target_weight": plain(item.target_weight),
+        "skipped_amount": _skipped(item),
         "reason": item.reason.value,
     }
 
 
-def _encode(value: object, level: int) -> str:  # noqa: C901, PLR0911 - one branch per JSON type
-    pad, inner = "  " * level, "  " * (level + 1)
-    match value:
-        case None | bool():
-            return json.dumps(value)
-        case str():
-            return json.dumps(value)
-        case int():
-            return str(value)
-        case Decimal() if value.is_finite():
-            return str(value)
-        case Mapping() if value:
-            fields = (
-                f"{inner}{json.dumps(str(k))}: {_encode(v, level + 1)}" for k, v in value.items()
-            )
-            return "{\n" + ",\n".join(fields) + f"\n{pad}}}"
-        case Mapping():
-            return "{}"
-        case list() | tuple() if value:
-            elements = (f"{inner}{_encode(v, level + 1)}" for v in value)
-            return "[\n" + ",\n".join(elements) + f"\n{pad}]"
-        case list() | tuple():
-            return "[]"
-        case datetime():
-            return json.dumps(value.isoformat())
-        case enum.Enum():
-            return _encode(value.value, level)
-        case _:
-            # Not JSON (a non-finite Decimal, an arbitrary object): written as its text.
-            return json.dumps(str(value))
+def _policy_document(policy: SizingPolicy) -> dict[str, object]:
+    """Every field by name: Decimals as plain strings, flags as booleans, names as strings."""
+    document: dict[str, object] = {}
+    for name in _POLICY_FIELDS:
+        value = getattr(policy, name)
+        document[name] = plain(value) if isinstance(value, Decimal) else value
+    return document
 
 
-class _BadPlanError(Exception):
-    """Internal only: carries the failing field to the one place that turns it into a Failure."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(where, problem)
-        self.where = where
-        self.problem = problem
+def _skipped(item: PlanItem) -> str | None:
+    try:
+        return plain(item.skipped_amount)
+    except (TypeError, ArithmeticError):  # a hand-built item holding something else
+        return None
 
 
-def plan_from_json(text: str | bytes) -> Result[RebalancePlan, PortfolioError]:
+def plan_fields_from_json(text: str | bytes) -> Result[PlanFields, PortfolioError]:
     """Parse a plan written by `plan_to_json`; Failure(INVALID_PLAN) names the bad field."""
     try:
         document = json.loads(text, parse_float=Decimal)
-    except (ValueError, TypeError, RecursionError) as exc:
+    except (ValueError, TypeError, RecursionError, decimal.DecimalException) as exc:
+        # DecimalException: a number like 1E+99999999999999999999 that no Decimal can hold
         return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, "plan is not JSON", error=exc))
     try:
         return Success(_plan(document))
-    except _BadPlanError as bad:
+    except BadValueError as bad:
         return Failure(
             PortfolioError.of(ErrorKind.INVALID_PLAN, f"plan JSON: {bad.problem}", field=bad.where)
         )
 
 
-def _plan(document: object) -> RebalancePlan:
-    doc = _as(dict, document, "$")
-    return RebalancePlan(
-        plan_id=_as(str, doc.get("plan_id"), "plan_id"),
-        correlation_id=_as(str, doc.get("correlation_id"), "correlation_id"),
+def _plan(document: object) -> PlanFields:
+    doc = as_type(dict, document, "$")
+    version = doc.get("schema_version", 0)
+    if type(version) is not int or version not in {0, SCHEMA_VERSION}:
+        where, problem = "schema_version", f"unsupported version {version!r}"
+        raise BadValueError(where, problem)
+    return PlanFields(
+        plan_id=as_type(str, doc.get("plan_id"), "plan_id"),
+        correlation_id=as_type(str, doc.get("correlation_id"), "correlation_id"),
         items=tuple(
             _item(entry, f"items[{n}]")
-            for n, entry in enumerate(_as(list, doc.get("items"), "items"))
+            for n, entry in enumerate(as_type(list, doc.get("items"), "items"))
         ),
-        total_value=_decimal(doc.get("total_value"), "total_value"),
-        cash_before=_decimal(doc.get("cash_before"), "cash_before"),
-        cash_after=_decimal(doc.get("cash_after"), "cash_after"),
-        as_of=_datetime(doc.get("as_of"), "as_of"),
-        metadata=_as(dict, doc.get("metadata", {}), "metadata"),
+        total_value=decimal_at(doc.get("total_value"), "total_value"),
+        cash_before=decimal_at(doc.get("cash_before"), "cash_before"),
+        cash_after=decimal_at(doc.get("cash_after"), "cash_after"),
+        as_of=datetime_at(doc.get("as_of"), "as_of"),
+        metadata=as_type(dict, doc.get("metadata", {}), "metadata"),
+        policy=_policy(doc.get("policy")),
     )
 
 
 def _item(entry: object, where: str) -> PlanItem:
-    doc = _as(dict, entry, where)
-    amounts = {name: _decimal(doc.get(name), f"{where}.{name}") for name in _AMOUNT_FIELDS}
-    return PlanItem(
-        symbol=_as(str, doc.get("symbol"), f"{where}.symbol"),
-        action=_enum(Action, doc.get("action"), f"{where}.action"),
-        reason=_enum(Reason, doc.get("reason"), f"{where}.reason"),
+    doc = as_type(dict, entry, where)
+    amounts = {name: decimal_at(doc.get(name), f"{where}.{name}") for name in _AMOUNT_FIELDS}
+    item = PlanItem(
+        symbol=as_type(str, doc.get("symbol"), f"{where}.symbol"),
+        action=enum_at(Action, doc.get("action"), f"{where}.action"),
+        reason=enum_at(Reason, doc.get("reason"), f"{where}.reason"),
         **amounts,
     )
+    if "skipped_amount" in doc:  # derived: it must agree with the amounts it comes from
+        field = f"{where}.skipped_amount"
+        written = decimal_at(doc["skipped_amount"], field)
+        if written != item.skipped_amount:
+            message = f"is {written}, but target − current − trade is {item.skipped_amount}"
+            raise BadValueError(field, message)
+    return item
 
 
-def _as(kind: type[T], value: object, where: str) -> T:
-    if not isinstance(value, kind):
-        raise _BadPlanError(where, f"expected {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _decimal(value: object, where: str) -> Decimal:
-    text = _as(str, value, where)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise _BadPlanError(where, f"not a decimal: {text!r}") from None
-    if not amount.is_finite():
-        raise _BadPlanError(where, f"not finite: {text!r}")
-    return amount
-
-
-def _datetime(value: object, where: str) -> datetime | None:
+def _policy(value: object) -> SizingPolicy | None:
+    """The policy document back into a `SizingPolicy`; absent fields keep their defaults."""
     if value is None:
         return None
-    try:
-        return datetime.fromisoformat(_as(str, value, where))
-    except ValueError:
-        raise _BadPlanError(where, f"not an ISO datetime: {value!r}") from None
-
-
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _enum(kind: type[E], value: object, where: str) -> E:
-    text = _as(str, value, where)
-    parse: Callable[[Any], E] = kind
-    try:
-        return parse(text)
-    except ValueError:
-        raise _BadPlanError(where, f"unknown {kind.__name__}: {text!r}") from None
+    doc = as_type(dict, value, "policy")
+    fields: dict[str, Any] = {}
+    for name, given in doc.items():
+        where = f"policy.{name}"
+        if name not in _POLICY_FIELDS:
+            raise BadValueError(where, "unknown SizingPolicy field")
+        default = _POLICY_FIELDS[name]
+        if isinstance(default, Decimal):
+            fields[name] = decimal_at(given, where)
+        else:
+            fields[name] = as_type(
+                type(default) if isinstance(default, bool) else str, given, where
+            )
+    policy = SizingPolicy(**fields)
+    problem = policy_problem(policy)
+    if problem is not None:
+        where = f"policy.{problem.context.get('field', '?')}"
+        raise BadValueError(where, problem.message)
+    return policy

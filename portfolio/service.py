@@ -154,14 +154,18 @@ class PortfolioService:
 
 
 def _symbols_of(allocation: object) -> Result[tuple[str, ...], PortfolioError]:
-    """The symbols to read, or INVALID_ALLOCATION for something that is not an allocation."""
-    if isinstance(allocation, Allocation | CombinedAllocation):
-        return Success(allocation.symbols)
+    """The symbols to read, or INVALID_ALLOCATION for something that is not an allocation.
+
+    A `CombinedAllocation` must hold an `Allocation` (its fields are data, so checked).
+    """
+    inner = allocation.allocation if isinstance(allocation, CombinedAllocation) else allocation
+    if isinstance(inner, Allocation):
+        return Success(inner.symbols)
     return Failure(
         PortfolioError.of(
             ErrorKind.INVALID_ALLOCATION,
             "expected an Allocation or a CombinedAllocation",
-            got=type(allocation).__name__,
+            got=type(inner).__name__,
         )
     )
 

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from decimal import Context, Decimal, localcontext
 
 import attrs
 
+from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
-from portfolio.plan import Action
+from portfolio.money import MAX_AMOUNT, MIN_PRICE, all_within, is_bounded
+from portfolio.plan_item import Action
+from portfolio.symbol_keys import key_problem, upper_keys
 
-__all__ = ["Asset", "OpenOrder", "Snapshot", "freeze_assets", "freeze_decimals", "freeze_orders"]
+__all__ = [
+    "Asset",
+    "OpenOrder",
+    "Snapshot",
+    "freeze_assets",
+    "freeze_decimals",
+    "freeze_orders",
+    "held_quantities",
+    "price_problem",
+    "snapshot_problem",
+]
 
 #: Wide and trap-free: equity is exact for any bounded snapshot, and NaN for a bad one.
 _EQUITY_CONTEXT = Context(prec=50, traps=[])
@@ -81,8 +95,13 @@ class Snapshot:
     `cash` is in account currency (may be negative on margin); `positions` are signed
     share quantities (negative = short); `prices` are per-share prices in account
     currency; `assets` are optional broker facts; `open_orders` are orders still pending at
-    the broker. Nothing is validated here: the
-    planner validates and returns a Failure for bad data.
+    the broker. Nothing is validated by the constructor: the planner validates with the
+    rules below and returns a Failure for bad data.
+
+    Valid when: `cash` is a finite Decimal with |cash| ≤ 1E+15; every position a finite
+    Decimal with |quantity| ≤ 1E+15 under a symbol key; every asset an `Asset` with
+    boolean flags; every symbol the plan needs priced by a Decimal in [1E-9, 1E+15];
+    `as_of` None or a datetime. Keys are upper-cased; "spy" and "SPY" together collide.
     """
 
     cash: Decimal
@@ -109,3 +128,74 @@ class Snapshot:
                 )
         except (TypeError, AttributeError):
             return Decimal("NaN")
+
+
+def snapshot_problem(snapshot: Snapshot) -> PortfolioError | None:
+    """The first problem with the snapshot's cash, positions, assets, price keys or `as_of`.
+
+    The prices themselves are checked by `price_problem`, for the symbols a plan needs.
+    """
+    cash, positions, assets = snapshot.cash, snapshot.positions, snapshot.assets
+    if not is_bounded(cash):
+        return PortfolioError.invalid_snapshot(
+            "cash must be a finite Decimal with magnitude at most 1E+15", cash=cash
+        )
+    kind = ErrorKind.INVALID_SNAPSHOT
+    problem = key_problem(positions, "positions", kind) or _quantity_problem(positions)
+    problem = problem or key_problem(assets, "assets", kind) or _asset_problem(assets)
+    problem = problem or key_problem(snapshot.prices, "prices", kind)
+    if problem is None and not (snapshot.as_of is None or _is_datetime(snapshot.as_of)):
+        return PortfolioError.invalid_snapshot("as_of must be a datetime or None")
+    return problem
+
+
+def _is_datetime(value: object) -> bool:
+    return isinstance(value, datetime)
+
+
+def _quantity_problem(positions: Mapping[str, object]) -> PortfolioError | None:
+    if all_within(positions.values(), -MAX_AMOUNT, MAX_AMOUNT):  # the fast path, in C
+        return None
+    bad = sorted(str(s).upper() for s, q in positions.items() if not is_bounded(q))
+    return PortfolioError.invalid_snapshot(
+        "quantities must be finite Decimals with magnitude at most 1E+15", symbols=",".join(bad)
+    )
+
+
+def _asset_problem(assets: Mapping[str, object]) -> PortfolioError | None:
+    bad = sorted(str(symbol).upper() for symbol, asset in assets.items() if not _is_asset(asset))
+    if not bad:
+        return None
+    return PortfolioError.invalid_snapshot(
+        "assets must map symbols to Asset records with boolean flags", symbols=",".join(bad)
+    )
+
+
+def _is_asset(asset: object) -> bool:
+    return isinstance(asset, Asset) and all(
+        type(flag) is bool for flag in (asset.fractionable, asset.tradable, asset.shortable)
+    )
+
+
+def held_quantities(snapshot: Snapshot) -> dict[str, Decimal]:
+    """Held symbols (upper-cased, quantity ≠ 0) with their quantities; checked snapshots only."""
+    return {s: q for s, q in upper_keys(snapshot.positions).items() if q}  # type: ignore[misc]
+
+
+def price_problem(
+    prices: Mapping[str, object], wanted: tuple[str, ...], wanted_set: AbstractSet[str]
+) -> PortfolioError | None:
+    """MISSING_PRICE listing every absent symbol, INVALID_PRICE the ones outside [1E-9, 1E+15].
+
+    `prices` has upper-case keys (`upper_keys`); `wanted_set` holds the `wanted` symbols.
+    Checked in C when all is well.
+    """
+    if not prices.keys() >= wanted_set:
+        return PortfolioError.missing_price([s for s in wanted if s not in prices])
+    if all_within(tuple(map(prices.__getitem__, wanted)), MIN_PRICE, MAX_AMOUNT):
+        return None
+    return PortfolioError.invalid_price(s for s in wanted if not _is_price(prices[s]))
+
+
+def _is_price(price: object) -> bool:
+    return is_bounded(price) and price >= MIN_PRICE

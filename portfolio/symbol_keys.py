@@ -1,61 +1,71 @@
-"""Symbol keys: upper-cased, non-empty, without whitespace, and without collisions."""
+"""Symbol keys: upper-cased, non-empty, without whitespace, and without collisions.
+
+A mapping keyed by symbols (weights, positions, prices, assets) is checked by
+`key_problem`, then read through `upper_keys`. The common case, keys that are already
+upper-case symbols, is recognised in C and costs one string join.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
 
-__all__ = ["normalise_keys"]
+__all__ = ["key_problem", "upper_keys"]
+
+_SPACE = re.compile(r"\s")
 
 
-def normalise_keys(
-    mapping: object, field: str, kind: ErrorKind
-) -> dict[str, object] | PortfolioError:
-    """Upper-case the symbol keys of `mapping`; bad or colliding keys are an error of `kind`.
+def key_problem(mapping: object, field: str, kind: ErrorKind) -> PortfolioError | None:
+    """The first problem with `mapping`'s keys as an error of `kind`, or None.
 
-    A symbol is a non-empty string without whitespace. Two keys that
-    become equal when upper-cased ("spy" and "SPY") are ambiguous and refused.
+    A symbol is a non-empty string without whitespace. Two keys that become equal when
+    upper-cased ("spy" and "SPY") are ambiguous and refused.
     """
-    if not isinstance(mapping, Mapping):
+    if not (
+        type(mapping) is FrozenDict or isinstance(mapping, Mapping)
+    ):  # records hold FrozenDicts
         return PortfolioError.of(kind, f"{field} must be a mapping of symbol to value", field=field)
     if _already_normal(mapping):
-        return dict(mapping)
-    normalised: dict[str, object] = {}
-    bad: list[str] = []
-    collisions: list[str] = []
-    for key, value in mapping.items():
-        if not isinstance(key, str) or not key or _SPACE.search(key):
-            bad.append(repr(key))
-            continue
-        symbol = key.upper()
-        if symbol in normalised:
-            collisions.append(symbol)
-        normalised[symbol] = value
+        return None
+    bad = sorted(repr(key) for key in mapping if not _is_symbol(key))
     if bad:
         return PortfolioError.of(
-            kind, f"{field} has keys that are not symbols", field=field, keys=",".join(sorted(bad))
+            kind, f"{field} has keys that are not symbols", field=field, keys=",".join(bad)
         )
+    counts = Counter(key.upper() for key in mapping)
+    collisions = sorted(symbol for symbol, count in counts.items() if count > 1)
     if collisions:
         return PortfolioError.of(
             kind,
             f"{field} has symbols that collide when upper-cased",
             field=field,
-            symbols=",".join(sorted(set(collisions))),
+            symbols=",".join(collisions),
         )
-    return normalised
+    return None
 
 
-_SPACE = re.compile(r"\s")
+def upper_keys(mapping: Mapping[str, object]) -> Mapping[str, object]:
+    """The mapping with upper-cased keys (itself when they already are); keys checked before."""
+    if _already_normal(mapping):
+        return mapping
+    return {key.upper(): value for key, value in mapping.items()}
 
 
-def _already_normal(mapping: Mapping[object, object]) -> bool:
+def _is_symbol(key: object) -> bool:
+    return isinstance(key, str) and bool(key) and _SPACE.search(key) is None
+
+
+def _already_normal(mapping: Mapping[Any, object]) -> bool:
     """Fast path, all in C: every key a non-empty, upper-case, space-free str without NUL."""
     if not mapping or "" in mapping:
         return not mapping
     try:
-        joined = "\x00".join(mapping)  # type: ignore[arg-type] # a non-str key raises TypeError
+        joined = "\x00".join(mapping)  # a non-str key raises TypeError
     except TypeError:
         return False
     return (

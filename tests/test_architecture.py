@@ -70,6 +70,7 @@ def test_the_core_needs_only_attrs_and_returns() -> None:
     stdlib = {
         "__future__",
         "array",
+        "bisect",
         "collections",
         "concurrent",
         "dataclasses",
@@ -89,3 +90,38 @@ def test_the_core_needs_only_attrs_and_returns() -> None:
         "csv",
     }
     assert third_party - stdlib - {"portfolio"} <= {"attrs", "returns"}
+
+
+def core_imports(path: Path) -> set[str]:
+    """The `portfolio` modules a core module imports anywhere: lazy and TYPE_CHECKING included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("portfolio"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("portfolio"))
+    return found
+
+
+def test_the_core_has_no_import_cycles() -> None:
+    """Every import, even a lazy or a type-only one, points one way through the core."""
+    graph = {
+        name(path).removesuffix(".py").removesuffix("/__init__").replace("/", "."): core_imports(
+            path
+        )
+        for path in modules("portfolio")
+    }
+    done: set[str] = set()
+
+    def visit(module: str, trail: tuple[str, ...]) -> None:
+        assert module not in trail, " → ".join((*trail, module))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, set()) - {"portfolio"}):
+            visit(imported, (*trail, module))
+        done.add(module)
+
+    for module in sorted(graph):
+        if module != "portfolio":
+            visit(module, ())

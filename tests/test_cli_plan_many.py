@@ -82,6 +82,19 @@ def test_each_plan_line_reads_back_as_the_plan_itself(tmp_path: Path) -> None:
     assert read == direct.unwrap()
 
 
+def test_a_plan_line_is_the_plan_of_to_json_on_one_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"fractional": false, "band": "0.01"}', encoding="utf-8")
+    line = json.loads(account_line(account(5)))
+    line["snapshot"]["as_of"] = "2026-01-02T21:00:00+00:00"
+    run = cli("--accounts", accounts_file(tmp_path, json.dumps(line)), "--policy", policy)
+    written = json.loads(run.out)["plan"]
+    plan = RebalancePlan.from_json(json.dumps(written)).unwrap()
+    assert written == json.loads(plan.to_json())
+    assert plan.policy is not None
+    assert (plan.policy.fractional, plan.policy.band) == (False, Decimal("0.01"))
+
+
 def test_two_workers_write_exactly_what_one_writes(tmp_path: Path) -> None:
     lines = [account_line(account(k, symbols=4)) for k in range(700)]
     lines[300] = NO_PRICE

@@ -189,8 +189,13 @@ def test_not_fractionable_asset_trades_whole_shares_under_a_fractional_policy() 
         prices={"A": "300", "B": "300"},
         assets={"A": Asset(symbol="A", fractionable=False)},
     )
-    assert item(result, "A").quantity == D(1)  # 500 / 300 → 1 whole share
-    assert item(result, "B").quantity == D("1.666666666")
+    # 500 / 300 = 1.67: 2 shares (100 over) are nearer than 1 (200 short); the fractional
+    # B absorbs the overshoot: 1000 − 600 = 400 left, 400 / 300 shares, CASH_LIMITED.
+    assert item(result, "A").quantity == D(2)
+    assert (item(result, "B").quantity, item(result, "B").reason) == (
+        D("1.333333333"),
+        Reason.CASH_LIMITED,
+    )
 
 
 def test_whole_share_trade_that_truncates_to_zero_is_rounded_to_zero_hold() -> None:
@@ -402,7 +407,9 @@ def test_sale_proceeds_fund_buys_and_the_reserve_is_kept() -> None:
 
 def test_whole_share_buys_are_re_sized_after_scaling() -> None:
     # Whole-share buys first: A 2000 → 6 × 300 = 1800, B 2000 → 100 × 20 = 2000; wanted 3800.
-    # Factor 1000 / 3800: A 473.68 → 1 share = 300.00; B 526.31 → 26 shares = 520.00.
+    # Factor 1000 / 3800: A 473.68 → 1 share = 300.00; B 526.31 → 26 shares = 520.00. The
+    # 180 left buy no A (300) but 9 more B: 35 shares = 700.00 (idle cash would be traded
+    # by the next plan: see test_replanning_after_filling_trades_only_rounding).
     result = plan(
         {"A": "0.5", "B": "0.5"},
         cash="1000",
@@ -411,7 +418,7 @@ def test_whole_share_buys_are_re_sized_after_scaling() -> None:
         fractional=False,
     )
     assert (item(result, "A").quantity, item(result, "A").trade_amount) == (D(1), D("300.00"))
-    assert (item(result, "B").quantity, item(result, "B").trade_amount) == (D(26), D("520.00"))
+    assert (item(result, "B").quantity, item(result, "B").trade_amount) == (D(35), D("700.00"))
 
 
 # Rule 7: order of items and weights including cash.

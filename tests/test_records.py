@@ -193,7 +193,8 @@ def test_from_json_never_raises(text: str | bytes) -> None:
 
 
 def test_plan_item_fields_are_the_contract() -> None:
-    assert [f.name for f in attrs.fields(PlanItem)] == [
+    # PlanItem is a typed NamedTuple row (docs/architecture.md says why), not an attrs class
+    assert list(PlanItem._fields) == [
         "symbol",
         "action",
         "trade_amount",

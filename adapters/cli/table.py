@@ -52,7 +52,7 @@ def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset
 
 def skipped(item: PlanItem) -> Decimal:
     """The trade a HOLD row did not make: target − current value (0 for BUY and SELL rows)."""
-    return item.target_value - item.current_value if item.action is Action.HOLD else Decimal(0)
+    return item.skipped_amount if item.action is Action.HOLD else Decimal(0)
 
 
 def _amount(item: PlanItem) -> str:

@@ -1,0 +1,111 @@
+"""What a broker's asset facts mean for a plan: the lot a quantity trades in, the minimum order.
+
+- Crypto always trades in its `quantity_increment`, whatever the policy says about
+  fractional shares (without an increment it trades like a fractional equity).
+- An equity trades in whole shares when the policy says `fractional=False` or the asset is
+  not fractionable; a non-fractionable asset with an increment trades in that increment.
+- A fractional equity trades to nine decimals, or in its increment if it has one.
+- A trade whose value is below the asset's `min_order_notional` is not made
+  (`Reason.BELOW_BROKER_MINIMUM`); a liquidation always is (it closes the exact quantity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from portfolio.errors import PortfolioError
+from portfolio.money import MAX_AMOUNT, SHARE_QUANTUM, ZERO, is_bounded
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.snapshot import Asset
+
+__all__ = [
+    "CRYPTO",
+    "below_broker_minimum",
+    "broker_minimum",
+    "check_asset_facts",
+    "held_below_minimum",
+    "quantity_step",
+]
+
+#: The `asset_class` of crypto pairs (Alpaca's name).
+CRYPTO = "crypto"
+_WHOLE = Decimal(1)
+#: Decisions whose amount the broker's minimum order applies to (never a liquidation).
+_SIZED = frozenset({Reason.REBALANCE, Reason.CASH_LIMITED})
+
+
+def quantity_step(asset: Asset | None, *, fractional: bool) -> Decimal | None:
+    """The lot a symbol's quantities trade in (shares), or None for nine-decimal fractions.
+
+    >>> btc = Asset(symbol="BTC/USD", asset_class="crypto", quantity_increment=Decimal("0.0001"))
+    >>> quantity_step(btc, fractional=False), quantity_step(None, fractional=False)
+    (Decimal('0.0001'), Decimal('1'))
+    >>> quantity_step(Asset(symbol="BRK.A", fractionable=False), fractional=True)
+    Decimal('1')
+    """
+    if asset is None:
+        return None if fractional else _WHOLE
+    increment = asset.quantity_increment
+    if not asset.fractionable:
+        return increment or _WHOLE
+    if asset.asset_class != CRYPTO and not fractional:
+        return increment if increment is not None and increment >= _WHOLE else _WHOLE
+    return increment if increment is not None and increment > SHARE_QUANTUM else None
+
+
+def broker_minimum(asset: Asset | None) -> Decimal:
+    """The smallest order value the broker accepts for this asset (account currency)."""
+    return ZERO if asset is None else asset.min_order_notional
+
+
+def below_broker_minimum(decided: PlanItem, asset: Asset | None) -> bool:
+    """A sized trade (not a liquidation) smaller than the broker's minimum for the asset."""
+    return (
+        asset is not None
+        and decided.reason in _SIZED
+        and abs(decided.trade_amount) < asset.min_order_notional
+    )
+
+
+def held_below_minimum(decided: PlanItem) -> PlanItem:
+    """The item as a HOLD with reason BELOW_BROKER_MINIMUM."""
+    return decided._replace(
+        action=Action.HOLD, trade_amount=ZERO, quantity=ZERO, reason=Reason.BELOW_BROKER_MINIMUM
+    )
+
+
+def check_asset_facts(assets: Mapping[str, Asset]) -> PortfolioError | None:
+    """INVALID_SNAPSHOT naming the field and symbols of facts that cannot be planned on.
+
+    `asset_class` must be a non-empty string, `min_order_notional` a finite Decimal in
+    [0, 1E+15], `quantity_increment` None or a finite Decimal in (0, 1E+15].
+
+    >>> bad = {"BTC/USD": Asset(symbol="BTC/USD", quantity_increment=Decimal("NaN"))}
+    >>> str(check_asset_facts(bad))
+    'INVALID_SNAPSHOT: quantity_increment must be None or a finite Decimal in (0, 1E+15] [field=quantity_increment symbols=BTC/USD]'
+    """  # noqa: E501 - a doctest's output is one line
+    rules = (
+        ("asset_class", "a non-empty string", _is_class),
+        ("min_order_notional", "a finite Decimal in [0, 1E+15]", _is_minimum),
+        ("quantity_increment", "None or a finite Decimal in (0, 1E+15]", _is_increment),
+    )
+    for field, wanted, rule in rules:
+        bad = sorted(s for s, asset in assets.items() if not rule(getattr(asset, field)))
+        if bad:
+            return PortfolioError.invalid_snapshot(
+                f"{field} must be {wanted}", field=field, symbols=",".join(bad)
+            )
+    return None
+
+
+def _is_class(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _is_minimum(value: object) -> bool:
+    return is_bounded(value) and value >= ZERO
+
+
+def _is_increment(value: object) -> bool:
+    return value is None or (is_bounded(value, MAX_AMOUNT) and value > ZERO)

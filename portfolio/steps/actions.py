@@ -1,0 +1,215 @@
+"""Step 4, actions: decide BUY / SELL / HOLD per symbol, keep the plan within cash, order it.
+
+The per-symbol rules are `portfolio.steps.rules.decide` (the planner's one hot loop),
+cash feasibility is `portfolio.steps.cash.limit_to_cash`. `plan_from_columns` lays the
+columns side by side, runs the rules over them and assembles the plan; `actions` is the
+same for a `Deltas` record.
+
+The broker's order rules:
+
+- symbols that trade in whole lots (whole shares, crypto increments; see
+  `portfolio.asset_facts.quantity_step`) and are not held back by a fixed rule (not
+  tradable, liquidated, within the band) are sized together by `portfolio.steps.lots`,
+  with the cash first, in the `rebalance` mode without a `buy_price_buffer`; the
+  fractional buys take what they leave (`limit_to_cash`). In the `buy_only` and
+  `sell_only` modes, or with a buffer, whole shares are truncated per symbol;
+- a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
+  and so is a fractional buy that the cash pass scales below it;
+- open orders are netted into the account by the validate step (`portfolio.open_orders`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import ROUND_UP, Decimal, localcontext
+from itertools import repeat
+from operator import attrgetter, mul
+
+from portfolio.asset_facts import below_broker_minimum, held_below_minimum, quantity_step
+from portfolio.money import CENT, CORE_CONTEXT, ZERO
+from portfolio.plan import RebalancePlan
+from portfolio.plan_item import PlanItem, Reason
+from portfolio.policy import BandTrigger, Mode, SizingPolicy
+from portfolio.steps.cash import limit_to_cash
+from portfolio.steps.deltas import Deltas
+from portfolio.steps.lots import merged, size_lots, split_lot_rows
+from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
+from portfolio.steps.rules import Decisions, Row, Thresholds, decide
+from portfolio.steps.validate import Columns
+
+__all__ = ["WEIGHT_QUANTUM", "actions", "exposure", "order_rules", "plan_from_columns"]
+
+#: Weights in a plan carry ten decimals (fractions of V).
+WEIGHT_QUANTUM = Decimal("1E-10")
+_AMOUNT = attrgetter("trade_amount")
+_ONE = Decimal(1)
+
+
+def actions(deltas: Deltas) -> RebalancePlan:
+    """Turn deltas into the plan: SELLs, then BUYs, then HOLDs, each by symbol.
+
+    Cannot fail on checked input. `cash_after = cash_before − Σ trade_amount`, computed
+    in the core's context; buys never spend more than cash + sale proceeds − the reserve.
+    """
+    targets = deltas.targets
+    columns = Columns.of(targets.checked)
+    symbols = columns.symbols
+    with localcontext(CORE_CONTEXT):
+        return plan_from_columns(
+            columns,
+            tuple(map(targets.target_values.__getitem__, symbols)),
+            tuple(map(deltas.current_values.__getitem__, symbols)),
+            tuple(map(deltas.trade_amounts.__getitem__, symbols)),
+        )
+
+
+def plan_from_columns(
+    columns: Columns,
+    goals: Sequence[Decimal],
+    current: Sequence[Decimal],
+    trades: Sequence[Decimal],
+) -> RebalancePlan:
+    """The plan from validated columns and the target, current and trade columns (cents).
+
+    Call inside the core context (`actions` and the planner do).
+    """
+    policy, value, cash = columns.policy, columns.total_value, columns.cash
+    limits = Thresholds.of(policy, value)
+    rows, whole, steps = _rows(columns, goals, current, trades)
+    reserve = policy.reserve(value)
+    lots_on = bool(steps) and policy.mode == Mode.REBALANCE and not policy.buy_price_buffer
+    if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
+        rows = iter(kept_rows := list(rows))
+    if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
+        decided = order_rules(decide(rows, limits), columns)
+    else:
+        decided = _with_modes(list(rows), limits, columns, reserve - cash)
+    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
+        budget = _available(policy, cash - reserve, decided.buys)
+        decided = buy_only(decided, budget, limits, whole)
+    lot_rows: list[Row] = []
+    if lots_on:
+        decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
+    sells, buys, holds = decided
+    proceeds = -sum(map(_AMOUNT, sells), ZERO)
+    available = _available(policy, cash + proceeds - reserve, buys)
+    lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
+    available -= sum(map(_AMOUNT, lots), ZERO)
+    buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
+    if lots or held_back or columns.assets:
+        more = [*lots, *held_back]
+        sells, buys, holds = merged(Decisions(sells, buys, holds), more, columns.assets)
+    proceeds = -sum(map(_AMOUNT, sells), ZERO)
+    cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
+    return RebalancePlan(
+        plan_id=columns.plan_id,
+        correlation_id=columns.correlation_id,
+        items=(*sells, *buys, *holds),
+        total_value=value,
+        cash_before=cash,
+        cash_after=cash_after,
+        as_of=columns.as_of,
+        metadata=columns.metadata,
+        policy=policy,
+    )
+
+
+def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) -> Decimal:
+    """What rebalancing buys may spend (account currency).
+
+    `cash` (after sales and the reserve) less the liquidation buys, shrunk so that it
+    still suffices after prices rise by `buy_price_buffer`.
+    """
+    covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
+    return (cash - covers) / (1 + policy.buy_price_buffer)
+
+
+def _with_modes(rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal) -> Decisions:
+    """The rules under the policy's band trigger and, for `sell_only`, the withdrawal.
+
+    `need` is the cash the reserve lacks (account currency; ≤ 0 when none).
+    """
+    policy = columns.policy
+    if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
+        limits = portfolio_trigger(rows, limits)
+    decided = order_rules(decide(rows, limits), columns)
+    if policy.mode == Mode.SELL_ONLY:
+        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits)
+    return decided
+
+
+def exposure(columns: Columns) -> Sequence[Decimal]:
+    """Shares held per symbol, as the rules see them (open orders already netted by validate)."""
+    return columns.quantities
+
+
+def order_rules(decided: Decisions, columns: Columns) -> Decisions:
+    """The decided items, a rebalancing trade below its asset's minimum order held.
+
+    Items keep their groups (an item whose action changes moves to its new group) and
+    the symbol order within each group.
+    """
+    assets = columns.assets
+    if not assets:
+        return decided
+    sells, buys, holds = decided
+    blocked = {i.symbol for i in (*sells, *buys) if below_broker_minimum(i, assets.get(i.symbol))}
+    if not blocked:
+        return decided
+    moved = [held_below_minimum(i) for i in (*sells, *buys) if i.symbol in blocked]
+    return Decisions(
+        [i for i in sells if i.symbol not in blocked],
+        [i for i in buys if i.symbol not in blocked],
+        sorted([*holds, *moved], key=attrgetter("symbol")),
+    )
+
+
+def _rows(
+    columns: Columns,
+    goals: Sequence[Decimal],
+    current: Sequence[Decimal],
+    trades: Sequence[Decimal],
+) -> tuple[Iterator[Row], frozenset[str], dict[str, Decimal]]:
+    """One `Row` per symbol, in symbol order, the symbols traded in whole lots, and their lots.
+
+    Weights are fractions of V; on an empty account the target weight is w × (1 − reserve).
+    """
+    policy, value, assets, symbols = (
+        columns.policy,
+        columns.total_value,
+        columns.assets,
+        columns.symbols,
+    )
+    if value:
+        scale, quantum = repeat(1 / value), repeat(WEIGHT_QUANTUM)
+        current_weights = list(map(Decimal.quantize, map(mul, current, scale), quantum))
+        target_weights = list(map(Decimal.quantize, map(mul, goals, scale), quantum))
+    else:
+        invested = 1 - policy.cash_reserve_pct
+        current_weights = [ZERO] * len(symbols)
+        target_weights = [(w * invested).quantize(WEIGHT_QUANTUM) for w in columns.weights]
+    if assets:
+        facts = [assets.get(s) for s in symbols]
+        tradable: Sequence[bool] | repeat[bool] = [a is None or a.tradable for a in facts]
+        lots = [quantity_step(a, fractional=policy.fractional) for a in facts]
+        steps = {s: lot for s, lot in zip(symbols, lots, strict=True) if lot is not None}
+        whole_shares: Sequence[bool] | repeat[bool] = [lot is not None for lot in lots]
+        whole = frozenset(steps)
+    else:
+        tradable, whole_shares = repeat(True), repeat(not policy.fractional)  # noqa: FBT003 - a column of True
+        whole = frozenset(symbols) if not policy.fractional else frozenset()
+        steps = dict.fromkeys(whole, _ONE)
+    rows = zip(
+        symbols,
+        columns.prices,
+        exposure(columns),
+        current,
+        goals,
+        trades,
+        current_weights,
+        target_weights,
+        tradable,
+        whole_shares,
+        strict=False,  # the flag columns may repeat without end; `symbols` sets the length
+    )
+    return rows, whole, steps

@@ -1,0 +1,193 @@
+"""The actions step for symbols that trade in whole lots: whole shares and crypto increments.
+
+These symbols are sized together by `portfolio.whole_shares.allocate_whole`, before the
+fractional buys. They get the cash first, less a cent per symbol whose lot is not priced
+in whole cents (so that rounding amounts to cents can never overdraw), and the fractional
+buys take what they leave, scaled down pro rata when whole lots overshoot (see
+`portfolio.steps.cash`). When the plan has a tradable fractional symbol with a positive
+target, fractional symbols absorb the overshoot, so each whole-lot symbol goes to the
+nearer of its two whole-lot neighbours (cash they leave stays in cash: moving it into
+fractional symbols would only move the error there). Otherwise cash left idle is error
+too, and whole lots are bought while the cash lasts. The cash a plan means to keep
+(weights summing below 1) is not spent on whole lots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_DOWN, Decimal
+from operator import attrgetter
+
+from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
+from portfolio.money import CENT, ZERO
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.snapshot import Asset
+from portfolio.steps.rules import Decisions, Row, Thresholds, item
+from portfolio.steps.targets import investable_value
+from portfolio.steps.validate import Columns
+from portfolio.whole_shares import allocate_whole
+
+__all__ = ["merged", "plan_lots", "size_lots", "split_lot_rows"]
+
+_LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
+#: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
+_FIXED = frozenset({Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND})
+
+
+def split_lot_rows(
+    decided: Decisions, rows: list[Row], steps: Mapping[str, Decimal]
+) -> tuple[Decisions, list[Row]]:
+    """(the items that stand, the rows of whole-lot symbols to size, by symbol).
+
+    `steps` maps each whole-lot symbol to its lot (shares).
+    """
+    lot_rows = {row[0]: row for row in rows if row[0] in steps}
+    picked: list[str] = []
+    groups: list[list[PlanItem]] = []
+    for group in decided:
+        kept: list[PlanItem] = []
+        for each in group:
+            if each.symbol in lot_rows and each.reason not in _FIXED:
+                picked.append(each.symbol)
+            else:
+                kept.append(each)
+        groups.append(kept)
+    return Decisions(*groups), [lot_rows[s] for s in sorted(picked)]
+
+
+def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
+    rows: list[Row],
+    steps: Mapping[str, Decimal],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    available: Decimal,
+    limits: Thresholds,
+) -> list[PlanItem]:
+    """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
+
+    `available` is what buys may spend (after sales, the reserve and liquidation buys);
+    the weights' cash (1 − Σ weights of the investable value) is kept. Fractional symbols
+    absorb what whole lots overshoot when a tradable one has a positive target.
+    """
+    if not rows:
+        return []
+    assets = columns.assets
+    investable = investable_value(columns.total_value, columns.policy)
+    unweighted = 1 - sum((max(w, ZERO) for w in columns.weights), ZERO)
+    kept = (investable * unweighted).quantize(CENT, rounding=ROUND_DOWN)  # cents, as targets
+    absorb = any(
+        goal > 0 and s not in steps and (s not in assets or assets[s].tradable)
+        for s, goal in zip(columns.symbols, goals, strict=True)
+    )
+    symbols = [row[0] for row in rows]
+    return plan_lots(
+        rows,
+        [steps[s] for s in symbols],
+        [broker_minimum(assets.get(s)) for s in symbols],
+        cash=available - max(kept, ZERO),
+        limits=limits,
+        absorb=absorb,
+        noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
+    )
+
+
+def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]) -> Decisions:
+    """The groups with `more` items added, each group in symbol order.
+
+    A buy the cash pass scaled below its broker minimum becomes a HOLD (that frees cash).
+    """
+    sells, buys, holds = decided
+    groups: dict[Action, list[PlanItem]] = {Action.SELL: sells, Action.BUY: [], Action.HOLD: holds}
+    for each in [*buys, *more]:
+        if each.reason is Reason.CASH_LIMITED and below_broker_minimum(
+            each, assets.get(each.symbol)
+        ):
+            each = held_below_minimum(each)  # noqa: PLW2901
+        groups[each.action].append(each)
+    by_symbol = attrgetter("symbol")
+    return Decisions(
+        sorted(sells, key=by_symbol),
+        sorted(groups[Action.BUY], key=by_symbol),
+        sorted(holds, key=by_symbol),
+    )
+
+
+def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
+    rows: Sequence[Row],
+    steps: Sequence[Decimal],
+    broker_minimums: Sequence[Decimal],
+    *,
+    cash: Decimal,
+    limits: Thresholds,
+    absorb: bool,
+    noise: Decimal,
+) -> list[PlanItem]:
+    """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
+
+    `steps` are the lots in shares, `broker_minimums` the smallest orders in account
+    currency; `cash` is what these symbols may spend beyond the reserve, before their
+    own sales; `noise` how far cent rounding may move a target between two plans.
+    """
+    if not rows:
+        return []
+    prices = [row[1] for row in rows]
+    held = [row[2] for row in rows]
+    rounding_allowance = CENT * sum(1 for p, x in zip(prices, steps, strict=True) if (p * x) % CENT)
+    quantities = allocate_whole(
+        [row[0] for row in rows],
+        prices,
+        held,
+        [row[4] for row in rows],
+        steps,
+        cash=cash - rounding_allowance,
+        minimum=limits.minimum,
+        absorb=absorb,
+        broker_minimums=broker_minimums,
+        noise=noise,
+    )
+    return [
+        _item(row, new - h, step, least, limits)
+        for row, new, h, step, least in zip(
+            rows, quantities, held, steps, broker_minimums, strict=True
+        )
+    ]
+
+
+def _item(
+    row: Row, quantity: Decimal, step: Decimal, broker_minimum: Decimal, limits: Thresholds
+) -> PlanItem:
+    """The plan item for `quantity` more shares (negative: fewer).
+
+    A buy is CASH_LIMITED when truncation alone would have bought another lot.
+    """
+    price, trade = row[1], row[5]
+    if not quantity:
+        lot = price * step
+        truncated = (trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
+        reason = _why_not(trade, truncated, broker_minimum, limits)
+        return item(row, Action.HOLD, ZERO, ZERO, reason)
+    value = quantity * price
+    amount = value.quantize(CENT, rounding=limits.rounding)
+    if quantity < 0:
+        return item(row, Action.SELL, amount, quantity, Reason.REBALANCE)
+    limited = value + price * step <= trade
+    return item(row, Action.BUY, amount, quantity, _LIMITED if limited else _REBALANCE)
+
+
+def _why_not(
+    trade: Decimal, truncated: Decimal, broker_minimum: Decimal, limits: Thresholds
+) -> Reason:
+    """Why a symbol trades nothing: on target, too small, less than a lot, or no cash.
+
+    `trade` is the raw trade amount, `truncated` the value of the whole lots in it.
+    """
+    if trade == ZERO:
+        return Reason.AT_TARGET
+    if abs(trade) < limits.minimum or (truncated and abs(truncated) < limits.minimum):
+        return Reason.BELOW_MIN_TRADE
+    if truncated and abs(truncated) < broker_minimum:
+        return Reason.BELOW_BROKER_MINIMUM
+    if truncated == ZERO:
+        return Reason.ROUNDED_TO_ZERO
+    return Reason.CASH_LIMITED

@@ -1,0 +1,170 @@
+"""The policy's modes, band trigger and buy buffer, applied around the per-symbol rules.
+
+- `portfolio_trigger`: with `band_trigger="portfolio"`, a band breach by any symbol
+  switches the bands off for every symbol (the whole book goes to target); while every
+  symbol is inside its band, the bands hold them all.
+- `buy_only`: sells become HOLDs (BUY_ONLY); the cash above the reserve goes to the buys
+  with the largest shortfalls first (water-filling): the largest is cut down to the next
+  largest, then both, and so on, so the account ends as close to its targets as it can.
+- `sell_only`: buys become HOLDs (SELL_ONLY); if cash is below the reserve, the most
+  overweight positions are sold first (water-filling on value above target, then below
+  it if need be), exactly the missing cash and no more. A withdrawal is never blocked by
+  the minimum trade, like a liquidation.
+
+All amounts in account currency; call inside the core context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+from portfolio.money import CENT, ZERO
+from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.steps.rules import Decisions, Row, Thresholds, item, shares_for, within_band
+
+__all__ = ["buy_only", "portfolio_trigger", "sell_only", "water_fill"]
+
+
+def portfolio_trigger(rows: Sequence[Row], limits: Thresholds) -> Thresholds:
+    """The thresholds without bands if any tradable symbol with a trade is outside its band."""
+    broken = any(
+        tradable and trade and target and not within_band(limits, current, target)
+        for _, _, _, current, target, trade, _, _, tradable, _ in rows
+    )
+    return limits.without_bands() if broken else limits
+
+
+def water_fill(
+    wants: Sequence[Decimal], budget: Decimal, caps: Sequence[Decimal] | None = None
+) -> list[Decimal]:
+    """Amounts clip(want − level, 0, cap) for the one level that spends `budget`.
+
+    The largest wants are served first: the largest is cut down to the next largest, then
+    both, and so on. Without caps an amount never exceeds its want (the level stays ≥ 0);
+    with caps the level may fall below 0, and everything up to the caps is given when
+    the budget asks for it.
+
+    >>> water_fill([Decimal(1000), Decimal(200)], Decimal(600))
+    [Decimal('600'), Decimal('0')]
+    """
+    limits = list(wants if caps is None else caps)  # without caps, no more than wanted
+    if budget <= 0:
+        return [ZERO] * len(limits)
+    if sum(limits, ZERO) <= budget:
+        return limits
+    fixed: dict[int, Decimal] = {}
+    while True:  # each pass fixes at least one capped amount, or ends
+        free = [n for n in range(len(limits)) if n not in fixed]
+        level = _level([wants[n] for n in free], budget - sum(fixed.values(), ZERO))
+        over = [n for n in free if wants[n] - level > limits[n]]
+        if not over:
+            break
+        fixed.update((n, limits[n]) for n in over)
+    return [fixed.get(n, max(want - level, ZERO)) for n, want in enumerate(wants)]
+
+
+def _level(wants: Sequence[Decimal], budget: Decimal) -> Decimal:
+    """The level L with Σ max(want − L, 0) = budget (0 < budget < Σ wants)."""
+    ranked = sorted(wants, reverse=True)
+    spent, level, count = ZERO, ranked[0], len(ranked)
+    for n, want in enumerate(ranked[1:], start=1):
+        if spent + n * (level - want) >= budget:
+            count = n
+            break
+        spent += n * (level - want)
+        level = want
+    return level - (budget - spent) / count
+
+
+def buy_only(
+    decided: Decisions, budget: Decimal, limits: Thresholds, whole: frozenset[str]
+) -> Decisions:
+    """Sells held (BUY_ONLY); rebalancing buys water-filled within `budget`."""
+    holds = [*decided.holds, *(_held(i, Reason.BUY_ONLY) for i in decided.sells)]
+    rebalancing = [i for i in decided.buys if i.reason is Reason.REBALANCE]
+    wanted = [i.trade_amount for i in rebalancing]
+    if sum(wanted, ZERO) <= budget:
+        return Decisions([], decided.buys, sorted(holds, key=_SYMBOL))
+    filled = dict(zip((i.symbol for i in rebalancing), water_fill(wanted, budget), strict=True))
+    buys: list[PlanItem] = []
+    for buy in decided.buys:
+        if buy.symbol not in filled:
+            buys.append(buy)
+            continue
+        amount = filled[buy.symbol].quantize(CENT, rounding=ROUND_DOWN)
+        quantity, amount = shares_for(
+            amount, buy.price, whole=buy.symbol in whole, rounding=limits.rounding
+        )
+        if quantity <= 0 or amount <= 0 or amount < limits.minimum:
+            holds.append(_held(buy, Reason.CASH_LIMITED))
+        else:
+            buys.append(_resized(buy, Action.BUY, amount, quantity, Reason.CASH_LIMITED))
+    return Decisions([], buys, sorted(holds, key=_SYMBOL))
+
+
+def sell_only(
+    decided: Decisions, rows: Sequence[Row], need: Decimal, limits: Thresholds
+) -> Decisions:
+    """Buys held (SELL_ONLY); `need` (cents) raised from the most overweight positions."""
+    candidates = [r for r in rows if r[8] and r[3] > 0]  # tradable, held long
+    values = [r[3] for r in candidates]
+    excess = [current - target for _, _, _, current, target, _, _, _, _, _ in candidates]
+    floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
+    wants = [e - floor for e in excess]
+    amounts = _cents_summing_to(water_fill(wants, need, values), need, values)
+    sales = {r[0]: (r, a) for r, a in zip(candidates, amounts, strict=True) if a > 0}
+    sells: list[PlanItem] = []
+    holds: list[PlanItem] = []
+    for kept in [*decided.sells, *decided.buys, *decided.holds]:
+        if kept.symbol in sales:
+            sells.append(_sale(*sales[kept.symbol], limits))
+        elif kept.action is Action.HOLD:
+            holds.append(kept)
+        else:
+            holds.append(_held(kept, Reason.SELL_ONLY))
+    return Decisions(sorted(sells, key=_SYMBOL), [], sorted(holds, key=_SYMBOL))
+
+
+def _cents_summing_to(
+    amounts: Sequence[Decimal], total: Decimal, caps: Sequence[Decimal]
+) -> list[Decimal]:
+    """The amounts rounded down to cents, the cents lost given back in order, within caps."""
+    rounded = [a.quantize(CENT, rounding=ROUND_DOWN) for a in amounts]
+    short = total - sum(rounded, ZERO)
+    for n, cap in enumerate(caps):
+        if short <= 0:
+            break
+        extra = min(short, cap.quantize(CENT, rounding=ROUND_DOWN) - rounded[n])
+        if extra > 0:
+            rounded[n] += extra
+            short -= extra
+    return rounded
+
+
+def _sale(row: Row, amount: Decimal, limits: Thresholds) -> PlanItem:
+    """A sale of `amount` (cents) of a long position; the whole position when it is all."""
+    _, price, held, current, target, _, _, _, _, whole = row
+    if amount >= current:
+        reason = Reason.LIQUIDATE if not target else Reason.REBALANCE
+        return item(row, Action.SELL, -current, -held, reason)
+    if whole:  # enough whole shares to raise the amount
+        quantity = min((amount / price).to_integral_value(rounding=ROUND_UP), held)
+        value = (quantity * price).quantize(CENT, rounding=limits.rounding)
+        return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
+    quantity, _ = shares_for(amount, price, whole=False, rounding=limits.rounding)
+    return item(row, Action.SELL, -amount, -quantity, Reason.REBALANCE)
+
+
+def _held(decided: PlanItem, reason: Reason) -> PlanItem:
+    return decided._replace(action=Action.HOLD, trade_amount=ZERO, quantity=ZERO, reason=reason)
+
+
+def _resized(
+    decided: PlanItem, action: Action, amount: Decimal, quantity: Decimal, reason: Reason
+) -> PlanItem:
+    return decided._replace(action=action, trade_amount=amount, quantity=quantity, reason=reason)
+
+
+def _SYMBOL(decided: PlanItem) -> str:  # noqa: N802 - a sort key, named like a constant
+    return decided.symbol

@@ -1,0 +1,83 @@
+"""Step 1a, prepare: check an allocation under a policy once, for any number of snapshots.
+
+The allocation's rules live beside `Allocation` (`allocation_problem`), the policy's
+beside `SizingPolicy` (`policy_problem`); this step applies them and wraps the first
+problem once, as a `Failure`. It also digests the plan id's fixed part (`IdSeed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.allocation import Allocation, CombinedAllocation, allocation_problem, upper_weights
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.plan import freeze_metadata_mapping
+from portfolio.policy import SizingPolicy, policy_problem
+from portfolio.snapshot import freeze_decimals
+from portfolio.steps.plan_id import IdSeed
+
+__all__ = ["Prepared", "argument_problem", "prepare"]
+
+
+@attrs.frozen(kw_only=True)
+class Prepared:
+    """An allocation and a policy that passed their rules, ready for any snapshot.
+
+    `weights` has upper-cased symbols; `targeted` is their sorted tuple and
+    `weight_column` their weights in that order; `metadata` carries a combined
+    allocation's attribution. `seed` is the plan id's fixed part.
+    """
+
+    correlation_id: str
+    policy: SizingPolicy
+    portfolio_value: Decimal | None
+    weights: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    targeted: tuple[str, ...]
+    weight_column: tuple[Decimal, ...]
+    metadata: Mapping[str, object] = attrs.field(converter=freeze_metadata_mapping)
+    seed: IdSeed = attrs.field(eq=False, repr=False)
+
+
+def prepare(
+    allocation: Allocation | CombinedAllocation, policy: SizingPolicy
+) -> Result[Prepared, PortfolioError]:
+    """Check the allocation under the policy, once; the first problem is the Failure."""
+    metadata: Mapping[str, object] = FrozenDict()
+    if isinstance(allocation, CombinedAllocation):
+        metadata = FrozenDict({"strategy_attribution": allocation.attribution})
+        allocation = allocation.allocation
+    problem = argument_problem(allocation, Allocation, ErrorKind.INVALID_ALLOCATION, "allocation")
+    problem = problem or argument_problem(policy, SizingPolicy, ErrorKind.INVALID_POLICY, "policy")
+    problem = problem or policy_problem(policy) or allocation_problem(allocation, policy)
+    if problem is not None:
+        return Failure(problem)
+    weights = upper_weights(allocation)
+    targeted = tuple(sorted(weights))
+    return Success(
+        Prepared(
+            correlation_id=allocation.correlation_id,
+            policy=policy,
+            portfolio_value=allocation.portfolio_value,
+            weights=weights,
+            targeted=targeted,
+            weight_column=tuple(map(weights.__getitem__, targeted)),
+            metadata=metadata,
+            seed=IdSeed(
+                allocation.correlation_id, policy, weights, targeted, allocation.portfolio_value
+            ),
+        )
+    )
+
+
+def argument_problem(
+    value: object, kind: type, error: ErrorKind, name: str
+) -> PortfolioError | None:
+    """A top-level argument of the wrong type (which mypy refuses at the call site)."""
+    if isinstance(value, kind):
+        return None
+    return PortfolioError.of(error, f"{name} must be a {kind.__name__}", got=type(value).__name__)

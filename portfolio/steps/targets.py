@@ -1,0 +1,79 @@
+"""Step 2, targets: target value per symbol = weight × investable value, rounded to cents."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, localcontext
+from itertools import repeat
+from operator import mul
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.errors import PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.money import CENT, CORE_CONTEXT, ZERO
+from portfolio.policy import SizingPolicy
+from portfolio.snapshot import freeze_decimals
+from portfolio.steps.validate import Checked
+
+__all__ = ["Targets", "investable_value", "target_column", "targets"]
+
+
+@attrs.frozen(kw_only=True)
+class Targets:
+    """Checked inputs plus the target value (cents) of every symbol in the universe.
+
+    `investable` = V − the cash reserve, in account currency. Untargeted symbols
+    have target 0; weights summing below 1 leave the rest in cash.
+    """
+
+    checked: Checked
+    investable: Decimal
+    target_values: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+
+
+def investable_value(total_value: Decimal, policy: SizingPolicy) -> Decimal:
+    """V less the cash reserve, unrounded, never below 0; call inside the core context.
+
+    The reserve is max(cash_reserve_pct × V, cash_reserve_amount).
+    """
+    if policy.cash_reserve_amount:
+        return max(total_value - policy.reserve(total_value), ZERO)
+    return total_value * (1 - policy.cash_reserve_pct)
+
+
+def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str) -> list[Decimal]:
+    """Weight × investable per symbol, rounded to cents; call inside the core context."""
+    exact = map(mul, weights, repeat(investable))
+    return list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+
+
+def targets(checked: Checked) -> Result[Targets, PortfolioError]:
+    """Target values from weights; a Failure only if a hand-built `Checked` cannot be computed.
+
+    >>> from decimal import Decimal as D
+    >>> from portfolio import Allocation, Snapshot, validate
+    >>> c = validate(Allocation(target_weights={"SPY": D("0.333")}, correlation_id="c"),
+    ...              Snapshot(cash=D("1000.05"), prices={"SPY": D(10)})).unwrap()
+    >>> targets(c).unwrap().target_values["SPY"]  # 0.333 × 1000.05 = 333.01665
+    Decimal('333.02')
+    """
+    policy, symbols = checked.policy, checked.symbols
+    try:
+        with localcontext(CORE_CONTEXT):
+            investable = investable_value(checked.total_value, policy)
+            weights = map(checked.weights.__getitem__, symbols)
+            values = target_column(weights, investable, policy.rounding)
+    except (decimal.DecimalException, TypeError, KeyError) as exc:
+        return Failure(
+            PortfolioError.invalid_snapshot("target values cannot be computed", error=repr(exc))
+        )
+    return Success(
+        Targets(
+            checked=checked,
+            investable=investable,
+            target_values=FrozenDict(zip(symbols, values, strict=True)),
+        )
+    )

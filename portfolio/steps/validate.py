@@ -1,0 +1,233 @@
+"""Step 1b, validate: check a snapshot against a prepared allocation, so later steps need not.
+
+The snapshot's rules live beside `Snapshot` (`snapshot_problem`, `price_problem`); this
+step applies them and wraps the first problem once, as a `Failure`. Validation runs in
+two parts so that a `Planner` checks an allocation and a policy once and many
+snapshots after: `prepare` (steps/prepare.py: allocation × policy → `Prepared`), then
+`columns` (`Prepared` × snapshot → `Columns`, plan id included). `validate` is the two
+in a row, with the result as a `Checked` record of mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from datetime import datetime
+from decimal import Decimal, localcontext
+from itertools import repeat
+from operator import mul as _times
+from typing import NamedTuple
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.asset_facts import check_asset_facts
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.money import CORE_CONTEXT, ZERO, to_cents
+from portfolio.open_orders import netted_account
+from portfolio.plan import freeze_metadata_mapping
+from portfolio.policy import SizingPolicy
+from portfolio.snapshot import (
+    Asset,
+    Snapshot,
+    freeze_assets,
+    freeze_decimals,
+    held_quantities,
+    price_problem,
+    snapshot_problem,
+)
+from portfolio.steps.plan_id import plan_id
+from portfolio.steps.prepare import Prepared, argument_problem, prepare
+from portfolio.symbol_keys import upper_keys
+
+__all__ = ["Checked", "Columns", "check_snapshot", "columns", "validate"]
+
+
+class Columns(NamedTuple):
+    """Validated inputs as columns: `weights`, `quantities`, `prices` align with `symbols`.
+
+    What the steps compute on; `Checked` is the same content with mappings, for
+    pipelines of your own. `assets` has upper-case keys; the rest as in `Checked`.
+    A typed, immutable tuple rather than an attrs record: one is built per plan, and
+    it is internal to the planner's steps.
+    """
+
+    correlation_id: str
+    as_of: datetime | None
+    policy: SizingPolicy
+    cash: Decimal
+    total_value: Decimal
+    symbols: tuple[str, ...]
+    weights: tuple[Decimal, ...]
+    quantities: tuple[Decimal, ...]
+    prices: tuple[Decimal, ...]
+    assets: Mapping[str, Asset]
+    metadata: Mapping[str, object]
+    plan_id: str
+
+    @classmethod
+    def of(cls, checked: Checked) -> Columns:
+        """The columns of a `Checked` record (which a pipeline of your own may have changed)."""
+        symbols = checked.symbols
+        return cls(
+            correlation_id=checked.correlation_id,
+            as_of=checked.as_of,
+            policy=checked.policy,
+            cash=checked.cash,
+            total_value=checked.total_value,
+            symbols=symbols,
+            weights=tuple(map(checked.weights.__getitem__, symbols)),
+            quantities=tuple(map(checked.quantities.__getitem__, symbols)),
+            prices=tuple(map(checked.prices.__getitem__, symbols)),
+            assets=checked.assets,
+            metadata=checked.metadata,
+            plan_id=checked.plan_id,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Checked:
+    """Validated, normalised inputs: upper-case symbols, every needed price present.
+
+    `symbols` is the sorted universe (targeted ∪ held); `weights`, `quantities` and
+    `prices` have an entry for every one of them (0 where untargeted or not held).
+    `total_value` is V in cents; `cash` in account currency. `plan_id` is derived
+    from all of these by the plan id step (`portfolio.steps.plan_id`).
+    """
+
+    correlation_id: str
+    as_of: datetime | None
+    policy: SizingPolicy
+    cash: Decimal
+    total_value: Decimal
+    symbols: tuple[str, ...]
+    weights: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    quantities: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    prices: Mapping[str, Decimal] = attrs.field(converter=freeze_decimals)
+    assets: Mapping[str, Asset] = attrs.field(converter=freeze_assets)
+    metadata: Mapping[str, object] = attrs.field(
+        factory=FrozenDict, converter=freeze_metadata_mapping
+    )
+    plan_id: str
+
+    @classmethod
+    def of(cls, columns: Columns) -> Checked:
+        """The same content, with a mapping per column."""
+        symbols = columns.symbols
+        return cls(
+            correlation_id=columns.correlation_id,
+            as_of=columns.as_of,
+            policy=columns.policy,
+            cash=columns.cash,
+            total_value=columns.total_value,
+            symbols=symbols,
+            weights=FrozenDict(zip(symbols, columns.weights, strict=True)),
+            quantities=FrozenDict(zip(symbols, columns.quantities, strict=True)),
+            prices=FrozenDict(zip(symbols, columns.prices, strict=True)),
+            assets=FrozenDict(columns.assets),
+            metadata=columns.metadata,
+            plan_id=columns.plan_id,
+        )
+
+
+def validate(
+    allocation: Allocation | CombinedAllocation,
+    snapshot: Snapshot,
+    policy: SizingPolicy = SizingPolicy(),  # noqa: B008 - a frozen record is a safe default
+) -> Result[Checked, PortfolioError]:
+    """Check allocation, snapshot and policy together; Failure names every bad symbol.
+
+    >>> from decimal import Decimal as D
+    >>> snap = Snapshot(cash=D(100), prices={"spy": D(10)})
+    >>> nan = Allocation(target_weights={"SPY": D("NaN")}, correlation_id="c")
+    >>> validate(nan, snap).failure().kind
+    <ErrorKind.INVALID_WEIGHTS: 'invalid_weights'>
+    """
+    return prepare(allocation, policy).bind(lambda prepared: check_snapshot(prepared, snapshot))
+
+
+def check_snapshot(prepared: Prepared, snapshot: Snapshot) -> Result[Checked, PortfolioError]:
+    """Check a snapshot against a prepared allocation: the validated inputs, or the Failure."""
+    return columns(prepared, snapshot).map(Checked.of)
+
+
+def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, PortfolioError]:
+    """Check a snapshot against a prepared allocation: the validated inputs as columns."""
+    problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
+    problem = problem or snapshot_problem(snapshot)
+    if problem is not None:
+        return Failure(problem)
+    held, cash = held_quantities(snapshot), snapshot.cash
+    prices: Mapping[str, Decimal] = upper_keys(snapshot.prices)  # type: ignore[assignment]
+    assets: Mapping[str, Asset] = upper_keys(snapshot.assets)  # type: ignore[assignment]
+    if assets and (problem := check_asset_facts(assets)) is not None:
+        return Failure(problem)
+    if snapshot.open_orders:  # netted as if filled at these prices (portfolio.open_orders)
+        netted = netted_account(snapshot.open_orders, held, cash, prices)
+        if isinstance(netted, PortfolioError):
+            return Failure(netted)
+        held, cash = netted
+    weights = prepared.weights
+    universe: AbstractSet[str] = weights.keys()
+    symbols, weight_column = prepared.targeted, prepared.weight_column
+    if not held.keys() <= universe:
+        universe = weights.keys() | held.keys()
+        symbols = tuple(sorted(universe))
+        weight_column = tuple(map(weights.get, symbols, repeat(ZERO)))
+    problem = price_problem(prices, symbols, universe) or _short_problem(
+        weights, assets, prepared.policy
+    )
+    if problem is not None:
+        return Failure(problem)
+    value = _portfolio_value(prepared.portfolio_value, cash, held, prices)
+    if value < 0:
+        return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
+    price_column = tuple(map(prices.__getitem__, symbols))
+    return Success(
+        Columns(
+            correlation_id=prepared.correlation_id,
+            as_of=snapshot.as_of,
+            policy=prepared.policy,
+            cash=cash,
+            total_value=value,
+            symbols=symbols,
+            weights=weight_column,
+            quantities=tuple(map(held.get, symbols, repeat(ZERO))),
+            prices=price_column,
+            assets=assets,
+            metadata=prepared.metadata,
+            plan_id=plan_id(
+                prepared.seed,
+                as_of=snapshot.as_of,
+                cash=cash,
+                symbols=symbols,
+                prices=price_column,
+                held=held,
+                assets=assets,
+            ),
+        )
+    )
+
+
+def _portfolio_value(
+    given: Decimal | None, cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]
+) -> Decimal:
+    """V in cents: the allocation's `portfolio_value`, or cash + Σ quantity × price."""
+    with localcontext(CORE_CONTEXT):
+        if given is not None:
+            return to_cents(given)
+        return to_cents(cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO))
+
+
+def _short_problem(
+    weights: Mapping[str, Decimal], assets: Mapping[str, Asset], policy: SizingPolicy
+) -> PortfolioError | None:
+    """Short targets on assets the broker says cannot be shorted are refused."""
+    if not policy.allow_short:
+        return None
+    refused = [s for s, w in weights.items() if w < 0 and s in assets and not assets[s].shortable]
+    if not refused:
+        return None
+    return PortfolioError.invalid_weights("the broker says these cannot be shorted", refused)

@@ -1,0 +1,243 @@
+"""Whole-share allocation: whole lots that come closest to the targets within the cash.
+
+A pure function over plain columns, O(n log n). Each quantity stays `held + k × increment`
+with k an integer, so every order is a whole number of lots (the increment is 1 for whole
+shares, the broker's step for crypto). The error minimised is
+
+    Σ |target − quantity × price| + cash left beyond the reserve
+
+(PyPortfolioOpt's LP objective, but starting from what is held). How:
+
+1. Start from truncation: each trade toward its target, truncated toward zero to whole
+   lots; a trade below the minimum trade is not made (the position stays as held).
+2. If those buys cost more than the cash (sale proceeds included), scale every buy down
+   by one factor, rounding down to whole lots.
+3. Spend what is left greedily on the best improvement per dollar: lots still wholly
+   short first, then one more lot where a part of a lot is short (the fractional part of
+   target ÷ lot price), ties by symbol.
+4. A lot that did not fit may still come in by giving up one lot bought elsewhere, or
+   up to six, when that loses less than it gains; then fill again
+   (`portfolio.lot_exchanges`; the 64 best lots that did not fit get this chance).
+5. A held position that truncation leaves alone gets one more lot only for an
+   improvement above `noise`, and only if it fits with `noise` to spare: the next plan,
+   made after this one filled, sees targets moved by rounding and must not trade again.
+
+Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
+(`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
+fractional assets in the same account absorb the cash (`absorb=True`), cash left is not an
+error, so a buy moves to the nearer of its two whole-lot neighbours instead (while the
+cash lasts), and the fractional assets take the rest. Sales are always truncated toward
+zero: a position is never sold past a lot it already holds, so that a cent of rounding in
+the next plan's targets cannot flip a lot back and forth.
+
+>>> from decimal import Decimal as D
+>>> allocate_whole(("A", "B"), (D(30), D(70)), (D(0), D(0)), (D(50), D(50)), (D(1), D(1)),
+...                cash=D(100), minimum=D(1))
+(Decimal('1'), Decimal('1'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Context, Decimal, localcontext
+
+from portfolio.lot_exchanges import LotBook, exchange, swap_in
+from portfolio.money import CORE_CONTEXT, ZERO
+
+__all__ = ["allocate_whole", "allocation_error"]
+
+#: Wide enough that every amount, scaled to a whole number of its smallest unit, is exact.
+_EXACT = Context(prec=200)
+
+
+def allocate_whole(  # noqa: PLR0913 - the columns of the problem
+    symbols: Sequence[str],
+    prices: Sequence[Decimal],
+    held: Sequence[Decimal],
+    targets: Sequence[Decimal],
+    increments: Sequence[Decimal],
+    *,
+    cash: Decimal,
+    minimum: Decimal,
+    absorb: bool = False,
+    broker_minimums: Sequence[Decimal] | None = None,
+    noise: Decimal = ZERO,
+) -> tuple[Decimal, ...]:
+    """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
+
+    `prices` per share, `targets` and `cash` (what may be spent beyond the reserve, before
+    any of these trades) in account currency, `held` and `increments` in shares
+    (increments > 0). `minimum`: no trade smaller than this is made, and a position whose
+    trade toward its target is smaller than it is not traded at all; `broker_minimums`
+    (account currency, per symbol) raise it where the broker accepts no smaller order.
+    `noise` (account currency): how far rounding may move a target between two plans; a
+    held position gets one more lot only for an improvement above it, so that planning
+    again after a fill never flips a lot back and forth.
+
+    Inside, every amount is an exact integer count of the smallest decimal unit any of
+    them uses (integer arithmetic is exact, and several times faster than Decimal).
+    """
+    with localcontext(CORE_CONTEXT):
+        lots = [p * step for p, step in zip(prices, increments, strict=True)]
+        trades = [t - h * p for p, h, t in zip(prices, held, targets, strict=True)]
+    floors = (
+        [max(minimum, m) for m in broker_minimums] if broker_minimums else [minimum] * len(lots)
+    )
+    units = _Units([*lots, *trades, *floors, cash, noise])
+    book = LotBook(
+        symbols,
+        units.of(trades),
+        units.of(lots),
+        [],
+        units.one(cash),
+        units.of(floors),
+        absorb,
+        [h != ZERO for h in held],
+        units.one(noise),
+    )
+    book.counts = [
+        _start(t, lot, least)
+        for t, lot, least in zip(book.trades, book.lots, book.minimums, strict=True)
+    ]
+    budget = book.budget - _cost(book)
+    book.budget = budget if budget >= 0 else _scale_buys(book)
+    order = _ranked(book)
+    _fill(book, order)
+    if not absorb:
+        swap_in(book, order)
+        _fill(book, order)
+        exchange(book, order)
+        _fill(book, order)
+    with localcontext(CORE_CONTEXT):
+        return tuple(
+            h + k * step if k else h
+            for h, k, step in zip(held, book.counts, increments, strict=True)
+        )
+
+
+class _Units:
+    """Decimal amounts as integers: counts of the smallest decimal place any of them uses."""
+
+    def __init__(self, amounts: Sequence[Decimal]) -> None:
+        # An exact sum keeps the smallest exponent of its terms: one look at one number.
+        with localcontext(_EXACT):
+            exponent = sum(map(abs, amounts), ZERO).as_tuple().exponent
+        self.places = max(0, -exponent) if isinstance(exponent, int) else 0
+
+    def one(self, amount: Decimal) -> int:
+        return int(amount.scaleb(self.places, context=_EXACT))
+
+    def of(self, amounts: Sequence[Decimal]) -> list[int]:
+        places = self.places
+        return [int(a.scaleb(places, context=_EXACT)) for a in amounts]
+
+
+def _cost(book: LotBook) -> int:
+    return sum(k * lot for k, lot in zip(book.counts, book.lots, strict=True))
+
+
+def _start(trade: int, lot: int, minimum: int) -> int:
+    """Lots to trade first: the trade truncated toward zero (none below the minimum)."""
+    if abs(trade) < minimum:
+        return 0
+    lots = abs(trade) // lot
+    if lots * lot < minimum:
+        return 0
+    return lots if trade > 0 else -lots
+
+
+def _scale_buys(book: LotBook) -> int:
+    """Every buy scaled by available ÷ wanted, rounded down to whole lots; the budget left.
+
+    Sales are unchanged; `book.budget` is still the cash before any trade.
+    """
+    counts, lots = book.counts, book.lots
+    wanted = sum(k * lot for k, lot in zip(counts, lots, strict=True) if k > 0)
+    available = book.budget - _cost(book) + wanted  # the cash plus the sales' proceeds
+    if wanted == 0 or available <= 0:
+        for i, k in enumerate(counts):  # no buy at all: nothing to spend
+            if k > 0:
+                counts[i] = 0
+        return book.budget - _cost(book)
+    for i, k in enumerate(counts):
+        if k > 0:
+            scaled = k * available // wanted
+            counts[i] = scaled if book.allowed(i, scaled) else 0
+    return book.budget - _cost(book)
+
+
+def _ranked(book: LotBook) -> list[tuple[int, bool]]:
+    """(index, whole lots?) worth buying, best gain per dollar first, ties by symbol.
+
+    Each symbol short of its target may appear twice: for the lots it lacks wholly
+    (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest.
+    """
+    ranked: list[tuple[float, str, bool, int]] = []
+    counts, minimums, absorb, symbols = book.counts, book.minimums, book.absorb, book.symbols
+    per_whole_lot = 1.0 if absorb else 2.0  # the gain per dollar of a lot wholly short
+    for i, (lot, trade) in enumerate(zip(book.lots, book.trades, strict=True)):
+        k = counts[i]
+        short = trade - k * lot
+        if k < 0 or short <= 0 or abs(trade) < minimums[i]:
+            continue  # a sale (never topped up), on target, or not traded at all
+        whole, rest = divmod(short, lot)
+        if whole:
+            ranked.append((-per_whole_lot, symbols[i], True, i))
+        gain = rest - abs(rest - lot) + (0 if absorb else lot)
+        if rest > 0 and gain > 0 and (k or _worth_a_trade(book, i, gain)):
+            ranked.append((-gain / lot, symbols[i], False, i))
+    ranked.sort()
+    return [(i, whole) for _, _, whole, i in ranked]
+
+
+def _worth_a_trade(book: LotBook, i: int, gain: int) -> bool:
+    """A lot that is the symbol's only trade must improve by the minimum (and, held, the noise)."""
+    return gain >= book.minimums[i] and (not book.holding[i] or gain > book.noise)
+
+
+def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
+    """Buy, in order, the lots each symbol still lacks (whole) or its last lot, while they fit."""
+    lots, trades, counts, minimums, budget = (
+        book.lots,
+        book.trades,
+        book.counts,
+        book.minimums,
+        book.budget,
+    )
+    holding, noise = book.holding, book.noise
+    for i, whole in order:
+        lot = lots[i]
+        if lot > budget:
+            continue
+        short = trades[i] - counts[i] * lot
+        if short <= 0:
+            continue
+        if whole:
+            wanted = short // lot
+        else:  # a part of a lot short: worth one more when the error falls
+            wanted = 1 if short < lot and (not book.absorb or book.gain(i) > 0) else 0
+        # A held position's first lot must fit with the noise to spare: the budget of the
+        # next plan may differ by that much, and must not buy what this one could not.
+        spare = noise if holding[i] and not counts[i] else 0
+        n = min(wanted, (budget - spare) // lot)
+        if n and (counts[i] + n) * lot >= minimums[i]:
+            counts[i] += n
+            budget -= n * lot
+    book.budget = budget
+
+
+def allocation_error(
+    prices: Sequence[Decimal],
+    quantities: Sequence[Decimal],
+    targets: Sequence[Decimal],
+    leftover: Decimal,
+) -> Decimal:
+    """Σ |target − quantity × price| + leftover cash: the error `allocate_whole` minimises.
+
+    >>> allocation_error((Decimal(30),), (Decimal(1),), (Decimal(50),), Decimal(20))
+    Decimal('40')
+    """
+    with localcontext(CORE_CONTEXT):
+        return leftover + sum(
+            (abs(t - q * p) for p, q, t in zip(prices, quantities, targets, strict=True)), ZERO
+        )

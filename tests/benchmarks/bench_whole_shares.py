@@ -1,0 +1,127 @@
+"""Whole-share plans against PyPortfolioOpt's `DiscreteAllocation`, measured in the same run.
+
+Run: `.venv/bin/python tests/benchmarks/bench_whole_shares.py [sizes...]` (needs the
+`bench` extra: `pip install -e '.[bench]'`). For each size, three seeded random accounts
+(all cash, 1,000,000; weights summing to 1; prices 5..2,000) are allocated by
+
+- `plan_rebalance` with `fractional=False` (ours, the whole pipeline),
+- PyPortfolioOpt 1.6 `greedy_portfolio()` and `lp_portfolio()` (a mixed-integer
+  program, solved by HiGHS through cvxpy),
+
+and every result is scored with the same error: Σ |w × V − shares × price| + cash left.
+"truncation" is each target truncated to whole shares, the planner's rule before.
+Times: best of 5 for ours and for a fractional plan of the same account (the baseline),
+one run for PyPortfolioOpt. It asserts nothing; the figures go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+
+from portfolio import Action, Allocation, SizingPolicy, Snapshot, plan_rebalance
+
+ACCOUNT = Decimal(1_000_000)
+REPEATS = 5
+
+
+def account(n: int, seed: int = 10) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Weights (six decimals, summing to exactly 1) and prices (cents, 5..2,000)."""
+    rng = random.Random(seed + n)  # noqa: S311 - seeded test data, not secrets
+    symbols = [f"S{i:05d}" for i in range(n)]
+    raw = [rng.random() for _ in symbols]
+    total = sum(raw)
+    weights = {s: Decimal(f"{r / total:.6f}") for s, r in zip(symbols, raw, strict=True)}
+    weights[symbols[0]] += 1 - sum(weights.values())
+    prices = {s: Decimal(f"{rng.uniform(5, 2000):.2f}") for s in symbols}
+    return weights, prices
+
+
+def error(
+    weights: dict[str, Decimal], prices: dict[str, Decimal], shares: dict[str, int]
+) -> Decimal:
+    """Σ |w × V − shares × price| + cash left (V = the account), in account currency."""
+    spent = sum((shares.get(s, 0) * p for s, p in prices.items()), Decimal(0))
+    gaps = sum(
+        (abs(w * ACCOUNT - shares.get(s, 0) * prices[s]) for s, w in weights.items()), Decimal(0)
+    )
+    return gaps + ACCOUNT - spent
+
+
+def best_of(run: Callable[[], object]) -> float:
+    """Best wall time of REPEATS runs, in seconds."""
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def ours(
+    weights: dict[str, Decimal], prices: dict[str, Decimal], *, fractional: bool
+) -> dict[str, int]:
+    """Shares bought by `plan_rebalance` from an all-cash account."""
+    allocation = Allocation(target_weights=weights, correlation_id="bench")
+    snapshot = Snapshot(cash=ACCOUNT, prices=prices)
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=fractional)).unwrap()
+    return {i.symbol: int(i.quantity) for i in plan.items if i.action is Action.BUY}
+
+
+def pypfopt(
+    weights: dict[str, Decimal], prices: dict[str, Decimal], method: str
+) -> tuple[dict[str, int], float]:
+    """PyPortfolioOpt's allocation (`greedy` or `lp`) and its wall time in seconds."""
+    import pandas as pd  # noqa: PLC0415 - bench-only dependency
+    from pypfopt import DiscreteAllocation  # noqa: PLC0415 - bench-only dependency
+
+    latest = pd.Series({s: float(p) for s, p in prices.items()})
+    allocator = DiscreteAllocation(
+        {s: float(w) for s, w in weights.items()}, latest, total_portfolio_value=float(ACCOUNT)
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "lp":
+            shares, _ = allocator.lp_portfolio(solver="HIGHS")
+        else:
+            shares, _ = allocator.greedy_portfolio()
+    return {s: int(q) for s, q in shares.items()}, time.perf_counter() - start
+
+
+SEEDS = (10, 11, 12)
+
+
+def main(sizes: list[int]) -> None:
+    """Print one Markdown table row per size and seed."""
+    print(
+        "| symbols | seed | ours (error) | LP (error) | ours ÷ LP | greedy (error) "
+        "| truncation (error) | ours (ms) | fractional plan (ms) | ours ÷ fractional "
+        "| LP (ms) | greedy (ms) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, seed in ((n, seed) for n in sizes for seed in SEEDS):
+        weights, prices = account(n, seed)
+        mine = ours(weights, prices, fractional=False)
+        truncated = {s: int(w * ACCOUNT / prices[s]) for s, w in weights.items()}
+        lp, lp_time = pypfopt(weights, prices, "lp")
+        greedy, greedy_time = pypfopt(weights, prices, "greedy")
+        whole_time = best_of(partial(ours, weights, prices, fractional=False))
+        fractional_time = best_of(partial(ours, weights, prices, fractional=True))
+        e_ours, e_lp = error(weights, prices, mine), error(weights, prices, lp)
+        print(
+            f"| {n:,} | {seed} | {e_ours:,.0f} | {e_lp:,.0f} | {e_ours / e_lp:.4f} "
+            f"| {error(weights, prices, greedy):,.0f} | {error(weights, prices, truncated):,.0f} "
+            f"| {whole_time * 1e3:.1f} | {fractional_time * 1e3:.1f} "
+            f"| {whole_time / fractional_time:.2f} "
+            f"| {lp_time * 1e3:,.0f} | {greedy_time * 1e3:,.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [20, 100, 1000])

@@ -1,0 +1,127 @@
+"""Faults found by fuzzing the core: each one is a Failure or a right answer, never an exception."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+from returns.pipeline import is_successful
+
+from adapters.fake import FakeBroker
+from portfolio import (
+    Allocation,
+    CombinedAllocation,
+    ErrorKind,
+    PortfolioService,
+    RebalancePlan,
+    Snapshot,
+    combine_allocations,
+    fill_plan,
+    plan_rebalance,
+    validate,
+)
+
+D = Decimal
+
+
+def test_a_lone_surrogate_in_a_symbol_or_correlation_id_is_planned_not_raised() -> None:
+    allocation = Allocation(target_weights={"\ud800": D("0.5")}, correlation_id="\ud800")
+    snapshot = Snapshot(cash=D(1000), prices={"\ud800": D(10)})
+    plan = plan_rebalance(allocation, snapshot).unwrap()
+    assert len(plan.plan_id) == 32
+    assert plan.items[0].trade_amount == D("500.00")
+    assert is_successful(validate(allocation, snapshot))
+    service = PortfolioService(FakeBroker(cash=D(1000), prices={"SPY": D(10)}))
+    spy = Allocation(target_weights={"SPY": D(1)}, correlation_id="c")
+    assert service.create_rebalance_plan(spy, "\udfff").unwrap().correlation_id == "\udfff"
+
+
+def test_ids_tell_surrogates_apart() -> None:
+    snapshot = Snapshot(cash=D(1000))
+    ids = {
+        plan_rebalance(Allocation(target_weights={}, correlation_id=cid), snapshot).unwrap().plan_id
+        for cid in ("\ud800", "\ud801", "?")
+    }
+    assert len(ids) == 3
+
+
+def test_combining_sleeves_that_net_to_almost_nothing_is_a_failure() -> None:
+    def sleeves(*weights: str) -> dict[str, Allocation]:
+        return {
+            f"s{n}": Allocation(target_weights={"X": D(w)}, correlation_id="s")
+            for n, w in enumerate(weights)
+        }
+
+    too_big = combine_allocations(sleeves("1E15", "-1E15", "1E-999990"), "c").failure()
+    assert (too_big.kind, too_big.context["symbols"]) == (ErrorKind.INVALID_WEIGHTS, "X")
+    overflow = combine_allocations(sleeves("10", "-10", "1E-999999"), "c").failure()
+    assert overflow.kind is ErrorKind.INVALID_WEIGHTS
+    assert "too small to attribute" in overflow.message
+
+
+def test_a_plan_with_a_number_no_decimal_can_hold_is_a_failure() -> None:
+    for text in ("1E+99999999999999999999", '{"plan_id": 1E-99999999999999999999}'):
+        assert RebalancePlan.from_json(text).failure().kind is ErrorKind.INVALID_PLAN
+
+
+def test_the_planner_refuses_a_plan_the_filler_would_refuse() -> None:
+    # 2,000,000 at 1E-9 a share is 2E15 shares: more than any account may hold.
+    error = plan_rebalance(
+        Allocation(target_weights={"X": D(1)}, correlation_id="c"),
+        Snapshot(cash=D(2_000_000), prices={"X": D("1E-9")}),
+    ).failure()
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert "1E+15 shares" in error.message
+
+
+def test_a_plan_within_the_bounds_fills_and_plans_again() -> None:
+    allocation = Allocation(target_weights={"X": D(1)}, correlation_id="c")
+    snapshot = Snapshot(cash=D(900_000), prices={"X": D("1E-9")})  # 9E14 shares
+    plan = plan_rebalance(allocation, snapshot).unwrap()
+    after = fill_plan(snapshot, plan).unwrap().snapshot
+    assert after.positions["X"] == D("9E+14")
+    assert is_successful(plan_rebalance(allocation, after))
+
+
+def test_a_fill_that_would_leave_cash_beyond_the_bounds_is_refused() -> None:
+    snapshot = Snapshot(cash=D("9E+14"), positions={"X": D(1)}, prices={"X": D(1)})
+    plan = plan_rebalance(
+        Allocation(target_weights={}, correlation_id="c"), snapshot
+    ).unwrap()  # sells X for 1.00
+    richer = Snapshot(cash=D("9E+14"), positions={"X": D(1)}, prices={"X": D("2E+14")})
+    error = fill_plan(richer, plan).failure()
+    assert error.kind is ErrorKind.INVALID_PLAN
+    assert "cash would exceed 1E+15" in error.message
+
+
+def test_cash_after_does_not_depend_on_the_callers_context() -> None:
+    allocation = Allocation(target_weights={"SPY": D("0.506173")}, correlation_id="c")
+    snapshot = Snapshot(cash=D(10_000), prices={"SPY": D(100)})
+    with decimal.localcontext(decimal.Context(prec=4)):
+        plan = plan_rebalance(allocation, snapshot).unwrap()
+        # target 0.506173 × 10,000 = 5,061.73; cash after 10,000 − 5,061.73
+        assert (plan.cash_after, plan.total_buys) == (D("4938.27"), D("5061.73"))
+
+
+def test_cash_with_thirty_digits_is_not_rounded() -> None:
+    cash = D("123456789012345.123456789012345")
+    plan = plan_rebalance(
+        Allocation(target_weights={}, correlation_id="c"), Snapshot(cash=cash)
+    ).unwrap()
+    assert plan.cash_after == cash
+
+
+def test_a_combined_allocation_holding_garbage_is_a_failure() -> None:
+    service = PortfolioService(FakeBroker(cash=D(1)))
+    garbage = CombinedAllocation(allocation="x", attribution={})  # type: ignore[arg-type]
+    error = service.create_rebalance_plan(garbage, "c").failure()
+    assert (error.kind, error.context["got"]) == (ErrorKind.INVALID_ALLOCATION, "str")
+
+
+def test_percent_weights_get_a_hint() -> None:
+    error = plan_rebalance(
+        Allocation(target_weights={"SPY": D(50), "QQQ": D(50)}, correlation_id="c"),
+        Snapshot(cash=D(1000), prices={"SPY": D(1), "QQQ": D(1)}),
+    ).failure()
+    assert error.kind is ErrorKind.INVALID_WEIGHTS
+    assert "weights are fractions: 0.5, not 50" in error.message

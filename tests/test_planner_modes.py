@@ -1,0 +1,188 @@
+"""Rebalancing modes: buy-only deposits, sell-only withdrawals, a reserve in currency,
+whole-book bands and a buy buffer (docs/policy.md has the same examples)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_UP, Decimal
+from typing import Any
+
+import pytest
+from core_strategies import accounts
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portfolio import (
+    Action,
+    Allocation,
+    ErrorKind,
+    Reason,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    plan_rebalance,
+)
+
+D = Decimal
+CENT = D("0.01")
+
+
+def plan(weights: dict[str, str], snapshot: Snapshot, **policy: Any) -> RebalancePlan:
+    allocation = Allocation(
+        target_weights={s: D(w) for s, w in weights.items()}, correlation_id="modes"
+    )
+    return plan_rebalance(allocation, snapshot, SizingPolicy(**policy)).unwrap()
+
+
+def rows(result: RebalancePlan) -> list[tuple[str, Action, Decimal, Reason]]:
+    return [(i.symbol, i.action, i.trade_amount, i.reason) for i in result.items]
+
+
+def test_buy_only_fills_the_largest_shortfall_first() -> None:
+    # V = 10,000: A 3,000 (target 4,000), B 3,800 (4,000), C 2,600 (2,000), cash 600.
+    # A is 1,000 short, B 200: the 600 go to A, which stays the further from its target.
+    account = Snapshot(
+        cash=D(600),
+        positions={"A": D(30), "B": D(38), "C": D(26)},
+        prices={"A": D(100), "B": D(100), "C": D(100)},
+    )
+    result = plan({"A": "0.4", "B": "0.4", "C": "0.2"}, account, mode="buy_only")
+    assert rows(result) == [
+        ("A", Action.BUY, D("600.00"), Reason.CASH_LIMITED),
+        ("B", Action.HOLD, D(0), Reason.CASH_LIMITED),
+        ("C", Action.HOLD, D(0), Reason.BUY_ONLY),
+    ]
+    assert result.cash_after == D(0)
+
+
+def test_sell_only_raises_the_reserve_from_the_most_overweight() -> None:
+    # V = 10,000, reserve 1,000: targets 4,500 each. A is 1,500 over: it gives the 1,000.
+    account = Snapshot(
+        cash=D(0), positions={"A": D(60), "B": D(40)}, prices={"A": D(100), "B": D(100)}
+    )
+    result = plan({"A": "0.5", "B": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(1000))
+    assert rows(result) == [
+        ("A", Action.SELL, D("-1000.00"), Reason.REBALANCE),
+        ("B", Action.HOLD, D(0), Reason.SELL_ONLY),
+    ]
+    assert (result.items[0].quantity, result.cash_after) == (D(-10), D("1000.00"))
+
+
+def test_sell_only_without_a_shortfall_trades_nothing() -> None:
+    account = Snapshot(cash=D(500), positions={"A": D(95)}, prices={"A": D(100)})
+    result = plan({"A": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(500))
+    assert rows(result) == [("A", Action.HOLD, D(0), Reason.SELL_ONLY)]
+
+
+def test_the_larger_reserve_applies() -> None:
+    account = Snapshot(cash=D(10_000), prices={"A": D(100)})
+    # 5 % of 10,000 = 500 < 1,000: 9,000 is invested
+    by_amount = plan({"A": "1"}, account, cash_reserve_pct=D("0.05"), cash_reserve_amount=D(1000))
+    # 20 % of 10,000 = 2,000 > 1,000: 8,000 is invested
+    by_pct = plan({"A": "1"}, account, cash_reserve_pct=D("0.2"), cash_reserve_amount=D(1000))
+    assert (by_amount.items[0].trade_amount, by_pct.items[0].trade_amount) == (
+        D("9000.00"),
+        D("8000.00"),
+    )
+
+
+def test_a_portfolio_band_breach_rebalances_every_symbol() -> None:
+    prices = {"A": D(100), "B": D(100)}
+    inside = Snapshot(cash=D(0), positions={"A": D(53), "B": D(47)}, prices=prices)
+    outside = Snapshot(cash=D(0), positions={"A": D(56), "B": D(44)}, prices=prices)
+    weights = {"A": "0.5", "B": "0.5"}
+    # 3 points off: inside the 5-point band, no trade at all
+    assert plan(weights, inside, band=D("0.05"), band_trigger="portfolio").trades == ()
+    # 6 points off: A left its band, so both go to target
+    result = plan(weights, outside, band=D("0.05"), band_trigger="portfolio")
+    assert rows(result) == [
+        ("A", Action.SELL, D("-600.00"), Reason.REBALANCE),
+        ("B", Action.BUY, D("600.00"), Reason.REBALANCE),
+    ]
+
+
+def test_a_buy_buffer_leaves_room_for_prices_to_rise() -> None:
+    # 10,000 / 1.0025 = 9,975.06...: the buy still fits if SPY rises 0.25 % before the fill
+    account = Snapshot(cash=D(10_000), prices={"SPY": D(100)})
+    result = plan({"SPY": "1"}, account, buy_price_buffer=D("0.0025"))
+    assert rows(result) == [("SPY", Action.BUY, D("9975.06"), Reason.CASH_LIMITED)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("mode", "buy_some"),
+        ("mode", 1),
+        ("band_trigger", "book"),
+        ("cash_reserve_amount", D(-1)),
+        ("cash_reserve_amount", D("NaN")),
+        ("buy_price_buffer", D("-0.01")),
+        ("buy_price_buffer", D(1)),
+    ],
+)
+def test_bad_mode_fields_name_the_field(field: str, value: object) -> None:
+    result = plan_rebalance(
+        Allocation(target_weights={"A": D("0.5")}, correlation_id="c"),
+        Snapshot(cash=D(100), prices={"A": D(1)}),
+        SizingPolicy(**{field: value}),  # type: ignore[arg-type]
+    )
+    error = result.failure()
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, field)
+
+
+reserves = st.sampled_from([D(0), D(100), D(5000)])
+
+
+@given(accounts(), reserves)
+def test_buy_only_never_sells_nor_spends_the_reserve(
+    account: tuple[Allocation, Snapshot], reserve: Decimal
+) -> None:
+    """A deposit only buys, and only with the cash above the reserve."""
+    allocation, snapshot = account
+    policy = SizingPolicy(mode="buy_only", cash_reserve_amount=reserve)
+    result = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert result.total_sells == 0
+    assert result.total_buys <= max(snapshot.cash - policy.reserve(result.total_value), D(0))
+
+
+@given(accounts(), reserves)
+def test_sell_only_never_buys_and_raises_exactly_the_shortfall(
+    account: tuple[Allocation, Snapshot], reserve: Decimal
+) -> None:
+    """A withdrawal only sells, exactly what the reserve lacks when the holdings allow."""
+    allocation, snapshot = account
+    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=reserve)
+    result = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert result.total_buys == 0
+    need = max(reserve - snapshot.cash, D(0)).quantize(CENT, rounding=ROUND_UP)
+    held = sum((i.current_value for i in result.items if i.current_value > 0), D(0))
+    whole = any(not a.fractionable for a in snapshot.assets.values())
+    if held >= need and not whole:
+        assert result.total_sells == need
+    elif held >= need:
+        assert result.total_sells >= need
+
+
+@given(accounts(), st.sampled_from([D("0.01"), D("0.05")]))
+def test_a_portfolio_trigger_trades_all_or_nothing(
+    account: tuple[Allocation, Snapshot], band: Decimal
+) -> None:
+    """The whole book moves together: no trade, or the plan without bands."""
+    allocation, snapshot = account
+    triggered = plan_rebalance(
+        allocation, snapshot, SizingPolicy(band=band, band_trigger="portfolio")
+    ).unwrap()
+    unbanded = plan_rebalance(allocation, snapshot, SizingPolicy()).unwrap()
+    liquidations = [i for i in triggered.trades if i.reason is Reason.LIQUIDATE]
+    assert triggered.trades in (tuple(liquidations), unbanded.trades) or rows(triggered) == rows(
+        unbanded
+    )
+
+
+@given(accounts(), st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]))
+def test_buys_with_a_buffer_fit_the_cash_after_the_rise(
+    account: tuple[Allocation, Snapshot], buffer: Decimal
+) -> None:
+    """Buys × (1 + buffer) still fit the cash: prices may rise that much before the fill."""
+    allocation, snapshot = account
+    result = plan_rebalance(allocation, snapshot, SizingPolicy(buy_price_buffer=buffer)).unwrap()
+    assert result.total_buys * (1 + buffer) <= snapshot.cash + result.total_sells

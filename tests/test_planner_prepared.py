@@ -1,0 +1,89 @@
+"""Planner.prepare validates an allocation and a policy once; planner.plan is plan_rebalance."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core_strategies import accounts, policies
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portfolio import (
+    Allocation,
+    CombinedAllocation,
+    ErrorKind,
+    Planner,
+    SizingPolicy,
+    Snapshot,
+    combine_allocations,
+    plan_rebalance,
+)
+
+D = Decimal
+
+
+@given(accounts(), policies)
+def test_plan_rebalance_is_prepare_then_plan(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """One implementation: the prepared planner gives exactly the plan (or the Failure)."""
+    allocation, snapshot = account
+    prepared = Planner.prepare(allocation, policy).bind(lambda planner: planner.plan(snapshot))
+    assert prepared == plan_rebalance(allocation, snapshot, policy)
+
+
+@given(accounts(), st.lists(st.decimals(min_value="0", max_value="100000", places=2), max_size=4))
+def test_a_planner_plans_many_snapshots_as_plan_rebalance_does(
+    account: tuple[Allocation, Snapshot], cash_amounts: list[Decimal]
+) -> None:
+    """Preparing once and planning many times changes nothing, whatever came before."""
+    allocation, snapshot = account
+    planner = Planner.prepare(allocation).unwrap()
+    for cash in cash_amounts:
+        again = Snapshot(cash=cash, positions=snapshot.positions, prices=snapshot.prices)
+        assert planner.plan(again) == plan_rebalance(allocation, again)
+
+
+def test_prepare_refuses_a_bad_policy_or_bad_weights_before_any_snapshot() -> None:
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c")
+    policy_error = Planner.prepare(allocation, SizingPolicy(band=D(2))).failure()
+    assert (policy_error.kind, policy_error.context["field"]) == (ErrorKind.INVALID_POLICY, "band")
+    nan = Allocation(target_weights={"SPY": D("NaN")}, correlation_id="c")
+    assert Planner.prepare(nan).failure().kind is ErrorKind.INVALID_WEIGHTS
+
+
+def test_plan_checks_each_snapshot() -> None:
+    planner = Planner.prepare(
+        Allocation(target_weights={"SPY": D("0.5"), "QQQ": D("0.5")}, correlation_id="c")
+    ).unwrap()
+    missing = planner.plan(Snapshot(cash=D(100), prices={"SPY": D(10)})).failure()
+    assert (missing.kind, missing.context["symbols"]) == (ErrorKind.MISSING_PRICE, "QQQ")
+    bad_cash = planner.plan(Snapshot(cash=D("NaN"), prices={"SPY": D(1), "QQQ": D(1)}))
+    assert bad_cash.failure().kind is ErrorKind.INVALID_SNAPSHOT
+    # SPY 50 of 100, QQQ 50 of 100: both bought, held symbols (XLE) sold
+    plan = planner.plan(
+        Snapshot(
+            cash=D(90), positions={"xle": D(1)}, prices={"SPY": D(10), "QQQ": D(5), "XLE": D(10)}
+        )
+    ).unwrap()
+    assert [(i.symbol, i.trade_amount) for i in plan.items] == [
+        ("XLE", D("-10.00")),
+        ("QQQ", D("50.00")),
+        ("SPY", D("50.00")),
+    ]
+
+
+def test_a_combined_allocation_keeps_its_attribution() -> None:
+    combined = combine_allocations(
+        {"a": Allocation(target_weights={"SPY": D("0.5")}, correlation_id="a")}, "c"
+    ).unwrap()
+    assert isinstance(combined, CombinedAllocation)
+    plan = Planner.prepare(combined).unwrap().plan(Snapshot(cash=D(10), prices={"SPY": D(1)}))
+    assert plan.unwrap().metadata["strategy_attribution"] == {"SPY": {"a": D(1)}}
+
+
+def test_the_same_planner_gives_the_same_id_for_the_same_snapshot() -> None:
+    planner = Planner.prepare(Allocation(target_weights={"SPY": D(1)}, correlation_id="c"))
+    first = planner.unwrap().plan(Snapshot(cash=D("10.0"), prices={"SPY": D("2.50")}))
+    second = planner.unwrap().plan(Snapshot(cash=D(10), prices={"SPY": D("2.5")}))
+    assert first.unwrap().plan_id == second.unwrap().plan_id

@@ -1,0 +1,215 @@
+"""`allocate_whole`: hand-computed examples and the invariants of a whole-lot allocation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+from random import Random
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portfolio.whole_shares import allocate_whole, allocation_error
+
+D = Decimal
+ONE = D(1)
+
+
+def whole(
+    prices: list[str],
+    targets: list[str],
+    cash: str,
+    *,
+    held: list[str] | None = None,
+    increments: list[str] | None = None,
+    minimum: str = "1",
+    absorb: bool = False,
+) -> tuple[Decimal, ...]:
+    n = len(prices)
+    return allocate_whole(
+        [f"S{i}" for i in range(n)],
+        [D(p) for p in prices],
+        [D(h) for h in held] if held else [D(0)] * n,
+        [D(t) for t in targets],
+        [D(x) for x in increments] if increments else [ONE] * n,
+        cash=D(cash),
+        minimum=D(minimum),
+        absorb=absorb,
+    )
+
+
+def test_the_leftover_buys_the_largest_shortfall_per_dollar() -> None:
+    # Truncation: 1 × 30 (20 short), 0 × 70 (50 short); 70 left. 50/70 > 20/30: buy the 70.
+    assert whole(["30", "70"], ["50", "50"], "100") == (D(1), D(1))
+
+
+def test_a_sale_is_truncated_toward_zero_and_never_topped_up() -> None:
+    # Held 5 × 100 = 500 against a target of 250: sell 2 (not 3), keep 300.
+    assert whole(["100"], ["250"], "0", held=["5"]) == (D(3),)
+
+
+def test_buys_beyond_the_cash_are_scaled_down_then_refilled_by_symbol() -> None:
+    # Truncation wants 1 + 1 lots of 60 = 120 > 100: both scale to 0; the 100 then buys
+    # one wholly-short lot, the first symbol on the tie; 40 stays (less than a lot).
+    assert whole(["60", "60"], ["100", "100"], "100") == (D(1), D(0))
+
+
+def test_a_trade_below_the_minimum_trade_is_not_made() -> None:
+    # Held 10 × 10 = 100, target 105: 5 short, below the minimum of 10; no lot is bought.
+    assert whole(["10"], ["105"], "1000", held=["10"], minimum="10") == (D(10),)
+
+
+def test_absorbing_rounds_to_the_nearer_lot_and_cash_mode_rounds_up() -> None:
+    # 300 of a 700 share: 400 over beats 300 short only when the cash would sit idle.
+    assert whole(["700"], ["300"], "1000", absorb=True) == (D(0),)
+    assert whole(["700"], ["300"], "1000") == (D(1),)
+    # 500,000 of a 700,000 share: 200,000 over is nearer than 500,000 short either way.
+    assert whole(["700000"], ["500000"], "1000000", absorb=True) == (D(1),)
+
+
+def test_sales_truncate_toward_zero_even_when_absorbing() -> None:
+    # Held 5 × 100, target 220: keep 3 (80 over) although 2 (20 short) would be nearer.
+    assert whole(["100"], ["220"], "0", held=["5"], absorb=True) == (D(3),)
+
+
+def test_a_crypto_increment_is_the_lot() -> None:
+    # 1,000 of a 60,000 coin in steps of 0.0001 (6.00 a lot): 166 lots = 996.00, 4 short.
+    assert whole(["60000"], ["1000"], "1000", increments=["0.0001"]) == (D("0.0166"),)
+
+
+def test_giving_up_a_lot_lets_a_better_one_in() -> None:
+    # Targets 100 of a 50 share and 90 of a 100 share, cash 190. Truncation: 2 × 50 and
+    # 0 × 100, 90 left: error 0 + 90 + 90 = 180. The 100 lot does not fit; giving up one
+    # 50 lot (costs 2 × 50) to buy it (gains 2 × 90) does: error 50 + 10 + 40 left = 100.
+    assert whole(["50", "100"], ["100", "90"], "190") == (D(1), D(1))
+
+
+def test_giving_up_two_lots_lets_a_better_one_in() -> None:
+    # Targets 6, 6 and 14 at 10, 10 and 25; cash 26. Greedy buys the two 10s (6 short each,
+    # the best per dollar), then 25 does not fit: error 4 + 4 + 14 + 6 left = 28. Giving up
+    # both (costs 12 + 12) for the 25 (gains 2 × 14) does: 6 + 6 + 11 + 1 left = 24.
+    assert whole(["10", "10", "25"], ["6", "6", "14"], "26") == (D(0), D(0), D(1))
+
+
+def test_the_error_counts_the_gaps_and_the_cash_left() -> None:
+    # |50 − 30| + |50 − 70| + 0 left
+    assert allocation_error([D(30), D(70)], [ONE, ONE], [D(50), D(50)], D(0)) == D(40)
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """The columns of one allocation (lists, in one order)."""
+
+    symbols: list[str]
+    prices: list[Decimal]
+    held: list[Decimal]
+    targets: list[Decimal]
+    increments: list[Decimal]
+    cash: Decimal
+    minimum: Decimal
+    absorb: bool
+
+    def solve(self) -> tuple[Decimal, ...]:
+        return allocate_whole(
+            self.symbols,
+            self.prices,
+            self.held,
+            self.targets,
+            self.increments,
+            cash=self.cash,
+            minimum=self.minimum,
+            absorb=self.absorb,
+        )
+
+    def spent(self, quantities: Sequence[Decimal]) -> Decimal:
+        trades = zip(quantities, self.held, self.prices, strict=True)
+        return sum(((q - h) * p for q, h, p in trades), D(0))
+
+    def error(self, quantities: Sequence[Decimal]) -> Decimal:
+        leftover = self.cash - self.spent(quantities)
+        return allocation_error(self.prices, quantities, self.targets, leftover)
+
+    def truncation(self) -> tuple[Decimal, ...]:
+        """The reference: each trade truncated toward zero, buys scaled pro rata within cash."""
+        lots = [p * x for p, x in zip(self.prices, self.increments, strict=True)]
+        counts = []
+        for p, h, t, lot in zip(self.prices, self.held, self.targets, lots, strict=True):
+            trade = t - h * p
+            k = (trade / lot).to_integral_value(rounding=ROUND_DOWN)
+            small = abs(trade) < self.minimum or abs(k) * lot < self.minimum
+            counts.append(D(0) if small else k)
+        cost = sum((k * lot for k, lot in zip(counts, lots, strict=True)), D(0))
+        if cost > self.cash:
+            wanted = sum((k * lot for k, lot in zip(counts, lots, strict=True) if k > 0), D(0))
+            factor = (self.cash + wanted - cost) / wanted
+            scaled = [(k * factor).to_integral_value(ROUND_FLOOR) if k > 0 else k for k in counts]
+            counts = [
+                k if k <= 0 or k * lot >= self.minimum else D(0)
+                for k, lot in zip(scaled, lots, strict=True)
+            ]
+        steps = zip(self.held, counts, self.increments, strict=True)
+        return tuple(h + k * x for h, k, x in steps)
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> Problem:
+    """A few symbols with prices, whole-lot holdings, targets, increments, cash and a minimum."""
+    n = draw(st.integers(min_value=1, max_value=7))
+    increments = [draw(st.sampled_from([ONE, ONE, D("0.5"), D("0.001")])) for _ in range(n)]
+    return Problem(
+        symbols=[f"S{i}" for i in range(n)],
+        prices=[draw(st.decimals(min_value="0.5", max_value="900", places=2)) for _ in range(n)],
+        held=[draw(st.integers(min_value=0, max_value=30)) * x for x in increments],
+        targets=[draw(st.decimals(min_value="0", max_value="6000", places=2)) for _ in range(n)],
+        increments=increments,
+        cash=draw(st.decimals(min_value="0", max_value="20000", places=2)),
+        minimum=draw(st.sampled_from([D(0), D(1), D(25)])),
+        absorb=draw(st.booleans()),
+    )
+
+
+@given(problems())
+def test_every_trade_is_a_whole_number_of_lots(problem: Problem) -> None:
+    """Brokers reject whole-share and crypto orders off the asset's increment."""
+    trades = zip(problem.solve(), problem.held, problem.increments, strict=True)
+    for q, h, x in trades:
+        assert ((q - h) / x) == ((q - h) / x).to_integral_value()
+
+
+@given(problems())
+def test_the_cash_never_goes_below_zero(problem: Problem) -> None:
+    """Without margin, buys can spend only the cash there is plus what the sales bring in."""
+    assert problem.spent(problem.solve()) <= problem.cash
+
+
+@given(problems())
+def test_the_error_is_never_worse_than_truncation(problem: Problem) -> None:
+    """Every step after truncation is taken only when it lowers the error."""
+    problem = attrs.evolve(problem, absorb=False)
+    assert problem.error(problem.solve()) <= problem.error(problem.truncation())
+
+
+@given(problems(), st.randoms(use_true_random=False))
+def test_the_order_of_the_columns_does_not_matter(problem: Problem, rng: Random) -> None:
+    """Ties break by symbol, so the same account always gets the same plan."""
+    order = list(range(len(problem.symbols)))
+    rng.shuffle(order)
+    shuffled = attrs.evolve(
+        problem,
+        symbols=[problem.symbols[i] for i in order],
+        prices=[problem.prices[i] for i in order],
+        held=[problem.held[i] for i in order],
+        targets=[problem.targets[i] for i in order],
+        increments=[problem.increments[i] for i in order],
+    )
+    original = dict(zip(problem.symbols, problem.solve(), strict=True))
+    assert dict(zip(shuffled.symbols, shuffled.solve(), strict=True)) == original
+
+
+@given(problems())
+def test_replanning_after_filling_trades_nothing(problem: Problem) -> None:
+    """A plan filled at its prices is the best the rules allow, so a new plan keeps it."""
+    first = problem.solve()
+    filled = attrs.evolve(problem, held=list(first), cash=problem.cash - problem.spent(first))
+    assert filled.solve() == first
