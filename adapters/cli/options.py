@@ -14,6 +14,7 @@ __all__ = [
     "BrokerChoice",
     "DemoOptions",
     "Options",
+    "PlanManyOptions",
     "PlanOptions",
     "RebalanceOptions",
     "ValidateOptions",
@@ -105,4 +106,26 @@ class RebalanceOptions:
     liquidate_all: bool = False
 
 
-Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions | RebalanceOptions
+@attrs.frozen(kw_only=True)
+class PlanManyOptions:
+    """`portfolio plan-many`: a JSONL file of accounts → a JSONL file of plans, in order.
+
+    `workers` processes plan on this machine (1: in this process); `scheduler` is the
+    address of a Dask scheduler to plan on instead.
+    """
+
+    accounts: Path
+    out: Path | None = None
+    workers: int = 1
+    scheduler: str | None = None
+    policy: Path | None = None
+
+
+Options = (
+    PlanOptions
+    | BacktestOptions
+    | DemoOptions
+    | ValidateOptions
+    | RebalanceOptions
+    | PlanManyOptions
+)
