@@ -17,7 +17,16 @@ from returns.result import Failure, Result
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
 from portfolio.money import MAX_AMOUNT
 
-__all__ = ["MAX_FEE_BPS", "amount", "cash", "contribution", "day", "fee_bps", "min_trade"]
+__all__ = [
+    "MAX_FEE_BPS",
+    "amount",
+    "cash",
+    "contribution",
+    "day",
+    "fee_bps",
+    "min_trade",
+    "workers",
+]
 
 #: 10,000 basis points = 100 % of the traded value: the most a fee can be.
 MAX_FEE_BPS = Decimal(10_000)
@@ -82,6 +91,14 @@ def day(text: str) -> date:
     except ValueError:
         msg = f"not a date (YYYY-MM-DD): {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+def workers(text: str) -> int:
+    """A whole number of worker processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        msg = f"expected a whole number ≥ 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
 
 
 def _accepted(value: Decimal, text: str, checked: Result[object, PortfolioError]) -> Decimal:

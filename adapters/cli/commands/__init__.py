@@ -1,1 +1,1 @@
-"""One module per command; each has `run(options, terminal) -> ExitCode`."""
+"""One module per sub-command: its `run(options, terminal) -> ExitCode` and its `COMMAND`."""

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 import attrs
 from returns.result import Result, Success
 
+from adapters.cli import values
+from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_weights
 from adapters.cli.options import BacktestOptions
 from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish
+from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.summary import backtest_json, backtest_table
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from adapters.prices_csv import load_prices_csv
@@ -21,7 +26,9 @@ from portfolio import Allocation, PortfolioError, SizingPolicy
 from portfolio.backtest import BacktestResult, Bar, CashFlows, run_backtest
 from portfolio.fill import CostModel
 
-__all__ = ["run", "show_backtest"]
+__all__ = ["COMMAND", "SCHEDULES", "run", "show_backtest"]
+
+SCHEDULES = ("once", "daily", "weekly", "monthly", "quarterly", "annually", "drift")
 
 
 def _policy(options: BacktestOptions) -> Result[SizingPolicy, Problem]:
@@ -90,3 +97,74 @@ def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
     """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
     shown = partial(show_backtest, as_json=options.json)
     return finish(_backtest(options, terminal), terminal, shown)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prices", type=Path, required=True, metavar="FILE", help="wide CSV: date,SYM1,..."
+    )
+    parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
+    parser.add_argument("--schedule", choices=SCHEDULES, default="monthly", help="when to trade")
+    parser.add_argument("--cash", type=values.cash, default=Decimal(1_000_000), help="initial cash")
+    parser.add_argument(
+        "--min-trade",
+        type=values.min_trade,
+        help="minimum trade, account currency (default: the policy's min_trade_amount)",
+    )
+    parser.add_argument(
+        "--fee-bps", type=values.fee_bps, default=Decimal(0), help="fee, basis points"
+    )
+    policy_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--plot", type=Path, metavar="PNG", help="write an equity-curve PNG (needs matplotlib)"
+    )
+    parser.add_argument(
+        "--start",
+        type=values.day,
+        metavar="DATE",
+        help="first date used, YYYY-MM-DD (default: all)",
+    )
+    parser.add_argument(
+        "--end", type=values.day, metavar="DATE", help="last date used, YYYY-MM-DD (default: all)"
+    )
+    parser.add_argument(
+        "--contribution",
+        type=values.contribution,
+        metavar="AMOUNT",
+        help="added on the first bar of every month after the first; negative: a withdrawal "
+        "(default: none)",
+    )
+
+
+def _options(ns: argparse.Namespace) -> BacktestOptions:
+    return BacktestOptions(
+        prices=ns.prices,
+        weights=ns.weights,
+        schedule=ns.schedule,
+        cash=ns.cash,
+        min_trade=ns.min_trade,
+        fee_bps=ns.fee_bps,
+        policy=ns.policy,
+        json=ns.json,
+        plot=ns.plot,
+        start=ns.start,
+        end=ns.end,
+        contribution=ns.contribution,
+    )
+
+
+COMMAND = Command(
+    name="backtest",
+    summary="simulate rebalancing fixed weights over a CSV of daily closes",
+    examples=(
+        "portfolio backtest --prices prices.csv --weights weights.json --fee-bps 5",
+        "portfolio backtest --prices prices.csv --weights weights.json --plot curve.png",
+        "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
+        "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
+        "portfolio backtest --prices p.csv --weights w.json --contribution 500",
+    ),
+    arguments=_arguments,
+    options=_options,
+    run=run,
+)

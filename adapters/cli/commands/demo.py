@@ -12,11 +12,13 @@ from decimal import Decimal
 from returns.result import Result
 
 from adapters.cli.brokers import fake_broker
+from adapters.cli.command import Command
 from adapters.cli.commands.plan import plan_with_broker
 from adapters.cli.options import DemoOptions
 from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish
 from adapters.cli.samples import prices_path, sample_account, sample_weights
+from adapters.cli.shared_arguments import no_arguments
 from adapters.cli.summary import backtest_table
 from adapters.cli.table import plan_table
 from adapters.cli.terminal import ExitCode, Terminal
@@ -25,7 +27,7 @@ from portfolio import Allocation, RebalancePlan, SizingPolicy
 from portfolio.backtest import BacktestResult, run_backtest
 from portfolio.fill import CostModel
 
-__all__ = ["BACKTEST_CASH", "BACKTEST_FEE_BPS", "run"]
+__all__ = ["BACKTEST_CASH", "BACKTEST_FEE_BPS", "COMMAND", "run"]
 
 BACKTEST_CASH = Decimal(100_000)
 BACKTEST_FEE_BPS = Decimal(5)
@@ -76,3 +78,13 @@ def _show(outcome: tuple[RebalancePlan, BacktestResult], terminal: Terminal) -> 
 def run(_options: DemoOptions, terminal: Terminal) -> ExitCode:
     """Print the sample plan and backtest; exit 1 only if the library fails on them."""
     return finish(_demo(terminal), terminal, _show)
+
+
+COMMAND = Command(
+    name="demo",
+    summary="a plan and a backtest on the bundled sample data (no files or keys needed)",
+    examples=("portfolio demo",),
+    arguments=no_arguments,
+    options=lambda _ns: DemoOptions(),
+    run=run,
+)

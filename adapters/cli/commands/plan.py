@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -9,10 +10,12 @@ from pathlib import Path
 from returns.result import Result, Success
 
 from adapters.cli.brokers import alpaca_broker, fake_broker
+from adapters.cli.command import Command, UsageError
 from adapters.cli.loaders import load_policy, load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, PlanOptions
 from adapters.cli.report import Problem, finish, show_plan
 from adapters.cli.samples import sample_account
+from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, Terminal
 from portfolio import (
     Allocation,
@@ -24,7 +27,7 @@ from portfolio import (
 )
 from ports import BrokerPort
 
-__all__ = ["plan_with_broker", "policy_or_default", "run"]
+__all__ = ["COMMAND", "plan_with_broker", "policy_or_default", "run"]
 
 
 def policy_or_default(path: Path | None) -> Result[SizingPolicy, Problem]:
@@ -77,3 +80,56 @@ def run(options: PlanOptions, terminal: Terminal) -> ExitCode:
     return finish(
         _plan(options, terminal.environ), terminal, partial(show_plan, as_json=options.json)
     )
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--weights", type=Path, required=True, metavar="FILE", help="weights file (JSON or TOML)"
+    )
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="FILE",
+        help="account snapshot file (JSON or TOML) (default: none; then give --broker)",
+    )
+    policy_argument(parser)
+    parser.add_argument(
+        "--broker",
+        choices=[choice.value for choice in BrokerChoice],
+        help="read the account from a broker: fake (the snapshot file, or the bundled sample) "
+        "or alpaca (APCA_* keys) (default: none, the snapshot file is planned directly)",
+    )
+    parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
+    parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    liquidate_all_argument(parser)
+
+
+def _options(ns: argparse.Namespace) -> PlanOptions:
+    if ns.broker == BrokerChoice.ALPACA.value and ns.snapshot is not None:
+        msg = "--snapshot and --broker alpaca exclude each other"
+        raise UsageError(msg)
+    if ns.broker is None and ns.snapshot is None:
+        msg = "give --snapshot FILE, or --broker fake|alpaca"
+        raise UsageError(msg)
+    return PlanOptions(
+        weights=ns.weights,
+        snapshot=ns.snapshot,
+        policy=ns.policy,
+        broker=BrokerChoice(ns.broker) if ns.broker else None,
+        correlation_id=ns.correlation_id,
+        json=ns.json,
+        liquidate_all=ns.liquidate_all,
+    )
+
+
+COMMAND = Command(
+    name="plan",
+    summary="print the rebalance plan for weights and an account (no order is placed)",
+    examples=(
+        "portfolio plan --weights weights.json --snapshot account.json",
+        "portfolio plan --weights weights.toml --broker alpaca --json",
+    ),
+    arguments=_arguments,
+    options=_options,
+    run=run,
+)

@@ -13,27 +13,31 @@ never holds a half-written line; on stdout every line is written whole.
 
 from __future__ import annotations
 
-import os
+import argparse
 import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, closing
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 from returns.result import Failure, Result, Success
 
+from adapters.cli import values
 from adapters.cli.account_lines import LineOutcome, account_id_of, error_line, plan_lines
+from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
+from adapters.cli.line_sink import open_sink
 from adapters.cli.options import PlanManyOptions
 from adapters.cli.rate_progress import count_lines, rate_progress
 from adapters.cli.report import Problem, problem
+from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import PortfolioError, SizingPolicy
 from portfolio.chunks import batched, map_chunks
 
-__all__ = ["run"]
+__all__ = ["COMMAND", "run"]
 
 #: Lines per shipped chunk and chunks in flight: ~0.1 s of work per chunk per worker.
 CHUNK_LINES = 256
@@ -52,7 +56,7 @@ def run(options: PlanManyOptions, terminal: Terminal) -> ExitCode:
             for source in _open(options.accounts, stack)
             for policy in policy_or_default(options.policy)
             for executor in _executor(options, stack)
-            for sink in _sink(options.out, terminal, stack)
+            for sink in open_sink(options.out, terminal, stack)
         )
         if isinstance(opened, Failure):
             return problem(opened.failure(), terminal)
@@ -178,38 +182,41 @@ def _lost(key: _Key, outcome: Result[object, PortfolioError]) -> tuple[LineOutco
     return tuple(lost)
 
 
-class _Sink:
-    """Whole lines to a stream, or to a temporary file renamed onto `target` at `commit`."""
-
-    def __init__(
-        self, stream: TextIO, target: Path | None = None, temporary: Path = Path()
-    ) -> None:
-        self._stream, self._target, self._temporary = stream, target, temporary
-
-    def write(self, text: str) -> None:
-        self._stream.write(text)
-        self._stream.flush()
-
-    def commit(self) -> None:
-        if self._target is not None:
-            self._stream.close()
-            self._temporary.replace(self._target)
-            self._target = None
-
-    def discard(self) -> None:
-        if self._target is not None:
-            self._stream.close()
-            self._temporary.unlink(missing_ok=True)
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--accounts", type=Path, required=True, metavar="FILE", help="accounts file (JSONL)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="plans file (JSONL) (default: stdout)"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=values.workers, default=1, metavar="N", help="processes (1: this one)"
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="plan on the Dask scheduler at this address"
+    )
+    policy_argument(parser)
 
 
-def _sink(out: Path | None, terminal: Terminal, stack: ExitStack) -> Result[_Sink, Problem]:
-    if out is None:
-        return Success(_Sink(terminal.out))
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.part")
-    try:
-        stream = temporary.open("w", encoding="utf-8")
-    except OSError as exc:
-        return Failure(InputError(source=str(out), problem=exc.strerror or "cannot be written"))
-    sink = _Sink(stream, out, temporary)
-    stack.callback(sink.discard)
-    return Success(sink)
+def _options(ns: argparse.Namespace) -> PlanManyOptions:
+    return PlanManyOptions(
+        accounts=ns.accounts,
+        out=ns.out,
+        workers=ns.workers,
+        scheduler=ns.scheduler,
+        policy=ns.policy,
+    )
+
+
+COMMAND = Command(
+    name="plan-many",
+    summary="plan every account of a JSONL file, in order, on processes or a Dask cluster",
+    examples=(
+        "portfolio plan-many --accounts accounts.jsonl --out plans.jsonl --workers 2",
+        "portfolio plan-many --accounts accounts.jsonl --scheduler tcp://scheduler:8786",
+    ),
+    arguments=_arguments,
+    options=_options,
+    run=run,
+)

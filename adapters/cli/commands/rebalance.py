@@ -11,6 +11,7 @@ confirmation; 2 for a bad command line or input file.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,11 +19,13 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from adapters.cli.brokers import fake_broker
+from adapters.cli.command import Command, UsageError
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
-from adapters.cli.options import RebalanceOptions
+from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import intents_csv, orders_json, orders_table
 from adapters.cli.report import Problem, problem
+from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import (
     Allocation,
@@ -37,7 +40,7 @@ from portfolio import (
 )
 from ports import BrokerPort
 
-__all__ = ["run"]
+__all__ = ["COMMAND", "run"]
 
 #: Alpaca's live trading host; paper trading is `paper-api.alpaca.markets`.
 LIVE_HOST = "api.alpaca.markets"
@@ -160,3 +163,56 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
             _show(options, terminal, orders, None)
             terminal.warn(f"dry run: no order placed on {_where(options)} (add --execute)")
     return ExitCode.OK
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--snapshot", type=Path, metavar="FILE", help="account snapshot file: the fake broker"
+    )
+    source.add_argument(
+        "--broker", choices=[BrokerChoice.ALPACA.value], help="the Alpaca account (APCA_* keys)"
+    )
+    policy_argument(parser)
+    parser.add_argument("--execute", action="store_true", help="place the orders (asks first)")
+    parser.add_argument("--yes", action="store_true", help="with --execute: do not ask")
+    parser.add_argument("--live", action="store_true", help="Alpaca live trading, not paper")
+    parser.add_argument(
+        "--orders-csv", type=Path, metavar="PATH", help="write the order intents as CSV"
+    )
+    parser.add_argument("--json", action="store_true", help="print the orders as JSON")
+    parser.add_argument("--correlation-id", default="rebalance", help="id of the plan and logs")
+    liquidate_all_argument(parser)
+
+
+def _options(ns: argparse.Namespace) -> RebalanceOptions:
+    if ns.live and ns.broker is None:
+        msg = "--live needs --broker alpaca"
+        raise UsageError(msg)
+    return RebalanceOptions(
+        weights=ns.weights,
+        snapshot=ns.snapshot,
+        broker=BrokerChoice(ns.broker) if ns.broker else None,
+        policy=ns.policy,
+        execute=ns.execute,
+        yes=ns.yes,
+        live=ns.live,
+        orders_csv=ns.orders_csv,
+        json=ns.json,
+        correlation_id=ns.correlation_id,
+        liquidate_all=ns.liquidate_all,
+    )
+
+
+COMMAND = Command(
+    name="rebalance",
+    summary="turn a plan into orders: a dry run, or placed with --execute",
+    examples=(
+        "portfolio rebalance --weights weights.json --snapshot account.json",
+        "portfolio rebalance --weights weights.json --broker alpaca --execute",
+    ),
+    arguments=_arguments,
+    options=_options,
+    run=run,
+)
