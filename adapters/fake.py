@@ -20,9 +20,7 @@ FrozenDict({'SPY': Decimal('2')})
 
 from __future__ import annotations
 
-import enum
-from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
@@ -32,6 +30,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from adapters import fake_orders
+from adapters.fake_faults import BrokerCall, FaultQueue, Method
 from adapters.fake_orders import OrderDesk, OrderOutcome
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, fill_plan
@@ -43,31 +42,12 @@ from ports import BrokerPort, OrderPort
 
 __all__ = ["BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
 
-T = TypeVar("T")
 V = TypeVar("V")
 
 #: The fake's default clock reading: fixed, so that plans built on it are reproducible.
 DEFAULT_AS_OF = datetime(2024, 1, 2, 21, 0, tzinfo=UTC)
 #: Moved prices are rounded to this step (a hundredth of a cent).
 PRICE_STEP = Decimal("0.0001")
-
-
-class Method(enum.Enum):
-    """The fake's methods that count as calls to the broker."""
-
-    GET_SNAPSHOT = "get_snapshot"
-    FILL = "fill"
-    SUBMIT_ORDER = "submit_order"
-    GET_ORDER = "get_order"
-
-
-@attrs.frozen(kw_only=True)
-class BrokerCall:
-    """One call made to the fake: which method, the symbols asked for, and the outcome."""
-
-    method: Method
-    symbols: tuple[str, ...]
-    ok: bool
 
 
 class FakeBroker:
@@ -97,7 +77,7 @@ class FakeBroker:
             assets=_upper(assets, "assets"),
             as_of=as_of,
         )
-        self._faults: deque[tuple[PortfolioError, Method | None]] = deque()
+        self._faults = FaultQueue()
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
         self.desk = OrderDesk()
@@ -116,7 +96,7 @@ class FakeBroker:
         wanted = tuple(sorted({str(s).upper() for s in _symbols(symbols)}))
         account = self.account
         needed = set(wanted) | set(account.positions) | {o.symbol for o in account.open_orders}
-        result = self._fault_or(
+        result = self._faults.answer(
             Method.GET_SNAPSHOT,
             lambda: Snapshot(
                 cash=account.cash,
@@ -136,7 +116,7 @@ class FakeBroker:
         self, plan: RebalancePlan, costs: CostModel | None = None
     ) -> Result[Fill, PortfolioError]:
         """Execute the plan at the current prices (sells first), updating the account."""
-        result = self._fault_or(Method.FILL, lambda: None).bind(
+        result = self._faults.answer(Method.FILL, lambda: None).bind(
             lambda _: fill_plan(self._account, plan, costs=costs)
         )
         result.map(self._settle)
@@ -155,7 +135,7 @@ class FakeBroker:
         An order the fake refuses (see `adapters.fake_orders.refusal`) comes back with
         status REJECTED; a client id seen before returns that order, unchanged.
         """
-        result = self._fault_or(Method.SUBMIT_ORDER, lambda: None).bind(
+        result = self._faults.answer(Method.SUBMIT_ORDER, lambda: None).bind(
             lambda _: self._place(intent)
         )
         call = BrokerCall(
@@ -166,7 +146,8 @@ class FakeBroker:
 
     def get_order(self, client_order_id: str) -> Result[OrderState | None, PortfolioError]:
         """The order placed under this client id as it stands now, or None."""
-        result = self._fault_or(Method.GET_ORDER, lambda: self.desk.orders.get(client_order_id))
+        orders = self.desk.orders
+        result = self._faults.answer(Method.GET_ORDER, lambda: orders.get(client_order_id))
         self.calls.append(BrokerCall(method=Method.GET_ORDER, symbols=(), ok=is_successful(result)))
         return result
 
@@ -196,7 +177,7 @@ class FakeBroker:
         failed `submit_order` places no order.
         """
         error = PortfolioError.of(kind, message, broker="fake")
-        self._faults.extend([(error, method)] * times)
+        self._faults.add(error, times, method=method)
 
     def set_prices(self, prices: Mapping[str, Decimal], *, as_of: datetime | None = None) -> None:
         """Set these symbols' prices (others keep theirs); optionally move the clock."""
@@ -229,14 +210,6 @@ class FakeBroker:
     def _settle(self, filled: Fill) -> None:
         self._account = attrs.evolve(filled.snapshot, as_of=self._account.as_of)
         self.fills.append(filled)
-
-    def _fault_or(self, method: Method, make: Callable[[], T]) -> Result[T, PortfolioError]:
-        for fault in self._faults:
-            error, target = fault
-            if target in {None, method}:
-                self._faults.remove(fault)
-                return Failure(error)
-        return Success(make())
 
 
 def _symbols(symbols: Collection[str]) -> Iterable[str]:
