@@ -53,6 +53,8 @@ unit:
 test: lint typecheck unit
 
 # Benchmarks print figures; they never fail on speed. See docs/performance.md.
+# Every benchmark runs, each in a few minutes at most; bench_many.py with a small load
+# (2,000 accounts, one round): its full run, the one the docs quote, takes ~10 minutes.
 bench:
 	$(call ready,$(TEST_EXTRAS)$(comma)bench)
 	$(BIN)/python tests/benchmarks/bench_planner.py
@@ -60,6 +62,10 @@ bench:
 	$(BIN)/python tests/benchmarks/bench_backtest_gaps.py
 	$(BIN)/python tests/benchmarks/bench_alpaca.py
 	$(BIN)/python tests/benchmarks/bench_orders.py
+	$(BIN)/python tests/benchmarks/bench_whole_shares.py
+	$(BIN)/python tests/benchmarks/bench_many.py 2000 1
+	@echo "bench_many.py ran quick (2,000 accounts, 1 round); the full run (20,000 accounts,"
+	@echo "3 rounds, ~10 minutes): $(BIN)/python tests/benchmarks/bench_many.py"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
