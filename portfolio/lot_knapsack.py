@@ -1,0 +1,176 @@
+"""The allocation's second chance: an exact knapsack over the lots at the edge of the cash.
+
+After the greedy fill (best gain per dollar first) the cash left is less than any lot
+still worth buying. What is best near that edge is a small 0/1 knapsack: keep or give
+up each of the `width` bought lots that are cheapest to lose per dollar, take or leave
+each of the `width` best lots that did not fit, within the cash those freed lots and
+the cash left add up to. It is solved exactly, in integers, by the Pareto lists of
+Nemhauser and Ullmann (every (cost, value) pair not beaten by a cheaper, better one),
+items taken in order of value per dollar, a state dropped as soon as the best it
+could still reach (its value plus the rest of the cash at the next item's value per
+dollar) is no better than the best found. The lists are capped at `MOST_STATES`, so the
+work is bounded: O(n log width) to pick the items, O(width × MOST_STATES) to solve.
+The plan changes only when the knapsack finds a strictly better one. See
+`portfolio.whole_shares`.
+"""
+
+from __future__ import annotations
+
+from heapq import nsmallest
+from operator import mul, sub
+
+from portfolio.lot_exchanges import LotBook, Order, losses, waiting
+
+__all__ = ["GAP", "MOST_STATES", "WIDTH", "best_exchange"]
+
+#: How many lots to give up and how many to take are weighed (each side).
+WIDTH = 12
+#: How many lots of each of the cheapest symbols may be given up (small change).
+CHANGE = 3
+#: The most (cost, value) states kept at once (the fence on the work).
+MOST_STATES = 256
+#: Improvements below 1 / GAP of the error are not searched for (0.05 %).
+GAP = 2000
+
+#: (value, cost, symbol index, +1 to take a lot / −1 to give one up)
+_Item = tuple[int, int, int, int]
+
+
+def best_exchange(book: LotBook, order: Order, width: int = 0) -> None:
+    """Give up and take lots at the edge of the cash as the exact search says, if better.
+
+    Each item is a change to the plan: taking a lot (cost its price, value what the
+    error falls by) or giving one up (cost minus its price, value minus what the error
+    rises by); both exact integers. Improvements smaller than 1 / `GAP` of the error are
+    not searched for.
+    """
+    items = _items(book, order, width or WIDTH)
+    if not items:
+        return
+    error = sum(map(abs, map(sub, book.trades, map(mul, book.counts, book.lots))))
+    slack = (error + (0 if book.absorb else book.budget)) // GAP
+    chosen = _solve(items, book.budget, slack)
+    for bit, (_, cost, i, sign) in enumerate(items):
+        if chosen >> bit & 1:
+            book.counts[i] += sign
+            book.budget -= cost
+
+
+def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
+    """The changes weighed: the `width` best lots waiting, the lots cheapest to give up."""
+    symbols, lots, counts = book.symbols, book.lots, book.counts
+    takes: list[_Item] = []
+    for j in waiting(book, order, width):
+        gain = book.gain(j)
+        if gain <= 0 or (not counts[j] and not book.worth_a_trade(j, gain)):
+            continue
+        # A held position's first lot must fit with the noise to spare (see `_fill`).
+        spare = book.noise if book.holding[j] and not counts[j] else 0
+        takes.append((gain, lots[j] + spare, j, 1))
+    taking = {j for _, _, j, _ in takes}
+    losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
+    # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
+    # make the cash add up exactly).
+    per_dollar = nsmallest(width, losing, key=lambda g: (g[0] / lots[g[2]], g[1]))
+    least = nsmallest(width, losing)
+    picked = {i for _, _, i in (*per_dollar, *least)}
+    gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
+    for _, _, i in least:  # more lots of the cheapest: the cash may add up exactly
+        lot, short = lots[i], book.short(i)
+        for more in range(2, min(counts[i], CHANGE) + 1):
+            if not book.allowed(i, counts[i] - more):
+                break
+            loss = abs(short + more * lot) - abs(short + (more - 1) * lot)
+            gives.append((-(loss + (0 if book.absorb else lot)), -lot, i, -1))
+    # In symbol order, so that the same account always gets the same search.
+    return sorted([*takes, *gives], key=lambda it: (symbols[it[2]], -it[3], -it[0]))
+
+
+def _solve(items: list[_Item], budget: int, slack: int) -> int:
+    """The bit mask of the changes that improve the plan most within `budget`, or 0.
+
+    Branch and bound over Pareto lists: states are (cost, value, mask), sorted by cost
+    with values rising (more cost for no more value is beaten). A state is dropped when
+    its Lagrangian bound, value + λ × (budget − cost) + Σ max(0, v − λ × c) over the
+    items still to come, cannot beat the best found by more than `slack`; λ is the item
+    ratio that makes the first bound lowest, and items come most clearly decided first.
+    """
+    num, den = _multiplier(items, budget)
+    reduced = [v * den - num * c for v, c, _, _ in items]
+    root = num * budget + sum(r for r in reduced if r > 0)
+    # Going against an item's sign of v − λc lowers the bound by |v − λc|: where that
+    # leaves no room for an improvement above `slack`, the item is decided already.
+    free = [n for n, r in enumerate(reduced) if root - abs(r) > slack * den]
+    forced = [n for n, r in enumerate(reduced) if r > 0 and root - r <= slack * den]
+    ranked = sorted(free, key=lambda n: (-abs(reduced[n]) / abs(items[n][1]), n))
+    rest = [0] * (len(ranked) + 1)  # Σ max(0, reduced) over the items after each step
+    frees = [0] * (len(ranked) + 1)  # the cash the gives after each step could free
+    for pos in reversed(range(len(ranked))):
+        n = ranked[pos]
+        rest[pos] = rest[pos + 1] + max(0, reduced[n])
+        frees[pos] = frees[pos + 1] + max(0, -items[n][1])
+    start = (
+        sum(items[n][1] for n in forced),
+        sum(items[n][0] for n in forced),
+        sum(1 << n for n in forced),
+    )
+    states: list[tuple[int, int, int]] = [start]
+    best, best_mask = 0, 0
+    if start[0] <= budget and start[1] > 0:
+        best, best_mask = start[1], start[2]
+    for pos, n in enumerate(ranked):
+        value, cost = items[n][0], items[n][1]
+        grown = [(c + cost, v + value, m | 1 << n) for c, v, m in states]
+        states = _frontier(states, grown)
+        for c, v, m in states:
+            if c <= budget and v > best:
+                best, best_mask = v, m
+        floor, room, later = (best + slack) * den - rest[pos + 1], budget + frees[pos + 1], num
+        bounded = [
+            (v * den - later * c, s)
+            for s in states
+            if (c := s[0]) <= room and (v := s[1]) * den - later * c + later * budget > floor
+        ]
+        states = [s for _, s in bounded[-MOST_STATES:]]  # the fence: the most valuable
+        if not states:
+            break
+    return best_mask
+
+
+def _multiplier(items: list[_Item], budget: int) -> tuple[int, int]:
+    """λ = num ÷ den ≥ 0: the item ratio |v| ÷ |c| where the Lagrangian bound is lowest.
+
+    The bound is convex in λ, its slope budget − Σ takes' costs at 0, rising by |c| at
+    each item's ratio: the lowest point is the first ratio where the slope reaches 0.
+    """
+    slope = budget - sum(c for _, c, _, _ in items if c > 0)
+    for v, c, _, _ in sorted(items, key=lambda it: (abs(it[0]) / abs(it[1]), it[2])):
+        slope += abs(c)
+        if slope >= 0:
+            return abs(v), abs(c)
+    return 0, 1
+
+
+def _frontier(
+    old: list[tuple[int, int, int]], new: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """The states of both lists (each sorted by cost, values rising) that nothing beats.
+
+    On equal cost and value the old state (fewer lots traded) stays.
+    """
+    out: list[tuple[int, int, int]] = []
+    a = b = 0
+    top = -(1 << 62)
+    while a < len(old) or b < len(new):
+        if b == len(new) or (a < len(old) and old[a][0] <= new[b][0]):
+            state = old[a]
+            a += 1
+        else:
+            state = new[b]
+            b += 1
+        if state[1] > top:
+            if out and out[-1][0] == state[0]:
+                out.pop()  # the same cost for less value
+            out.append(state)
+            top = state[1]
+    return out
