@@ -1,22 +1,22 @@
-"""The allocation's second chance: an exact knapsack over the lots at the edge of the cash.
+"""The allocation's second chance: an exact search over the lots at the edge of the cash.
 
 After the greedy fill (best gain per dollar first) the cash left is less than any lot
-still worth buying. What is best near that edge is a small 0/1 knapsack: keep or give
-up each of the `width` bought lots that are cheapest to lose per dollar, take or leave
-each of the `width` best lots that did not fit, within the cash those freed lots and
-the cash left add up to. It is solved exactly, in integers, by the Pareto lists of
-Nemhauser and Ullmann (every (cost, value) pair not beaten by a cheaper, better one),
-items taken in order of value per dollar, a state dropped as soon as the best it
-could still reach (its value plus the rest of the cash at the next item's value per
-dollar) is no better than the best found. The lists are capped at `MOST_STATES`, so the
-work is bounded: O(n log width) to pick the items, O(width × MOST_STATES) to solve.
-The plan changes only when the knapsack finds a strictly better one. See
-`portfolio.whole_shares`.
+still worth buying. What is best near that edge is a small knapsack over changes: take
+one of the `WIDTH` best lots that did not fit (and of the `WIDTH / 2` that gain most),
+give up one of the bought lots cheapest to lose (per dollar, or at all), or up to
+`CHANGE` more lots of the cheapest (in chunks of 1, 2, 4: small change that makes the
+cash add up). It is solved by branch and bound over Pareto lists (every (cost, value)
+state not beaten by a cheaper, better one), in exact integers, with a Lagrangian bound
+value + λ × (cash − cost) + Σ max(0, v − λc) over the changes still open. A change
+whose reversal would drop that bound below the improvement worth having is decided at
+once; of the rest, only the `CORE` least decided stay open. So the work is bounded:
+O(n log n) to pick the changes, at most `CORE` × `MOST_STATES` states. The plan changes
+only for an improvement above 1 / `GAP` of its error. See `portfolio.whole_shares`.
 """
 
 from __future__ import annotations
 
-from heapq import nsmallest
+from heapq import nlargest, nsmallest
 from operator import mul, sub
 
 from portfolio.lot_exchanges import LotBook, Order, losses, waiting
@@ -25,14 +25,16 @@ __all__ = ["GAP", "MOST_STATES", "WIDTH", "best_exchange"]
 
 #: How many lots to give up and how many to take are weighed (each side).
 WIDTH = 12
-#: How many lots of each of the cheapest symbols may be given up (small change).
-CHANGE = 3
+#: How many lots beyond the first each of the cheapest symbols may give up (small change).
+CHANGE = 7
+#: How many of the least decided changes the search branches on.
+CORE = 24
 #: The most (cost, value) states kept at once (the fence on the work).
-MOST_STATES = 256
+MOST_STATES = 1024
 #: Improvements below 1 / GAP of the error are not searched for (0.05 %).
 GAP = 2000
 
-#: (value, cost, symbol index, +1 to take a lot / −1 to give one up)
+#: (value, cost, symbol index, lots: +1 to take one, −m to give m up)
 _Item = tuple[int, int, int, int]
 
 
@@ -50,23 +52,26 @@ def best_exchange(book: LotBook, order: Order, width: int = 0) -> None:
     error = sum(map(abs, map(sub, book.trades, map(mul, book.counts, book.lots))))
     slack = (error + (0 if book.absorb else book.budget)) // GAP
     chosen = _solve(items, book.budget, slack)
-    for bit, (_, cost, i, sign) in enumerate(items):
+    for bit, (_, _, i, lots) in enumerate(items):
         if chosen >> bit & 1:
-            book.counts[i] += sign
-            book.budget -= cost
+            book.counts[i] += lots
+            book.budget -= lots * book.lots[i]
 
 
 def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
     """The changes weighed: the `width` best lots waiting, the lots cheapest to give up."""
     symbols, lots, counts = book.symbols, book.lots, book.counts
-    takes: list[_Item] = []
-    for j in waiting(book, order, width):
+    pool: list[_Item] = []
+    for j in waiting(book, order, 4 * width):
         gain = book.gain(j)
         if gain <= 0 or (not counts[j] and not book.worth_a_trade(j, gain)):
             continue
         # A held position's first lot must fit with the noise to spare (see `_fill`).
         spare = book.noise if book.holding[j] and not counts[j] else 0
-        takes.append((gain, lots[j] + spare, j, 1))
+        pool.append((gain, lots[j] + spare, j, 1))
+    # The best lots per dollar, and the lots that gain most (large lots that use the cash).
+    largest = nlargest(width // 2, pool, key=lambda it: (it[0], symbols[it[2]]))
+    takes = [*pool[:width], *(it for it in largest if it not in pool[:width])]
     taking = {j for _, _, j, _ in takes}
     losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
@@ -76,14 +81,32 @@ def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
     picked = {i for _, _, i in (*per_dollar, *least)}
     gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
     for _, _, i in least:  # more lots of the cheapest: the cash may add up exactly
-        lot, short = lots[i], book.short(i)
-        for more in range(2, min(counts[i], CHANGE) + 1):
-            if not book.allowed(i, counts[i] - more):
-                break
-            loss = abs(short + more * lot) - abs(short + (more - 1) * lot)
-            gives.append((-(loss + (0 if book.absorb else lot)), -lot, i, -1))
+        gives.extend(_more_lots(book, i))
     # In symbol order, so that the same account always gets the same search.
-    return sorted([*takes, *gives], key=lambda it: (symbols[it[2]], -it[3], -it[0]))
+    return sorted([*takes, *gives], key=lambda it: (symbols[it[2]], -it[3], -it[0], it[1]))
+
+
+def _more_lots(book: LotBook, i: int) -> list[_Item]:
+    """Giving up 1, 2, 4, … more lots of symbol i (up to `CHANGE`), after its first.
+
+    Beyond the first (the extra lot, if any) every lot given up costs the same, so these
+    items, taken in any combination, give up any count up to the most (binary split).
+    """
+    lot, short, count = book.lots[i], book.short(i), book.counts[i]
+    most = 0
+    while most < min(count - 1, CHANGE) and book.allowed(i, count - most - 2):
+        most += 1
+    if most == 0 or short + lot < 0:
+        return []
+    each = 2 * lot if not book.absorb else lot  # |short| grows by a lot; the cash too
+    items: list[_Item] = []
+    chunk = 1
+    while most > 0:
+        take = min(chunk, most)
+        items.append((-take * each, -take * lot, i, -take))
+        most -= take
+        chunk *= 2
+    return items
 
 
 def _solve(items: list[_Item], budget: int, slack: int) -> int:
@@ -100,8 +123,10 @@ def _solve(items: list[_Item], budget: int, slack: int) -> int:
     root = num * budget + sum(r for r in reduced if r > 0)
     # Going against an item's sign of v − λc lowers the bound by |v − λc|: where that
     # leaves no room for an improvement above `slack`, the item is decided already.
-    free = [n for n, r in enumerate(reduced) if root - abs(r) > slack * den]
-    forced = [n for n, r in enumerate(reduced) if r > 0 and root - r <= slack * den]
+    open_ = [n for n, r in enumerate(reduced) if root - abs(r) > slack * den]
+    # The fence: only the `CORE` least decided items stay open, the rest follow their sign.
+    free = sorted(open_, key=lambda n: (abs(reduced[n]) / abs(items[n][1]), n))[:CORE]
+    forced = [n for n, r in enumerate(reduced) if r > 0 and n not in free]
     ranked = sorted(free, key=lambda n: (-abs(reduced[n]) / abs(items[n][1]), n))
     rest = [0] * (len(ranked) + 1)  # Σ max(0, reduced) over the items after each step
     frees = [0] * (len(ranked) + 1)  # the cash the gives after each step could free

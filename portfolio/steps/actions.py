@@ -10,9 +10,9 @@ The broker's order rules:
 - symbols that trade in whole lots (whole shares, crypto increments; see
   `portfolio.asset_facts.quantity_step`) and are not held back by a fixed rule (not
   tradable, liquidated, within the band) are sized together by `portfolio.steps.lots`,
-  with the cash first, in the `rebalance` mode without a `buy_price_buffer`; the
-  fractional buys take what they leave (`limit_to_cash`). In the `buy_only` and
-  `sell_only` modes, or with a buffer, whole shares are truncated per symbol;
+  with the cash first (shrunk by the `buy_price_buffer`; in `buy_only`, the cash above
+  the reserve and no sales); the fractional buys take what they leave (`limit_to_cash`).
+  In `sell_only` the withdrawal's sales are rounded up to whole lots;
 - a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
   and so is a fractional buy that the cash pass scales below it;
 - open orders are netted into the account by the validate step (`portfolio.open_orders`).
@@ -77,23 +77,28 @@ def plan_from_columns(
     limits = Thresholds.of(policy, value)
     rows, whole, steps = _rows(columns, goals, current, trades)
     reserve = policy.reserve(value)
-    lots_on = bool(steps) and policy.mode == Mode.REBALANCE and not policy.buy_price_buffer
+    lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
     if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
         decided = order_rules(decide(rows, limits), columns)
     else:
-        decided = _with_modes(list(rows), limits, columns, reserve - cash)
-    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
-        budget = _available(policy, cash - reserve, decided.buys)
-        decided = buy_only(decided, budget, limits, whole)
+        decided = _with_modes(list(rows), limits, columns, reserve - cash, steps)
     lot_rows: list[Row] = []
     if lots_on:
         decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
+    lots: list[PlanItem] = []
+    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
+        budget = _available(policy, cash - reserve, decided.buys)
+        lots = size_lots(
+            lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
+        )
+        decided = buy_only(decided, budget - sum(map(_AMOUNT, lots), ZERO), limits, whole)
     sells, buys, holds = decided
     proceeds = -sum(map(_AMOUNT, sells), ZERO)
     available = _available(policy, cash + proceeds - reserve, buys)
-    lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
+    if policy.mode != Mode.BUY_ONLY:
+        lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
     available -= sum(map(_AMOUNT, lots), ZERO)
     buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
     if lots or held_back or columns.assets:
@@ -124,17 +129,20 @@ def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) ->
     return (cash - covers) / (1 + policy.buy_price_buffer)
 
 
-def _with_modes(rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal) -> Decisions:
+def _with_modes(
+    rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal, steps: dict[str, Decimal]
+) -> Decisions:
     """The rules under the policy's band trigger and, for `sell_only`, the withdrawal.
 
-    `need` is the cash the reserve lacks (account currency; ≤ 0 when none).
+    `need` is the cash the reserve lacks (account currency; ≤ 0 when none); `steps` the
+    lots of the whole-lot symbols (shares).
     """
     policy = columns.policy
     if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
         limits = portfolio_trigger(rows, limits)
     decided = order_rules(decide(rows, limits), columns)
     if policy.mode == Mode.SELL_ONLY:
-        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits)
+        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits, steps)
     return decided
 
 

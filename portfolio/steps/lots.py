@@ -63,12 +63,15 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     *,
     available: Decimal,
     limits: Thresholds,
+    buys_only: bool = False,
 ) -> list[PlanItem]:
     """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
 
-    `available` is what buys may spend (after sales, the reserve and liquidation buys);
-    the weights' cash (1 − Σ weights of the investable value) is kept. Fractional symbols
-    absorb what whole lots overshoot when a tradable one has a positive target.
+    `available` is what buys may spend (after sales, the reserve and liquidation buys,
+    shrunk by the buy buffer); the weights' cash (1 − Σ weights of the investable value)
+    is kept. Fractional symbols absorb what whole lots overshoot when a tradable one has
+    a positive target. With `buys_only` (the `buy_only` mode) nothing is sold: a symbol
+    above its target holds (Reason.BUY_ONLY).
     """
     if not rows:
         return []
@@ -89,6 +92,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         limits=limits,
         absorb=absorb,
         noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
+        buys_only=buys_only,
     )
 
 
@@ -122,23 +126,28 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     limits: Thresholds,
     absorb: bool,
     noise: Decimal,
+    buys_only: bool = False,
 ) -> list[PlanItem]:
     """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
 
     `steps` are the lots in shares, `broker_minimums` the smallest orders in account
     currency; `cash` is what these symbols may spend beyond the reserve, before their
-    own sales; `noise` how far cent rounding may move a target between two plans.
+    own sales; `noise` how far cent rounding may move a target between two plans. With
+    `buys_only`, a target below what is held counts as what is held (nothing is sold).
     """
     if not rows:
         return []
     prices = [row[1] for row in rows]
     held = [row[2] for row in rows]
+    goals = [row[4] for row in rows]
+    if buys_only:
+        goals = [max(goal, row[3]) for goal, row in zip(goals, rows, strict=True)]
     rounding_allowance = CENT * sum(1 for p, x in zip(prices, steps, strict=True) if (p * x) % CENT)
     quantities = allocate_whole(
         [row[0] for row in rows],
         prices,
         held,
-        [row[4] for row in rows],
+        goals,
         steps,
         cash=cash - rounding_allowance,
         minimum=limits.minimum,
@@ -146,12 +155,20 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         broker_minimums=broker_minimums,
         noise=noise,
     )
-    return [
+    items = [
         _item(row, new - h, step, least, limits)
         for row, new, h, step, least in zip(
             rows, quantities, held, steps, broker_minimums, strict=True
         )
     ]
+    if buys_only:  # a sale the mode forbids holds with the mode's reason
+        items = [
+            each._replace(reason=Reason.BUY_ONLY)
+            if each.action is Action.HOLD and row[5] < 0 and abs(row[5]) >= limits.minimum
+            else each
+            for each, row in zip(items, rows, strict=True)
+        ]
+    return items
 
 
 def _item(
