@@ -76,7 +76,7 @@ def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
     losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
     # make the cash add up exactly).
-    per_dollar = nsmallest(width, losing, key=lambda g: (g[0] / lots[g[2]], g[1]))
+    per_dollar = nsmallest(width, [(loss / lots[i], s, i) for loss, s, i in losing])
     least = nsmallest(width, losing)
     picked = {i for _, _, i in (*per_dollar, *least)}
     gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
