@@ -181,30 +181,33 @@ def test_bad_mode_fields_name_the_field(field: str, value: object) -> None:
 reserves = st.sampled_from([D(0), D(100), D(5000)])
 
 
-@given(accounts(), reserves)
+@given(accounts(), reserves, st.booleans())
 def test_buy_only_never_sells_nor_spends_the_reserve(
-    account: tuple[Allocation, Snapshot], reserve: Decimal
+    account: tuple[Allocation, Snapshot], reserve: Decimal, fractional: bool
 ) -> None:
-    """A deposit only buys, and only with the cash above the reserve."""
+    """A deposit only buys, and only with the cash above the reserve (whole shares too)."""
     allocation, snapshot = account
-    policy = SizingPolicy(mode="buy_only", cash_reserve_amount=reserve)
+    policy = SizingPolicy(mode="buy_only", cash_reserve_amount=reserve, fractional=fractional)
     result = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert result.total_sells == 0
     assert result.total_buys <= max(snapshot.cash - policy.reserve(result.total_value), D(0))
 
 
-@given(accounts(), reserves)
+@given(accounts(), reserves, st.booleans())
 def test_sell_only_never_buys_and_raises_exactly_the_shortfall(
-    account: tuple[Allocation, Snapshot], reserve: Decimal
+    account: tuple[Allocation, Snapshot], reserve: Decimal, fractional: bool
 ) -> None:
-    """A withdrawal only sells, exactly what the reserve lacks when the holdings allow."""
+    """A withdrawal only sells, exactly what the reserve lacks when the holdings allow
+    (at least that, rounded up to whole lots, when some trade in whole lots)."""
     allocation, snapshot = account
-    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=reserve)
+    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=reserve, fractional=fractional)
     result = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert result.total_buys == 0
     need = max(reserve - snapshot.cash, D(0)).quantize(CENT, rounding=ROUND_UP)
     held = sum((i.current_value for i in result.items if i.current_value > 0), D(0))
-    whole = any(not a.fractionable for a in snapshot.assets.values())
+    whole = not fractional or any(
+        not a.fractionable or a.quantity_increment for a in snapshot.assets.values()
+    )
     if held >= need and not whole:
         assert result.total_sells == need
     elif held >= need:
@@ -227,11 +230,12 @@ def test_a_portfolio_trigger_trades_all_or_nothing(
     )
 
 
-@given(accounts(), st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]))
+@given(accounts(), st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]), st.booleans())
 def test_buys_with_a_buffer_fit_the_cash_after_the_rise(
-    account: tuple[Allocation, Snapshot], buffer: Decimal
+    account: tuple[Allocation, Snapshot], buffer: Decimal, fractional: bool
 ) -> None:
     """Buys × (1 + buffer) still fit the cash: prices may rise that much before the fill."""
     allocation, snapshot = account
-    result = plan_rebalance(allocation, snapshot, SizingPolicy(buy_price_buffer=buffer)).unwrap()
+    policy = SizingPolicy(buy_price_buffer=buffer, fractional=fractional)
+    result = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert result.total_buys * (1 + buffer) <= snapshot.cash + result.total_sells
