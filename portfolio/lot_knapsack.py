@@ -16,7 +16,6 @@ only for an improvement above 1 / `GAP` of its error. See `portfolio.whole_share
 
 from __future__ import annotations
 
-from heapq import nlargest, nsmallest
 from operator import mul, sub
 
 from portfolio.lot_exchanges import LotBook, Order, losses, waiting
@@ -70,14 +69,14 @@ def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
         spare = book.noise if book.holding[j] and not counts[j] else 0
         pool.append((gain, lots[j] + spare, j, 1))
     # The best lots per dollar, and the lots that gain most (large lots that use the cash).
-    largest = nlargest(width // 2, pool, key=lambda it: (it[0], symbols[it[2]]))
+    largest = sorted(pool, key=lambda it: (-it[0], symbols[it[2]]))[: width // 2]
     takes = [*pool[:width], *(it for it in largest if it not in pool[:width])]
     taking = {j for _, _, j, _ in takes}
     losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
     # make the cash add up exactly).
-    per_dollar = nsmallest(width, [(loss / lots[i], s, i) for loss, s, i in losing])
-    least = nsmallest(width, losing)
+    per_dollar = sorted([(loss / lots[i], s, i) for loss, s, i in losing])[:width]
+    least = sorted(losing)[:width]
     picked = {i for _, _, i in (*per_dollar, *least)}
     gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
     for _, _, i in least:  # more lots of the cheapest: the cash may add up exactly
