@@ -16,7 +16,9 @@ only for an improvement above 1 / `GAP` of its error. See `portfolio.whole_share
 
 from __future__ import annotations
 
-from operator import mul, sub
+from bisect import bisect_right
+from itertools import accumulate
+from operator import itemgetter, mul, sub
 
 from portfolio.lot_exchanges import LotBook, Order, losses, waiting
 
@@ -126,13 +128,14 @@ def _solve(items: list[_Item], budget: int, slack: int) -> int:
     # The fence: only the `CORE` least decided items stay open, the rest follow their sign.
     free = sorted(open_, key=lambda n: (abs(reduced[n]) / abs(items[n][1]), n))[:CORE]
     forced = [n for n, r in enumerate(reduced) if r > 0 and n not in free]
-    ranked = sorted(free, key=lambda n: (-abs(reduced[n]) / abs(items[n][1]), n))
-    rest = [0] * (len(ranked) + 1)  # Σ max(0, reduced) over the items after each step
-    frees = [0] * (len(ranked) + 1)  # the cash the gives after each step could free
-    for pos in reversed(range(len(ranked))):
-        n = ranked[pos]
-        rest[pos] = rest[pos + 1] + max(0, reduced[n])
-        frees[pos] = frees[pos + 1] + max(0, -items[n][1])
+    ranked = sorted(free, key=lambda n: (-abs(items[n][1]), n))  # the largest lots first
+    # The items still to come as values and costs > 0 (giving a lot up is written as
+    # keeping it, from a base where every give still to come is made), best per dollar first.
+    plain = sorted(
+        ((abs(items[n][0]), abs(items[n][1]), n) for n in free), key=lambda p: (-p[0] / p[1], p[2])
+    )
+    room = budget - sum(items[n][1] for n in free if items[n][1] < 0)
+    base = sum(items[n][0] for n in free if items[n][1] < 0)
     start = (
         sum(items[n][1] for n in forced),
         sum(items[n][0] for n in forced),
@@ -142,23 +145,48 @@ def _solve(items: list[_Item], budget: int, slack: int) -> int:
     best, best_mask = 0, 0
     if start[0] <= budget and start[1] > 0:
         best, best_mask = start[1], start[2]
-    for pos, n in enumerate(ranked):
+    for n in ranked:
         value, cost = items[n][0], items[n][1]
+        plain.remove((abs(value), abs(cost), n))
+        if cost < 0:
+            room, base = room + cost, base - value
         grown = [(c + cost, v + value, m | 1 << n) for c, v, m in states]
         states = _frontier(states, grown)
         for c, v, m in states:
             if c <= budget and v > best:
                 best, best_mask = v, m
-        floor, room, later = (best + slack) * den - rest[pos + 1], budget + frees[pos + 1], num
-        bounded = [
-            (v * den - later * c, s)
-            for s in states
-            if (c := s[0]) <= room and (v := s[1]) * den - later * c + later * budget > floor
-        ]
-        states = [s for _, s in bounded[-MOST_STATES:]]  # the fence: the most valuable
+        states = _within_reach(states, plain, room, base - best - slack)[-MOST_STATES:]
         if not states:
             break
     return best_mask
+
+
+def _within_reach(
+    states: list[tuple[int, int, int]], plain: list[tuple[int, int, int]], room: int, base: int
+) -> list[tuple[int, int, int]]:
+    """The states whose LP bound is above 0: Dantzig's bound, a bisection per state.
+
+    `plain` are the items still to come (value, cost > 0, index), best per dollar first;
+    a state may keep them, in that order, while `room` − its cost lasts, and a part of
+    the next; `base` is what the bound starts from (the gives still to come, made, less
+    the value to beat).
+    """
+    costs = [0, *accumulate(map(_COST, plain))]
+    values = [0, *accumulate(map(_VALUE, plain))]
+    parts = [*plain, (0, 1, -1)]
+    kept: list[tuple[int, int, int]] = []
+    for state in states:
+        left = room - state[0]
+        if left < 0:
+            continue
+        k = bisect_right(costs, left) - 1
+        value, cost, _ = parts[k]
+        if (state[1] + base + values[k]) * cost + (left - costs[k]) * value > 0:
+            kept.append(state)
+    return kept
+
+
+_VALUE, _COST = itemgetter(0), itemgetter(1)
 
 
 def _multiplier(items: list[_Item], budget: int) -> tuple[int, int]:
@@ -185,8 +213,9 @@ def _frontier(
     out: list[tuple[int, int, int]] = []
     a = b = 0
     top = -(1 << 62)
-    while a < len(old) or b < len(new):
-        if b == len(new) or (a < len(old) and old[a][0] <= new[b][0]):
+    n_old, n_new = len(old), len(new)
+    while a < n_old or b < n_new:
+        if b == n_new or (a < n_old and old[a][0] <= new[b][0]):
             state = old[a]
             a += 1
         else:
