@@ -32,7 +32,7 @@ from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import merged, size_lots, split_lot_rows
+from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide
 from portfolio.steps.validate import Columns
@@ -78,6 +78,7 @@ def plan_from_columns(
     rows, whole, steps = _rows(columns, goals, current, trades)
     reserve = policy.reserve(value)
     lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
+    buffer = policy.buy_price_buffer
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
     if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
@@ -98,8 +99,10 @@ def plan_from_columns(
     proceeds = -sum(map(_AMOUNT, sells), ZERO)
     available = _available(policy, cash + proceeds - reserve, buys)
     if policy.mode != Mode.BUY_ONLY:
-        lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
-    available -= sum(map(_AMOUNT, lots), ZERO)
+        lots = size_lots(
+            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+        )
+    available -= lot_spending(lots, buffer)
     buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
     if lots or held_back or columns.assets:
         more = [*lots, *held_back]

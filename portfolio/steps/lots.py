@@ -27,7 +27,7 @@ from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
-__all__ = ["merged", "plan_lots", "size_lots", "split_lot_rows"]
+__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows"]
 
 _LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
 #: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
@@ -64,6 +64,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     available: Decimal,
     limits: Thresholds,
     buys_only: bool = False,
+    buffer: Decimal = ZERO,
 ) -> list[PlanItem]:
     """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
 
@@ -71,7 +72,8 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     shrunk by the buy buffer); the weights' cash (1 − Σ weights of the investable value)
     is kept. Fractional symbols absorb what whole lots overshoot when a tradable one has
     a positive target. With `buys_only` (the `buy_only` mode) nothing is sold: a symbol
-    above its target holds (Reason.BUY_ONLY).
+    above its target holds (Reason.BUY_ONLY). With a `buy_price_buffer` (`buffer`), the
+    proceeds of these symbols' own sales count shrunk by it too (see `lot_spending`).
     """
     if not rows:
         return []
@@ -84,16 +86,47 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         for s, goal in zip(columns.symbols, goals, strict=True)
     )
     symbols = [row[0] for row in rows]
+    lots = [steps[s] for s in symbols]
+    minimums = [broker_minimum(assets.get(s)) for s in symbols]
+    sales = ZERO if buys_only or not buffer else _sales(rows, lots, minimums, limits)
     return plan_lots(
         rows,
-        [steps[s] for s in symbols],
-        [broker_minimum(assets.get(s)) for s in symbols],
-        cash=available - max(kept, ZERO),
+        lots,
+        minimums,
+        cash=available - max(kept, ZERO) - sales * buffer / (1 + buffer),
         limits=limits,
         absorb=absorb,
         noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
         buys_only=buys_only,
     )
+
+
+def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
+    """What whole-lot trades take from the cash the other buys may spend (account currency).
+
+    Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
+    must fit the cash and every sale's proceeds.
+    """
+    buys = sum((i.trade_amount for i in lots if i.action is Action.BUY), ZERO)
+    sales = -sum((i.trade_amount for i in lots if i.action is Action.SELL), ZERO)
+    return buys - sales / (1 + buffer)
+
+
+def _sales(
+    rows: Sequence[Row], steps: Sequence[Decimal], minimums: Sequence[Decimal], limits: Thresholds
+) -> Decimal:
+    """The proceeds of the whole-lot sales `allocate_whole` makes: each truncated to lots.
+
+    Sales are never changed after truncation, so this is known before the sizing.
+    """
+    total = ZERO
+    for row, step, least in zip(rows, steps, minimums, strict=True):
+        trade, lot = row[5], row[1] * step
+        floor = max(limits.minimum, least)
+        if trade < 0 and -trade >= floor:
+            value = (-trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
+            total += value if value >= floor else ZERO
+    return total
 
 
 def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]) -> Decisions:
