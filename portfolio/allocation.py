@@ -115,12 +115,16 @@ def allocation_problem(allocation: Allocation, policy: SizingPolicy) -> Portfoli
     limit = policy.max_gross_exposure
     low = -limit if policy.allow_short else ZERO
     with localcontext(CORE_CONTEXT):
-        if (
-            all_within(weights.values(), low, limit)
-            and sum(map(abs, weights.values()), ZERO) <= limit
-        ):
+        if all_within(weights.values(), low, limit) and _gross(weights, policy) <= limit:
             return None  # the fast path, in C
     return _weight_problem(upper_keys(weights), policy)
+
+
+def _gross(weights: Mapping[str, Decimal], policy: SizingPolicy) -> Decimal:
+    """Σ|w| of weights within their bounds (no weight is negative unless shorting)."""
+    if policy.allow_short:
+        return sum(map(abs, weights.values()), ZERO)
+    return sum(weights.values(), ZERO)
 
 
 def upper_weights(allocation: Allocation) -> Mapping[str, Decimal]:

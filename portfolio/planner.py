@@ -9,14 +9,14 @@
 from __future__ import annotations
 
 from decimal import localcontext
-from operator import add, attrgetter, mul
+from operator import add, itemgetter, mul
 
 import attrs
 from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import PortfolioError
-from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, ZERO, all_within, bounds_problem
+from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, ZERO, bounds_problem
 from portfolio.plan import RebalancePlan
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
@@ -29,7 +29,8 @@ from portfolio.steps.validate import Columns, columns
 __all__ = ["Planner", "plan_rebalance"]
 
 _HALF = MAX_AMOUNT / 2
-_QUANTITY, _SYMBOL, _PRICE = attrgetter("quantity"), attrgetter("symbol"), attrgetter("price")
+#: The `PlanItem` fields the bounds rule reads (by position: a `PlanItem` is a tuple row).
+_SYMBOL, _QUANTITY, _PRICE = itemgetter(0), itemgetter(3), itemgetter(4)
 
 
 @attrs.frozen
@@ -64,7 +65,8 @@ class Planner:
     def plan(self, snapshot: Snapshot) -> Result[RebalancePlan, PortfolioError]:
         """Plan a rebalance of `snapshot`: pure, deterministic, and never raising."""
         try:
-            return columns(self.prepared, snapshot).bind(_plan)
+            with localcontext(CORE_CONTEXT):  # one context for every step
+                return columns(self.prepared, snapshot).bind(_plan)
         except ArithmeticError as exc:  # a last guard: the steps are bounded
             return Failure(
                 PortfolioError.invalid_snapshot("arithmetic failed while planning", error=repr(exc))
@@ -76,16 +78,14 @@ def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
 
     The same functions as the `targets`, `deltas` and `actions` steps, without building
     their mapping records: on 10,000 symbols that is a tenth of the time (see
-    docs/performance.md).
+    docs/performance.md). Runs inside the core context (`Planner.plan` enters it once).
     """
     policy = checked.policy
-    with localcontext(CORE_CONTEXT):
-        investable = investable_value(checked.total_value, policy)
-        goals = target_column(checked.weights, investable, policy.rounding)
-        current = current_column(exposure(checked), checked.prices, policy.rounding)
-        trades = trade_column(goals, current)
-        plan = plan_from_columns(checked, goals, current, trades)
-    return _within_bounds(checked, plan)
+    investable = investable_value(checked.total_value, policy)
+    goals = target_column(checked.weights, investable, policy.rounding)
+    current = current_column(exposure(checked), checked.prices, policy.rounding)
+    trades = trade_column(goals, current)
+    return _within_bounds(checked, plan_from_columns(checked, goals, current, trades))
 
 
 def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePlan, PortfolioError]:
@@ -96,15 +96,18 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     Accounts within half the bounds pass at once (checked in C); the rest exactly.
     """
     quantities = tuple(map(_QUANTITY, plan.items))
-    if (
+    held = checked.quantities
+    if (  # Decimals the planner computed, or checked: min and max are enough (in C)
         -_HALF <= plan.cash_after <= _HALF
-        and all_within(quantities, -_HALF, _HALF)
-        and all_within(checked.quantities, -_HALF, _HALF)
+        and min(quantities, default=ZERO) >= -_HALF
+        and max(quantities, default=ZERO) <= _HALF
+        and min(held, default=ZERO) >= -_HALF
+        and max(held, default=ZERO) <= _HALF
     ):
         return Success(plan)
-    held = dict(zip(checked.symbols, checked.quantities, strict=True))
+    before = dict(zip(checked.symbols, held, strict=True))
     with localcontext(CORE_CONTEXT):
-        after = map(add, map(held.__getitem__, map(_SYMBOL, plan.items)), quantities)
+        after = map(add, map(before.__getitem__, map(_SYMBOL, plan.items)), quantities)
         spent = sum(map(mul, quantities, map(_PRICE, plan.items)), ZERO)
         problem = bounds_problem(plan.cash_after, after) or bounds_problem(checked.cash - spent, ())
     if problem is None:

@@ -23,8 +23,10 @@ __all__ = [
     "freeze_decimals",
     "freeze_orders",
     "held_quantities",
+    "known_keys",
     "price_problem",
     "snapshot_problem",
+    "upper_known",
 ]
 
 #: Wide and trap-free: equity is exact for any bounded snapshot, and NaN for a bad one.
@@ -130,23 +132,42 @@ class Snapshot:
             return Decimal("NaN")
 
 
-def snapshot_problem(snapshot: Snapshot) -> PortfolioError | None:
+def snapshot_problem(
+    snapshot: Snapshot, known: AbstractSet[str] = frozenset()
+) -> PortfolioError | None:
     """The first problem with the snapshot's cash, positions, assets, price keys or `as_of`.
 
     The prices themselves are checked by `price_problem`, for the symbols a plan needs.
+    `known` holds symbols already checked (upper-case, valid): a mapping keyed by them
+    alone needs no key check (the planner passes its targeted symbols).
     """
     cash, positions, assets = snapshot.cash, snapshot.positions, snapshot.assets
     if not is_bounded(cash):
         return PortfolioError.invalid_snapshot(
             "cash must be a finite Decimal with magnitude at most 1E+15", cash=cash
         )
-    kind = ErrorKind.INVALID_SNAPSHOT
-    problem = key_problem(positions, "positions", kind) or _quantity_problem(positions)
-    problem = problem or key_problem(assets, "assets", kind) or _asset_problem(assets)
-    problem = problem or key_problem(snapshot.prices, "prices", kind)
+    problem = _key_problem(positions, "positions", known) or _quantity_problem(positions)
+    problem = problem or _key_problem(assets, "assets", known) or _asset_problem(assets)
+    problem = problem or _key_problem(snapshot.prices, "prices", known)
     if problem is None and not (snapshot.as_of is None or _is_datetime(snapshot.as_of)):
         return PortfolioError.invalid_snapshot("as_of must be a datetime or None")
     return problem
+
+
+def _key_problem(mapping: object, field: str, known: AbstractSet[str]) -> PortfolioError | None:
+    if known_keys(mapping, known):
+        return None
+    return key_problem(mapping, field, ErrorKind.INVALID_SNAPSHOT)
+
+
+def known_keys(mapping: object, known: AbstractSet[str]) -> bool:
+    """True for a record's mapping (a `FrozenDict`) keyed only by `known` symbols (in C)."""
+    return type(mapping) is FrozenDict and mapping.keys() <= known
+
+
+def upper_known(mapping: Mapping[str, object], known: AbstractSet[str]) -> Mapping[str, object]:
+    """`upper_keys(mapping)`, at once when every key is a `known` symbol; keys checked before."""
+    return mapping if known_keys(mapping, known) else upper_keys(mapping)
 
 
 def _is_datetime(value: object) -> bool:
@@ -163,6 +184,8 @@ def _quantity_problem(positions: Mapping[str, object]) -> PortfolioError | None:
 
 
 def _asset_problem(assets: Mapping[str, object]) -> PortfolioError | None:
+    if not assets:
+        return None
     bad = sorted(str(symbol).upper() for symbol, asset in assets.items() if not _is_asset(asset))
     if not bad:
         return None
@@ -177,9 +200,17 @@ def _is_asset(asset: object) -> bool:
     )
 
 
-def held_quantities(snapshot: Snapshot) -> dict[str, Decimal]:
-    """Held symbols (upper-cased, quantity ≠ 0) with their quantities; checked snapshots only."""
-    return {s: q for s, q in upper_keys(snapshot.positions).items() if q}  # type: ignore[misc]
+def held_quantities(
+    snapshot: Snapshot, known: AbstractSet[str] = frozenset()
+) -> Mapping[str, Decimal]:
+    """Held symbols (upper-cased, quantity ≠ 0) with their quantities; checked snapshots only.
+
+    The positions themselves when every key is a `known` symbol and no quantity is 0.
+    """
+    positions: Mapping[str, Decimal] = upper_known(snapshot.positions, known)  # type: ignore[assignment]
+    if all(positions.values()):  # Decimal truth (≠ 0), in C
+        return positions
+    return {s: q for s, q in positions.items() if q}
 
 
 def price_problem(

@@ -78,7 +78,6 @@ def plan_from_columns(
     rows, whole, steps = _rows(columns, goals, current, trades)
     reserve = policy.reserve(value)
     lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
-    buffer = policy.buy_price_buffer
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
     if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
@@ -88,38 +87,71 @@ def plan_from_columns(
     lot_rows: list[Row] = []
     if lots_on:
         decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
-    lots: list[PlanItem] = []
+    sized: list[PlanItem] | None = None  # whole lots sized already (buy_only)
     if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
         budget = _available(policy, cash - reserve, decided.buys)
-        lots = size_lots(
+        sized = size_lots(
             lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
         )
-        decided = buy_only(decided, budget - sum(map(_AMOUNT, lots), ZERO), limits, whole)
-    sells, buys, holds = decided
-    proceeds = -sum(map(_AMOUNT, sells), ZERO)
-    available = _available(policy, cash + proceeds - reserve, buys)
-    if policy.mode != Mode.BUY_ONLY:
-        lots = size_lots(
-            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+        decided = buy_only(decided, budget - sum(map(_AMOUNT, sized), ZERO), limits, whole)
+    proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
+    bought = sum(map(_AMOUNT, decided.buys), ZERO)
+    room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve
+    if lot_rows or policy.buy_price_buffer or bought > room:  # the cash pass
+        funded = _funded(
+            decided, lot_rows, columns, goals, room=room, limits=limits, steps=steps, sized=sized
         )
-    available -= lot_spending(lots, buffer)
-    buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
-    if lots or held_back or columns.assets:
-        more = [*lots, *held_back]
-        sells, buys, holds = merged(Decisions(sells, buys, holds), more, columns.assets)
-    proceeds = -sum(map(_AMOUNT, sells), ZERO)
-    cash_after = cash + proceeds - sum(map(_AMOUNT, buys), ZERO)
+    else:  # every buy fits (liquidation buys included): the cash pass would change nothing
+        funded = merged(decided, [], columns.assets) if columns.assets else decided
+    if funded is not decided:
+        proceeds = -sum(map(_AMOUNT, funded.sells), ZERO)
+        bought = sum(map(_AMOUNT, funded.buys), ZERO)
+    sells, buys, holds = funded
     return RebalancePlan(
         plan_id=columns.plan_id,
         correlation_id=columns.correlation_id,
         items=(*sells, *buys, *holds),
         total_value=value,
         cash_before=cash,
-        cash_after=cash_after,
+        cash_after=cash + proceeds - bought,
         as_of=columns.as_of,
         metadata=columns.metadata,
         policy=policy,
     )
+
+
+def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the cash reads
+    decided: Decisions,
+    lot_rows: list[Row],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    room: Decimal,
+    limits: Thresholds,
+    steps: dict[str, Decimal],
+    sized: list[PlanItem] | None,
+) -> Decisions:
+    """The decisions within the cash: whole lots sized first, the fractional buys cut to the rest.
+
+    `room` = cash + sale proceeds − the reserve (account currency); `steps` maps each
+    whole-lot symbol to its lot (shares), and those are the symbols traded in whole lots;
+    `sized`: the whole lots if sized already.
+    """
+    sells, buys, holds = decided
+    available = _available(columns.policy, room, buys)
+    buffer = columns.policy.buy_price_buffer
+    lots = sized
+    if lots is None:
+        lots = size_lots(
+            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+        )
+    if lots:
+        available -= lot_spending(lots, buffer)
+    whole = frozenset(steps)
+    buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
+    if lots or held_back or columns.assets:
+        return merged(Decisions(sells, buys, holds), [*lots, *held_back], columns.assets)
+    return Decisions(sells, buys, holds)
 
 
 def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) -> Decimal:
@@ -129,6 +161,8 @@ def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) ->
     still suffices after prices rise by `buy_price_buffer`.
     """
     covers = sum((i.trade_amount for i in buys if i.reason is Reason.LIQUIDATE), ZERO)
+    if not policy.buy_price_buffer:
+        return cash - covers  # exactly what dividing by 1 gives
     return (cash - covers) / (1 + policy.buy_price_buffer)
 
 

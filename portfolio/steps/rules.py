@@ -27,6 +27,7 @@ __all__ = ["Decisions", "Row", "Thresholds", "decide", "item", "shares_for", "wi
 #: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
 CENTS_ZERO = Decimal("0.00")
 _BUY, _SELL, _HOLD = Action.BUY, Action.SELL, Action.HOLD
+_REBALANCE = Reason.REBALANCE
 
 #: One symbol's columns: symbol, price, held shares, current value, target value, raw
 #: trade amount, current weight, target weight, tradable, traded in whole shares.
@@ -99,19 +100,18 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
     minimum, below_minimum, banded = limits.minimum, limits.below_minimum, limits.banded
     decided = Decisions([], [], [])
     sell, buy, hold = decided.sells.append, decided.buys.append, decided.holds.append
-    for row in rows:
-        (
-            symbol,
-            price,
-            held,
-            current,
-            target,
-            trade,
-            current_weight,
-            target_weight,
-            tradable,
-            whole,
-        ) = row
+    for (
+        symbol,
+        price,
+        held,
+        current,
+        target,
+        trade,
+        current_weight,
+        target_weight,
+        tradable,
+        whole,
+    ) in rows:
         if not tradable:
             reason = Reason.NOT_TRADABLE
         elif held and not target:  # Decimal truth: ≠ 0, tested in C
@@ -136,9 +136,10 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
             elif whole and below_minimum < amount < minimum:
                 reason = Reason.BELOW_MIN_TRADE
             else:
-                (buy if amount > ZERO else sell)(_new(PlanItem, (
-                    symbol, _BUY if amount > ZERO else _SELL, amount, quantity, price, current,
-                    target, current_weight, target_weight, Reason.REBALANCE)))  # fmt: skip
+                buying = amount > ZERO
+                (buy if buying else sell)(_new(PlanItem, (
+                    symbol, _BUY if buying else _SELL, amount, quantity, price, current,
+                    target, current_weight, target_weight, _REBALANCE)))  # fmt: skip
                 continue
         hold(_new(PlanItem, (symbol, _HOLD, ZERO, ZERO, price, current, target, current_weight,
                              target_weight, reason)))  # fmt: skip

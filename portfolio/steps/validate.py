@@ -25,7 +25,7 @@ from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.asset_facts import check_asset_facts
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
-from portfolio.money import CORE_CONTEXT, ZERO, to_cents
+from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, ZERO, all_within, to_cents
 from portfolio.open_orders import netted_account
 from portfolio.plan import freeze_metadata_mapping
 from portfolio.policy import SizingPolicy
@@ -37,10 +37,10 @@ from portfolio.snapshot import (
     held_quantities,
     price_problem,
     snapshot_problem,
+    upper_known,
 )
 from portfolio.steps.plan_id import plan_id
 from portfolio.steps.prepare import Prepared, argument_problem, prepare
-from portfolio.symbol_keys import upper_keys
 
 __all__ = ["Checked", "Columns", "check_snapshot", "columns", "validate"]
 
@@ -150,18 +150,24 @@ def validate(
 
 def check_snapshot(prepared: Prepared, snapshot: Snapshot) -> Result[Checked, PortfolioError]:
     """Check a snapshot against a prepared allocation: the validated inputs, or the Failure."""
-    return columns(prepared, snapshot).map(Checked.of)
+    with localcontext(CORE_CONTEXT):
+        return columns(prepared, snapshot).map(Checked.of)
 
 
 def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, PortfolioError]:
-    """Check a snapshot against a prepared allocation: the validated inputs as columns."""
+    """Check a snapshot against a prepared allocation: the validated inputs as columns.
+
+    Call inside the core context (`check_snapshot` and the planner do). Keys that are
+    targeted symbols were checked by `prepare` and are not checked again.
+    """
+    known = prepared.weights.keys()
     problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
-    problem = problem or snapshot_problem(snapshot)
+    problem = problem or snapshot_problem(snapshot, known)
     if problem is not None:
         return Failure(problem)
-    held, cash = held_quantities(snapshot), snapshot.cash
-    prices: Mapping[str, Decimal] = upper_keys(snapshot.prices)  # type: ignore[assignment]
-    assets: Mapping[str, Asset] = upper_keys(snapshot.assets)  # type: ignore[assignment]
+    held, cash = held_quantities(snapshot, known), snapshot.cash
+    prices: Mapping[str, Decimal] = upper_known(snapshot.prices, known)  # type: ignore[assignment]
+    assets: Mapping[str, Asset] = upper_known(snapshot.assets, known)  # type: ignore[assignment]
     if assets and (problem := check_asset_facts(assets)) is not None:
         return Failure(problem)
     if snapshot.open_orders:  # netted as if filled at these prices (portfolio.open_orders)
@@ -171,22 +177,21 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
         if isinstance(netted, PortfolioError):
             return Failure(netted)
         held, cash = netted
-    weights = prepared.weights
-    universe: AbstractSet[str] = weights.keys()
+    universe: AbstractSet[str] = known
     symbols, weight_column = prepared.targeted, prepared.weight_column
     if not held.keys() <= universe:
-        universe = weights.keys() | held.keys()
+        universe = known | held.keys()
         symbols = tuple(sorted(universe))
-        weight_column = tuple(map(weights.get, symbols, repeat(ZERO)))
-    problem = price_problem(prices, symbols, universe) or _short_problem(
-        weights, assets, prepared.policy
-    )
+        weight_column = tuple(map(prepared.weights.get, symbols, repeat(ZERO)))
+    price_column: tuple[Decimal, ...] = tuple(map(prices.get, symbols))  # type: ignore[arg-type]
+    if not all_within(price_column, MIN_PRICE, MAX_AMOUNT):  # checked in C when all is well
+        problem = price_problem(prices, symbols, universe)
+    problem = problem or _short_problem(prepared.weights, assets, prepared.policy)
     if problem is not None:
         return Failure(problem)
     value = _portfolio_value(prepared.portfolio_value, cash, held, prices)
     if value < 0:
         return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
-    price_column = tuple(map(prices.__getitem__, symbols))
     return Success(
         Columns(
             correlation_id=prepared.correlation_id,
@@ -216,11 +221,13 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
 def _portfolio_value(
     given: Decimal | None, cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]
 ) -> Decimal:
-    """V in cents: the allocation's `portfolio_value`, or cash + Σ quantity × price."""
-    with localcontext(CORE_CONTEXT):
-        if given is not None:
-            return to_cents(given)
-        return to_cents(cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO))
+    """V in cents: the allocation's `portfolio_value`, or cash + Σ quantity × price.
+
+    Call inside the core context.
+    """
+    if given is not None:
+        return to_cents(given)
+    return to_cents(cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO))
 
 
 def _short_problem(

@@ -1,13 +1,15 @@
 """Throughput of the planner against a bare Decimal loop, measured in the same run.
 
-Run: `.venv/bin/python tests/benchmarks/bench_planner.py [sizes...]`. Two cases:
+Run: `.venv/bin/python tests/benchmarks/bench_planner.py [sizes...]`. Three cases:
 
 1. one account of n symbols (1,000, 10,000, 100,000 by default): symbols per second for
    `plan_rebalance` (validation, records, Result, plan id included) with every item's
    `trade_amount` read, for the baseline, their ratio, and how time grows with n;
 2. many 20-symbol accounts in a loop: accounts per second for `plan_rebalance`, for a
    prepared `Planner` (the allocation and policy validated once), and for the baseline
-   on the same accounts.
+   on the same accounts;
+3. the same with 5-symbol accounts: µs per `Planner.plan`, what a backtest pays per bar
+   that rebalances.
 
 Every run gets fresh Decimal objects (built outside the timer): CPython caches a
 Decimal's hash on the object, and re-planning the same objects would hide what the
@@ -28,7 +30,7 @@ from portfolio import Allocation, Planner, Snapshot, plan_rebalance
 from portfolio.money import CORE_CONTEXT
 
 CENT = Decimal("0.01")
-REPEATS = 5
+REPEATS = 7
 ACCOUNTS = 500
 
 
@@ -76,19 +78,21 @@ def prepared_run(work: Callable[[Allocation, Snapshot], object], n: int) -> Call
     return partial(work, allocation, snapshot)
 
 
-def best_of(make: Callable[[], Callable[[], object]]) -> float:
-    """Best CPU time of this process over REPEATS runs, in seconds.
+def best_of(*makes: Callable[[], Callable[[], object]]) -> list[float]:
+    """Best CPU time of this process over REPEATS rounds, in seconds, for each of `makes`.
 
-    `make` builds each run's fresh inputs, outside the timer. CPU time rather than wall
-    time: on a shared machine it counts what this process did, not its waits.
+    Each `make` builds a run's fresh inputs, outside the timer; the cases take turns
+    within every round, so that a busy moment of a shared machine slows them alike. CPU
+    time rather than wall time: it counts what this process did, not its waits.
     """
-    times = []
+    best = [math.inf] * len(makes)
     for _ in range(REPEATS):
-        run = make()
-        start = time.process_time()
-        run()
-        times.append(time.process_time() - start)
-    return min(times)
+        for case, make in enumerate(makes):
+            run = make()
+            start = time.process_time()
+            run()
+            best[case] = min(best[case], time.process_time() - start)
+    return best
 
 
 def one_account(sizes: list[int]) -> None:
@@ -96,8 +100,9 @@ def one_account(sizes: list[int]) -> None:
     print(f"{'symbols':>8} {'planner/s':>12} {'baseline/s':>12} {'ratio':>6} {'planner s':>10}")
     previous: tuple[int, float, float] | None = None
     for n in sizes:
-        planner = best_of(partial(prepared_run, read_all, n))
-        bare = best_of(partial(prepared_run, baseline, n))
+        planner, bare = best_of(
+            partial(prepared_run, read_all, n), partial(prepared_run, baseline, n)
+        )
         line = (
             f"{n:>8} {n / planner:>12,.0f} {n / bare:>12,.0f} "
             f"{bare / planner:>6.2f} {planner:>10.4f}"
@@ -135,8 +140,8 @@ def many_accounts(symbols: int = 20) -> None:
         batch = accounts()
         return lambda: [baseline(*pair) for pair in batch]
 
-    planner, ready, base = best_of(full), best_of(prepared), best_of(bare)
-    print(f"\n{symbols}-symbol accounts, {ACCOUNTS} per run")
+    planner, ready, base = best_of(full, prepared, bare)
+    print(f"\n{symbols}-symbol accounts, {ACCOUNTS} per run (µs/account: per plan)")
     print(f"{'':>18} {'accounts/s':>12} {'µs/account':>11} {'ratio':>6}")
     for label, seconds in (
         ("plan_rebalance", planner),
@@ -151,4 +156,5 @@ def many_accounts(symbols: int = 20) -> None:
 
 if __name__ == "__main__":
     one_account([int(a) for a in sys.argv[1:]] or [1_000, 10_000, 100_000])
-    many_accounts()
+    many_accounts(20)
+    many_accounts(5)
