@@ -15,9 +15,11 @@ stays `held + k × increment` with k an integer, so every order is a whole numbe
 3. Spend what is left greedily on the best improvement per dollar: lots still wholly
    short first, then one more lot where a part of a lot is short (the fractional part of
    target ÷ lot price), ties by symbol.
-4. At the edge of the cash, an exact search (`portfolio.lot_knapsack`, a bounded
-   knapsack over the 12 best lots that did not fit and the lots cheapest to give up)
-   trades lots for lots when that lowers the error; then fill again.
+4. Unless fractional assets absorb the cash (where cash left is no error and the nearer
+   lot is taken anyway), an exact search at the edge of the cash
+   (`portfolio.lot_knapsack`, a bounded knapsack over the best lots that did not fit
+   and the lots cheapest to give up) trades lots for lots when that lowers the error;
+   then fill again.
 5. A held position that truncation leaves alone gets one more lot only for an
    improvement above `noise`, and only if it fits with `noise` to spare: the next plan,
    made after this one filled, sees targets moved by rounding and must not trade again.
