@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 comma := ,
 #: Extras `make test` installs (the demo needs none).
-TEST_EXTRAS := dev,alpaca,plot
+TEST_EXTRAS := dev,alpaca,plot,dask
 
 # $(call ready,EXTRAS): (re)build .venv if needed, then install the package with EXTRAS
 # ("" for none) unless the stamp for EXTRAS is newer than pyproject.toml.
@@ -57,6 +57,7 @@ bench:
 	$(call ready,$(TEST_EXTRAS)$(comma)bench)
 	$(BIN)/python tests/benchmarks/bench_planner.py
 	$(BIN)/python tests/benchmarks/bench_backtest.py
+	$(BIN)/python tests/benchmarks/bench_backtest_gaps.py
 	$(BIN)/python tests/benchmarks/bench_alpaca.py
 	$(BIN)/python tests/benchmarks/bench_orders.py
 

@@ -9,6 +9,7 @@ from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execution import ExecutedOrder, ExecutionReport, Step, WaitPolicy
 from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
 from portfolio.frozen import FrozenDict
+from portfolio.many import PlanRequest, plan_many
 from portfolio.order_state import OrderState, OrderStatus
 from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import RebalancePlan
@@ -41,6 +42,7 @@ __all__ = [
     "OrderState",
     "OrderStatus",
     "PlanItem",
+    "PlanRequest",
     "Planner",
     "PortfolioError",
     "PortfolioService",
@@ -56,6 +58,7 @@ __all__ = [
     "deltas",
     "fill_plan",
     "order_intents",
+    "plan_many",
     "plan_rebalance",
     "targets",
     "validate",

@@ -34,6 +34,8 @@ class ErrorKind(enum.Enum):
     BROKER_BAD_RESPONSE = "broker_bad_response"
     ORDER_REJECTED = "order_rejected"
     TIMEOUT = "timeout"
+    #: A worker of `plan_many` died or its executor refused the work; the account was not planned.
+    WORKER_FAILED = "worker_failed"
 
 
 def _freeze_context(context: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -228,26 +228,14 @@ def test_progress_is_reported_after_every_bar() -> None:
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
-def test_a_missing_price_on_a_rebalance_bar_names_date_and_symbol() -> None:
-    bars = walk(3)
-    gap = Bar(date=bars[1].date, prices={s: p for s, p in bars[1].prices.items() if s != "CCC"})
-    allocation = Allocation(target_weights=WEIGHTS, correlation_id="gap")
-    error = run_backtest([bars[0], gap, bars[2]], allocation, schedule="daily").failure()
-    assert error.kind is ErrorKind.MISSING_PRICE
-    assert error.context["date"] == "2021-01-05"
-    assert error.context["symbols"] == "CCC"
-    assert "2021-01-05" in error.message
-
-
-def test_a_missing_price_for_a_held_symbol_fails_on_any_bar() -> None:
-    bars = walk(3)
-    gap = Bar(date=bars[2].date, prices={s: p for s, p in bars[2].prices.items() if s != "AAA"})
-    allocation = Allocation(target_weights=WEIGHTS, correlation_id="gap")
-    error = run_backtest([*bars[:2], gap], allocation, schedule="once").failure()
-    assert (error.kind, error.context["date"], error.context["symbols"]) == (
+def test_a_targeted_symbol_never_priced_is_a_failure_naming_it() -> None:
+    bars = walk(3, symbols=("AAA", "BBB"))
+    allocation = Allocation(target_weights={"AAA": D("0.5"), "ZZZ": D("0.5")}, correlation_id="x")
+    error = run_backtest(bars, allocation, schedule="daily").failure()
+    assert (error.kind, error.context["symbols"], error.context["date"]) == (
         ErrorKind.MISSING_PRICE,
-        "2021-01-06",
-        "AAA",
+        "ZZZ",
+        "2021-01-04",
     )
 
 
@@ -255,12 +243,17 @@ def test_an_unheld_untargeted_symbol_may_lack_prices() -> None:
     bars = [
         Bar(date=date(2024, 1, 2), prices={"A": D(10)}),
         Bar(date=date(2024, 1, 3), prices={"A": D(11), "B": D(5)}),
+        Bar(date=date(2024, 1, 4), prices={"A": D(12)}),
     ]
     allocation = Allocation(target_weights={"A": D(1)}, correlation_id="x")
-    assert run_backtest(bars, allocation, policy=EXACT, schedule="daily").unwrap().rebalances == 2
+    result = run_backtest(bars, allocation, policy=EXACT, schedule="daily").unwrap()
+    # all in A from the first bar: the later checks trade nothing; B is nobody's concern
+    assert (len(result.plans), result.rebalances, result.idle_checks) == (3, 1, 2)
+    assert result.warnings == ()
+    assert result.final_equity == D(1_200_000)
 
 
-def test_a_bad_price_on_a_rebalance_bar_is_a_failure() -> None:
+def test_a_bad_price_on_any_bar_is_a_failure() -> None:
     bars = [Bar(date=date(2024, 1, 2), prices={"A": D(0)})]
     allocation = Allocation(target_weights={"A": D(1)}, correlation_id="x")
     error = run_backtest(bars, allocation).failure()

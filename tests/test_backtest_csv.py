@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, ErrorKind, SizingPolicy
-from portfolio.backtest import Bar, load_prices_csv, parse_prices_csv, run_backtest
+from portfolio.backtest import Bar, parse_prices_csv, run_backtest
 
 D = Decimal
 
@@ -50,7 +51,7 @@ def test_a_bad_cell_names_its_line_and_column(text: str, line: str, column: str)
     error = parse_prices_csv(text).failure()
     assert error.kind is ErrorKind.INVALID_BARS
     assert (error.context["line"], error.context["column"]) == (line, column)
-    assert error.message.startswith(f"line {line}:")
+    assert error.message.startswith(f"line {line}, column {column}:")
 
 
 @pytest.mark.parametrize(
@@ -96,3 +97,9 @@ def test_a_loaded_file_backtests_like_the_same_bars(tmp_path: Path) -> None:
     )
     # once at 10/20: 50 A + 25 B; 2024-01-04 closes at 12/21: 600 + 525
     assert result.unwrap().final_equity == D(1125)
+
+
+def test_a_row_the_csv_reader_refuses_names_its_line() -> None:
+    text = "date,A\n2024-01-02,1\n2024-01-03," + "9" * 200_000 + "\n"  # over the field limit
+    error = parse_prices_csv(text).failure()
+    assert (error.kind, error.context["line"]) == (ErrorKind.INVALID_BARS, "3")

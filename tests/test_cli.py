@@ -460,11 +460,11 @@ BAD_CSVS = [
 
 
 @pytest.mark.parametrize(("csv", "fragment"), BAD_CSVS)
-def test_bad_price_csvs_exit_1_naming_the_file(files: Path, csv: str, fragment: str) -> None:
+def test_bad_price_csvs_exit_2_naming_the_file(files: Path, csv: str, fragment: str) -> None:
     (files / "aaa.json").write_text('{"AAA": "1"}', encoding="utf-8")
     (files / "bad.csv").write_text(csv, encoding="utf-8")
     run = cli("backtest", "--prices", files / "bad.csv", "--weights", files / "aaa.json")
-    assert_one_line_error(run, 1, "INVALID_BARS", "bad.csv", fragment)
+    assert_one_line_error(run, 2, "INVALID_BARS", "bad.csv", fragment)
 
 
 def test_a_weight_missing_from_the_csv_columns_names_the_symbol(files: Path) -> None:
@@ -473,9 +473,9 @@ def test_a_weight_missing_from_the_csv_columns_names_the_symbol(files: Path) -> 
     assert_one_line_error(run, 1, "MISSING_PRICE", "BBB", "2024-01-02")
 
 
-def test_a_missing_price_csv_exits_1(files: Path) -> None:
+def test_a_missing_price_csv_exits_2(files: Path) -> None:
     run = cli("backtest", "--prices", files / "nope.csv", "--weights", files / "w.json")
-    assert_one_line_error(run, 1, "INVALID_BARS", "nope.csv")
+    assert_one_line_error(run, 2, "INVALID_BARS", "nope.csv")
 
 
 USAGE_ERRORS = [
@@ -511,4 +511,4 @@ def test_usage_errors_exit_2_with_one_line(argv: list[str], message: str) -> Non
 def test_help_exits_0() -> None:
     run = cli("backtest", "--help")
     assert run.code == 0
-    assert "--schedule {once,daily,weekly,monthly,drift}" in run.out
+    assert "--schedule {once,daily,weekly,monthly,quarterly,annually,drift}" in run.out

@@ -14,7 +14,7 @@ from adapters.cli import samplegen
 from adapters.cli.progress import progress_bar
 from adapters.cli.samples import sample_account, sample_text, sample_weights
 from adapters.cli.table import money, percent, shares
-from portfolio.backtest import load_prices_csv
+from adapters.prices_csv import load_prices_csv
 
 
 @pytest.mark.parametrize(

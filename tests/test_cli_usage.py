@@ -61,7 +61,8 @@ def test_every_command_help_shows_defaults_and_an_example(name: str) -> None:
 def test_the_backtest_help_names_its_defaults() -> None:
     flat = " ".join(cli("backtest", "--help").out.split())
     assert "--cash CASH initial cash (default: 1000000)" in flat
-    assert "--schedule {once,daily,weekly,monthly,drift} when to trade (default: monthly)" in flat
+    schedules = "{once,daily,weekly,monthly,quarterly,annually,drift}"
+    assert f"--schedule {schedules} when to trade (default: monthly)" in flat
     assert "portfolio backtest --prices prices.csv --weights weights.json --fee-bps 5" in flat
 
 

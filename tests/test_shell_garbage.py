@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Result
 
+from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, CostModel, SizingPolicy, Snapshot, fill_plan, plan_rebalance
-from portfolio.backtest import Bar, load_prices_csv, run_backtest
+from portfolio.backtest import Bar, run_backtest
 
 D = Decimal
 junk = st.one_of(

@@ -25,11 +25,12 @@ from adapters.cli.command import (
     option_hint,
     unknown_command,
 )
-from adapters.cli.commands import backtest, demo, plan, rebalance, validate
+from adapters.cli.commands import backtest, demo, plan, plan_many, rebalance, validate
 from adapters.cli.options import (
     BacktestOptions,
     BrokerChoice,
     DemoOptions,
+    PlanManyOptions,
     PlanOptions,
     RebalanceOptions,
     ValidateOptions,
@@ -37,7 +38,7 @@ from adapters.cli.options import (
 
 __all__ = ["COMMANDS", "SCHEDULES", "UsageError", "parse", "version"]
 
-SCHEDULES = ("once", "daily", "weekly", "monthly", "drift")
+SCHEDULES = ("once", "daily", "weekly", "monthly", "quarterly", "annually", "drift")
 _POLICY_HELP = "sizing policy file (JSON or TOML) (default: none, every field at its default)"
 
 
@@ -133,6 +134,22 @@ def _backtest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot", type=Path, metavar="PNG", help="write an equity-curve PNG (needs matplotlib)"
     )
+    parser.add_argument(
+        "--start",
+        type=values.day,
+        metavar="DATE",
+        help="first date used, YYYY-MM-DD (default: all)",
+    )
+    parser.add_argument(
+        "--end", type=values.day, metavar="DATE", help="last date used, YYYY-MM-DD (default: all)"
+    )
+    parser.add_argument(
+        "--contribution",
+        type=values.contribution,
+        metavar="AMOUNT",
+        help="added on the first bar of every month after the first; negative: a withdrawal "
+        "(default: none)",
+    )
 
 
 def _backtest_options(ns: argparse.Namespace) -> BacktestOptions:
@@ -146,6 +163,9 @@ def _backtest_options(ns: argparse.Namespace) -> BacktestOptions:
         policy=ns.policy,
         json=ns.json,
         plot=ns.plot,
+        start=ns.start,
+        end=ns.end,
+        contribution=ns.contribution,
     )
 
 
@@ -219,6 +239,44 @@ def _rebalance_options(ns: argparse.Namespace) -> RebalanceOptions:
     )
 
 
+# -- plan-many ------------------------------------------------------------------------------
+
+
+def _workers(text: str) -> int:
+    """A whole number of worker processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        msg = f"expected a whole number ≥ 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def _plan_many_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--accounts", type=Path, required=True, metavar="FILE", help="accounts file (JSONL)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="plans file (JSONL) (default: stdout)"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=_workers, default=1, metavar="N", help="processes (1: this one)"
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="plan on the Dask scheduler at this address"
+    )
+    parser.add_argument("--policy", type=Path, metavar="FILE", help=_POLICY_HELP)
+
+
+def _plan_many_options(ns: argparse.Namespace) -> PlanManyOptions:
+    return PlanManyOptions(
+        accounts=ns.accounts,
+        out=ns.out,
+        workers=ns.workers,
+        scheduler=ns.scheduler,
+        policy=ns.policy,
+    )
+
+
 # -- the table ------------------------------------------------------------------------------
 
 COMMANDS: tuple[Command[Any], ...] = (
@@ -239,6 +297,9 @@ COMMANDS: tuple[Command[Any], ...] = (
         examples=(
             "portfolio backtest --prices prices.csv --weights weights.json --fee-bps 5",
             "portfolio backtest --prices prices.csv --weights weights.json --plot curve.png",
+            "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
+            "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
+            "portfolio backtest --prices p.csv --weights w.json --contribution 500",
         ),
         arguments=_backtest_arguments,
         options=_backtest_options,
@@ -273,6 +334,17 @@ COMMANDS: tuple[Command[Any], ...] = (
         arguments=_rebalance_arguments,
         options=_rebalance_options,
         run=rebalance.run,
+    ),
+    Command(
+        name="plan-many",
+        summary="plan every account of a JSONL file, in order, on processes or a Dask cluster",
+        examples=(
+            "portfolio plan-many --accounts accounts.jsonl --out plans.jsonl --workers 2",
+            "portfolio plan-many --accounts accounts.jsonl --scheduler tcp://scheduler:8786",
+        ),
+        arguments=_plan_many_arguments,
+        options=_plan_many_options,
+        run=plan_many.run,
     ),
 )
 

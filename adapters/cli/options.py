@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ __all__ = [
     "BrokerChoice",
     "DemoOptions",
     "Options",
+    "PlanManyOptions",
     "PlanOptions",
     "RebalanceOptions",
     "ValidateOptions",
@@ -48,6 +50,8 @@ class BacktestOptions:
 
     `cash` is the initial cash and `min_trade` the minimum trade, both in account
     currency; `fee_bps` is the cost per traded dollar in basis points (1 bp = 0.01 %).
+    `start` / `end` bound the dates used (inclusive); `contribution` is added on the
+    first bar of every month after the first (account currency, negative: withdrawn).
     """
 
     prices: Path
@@ -59,6 +63,9 @@ class BacktestOptions:
     policy: Path | None = None
     json: bool = False
     plot: Path | None = None
+    start: date | None = None
+    end: date | None = None
+    contribution: Decimal | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -99,4 +106,26 @@ class RebalanceOptions:
     liquidate_all: bool = False
 
 
-Options = PlanOptions | BacktestOptions | DemoOptions | ValidateOptions | RebalanceOptions
+@attrs.frozen(kw_only=True)
+class PlanManyOptions:
+    """`portfolio plan-many`: a JSONL file of accounts → a JSONL file of plans, in order.
+
+    `workers` processes plan on this machine (1: in this process); `scheduler` is the
+    address of a Dask scheduler to plan on instead.
+    """
+
+    accounts: Path
+    out: Path | None = None
+    workers: int = 1
+    scheduler: str | None = None
+    policy: Path | None = None
+
+
+Options = (
+    PlanOptions
+    | BacktestOptions
+    | DemoOptions
+    | ValidateOptions
+    | RebalanceOptions
+    | PlanManyOptions
+)

@@ -7,6 +7,7 @@ Money in account currency; returns, volatility and drawdown as fractions of equi
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from adapters.cli.table import money, percent
 from portfolio.backtest import BacktestResult
@@ -30,11 +31,28 @@ def backtest_table(result: BacktestResult) -> str:
         ("Max drawdown", percent(result.max_drawdown), "largest fall from a peak"),
         ("Turnover", f"{result.turnover:.2f}×", f"traded {money(result.traded_value)}"),
         ("Fees", money(result.total_fees), ""),
-        ("Rebalances", str(result.rebalances), ""),
+        ("Rebalances", str(result.rebalances), _idle(result)),
+        *_flow_rows(result),
     )
     width = max(len(value) for _, value, _ in rows)
     lines = [f"{name:<14}{value:>{width}}   {note}".rstrip() for name, value, note in rows]
     return "\n".join([header, "", *lines]) + "\n"
+
+
+def _idle(result: BacktestResult) -> str:
+    return f"+ {result.idle_checks} checks that traded nothing" if result.idle_checks else ""
+
+
+def _flow_rows(result: BacktestResult) -> tuple[tuple[str, str, str], ...]:
+    """Cash flows and the returns that take them out; nothing when there were none."""
+    if not result.cash_flows:
+        return ()
+    net = sum((amount for _, amount in result.cash_flows), Decimal(0))
+    return (
+        ("Cash flows", money(net), f"net, over {len(result.cash_flows)} dates"),
+        ("Time-weighted", percent(result.time_weighted_return), "return, flows taken out"),
+        ("Money-weighted", percent(result.money_weighted_return), "a year (IRR)"),
+    )
 
 
 def backtest_json(result: BacktestResult) -> str:
@@ -51,7 +69,23 @@ def backtest_json(result: BacktestResult) -> str:
         "traded_value": str(result.traded_value),
         "fees": str(result.total_fees),
         "rebalances": result.rebalances,
+        "idle_checks": result.idle_checks,
         "rebalance_dates": [day.isoformat() for day in result.rebalance_dates],
+        "time_weighted_return": str(result.time_weighted_return),
+        "money_weighted_return": str(result.money_weighted_return),
+        "cash_flows": [
+            {"date": day.isoformat(), "amount": str(amount)} for day, amount in result.cash_flows
+        ],
+        "warnings": [
+            {
+                "kind": warning.kind.value,
+                "symbol": warning.symbol,
+                "date": warning.date.isoformat(),
+                "count": warning.count,
+                "message": warning.message,
+            }
+            for warning in result.warnings
+        ],
         "equity_curve": [
             {"date": point.date.isoformat(), "equity": str(point.equity)}
             for point in result.equity_curve

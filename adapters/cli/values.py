@@ -9,13 +9,15 @@ through `validate` on an otherwise empty input, so the command line cannot drift
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from returns.result import Failure, Result
 
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
+from portfolio.money import MAX_AMOUNT
 
-__all__ = ["MAX_FEE_BPS", "amount", "cash", "fee_bps", "min_trade"]
+__all__ = ["MAX_FEE_BPS", "amount", "cash", "contribution", "day", "fee_bps", "min_trade"]
 
 #: 10,000 basis points = 100 % of the traded value: the most a fee can be.
 MAX_FEE_BPS = Decimal(10_000)
@@ -58,6 +60,28 @@ def fee_bps(text: str) -> Decimal:
         msg = f"expected basis points from 0 to 10000 (100 %), got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def contribution(text: str) -> Decimal:
+    """A monthly cash flow: a finite decimal within ±1E+15 (negative: a withdrawal)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        msg = f"not a number: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not (value.is_finite() and -MAX_AMOUNT <= value <= MAX_AMOUNT):
+        msg = f"expected a finite number within ±1E+15, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def day(text: str) -> date:
+    """An ISO date, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date (YYYY-MM-DD): {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _accepted(value: Decimal, text: str, checked: Result[object, PortfolioError]) -> Decimal:

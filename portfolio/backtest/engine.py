@@ -1,48 +1,38 @@
-"""The backtest: a fold over bars that plans with the core and fills with `fill_plan`.
+"""The backtest: check the inputs, apply the gap rules, fold over the bars, summarise.
 
 Pure: no clock, no I/O (the optional `progress` callback is the caller's). The account
-starts as cash; each bar marks it to that bar's close prices; on a rebalance bar the
-allocation is planned against the marked account and the plan filled at the close.
+starts as cash; each bar marks it at that bar's close (see `portfolio.backtest.gaps` for
+closes that are missing); on a rebalance bar the allocation is planned against the
+marked account and the plan traded at the close (`portfolio.backtest.fold`).
 """
 
 from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
-import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.allocation import Allocation, CombinedAllocation
-from portfolio.backtest.bars import Bar, EquityPoint
+from portfolio.backtest.bars import Bar
+from portfolio.backtest.flows import CashFlows, flows_by_bar
+from portfolio.backtest.fold import fold
+from portfolio.backtest.gaps import MissingData, find_gaps
+from portfolio.backtest.ledger import Ledger, Rule, Setup, dated
+from portfolio.backtest.planning import target_weights
 from portfolio.backtest.result import BacktestResult, summarise
-from portfolio.backtest.schedule import Schedule, drifted, is_due, parse_schedule
+from portfolio.backtest.schedule import Schedule, parse_schedule
+from portfolio.costs import CostModel
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.fill import CostModel, Fill, fill_plan
-from portfolio.money import CORE_CONTEXT, is_bounded
-from portfolio.plan import RebalancePlan
-from portfolio.planner import plan_rebalance
+from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 
 __all__ = ["AllocationRule", "run_backtest"]
 
 #: Either fixed weights, or a rule that picks the weights on each rebalance date.
-AllocationRule = (
-    Allocation | CombinedAllocation | Callable[[date, Snapshot], Allocation | CombinedAllocation]
-)
-
-
-@attrs.frozen(kw_only=True)
-class _Setup:
-    bars: tuple[Bar, ...]
-    rule: AllocationRule
-    policy: SizingPolicy
-    costs: CostModel | None
-    schedule: Schedule
-    initial_cash: Decimal
+AllocationRule = Rule
 
 
 def run_backtest(  # noqa: PLR0913 - the documented signature
@@ -53,56 +43,161 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     initial_cash: Decimal = Decimal(1_000_000),
     schedule: Schedule | str = "monthly",
     costs: CostModel | None = None,
+    missing: MissingData = MissingData(),  # noqa: B008 - a frozen record is a safe default
+    cash_flows: CashFlows | None = None,
+    start: date | None = None,
+    end: date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Result[BacktestResult, PortfolioError]:
     """Simulate rebalancing `allocation` over `bars` (oldest first), starting from cash.
 
     `allocation` is fixed weights or a callable `(date, snapshot) -> Allocation` asked
     on each rebalance date (on every bar for `drift`), with the account marked at that
-    close. `progress(done, total)` is called after each bar. A callable that raises is
-    the caller's bug and is not caught.
+    close. Bars before `start` or after `end` (inclusive bounds) are left out.
+    `progress(done, total)` is called after each bar. A callable that raises is the
+    caller's bug and is not caught.
 
-    Failures: an unknown schedule (INVALID_SCHEDULE); no bars, or dates not increasing
-    (INVALID_BARS); initial cash not a positive finite Decimal (INVALID_SNAPSHOT); a
-    held symbol without a valid price on any bar, or a targeted one on a rebalance bar
-    (MISSING_PRICE / INVALID_PRICE); any planning failure. Failures on a bar name its
-    date in the message and as `context["date"]`.
+    Failures: an unknown schedule (INVALID_SCHEDULE); no bars (in the range), dates not
+    increasing, `missing.delist_after` < 1 (INVALID_BARS); a price that is not a Decimal
+    in [1E-9, 1E+15] (INVALID_PRICE); initial cash not a positive Decimal ≤ 1E+15, a bad
+    cash flow, or a withdrawal larger than the equity (INVALID_SNAPSHOT); a targeted
+    symbol with no price on any bar (MISSING_PRICE); any planning failure. Failures on a
+    bar name its date in the message and as `context["date"]`.
     """
     given: object = bars
     series = tuple(given) if isinstance(given, Iterable) else ()
-    return (
-        parse_schedule(schedule)
-        .bind(lambda chosen: _check(series, initial_cash).map(lambda _: chosen))
-        .bind(
-            lambda chosen: _simulate(
-                _Setup(
-                    bars=series,
-                    rule=allocation,
-                    policy=policy,
-                    costs=costs,
-                    schedule=chosen,
-                    initial_cash=initial_cash,
-                ),
-                progress,
+    return parse_schedule(schedule).bind(
+        lambda chosen: _checked(series, initial_cash, missing, start, end).bind(
+            lambda within: _run(
+                within,
+                allocation=allocation,
+                schedule=chosen,
+                policy=policy,
+                initial_cash=initial_cash,
+                costs=costs,
+                missing=missing,
+                cash_flows=cash_flows,
+                progress=progress,
             )
         )
     )
 
 
-def _check(bars: tuple[Bar, ...], initial_cash: Decimal) -> Result[None, PortfolioError]:
-    if not (is_bounded(initial_cash) and initial_cash > 0):
-        message = "initial_cash must be a positive finite Decimal"
+def _run(  # noqa: PLR0913 - the parts of one run
+    bars: tuple[Bar, ...],
+    *,
+    allocation: AllocationRule,
+    schedule: Schedule,
+    policy: SizingPolicy,
+    initial_cash: Decimal,
+    costs: CostModel | None,
+    missing: MissingData,
+    cash_flows: CashFlows | None,
+    progress: Callable[[int, int], None] | None,
+) -> Result[BacktestResult, PortfolioError]:
+    gaps = find_gaps(bars, missing.delist_after)
+    if (never := _never_priced(allocation, gaps.listed)) is not None:
+        return Failure(dated(never, bars[0].date))
+    flows = flows_by_bar(cash_flows, [bar.date for bar in bars])
+    setups = flows.map(
+        lambda by_bar: Setup(
+            bars=bars,
+            rule=allocation,
+            policy=policy,
+            costs=costs,
+            schedule=schedule,
+            initial_cash=initial_cash,
+            missing=missing,
+            gaps=gaps,
+            flows=by_bar,
+            weights={} if callable(allocation) else target_weights(allocation),
+            listings=_listings(gaps.listed),
+        )
+    )
+    try:
+        with decimal.localcontext(CORE_CONTEXT):
+            return setups.bind(
+                lambda setup: fold(setup, progress).map(lambda ledger: _summary(setup, ledger))
+            )
+    except ArithmeticError as exc:  # a last guard: inputs are bounded, this should not happen
+        return Failure(
+            PortfolioError.invalid_snapshot("arithmetic failed in the backtest", error=repr(exc))
+        )
+
+
+def _summary(setup: Setup, ledger: Ledger) -> BacktestResult:
+    return summarise(setup=setup, ledger=ledger)
+
+
+def _listings(listed: Mapping[str, int]) -> Mapping[int, frozenset[str]]:
+    """Bar index → the symbols whose first close is on that bar (after the first bar)."""
+    by_bar: dict[int, set[str]] = {}
+    for symbol, index in listed.items():
+        if index:
+            by_bar.setdefault(index, set()).add(symbol)
+    return {index: frozenset(symbols) for index, symbols in by_bar.items()}
+
+
+def _never_priced(allocation: AllocationRule, listed: Mapping[str, int]) -> PortfolioError | None:
+    """Fixed weights naming a symbol that has no price on any bar (a typo, most likely)."""
+    if callable(allocation):
+        return None
+    never = sorted(set(target_weights(allocation)) - listed.keys())
+    if not never:
+        return None
+    error = PortfolioError.missing_price(never)
+    return PortfolioError(
+        kind=error.kind, message=f"{error.message}, on any bar", context=error.context
+    )
+
+
+def _checked(
+    bars: tuple[Bar, ...],
+    initial_cash: Decimal,
+    missing: MissingData,
+    start: date | None,
+    end: date | None,
+) -> Result[tuple[Bar, ...], PortfolioError]:
+    cash: object = initial_cash  # compared, never abs(): 1E+9999999999999 overflows that
+    if not (isinstance(cash, Decimal) and cash.is_finite() and 0 < cash <= MAX_AMOUNT):
+        message = "initial_cash must be a positive Decimal, at most 1E+15"
         return Failure(PortfolioError.invalid_snapshot(message, initial_cash=initial_cash))
-    if not bars:
-        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, "the price series is empty"))
+    delist_after: object = missing.delist_after
+    if not (isinstance(delist_after, int) and delist_after >= 1):
+        message = "missing.delist_after must be a whole number of bars, at least 1"
+        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message))
     for index, bar in enumerate(bars):
-        if not _well_formed(bar):
-            message = f"bar {index} is not a Bar(date, prices)"
-            return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, index=index))
-        if index and not bars[index - 1].date < bar.date:
-            message = f"dates must increase: {bar.date} after {bars[index - 1].date}"
-            return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, date=bar.date))
-    return Success(None)
+        if (problem := _bad_bar(index, bar, bars[index - 1] if index else None)) is not None:
+            return Failure(problem)
+    if not all_within([p for bar in bars for p in bar.prices.values()], MIN_PRICE, MAX_AMOUNT):
+        return Failure(next(filter(None, map(_bad_prices, bars))))
+    within = tuple(
+        bar
+        for bar in bars
+        if (start is None or start <= bar.date) and (end is None or bar.date <= end)
+    )
+    if not within:
+        message = "the price series is empty" if not bars else "no bars between start and end"
+        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, start=start, end=end))
+    return Success(within)
+
+
+def _bad_bar(index: int, bar: object, previous: Bar | None) -> PortfolioError | None:
+    if not _well_formed(bar):
+        message = f"bar {index} is not a Bar(date, prices)"
+        return PortfolioError.of(ErrorKind.INVALID_BARS, message, index=index)
+    assert isinstance(bar, Bar)  # noqa: S101 - narrowed by _well_formed
+    if previous is not None and not previous.date < bar.date:
+        message = f"dates must increase: {bar.date} after {previous.date}"
+        return PortfolioError.of(ErrorKind.INVALID_BARS, message, date=bar.date)
+    return None
+
+
+def _bad_prices(bar: Bar) -> PortfolioError | None:
+    """The bar's prices outside [1E-9, 1E+15] or not Decimals, or None."""
+    prices = bar.prices
+    bad = sorted(s for s, p in prices.items() if not all_within([p], MIN_PRICE, MAX_AMOUNT))
+    return dated(PortfolioError.invalid_price(bad), bar.date) if bad else None
 
 
 def _well_formed(bar: object) -> bool:
@@ -111,110 +206,4 @@ def _well_formed(bar: object) -> bool:
     return isinstance(fields[0], date) and isinstance(fields[1], Mapping)
 
 
-def _simulate(
-    setup: _Setup, progress: Callable[[int, int], None] | None
-) -> Result[BacktestResult, PortfolioError]:
-    account = Snapshot(cash=setup.initial_cash)
-    curve: list[EquityPoint] = []
-    plans: list[RebalancePlan] = []
-    fills: list[Fill] = []
-    dates: list[date] = []
-    previous: date | None = None
-    total = len(setup.bars)
-    with decimal.localcontext(CORE_CONTEXT):
-        for done, bar in enumerate(setup.bars, 1):
-            account = Snapshot(
-                cash=account.cash,
-                positions=account.positions,
-                prices=bar.prices,
-                as_of=datetime.combine(bar.date, time()),
-            )
-            if (unmarked := _unpriced(bar, account.positions)) is not None:
-                return Failure(unmarked)
-            if (allocation := _due(setup, previous, bar.date, account)) is not None:
-                match _rebalance(setup, bar, allocation, account):
-                    case Success((plan, fill)):
-                        plans.append(plan)
-                        fills.append(fill)
-                        dates.append(bar.date)
-                        account = fill.snapshot
-                    case Failure(error):
-                        return Failure(error)
-            curve.append(EquityPoint(bar.date, account.equity))
-            previous = bar.date
-            if progress is not None:
-                progress(done, total)
-        return Success(
-            summarise(
-                schedule=setup.schedule,
-                initial_cash=setup.initial_cash,
-                final=account,
-                curve=curve,
-                plans=plans,
-                fills=fills,
-                rebalance_dates=dates,
-            )
-        )
-
-
-def _due(
-    setup: _Setup, previous: date | None, today: date, account: Snapshot
-) -> Allocation | CombinedAllocation | None:
-    """Today's allocation when today is a rebalance bar, else None."""
-    due = is_due(setup.schedule, previous, today)
-    if not (due or setup.schedule is Schedule.DRIFT):
-        return None
-    rule = setup.rule
-    allocation = rule(today, account) if callable(rule) else rule
-    if due or drifted(account, _weights(allocation), setup.policy):
-        return allocation
-    return None
-
-
-def _weights(allocation: Allocation | CombinedAllocation) -> Mapping[str, Decimal]:
-    """Upper-cased finite weights; bad ones are left for the planner to report."""
-    given: object = allocation
-    inner = given.allocation if isinstance(given, CombinedAllocation) else given
-    weights: object = inner.target_weights if isinstance(inner, Allocation) else {}
-    if not isinstance(weights, Mapping):
-        return {}
-    return {
-        str(symbol).upper(): weight
-        for symbol, weight in weights.items()
-        if isinstance(weight, Decimal) and weight.is_finite()
-    }
-
-
-def _rebalance(
-    setup: _Setup, bar: Bar, allocation: Allocation | CombinedAllocation, account: Snapshot
-) -> Result[tuple[RebalancePlan, Fill], PortfolioError]:
-    missing = sorted(set(_weights(allocation)) - set(bar.prices) - set(account.positions))
-    if missing:
-        return Failure(_dated(PortfolioError.missing_price(missing), bar.date))
-    return (
-        plan_rebalance(allocation, account, setup.policy)
-        .bind(
-            lambda plan: fill_plan(account, plan, costs=setup.costs).map(lambda fill: (plan, fill))
-        )
-        .alt(lambda error: _dated(error, bar.date))
-    )
-
-
-def _unpriced(bar: Bar, held: Mapping[str, Decimal]) -> PortfolioError | None:
-    """A held symbol must have a valid close on every bar: the account is marked with it."""
-    prices = bar.prices
-    missing = [symbol for symbol in held if symbol not in prices]
-    if missing:
-        return _dated(PortfolioError.missing_price(missing), bar.date)
-    invalid = [s for s in held if not (is_bounded(prices[s]) and prices[s] > 0)]
-    if invalid:
-        return _dated(PortfolioError.invalid_price(invalid), bar.date)
-    return None
-
-
-def _dated(error: PortfolioError, day: date) -> PortfolioError:
-    return attrs.evolve(
-        error,
-        message=f"on {day.isoformat()}: {error.message}",
-        context={**error.context, "date": day.isoformat()},
-    )
+_ = Snapshot  # the rule's second argument, re-exported through AllocationRule's alias

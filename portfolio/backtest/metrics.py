@@ -9,17 +9,39 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 
 from portfolio.backtest.bars import EquityPoint
 
-__all__ = ["cagr", "max_drawdown", "volatility"]
+__all__ = [
+    "cagr",
+    "flow_adjusted",
+    "max_drawdown",
+    "money_weighted_return",
+    "ten_places",
+    "volatility",
+]
 
 _DAYS_PER_YEAR = Decimal("365.25")
 _STEP = Decimal("1E-10")
 _CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 ZERO = Decimal(0)
+
+
+def ten_places(ratio: Decimal) -> Decimal:
+    """Round a ratio to ten decimals, or to 28 significant digits when it is too large.
+
+    A year's growth compounded from a one-day curve can have 40 digits.
+
+    >>> ten_places(Decimal(2) / 3), ten_places(Decimal("1.5E+40"))
+    (Decimal('0.6666666667'), Decimal('1.5E+40'))
+    """
+    with decimal.localcontext(_CONTEXT):
+        if ratio.is_finite() and ratio.adjusted() < _CONTEXT.prec - 11:
+            return ratio.quantize(_STEP)
+        return _CONTEXT.plus(ratio)
 
 
 def _years(curve: Sequence[EquityPoint]) -> Decimal:
@@ -43,7 +65,7 @@ def cagr(start: Decimal, curve: Sequence[EquityPoint]) -> Decimal:
         final = curve[-1].equity
         if final <= 0:
             return Decimal(-1)
-        return ((final / start) ** (1 / years) - 1).quantize(_STEP)
+        return ten_places((final / start) ** (1 / years) - 1)
 
 
 def volatility(curve: Sequence[EquityPoint]) -> Decimal:
@@ -59,7 +81,7 @@ def volatility(curve: Sequence[EquityPoint]) -> Decimal:
         mean = sum(returns, ZERO) / len(returns)
         variance = sum(((r - mean) ** 2 for r in returns), ZERO) / (len(returns) - 1)
         bars_per_year = len(returns) / years
-        return (variance * bars_per_year).sqrt().quantize(_STEP)
+        return ten_places((variance * bars_per_year).sqrt())
 
 
 def max_drawdown(curve: Sequence[EquityPoint]) -> Decimal:
@@ -77,4 +99,60 @@ def max_drawdown(curve: Sequence[EquityPoint]) -> Decimal:
             peak = max(peak, point.equity)
             if peak > 0:
                 worst = max(worst, 1 - point.equity / peak)
-        return worst.quantize(_STEP)
+        return ten_places(worst)
+
+
+def flow_adjusted(
+    start: Decimal, curve: Sequence[EquityPoint], flows: Mapping[date, Decimal]
+) -> list[EquityPoint]:
+    """The curve of `start` invested throughout, with the cash flows taken out.
+
+    Each bar's return is (equity − that bar's flow) ÷ the previous equity (the first
+    bar's previous equity is `start`); the curve chains them from `start`. Without flows
+    it is the equity curve itself. A bar after the equity reached zero returns 0.
+    """
+    with decimal.localcontext(_CONTEXT):
+        level, before, points = start, start, []
+        for point in curve:
+            growth = (point.equity - flows.get(point.date, ZERO)) / before if before > 0 else 1
+            level *= growth
+            points.append(EquityPoint(point.date, level))
+            before = point.equity
+        return points
+
+
+def money_weighted_return(
+    start: Decimal, curve: Sequence[EquityPoint], flows: Sequence[tuple[date, Decimal]]
+) -> Decimal:
+    """The annual rate r at which the flows and the final equity discount to `start`.
+
+    Solves start + Σ flow × (1 + r)^−t = final × (1 + r)^−T (t, T in years of 365.25
+    days from the first bar) by bisection between −99 % and +1,000 % a year; the
+    answer is clamped to that range. Without flows it is `cagr`.
+    """
+    if not flows:
+        return cagr(start, curve)
+    with decimal.localcontext(_CONTEXT):
+        first, final = curve[0].date, curve[-1]
+        if final.equity <= 0:
+            return Decimal(-1)
+        dated = [(-start, ZERO), *((-amount, _span(first, day)) for day, amount in flows)]
+        dated.append((final.equity, _span(first, final.date)))
+        low, high = Decimal("-0.99"), Decimal(10)
+        for _ in range(60):
+            middle = (low + high) / 2
+            if _present_value(dated, middle) > 0:
+                low = middle
+            else:
+                high = middle
+        return ten_places((low + high) / 2)
+
+
+def _span(first: date, day: date) -> Decimal:
+    return Decimal((day - first).days) / _DAYS_PER_YEAR
+
+
+def _present_value(flows: Sequence[tuple[Decimal, Decimal]], rate: Decimal) -> Decimal:
+    """Σ amount × (1 + rate)^−years: decreasing in `rate` while the final equity dominates."""
+    log = (1 + rate).ln()
+    return sum(((amount * (-years * log).exp()) for amount, years in flows), ZERO)

@@ -1,9 +1,8 @@
-"""Close prices from a wide CSV: `date,SYM1,SYM2,…`, one row per date (bt's and ffn's layout).
+"""Close prices from a wide CSV text: `date,SYM1,SYM2,…`, one row per date (bt's and ffn's layout).
 
-`load_prices_csv` is the one function of `portfolio.backtest` that does I/O: it reads
-a file and hands its text to the pure `parse_prices_csv`. Every problem is a
-Failure(INVALID_BARS) naming the line (1 = the header), and the column where one is
-to blame; nothing raises.
+Pure: it parses text (reading a file is `adapters.prices_csv.load_prices_csv`). Every
+problem is a Failure(INVALID_BARS) naming the line (1 = the header) and the column
+(`date` or the symbol); nothing raises and nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -11,19 +10,18 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from returns.result import Failure, Result, Success
 
 from portfolio.backtest.bars import Bar
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import is_bounded
+from portfolio.money import MAX_AMOUNT, MIN_PRICE
 
 if TYPE_CHECKING:
     from _csv import Reader
 
-__all__ = ["MISSING_MARKS", "load_prices_csv", "parse_prices_csv"]
+__all__ = ["MISSING_MARKS", "parse_prices_csv"]
 
 #: Cell texts (after stripping, case-insensitive) that mean "no price that day".
 MISSING_MARKS = frozenset({"", "nan", "na", "n/a", "null", "none"})
@@ -39,51 +37,39 @@ class _BadLineError(Exception):
         self.context = context
 
 
-def load_prices_csv(path: str | Path) -> Result[tuple[Bar, ...], PortfolioError]:
-    """Read a wide price CSV file into bars, oldest first (this function does file I/O)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, TypeError, ValueError) as exc:  # ValueError: a NUL
-        return Failure(
-            PortfolioError.of(
-                ErrorKind.INVALID_BARS, f"cannot read the price file: {exc}", file=path
-            )
-        )
-    return parse_prices_csv(text).alt(
-        lambda error: PortfolioError(
-            kind=error.kind,
-            message=f"{path}: {error.message}",
-            context={**error.context, "file": str(path)},
-        )
-    )
-
-
 def parse_prices_csv(text: str) -> Result[tuple[Bar, ...], PortfolioError]:
-    r"""Parse the text of a wide price CSV (pure).
+    r"""Parse the text of a wide price CSV.
 
     The first column holds ISO dates (`2024-01-02`, or a datetime whose date is taken),
     strictly increasing; the other columns are symbols (upper-cased) with close prices
-    as decimal text. An empty (or NaN/NA/null) cell means no price that day.
+    as decimal text in [1E-9, 1E+15]. An empty (or NaN/NA/null) cell means no price that
+    day; a column with no price at all is an error. `text` must be a `str` (TypeError).
 
     >>> bars = parse_prices_csv("date,SPY,QQQ\n2024-01-02,470.5,\n2024-01-03,472,401.25\n")
     >>> [(str(bar.date), sorted(bar.prices)) for bar in bars.unwrap()]
     [('2024-01-02', ['SPY']), ('2024-01-03', ['QQQ', 'SPY'])]
-    >>> print(parse_prices_csv("date,SPY\n2024-01-02,-1\n").failure())
-    INVALID_BARS: line 2: price must be a positive finite decimal [column=SPY line=2 value=-1]
+    >>> parse_prices_csv("date,SPY\n2024-01-02,-1\n").failure().message
+    'line 2, column SPY: price must be a decimal between 1E-9 and 1E+15'
     """
+    given: object = text
+    if not isinstance(given, str):
+        msg = f"parse_prices_csv expects the CSV text as a str, not {type(given).__name__}"
+        raise TypeError(msg)
+    reader = csv.reader(text.splitlines())
     try:
-        return Success(_bars(csv.reader(text.splitlines())))
+        return Success(_bars(reader))
     except _BadLineError as bad:
+        column = bad.context.get("column")
+        where = f"line {bad.line}" + (f", column {column}" if column is not None else "")
         return Failure(
             PortfolioError.of(
-                ErrorKind.INVALID_BARS,
-                f"line {bad.line}: {bad.problem}",
-                line=bad.line,
-                **bad.context,
+                ErrorKind.INVALID_BARS, f"{where}: {bad.problem}", line=bad.line, **bad.context
             )
         )
     except csv.Error as exc:
-        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, f"not a CSV file: {exc}"))
+        line = reader.line_num
+        message = f"line {line}: not a CSV row: {exc}"
+        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, line=line))
 
 
 def _bars(reader: Reader) -> tuple[Bar, ...]:
@@ -100,11 +86,17 @@ def _bars(reader: Reader) -> tuple[Bar, ...]:
             raise _BadLineError(line, f"expected {len(header)} cells, found {len(row)}")
         day = _date(line, row[0])
         if bars and day <= bars[-1].date:
-            raise _BadLineError(line, f"dates must increase: {day} after {bars[-1].date}")
+            problem = "date repeated" if day == bars[-1].date else "dates out of order"
+            raise _BadLineError(
+                line, f"{problem}: {day} after {bars[-1].date}", column="date", value=row[0].strip()
+            )
         prices = {s: _price(line, s, cell) for s, cell in zip(symbols, row[1:], strict=True)}
         bars.append(Bar(date=day, prices={s: p for s, p in prices.items() if p is not None}))
     if not bars:
         raise _BadLineError(1, "no price rows after the header")
+    empty = [s for s in symbols if not any(s in bar.prices for bar in bars)]
+    if empty:
+        raise _BadLineError(1, "a symbol column has no price on any row", column=empty[0])
     return tuple(bars)
 
 
@@ -137,9 +129,10 @@ def _price(line: int, symbol: str, cell: str) -> Decimal | None:
     try:
         price = Decimal(text)
     except InvalidOperation:
-        price = Decimal("NaN")
-    if not (is_bounded(price) and price > 0):
+        raise _BadLineError(line, "not a number", column=symbol, value=text) from None
+    # comparisons never raise, whatever the exponent (abs() or arithmetic could overflow)
+    if not (price.is_finite() and MIN_PRICE <= price <= MAX_AMOUNT):
         raise _BadLineError(
-            line, "price must be a positive finite decimal", column=symbol, value=text
+            line, "price must be a decimal between 1E-9 and 1E+15", column=symbol, value=text
         )
     return price

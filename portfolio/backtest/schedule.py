@@ -26,15 +26,18 @@ DRIFT_RELATIVE_BAND = Decimal("0.25")
 class Schedule(enum.Enum):
     """How often to rebalance.
 
-    `once`: the first bar only (buy and hold). `daily`: every bar. `weekly` / `monthly`:
-    the first bar of each ISO calendar week / calendar month. `drift`: the first bar,
-    then whenever some symbol's weight leaves its band (see `drifted`).
+    `once`: the first bar only (buy and hold). `daily`: every bar. `weekly` / `monthly`
+    / `quarterly` / `annually`: the first bar of each ISO calendar week / calendar month /
+    calendar quarter / calendar year. `drift`: the first bar, then whenever some
+    symbol's weight leaves its band (see `drifted`).
     """
 
     ONCE = "once"
     DAILY = "daily"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUALLY = "annually"
     DRIFT = "drift"
 
 
@@ -66,17 +69,24 @@ def is_due(schedule: Schedule, previous: date | None, today: date) -> bool:
 
     For `drift` this is only the first bar; `drifted` decides the rest.
     """
-    if previous is None:
+    if previous is None or schedule is Schedule.DAILY:
         return True
+    return _period(schedule, today) != _period(schedule, previous)
+
+
+def _period(schedule: Schedule, day: date) -> tuple[int, int]:
+    """The calendar period a day falls in; one period for `once` and `drift`."""
     match schedule:
-        case Schedule.DAILY:
-            return True
         case Schedule.WEEKLY:
-            return today.isocalendar()[:2] != previous.isocalendar()[:2]
+            return day.isocalendar()[:2]
         case Schedule.MONTHLY:
-            return (today.year, today.month) != (previous.year, previous.month)
-        case Schedule.ONCE | Schedule.DRIFT:
-            return False
+            return day.year, day.month
+        case Schedule.QUARTERLY:
+            return day.year, (day.month - 1) // 3
+        case Schedule.ANNUALLY:
+            return day.year, 0
+        case _:
+            return 0, 0
 
 
 def drifted(snapshot: Snapshot, weights: Mapping[str, Decimal], policy: SizingPolicy) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import attrs
 from returns.result import Result, Success
@@ -14,9 +15,10 @@ from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish
 from adapters.cli.summary import backtest_json, backtest_table
-from adapters.cli.terminal import ExitCode, Terminal
-from portfolio import Allocation, SizingPolicy
-from portfolio.backtest import BacktestResult, load_prices_csv, run_backtest
+from adapters.cli.terminal import ExitCode, InputError, Terminal
+from adapters.prices_csv import load_prices_csv
+from portfolio import Allocation, PortfolioError, SizingPolicy
+from portfolio.backtest import BacktestResult, Bar, CashFlows, run_backtest
 from portfolio.fill import CostModel
 
 __all__ = ["run", "show_backtest"]
@@ -28,6 +30,18 @@ def _policy(options: BacktestOptions) -> Result[SizingPolicy, Problem]:
     if options.min_trade is None:
         return chosen
     return chosen.map(partial(attrs.evolve, min_trade_amount=options.min_trade))
+
+
+def _prices(path: Path) -> Result[tuple[Bar, ...], Problem]:
+    """The price file; a file that cannot be read or parsed is bad input (exit 2)."""
+    prefix = f"{path}: "
+
+    def bad_input(error: PortfolioError) -> Problem:
+        return InputError(
+            source=str(path), problem=f"{error.kind.name}: {error.message.removeprefix(prefix)}"
+        )
+
+    return load_prices_csv(path).alt(bad_input)
 
 
 def _plot(
@@ -42,12 +56,13 @@ def _plot(
 
 def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestResult, Problem]:
     ready: Result[None, Problem] = check_matplotlib() if options.plot else Success(None)
+    flows = None if options.contribution is None else CashFlows(monthly=options.contribution)
     return Result.do(
         result
         for _ in ready
         for weights in load_weights(options.weights)
         for policy in _policy(options)
-        for bars in load_prices_csv(options.prices)
+        for bars in _prices(options.prices)
         for result in run_backtest(
             bars,
             Allocation(target_weights=weights, correlation_id="backtest"),
@@ -55,6 +70,9 @@ def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestRe
             initial_cash=options.cash,
             schedule=options.schedule,
             costs=CostModel(bps=options.fee_bps),
+            cash_flows=flows,
+            start=options.start,
+            end=options.end,
             progress=progress_bar(terminal.err),
         )
         for _ in _plot(options, result, terminal)
@@ -62,11 +80,13 @@ def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestRe
 
 
 def show_backtest(result: BacktestResult, terminal: Terminal, *, as_json: bool) -> None:
-    """The summary table, or the JSON document."""
+    """The warnings on stderr, then the summary table or the JSON document on stdout."""
+    for warning in result.warnings:
+        terminal.warn(f"warning: {warning}")
     terminal.say(backtest_json(result) if as_json else backtest_table(result))
 
 
 def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
-    """Print the summary; exit 1 on a library Failure (bad CSV, missing price), 2 on bad input."""
+    """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
     shown = partial(show_backtest, as_json=options.json)
     return finish(_backtest(options, terminal), terminal, shown)

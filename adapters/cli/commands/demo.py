@@ -20,8 +20,9 @@ from adapters.cli.samples import prices_path, sample_account, sample_weights
 from adapters.cli.summary import backtest_table
 from adapters.cli.table import plan_table
 from adapters.cli.terminal import ExitCode, Terminal
+from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, RebalancePlan, SizingPolicy
-from portfolio.backtest import BacktestResult, load_prices_csv, run_backtest
+from portfolio.backtest import BacktestResult, run_backtest
 from portfolio.fill import CostModel
 
 __all__ = ["BACKTEST_CASH", "BACKTEST_FEE_BPS", "run"]

@@ -1,0 +1,182 @@
+"""What a `plan-many` worker does: JSONL account lines in, JSONL result lines out, as text.
+
+An input line is `{"account_id": …, "weights": {…}, "snapshot": {…}, "policy": {…}?}`
+(the file formats of `portfolio plan`). Each non-blank line gives one `LineOutcome`:
+`(line number, account id, output line, problem)`. A planned account has no problem; a
+failed one has its `PortfolioError` as the problem and an `error` output line; a
+malformed line has neither an account id nor an output line, and the problem names
+the line and the field. Nothing here raises for bad input, and nothing touches a file:
+the driver moves bytes in and text out.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from json import dumps
+from typing import TypeVar
+
+from returns.result import Failure, Success
+
+from adapters.cli.documents import BadValueError, to_mapping
+from adapters.cli.loaders import policy_from, snapshot_from, weights_from
+from portfolio import (
+    Allocation,
+    PortfolioError,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    plan_rebalance,
+)
+from portfolio.json_values import plain
+from portfolio.plan_json import SCHEMA_VERSION
+
+__all__ = [
+    "LineOutcome",
+    "account_id_of",
+    "error_line",
+    "plan_line",
+    "plan_line_json",
+    "plan_lines",
+]
+
+#: (line number, account id or None, output line or None, problem or None).
+LineOutcome = tuple[int, str | None, str | None, str | None]
+
+T = TypeVar("T")
+_KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
+
+
+def plan_lines(chunk: tuple[int, bytes, SizingPolicy]) -> tuple[LineOutcome, ...]:
+    """Plan consecutive raw lines (one bytes object), the first being line `chunk[0]`.
+
+    Line numbers are 1-based; blank lines are skipped (and counted).
+    """
+    first, lines, policy = chunk
+    return tuple(
+        plan_line(raw, first + offset, policy)
+        for offset, raw in enumerate(lines.split(b"\n"))
+        if raw.strip()
+    )
+
+
+def plan_line(raw: bytes, number: int, policy: SizingPolicy) -> LineOutcome:
+    """One account line → its outcome; the line's own `policy` replaces the given one."""
+    try:
+        account_id, allocation, snapshot, own_policy = _parse(raw)
+    except BadValueError as bad:
+        place = f"line {number}" + (f": {bad.where}" if bad.where else "")
+        return number, None, None, f"{place}: {bad.problem}"
+    match plan_rebalance(allocation, snapshot, own_policy or policy):
+        case Success(plan):
+            return number, account_id, plan_line_json(account_id, plan), None
+        case Failure(error):
+            return number, account_id, error_line(account_id, error), str(error)
+    return number, None, None, f"line {number}: not planned"  # unreachable
+
+
+def _parse(raw: bytes) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
+    try:
+        document = json.loads(raw, parse_float=Decimal, parse_constant=_refuse)
+    except UnicodeDecodeError:
+        raise BadValueError(where="", problem="not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise BadValueError(where="", problem=f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BadValueError(where="", problem="not valid JSON: nested too deeply") from None
+    doc = to_mapping(document, "")
+    unknown = sorted(set(doc) - _KEYS)
+    if unknown:
+        raise BadValueError(
+            where=unknown[0], problem=f"unknown key (known: {', '.join(sorted(_KEYS))})"
+        )
+    account_id = doc.get("account_id")
+    if not isinstance(account_id, str) or not account_id:
+        raise BadValueError(where="account_id", problem="missing (a non-empty string)")
+    weights = _inside("weights", doc, weights_from)
+    snapshot = _inside("snapshot", doc, snapshot_from)
+    policy = _inside("policy", doc, policy_from) if "policy" in doc else None
+    allocation = Allocation(target_weights=weights, correlation_id=account_id)
+    return account_id, allocation, snapshot, policy
+
+
+def _inside(key: str, doc: Mapping[str, object], build: Callable[[object], T]) -> T:
+    """Build the value under `key`; a bad value's place is given from the line's top."""
+    if key not in doc:
+        raise BadValueError(where=key, problem="missing")
+    try:
+        return build(doc[key])
+    except BadValueError as bad:
+        where = key if bad.where in {"", "top level"} else f"{key}.{bad.where}"
+        raise BadValueError(where=where, problem=bad.problem) from None
+
+
+def _refuse(name: str) -> object:
+    raise BadValueError(where="", problem=f"{name} is not a number this tool accepts")
+
+
+def account_id_of(raw: bytes) -> str | None:
+    """The line's account id, if it has one (used to name the accounts of a lost chunk)."""
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    found = document.get("account_id") if isinstance(document, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def error_line(account_id: str | None, error: PortfolioError) -> str:
+    """`{"account_id": …, "error": {"kind": …, "message": …, "context": {…}}}`, one line."""
+    body = {"kind": error.kind.value, "message": error.message, "context": dict(error.context)}
+    return dumps({"account_id": account_id, "error": body}, separators=(",", ":"))
+
+
+def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
+    """`{"account_id": …, "plan": …}` on one line; the plan exactly as `to_json()` has it.
+
+    Hand-written for speed (`to_json()` indents, and costs more than planning a
+    20-symbol account): names go through `json.dumps`, amounts are plain decimal texts,
+    which need no escaping. A plan with metadata takes the slow, general path.
+    """
+    if plan.metadata:
+        compact = "".join(part.strip() for part in plan.to_json().splitlines())
+        return f'{{"account_id":{dumps(account_id)},"plan":{compact}}}'
+    as_of = dumps(plan.as_of.isoformat()) if plan.as_of is not None else "null"
+    items = ",".join(
+        f'{{"symbol":{dumps(i.symbol)},"action":"{i.action.value}",'
+        f'"trade_amount":"{_plain(i.trade_amount)}","quantity":"{_plain(i.quantity)}",'
+        f'"price":"{_plain(i.price)}","current_value":"{_plain(i.current_value)}",'
+        f'"target_value":"{_plain(i.target_value)}",'
+        f'"current_weight":"{_plain(i.current_weight)}",'
+        f'"target_weight":"{_plain(i.target_weight)}",'
+        f'"skipped_amount":"{_plain(i.skipped_amount)}","reason":"{i.reason.value}"}}'
+        for i in plan.items
+    )
+    return (
+        f'{{"account_id":{dumps(account_id)},"plan":{{"schema_version":{SCHEMA_VERSION},'
+        f'"plan_id":{dumps(plan.plan_id)},"correlation_id":{dumps(plan.correlation_id)},'
+        f'"as_of":{as_of},"total_value":"{_plain(plan.total_value)}",'
+        f'"cash_before":"{_plain(plan.cash_before)}","cash_after":"{_plain(plan.cash_after)}",'
+        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}}}}}}'
+    )
+
+
+def _plain(value: Decimal) -> str:
+    """`plain(value)`, in a fifth of its time: `str` already is plain unless it has an E."""
+    text = str(value)
+    return plain(value) if "E" in text else text
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_json(policy: SizingPolicy | None) -> str:
+    """The policy as `to_json()` writes it, compact; computed once per distinct policy."""
+    if policy is None:
+        return "null"
+    zero = Decimal(0)
+    bare = RebalancePlan(
+        plan_id="", correlation_id="", items=(), total_value=zero, cash_before=zero,
+        cash_after=zero, policy=policy,
+    )  # fmt: skip
+    return dumps(json.loads(bare.to_json())["policy"], separators=(",", ":"))

@@ -1,0 +1,86 @@
+"""Money added to or taken from the account during a backtest, bar by bar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.frozen import FrozenDict
+from portfolio.money import MAX_AMOUNT, ZERO
+
+__all__ = ["CashFlows", "flows_by_bar"]
+
+
+def _freeze(amounts: Mapping[date, Decimal]) -> Mapping[date, Decimal]:
+    given: object = amounts
+    return FrozenDict(amounts) if isinstance(given, Mapping) else amounts
+
+
+@attrs.frozen(kw_only=True)
+class CashFlows:
+    """Contributions (> 0) and withdrawals (< 0), in account currency.
+
+    - `monthly`: added on the first bar of every calendar month after the first bar's.
+    - `on_dates`: each amount added on the first bar on or after its date (which must
+      lie within the bars' dates).
+
+    A bar with a flow plans with `mode="buy_only"` (a contribution) or `"sell_only"` (a
+    withdrawal), unless the schedule rebalances on that bar anyway.
+
+    >>> CashFlows(monthly=Decimal(500)).monthly
+    Decimal('500')
+    """
+
+    monthly: Decimal = Decimal(0)
+    on_dates: Mapping[date, Decimal] = attrs.field(factory=FrozenDict, converter=_freeze)
+
+
+def flows_by_bar(
+    flows: CashFlows | None, dates: Sequence[date]
+) -> Result[Mapping[int, Decimal], PortfolioError]:
+    """Bar index → the net amount added on that bar (zero amounts left out).
+
+    Failures (INVALID_SNAPSHOT, naming the field): an amount that is not a finite
+    Decimal within ±1E+15, a date that is not a date or lies outside the bars' dates.
+    """
+    if flows is None:
+        return Success(FrozenDict())
+    if not _bounded(flows.monthly):
+        return Failure(_bad("monthly", "must be a finite Decimal within ±1E+15"))
+    amounts: dict[int, Decimal] = {}
+    if flows.monthly:
+        for index in range(1, len(dates)):
+            if (dates[index].year, dates[index].month) != (
+                dates[index - 1].year,
+                dates[index - 1].month,
+            ):
+                amounts[index] = flows.monthly
+    on_dates: object = flows.on_dates
+    if not isinstance(on_dates, Mapping):
+        return Failure(_bad("on_dates", "must be a mapping of date to Decimal"))
+    for day, amount in sorted(on_dates.items(), key=lambda pair: str(pair[0])):
+        if not (isinstance(day, date) and dates[0] <= day <= dates[-1]):
+            message = f"{day} is not a date between {dates[0]} and {dates[-1]}"
+            return Failure(_bad("on_dates", message, date=day))
+        if not _bounded(amount):
+            return Failure(_bad("on_dates", "must be a finite Decimal within ±1E+15", date=day))
+        index = next(i for i, bar_date in enumerate(dates) if bar_date >= day)
+        amounts[index] = amounts.get(index, ZERO) + amount
+    return Success(FrozenDict({i: a for i, a in amounts.items() if a}))
+
+
+def _bounded(amount: object) -> bool:
+    return (
+        isinstance(amount, Decimal) and amount.is_finite() and -MAX_AMOUNT <= amount <= MAX_AMOUNT
+    )
+
+
+def _bad(field: str, problem: str, **context: object) -> PortfolioError:
+    return PortfolioError.of(
+        ErrorKind.INVALID_SNAPSHOT, f"cash flows: {field} {problem}", field=field, **context
+    )

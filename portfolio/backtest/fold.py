@@ -1,0 +1,205 @@
+"""The backtest's one hot loop: bars in, an account kept as plain state, records out.
+
+Per bar: sell what stopped trading, add the day's cash flow, mark the account at the
+close (carried closes included), and on a rebalance bar plan with the prepared planner
+and trade the plan (`portfolio.backtest.trading`). A bar that plans only because of a
+cash flow plans with the policy's `mode` set to BUY_ONLY (a contribution) or SELL_ONLY
+(a withdrawal). Cash and positions are a `Decimal` and a `dict` here; a `Snapshot` is
+built only for the bars that plan, and it is kept: it is the account the plan was made
+against (`BacktestResult.accounts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.backtest.bars import Bar, EquityPoint
+from portfolio.backtest.ledger import Ledger, Setup, dated
+from portfolio.backtest.notices import BacktestWarning, WarningKind
+from portfolio.backtest.planning import PlanFor, prepare, target_weights, without
+from portfolio.backtest.schedule import Schedule, drifted, is_due
+from portfolio.backtest.trading import trade
+from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.fill import fill_plan
+from portfolio.frozen import FrozenDict
+from portfolio.plan import Action, RebalancePlan
+from portfolio.policy import Mode
+from portfolio.snapshot import Snapshot
+
+__all__ = ["fold"]
+
+
+def fold(
+    setup: Setup, progress: Callable[[int, int], None] | None
+) -> Result[Ledger, PortfolioError]:
+    """Run every bar; the first failure stops the run, dated."""
+    ledger = Ledger(setup.initial_cash)
+    ledger.targeted.update(setup.weights)
+    previous: date | None = None
+    total, gaps, flows = len(setup.bars), setup.gaps, setup.flows
+    for index, bar in enumerate(setup.bars):
+        prices, day = gaps.marks[index], bar.date
+        if index in gaps.stopped:
+            _sell_stopped(ledger, gaps.stopped[index], day)
+        if index in gaps.carried:
+            _count_carried(ledger, gaps.carried[index], day)
+        if index in gaps.moves:
+            _note_moves(ledger, gaps.moves[index], day)
+        if index in flows and (problem := _add_flow(ledger, flows[index], prices, day)):
+            return Failure(problem)
+        scheduled = is_due(setup.schedule, previous, day) or (
+            index in setup.listings and not setup.listings[index].isdisjoint(ledger.targeted)
+        )
+        due = scheduled or index in flows
+        if due or setup.schedule is Schedule.DRIFT:
+            ledger.bar = index
+            mode = Mode.REBALANCE if scheduled or index not in flows else _flow_mode(flows[index])
+            planned = _rebalance(setup, ledger, bar, prices, due=due, mode=mode)
+            if isinstance(planned, Failure):
+                return Failure(dated(planned.failure(), day))
+        ledger.curve.append(EquityPoint(day, ledger.equity(prices)))
+        previous = day
+        if progress is not None:
+            progress(index + 1, total)
+    return Success(ledger)
+
+
+def _flow_mode(amount: Decimal) -> Mode:
+    """A contribution is invested without selling; a withdrawal is raised without buying."""
+    return Mode.BUY_ONLY if amount > 0 else Mode.SELL_ONLY
+
+
+def _rebalance(  # noqa: PLR0913 - one bar's inputs
+    setup: Setup,
+    ledger: Ledger,
+    bar: Bar,
+    prices: Mapping[str, Decimal],
+    *,
+    due: bool,
+    mode: Mode,
+) -> Result[None, PortfolioError]:
+    """Plan and trade on this bar if it is due (or, for `drift`, if the weights drifted)."""
+    account = Snapshot(
+        cash=ledger.cash,
+        positions=FrozenDict(ledger.held),
+        prices=prices,
+        as_of=datetime.combine(bar.date, time()),
+    )
+    rule = setup.rule
+    if callable(rule):
+        allocation = rule(bar.date, account)
+        weights = target_weights(allocation)
+        ledger.targeted.update(weights)
+    else:
+        allocation, weights = rule, setup.weights
+    unpriced = (
+        frozenset() if weights.keys() <= prices.keys() else frozenset(weights - prices.keys())
+    )
+    if unpriced:
+        allocation = without(allocation, unpriced, setup.missing.late_listing)
+        weights = target_weights(allocation)
+    if not due and not drifted(account, weights, setup.policy):
+        return Success(None)
+    return (
+        _planner(setup, ledger, allocation, (unpriced, mode))
+        .bind(lambda plan_for: plan_for(account))
+        .bind(lambda plan: _trade(setup, ledger, account, plan))
+    )
+
+
+def _planner(
+    setup: Setup,
+    ledger: Ledger,
+    allocation: Allocation | CombinedAllocation,
+    key: tuple[frozenset[str], Mode],
+) -> Result[PlanFor, PortfolioError]:
+    """Prepared once per (unpriced symbols, mode) for fixed weights; per call for a rule."""
+    policy = setup.policy if key[1] is Mode.REBALANCE else attrs.evolve(setup.policy, mode=key[1])
+    if callable(setup.rule):
+        return prepare(allocation, policy)
+    if key in ledger.planners:
+        return Success(ledger.planners[key])
+    prepared = prepare(allocation, policy)
+    if isinstance(prepared, Success):
+        ledger.planners[key] = prepared.unwrap()
+    return prepared
+
+
+def _trade(
+    setup: Setup, ledger: Ledger, account: Snapshot, plan: RebalancePlan
+) -> Result[None, PortfolioError]:
+    """Trade the plan on the ledger: in the fold, or by `fill_plan` (see `trading`)."""
+    done = None
+    if ledger.plans:
+        done = trade(ledger.cash, ledger.held, plan.items, account.prices, setup.costs)
+    if done is None:
+        filled = fill_plan(account, plan, costs=setup.costs)
+        if not isinstance(filled, Success):
+            return filled.map(lambda _: None)
+        fill = filled.unwrap()
+        done = (fill.snapshot.cash, fill.fees, fill.traded_value)
+        ledger.held = dict(fill.snapshot.positions)
+    ledger.cash, fees, traded = done
+    ledger.fees += fees
+    ledger.traded += traded
+    ledger.plans.append(plan)
+    ledger.accounts.append(account)
+    ledger.plan_bars.append(ledger.bar)
+    if any(item.action is not Action.HOLD for item in plan.items):
+        ledger.traded_plans.append(len(ledger.plans) - 1)
+    return Success(None)
+
+
+def _sell_stopped(ledger: Ledger, last: Mapping[str, Decimal], day: date) -> None:
+    """Sell what is held of symbols that stopped trading, at their last close, without a fee."""
+    for symbol, price in sorted(last.items()):
+        quantity = ledger.held.pop(symbol, None)
+        if quantity is None:
+            if symbol in ledger.targeted:
+                message = "stopped trading (no close for too long); its weight waits in cash"
+                ledger.notes.append(_note(WarningKind.STOPPED_TRADING, symbol, day, message))
+            continue
+        ledger.cash += quantity * price
+        message = f"stopped trading; sold {quantity} shares at its last close {price}"
+        ledger.notes.append(_note(WarningKind.STOPPED_TRADING, symbol, day, message))
+
+
+def _count_carried(ledger: Ledger, symbols: frozenset[str], day: date) -> None:
+    """Count carried closes of the symbols that matter: held or targeted."""
+    for symbol in symbols:
+        if symbol in ledger.held or symbol in ledger.targeted:
+            first, count = ledger.carried.get(symbol, (day, 0))
+            ledger.carried[symbol] = (first, count + 1)
+
+
+def _note_moves(ledger: Ledger, moves: tuple[tuple[str, Decimal], ...], day: date) -> None:
+    """Warn about split-like moves of held symbols: the backtest booked them as returns."""
+    for symbol, ratio in moves:
+        if symbol in ledger.held:
+            message = (
+                f"close moved by a factor of {ratio:.4f} in one bar, like a split; "
+                "are the prices split-adjusted?"
+            )
+            ledger.notes.append(_note(WarningKind.SUSPECTED_SPLIT, symbol, day, message))
+
+
+def _add_flow(
+    ledger: Ledger, amount: Decimal, prices: Mapping[str, Decimal], day: date
+) -> PortfolioError | None:
+    """Add a contribution (or take a withdrawal); a withdrawal may not exceed the equity."""
+    equity = ledger.equity(prices)
+    if equity + amount <= 0:
+        message = f"on {day.isoformat()}: a withdrawal of {-amount} leaves no equity ({equity})"
+        return PortfolioError.of(ErrorKind.INVALID_SNAPSHOT, message, date=day.isoformat())
+    ledger.cash += amount
+    return None
+
+
+def _note(kind: WarningKind, symbol: str, day: date, message: str) -> BacktestWarning:
+    return BacktestWarning(kind=kind, symbol=symbol, date=day, message=message)

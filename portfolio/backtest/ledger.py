@@ -1,0 +1,77 @@
+"""What one backtest run reads (`Setup`, never changed) and writes (`Ledger`, bar by bar)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from portfolio.allocation import Allocation, CombinedAllocation
+from portfolio.backtest.bars import Bar, EquityPoint
+from portfolio.backtest.gaps import Gaps, MissingData
+from portfolio.backtest.notices import BacktestWarning
+from portfolio.backtest.planning import PlanFor
+from portfolio.backtest.schedule import Schedule
+from portfolio.costs import CostModel
+from portfolio.errors import PortfolioError
+from portfolio.money import ZERO
+from portfolio.plan import RebalancePlan
+from portfolio.policy import Mode, SizingPolicy
+from portfolio.snapshot import Snapshot
+
+__all__ = ["Ledger", "Rule", "Setup", "dated"]
+
+Rule = Allocation | CombinedAllocation | Callable[[date, Snapshot], Allocation | CombinedAllocation]
+
+
+@attrs.frozen(kw_only=True)
+class Setup:
+    """Everything the fold reads and never changes."""
+
+    bars: tuple[Bar, ...]
+    rule: Rule
+    policy: SizingPolicy
+    costs: CostModel | None
+    schedule: Schedule
+    initial_cash: Decimal
+    missing: MissingData
+    gaps: Gaps
+    flows: Mapping[int, Decimal]
+    weights: Mapping[str, Decimal]  # the fixed allocation's (upper-cased), else empty
+    listings: Mapping[int, frozenset[str]]  # bar index → symbols with their first close there
+
+
+class Ledger:
+    """The account and the history, mutated bar by bar (internal to one run)."""
+
+    def __init__(self, cash: Decimal) -> None:
+        """An account of `cash` only, and an empty history."""
+        self.cash = cash
+        self.held: dict[str, Decimal] = {}
+        self.fees = ZERO
+        self.traded = ZERO
+        self.curve: list[EquityPoint] = []
+        self.plans: list[RebalancePlan] = []
+        self.accounts: list[Snapshot] = []
+        self.traded_plans: list[int] = []
+        self.notes: list[BacktestWarning] = []
+        self.targeted: set[str] = set()
+        self.planners: dict[tuple[frozenset[str], Mode], PlanFor] = {}
+        self.carried: dict[str, tuple[date, int]] = {}
+        self.plan_bars: list[int] = []
+        self.bar = 0
+
+    def equity(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """Cash + positions at `prices` (every held symbol is priced: carried if need be)."""
+        return self.cash + sum([q * prices[s] for s, q in self.held.items()], ZERO)
+
+
+def dated(error: PortfolioError, day: date) -> PortfolioError:
+    """The error, with the bar's date in its message and context."""
+    return attrs.evolve(
+        error,
+        message=f"on {day.isoformat()}: {error.message}",
+        context={**error.context, "date": day.isoformat()},
+    )

@@ -1,0 +1,206 @@
+"""`portfolio plan-many` through `main(argv, terminal)`: JSONL in, JSONL out, exit 0/1/2."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import pytest
+from many_support import account, account_line
+from returns.result import Failure, Success
+
+from adapters.cli import main
+from adapters.cli.commands.plan_many import _Tally
+from adapters.cli.terminal import ExitCode, Terminal
+from portfolio import ErrorKind, PortfolioError, RebalancePlan, plan_rebalance
+from portfolio.chunks import worker_failed
+
+ONE = '{"account_id": "one", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000", "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
+NO_PRICE = '{"account_id": "no-price", "weights": {"QQQ": "0.5"}, "snapshot": {"cash": "10", "prices": {}}}'  # noqa: E501 - same
+
+
+@attrs.frozen
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+class TtyStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def cli(*argv: str | Path, tty: bool = False) -> Run:
+    out, err = io.StringIO(), TtyStream() if tty else io.StringIO()
+    code = main(["plan-many", *map(str, argv)], Terminal(out=out, err=err, environ={}))
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def accounts_file(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "accounts.jsonl"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_one_line_per_account_in_order_and_a_failure_named_exit_1(tmp_path: Path) -> None:
+    run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE, account_line(account(7))))
+    assert run.code == ExitCode.FAILURE
+    first, second, third = (json.loads(line) for line in run.out.splitlines())
+    assert [first["account_id"], second["account_id"], third["account_id"]] == [
+        "one",
+        "no-price",
+        "acct-000007",
+    ]
+    (item,) = first["plan"]["items"]  # all cash into SPY at 100: 10 shares, 1000.00
+    assert (item["action"], item["quantity"], item["trade_amount"]) == (
+        "BUY",
+        "10.000000000",
+        "1000.00",
+    )
+    assert second["error"]["kind"] == "missing_price"
+    assert second["error"]["context"] == {"symbols": "QQQ"}
+    named = "error: account no-price (line 2): MISSING_PRICE: no price for 1 symbol(s)"
+    assert run.err.splitlines()[0] == f"{named} that are targeted or held [symbols=QQQ]"
+    assert len(run.err.splitlines()) == 2
+    assert run.err.splitlines()[-1].startswith("plan-many: 3 accounts, 2 planned, 1 failed in ")
+
+
+def test_each_plan_line_reads_back_as_the_plan_itself(tmp_path: Path) -> None:
+    request = account(3)
+    run = cli("--accounts", accounts_file(tmp_path, account_line(request)))
+    assert run.code == ExitCode.OK
+    document = json.loads(run.out, parse_float=Decimal)
+    read = RebalancePlan.from_json(json.dumps(document["plan"])).unwrap()
+    direct = plan_rebalance(
+        request.allocation.with_correlation_id(request.account_id), request.snapshot
+    )
+    assert read == direct.unwrap()
+
+
+def test_a_plan_line_is_the_plan_of_to_json_on_one_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"fractional": false, "band": "0.01"}', encoding="utf-8")
+    line = json.loads(account_line(account(5)))
+    line["snapshot"]["as_of"] = "2026-01-02T21:00:00+00:00"
+    run = cli("--accounts", accounts_file(tmp_path, json.dumps(line)), "--policy", policy)
+    written = json.loads(run.out)["plan"]
+    plan = RebalancePlan.from_json(json.dumps(written)).unwrap()
+    assert written == json.loads(plan.to_json())
+    assert plan.policy is not None
+    assert (plan.policy.fractional, plan.policy.band) == (False, Decimal("0.01"))
+
+
+def test_two_workers_write_exactly_what_one_writes(tmp_path: Path) -> None:
+    lines = [account_line(account(k, symbols=4)) for k in range(700)]
+    lines[300] = NO_PRICE
+    path = accounts_file(tmp_path, *lines)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert cli("--accounts", path, "--out", one).code == ExitCode.FAILURE
+    assert cli("--accounts", path, "--out", two, "--workers", "2").code == ExitCode.FAILURE
+    assert one.read_bytes() == two.read_bytes()
+    assert len(one.read_text(encoding="utf-8").splitlines()) == 700
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"account_id": "x", "weights": {"SPY": "1"}', "line 2: not valid JSON: "),
+        (ONE.replace('"1000"', '"lots"'), "line 2: snapshot.cash: not a number: 'lots'"),
+        (ONE.replace('"weights"', '"weight"'), "line 2: weight: unknown key"),
+        (ONE.replace('"account_id": "one", ', ""), "line 2: account_id: missing"),
+        (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: NaN is not a number"),
+    ],
+)
+def test_a_malformed_line_is_exit_2_naming_line_and_field_and_out_untouched(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    out = tmp_path / "plans.jsonl"
+    out.write_text("yesterday's plans\n", encoding="utf-8")
+    path = accounts_file(tmp_path, NO_PRICE, line, ONE.replace('"one"', '"three"'))
+    run = cli("--accounts", path, "--out", out)
+    assert run.code == ExitCode.USAGE
+    assert run.err.startswith(f"error: {path}: {message}"), run.err
+    assert run.err.count("\n") == 1
+    assert out.read_text(encoding="utf-8") == "yesterday's plans\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_on_stdout_the_lines_before_a_malformed_line_are_whole(tmp_path: Path) -> None:
+    run = cli("--accounts", accounts_file(tmp_path, ONE, "", "not json"))
+    assert run.code == ExitCode.USAGE
+    assert [json.loads(line)["account_id"] for line in run.out.splitlines()] == ["one"]
+    assert "line 3: not valid JSON" in run.err  # the blank line 2 is skipped but counted
+
+
+def test_a_duplicate_account_id_is_exit_2_naming_both_lines(tmp_path: Path) -> None:
+    run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE, ONE))
+    assert run.code == ExitCode.USAGE
+    assert (
+        run.err
+        == f"error: {tmp_path / 'accounts.jsonl'}: line 3: account_id 'one' is already on line 1\n"
+    )
+
+
+def test_the_policy_file_applies_to_lines_without_a_policy_of_their_own(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"fractional": false}', encoding="utf-8")
+    own = json.dumps(
+        {**json.loads(ONE), "account_id": "own", "policy": {"cash_reserve_pct": "0.5"}}
+    )
+    odd = ONE.replace('"one"', '"odd"').replace('"100"', '"300"')
+    run = cli("--accounts", accounts_file(tmp_path, odd, own), "--policy", policy)
+    assert run.code == ExitCode.OK, run.err
+    odd_plan, own_plan = (json.loads(line)["plan"] for line in run.out.splitlines())
+    assert odd_plan["items"][0]["quantity"] == "3"  # whole shares: 1000 / 300 → 3
+    assert own_plan["items"][0]["trade_amount"] == "500.00"  # half kept in cash
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (("--accounts", "nowhere.jsonl"), "nowhere.jsonl: no such file"),
+        (("--accounts", "a", "--workers", "0"), "expected a whole number ≥ 1"),
+        (("--accounts", "a", "--workers", "2", "--scheduler", "x"), "not allowed with"),
+        (("--accounts", "a", "--out", "/no/such/dir/p.jsonl"), "p.jsonl"),
+    ],
+)
+def test_bad_command_lines_are_one_line_and_exit_2(
+    argv: tuple[str, ...], fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").write_text(ONE + "\n", encoding="utf-8")
+    run = cli(*argv)
+    assert (run.code, run.out, run.err.count("\n")) == (ExitCode.USAGE, "", 1), run
+    assert fragment in run.err
+
+
+def test_scheduler_without_dask_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
+    run = cli("--accounts", accounts_file(tmp_path, ONE), "--scheduler", "tcp://127.0.0.1:1")
+    assert run.code == ExitCode.USAGE
+    assert "portfolio-rebalancer[dask]" in run.err
+
+
+def test_a_terminal_gets_a_progress_line_with_rate_and_time_left(tmp_path: Path) -> None:
+    run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE), tty=True)
+    assert "] 100% 2/2 " in run.err
+    assert "/s 0 s left" in run.err
+
+
+def test_a_lost_chunk_becomes_an_error_line_per_account_named() -> None:
+    tally = _Tally(source="accounts.jsonl")
+    lost = Failure(worker_failed("the worker running this chunk failed", OSError("gone")))
+    lines = tally.add((5, (ONE.encode(), b"\n", b"{broken")), lost)
+    assert [json.loads(line)["account_id"] for line in lines] == ["one", "line 7"]
+    assert json.loads(lines[0])["error"]["kind"] == ErrorKind.WORKER_FAILED.value
+    assert tally.failures[0].startswith("error: account one (line 5): WORKER_FAILED: ")
+    assert tally.stop is None
+    assert tally.add((8, ()), Success(())) == []
+    assert isinstance(lost.failure(), PortfolioError)

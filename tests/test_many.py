@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from core_strategies import accounts, policies
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from many_support import KILL, DyingPool, account, mixed
+from returns.result import Failure, Result, Success
+
+from portfolio import (
+    ErrorKind,
+    PlanRequest,
+    PortfolioError,
+    RebalancePlan,
+    plan_many,
+    plan_rebalance,
+)
+from portfolio.many_codec import decode_plan, encode_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+Planned = Result[RebalancePlan, PortfolioError]
+
+
+def one_by_one(requests: list[PlanRequest]) -> list[Planned]:
+    """The reference: plan_rebalance in a loop, with the account id added to each error."""
+    out: list[Planned] = []
+    for request in requests:
+        result = plan_rebalance(request.allocation, request.snapshot, request.policy)
+        match result:
+            case Failure(error):
+                context = {**error.context, "account_id": request.account_id}
+                out.append(Failure(PortfolioError.of(error.kind, error.message, **context)))
+            case _:
+                out.append(result)
+    return out
+
+
+def account_of(result: Planned) -> str:
+    match result:
+        case Success(plan):
+            return str(plan.correlation_id)
+        case Failure(error):
+            return str(error.context["account_id"])
+    return ""
+
+
+def test_a_thousand_accounts_come_back_in_order_and_failures_stay_their_own() -> None:
+    requests = [mixed(k) for k in range(1_000)]
+    results = list(plan_many(requests))
+    failed = [k for k, result in enumerate(results) if isinstance(result, Failure)]
+    expected = {k for k in range(1_000) if k % 7 == 3 or k % 11 == 5 or k % 19 == 9}
+    assert set(failed) == expected
+    assert results == one_by_one(requests)
+    for k in failed:
+        assert results[k].failure().context["account_id"] == f"acct-{k:06d}"
+    assert results[1].unwrap().correlation_id == "c1"
+
+
+@pytest.mark.parametrize("workers", [ThreadPoolExecutor, ProcessPoolExecutor])
+def test_every_executor_gives_the_same_results_in_the_same_order(
+    workers: Callable[[int], Executor],
+) -> None:
+    requests = [mixed(k) for k in range(300)]
+    with workers(2) as executor:
+        shipped = list(plan_many(requests, executor=executor, chunk_size=16, in_flight=3))
+    assert shipped == list(plan_many(requests))
+    assert shipped == one_by_one(requests)
+
+
+def test_the_input_is_read_lazily_and_only_a_few_chunks_are_in_flight() -> None:
+    pulled: list[int] = []
+
+    def requests() -> Iterator[PlanRequest]:
+        for k in range(10_000):
+            pulled.append(k)
+            yield account(k, symbols=2)
+
+    with ThreadPoolExecutor(2) as executor:
+        results = plan_many(requests(), executor=executor, chunk_size=10, in_flight=3)
+        first = next(results)
+        assert len(pulled) <= 30
+        assert account_of(first) == "c0"
+        results.close()  # type: ignore[attr-defined]  # a generator; closing cancels the rest
+    assert len(pulled) <= 40
+
+
+def test_no_executor_is_lazy_too() -> None:
+    pulled: list[int] = []
+
+    def requests() -> Iterator[PlanRequest]:
+        for k in range(1_000):
+            pulled.append(k)
+            yield account(k, symbols=2)
+
+    assert account_of(next(plan_many(requests()))) == "c0"
+    assert pulled == [0]
+
+
+def test_a_dead_worker_becomes_failures_for_its_chunk_never_an_exception() -> None:
+    requests = [account(k, symbols=2) for k in range(40)]
+    requests[25] = PlanRequest(
+        account_id=KILL, allocation=requests[25].allocation, snapshot=requests[25].snapshot
+    )
+    with DyingPool(2) as executor:
+        results = list(plan_many(requests, executor=executor, chunk_size=10, in_flight=2))
+    assert len(results) == 40
+    for k in range(20, 30):  # the chunk holding the dying account
+        error = results[k].failure()
+        assert error.kind is ErrorKind.WORKER_FAILED
+        assert error.context["account_id"] == requests[k].account_id
+        assert "BrokenProcessPool" in error.context["error"]
+    for k, result in enumerate(results):  # before it: planned; after it: failed, by name
+        assert isinstance(result, Success) or account_of(result) == requests[k].account_id
+
+
+def test_an_executor_that_refuses_work_gives_a_failure_per_account() -> None:
+    executor = ThreadPoolExecutor(1)
+    executor.shutdown()
+    requests = [account(k, symbols=2) for k in range(5)]
+    results = list(plan_many(requests, executor=executor, chunk_size=2))
+    assert [r.failure().kind for r in results] == [ErrorKind.WORKER_FAILED] * 5
+    assert [account_of(r) for r in results] == [r.account_id for r in requests]
+    assert "RuntimeError" in results[0].failure().context["error"]
+
+
+def test_a_request_that_cannot_be_pickled_fails_alone() -> None:
+    requests = [account(k, symbols=2) for k in range(3)]
+    unpicklable: Any = lambda: None  # noqa: E731 - garbage in a record, on purpose
+    odd = attrs.evolve(requests[1].snapshot, as_of=unpicklable)
+    requests[1] = attrs.evolve(requests[1], snapshot=odd)
+    with ProcessPoolExecutor(1) as executor:
+        results = list(plan_many(requests, executor=executor))
+    assert [isinstance(r, Success) for r in results] == [True, False, True]
+    error = results[1].failure()
+    assert (error.kind, error.context["account_id"]) == (ErrorKind.WORKER_FAILED, "acct-000001")
+    assert error.message == "the request cannot be sent to a worker"
+
+
+@pytest.mark.parametrize(("chunk_size", "in_flight"), [(0, 1), (1, 0)])
+def test_chunk_size_and_in_flight_below_one_are_refused(chunk_size: int, in_flight: int) -> None:
+    with ThreadPoolExecutor(1) as executor, pytest.raises(ValueError, match="must be ≥ 1"):
+        plan_many([], executor=executor, chunk_size=chunk_size, in_flight=in_flight)
+
+
+@settings(max_examples=60)
+@given(accounts(), policies, st.text(max_size=8))
+def test_the_shipped_form_plans_exactly_like_the_records(
+    account_and_snapshot: tuple[object, object], policy: object, account_id: str
+) -> None:
+    """Chunks travel in a compact form; it must change nothing about any plan or error."""
+    allocation, snapshot = account_and_snapshot
+    request = PlanRequest(
+        account_id=account_id,
+        allocation=allocation,  # type: ignore[arg-type]  # drawn as the right records
+        snapshot=snapshot,  # type: ignore[arg-type]  # same
+        policy=policy,  # type: ignore[arg-type]  # same
+    )
+    with ThreadPoolExecutor(1) as executor:
+        shipped = list(plan_many([request], executor=executor))
+    assert shipped == one_by_one([request])
+
+
+def test_a_plan_survives_its_compact_form_field_for_field() -> None:
+    plan = plan_rebalance(account(1).allocation, account(1).snapshot).unwrap()
+    compact = encode_plan(plan)
+    assert isinstance(compact, tuple)
+    assert decode_plan(compact) == plan
+    assert [str(i.quantity) for i in decode_plan(compact).items] == [
+        str(i.quantity) for i in plan.items
+    ]
+
+
+def test_a_name_holding_the_separator_ships_the_plan_itself() -> None:
+    plan = plan_rebalance(
+        account(1).allocation.with_correlation_id("a\x1fb"), account(1).snapshot
+    ).unwrap()
+    assert encode_plan(plan) is plan
+
+
+def test_import_portfolio_does_not_import_dask() -> None:
+    code = (
+        "import sys, portfolio, adapters.cli;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'dask', 'distributed'}))"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
