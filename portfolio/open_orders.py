@@ -21,11 +21,19 @@ __all__ = ["check_open_orders", "net_open_orders", "netted_account"]
 
 
 def netted_account(
-    orders: object, held: Mapping[str, Decimal], cash: Decimal, prices: Mapping[str, object]
+    orders: object,
+    held: Mapping[str, Decimal],
+    cash: Decimal,
+    prices: Mapping[str, object],
+    *,
+    allow_short: bool = False,
 ) -> tuple[dict[str, Decimal], Decimal] | PortfolioError:
     """Held quantities and cash once the open orders fill, or the first bad order or price.
 
     `prices` has upper-cased keys; the prices of the orders' symbols are checked here.
+    Unless shorts are allowed, pending sales that would take a long (or flat) position
+    short are refused, naming the order: filled, they would leave a short the plan could
+    only buy back, trading twice.
     """
     checked = check_open_orders(orders, prices)
     if isinstance(checked, PortfolioError):
@@ -34,7 +42,35 @@ def netted_account(
     problem = price_problem(prices, tuple(sorted(symbols)), symbols)
     if problem is not None:
         return problem
-    return net_open_orders(checked, held, cash, prices)  # type: ignore[arg-type] # checked
+    netted = net_open_orders(checked, held, cash, prices)  # type: ignore[arg-type] # checked
+    if not allow_short:
+        problem = _oversold(checked, held, prices)  # type: ignore[arg-type] # checked
+    return problem or netted
+
+
+def _oversold(
+    orders: tuple[OpenOrder, ...], held: Mapping[str, Decimal], prices: Mapping[str, Decimal]
+) -> PortfolioError | None:
+    """INVALID_SNAPSHOT naming the first sale that takes a long or flat position short.
+
+    Orders fill in the order given; a position short before the orders is left alone.
+    """
+    running = dict(held)
+    with localcontext(CORE_CONTEXT):
+        for position, order in enumerate(orders):
+            symbol, before = order.symbol, running.get(order.symbol, ZERO)
+            quantity = order.quantity or (order.notional or ZERO) / prices[symbol]
+            running[symbol] = before + (-quantity if order.side is Action.SELL else quantity)
+            if order.side is Action.SELL and before >= 0 > running[symbol]:
+                field = "quantity" if order.quantity is not None else "notional"
+                return PortfolioError.invalid_snapshot(
+                    "pending sales exceed what is held: filled, they leave a short position, "
+                    "and the policy does not allow shorts (cancel the order, or allow_short)",
+                    field=f"open_orders[{position}].{field}",
+                    symbols=symbol,
+                    order_id=order.order_id,
+                )
+    return None
 
 
 def check_open_orders(

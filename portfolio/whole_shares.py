@@ -1,8 +1,8 @@
 """Whole-share allocation: whole lots that come closest to the targets within the cash.
 
-A pure function over plain columns, O(n log n). Each quantity stays `held + k × increment`
-with k an integer, so every order is a whole number of lots (the increment is 1 for whole
-shares, the broker's step for crypto). The error minimised is
+A pure function over plain columns, O(n log n) and one bounded search. Each quantity
+stays `held + k × increment` with k an integer, so every order is a whole number of lots
+(the increment is 1 for whole shares, the broker's step for crypto). The error minimised is
 
     Σ |target − quantity × price| + cash left beyond the reserve
 
@@ -15,9 +15,11 @@ shares, the broker's step for crypto). The error minimised is
 3. Spend what is left greedily on the best improvement per dollar: lots still wholly
    short first, then one more lot where a part of a lot is short (the fractional part of
    target ÷ lot price), ties by symbol.
-4. A lot that did not fit may still come in by giving up one lot bought elsewhere, or
-   up to six, when that loses less than it gains; then fill again
-   (`portfolio.lot_exchanges`; the 64 best lots that did not fit get this chance).
+4. Unless fractional assets absorb the cash (where cash left is no error and the nearer
+   lot is taken anyway), an exact search at the edge of the cash
+   (`portfolio.lot_knapsack`, a bounded knapsack over the best lots that did not fit
+   and the lots cheapest to give up) trades lots for lots when that lowers the error;
+   then fill again.
 5. A held position that truncation leaves alone gets one more lot only for an
    improvement above `noise`, and only if it fits with `noise` to spare: the next plan,
    made after this one filled, sees targets moved by rounding and must not trade again.
@@ -41,7 +43,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
 
-from portfolio.lot_exchanges import LotBook, exchange, swap_in
+from portfolio.lot_exchanges import LotBook
+from portfolio.lot_knapsack import best_exchange
 from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
@@ -104,9 +107,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     order = _ranked(book)
     _fill(book, order)
     if not absorb:
-        swap_in(book, order)
-        _fill(book, order)
-        exchange(book, order)
+        best_exchange(book, order)
         _fill(book, order)
     with localcontext(CORE_CONTEXT):
         return tuple(
@@ -184,15 +185,10 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
         if whole:
             ranked.append((-per_whole_lot, symbols[i], True, i))
         gain = rest - abs(rest - lot) + (0 if absorb else lot)
-        if rest > 0 and gain > 0 and (k or _worth_a_trade(book, i, gain)):
+        if rest > 0 and gain > 0 and (k or book.worth_a_trade(i, gain)):
             ranked.append((-gain / lot, symbols[i], False, i))
     ranked.sort()
     return [(i, whole) for _, _, whole, i in ranked]
-
-
-def _worth_a_trade(book: LotBook, i: int, gain: int) -> bool:
-    """A lot that is the symbol's only trade must improve by the minimum (and, held, the noise)."""
-    return gain >= book.minimums[i] and (not book.holding[i] or gain > book.noise)
 
 
 def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:

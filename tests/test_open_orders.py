@@ -106,6 +106,51 @@ def test_an_open_order_for_a_symbol_without_a_price_is_a_missing_price() -> None
     )
 
 
+def test_a_pending_sale_beyond_the_holding_is_a_failure_naming_the_order() -> None:
+    # 2 SPY held, 1 + 2 pending to sell: filled, the account is short 1, which the plan
+    # could only buy back. The second sale (the first that is not covered) is named.
+    first = OpenOrder(order_id="o-1", symbol="SPY", side=Action.SELL, quantity=D(1))
+    second = OpenOrder(order_id="o-2", symbol="SPY", side=Action.SELL, notional=D(1000))
+    snapshot = Snapshot(
+        cash=D(0), positions={"SPY": D(2)}, prices={"SPY": D(500)}, open_orders=(first, second)
+    )
+    error = plan_rebalance(SPY_ONLY, snapshot).failure()
+    assert (error.kind, error.context["field"], error.context["order_id"]) == (
+        ErrorKind.INVALID_SNAPSHOT,
+        "open_orders[1].notional",
+        "o-2",
+    )
+    assert error.context["symbols"] == "SPY"
+
+
+def test_a_pending_sale_of_exactly_the_holding_nets_to_flat() -> None:
+    # 2 SPY held, 2 pending to sell: as if flat with 1,000 cash; SPY's target buys 1,000.
+    pending = OpenOrder(order_id="o-1", symbol="SPY", side=Action.SELL, quantity=D(2))
+    snapshot = Snapshot(
+        cash=D(0), positions={"SPY": D(2)}, prices={"SPY": D(500)}, open_orders=(pending,)
+    )
+    assert lines(SPY_ONLY, snapshot) == [("SPY", Action.BUY, D("1000.00"), Reason.REBALANCE)]
+
+
+def test_with_shorts_allowed_a_pending_sale_beyond_the_holding_nets_to_a_short() -> None:
+    # 2 SPY held, 3 pending to sell at 500: short 1, cash 1,500; target −0.5 of V = 1,000
+    # is −500 = short 1 share: nothing to trade.
+    pending = OpenOrder(order_id="o-1", symbol="SPY", side=Action.SELL, quantity=D(3))
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(2)},
+        prices={"SPY": D(500), "QQQ": D(100)},
+        open_orders=(pending,),
+    )
+    allocation = Allocation(
+        target_weights={"SPY": D("-0.5"), "QQQ": D("1.5")}, correlation_id="orders"
+    )
+    policy = SizingPolicy(allow_short=True, max_gross_exposure=D(2))
+    plan = plan_rebalance(allocation, snapshot, policy).unwrap()
+    spy = next(i for i in plan.items if i.symbol == "SPY")
+    assert (spy.action, spy.quantity) == (Action.HOLD, D(0))
+
+
 def test_open_orders_that_are_not_open_order_records_are_a_failure() -> None:
     snapshot = Snapshot(cash=D(1000), prices={"SPY": D(500)}, open_orders=("o-1",))  # type: ignore[arg-type]
     error = plan_rebalance(SPY_ONLY, snapshot).failure()
@@ -116,11 +161,13 @@ def test_open_orders_that_are_not_open_order_records_are_a_failure() -> None:
 
 
 @st.composite
-def accounts_with_orders(draw: st.DrawFn) -> tuple[Allocation, Snapshot, Snapshot]:
-    """An account with open orders on priced symbols, and the same account once they filled."""
+def accounts_with_orders(draw: st.DrawFn) -> tuple[Allocation, Snapshot, Snapshot, bool]:
+    """An account with open orders on priced symbols, the same account once they filled,
+    and whether a pending sale takes a long or flat position short."""
     allocation, snapshot = draw(accounts())
     symbols = sorted(snapshot.prices)
     orders = []
+    oversold = False
     positions = dict(snapshot.positions)
     cash = snapshot.cash
     for n in range(draw(st.integers(min_value=0, max_value=3)) if symbols else 0):
@@ -133,7 +180,9 @@ def accounts_with_orders(draw: st.DrawFn) -> tuple[Allocation, Snapshot, Snapsho
         with localcontext(CORE_CONTEXT):  # the planner's precision, as the netting uses
             shares = amount / price if by_notional else amount
             value = amount if by_notional else amount * price
-            positions[symbol] = positions.get(symbol, D(0)) + sign * shares
+            before = positions.get(symbol, D(0))
+            positions[symbol] = before + sign * shares
+            oversold = oversold or before >= 0 > positions[symbol]
             cash -= sign * value
         orders.append(
             OpenOrder(
@@ -145,13 +194,21 @@ def accounts_with_orders(draw: st.DrawFn) -> tuple[Allocation, Snapshot, Snapsho
             )
         )
     pending = attrs.evolve(snapshot, open_orders=tuple(orders))
-    return allocation, pending, attrs.evolve(snapshot, positions=positions, cash=cash)
+    filled = attrs.evolve(snapshot, positions=positions, cash=cash)
+    return allocation, pending, filled, oversold
 
 
 @given(accounts_with_orders(), policies)
 def test_a_plan_with_open_orders_is_the_plan_after_they_fill(
-    account: tuple[Allocation, Snapshot, Snapshot], policy: SizingPolicy
+    account: tuple[Allocation, Snapshot, Snapshot, bool], policy: SizingPolicy
 ) -> None:
-    """Re-planning while orders are open must not trade what those orders already trade."""
-    allocation, pending, filled = account
-    assert plan_rebalance(allocation, pending, policy) == plan_rebalance(allocation, filled, policy)
+    """Re-planning while orders are open must not trade what those orders already trade;
+    a pending sale that would go short without shorts allowed is refused instead."""
+    allocation, pending, filled, oversold = account
+    result = plan_rebalance(allocation, pending, policy)
+    if oversold and not policy.allow_short:
+        error = result.failure()
+        assert error.kind is ErrorKind.INVALID_SNAPSHOT
+        assert str(error.context["field"]).startswith("open_orders[")
+    else:
+        assert result == plan_rebalance(allocation, filled, policy)

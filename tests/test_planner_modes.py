@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from portfolio import (
     Action,
     Allocation,
+    Asset,
     ErrorKind,
     Reason,
     RebalancePlan,
@@ -52,6 +53,54 @@ def test_buy_only_fills_the_largest_shortfall_first() -> None:
         ("C", Action.HOLD, D(0), Reason.BUY_ONLY),
     ]
     assert result.cash_after == D(0)
+
+
+def test_buy_only_sizes_whole_shares_with_the_allocation() -> None:
+    # V = 10,000: A 5,000 (target 4,000: held, BUY_ONLY), B and C nothing (3,000 each),
+    # cash 5,000. Truncated toward the targets B 42 × 70 and C 10 × 300 cost 5,940: scaled
+    # to 35 and 8 (4,850). The 150 left buys B's next two wholly short lots (140): B 37 =
+    # 2,590, C 8 = 2,400, 10 left; error 410 + 600 + 10 = 1,020 (C 9 would leave B 32:
+    # 760 + 300 + 60 = 1,120). Per-symbol truncation bought B 35, leaving 150 idle.
+    account = Snapshot(
+        cash=D(5000), positions={"A": D(50)}, prices={"A": D(100), "B": D(70), "C": D(300)}
+    )
+    weights = {"A": "0.4", "B": "0.3", "C": "0.3"}
+    result = plan(weights, account, mode="buy_only", fractional=False)
+    assert [(i.symbol, i.action, i.quantity, i.trade_amount, i.reason) for i in result.items] == [
+        ("B", Action.BUY, D(37), D("2590.00"), Reason.CASH_LIMITED),
+        ("C", Action.BUY, D(8), D("2400.00"), Reason.CASH_LIMITED),
+        ("A", Action.HOLD, D(0), D(0), Reason.BUY_ONLY),
+    ]
+    assert result.cash_after == D(10)
+
+
+def test_sell_only_sells_crypto_in_its_increment() -> None:
+    # 0.5 BTC at 60,000 (30,000), no cash, reserve 1,000: the lot is 0.0001 BTC = 6.00, so
+    # 167 lots (0.0167 BTC = 1,002.00) cover the withdrawal, not a whole coin (the position).
+    btc = Asset(symbol="BTC/USD", asset_class="crypto", quantity_increment=D("0.0001"))
+    account = Snapshot(
+        cash=D(0),
+        positions={"BTC/USD": D("0.5")},
+        prices={"BTC/USD": D(60000)},
+        assets={"BTC/USD": btc},
+    )
+    result = plan({"BTC/USD": "1"}, account, mode="sell_only", cash_reserve_amount=D(1000))
+    assert [(i.symbol, i.action, i.quantity, i.trade_amount) for i in result.items] == [
+        ("BTC/USD", Action.SELL, D("-0.0167"), D("-1002.00"))
+    ]
+    assert result.cash_after == D("1002.00")
+
+
+def test_a_buy_buffer_shrinks_the_whole_share_budget() -> None:
+    # Cash 1,000, buffer 1 %: buys may cost 1,000 / 1.01 = 990.10. Targets 500 each: A 5 ×
+    # 100 and B 20 × 25 cost 1,000, scaled to 4 and 19 (875); 115.10 left buys A's wholly
+    # short lot: A 5 = 500, B 19 = 475. 975 × 1.01 = 984.75 fits the 1,000.
+    account = Snapshot(cash=D(1000), prices={"A": D(100), "B": D(25)})
+    result = plan({"A": "0.5", "B": "0.5"}, account, fractional=False, buy_price_buffer=D("0.01"))
+    assert [(i.symbol, i.action, i.quantity, i.trade_amount) for i in result.items] == [
+        ("A", Action.BUY, D(5), D("500.00")),
+        ("B", Action.BUY, D(19), D("475.00")),
+    ]
 
 
 def test_sell_only_raises_the_reserve_from_the_most_overweight() -> None:
@@ -132,30 +181,33 @@ def test_bad_mode_fields_name_the_field(field: str, value: object) -> None:
 reserves = st.sampled_from([D(0), D(100), D(5000)])
 
 
-@given(accounts(), reserves)
+@given(accounts(), reserves, st.booleans())
 def test_buy_only_never_sells_nor_spends_the_reserve(
-    account: tuple[Allocation, Snapshot], reserve: Decimal
+    account: tuple[Allocation, Snapshot], reserve: Decimal, fractional: bool
 ) -> None:
-    """A deposit only buys, and only with the cash above the reserve."""
+    """A deposit only buys, and only with the cash above the reserve (whole shares too)."""
     allocation, snapshot = account
-    policy = SizingPolicy(mode="buy_only", cash_reserve_amount=reserve)
+    policy = SizingPolicy(mode="buy_only", cash_reserve_amount=reserve, fractional=fractional)
     result = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert result.total_sells == 0
     assert result.total_buys <= max(snapshot.cash - policy.reserve(result.total_value), D(0))
 
 
-@given(accounts(), reserves)
+@given(accounts(), reserves, st.booleans())
 def test_sell_only_never_buys_and_raises_exactly_the_shortfall(
-    account: tuple[Allocation, Snapshot], reserve: Decimal
+    account: tuple[Allocation, Snapshot], reserve: Decimal, fractional: bool
 ) -> None:
-    """A withdrawal only sells, exactly what the reserve lacks when the holdings allow."""
+    """A withdrawal only sells, exactly what the reserve lacks when the holdings allow
+    (at least that, rounded up to whole lots, when some trade in whole lots)."""
     allocation, snapshot = account
-    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=reserve)
+    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=reserve, fractional=fractional)
     result = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert result.total_buys == 0
     need = max(reserve - snapshot.cash, D(0)).quantize(CENT, rounding=ROUND_UP)
     held = sum((i.current_value for i in result.items if i.current_value > 0), D(0))
-    whole = any(not a.fractionable for a in snapshot.assets.values())
+    whole = not fractional or any(
+        not a.fractionable or a.quantity_increment for a in snapshot.assets.values()
+    )
     if held >= need and not whole:
         assert result.total_sells == need
     elif held >= need:
@@ -178,11 +230,12 @@ def test_a_portfolio_trigger_trades_all_or_nothing(
     )
 
 
-@given(accounts(), st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]))
+@given(accounts(), st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]), st.booleans())
 def test_buys_with_a_buffer_fit_the_cash_after_the_rise(
-    account: tuple[Allocation, Snapshot], buffer: Decimal
+    account: tuple[Allocation, Snapshot], buffer: Decimal, fractional: bool
 ) -> None:
     """Buys × (1 + buffer) still fit the cash: prices may rise that much before the fill."""
     allocation, snapshot = account
-    result = plan_rebalance(allocation, snapshot, SizingPolicy(buy_price_buffer=buffer)).unwrap()
+    policy = SizingPolicy(buy_price_buffer=buffer, fractional=fractional)
+    result = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert result.total_buys * (1 + buffer) <= snapshot.cash + result.total_sells

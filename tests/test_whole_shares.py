@@ -10,6 +10,8 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portfolio.lot_exchanges import LotBook
+from portfolio.lot_knapsack import best_exchange
 from portfolio.whole_shares import allocate_whole, allocation_error
 
 D = Decimal
@@ -213,3 +215,58 @@ def test_replanning_after_filling_trades_nothing(problem: Problem) -> None:
     first = problem.solve()
     filled = attrs.evolve(problem, held=list(first), cash=problem.cash - problem.spent(first))
     assert filled.solve() == first
+
+
+def test_the_search_trades_one_large_lot_for_two_that_fill_the_cash() -> None:
+    # Targets 59, 49 and 99 at 60, 50 and 100; cash 110. Greedy by gain per dollar takes
+    # the 100 first (2 × 99 / 100 = 1.98, against 1.97 and 1.96), and 10 is left that buys
+    # nothing: error 59 + 49 + 1 + 10 = 119. The 60 and the 50 together fill the cash
+    # exactly: error 1 + 1 + 99 + 0 = 101.
+    assert whole(["60", "50", "100"], ["59", "49", "99"], "110") == (D(1), D(1), D(0))
+
+
+@st.composite
+def books(draw: st.DrawFn) -> LotBook:
+    """A book mid-allocation: lots bought so far within the cash, the rest of it left."""
+    n = draw(st.integers(min_value=1, max_value=8))
+    lots = [draw(st.integers(min_value=1, max_value=500)) for _ in range(n)]
+    trades = [draw(st.integers(min_value=0, max_value=3000)) for _ in range(n)]
+    counts = [
+        draw(st.integers(min_value=0, max_value=t // lot + 1))
+        for t, lot in zip(trades, lots, strict=True)
+    ]
+    spent = sum(k * lot for k, lot in zip(counts, lots, strict=True))
+    return (
+        LotBook(
+            [f"S{i}" for i in range(n)],
+            trades,
+            lots,
+            counts,
+            draw(st.integers(min_value=0, max_value=600)),
+            [draw(st.sampled_from([0, 1, 50])) for _ in range(n)],
+            draw(st.booleans()),
+            [False] * n,
+            0,
+        )
+        if spent >= 0
+        else draw(st.nothing())
+    )
+
+
+def book_error(book: LotBook) -> int:
+    gaps = sum(abs(book.short(i)) for i in range(len(book.lots)))
+    return gaps + (0 if book.absorb else book.budget)
+
+
+@given(books())
+def test_the_search_never_raises_the_error_nor_overdraws(book: LotBook) -> None:
+    """The search changes the greedy allocation only for a strictly lower error within the cash."""
+    before = book_error(book)
+    order = [
+        (i, False)
+        for i in sorted(range(len(book.lots)), key=lambda i: -book.gain(i) / book.lots[i])
+    ]
+    best_exchange(book, order)
+    assert book.budget >= 0
+    assert book_error(book) <= before
+    assert all(k >= 0 for k in book.counts)

@@ -10,9 +10,9 @@ The broker's order rules:
 - symbols that trade in whole lots (whole shares, crypto increments; see
   `portfolio.asset_facts.quantity_step`) and are not held back by a fixed rule (not
   tradable, liquidated, within the band) are sized together by `portfolio.steps.lots`,
-  with the cash first, in the `rebalance` mode without a `buy_price_buffer`; the
-  fractional buys take what they leave (`limit_to_cash`). In the `buy_only` and
-  `sell_only` modes, or with a buffer, whole shares are truncated per symbol;
+  with the cash first (shrunk by the `buy_price_buffer`; in `buy_only`, the cash above
+  the reserve and no sales); the fractional buys take what they leave (`limit_to_cash`).
+  In `sell_only` the withdrawal's sales are rounded up to whole lots;
 - a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
   and so is a fractional buy that the cash pass scales below it;
 - open orders are netted into the account by the validate step (`portfolio.open_orders`).
@@ -32,7 +32,7 @@ from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import merged, size_lots, split_lot_rows
+from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide
 from portfolio.steps.validate import Columns
@@ -77,24 +77,30 @@ def plan_from_columns(
     limits = Thresholds.of(policy, value)
     rows, whole, steps = _rows(columns, goals, current, trades)
     reserve = policy.reserve(value)
-    lots_on = bool(steps) and policy.mode == Mode.REBALANCE and not policy.buy_price_buffer
+    lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
     if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
         decided = order_rules(decide(rows, limits), columns)
     else:
-        decided = _with_modes(list(rows), limits, columns, reserve - cash)
-    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
-        budget = _available(policy, cash - reserve, decided.buys)
-        decided = buy_only(decided, budget, limits, whole)
+        decided = _with_modes(list(rows), limits, columns, reserve - cash, steps)
     lot_rows: list[Row] = []
     if lots_on:
         decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
+    sized: list[PlanItem] | None = None  # whole lots sized already (buy_only)
+    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
+        budget = _available(policy, cash - reserve, decided.buys)
+        sized = size_lots(
+            lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
+        )
+        decided = buy_only(decided, budget - sum(map(_AMOUNT, sized), ZERO), limits, whole)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
     room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve
     if lot_rows or policy.buy_price_buffer or bought > room:  # the cash pass
-        funded = _funded(decided, lot_rows, columns, goals, room=room, limits=limits, steps=steps)
+        funded = _funded(
+            decided, lot_rows, columns, goals, room=room, limits=limits, steps=steps, sized=sized
+        )
     else:  # every buy fits (liquidation buys included): the cash pass would change nothing
         funded = merged(decided, [], columns.assets) if columns.assets else decided
     if funded is not decided:
@@ -123,17 +129,24 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     room: Decimal,
     limits: Thresholds,
     steps: dict[str, Decimal],
+    sized: list[PlanItem] | None,
 ) -> Decisions:
     """The decisions within the cash: whole lots sized first, the fractional buys cut to the rest.
 
     `room` = cash + sale proceeds − the reserve (account currency); `steps` maps each
-    whole-lot symbol to its lot (shares), and those are the symbols traded in whole lots.
+    whole-lot symbol to its lot (shares), and those are the symbols traded in whole lots;
+    `sized`: the whole lots if sized already.
     """
     sells, buys, holds = decided
     available = _available(columns.policy, room, buys)
-    lots = size_lots(lot_rows, steps, columns, goals, available=available, limits=limits)
+    buffer = columns.policy.buy_price_buffer
+    lots = sized
+    if lots is None:
+        lots = size_lots(
+            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+        )
     if lots:
-        available -= sum(map(_AMOUNT, lots), ZERO)
+        available -= lot_spending(lots, buffer)
     whole = frozenset(steps)
     buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
     if lots or held_back or columns.assets:
@@ -153,17 +166,20 @@ def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) ->
     return (cash - covers) / (1 + policy.buy_price_buffer)
 
 
-def _with_modes(rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal) -> Decisions:
+def _with_modes(
+    rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal, steps: dict[str, Decimal]
+) -> Decisions:
     """The rules under the policy's band trigger and, for `sell_only`, the withdrawal.
 
-    `need` is the cash the reserve lacks (account currency; ≤ 0 when none).
+    `need` is the cash the reserve lacks (account currency; ≤ 0 when none); `steps` the
+    lots of the whole-lot symbols (shares).
     """
     policy = columns.policy
     if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
         limits = portfolio_trigger(rows, limits)
     decided = order_rules(decide(rows, limits), columns)
     if policy.mode == Mode.SELL_ONLY:
-        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits)
+        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits, steps)
     return decided
 
 

@@ -27,7 +27,7 @@ from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
-__all__ = ["merged", "plan_lots", "size_lots", "split_lot_rows"]
+__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows"]
 
 _LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
 #: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
@@ -63,12 +63,17 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     *,
     available: Decimal,
     limits: Thresholds,
+    buys_only: bool = False,
+    buffer: Decimal = ZERO,
 ) -> list[PlanItem]:
     """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
 
-    `available` is what buys may spend (after sales, the reserve and liquidation buys);
-    the weights' cash (1 − Σ weights of the investable value) is kept. Fractional symbols
-    absorb what whole lots overshoot when a tradable one has a positive target.
+    `available` is what buys may spend (after sales, the reserve and liquidation buys,
+    shrunk by the buy buffer); the weights' cash (1 − Σ weights of the investable value)
+    is kept. Fractional symbols absorb what whole lots overshoot when a tradable one has
+    a positive target. With `buys_only` (the `buy_only` mode) nothing is sold: a symbol
+    above its target holds (Reason.BUY_ONLY). With a `buy_price_buffer` (`buffer`), the
+    proceeds of these symbols' own sales count shrunk by it too (see `lot_spending`).
     """
     if not rows:
         return []
@@ -81,15 +86,47 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         for s, goal in zip(columns.symbols, goals, strict=True)
     )
     symbols = [row[0] for row in rows]
+    lots = [steps[s] for s in symbols]
+    minimums = [broker_minimum(assets.get(s)) for s in symbols]
+    sales = ZERO if buys_only or not buffer else _sales(rows, lots, minimums, limits)
     return plan_lots(
         rows,
-        [steps[s] for s in symbols],
-        [broker_minimum(assets.get(s)) for s in symbols],
-        cash=available - max(kept, ZERO),
+        lots,
+        minimums,
+        cash=available - max(kept, ZERO) - sales * buffer / (1 + buffer),
         limits=limits,
         absorb=absorb,
         noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
+        buys_only=buys_only,
     )
+
+
+def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
+    """What whole-lot trades take from the cash the other buys may spend (account currency).
+
+    Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
+    must fit the cash and every sale's proceeds.
+    """
+    buys = sum((i.trade_amount for i in lots if i.action is Action.BUY), ZERO)
+    sales = -sum((i.trade_amount for i in lots if i.action is Action.SELL), ZERO)
+    return buys - sales / (1 + buffer)
+
+
+def _sales(
+    rows: Sequence[Row], steps: Sequence[Decimal], minimums: Sequence[Decimal], limits: Thresholds
+) -> Decimal:
+    """The proceeds of the whole-lot sales `allocate_whole` makes: each truncated to lots.
+
+    Sales are never changed after truncation, so this is known before the sizing.
+    """
+    total = ZERO
+    for row, step, least in zip(rows, steps, minimums, strict=True):
+        trade, lot = row[5], row[1] * step
+        floor = max(limits.minimum, least)
+        if trade < 0 and -trade >= floor:
+            value = (-trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
+            total += value if value >= floor else ZERO
+    return total
 
 
 def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]) -> Decisions:
@@ -122,23 +159,28 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     limits: Thresholds,
     absorb: bool,
     noise: Decimal,
+    buys_only: bool = False,
 ) -> list[PlanItem]:
     """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
 
     `steps` are the lots in shares, `broker_minimums` the smallest orders in account
     currency; `cash` is what these symbols may spend beyond the reserve, before their
-    own sales; `noise` how far cent rounding may move a target between two plans.
+    own sales; `noise` how far cent rounding may move a target between two plans. With
+    `buys_only`, a target below what is held counts as what is held (nothing is sold).
     """
     if not rows:
         return []
     prices = [row[1] for row in rows]
     held = [row[2] for row in rows]
+    goals = [row[4] for row in rows]
+    if buys_only:
+        goals = [max(goal, row[3]) for goal, row in zip(goals, rows, strict=True)]
     rounding_allowance = CENT * sum(1 for p, x in zip(prices, steps, strict=True) if (p * x) % CENT)
     quantities = allocate_whole(
         [row[0] for row in rows],
         prices,
         held,
-        [row[4] for row in rows],
+        goals,
         steps,
         cash=cash - rounding_allowance,
         minimum=limits.minimum,
@@ -146,12 +188,20 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         broker_minimums=broker_minimums,
         noise=noise,
     )
-    return [
+    items = [
         _item(row, new - h, step, least, limits)
         for row, new, h, step, least in zip(
             rows, quantities, held, steps, broker_minimums, strict=True
         )
     ]
+    if buys_only:  # a sale the mode forbids holds with the mode's reason
+        items = [
+            each._replace(reason=Reason.BUY_ONLY)
+            if each.action is Action.HOLD and row[5] < 0 and abs(row[5]) >= limits.minimum
+            else each
+            for each, row in zip(items, rows, strict=True)
+        ]
+    return items
 
 
 def _item(

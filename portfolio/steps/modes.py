@@ -8,7 +8,8 @@
   largest, then both, and so on, so the account ends as close to its targets as it can.
 - `sell_only`: buys become HOLDs (SELL_ONLY); if cash is below the reserve, the most
   overweight positions are sold first (water-filling on value above target, then below
-  it if need be), exactly the missing cash and no more. A withdrawal is never blocked by
+  it if need be), exactly the missing cash and no more (a whole-lot symbol's sale is
+  rounded up to its lot, so that the withdrawal is still covered). A withdrawal is never blocked by
   the minimum trade, like a liquidation.
 
 All amounts in account currency; call inside the core context.
@@ -16,7 +17,7 @@ All amounts in account currency; call inside the core context.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from portfolio.money import CENT, ZERO
@@ -104,9 +105,17 @@ def buy_only(
 
 
 def sell_only(
-    decided: Decisions, rows: Sequence[Row], need: Decimal, limits: Thresholds
+    decided: Decisions,
+    rows: Sequence[Row],
+    need: Decimal,
+    limits: Thresholds,
+    steps: Mapping[str, Decimal],
 ) -> Decisions:
-    """Buys held (SELL_ONLY); `need` (cents) raised from the most overweight positions."""
+    """Buys held (SELL_ONLY); `need` (cents) raised from the most overweight positions.
+
+    `steps` maps the whole-lot symbols to their lots (shares): their sales are rounded
+    up to whole lots, so that the withdrawal is still covered.
+    """
     candidates = [r for r in rows if r[8] and r[3] > 0]  # tradable, held long
     values = [r[3] for r in candidates]
     excess = [current - target for _, _, _, current, target, _, _, _, _, _ in candidates]
@@ -118,7 +127,7 @@ def sell_only(
     holds: list[PlanItem] = []
     for kept in [*decided.sells, *decided.buys, *decided.holds]:
         if kept.symbol in sales:
-            sells.append(_sale(*sales[kept.symbol], limits))
+            sells.append(_sale(*sales[kept.symbol], limits, steps.get(kept.symbol)))
         elif kept.action is Action.HOLD:
             holds.append(kept)
         else:
@@ -142,14 +151,18 @@ def _cents_summing_to(
     return rounded
 
 
-def _sale(row: Row, amount: Decimal, limits: Thresholds) -> PlanItem:
-    """A sale of `amount` (cents) of a long position; the whole position when it is all."""
-    _, price, held, current, target, _, _, _, _, whole = row
+def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -> PlanItem:
+    """A sale of `amount` (cents) of a long position; the whole position when it is all.
+
+    `step`: the lot (shares) of a whole-lot symbol, None for fractional shares.
+    """
+    _, price, held, current, target, _, _, _, _, _ = row
     if amount >= current:
         reason = Reason.LIQUIDATE if not target else Reason.REBALANCE
         return item(row, Action.SELL, -current, -held, reason)
-    if whole:  # enough whole shares to raise the amount
-        quantity = min((amount / price).to_integral_value(rounding=ROUND_UP), held)
+    if step is not None:  # enough whole lots to raise the amount
+        lots = (amount / (price * step)).to_integral_value(rounding=ROUND_UP)
+        quantity = min(lots * step, held)
         value = (quantity * price).quantize(CENT, rounding=limits.rounding)
         return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
     quantity, _ = shares_for(amount, price, whole=False, rounding=limits.rounding)

@@ -171,7 +171,9 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     if assets and (problem := check_asset_facts(assets)) is not None:
         return Failure(problem)
     if snapshot.open_orders:  # netted as if filled at these prices (portfolio.open_orders)
-        netted = netted_account(snapshot.open_orders, held, cash, prices)
+        netted = netted_account(
+            snapshot.open_orders, held, cash, prices, allow_short=prepared.policy.allow_short
+        )
         if isinstance(netted, PortfolioError):
             return Failure(netted)
         held, cash = netted

@@ -1,7 +1,7 @@
 """Whole-share plans against PyPortfolioOpt's `DiscreteAllocation`, measured in the same run.
 
 Run: `.venv/bin/python tests/benchmarks/bench_whole_shares.py [sizes...]` (needs the
-`bench` extra: `pip install -e '.[bench]'`). For each size, three seeded random accounts
+`bench` extra: `pip install -e '.[bench]'`). For each size, ten seeded random accounts
 (all cash, 1,000,000; weights summing to 1; prices 5..2,000) are allocated by
 
 - `plan_rebalance` with `fractional=False` (ours, the whole pipeline),
@@ -94,7 +94,7 @@ def pypfopt(
     return {s: int(q) for s, q in shares.items()}, time.perf_counter() - start
 
 
-SEEDS = (10, 11, 12)
+SEEDS = tuple(range(10, 20))
 
 
 def main(sizes: list[int]) -> None:
@@ -105,6 +105,7 @@ def main(sizes: list[int]) -> None:
         "| LP (ms) | greedy (ms) |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    worst: dict[int, tuple[Decimal, float]] = {}
     for n, seed in ((n, seed) for n in sizes for seed in SEEDS):
         weights, prices = account(n, seed)
         mine = ours(weights, prices, fractional=False)
@@ -121,6 +122,13 @@ def main(sizes: list[int]) -> None:
             f"| {whole_time / fractional_time:.2f} "
             f"| {lp_time * 1e3:,.0f} | {greedy_time * 1e3:,.0f} |"
         )
+        ratio, slowdown = worst.get(n, (Decimal(0), 0.0))
+        worst[n] = (max(ratio, e_ours / e_lp), max(slowdown, whole_time / fractional_time))
+    print()
+    print("| symbols | worst ours ÷ LP | worst ours ÷ fractional |")
+    print("|---:|---:|---:|")
+    for n, (ratio, slowdown) in worst.items():
+        print(f"| {n:,} | {ratio:.4f} | {slowdown:.2f} |")
 
 
 if __name__ == "__main__":
