@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
+from returns.result import Failure, Result, Success
+
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, is_bounded
 from portfolio.plan_item import Action
@@ -22,19 +24,19 @@ __all__ = ["check_open_orders", "net_open_orders", "netted_account"]
 
 def netted_account(
     orders: object, held: Mapping[str, Decimal], cash: Decimal, prices: Mapping[str, object]
-) -> tuple[dict[str, Decimal], Decimal] | PortfolioError:
-    """Held quantities and cash once the open orders fill, or the first bad order or price.
+) -> Result[tuple[dict[str, Decimal], Decimal], PortfolioError]:
+    """Held quantities and cash once the open orders fill; a Failure names a bad order or price.
 
     `prices` has upper-cased keys; the prices of the orders' symbols are checked here.
     """
     checked = check_open_orders(orders, prices)
     if isinstance(checked, PortfolioError):
-        return checked
+        return Failure(checked)
     symbols = {order.symbol for order in checked}
     problem = price_problem(prices, tuple(sorted(symbols)), symbols)
     if problem is not None:
-        return problem
-    return net_open_orders(checked, held, cash, prices)  # type: ignore[arg-type] # checked
+        return Failure(problem)
+    return Success(net_open_orders(checked, held, cash, prices))  # type: ignore[arg-type] # checked
 
 
 def check_open_orders(

@@ -171,10 +171,26 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     if assets and (problem := check_asset_facts(assets)) is not None:
         return Failure(problem)
     if snapshot.open_orders:  # netted as if filled at these prices (portfolio.open_orders)
-        netted = netted_account(snapshot.open_orders, held, cash, prices)
-        if isinstance(netted, PortfolioError):
-            return Failure(netted)
-        held, cash = netted
+        return netted_account(snapshot.open_orders, held, cash, prices).bind(
+            lambda account: _columns(prepared, snapshot, account, prices, assets)
+        )
+    return _columns(prepared, snapshot, (held, cash), prices, assets)
+
+
+def _columns(
+    prepared: Prepared,
+    snapshot: Snapshot,
+    account: tuple[Mapping[str, Decimal], Decimal],
+    prices: Mapping[str, Decimal],
+    assets: Mapping[str, Asset],
+) -> Result[Columns, PortfolioError]:
+    """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
+
+    Checks the prices the plan needs, short targets and V; call inside the core context.
+    """
+    held, cash = account
+    known = prepared.weights.keys()
+    problem: PortfolioError | None = None
     universe: AbstractSet[str] = known
     symbols, weight_column = prepared.targeted, prepared.weight_column
     if not held.keys() <= universe:
