@@ -35,6 +35,7 @@ from portfolio.snapshot import (
     freeze_assets,
     freeze_decimals,
     held_quantities,
+    plain_snapshot,
     price_problem,
     snapshot_problem,
     upper_known,
@@ -161,6 +162,10 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     targeted symbols were checked by `prepare` and are not checked again.
     """
     known = prepared.weights.keys()
+    if type(snapshot) is Snapshot and plain_snapshot(snapshot, known):  # the common case
+        return _columns(
+            prepared, snapshot, (snapshot.positions, snapshot.cash), snapshot.prices, {}
+        )
     problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
     problem = problem or snapshot_problem(snapshot, known)
     if problem is not None:
