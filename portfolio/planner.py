@@ -133,4 +133,4 @@ def plan_rebalance(
     >>> [(i.symbol, i.action.value, str(i.trade_amount), str(i.quantity)) for i in plan.items]
     [('QQQ', 'BUY', '8000.00', '20.000000000'), ('SPY', 'BUY', '2000.00', '4.000000000')]
     """
-    return Planner.prepare(allocation, policy).bind(lambda planner: planner.plan(snapshot))
+    return prepare(allocation, policy).bind(lambda prepared: Planner(prepared).plan(snapshot))
