@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
 
+from returns.result import Failure, Result, Success
+
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, is_bounded
 from portfolio.plan_item import Action
@@ -27,25 +29,34 @@ def netted_account(
     prices: Mapping[str, object],
     *,
     allow_short: bool = False,
-) -> tuple[dict[str, Decimal], Decimal] | PortfolioError:
-    """Held quantities and cash once the open orders fill, or the first bad order or price.
+) -> Result[tuple[dict[str, Decimal], Decimal], PortfolioError]:
+    """Held quantities and cash once the open orders fill; a Failure names a bad order or price.
 
     `prices` has upper-cased keys; the prices of the orders' symbols are checked here.
     Unless shorts are allowed, pending sales that would take a long (or flat) position
     short are refused, naming the order: filled, they would leave a short the plan could
     only buy back, trading twice.
     """
-    checked = check_open_orders(orders, prices)
-    if isinstance(checked, PortfolioError):
-        return checked
-    symbols = {order.symbol for order in checked}
+    return check_open_orders(orders, prices).bind(
+        lambda checked: _netted(checked, held, cash, prices, allow_short=allow_short)
+    )
+
+
+def _netted(
+    orders: tuple[OpenOrder, ...],
+    held: Mapping[str, Decimal],
+    cash: Decimal,
+    prices: Mapping[str, object],
+    *,
+    allow_short: bool,
+) -> Result[tuple[dict[str, Decimal], Decimal], PortfolioError]:
+    symbols = {order.symbol for order in orders}
     problem = price_problem(prices, tuple(sorted(symbols)), symbols)
+    if problem is None and not allow_short:
+        problem = _oversold(orders, held, prices)  # type: ignore[arg-type] # prices checked
     if problem is not None:
-        return problem
-    netted = net_open_orders(checked, held, cash, prices)  # type: ignore[arg-type] # checked
-    if not allow_short:
-        problem = _oversold(checked, held, prices)  # type: ignore[arg-type] # checked
-    return problem or netted
+        return Failure(problem)
+    return Success(net_open_orders(orders, held, cash, prices))  # type: ignore[arg-type] # checked
 
 
 def _oversold(
@@ -75,15 +86,17 @@ def _oversold(
 
 def check_open_orders(
     orders: object, prices: Mapping[str, object]
-) -> tuple[OpenOrder, ...] | PortfolioError:
-    """The orders with upper-cased symbols, or the first problem naming its field and symbol.
+) -> Result[tuple[OpenOrder, ...], PortfolioError]:
+    """The orders with upper-cased symbols; a Failure names the first bad field and symbol.
 
     Each must be an `OpenOrder` with a string id, a symbol that has a price, side BUY or
     SELL, and exactly one of `quantity` and `notional`, a finite Decimal in (0, 1E+15].
     """
     if not isinstance(orders, tuple):
-        return PortfolioError.invalid_snapshot(
-            "open_orders must be a tuple of OpenOrder", field="open_orders"
+        return Failure(
+            PortfolioError.invalid_snapshot(
+                "open_orders must be a tuple of OpenOrder", field="open_orders"
+            )
         )
     checked: list[OpenOrder] = []
     for position, order in enumerate(orders):
@@ -92,11 +105,13 @@ def check_open_orders(
             field, message = problem
             symbol = getattr(order, "symbol", "?")
             kind = ErrorKind.MISSING_PRICE if field == "symbol" else ErrorKind.INVALID_SNAPSHOT
-            return PortfolioError.of(
-                kind, message, field=f"open_orders[{position}].{field}", symbols=symbol
+            return Failure(
+                PortfolioError.of(
+                    kind, message, field=f"open_orders[{position}].{field}", symbols=symbol
+                )
             )
         checked.append(_normal(order))
-    return tuple(checked)
+    return Success(tuple(checked))
 
 
 def _problem(  # noqa: PLR0911 - one return per check, in the order they apply

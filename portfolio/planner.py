@@ -29,6 +29,7 @@ from portfolio.steps.validate import Columns, columns
 __all__ = ["Planner", "plan_rebalance"]
 
 _HALF = MAX_AMOUNT / 2
+_MINUS_HALF = -_HALF
 #: The `PlanItem` fields the bounds rule reads (by position: a `PlanItem` is a tuple row).
 _SYMBOL, _QUANTITY, _PRICE = itemgetter(0), itemgetter(3), itemgetter(4)
 
@@ -97,12 +98,11 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     """
     quantities = tuple(map(_QUANTITY, plan.items))
     held = checked.quantities
-    if (  # Decimals the planner computed, or checked: min and max are enough (in C)
-        -_HALF <= plan.cash_after <= _HALF
-        and min(quantities, default=ZERO) >= -_HALF
-        and max(quantities, default=ZERO) <= _HALF
-        and min(held, default=ZERO) >= -_HALF
-        and max(held, default=ZERO) <= _HALF
+    moved = quantities + held  # Decimals the planner computed, or checked: min and max suffice
+    if (
+        _MINUS_HALF <= plan.cash_after <= _HALF
+        and min(moved, default=ZERO) >= _MINUS_HALF
+        and max(moved, default=ZERO) <= _HALF
     ):
         return Success(plan)
     before = dict(zip(checked.symbols, held, strict=True))
@@ -133,4 +133,4 @@ def plan_rebalance(
     >>> [(i.symbol, i.action.value, str(i.trade_amount), str(i.quantity)) for i in plan.items]
     [('QQQ', 'BUY', '8000.00', '20.000000000'), ('SPY', 'BUY', '2000.00', '4.000000000')]
     """
-    return Planner.prepare(allocation, policy).bind(lambda planner: planner.plan(snapshot))
+    return prepare(allocation, policy).bind(lambda prepared: Planner(prepared).plan(snapshot))

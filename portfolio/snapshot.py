@@ -24,6 +24,7 @@ __all__ = [
     "freeze_orders",
     "held_quantities",
     "known_keys",
+    "plain_snapshot",
     "price_problem",
     "snapshot_problem",
     "upper_known",
@@ -152,6 +153,32 @@ def snapshot_problem(
     if problem is None and not (snapshot.as_of is None or _is_datetime(snapshot.as_of)):
         return PortfolioError.invalid_snapshot("as_of must be a datetime or None")
     return problem
+
+
+def plain_snapshot(snapshot: Snapshot, known: AbstractSet[str]) -> bool:
+    """True for the common snapshot, which passes every rule of `snapshot_problem` as it is.
+
+    Cash bounded; positions and prices `FrozenDict`s keyed by `known` symbols (checked,
+    upper-case); every quantity bounded and not 0; no asset facts, no open orders; `as_of`
+    None or a datetime. A few C calls: the planner reads such a snapshot without copying
+    it, and sends any other through the rules, which name what is wrong.
+    """
+    cash, positions, prices = snapshot.cash, snapshot.positions, snapshot.prices
+    return (
+        type(cash) is Decimal
+        and cash.is_finite()
+        and -MAX_AMOUNT <= cash <= MAX_AMOUNT
+        and type(positions) is FrozenDict
+        and type(prices) is FrozenDict
+        and positions.keys() <= known
+        and prices.keys() <= known
+        and all_within(positions.values(), -MAX_AMOUNT, MAX_AMOUNT)
+        and all(positions.values())  # Decimal truth (≠ 0), in C
+        and type(snapshot.assets) is FrozenDict
+        and not snapshot.assets
+        and not snapshot.open_orders
+        and (snapshot.as_of is None or isinstance(snapshot.as_of, datetime))
+    )
 
 
 def _key_problem(mapping: object, field: str, known: AbstractSet[str]) -> PortfolioError | None:

@@ -35,6 +35,7 @@ from portfolio.snapshot import (
     freeze_assets,
     freeze_decimals,
     held_quantities,
+    plain_snapshot,
     price_problem,
     snapshot_problem,
     upper_known,
@@ -161,6 +162,10 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     targeted symbols were checked by `prepare` and are not checked again.
     """
     known = prepared.weights.keys()
+    if type(snapshot) is Snapshot and plain_snapshot(snapshot, known):  # the common case
+        return _columns(
+            prepared, snapshot, (snapshot.positions, snapshot.cash), snapshot.prices, {}
+        )
     problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
     problem = problem or snapshot_problem(snapshot, known)
     if problem is not None:
@@ -174,9 +179,24 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
         netted = netted_account(
             snapshot.open_orders, held, cash, prices, allow_short=prepared.policy.allow_short
         )
-        if isinstance(netted, PortfolioError):
-            return Failure(netted)
-        held, cash = netted
+        return netted.bind(lambda account: _columns(prepared, snapshot, account, prices, assets))
+    return _columns(prepared, snapshot, (held, cash), prices, assets)
+
+
+def _columns(
+    prepared: Prepared,
+    snapshot: Snapshot,
+    account: tuple[Mapping[str, Decimal], Decimal],
+    prices: Mapping[str, Decimal],
+    assets: Mapping[str, Asset],
+) -> Result[Columns, PortfolioError]:
+    """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
+
+    Checks the prices the plan needs, short targets and V; call inside the core context.
+    """
+    held, cash = account
+    known = prepared.weights.keys()
+    problem: PortfolioError | None = None
     universe: AbstractSet[str] = known
     symbols, weight_column = prepared.targeted, prepared.weight_column
     if not held.keys() <= universe:
