@@ -1,4 +1,6 @@
-"""What a broker's asset facts mean for a plan: the lot a quantity trades in, the minimum order.
+"""A broker's facts about one symbol (`Asset`) and what they mean for a plan.
+
+What they mean: the lot a quantity trades in, and the minimum order.
 
 - Crypto always trades in its `quantity_increment`, whatever the policy says about
   fractional shares (without an increment it trades like a fractional equity).
@@ -14,19 +16,41 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+import attrs
+
 from portfolio.errors import PortfolioError
 from portfolio.money import MAX_AMOUNT, SHARE_QUANTUM, ZERO, is_bounded
 from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.snapshot import Asset
 
 __all__ = [
     "CRYPTO",
+    "Asset",
     "below_broker_minimum",
     "broker_minimum",
     "check_asset_facts",
     "held_below_minimum",
     "quantity_step",
 ]
+
+
+@attrs.frozen(kw_only=True)
+class Asset:
+    """Broker facts about one symbol. Unknown symbols are treated as fractionable and tradable.
+
+    - `asset_class`: `"us_equity"` (the default), `"crypto"`, or another broker class name.
+    - `min_order_notional`: the smallest order the broker accepts, in account currency (≥ 0).
+    - `quantity_increment`: the step a quantity must be a multiple of, in shares (> 0);
+      `None` means whole shares for a non-fractionable asset and 1E-9 for a fractionable one.
+    """
+
+    symbol: str
+    fractionable: bool = True
+    tradable: bool = True
+    shortable: bool = False
+    asset_class: str = "us_equity"
+    min_order_notional: Decimal = Decimal(0)
+    quantity_increment: Decimal | None = None
+
 
 #: The `asset_class` of crypto pairs (Alpaca's name).
 CRYPTO = "crypto"

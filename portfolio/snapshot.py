@@ -9,6 +9,7 @@ from decimal import Context, Decimal, localcontext
 
 import attrs
 
+from portfolio.asset_facts import Asset
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import MAX_AMOUNT, MIN_PRICE, all_within, is_bounded
@@ -39,25 +40,6 @@ def freeze_decimals(values: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
     if isinstance(values, FrozenDict) or not isinstance(values, Mapping):
         return values
     return FrozenDict(values)
-
-
-@attrs.frozen(kw_only=True)
-class Asset:
-    """Broker facts about one symbol. Unknown symbols are treated as fractionable and tradable.
-
-    - `asset_class`: `"us_equity"` (the default), `"crypto"`, or another broker class name.
-    - `min_order_notional`: the smallest order the broker accepts, in account currency (≥ 0).
-    - `quantity_increment`: the step a quantity must be a multiple of, in shares (> 0);
-      `None` means whole shares for a non-fractionable asset and 1E-9 for a fractionable one.
-    """
-
-    symbol: str
-    fractionable: bool = True
-    tradable: bool = True
-    shortable: bool = False
-    asset_class: str = "us_equity"
-    min_order_notional: Decimal = Decimal(0)
-    quantity_increment: Decimal | None = None
 
 
 @attrs.frozen(kw_only=True)
