@@ -20,7 +20,7 @@ from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, ZERO, bounds_problem
 from portfolio.plan import RebalancePlan
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
-from portfolio.steps.actions import exposure, plan_from_columns
+from portfolio.steps.actions import plan_from_columns
 from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.targets import investable_value, target_column
@@ -84,7 +84,7 @@ def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
     policy = checked.policy
     investable = investable_value(checked.total_value, policy)
     goals = target_column(checked.weights, investable, policy.rounding)
-    current = current_column(exposure(checked), checked.prices, policy.rounding)
+    current = current_column(checked.quantities, checked.prices, policy.rounding)
     trades = trade_column(goals, current)
     return _within_bounds(checked, plan_from_columns(checked, goals, current, trades))
 

@@ -25,7 +25,7 @@ from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
 from operator import attrgetter, mul
 
-from portfolio.asset_facts import below_broker_minimum, held_below_minimum, quantity_step
+from portfolio.asset_facts import quantity_step
 from portfolio.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
 from portfolio.plan_item import PlanItem, Reason
@@ -34,10 +34,10 @@ from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
 from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
-from portfolio.steps.rules import Decisions, Row, Thresholds, decide
+from portfolio.steps.rules import Decisions, Row, Thresholds, decide, order_rules
 from portfolio.steps.validate import Columns
 
-__all__ = ["WEIGHT_QUANTUM", "actions", "exposure", "order_rules", "plan_from_columns"]
+__all__ = ["WEIGHT_QUANTUM", "actions", "plan_from_columns"]
 
 #: Weights in a plan carry ten decimals (fractions of V).
 WEIGHT_QUANTUM = Decimal("1E-10")
@@ -81,7 +81,7 @@ def plan_from_columns(
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
     if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
-        decided = order_rules(decide(rows, limits), columns)
+        decided = order_rules(decide(rows, limits), columns.assets)
     else:
         decided = _with_modes(list(rows), limits, columns, reserve - cash, steps)
     lot_rows: list[Row] = []
@@ -177,36 +177,10 @@ def _with_modes(
     policy = columns.policy
     if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
         limits = portfolio_trigger(rows, limits)
-    decided = order_rules(decide(rows, limits), columns)
+    decided = order_rules(decide(rows, limits), columns.assets)
     if policy.mode == Mode.SELL_ONLY:
         return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits, steps)
     return decided
-
-
-def exposure(columns: Columns) -> Sequence[Decimal]:
-    """Shares held per symbol, as the rules see them (open orders already netted by validate)."""
-    return columns.quantities
-
-
-def order_rules(decided: Decisions, columns: Columns) -> Decisions:
-    """The decided items, a rebalancing trade below its asset's minimum order held.
-
-    Items keep their groups (an item whose action changes moves to its new group) and
-    the symbol order within each group.
-    """
-    assets = columns.assets
-    if not assets:
-        return decided
-    sells, buys, holds = decided
-    blocked = {i.symbol for i in (*sells, *buys) if below_broker_minimum(i, assets.get(i.symbol))}
-    if not blocked:
-        return decided
-    moved = [held_below_minimum(i) for i in (*sells, *buys) if i.symbol in blocked]
-    return Decisions(
-        [i for i in sells if i.symbol not in blocked],
-        [i for i in buys if i.symbol not in blocked],
-        sorted([*holds, *moved], key=attrgetter("symbol")),
-    )
 
 
 def _rows(
@@ -247,7 +221,7 @@ def _rows(
     rows = zip(
         symbols,
         columns.prices,
-        exposure(columns),
+        columns.quantities,  # open orders already netted by the validate step
         current,
         goals,
         trades,

@@ -6,7 +6,9 @@
 4. inside the band → HOLD (WITHIN_BAND);
 5. smaller than the minimum trade → HOLD (BELOW_MIN_TRADE);
 6. whole shares that truncate to 0 → HOLD (ROUNDED_TO_ZERO);
-7. otherwise BUY or SELL (REBALANCE).
+7. otherwise BUY or SELL (REBALANCE);
+8. a rebalancing trade below its asset's minimum order → HOLD (BELOW_BROKER_MINIMUM),
+   applied to the decided items by `order_rules`.
 
 `decide` is the planner's one hot loop: it takes rows of columns and returns one
 `PlanItem` per row, built as a tuple (see `portfolio.plan_item`).
@@ -14,15 +16,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
+from operator import attrgetter
 from typing import NamedTuple
 
+from portfolio.asset_facts import Asset, below_broker_minimum, held_below_minimum
 from portfolio.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy
 
-__all__ = ["Decisions", "Row", "Thresholds", "decide", "item", "shares_for", "within_band"]
+__all__ = [
+    "Decisions",
+    "Row",
+    "Thresholds",
+    "decide",
+    "item",
+    "order_rules",
+    "shares_for",
+    "within_band",
+]
 
 #: Zero in cents: a sub-cent liquidation is worth 0.00, never -0.00.
 CENTS_ZERO = Decimal("0.00")
@@ -173,3 +186,23 @@ def shares_for(
         quantity = (amount / price).to_integral_value(rounding=ROUND_DOWN)
         return quantity, (quantity * price).quantize(CENT, rounding=rounding)
     return (amount / price).quantize(SHARE_QUANTUM, rounding=ROUND_DOWN), amount
+
+
+def order_rules(decided: Decisions, assets: Mapping[str, Asset]) -> Decisions:
+    """The decided items, a rebalancing trade below its asset's minimum order held.
+
+    Items keep their groups (an item whose action changes moves to its new group) and
+    the symbol order within each group.
+    """
+    if not assets:
+        return decided
+    sells, buys, holds = decided
+    blocked = {i.symbol for i in (*sells, *buys) if below_broker_minimum(i, assets.get(i.symbol))}
+    if not blocked:
+        return decided
+    moved = [held_below_minimum(i) for i in (*sells, *buys) if i.symbol in blocked]
+    return Decisions(
+        [i for i in sells if i.symbol not in blocked],
+        [i for i in buys if i.symbol not in blocked],
+        sorted([*holds, *moved], key=attrgetter("symbol")),
+    )
