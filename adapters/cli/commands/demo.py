@@ -71,6 +71,8 @@ def _show(outcome: tuple[RebalancePlan, BacktestResult], terminal: Terminal) -> 
         "\nNext, with your own files (JSON or TOML; see docs/):\n"
         "  portfolio plan --weights W --snapshot S [--policy P] [--json]\n"
         "  portfolio backtest --prices P --weights W [--schedule monthly] [--plot out.png]\n"
+        "  portfolio rebalance --weights W --snapshot S   (the orders; --execute to place them)\n"
+        "  portfolio plan-many --accounts A.jsonl [--workers 2]\n"
         "  portfolio validate   (reads your Alpaca paper-trading account: set the APCA_* keys)"
     )
 
