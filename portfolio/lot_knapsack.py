@@ -19,6 +19,7 @@ improvement above 1 / `GAP` of its error. See `portfolio.whole_shares`.
 from __future__ import annotations
 
 from bisect import bisect_right
+from heapq import nsmallest
 from itertools import accumulate
 from operator import itemgetter, mul, sub
 
@@ -79,8 +80,8 @@ def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
     losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
     # make the cash add up exactly).
-    per_dollar = sorted([(loss / lots[i], s, i) for loss, s, i in losing])[:width]
-    least = sorted(losing)[:width]
+    per_dollar = nsmallest(width, [(loss / lots[i], s, i) for loss, s, i in losing])
+    least = nsmallest(width, losing)
     picked = {i for _, _, i in (*per_dollar, *least)}
     gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
     for _, _, i in least:  # more lots of the cheapest: the cash may add up exactly
@@ -96,10 +97,10 @@ def _more_lots(book: LotBook, i: int) -> list[_Item]:
     items, taken in any combination, give up any count up to the most (binary split).
     """
     lot, short, count = book.lots[i], book.short(i), book.counts[i]
-    most = 0
-    while most < min(count - 1, CHANGE) and book.allowed(i, count - most - 2):
-        most += 1
-    if most == 0 or short + lot < 0:
+    most = min(count - 1, CHANGE)
+    if lot < book.minimums[i] and count > 2:  # the lots kept stay a trade ≥ the minimum
+        most = min(most, max(0, count - 1 + book.minimums[i] // -lot))
+    if most <= 0 or short + lot < 0:
         return []
     each = 2 * lot if not book.absorb else lot  # |short| grows by a lot; the cash too
     items: list[_Item] = []

@@ -93,7 +93,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         units.of(lots),
         [],
         units.one(cash),
-        units.of(floors),
+        units.of_few(floors),
         absorb,
         [h != ZERO for h in held],
         units.one(noise),
@@ -125,12 +125,21 @@ class _Units:
             exponent = sum(map(abs, amounts), ZERO).as_tuple().exponent
         self.places = max(0, -exponent) if isinstance(exponent, int) else 0
 
+        self.scale = Decimal(10) ** self.places
+
     def one(self, amount: Decimal) -> int:
-        return int(amount.scaleb(self.places, context=_EXACT))
+        with localcontext(_EXACT):
+            return int(amount * self.scale)
+
+    def of_few(self, amounts: Sequence[Decimal]) -> list[int]:
+        """`of` for a column of few distinct amounts (each converted once)."""
+        distinct = dict(zip(set(amounts), self.of(list(set(amounts))), strict=True))
+        return [distinct[a] for a in amounts]
 
     def of(self, amounts: Sequence[Decimal]) -> list[int]:
-        places = self.places
-        return [int(a.scaleb(places, context=_EXACT)) for a in amounts]
+        scale = self.scale
+        with localcontext(_EXACT):  # exact: every product is a whole number of units
+            return [int(a * scale) for a in amounts]
 
 
 def _cost(book: LotBook) -> int:

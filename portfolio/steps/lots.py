@@ -87,7 +87,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     )
     symbols = [row[0] for row in rows]
     lots = [steps[s] for s in symbols]
-    minimums = [broker_minimum(assets.get(s)) for s in symbols]
+    minimums = [broker_minimum(assets.get(s)) for s in symbols] if assets else [ZERO] * len(rows)
     sales = ZERO if buys_only or not buffer else _sales(rows, lots, minimums, limits)
     return plan_lots(
         rows,
