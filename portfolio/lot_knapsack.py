@@ -154,7 +154,7 @@ def _solve(items: list[_Item], budget: int, slack: int) -> int:
             room, base = room + cost, base - value
         grown = [(c + cost, v + value, m | 1 << n) for c, v, m in states]
         states = _frontier(states, grown)
-        for c, v, m in states:
+        for c, v, m in grown:  # the states kept before were weighed already
             if c <= budget and v > best:
                 best, best_mask = v, m
         states = _within_reach(states, plain, room, base - best - slack)[-MOST_STATES:]
@@ -189,6 +189,7 @@ def _within_reach(
 
 
 _VALUE, _COST = itemgetter(0), itemgetter(1)
+_FIRST = _VALUE  # a state's cost
 
 
 def _multiplier(items: list[_Item], budget: int) -> tuple[int, int]:
@@ -213,16 +214,8 @@ def _frontier(
     On equal cost and value the old state (fewer lots traded) stays.
     """
     out: list[tuple[int, int, int]] = []
-    a = b = 0
     top = -(1 << 62)
-    n_old, n_new = len(old), len(new)
-    while a < n_old or b < n_new:
-        if b == n_new or (a < n_old and old[a][0] <= new[b][0]):
-            state = old[a]
-            a += 1
-        else:
-            state = new[b]
-            b += 1
+    for state in sorted(old + new, key=_FIRST):  # a stable merge: old first on equal cost
         if state[1] > top:
             if out and out[-1][0] == state[0]:
                 out.pop()  # the same cost for less value
