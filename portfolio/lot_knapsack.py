@@ -129,7 +129,8 @@ def _solve(items: list[_Item], budget: int, slack: int) -> int:
     open_ = [n for n, r in enumerate(reduced) if root - abs(r) > slack * den]
     # The fence: only the `CORE` least decided items stay open, the rest follow their sign.
     free = sorted(open_, key=lambda n: (abs(reduced[n]) / abs(items[n][1]), n))[:CORE]
-    forced = [n for n, r in enumerate(reduced) if r > 0 and n not in free]
+    fenced = set(free)
+    forced = [n for n, r in enumerate(reduced) if r > 0 and n not in fenced]
     ranked = sorted(free, key=lambda n: (-abs(items[n][1]), n))  # the largest lots first
     # The items still to come as values and costs > 0 (giving a lot up is written as
     # keeping it, from a base where every give still to come is made), best per dollar first.
@@ -180,7 +181,7 @@ def _within_reach(
     for state in states:
         left = room - state[0]
         if left < 0:
-            continue
+            break  # states come by cost: the rest are beyond the room too
         k = bisect_right(costs, left) - 1
         value, cost, _ = parts[k]
         if (state[1] + base + values[k]) * cost + (left - costs[k]) * value > 0:

@@ -120,9 +120,10 @@ class _Units:
     """Decimal amounts as integers: counts of the smallest decimal place any of them uses."""
 
     def __init__(self, amounts: Sequence[Decimal]) -> None:
-        # An exact sum keeps the smallest exponent of its terms: one look at one number.
+        # An exact sum keeps the smallest exponent of its terms (even where they cancel):
+        # one look at one number.
         with localcontext(_EXACT):
-            exponent = sum(map(abs, amounts), ZERO).as_tuple().exponent
+            exponent = sum(amounts, ZERO).as_tuple().exponent
         self.places = max(0, -exponent) if isinstance(exponent, int) else 0
 
         self.scale = Decimal(10) ** self.places

@@ -82,7 +82,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     unweighted = 1 - sum((max(w, ZERO) for w in columns.weights), ZERO)
     kept = (investable * unweighted).quantize(CENT, rounding=ROUND_DOWN)  # cents, as targets
     absorb = any(
-        goal > 0 and s not in steps and (s not in assets or assets[s].tradable)
+        s not in steps and goal > 0 and (s not in assets or assets[s].tradable)
         for s, goal in zip(columns.symbols, goals, strict=True)
     )
     symbols = [row[0] for row in rows]
@@ -135,18 +135,15 @@ def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]
     A buy the cash pass scaled below its broker minimum becomes a HOLD (that frees cash).
     """
     sells, buys, holds = decided
-    groups: dict[Action, list[PlanItem]] = {Action.SELL: sells, Action.BUY: [], Action.HOLD: holds}
+    kept: list[PlanItem] = []
     for each in [*buys, *more]:
-        if each.reason is Reason.CASH_LIMITED and below_broker_minimum(
-            each, assets.get(each.symbol)
-        ):
+        if each.reason is _LIMITED and below_broker_minimum(each, assets.get(each.symbol)):
             each = held_below_minimum(each)  # noqa: PLW2901
-        groups[each.action].append(each)
+        action = each.action  # compared by identity: hashing an enum is slow
+        (kept if action is Action.BUY else sells if action is Action.SELL else holds).append(each)
     by_symbol = attrgetter("symbol")
     return Decisions(
-        sorted(sells, key=by_symbol),
-        sorted(groups[Action.BUY], key=by_symbol),
-        sorted(holds, key=by_symbol),
+        sorted(sells, key=by_symbol), sorted(kept, key=by_symbol), sorted(holds, key=by_symbol)
     )
 
 
