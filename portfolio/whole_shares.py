@@ -186,17 +186,18 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
     ranked: list[tuple[float, str, bool, int]] = []
     counts, minimums, absorb, symbols = book.counts, book.minimums, book.absorb, book.symbols
     per_whole_lot = 1.0 if absorb else 2.0  # the gain per dollar of a lot wholly short
-    for i, (lot, trade) in enumerate(zip(book.lots, book.trades, strict=True)):
-        k = counts[i]
+    extra = 0 if absorb else 1  # the lot's cost counts as gain too (cash left is error)
+    columns = zip(book.lots, book.trades, counts, minimums, symbols, strict=True)
+    for i, (lot, trade, k, least, symbol) in enumerate(columns):
         short = trade - k * lot
-        if k < 0 or short <= 0 or abs(trade) < minimums[i]:
+        if k < 0 or short <= 0 or abs(trade) < least:
             continue  # a sale (never topped up), on target, or not traded at all
         whole, rest = divmod(short, lot)
         if whole:
-            ranked.append((-per_whole_lot, symbols[i], True, i))
-        gain = rest - abs(rest - lot) + (0 if absorb else lot)
+            ranked.append((-per_whole_lot, symbol, True, i))
+        gain = 2 * rest - lot + extra * lot  # rest < lot: |rest − lot| = lot − rest
         if rest > 0 and gain > 0 and (k or book.worth_a_trade(i, gain)):
-            ranked.append((-gain / lot, symbols[i], False, i))
+            ranked.append((-gain / lot, symbol, False, i))
     ranked.sort()
     return [(i, whole) for _, _, whole, i in ranked]
 
