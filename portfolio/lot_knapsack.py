@@ -19,7 +19,6 @@ improvement above 1 / `GAP` of its error. See `portfolio.whole_shares`.
 from __future__ import annotations
 
 from bisect import bisect_right
-from heapq import nsmallest
 from itertools import accumulate
 from operator import itemgetter, mul, sub
 
@@ -80,8 +79,8 @@ def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
     losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
     # make the cash add up exactly).
-    per_dollar = nsmallest(width, [(loss / lots[i], s, i) for loss, s, i in losing])
-    least = nsmallest(width, losing)
+    per_dollar = sorted([(loss / lots[i], s, i) for loss, s, i in losing])[:width]
+    least = sorted(losing)[:width]
     picked = {i for _, _, i in (*per_dollar, *least)}
     gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
     for _, _, i in least:  # more lots of the cheapest: the cash may add up exactly

@@ -75,12 +75,15 @@ def plan_from_columns(
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
     limits = Thresholds.of(policy, value)
-    rows, whole, steps = _rows(columns, goals, current, trades)
+    plain = policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET
+    # There `plan_lots` sizes every whole-lot symbol `decide` does not hold for a fixed
+    # reason, so `decide` need not size whole shares first (rows marked fractional).
+    rows, whole, steps = _rows(columns, goals, current, trades, sized_apart=plain)
     reserve = policy.reserve(value)
     lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
-    if policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET:
+    if plain:
         decided = order_rules(decide(rows, limits), columns.assets)
     else:
         decided = _with_modes(list(rows), limits, columns, reserve - cash, steps)
@@ -188,10 +191,13 @@ def _rows(
     goals: Sequence[Decimal],
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
+    *,
+    sized_apart: bool = False,
 ) -> tuple[Iterator[Row], frozenset[str], dict[str, Decimal]]:
     """One `Row` per symbol, in symbol order, the symbols traded in whole lots, and their lots.
 
     Weights are fractions of V; on an empty account the target weight is w × (1 − reserve).
+    With `sized_apart` (whole lots sized by `plan_lots`) every row is marked fractional.
     """
     policy, value, assets, symbols = (
         columns.policy,
@@ -218,6 +224,8 @@ def _rows(
         tradable, whole_shares = repeat(True), repeat(not policy.fractional)  # noqa: FBT003 - a column of True
         whole = frozenset(symbols) if not policy.fractional else frozenset()
         steps = dict.fromkeys(whole, _ONE)
+    if sized_apart:
+        whole_shares = repeat(False)  # noqa: FBT003 - a column of False
     rows = zip(
         symbols,
         columns.prices,
