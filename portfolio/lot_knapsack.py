@@ -18,9 +18,10 @@ improvement above 1 / `GAP` of its error. See `portfolio.whole_shares`.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from itertools import accumulate
 from operator import itemgetter, mul, sub
+from typing import TypeVar
 
 from portfolio.lot_exchanges import LotBook, Order, losses, waiting
 
@@ -39,6 +40,8 @@ GAP = 2000
 
 #: (value, cost, symbol index, lots: +1 to take one, −m to give m up)
 _Item = tuple[int, int, int, int]
+#: (what giving up a lot costs, in total or per unit of its price; symbol; symbol index)
+_Entry = TypeVar("_Entry", tuple[int, str, int], tuple[float, str, int])
 
 
 def best_exchange(book: LotBook, order: Order, width: int = 0) -> None:
@@ -79,14 +82,26 @@ def _items(book: LotBook, order: Order, width: int) -> list[_Item]:
     losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
     # make the cash add up exactly).
-    per_dollar = sorted([(loss / lots[i], s, i) for loss, s, i in losing])[:width]
-    least = sorted(losing)[:width]
+    per_dollar = _least([(loss / lots[i], s, i) for loss, s, i in losing], width)
+    least = _least(losing, width)
     picked = {i for _, _, i in (*per_dollar, *least)}
     gives = [(-loss, -lots[i], i, -1) for loss, _, i in losing if i in picked]
     for _, _, i in least:  # more lots of the cheapest: the cash may add up exactly
         gives.extend(_more_lots(book, i))
     # In symbol order, so that the same account always gets the same search.
     return sorted([*takes, *gives], key=lambda it: (symbols[it[2]], -it[3], -it[0], it[1]))
+
+
+def _least(entries: list[_Entry], most: int) -> list[_Entry]:
+    """`sorted(entries)[:most]` (entries are distinct), in O(n log most) for many entries."""
+    if len(entries) <= 4 * most:
+        return sorted(entries)[:most]
+    kept = sorted(entries[:most])
+    for entry in entries[most:]:
+        if entry < kept[-1]:
+            insort(kept, entry)
+            kept.pop()
+    return kept
 
 
 def _more_lots(book: LotBook, i: int) -> list[_Item]:
