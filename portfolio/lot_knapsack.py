@@ -44,8 +44,8 @@ _Item = tuple[int, int, int, int]
 _Entry = TypeVar("_Entry", tuple[int, str, int], tuple[float, str, int])
 
 
-def best_exchange(book: LotBook, order: Order, width: int = 0) -> None:
-    """Give up and take lots at the edge of the cash as the exact search says, if better.
+def best_exchange(book: LotBook, order: Order, width: int = 0) -> bool:
+    """Give up and take lots at the edge of the cash as the exact search says; whether any.
 
     Each item is a change to the plan: taking a lot (cost its price, value what the
     error falls by) or giving one up (cost minus its price, value minus what the error
@@ -54,7 +54,7 @@ def best_exchange(book: LotBook, order: Order, width: int = 0) -> None:
     """
     items = _items(book, order, width or WIDTH)
     if not items:
-        return
+        return False
     error = sum(map(abs, map(sub, book.trades, map(mul, book.counts, book.lots))))
     slack = (error + (0 if book.absorb else book.budget)) // GAP
     chosen = _solve(items, book.budget, slack)
@@ -62,6 +62,7 @@ def best_exchange(book: LotBook, order: Order, width: int = 0) -> None:
         if chosen >> bit & 1:
             book.counts[i] += lots
             book.budget -= lots * book.lots[i]
+    return chosen != 0
 
 
 def _items(book: LotBook, order: Order, width: int) -> list[_Item]:

@@ -106,8 +106,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     book.budget = budget if budget >= 0 else _scale_buys(book)
     order = _ranked(book)
     _fill(book, order)
-    if not absorb:
-        best_exchange(book, order)
+    if not absorb and best_exchange(book, order):  # else the fill would add nothing
         _fill(book, order)
     with localcontext(CORE_CONTEXT):
         return tuple(
