@@ -10,10 +10,13 @@ import decimal
 from collections.abc import Mapping
 from decimal import Decimal
 
+from returns.pipeline import is_successful
+
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares
+from portfolio.open_orders import check_open_orders
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
-from portfolio.snapshot import OpenOrder, Snapshot
+from portfolio.snapshot import Snapshot
 
 __all__ = ["fit_problem", "held_once_filled"]
 
@@ -22,7 +25,7 @@ def fit_problem(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | Non
     """The first reason the plan's orders cannot be derived on this snapshot, or None."""
     return (
         _shape(plan, snapshot)
-        or _orders_shape(snapshot)
+        or _orders_problem(snapshot)
         or _mismatch(plan, snapshot)
         or _bad_trades(plan, snapshot)
         or _against_open_orders(plan, snapshot)
@@ -45,28 +48,10 @@ def held_once_filled(snapshot: Snapshot) -> dict[str, Decimal]:
     return held
 
 
-def _orders_shape(snapshot: Snapshot) -> PortfolioError | None:
-    """INVALID_SNAPSHOT for an open order that is not a priced BUY or SELL of one amount."""
-    orders: object = snapshot.open_orders
-    if not isinstance(orders, tuple):
-        return PortfolioError.invalid_snapshot("open_orders must be a tuple of OpenOrder")
-    bad = sorted(str(getattr(o, "symbol", "?")) for o in orders if not _order_ok(o, snapshot))
-    if bad:
-        return PortfolioError.invalid_snapshot(
-            "an open order must be a priced BUY or SELL with one amount, a finite Decimal > 0",
-            symbols=",".join(bad),
-        )
-    return None
-
-
-def _order_ok(order: object, snapshot: Snapshot) -> bool:
-    if not isinstance(order, OpenOrder) or order.side not in {Action.BUY, Action.SELL}:
-        return False
-    amounts: list[object] = [a for a in (order.quantity, order.notional) if a is not None]
-    if len(amounts) != 1 or order.symbol not in snapshot.prices:
-        return False
-    amount = amounts[0]
-    return isinstance(amount, Decimal) and amount.is_finite() and amount > 0
+def _orders_problem(snapshot: Snapshot) -> PortfolioError | None:
+    """The open orders' own rules (`portfolio.open_orders`), the planner's: the first problem."""
+    checked = check_open_orders(snapshot.open_orders, snapshot.prices)
+    return None if is_successful(checked) else checked.failure()
 
 
 def _against_open_orders(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | None:
