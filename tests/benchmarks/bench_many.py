@@ -13,7 +13,6 @@ figures go into docs/performance.md and docs/scale.md.
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import resource
@@ -23,50 +22,21 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
 from distributed import Client, LocalCluster
 
-from portfolio import Allocation, PlanRequest, Snapshot, plan_many, plan_rebalance
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the suite's helpers
+
+from many_support import account, account_line
+
+from portfolio import PlanRequest, plan_many, plan_rebalance
 from portfolio.many import _decode_result, _plan_chunk, _ship
 
 ROOT = Path(__file__).resolve().parents[2]
 Run = Callable[[], object]
 #: The runs every ratio is taken against; always run.
 BASELINES = ("plain loop of plan_rebalance", "plan-many --workers 1")
-
-
-def account(k: int, symbols: int = 20) -> PlanRequest:
-    """Account k: `symbols` targets summing to 0.98, half of them held, prices 10..150."""
-    names = [f"S{i:02d}" for i in range(symbols)]
-    weight = (Decimal("0.98") / symbols).quantize(Decimal("0.0001"))
-    return PlanRequest(
-        account_id=f"acct-{k:06d}",
-        allocation=Allocation(target_weights=dict.fromkeys(names, weight), correlation_id=f"c{k}"),
-        snapshot=Snapshot(
-            cash=Decimal(100_000 + k),
-            positions={s: Decimal((i * 31 + k) % 97) for i, s in enumerate(names) if i % 2 == 0},
-            prices={s: Decimal(10 + i * 7 + k % 13) + Decimal("0.37") for i, s in enumerate(names)},
-        ),
-    )
-
-
-def line(request: PlanRequest) -> str:
-    allocation, snapshot = request.allocation, request.snapshot
-    assert isinstance(allocation, Allocation)
-    return json.dumps(
-        {
-            "account_id": request.account_id,
-            "weights": {s: str(w) for s, w in allocation.target_weights.items()},
-            "snapshot": {
-                "cash": str(snapshot.cash),
-                "positions": {s: str(q) for s, q in snapshot.positions.items()},
-                "prices": {s: str(p) for s, p in snapshot.prices.items()},
-            },
-        },
-        separators=(",", ":"),
-    )
 
 
 def plan_one(request: PlanRequest) -> object:
@@ -110,7 +80,7 @@ def main() -> None:
     requests = [account(k) for k in range(n)]
     work = Path(tempfile.mkdtemp(prefix="bench-many-"))
     accounts = work / "accounts.jsonl"
-    accounts.write_text("".join(line(r) + "\n" for r in requests), encoding="utf-8")
+    accounts.write_text("".join(account_line(r) + "\n" for r in requests), encoding="utf-8")
     out = work / "plans.jsonl"
     print(f"{n:,} accounts of 20 symbols, {os.cpu_count()} cores, best of {rounds} rounds")
     print(f"load average (1 min) at the start: {os.getloadavg()[0]:.1f}")
@@ -124,7 +94,7 @@ def main() -> None:
         list(plan_many(warm, executor=pool))
         list(plan_many(warm, executor=dask))
         few = work / "few.jsonl"
-        few.write_text("".join(line(r) + "\n" for r in warm), encoding="utf-8")
+        few.write_text("".join(account_line(r) + "\n" for r in warm), encoding="utf-8")
         command(few, out, "--scheduler", cluster.scheduler_address)()  # workers import the CLI
         runs: dict[str, tuple[int, Run]] = {
             "plain loop of plan_rebalance": (1, lambda: [plan_one(r) for r in requests]),
