@@ -5,7 +5,9 @@ Run: `.venv/bin/python tests/benchmarks/bench_backtest.py` (needs the `bench` ex
 prices, equal weights rebalanced every day, no costs, fractional shares
 (`integer_positions=False` in bt). Prints the best of a few runs for each, their ratio,
 where our time goes (the planner alone: 780 `Planner.plan` calls on the accounts the
-run planned against), and both final equities with their relative difference. Prices are built
+run planned against), a rule-free floor (`bare_fold`: the same arithmetic with no rule,
+check or record, what the issue's 43–74× prototype measured), and both final equities
+with their relative difference. Prices are built
 afresh for every run, so no Decimal hash is cached between runs. It asserts nothing:
 the figures go into docs/performance.md.
 """
@@ -17,11 +19,12 @@ import random
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 from typing import TypeVar
 
 from portfolio import Allocation, SizingPolicy, Snapshot
 from portfolio.backtest import BacktestResult, Bar, run_backtest
+from portfolio.money import CORE_CONTEXT
 from portfolio.planner import Planner
 
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD", "EEE")
@@ -97,6 +100,31 @@ def planner_only(accounts: list[Snapshot]) -> None:
         plan(account).unwrap()
 
 
+def bare_fold(bars: list[Bar]) -> Decimal:
+    """The floor: per bar and symbol, target in cents, trade, shares to 1E-9, fill; equity.
+
+    No checks, no bands or minimums, no cash pass, no plan records, no plan id: what
+    any backtest of these rules must at least compute, in the same Decimal context.
+    """
+    cent, share, zero = Decimal("0.01"), Decimal("1E-9"), Decimal(0)
+    cash, held = Decimal(INITIAL_CASH), dict.fromkeys(SYMBOLS, zero)
+    equity = cash
+    with localcontext(CORE_CONTEXT):
+        for bar in bars:
+            prices = bar.prices
+            value = cash + sum([q * prices[s] for s, q in held.items()], zero)
+            for symbol, weight in WEIGHTS.items():
+                price = prices[symbol]
+                target = (weight * value).quantize(cent, rounding=ROUND_HALF_EVEN)
+                trade = target - (held[symbol] * price).quantize(cent)
+                if trade:
+                    quantity = (trade / price).quantize(share, rounding=ROUND_DOWN)
+                    held[symbol] += quantity
+                    cash -= quantity * price
+            equity = cash + sum([q * prices[s] for s, q in held.items()], zero)
+    return equity
+
+
 def bt_backtest(rows: list[tuple[date, dict[str, str]]]) -> tuple[Callable[[], float], str]:
     """The same run in bt; returns a callable that runs it (final equity) and bt's version."""
     import bt  # noqa: PLC0415 - benchmark-only dependency
@@ -136,6 +164,7 @@ def main() -> None:
     rows = closes()
     ours_seconds, result = best_of(ours, lambda: synthetic_bars(rows))
     planner_seconds, _ = best_of(planner_only, lambda: fresh_accounts(result))
+    floor_seconds, floor_equity = best_of(bare_fold, lambda: synthetic_bars(rows))
     print(f"bars: {BARS} × {len(SYMBOLS)} symbols, daily rebalancing, best of {REPEATS}")
     print(f"ours: {ours_seconds:.4f} s  final equity {result.final_equity:.6f}")
     print(
@@ -143,6 +172,11 @@ def main() -> None:
         f"({planner_seconds / BARS * 1e6:.0f} µs per Planner.plan, "
         f"{planner_seconds / ours_seconds:.0%} of our run); the rest: "
         f"{(ours_seconds - planner_seconds) / BARS * 1e6:.0f} µs per bar"
+    )
+    print(
+        f"rule-free floor (bare_fold): {floor_seconds:.4f} s "
+        f"({floor_seconds / BARS * 1e6:.0f} µs per bar, final equity {floor_equity:.6f}); "
+        f"ours is {ours_seconds / floor_seconds:.1f}× the floor"
     )
     try:
         run_bt, version = bt_backtest(rows)
@@ -154,7 +188,8 @@ def main() -> None:
     print(f"bt {version}: {bt_seconds:.4f} s  final equity {bt_equity:.6f}")
     print(f"final equities differ by {gap:.1e} (relative)")
     print(
-        f"ratio: ours is {bt_seconds / ours_seconds:.1f}× faster than bt (target ≥ 20×, goal 50×)"
+        f"ratio: ours is {bt_seconds / ours_seconds:.1f}× faster than bt (target ≥ 20×, goal 50×);"
+        f" the floor is {bt_seconds / floor_seconds:.1f}× faster than bt"
     )
 
 
