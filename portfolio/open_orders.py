@@ -9,7 +9,7 @@ shares.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 
 from returns.result import Failure, Result, Success
@@ -154,8 +154,14 @@ def net_open_orders(
     held: Mapping[str, Decimal],
     cash: Decimal,
     prices: Mapping[str, Decimal],
+    *,
+    notional_shares: Callable[[Decimal], Decimal] | None = None,
 ) -> tuple[dict[str, Decimal], Decimal]:
     """(held quantities, cash) once every checked order has filled at `prices` (50 digits).
+
+    A notional order counts as notional ÷ price shares, exact to 50 digits, or as
+    `notional_shares(notional ÷ price)` when given (e.g. `truncate_shares`: the shares a
+    closing order can name). Positions that net to zero are left out.
 
     >>> from decimal import Decimal as D
     >>> buy = OpenOrder(order_id="1", symbol="SPY", side=Action.BUY, notional=D(250))
@@ -171,6 +177,8 @@ def net_open_orders(
             else:
                 value = order.notional or ZERO
                 quantity = value / price
+                if notional_shares is not None:
+                    quantity = notional_shares(quantity)
             if order.side is Action.SELL:
                 quantity, value = -quantity, -value
             netted[order.symbol] = netted.get(order.symbol, ZERO) + quantity

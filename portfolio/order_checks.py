@@ -6,15 +6,14 @@ None. What is held counts the snapshot's open orders as filled, as the planner d
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Mapping
 from decimal import Decimal
 
 from returns.pipeline import is_successful
 
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares
-from portfolio.open_orders import check_open_orders
+from portfolio.money import ZERO, truncate_shares
+from portfolio.open_orders import check_open_orders, net_open_orders
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.snapshot import Snapshot
 
@@ -35,17 +34,18 @@ def fit_problem(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | Non
 def held_once_filled(snapshot: Snapshot) -> dict[str, Decimal]:
     """Signed shares held once the open orders fill: positions + open buys − open sells.
 
-    A notional order counts as notional ÷ price shares (to 1E-9, toward zero).
+    The planner's netting (`portfolio.open_orders.net_open_orders`), with a notional
+    order counted as notional ÷ price shares to 1E-9, toward zero: the shares a closing
+    order can name. Positions that net to zero are left out.
     """
-    held = dict(snapshot.positions)
-    with decimal.localcontext(CORE_CONTEXT):
-        for order in snapshot.open_orders:
-            shares = order.quantity
-            if shares is None:
-                shares = truncate_shares((order.notional or ZERO) / snapshot.prices[order.symbol])
-            signed = shares if order.side is Action.BUY else -shares
-            held[order.symbol] = held.get(order.symbol, ZERO) + signed
-    return held
+    netted, _ = net_open_orders(
+        snapshot.open_orders,
+        snapshot.positions,
+        ZERO,
+        snapshot.prices,
+        notional_shares=truncate_shares,
+    )
+    return netted
 
 
 def _orders_problem(snapshot: Snapshot) -> PortfolioError | None:
