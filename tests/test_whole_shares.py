@@ -10,8 +10,9 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio.lot_exchanges import LotBook
-from portfolio.lot_knapsack import best_exchange
+from portfolio import lot_knapsack
+from portfolio.lot_exchanges import Item, LotBook, changes, in_symbol_order, more_lots
+from portfolio.lot_knapsack import WIDTH, best_exchange
 from portfolio.whole_shares import allocate_whole, allocation_error
 
 D = Decimal
@@ -270,3 +271,30 @@ def test_the_search_never_raises_the_error_nor_overdraws(book: LotBook) -> None:
     assert book.budget >= 0
     assert book_error(book) <= before
     assert all(k >= 0 for k in book.counts)
+
+
+def test_more_lots_of_one_symbol_come_in_binary_chunks() -> None:
+    # 6 lots of 5 bought, 31 short of a target of 61: beyond the first lot, 5 more may go,
+    # as 1 + 2 + 2 (any count up to 5 is a sum of them); each loses 2 per unit of cash.
+    book = LotBook(["A"], [61], [5], [6], 0, [0], False, [False], 0)  # noqa: FBT003
+    assert more_lots(book, 0) == [(-10, -5, 0, -1), (-20, -10, 0, -2), (-20, -10, 0, -2)]
+    # A held minimum of 12 keeps 3 lots (15): only 2 more may go beyond the first.
+    book.minimums = [12]
+    assert more_lots(book, 0) == [(-10, -5, 0, -1), (-10, -5, 0, -1)]
+
+
+@given(books(), st.integers(min_value=0, max_value=40))
+def test_more_lots_left_out_are_ones_the_search_would_not_take(book: LotBook, slack: int) -> None:
+    """Only more lots the Lagrangian bound decides against are left out: the search picks
+    the same changes as with every one of them listed."""
+    order = [(i, False) for i in range(len(book.lots))]
+    items, cheapest = changes(book, order, WIDTH)
+    every = in_symbol_order(book, [*items, *(it for i in cheapest for it in more_lots(book, i))])
+    listed = lot_knapsack._with_more_lots(book, items, cheapest, slack)
+    assert set(listed) <= set(every)
+
+    def picked(options: list[Item]) -> list[Item]:
+        mask = lot_knapsack._solve(options, book.budget, slack)
+        return sorted(it for bit, it in enumerate(options) if mask >> bit & 1)
+
+    assert picked(listed) == picked(every)

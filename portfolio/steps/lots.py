@@ -14,7 +14,7 @@ too, and whole lots are bought while the cash lasts. The cash a plan means to ke
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter
 
@@ -30,8 +30,11 @@ from portfolio.whole_shares import allocate_whole
 __all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows"]
 
 _LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
+_BUY, _SELL, _HOLD = Action.BUY, Action.SELL, Action.HOLD
 #: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
-_FIXED = frozenset({Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND})
+_FIXED = (Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND)
+#: Builds a `PlanItem` from a tuple of its fields (as `portfolio.steps.rules.item` does).
+_new: Callable[[type[PlanItem], tuple[object, ...]], PlanItem] = tuple.__new__
 
 
 def split_lot_rows(
@@ -42,12 +45,16 @@ def split_lot_rows(
     `steps` maps each whole-lot symbol to its lot (shares).
     """
     lot_rows = {row[0]: row for row in rows if row[0] in steps}
+    fixed_1, fixed_2, fixed_3 = _FIXED  # compared by identity: hashing an enum is slow
     picked: list[str] = []
     groups: list[list[PlanItem]] = []
     for group in decided:
         kept: list[PlanItem] = []
         for each in group:
-            if each.symbol in lot_rows and each.reason not in _FIXED:
+            reason = each.reason
+            if reason is fixed_1 or reason is fixed_2 or reason is fixed_3:
+                kept.append(each)
+            elif each.symbol in lot_rows:
                 picked.append(each.symbol)
             else:
                 kept.append(each)
@@ -107,8 +114,8 @@ def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
     Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
     must fit the cash and every sale's proceeds.
     """
-    buys = sum((i.trade_amount for i in lots if i.action is Action.BUY), ZERO)
-    sales = -sum((i.trade_amount for i in lots if i.action is Action.SELL), ZERO)
+    buys = sum((i.trade_amount for i in lots if i.action is _BUY), ZERO)
+    sales = -sum((i.trade_amount for i in lots if i.action is _SELL), ZERO)
     return buys - sales / (1 + buffer)
 
 
@@ -140,7 +147,7 @@ def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]
         if each.reason is _LIMITED and below_broker_minimum(each, assets.get(each.symbol)):
             each = held_below_minimum(each)  # noqa: PLW2901
         action = each.action  # compared by identity: hashing an enum is slow
-        (kept if action is Action.BUY else sells if action is Action.SELL else holds).append(each)
+        (kept if action is _BUY else sells if action is _SELL else holds).append(each)
     by_symbol = attrgetter("symbol")
     return Decisions(
         sorted(sells, key=by_symbol), sorted(kept, key=by_symbol), sorted(holds, key=by_symbol)
@@ -213,13 +220,28 @@ def _item(
         lot = price * step
         truncated = (trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
         reason = _why_not(trade, truncated, broker_minimum, limits)
-        return item(row, Action.HOLD, ZERO, ZERO, reason)
+        return item(row, _HOLD, ZERO, ZERO, reason)
     value = quantity * price
     amount = value.quantize(CENT, rounding=limits.rounding)
     if quantity < 0:
-        return item(row, Action.SELL, amount, quantity, Reason.REBALANCE)
-    limited = value + price * step <= trade
-    return item(row, Action.BUY, amount, quantity, _LIMITED if limited else _REBALANCE)
+        return item(row, _SELL, amount, quantity, _REBALANCE)
+    reason = _LIMITED if value + price * step <= trade else _REBALANCE
+    symbol, _, _, current, target, _, current_weight, target_weight, _, _ = row
+    return _new(
+        PlanItem,
+        (
+            symbol,
+            _BUY,
+            amount,
+            quantity,
+            price,
+            current,
+            target,
+            current_weight,
+            target_weight,
+            reason,
+        ),
+    )  # fmt: skip  (`item`, without a second call: one per whole-lot buy)
 
 
 def _why_not(
