@@ -50,8 +50,8 @@ def best_exchange(book: LotBook, order: Order, width: int = 0) -> bool:
         return False
     error = sum(map(abs, map(sub, book.trades, map(mul, book.counts, book.lots))))
     slack = (error + (0 if book.absorb else book.budget)) // GAP
-    items = _with_more_lots(book, items, cheapest, slack)
-    chosen = _solve(items, book.budget, slack)
+    items, multiplier = _with_more_lots(book, items, cheapest, slack)
+    chosen = _solve(items, book.budget, slack, multiplier)
     for bit, (_, _, i, lots) in enumerate(items):
         if chosen >> bit & 1:
             book.counts[i] += lots
@@ -61,34 +61,38 @@ def best_exchange(book: LotBook, order: Order, width: int = 0) -> bool:
 
 def _with_more_lots(
     book: LotBook, items: list[Item], cheapest: list[int], slack: int
-) -> list[Item]:
-    """`items` and the more lots of the `cheapest` symbols to give up, in symbol order.
+) -> tuple[list[Item], tuple[int, int] | None]:
+    """(`items` and the more lots of the `cheapest` to give up, in symbol order; λ or None).
 
     Where cash left is error, each more lot given up loses 2 per unit of cash it frees
     (v = 2c). With λ < 2 (λ from `items`, which these do not move: their ratio comes
     after it) such an item is one the search leaves out unless |c| × (2 − λ) is below
     the Lagrangian bound less `slack` (see `_solve`): only those are added, and the
-    search finds what it would with all of them.
+    search finds what it would with all of them. λ (`_multiplier`) comes back with them
+    where they do not move it.
     """
     num, den = _multiplier(items, _by_ratio(items), book.budget)
     if book.absorb or num >= 2 * den:  # another ratio, or λ ≥ 2: every item counts
-        return in_symbol_order(book, [*items, *(it for i in cheapest for it in more_lots(book, i))])
+        every = [*items, *(it for i in cheapest for it in more_lots(book, i))]
+        return in_symbol_order(book, every), None
     root = num * book.budget + sum(max(0, v * den - num * c) for v, c, _, _ in items)
     limit, per_unit = root - slack * den, 2 * den - num  # open: |c| × per_unit < limit
     more = [it for i in cheapest if book.lots[i] * per_unit < limit for it in more_lots(book, i)]
-    return in_symbol_order(book, [*items, *(it for it in more if -it[1] * per_unit < limit)])
+    listed = [*items, *(it for it in more if -it[1] * per_unit < limit)]
+    return in_symbol_order(book, listed), (num, den)
 
 
-def _solve(items: list[Item], budget: int, slack: int) -> int:
+def _solve(
+    items: list[Item], budget: int, slack: int, multiplier: tuple[int, int] | None = None
+) -> int:
     """The bit mask of the changes that improve the plan most within `budget`, or 0.
 
     Branch and bound over Pareto lists: states are (cost, value, mask), sorted by cost
     with values rising (more cost for no more value is beaten). λ is the item ratio
     that makes the first Lagrangian bound lowest; each state is then checked against
-    Dantzig's bound (`_step`).
+    Dantzig's bound (`_step`). `multiplier`: λ if known already.
     """
-    by_ratio = _by_ratio(items)
-    num, den = _multiplier(items, by_ratio, budget)
+    num, den = multiplier or _multiplier(items, _by_ratio(items), budget)
     reduced = [v * den - num * c for v, c, _, _ in items]
     root = num * budget + sum(r for r in reduced if r > 0)
     # Going against an item's sign of v − λc lowers the bound by |v − λc|: where that
@@ -108,13 +112,10 @@ def _solve(items: list[Item], budget: int, slack: int) -> int:
     # keeping it, from a base where every give still to come is made), best per dollar first.
     plain = [(abs(items[n][0]), abs(items[n][1]), n) for n in free]
     plain = [part for _, _, part in sorted((-v / c, n, (v, c, n)) for v, c, n in plain)]
-    room = budget - sum(items[n][1] for n in free if items[n][1] < 0)
-    base = sum(items[n][0] for n in free if items[n][1] < 0)
-    start = (
-        sum(items[n][1] for n in forced),
-        sum(items[n][0] for n in forced),
-        sum(1 << n for n in forced),
-    )
+    gives = [items[n] for n in free if items[n][1] < 0]
+    room, base = budget - sum(map(_COST, gives)), sum(map(_VALUE, gives))
+    made = [items[n] for n in forced]
+    start = (sum(map(_COST, made)), sum(map(_VALUE, made)), sum(1 << n for n in forced))
     states: list[_State] = [start]
     best, best_mask = 0, 0
     if start[0] <= budget and start[1] > 0:

@@ -290,11 +290,11 @@ def test_more_lots_left_out_are_ones_the_search_would_not_take(book: LotBook, sl
     order = [(i, False) for i in range(len(book.lots))]
     items, cheapest = changes(book, order, WIDTH)
     every = in_symbol_order(book, [*items, *(it for i in cheapest for it in more_lots(book, i))])
-    listed = lot_knapsack._with_more_lots(book, items, cheapest, slack)
+    listed, multiplier = lot_knapsack._with_more_lots(book, items, cheapest, slack)
     assert set(listed) <= set(every)
 
-    def picked(options: list[Item]) -> list[Item]:
-        mask = lot_knapsack._solve(options, book.budget, slack)
+    def picked(options: list[Item], multiplier: tuple[int, int] | None = None) -> list[Item]:
+        mask = lot_knapsack._solve(options, book.budget, slack, multiplier)
         return sorted(it for bit, it in enumerate(options) if mask >> bit & 1)
 
-    assert picked(listed) == picked(every)
+    assert picked(listed, multiplier) == picked(every)

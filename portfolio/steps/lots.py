@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, mod, mul, sub
 
 from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.money import CENT, ZERO
@@ -174,14 +175,13 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     """
     if not rows:
         return []
-    prices = [row[1] for row in rows]
-    held = [row[2] for row in rows]
-    goals = [row[4] for row in rows]
+    symbols, prices, held, current, goals = list(zip(*rows, strict=True))[:5]
     if buys_only:
-        goals = [max(goal, row[3]) for goal, row in zip(goals, rows, strict=True)]
-    rounding_allowance = CENT * sum(1 for p, x in zip(prices, steps, strict=True) if (p * x) % CENT)
+        goals = tuple(map(max, goals, current))
+    unpriced = map(bool, map(mod, map(mul, prices, steps), repeat(CENT)))  # lots not in cents
+    rounding_allowance = CENT * sum(unpriced)
     quantities = allocate_whole(
-        [row[0] for row in rows],
+        symbols,
         prices,
         held,
         goals,
@@ -192,12 +192,8 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         broker_minimums=broker_minimums,
         noise=noise,
     )
-    items = [
-        _item(row, new - h, step, least, limits)
-        for row, new, h, step, least in zip(
-            rows, quantities, held, steps, broker_minimums, strict=True
-        )
-    ]
+    changes = map(sub, quantities, held)
+    items = list(map(_item, rows, changes, steps, broker_minimums, repeat(limits)))
     if buys_only:  # a sale the mode forbids holds with the mode's reason
         items = [
             each._replace(reason=Reason.BUY_ONLY)
