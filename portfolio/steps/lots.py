@@ -14,7 +14,7 @@ too, and whole lots are bought while the cash lasts. The cash a plan means to ke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from itertools import repeat
 from operator import attrgetter, mod, mul, sub
@@ -115,8 +115,8 @@ def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
     Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
     must fit the cash and every sale's proceeds.
     """
-    buys = sum((i.trade_amount for i in lots if i.action is _BUY), ZERO)
-    sales = -sum((i.trade_amount for i in lots if i.action is _SELL), ZERO)
+    buys = sum([i.trade_amount for i in lots if i.action is _BUY], ZERO)
+    sales = -sum([i.trade_amount for i in lots if i.action is _SELL], ZERO)
     return buys - sales / (1 + buffer)
 
 
@@ -145,7 +145,8 @@ def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]
     sells, buys, holds = decided
     kept: list[PlanItem] = []
     for each in [*buys, *more]:
-        if each.reason is _LIMITED and below_broker_minimum(each, assets.get(each.symbol)):
+        limited = each.reason is _LIMITED and assets  # no asset facts: no broker minimum
+        if limited and below_broker_minimum(each, assets.get(each.symbol)):
             each = held_below_minimum(each)  # noqa: PLW2901
         action = each.action  # compared by identity: hashing an enum is slow
         (kept if action is _BUY else sells if action is _SELL else holds).append(each)
@@ -192,8 +193,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         broker_minimums=broker_minimums,
         noise=noise,
     )
-    changes = map(sub, quantities, held)
-    items = list(map(_item, rows, changes, steps, broker_minimums, repeat(limits)))
+    items = _items(rows, map(sub, quantities, held), steps, broker_minimums, limits)
     if buys_only:  # a sale the mode forbids holds with the mode's reason
         items = [
             each._replace(reason=Reason.BUY_ONLY)
@@ -201,6 +201,29 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
             else each
             for each, row in zip(items, rows, strict=True)
         ]
+    return items
+
+
+def _items(
+    rows: Sequence[Row],
+    quantities: Iterable[Decimal],
+    steps: Sequence[Decimal],
+    broker_minimums: Sequence[Decimal],
+    limits: Thresholds,
+) -> list[PlanItem]:
+    """`_item` for each row; the buys (most of the rows) built here, without a call each."""
+    items: list[PlanItem] = []
+    rounding = limits.rounding
+    for row, quantity, step, least in zip(rows, quantities, steps, broker_minimums, strict=True):
+        if quantity <= 0:
+            items.append(_item(row, quantity, step, least, limits))
+            continue
+        symbol, price, _, current, target, trade, current_weight, target_weight, _, _ = row
+        value = quantity * price
+        reason = _LIMITED if value + price * step <= trade else _REBALANCE  # as in `_item`
+        amount = value.quantize(CENT, rounding=rounding)
+        fields = (symbol, _BUY, amount, quantity, price, current, target, current_weight)
+        items.append(_new(PlanItem, (*fields, target_weight, reason)))  # as `item` does
     return items
 
 
@@ -221,23 +244,8 @@ def _item(
     amount = value.quantize(CENT, rounding=limits.rounding)
     if quantity < 0:
         return item(row, _SELL, amount, quantity, _REBALANCE)
-    reason = _LIMITED if value + price * step <= trade else _REBALANCE
-    symbol, _, _, current, target, _, current_weight, target_weight, _, _ = row
-    return _new(
-        PlanItem,
-        (
-            symbol,
-            _BUY,
-            amount,
-            quantity,
-            price,
-            current,
-            target,
-            current_weight,
-            target_weight,
-            reason,
-        ),
-    )  # fmt: skip  (`item`, without a second call: one per whole-lot buy)
+    limited = value + price * step <= trade
+    return item(row, _BUY, amount, quantity, _LIMITED if limited else _REBALANCE)
 
 
 def _why_not(
