@@ -14,10 +14,10 @@ too, and whole lots are bought while the cash lasts. The cash a plan means to ke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
-from itertools import repeat
-from operator import attrgetter, mod, mul, sub
+from itertools import compress, count, repeat
+from operator import add, attrgetter, le, mod, mul, sub
 
 from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.money import CENT, ZERO
@@ -193,7 +193,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         broker_minimums=broker_minimums,
         noise=noise,
     )
-    items = _items(rows, map(sub, quantities, held), steps, broker_minimums, limits)
+    items = _items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
     if buys_only:  # a sale the mode forbids holds with the mode's reason
         items = [
             each._replace(reason=Reason.BUY_ONLY)
@@ -206,25 +206,32 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
 
 def _items(
     rows: Sequence[Row],
-    quantities: Iterable[Decimal],
+    quantities: Sequence[Decimal],
     steps: Sequence[Decimal],
     broker_minimums: Sequence[Decimal],
     limits: Thresholds,
 ) -> list[PlanItem]:
-    """`_item` for each row; the buys (most of the rows) built here, without a call each."""
-    items: list[PlanItem] = []
-    rounding = limits.rounding
-    for row, quantity, step, least in zip(rows, quantities, steps, broker_minimums, strict=True):
-        if quantity <= 0:
-            items.append(_item(row, quantity, step, least, limits))
-            continue
-        symbol, price, _, current, target, trade, current_weight, target_weight, _, _ = row
-        value = quantity * price
-        reason = _LIMITED if value + price * step <= trade else _REBALANCE  # as in `_item`
-        amount = value.quantize(CENT, rounding=rounding)
-        fields = (symbol, _BUY, amount, quantity, price, current, target, current_weight)
-        items.append(_new(PlanItem, (*fields, target_weight, reason)))  # as `item` does
+    """`_item` for each row: the buys (most rows) column by column, the rest one by one."""
+    symbols, prices, _, currents, goals, trades, weights, target_weights, _, _ = zip(
+        *rows, strict=True
+    )
+    values = list(map(mul, quantities, prices))
+    amounts = map(Decimal.quantize, values, repeat(CENT), repeat(limits.rounding))
+    # CASH_LIMITED where one more lot would still not pass the target (as in `_item`).
+    limited = map(le, map(add, values, map(mul, prices, steps)), trades)
+    reasons = map(_REASONS.__getitem__, limited)
+    fields = zip(
+        symbols, repeat(_BUY), amounts, quantities, prices, currents, goals, weights,
+        target_weights, reasons,
+    )  # fmt: skip
+    items = list(map(_new, repeat(PlanItem), fields))  # as `item` builds each
+    for i in compress(count(), map(ZERO.__ge__, quantities)):  # the sales and the holds
+        items[i] = _item(rows[i], quantities[i], steps[i], broker_minimums[i], limits)
     return items
+
+
+#: A buy's reason, by whether it is CASH_LIMITED.
+_REASONS = (_REBALANCE, _LIMITED)
 
 
 def _item(
