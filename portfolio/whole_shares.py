@@ -85,19 +85,15 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
-    floors = (
-        list(map(max, repeat(minimum), broker_minimums))
-        if broker_minimums
-        else [minimum] * len(lots)
-    )
-    units = _Units([*lots, *trades, *floors, cash, noise])
+    floors = _floors(minimum, broker_minimums)
+    units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise])
     book = LotBook(
         symbols,
         units.of(trades),
         units.of(lots),
         [],
         units.one(cash),
-        units.of_few(floors),
+        units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
         absorb,
         list(map(bool, held)),  # held at all (≠ 0)
         units.one(noise),
@@ -114,6 +110,13 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             h + k * step if k else h
             for h, k, step in zip(held, book.counts, increments, strict=True)
         )
+
+
+def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list[Decimal] | None:
+    """Each symbol's smallest trade (the larger minimum), or None where all are `minimum`."""
+    if broker_minimums is None or not any(map(minimum.__lt__, broker_minimums)):
+        return None
+    return list(map(max, repeat(minimum), broker_minimums))
 
 
 class _Units:
