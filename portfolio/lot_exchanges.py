@@ -10,7 +10,7 @@ lots that did not fit the cash, `changes` the changes to the plan they make (and
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from operator import itemgetter
 from typing import TypeVar
 
@@ -73,14 +73,17 @@ class LotBook:
         return count == 0 or abs(count) * self.lots[i] >= self.minimums[i]
 
 
-def losses(book: LotBook) -> list[tuple[int, int]]:
-    """(symbol, what giving up one of its bought lots costs) for every lot that may go."""
+def losses(book: LotBook, skip: Collection[int] = ()) -> list[tuple[int, str, int]]:
+    """(what giving up a bought lot costs, symbol, index) for each symbol whose lot may go.
+
+    In index order; the symbols in `skip` are left out.
+    """
     extra = 0 if book.absorb else 1  # the lot's price comes back as cash left (error)
-    columns = zip(book.counts, book.lots, book.trades, book.minimums, strict=True)
+    columns = zip(book.counts, book.lots, book.trades, book.minimums, book.symbols, strict=True)
     return [
-        (i, abs(trade - (k - 1) * lot) - abs(trade - k * lot) + extra * lot)
-        for i, (k, lot, trade, least) in enumerate(columns)
-        if k > 0 and (k == 1 or (k - 1) * lot >= least)
+        (abs(trade - (k - 1) * lot) - abs(trade - k * lot) + extra * lot, symbol, i)
+        for i, (k, lot, trade, least, symbol) in enumerate(columns)
+        if k > 0 and (k == 1 or (k - 1) * lot >= least) and i not in skip
     ]
 
 
@@ -132,7 +135,7 @@ def changes(book: LotBook, order: Order, width: int) -> tuple[list[Item], list[i
     largest = [it for _, _, it in sorted((-it[0], symbols[it[2]], it) for it in pool)]
     takes = [*best, *(it for it in largest[: width // 2] if it not in best)]
     taking = {j for _, _, j, _ in takes}
-    losing = [(loss, symbols[i], i) for i, loss in losses(book) if i not in taking]
+    losing = losses(book, taking)
     # Lots cheapest to lose per dollar, and lots cheapest to lose at all (small lots that
     # make the cash add up exactly).
     per_dollar = _least([(loss / lots[i], s, i) for loss, s, i in losing], width)

@@ -131,8 +131,10 @@ def _solve(
         fits = bisect_right(grown, budget, key=_FIRST)
         if fits and grown[fits - 1][1] > best:
             best, best_mask = grown[fits - 1][1], grown[fits - 1][2]
-        states = _step(states, grown, plain, room, base - best - slack)[-MOST_STATES:]
-        if not states:
+        states = _step(states, grown, plain, room, base - best - slack)
+        if len(states) > MOST_STATES:
+            del states[:-MOST_STATES]
+        elif not states:
             break
     return best_mask
 
