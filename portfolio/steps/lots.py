@@ -23,12 +23,12 @@ from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_bel
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Asset
-from portfolio.steps.rules import Decisions, Row, Thresholds, item
+from portfolio.steps.rules import Decisions, Row, Thresholds, item, within_band
 from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
-__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows"]
+__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows", "to_decide"]
 
 _LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
 _BUY, _SELL, _HOLD = Action.BUY, Action.SELL, Action.HOLD
@@ -38,16 +38,36 @@ _FIXED = (Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND)
 _new: Callable[[type[PlanItem], tuple[object, ...]], PlanItem] = tuple.__new__
 
 
+def to_decide(rows: Sequence[Row], steps: Mapping[str, Decimal], limits: Thresholds) -> list[Row]:
+    """The rows `decide` must see where `plan_lots` sizes every whole lot it may.
+
+    Every fractional row, and the whole-lot rows a fixed rule holds (not tradable,
+    liquidated, within the band): the same tests as `decide`'s, in its order.
+    `split_lot_rows` sizes the whole-lot rows left out.
+    """
+    banded = limits.banded
+    return [
+        row
+        for row in rows
+        if row[0] not in steps
+        or not row[8]  # not tradable
+        or (row[2] and not row[4])  # held, target 0: liquidated
+        or (banded and row[5] and within_band(limits, row[3], row[4]))
+    ]
+
+
 def split_lot_rows(
     decided: Decisions, rows: list[Row], steps: Mapping[str, Decimal]
 ) -> tuple[Decisions, list[Row]]:
     """(the items that stand, the rows of whole-lot symbols to size, by symbol).
 
-    `steps` maps each whole-lot symbol to its lot (shares).
+    `steps` maps each whole-lot symbol to its lot (shares). A whole-lot symbol is sized
+    unless `decided` holds it for a fixed reason (`decided` may leave out the whole-lot
+    rows no fixed rule holds: see `to_decide`).
     """
     lot_rows = {row[0]: row for row in rows if row[0] in steps}
     fixed_1, fixed_2, fixed_3 = _FIXED  # compared by identity: hashing an enum is slow
-    picked: list[str] = []
+    standing: set[str] = set()
     groups: list[list[PlanItem]] = []
     for group in decided:
         kept: list[PlanItem] = []
@@ -55,12 +75,11 @@ def split_lot_rows(
             reason = each.reason
             if reason is fixed_1 or reason is fixed_2 or reason is fixed_3:
                 kept.append(each)
-            elif each.symbol in lot_rows:
-                picked.append(each.symbol)
-            else:
+                standing.add(each.symbol)
+            elif each.symbol not in lot_rows:
                 kept.append(each)
         groups.append(kept)
-    return Decisions(*groups), [lot_rows[s] for s in sorted(picked)]
+    return Decisions(*groups), [lot_rows[s] for s in sorted(lot_rows) if s not in standing]
 
 
 def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
