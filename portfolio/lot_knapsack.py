@@ -75,7 +75,8 @@ def _with_more_lots(
     if book.absorb or num >= 2 * den:  # another ratio, or λ ≥ 2: every item counts
         every = [*items, *(it for i in cheapest for it in more_lots(book, i))]
         return in_symbol_order(book, every), None
-    root = num * book.budget + sum(max(0, v * den - num * c) for v, c, _, _ in items)
+    reduced = [v * den - num * c for v, c, _, _ in items]
+    root = num * book.budget + sum(filter(_POSITIVE, reduced))
     limit, per_unit = root - slack * den, 2 * den - num  # open: |c| × per_unit < limit
     more = [it for i in cheapest if book.lots[i] * per_unit < limit for it in more_lots(book, i)]
     listed = [*items, *(it for it in more if -it[1] * per_unit < limit)]
@@ -94,7 +95,7 @@ def _solve(
     """
     num, den = multiplier or _multiplier(items, _by_ratio(items), budget)
     reduced = [v * den - num * c for v, c, _, _ in items]
-    root = num * budget + sum(r for r in reduced if r > 0)
+    root = num * budget + sum(filter(_POSITIVE, reduced))
     # Going against an item's sign of v − λc lowers the bound by |v − λc|: where that
     # leaves no room for an improvement above `slack`, the item is decided already.
     room_left = root - slack * den
@@ -179,6 +180,7 @@ def _step(
 
 _VALUE, _COST = itemgetter(0), itemgetter(1)
 _FIRST = _VALUE  # a state's cost
+_POSITIVE = (0).__lt__
 
 
 def _by_ratio(items: list[Item]) -> list[int]:

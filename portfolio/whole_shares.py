@@ -86,18 +86,19 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
     floors = _floors(minimum, broker_minimums)
-    units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise])
-    book = LotBook(
-        symbols,
-        units.of(trades),
-        units.of(lots),
-        [],
-        units.one(cash),
-        units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
-        absorb,
-        list(map(bool, held)),  # held at all (≠ 0)
-        units.one(noise),
-    )
+    with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
+        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise])
+        book = LotBook(
+            symbols,
+            units.of(trades),
+            units.of(lots),
+            [],
+            units.one(cash),
+            units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
+            absorb,
+            list(map(bool, held)),  # held at all (≠ 0)
+            units.one(noise),
+        )
     book.counts = list(map(_start, book.trades, book.lots, book.minimums))
     budget = book.budget - _cost(book)
     book.budget = budget if budget >= 0 else _scale_buys(book)
@@ -120,20 +121,20 @@ def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list
 
 
 class _Units:
-    """Decimal amounts as integers: counts of the smallest decimal place any of them uses."""
+    """Decimal amounts as integers: counts of the smallest decimal place any of them uses.
+
+    Use it inside the `_EXACT` context, where every sum and product here is exact.
+    """
 
     def __init__(self, amounts: Sequence[Decimal]) -> None:
         # An exact sum keeps the smallest exponent of its terms (even where they cancel):
         # one look at one number.
-        with localcontext(_EXACT):
-            exponent = sum(amounts, ZERO).as_tuple().exponent
+        exponent = sum(amounts, ZERO).as_tuple().exponent
         self.places = max(0, -exponent) if isinstance(exponent, int) else 0
-
         self.scale = Decimal(10) ** self.places
 
     def one(self, amount: Decimal) -> int:
-        with localcontext(_EXACT):
-            return int(amount * self.scale)
+        return int(amount * self.scale)
 
     def of_few(self, amounts: Sequence[Decimal]) -> list[int]:
         """`of` for a column of few distinct amounts (each converted once)."""
@@ -141,9 +142,7 @@ class _Units:
         return [distinct[a] for a in amounts]
 
     def of(self, amounts: Sequence[Decimal]) -> list[int]:
-        scale = self.scale
-        with localcontext(_EXACT):  # exact: every product is a whole number of units
-            return list(map(int, map(mul, amounts, repeat(scale))))
+        return list(map(int, map(mul, amounts, repeat(self.scale))))
 
 
 def _cost(book: LotBook) -> int:
