@@ -98,21 +98,19 @@ def _solve(
     root = num * budget + sum(filter(_POSITIVE, reduced))
     # Going against an item's sign of v − λc lowers the bound by |v − λc|: where that
     # leaves no room for an improvement above `slack`, the item is decided already.
-    room_left = root - slack * den
+    room_left = root - slack * den  # open: |r| below it
     # The fence: only the `CORE` least decided items stay open, the rest follow their sign.
-    free = [
-        n
-        for _, n in sorted(
-            (abs(r) / abs(items[n][1]), n) for n, r in enumerate(reduced) if abs(r) < room_left
-        )[:CORE]
+    open_ = [
+        (abs(r) / abs(items[n][1]), n) for n, r in enumerate(reduced) if -room_left < r < room_left
     ]
+    free = [n for _, n in sorted(open_)[:CORE]]
     fenced = set(free)
     forced = [n for n, r in enumerate(reduced) if r > 0 and n not in fenced]
-    ranked = [n for _, n in sorted((-abs(items[n][1]), n) for n in free)]  # largest lots first
     # The items still to come as values and costs > 0 (giving a lot up is written as
     # keeping it, from a base where every give still to come is made), best per dollar first.
-    plain = [(abs(items[n][0]), abs(items[n][1]), n) for n in free]
-    plain = [part for _, _, part in sorted((-v / c, n, (v, c, n)) for v, c, n in plain)]
+    parts = {n: (abs(items[n][0]), abs(items[n][1]), n) for n in free}
+    plain = [part for _, _, part in sorted([(-v / c, n, (v, c, n)) for v, c, n in parts.values()])]
+    ranked = [n for _, n in sorted([(-c, n) for _, c, n in parts.values()])]  # largest lots first
     gives = [items[n] for n in free if items[n][1] < 0]
     room, base = budget - sum(map(_COST, gives)), sum(map(_VALUE, gives))
     made = [items[n] for n in forced]
@@ -123,7 +121,7 @@ def _solve(
         best, best_mask = start[1], start[2]
     for n in ranked:
         value, cost = items[n][0], items[n][1]
-        plain.remove((abs(value), abs(cost), n))
+        plain.remove(parts[n])
         if cost < 0:
             room, base = room + cost, base - value
         grown = [(c + cost, v + value, m | 1 << n) for c, v, m in states]
@@ -156,9 +154,9 @@ def _step(
     `base` is what the bound starts from (the gives still to come, made, less the value
     to beat). States beyond the room are dropped.
     """
-    costs = [0, *accumulate(map(_COST, plain))]
-    values = [0, *accumulate(map(_VALUE, plain))]
-    parts = [*plain, (0, 1, -1)]
+    costs = list(accumulate(map(_COST, plain), initial=0))
+    values = list(accumulate(map(_VALUE, plain), initial=0))
+    parts = [*plain, (0, 1, -1)]  # beyond the last item: nothing more to keep
     kept: list[_State] = []
     top = -(1 << 62)
     for state in sorted(old + new, key=_FIRST):  # a stable merge: old first on equal cost
