@@ -20,7 +20,7 @@ improvement above 1 / `GAP` of its error. See `portfolio.whole_shares`.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, count
 from operator import itemgetter, mul, sub
 
 from portfolio.lot_exchanges import Item, LotBook, Order, changes, in_symbol_order, more_lots
@@ -71,7 +71,7 @@ def _with_more_lots(
     search finds what it would with all of them. λ (`_multiplier`) comes back with them
     where they do not move it.
     """
-    num, den = _multiplier(items, _by_ratio(items), book.budget)
+    num, den = _multiplier(items, book.budget)
     if book.absorb or num >= 2 * den:  # another ratio, or λ ≥ 2: every item counts
         every = [*items, *(it for i in cheapest for it in more_lots(book, i))]
         return in_symbol_order(book, every), None
@@ -93,7 +93,7 @@ def _solve(
     that makes the first Lagrangian bound lowest; each state is then checked against
     Dantzig's bound (`_step`). `multiplier`: λ if known already.
     """
-    num, den = multiplier or _multiplier(items, _by_ratio(items), budget)
+    num, den = multiplier or _multiplier(items, budget)
     reduced = [v * den - num * c for v, c, _, _ in items]
     root = num * budget + sum(filter(_POSITIVE, reduced))
     # Going against an item's sign of v − λc lowers the bound by |v − λc|: where that
@@ -179,25 +179,20 @@ def _step(
 _VALUE, _COST = itemgetter(0), itemgetter(1)
 _FIRST = _VALUE  # a state's cost
 _POSITIVE = (0).__lt__
+_SYMBOL = itemgetter(2)  # an item's symbol index
 
 
-def _by_ratio(items: list[Item]) -> list[int]:
-    """The items' places by |v| ÷ |c|, least first; ties by symbol, then by place."""
-    ratios = [abs(v) / abs(c) for v, c, _, _ in items]
-    keys = [it[2] for it in items]
-    return [n for _, _, n in sorted(zip(ratios, keys, range(len(items)), strict=True))]
-
-
-def _multiplier(items: list[Item], by_ratio: list[int], budget: int) -> tuple[int, int]:
+def _multiplier(items: list[Item], budget: int) -> tuple[int, int]:
     """λ = num ÷ den ≥ 0: the item ratio |v| ÷ |c| where the Lagrangian bound is lowest.
 
     The bound is convex in λ, its slope budget − Σ takes' costs at 0, rising by |c| at
-    each item's ratio (`by_ratio`: the items by ratio, least first): the lowest point is
-    the first ratio where the slope reaches 0.
+    each item's ratio: the lowest point is the first ratio where the slope reaches 0.
+    Items of equal ratio go by symbol, then by place in `items`.
     """
     slope = budget - sum(c for _, c, _, _ in items if c > 0)
-    for n in by_ratio:
-        v, c = items[n][0], items[n][1]
+    ratios = [abs(v) / abs(c) for v, c, _, _ in items]
+    keys = map(_SYMBOL, items)
+    for *_, (v, c, _, _) in sorted(zip(ratios, keys, count(), items)):
         slope += abs(c)
         if slope >= 0:
             return abs(v), abs(c)
