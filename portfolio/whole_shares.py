@@ -42,6 +42,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
+from itertools import repeat
+from operator import mul, sub
 
 from portfolio.lot_exchanges import LotBook
 from portfolio.lot_knapsack import best_exchange
@@ -80,28 +82,24 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
     """
-    with localcontext(CORE_CONTEXT):
-        lots = [p * step for p, step in zip(prices, increments, strict=True)]
-        trades = [t - h * p for p, h, t in zip(prices, held, targets, strict=True)]
-    floors = (
-        [max(minimum, m) for m in broker_minimums] if broker_minimums else [minimum] * len(lots)
-    )
-    units = _Units([*lots, *trades, *floors, cash, noise])
-    book = LotBook(
-        symbols,
-        units.of(trades),
-        units.of(lots),
-        [],
-        units.one(cash),
-        units.of_few(floors),
-        absorb,
-        [h != ZERO for h in held],
-        units.one(noise),
-    )
-    book.counts = [
-        _start(t, lot, least)
-        for t, lot, least in zip(book.trades, book.lots, book.minimums, strict=True)
-    ]
+    with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
+        lots = list(map(mul, prices, increments))
+        trades = list(map(sub, targets, map(mul, held, prices)))
+    floors = _floors(minimum, broker_minimums)
+    with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
+        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise])
+        book = LotBook(
+            symbols,
+            units.of(trades),
+            units.of(lots),
+            [],
+            units.one(cash),
+            units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
+            absorb,
+            list(map(bool, held)),  # held at all (≠ 0)
+            units.one(noise),
+        )
+    book.counts = list(map(_start, book.trades, book.lots, book.minimums))
     budget = book.budget - _cost(book)
     book.budget = budget if budget >= 0 else _scale_buys(book)
     order = _ranked(book)
@@ -115,21 +113,28 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         )
 
 
+def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list[Decimal] | None:
+    """Each symbol's smallest trade (the larger minimum), or None where all are `minimum`."""
+    if broker_minimums is None or not any(map(minimum.__lt__, broker_minimums)):
+        return None
+    return list(map(max, repeat(minimum), broker_minimums))
+
+
 class _Units:
-    """Decimal amounts as integers: counts of the smallest decimal place any of them uses."""
+    """Decimal amounts as integers: counts of the smallest decimal place any of them uses.
+
+    Use it inside the `_EXACT` context, where every sum and product here is exact.
+    """
 
     def __init__(self, amounts: Sequence[Decimal]) -> None:
         # An exact sum keeps the smallest exponent of its terms (even where they cancel):
         # one look at one number.
-        with localcontext(_EXACT):
-            exponent = sum(amounts, ZERO).as_tuple().exponent
+        exponent = sum(amounts, ZERO).as_tuple().exponent
         self.places = max(0, -exponent) if isinstance(exponent, int) else 0
-
         self.scale = Decimal(10) ** self.places
 
     def one(self, amount: Decimal) -> int:
-        with localcontext(_EXACT):
-            return int(amount * self.scale)
+        return int(amount * self.scale)
 
     def of_few(self, amounts: Sequence[Decimal]) -> list[int]:
         """`of` for a column of few distinct amounts (each converted once)."""
@@ -137,13 +142,11 @@ class _Units:
         return [distinct[a] for a in amounts]
 
     def of(self, amounts: Sequence[Decimal]) -> list[int]:
-        scale = self.scale
-        with localcontext(_EXACT):  # exact: every product is a whole number of units
-            return [int(a * scale) for a in amounts]
+        return list(map(int, map(mul, amounts, repeat(self.scale))))
 
 
 def _cost(book: LotBook) -> int:
-    return sum(k * lot for k, lot in zip(book.counts, book.lots, strict=True))
+    return sum(map(mul, book.counts, book.lots))
 
 
 def _start(trade: int, lot: int, minimum: int) -> int:
@@ -180,11 +183,12 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
     """(index, whole lots?) worth buying, best gain per dollar first, ties by symbol.
 
     Each symbol short of its target may appear twice: for the lots it lacks wholly
-    (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest.
+    (gain per dollar 2, or 1 when absorbing), and for the one lot that covers the rest
+    (gain per dollar 2 × rest ÷ lot < 2, or (2 × rest − lot) ÷ lot < 1: always less).
     """
-    ranked: list[tuple[float, str, bool, int]] = []
+    wholly: list[tuple[str, int]] = []  # all gain the most per dollar: by symbol
+    partly: list[tuple[float, str, int]] = []
     counts, minimums, absorb, symbols = book.counts, book.minimums, book.absorb, book.symbols
-    per_whole_lot = 1.0 if absorb else 2.0  # the gain per dollar of a lot wholly short
     extra = 0 if absorb else 1  # the lot's cost counts as gain too (cash left is error)
     columns = zip(book.lots, book.trades, counts, minimums, symbols, strict=True)
     for i, (lot, trade, k, least, symbol) in enumerate(columns):
@@ -193,12 +197,13 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
             continue  # a sale (never topped up), on target, or not traded at all
         whole, rest = divmod(short, lot)
         if whole:
-            ranked.append((-per_whole_lot, symbol, True, i))
+            wholly.append((symbol, i))
         gain = 2 * rest - lot + extra * lot  # rest < lot: |rest − lot| = lot − rest
         if rest > 0 and gain > 0 and (k or book.worth_a_trade(i, gain)):
-            ranked.append((-gain / lot, symbol, False, i))
-    ranked.sort()
-    return [(i, whole) for _, _, whole, i in ranked]
+            partly.append((-gain / lot, symbol, i))  # below a whole lot's gain per dollar
+    wholly.sort()
+    partly.sort()
+    return [*((i, True) for _, i in wholly), *((i, False) for _, _, i in partly)]
 
 
 def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:

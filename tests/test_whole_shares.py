@@ -10,8 +10,12 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio.lot_exchanges import LotBook
-from portfolio.lot_knapsack import best_exchange
+from portfolio import lot_knapsack
+from portfolio.lot_exchanges import Item, LotBook, changes, in_symbol_order, more_lots
+from portfolio.lot_knapsack import WIDTH, best_exchange
+from portfolio.policy import SizingPolicy
+from portfolio.steps.lots import split_lot_rows, to_decide
+from portfolio.steps.rules import Row, Thresholds, decide
 from portfolio.whole_shares import allocate_whole, allocation_error
 
 D = Decimal
@@ -270,3 +274,81 @@ def test_the_search_never_raises_the_error_nor_overdraws(book: LotBook) -> None:
     assert book.budget >= 0
     assert book_error(book) <= before
     assert all(k >= 0 for k in book.counts)
+
+
+def test_more_lots_of_one_symbol_come_in_binary_chunks() -> None:
+    # 6 lots of 5 bought, 31 short of a target of 61: beyond the first lot, 5 more may go,
+    # as 1 + 2 + 2 (any count up to 5 is a sum of them); each loses 2 per unit of cash.
+    book = LotBook(["A"], [61], [5], [6], 0, [0], False, [False], 0)  # noqa: FBT003
+    assert more_lots(book, 0) == [(-10, -5, 0, -1), (-20, -10, 0, -2), (-20, -10, 0, -2)]
+    # A held minimum of 12 keeps 3 lots (15): only 2 more may go beyond the first.
+    book.minimums = [12]
+    assert more_lots(book, 0) == [(-10, -5, 0, -1), (-10, -5, 0, -1)]
+
+
+@given(books(), st.integers(min_value=0, max_value=40))
+def test_more_lots_left_out_are_ones_the_search_would_not_take(book: LotBook, slack: int) -> None:
+    """Only more lots the Lagrangian bound decides against are left out: the search picks
+    the same changes as with every one of them listed."""
+    order = [(i, False) for i in range(len(book.lots))]
+    items, cheapest = changes(book, order, WIDTH)
+    every = in_symbol_order(book, [*items, *(it for i in cheapest for it in more_lots(book, i))])
+    listed, multiplier = lot_knapsack._with_more_lots(book, items, cheapest, slack)
+    assert set(listed) <= set(every)
+
+    def picked(options: list[Item], multiplier: tuple[int, int] | None = None) -> list[Item]:
+        mask = lot_knapsack._solve(options, book.budget, slack, multiplier)
+        return sorted(it for bit, it in enumerate(options) if mask >> bit & 1)
+
+    assert picked(listed, multiplier) == picked(every)
+
+
+def lot_row(symbol: str, held: str, target: str, *, tradable: bool = True) -> Row:
+    """A row at price 10 (current = held × 10), marked fractional as `plan_lots` wants it."""
+    current = D(held) * 10
+    trade = D(target) - current
+    return (symbol, D(10), D(held), current, D(target), trade, D(0), D(0), tradable, False)
+
+
+def test_decide_sees_only_the_whole_lot_rows_a_fixed_rule_holds() -> None:
+    # Value 1,000 and a band of 5 points: 50 either way of the target is within it.
+    limits = Thresholds.of(SizingPolicy(band=D("0.05")), D(1000))
+    rows = [
+        lot_row("A", "10", "120"),  # 20 short: within the band
+        lot_row("B", "10", "300"),  # 200 short: sized by plan_lots
+        lot_row("C", "10", "300", tradable=False),
+        lot_row("D", "10", "0"),  # liquidated
+        lot_row("E", "0", "300"),  # fractional (not in steps): always decided
+    ]
+    steps = dict.fromkeys("ABCD", ONE)
+    assert [row[0] for row in to_decide(rows, steps, limits)] == ["A", "C", "D", "E"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=20),
+            st.integers(min_value=0, max_value=300),
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["0", "0.02", "0.1"]),
+    st.sampled_from(["0", "0.25"]),
+)
+def test_leaving_rows_out_of_decide_sizes_the_same_rows(
+    columns: list[tuple[int, int, bool, bool]], band: str, relative: str
+) -> None:
+    """`decide` over `to_decide`'s rows holds the same items and leaves the same whole-lot
+    rows to size as `decide` over every row."""
+    rows = [
+        lot_row(f"S{i}", str(held), str(target), tradable=tradable)
+        for i, (held, target, tradable, _) in enumerate(columns)
+    ]
+    steps = {row[0]: ONE for row, (*_, whole) in zip(rows, columns, strict=True) if whole}
+    policy = SizingPolicy(band=D(band), relative_band=D(relative))
+    limits = Thresholds.of(policy, sum((row[3] for row in rows), D(1)))
+    every = split_lot_rows(decide(rows, limits), rows, steps)
+    assert split_lot_rows(decide(to_decide(rows, steps, limits), limits), rows, steps) == every

@@ -32,7 +32,7 @@ from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows
+from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows, to_decide
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide, order_rules
 from portfolio.steps.validate import Columns
@@ -83,7 +83,8 @@ def plan_from_columns(
     lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
     if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
         rows = iter(kept_rows := list(rows))
-    if plain:
+    if plain:  # whole-lot rows reach `decide` only where a fixed rule holds them
+        rows = iter(to_decide(kept_rows, steps, limits)) if lots_on else rows
         decided = order_rules(decide(rows, limits), columns.assets)
     else:
         decided = _with_modes(list(rows), limits, columns, reserve - cash, steps)

@@ -16,22 +16,43 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, mod, mul, sub
 
 from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Asset
-from portfolio.steps.rules import Decisions, Row, Thresholds, item
+from portfolio.steps.lot_items import lot_items
+from portfolio.steps.rules import Decisions, Row, Thresholds, within_band
 from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
-__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows"]
+__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows", "to_decide"]
 
-_LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
+_LIMITED = Reason.CASH_LIMITED
+_BUY, _SELL = Action.BUY, Action.SELL
 #: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
-_FIXED = frozenset({Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND})
+_FIXED = (Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND)
+
+
+def to_decide(rows: Sequence[Row], steps: Mapping[str, Decimal], limits: Thresholds) -> list[Row]:
+    """The rows `decide` must see where `plan_lots` sizes every whole lot it may.
+
+    Every fractional row, and the whole-lot rows a fixed rule holds (not tradable,
+    liquidated, within the band): the same tests as `decide`'s, in its order.
+    `split_lot_rows` sizes the whole-lot rows left out.
+    """
+    banded = limits.banded
+    return [
+        row
+        for row in rows
+        if row[0] not in steps
+        or not row[8]  # not tradable
+        or (row[2] and not row[4])  # held, target 0: liquidated
+        or (banded and row[5] and within_band(limits, row[3], row[4]))
+    ]
 
 
 def split_lot_rows(
@@ -39,20 +60,25 @@ def split_lot_rows(
 ) -> tuple[Decisions, list[Row]]:
     """(the items that stand, the rows of whole-lot symbols to size, by symbol).
 
-    `steps` maps each whole-lot symbol to its lot (shares).
+    `steps` maps each whole-lot symbol to its lot (shares). A whole-lot symbol is sized
+    unless `decided` holds it for a fixed reason (`decided` may leave out the whole-lot
+    rows no fixed rule holds: see `to_decide`).
     """
     lot_rows = {row[0]: row for row in rows if row[0] in steps}
-    picked: list[str] = []
+    fixed_1, fixed_2, fixed_3 = _FIXED  # compared by identity: hashing an enum is slow
+    standing: set[str] = set()
     groups: list[list[PlanItem]] = []
     for group in decided:
         kept: list[PlanItem] = []
         for each in group:
-            if each.symbol in lot_rows and each.reason not in _FIXED:
-                picked.append(each.symbol)
-            else:
+            reason = each.reason
+            if reason is fixed_1 or reason is fixed_2 or reason is fixed_3:
+                kept.append(each)
+                standing.add(each.symbol)
+            elif each.symbol not in lot_rows:
                 kept.append(each)
         groups.append(kept)
-    return Decisions(*groups), [lot_rows[s] for s in sorted(picked)]
+    return Decisions(*groups), [lot_rows[s] for s in sorted(lot_rows) if s not in standing]
 
 
 def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
@@ -107,8 +133,8 @@ def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
     Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
     must fit the cash and every sale's proceeds.
     """
-    buys = sum((i.trade_amount for i in lots if i.action is Action.BUY), ZERO)
-    sales = -sum((i.trade_amount for i in lots if i.action is Action.SELL), ZERO)
+    buys = sum([i.trade_amount for i in lots if i.action is _BUY], ZERO)
+    sales = -sum([i.trade_amount for i in lots if i.action is _SELL], ZERO)
     return buys - sales / (1 + buffer)
 
 
@@ -137,10 +163,11 @@ def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]
     sells, buys, holds = decided
     kept: list[PlanItem] = []
     for each in [*buys, *more]:
-        if each.reason is _LIMITED and below_broker_minimum(each, assets.get(each.symbol)):
+        limited = each.reason is _LIMITED and assets  # no asset facts: no broker minimum
+        if limited and below_broker_minimum(each, assets.get(each.symbol)):
             each = held_below_minimum(each)  # noqa: PLW2901
         action = each.action  # compared by identity: hashing an enum is slow
-        (kept if action is Action.BUY else sells if action is Action.SELL else holds).append(each)
+        (kept if action is _BUY else sells if action is _SELL else holds).append(each)
     by_symbol = attrgetter("symbol")
     return Decisions(
         sorted(sells, key=by_symbol), sorted(kept, key=by_symbol), sorted(holds, key=by_symbol)
@@ -167,14 +194,13 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     """
     if not rows:
         return []
-    prices = [row[1] for row in rows]
-    held = [row[2] for row in rows]
-    goals = [row[4] for row in rows]
+    symbols, prices, held, current, goals = list(zip(*rows, strict=True))[:5]
     if buys_only:
-        goals = [max(goal, row[3]) for goal, row in zip(goals, rows, strict=True)]
-    rounding_allowance = CENT * sum(1 for p, x in zip(prices, steps, strict=True) if (p * x) % CENT)
+        goals = tuple(map(max, goals, current))
+    unpriced = map(bool, map(mod, map(mul, prices, steps), repeat(CENT)))  # lots not in cents
+    rounding_allowance = CENT * sum(unpriced)
     quantities = allocate_whole(
-        [row[0] for row in rows],
+        symbols,
         prices,
         held,
         goals,
@@ -185,12 +211,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         broker_minimums=broker_minimums,
         noise=noise,
     )
-    items = [
-        _item(row, new - h, step, least, limits)
-        for row, new, h, step, least in zip(
-            rows, quantities, held, steps, broker_minimums, strict=True
-        )
-    ]
+    items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
     if buys_only:  # a sale the mode forbids holds with the mode's reason
         items = [
             each._replace(reason=Reason.BUY_ONLY)
@@ -199,42 +220,3 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
             for each, row in zip(items, rows, strict=True)
         ]
     return items
-
-
-def _item(
-    row: Row, quantity: Decimal, step: Decimal, broker_minimum: Decimal, limits: Thresholds
-) -> PlanItem:
-    """The plan item for `quantity` more shares (negative: fewer).
-
-    A buy is CASH_LIMITED when truncation alone would have bought another lot.
-    """
-    price, trade = row[1], row[5]
-    if not quantity:
-        lot = price * step
-        truncated = (trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
-        reason = _why_not(trade, truncated, broker_minimum, limits)
-        return item(row, Action.HOLD, ZERO, ZERO, reason)
-    value = quantity * price
-    amount = value.quantize(CENT, rounding=limits.rounding)
-    if quantity < 0:
-        return item(row, Action.SELL, amount, quantity, Reason.REBALANCE)
-    limited = value + price * step <= trade
-    return item(row, Action.BUY, amount, quantity, _LIMITED if limited else _REBALANCE)
-
-
-def _why_not(
-    trade: Decimal, truncated: Decimal, broker_minimum: Decimal, limits: Thresholds
-) -> Reason:
-    """Why a symbol trades nothing: on target, too small, less than a lot, or no cash.
-
-    `trade` is the raw trade amount, `truncated` the value of the whole lots in it.
-    """
-    if trade == ZERO:
-        return Reason.AT_TARGET
-    if abs(trade) < limits.minimum or (truncated and abs(truncated) < limits.minimum):
-        return Reason.BELOW_MIN_TRADE
-    if truncated and abs(truncated) < broker_minimum:
-        return Reason.BELOW_BROKER_MINIMUM
-    if truncated == ZERO:
-        return Reason.ROUNDED_TO_ZERO
-    return Reason.CASH_LIMITED
