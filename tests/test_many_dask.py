@@ -65,6 +65,7 @@ def test_the_command_gets_big_chunks_and_two_per_worker_thread_on_the_cluster(
         workers = open_workers(1, cluster.scheduler_address, stack).unwrap()
         assert workers.chunk_lines == DASK_CHUNK_LINES > CHUNK_LINES
         assert workers.in_flight >= 2 * threads
+        assert workers.threads == threads
         assert workers.executor is not None
         assert workers.executor.submit(len, b"abc").result() == 3
 

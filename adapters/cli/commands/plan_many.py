@@ -14,10 +14,12 @@ never holds a half-written line; on stdout every line is written whole.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack, closing
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,7 +44,7 @@ from adapters.cli.report import Problem, problem
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import PortfolioError, SizingPolicy
-from portfolio.chunks import batched, map_chunks
+from portfolio.chunks import map_chunks
 
 __all__ = ["COMMAND", "run"]
 
@@ -87,7 +89,7 @@ def _open(path: Path, stack: ExitStack) -> Result[BinaryIO, Problem]:
 
 
 def _outcomes(source: BinaryIO, policy: SizingPolicy, workers: Workers) -> _Outcomes:
-    chunks = _numbered(source, workers.chunk_lines)
+    chunks = _numbered(source, workers)
     if workers.executor is None:
         return ((key, Success(plan_lines((key[0], b"".join(key[1]), policy)))) for key in chunks)
     shipped = ((key, (key[0], b"".join(key[1]), policy)) for key in chunks)
@@ -104,11 +106,23 @@ def _unpacked(
             yield key, outcome.map(unpack)
 
 
-def _numbered(source: BinaryIO, chunk_lines: int) -> Iterator[_Key]:
-    first = 1
-    for lines in batched(source, chunk_lines):
-        yield first, lines
-        first += len(lines)
+def _numbered(source: BinaryIO, workers: Workers) -> Iterator[_Key]:
+    """Chunks of raw lines with the number of their first line, sized by `workers`."""
+    size = _size(source)
+    first, done, lines = 1, 0, workers.chunk_lines
+    while chunk := tuple(islice(source, lines)):
+        yield first, chunk
+        first += len(chunk)
+        done += sum(map(len, chunk))
+        lines = workers.lines_for(size - done, done / (first - 1))
+
+
+def _size(source: BinaryIO) -> int:
+    """The file's size in bytes; 0 when it has none (a pipe)."""
+    try:
+        return os.fstat(source.fileno()).st_size
+    except (OSError, ValueError):
+        return 0
 
 
 class _Tally:
