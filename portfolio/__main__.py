@@ -1,8 +1,6 @@
 """`python -m portfolio`: the command line, which lives in `adapters.cli` (a driving adapter)."""
 
-import sys
-
-from adapters.cli import main
+from adapters.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +16,11 @@ from many_support import account, account_line
 from returns.result import Failure, Success
 
 from adapters.cli import main
+from adapters.cli.account_lines import plan_lines, plan_packed, unpack
 from adapters.cli.commands.plan_many import _Tally
+from adapters.cli.plan_workers import CHUNK_LINES, LEAST_LINES, Workers, open_workers
 from adapters.cli.terminal import ExitCode, Terminal
-from portfolio import ErrorKind, PortfolioError, RebalancePlan, plan_rebalance
+from portfolio import ErrorKind, PortfolioError, RebalancePlan, SizingPolicy, plan_rebalance
 from portfolio.chunks import worker_failed
 
 ONE = '{"account_id": "one", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000", "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
@@ -204,3 +208,46 @@ def test_a_lost_chunk_becomes_an_error_line_per_account_named() -> None:
     assert tally.stop is None
     assert tally.add((8, ()), Success(())) == []
     assert isinstance(lost.failure(), PortfolioError)
+
+
+def test_a_worker_sends_back_the_outcomes_of_one_process_packed_in_one_bytes_object() -> None:
+    """What a pool or Dask worker returns unpacks to exactly what the driver plans alone."""
+    lines = b"\n".join(line.encode() for line in (ONE, NO_PRICE, "", "not json"))
+    chunk = (7, lines, SizingPolicy())
+    packed = plan_packed(chunk)
+    assert isinstance(packed, bytes)
+    assert unpack(packed) == plan_lines(chunk)
+    assert [outcome[:2] for outcome in unpack(packed)] == [(7, "one"), (8, "no-price"), (10, None)]
+
+
+def test_a_pool_has_at_least_two_chunks_in_flight_per_worker() -> None:
+    """Fewer, and a worker would wait while the driver writes the chunk before its own."""
+    with ExitStack() as stack:
+        assert open_workers(1, None, stack).unwrap() == Workers()
+        pool = open_workers(6, None, stack).unwrap()
+    assert (pool.chunk_lines, pool.in_flight, pool.threads) == (CHUNK_LINES, 12, 6)
+    assert isinstance(pool.executor, ProcessPoolExecutor)
+
+
+def test_chunks_shrink_near_the_end_so_the_workers_finish_together() -> None:
+    """Full chunks while much is left; then a share of what is left per worker thread,
+    never below 32 lines nor above the full size; full size when nothing tells the size."""
+    workers = Workers(chunk_lines=512, threads=2)
+    per_line = 800.0
+    assert workers.lines_for(20_000 * 800, per_line) == 512
+    assert workers.lines_for(1_000 * 800, per_line) == 250  # a quarter of 1,000 lines
+    assert workers.lines_for(10 * 800, per_line) == LEAST_LINES
+    assert workers.lines_for(0, per_line) == workers.lines_for(100, 0.0) == 512
+    assert Workers(chunk_lines=8).lines_for(10 * 800, per_line) == 8
+
+
+def test_shrinking_chunks_on_a_pool_keep_every_line_once_and_in_order(tmp_path: Path) -> None:
+    """2,000 lines in chunks of 256 down to 32, on two processes: the file of one process."""
+    lines = [account_line(account(k, symbols=2)) for k in range(2_000)]
+    path = accounts_file(tmp_path, *lines)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert cli("--accounts", path, "--out", one).code == ExitCode.OK
+    assert cli("--accounts", path, "--out", two, "--workers", "2").code == ExitCode.OK
+    assert one.read_bytes() == two.read_bytes()
+    ids = [json.loads(line)["account_id"] for line in two.read_text(encoding="utf-8").splitlines()]
+    assert ids == [f"acct-{k:06d}" for k in range(2_000)]

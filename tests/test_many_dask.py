@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from distributed import Client, LocalCluster
 from many_support import account, account_line, mixed
 
 from adapters.cli import main
+from adapters.cli.plan_workers import CHUNK_LINES, DASK_CHUNK_LINES, open_workers
 from adapters.cli.terminal import Terminal
 from portfolio import plan_many
 
@@ -51,3 +53,35 @@ def test_the_command_on_the_cluster_writes_exactly_what_one_process_writes(
     argv = ["plan-many", "--accounts", str(accounts), "--out", str(remote), "--scheduler", address]
     assert main(argv, terminal) == 0, err.getvalue()
     assert remote.read_bytes() == local.read_bytes()
+
+
+def test_the_command_gets_big_chunks_and_two_per_worker_thread_on_the_cluster(
+    cluster: LocalCluster, client: Client
+) -> None:
+    """A Dask task costs a few ms of event loops, so chunks are bigger than on a pool;
+    and every worker thread of the cluster, however many, has a chunk waiting."""
+    threads = sum(client.nthreads().values())  # type: ignore[no-untyped-call]  # distributed is untyped
+    with ExitStack() as stack:
+        workers = open_workers(1, cluster.scheduler_address, stack).unwrap()
+        assert workers.chunk_lines == DASK_CHUNK_LINES > CHUNK_LINES
+        assert workers.in_flight >= 2 * threads
+        assert workers.threads == threads
+        assert workers.executor is not None
+        assert workers.executor.submit(len, b"abc").result() == 3
+
+
+def test_on_the_cluster_a_malformed_line_in_a_later_chunk_is_exit_2_and_out_untouched(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """Nothing is written before the whole file planned, wherever the bad line is."""
+    lines = [account_line(account(k, symbols=4)) for k in range(DASK_CHUNK_LINES + 100)]
+    lines[DASK_CHUNK_LINES + 50] = lines[DASK_CHUNK_LINES + 50].replace('"weights"', '"weight"')
+    accounts = tmp_path / "accounts.jsonl"
+    accounts.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    out = tmp_path / "plans.jsonl"
+    err = io.StringIO()
+    address: str = cluster.scheduler_address
+    argv = ["plan-many", "--accounts", str(accounts), "--out", str(out), "--scheduler", address]
+    assert main(argv, Terminal(out=io.StringIO(), err=err)) == 2
+    assert f"line {DASK_CHUNK_LINES + 51}: weight: unknown key" in err.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.jsonl"]

@@ -7,7 +7,8 @@ same run; each round runs every configuration once (interleaved, so a noisy neig
 hurts all of them alike) and the best round counts. Prints accounts/s, accounts/s per
 core, and ratios against the plain loop and against `plan-many --workers 1`. Also the
 driver's own cost per account (encoding requests, decoding plans), which bounds how far
-`plan_many` can scale when it returns whole plans to one process. Asserts nothing; the
+`plan_many` can scale when it returns whole plans to one process, and the Dask cluster's
+CPU per account during each command (idle, or planning with `--scheduler`). Asserts nothing; the
 figures go into docs/performance.md and docs/scale.md.
 """
 
@@ -119,15 +120,21 @@ def main() -> None:
             runs = {k: v for k, v in runs.items() if sys.argv[3] in k or k in BASELINES}
         best = dict.fromkeys(runs, float("inf"))
         cpu = dict.fromkeys(runs, float("inf"))
+        cluster_cpu = dict.fromkeys(runs, float("inf"))
         for _ in range(rounds):
             for name, (_cores, run) in runs.items():
-                start, used = time.perf_counter(), cpu_seconds()
+                start, used, held = time.perf_counter(), cpu_seconds(), cluster_seconds(client)
                 run()
                 best[name] = min(best[name], time.perf_counter() - start)
                 cpu[name] = min(cpu[name], cpu_seconds() - used)
+                cluster_cpu[name] = min(cluster_cpu[name], cluster_seconds(client) - held)
         plan_us, encode_us, decode_us = driver_cost(requests)
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     report(n, runs, best, cpu)
+    print("\nThe Dask cluster's CPU per account during the commands (scheduler and nannies in this")
+    print("process; each worker's event loop and planning thread), idle or planning:")
+    for name in (k for k in runs if k.startswith("plan-many")):
+        print(f"  {name:<46} {cluster_cpu[name] / n * 1e6:>6,.0f} µs")
     if "plan_many, 2 processes" not in cpu:
         return
     loop_us = cpu["plain loop of plan_rebalance"] / n * 1e6
@@ -139,6 +146,17 @@ def main() -> None:
         f"back at most {1e6 / driver_us:,.0f} plans/s: {loop_us / driver_us:.1f}× the plain loop "
         "however many workers plan."
     )
+
+
+def cluster_seconds(client: Client) -> float:
+    """CPU time so far of this process (the scheduler, the nannies) and of the workers."""
+    workers: dict[str, float] = client.run(worker_cpu_seconds)
+    return time.process_time() + sum(workers.values())
+
+
+def worker_cpu_seconds() -> float:
+    """A worker process's CPU time so far, all its threads."""
+    return time.process_time()
 
 
 def cpu_seconds() -> float:

@@ -14,34 +14,39 @@ never holds a half-written line; on stdout every line is written whole.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Generator, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, closing
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
 from returns.result import Failure, Result, Success
 
 from adapters.cli import values
-from adapters.cli.account_lines import LineOutcome, account_id_of, error_line, plan_lines
+from adapters.cli.account_lines import (
+    LineOutcome,
+    account_id_of,
+    error_line,
+    plan_lines,
+    plan_packed,
+    unpack,
+)
 from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.line_sink import open_sink
 from adapters.cli.options import PlanManyOptions
+from adapters.cli.plan_workers import Workers, open_workers
 from adapters.cli.rate_progress import count_lines, rate_progress
 from adapters.cli.report import Problem, problem
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import PortfolioError, SizingPolicy
-from portfolio.chunks import batched, map_chunks
+from portfolio.chunks import map_chunks
 
 __all__ = ["COMMAND", "run"]
-
-#: Lines per shipped chunk and chunks in flight: ~0.1 s of work per chunk per worker.
-CHUNK_LINES = 256
-IN_FLIGHT = 8
 
 _Key = tuple[int, tuple[bytes, ...]]
 _Outcomes = Generator[tuple[_Key, Result[tuple[LineOutcome, ...], PortfolioError]], None, None]
@@ -52,17 +57,17 @@ def run(options: PlanManyOptions, terminal: Terminal) -> ExitCode:
     started = time.monotonic()
     with ExitStack() as stack:
         opened = Result.do(
-            (source, policy, executor, sink)
+            (source, policy, workers, sink)
             for source in _open(options.accounts, stack)
             for policy in policy_or_default(options.policy)
-            for executor in _executor(options, stack)
+            for workers in open_workers(options.workers, options.scheduler, stack)
             for sink in open_sink(options.out, terminal, stack)
         )
         if isinstance(opened, Failure):
             return problem(opened.failure(), terminal)
-        source, policy, executor, sink = opened.unwrap()
+        source, policy, workers, sink = opened.unwrap()
         progress = rate_progress(terminal.err, partial(count_lines, options.accounts))
-        outcomes = stack.enter_context(closing(_outcomes(source, policy, executor)))
+        outcomes = stack.enter_context(closing(_outcomes(source, policy, workers)))
         tally = _Tally(source=str(options.accounts))
         for key, outcome in outcomes:
             sink.write("".join(f"{line}\n" for line in tally.add(key, outcome)))
@@ -83,45 +88,41 @@ def _open(path: Path, stack: ExitStack) -> Result[BinaryIO, Problem]:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
 
 
-def _executor(options: PlanManyOptions, stack: ExitStack) -> Result[Executor | None, Problem]:
-    if options.scheduler is not None:
-        return _dask(options.scheduler, stack)
-    if options.workers <= 1:
-        return Success(None)
-    pool = stack.enter_context(ProcessPoolExecutor(options.workers))
-    stack.callback(pool.shutdown, cancel_futures=True)
-    return Success(pool)
-
-
-def _dask(address: str, stack: ExitStack) -> Result[Executor | None, Problem]:
-    try:
-        from distributed import Client  # noqa: PLC0415 - the optional extra, only when asked for
-    except ImportError:
-        need = "needs dask: pip install 'portfolio-rebalancer[dask]'"
-        return Failure(InputError(source="--scheduler", problem=need))
-    try:
-        client = stack.enter_context(Client(address, timeout="10s"))  # type: ignore[no-untyped-call]  # distributed is untyped
-    except (OSError, ValueError) as exc:
-        return Failure(
-            InputError(source="--scheduler", problem=f"cannot connect to {address}: {exc}")
-        )
-    executor: Executor = client.get_executor(pure=False)
-    return Success(executor)
-
-
-def _outcomes(source: BinaryIO, policy: SizingPolicy, executor: Executor | None) -> _Outcomes:
-    chunks = _numbered(source)
-    if executor is None:
+def _outcomes(source: BinaryIO, policy: SizingPolicy, workers: Workers) -> _Outcomes:
+    chunks = _numbered(source, workers)
+    if workers.executor is None:
         return ((key, Success(plan_lines((key[0], b"".join(key[1]), policy)))) for key in chunks)
     shipped = ((key, (key[0], b"".join(key[1]), policy)) for key in chunks)
-    return map_chunks(plan_lines, shipped, executor, in_flight=IN_FLIGHT)
+    return _unpacked(
+        map_chunks(plan_packed, shipped, workers.executor, in_flight=workers.in_flight)
+    )
 
 
-def _numbered(source: BinaryIO) -> Iterator[_Key]:
-    first = 1
-    for lines in batched(source, CHUNK_LINES):
-        yield first, lines
-        first += len(lines)
+def _unpacked(
+    planned: Generator[tuple[_Key, Result[bytes, PortfolioError]], None, None],
+) -> _Outcomes:
+    with closing(planned):  # closing this closes map_chunks, which cancels what is pending
+        for key, outcome in planned:
+            yield key, outcome.map(unpack)
+
+
+def _numbered(source: BinaryIO, workers: Workers) -> Iterator[_Key]:
+    """Chunks of raw lines with the number of their first line, sized by `workers`."""
+    size = _size(source)
+    first, done, lines = 1, 0, workers.chunk_lines
+    while chunk := tuple(islice(source, lines)):
+        yield first, chunk
+        first += len(chunk)
+        done += sum(map(len, chunk))
+        lines = workers.lines_for(size - done, done / (first - 1))
+
+
+def _size(source: BinaryIO) -> int:
+    """The file's size in bytes; 0 when it has none (a pipe)."""
+    try:
+        return os.fstat(source.fileno()).st_size
+    except (OSError, ValueError):
+        return 0
 
 
 class _Tally:
