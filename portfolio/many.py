@@ -108,8 +108,8 @@ def plan_many(
 
 
 _Encoded = PlanRequest | tuple[str, CompactRequest, SizingPolicy]
-_Shipped = _Encoded | PortfolioError
-_Returned = CompactPlan | RebalancePlan | PortfolioError
+_Shipped = Result[_Encoded, PortfolioError]
+_Returned = Result[CompactPlan | RebalancePlan, PortfolioError]
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
@@ -117,22 +117,23 @@ def _ship(chunk: tuple[PlanRequest, ...]) -> bytes:
     """A chunk as one bytes object, which an executor passes on without walking it.
 
     (Dask inspects a task's arguments for futures: a tuple of thousands of small
-    strings costs it ~120 µs per account, a bytes object nothing.) A request that
-    cannot be pickled is replaced by its Failure, so the others still travel.
+    strings costs it ~120 µs per account, a bytes object nothing.) Each request travels
+    as a `Result`: one that cannot be pickled travels as its Failure, so the others
+    still go.
     """
-    entries = tuple(map(_encode_request, chunk))
+    entries = tuple(Success(_encode_request(request)) for request in chunk)
     try:
         return pickle.dumps(entries, _PROTOCOL)
     except Exception:  # noqa: BLE001 - something unpicklable inside one of the requests
-        return pickle.dumps(tuple(map(_shippable, entries)), _PROTOCOL)
+        return pickle.dumps(tuple(map(_shippable, chunk, entries)), _PROTOCOL)
 
 
-def _shippable(entry: _Encoded) -> _Shipped:
+def _shippable(request: PlanRequest, entry: _Shipped) -> _Shipped:
     try:
         pickle.dumps(entry, _PROTOCOL)
     except Exception as exc:  # noqa: BLE001 - as above, now found
-        account_id = entry.account_id if isinstance(entry, PlanRequest) else entry[0]
-        return named(worker_failed("the request cannot be sent to a worker", exc), account_id)
+        error = worker_failed("the request cannot be sent to a worker", exc)
+        return Failure(named(error, request.account_id))
     return entry
 
 
@@ -150,13 +151,12 @@ def _plan_chunk(payload: bytes) -> bytes:
 
 
 def _plan_shipped(shipped: _Shipped) -> _Returned:
-    if isinstance(shipped, PortfolioError):
-        return shipped
-    return _encode_result(plan_request(_decode_request(shipped)))
+    planned = shipped.map(_decode_request).bind(plan_request)
+    return planned.map(encode_plan)
 
 
 def _decode_request(shipped: _Encoded) -> PlanRequest:
-    if isinstance(shipped, PlanRequest):
+    if isinstance(shipped, PlanRequest):  # sent as it is: it has no compact form
         return shipped
     account_id, compact, policy = shipped
     allocation, snapshot = decode_allocation_snapshot(compact)
@@ -165,20 +165,14 @@ def _decode_request(shipped: _Encoded) -> PlanRequest:
     )
 
 
-def _encode_result(result: Result[RebalancePlan, PortfolioError]) -> _Returned:
-    if isinstance(result, Success):
-        return encode_plan(result.unwrap())
-    return result.failure()
-
-
 def _decode_result(returned: _Returned) -> Result[RebalancePlan, PortfolioError]:
-    match returned:
-        case PortfolioError():
-            return Failure(returned)
-        case RebalancePlan():
-            return Success(returned)
-        case _:
-            return Success(decode_plan(returned))
+    return returned.map(_decode_plan)
+
+
+def _decode_plan(returned: CompactPlan | RebalancePlan) -> RebalancePlan:
+    if isinstance(returned, RebalancePlan):  # sent as it is: it has no compact form
+        return returned
+    return decode_plan(returned)
 
 
 def _unpack(
