@@ -208,14 +208,8 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
 
 def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
     """Buy, in order, the lots each symbol still lacks (whole) or its last lot, while they fit."""
-    lots, trades, counts, minimums, budget = (
-        book.lots,
-        book.trades,
-        book.counts,
-        book.minimums,
-        book.budget,
-    )
-    holding, noise = book.holding, book.noise
+    lots, trades, counts, minimums = book.lots, book.trades, book.counts, book.minimums
+    budget, holding, noise = book.budget, book.holding, book.noise
     for i, whole in order:
         lot = lots[i]
         if lot > budget:
