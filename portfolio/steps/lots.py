@@ -24,7 +24,7 @@ from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Asset
 from portfolio.steps.lot_items import lot_items
-from portfolio.steps.rules import Decisions, Row, Thresholds, within_band
+from portfolio.steps.rules import Decisions, Row, Thresholds, fixed_rule_holds
 from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
@@ -40,19 +40,10 @@ _FIXED = (Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND)
 def to_decide(rows: Sequence[Row], steps: Mapping[str, Decimal], limits: Thresholds) -> list[Row]:
     """The rows `decide` must see where `plan_lots` sizes every whole lot it may.
 
-    Every fractional row, and the whole-lot rows a fixed rule holds (not tradable,
-    liquidated, within the band): the same tests as `decide`'s, in its order.
-    `split_lot_rows` sizes the whole-lot rows left out.
+    Every fractional row, and the whole-lot rows a fixed rule holds
+    (`portfolio.steps.rules.fixed_rule_holds`); `split_lot_rows` sizes the rest.
     """
-    banded = limits.banded
-    return [
-        row
-        for row in rows
-        if row[0] not in steps
-        or not row[8]  # not tradable
-        or (row[2] and not row[4])  # held, target 0: liquidated
-        or (banded and row[5] and within_band(limits, row[3], row[4]))
-    ]
+    return [row for row in rows if row[0] not in steps or fixed_rule_holds(row, limits)]
 
 
 def split_lot_rows(

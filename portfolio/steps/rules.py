@@ -11,7 +11,8 @@
    applied to the decided items by `order_rules`.
 
 `decide` is the planner's one hot loop: it takes rows of columns and returns one
-`PlanItem` per row, built as a tuple (see `portfolio.plan_item`).
+`PlanItem` per row, built as a tuple (see `portfolio.plan_item`). `fixed_rule_holds` is
+rules 1, 2 and 4 as one test, for the whole-lot rows sized apart (`portfolio.steps.lots`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "Row",
     "Thresholds",
     "decide",
+    "fixed_rule_holds",
     "item",
     "order_rules",
     "shares_for",
@@ -157,6 +159,21 @@ def decide(rows: Iterable[Row], limits: Thresholds) -> Decisions:
         hold(_new(PlanItem, (symbol, _HOLD, ZERO, ZERO, price, current, target, current_weight,
                              target_weight, reason)))  # fmt: skip
     return decided
+
+
+def fixed_rule_holds(row: Row, limits: Thresholds) -> bool:
+    """Whether rule 1, 2 or 4 decides the row whatever the trade's size.
+
+    Not tradable, liquidated (held, target 0), or within the band (a trade ≠ 0): the
+    tests `decide` makes inline, in its order. Whole lots are sized apart
+    (`portfolio.steps.lots`) only for the rows where none of them holds.
+    """
+    _, _, held, current, target, trade, _, _, tradable, _ = row
+    return (
+        not tradable
+        or bool(held and not target)
+        or (limits.banded and bool(trade) and within_band(limits, current, target))
+    )
 
 
 def within_band(limits: Thresholds, current: Decimal, target: Decimal) -> bool:
