@@ -8,8 +8,10 @@ hurts all of them alike) and the best round counts. Prints accounts/s, accounts/
 core, and ratios against the plain loop and against `plan-many --workers 1`. Also the
 driver's own cost per account (encoding requests, decoding plans), which bounds how far
 `plan_many` can scale when it returns whole plans to one process, and the Dask cluster's
-CPU per account during each command (idle, or planning with `--scheduler`). Asserts nothing; the
-figures go into docs/performance.md and docs/scale.md.
+CPU per account during each command (idle, or planning with `--scheduler`). The command
+also runs on a second 2-worker cluster whose workers' profiler is off, as docs/scale.md
+advises for a cluster that only plans. Asserts nothing; the figures go into
+docs/performance.md and docs/scale.md.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import dask
 from distributed import Client, LocalCluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the suite's helpers
@@ -89,6 +92,7 @@ def main() -> None:
         ProcessPoolExecutor(2) as pool,
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,  # type: ignore[no-untyped-call]  # distributed is untyped
         Client(cluster) as client,  # type: ignore[no-untyped-call]  # same
+        unprofiled_cluster() as quiet,
     ):
         dask = client.get_executor(pure=False)
         warm = requests[:600]
@@ -97,6 +101,7 @@ def main() -> None:
         few = work / "few.jsonl"
         few.write_text("".join(account_line(r) + "\n" for r in warm), encoding="utf-8")
         command(few, out, "--scheduler", cluster.scheduler_address)()  # workers import the CLI
+        command(few, out, "--scheduler", quiet.scheduler_address)()
         runs: dict[str, tuple[int, Run]] = {
             "plain loop of plan_rebalance": (1, lambda: [plan_one(r) for r in requests]),
             "plan_many, in process": (1, lambda: list(plan_many(requests))),
@@ -114,6 +119,10 @@ def main() -> None:
             "plan-many --scheduler (Dask, 2 workers)": (
                 2,
                 command(accounts, out, "--scheduler", cluster.scheduler_address),
+            ),
+            "plan-many --scheduler (Dask, no profiler)": (
+                2,
+                command(accounts, out, "--scheduler", quiet.scheduler_address),
             ),
         }
         if len(sys.argv) > 3:  # a third argument keeps the runs whose name contains it
@@ -146,6 +155,16 @@ def main() -> None:
         f"back at most {1e6 / driver_us:,.0f} plans/s: {loop_us / driver_us:.1f}× the plain loop "
         "however many workers plan."
     )
+
+
+def unprofiled_cluster() -> LocalCluster:
+    """A second 2-worker LocalCluster, its workers' statistical profiler off.
+
+    As docs/scale.md advises for a cluster that only plans: the profiler samples the
+    planning thread a hundred times a second, at the cost of the workers' event loops.
+    """
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)  # type: ignore[no-untyped-call]  # distributed is untyped
 
 
 def cluster_seconds(client: Client) -> float:
