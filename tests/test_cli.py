@@ -6,19 +6,16 @@ or 2 with exactly one line on stderr, nothing on stdout and no traceback.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
 from decimal import Decimal
 from pathlib import Path
 
-import attrs
 import pytest
 from alpaca_server import AlpacaServer
+from cli_support import Run, cli
 
-from adapters.cli import main
-from adapters.cli.terminal import Terminal
 from portfolio import Allocation, RebalancePlan, Snapshot, plan_rebalance
 
 KEY, SECRET = "PKTESTKEY0000000000", "test-secret-0000000000000000000000000000"
@@ -26,26 +23,6 @@ WEIGHTS = '{"SPY": "0.6", "QQQ": 0.4}'
 ACCOUNT = '{"cash": "10000", "positions": {"SPY": "20"}, "prices": {"SPY": "500", "QQQ": "400"}}'
 # Three closes of one symbol: 10, 11, 12.
 PRICES = "date,AAA\n2024-01-02,10\n2024-01-03,11\n2024-01-04,12\n"
-
-
-@attrs.frozen
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-class TtyStream(io.StringIO):
-    """A stderr that says it is a terminal, so the progress bar draws."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def cli(*argv: str | Path, environ: dict[str, str] | None = None, tty: bool = False) -> Run:
-    out, err = io.StringIO(), TtyStream() if tty else io.StringIO()
-    code = main([str(a) for a in argv], Terminal(out=out, err=err, environ=environ or {}))
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def assert_one_line_error(run: Run, code: int, *fragments: str) -> None:

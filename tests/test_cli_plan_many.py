@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -10,16 +9,16 @@ from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
-import attrs
 import pytest
+from cli_support import Run
+from cli_support import cli as run_cli
 from many_support import account, account_line
 from returns.result import Failure, Success
 
-from adapters.cli import main
 from adapters.cli.account_lines import plan_lines, plan_packed, unpack
 from adapters.cli.commands.plan_many import _Tally
 from adapters.cli.plan_workers import CHUNK_LINES, LEAST_LINES, Workers, open_workers
-from adapters.cli.terminal import ExitCode, Terminal
+from adapters.cli.terminal import ExitCode
 from portfolio import ErrorKind, PortfolioError, RebalancePlan, SizingPolicy, plan_rebalance
 from portfolio.chunks import worker_failed
 
@@ -27,22 +26,8 @@ ONE = '{"account_id": "one", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000
 NO_PRICE = '{"account_id": "no-price", "weights": {"QQQ": "0.5"}, "snapshot": {"cash": "10", "prices": {}}}'  # noqa: E501 - same
 
 
-@attrs.frozen
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-class TtyStream(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def cli(*argv: str | Path, tty: bool = False) -> Run:
-    out, err = io.StringIO(), TtyStream() if tty else io.StringIO()
-    code = main(["plan-many", *map(str, argv)], Terminal(out=out, err=err, environ={}))
-    return Run(code, out.getvalue(), err.getvalue())
+    return run_cli("plan-many", *argv, tty=tty)
 
 
 def accounts_file(tmp_path: Path, *lines: str) -> Path:

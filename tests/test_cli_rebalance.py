@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
-import attrs
 import pytest
 from alpaca_server import AlpacaServer
-
-from adapters.cli import main
-from adapters.cli.terminal import Terminal
+from cli_support import Run, cli
 
 KEY, SECRET = "PKREBALANCE000000000", "rebalance-secret-00000000000000000000000"
 # Cash 0, 20 SPY at 500: the plan sells 10 SPY and buys 12.5 QQQ at 400.
 ACCOUNT = '{"cash": "0", "positions": {"SPY": "20"}, "prices": {"SPY": "500", "QQQ": "400"}}'
 WEIGHTS = '{"SPY": "0.5", "QQQ": "0.5"}'
-
-
-@attrs.frozen
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli(*argv: str | Path, answer: str | None = None, environ: dict[str, str] | None = None) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    ask = io.StringIO(answer) if answer is not None else None
-    terminal = Terminal(out=out, err=err, environ=environ or {}, ask=ask)
-    code = main([str(a) for a in argv], terminal)
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

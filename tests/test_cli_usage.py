@@ -16,7 +16,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from test_cli import TtyStream, assert_one_line_error, cli
+from cli_support import TtyStream, cli
+from test_cli import assert_one_line_error
 
 from adapters.cli import command as command_module
 from adapters.cli import main
