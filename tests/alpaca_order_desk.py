@@ -3,7 +3,10 @@
 POST /v2/orders places a market order and (by default) fills it at once at the
 server's last trade price, moving the account's cash and positions; GET
 /v2/orders:by_client_order_id and GET /v2/orders/{id} read orders back. A client id
-seen before is refused with 422, as Alpaca does. `next_status` makes the next orders
+seen before is refused with 422, as Alpaca does, and so is a sale of more than a long
+position holds (403, "insufficient qty available"): an order may not cross zero.
+Numbers are read as sent (`bodies` keeps every POST body as it arrived), never through
+a float. `next_status` makes the next orders
 stay `accepted`, fill half (`partially_filled`) or come back `rejected`;
 `hang_after_placing` places the next order and then never answers.
 """
@@ -25,7 +28,8 @@ CREATED = "2024-06-03T19:59:59.123456Z"
 class OrderDesk:
     """Orders kept in the server's order book (`book()`, the list GET /v2/orders shows).
 
-    `price_of` gives the fill price, `settle` moves the account (cash, positions).
+    `price_of` gives the fill price, `settle` moves the account (cash, positions), `held`
+    the signed quantity held of a symbol.
     """
 
     def __init__(
@@ -33,8 +37,10 @@ class OrderDesk:
         book: Callable[[], list[dict[str, Any]]],
         price_of: Callable[[str], Decimal | None],
         settle: Callable[[str, Decimal, Decimal], None],
+        held: Callable[[str], Decimal] = lambda _: Decimal(0),
     ) -> None:
-        self._book, self._price_of, self._settle = book, price_of, settle
+        self._book, self._price_of, self._settle, self._held = book, price_of, settle, held
+        self.bodies: list[str] = []  # every POST body, as it arrived
         self.next_status: deque[str] = deque()
         self.hang_after_placing = 0
         self._lock = threading.Lock()
@@ -68,6 +74,9 @@ class OrderDesk:
             price = self._price_of(str(body.get("symbol")))
             if price is None:
                 return 422, {"code": 40010001, "message": "asset not found"}, False
+            refusal = self._beyond_held(body)
+            if refusal is not None:
+                return 403, {"code": 40310000, "message": refusal}, False
             order = _order(body, client_id)
             self._book().append(order)
             self._execute(
@@ -76,6 +85,13 @@ class OrderDesk:
             hang = self.hang_after_placing > 0
             self.hang_after_placing -= 1 if hang else 0
             return 200, order, hang
+
+    def _beyond_held(self, body: Mapping[str, Any]) -> str | None:
+        """Alpaca's message for a sale of more than a long position holds, else None."""
+        held, qty = self._held(str(body.get("symbol"))), body.get("qty")
+        if body.get("side") != "sell" or qty is None or held <= 0 or Decimal(str(qty)) <= held:
+            return None
+        return f"insufficient qty available for order (requested: {qty}, available: {held})"
 
     def fill_open(self) -> None:
         """Fill what is left of every open order at the current prices."""

@@ -126,7 +126,9 @@ class AlpacaServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
-        self.desk = OrderDesk(lambda: self.orders, self.trade_price, self.settle)  # POST, by id
+        self.desk = OrderDesk(  # POST, by id
+            lambda: self.orders, self.trade_price, self.settle, self.held_quantity
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -275,6 +277,11 @@ class AlpacaServer:
         price = self.trades.get(symbol)
         return None if price is None else Decimal(str(price))
 
+    def held_quantity(self, symbol: str) -> Decimal:
+        """The signed quantity of `symbol` held (0 when there is no position)."""
+        held = next((p for p in self.positions if p["symbol"] == symbol), None)
+        return Decimal(0) if held is None else Decimal(held["qty"])
+
     def settle(self, symbol: str, shares: Decimal, price: Decimal) -> None:
         """Move cash and the position by a fill of `shares` (signed) at `price`."""
         with self._lock:
@@ -291,8 +298,9 @@ class AlpacaServer:
         """(status, payload, hang) for a POST: only /v2/orders takes one."""
         if path != "/v2/orders":
             return 404, {"code": 40410000, "message": "endpoint not found"}, False
+        self.desk.bodies.append(body.decode("utf-8", "replace"))
         try:
-            order = json.loads(body)
+            order = json.loads(body, parse_float=Decimal)  # numbers as sent, never via float
         except ValueError:
             return 400, {"code": 40010000, "message": "malformed json"}, False
         return self.desk.post(order)

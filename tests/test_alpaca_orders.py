@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -228,3 +229,62 @@ def test_a_refusal_that_echoes_the_secret_is_scrubbed(
     assert error.kind is ErrorKind.ORDER_REJECTED
     assert SECRET not in str(error)
     assert "***" in error.message
+
+
+def test_a_liquidation_is_sent_as_the_exact_decimal_string_and_closes_the_position(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    """12,345,678.123456789 as a float is 12345678.12345679: more than held, so refused."""
+    held = "12345678.123456789"
+    server.trades["SPY"] = 1.0
+    server.hold("SPY", held, price="1")
+    sell = OrderIntent(
+        client_order_id="rb-test-c-SPY",
+        symbol="SPY",
+        side=Action.SELL,
+        quantity=D(held),
+        closes_position=True,
+    )
+    state = broker.submit_order(sell).unwrap()
+    assert (state.status, state.quantity, state.filled_quantity) == (
+        OrderStatus.FILLED,
+        D(held),
+        D(held),
+    )
+    assert json.loads(server.desk.bodies[-1])["qty"] == held  # a JSON string, every digit
+    assert server.positions == []
+    assert D(server.account["cash"]) == D(1000) + D(held)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "notional", "sent"),
+    [
+        (D("0.000000001"), None, {"qty": "0.000000001"}),  # a float prints 1e-09
+        (D("1E+3"), None, {"qty": "1000"}),
+        (None, D("1234567890123.45"), {"notional": "1234567890123.45"}),
+    ],
+)
+def test_amounts_travel_as_plain_decimal_strings(
+    server: AlpacaServer,
+    broker: AlpacaBroker,
+    quantity: Decimal | None,
+    notional: Decimal | None,
+    sent: dict[str, str],
+) -> None:
+    server.set_cash("10000000000000")
+    intent = OrderIntent(
+        client_order_id="rb-test-t-SPY",
+        symbol="SPY",
+        side=Action.BUY,
+        quantity=quantity,
+        notional=notional,
+    )
+    broker.submit_order(intent).unwrap()
+    body = json.loads(server.desk.bodies[-1])
+    assert {k: body[k] for k in ("qty", "notional") if k in body} == sent
+    assert (body["symbol"], body["side"], body["type"], body["time_in_force"]) == (
+        "SPY",
+        "buy",
+        "market",
+        "day",
+    )

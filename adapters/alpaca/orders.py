@@ -27,7 +27,7 @@ from portfolio.order_state import OrderState, OrderStatus
 from portfolio.orders import OrderIntent
 from portfolio.plan import Action
 
-__all__ = ["BY_CLIENT_ID", "ORDERS", "get_order", "parse_order", "submit_order"]
+__all__ = ["BY_CLIENT_ID", "ORDERS", "get_order", "parse_order", "submit_order", "wire"]
 
 ORDERS, BY_CLIENT_ID = "/v2/orders", "/v2/orders:by_client_order_id"
 _FORBIDDEN, _NOT_FOUND, _UNPROCESSABLE = 403, 404, 422
@@ -68,8 +68,8 @@ def _submit(
 ) -> Result[OrderState, PortfolioError]:
     try:
         clients = connect()
-        request = _request(intent)
-        answer = caller.call(ORDERS, _refusable(lambda: clients.trading.submit_order(request)))
+        body = _body(intent)
+        answer = caller.call(ORDERS, _refusable(lambda: clients.trading.post("/orders", body)))
         match answer:
             case _Refused(status=422):
                 return _get(connect, caller, intent.client_order_id).bind(
@@ -137,10 +137,33 @@ def _decimal(raw: Mapping[str, object], field: str, endpoint: str) -> Decimal | 
     return number
 
 
+def _body(intent: OrderIntent) -> dict[str, object]:
+    """The JSON body of the order: alpaca-py's own, with the amounts as exact strings.
+
+    alpaca-py types `qty` and `notional` as floats (12,345,678.123456789 would go out as
+    12345678.12345679); Alpaca takes them as decimal strings. So the request is built
+    and checked by `MarketOrderRequest`, and its amounts are then replaced by `wire`.
+    """
+    body: dict[str, object] = _request(intent).to_request_fields()
+    for field, amount in (("qty", intent.quantity), ("notional", intent.notional)):
+        if amount is not None:
+            body[field] = wire(amount)
+    return body
+
+
+def wire(amount: Decimal) -> str:
+    """`amount` as Alpaca takes it: a plain decimal string, every digit, no exponent.
+
+    >>> wire(Decimal("12345678.123456789")), wire(Decimal("1E-9")), wire(Decimal("1E+3"))
+    ('12345678.123456789', '0.000000001', '1000')
+    """
+    return format(amount, "f")
+
+
 def _request(intent: OrderIntent) -> MarketOrderRequest:
     amounts: dict[str, float] = {}
     if intent.quantity is not None:
-        amounts["qty"] = float(intent.quantity)
+        amounts["qty"] = float(intent.quantity)  # for alpaca-py's checks only: `_body`
     if intent.notional is not None:
         amounts["notional"] = float(intent.notional)
     try:
