@@ -288,3 +288,69 @@ def test_amounts_travel_as_plain_decimal_strings(
         "market",
         "day",
     )
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"code": 42210000, "message": "potential wash trade detected. use complex orders"},
+        {"code": 40010001, "message": "qty must be integer"},  # Alpaca's code for both
+        {"code": 40010001, "message": "asset not found"},
+    ],
+)
+def test_a_422_that_is_not_a_duplicate_is_a_rejection_with_alpacas_reason(
+    server: AlpacaServer, broker: AlpacaBroker, refusal: dict[str, object]
+) -> None:
+    server.fail("/v2/orders", Fault.json(refusal, status=422))
+    error = broker.submit_order(buy()).failure()
+    assert error.kind is ErrorKind.ORDER_REJECTED
+    assert error.message == f"Alpaca rejected the order: {refusal['message']}"
+    assert (error.context["status"], error.context["code"]) == ("422", str(refusal["code"]))
+    assert [(r.method, r.path) for r in server.requests] == [("POST", "/v2/orders")]  # no look-up
+
+
+def test_a_duplicate_client_id_whose_order_is_missing_is_a_bad_response(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    """Only Alpaca's duplicate answer makes the adapter look the id up."""
+    duplicate = {"code": 40010001, "message": "client_order_id must be unique"}
+    server.fail("/v2/orders", Fault.json(duplicate, status=422))
+    error = broker.submit_order(buy()).failure()
+    assert error.kind is ErrorKind.BROKER_BAD_RESPONSE
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("POST", "/v2/orders"),
+        ("GET", BY_CLIENT_ID),
+    ]
+
+
+def test_a_sale_refused_as_a_wash_trade_is_reported_and_the_run_goes_on(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    """QQQ's sale is refused with 422: SPY's sale and the three buys still go out."""
+    server.set_cash("0")
+    server.hold("QQQ", "10", price="100")
+    server.hold("SPY", "10", price="100")
+    server.trades.update({"QQQ": 100.0, "SPY": 100.0, "AAA": 400.0, "BBB": 200.0, "CCC": 100.0})
+    for symbol in ("QQQ", "SPY", "AAA", "BBB", "CCC"):
+        server.list_asset(symbol)
+    service = PortfolioService(broker, sleep=lambda _: None)
+    weights = {"AAA": D("0.4"), "BBB": D("0.3"), "CCC": D("0.3")}
+    allocation = Allocation(target_weights=weights, correlation_id="w")
+    plan = service.create_rebalance_plan(allocation, "w").unwrap()
+    wash = {"code": 42210000, "message": "potential wash trade detected. use complex orders"}
+    server.fail("/v2/orders", Fault.json(wash, status=422))
+    report = service.execute(plan).unwrap()
+    assert report.stopped is None
+    assert [(o.intent.symbol, o.step) for o in report.orders] == [
+        ("QQQ", Step.FAILED),
+        ("SPY", Step.SUBMITTED),
+        ("AAA", Step.SUBMITTED),
+        ("BBB", Step.SUBMITTED),
+        ("CCC", Step.SUBMITTED),
+    ]
+    refused = report.orders[0].error
+    assert refused is not None
+    assert (refused.kind, refused.context["code"]) == (ErrorKind.ORDER_REJECTED, "42210000")
+    assert all(o.filled for o in report.orders[1:])
+    assert {p["symbol"] for p in server.positions} == {"QQQ", "AAA", "BBB", "CCC"}
+    assert D(server.account["cash"]) >= 0  # the buys spent only SPY's 1000

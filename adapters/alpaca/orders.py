@@ -1,10 +1,12 @@
 """Orders on Alpaca: `submit_order` under our client order id, read back by that id.
 
 Market orders, `day` for stocks and `gtc` for crypto pairs (Alpaca takes crypto only
-as gtc or ioc). Submitting is idempotent on the client id: Alpaca answers a second
-submission with 422 "client_order_id must be unique", and the order already placed is
-then read back instead. A 429 is retried by `Caller` (safe for the same reason). A 403
-(insufficient buying power, not shortable, …) is ORDER_REJECTED with Alpaca's message;
+as gtc or ioc); quantities and notionals go out as exact decimal strings (`wire`).
+Submitting is idempotent on the client id: Alpaca answers a second submission with 422
+"client_order_id must be unique", and the order already placed is then read back
+instead. A 429 is retried by `Caller` (safe for the same reason). Every other 422
+(a wash trade, "qty must be integer", an unknown asset, …) and every 403 (insufficient
+buying power, not shortable, …) is ORDER_REJECTED with Alpaca's message and code;
 every other SDK or HTTP error is the adapter's usual typed Failure.
 """
 
@@ -31,15 +33,36 @@ __all__ = ["BY_CLIENT_ID", "ORDERS", "get_order", "parse_order", "submit_order",
 
 ORDERS, BY_CLIENT_ID = "/v2/orders", "/v2/orders:by_client_order_id"
 _FORBIDDEN, _NOT_FOUND, _UNPROCESSABLE = 403, 404, 422
+#: Alpaca's code for a refused request body: a duplicate client id, and much else too.
+_INVALID_BODY = 40010001
 _STATUSES = {status.value: status for status in OrderStatus}
 
 
 @attrs.frozen
 class _Refused:
-    """An HTTP answer that is an outcome, not a failure: 403, 404 or 422, with its message."""
+    """An HTTP answer that is an outcome, not a failure: 403, 404 or 422, with its message.
+
+    `code` is Alpaca's error code from the body (None when there is none).
+    """
 
     status: int
     message: str
+    code: int | None = None
+
+    @property
+    def duplicate(self) -> bool:
+        """True only for Alpaca's answer to a client order id it already has.
+
+        A 422 alone says nothing: Alpaca refuses wash trades (42210000) and bodies it
+        cannot take ("qty must be integer", 40010001 like a duplicate) with 422 too.
+        """
+        words = self.message.lower()
+        return (
+            self.status == _UNPROCESSABLE
+            and self.code in {_INVALID_BODY, None}
+            and "client_order_id" in words
+            and "unique" in words
+        )
 
 
 def submit_order(
@@ -71,12 +94,12 @@ def _submit(
         body = _body(intent)
         answer = caller.call(ORDERS, _refusable(lambda: clients.trading.post("/orders", body)))
         match answer:
-            case _Refused(status=422):
+            case _Refused(duplicate=True):
                 return _get(connect, caller, intent.client_order_id).bind(
                     lambda found: _found(found, intent)
                 )
-            case _Refused(message=message):
-                return Failure(_rejected(intent, message))
+            case _Refused() as refused:
+                return Failure(_rejected(intent, refused))
         return Success(parse_order(answer, ORDERS))
     except BrokerFailure as failed:
         return Failure(failed.error)
@@ -194,7 +217,7 @@ def _refusable(fetch: Callable[[], object]) -> Callable[[], object]:
         except APIError as exc:
             if exc.status_code not in {_FORBIDDEN, _NOT_FOUND, _UNPROCESSABLE}:
                 raise
-            return _Refused(status=int(exc.status_code), message=_message(exc))
+            return _Refused(status=int(exc.status_code), message=_message(exc), code=_code(exc))
 
     return fetched
 
@@ -204,6 +227,15 @@ def _message(exc: APIError) -> str:
         return str(exc.message)[:200]
     except (ValueError, KeyError, TypeError):
         return "no message"
+
+
+def _code(exc: APIError) -> int | None:
+    """Alpaca's error code in the body, when it is a whole number."""
+    try:
+        code = exc.code
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def _found(found: OrderState | None, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
@@ -218,10 +250,12 @@ def _found(found: OrderState | None, intent: OrderIntent) -> Result[OrderState, 
     )
 
 
-def _rejected(intent: OrderIntent, message: str) -> PortfolioError:
+def _rejected(intent: OrderIntent, refused: _Refused) -> PortfolioError:
     return PortfolioError.of(
         ErrorKind.ORDER_REJECTED,
-        f"Alpaca rejected the order: {message}",
+        f"Alpaca rejected the order: {refused.message}",
         client_order_id=intent.client_order_id,
         symbol=intent.symbol,
+        status=refused.status,
+        code="none" if refused.code is None else refused.code,
     )
