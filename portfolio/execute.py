@@ -6,10 +6,11 @@ are injected, so tests never wait.
 
 What stops the rest: a submission that fails without an answer (time-out, broker
 unreachable, rate limited, a response we cannot read) may or may not have placed the
-order. It is read back once by its client id; when that read does not find it,
-nothing more is placed in this run (re-running the plan is safe: client ids are
-stable and an order the broker already has is never placed again). A failed snapshot
-read after the sells stops the buys. Everything else — a rejected order, a sell still
+order. It is read back once by its client id: found, it is reported as submitted
+(only the answer was lost); when that read does not find it, nothing more is placed
+in this run (re-running the plan is safe: client ids are stable and an order the
+broker already has is never placed again). A failed snapshot read after the sells
+stops the buys. Everything else — a rejected order, a sell still
 open at the time-out, a flip whose close did not fill — is reported for its order and
 the rest goes on: buys are sized to the cash that really arrived.
 """
@@ -164,9 +165,10 @@ class _Run:
                 return ExecutedOrder(intent=intent, step=Step.SUBMITTED, state=state)
             case Failure(error) if error.kind in _UNKNOWN_OUTCOME:
                 found = guarded(self._orders.get_order, intent.client_order_id).value_or(None)
-                if found is None:
-                    self._stopped = error
-                return ExecutedOrder(intent=intent, step=Step.FAILED, state=found, error=error)
+                if found is not None:  # placed by this run: only the answer was lost
+                    return ExecutedOrder(intent=intent, step=Step.SUBMITTED, state=found)
+                self._stopped = error
+                return ExecutedOrder(intent=intent, step=Step.FAILED, error=error)
             case Failure(error):
                 return ExecutedOrder(intent=intent, step=Step.FAILED, error=error)
         return ExecutedOrder(intent=intent, step=Step.FAILED)  # pragma: no cover - exhaustive
@@ -209,10 +211,10 @@ def _phases(intents: tuple[OrderIntent, ...]) -> tuple[tuple[OrderIntent, ...], 
 
 
 def _polled(done: ExecutedOrder, read: Result[OrderState | None, PortfolioError]) -> ExecutedOrder:
-    """The order updated by one read: its new state, or the read's failure."""
+    """The order updated by one read: its new state (no failure left), or the read's failure."""
     match read:
         case Success(OrderState() as state):
-            return attrs.evolve(done, state=state)
+            return attrs.evolve(done, state=state, error=None)
         case Failure(error):
             return attrs.evolve(done, error=error)
     return done

@@ -56,7 +56,9 @@ class ExecutedOrder:
 
     `intent` is the order as placed (a buy may be resized to the cash that arrived);
     `state` the broker's last report (None if it never had the order); `error` the
-    failure of the submission, or of the last read while waiting.
+    failure of the submission, or of the last read while waiting (None again once a
+    later read succeeds). An order whose submission's answer was lost but that a read
+    by its client id then found is SUBMITTED, without an error.
     """
 
     intent: OrderIntent

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from portfolio import (
     Action,
     Allocation,
     ErrorKind,
+    ExecutionReport,
     OrderIntent,
     OrderStatus,
     PortfolioService,
@@ -354,3 +355,60 @@ def test_a_sale_refused_as_a_wash_trade_is_reported_and_the_run_goes_on(
     assert all(o.filled for o in report.orders[1:])
     assert {p["symbol"] for p in server.positions} == {"QQQ", "AAA", "BBB", "CCC"}
     assert D(server.account["cash"]) >= 0  # the buys spent only SPY's 1000
+
+
+def buy_half_in_spy(
+    server: AlpacaServer, broker: AlpacaBroker, on_sleep: Callable[[int], None]
+) -> ExecutionReport:
+    """Cash 1000, SPY at 100: the plan buys 5 SPY; `on_sleep(n)` runs at the n-th wait."""
+    server.list_asset("SPY")
+    sleeps = [0]
+
+    def sleep(_: float) -> None:
+        sleeps[0] += 1
+        on_sleep(sleeps[0])
+
+    service = PortfolioService(broker, clock=lambda: float(sleeps[0]), sleep=sleep)
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="p")
+    plan = service.create_rebalance_plan(allocation, "p").unwrap()
+    return service.execute(plan).unwrap()
+
+
+def test_an_order_polled_through_two_500s_that_then_fills_reports_no_error(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.desk.next_status.append("accepted")
+
+    def on_sleep(n: int) -> None:
+        if n == 1:
+            server.fail(BY_CLIENT_ID, Fault.html(500), times=2)
+        if n == 3:
+            server.desk.fill_open()
+
+    report = buy_half_in_spy(server, broker, on_sleep)
+    (order,) = report.orders
+    assert (order.intent.quantity, order.step, order.filled, order.error) == (
+        D(5),
+        Step.SUBMITTED,
+        True,
+        None,
+    )
+    assert report.complete
+    assert server.take_fault(BY_CLIENT_ID) is None  # both 500s were answered
+
+
+def test_an_order_found_after_a_dropped_post_that_then_fills_is_reported_submitted(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    server.desk.hang_after_placing = 1  # placed, never answered: the POST times out
+    server.desk.next_status.append("accepted")
+
+    def on_sleep(n: int) -> None:
+        if n == 1:
+            server.desk.fill_open()
+
+    report = buy_half_in_spy(server, broker, on_sleep)
+    (order,) = report.orders
+    assert (order.step, order.filled, order.error) == (Step.SUBMITTED, True, None)
+    assert (report.submitted, report.complete, report.stopped) == (1, True, None)
+    assert len(server.desk.orders) == 1

@@ -155,9 +155,7 @@ def test_a_lost_answer_is_read_back_and_the_run_goes_on() -> None:
     broker.next_orders(OrderOutcome.LOST)
     report = service.execute(plan).unwrap()
     sell = report.orders[0]
-    assert sell.step is Step.FAILED
-    assert sell.error is not None
-    assert sell.error.kind is ErrorKind.TIMEOUT
+    assert (sell.step, sell.error) == (Step.SUBMITTED, None)  # only the answer was lost
     assert sell.filled  # read back by its client id: it was placed and filled
     assert report.orders[1].filled
     assert report.stopped is None
