@@ -77,6 +77,12 @@ class ExecutionMachine(RuleBasedStateMachine):
         self.placed.update(
             o.intent.client_order_id for o in report.orders if o.step is Step.SUBMITTED
         )
+        for order in report.orders:
+            if order.step is Step.FAILED:  # the broker has no such order
+                assert order.state is None, order
+                assert order.error is not None, order
+            if order.state is not None and order.state.status.is_final:
+                assert order.error is None, order  # the read that saw it final succeeded
 
     @rule(wanted=weights, told=outcomes)
     def plan_and_execute(self, wanted: dict[str, Decimal], told: list[OrderOutcome]) -> None:
