@@ -18,11 +18,13 @@ the rest goes on: buys are sized to the cash that really arrived.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
 from returns.result import Failure, Result, Success
 
+from portfolio.asset_facts import quantity_step
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execution import (
     ExecutedOrder,
@@ -120,7 +122,10 @@ class _Run:
         new = self._unknown(buys)
         budget = buy_budget(plan, intents, after_sells)
         minimums = {s: a.min_order_notional for s, a in after_sells.assets.items()}
-        sized = dict(zip(new, size_buys(new, budget, after_sells.prices, minimums), strict=True))
+        lots = _lots(plan, after_sells, new)
+        sized = dict(
+            zip(new, size_buys(new, budget, after_sells.prices, minimums, lots), strict=True)
+        )
         for intent, resized in sized.items():
             if resized is None:
                 self._done[intent.client_order_id] = ExecutedOrder(
@@ -200,6 +205,18 @@ class _Run:
                 client_id = done.intent.client_order_id
                 read = guarded(self._orders.get_order, client_id)
                 self._done[client_id] = _polled(done, read)
+
+
+def _lots(
+    plan: RebalancePlan, snapshot: Snapshot, buys: tuple[OrderIntent, ...]
+) -> dict[str, Decimal | None] | None:
+    """The lot each buy's symbol trades in under the plan's policy (None: no policy known)."""
+    if plan.policy is None:  # a plan built by hand: each quantity keeps its own kind
+        return None
+    fractional = plan.policy.fractional
+    return {
+        b.symbol: quantity_step(snapshot.assets.get(b.symbol), fractional=fractional) for b in buys
+    }
 
 
 def _phases(intents: tuple[OrderIntent, ...]) -> tuple[tuple[OrderIntent, ...], ...]:

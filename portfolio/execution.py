@@ -30,10 +30,12 @@ __all__ = [
     "buy_budget",
     "committed_cash",
     "guarded",
+    "in_lots",
     "size_buys",
 ]
 
 T = TypeVar("T")
+_WHOLE = Decimal(1)
 Args = TypeVarTuple("Args")
 
 
@@ -170,25 +172,34 @@ def size_buys(
     budget: Decimal,
     prices: Mapping[str, Decimal],
     minimums: Mapping[str, Decimal] | None = None,
+    lots: Mapping[str, Decimal | None] | None = None,
 ) -> tuple[OrderIntent | None, ...]:
     """The buys cut to `budget` (account currency) at `prices`, in the buys' order.
 
     Buys that close a short come first: they keep their size while the budget covers
     them all. The other buys share what is left, all scaled by one factor so that
-    Σ quantity × price ≤ budget. Scaled quantities are rounded toward zero (whole shares
-    stay whole; notionals to cents). A buy becomes None when it is scaled to nothing or
-    below its symbol's broker minimum (`minimums`, account currency), when it has no
-    price, and, with every other buy, when the closes alone do not fit.
+    Σ quantity × price ≤ budget. Scaled quantities are rounded toward zero, to the lot
+    their symbol trades in (`lots`, as `portfolio.asset_facts.quantity_step` gives it:
+    None for nine-decimal fractions, 1 for whole shares, or an increment), so a
+    fractionable buy is scaled as a fraction even when its planned quantity is whole.
+    A symbol `lots` does not name, and a cover of a short, keeps the quantity's own
+    kind: whole shares stay whole, fractions go to nine decimals. Notionals go to cents.
+    A buy becomes None when it is scaled to nothing or below its symbol's broker
+    minimum (`minimums`, account currency), when it has no price, and, with every
+    other buy, when the closes alone do not fit.
 
     >>> from portfolio.plan import Action
     >>> buy = OrderIntent(client_order_id="b", symbol="X", side=Action.BUY, quantity=Decimal(10))
     >>> size_buys((buy,), Decimal(450), {"X": Decimal(100)})[0].quantity
     Decimal('4')
+    >>> size_buys((buy,), Decimal(450), {"X": Decimal(100)}, lots={"X": None})[0].quantity
+    Decimal('4.500000000')
     """
     floor = minimums or {}
+    known = lots or {}
     with decimal.localcontext(CORE_CONTEXT):
         priced = tuple(b if b.notional is not None or b.symbol in prices else None for b in buys)
-        sized = _within(tuple(b for b in priced if b is not None), budget, prices)
+        sized = _within(tuple(b for b in priced if b is not None), budget, prices, known)
         by_id = {b.client_order_id: b for b in sized if b is not None}
         return tuple(
             None
@@ -200,7 +211,10 @@ def size_buys(
 
 
 def _within(
-    buys: tuple[OrderIntent, ...], budget: Decimal, prices: Mapping[str, Decimal]
+    buys: tuple[OrderIntent, ...],
+    budget: Decimal,
+    prices: Mapping[str, Decimal],
+    lots: Mapping[str, Decimal | None],
 ) -> tuple[OrderIntent | None, ...]:
     """Closes first at full size while they fit, the rest scaled by one factor."""
     close_cost = sum((_cost(b, prices) for b in buys if b.closes_position), ZERO)
@@ -210,9 +224,9 @@ def _within(
     budget = max(budget, ZERO)
     if close_cost > budget:
         factor = budget / close_cost
-        return tuple(_scaled(b, factor) if b.closes_position else None for b in buys)
+        return tuple(_scaled(b, factor, lots) if b.closes_position else None for b in buys)
     factor = (budget - close_cost) / other_cost if other_cost else ZERO
-    return tuple(b if b.closes_position else _scaled(b, factor) for b in buys)
+    return tuple(b if b.closes_position else _scaled(b, factor, lots) for b in buys)
 
 
 def _cost(buy: OrderIntent, prices: Mapping[str, Decimal]) -> Decimal:
@@ -221,13 +235,32 @@ def _cost(buy: OrderIntent, prices: Mapping[str, Decimal]) -> Decimal:
     return (buy.quantity or ZERO) * prices[buy.symbol]
 
 
-def _scaled(buy: OrderIntent, factor: Decimal) -> OrderIntent | None:
+def _scaled(
+    buy: OrderIntent, factor: Decimal, lots: Mapping[str, Decimal | None]
+) -> OrderIntent | None:
     if buy.notional is not None:
         notional = (buy.notional * factor).quantize(Decimal("0.01"), rounding=decimal.ROUND_DOWN)
         return attrs.evolve(buy, notional=notional) if notional > 0 else None
     quantity = buy.quantity or ZERO
-    rounded = quantity * factor
-    rounded = (
-        whole_shares(rounded) if quantity == whole_shares(quantity) else truncate_shares(rounded)
-    )
+    if buy.closes_position or buy.symbol not in lots:  # a cover, or nothing known: its kind
+        lot = _WHOLE if quantity == whole_shares(quantity) else None
+    else:
+        lot = lots[buy.symbol]
+    rounded = in_lots(quantity * factor, lot)
     return attrs.evolve(buy, quantity=rounded, closes_position=False) if rounded > 0 else None
+
+
+def in_lots(quantity: Decimal, lot: Decimal | None) -> Decimal:
+    """`quantity` toward zero to a multiple of `lot` (shares); None: nine decimals.
+
+    >>> in_lots(Decimal("0.01107"), Decimal("0.0001")), in_lots(Decimal("2.5"), Decimal(1))
+    (Decimal('0.0110'), Decimal('2'))
+    >>> in_lots(Decimal("2.5"), None)
+    Decimal('2.500000000')
+    """
+    if lot is None:
+        return truncate_shares(quantity)
+    if lot == _WHOLE:
+        return whole_shares(quantity)
+    with decimal.localcontext(CORE_CONTEXT):
+        return (quantity / lot).to_integral_value(rounding=decimal.ROUND_DOWN) * lot

@@ -324,23 +324,40 @@ def test_a_duplicate_client_id_whose_order_is_missing_is_a_bad_response(
     ]
 
 
-def test_a_sale_refused_as_a_wash_trade_is_reported_and_the_run_goes_on(
-    server: AlpacaServer, broker: AlpacaBroker
-) -> None:
-    """QQQ's sale is refused with 422: SPY's sale and the three buys still go out."""
+def two_sales_three_buys(
+    server: AlpacaServer, broker: AlpacaBroker, *, fractionable: bool = True
+) -> ExecutionReport:
+    """Sell 10 QQQ and 10 SPY at 100, buy 2 AAA at 400, 3 BBB at 200, 6 CCC at 100.
+
+    The first sale (QQQ) is refused with a 422: Alpaca suspects a wash trade.
+    """
     server.set_cash("0")
     server.hold("QQQ", "10", price="100")
     server.hold("SPY", "10", price="100")
     server.trades.update({"QQQ": 100.0, "SPY": 100.0, "AAA": 400.0, "BBB": 200.0, "CCC": 100.0})
     for symbol in ("QQQ", "SPY", "AAA", "BBB", "CCC"):
-        server.list_asset(symbol)
+        server.list_asset(symbol, fractionable=fractionable)
     service = PortfolioService(broker, sleep=lambda _: None)
     weights = {"AAA": D("0.4"), "BBB": D("0.3"), "CCC": D("0.3")}
     allocation = Allocation(target_weights=weights, correlation_id="w")
     plan = service.create_rebalance_plan(allocation, "w").unwrap()
+    assert [(i.symbol, i.quantity) for i in plan.trades] == [
+        ("QQQ", D(-10)),
+        ("SPY", D(-10)),
+        ("AAA", D(2)),
+        ("BBB", D(3)),
+        ("CCC", D(6)),
+    ]
     wash = {"code": 42210000, "message": "potential wash trade detected. use complex orders"}
     server.fail("/v2/orders", Fault.json(wash, status=422))
-    report = service.execute(plan).unwrap()
+    return service.execute(plan).unwrap()
+
+
+def test_a_sale_refused_as_a_wash_trade_is_reported_and_the_run_goes_on(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    """QQQ's sale is refused with 422: SPY's sale and the three buys still go out."""
+    report = two_sales_three_buys(server, broker)
     assert report.stopped is None
     assert [(o.intent.symbol, o.step) for o in report.orders] == [
         ("QQQ", Step.FAILED),
@@ -355,6 +372,28 @@ def test_a_sale_refused_as_a_wash_trade_is_reported_and_the_run_goes_on(
     assert all(o.filled for o in report.orders[1:])
     assert {p["symbol"] for p in server.positions} == {"QQQ", "AAA", "BBB", "CCC"}
     assert D(server.account["cash"]) >= 0  # the buys spent only SPY's 1000
+
+
+def test_whole_fractionable_buys_cut_to_the_cash_that_arrived_become_fractions(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    """Half the cash arrived: 1 AAA, 1.5 BBB (not 1: 100 idle), 3 CCC, sent as such."""
+    report = two_sales_three_buys(server, broker)
+    assert [o.intent.quantity for o in report.orders[2:]] == [D(1), D("1.5"), D(3)]
+    assert [json.loads(body)["qty"] for body in server.desk.bodies[-3:]] == [
+        "1.000000000",
+        "1.500000000",
+        "3.000000000",
+    ]
+    assert D(server.account["cash"]) == 0
+
+
+def test_buys_of_symbols_that_are_not_fractionable_are_cut_to_whole_shares(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    report = two_sales_three_buys(server, broker, fractionable=False)
+    assert [o.intent.quantity for o in report.orders[2:]] == [D(1), D(1), D(3)]
+    assert D(server.account["cash"]) == 100  # half a BBB they cannot buy
 
 
 def buy_half_in_spy(
