@@ -21,7 +21,7 @@ from alpaca.trading.enums import OrderSide, TimeInForce
 from alpaca.trading.requests import MarketOrderRequest
 from returns.result import Failure, Result, Success
 
-from adapters.alpaca.failure import BrokerFailure, bad_response, scrubbed
+from adapters.alpaca.failure import BrokerFailure, bad_response, scrubbed, shortened
 from adapters.alpaca.symbols import is_crypto
 from adapters.alpaca.transport import Caller, Clients
 from portfolio.errors import ErrorKind, PortfolioError
@@ -33,6 +33,7 @@ __all__ = ["BY_CLIENT_ID", "ORDERS", "get_order", "parse_order", "submit_order",
 
 ORDERS, BY_CLIENT_ID = "/v2/orders", "/v2/orders:by_client_order_id"
 _FORBIDDEN, _NOT_FOUND, _UNPROCESSABLE = 403, 404, 422
+_LONGEST_MESSAGE = 200
 #: Alpaca's code for a refused request body: a duplicate client id, and much else too.
 _INVALID_BODY = 40010001
 _STATUSES = {status.value: status for status in OrderStatus}
@@ -203,7 +204,7 @@ def _request(intent: OrderIntent) -> MarketOrderRequest:
                 ErrorKind.INVALID_PLAN,
                 "alpaca-py refused the order",
                 client_order_id=intent.client_order_id,
-                detail=str(exc).splitlines()[0][:200],
+                detail=shortened(str(exc).splitlines()[0], _LONGEST_MESSAGE),
             )
         ) from None
 
@@ -224,7 +225,7 @@ def _refusable(fetch: Callable[[], object]) -> Callable[[], object]:
 
 def _message(exc: APIError) -> str:
     try:
-        return str(exc.message)[:200]
+        return shortened(str(exc.message), _LONGEST_MESSAGE)
     except (ValueError, KeyError, TypeError):
         return "no message"
 
