@@ -61,16 +61,15 @@ def bad_response(endpoint: str, problem: str, **context: object) -> BrokerFailur
 def redact(text: str, secrets: tuple[str, ...]) -> str:
     r"""`text` with every rendering of every secret replaced by `***`, `shortened` to 300.
 
-        A secret is hidden as written, escaped (`repr`, `ascii`, JSON, bytes) and URL-encoded,
-        whichever way a library quoted it into an error message (see `hide`).
+    A secret is hidden as written, escaped (`repr`, `ascii`, JSON, bytes) and URL-encoded,
+    whichever way a library quoted it into an error message (see `hide`).
 
-        >>> redact("key=PKABC failed", ("PKABC",))
-        'key=*** failed'
-        >>> redact("header value: 'a\nb', url ?k=a%0Ab", ("a
-    b",))
-        "header value: '***', url ?k=***"
-        >>> redact("Max retries exceeded for key x", ("x",))
-        'Max retries exceeded for key ***'
+    >>> redact("key=PKABC failed", ("PKABC",))
+    'key=*** failed'
+    >>> redact("header value: 'a\\nb', url ?k=a%0Ab", ("a\nb",))
+    "header value: '***', url ?k=***"
+    >>> redact("Max retries exceeded for key x", ("x",))
+    'Max retries exceeded for key ***'
     """
     return shortened(hide(text, secrets), _LONGEST_DETAIL)
 
