@@ -2,7 +2,8 @@
 
 Pure functions over `Snapshot` and `OrderState`, used by `FakeBroker`. The desk refuses
 what Alpaca refuses — a buy the free cash cannot pay for, one order that takes a
-position across zero, a fractional short sale, an untradable or unpriced symbol — and
+position across zero, a fractional short sale, a buy of fractions of an asset that is
+not fractionable, an untradable or unpriced symbol — and
 fills at the account's price, exactly (cash moves by quantity × price).
 """
 
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 import attrs
 
+from portfolio.asset_facts import Asset
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
 from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares, whole_shares
@@ -117,6 +119,8 @@ def refusal(account: Snapshot, intent: OrderIntent, pending: Iterable[OrderState
         return "the asset is not tradable"
     if len(amounts) != 1 or not amounts[0].is_finite() or amounts[0] <= 0:
         return "exactly one of quantity and notional, > 0"
+    if intent.side is Action.BUY and _fraction_of_whole_only(intent, asset):
+        return "the asset is not fractionable: whole shares only"
     return _position_refusal(account, intent, requested_quantity(intent, price), tuple(pending))
 
 
@@ -148,6 +152,13 @@ def _position_refusal(
         and shares * account.prices[symbol] > account.cash - reserved,
     }
     return next((reason for reason, refused in reasons.items() if refused), None)
+
+
+def _fraction_of_whole_only(intent: OrderIntent, asset: Asset | None) -> bool:
+    """An order for fractions (or a notional) of an asset that is not fractionable."""
+    quantity = intent.quantity
+    whole = quantity is not None and quantity == whole_shares(quantity)
+    return asset is not None and not asset.fractionable and not whole
 
 
 def _signed(order: OrderState) -> Decimal:

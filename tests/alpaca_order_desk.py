@@ -2,13 +2,14 @@
 
 POST /v2/orders places a market order and (by default) fills it at once at the
 server's last trade price, moving the account's cash and positions; GET
-/v2/orders:by_client_order_id and GET /v2/orders/{id} read orders back. A client id
-seen before is refused with 422, as Alpaca does, and so is a sale of more than a long
-position holds (403, "insufficient qty available"): an order may not cross zero.
-Numbers are read as sent (`bodies` keeps every POST body as it arrived), never through
-a float. `next_status` makes the next orders
-stay `accepted`, fill half (`partially_filled`) or come back `rejected`;
-`hang_after_placing` places the next order and then never answers.
+/v2/orders:by_client_order_id and GET /v2/orders/{id} read orders back. As Alpaca
+does, it refuses a client id seen before (422 "client_order_id must be unique"), a sale
+of more than a long position holds (403 "insufficient qty available": an order may not
+cross zero) and a buy of fractions of an asset listed as not fractionable (422 "qty
+must be integer"). Numbers are read as sent, never through a float; `bodies` keeps
+every POST body as it arrived. `next_status` makes the next orders stay `accepted`,
+fill half (`partially_filled`) or come back `rejected`; `hang_after_placing` places
+the next order and then never answers.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ class OrderDesk:
         price_of: Callable[[str], Decimal | None],
         settle: Callable[[str, Decimal, Decimal], None],
         held: Callable[[str], Decimal] = lambda _: Decimal(0),
+        fractionable: Callable[[str], bool] = lambda _: True,
     ) -> None:
         self._book, self._price_of, self._settle, self._held = book, price_of, settle, held
+        self._fractionable = fractionable
         self.bodies: list[str] = []  # every POST body, as it arrived
         self.next_status: deque[str] = deque()
         self.hang_after_placing = 0
@@ -77,6 +80,9 @@ class OrderDesk:
             refusal = self._beyond_held(body)
             if refusal is not None:
                 return 403, {"code": 40310000, "message": refusal}, False
+            symbol = str(body.get("symbol"))
+            if body.get("side") == "buy" and not self._fractionable(symbol) and not _whole(body):
+                return 422, {"code": 40010001, "message": "qty must be integer"}, False
             order = _order(body, client_id)
             self._book().append(order)
             self._execute(
@@ -119,6 +125,15 @@ class OrderDesk:
         order["filled_qty"] = str(done + shares)
         order["filled_avg_price"] = str(price)
         order["status"] = status if shares else "accepted"
+
+
+def _whole(body: Mapping[str, Any]) -> bool:
+    """An order for whole shares (a notional order, without a qty, buys fractions)."""
+    qty = body.get("qty")
+    if qty is None:
+        return False
+    number = Decimal(str(qty))
+    return number == number.to_integral_value()
 
 
 def _order(body: Mapping[str, Any], client_id: str) -> dict[str, Any]:

@@ -127,7 +127,11 @@ class AlpacaServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self.desk = OrderDesk(  # POST, by id
-            lambda: self.orders, self.trade_price, self.settle, self.held_quantity
+            lambda: self.orders,
+            self.trade_price,
+            self.settle,
+            self.held_quantity,
+            self.fractionable,
         )
 
     def __enter__(self) -> Self:
@@ -276,6 +280,11 @@ class AlpacaServer:
         """The last trade price the order desk fills at."""
         price = self.trades.get(symbol)
         return None if price is None else Decimal(str(price))
+
+    def fractionable(self, symbol: str) -> bool:
+        """False for an asset listed as not fractionable (an unlisted one may be)."""
+        listed = next((a for a in self.assets if a["symbol"] == symbol), None)
+        return listed is None or bool(listed["fractionable"])
 
     def held_quantity(self, symbol: str) -> Decimal:
         """The signed quantity of `symbol` held (0 when there is no position)."""

@@ -393,6 +393,7 @@ def test_buys_of_symbols_that_are_not_fractionable_are_cut_to_whole_shares(
 ) -> None:
     report = two_sales_three_buys(server, broker, fractionable=False)
     assert [o.intent.quantity for o in report.orders[2:]] == [D(1), D(1), D(3)]
+    assert all(o.filled for o in report.orders[1:])  # the desk refuses fractions of them
     assert D(server.account["cash"]) == 100  # half a BBB they cannot buy
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from portfolio import (
     Asset,
     ExecutionReport,
     OrderIntent,
+    OrderStatus,
     PortfolioService,
     SizingPolicy,
     Step,
@@ -127,3 +129,21 @@ def test_fractional_buys_leave_less_idle_than_a_billionth_share_each(
     assert cost <= min(budget, wanted)
     rounding = sum((D("1E-9") * PRICES[b.symbol] for b in buys), D(0))
     assert min(budget, wanted) - cost <= rounding
+
+
+def test_the_fake_broker_refuses_a_fraction_of_a_symbol_that_is_not_fractionable() -> None:
+    """As Alpaca does: so a buy scaled to 3.5 whole-only shares would be seen rejected."""
+    broker = FakeBroker(
+        cash=D(5000),
+        prices={"AAA": D(300)},
+        assets={"AAA": Asset(symbol="AAA", fractionable=False)},
+    )
+    intent = OrderIntent(client_order_id="f", symbol="AAA", side=Action.BUY, quantity=D("3.5"))
+    state = broker.submit_order(intent).unwrap()
+    assert (state.status, state.filled_quantity, broker.account.cash) == (
+        OrderStatus.REJECTED,
+        D(0),
+        D(5000),
+    )
+    whole = attrs.evolve(intent, client_order_id="w", quantity=D(3))
+    assert broker.submit_order(whole).unwrap().status is OrderStatus.FILLED
