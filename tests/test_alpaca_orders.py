@@ -452,3 +452,23 @@ def test_an_order_found_after_a_dropped_post_that_then_fills_is_reported_submitt
     assert (order.step, order.filled, order.error) == (Step.SUBMITTED, True, None)
     assert (report.submitted, report.complete, report.stopped) == (1, True, None)
     assert len(server.desk.orders) == 1
+
+
+def test_executing_a_liquidation_of_every_digit_closes_the_position(
+    server: AlpacaServer, broker: AlpacaBroker
+) -> None:
+    """The plan sells all 12,345,678.123456789 SPY: sent exactly, the position is gone."""
+    held = "12345678.123456789"
+    server.hold("SPY", held, price="2")
+    server.trades.update({"SPY": 2.0, "AAA": 400.0})
+    for symbol in ("SPY", "AAA"):
+        server.list_asset(symbol)
+    service = PortfolioService(broker, sleep=lambda _: None)
+    allocation = Allocation(target_weights={"AAA": D("0.5")}, correlation_id="l")
+    plan = service.create_rebalance_plan(allocation, "l").unwrap()
+    report = service.execute(plan).unwrap()
+    sell = report.orders[0]
+    assert (sell.intent.symbol, sell.intent.quantity, sell.filled) == ("SPY", D(held), True)
+    assert json.loads(server.desk.bodies[0])["qty"] == held
+    assert "SPY" not in {p["symbol"] for p in server.positions}
+    assert report.complete
