@@ -116,7 +116,20 @@ BAD_WEIGHTS = [
     ('{"SPY": null}', "w.json: SPY: expected a number, got null"),
     ('{"SPY": [0.6]}', "w.json: SPY: expected a number, got a list"),
     ('["SPY", 0.6]', "w.json: top level: expected an object of key/value pairs, got a list"),
-    ("", "w.json: line 1 column 1: not valid JSON: Expecting value"),
+    ("", "w.json: empty file (expected a JSON document)"),
+    (" \n\t\n", "w.json: empty file (expected a JSON document)"),
+    ('{"SPY": 1E+99999999999999999999}', "w.json: number out of range: '1E+99999999999999999999'"),
+    (
+        '{"SPY": -1e-99999999999999999999}',
+        "w.json: number out of range: '-1e-99999999999999999999'",
+    ),
+    ('{"SPY": ' + "9" * 5000 + "}", "w.json: a number with more than 4,300 digits"),
+    ('{"SPY": ' + "[" * 100_000 + "]" * 100_000 + "}", "w.json: not valid JSON: nested too deeply"),
+    ('{"SPY": "0.5", "QQQ": 0.1, "SPY": "0.6"}', "w.json: SPY: key given twice"),
+    (
+        '{"SPY": "' + "1" * 5000 + 'x"}',
+        "w.json: SPY: not a number: '11111111111111111111111111111111111111…",
+    ),
 ]
 
 
@@ -136,7 +149,51 @@ def test_bad_toml_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_nan_in_toml_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "w.toml", "SPY = nan\n")
-    assert error_of(load_weights(path)) == f"{path}: SPY: not a finite number: Decimal('NaN')"
+    assert error_of(load_weights(path)) == f"{path}: SPY: not a finite number: NaN"
+
+
+BAD_TOML = [
+    ("SPY = 1e99999999999999999999\n", "number out of range: '1e99999999999999999999'"),
+    ("SPY = " + "9" * 5000 + "\n", "not valid TOML: a number with more than 4,300 digits"),
+    ("SPY = " + "[" * 5000 + "]" * 5000 + "\n", "not valid TOML: nested too deeply"),
+    ("SPY = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n", "not valid TOML: nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TOML)
+def test_toml_numbers_and_nesting_beyond_reach_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """Each of these raised (InvalidOperation, ValueError, RecursionError) before."""
+    path = write(tmp_path, "w.toml", text)
+    assert error_of(load_weights(path)) == f"{path}: {message}"
+
+
+def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
+    """Windows editors start UTF-8 files with a BOM; the price CSV reader ignores it too."""
+    path = write(tmp_path, "w.json", b'\xef\xbb\xbf{"SPY": "0.6"}')
+    assert load_weights(path) == Success({"SPY": Decimal("0.6")})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"cash": 1, "prices": {}, "as_of": 20240101}',
+            "as_of: not an ISO 8601 date-time: 20240101",
+        ),
+        ('{"cash": 1, "prices": {}, "as_of": [[1]]}', "as_of: not an ISO 8601 date-time: a list"),
+    ],
+)
+def test_a_date_time_that_is_not_text_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "s.json", text)
+    assert error_of(load_snapshot(path)) == f"{path}: {message}"
+
+
+def test_a_deeply_nested_value_is_named_not_printed(tmp_path: Path) -> None:
+    """A message quotes a bad value cut short, and names a list or an object by its kind."""
+    path = write(tmp_path, "p.json", '{"fractional": ' + "[" * 900 + "]" * 900 + "}")
+    assert error_of(load_policy(path)) == f"{path}: fractional: expected true or false, got a list"
 
 
 def test_missing_unreadable_and_binary_files(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ answers with a `PortfolioError`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -17,7 +17,7 @@ from typing import TypeVar
 import attrs
 from returns.result import Failure, Result, Success
 
-from adapters.cli.documents import BadValueError, read_document, to_decimal, to_mapping
+from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
 from adapters.cli.terminal import InputError
 from portfolio import Allocation, Asset, SizingPolicy, Snapshot, validate
 
@@ -177,12 +177,12 @@ def _like(*, default: object, value: object, where: str) -> object:
     """Convert `value` to the type of a field's default: bool, Decimal or str."""
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise BadValueError(where=where, problem=f"expected true or false, got {value!r}")
+            raise BadValueError(where=where, problem=f"expected true or false, got {shown(value)}")
         return value
     if isinstance(default, Decimal):
         return to_decimal(value, where)
     if not isinstance(value, str):
-        raise BadValueError(where=where, problem=f"expected a string, got {value!r}")
+        raise BadValueError(where=where, problem=f"expected a string, got {shown(value)}")
     return value
 
 
@@ -191,7 +191,9 @@ def _datetime(value: object, where: str) -> datetime | None:
         return None
     if isinstance(value, datetime):  # TOML has a datetime type of its own
         return value
+    text = value.isoformat() if isinstance(value, date | time) else value
     try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise BadValueError(where=where, problem=f"not an ISO 8601 date-time: {value!r}") from None
+        return datetime.fromisoformat(text)  # type: ignore[arg-type]  # a TypeError is caught
+    except (TypeError, ValueError):
+        problem = f"not an ISO 8601 date-time: {shown(value)}"
+        raise BadValueError(where=where, problem=problem) from None
