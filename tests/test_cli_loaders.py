@@ -212,7 +212,10 @@ BAD_SNAPSHOTS = [
     ('{"cash": 1, "prices": {}, "positions": {"SPY": "NaN"}}', "positions.SPY: not a finite"),
     ('{"cash": 1, "prices": {}, "positions": [1]}', "positions: expected an object"),
     ('{"cash": 1, "prices": {}, "assets": {"X": {"fractionable": "no"}}}', "assets.X.fractionable"),
-    ('{"cash": 1, "prices": {}, "assets": {"X": {"halal": true}}}', "assets.X.halal: unknown flag"),
+    (
+        '{"cash": 1, "prices": {}, "assets": {"X": {"halal": true}}}',
+        "assets.X.halal: unknown field",
+    ),
     ('{"cash": 1, "prices": {}, "assets": {"X": 1}}', "assets.X: expected an object"),
     ('{"cash": 1, "prices": {}, "as_of": "yesterday"}', "as_of: not an ISO 8601 date-time"),
 ]
@@ -222,6 +225,62 @@ BAD_SNAPSHOTS = [
 def test_bad_snapshots_name_the_key_path(tmp_path: Path, text: str, place: str) -> None:
     path = write(tmp_path, "s.json", text)
     assert error_of(load_snapshot(path)).startswith(f"{path}: {place}")
+
+
+def test_every_asset_field_is_read_from_a_snapshot_file(tmp_path: Path) -> None:
+    """`asset_class` was refused ("expected true or false"): crypto could not be described."""
+    text = json.dumps(
+        {
+            "cash": "1000",
+            "prices": {"BTC/USD": "60000", "BRK.A": "612000"},
+            "assets": {
+                "BTC/USD": {
+                    "asset_class": "crypto",
+                    "min_order_notional": "1",
+                    "quantity_increment": 0.0001,
+                    "shortable": False,
+                },
+                "BRK.A": {"fractionable": False, "quantity_increment": None},
+            },
+        }
+    )
+    snapshot = load_snapshot(write(tmp_path, "s.json", text)).unwrap()
+    assert snapshot.assets == {
+        "BTC/USD": Asset(
+            symbol="BTC/USD",
+            asset_class="crypto",
+            min_order_notional=Decimal(1),
+            quantity_increment=Decimal("0.0001"),
+        ),
+        "BRK.A": Asset(symbol="BRK.A", fractionable=False),
+    }
+
+
+def test_asset_fields_in_toml(tmp_path: Path) -> None:
+    text = (
+        'cash = "1000"\n[prices]\n"BTC/USD" = "60000"\n'
+        '[assets."BTC/USD"]\nasset_class = "crypto"\nquantity_increment = "0.0001"\n'
+    )
+    snapshot = load_snapshot(write(tmp_path, "s.toml", text)).unwrap()
+    assert snapshot.assets == {
+        "BTC/USD": Asset(
+            symbol="BTC/USD", asset_class="crypto", quantity_increment=Decimal("0.0001")
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        ('{"asset_class": true}', "assets.X.asset_class: expected a string, got True"),
+        ('{"min_order_notional": "one"}', "assets.X.min_order_notional: not a number: 'one'"),
+        ('{"quantity_increment": "NaN"}', "assets.X.quantity_increment: not a finite number"),
+        ('{"quantity_increment": false}', "assets.X.quantity_increment: expected a number"),
+    ],
+)
+def test_bad_asset_fields_name_the_field(tmp_path: Path, facts: str, message: str) -> None:
+    path = write(tmp_path, "s.json", f'{{"cash": 1, "prices": {{}}, "assets": {{"X": {facts}}}}}')
+    assert error_of(load_snapshot(path)).startswith(f"{path}: {message}")
 
 
 BAD_POLICIES = [
