@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from cli_support import Run, cli
 
 CRYPTO_WEIGHTS = '{"BTC/USD": "0.5"}'
@@ -72,3 +73,104 @@ def test_crypto_in_a_plan_many_line(tmp_path: Path) -> None:
     (item,) = json.loads(run.out)["plan"]["items"]
     assert (item["quantity"], item["trade_amount"]) == ("0.0083", "498.00")
     assert Decimal(item["trade_amount"]) == Decimal("0.0083") * 60000
+
+
+# -- item 4: an output never replaces an input ---------------------------------------------
+
+PRICES = "date,SPY\n2024-01-02,10\n2024-01-03,11\n2024-01-04,12\n"
+ACCOUNT = '{"cash": "1000", "prices": {"SPY": "10"}}'
+ONE_LINE = '{"account_id": "a", "weights": {"SPY": "1"}, "snapshot": ' + ACCOUNT + "}\n"
+
+
+def test_plan_many_out_over_its_accounts_is_refused_and_the_accounts_kept(tmp_path: Path) -> None:
+    accounts = write(tmp_path, "a.jsonl", ONE_LINE)
+    (tmp_path / "sub").mkdir()
+    run = cli("plan-many", "--accounts", accounts, "--out", tmp_path / "sub" / ".." / "a.jsonl")
+    message = one_line_error(run, 2)
+    assert f"--out {tmp_path}/sub/../a.jsonl is the --accounts file" in message
+    assert accounts.read_text(encoding="utf-8") == ONE_LINE
+
+
+def test_plan_many_out_over_its_policy_is_refused(tmp_path: Path) -> None:
+    accounts = write(tmp_path, "a.jsonl", ONE_LINE)
+    policy = write(tmp_path, "p.json", "{}")
+    run = cli("plan-many", "--accounts", accounts, "--policy", policy, "--out", policy)
+    assert "is the --policy file" in one_line_error(run, 2)
+    assert policy.read_text(encoding="utf-8") == "{}"
+
+
+def test_rebalance_orders_csv_over_the_snapshot_is_refused(tmp_path: Path) -> None:
+    """A hard link is the same file under another name."""
+    snapshot = write(tmp_path, "account.toml", 'cash = "1000"\n[prices]\nSPY = "10"\n')
+    (tmp_path / "linked.csv").hardlink_to(snapshot)
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    run = cli(
+        "rebalance", "--weights", weights, "--snapshot", snapshot,
+        "--orders-csv", tmp_path / "linked.csv",
+    )  # fmt: skip
+    assert "--orders-csv" in one_line_error(run, 2)
+    assert "is the --snapshot file" in run.err
+    assert snapshot.read_text(encoding="utf-8").startswith('cash = "1000"')
+
+
+def test_backtest_plot_over_an_input_is_refused(tmp_path: Path) -> None:
+    prices = write(tmp_path, "prices.png", PRICES)  # a CSV under any name
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    (tmp_path / "link.png").symlink_to(prices)
+    run = cli("backtest", "--prices", prices, "--weights", weights, "--plot", tmp_path / "link.png")
+    assert "is the --prices file" in one_line_error(run, 2)
+    assert prices.read_text(encoding="utf-8") == PRICES
+
+
+@pytest.mark.parametrize("name", ["p.csv", "curve", "curve.pdf", "curve.png.txt"])
+def test_plot_needs_a_png_or_svg_name(tmp_path: Path, name: str) -> None:
+    prices = write(tmp_path, "prices.csv", PRICES)
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    run = cli("backtest", "--prices", prices, "--weights", weights, "--plot", tmp_path / name)
+    assert "expected a file name ending in .png or .svg" in one_line_error(run, 2)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(("name", "magic"), [("curve.png", b"\x89PNG"), ("curve.SVG", b"<?xml")])
+def test_plot_writes_the_format_its_name_says(tmp_path: Path, name: str, magic: bytes) -> None:
+    prices = write(tmp_path, "prices.csv", PRICES)
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    run = cli("backtest", "--prices", prices, "--weights", weights, "--plot", tmp_path / name)
+    assert run.code == 0, run.err
+    assert (tmp_path / name).read_bytes().startswith(magic)
+
+
+def test_an_output_beside_the_inputs_is_written(tmp_path: Path) -> None:
+    accounts = write(tmp_path, "a.jsonl", ONE_LINE)
+    run = cli("plan-many", "--accounts", accounts, "--out", tmp_path / "plans.jsonl")
+    assert run.code == 0, run.err
+    assert json.loads((tmp_path / "plans.jsonl").read_text(encoding="utf-8"))["account_id"] == "a"
+
+
+# -- item 12: messages ---------------------------------------------------------------------
+
+
+def test_start_after_end_is_a_usage_error(tmp_path: Path) -> None:
+    """It was a library Failure, exit 1; the command line is what is wrong: exit 2."""
+    prices = write(tmp_path, "prices.csv", PRICES)
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    run = cli(
+        "backtest", "--prices", prices, "--weights", weights,
+        "--start", "2024-01-04", "--end", "2024-01-03",
+    )  # fmt: skip
+    assert one_line_error(run, 2) == (
+        "portfolio backtest: error: --start 2024-01-04 is after --end 2024-01-03 (see --help)"
+    )
+
+
+def test_start_on_end_is_one_bar(tmp_path: Path) -> None:
+    prices = write(tmp_path, "prices.csv", PRICES)
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    run = cli(
+        "backtest", "--prices", prices, "--weights", weights, "--json",
+        "--start", "2024-01-03", "--end", "2024-01-03",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    result = json.loads(run.out)
+    assert result["equity_curve"] == [{"date": "2024-01-03", "equity": "1000000.000000000"}]
+    assert result["rebalance_dates"] == ["2024-01-03"]

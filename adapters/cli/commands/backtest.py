@@ -15,6 +15,7 @@ from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_weights
 from adapters.cli.options import BacktestOptions
+from adapters.cli.paths import distinct_output
 from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish
@@ -117,7 +118,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     policy_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
-        "--plot", type=Path, metavar="PNG", help="write an equity-curve PNG (needs matplotlib)"
+        "--plot",
+        type=values.image_file,
+        metavar="FILE",
+        help="write the equity curve to a .png or .svg file (needs matplotlib)",
     )
     parser.add_argument(
         "--start",
@@ -138,6 +142,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(ns: argparse.Namespace) -> BacktestOptions:
+    inputs = {"--prices": ns.prices, "--weights": ns.weights, "--policy": ns.policy}
+    distinct_output("--plot", ns.plot, inputs)
+    values.date_range(ns.start, ns.end)
     return BacktestOptions(
         prices=ns.prices,
         weights=ns.weights,

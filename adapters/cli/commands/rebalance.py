@@ -24,6 +24,7 @@ from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import intents_csv, orders_json, orders_table
+from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, problem
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
@@ -190,6 +191,8 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
     if ns.live and ns.broker is None:
         msg = "--live needs --broker alpaca"
         raise UsageError(msg)
+    inputs = {"--weights": ns.weights, "--snapshot": ns.snapshot, "--policy": ns.policy}
+    distinct_output("--orders-csv", ns.orders_csv, inputs)
     return RebalanceOptions(
         weights=ns.weights,
         snapshot=ns.snapshot,
