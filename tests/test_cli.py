@@ -170,7 +170,7 @@ def test_plan_reads_alpaca_through_the_keys_in_the_environment(files: Path) -> N
 
 def test_plan_on_alpaca_without_keys_exits_2_naming_them(files: Path) -> None:
     run = cli("plan", "--weights", files / "w.json", "--broker", "alpaca")
-    assert_one_line_error(run, 2, "APCA_API_KEY_ID / APCA_API_SECRET_KEY not set", "--broker fake")
+    assert_one_line_error(run, 2, "APCA_API_KEY_ID / APCA_API_SECRET_KEY not set", "portfolio demo")
 
 
 def test_empty_weights_would_sell_everything_so_they_exit_2(files: Path) -> None:

@@ -8,6 +8,7 @@ at the confirmation prompt, and library refusals that name the file they came fr
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -174,3 +175,27 @@ def test_start_on_end_is_one_bar(tmp_path: Path) -> None:
     result = json.loads(run.out)
     assert result["equity_curve"] == [{"date": "2024-01-03", "equity": "1000000.000000000"}]
     assert result["rebalance_dates"] == ["2024-01-03"]
+
+
+# -- item 7 and item 12: what `validate` suggests ------------------------------------------
+
+KEYS = {"APCA_API_KEY_ID": "PKTESTKEY0000000000", "APCA_API_SECRET_KEY": "s" * 40}
+
+
+def test_validate_without_keys_suggests_a_command_that_runs() -> None:
+    """It suggested `--broker fake`, which `validate` rejects; the suggestion now runs as is."""
+    message = one_line_error(cli("validate"), 2)
+    assert message.endswith("or try the bundled sample without keys: portfolio demo")
+    suggested = cli(*message.rsplit(": ", 1)[1].split()[1:])
+    assert suggested.code == 0, suggested.err
+    assert suggested.out.startswith("The sample account")
+
+
+def test_validate_with_keys_without_the_extra_names_no_flag_the_user_never_typed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "adapters.alpaca", None)  # as if alpaca-py were absent
+    message = one_line_error(cli("validate", environ=KEYS), 2)
+    assert message == (
+        "error: Alpaca: needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
+    )

@@ -2,7 +2,8 @@
 
 It reads the account named by `APCA_API_KEY_ID` and `APCA_API_SECRET_KEY` and prints the
 plan for the given (or sample) weights. Without the keys it stops with exit code 2
-naming them (`portfolio plan --broker fake` plans the sample account without keys).
+naming them and suggesting `portfolio demo`, which runs on the bundled sample without
+keys (`validate` reads Alpaca only: it has no `--broker`).
 It never places an order (only `portfolio rebalance --execute` does).
 """
 
