@@ -7,13 +7,17 @@ at the confirmation prompt, and library refusals that name the file they came fr
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cli_support import Run, cli
+from cli_support import Run, TtyStream, cli
+
+from adapters.cli import main
+from adapters.cli.terminal import Terminal
 
 CRYPTO_WEIGHTS = '{"BTC/USD": "0.5"}'
 CRYPTO_ACCOUNT = json.dumps(
@@ -199,3 +203,59 @@ def test_validate_with_keys_without_the_extra_names_no_flag_the_user_never_typed
     assert message == (
         "error: Alpaca: needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
     )
+
+
+# -- item 12: the [y/N] prompt's line ------------------------------------------------------
+
+
+class CtrlC(io.StringIO):
+    """A stdin where the user presses Ctrl-C instead of answering."""
+
+    def readline(self, _size: int | None = -1) -> str:
+        raise KeyboardInterrupt
+
+
+class TtyAnswer(io.StringIO):
+    """A stdin that is a terminal: it echoes what the user types, newline included."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def rebalance_execute(tmp_path: Path, ask: io.StringIO | None, *, tty: bool) -> tuple[int, str]:
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    snapshot = write(tmp_path, "s.json", ACCOUNT)
+    err = TtyStream() if tty else io.StringIO()
+    terminal = Terminal(out=io.StringIO(), err=err, environ={}, ask=ask)
+    argv = ["rebalance", "--weights", str(weights), "--snapshot", str(snapshot), "--execute"]
+    return main(argv, terminal), err.getvalue()
+
+
+QUESTION = "Place 1 orders on the fake broker holding {}/s.json? [y/N] "
+
+
+@pytest.mark.parametrize("tty", [False, True])
+def test_ctrl_c_at_the_prompt_prints_interrupted_on_a_line_of_its_own(
+    tmp_path: Path, *, tty: bool
+) -> None:
+    """It was `… [y/N] interrupted` (or a blank line after ^C on a terminal)."""
+    code, err = rebalance_execute(tmp_path, CtrlC(), tty=tty)
+    assert code == 130
+    assert err.endswith(QUESTION.format(tmp_path) + "\ninterrupted\n")
+
+
+@pytest.mark.parametrize(
+    ("ask", "ending"),
+    [
+        (io.StringIO("n\n"), "\nnot confirmed: no order placed\n"),  # piped in: not echoed
+        (io.StringIO(""), "\nnot confirmed: no order placed\n"),  # end of input
+        (None, "\nnot confirmed: no order placed\n"),  # no one to ask
+        (TtyAnswer("n\n"), "not confirmed: no order placed\n"),  # the terminal echoed n⏎
+    ],
+)
+def test_what_follows_the_prompt_starts_a_line(
+    tmp_path: Path, ask: io.StringIO | None, ending: str
+) -> None:
+    code, err = rebalance_execute(tmp_path, ask, tty=False)
+    assert code == 1
+    assert err.endswith(QUESTION.format(tmp_path) + ending)
