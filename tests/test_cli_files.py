@@ -12,6 +12,7 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import SupportsIndex
 
 import pytest
 from cli_support import Run, TtyStream, cli
@@ -211,7 +212,7 @@ def test_validate_with_keys_without_the_extra_names_no_flag_the_user_never_typed
 class CtrlC(io.StringIO):
     """A stdin where the user presses Ctrl-C instead of answering."""
 
-    def readline(self, _size: int | None = -1) -> str:
+    def readline(self, _size: SupportsIndex | None = -1, /) -> str:  # type: ignore[override]  # typeshed: _IOBase.readline is bytes
         raise KeyboardInterrupt
 
 
