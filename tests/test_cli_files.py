@@ -260,3 +260,41 @@ def test_what_follows_the_prompt_starts_a_line(
     code, err = rebalance_execute(tmp_path, ask, tty=False)
     assert code == 1
     assert err.endswith(QUESTION.format(tmp_path) + ending)
+
+
+# -- item 9: a library refusal names the file it came from ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("weights", "named", "message"),
+    [
+        ('{"SPY": "1.2"}', "w.json", "INVALID_WEIGHTS: {}: on 2024-01-02: a weight's magnitude"),
+        ('{"QQQ": "1"}', "prices.csv", "MISSING_PRICE: {}: on 2024-01-02: no price for 1 symbol"),
+    ],
+)
+def test_backtest_refusals_name_the_file(
+    tmp_path: Path, weights: str, named: str, message: str
+) -> None:
+    prices = write(tmp_path, "prices.csv", PRICES)
+    run = cli("backtest", "--prices", prices, "--weights", write(tmp_path, "w.json", weights))
+    line = one_line_error(run, 1)
+    assert line.startswith("error: " + message.format(tmp_path / named)), line
+    assert f"file={tmp_path / named}" in line
+
+
+def test_rebalance_refusal_of_a_negative_snapshot_names_it(tmp_path: Path) -> None:
+    snapshot = write(tmp_path, "s.json", '{"cash": "-100", "prices": {"SPY": "10"}}')
+    weights = write(tmp_path, "w.json", '{"SPY": "0.5"}')
+    run = cli("rebalance", "--weights", weights, "--snapshot", snapshot)
+    assert one_line_error(run, 1).startswith(
+        f"error: INVALID_SNAPSHOT: {snapshot}: portfolio value is negative [file={snapshot} "
+    )
+
+
+def test_a_refusal_of_the_sample_account_names_no_file(tmp_path: Path) -> None:
+    """`--broker fake` without a snapshot plans the bundled sample: no file of the user's."""
+    weights = write(tmp_path, "w.json", '{"ZZZZ": "0.5"}')
+    line = one_line_error(cli("plan", "--weights", weights, "--broker", "fake"), 1)
+    assert line == (
+        "error: MISSING_PRICE: no price for 1 symbol(s) that are targeted or held [symbols=ZZZZ]"
+    )

@@ -18,7 +18,7 @@ from adapters.cli.options import BacktestOptions
 from adapters.cli.paths import distinct_output
 from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
-from adapters.cli.report import Problem, finish
+from adapters.cli.report import Problem, finish, name_file
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.summary import backtest_json, backtest_table
 from adapters.cli.terminal import ExitCode, InputError, Terminal
@@ -97,7 +97,8 @@ def show_backtest(result: BacktestResult, terminal: Terminal, *, as_json: bool) 
 def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
     """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
     shown = partial(show_backtest, as_json=options.json)
-    return finish(_backtest(options, terminal), terminal, shown)
+    named = partial(name_file, weights=options.weights, prices=options.prices)
+    return finish(_backtest(options, terminal).alt(named), terminal, shown)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
