@@ -170,7 +170,7 @@ def test_plan_reads_alpaca_through_the_keys_in_the_environment(files: Path) -> N
 
 def test_plan_on_alpaca_without_keys_exits_2_naming_them(files: Path) -> None:
     run = cli("plan", "--weights", files / "w.json", "--broker", "alpaca")
-    assert_one_line_error(run, 2, "APCA_API_KEY_ID / APCA_API_SECRET_KEY not set", "--broker fake")
+    assert_one_line_error(run, 2, "APCA_API_KEY_ID / APCA_API_SECRET_KEY not set", "portfolio demo")
 
 
 def test_empty_weights_would_sell_everything_so_they_exit_2(files: Path) -> None:
@@ -344,26 +344,31 @@ def test_validate_against_alpaca_paper_trading() -> None:
 
 LIBRARY_FAILURES = [
     # weights sum above 1
-    ('{"SPY": "0.7", "QQQ": "0.4"}', ACCOUNT, "INVALID_WEIGHTS: the sum of |weights|"),
+    ('{"SPY": "0.7", "QQQ": "0.5"}', ACCOUNT, "INVALID_WEIGHTS: w.json: the sum of |weights|"),
+    # percent weights
+    ('{"SPY": 60, "QQQ": 40}', ACCOUNT, "INVALID_WEIGHTS: w.json: a weight's magnitude exceeds"),
     # an unknown symbol: nobody prices it
-    ('{"SPY": "0.5", "ZZZZ": "0.1"}', ACCOUNT, "MISSING_PRICE: no price for 1 symbol"),
+    ('{"SPY": "0.5", "ZZZZ": "0.1"}', ACCOUNT, "MISSING_PRICE: s.json: no price for 1 symbol"),
     # a negative weight without shorting
-    ('{"SPY": "-0.1"}', ACCOUNT, "INVALID_WEIGHTS: negative weights"),
+    ('{"SPY": "-0.1"}', ACCOUNT, "INVALID_WEIGHTS: w.json: negative weights"),
     # a zero price
-    (WEIGHTS, ACCOUNT.replace('"400"', '"0"'), "INVALID_PRICE"),
+    (WEIGHTS, ACCOUNT.replace('"400"', '"0"'), "INVALID_PRICE: s.json: prices must be"),
     # a negative account
-    (WEIGHTS, ACCOUNT.replace('"10000"', '"-20000"'), "INVALID_SNAPSHOT"),
+    (WEIGHTS, ACCOUNT.replace('"10000"', '"-20000"'), "INVALID_SNAPSHOT: s.json: portfolio value"),
 ]
 
 
 @pytest.mark.parametrize(("weights", "account", "message"), LIBRARY_FAILURES)
-def test_library_failures_exit_1_with_one_line(
+def test_library_failures_exit_1_with_one_line_naming_the_file(
     tmp_path: Path, weights: str, account: str, message: str
 ) -> None:
+    """A refusal of a file's content names that file (issue 22 item 9): message and context."""
     (tmp_path / "w.json").write_text(weights, encoding="utf-8")
     (tmp_path / "s.json").write_text(account, encoding="utf-8")
     run = cli("plan", "--weights", tmp_path / "w.json", "--snapshot", tmp_path / "s.json")
-    assert_one_line_error(run, 1, f"error: {message}")
+    kind, name, text = message.split(": ", 2)
+    assert_one_line_error(run, 1, f"error: {kind}: {tmp_path}/{name}: {text}")
+    assert f"file={tmp_path}/{name}" in run.err
 
 
 BAD_POLICIES = [

@@ -116,7 +116,20 @@ BAD_WEIGHTS = [
     ('{"SPY": null}', "w.json: SPY: expected a number, got null"),
     ('{"SPY": [0.6]}', "w.json: SPY: expected a number, got a list"),
     ('["SPY", 0.6]', "w.json: top level: expected an object of key/value pairs, got a list"),
-    ("", "w.json: line 1 column 1: not valid JSON: Expecting value"),
+    ("", "w.json: empty file (expected a JSON document)"),
+    (" \n\t\n", "w.json: empty file (expected a JSON document)"),
+    ('{"SPY": 1E+99999999999999999999}', "w.json: number out of range: '1E+99999999999999999999'"),
+    (
+        '{"SPY": -1e-99999999999999999999}',
+        "w.json: number out of range: '-1e-99999999999999999999'",
+    ),
+    ('{"SPY": ' + "9" * 5000 + "}", "w.json: a number with more than 4,300 digits"),
+    ('{"SPY": ' + "[" * 100_000 + "]" * 100_000 + "}", "w.json: not valid JSON: nested too deeply"),
+    ('{"SPY": "0.5", "QQQ": 0.1, "SPY": "0.6"}', "w.json: SPY: key given twice"),
+    (
+        '{"SPY": "' + "1" * 5000 + 'x"}',
+        "w.json: SPY: not a number: '11111111111111111111111111111111111111…",
+    ),
 ]
 
 
@@ -136,7 +149,51 @@ def test_bad_toml_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_nan_in_toml_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "w.toml", "SPY = nan\n")
-    assert error_of(load_weights(path)) == f"{path}: SPY: not a finite number: Decimal('NaN')"
+    assert error_of(load_weights(path)) == f"{path}: SPY: not a finite number: NaN"
+
+
+BAD_TOML = [
+    ("SPY = 1e99999999999999999999\n", "number out of range: '1e99999999999999999999'"),
+    ("SPY = " + "9" * 5000 + "\n", "not valid TOML: a number with more than 4,300 digits"),
+    ("SPY = " + "[" * 5000 + "]" * 5000 + "\n", "not valid TOML: nested too deeply"),
+    ("SPY = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n", "not valid TOML: nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TOML)
+def test_toml_numbers_and_nesting_beyond_reach_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """Each of these raised (InvalidOperation, ValueError, RecursionError) before."""
+    path = write(tmp_path, "w.toml", text)
+    assert error_of(load_weights(path)) == f"{path}: {message}"
+
+
+def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
+    """Windows editors start UTF-8 files with a BOM; the price CSV reader ignores it too."""
+    path = write(tmp_path, "w.json", b'\xef\xbb\xbf{"SPY": "0.6"}')
+    assert load_weights(path) == Success({"SPY": Decimal("0.6")})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"cash": 1, "prices": {}, "as_of": 20240101}',
+            "as_of: not an ISO 8601 date-time: 20240101",
+        ),
+        ('{"cash": 1, "prices": {}, "as_of": [[1]]}', "as_of: not an ISO 8601 date-time: a list"),
+    ],
+)
+def test_a_date_time_that_is_not_text_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "s.json", text)
+    assert error_of(load_snapshot(path)) == f"{path}: {message}"
+
+
+def test_a_deeply_nested_value_is_named_not_printed(tmp_path: Path) -> None:
+    """A message quotes a bad value cut short, and names a list or an object by its kind."""
+    path = write(tmp_path, "p.json", '{"fractional": ' + "[" * 900 + "]" * 900 + "}")
+    assert error_of(load_policy(path)) == f"{path}: fractional: expected true or false, got a list"
 
 
 def test_missing_unreadable_and_binary_files(tmp_path: Path) -> None:
@@ -155,7 +212,10 @@ BAD_SNAPSHOTS = [
     ('{"cash": 1, "prices": {}, "positions": {"SPY": "NaN"}}', "positions.SPY: not a finite"),
     ('{"cash": 1, "prices": {}, "positions": [1]}', "positions: expected an object"),
     ('{"cash": 1, "prices": {}, "assets": {"X": {"fractionable": "no"}}}', "assets.X.fractionable"),
-    ('{"cash": 1, "prices": {}, "assets": {"X": {"halal": true}}}', "assets.X.halal: unknown flag"),
+    (
+        '{"cash": 1, "prices": {}, "assets": {"X": {"halal": true}}}',
+        "assets.X.halal: unknown field",
+    ),
     ('{"cash": 1, "prices": {}, "assets": {"X": 1}}', "assets.X: expected an object"),
     ('{"cash": 1, "prices": {}, "as_of": "yesterday"}', "as_of: not an ISO 8601 date-time"),
 ]
@@ -165,6 +225,62 @@ BAD_SNAPSHOTS = [
 def test_bad_snapshots_name_the_key_path(tmp_path: Path, text: str, place: str) -> None:
     path = write(tmp_path, "s.json", text)
     assert error_of(load_snapshot(path)).startswith(f"{path}: {place}")
+
+
+def test_every_asset_field_is_read_from_a_snapshot_file(tmp_path: Path) -> None:
+    """`asset_class` was refused ("expected true or false"): crypto could not be described."""
+    text = json.dumps(
+        {
+            "cash": "1000",
+            "prices": {"BTC/USD": "60000", "BRK.A": "612000"},
+            "assets": {
+                "BTC/USD": {
+                    "asset_class": "crypto",
+                    "min_order_notional": "1",
+                    "quantity_increment": 0.0001,
+                    "shortable": False,
+                },
+                "BRK.A": {"fractionable": False, "quantity_increment": None},
+            },
+        }
+    )
+    snapshot = load_snapshot(write(tmp_path, "s.json", text)).unwrap()
+    assert snapshot.assets == {
+        "BTC/USD": Asset(
+            symbol="BTC/USD",
+            asset_class="crypto",
+            min_order_notional=Decimal(1),
+            quantity_increment=Decimal("0.0001"),
+        ),
+        "BRK.A": Asset(symbol="BRK.A", fractionable=False),
+    }
+
+
+def test_asset_fields_in_toml(tmp_path: Path) -> None:
+    text = (
+        'cash = "1000"\n[prices]\n"BTC/USD" = "60000"\n'
+        '[assets."BTC/USD"]\nasset_class = "crypto"\nquantity_increment = "0.0001"\n'
+    )
+    snapshot = load_snapshot(write(tmp_path, "s.toml", text)).unwrap()
+    assert snapshot.assets == {
+        "BTC/USD": Asset(
+            symbol="BTC/USD", asset_class="crypto", quantity_increment=Decimal("0.0001")
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        ('{"asset_class": true}', "assets.X.asset_class: expected a string, got True"),
+        ('{"min_order_notional": "one"}', "assets.X.min_order_notional: not a number: 'one'"),
+        ('{"quantity_increment": "NaN"}', "assets.X.quantity_increment: not a finite number"),
+        ('{"quantity_increment": false}', "assets.X.quantity_increment: expected a number"),
+    ],
+)
+def test_bad_asset_fields_name_the_field(tmp_path: Path, facts: str, message: str) -> None:
+    path = write(tmp_path, "s.json", f'{{"cash": 1, "prices": {{}}, "assets": {{"X": {facts}}}}}')
+    assert error_of(load_snapshot(path)).startswith(f"{path}: {message}")
 
 
 BAD_POLICIES = [

@@ -103,6 +103,9 @@ def test_two_workers_write_exactly_what_one_writes(tmp_path: Path) -> None:
         (ONE.replace('"weights"', '"weight"'), "line 2: weight: unknown key"),
         (ONE.replace('"account_id": "one", ', ""), "line 2: account_id: missing"),
         (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: NaN is not a number"),
+        (ONE.replace('"1000"', "1E+99999999999999999999"), "line 2: number out of range: "),
+        (ONE.replace('"1000"', "9" * 5000), "line 2: a number with more than 4,300 digits"),
+        (ONE.replace('"1000"', '"1", "cash": "2"'), "line 2: cash: key given twice"),
     ],
 )
 def test_a_malformed_line_is_exit_2_naming_line_and_field_and_out_untouched(

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.cli.args import UsageError, parse
-from adapters.cli.terminal import ExitCode, Terminal
+from adapters.cli.terminal import ExitCode, PromptInterrupted, Terminal
 
 __all__ = ["console", "main"]
 
@@ -29,8 +29,9 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     term = terminal or Terminal(out=sys.stdout, err=sys.stderr, environ=os.environ, ask=sys.stdin)
     try:
         return int(_main(sys.argv[1:] if argv is None else argv, term))
-    except KeyboardInterrupt:  # a terminal shows ^C (or a progress bar) on the current line
-        term.warn("\ninterrupted" if term.err.isatty() else "interrupted")
+    except KeyboardInterrupt as stop:  # a terminal shows ^C (or a progress bar) on its line
+        line_open = term.err.isatty() and not isinstance(stop, PromptInterrupted)
+        term.warn("\ninterrupted" if line_open else "interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         if terminal is None:  # stop Python from complaining again when it flushes at exit

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from returns.result import Failure, Success
 
-from adapters.cli.documents import BadValueError, to_mapping
+from adapters.cli.documents import BadValueError, decode_json, to_mapping
 from adapters.cli.loaders import policy_from, snapshot_from, weights_from
 from portfolio import (
     Allocation,
@@ -97,15 +97,7 @@ def plan_line(raw: bytes, number: int, policy: SizingPolicy) -> LineOutcome:
 
 
 def _parse(raw: bytes) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
-    try:
-        document = json.loads(raw, parse_float=Decimal, parse_constant=_refuse)
-    except UnicodeDecodeError:
-        raise BadValueError(where="", problem="not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise BadValueError(where="", problem=f"not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise BadValueError(where="", problem="not valid JSON: nested too deeply") from None
-    doc = to_mapping(document, "")
+    doc = to_mapping(decode_json(raw, position=False), "")
     unknown = sorted(set(doc) - _KEYS)
     if unknown:
         raise BadValueError(
@@ -130,10 +122,6 @@ def _inside(key: str, doc: Mapping[str, object], build: Callable[[object], T]) -
     except BadValueError as bad:
         where = key if bad.where in {"", "top level"} else f"{key}.{bad.where}"
         raise BadValueError(where=where, problem=bad.problem) from None
-
-
-def _refuse(name: str) -> object:
-    raise BadValueError(where="", problem=f"{name} is not a number this tool accepts")
 
 
 def account_id_of(raw: bytes) -> str | None:

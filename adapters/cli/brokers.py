@@ -43,17 +43,17 @@ def alpaca_broker(environ: Mapping[str, str]) -> Result[BrokerPort, Problem]:
     if missing:
         problem = (
             f"{' / '.join(missing)} not set: export your Alpaca paper-trading keys "
-            "(see docs/alpaca.md), or plan the bundled sample with --broker fake"
+            "(see docs/alpaca.md), or try the bundled sample without keys: portfolio demo"
         )
         return Failure(InputError(source="Alpaca", problem=problem))
     try:
         from adapters.alpaca import AlpacaBroker  # noqa: PLC0415 - heavy, optional extra
     except ImportError:
         hint = "needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
-        return Failure(InputError(source="--broker alpaca", problem=hint))
+        return Failure(InputError(source="Alpaca", problem=hint))  # `validate` has no --broker
     match AlpacaBroker.from_env(environ):
         case Success(broker):
             return Success(broker)
         case Failure(error):
             return Failure(error)
-    return Failure(InputError(source="--broker alpaca", problem="unexpected result"))
+    return Failure(InputError(source="Alpaca", problem="unexpected result"))

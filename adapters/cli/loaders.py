@@ -9,7 +9,7 @@ answers with a `PortfolioError`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -17,7 +17,7 @@ from typing import TypeVar
 import attrs
 from returns.result import Failure, Result, Success
 
-from adapters.cli.documents import BadValueError, read_document, to_decimal, to_mapping
+from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
 from adapters.cli.terminal import InputError
 from portfolio import Allocation, Asset, SizingPolicy, Snapshot, validate
 
@@ -35,7 +35,10 @@ __all__ = [
 T = TypeVar("T")
 
 _SNAPSHOT_KEYS = frozenset({"cash", "positions", "prices", "assets", "as_of"})
-_ASSET_FLAGS = tuple(field.name for field in attrs.fields(Asset) if field.name != "symbol")
+#: Every `Asset` field but the symbol, with its default: its type for `_like`.
+_ASSET_FIELDS = {
+    field.name: field.default for field in attrs.fields(Asset) if field.name != "symbol"
+}
 
 
 def weights_from(document: object) -> Mapping[str, Decimal]:
@@ -62,7 +65,8 @@ def snapshot_from(document: object) -> Snapshot:
     """`{"cash": "10000", "positions": {...}, "prices": {...}, "assets": {...}}` → a Snapshot.
 
     `cash` and `prices` are required; `positions` (signed shares), `assets` (per symbol
-    `fractionable` / `tradable` / `shortable` flags) and `as_of` (ISO 8601) are optional.
+    any `Asset` field: the `fractionable` / `tradable` / `shortable` flags, `asset_class`,
+    `min_order_notional`, `quantity_increment`) and `as_of` (ISO 8601) are optional.
     """
     doc = to_mapping(document, "")
     unknown = sorted(set(doc) - _SNAPSHOT_KEYS)
@@ -159,30 +163,36 @@ def _decimals(document: object, where: str) -> dict[str, Decimal]:
 
 
 def _asset(symbol: str, facts: object) -> Asset:
-    flags = to_mapping(facts, f"assets.{symbol}")
-    unknown = sorted(set(flags) - set(_ASSET_FLAGS))
+    """An `Asset` from its fields; the library checks their ranges (`check_asset_facts`)."""
+    given = to_mapping(facts, f"assets.{symbol}")
+    unknown = sorted(set(given) - set(_ASSET_FIELDS))
     if unknown:
-        known = ", ".join(_ASSET_FLAGS)
+        known = ", ".join(_ASSET_FIELDS)
         raise BadValueError(
-            where=f"assets.{symbol}.{unknown[0]}", problem=f"unknown flag ({known})"
+            where=f"assets.{symbol}.{unknown[0]}", problem=f"unknown field (known: {known})"
         )
     checked = {
-        name: _like(default=True, value=value, where=f"assets.{symbol}.{name}")
-        for name, value in flags.items()
+        name: _like(default=_ASSET_FIELDS[name], value=value, where=f"assets.{symbol}.{name}")
+        for name, value in given.items()
     }
-    return Asset(symbol=symbol, **checked)  # type: ignore[arg-type]  # flags are all bool
+    return Asset(symbol=symbol, **checked)  # type: ignore[arg-type]  # each typed like its default
 
 
 def _like(*, default: object, value: object, where: str) -> object:
-    """Convert `value` to the type of a field's default: bool, Decimal or str."""
+    """Convert `value` to the type of a field's default: bool, Decimal or str.
+
+    A field whose default is None (`quantity_increment`) takes a number or null.
+    """
+    if default is None:
+        return None if value is None else to_decimal(value, where)
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise BadValueError(where=where, problem=f"expected true or false, got {value!r}")
+            raise BadValueError(where=where, problem=f"expected true or false, got {shown(value)}")
         return value
     if isinstance(default, Decimal):
         return to_decimal(value, where)
     if not isinstance(value, str):
-        raise BadValueError(where=where, problem=f"expected a string, got {value!r}")
+        raise BadValueError(where=where, problem=f"expected a string, got {shown(value)}")
     return value
 
 
@@ -191,7 +201,9 @@ def _datetime(value: object, where: str) -> datetime | None:
         return None
     if isinstance(value, datetime):  # TOML has a datetime type of its own
         return value
+    text = value.isoformat() if isinstance(value, date | time) else value
     try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise BadValueError(where=where, problem=f"not an ISO 8601 date-time: {value!r}") from None
+        return datetime.fromisoformat(text)  # type: ignore[arg-type]  # a TypeError is caught
+    except (TypeError, ValueError):
+        problem = f"not an ISO 8601 date-time: {shown(value)}"
+        raise BadValueError(where=where, problem=problem) from None

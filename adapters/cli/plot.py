@@ -46,7 +46,7 @@ def write_equity_png(
     axes.set_ylabel("equity")
     axes.grid(visible=True, alpha=0.3)
     try:
-        figure.savefig(path, format="png")
+        figure.savefig(path, format=path.suffix.lower().lstrip(".") or "png")
     except OSError as exc:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be written"))
     return Success(path)

@@ -7,20 +7,55 @@ Exit code 0 for a success, 1 for a `PortfolioError` from the library, 2 for an
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from returns.result import Failure, Result, Success
 
 from adapters.cli.table import plan_table
 from adapters.cli.terminal import ExitCode, InputError, Terminal
-from portfolio import PortfolioError, RebalancePlan
+from portfolio import ErrorKind, PortfolioError, RebalancePlan
 
-__all__ = ["Problem", "finish", "problem", "show_plan"]
+__all__ = ["Problem", "finish", "name_file", "problem", "show_plan"]
 
 T = TypeVar("T")
 
 #: Anything a command can fail with: the user's input, or the library's answer.
 Problem = InputError | PortfolioError
+
+
+#: The kinds of library refusal that are about the weights file's content.
+WEIGHTS_KINDS = frozenset({ErrorKind.INVALID_WEIGHTS, ErrorKind.INVALID_ALLOCATION})
+#: ... about a snapshot file's content (cash, positions, prices, asset facts).
+SNAPSHOT_KINDS = frozenset(
+    {ErrorKind.INVALID_SNAPSHOT, ErrorKind.INVALID_PRICE, ErrorKind.MISSING_PRICE}
+)
+#: ... about a price CSV's content.
+PRICES_KINDS = frozenset({ErrorKind.INVALID_PRICE, ErrorKind.MISSING_PRICE, ErrorKind.INVALID_BARS})
+
+
+def name_file(
+    error: Problem,
+    *,
+    weights: Path | None = None,
+    snapshot: Path | None = None,
+    prices: Path | None = None,
+) -> Problem:
+    """A library refusal of a file's content, saying which file: `w.json: the sum of …`.
+
+    The file is the one of the refusal's kind: weights for invalid weights, the snapshot
+    (or the price CSV) for a bad account or price. Its path starts the message and is the
+    context's `file`, as `load_prices_csv` does; an error that already names a file, or
+    that no file given here is about (a broker, an order), is returned as it is.
+    """
+    if not isinstance(error, PortfolioError) or "file" in error.context:
+        return error
+    files = ((weights, WEIGHTS_KINDS), (snapshot, SNAPSHOT_KINDS), (prices, PRICES_KINDS))
+    path = next((path for path, kinds in files if path is not None and error.kind in kinds), None)
+    if path is None:
+        return error
+    context = {**error.context, "file": str(path)}
+    return PortfolioError(kind=error.kind, message=f"{path}: {error.message}", context=context)
 
 
 def problem(error: Problem, terminal: Terminal) -> ExitCode:

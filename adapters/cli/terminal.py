@@ -12,7 +12,7 @@ from typing import TextIO
 
 import attrs
 
-__all__ = ["ExitCode", "InputError", "Terminal"]
+__all__ = ["ExitCode", "InputError", "PromptInterrupted", "Terminal"]
 
 
 class ExitCode(enum.IntEnum):
@@ -48,11 +48,27 @@ class Terminal:
         self.err.write(text + "\n")
 
     def confirm(self, question: str) -> bool:
-        """Ask on `err`, read one line from `ask`: True only for y or yes."""
+        """Ask on `err`, read one line from `ask`: True only for y or yes.
+
+        The prompt's line is always ended: by the echo of the answer typed on a terminal,
+        or else by a newline written here (an answer piped in, end of input, Ctrl-C), so
+        what follows (`not confirmed`, `interrupted`) starts a line of its own.
+        """
         self.err.write(f"{question} [y/N] ")
         self.err.flush()
-        answer = self.ask.readline() if self.ask is not None else ""
+        try:
+            answer = self.ask.readline() if self.ask is not None else ""
+        except KeyboardInterrupt:
+            self.err.write("\n")
+            raise PromptInterrupted from None
+        echoed = self.ask is not None and self.ask.isatty() and answer.endswith("\n")
+        if not echoed:
+            self.err.write("\n")
         return answer.strip().lower() in {"y", "yes"}
+
+
+class PromptInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a question waited for its answer; the prompt's line is already ended."""
 
 
 @attrs.frozen(kw_only=True)

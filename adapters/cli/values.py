@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from returns.result import Failure, Result
 
+from adapters.cli.command import UsageError
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
 from portfolio.money import MAX_AMOUNT
 
@@ -22,8 +24,10 @@ __all__ = [
     "amount",
     "cash",
     "contribution",
+    "date_range",
     "day",
     "fee_bps",
+    "image_file",
     "min_trade",
     "workers",
 ]
@@ -91,6 +95,32 @@ def day(text: str) -> date:
     except ValueError:
         msg = f"not a date (YYYY-MM-DD): {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+def date_range(start: date | None, end: date | None) -> None:
+    """`--start` on or before `--end`: raises `UsageError` (exit 2) otherwise.
+
+    >>> date_range(date(2024, 2, 1), date(2024, 1, 31))
+    Traceback (most recent call last):
+    ...
+    adapters.cli.command.UsageError: --start 2024-02-01 is after --end 2024-01-31
+    """
+    if start is not None and end is not None and start > end:
+        msg = f"--start {start} is after --end {end}"
+        raise UsageError(msg)
+
+
+#: The image formats `--plot` writes, by file-name extension.
+IMAGE_SUFFIXES = (".png", ".svg")
+
+
+def image_file(text: str) -> Path:
+    """A file name ending in .png or .svg (any case): the format it is written in."""
+    path = Path(text)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        msg = f"expected a file name ending in .png or .svg, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return path
 
 
 def workers(text: str) -> int:

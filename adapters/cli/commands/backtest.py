@@ -15,9 +15,10 @@ from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_weights
 from adapters.cli.options import BacktestOptions
+from adapters.cli.paths import distinct_output
 from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
-from adapters.cli.report import Problem, finish
+from adapters.cli.report import Problem, finish, name_file
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.summary import backtest_json, backtest_table
 from adapters.cli.terminal import ExitCode, InputError, Terminal
@@ -96,7 +97,8 @@ def show_backtest(result: BacktestResult, terminal: Terminal, *, as_json: bool) 
 def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
     """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
     shown = partial(show_backtest, as_json=options.json)
-    return finish(_backtest(options, terminal), terminal, shown)
+    named = partial(name_file, weights=options.weights, prices=options.prices)
+    return finish(_backtest(options, terminal).alt(named), terminal, shown)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +119,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     policy_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
-        "--plot", type=Path, metavar="PNG", help="write an equity-curve PNG (needs matplotlib)"
+        "--plot",
+        type=values.image_file,
+        metavar="FILE",
+        help="write the equity curve to a .png or .svg file (needs matplotlib)",
     )
     parser.add_argument(
         "--start",
@@ -138,6 +143,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(ns: argparse.Namespace) -> BacktestOptions:
+    inputs = {"--prices": ns.prices, "--weights": ns.weights, "--policy": ns.policy}
+    distinct_output("--plot", ns.plot, inputs)
+    values.date_range(ns.start, ns.end)
     return BacktestOptions(
         prices=ns.prices,
         weights=ns.weights,

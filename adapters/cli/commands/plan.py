@@ -13,7 +13,7 @@ from adapters.cli.brokers import alpaca_broker, fake_broker
 from adapters.cli.command import Command, UsageError
 from adapters.cli.loaders import load_policy, load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, PlanOptions
-from adapters.cli.report import Problem, finish, show_plan
+from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_account
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, Terminal
@@ -77,9 +77,9 @@ def _plan(options: PlanOptions, environ: Mapping[str, str]) -> Result[RebalanceP
 
 def run(options: PlanOptions, terminal: Terminal) -> ExitCode:
     """Print the plan (table or JSON); exit 1 on a library Failure, 2 on a bad input."""
-    return finish(
-        _plan(options, terminal.environ), terminal, partial(show_plan, as_json=options.json)
-    )
+    named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
+    planned = _plan(options, terminal.environ).alt(named)
+    return finish(planned, terminal, partial(show_plan, as_json=options.json))
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

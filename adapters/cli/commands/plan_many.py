@@ -38,6 +38,7 @@ from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.line_sink import open_sink
 from adapters.cli.options import PlanManyOptions
+from adapters.cli.paths import distinct_output
 from adapters.cli.plan_workers import Workers, open_workers
 from adapters.cli.rate_progress import count_lines, rate_progress
 from adapters.cli.report import Problem, problem
@@ -201,6 +202,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(ns: argparse.Namespace) -> PlanManyOptions:
+    distinct_output("--out", ns.out, {"--accounts": ns.accounts, "--policy": ns.policy})
     return PlanManyOptions(
         accounts=ns.accounts,
         out=ns.out,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -24,7 +25,8 @@ from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import intents_csv, orders_json, orders_table
-from adapters.cli.report import Problem, problem
+from adapters.cli.paths import distinct_output
+from adapters.cli.report import Problem, name_file, problem
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import (
@@ -147,8 +149,11 @@ def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> 
 
 def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     """Print the orders (dry run) or place them; see the module docstring for exit codes."""
-    prepared = _orders(options, terminal.environ).bind(
-        lambda orders: _write_csv(options.orders_csv, orders.intents).map(lambda _: orders)
+    named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
+    prepared = (
+        _orders(options, terminal.environ)
+        .alt(named)
+        .bind(lambda orders: _write_csv(options.orders_csv, orders.intents).map(lambda _: orders))
     )
     match prepared:
         case Failure(error):
@@ -190,6 +195,8 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
     if ns.live and ns.broker is None:
         msg = "--live needs --broker alpaca"
         raise UsageError(msg)
+    inputs = {"--weights": ns.weights, "--snapshot": ns.snapshot, "--policy": ns.policy}
+    distinct_output("--orders-csv", ns.orders_csv, inputs)
     return RebalanceOptions(
         weights=ns.weights,
         snapshot=ns.snapshot,

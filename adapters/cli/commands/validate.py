@@ -2,7 +2,8 @@
 
 It reads the account named by `APCA_API_KEY_ID` and `APCA_API_SECRET_KEY` and prints the
 plan for the given (or sample) weights. Without the keys it stops with exit code 2
-naming them (`portfolio plan --broker fake` plans the sample account without keys).
+naming them and suggesting `portfolio demo`, which runs on the bundled sample without
+keys (`validate` reads Alpaca only: it has no `--broker`).
 It never places an order (only `portfolio rebalance --execute` does).
 """
 
@@ -22,7 +23,7 @@ from adapters.cli.command import Command
 from adapters.cli.commands.plan import plan_with_broker, policy_or_default
 from adapters.cli.loaders import load_targets, require_targets
 from adapters.cli.options import ValidateOptions
-from adapters.cli.report import Problem, finish, show_plan
+from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_weights
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, Terminal
@@ -65,7 +66,8 @@ def _plan(options: ValidateOptions, terminal: Terminal) -> Result[RebalancePlan,
 
 def run(options: ValidateOptions, terminal: Terminal) -> ExitCode:
     """Print the plan; exit 1 when the broker or the planner fails, 2 on a bad input file."""
-    return finish(_plan(options, terminal), terminal, partial(show_plan, as_json=options.json))
+    planned = _plan(options, terminal).alt(partial(name_file, weights=options.weights))
+    return finish(planned, terminal, partial(show_plan, as_json=options.json))
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

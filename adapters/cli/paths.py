@@ -1,0 +1,53 @@
+"""Output files never replace input files: one rule for every command that writes a file.
+
+`distinct_output` compares an output path with each input path of the command, as the
+file system sees them (`Path.samefile`: hard links, symbolic links, `./a` and `a`,
+case-insensitive file systems), or by their resolved spelling when a file does not exist
+yet. A match is a usage error (exit 2) naming both options and the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from adapters.cli.command import UsageError
+
+__all__ = ["distinct_output", "same_file"]
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name the same file, however spelled.
+
+    >>> same_file(Path("a/../b.json"), Path("./b.json"))
+    True
+    """
+    try:
+        return first.samefile(second)
+    except (OSError, ValueError):  # one does not exist (yet), or cannot be a path
+        return _spelled(first) == _spelled(second)
+
+
+def distinct_output(option: str, output: Path | None, inputs: Mapping[str, Path | None]) -> None:
+    """Raise `UsageError` when `output` (given as `option`) is one of `inputs` (option → path).
+
+    >>> distinct_output("--out", Path("a.jsonl"), {"--accounts": Path("./a.jsonl")})
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    adapters.cli.command.UsageError: --out a.jsonl is the --accounts file: an output never ...
+    """
+    if output is None:
+        return
+    for name, given in inputs.items():
+        if given is not None and same_file(output, given):
+            msg = f"{option} {output} is the {name} file: an output never replaces an input"
+            raise UsageError(msg)
+
+
+def _spelled(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        return Path(os.path.normpath(path.absolute()))
