@@ -136,7 +136,7 @@ def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> 
         terminal.warn("not confirmed: no order placed")
         return ExitCode.FAILURE
     service = PortfolioService(orders.broker, orders.policy)
-    match service.execute(orders.plan, orders.snapshot):
+    match service.execute(orders.plan):
         case Success(report):
             _show(options, terminal, orders, report)
             return ExitCode.OK if report.complete else ExitCode.FAILURE
