@@ -28,7 +28,7 @@ from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execute import execute_plan
 from portfolio.execution import ExecutionReport, WaitPolicy, guarded
 from portfolio.order_state import OrderState
-from portfolio.orders import order_intents
+from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import RebalancePlan
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
@@ -135,39 +135,69 @@ class PortfolioService:
         nothing was placed: INVALID_PLAN for a plan that does not record what it was made
         from (built by hand, or saved before schema_version 2).
         """
-        given: object = plan
-        if not isinstance(given, RebalancePlan):
-            msg = f"execute(plan) takes a RebalancePlan, got {type(given).__name__}"
+        orders = self._order_port_for(plan, "execute")
+        log = _Events(plan.correlation_id)
+        log.info("execute.start", plan_id=plan.plan_id, trades=len(plan.trades))
+        result = orders.bind(
+            lambda port: self._fits(plan, port, (max_price_move, max_age)).bind(
+                lambda made_from: execute_plan(
+                    plan,
+                    made_from,
+                    self._broker,
+                    port,
+                    wait=self._wait,
+                    clock=self._clock,
+                    sleep=self._sleep,
+                )
+            )
+        )
+        return result.map(tap(log.executed)).alt(tap(log.plan_failed))
+
+    def verify(
+        self,
+        plan: RebalancePlan,
+        *,
+        max_price_move: Decimal = DEFAULT_MAX_PRICE_MOVE,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+    ) -> Result[tuple[OrderIntent, ...], PortfolioError]:
+        """The orders `execute` would place now (sells first), or why it would refuse.
+
+        The same reads and checks as `execute`, placing nothing: a dry run of an approved
+        plan. Orders of the plan the broker already has are listed too (`execute` skips them).
+        """
+        limits = (max_price_move, max_age)
+        return self._order_port_for(plan, "verify").bind(
+            lambda port: self._fits(plan, port, limits).bind(
+                lambda made_from: order_intents(plan, made_from)
+            )
+        )
+
+    def _order_port_for(self, plan: object, method: str) -> Result[OrderPort, PortfolioError]:
+        """The order port, or BROKER_UNAVAILABLE; TypeError for something that is not a plan."""
+        if not isinstance(plan, RebalancePlan):
+            msg = f"{method}(plan) takes a RebalancePlan, got {type(plan).__name__}"
             raise TypeError(msg)
-        orders = self._orders
-        if orders is None:
+        if self._orders is None:
             return Failure(
                 PortfolioError.of(
                     ErrorKind.BROKER_UNAVAILABLE, "this broker takes no orders: pass orders="
                 )
             )
-        log = _Events(plan.correlation_id)
-        log.info("execute.start", plan_id=plan.plan_id, trades=len(plan.trades))
+        return Success(self._orders)
+
+    def _fits(
+        self, plan: RebalancePlan, orders: OrderPort, limits: tuple[Decimal, timedelta]
+    ) -> Result[Snapshot, PortfolioError]:
+        """Read the account again; the snapshot the plan records when the plan still fits."""
         held = plan.held if isinstance(plan.held, Mapping) else {}
         symbols = tuple(sorted({item.symbol for item in plan.items} | held.keys()))
-        result = guarded(self._broker.get_snapshot, symbols).bind(
+        return guarded(self._broker.get_snapshot, symbols).bind(
             lambda now: recorded_snapshot(plan, now).bind(
-                lambda made_from: self._checked(
-                    plan, now, made_from, orders, (max_price_move, max_age)
-                ).bind(
-                    lambda _: execute_plan(
-                        plan,
-                        made_from,
-                        self._broker,
-                        orders,
-                        wait=self._wait,
-                        clock=self._clock,
-                        sleep=self._sleep,
-                    )
+                lambda made_from: self._checked(plan, now, made_from, orders, limits).map(
+                    lambda _: made_from
                 )
             )
         )
-        return result.map(tap(log.executed)).alt(tap(log.plan_failed))
 
     def _checked(
         self,
