@@ -12,6 +12,7 @@ from returns.result import Result
 
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
+from portfolio.held import Held
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.plan_json import plan_fields_from_json, plan_to_json
@@ -54,8 +55,8 @@ _NO_METADATA: FrozenDict[str, object] = FrozenDict()
 
 
 def _freeze_held(value: Mapping[str, Decimal] | None) -> Mapping[str, Decimal] | None:
-    """A mapping copied into a `FrozenDict`; None (and anything else) kept as it is."""
-    if isinstance(value, Mapping) and type(value) is not FrozenDict:
+    """A mapping copied into a `FrozenDict` (the planner's `Held` is kept); None kept as it is."""
+    if isinstance(value, Mapping) and type(value) not in {FrozenDict, Held}:
         return FrozenDict(value)
     return value
 

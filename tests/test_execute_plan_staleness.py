@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -17,12 +18,14 @@ from portfolio import (
     Action,
     Allocation,
     ErrorKind,
+    FrozenDict,
     OpenOrder,
     RebalancePlan,
     Snapshot,
     order_intents,
     plan_rebalance,
 )
+from portfolio.held import Held
 from portfolio.staleness import Change, check_fresh, plan_drift, recorded_snapshot
 
 D = Decimal
@@ -285,3 +288,15 @@ def test_a_plan_is_too_old_exactly_when_the_ages_differ_by_more_than_the_limit(
     later = attrs.evolve(snapshot, as_of=T0 + timedelta(seconds=seconds))
     drift = plan_drift(plan, later, max_age=limit).unwrap()
     assert [d.change for d in drift] == ([Change.AGE] if seconds > limit.total_seconds() else [])
+
+
+def test_the_planners_held_record_is_a_read_only_mapping_that_pickles() -> None:
+    plan = made(ACCOUNT, WEIGHTS)
+    held = plan.held
+    assert isinstance(held, Held)
+    assert (dict(held), len(held), sorted(held)) == ({"QQQ": D(0), "SPY": D(10)}, 2, ["QQQ", "SPY"])
+    assert held == FrozenDict({"QQQ": D(0), "SPY": D(10)})
+    assert hash(held) == hash(FrozenDict({"QQQ": D(0), "SPY": D(10)}))
+    assert pickle.loads(pickle.dumps(held)) == held  # noqa: S301 - our own bytes
+    with pytest.raises(TypeError):
+        held["SPY"] = D(1)  # type: ignore[index] # the point
