@@ -36,6 +36,8 @@ class ErrorKind(enum.Enum):
     TIMEOUT = "timeout"
     #: A worker of `plan_many` died or its executor refused the work; the account was not planned.
     WORKER_FAILED = "worker_failed"
+    #: An approved plan no longer fits the account (`portfolio.staleness`); nothing was placed.
+    PLAN_STALE = "plan_stale"
 
 
 def _freeze_context(context: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -12,6 +12,7 @@ from returns.result import Result
 
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
+from portfolio.held import Held
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.plan_json import plan_fields_from_json, plan_to_json
@@ -53,6 +54,13 @@ def freeze_metadata(value: object, _inside: frozenset[int] = frozenset()) -> obj
 _NO_METADATA: FrozenDict[str, object] = FrozenDict()
 
 
+def _freeze_held(value: Mapping[str, Decimal] | None) -> Mapping[str, Decimal] | None:
+    """A mapping copied into a `FrozenDict` (the planner's `Held` is kept); None kept as it is."""
+    if isinstance(value, Mapping) and type(value) not in {FrozenDict, Held}:
+        return FrozenDict(value)
+    return value
+
+
 def freeze_metadata_mapping(value: Mapping[str, object]) -> Mapping[str, object]:
     """Deep-freeze a metadata mapping (anything else becomes an empty one)."""
     if not value:
@@ -71,6 +79,12 @@ class RebalancePlan:
     inputs always give an equal plan. `metadata` holds JSON-like annotations such as
     `strategy_attribution`. `policy` is the `SizingPolicy` the plan was made with (the
     planner always sets it; `None` for a plan built by hand or read from a 0.1.0 file).
+    `held` is what the plan was made from: the signed shares of every planned symbol
+    (open orders counted as filled, as the planner counts them; 0 when none), which
+    `PortfolioService.execute` compares with the account before placing anything (see
+    `portfolio.staleness`). The planner sets it; `None` for a plan built by hand or read
+    from a file written before schema_version 2. It records provenance, not a decision,
+    so it takes no part in equality (as `plan_id` names the decisions).
     """
 
     plan_id: str
@@ -84,6 +98,7 @@ class RebalancePlan:
         factory=FrozenDict, converter=freeze_metadata_mapping
     )
     policy: SizingPolicy | None = None
+    held: Mapping[str, Decimal] | None = attrs.field(default=None, eq=False, converter=_freeze_held)
 
     @property
     def trades(self) -> tuple[PlanItem, ...]:

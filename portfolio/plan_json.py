@@ -36,8 +36,10 @@ from portfolio.policy import SizingPolicy, policy_problem
 __all__ = ["SCHEMA_VERSION", "PlanFields", "PlanLike", "plan_fields_from_json", "plan_to_json"]
 
 #: The version of the plan document `plan_to_json` writes. Documents without one are
-#: read as 0.1.0 wrote them (no policy, no skipped amounts).
-SCHEMA_VERSION = 1
+#: read as 0.1.0 wrote them (no policy, no skipped amounts); version 1 has no `held`
+#: (what the plan was made from), so such a plan reads but cannot be executed.
+SCHEMA_VERSION = 2
+_READABLE = frozenset({0, 1, SCHEMA_VERSION})
 _POLICY_FIELDS = {field.name: field.default for field in attrs.fields(SizingPolicy)}
 
 _AMOUNT_FIELDS = (
@@ -90,6 +92,10 @@ class PlanLike(Protocol):
     def policy(self) -> SizingPolicy | None:
         """The policy the plan was made with, if known."""
 
+    @property
+    def held(self) -> Mapping[str, Decimal] | None:
+        """The shares of each planned symbol the plan was made from, if known."""
+
 
 class PlanFields(TypedDict):
     """The fields of a parsed plan, ready for the `RebalancePlan` constructor."""
@@ -103,6 +109,7 @@ class PlanFields(TypedDict):
     as_of: datetime | None
     metadata: Mapping[str, object]
     policy: SizingPolicy | None
+    held: Mapping[str, Decimal] | None
 
 
 def plan_to_json(plan: PlanLike) -> str:
@@ -119,6 +126,8 @@ def plan_to_json(plan: PlanLike) -> str:
         "items": [_item_document(item) for item in plan.items],
         "metadata": plan.metadata,
     }
+    if plan.held is not None:  # absent, not null, when unknown: see docs/formats.md
+        document["held"] = {symbol: plain(plan.held[symbol]) for symbol in sorted(plan.held)}
     return encode(document, 0)
 
 
@@ -172,7 +181,7 @@ def plan_fields_from_json(text: str | bytes) -> Result[PlanFields, PortfolioErro
 def _plan(document: object) -> PlanFields:
     doc = as_type(dict, document, "$")
     version = doc.get("schema_version", 0)
-    if type(version) is not int or version not in {0, SCHEMA_VERSION}:
+    if type(version) is not int or version not in _READABLE:
         where, problem = "schema_version", f"unsupported version {version!r}"
         raise BadValueError(where, problem)
     return PlanFields(
@@ -188,7 +197,18 @@ def _plan(document: object) -> PlanFields:
         as_of=datetime_at(doc.get("as_of"), "as_of"),
         metadata=as_type(dict, doc.get("metadata", {}), "metadata"),
         policy=_policy(doc.get("policy")),
+        held=_held(doc.get("held")) if version >= 2 else None,
     )
+
+
+def _held(value: object) -> dict[str, Decimal] | None:
+    """`{"SPY": "10", …}` back into signed share quantities; absent or null: unknown."""
+    if value is None:
+        return None
+    return {
+        as_type(str, symbol, "held"): decimal_at(quantity, f"held.{symbol}")
+        for symbol, quantity in as_type(dict, value, "held").items()
+    }
 
 
 def _item(entry: object, where: str) -> PlanItem:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from returns.functions import tap
@@ -27,10 +27,18 @@ from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execute import execute_plan
 from portfolio.execution import ExecutionReport, WaitPolicy, guarded
+from portfolio.order_state import OrderState
+from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import RebalancePlan
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
+from portfolio.staleness import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_PRICE_MOVE,
+    check_fresh,
+    recorded_snapshot,
+)
 
 if TYPE_CHECKING:  # a type-only import: ports depends on portfolio, never the reverse at run time
     from ports import BrokerPort, OrderPort
@@ -39,8 +47,6 @@ __all__ = ["PortfolioService"]
 
 logging.getLogger("portfolio").addHandler(logging.NullHandler())
 _log = logging.getLogger(__name__)
-#: How many recent plans the service remembers the snapshot of, for `execute`.
-_REMEMBERED = 16
 
 
 class PortfolioService:
@@ -78,7 +84,6 @@ class PortfolioService:
         self._policy = policy
         self._orders = orders if orders is not None else _order_port(broker)
         self._wait, self._clock, self._sleep = wait, clock, sleep
-        self._made_from: dict[str, Snapshot] = {}
 
     def create_rebalance_plan(
         self, allocation: Allocation | CombinedAllocation, correlation_id: str
@@ -101,56 +106,123 @@ class PortfolioService:
             .bind(
                 lambda snapshot: plan_rebalance(
                     allocation.with_correlation_id(correlation_id), snapshot, self._policy
-                ).map(tap(partial(self._remember, snapshot)))
+                )
             )
         )
         return result.map(tap(log.plan_built)).alt(tap(log.plan_failed))
 
     def execute(
-        self, plan: RebalancePlan, snapshot: Snapshot | None = None
+        self,
+        plan: RebalancePlan,
+        *,
+        max_price_move: Decimal = DEFAULT_MAX_PRICE_MOVE,
+        max_age: timedelta = DEFAULT_MAX_AGE,
     ) -> Result[ExecutionReport, PortfolioError]:
-        """Place the plan's orders: sells, wait, re-read the cash, buys sized to it, wait.
+        """Place the approved plan's orders, exactly, or nothing when the account moved on.
 
-        `snapshot` is the one the plan was made from; by default the one this service
-        read for it, else a fresh read (which fails with INVALID_PLAN when the account
-        has moved on: plan again). Re-executing a plan places nothing new. Failure only
-        when nothing was placed; see `portfolio.execute` for what stops the rest.
+        The account is read again first; the plan is refused with Failure(PLAN_STALE),
+        nothing placed, when a planned symbol's position differs from the one the plan
+        was made from, a price moved more than `max_price_move` (0.02 = 2 %), the plan is
+        older than `max_age` (the fresh snapshot's `as_of` minus the plan's), or an open
+        order touches a planned symbol (`portfolio.staleness`). The orders are the plan's
+        own (`order_intents` on the account the plan records), placed as
+        `portfolio.execute` does: sells, wait, re-read the cash, buys sized to it, wait.
+
+        Re-running a plan places nothing twice: an order the broker already has (found by
+        its client id) is never placed again, and its symbol's position and its open
+        order are this plan's own doing, so a run that stopped part-way is finished by
+        running the plan again (while its prices and age still pass). Failure only when
+        nothing was placed: INVALID_PLAN for a plan that does not record what it was made
+        from (built by hand, or saved before schema_version 2).
         """
-        given: object = plan
-        if not isinstance(given, RebalancePlan):
-            msg = f"execute(plan) takes a RebalancePlan, got {type(given).__name__}"
+        orders = self._order_port_for(plan, "execute")
+        log = _Events(plan.correlation_id)
+        log.info("execute.start", plan_id=plan.plan_id, trades=len(plan.trades))
+        result = orders.bind(
+            lambda port: self._fits(plan, port, (max_price_move, max_age)).bind(
+                lambda made_from: execute_plan(
+                    plan,
+                    made_from,
+                    self._broker,
+                    port,
+                    wait=self._wait,
+                    clock=self._clock,
+                    sleep=self._sleep,
+                )
+            )
+        )
+        return result.map(tap(log.executed)).alt(tap(log.plan_failed))
+
+    def verify(
+        self,
+        plan: RebalancePlan,
+        *,
+        max_price_move: Decimal = DEFAULT_MAX_PRICE_MOVE,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+    ) -> Result[tuple[OrderIntent, ...], PortfolioError]:
+        """The orders `execute` would place now (sells first), or why it would refuse.
+
+        The same reads and checks as `execute`, placing nothing: a dry run of an approved
+        plan. Orders of the plan the broker already has are listed too (`execute` skips them).
+        """
+        limits = (max_price_move, max_age)
+        return self._order_port_for(plan, "verify").bind(
+            lambda port: self._fits(plan, port, limits).bind(
+                lambda made_from: order_intents(plan, made_from)
+            )
+        )
+
+    def _order_port_for(self, plan: object, method: str) -> Result[OrderPort, PortfolioError]:
+        """The order port, or BROKER_UNAVAILABLE; TypeError for something that is not a plan."""
+        if not isinstance(plan, RebalancePlan):
+            msg = f"{method}(plan) takes a RebalancePlan, got {type(plan).__name__}"
             raise TypeError(msg)
-        orders = self._orders
-        if orders is None:
+        if self._orders is None:
             return Failure(
                 PortfolioError.of(
                     ErrorKind.BROKER_UNAVAILABLE, "this broker takes no orders: pass orders="
                 )
             )
-        log = _Events(plan.correlation_id)
-        known = snapshot if snapshot is not None else self._made_from.get(plan.plan_id)
-        symbols = tuple(sorted({item.symbol for item in plan.items}))
-        source = (
-            Success(known) if known is not None else guarded(self._broker.get_snapshot, symbols)
-        )
-        log.info("execute.start", plan_id=plan.plan_id, trades=len(plan.trades))
-        result = source.bind(
-            lambda made_from: execute_plan(
-                plan,
-                made_from,
-                self._broker,
-                orders,
-                wait=self._wait,
-                clock=self._clock,
-                sleep=self._sleep,
+        return Success(self._orders)
+
+    def _fits(
+        self, plan: RebalancePlan, orders: OrderPort, limits: tuple[Decimal, timedelta]
+    ) -> Result[Snapshot, PortfolioError]:
+        """Read the account again; the snapshot the plan records when the plan still fits."""
+        held = plan.held if isinstance(plan.held, Mapping) else {}
+        symbols = tuple(sorted({item.symbol for item in plan.items} | held.keys()))
+        return guarded(self._broker.get_snapshot, symbols).bind(
+            lambda now: recorded_snapshot(plan, now).bind(
+                lambda made_from: self._checked(plan, now, made_from, orders, limits).map(
+                    lambda _: made_from
+                )
             )
         )
-        return result.map(tap(log.executed)).alt(tap(log.plan_failed))
 
-    def _remember(self, snapshot: Snapshot, plan: RebalancePlan) -> None:
-        self._made_from[plan.plan_id] = snapshot
-        while len(self._made_from) > _REMEMBERED:
-            del self._made_from[next(iter(self._made_from))]
+    def _checked(
+        self,
+        plan: RebalancePlan,
+        now: Snapshot,
+        made_from: Snapshot,
+        orders: OrderPort,
+        limits: tuple[Decimal, timedelta],
+    ) -> Result[RebalancePlan, PortfolioError]:
+        """`check_fresh` on the fresh snapshot, the plan's own orders at the broker exempt."""
+        found: list[OrderState] = []
+        for intent in order_intents(plan, made_from).value_or(()):
+            match guarded(orders.get_order, intent.client_order_id):
+                case Failure(error):
+                    return Failure(error)
+                case Success(OrderState() as state):
+                    found.append(state)
+        return check_fresh(
+            plan,
+            now,
+            placed=frozenset(state.symbol for state in found),
+            own_orders=frozenset(state.order_id for state in found),
+            max_price_move=limits[0],
+            max_age=limits[1],
+        )
 
 
 def _symbols_of(allocation: object) -> Result[tuple[str, ...], PortfolioError]:

@@ -463,7 +463,7 @@ def test_a_missing_price_csv_exits_2(files: Path) -> None:
 USAGE_ERRORS = [
     ([], "the following arguments are required: COMMAND"),
     (["optimise"], "unknown command 'optimise' (commands: plan, backtest"),
-    (["rebalance"], "the following arguments are required: --weights"),
+    (["rebalance"], "one of the arguments --weights --plan is required"),
     (["plan", "--snapshot", "s.json"], "the following arguments are required: --weights"),
     (["plan", "--weights", "w.json"], "give --snapshot FILE, or --broker fake|alpaca"),
     (["plan", "--weights", "w", "--broker", "alpaca", "--snapshot", "s"], "exclude each other"),

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Collection
 from decimal import Decimal
 
-import attrs
 import pytest
 from returns.result import Result, Success
 
 from adapters.fake import FakeBroker, Method, OrderOutcome
 from portfolio import (
+    Action,
     Allocation,
     ErrorKind,
     ExecutionReport,
@@ -95,6 +95,9 @@ def test_sells_fill_before_the_buys_are_sent() -> None:
     assert dict(broker.account.positions) == {"AAA": D("12.5"), "SPY": D(10)}
     assert methods(broker) == [
         Method.GET_SNAPSHOT,  # the plan
+        Method.GET_SNAPSHOT,  # the account again: does the plan still fit it?
+        Method.GET_ORDER,  # are the plan's orders already there (a re-run)? no
+        Method.GET_ORDER,
         Method.GET_ORDER,  # is the sell already there? no
         Method.SUBMIT_ORDER,
         Method.GET_SNAPSHOT,  # the cash that arrived
@@ -174,10 +177,21 @@ def test_a_submission_without_an_answer_stops_the_rest_and_a_rerun_finishes() ->
     assert (rerun.complete, rerun.submitted) == (True, 2)
 
 
+class ReadFailsAfterTheSells(FakeBroker):
+    """A fake whose account read times out once, right after a sell was placed."""
+
+    def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
+        placed = super().submit_order(intent)
+        if intent.side is Action.SELL:
+            self.fail_next(ErrorKind.TIMEOUT, method=Method.GET_SNAPSHOT)
+        return placed
+
+
 def test_a_failed_snapshot_read_after_the_sells_stops_the_buys() -> None:
-    broker = half_and_half()
+    broker = ReadFailsAfterTheSells(
+        cash=D(0), positions={"SPY": D(20)}, prices={"SPY": D(500), "AAA": D(400)}
+    )
     service, plan, _ = setup(broker, WEIGHTS)
-    broker.fail_next(ErrorKind.TIMEOUT, method=Method.GET_SNAPSHOT)
     report = service.execute(plan).unwrap()
     assert [o.step for o in report.orders] == [Step.SUBMITTED, Step.SKIPPED_AFTER_FAILURE]
     assert report.stopped is not None
@@ -201,12 +215,12 @@ def test_a_flip_opens_its_short_only_after_the_close_filled() -> None:
     assert broker.account.positions["SPY"] == -10
 
 
-def test_a_plan_from_another_snapshot_places_nothing() -> None:
+def test_a_plan_whose_account_moved_on_places_nothing() -> None:
     broker = half_and_half()
     service, plan, _ = setup(broker, WEIGHTS)
-    moved = attrs.evolve(broker.account, positions={"SPY": D(20), "TLT": D(1)})
-    error = service.execute(plan, moved).failure()
-    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "TLT")
+    broker.set_prices({"AAA": D(420)})  # +5 %: more than the 2 % tolerance
+    error = service.execute(plan).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.PLAN_STALE, "AAA")
     assert broker.orders == {}
 
 

@@ -93,12 +93,16 @@ class ExecutionMachine(RuleBasedStateMachine):
         plan = planned.unwrap()
         self.plans.append(plan)
         clean = not told and not self.broker.account.open_orders and self.broker.pending == (0, 0)
-        before = self.broker.account
+        before, orders_before = self.broker.account, dict(self.broker.orders)
+        faulted = self.broker.pending[0] > 0
         self.broker.next_orders(*told)
         result = self.service.execute(plan)
-        if not is_successful(result):  # a trade against an order still open: nothing placed
-            assert result.failure().kind is ErrorKind.INVALID_PLAN
-            assert before.open_orders
+        if not is_successful(result):  # nothing placed: an open order, or a fault on a first read
+            assert self.broker.orders == orders_before
+            if result.failure().kind in {ErrorKind.PLAN_STALE, ErrorKind.INVALID_PLAN}:
+                assert before.open_orders
+            else:
+                assert faulted
             return
         report = result.unwrap()
         self.record(report)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import attrs
+
+from adapters.cli.baskets import BasketFormat
+from portfolio.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 
 __all__ = [
     "BacktestOptions",
@@ -85,15 +88,18 @@ class ValidateOptions:
 
 @attrs.frozen(kw_only=True)
 class RebalanceOptions:
-    """`portfolio rebalance`: weights + an account → order intents; placed only with `execute`.
+    """`portfolio rebalance`: weights or a saved plan + an account → orders; placed on `execute`.
 
+    Exactly one of `weights` (plan afresh) and `plan` (a saved plan's JSON, executed as it
+    is or refused when stale: `max_price_move`, a fraction, and `max_age`) is set.
     `snapshot` loads the account into the fake broker; otherwise `broker` is Alpaca,
     paper trading unless `live`. `execute` places the orders after a confirmation on
-    stdin unless `yes`. `orders_csv` writes the intents to that file. `liquidate_all`
-    allows (and requires) weights without a non-zero entry: sell everything.
+    stdin unless `yes`. `orders_csv` writes the intents to that file in `orders_format`.
+    `liquidate_all` allows (and requires) weights without a non-zero entry: sell everything.
     """
 
-    weights: Path
+    weights: Path | None = None
+    plan: Path | None = None
     snapshot: Path | None = None
     broker: BrokerChoice | None = None
     policy: Path | None = None
@@ -101,6 +107,9 @@ class RebalanceOptions:
     yes: bool = False
     live: bool = False
     orders_csv: Path | None = None
+    orders_format: BasketFormat = BasketFormat.CSV
+    max_price_move: Decimal = DEFAULT_MAX_PRICE_MOVE
+    max_age: timedelta = DEFAULT_MAX_AGE
     json: bool = False
     correlation_id: str = "rebalance"
     liquidate_all: bool = False

@@ -26,6 +26,7 @@ from itertools import repeat
 from operator import attrgetter, mul
 
 from portfolio.asset_facts import quantity_step
+from portfolio.held import Held
 from portfolio.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
 from portfolio.plan_item import PlanItem, Reason
@@ -121,6 +122,7 @@ def plan_from_columns(
         as_of=columns.as_of,
         metadata=columns.metadata,
         policy=policy,
+        held=Held(columns.symbols, columns.quantities),
     )
 
 

@@ -1,45 +1,55 @@
-"""`portfolio rebalance`: weights + an account → the orders; placed only with `--execute`.
+"""`portfolio rebalance`: weights or a saved plan + an account → orders; placed on `--execute`.
 
 A dry run by default: it prints the order intents (sells first) and places nothing.
-`--execute` shows them, asks for confirmation on stdin unless `--yes`, places them
+`--weights FILE` plans afresh from the account as it is; `--plan FILE` takes a plan
+saved by `portfolio plan --json` (the one that was reviewed) and checks it against the
+account read again: a plan that no longer fits (`--max-price-move`, `--max-age`, a
+changed position, an open order) is refused, PLAN_STALE, with nothing placed.
+`--execute` shows the orders, asks for confirmation on stdin unless `--yes`, places them
 through `PortfolioService.execute` (sells, wait, buys sized to the cash that arrived)
-and prints what became of each. Alpaca is paper trading unless `--live`;
+and prints what became of each. `--orders-csv FILE` writes them as a basket
+(`--format csv`, ours, or `ibkr`, BasketTrader). Alpaca is paper trading unless `--live`;
 `--snapshot FILE` loads the account into the fake broker instead. Exit 0 for a dry run
-or when every order filled; 1 for a library Failure, an order not filled, or no
-confirmation; 2 for a bad command line or input file.
+or when every order filled; 1 for a library Failure (a stale plan among them), an order
+not filled, or no confirmation; 2 for a bad command line or input file.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 
 import attrs
 from returns.result import Failure, Result, Success
 
+from adapters.cli.baskets import BasketFormat, basket
 from adapters.cli.brokers import fake_broker
 from adapters.cli.command import Command, UsageError
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
-from adapters.cli.order_report import intents_csv, orders_json, orders_table
+from adapters.cli.order_report import orders_json, orders_table
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, name_file, problem
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import (
     Allocation,
+    Asset,
     ExecutionReport,
     OrderIntent,
     PortfolioService,
     RebalancePlan,
     SizingPolicy,
-    Snapshot,
     order_intents,
     plan_rebalance,
 )
+from portfolio.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 from ports import BrokerPort
 
 __all__ = ["COMMAND", "run"]
@@ -54,7 +64,7 @@ class _Orders:
 
     broker: BrokerPort
     policy: SizingPolicy
-    snapshot: Snapshot
+    assets: Mapping[str, Asset]
     plan: RebalancePlan
     intents: tuple[OrderIntent, ...]
 
@@ -88,9 +98,12 @@ def _broker(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[Bro
 
 
 def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Orders, Problem]:
+    if options.plan is not None:
+        return _approved(options.plan, options, environ)
+    weights_file = options.weights or Path("weights.json")  # parsing made one of them required
     return Result.do(
-        _Orders(broker=broker, policy=policy, snapshot=snapshot, plan=plan, intents=intents)
-        for weights in load_targets(options.weights, liquidate_all=options.liquidate_all)
+        _Orders(broker=broker, policy=policy, assets=snapshot.assets, plan=plan, intents=intents)
+        for weights in load_targets(weights_file, liquidate_all=options.liquidate_all)
         for policy in policy_or_default(options.policy)
         for broker in _broker(options, environ)
         for snapshot in broker.get_snapshot(tuple(weights))
@@ -103,19 +116,72 @@ def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Or
     )
 
 
+def _approved(
+    path: Path, options: RebalanceOptions, environ: Mapping[str, str]
+) -> Result[_Orders, Problem]:
+    """A saved plan's orders, when it still fits the account read now (`PortfolioService.verify`).
+
+    The snapshot read first gives the asset facts a basket needs (crypto, asset class).
+    """
+    return Result.do(
+        _Orders(
+            broker=broker,
+            policy=plan.policy or SizingPolicy(),
+            assets=snapshot.assets,
+            plan=plan,
+            intents=intents,
+        )
+        for plan in load_plan(path)
+        for broker in _broker(options, environ)
+        for snapshot in broker.get_snapshot(tuple(item.symbol for item in plan.items))
+        for intents in PortfolioService(broker).verify(
+            plan, max_price_move=options.max_price_move, max_age=options.max_age
+        )
+    )
+
+
+def load_plan(path: Path) -> Result[RebalancePlan, Problem]:
+    """A plan written by `plan --json`; one that cannot be executed is a bad input file."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return Failure(InputError(source=str(path), problem="no such file"))
+    except OSError as exc:
+        return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
+    match RebalancePlan.from_json(text):
+        case Failure(error):
+            where = error.context.get("field", "")
+            return Failure(InputError(source=str(path), where=where, problem=error.message))
+        case Success(plan) if plan.held is None:
+            problem = (
+                "a plan saved before schema_version 2 does not record the positions it was "
+                "made from, so it cannot be checked before executing: plan again "
+                "(portfolio plan --json)"
+            )
+            return Failure(InputError(source=str(path), problem=problem))
+        case Success(plan):
+            return Success(plan)
+    return Failure(InputError(source=str(path), problem="unexpected result"))
+
+
 def _where(options: RebalanceOptions) -> str:
     if options.snapshot is not None:
         return f"the fake broker holding {options.snapshot}"
     return "Alpaca LIVE trading" if options.live else "Alpaca paper trading"
 
 
-def _write_csv(path: Path | None, intents: tuple[OrderIntent, ...]) -> Result[None, Problem]:
+def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Problem]:
+    path = options.orders_csv
     if path is None:
         return Success(None)
-    try:
-        path.write_text(intents_csv(intents), encoding="utf-8")
-    except OSError as exc:
-        return Failure(InputError(source=str(path), problem=exc.strerror or "cannot write"))
+    match basket(orders.intents, options.orders_format, orders.assets):
+        case Failure(reason):
+            return Failure(InputError(source=str(path), problem=f"not written: {reason}"))
+        case Success(text):
+            try:
+                path.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                return Failure(InputError(source=str(path), problem=exc.strerror or "cannot write"))
     return Success(None)
 
 
@@ -138,7 +204,8 @@ def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> 
         terminal.warn("not confirmed: no order placed")
         return ExitCode.FAILURE
     service = PortfolioService(orders.broker, orders.policy)
-    match service.execute(orders.plan, orders.snapshot):
+    limits = options.max_price_move, options.max_age
+    match service.execute(orders.plan, max_price_move=limits[0], max_age=limits[1]):
         case Success(report):
             _show(options, terminal, orders, report)
             return ExitCode.OK if report.complete else ExitCode.FAILURE
@@ -153,7 +220,7 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     prepared = (
         _orders(options, terminal.environ)
         .alt(named)
-        .bind(lambda orders: _write_csv(options.orders_csv, orders.intents).map(lambda _: orders))
+        .bind(lambda orders: _write_basket(options, orders).map(lambda _: orders))
     )
     match prepared:
         case Failure(error):
@@ -170,8 +237,44 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     return ExitCode.OK
 
 
+def max_price_move(text: str) -> Decimal:
+    """A tolerance: a fraction (`0.02`) or a percentage (`2%`), finite and ≥ 0."""
+    number = text.strip()
+    scale = Decimal(100) if number.endswith("%") else Decimal(1)
+    try:
+        value = Decimal(number.removesuffix("%")) / scale
+    except InvalidOperation:
+        msg = f"expected a fraction (0.02) or a percentage (2%), got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not value.is_finite() or value < 0:
+        msg = f"expected a fraction ≥ 0 (0.02) or a percentage (2%), got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def max_age(text: str) -> timedelta:
+    """An age limit: a number and a unit, d(ays), h(ours), m(inutes) or s(econds): `1d`, `36h`."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        msg = f"expected a number and a unit (d, h, m, s), like 1d or 36h, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    try:
+        return timedelta(**{_UNITS[match[2]]: float(match[1])})
+    except OverflowError:
+        msg = f"too long: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
+    decisions = parser.add_mutually_exclusive_group(required=True)
+    decisions.add_argument("--weights", type=Path, metavar="FILE", help="weights file: plan now")
+    decisions.add_argument(
+        "--plan", type=Path, metavar="FILE", help="a plan saved by `plan --json`: execute it as is"
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--snapshot", type=Path, metavar="FILE", help="account snapshot file: the fake broker"
@@ -184,7 +287,27 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="with --execute: do not ask")
     parser.add_argument("--live", action="store_true", help="Alpaca live trading, not paper")
     parser.add_argument(
-        "--orders-csv", type=Path, metavar="PATH", help="write the order intents as CSV"
+        "--max-price-move",
+        type=max_price_move,
+        default=str(DEFAULT_MAX_PRICE_MOVE),  # argparse converts a string default with `type`
+        metavar="FRACTION",
+        help="refuse the plan when a price moved more since it was made: 0.02 or 2%%",
+    )
+    parser.add_argument(
+        "--max-age",
+        type=max_age,
+        default=f"{DEFAULT_MAX_AGE.days}d",
+        metavar="AGE",
+        help="refuse a plan older than this: 1d, 36h, 90m",
+    )
+    parser.add_argument(
+        "--orders-csv", type=Path, metavar="PATH", help="write the orders as a basket file"
+    )
+    parser.add_argument(
+        "--format",
+        dest="orders_format",
+        choices=[f.value for f in BasketFormat],
+        help="with --orders-csv: csv (ours, the default) or ibkr (IBKR BasketTrader)",
     )
     parser.add_argument("--json", action="store_true", help="print the orders as JSON")
     parser.add_argument("--correlation-id", default="rebalance", help="id of the plan and logs")
@@ -195,10 +318,22 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
     if ns.live and ns.broker is None:
         msg = "--live needs --broker alpaca"
         raise UsageError(msg)
-    inputs = {"--weights": ns.weights, "--snapshot": ns.snapshot, "--policy": ns.policy}
+    if ns.plan is not None and (ns.policy is not None or ns.liquidate_all):
+        msg = "--plan carries its own policy and targets: drop --policy / --liquidate-all"
+        raise UsageError(msg)
+    if ns.orders_format is not None and ns.orders_csv is None:
+        msg = "--format needs --orders-csv FILE"
+        raise UsageError(msg)
+    inputs = {
+        "--weights": ns.weights,
+        "--plan": ns.plan,
+        "--snapshot": ns.snapshot,
+        "--policy": ns.policy,
+    }
     distinct_output("--orders-csv", ns.orders_csv, inputs)
     return RebalanceOptions(
         weights=ns.weights,
+        plan=ns.plan,
         snapshot=ns.snapshot,
         broker=BrokerChoice(ns.broker) if ns.broker else None,
         policy=ns.policy,
@@ -206,6 +341,9 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
         yes=ns.yes,
         live=ns.live,
         orders_csv=ns.orders_csv,
+        orders_format=BasketFormat(ns.orders_format or BasketFormat.CSV.value),
+        max_price_move=ns.max_price_move,
+        max_age=ns.max_age,
         json=ns.json,
         correlation_id=ns.correlation_id,
         liquidate_all=ns.liquidate_all,
@@ -218,6 +356,8 @@ COMMAND = Command(
     examples=(
         "portfolio rebalance --weights weights.json --snapshot account.json",
         "portfolio rebalance --weights weights.json --broker alpaca --execute",
+        "portfolio rebalance --plan plan.json --broker alpaca --execute",
+        "portfolio rebalance --plan plan.json --broker alpaca --orders-csv b.csv --format ibkr",
     ),
     arguments=_arguments,
     options=_options,

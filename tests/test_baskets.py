@@ -1,0 +1,168 @@
+"""Order baskets: `rebalance --orders-csv FILE --format csv|ibkr`, golden files, refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cli_support import Run, cli
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.cli.baskets import IBKR_HEADER, BasketFormat, basket
+from adapters.cli.order_report import intents_csv
+from portfolio import Action, Asset, OrderIntent
+
+D = Decimal
+GOLDEN = Path(__file__).parent / "golden"
+# V = 11,000: 20 SPY at 500 and 10 TLT at 100. Half SPY, half QQQ at 250, whole shares:
+# SPY 5,500 → 11 (sell 9), TLT → 0 (sell all 10), QQQ 5,500 → 22 (buy); sells first.
+ACCOUNT = (
+    '{"cash": "0", "positions": {"SPY": "20", "TLT": "10"},'
+    ' "prices": {"SPY": "500", "TLT": "100", "QQQ": "250"}}'
+)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "w.json").write_text('{"SPY": "0.5", "QQQ": "0.5"}', encoding="utf-8")
+    (tmp_path / "account.json").write_text(ACCOUNT, encoding="utf-8")
+    (tmp_path / "whole.json").write_text('{"fractional": false}', encoding="utf-8")
+    return tmp_path
+
+
+def export(files: Path, out: Path, *more: str) -> Run:
+    return cli(
+        "rebalance", "--weights", files / "w.json", "--snapshot", files / "account.json",
+        "--orders-csv", out, *more,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("more", "golden"),
+    [
+        (["--format", "ibkr"], "basket_ibkr.csv"),
+        (["--format", "csv"], "basket_csv.csv"),
+        ([], "basket_csv.csv"),  # csv is the default: the file of before
+    ],
+)
+def test_each_format_writes_its_golden_file(files: Path, more: list[str], golden: str) -> None:
+    out = files / "basket.csv"
+    run = export(files, out, "--policy", str(files / "whole.json"), *more)
+    assert run.code == 0, run.err
+    assert out.read_bytes() == (GOLDEN / golden).read_bytes()
+
+
+def test_the_ibkr_golden_file_is_what_basket_trader_reads() -> None:
+    rows = list(csv.reader(io.StringIO((GOLDEN / "basket_ibkr.csv").read_text("utf-8"))))
+    assert tuple(rows[0]) == IBKR_HEADER
+    first_line = (GOLDEN / "basket_ibkr.csv").read_text("utf-8").splitlines()[0]
+    assert first_line == "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType"
+    assert [row[:3] for row in rows[1:]] == [
+        ["SELL", "9", "SPY"],
+        ["SELL", "10", "TLT"],
+        ["BUY", "22", "QQQ"],
+    ]
+    assert {tuple(row[3:]) for row in rows[1:]} == {("STK", "SMART", "USD", "DAY", "MKT")}
+
+
+def test_fractional_shares_are_refused_never_rounded_and_nothing_is_written(files: Path) -> None:
+    out = files / "basket.csv"
+    odd = files / "odd.json"
+    odd.write_text(
+        '{"cash": "100", "positions": {"SPY": "20"}, "prices": {"SPY": "500", "QQQ": "400"}}',
+        encoding="utf-8",
+    )
+    run = cli(
+        "rebalance", "--weights", files / "w.json", "--snapshot", odd, "--orders-csv", out,
+        "--format", "ibkr",
+    )  # fmt: skip
+    assert (run.code, run.out, run.err.count("\n")) == (2, "", 1), run.err
+    # V = 10,100: SPY 5,050 → sell 9.9; QQQ 5,050 → buy 12.625
+    assert "SELL SPY: 9.9 shares: fractional" in run.err
+    assert "BUY QQQ: 12.625 shares: fractional" in run.err
+    assert "basket.csv: not written" in run.err
+    assert not out.exists()
+
+
+def intent(
+    symbol: str, side: Action, quantity: str | None = "1", notional: str | None = None
+) -> OrderIntent:
+    return OrderIntent(
+        client_order_id=f"rb-p-t-{symbol}",
+        symbol=symbol,
+        side=side,
+        quantity=None if quantity is None else D(quantity),
+        notional=None if notional is None else D(notional),
+    )
+
+
+@pytest.mark.parametrize(
+    ("order", "assets", "reason"),
+    [
+        (
+            intent("BTCUSD", Action.BUY),
+            {"BTCUSD": Asset(symbol="BTCUSD", asset_class="crypto")},
+            "a crypto pair",
+        ),
+        (intent("BTC/USD", Action.BUY), {}, "a crypto pair"),
+        (intent("SPY", Action.BUY, "2.5"), {}, "2.5 shares: fractional"),
+        (intent("SPY", Action.BUY, None, "100"), {}, "an order by amount (100)"),
+        (intent("BRK.B", Action.SELL, "3"), {}, "not a plain IBKR symbol"),
+        (
+            intent("SPY", Action.BUY),
+            {"SPY": Asset(symbol="SPY", asset_class="us_option")},
+            "asset class us_option",
+        ),
+    ],
+    ids=["crypto-class", "crypto-pair", "fraction", "notional", "share-class", "option"],
+)
+def test_what_basket_trader_cannot_carry_is_refused_by_name(
+    order: OrderIntent, assets: dict[str, Asset], reason: str
+) -> None:
+    refused = basket((intent("QQQ", Action.SELL, "4"), order), BasketFormat.IBKR, assets).failure()
+    assert refused.startswith("the IBKR basket cannot carry ")
+    assert f"{order.side.value} {order.symbol}: {reason}" in refused
+    assert "QQQ" not in refused  # the order it can carry is not named
+    assert basket((order,), BasketFormat.CSV, assets).unwrap() == intents_csv((order,))
+
+
+def test_every_order_it_cannot_carry_is_named_at_once() -> None:
+    orders = (intent("AAA", Action.SELL, "0.5"), intent("BBB", Action.BUY, "1.25"))
+    refused = basket(orders, BasketFormat.IBKR, {}).failure()
+    assert "SELL AAA: 0.5 shares" in refused
+    assert "BUY BBB: 1.25 shares" in refused
+
+
+def test_whole_shares_written_with_a_decimal_point_are_whole() -> None:
+    text = basket((intent("SPY", Action.BUY, "22.000000000"),), BasketFormat.IBKR, {}).unwrap()
+    assert text.splitlines()[1] == "BUY,22,SPY,STK,SMART,USD,DAY,MKT"
+
+
+symbols = st.sampled_from(["AAA", "BBB", "CCC", "SPY", "QQQ", "TLT"])
+orders = st.lists(
+    st.builds(
+        intent,
+        symbols,
+        st.sampled_from([Action.BUY, Action.SELL]),
+        st.integers(min_value=1, max_value=10_000).map(str),
+    ),
+    max_size=12,
+)
+
+
+@given(orders, st.sampled_from(list(BasketFormat)))
+def test_sells_come_first_and_every_order_is_written_once(
+    given_orders: list[OrderIntent], form: BasketFormat
+) -> None:
+    rows = list(csv.reader(io.StringIO(basket(tuple(given_orders), form, {}).unwrap())))[1:]
+    side = 0 if form is BasketFormat.IBKR else 2
+    sides = [row[side] for row in rows]
+    assert sides == sorted(sides, key=lambda s: s != "SELL")
+    symbol, quantity = (2, 1) if form is BasketFormat.IBKR else (1, 3)
+    written = sorted((row[side], row[symbol], D(row[quantity])) for row in rows)
+    wanted = sorted((o.side.value, o.symbol, o.quantity) for o in given_orders)
+    assert written == wanted
