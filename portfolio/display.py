@@ -2,7 +2,7 @@
 
 Money is shown with thousands separators and two decimals, fractions as percentages,
 share quantities with their exact digits. `text_table` lines up columns for a terminal
-or `print()` in a notebook; `html_table` is the same table for Jupyter and the HTML
+or a notebook cell; `html_table` is the same table for Jupyter and the HTML
 report, every cell escaped. Long tables keep their first rows and say how many more
 there are (`shown`). Pure: no I/O.
 """
@@ -59,11 +59,8 @@ def shown(rows: Sequence[T], limit: int) -> tuple[list[T], int]:
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int]) -> str:
     """Columns padded to their widest cell under a rule; columns in `right` right-aligned.
 
-    >>> print(text_table(("Symbol", "Amount"), [("SPY", "1.00"), ("QQQ", "-12.50")], {1}))
-    Symbol  Amount
-    ──────  ──────
-    SPY       1.00
-    QQQ     -12.50
+    >>> text_table(("Symbol", "Amount"), [("SPY", "1.00"), ("QQQ", "-1.50")], {1}).splitlines()
+    ['Symbol  Amount', '──────  ──────', 'SPY       1.00', 'QQQ      -1.50']
     """
     widths = [max(len(row[n]) for row in (headers, *rows)) for n in range(len(headers))]
 

@@ -82,6 +82,7 @@ def test_the_core_needs_only_attrs_and_returns() -> None:
         "enum",
         "functools",
         "hashlib",
+        "html",
         "itertools",
         "json",
         "math",
