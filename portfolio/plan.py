@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLAN_COLUMNS",
+    "PLAN_HEADERS",
     "Action",
     "PlanItem",
     "Reason",
@@ -62,7 +63,7 @@ def freeze_metadata(value: object, _inside: frozenset[int] = frozenset()) -> obj
 PLAN_COLUMNS = PlanItem._fields
 #: Rows `str()` and `_repr_html_()` show before saying how many more there are.
 SHOWN_ROWS = 30
-_HEADERS = ("Symbol", "Action", "Amount", "Quantity", "Price", "Weight now → target", "Reason")
+PLAN_HEADERS = ("Symbol", "Action", "Amount", "Quantity", "Price", "Weight now → target", "Reason")
 _RIGHT = frozenset({2, 3, 4})
 
 
@@ -177,7 +178,7 @@ class RebalancePlan:
         rows, hidden = shown([_row(item) for item in self.items], SHOWN_ROWS)
         more = [f"… and {hidden} more rows (to_records() or to_frame() has them all)"]
         header, *totals = self.summary()
-        lines = [header, "", text_table(_HEADERS, rows, _RIGHT), *(more if hidden else [])]
+        lines = [header, "", text_table(PLAN_HEADERS, rows, _RIGHT), *(more if hidden else [])]
         return "\n".join([*lines, "", *totals])
 
     def __repr__(self) -> str:
@@ -189,17 +190,25 @@ class RebalancePlan:
             f"cash_after={self.cash_after!r})"
         )
 
-    def _repr_html_(self) -> str:
-        """Jupyter's view: the summary and the items as an HTML table (the first 30)."""
-        rows, hidden = shown([_row(item) for item in self.items], SHOWN_ROWS)
+    def to_html(self, limit: int | None = None) -> str:
+        """The items as an HTML table under the plan's header, the summary below it.
+
+        With `limit`, the first `limit` items and a line saying how many more there are.
+        """
+        rows = [_row(item) for item in self.items]
+        rows, hidden = shown(rows, limit) if limit is not None else (rows, 0)
         header, *totals = self.summary()
         more = f"… and {hidden} more rows (to_records() or to_frame() has them all)"
         notes = [*([more] if hidden else []), *totals]
         return (
-            f"<div>{html_table(_HEADERS, rows, _RIGHT, caption=header)}"
+            f"<div>{html_table(PLAN_HEADERS, rows, _RIGHT, caption=header)}"
             + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
             + "</div>"
         )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: `to_html` with the first 30 items."""
+        return self.to_html(SHOWN_ROWS)
 
     def to_records(self) -> list[dict[str, object]]:
         """One dict per item, keys `PLAN_COLUMNS`; action and reason by name, Decimals exact.

@@ -38,7 +38,14 @@ if TYPE_CHECKING:
 
     from portfolio.backtest.ledger import Ledger, Setup
 
-__all__ = ["BAR_COLUMNS", "TRADE_COLUMNS", "BacktestResult", "summarise"]
+__all__ = [
+    "BAR_COLUMNS",
+    "TRADE_COLUMNS",
+    "TRADE_HEADERS",
+    "TRADE_RIGHT",
+    "BacktestResult",
+    "summarise",
+]
 
 #: The columns of `BacktestResult.to_records()`: one row per bar.
 BAR_COLUMNS = ("date", "equity", "drawdown", "cash_flow", "rebalanced")
@@ -46,7 +53,10 @@ BAR_COLUMNS = ("date", "equity", "drawdown", "cash_flow", "rebalanced")
 TRADE_COLUMNS = ("date", "symbol", "action", "reason", "quantity", "price", "traded_value", "fee")
 #: Rebalances `_repr_html_()` lists before saying how many more there are.
 SHOWN_REBALANCES = 12
-_TRADE_HEADERS = ("Date", "Symbol", "Action", "Quantity", "Price", "Traded", "Fee", "Reason")
+#: The headers of `BacktestResult.trade_rows()`' cells.
+TRADE_HEADERS = ("Date", "Symbol", "Action", "Quantity", "Price", "Traded", "Fee", "Reason")
+#: The columns of `TRADE_HEADERS` that are right-aligned (numbers).
+TRADE_RIGHT = frozenset({3, 4, 5, 6})
 
 
 @attrs.frozen(kw_only=True)
@@ -181,7 +191,7 @@ class BacktestResult:
             f"<div>{figures}"
             + (f"<p>Warnings</p><ul>{warnings}</ul>" if warnings else "")
             + "".join(
-                html_table(_TRADE_HEADERS, rows, frozenset({3, 4, 5, 6}), caption=caption)
+                html_table(TRADE_HEADERS, rows, TRADE_RIGHT, caption=caption)
                 for caption, rows in rebalances
             )
             + (f"<p>{html.escape(more)}</p>" if hidden else "")
