@@ -173,13 +173,22 @@ class RebalancePlan:
             f"{cash}   (portfolio value {money(self.total_value)})",
         )
 
-    def __str__(self) -> str:
-        """A table of the items (sells, buys, holds; the first 30) and the summary."""
-        rows, hidden = shown([_row(item) for item in self.items], SHOWN_ROWS)
+    def to_text(self, limit: int | None = None) -> str:
+        """The items as a text table between the header and the summary (no final newline).
+
+        HOLD rows show the trade the policy skipped, in parentheses. With `limit`, the
+        first `limit` items and a line saying how many more there are.
+        """
+        rows = [_row(item) for item in self.items]
+        rows, hidden = shown(rows, limit) if limit is not None else (rows, 0)
         more = [f"… and {hidden} more rows (to_records() or to_frame() has them all)"]
         header, *totals = self.summary()
         lines = [header, "", text_table(PLAN_HEADERS, rows, _RIGHT), *(more if hidden else [])]
         return "\n".join([*lines, "", *totals])
+
+    def __str__(self) -> str:
+        """`to_text` with the first 30 items."""
+        return self.to_text(SHOWN_ROWS)
 
     def __repr__(self) -> str:
         """One short line: the id, counts and the money; `str()` shows the items."""

@@ -265,13 +265,25 @@ def test_a_backtest_prints_its_figures_and_reprs_in_one_line() -> None:
         "Turnover 0.87× traded 1,000.00",  # 1,000 ÷ mean equity 1,150
         "Fees 0.00",
         "Rebalances 1",
-        "Warnings 0 about the price data",
     ]
     assert repr(result) == (
         "BacktestResult(schedule='once', start='2024-01-01', end='2024-01-04', bars=4, "
         "initial_cash=Decimal('1000'), final_equity=Decimal('1500.000000000'), plans=1, "
         "rebalances=1, warnings=0)"
     )
+
+
+def test_a_backtest_prints_its_warnings_below_the_figures() -> None:
+    bars = [
+        Bar(date=date(2024, 1, 2), prices={"AAA": D(10)}),
+        Bar(date=date(2024, 1, 3), prices={"AAA": D(10), "BBB": D(20)}),
+    ]
+    allocation = Allocation(target_weights={"AAA": D("0.5"), "BBB": D("0.5")}, correlation_id="w")
+    result = run_backtest(bars, allocation, initial_cash=D(1000)).unwrap()
+    assert str(result).splitlines()[-1] == (
+        "warning: 2024-01-03 BBB: first close on this bar; until then its weight waited in cash"
+    )
+    assert str(result).startswith(result.to_text() + "\n")
 
 
 def test_a_long_backtest_repr_stays_short() -> None:

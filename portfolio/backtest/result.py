@@ -144,7 +144,6 @@ class BacktestResult:
             ("Fees", money(self.total_fees), ""),
             ("Rebalances", str(self.rebalances), idle),
             *(flows if self.cash_flows else ()),
-            ("Warnings", str(len(self.warnings)), "about the price data"),
         )
 
     def headline(self) -> str:
@@ -155,15 +154,18 @@ class BacktestResult:
             f"({len(self.equity_curve)} bars), initial cash {money(self.initial_cash)}"
         )
 
-    def __str__(self) -> str:
-        """The headline, one figure per line, then the warnings (the first five)."""
+    def to_text(self) -> str:
+        """The headline, then one figure per line (no final newline)."""
         rows = self.metrics()
         width = max(len(value) for _, value, _ in rows)
         lines = [f"{name:<14}{value:>{width}}   {note}".rstrip() for name, value, note in rows]
-        warnings, hidden = shown([(str(warning),) for warning in self.warnings], 5)
-        notes = [f"warning: {line}" for (line,) in warnings]
+        return "\n".join([self.headline(), "", *lines])
+
+    def __str__(self) -> str:
+        """`to_text`, then the warnings (the first five) and how many more there are."""
+        warnings, hidden = shown([str(warning) for warning in self.warnings], 5)
         more = [f"… and {hidden} more warnings (.warnings has them all)"] if hidden else []
-        return "\n".join([self.headline(), "", *lines, *notes, *more])
+        return "\n".join([self.to_text(), *(f"warning: {line}" for line in warnings), *more])
 
     def __repr__(self) -> str:
         """One short line: schedule, dates, counts and money (the curve and plans left out)."""
