@@ -10,7 +10,9 @@ from html.parser import HTMLParser
 
 import pytest
 from core_strategies import accounts, policies
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from returns.result import Success
 
 from portfolio import (
     Action,
@@ -170,6 +172,49 @@ def test_records_give_back_every_item_exactly(
     )
     assert rebuilt == plan.items
     assert "\n" not in repr(plan)
+    html_rows = Cells(plan._repr_html_()).rows
+    assert len(html_rows) == 1 + min(len(plan.items), 30)  # the header, then the items
+    assert [row[0] for row in html_rows[1:]] == [item.symbol for item in plan.items[:30]]
+
+
+def decimal(value: object) -> Decimal:
+    """A record's value, known to be a Decimal."""
+    assert isinstance(value, Decimal)
+    return value
+
+
+closes = st.decimals(min_value="1", max_value="500", places=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(closes, closes), min_size=1, max_size=70),
+    st.sampled_from(["once", "weekly", "monthly", "drift"]),
+    st.sampled_from([None, D(200), D(-150)]),
+)
+def test_backtest_records_agree_with_the_result(
+    prices: list[tuple[Decimal, Decimal]], schedule: str, monthly: Decimal | None
+) -> None:
+    """The rows are the result seen bar by bar and order by order: nothing lost or added."""
+    days = [date(2024, 1, 1) + timedelta(days=3 * n) for n in range(len(prices))]
+    bars = [Bar(date=d, prices={"A": a, "B": b}) for d, (a, b) in zip(days, prices, strict=True)]
+    allocation = Allocation(target_weights={"A": D("0.7"), "B": D("0.3")}, correlation_id="p")
+    flows = CashFlows(monthly=monthly) if monthly is not None else None
+    ran = run_backtest(
+        bars, allocation, initial_cash=D(10_000), schedule=schedule, cash_flows=flows
+    )
+    assume(isinstance(ran, Success))  # not a withdrawal larger than the equity
+    result = ran.unwrap()
+    records = result.to_records()
+    assert [(r["date"], r["equity"]) for r in records] == list(result.equity_curve)
+    assert max(decimal(r["drawdown"]) for r in records) == result.max_drawdown
+    assert [r["date"] for r in records if r["rebalanced"]] == list(result.rebalance_dates)
+    flows_seen = [(r["date"], r["cash_flow"]) for r in records if r["cash_flow"]]
+    assert flows_seen == list(result.cash_flows)
+    trades = result.trade_records()
+    assert len(trades) == sum(len(fill.orders) for fill in result.fills)
+    traded = sum((abs(decimal(t["traded_value"])) for t in trades), D(0))
+    assert traded == result.traded_value
 
 
 def test_a_plan_frame_is_indexed_by_symbol_and_keeps_decimals_exact() -> None:
@@ -248,8 +293,8 @@ def test_the_drawdown_column_peaks_at_max_drawdown_with_cash_flows() -> None:
     ).unwrap()
     records = result.to_records()
     assert result.cash_flows
-    assert max(r["drawdown"] for r in records) == result.max_drawdown  # type: ignore[type-var]  # Decimals
-    assert sum(r["cash_flow"] for r in records) == sum(a for _, a in result.cash_flows)  # type: ignore[misc]  # Decimals
+    assert max(decimal(r["drawdown"]) for r in records) == result.max_drawdown
+    assert sum(decimal(r["cash_flow"]) for r in records) == sum(a for _, a in result.cash_flows)
     assert sum(r["rebalanced"] for r in records) == result.rebalances  # type: ignore[misc]  # bools
 
 
