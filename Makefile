@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 comma := ,
 #: Extras `make test` installs (the demo needs none).
-TEST_EXTRAS := dev,alpaca,plot,dask
+TEST_EXTRAS := dev,alpaca,plot,dask,frame
 
 # $(call ready,EXTRAS): (re)build .venv if needed, then install the package with EXTRAS
 # ("" for none) unless the stamp for EXTRAS is newer than pyproject.toml.

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import decimal
+import html
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 from returns.result import Result
 
+from portfolio.display import html_table, money, percent, shares, shown, text_table
 from portfolio.errors import PortfolioError
+from portfolio.frames import data_frame
 from portfolio.frozen import FrozenDict
 from portfolio.held import Held
 from portfolio.money import CORE_CONTEXT, ZERO
@@ -18,7 +22,12 @@ from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.plan_json import plan_fields_from_json, plan_to_json
 from portfolio.policy import SizingPolicy
 
+if TYPE_CHECKING:
+    from pandas import DataFrame
+
 __all__ = [
+    "PLAN_COLUMNS",
+    "PLAN_HEADERS",
     "Action",
     "PlanItem",
     "Reason",
@@ -49,6 +58,30 @@ def freeze_metadata(value: object, _inside: frozenset[int] = frozenset()) -> obj
     if isinstance(value, float):
         return Decimal(str(value))
     return value
+
+
+#: The columns of `RebalancePlan.to_records()`: a `PlanItem`'s fields, in order.
+PLAN_COLUMNS = PlanItem._fields
+#: Rows `str()` and `_repr_html_()` show before saying how many more there are.
+SHOWN_ROWS = 30
+PLAN_HEADERS = ("Symbol", "Action", "Amount", "Quantity", "Price", "Weight now → target", "Reason")
+_RIGHT = frozenset({2, 3, 4})
+
+
+def _row(item: PlanItem) -> tuple[str, ...]:
+    """One item as the cells of a table; a HOLD row's amount is the skipped trade, in (…)."""
+    skipped = item.skipped_amount if item.action is Action.HOLD else ZERO
+    amount = f"({skipped:+,.2f})" if skipped else money(item.trade_amount)
+    weights = f"{percent(item.current_weight):>7} → {percent(item.target_weight):>7}"
+    return (
+        item.symbol,
+        item.action.value,
+        amount,
+        shares(item.quantity),
+        money(item.price),
+        weights,
+        item.reason.value,
+    )
 
 
 _NO_METADATA: FrozenDict[str, object] = FrozenDict()
@@ -140,6 +173,93 @@ class RebalancePlan:
             merged.update({str(key): value for key, value in entries.items()})
         merged.update(more)
         return attrs.evolve(self, metadata=merged)
+
+    def summary(self) -> tuple[str, ...]:
+        """The plan in words: what it is, the trades' totals, cash before and after."""
+        header = f"Rebalance plan {self.plan_id} (correlation id {self.correlation_id})"
+        if self.as_of is not None:
+            header += f", prices as of {self.as_of.isoformat()}"
+        count = len(self.trades)
+        trades = f"{count} trade{'s' if count != 1 else ''}"
+        cash = f"Cash {money(self.cash_before)} → projected {money(self.cash_after)}"
+        return (
+            header,
+            f"Sells {money(self.total_sells)}   buys {money(self.total_buys)}   ({trades})",
+            f"{cash}   (portfolio value {money(self.total_value)})",
+        )
+
+    def to_text(self, limit: int | None = None) -> str:
+        """The items as a text table between the header and the summary (no final newline).
+
+        HOLD rows show the trade the policy skipped, in parentheses. With `limit`, the
+        first `limit` items and a line saying how many more there are.
+        """
+        rows = [_row(item) for item in self.items]
+        rows, hidden = shown(rows, limit) if limit is not None else (rows, 0)
+        more = [f"… and {hidden} more rows (to_records() or to_frame() has them all)"]
+        header, *totals = self.summary()
+        lines = [header, "", text_table(PLAN_HEADERS, rows, _RIGHT), *(more if hidden else [])]
+        return "\n".join([*lines, "", *totals])
+
+    def __str__(self) -> str:
+        """`to_text` with the first 30 items."""
+        return self.to_text(SHOWN_ROWS)
+
+    def __repr__(self) -> str:
+        """One short line: the id, counts and the money; `str()` shows the items."""
+        return (
+            f"RebalancePlan(plan_id={self.plan_id!r}, correlation_id={self.correlation_id!r}, "
+            f"as_of={self.as_of!r}, items={len(self.items)}, trades={len(self.trades)}, "
+            f"total_value={self.total_value!r}, cash_before={self.cash_before!r}, "
+            f"cash_after={self.cash_after!r})"
+        )
+
+    def to_html(self, limit: int | None = None) -> str:
+        """The items as an HTML table under the plan's header, the summary below it.
+
+        With `limit`, the first `limit` items and a line saying how many more there are.
+        """
+        rows = [_row(item) for item in self.items]
+        rows, hidden = shown(rows, limit) if limit is not None else (rows, 0)
+        header, *totals = self.summary()
+        more = f"… and {hidden} more rows (to_records() or to_frame() has them all)"
+        notes = [*([more] if hidden else []), *totals]
+        return (
+            f"<div>{html_table(PLAN_HEADERS, rows, _RIGHT, caption=header)}"
+            + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+            + "</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: `to_html` with the first 30 items."""
+        return self.to_html(SHOWN_ROWS)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One dict per item, keys `PLAN_COLUMNS`; action and reason by name, Decimals exact.
+
+        >>> plan = RebalancePlan(plan_id="p", correlation_id="c", total_value=Decimal(100),
+        ...     cash_before=Decimal(100), cash_after=Decimal(0), items=(PlanItem(
+        ...     symbol="SPY", action=Action.BUY, trade_amount=Decimal(100),
+        ...     quantity=Decimal("0.2"), price=Decimal(500), current_value=Decimal(0),
+        ...     target_value=Decimal(100), current_weight=Decimal(0),
+        ...     target_weight=Decimal(1), reason=Reason.REBALANCE),))
+        >>> record = plan.to_records()[0]
+        >>> record["symbol"], record["action"], record["quantity"], record["reason"]
+        ('SPY', 'BUY', Decimal('0.2'), 'REBALANCE')
+        """
+        return [
+            {**item._asdict(), "action": item.action.value, "reason": item.reason.value}
+            for item in self.items
+        ]
+
+    def to_frame(self) -> DataFrame:
+        """`to_records()` as a pandas DataFrame indexed by symbol (needs the `frame` extra).
+
+        Raises ImportError naming the extra when pandas is not installed.
+        """
+        return data_frame(
+            self.to_records(), PLAN_COLUMNS, "symbol", what="RebalancePlan.to_frame()"
+        )
 
     def to_json(self) -> str:
         """The plan as JSON (docs/formats.md): exact plain decimal strings, enums by name.

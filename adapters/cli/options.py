@@ -45,6 +45,8 @@ class PlanOptions:
     correlation_id: str = "cli"
     json: bool = False
     liquidate_all: bool = False
+    #: Where `--report` writes the plan's HTML page (None: no page).
+    report: Path | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -69,6 +71,8 @@ class BacktestOptions:
     start: date | None = None
     end: date | None = None
     contribution: Decimal | None = None
+    #: Where `--report` writes the HTML page (None: no page).
+    report: Path | None = None
 
 
 @attrs.frozen(kw_only=True)

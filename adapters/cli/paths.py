@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adapters.cli.command import UsageError
 
-__all__ = ["distinct_output", "same_file"]
+__all__ = ["distinct_output", "distinct_outputs", "same_file"]
 
 
 def same_file(first: Path, second: Path) -> bool:
@@ -44,6 +44,25 @@ def distinct_output(option: str, output: Path | None, inputs: Mapping[str, Path 
         if given is not None and same_file(output, given):
             msg = f"{option} {output} is the {name} file: an output never replaces an input"
             raise UsageError(msg)
+
+
+def distinct_outputs(outputs: Mapping[str, Path | None], inputs: Mapping[str, Path | None]) -> None:
+    """`distinct_output` for each output (option → path), which also never names another output.
+
+    >>> distinct_outputs({"--report": Path("a"), "--plot": Path("./a")}, {})
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    adapters.cli.command.UsageError: --plot a is the --report file: two outputs never share ...
+    """
+    written: dict[str, Path | None] = {}
+    for option, output in outputs.items():
+        distinct_output(option, output, inputs)
+        for name, earlier in written.items():
+            if output is not None and earlier is not None and same_file(output, earlier):
+                msg = f"{option} {output} is the {name} file: two outputs never share a file"
+                raise UsageError(msg)
+        written[option] = output
 
 
 def _spelled(path: Path) -> Path:

@@ -19,6 +19,7 @@ from contextlib import ExitStack
 import attrs
 from returns.result import Failure, Result, Success
 
+from adapters.cli.local_cluster import LOCAL, start_local_cluster
 from adapters.cli.report import Problem
 from adapters.cli.terminal import InputError
 
@@ -70,8 +71,11 @@ class Workers:
 def open_workers(workers: int, scheduler: str | None, stack: ExitStack) -> Result[Workers, Problem]:
     """This process (`workers` ≤ 1), a pool of `workers` processes, or a Dask cluster.
 
-    `scheduler` is the cluster's address; the pool or the client closes with `stack`.
+    `scheduler` is the cluster's address, or `local` to start a LocalCluster sized to
+    this machine for this run; the pool, the client and the cluster close with `stack`.
     """
+    if scheduler == LOCAL:
+        return start_local_cluster(stack).bind(lambda address: _dask(address, stack))
     if scheduler is not None:
         return _dask(scheduler, stack)
     if workers <= 1:

@@ -7,52 +7,15 @@ Money in account currency; returns, volatility and drawdown as fractions of equi
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
-from adapters.cli.table import money, percent
 from portfolio.backtest import BacktestResult
 
 __all__ = ["backtest_json", "backtest_table"]
 
 
 def backtest_table(result: BacktestResult) -> str:
-    """Final equity, returns, risk, trading and costs, one figure per line."""
-    curve = result.equity_curve
-    first, last = curve[0].date, curve[-1].date
-    header = (
-        f"Backtest: {result.schedule.value} rebalancing, {first} → {last} ({len(curve)} bars), "
-        f"initial cash {money(result.initial_cash)}"
-    )
-    rows = (
-        ("Final equity", money(result.final_equity), ""),
-        ("Total return", percent(result.total_return), ""),
-        ("CAGR", percent(result.cagr), ""),
-        ("Volatility", percent(result.volatility), "annualised"),
-        ("Max drawdown", percent(result.max_drawdown), "largest fall from a peak"),
-        ("Turnover", f"{result.turnover:.2f}×", f"traded {money(result.traded_value)}"),
-        ("Fees", money(result.total_fees), ""),
-        ("Rebalances", str(result.rebalances), _idle(result)),
-        *_flow_rows(result),
-    )
-    width = max(len(value) for _, value, _ in rows)
-    lines = [f"{name:<14}{value:>{width}}   {note}".rstrip() for name, value, note in rows]
-    return "\n".join([header, "", *lines]) + "\n"
-
-
-def _idle(result: BacktestResult) -> str:
-    return f"+ {result.idle_checks} checks that traded nothing" if result.idle_checks else ""
-
-
-def _flow_rows(result: BacktestResult) -> tuple[tuple[str, str, str], ...]:
-    """Cash flows and the returns that take them out; nothing when there were none."""
-    if not result.cash_flows:
-        return ()
-    net = sum((amount for _, amount in result.cash_flows), Decimal(0))
-    return (
-        ("Cash flows", money(net), f"net, over {len(result.cash_flows)} dates"),
-        ("Time-weighted", percent(result.time_weighted_return), "return, flows taken out"),
-        ("Money-weighted", percent(result.money_weighted_return), "a year (IRR)"),
-    )
+    """Final equity, returns, risk, trading and costs, one figure per line (`to_text`)."""
+    return result.to_text() + "\n"
 
 
 def backtest_json(result: BacktestResult) -> str:

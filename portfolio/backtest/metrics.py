@@ -17,6 +17,7 @@ from portfolio.backtest.bars import EquityPoint
 
 __all__ = [
     "cagr",
+    "drawdowns",
     "flow_adjusted",
     "max_drawdown",
     "money_weighted_return",
@@ -84,6 +85,23 @@ def volatility(curve: Sequence[EquityPoint]) -> Decimal:
         return ten_places((variance * bars_per_year).sqrt())
 
 
+def drawdowns(curve: Sequence[EquityPoint]) -> list[Decimal]:
+    """Each bar's fall from the running peak, as a fraction of that peak (0 at a new peak).
+
+    >>> from datetime import date
+    >>> days = [date(2020, 1, d) for d in range(1, 5)]
+    >>> curve = [EquityPoint(d, Decimal(e)) for d, e in zip(days, (100, 120, 90, 130))]
+    >>> [ten_places(fall) for fall in drawdowns(curve)]
+    [Decimal('0E-10'), Decimal('0E-10'), Decimal('0.2500000000'), Decimal('0E-10')]
+    """
+    with decimal.localcontext(_CONTEXT):
+        peak, falls = ZERO, []
+        for point in curve:
+            peak = max(peak, point.equity)
+            falls.append(1 - point.equity / peak if peak > 0 else ZERO)
+        return falls
+
+
 def max_drawdown(curve: Sequence[EquityPoint]) -> Decimal:
     """The largest fall from a running peak, as a fraction of that peak (0.25 = 25 %).
 
@@ -93,13 +111,7 @@ def max_drawdown(curve: Sequence[EquityPoint]) -> Decimal:
     >>> max_drawdown(curve)
     Decimal('0.2500000000')
     """
-    with decimal.localcontext(_CONTEXT):
-        peak, worst = ZERO, ZERO
-        for point in curve:
-            peak = max(peak, point.equity)
-            if peak > 0:
-                worst = max(worst, 1 - point.equity / peak)
-        return ten_places(worst)
+    return ten_places(max(drawdowns(curve), default=ZERO))
 
 
 def flow_adjusted(

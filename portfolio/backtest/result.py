@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import html
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from portfolio.backtest.bars import EquityPoint
 from portfolio.backtest.gaps import LateListing
 from portfolio.backtest.metrics import (
     cagr,
+    drawdowns,
     flow_adjusted,
     max_drawdown,
     money_weighted_return,
@@ -23,16 +25,38 @@ from portfolio.backtest.metrics import (
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.schedule import Schedule
 from portfolio.costs import CostModel
-from portfolio.fill import Fill, fill_plan
+from portfolio.display import html_table, money, percent, shares, shown
+from portfolio.fill import Fill, FilledOrder, fill_plan
+from portfolio.frames import data_frame
 from portfolio.frozen import FrozenDict
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from pandas import DataFrame
+
     from portfolio.backtest.ledger import Ledger, Setup
 
-__all__ = ["BacktestResult", "summarise"]
+__all__ = [
+    "BAR_COLUMNS",
+    "TRADE_COLUMNS",
+    "TRADE_HEADERS",
+    "TRADE_RIGHT",
+    "BacktestResult",
+    "summarise",
+]
+
+#: The columns of `BacktestResult.to_records()`: one row per bar.
+BAR_COLUMNS = ("date", "equity", "drawdown", "cash_flow", "rebalanced")
+#: The columns of `BacktestResult.trade_records()`: one row per executed order.
+TRADE_COLUMNS = ("date", "symbol", "action", "reason", "quantity", "price", "traded_value", "fee")
+#: Rebalances `_repr_html_()` lists before saying how many more there are.
+SHOWN_REBALANCES = 12
+#: The headers of `BacktestResult.trade_rows()`' cells.
+TRADE_HEADERS = ("Date", "Symbol", "Action", "Quantity", "Price", "Traded", "Fee", "Reason")
+#: The columns of `TRADE_HEADERS` that are right-aligned (numbers).
+TRADE_RIGHT = frozenset({3, 4, 5, 6})
 
 
 @attrs.frozen(kw_only=True)
@@ -100,6 +124,170 @@ class BacktestResult:
             fill_plan(account, plan, costs=self.costs).unwrap()
             for account, plan in zip(self.accounts, self.plans, strict=True)
         )
+
+    def metrics(self) -> tuple[tuple[str, str, str], ...]:
+        """The summary figures as (name, value, note) rows, as `str()` and the report show them."""
+        net = sum((amount for _, amount in self.cash_flows), ZERO)
+        flows = (
+            ("Cash flows", money(net), f"net, over {len(self.cash_flows)} dates"),
+            ("Time-weighted", percent(self.time_weighted_return), "return, flows taken out"),
+            ("Money-weighted", percent(self.money_weighted_return), "a year (IRR)"),
+        )
+        idle = f"+ {self.idle_checks} checks that traded nothing" if self.idle_checks else ""
+        return (
+            ("Final equity", money(self.final_equity), ""),
+            ("Total return", percent(self.total_return), ""),
+            ("CAGR", percent(self.cagr), ""),
+            ("Volatility", percent(self.volatility), "annualised"),
+            ("Max drawdown", percent(self.max_drawdown), "largest fall from a peak"),
+            ("Turnover", f"{self.turnover:.2f}×", f"traded {money(self.traded_value)}"),
+            ("Fees", money(self.total_fees), ""),
+            ("Rebalances", str(self.rebalances), idle),
+            *(flows if self.cash_flows else ()),
+        )
+
+    def headline(self) -> str:
+        """One line: the schedule, the dates and bars, the initial cash."""
+        first, last = self.equity_curve[0].date, self.equity_curve[-1].date
+        return (
+            f"Backtest: {self.schedule.value} rebalancing, {first} → {last} "
+            f"({len(self.equity_curve)} bars), initial cash {money(self.initial_cash)}"
+        )
+
+    def to_text(self) -> str:
+        """The headline, then one figure per line (no final newline)."""
+        rows = self.metrics()
+        width = max(len(value) for _, value, _ in rows)
+        lines = [f"{name:<14}{value:>{width}}   {note}".rstrip() for name, value, note in rows]
+        return "\n".join([self.headline(), "", *lines])
+
+    def __str__(self) -> str:
+        """`to_text`, then the warnings (the first five) and how many more there are."""
+        warnings, hidden = shown([str(warning) for warning in self.warnings], 5)
+        more = [f"… and {hidden} more warnings (.warnings has them all)"] if hidden else []
+        return "\n".join([self.to_text(), *(f"warning: {line}" for line in warnings), *more])
+
+    def __repr__(self) -> str:
+        """One short line: schedule, dates, counts and money (the curve and plans left out)."""
+        first, last = self.equity_curve[0].date, self.equity_curve[-1].date
+        return (
+            f"BacktestResult(schedule={self.schedule.value!r}, start={first.isoformat()!r}, "
+            f"end={last.isoformat()!r}, bars={len(self.equity_curve)}, "
+            f"initial_cash={self.initial_cash!r}, final_equity={self.final_equity!r}, "
+            f"plans={len(self.plans)}, rebalances={self.rebalances}, "
+            f"warnings={len(self.warnings)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the figures, the warnings, and each rebalance's trades (the first 12)."""
+        figures = html_table(
+            ("Figure", "Value", ""),
+            self.metrics(),
+            frozenset({1}),
+            caption=self.headline(),
+        )
+        warnings = "".join(f"<li>{html.escape(str(w))}</li>" for w in self.warnings)
+        rebalances, hidden = shown(self.trade_rows(), SHOWN_REBALANCES)
+        more = f"… and {hidden} more rebalances (trade_records() has every trade)"
+        return (
+            f"<div>{figures}"
+            + (f"<p>Warnings</p><ul>{warnings}</ul>" if warnings else "")
+            + "".join(
+                html_table(TRADE_HEADERS, rows, TRADE_RIGHT, caption=caption)
+                for caption, rows in rebalances
+            )
+            + (f"<p>{html.escape(more)}</p>" if hidden else "")
+            + "</div>"
+        )
+
+    def trade_rows(self) -> list[tuple[str, list[tuple[str, ...]]]]:
+        """Per rebalance that traded: a caption and its orders as table cells, sells first."""
+        return [
+            (
+                f"{day.isoformat()}: {_count(len(fill.orders), 'order')}",
+                [_order_cells(day, order) for order in fill.orders],
+            )
+            for day, fill in zip(self.plan_dates, self.fills, strict=True)
+            if fill.orders
+        ]
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One dict per bar, keys `BAR_COLUMNS`.
+
+        `equity` in account currency; `drawdown` the fall from the running peak as a
+        fraction (of the flow-adjusted curve when there are cash flows, as `max_drawdown`,
+        so the column's largest value is `max_drawdown`); `cash_flow` the amount added
+        (< 0: withdrawn) that bar, 0 without one; `rebalanced` whether a plan traded.
+        """
+        flows = dict(self.cash_flows)
+        growth = (
+            flow_adjusted(self.initial_cash, self.equity_curve, flows)
+            if flows
+            else self.equity_curve
+        )
+        traded = set(self.rebalance_dates)
+        return [
+            {
+                "date": point.date,
+                "equity": point.equity,
+                "drawdown": ten_places(fall),
+                "cash_flow": flows.get(point.date, ZERO),
+                "rebalanced": point.date in traded,
+            }
+            for point, fall in zip(self.equity_curve, drawdowns(growth), strict=True)
+        ]
+
+    def trade_records(self) -> list[dict[str, object]]:
+        """One dict per executed order, keys `TRADE_COLUMNS`, by date, sells first.
+
+        `quantity` signed shares, `traded_value` = quantity × price (signed), `fee` ≥ 0,
+        all in account currency; action and reason by name.
+        """
+        return [
+            {
+                "date": day,
+                "symbol": order.symbol,
+                "action": order.action.value,
+                "reason": order.reason.value,
+                "quantity": order.quantity,
+                "price": order.price,
+                "traded_value": order.traded_value,
+                "fee": order.fee,
+            }
+            for day, fill in zip(self.plan_dates, self.fills, strict=True)
+            for order in fill.orders
+        ]
+
+    def to_frame(self) -> DataFrame:
+        """`to_records()` as a pandas DataFrame indexed by date (needs the `frame` extra).
+
+        Raises ImportError naming the extra when pandas is not installed.
+        """
+        return data_frame(self.to_records(), BAR_COLUMNS, "date", what="BacktestResult.to_frame()")
+
+    def trades_frame(self) -> DataFrame:
+        """`trade_records()` as a pandas DataFrame (needs the `frame` extra); index: date."""
+        return data_frame(
+            self.trade_records(), TRADE_COLUMNS, "date", what="BacktestResult.trades_frame()"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def _order_cells(day: date, order: FilledOrder) -> tuple[str, ...]:
+    """An order as table cells: Date, Symbol, Action, Quantity, Price, Traded, Fee, Reason."""
+    return (
+        day.isoformat(),
+        order.symbol,
+        order.action.value,
+        shares(order.quantity),
+        money(order.price),
+        money(order.traded_value),
+        money(order.fee),
+        order.reason.value,
+    )
 
 
 def summarise(*, setup: Setup, ledger: Ledger) -> BacktestResult:

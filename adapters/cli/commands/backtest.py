@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -13,9 +14,10 @@ from returns.result import Result, Success
 from adapters.cli import values
 from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
+from adapters.cli.html_report import backtest_title, benchmark_wanted, write_backtest_report
 from adapters.cli.loaders import load_weights
 from adapters.cli.options import BacktestOptions
-from adapters.cli.paths import distinct_output
+from adapters.cli.paths import distinct_outputs
 from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish, name_file
@@ -53,37 +55,73 @@ def _prices(path: Path) -> Result[tuple[Bar, ...], Problem]:
 
 
 def _plot(
-    options: BacktestOptions, result: BacktestResult, terminal: Terminal
+    options: BacktestOptions,
+    result: BacktestResult,
+    benchmark: BacktestResult | None,
+    terminal: Terminal,
 ) -> Result[None, Problem]:
     if options.plot is None:
         return Success(None)
-    title = f"{options.weights.name}: {result.schedule.value} rebalancing"
-    written = write_equity_png(result.equity_curve, options.plot, title)
+    title = backtest_title(options, result)
+    written = write_equity_png(result, benchmark, options.plot, title)
     return written.map(lambda path: terminal.warn(f"Equity curve written to {path}"))
+
+
+def _run(  # noqa: PLR0913 - one backtest of the options' inputs
+    options: BacktestOptions,
+    weights: Mapping[str, Decimal],
+    policy: SizingPolicy,
+    bars: tuple[Bar, ...],
+    *,
+    schedule: str,
+    progress: Callable[[int, int], None] | None,
+) -> Result[BacktestResult, PortfolioError]:
+    flows = None if options.contribution is None else CashFlows(monthly=options.contribution)
+    return run_backtest(
+        bars,
+        Allocation(target_weights=weights, correlation_id="backtest"),
+        policy=policy,
+        initial_cash=options.cash,
+        schedule=schedule,
+        costs=CostModel(bps=options.fee_bps),
+        cash_flows=flows,
+        start=options.start,
+        end=options.end,
+        progress=progress,
+    )
+
+
+def _benchmark(
+    options: BacktestOptions,
+    weights: Mapping[str, Decimal],
+    policy: SizingPolicy,
+    bars: tuple[Bar, ...],
+) -> Result[BacktestResult | None, PortfolioError]:
+    """Buy-and-hold of the starting weights (schedule `once`) when a report or plot needs it."""
+    if not benchmark_wanted(options):
+        return Success(None)
+    return _run(options, weights, policy, bars, schedule="once", progress=None)
 
 
 def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestResult, Problem]:
     ready: Result[None, Problem] = check_matplotlib() if options.plot else Success(None)
-    flows = None if options.contribution is None else CashFlows(monthly=options.contribution)
     return Result.do(
         result
         for _ in ready
         for weights in load_weights(options.weights)
         for policy in _policy(options)
         for bars in _prices(options.prices)
-        for result in run_backtest(
+        for result in _run(
+            options,
+            weights,
+            policy,
             bars,
-            Allocation(target_weights=weights, correlation_id="backtest"),
-            policy=policy,
-            initial_cash=options.cash,
             schedule=options.schedule,
-            costs=CostModel(bps=options.fee_bps),
-            cash_flows=flows,
-            start=options.start,
-            end=options.end,
             progress=progress_bar(terminal.err),
         )
-        for _ in _plot(options, result, terminal)
+        for benchmark in _benchmark(options, weights, policy, bars)
+        for _ in _plot(options, result, benchmark, terminal)
+        for _ in write_backtest_report(options, result, benchmark, terminal)
     )
 
 
@@ -125,6 +163,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="write the equity curve to a .png or .svg file (needs matplotlib)",
     )
     parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="HTML",
+        help="write a self-contained HTML page: figures, equity against buy-and-hold, "
+        "drawdown, turnover, warnings, every rebalance's trades",
+    )
+    parser.add_argument(
         "--start",
         type=values.day,
         metavar="DATE",
@@ -144,7 +189,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 def _options(ns: argparse.Namespace) -> BacktestOptions:
     inputs = {"--prices": ns.prices, "--weights": ns.weights, "--policy": ns.policy}
-    distinct_output("--plot", ns.plot, inputs)
+    distinct_outputs({"--report": ns.report, "--plot": ns.plot}, inputs)
     values.date_range(ns.start, ns.end)
     return BacktestOptions(
         prices=ns.prices,
@@ -159,6 +204,7 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
         start=ns.start,
         end=ns.end,
         contribution=ns.contribution,
+        report=ns.report,
     )
 
 
@@ -168,6 +214,7 @@ COMMAND = Command(
     examples=(
         "portfolio backtest --prices prices.csv --weights weights.json --fee-bps 5",
         "portfolio backtest --prices prices.csv --weights weights.json --plot curve.png",
+        "portfolio backtest --prices prices.csv --weights weights.json --report report.html",
         "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
         "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
         "portfolio backtest --prices p.csv --weights w.json --contribution 500",

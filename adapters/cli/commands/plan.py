@@ -11,8 +11,10 @@ from returns.result import Result, Success
 
 from adapters.cli.brokers import alpaca_broker, fake_broker
 from adapters.cli.command import Command, UsageError
+from adapters.cli.html_report import write_plan_report
 from adapters.cli.loaders import load_policy, load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, PlanOptions
+from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_account
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
@@ -75,11 +77,19 @@ def _plan(options: PlanOptions, environ: Mapping[str, str]) -> Result[RebalanceP
     )
 
 
+def _reported(options: PlanOptions, terminal: Terminal) -> Result[RebalancePlan, Problem]:
+    """The plan, with its page written when `--report` is given."""
+    named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
+    return Result.do(
+        plan
+        for plan in _plan(options, terminal.environ).alt(named)
+        for _ in write_plan_report(options, plan, terminal)
+    )
+
+
 def run(options: PlanOptions, terminal: Terminal) -> ExitCode:
     """Print the plan (table or JSON); exit 1 on a library Failure, 2 on a bad input."""
-    named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
-    planned = _plan(options, terminal.environ).alt(named)
-    return finish(planned, terminal, partial(show_plan, as_json=options.json))
+    return finish(_reported(options, terminal), terminal, partial(show_plan, as_json=options.json))
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +112,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
     liquidate_all_argument(parser)
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="HTML",
+        help="also write a self-contained HTML page: weights now and at target, the trades, "
+        "their reasons, cash before and after",
+    )
 
 
 def _options(ns: argparse.Namespace) -> PlanOptions:
@@ -111,6 +128,8 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
     if ns.broker is None and ns.snapshot is None:
         msg = "give --snapshot FILE, or --broker fake|alpaca"
         raise UsageError(msg)
+    inputs = {"--weights": ns.weights, "--snapshot": ns.snapshot, "--policy": ns.policy}
+    distinct_output("--report", ns.report, inputs)
     return PlanOptions(
         weights=ns.weights,
         snapshot=ns.snapshot,
@@ -119,6 +138,7 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
         correlation_id=ns.correlation_id,
         json=ns.json,
         liquidate_all=ns.liquidate_all,
+        report=ns.report,
     )
 
 
@@ -128,6 +148,7 @@ COMMAND = Command(
     examples=(
         "portfolio plan --weights weights.json --snapshot account.json",
         "portfolio plan --weights weights.toml --broker alpaca --json",
+        "portfolio plan --weights weights.json --snapshot account.json --report plan.html",
     ),
     arguments=_arguments,
     options=_options,

@@ -196,7 +196,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=values.workers, default=1, metavar="N", help="processes (1: this one)"
     )
     where.add_argument(
-        "--scheduler", metavar="ADDRESS", help="plan on the Dask scheduler at this address"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="plan on the Dask scheduler at this address; `local`: start a Dask LocalCluster "
+        "sized to this machine (a worker per CPU), use it and close it",
     )
     policy_argument(parser)
 
@@ -218,6 +221,7 @@ COMMAND = Command(
     examples=(
         "portfolio plan-many --accounts accounts.jsonl --out plans.jsonl --workers 2",
         "portfolio plan-many --accounts accounts.jsonl --scheduler tcp://scheduler:8786",
+        "portfolio plan-many --accounts accounts.jsonl --out plans.jsonl --scheduler local",
     ),
     arguments=_arguments,
     options=_options,

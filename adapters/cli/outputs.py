@@ -1,0 +1,29 @@
+"""Files a command writes are never half-written.
+
+`write_text` writes beside the target under a temporary name and renames it into place,
+so a reader never sees half a page and a failed write leaves the old file. That an output
+never names an input is checked when the command line is read (`adapters.cli.paths`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from returns.result import Failure, Result, Success
+
+from adapters.cli.terminal import InputError
+
+__all__ = ["write_text"]
+
+
+def write_text(path: Path, text: str) -> Result[Path, InputError]:
+    """`text` into `path` (UTF-8), through a temporary file renamed into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be written"))
+    return Success(path)
