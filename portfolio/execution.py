@@ -158,13 +158,16 @@ def guarded(
     try:
         return call(*args)
     except Exception as exc:  # noqa: BLE001 - a port that raises gave a broken answer
-        return Failure(
-            PortfolioError.of(
-                ErrorKind.BROKER_BAD_RESPONSE,
-                "the broker raised instead of returning a Failure",
-                error=repr(exc),
-            )
-        )
+        return Failure(raised(exc))
+
+
+def raised(exc: Exception) -> PortfolioError:
+    """BROKER_BAD_RESPONSE for a port that raised `exc` instead of returning a Failure."""
+    return PortfolioError.of(
+        ErrorKind.BROKER_BAD_RESPONSE,
+        "the broker raised instead of returning a Failure",
+        error=repr(exc),
+    )
 
 
 def size_buys(
