@@ -30,6 +30,7 @@ __all__ = [
     "check_asset_facts",
     "held_below_minimum",
     "quantity_step",
+    "under_broker_minimum",
 ]
 
 
@@ -83,12 +84,23 @@ def broker_minimum(asset: Asset | None) -> Decimal:
     return ZERO if asset is None else asset.min_order_notional
 
 
+def under_broker_minimum(amount: Decimal, minimum: Decimal) -> bool:
+    """The broker's minimum order (rule 8): |amount| below the smallest order it accepts.
+
+    The one place the comparison is written; both in account currency.
+
+    >>> [under_broker_minimum(Decimal(a), Decimal(1)) for a in ("-0.99", "1")]
+    [True, False]
+    """
+    return abs(amount) < minimum
+
+
 def below_broker_minimum(decided: PlanItem, asset: Asset | None) -> bool:
     """A sized trade (not a liquidation) smaller than the broker's minimum for the asset."""
     return (
         asset is not None
         and decided.reason in _SIZED
-        and abs(decided.trade_amount) < asset.min_order_notional
+        and under_broker_minimum(decided.trade_amount, asset.min_order_notional)
     )
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar, TypeVarTuple
 import attrs
 from returns.result import Failure, Result
 
+from portfolio.asset_facts import under_broker_minimum
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares, whole_shares
 from portfolio.order_state import OrderState, OrderStatus
@@ -207,7 +208,7 @@ def size_buys(
         return tuple(
             None
             if (b := by_id.get(old.client_order_id)) is None
-            or (b != old and _cost(b, prices) < floor.get(b.symbol, ZERO))
+            or (b != old and under_broker_minimum(_cost(b, prices), floor.get(b.symbol, ZERO)))
             else b
             for old in buys
         )
