@@ -17,10 +17,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
+from returns.result import Failure, Result, Success
 
 from portfolio.errors import PortfolioError
+from portfolio.json_values import BadValueError
 from portfolio.money import MAX_AMOUNT, SHARE_QUANTUM, ZERO, is_bounded
 from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.typed_fields import typed_fields
 
 __all__ = [
     "CRYPTO",
@@ -51,6 +54,27 @@ class Asset:
     asset_class: str = "us_equity"
     min_order_notional: Decimal = Decimal(0)
     quantity_increment: Decimal | None = None
+
+    @classmethod
+    def from_mapping(
+        cls, symbol: str, values: Mapping[str, object]
+    ) -> Result[Asset, PortfolioError]:
+        """The facts about `symbol` from field name → value, as a snapshot file holds them.
+
+        Each value is read by its field's type (`portfolio.typed_fields`); a missing field
+        keeps its default. An unknown name or a value of the wrong kind is
+        INVALID_SNAPSHOT naming `assets.SYMBOL.FIELD`; ranges are `check_asset_facts`'s.
+
+        >>> btc = Asset.from_mapping("BTC/USD", {"quantity_increment": "0.0001"}).unwrap()
+        >>> btc.quantity_increment
+        Decimal('0.0001')
+        """
+        where = f"assets.{symbol}"
+        try:  # the symbol is the mapping's key, not one of its fields
+            fields = typed_fields(cls, values, noun="field", where=where, exclude=("symbol",))
+        except BadValueError as bad:
+            return Failure(PortfolioError.invalid_snapshot(bad.problem, field=bad.where))
+        return Success(cls(symbol=symbol, **fields))  # type: ignore[arg-type] # each read by its type
 
 
 #: The `asset_class` of crypto pairs (Alpaca's name).
