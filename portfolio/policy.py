@@ -116,8 +116,8 @@ class SizingPolicy:
 
         >>> SizingPolicy.from_mapping({"band": "0.05", "fractional": False}).unwrap().band
         Decimal('0.05')
-        >>> print(SizingPolicy.from_mapping({"band": "wide"}).failure())
-        INVALID_POLICY: not a number: 'wide' [field=band]
+        >>> str(SizingPolicy.from_mapping({"band": "wide"}).failure())
+        "INVALID_POLICY: not a number: 'wide' [field=band]"
         """
         try:
             policy = cls(**typed_fields(cls, values, noun="policy field"))  # type: ignore[arg-type] # each read by its type
