@@ -9,7 +9,7 @@ from pathlib import Path
 
 from returns.result import Result, Success
 
-from adapters.cli.brokers import alpaca_broker, fake_broker
+from adapters.cli.brokers import FileAccount, alpaca_broker, fake_broker
 from adapters.cli.command import Command, UsageError
 from adapters.cli.html_report import write_plan_report
 from adapters.cli.loaders import load_policy, load_snapshot, load_targets
@@ -24,8 +24,6 @@ from portfolio import (
     PortfolioService,
     RebalancePlan,
     SizingPolicy,
-    Snapshot,
-    plan_rebalance,
 )
 from ports import BrokerPort
 
@@ -48,12 +46,16 @@ def plan_with_broker(
 def _plan_for(
     options: PlanOptions, allocation: Allocation, policy: SizingPolicy, environ: Mapping[str, str]
 ) -> Result[RebalancePlan, Problem]:
-    """Pure planning on a snapshot file; through the shell when a broker is named."""
+    """One path to a plan: an account read through a broker port, then the shell's one call.
+
+    A snapshot file alone is read as it is (`FileAccount`); with `--broker fake`
+    through the in-memory broker holding it; Alpaca through its client; the bundled
+    sample when no file is given.
+    """
     broker: Result[BrokerPort, Problem]
     match options.broker, options.snapshot:
         case None, Path() as path:
-            snapshot: Result[Snapshot, Problem] = load_snapshot(path)
-            return snapshot.bind(lambda snap: plan_rebalance(allocation, snap, policy))
+            broker = load_snapshot(path).map(FileAccount)
         case BrokerChoice.ALPACA, _:
             broker = alpaca_broker(environ)
         case _, Path() as path:
