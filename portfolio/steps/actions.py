@@ -2,7 +2,8 @@
 
 The per-symbol rules are `portfolio.steps.rules.decide` (the planner's one hot loop),
 cash feasibility is `portfolio.steps.cash.limit_to_cash`. `plan_from_columns` lays the
-columns side by side, runs the rules over them and assembles the plan; `actions` is the
+columns side by side, chooses the mode's strategy once (`_rebalance`, `_buy_only`,
+`_sell_only`), runs it, then the cash pass, and assembles the plan; `actions` is the
 same for a `Deltas` record.
 
 The broker's order rules:
