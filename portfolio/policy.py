@@ -74,7 +74,7 @@ class SizingPolicy:
 
     A policy is checked by `policy_problem` (the planner does it once per plan, or once
     per `Planner`); the constructor accepts anything. `from_mapping` reads one from a
-    file's table and checks it.
+    file's table, each value by its field's type.
     """
 
     min_trade_amount: Decimal = Decimal("1.00")
@@ -107,12 +107,13 @@ class SizingPolicy:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> Result[SizingPolicy, PortfolioError]:
-        """A checked policy from field name → value, as a policy file's table holds them.
+        """A policy from field name → value, as a policy file's table holds them.
 
         Each value is read by its field's type (`portfolio.typed_fields`): a Decimal field
         takes a Decimal, an int or a decimal string, a bool field true or false, a str
-        field a string; a missing field keeps its default. An unknown name, a value of
-        the wrong kind or out of range is INVALID_POLICY naming the field.
+        field a string; a missing field keeps its default. An unknown name or a value of
+        the wrong kind is INVALID_POLICY naming the field. Ranges are `policy_problem`'s,
+        as for any policy (the planner checks them; so does a policy file's loader).
 
         >>> SizingPolicy.from_mapping({"band": "0.05", "fractional": False}).unwrap().band
         Decimal('0.05')
@@ -120,11 +121,10 @@ class SizingPolicy:
         "INVALID_POLICY: not a number: 'wide' [field=band]"
         """
         try:
-            policy = cls(**typed_fields(cls, values, noun="policy field"))  # type: ignore[arg-type] # each read by its type
+            fields = typed_fields(cls, values, noun="policy field")
         except BadValueError as bad:
             return Failure(PortfolioError.invalid_policy(bad.problem, field=bad.where))
-        problem = policy_problem(policy)
-        return Success(policy) if problem is None else Failure(problem)
+        return Success(cls(**fields))  # type: ignore[arg-type] # each read by its field's type
 
     def reserve(self, value: Decimal) -> Decimal:
         """The cash kept for a portfolio worth `value`: max(pct × value, amount), unrounded."""

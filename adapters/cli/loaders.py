@@ -21,6 +21,7 @@ from returns.result import Failure, Result, Success
 from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
 from adapters.cli.terminal import InputError
 from portfolio import Asset, PortfolioError, SizingPolicy, Snapshot
+from portfolio.policy import policy_problem
 
 __all__ = [
     "load_policy",
@@ -46,8 +47,9 @@ def weights_from(document: object) -> Mapping[str, Decimal]:
 def policy_from(document: object) -> SizingPolicy:
     """`{"min_trade_amount": "5", "band": "0.05", "fractional": false}` → a SizingPolicy.
 
-    Keys are SizingPolicy's field names, each value read by its field's type and the
-    policy checked (`SizingPolicy.from_mapping`); missing keys keep their defaults.
+    Keys are SizingPolicy's field names, each value read by its field's type
+    (`SizingPolicy.from_mapping`); missing keys keep their defaults. Ranges are checked
+    by `load_policy` (a policy file) or by the planner (a line's own policy).
     """
     return _unwrapped(SizingPolicy.from_mapping(to_mapping(document, "")))
 
@@ -110,8 +112,20 @@ def require_targets(
 
 
 def load_policy(path: Path) -> Result[SizingPolicy, InputError]:
-    """Read a sizing-policy file (JSON or TOML); a value out of range names its field."""
-    return _load(path, policy_from)
+    """Read a sizing-policy file (JSON or TOML); a value out of range names its field.
+
+    The library's own policy rules (`policy_problem`) are checked before any account
+    is read.
+    """
+    return _load(path, lambda document: _checked(policy_from(document)))
+
+
+def _checked(policy: SizingPolicy) -> SizingPolicy:
+    """The policy, or the library's reason to refuse it as a BadValueError naming the field."""
+    problem = policy_problem(policy)
+    if problem is not None:
+        raise BadValueError(where=problem.context.get("field", ""), problem=problem.message)
+    return policy
 
 
 def load_snapshot(path: Path) -> Result[Snapshot, InputError]:

@@ -3,8 +3,7 @@
 Each function is an argparse `type=`: it returns the value or raises
 `ArgumentTypeError`, which argparse reports as `argument --cash: …` (exit code 2). Where
 the library bounds a value (cash, the minimum trade) the check is the library's, asked
-through `validate` on an otherwise empty account or `SizingPolicy.from_mapping`, so the
-command line cannot drift from it.
+through `validate` on an otherwise empty input, so the command line cannot drift from it.
 """
 
 from __future__ import annotations
@@ -63,7 +62,8 @@ def cash(text: str) -> Decimal:
 def min_trade(text: str) -> Decimal:
     """A minimum trade amount the library accepts as `SizingPolicy.min_trade_amount`."""
     value = amount(text)
-    return _accepted(value, text, SizingPolicy.from_mapping({"min_trade_amount": value}))
+    policy = SizingPolicy(min_trade_amount=value)
+    return _accepted(value, text, validate(_NOTHING, Snapshot(cash=Decimal(0), prices={}), policy))
 
 
 def fee_bps(text: str) -> Decimal:
