@@ -16,6 +16,7 @@ from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.plan_json import plan_fields_from_json, plan_to_json
 from portfolio.policy import SizingPolicy
+from portfolio.tax.report import TaxReport
 
 __all__ = [
     "Action",
@@ -84,6 +85,8 @@ class RebalancePlan:
         factory=FrozenDict, converter=freeze_metadata_mapping
     )
     policy: SizingPolicy | None = None
+    #: What the plan's sales realize (docs/tax.md); None when the policy has no `tax`.
+    tax: TaxReport | None = None
 
     @property
     def trades(self) -> tuple[PlanItem, ...]:
