@@ -32,13 +32,19 @@ from portfolio.json_values import (
 )
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy, policy_problem
+from portfolio.tax.codec import report_document, report_from, tax_policy_document, tax_policy_from
+from portfolio.tax.report import TaxReport
 
 __all__ = ["SCHEMA_VERSION", "PlanFields", "PlanLike", "plan_fields_from_json", "plan_to_json"]
 
 #: The version of the plan document `plan_to_json` writes. Documents without one are
-#: read as 0.1.0 wrote them (no policy, no skipped amounts).
-SCHEMA_VERSION = 1
-_POLICY_FIELDS = {field.name: field.default for field in attrs.fields(SizingPolicy)}
+#: read as 0.1.0 wrote them (no policy, no skipped amounts); version 1 has no `tax`.
+SCHEMA_VERSION = 2
+_READ_VERSIONS = frozenset({0, 1, SCHEMA_VERSION})
+#: The policy's flat fields; `tax` (a TaxPolicy or None) is written apart, when set.
+_POLICY_FIELDS = {
+    field.name: field.default for field in attrs.fields(SizingPolicy) if field.name != "tax"
+}
 
 _AMOUNT_FIELDS = (
     "trade_amount",
@@ -90,6 +96,10 @@ class PlanLike(Protocol):
     def policy(self) -> SizingPolicy | None:
         """The policy the plan was made with, if known."""
 
+    @property
+    def tax(self) -> TaxReport | None:
+        """What the plan's sales realize, under a tax policy."""
+
 
 class PlanFields(TypedDict):
     """The fields of a parsed plan, ready for the `RebalancePlan` constructor."""
@@ -103,6 +113,7 @@ class PlanFields(TypedDict):
     as_of: datetime | None
     metadata: Mapping[str, object]
     policy: SizingPolicy | None
+    tax: TaxReport | None
 
 
 def plan_to_json(plan: PlanLike) -> str:
@@ -118,6 +129,7 @@ def plan_to_json(plan: PlanLike) -> str:
         "policy": None if plan.policy is None else _policy_document(plan.policy),
         "items": [_item_document(item) for item in plan.items],
         "metadata": plan.metadata,
+        "tax": None if plan.tax is None else report_document(plan.tax),
     }
     return encode(document, 0)
 
@@ -144,6 +156,8 @@ def _policy_document(policy: SizingPolicy) -> dict[str, object]:
     for name in _POLICY_FIELDS:
         value = getattr(policy, name)
         document[name] = plain(value) if isinstance(value, Decimal) else value
+    if policy.tax is not None:
+        document["tax"] = tax_policy_document(policy.tax)
     return document
 
 
@@ -172,7 +186,7 @@ def plan_fields_from_json(text: str | bytes) -> Result[PlanFields, PortfolioErro
 def _plan(document: object) -> PlanFields:
     doc = as_type(dict, document, "$")
     version = doc.get("schema_version", 0)
-    if type(version) is not int or version not in {0, SCHEMA_VERSION}:
+    if type(version) is not int or version not in _READ_VERSIONS:
         where, problem = "schema_version", f"unsupported version {version!r}"
         raise BadValueError(where, problem)
     return PlanFields(
@@ -188,6 +202,7 @@ def _plan(document: object) -> PlanFields:
         as_of=datetime_at(doc.get("as_of"), "as_of"),
         metadata=as_type(dict, doc.get("metadata", {}), "metadata"),
         policy=_policy(doc.get("policy")),
+        tax=report_from(doc.get("tax")),
     )
 
 
@@ -217,6 +232,9 @@ def _policy(value: object) -> SizingPolicy | None:
     fields: dict[str, Any] = {}
     for name, given in doc.items():
         where = f"policy.{name}"
+        if name == "tax":
+            fields[name] = tax_policy_from(given, where)
+            continue
         if name not in _POLICY_FIELDS:
             raise BadValueError(where, "unknown SizingPolicy field")
         default = _POLICY_FIELDS[name]

@@ -57,7 +57,7 @@ def test_the_schema_names_every_reason_and_policy_field() -> None:
 
 def test_a_plan_document_by_hand() -> None:
     document = json.loads(_whole_share_plan().to_json())
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["policy"]["fractional"] is False
     assert document["policy"]["min_trade_amount"] == "500"
     qqq, spy = document["items"]
@@ -118,7 +118,7 @@ def test_a_plan_written_by_0_1_0_still_reads() -> None:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        (lambda doc: doc.update(schema_version=2), "schema_version"),
+        (lambda doc: doc.update(schema_version=99), "schema_version"),
         (lambda doc: doc.update(schema_version="1"), "schema_version"),
         (lambda doc: doc["items"][0].update(skipped_amount="0.00"), "items[0].skipped_amount"),
         (lambda doc: doc["policy"].update(band="2"), "policy.band"),
