@@ -264,9 +264,12 @@ def test_rule_4_a_buy_of_a_symbol_sold_at_a_loss_within_the_window_is_held() -> 
         ),
     )
     made = plan(
-        weights={"QQQ": "0.5", "IWM": "0.5"}, positions={}, prices={"QQQ": 100, "IWM": 100}, lots={},
-        tax=TaxPolicy(), cash=2000, trades=trades,
-    ).unwrap()  # fmt: skip
+        weights={"QQQ": "0.5", "IWM": "0.5"},
+        prices={"QQQ": 100, "IWM": 100},
+        tax=TaxPolicy(),
+        cash=2000,
+        trades=trades,
+    ).unwrap()
     assert decisions(made) == [
         ("IWM", "BUY", "1000.00", "10.000000000", "REBALANCE"),
         ("QQQ", "HOLD", "0", "0", "WASH_SALE"),
