@@ -42,6 +42,8 @@ class PlanOptions:
     correlation_id: str = "cli"
     json: bool = False
     liquidate_all: bool = False
+    #: A lots CSV file (docs/tax.md): the account's tax lots, for a policy with `[tax]`.
+    lots: Path | None = None
 
 
 @attrs.frozen(kw_only=True)

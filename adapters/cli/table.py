@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from portfolio import Action, PlanItem, RebalancePlan
+from portfolio import Action, PlanItem, RebalancePlan, TaxReport
 
-__all__ = ["grid", "money", "percent", "plan_table", "shares", "skipped"]
+__all__ = ["grid", "money", "percent", "plan_table", "shares", "skipped", "tax_lines"]
 
 _PLAN_HEADERS = ("Symbol", "Action", "Amount", "Quantity", "Price", "Weight now → target", "Reason")
 _PLAN_RIGHT = frozenset({2, 3, 4})
@@ -88,4 +88,22 @@ def plan_table(plan: RebalancePlan) -> str:
     cash = f"Cash {money(plan.cash_before)} → projected {money(plan.cash_after)}"
     note = [_SKIPPED_NOTE] if any(skipped(item) for item in plan.items) else []
     lines = [header, "", body, "", flows, f"{cash}   (portfolio value {value})", *note]
+    lines += tax_lines(plan.tax)
     return "\n".join(lines) + "\n"
+
+
+def tax_lines(report: TaxReport | None) -> list[str]:
+    """The lines under a taxed plan's table: realized gains by term, the estimated tax."""
+    if report is None:
+        return []
+    gains = (
+        f"Realized gains: short-term {money(report.short_term_gain)}   "
+        f"long-term {money(report.long_term_gain)}   "
+        f"estimated tax {money(report.estimated_tax)}   ({len(report.sales)} lots relieved)"
+    )
+    lines = [gains]
+    if report.over_budget > 0:
+        lines.append(f"Over the gain budget by {money(report.over_budget)} (liquidations)")
+    if report.unknown_basis:
+        lines.append(f"Sold without lots (basis unknown): {', '.join(report.unknown_basis)}")
+    return lines
