@@ -28,7 +28,7 @@ class Candidate(NamedTuple):
     """A sale the budget may cut: its symbol, price, pieces (in relief order) and shares.
 
     `step` is the share quantum a cut keeps to (1 for whole shares); `minimum` the
-    smallest sale worth making (account currency).
+    smallest sale worth making (account currency); `gain` what the pieces realize.
     """
 
     symbol: str
@@ -37,6 +37,7 @@ class Candidate(NamedTuple):
     quantity: Decimal
     step: Decimal
     minimum: Decimal
+    gain: Decimal
 
 
 class Kept(NamedTuple):
@@ -62,11 +63,10 @@ def within_budget(
     cut: dict[str, Kept] = {}
 
     def ratio(candidate: Candidate) -> tuple[Decimal, str]:
-        proceeds = candidate.quantity * candidate.price
-        return realized(candidate.pieces, candidate.price) / proceeds, candidate.symbol
+        return candidate.gain / (candidate.quantity * candidate.price), candidate.symbol
 
     for candidate in sorted(candidates, key=ratio):
-        gain = realized(candidate.pieces, candidate.price)
+        gain = candidate.gain
         if gain <= left:
             left -= gain
             continue

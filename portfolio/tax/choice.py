@@ -24,7 +24,7 @@ from portfolio.money import ZERO
 from portfolio.plan_item import Action
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
-from portfolio.tax.relief import Piece, in_order, relieve, remaining, term
+from portfolio.tax.relief import Piece, in_order, relieve, term
 from portfolio.tax.report import Term
 
 __all__ = ["SaleTerms", "choose", "deferrable", "loss_sold", "wash_sale"]
@@ -63,7 +63,11 @@ def wash_sale(
     """Whether selling these pieces realizes a loss while recent shares stay held."""
     if not any(lot.cost > price for lot, _ in pieces):  # no loss: no wash sale
         return False
-    return any(terms.recent(lot) for lot in remaining(lots, pieces))
+    start = terms.window_start
+    if max(lot.acquired for lot in lots) < start:  # nothing bought recently
+        return False
+    taken = {id(lot): shares for lot, shares in pieces}
+    return any(lot.acquired >= start and taken.get(id(lot), ZERO) < lot.quantity for lot in lots)
 
 
 def choose(

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 import attrs
 
 from portfolio.errors import PortfolioError
 from portfolio.frozen import FrozenDict
-from portfolio.money import is_bounded
+from portfolio.money import MAX_AMOUNT, ZERO, all_within, is_bounded
 from portfolio.plan_item import Action
 
 __all__ = [
@@ -123,6 +124,8 @@ def lots_problem(
     if not isinstance(as_of, datetime):
         return PortfolioError.invalid_snapshot("lots need the snapshot's as_of (a datetime)")
     on = as_of.date()
+    if _plain_lots(lots, positions, on):
+        return None
     for key in sorted(lots, key=str):
         symbol = str(key).upper()
         held = positions.get(symbol, Decimal(0))
@@ -131,6 +134,40 @@ def lots_problem(
             message, context = problem
             return PortfolioError.invalid_snapshot(message, symbol=symbol, **context)
     return None
+
+
+_QUANTITY, _COST = attrgetter("quantity"), attrgetter("cost")
+_ACQUIRED, _LOT_ID = attrgetter("acquired"), attrgetter("lot_id")
+
+
+def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on: date) -> bool:
+    """True for lots that pass every rule of `lots_problem`, checked mostly in C.
+
+    Each symbol's lots a tuple of `TaxLot`s of a long position; quantities finite
+    Decimals > 0 summing exactly to it, costs finite Decimals ≥ 0, dates on or before
+    `on`, ids strings. Anything else goes through the rules, which name the problem.
+    """
+    columns = lots.values()
+    if set(map(type, columns)) != {tuple} or not all(columns):
+        return False
+    every: list[TaxLot] = [lot for held in columns for lot in held]  # type: ignore[attr-defined]
+    if set(map(type, every)) != {TaxLot}:
+        return False
+    quantities = tuple(map(_QUANTITY, every))
+    dates = tuple(map(_ACQUIRED, every))
+    if not (
+        all_within((*quantities, *map(_COST, every)), ZERO, MAX_AMOUNT)  # one pass for both
+        and all(quantities)  # Decimal truth: ≠ 0
+        and set(map(type, dates)) == {date}
+        and max(dates) <= on
+        and set(map(type, map(_LOT_ID, every))) == {str}
+    ):
+        return False
+    for symbol, held in lots.items():
+        position = positions.get(symbol)
+        if position is None or sum(map(_QUANTITY, held), ZERO) != position:  # type: ignore[call-overload]
+            return False
+    return True
 
 
 def _symbol_lots_problem(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 import attrs
 
@@ -32,6 +33,7 @@ __all__ = [
 
 #: One lot and the shares a sale takes from it (0 < shares ≤ lot.quantity).
 Piece = tuple[TaxLot, Decimal]
+_ACQUIRED, _COST = attrgetter("acquired"), attrgetter("cost")
 _CENTS = Decimal("0.00")
 
 
@@ -64,11 +66,11 @@ def in_order(lots: Iterable[TaxLot], policy: TaxPolicy, price: Decimal, on: date
     """
     match policy.method:
         case LotMethod.FIFO:
-            return sorted(lots, key=lambda lot: lot.acquired)
+            return sorted(lots, key=_ACQUIRED)
         case LotMethod.LIFO:
-            return sorted(lots, key=lambda lot: lot.acquired, reverse=True)
+            return sorted(lots, key=_ACQUIRED, reverse=True)
         case LotMethod.HIFO:
-            return sorted(lots, key=lambda lot: lot.cost, reverse=True)
+            return sorted(lots, key=_COST, reverse=True)
         case LotMethod.MIN_TAX:
 
             def tax_per_share(lot: TaxLot) -> tuple[Decimal, Decimal, date]:

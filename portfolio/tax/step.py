@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import attrs
@@ -43,21 +43,25 @@ from portfolio.tax.report import LotSale, TaxReport
 __all__ = ["TaxInputs", "adjusted", "tax_inputs", "with_report"]
 
 _SYMBOL = attrgetter("symbol")
+_QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
+_ITEM_QUANTITY = itemgetter(3)  # `PlanItem.quantity`: an item is a tuple row
 _HOLD, _SELL = Action.HOLD, Action.SELL
+_SHARES = itemgetter(1)
 CENTS = Decimal("0.00")
 
 
 class TaxInputs(NamedTuple):
-    """A snapshot's tax data, checked.
+    """A snapshot's tax data, checked, for one plan.
 
-    The sale terms, the lots (upper-case keys), the symbols recently sold at a loss,
-    and a digest of it all for the plan id.
+    The sale terms, the lots (upper-case keys), the symbols recently sold at a loss.
+    `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
+    `with_report` (made afresh for each plan, so the plan stays a pure function).
     """
 
     terms: SaleTerms
     lots: Mapping[str, tuple[TaxLot, ...]]
     loss_sold: frozenset[str]
-    digest: str
+    chosen: dict[str, list[Piece]]
 
 
 def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, PortfolioError]:
@@ -78,7 +82,7 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         return Failure(problem)
     on = date.max if snapshot.as_of is None else snapshot.as_of.date()
     terms = SaleTerms.of(tax, on) if snapshot.as_of is not None else SaleTerms(tax, on, on)
-    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), _digest(tax, lots, trades)))
+    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
@@ -95,9 +99,10 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
         if not lots:  # unknown basis: nothing to decide by
             kept_sells.append(item)
             continue
-        wanted = min(-item.quantity, sum((lot.quantity for lot in lots), ZERO))
+        wanted = min(-item.quantity, sum(map(_QUANTITY, lots), ZERO))
         if item.reason is Reason.LIQUIDATE:
-            fixed += realized(_liquidation(lots, wanted, item.price, inputs), item.price)
+            pieces = inputs.chosen[item.symbol] = _liquidation(lots, wanted, item.price, inputs)
+            fixed += realized(pieces, item.price)
             kept_sells.append(item)
             continue
         step = steps.get(item.symbol, SHARE_QUANTUM)
@@ -105,8 +110,10 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
         if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
             moved.append(_held(item, sale.reason))
             continue
-        candidates[item.symbol] = (sale, Candidate(
-            item.symbol, item.price, pieces, -sale.quantity, step, minimum), pool)  # fmt: skip
+        shares, gain = -sale.quantity, realized(pieces, item.price)
+        candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
+        candidates[item.symbol] = (sale, candidate, pool)
+        inputs.chosen[item.symbol] = pieces
         kept_sells.append(sale)
     budget = inputs.terms.policy.max_realized_gain
     if budget is not None and candidates:
@@ -173,6 +180,7 @@ def _budgeted(
             kept.append(item)
         elif cut.quantity > 0:
             kept.append(_sold(item, cut.quantity, Reason.GAIN_BUDGET))
+            inputs.chosen[item.symbol] = cut.pieces
         else:
             moved.append(_held(item, Reason.GAIN_BUDGET))
     return kept
@@ -189,8 +197,10 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         if not lots:
             unknown.append(item.symbol)
             continue
-        shares = min(-item.quantity, sum((lot.quantity for lot in lots), ZERO))
-        pieces = _pieces(item, lots, shares, inputs)
+        shares = min(-item.quantity, sum(map(_QUANTITY, lots), ZERO))
+        pieces = inputs.chosen.get(item.symbol)
+        if pieces is None or sum(map(_SHARES, pieces), ZERO) != shares:
+            pieces = _pieces(item, lots, shares, inputs)
         sales += sales_of(item.symbol, pieces, item.price, inputs.terms.on)
     policy = inputs.terms.policy
     short, long, tax = estimated_tax(sales, policy)
@@ -205,8 +215,7 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         unknown_basis=tuple(unknown),
         over_budget=over,
     )
-    plan_id = hashlib.sha256(f"{plan.plan_id}\x00{inputs.digest}".encode()).hexdigest()[:32]
-    return attrs.evolve(plan, tax=report, plan_id=plan_id)
+    return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, report, policy))
 
 
 def _pieces(
@@ -258,12 +267,24 @@ def _held(item: PlanItem, reason: Reason) -> PlanItem:
     return item._replace(action=_HOLD, trade_amount=ZERO, quantity=ZERO, reason=reason)
 
 
-def _digest(tax: TaxPolicy, lots: Mapping[str, tuple[TaxLot, ...]], trades: object) -> str:
-    """A text that names the tax policy and data (for the plan id)."""
-    parts = [repr(tax)]
-    for symbol in sorted(lots):
-        for lot in lots[symbol]:
-            numbers = canonical_text((lot.quantity, lot.cost))
-            parts.append(f"{symbol}\x00{lot.acquired.isoformat()}\x00{lot.lot_id}\x00{numbers}")
-    parts.append(repr(trades))
-    return hashlib.sha256("\x01".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
+    """The plan's id, extended to name the tax policy and what the tax rules decided.
+
+    The planner's id covers the account and the rest of the policy; the lots and recent
+    trades act through the decisions (the items' quantities and reasons) and the lots
+    relieved, which this adds. Orders take their ids from the plan's (docs/execution.md),
+    so two plans that differ must not share one.
+    """
+    sales = report.sales
+    numbers = canonical_text(
+        (*map(_ITEM_QUANTITY, plan.items), *map(_QUANTITY, sales), *map(_GAIN, sales))
+    )
+    parts = (
+        plan.plan_id,
+        repr(tax),
+        "\x00".join(item.reason.value for item in plan.items),
+        "\x00".join(f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales),
+        numbers,
+    )
+    text = "\x01".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()[:32]
