@@ -45,8 +45,9 @@ class TaxReport:
     `long_term_gain` are net (gains − losses) per term; `estimated_tax` is
     short_term_gain × short_term_rate + long_term_gain × long_term_rate (negative when
     the losses would offset other gains); `unknown_basis` names the symbols sold
-    without lots. `over_budget` is how far the liquidations alone put the net realized
-    gain above `TaxPolicy.max_realized_gain` (0 when the plan is within it).
+    without lots. `over_budget` is how far the net realized gain exceeds
+    `TaxPolicy.max_realized_gain` (0 when the plan is within it, or has no budget): only
+    sales the budget never cuts can make it so, liquidations above all (docs/tax.md).
     """
 
     sales: tuple[LotSale, ...]
