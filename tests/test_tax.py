@@ -451,3 +451,28 @@ def test_a_bad_tax_document_names_its_field(change: object, field: str) -> None:
     change(document)  # type: ignore[operator]
     error = RebalancePlan.from_json(json.dumps(document)).failure()
     assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_PLAN, field)
+
+
+def test_whole_share_sales_sized_apart_are_reported_but_not_cut() -> None:
+    """docs/tax.md: with fractional=False (outside sell_only), whole shares are sized
+    after the tax rules run. The 15 shares are sold whatever the budget; the report
+    still relieves lots a (10) and b (5) by FIFO and says the plan is over budget."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(20)},
+        prices={"SPY": D(150), "QQQ": D(100)},
+        as_of=AS_OF,
+        lots=TWO_LOTS,
+    )
+    allocation = Allocation(
+        target_weights={"SPY": D("0.25"), "QQQ": D("0.75")}, correlation_id="tax"
+    )
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(100)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made)[0] == ("SPY", "SELL", "-2250.00", "-15", "REBALANCE")
+    assert sold(made) == [
+        ("a", "10", "1000.00", "500.00", "LONG"),
+        ("b", "5", "700.00", "50.00", "SHORT"),
+    ]
+    assert made.tax is not None
+    assert made.tax.over_budget == D("450.00")  # 550 realized, 100 allowed

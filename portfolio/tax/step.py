@@ -6,8 +6,8 @@ the cash rule: sales are cut (rules 2, 3) or held (rule 4), buys of symbols rece
 sold at a loss are held (rule 4), and the cash rule cuts the buys that the cut sales
 no longer pay for. `with_report` adds the `TaxReport` of the plan's sales.
 
-Symbols traded in whole lots that the planner sizes apart (whole shares in the
-default rebalance mode) reach `adjusted` only when a fixed rule holds them: their
+Symbols traded in whole lots that the planner sizes apart (whole shares, except in
+the `sell_only` mode) reach `adjusted` only when a fixed rule holds them: their
 rebalancing sales are reported but not cut (see docs/tax.md).
 """
 
