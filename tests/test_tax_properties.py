@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 from core_strategies import accounts, policies
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from portfolio import (
@@ -162,6 +162,8 @@ def test_with_a_budget_and_no_liquidation_the_net_gain_stays_within_it(
     allocation, snapshot = account
     tax = TaxPolicy(method=method, max_realized_gain=budget, defer_short_term_gains=defer)
     plan = plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap()
+    # A tiny target can round to 0.00 and liquidate: outside this property's premise.
+    assume(all(item.reason is not Reason.LIQUIDATE for item in plan.items))
     assert plan.tax is not None
     assert plan.tax.net_gain <= budget
     assert plan.tax.over_budget == 0
