@@ -6,10 +6,13 @@ policy unchanged.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
+import jsonschema
 from core_strategies import accounts, policies
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -18,6 +21,7 @@ from portfolio import (
     Allocation,
     LotMethod,
     PastTrade,
+    RebalancePlan,
     SizingPolicy,
     Snapshot,
     TaxLot,
@@ -218,3 +222,21 @@ def test_a_tax_policy_that_cannot_bind_changes_no_decision(
     for symbol, shares in sold.items():
         assert sum(s.quantity for s in taxed.tax.sales if s.symbol == symbol) == shares
     assert {i.reason for i in taxed.items}.isdisjoint({Reason.GAIN_BUDGET, Reason.WASH_SALE})
+
+
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "portfolio" / "plan.schema.json").read_text(encoding="utf-8")
+)
+
+
+@settings(max_examples=60)
+@given(taxed_accounts(), st.sampled_from(METHODS), st.booleans())
+def test_every_taxed_plan_follows_the_schema_and_reads_back(
+    account: tuple[Allocation, Snapshot], method: LotMethod, defer: bool
+) -> None:
+    """The report travels with the plan: what `to_json` writes, `from_json` reads back equal."""
+    allocation, snapshot = account
+    tax = TaxPolicy(method=method, defer_short_term_gains=defer, max_realized_gain=Decimal(50))
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap()
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(plan.to_json()))
+    assert RebalancePlan.from_json(plan.to_json()).unwrap() == plan
