@@ -20,7 +20,7 @@ The broker's order rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
 from operator import attrgetter, mul
@@ -69,10 +69,12 @@ def plan_from_columns(
     goals: Sequence[Decimal],
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
+    adjust: Callable[[Decisions, Columns], Decisions] | None = None,
 ) -> RebalancePlan:
     """The plan from validated columns and the target, current and trade columns (cents).
 
-    Call inside the core context (`actions` and the planner do).
+    `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change the decisions
+    before the cash rule. Call inside the core context (`actions` and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
     limits = Thresholds.of(policy, value)
@@ -99,6 +101,8 @@ def plan_from_columns(
             lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
         )
         decided = buy_only(decided, budget - sum(map(_AMOUNT, sized), ZERO), limits, whole)
+    if adjust is not None:
+        decided = adjust(decided, columns)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
     room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
+import attrs
 from returns.result import Result, Success
 
 from adapters.cli.brokers import alpaca_broker, fake_broker
@@ -18,6 +19,7 @@ from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_account
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
+from adapters.cli.tax_inputs import LotsOnTop, load_lots
 from adapters.cli.terminal import ExitCode, Terminal
 from portfolio import (
     Allocation,
@@ -53,6 +55,11 @@ def _plan_for(
     match options.broker, options.snapshot:
         case None, Path() as path:
             snapshot: Result[Snapshot, Problem] = load_snapshot(path)
+            if options.lots is not None:
+                lots = load_lots(options.lots)
+                snapshot = snapshot.bind(
+                    lambda snap: lots.map(lambda held: attrs.evolve(snap, lots=held))
+                )
             return snapshot.bind(lambda snap: plan_rebalance(allocation, snap, policy))
         case BrokerChoice.ALPACA, _:
             broker = alpaca_broker(environ)
@@ -60,6 +67,9 @@ def _plan_for(
             broker = load_snapshot(path).map(fake_broker)
         case _:
             broker = sample_account().map(fake_broker)
+    if options.lots is not None:  # the file's lots on the broker's snapshots
+        lots = load_lots(options.lots)
+        broker = broker.bind(lambda port: lots.map(lambda held: LotsOnTop(port, held)))
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
@@ -111,6 +121,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    parser.add_argument(
+        "--lots",
+        type=Path,
+        metavar="FILE",
+        help="tax lots CSV (symbol,quantity,cost,acquired[,lot_id]) for a policy with [tax] "
+        "(default: none)",
+    )
     liquidate_all_argument(parser)
     parser.add_argument(
         "--report",
@@ -139,6 +156,7 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
         json=ns.json,
         liquidate_all=ns.liquidate_all,
         report=ns.report,
+        lots=ns.lots,
     )
 
 
