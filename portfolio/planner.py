@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import localcontext
+from functools import partial
 from operator import add, attrgetter, mul
 
 import attrs
@@ -23,8 +25,11 @@ from portfolio.snapshot import Snapshot
 from portfolio.steps.actions import plan_from_columns
 from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare
+from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns
+from portfolio.tax.policy import TaxPolicy
+from portfolio.tax.step import adjusted, tax_inputs, with_report
 
 __all__ = ["Planner", "plan_rebalance"]
 
@@ -67,14 +72,32 @@ class Planner:
         """Plan a rebalance of `snapshot`: pure, deterministic, and never raising."""
         try:
             with localcontext(CORE_CONTEXT):  # one context for every step
+                if self.prepared.policy.tax is not None:  # the tax rules' one hook
+                    return self._taxed(snapshot, self.prepared.policy.tax)
                 return columns(self.prepared, snapshot).bind(_plan)
         except ArithmeticError as exc:  # a last guard: the steps are bounded
             return Failure(
                 PortfolioError.invalid_snapshot("arithmetic failed while planning", error=repr(exc))
             )
 
+    def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
+        """The plan under the tax rules (docs/tax.md), the one hook into the steps.
 
-def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
+        The snapshot's tax data checked, the decisions adjusted before the cash rule,
+        the plan's `TaxReport` added.
+        """
+        return columns(self.prepared, snapshot).bind(
+            lambda checked: tax_inputs(snapshot, tax).bind(
+                lambda inputs: _plan(checked, partial(adjusted, inputs=inputs)).map(
+                    partial(with_report, inputs=inputs)
+                )
+            )
+        )
+
+
+def _plan(
+    checked: Columns, adjust: Callable[[Decisions, Columns], Decisions] | None = None
+) -> Result[RebalancePlan, PortfolioError]:
     """Targets → deltas → actions on the columns, then the bounds every input is held to.
 
     The same functions as the `targets`, `deltas` and `actions` steps, without building
@@ -86,7 +109,8 @@ def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
     goals = target_column(checked.weights, investable, policy.rounding)
     current = current_column(checked.quantities, checked.prices, policy.rounding)
     trades = trade_column(goals, current)
-    return _within_bounds(checked, plan_from_columns(checked, goals, current, trades))
+    plan = plan_from_columns(checked, goals, current, trades, adjust)
+    return _within_bounds(checked, plan)
 
 
 def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePlan, PortfolioError]:

@@ -118,7 +118,7 @@ class AlpacaServer:
         self.orders: list[dict[str, Any]] = []  # /v2/orders, any status
         self.max_url_bytes: int | None = None  # longer request targets get a 414
         self._log: list[Logged] = []
-        self._faults: dict[str, deque[Fault]] = {}
+        self._faults: dict[str, deque[tuple[str | None, Fault]]] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -253,15 +253,20 @@ class AlpacaServer:
         return [o for o in self.orders if o["status"] in _OPEN_STATUSES][:limit]
 
     # -- faults and the log ---------------------------------------------------
-    def fail(self, path: str, fault: Fault, times: int = 1) -> None:
-        """Answer the next `times` requests to `path` with `fault`."""
+    def fail(self, path: str, fault: Fault, times: int = 1, method: str | None = None) -> None:
+        """Answer the next `times` requests to `path` with `fault` (only `method`'s, if given)."""
         with self._lock:
-            self._faults.setdefault(path, deque()).extend([fault] * times)
+            self._faults.setdefault(path, deque()).extend([(method, fault)] * times)
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str, method: str) -> Fault | None:
+        """The first fault queued for `path` that applies to `method`, taken off the queue."""
         with self._lock:
-            queue = self._faults.get(path)
-            return queue.popleft() if queue else None
+            queue = self._faults.get(path, deque())
+            for entry in queue:
+                if entry[0] in {None, method}:
+                    queue.remove(entry)
+                    return entry[1]
+            return None
 
     def record(self, entry: Logged) -> None:
         with self._lock:
@@ -423,7 +428,7 @@ class _Handler(BaseHTTPRequestHandler):
         if alpaca.max_url_bytes is not None and len(self.path) > alpaca.max_url_bytes:
             self._send(414, b"<html><body>414 Request-URI Too Large</body></html>", "text/html")
             return
-        fault = alpaca.take_fault(parts.path)
+        fault = alpaca.take_fault(parts.path, "GET")
         if fault is not None and fault.hang:
             alpaca.stopping.wait(HANG_LIMIT)
             self.close_connection = True
@@ -448,7 +453,7 @@ class _Handler(BaseHTTPRequestHandler):
             and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
         )
         alpaca.record(Logged("POST", path, {}, authorised))
-        fault = alpaca.take_fault(path)
+        fault = alpaca.take_fault(path, "POST")
         if fault is not None and not fault.hang:
             self._send(fault.status, fault.body, fault.content_type, fault.headers)
             return

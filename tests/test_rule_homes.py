@@ -30,6 +30,8 @@ PENDING = {
     "portfolio/whole_shares.py",
     "portfolio/lot_exchanges.py",
     "portfolio/lot_knapsack.py",
+    "portfolio/tax/step.py",  # -sale.trade_amount < minimum: too_small(sale.trade_amount, …)
+    "portfolio/tax/budget.py",  # shares × price < candidate.minimum
 }
 #: The spellings of the minimum-trade comparison, and where each may appear.
 MINIMUM_TRADE = re.compile(r"limits\.minimum\b|below_minimum\s*<")

@@ -145,9 +145,10 @@ def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
 
     Hand-written for speed (`to_json()` indents, and costs more than planning a
     20-symbol account): names go through `json.dumps`, amounts are plain decimal texts,
-    which need no escaping. A plan with metadata takes the slow, general path.
+    which need no escaping. A plan with metadata or a tax report takes the slow, general
+    path.
     """
-    if plan.metadata:
+    if plan.metadata or plan.tax is not None:
         compact = "".join(part.strip() for part in plan.to_json().splitlines())
         return f'{{"account_id":{dumps(account_id)},"plan":{compact}}}'
     as_of = dumps(plan.as_of.isoformat()) if plan.as_of is not None else "null"
@@ -166,7 +167,7 @@ def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
         f'"plan_id":{dumps(plan.plan_id)},"correlation_id":{dumps(plan.correlation_id)},'
         f'"as_of":{as_of},"total_value":"{_plain(plan.total_value)}",'
         f'"cash_before":"{_plain(plan.cash_before)}","cash_after":"{_plain(plan.cash_after)}",'
-        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}}}}}}'
+        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}},"tax":null}}}}'
     )
 
 

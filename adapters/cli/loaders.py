@@ -19,6 +19,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
+from adapters.cli.tax_inputs import tax_policy_from
 from adapters.cli.terminal import InputError
 from portfolio import Asset, PortfolioError, SizingPolicy, Snapshot
 from portfolio.policy import policy_problem
@@ -51,7 +52,10 @@ def policy_from(document: object) -> SizingPolicy:
     (`SizingPolicy.from_mapping`); missing keys keep their defaults. Ranges are checked
     by `load_policy` (a policy file) or by the planner (a line's own policy).
     """
-    return _unwrapped(SizingPolicy.from_mapping(to_mapping(document, "")))
+    table = to_mapping(document, "")
+    if "tax" in table:  # the [tax] table (docs/tax.md), read by its own reader first
+        table = {**table, "tax": tax_policy_from(table["tax"])}
+    return _unwrapped(SizingPolicy.from_mapping(table))
 
 
 def snapshot_from(document: object) -> Snapshot:

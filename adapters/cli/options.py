@@ -47,6 +47,8 @@ class PlanOptions:
     liquidate_all: bool = False
     #: Where `--report` writes the plan's HTML page (None: no page).
     report: Path | None = None
+    #: A lots CSV file (docs/tax.md): the account's tax lots, for a policy with `[tax]`.
+    lots: Path | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -79,12 +79,14 @@ def plan_from_columns(
     goals: Sequence[Decimal],
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
+    adjust: Callable[[Decisions, Columns], Decisions] | None = None,
 ) -> RebalancePlan:
     """The plan from validated columns and the target, current and trade columns (cents).
 
     The mode's strategy is chosen once (`_STRATEGIES`); the band trigger is applied
-    once, before it; the cash pass and the plan's totals are the same for every mode.
-    Call inside the core context (`actions` and the planner do).
+    once, before it; `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change
+    the decisions before the cash rule; the cash pass and the plan's totals are the same
+    for every mode. Call inside the core context (`actions` and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
     strategy = _STRATEGIES[Mode(policy.mode)]
@@ -98,6 +100,8 @@ def plan_from_columns(
     decided, lot_rows, sized = strategy.decide(
         _Planned(columns, goals, rows, steps, limits, reserve)
     )
+    if adjust is not None:
+        decided = adjust(decided, columns)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
     room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve

@@ -18,6 +18,7 @@ from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_account
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
+from adapters.cli.tax_inputs import LotsOnTop, load_lots
 from adapters.cli.terminal import ExitCode, Terminal
 from portfolio import (
     Allocation,
@@ -62,6 +63,9 @@ def _plan_for(
             broker = load_snapshot(path).map(fake_broker)
         case _:
             broker = sample_account().map(fake_broker)
+    if options.lots is not None:  # the file's lots on the broker's snapshots
+        lots = load_lots(options.lots)
+        broker = broker.bind(lambda port: lots.map(lambda held: LotsOnTop(port, held)))
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
@@ -113,6 +117,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    parser.add_argument(
+        "--lots",
+        type=Path,
+        metavar="FILE",
+        help="tax lots CSV (symbol,quantity,cost,acquired[,lot_id]) for a policy with [tax] "
+        "(default: none)",
+    )
     liquidate_all_argument(parser)
     parser.add_argument(
         "--report",
@@ -141,6 +152,7 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
         json=ns.json,
         liquidate_all=ns.liquidate_all,
         report=ns.report,
+        lots=ns.lots,
     )
 
 
