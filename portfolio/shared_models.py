@@ -38,7 +38,7 @@ __all__ = ["MAX_MODELS", "SharedModels", "model_key", "policy_key"]
 #: Distinct models (and distinct policy objects) remembered at a time.
 MAX_MODELS = 1024
 
-_Key = tuple[object, type, str, tuple[str, ...], tuple[str, ...]]
+_Key = tuple[object, type, str, str, str]
 _STR, _DECIMAL = frozenset({str}), frozenset({Decimal})
 
 
@@ -61,12 +61,16 @@ def model_key(allocation: Allocation, policy_key: object) -> _Key | None:
     value = allocation.portfolio_value
     if type(weights) is not FrozenDict or type(allocation.correlation_id) is not str:
         return None
-    names, amounts = tuple(weights), tuple(weights.values())
-    if not (frozenset(map(type, names)) <= _STR and frozenset(map(type, amounts)) <= _DECIMAL):
+    if not (
+        frozenset(map(type, weights)) <= _STR and frozenset(map(type, weights.values())) <= _DECIMAL
+    ):
         return None
     if value is not None and type(value) is not Decimal:
         return None
-    return policy_key, type(value), str(value), names, tuple(map(str, amounts))
+    names = "\x00".join(weights)  # one string hashes faster than a tuple of twenty
+    if names.count("\x00") > max(len(weights) - 1, 0):  # a NUL inside a name: ambiguous
+        return None
+    return policy_key, type(value), str(value), names, "\x00".join(map(str, weights.values()))
 
 
 def policy_key(policy: SizingPolicy) -> object:
@@ -117,9 +121,16 @@ class SharedModels:
             return Failure(prepared.failure())
         model = prepared.unwrap()
         correlation_id = allocation.correlation_id
-        if model.correlation_id != correlation_id:
-            model = attrs.evolve(
-                model, correlation_id=correlation_id, seed=model.seed.rebased(correlation_id)
+        if model.correlation_id != correlation_id:  # the same model, the account's own id
+            model = Prepared(
+                correlation_id=correlation_id,
+                policy=model.policy,
+                portfolio_value=model.portfolio_value,
+                weights=model.weights,
+                targeted=model.targeted,
+                weight_column=model.weight_column,
+                metadata=model.metadata,
+                seed=model.seed.rebased(correlation_id),
             )
         return Planner(model).plan(snapshot)
 
