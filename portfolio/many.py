@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
 from functools import partial
+from typing import TYPE_CHECKING
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -34,6 +34,9 @@ from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
 from portfolio.shared_models import SharedModels
 from portfolio.snapshot import Snapshot
+
+if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
+    from concurrent.futures import Executor
 
 __all__ = ["PlanRequest", "plan_many", "plan_request"]
 
