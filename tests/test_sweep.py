@@ -146,6 +146,8 @@ def test_the_price_table_travels_once_per_task_not_once_per_run() -> None:
     packed = pickle.dumps(tuple(bars), pickle.HIGHEST_PROTOCOL)
     assert all(payload[0] == packed for payload in executor.payloads)
     assert [len(payload[1]) for payload in executor.payloads] == [4, 4, 4]
+    dealt = [[entry.unwrap()[1].label for entry in payload[1]] for payload in executor.payloads]
+    assert dealt[0] == ["0", "3", "6", "9"]  # run k in task k mod 3
     assert results == list(run_backtests(bars, runs))
 
 
