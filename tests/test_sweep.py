@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
+from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot
 from portfolio.backtest import (
     BacktestResult,
@@ -23,6 +27,7 @@ from portfolio.backtest import (
     run_backtests,
 )
 from portfolio.errors import ErrorKind
+from portfolio.fill import CostModel
 
 Outcome = Result[BacktestResult, PortfolioError]
 
@@ -222,3 +227,114 @@ def _named(result: Outcome, k: int) -> Outcome:
         return result
     error = result.failure()
     return Failure(PortfolioError.of(error.kind, error.message, **{**error.context, "run": str(k)}))
+
+
+# The command line: `portfolio backtest --sweep FILE`.
+
+SAMPLE = Path(__file__).resolve().parent.parent / "adapters" / "cli" / "sample"
+
+
+def sweep_file(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "w.json").write_text((SAMPLE / "weights.json").read_text(encoding="utf-8"))
+    (tmp_path / "even.json").write_text('{"SPY": "0.5", "TLT": "0.5"}', encoding="utf-8")
+    path = tmp_path / "sweep.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GRID = """schedules = ["monthly", "quarterly"]
+bands = ["0", "0.02"]
+weights = ["w.json", "even.json"]
+"""
+
+
+def test_the_sweep_command_prints_one_row_per_run_each_as_run_backtest_gives(
+    tmp_path: Path,
+) -> None:
+    run = cli(
+        "backtest",
+        "--prices",
+        SAMPLE / "prices.csv",
+        "--sweep",
+        sweep_file(tmp_path, GRID),
+        "--json",
+    )
+    assert (run.code, run.err) == (0, "")
+    rows = json.loads(run.out)
+    assert [row["run"] for row in rows] == [
+        f"{s} band={b} min_trade=1.00 weights={w}"
+        for s in ("monthly", "quarterly")
+        for b in ("0", "0.02")
+        for w in ("w.json", "even.json")
+    ]
+    bars = load_prices_csv(SAMPLE / "prices.csv").unwrap()
+    alone = run_backtest(
+        bars,
+        Allocation(
+            target_weights={"SPY": Decimal("0.5"), "TLT": Decimal("0.5")}, correlation_id="x"
+        ),
+        policy=SizingPolicy(band=Decimal("0.02")),
+        schedule="quarterly",
+        costs=CostModel(bps=Decimal(0)),
+    ).unwrap()
+    assert rows[7]["final_equity"] == str(alone.final_equity)
+    assert rows[7]["rebalances"] == str(alone.rebalances)
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("cagr", True), ("cagr:asc", False)])
+def test_the_rows_sort_by_any_metric(tmp_path: Path, sort: str, descending: bool) -> None:
+    path = sweep_file(tmp_path, GRID)
+    run = cli(
+        "backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json", "--sort", sort
+    )
+    figures = [Decimal(row["cagr"]) for row in json.loads(run.out)]
+    assert figures == sorted(figures, reverse=descending)
+    assert len(set(figures)) > 1
+    table = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--sort", sort)
+    assert table.code == 0
+    assert len(table.out.strip().splitlines()) == 2 + 8  # header, rule, one row per run
+
+
+def test_two_workers_print_what_one_prints(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, GRID)
+    one = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json")
+    two = cli(
+        "backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json", "--workers", "2"
+    )
+    assert (two.code, two.out) == (0, one.out)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('bands = [1, "x"]\n', "sweep.toml: bands: not a number: 'x'"),
+        ("schedule = ['daily']\n", "sweep.toml: schedule: unknown key"),
+        ("schedules = []\n", "sweep.toml: schedules: expected a non-empty list"),
+        ('schedules = ["daily"]\n', "sweep.toml: weights: missing (list the files here, or give"),
+        ('weights = ["nope.json"]\n', "nope.json: no such file"),
+    ],
+)
+def test_a_bad_sweep_file_is_bad_input_named_in_one_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", sweep_file(tmp_path, text))
+    assert run.code == 2
+    assert run.out == ""
+    assert message in run.err
+    assert len(run.err.strip().splitlines()) == 1
+
+
+def test_a_run_that_fails_is_a_row_and_exit_1(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, 'schedules = ["monthly", "fortnightly"]\nweights = ["w.json"]\n')
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json")
+    assert run.code == 1
+    rows = json.loads(run.out)
+    assert "final_equity" in rows[0]
+    assert rows[1]["error"]["kind"] == "invalid_schedule"
+    assert "run fortnightly" in run.err
+
+
+def test_weights_are_needed_without_a_sweep() -> None:
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv")
+    assert run.code == 2
+    assert "--weights" in run.err

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 import attrs
-from returns.result import Result, Success
+from returns.result import Failure, Result, Success
 
 from adapters.cli import values
-from adapters.cli.command import Command
+from adapters.cli.command import Command, UsageError
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_weights
 from adapters.cli.options import BacktestOptions
@@ -20,6 +21,7 @@ from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.summary import backtest_json, backtest_table
+from adapters.cli.sweep import sort_key
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, PortfolioError, SizingPolicy
@@ -56,9 +58,17 @@ def _plot(
 ) -> Result[None, Problem]:
     if options.plot is None:
         return Success(None)
-    title = f"{options.weights.name}: {result.schedule.value} rebalancing"
+    name = options.weights.name if options.weights is not None else "weights"
+    title = f"{name}: {result.schedule.value} rebalancing"
     written = write_equity_png(result.equity_curve, options.plot, title)
     return written.map(lambda path: terminal.warn(f"Equity curve written to {path}"))
+
+
+def _weights(path: Path | None) -> Result[Mapping[str, Decimal], Problem]:
+    """The weights file; `_options` requires it unless --sweep (which has its own)."""
+    if path is None:
+        return Failure(InputError(source="--weights", problem="missing"))
+    return load_weights(path)
 
 
 def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestResult, Problem]:
@@ -67,7 +77,7 @@ def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestRe
     return Result.do(
         result
         for _ in ready
-        for weights in load_weights(options.weights)
+        for weights in _weights(options.weights)
         for policy in _policy(options)
         for bars in _prices(options.prices)
         for result in run_backtest(
@@ -95,6 +105,11 @@ def show_backtest(result: BacktestResult, terminal: Terminal, *, as_json: bool) 
 
 def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
     """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
+    if options.sweep is not None:  # a grid of runs (adapters/cli/sweep.py)
+        from adapters.cli.sweep import run_sweep  # noqa: PLC0415 - only for --sweep
+
+        bars, policy = _prices(options.prices), _policy(options)
+        return run_sweep(options.sweep, options, terminal, bars=bars, policy=policy)
     shown = partial(show_backtest, as_json=options.json)
     return finish(_backtest(options, terminal), terminal, shown)
 
@@ -103,7 +118,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prices", type=Path, required=True, metavar="FILE", help="wide CSV: date,SYM1,..."
     )
-    parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
+    parser.add_argument(
+        "--weights", type=Path, metavar="FILE", help="weights file (required unless --sweep)"
+    )
     parser.add_argument("--schedule", choices=SCHEDULES, default="monthly", help="when to trade")
     parser.add_argument("--cash", type=values.cash, default=Decimal(1_000_000), help="initial cash")
     parser.add_argument(
@@ -136,8 +153,28 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "(default: none)",
     )
 
+    parser.add_argument(
+        "--sweep",
+        type=Path,
+        metavar="FILE",
+        help="run a grid of schedules × bands × minimum trades × weights files (TOML or JSON); "
+        "one row per run",
+    )
+    parser.add_argument(
+        "--sort",
+        type=sort_key,
+        metavar="METRIC",
+        help="with --sweep: sort by a metric, largest first ('max_drawdown:asc': smallest)",
+    )
+    parser.add_argument(
+        "--workers", type=values.workers, default=1, metavar="N", help="with --sweep: processes"
+    )
+
 
 def _options(ns: argparse.Namespace) -> BacktestOptions:
+    if ns.weights is None and ns.sweep is None:
+        msg = "the following arguments are required: --weights (or --sweep)"
+        raise UsageError(msg)
     return BacktestOptions(
         prices=ns.prices,
         weights=ns.weights,
@@ -151,6 +188,9 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
         start=ns.start,
         end=ns.end,
         contribution=ns.contribution,
+        sweep=ns.sweep,
+        sort=ns.sort,
+        workers=ns.workers,
     )
 
 
@@ -163,6 +203,7 @@ COMMAND = Command(
         "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
         "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
         "portfolio backtest --prices p.csv --weights w.json --contribution 500",
+        "portfolio backtest --prices p.csv --sweep sweep.toml --sort cagr --workers 2",
     ),
     arguments=_arguments,
     options=_options,
