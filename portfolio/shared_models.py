@@ -122,16 +122,8 @@ class SharedModels:
         model = prepared.unwrap()
         correlation_id = allocation.correlation_id
         if model.correlation_id != correlation_id:  # the same model, the account's own id
-            model = Prepared(
-                correlation_id=correlation_id,
-                policy=model.policy,
-                portfolio_value=model.portfolio_value,
-                weights=model.weights,
-                targeted=model.targeted,
-                weight_column=model.weight_column,
-                metadata=model.metadata,
-                seed=model.seed.rebased(correlation_id),
-            )
+            rebased = model.seed.rebased(correlation_id)
+            model = attrs.evolve(model, correlation_id=correlation_id, seed=rebased)
         return Planner(model).plan(snapshot)
 
     def _key(self, allocation: object, policy: object) -> _Key | None:

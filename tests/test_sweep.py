@@ -338,3 +338,11 @@ def test_weights_are_needed_without_a_sweep() -> None:
     run = cli("backtest", "--prices", SAMPLE / "prices.csv")
     assert run.code == 2
     assert "--weights" in run.err
+
+
+def test_a_price_table_that_cannot_travel_fails_every_run_by_name() -> None:
+    bars = [*table(5), Bar(date=date(2030, 1, 2), prices={"AAA": lambda: 1})]  # type: ignore[dict-item]  # garbage on purpose
+    with ThreadPoolExecutor(1) as executor:
+        results = list(run_backtests(bars, RUNS[:2], executor))
+    assert [r.failure().context["run"] for r in results] == ["half-half monthly", "weekly"]
+    assert {r.failure().kind for r in results} == {ErrorKind.WORKER_FAILED}

@@ -116,7 +116,11 @@ def run_backtests(
         return (_one(table, number, run) for number, run in numbered)
     listed = tuple(_shippable(number, run) for number, run in numbered)
     count = max(min(chunks or _workers(executor), len(listed)), 1)
-    packed = pickle.dumps(table, _PROTOCOL)  # once, here; each task carries these bytes
+    try:
+        packed = pickle.dumps(table, _PROTOCOL)  # once, here; each task carries these bytes
+    except Exception as exc:  # noqa: BLE001 - garbage in the bars: every run fails, by name
+        error = worker_failed("the price table cannot be sent to a worker", exc)
+        return iter([Failure(_named(error, name)) for name, _ in listed])
     # Dealt like cards (run k to task k mod count): a grid's costly runs (a daily
     # schedule, say) come in a row, and contiguous tasks would leave one worker waiting.
     parts = (listed[first::count] for first in range(count))
