@@ -205,7 +205,9 @@ def test_chunks_below_one_are_refused() -> None:
                 min_trade_amount=st.sampled_from([Decimal(1), Decimal(500)]),
                 fractional=st.booleans(),
             ),
-            schedule=st.sampled_from(["daily", "weekly", "monthly", "drift", "never"]),
+            schedule=st.sampled_from(
+                ["daily", "weekly", "monthly", "drift", "never"]
+            ),  # never: fails
             initial_cash=st.sampled_from([Decimal(10_000), Decimal("123456.78")]),
         ),
         max_size=5,
