@@ -5,8 +5,10 @@ Run: `.venv/bin/python tests/benchmarks/bench_sweep.py [symbols] [bars] [rounds]
 is a grid of 16 runs: schedules (monthly, weekly) × bands (0, 0.02) × minimum trades
 (1, 500) × two weight sets. Each round times, in turn: the runs in this process (no
 executor), on a pool of one worker process, and on a pool of two (pools started and
-warmed outside the timer). Wall time, since the work is in the workers; the ratios are
-taken within each round and their median and range printed. Also the size of the
+warmed outside the timer), each on a fresh price table built outside the timer (objects
+that earlier runs have touched run faster: hashes are cached on them). Wall time, since
+the work is in the workers; the ratios are taken within each round and their median
+and range printed. Also the size of the
 pickled price table, which travels once per task (here, once per worker). Asserts
 nothing about speed; the figures go into docs/performance.md.
 """
@@ -87,16 +89,17 @@ def main() -> None:
     ):
         for pool in (one, two):  # start the workers and import the library in them
             list(run_backtests(table[:30], runs[:2], pool))
-        cases: dict[str, Callable[[], object]] = {
-            "this process": lambda: list(run_backtests(table, runs)),
-            "1 worker process": lambda: list(run_backtests(table, runs, one)),
-            "2 worker processes": lambda: list(run_backtests(table, runs, two)),
+        cases: dict[str, Callable[[list[Bar]], object]] = {
+            "this process": lambda bars: list(run_backtests(bars, runs)),
+            "1 worker process": lambda bars: list(run_backtests(bars, runs, one)),
+            "2 worker processes": lambda bars: list(run_backtests(bars, runs, two)),
         }
         seconds: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(rounds):
             for name, case in cases.items():
+                fresh = price_table(symbols, bars)  # fresh objects for every run, untimed
                 start = time.perf_counter()
-                results = case()
+                results = case(fresh)
                 seconds[name].append(time.perf_counter() - start)
                 assert isinstance(results, list)
                 assert len(results) == len(runs)
