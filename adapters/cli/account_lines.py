@@ -29,10 +29,10 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
-    plan_rebalance,
 )
 from portfolio.json_values import plain
 from portfolio.plan_json import SCHEMA_VERSION
+from portfolio.shared_models import SharedModels
 
 __all__ = [
     "LineOutcome",
@@ -55,11 +55,13 @@ _KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
 def plan_lines(chunk: tuple[int, bytes, SizingPolicy]) -> tuple[LineOutcome, ...]:
     """Plan consecutive raw lines (one bytes object), the first being line `chunk[0]`.
 
-    Line numbers are 1-based; blank lines are skipped (and counted).
+    Line numbers are 1-based; blank lines are skipped (and counted). Lines on the same
+    model (weights and policy) have it prepared once for the chunk (`SharedModels`).
     """
     first, lines, policy = chunk
+    models = SharedModels()
     return tuple(
-        plan_line(raw, first + offset, policy)
+        plan_line(raw, first + offset, policy, models)
         for offset, raw in enumerate(lines.split(b"\n"))
         if raw.strip()
     )
@@ -81,14 +83,19 @@ def unpack(packed: bytes) -> tuple[LineOutcome, ...]:
     return outcomes
 
 
-def plan_line(raw: bytes, number: int, policy: SizingPolicy) -> LineOutcome:
-    """One account line → its outcome; the line's own `policy` replaces the given one."""
+def plan_line(
+    raw: bytes, number: int, policy: SizingPolicy, models: SharedModels | None = None
+) -> LineOutcome:
+    """One account line → its outcome; the line's own `policy` replaces the given one.
+
+    `models` remembers the models prepared so far (by default, none).
+    """
     try:
         account_id, allocation, snapshot, own_policy = _parse(raw)
     except BadValueError as bad:
         place = f"line {number}" + (f": {bad.where}" if bad.where else "")
         return number, None, None, f"{place}: {bad.problem}"
-    match plan_rebalance(allocation, snapshot, own_policy or policy):
+    match (models or SharedModels()).plan(allocation, snapshot, own_policy or policy):
         case Success(plan):
             return number, account_id, plan_line_json(account_id, plan), None
         case Failure(error):
