@@ -169,12 +169,20 @@ def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
         f'"skipped_amount":"{_plain(i.skipped_amount)}","reason":"{i.reason.value}"}}'
         for i in plan.items
     )
+    held = (
+        ""
+        if plan.held is None
+        else ',"held":{%s}'
+        % ",".join(  # noqa: UP031 - braces
+            f'{dumps(symbol)}:"{_plain(plan.held[symbol])}"' for symbol in sorted(plan.held)
+        )
+    )
     return (
         f'{{"account_id":{dumps(account_id)},"plan":{{"schema_version":{SCHEMA_VERSION},'
         f'"plan_id":{dumps(plan.plan_id)},"correlation_id":{dumps(plan.correlation_id)},'
         f'"as_of":{as_of},"total_value":"{_plain(plan.total_value)}",'
         f'"cash_before":"{_plain(plan.cash_before)}","cash_after":"{_plain(plan.cash_after)}",'
-        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}},"tax":null}}}}'
+        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}},"tax":null{held}}}}}'
     )
 
 
