@@ -8,7 +8,6 @@ Every failure comes back as a `Failure(PortfolioError)`; see `read_snapshot`.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -31,8 +30,6 @@ from portfolio.snapshot import Snapshot
 from ports import OrderPort
 
 __all__ = ["AlpacaBroker"]
-
-_log = logging.getLogger(__name__)
 
 
 class AlpacaBroker:
@@ -162,8 +159,6 @@ class AlpacaBroker:
             snapshot, self._warnings = self._read(requested(symbols))
         except BrokerFailure as failed:
             return Failure(failed.shown(self._settings.secrets))
-        for warning in self._warnings:
-            _log.warning("alpaca lots: %s", warning)
         return Success(snapshot)
 
     def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:

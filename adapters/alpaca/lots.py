@@ -17,6 +17,8 @@ Pure: fills and positions in, `BrokerLots` out. The steps:
    check carry no realized gain (`None`): the replay's figures are not trusted. A
    short position gets no lots and no warning (short positions carry no lots).
 4. **Recent trades.** Every execution on or after `as_of`'s date less `wash_sale_days`.
+   When the page cap cut the history (`complete=False`), no symbol gets lots, every
+   held stock is named in a warning, and no sale carries a realized gain.
 """
 
 from __future__ import annotations
@@ -123,13 +125,17 @@ def rebuild(
         if held[s].quantity > 0
     ]
     lots: dict[str, tuple[TaxLot, ...]] = {}
+    trusted: dict[str, dict[int, Decimal]] = {}  # the gains of the symbols that passed
     for symbol in sorted(stocks.keys() | replays.keys()):
-        problem = _problem(replays.get(symbol, _Replay()), stocks.get(symbol), complete=complete)
+        replay = replays.get(symbol, _Replay())
+        problem = _problem(replay, stocks.get(symbol), complete=complete)
         if problem is not None:
             warnings.append(problem.of(symbol))
-        elif symbol in stocks:
-            lots[symbol] = tuple(replays[symbol].lots)
-    trusted = {s: replays[s].gains for s in lots}
+        if problem is not None or not complete:  # a cut history's gains are not trusted either
+            continue
+        trusted[symbol] = replay.gains
+        if symbol in stocks:
+            lots[symbol] = tuple(replay.lots)
     start = as_of.date() - timedelta(days=wash_sale_days)
     recent = tuple(
         _past_trade(execution, trusted.get(execution.symbol, {}).get(n))
