@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from alpaca_server import AlpacaServer, Fault
 from cli_support import cli
@@ -445,3 +446,53 @@ def test_lots_and_gains_account_for_every_dollar(fills: list[Fill]) -> None:
     total = sum((g for g in gains if g is not None), D(0))
     assert abs(total - (sold - bought + cost_left)) <= D("0.005") * sales
     assert found.warnings == ()
+
+
+def _fill(n: int, action: Action, quantity: str, price: str, when: str, order: str) -> Fill:
+    return Fill(
+        activity_id=f"{n:04d}",
+        symbol="SPY",
+        action=action,
+        quantity=D(quantity),
+        price=D(price),
+        at=datetime.fromisoformat(when),
+        order_id=order,
+    )
+
+
+def test_an_order_filled_over_two_trade_days_makes_two_lots_dated_in_new_york() -> None:
+    """A GTC order: 3 at 10 on June 3 and 2 at 11 at 01:30 UTC on June 5, which is 21:30
+    on June 4 in New York; then 4 more at 12 on June 5. Three lots, by trade day."""
+    fills = [
+        _fill(0, Action.BUY, "3", "10", "2024-06-03T15:00:00+00:00", "gtc"),
+        _fill(1, Action.BUY, "2", "11", "2024-06-05T01:30:00+00:00", "gtc"),
+        _fill(2, Action.BUY, "1", "12", "2024-06-05T15:00:00+00:00", "gtc"),
+        _fill(3, Action.BUY, "3", "12", "2024-06-05T15:00:01+00:00", "gtc"),
+    ]
+    held = [Holding(symbol="SPY", quantity=D(9), asset_class="us_equity", cost_basis=D(100))]
+
+    found = rebuild(fills, held, as_of=_MOMENT + timedelta(days=3), wash_sale_days=30)
+
+    assert [(lot.quantity, lot.cost, lot.acquired) for lot in found.lots["SPY"]] == [
+        (D(3), D(10), date(2024, 6, 3)),
+        (D(2), D(11), date(2024, 6, 4)),
+        (D(4), D(12), date(2024, 6, 5)),
+    ]  # cost 30 + 22 + 48 = 100, the position's cost_basis
+
+
+def test_crypto_and_options_get_no_lots_and_a_warning_short_stocks_neither() -> None:
+    held = [
+        Holding(symbol="BTC/USD", quantity=D("0.5"), asset_class="crypto"),
+        Holding(symbol="SPY240621C00500000", quantity=D(1), asset_class="us_option"),
+        Holding(symbol="TSLA", quantity=D(-3), asset_class="us_equity"),
+    ]
+    fills = [_fill(0, Action.BUY, "0.5", "60000", "2024-06-03T15:00:00+00:00", "b")]
+    fills[0] = attrs.evolve(fills[0], symbol="BTCUSD")
+
+    found = rebuild(fills, held, as_of=_MOMENT + timedelta(days=3), wash_sale_days=30)
+
+    assert found.lots == {}
+    assert [(w.symbol, w.issue) for w in found.warnings] == [
+        ("BTC/USD", LotIssue.NOT_A_STOCK),
+        ("SPY240621C00500000", LotIssue.NOT_A_STOCK),
+    ]
