@@ -49,6 +49,8 @@ class PlanOptions:
     report: Path | None = None
     #: A lots CSV file (docs/tax.md): the account's tax lots, for a policy with `[tax]`.
     lots: Path | None = None
+    #: Rebuild the lots from the broker's fills (`--broker alpaca` only; docs/alpaca.md).
+    lots_from_broker: bool = False
 
 
 @attrs.frozen(kw_only=True)
