@@ -169,14 +169,11 @@ def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
         f'"skipped_amount":"{_plain(i.skipped_amount)}","reason":"{i.reason.value}"}}'
         for i in plan.items
     )
-    held = (
-        ""
-        if plan.held is None
-        else ',"held":{%s}'
-        % ",".join(  # noqa: UP031 - braces
-            f'{dumps(symbol)}:"{_plain(plan.held[symbol])}"' for symbol in sorted(plan.held)
-        )
+    pairs = ",".join(
+        f'{dumps(symbol)}:"{_plain(shares)}"'
+        for symbol, shares in sorted((plan.held or {}).items())
     )
+    held = "" if plan.held is None else f',"held":{{{pairs}}}'
     return (
         f'{{"account_id":{dumps(account_id)},"plan":{{"schema_version":{SCHEMA_VERSION},'
         f'"plan_id":{dumps(plan.plan_id)},"correlation_id":{dumps(plan.correlation_id)},'
