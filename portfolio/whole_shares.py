@@ -47,6 +47,7 @@ from operator import mul, sub
 
 from portfolio.lot_exchanges import LotBook
 from portfolio.lot_knapsack import best_exchange
+from portfolio.lot_search import LotProblem, best_counts, error_of
 from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
@@ -64,20 +65,26 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     *,
     cash: Decimal,
     minimum: Decimal,
-    absorb: bool = False,
+    need: Decimal = ZERO,
     broker_minimums: Sequence[Decimal] | None = None,
     noise: Decimal = ZERO,
+    buys_only: bool = False,
+    fixed_sales: bool = False,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
     `prices` per share, `targets` and `cash` (what may be spent beyond the reserve, before
     any of these trades) in account currency, `held` and `increments` in shares
-    (increments > 0). `minimum`: no trade smaller than this is made, and a position whose
-    trade toward its target is smaller than it is not traded at all; `broker_minimums`
+    (increments > 0). `need`: what the fractional symbols' buys want of the cash (0 when
+    there are none): the error counts the distance between the cash these trades leave
+    and it. `minimum`: no trade smaller than this is made, and a position whose trade
+    toward its target is smaller than it is not traded at all; `broker_minimums`
     (account currency, per symbol) raise it where the broker accepts no smaller order.
     `noise` (account currency): how far rounding may move a target between two plans; a
-    held position gets one more lot only for an improvement above it, so that planning
-    again after a fill never flips a lot back and forth.
+    plan that improves on trading nothing by no more than it trades nothing, so that
+    planning again after a fill never flips a lot back and forth. `buys_only`: nothing
+    is sold. `fixed_sales`: sales stay truncated toward zero (their proceeds were counted
+    before the sizing, as the buy buffer needs).
 
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
@@ -85,9 +92,10 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
+        owned = [int(h // x) if h > 0 else 0 for h, x in zip(held, increments, strict=True)]
     floors = _floors(minimum, broker_minimums)
     with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
-        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise])
+        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise, need])
         book = LotBook(
             symbols,
             units.of(trades),
@@ -95,22 +103,114 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             [],
             units.one(cash),
             units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
-            absorb,
+            need > 0,
             list(map(bool, held)),  # held at all (≠ 0)
             units.one(noise),
         )
+        aim = book.budget - units.one(need)
+    counts = _sized(book, owned, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+    with localcontext(CORE_CONTEXT):
+        return tuple(
+            h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
+        )
+
+
+#: The most symbols sized by the exact search (`portfolio.lot_search`); more go by the greedy.
+EXACT_UP_TO = 8
+
+
+def _sized(
+    book: LotBook, owned: list[int], aim: int, *, buys_only: bool, fixed_sales: bool
+) -> list[int]:
+    """The lots to trade per symbol: the greedy's, made exact on small accounts.
+
+    The greedy runs over final holdings (`_from_nothing`) where it may: there the plan
+    depends on the account's value, not on what is held. Symbols whose trade toward the
+    target is below their minimum are held as they are (bounds); with `buys_only`
+    nothing is sold; with `fixed_sales` sales stay as truncation makes them.
+    """
+    trades, lots, minimums, budget = book.trades, book.lots, book.minimums, book.budget
+    free = [i for i, (t, least) in enumerate(zip(trades, minimums, strict=True)) if abs(t) >= least]
+    counts = None if buys_only or fixed_sales else _from_nothing(book, owned, free)
+    if counts is None:
+        counts = _greedy(book)
+    if fixed_sales or not free:
+        return counts
+    lows = [_lowest(trades[i], lots[i], owned[i], buys_only=buys_only) for i in free]
+    problem = LotProblem(
+        symbols=[book.symbols[i] for i in free],
+        trades=[trades[i] for i in free],
+        lots=[lots[i] for i in free],
+        lows=lows,
+        leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
+        budget=budget,
+        aim=aim,
+    )
+    start = [counts[i] for i in free]
+    best = start
+    if len(free) <= EXACT_UP_TO:
+        best = best_counts(problem, start).counts
+    nothing = [0] * len(free)
+    gain = error_of(problem, nothing) - error_of(problem, best)
+    if best != nothing and budget >= 0 and 0 <= gain <= book.noise and book.noise:
+        best = nothing  # not worth a trade that rounding in the next plan may undo
+    out = [0] * len(trades)
+    for i, k in zip(free, best, strict=True):
+        out[i] = k
+    return out
+
+
+def _lowest(trade: int, lot: int, owned: int, *, buys_only: bool) -> int:
+    """The fewest lots a symbol may trade: none sold (`buys_only`), or every whole lot held.
+
+    A short target (allowed by the policy) may sell beyond what is held, to its floor.
+    """
+    if buys_only:
+        return 0
+    return min(-owned, trade // lot) if trade < -owned * lot else -owned
+
+
+def _greedy(book: LotBook) -> list[int]:
+    """Truncation toward zero, scaled into the cash, filled and exchanged at its edge."""
     book.counts = list(map(_start, book.trades, book.lots, book.minimums))
     budget = book.budget - _cost(book)
     book.budget = budget if budget >= 0 else _scale_buys(book)
     order = _ranked(book)
     _fill(book, order)
-    if not absorb and best_exchange(book, order):  # else the fill would add nothing
+    if not book.absorb and best_exchange(book, order):  # else the fill would add nothing
         _fill(book, order)
-    with localcontext(CORE_CONTEXT):
-        return tuple(
-            h + k * step if k else h
-            for h, k, step in zip(held, book.counts, increments, strict=True)
-        )
+    return book.counts
+
+
+def _from_nothing(book: LotBook, owned: list[int], free: list[int]) -> list[int] | None:
+    """`_greedy` over final holdings: every free position sold, then bought back; or None.
+
+    Each free symbol's whole lots held count as cash, its trade becomes its whole target,
+    so the greedy sizes final holdings and the same account gets the same holdings
+    whatever it holds (the trades are what is bought back less what is held). None where
+    a trade comes out below its minimum (the greedy from the holdings then decides).
+    """
+    lots, trades, minimums = book.lots, book.trades, book.minimums
+    extra = sum(owned[i] * lots[i] for i in free)
+    virtual = LotBook(
+        [book.symbols[i] for i in free],
+        [trades[i] + owned[i] * lots[i] for i in free],
+        [lots[i] for i in free],
+        [],
+        book.budget + extra,
+        [0] * len(free),
+        book.absorb,
+        [False] * len(free),
+        0,
+    )
+    final = _greedy(virtual)
+    counts = [0] * len(trades)
+    for i, q in zip(free, final, strict=True):
+        k = q - owned[i]
+        if k and abs(k) * lots[i] < minimums[i]:
+            return None
+        counts[i] = k
+    return counts
 
 
 def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list[Decimal] | None:

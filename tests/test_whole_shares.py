@@ -30,7 +30,7 @@ def whole(
     held: list[str] | None = None,
     increments: list[str] | None = None,
     minimum: str = "1",
-    absorb: bool = False,
+    need: str = "0",
 ) -> tuple[Decimal, ...]:
     n = len(prices)
     return allocate_whole(
@@ -41,7 +41,7 @@ def whole(
         [D(x) for x in increments] if increments else [ONE] * n,
         cash=D(cash),
         minimum=D(minimum),
-        absorb=absorb,
+        need=D(need),
     )
 
 
@@ -67,16 +67,21 @@ def test_a_trade_below_the_minimum_trade_is_not_made() -> None:
 
 
 def test_absorbing_rounds_to_the_nearer_lot_and_cash_mode_rounds_up() -> None:
-    # 300 of a 700 share: 400 over beats 300 short only when the cash would sit idle.
-    assert whole(["700"], ["300"], "1000", absorb=True) == (D(0),)
+    # 300 of a 700 share, with fractional symbols that want the other 700 of the 1,000:
+    # none (300 short, 300 more for them) beats one (400 over, 400 less for them: 800).
+    assert whole(["700"], ["300"], "1000", need="700") == (D(0),)
+    # With the cash otherwise idle, one (400 over, 300 left) beats none (300 + 1,000 left).
     assert whole(["700"], ["300"], "1000") == (D(1),)
-    # 500,000 of a 700,000 share: 200,000 over is nearer than 500,000 short either way.
-    assert whole(["700000"], ["500000"], "1000000", absorb=True) == (D(1),)
+    # 500,000 of a 700,000 share: 200,000 over (twice) beats 500,000 short (twice).
+    assert whole(["700000"], ["500000"], "1000000", need="500000") == (D(1),)
 
 
-def test_sales_truncate_toward_zero_even_when_absorbing() -> None:
-    # Held 5 × 100, target 220: keep 3 (80 over) although 2 (20 short) would be nearer.
-    assert whole(["100"], ["220"], "0", held=["5"], absorb=True) == (D(3),)
+def test_a_sale_goes_to_the_nearer_lot_when_fractional_symbols_take_the_proceeds() -> None:
+    # Held 5 × 100, target 220, and fractional buys that want 280 of the proceeds: keep 2
+    # (20 short, 300 raised: 20 beyond their need) beats keep 3 (80 over, 80 short of it).
+    assert whole(["100"], ["220"], "0", held=["5"], need="280") == (D(2),)
+    # Without them the proceeds sit idle: keep 3 (80 over + 200 idle) beats 2 (20 + 300).
+    assert whole(["100"], ["220"], "0", held=["5"]) == (D(3),)
 
 
 def test_a_crypto_increment_is_the_lot() -> None:
@@ -114,7 +119,7 @@ class Problem:
     increments: list[Decimal]
     cash: Decimal
     minimum: Decimal
-    absorb: bool
+    need: Decimal
 
     def solve(self) -> tuple[Decimal, ...]:
         return allocate_whole(
@@ -125,7 +130,7 @@ class Problem:
             self.increments,
             cash=self.cash,
             minimum=self.minimum,
-            absorb=self.absorb,
+            need=self.need,
         )
 
     def spent(self, quantities: Sequence[Decimal]) -> Decimal:
@@ -171,7 +176,7 @@ def problems(draw: st.DrawFn) -> Problem:
         increments=increments,
         cash=draw(st.decimals(min_value="0", max_value="20000", places=2)),
         minimum=draw(st.sampled_from([D(0), D(1), D(25)])),
-        absorb=draw(st.booleans()),
+        need=draw(st.sampled_from([D(0), D(0), D("100"), D("5000")])),
     )
 
 
@@ -192,7 +197,7 @@ def test_the_cash_never_goes_below_zero(problem: Problem) -> None:
 @given(problems())
 def test_the_error_is_never_worse_than_truncation(problem: Problem) -> None:
     """Every step after truncation is taken only when it lowers the error."""
-    problem = attrs.evolve(problem, absorb=False)
+    problem = attrs.evolve(problem, need=D(0))
     assert problem.error(problem.solve()) <= problem.error(problem.truncation())
 
 
