@@ -110,30 +110,48 @@ class _Tree:
             (problem.trades[i], problem.lots[i], problem.lows[i], problem.leasts[i])
             for i in self.order
         ]
-        # What the symbols from each place on add up to: targets, least gaps, least spent.
+        # Each symbol's nearest counts above and below its target that it may trade.
+        self.above = [_allowed(max(t // p + 1, lo), lo, a, 1) or 0 for t, p, lo, a in self.columns]
+        self.below = [_allowed(t // p, lo, a, -1) for t, p, lo, a in self.columns]
+        # What the symbols from each place on add up to: targets, least gaps, least spent,
+        # most spent (none is ever above the count above its target: see `branch`).
         self.rest_trades = _suffix([t for t, _, _, _ in self.columns])
         self.rest_gaps = _suffix([_least_gap(*column) for column in self.columns])
         self.rest_low = _suffix([lo * p for _, p, lo, _ in self.columns])
+        highs = [k * p for k, (_, p, _, _) in zip(self.above, self.columns, strict=True)]
+        self.rest_high = _suffix(highs)
         self.budget, self.aim, self.last = problem.budget, problem.aim, n - 1
         self.chosen = [0] * n
         self.search, self.most = search, most
 
     def branch(self, depth: int, spent: int, gaps: int) -> None:
-        """Every count of the symbol at `depth` that may still beat the best, outwards."""
+        """The counts of the symbol at `depth` that may still beat the best, outwards.
+
+        Two cuts keep it small, both exact. A count beyond the nearest one above the
+        target loses to that one: its gap is larger by what it spends more, and the cash
+        term falls by no more than that. A count below the nearest one below the target
+        loses to that one where the cash could pay for it whatever the rest buy: there
+        too the gap falls by what it spends more. So below it only while the cash is short.
+        """
         if depth == self.last:
             self.leaf(spent, gaps)
             return
-        t, p, lo, least = self.columns[depth]
-        floor = t // p
-        for step in (1, -1):  # up from the lot above the target, down from the one below
-            k = _allowed(floor + 1 if step > 0 else floor, lo, least, step)
-            while k is not None and self.weigh(depth, k, spent, gaps, step):
-                k = _allowed(k + step, lo, least, step)
-            if not self.search.complete:
-                return
+        _, p, lo, least = self.columns[depth]
+        most = (self.budget - spent - self.rest_low[depth + 1]) // p  # what the cash allows
+        above, below = self.above[depth], self.below[depth]
+        if above <= most and not self.weigh(depth, above, spent, gaps) and not self.search.complete:
+            return
+        k = below if below is None or below <= most else _allowed(most, lo, least, -1)
+        if k is None or not self.weigh(depth, k, spent, gaps):
+            return
+        if spent + k * p + self.rest_high[depth + 1] <= self.budget:
+            return  # the cash pays for the count below the target: nothing lower is better
+        k = _allowed(k - 1, lo, least, -1)
+        while k is not None and self.weigh(depth, k, spent, gaps):
+            k = _allowed(k - 1, lo, least, -1)
 
-    def weigh(self, depth: int, k: int, spent: int, gaps: int, step: int) -> bool:
-        """Search on from `k` lots of the symbol at `depth`; whether to go on this way.
+    def weigh(self, depth: int, k: int, spent: int, gaps: int) -> bool:
+        """Search on from `k` lots of the symbol at `depth` (within the cash); whether to go on.
 
         Away from the target both bounds (error, gaps) only grow (the gap grows by a lot
         a step, the cash term falls by a lot at most): once they lose, the rest lose.
@@ -150,8 +168,6 @@ class _Tree:
         if search.nodes > self.most:
             search.complete = False
             return False
-        if now + self.rest_low[depth + 1] > self.budget:
-            return step < 0  # dearer still upwards
         self.chosen[depth] = k
         self.branch(depth + 1, now, gaps)
         return search.complete

@@ -101,13 +101,13 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             units.of(trades),
             units.of(lots),
             [],
-            units.one(cash),
+            units.one(cash) if fixed_sales else max(units.one(cash), 0),  # see `_sized`
             units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
             need > 0,
             list(map(bool, held)),  # held at all (≠ 0)
             units.one(noise),
         )
-        aim = book.budget - units.one(need)
+        aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
     counts = _sized(book, owned, aim, buys_only=buys_only, fixed_sales=fixed_sales)
     with localcontext(CORE_CONTEXT):
         return tuple(
@@ -128,6 +128,10 @@ def _sized(
     depends on the account's value, not on what is held. Symbols whose trade toward the
     target is below their minimum are held as they are (bounds); with `buys_only`
     nothing is sold; with `fixed_sales` sales stay as truncation makes them.
+
+    Where the cash is below 0 (what the plan keeps or reserves is missing) the lots may
+    still be exchanged, buys paid by sales (the error counts the cash missing), except
+    with `fixed_sales`: there the sales' proceeds are spoken for.
     """
     trades, lots, minimums, budget = book.trades, book.lots, book.minimums, book.budget
     free = [i for i, (t, least) in enumerate(zip(trades, minimums, strict=True)) if abs(t) >= least]

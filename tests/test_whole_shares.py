@@ -220,10 +220,30 @@ def test_the_order_of_the_columns_does_not_matter(problem: Problem, rng: Random)
 
 @given(problems())
 def test_replanning_after_filling_trades_nothing(problem: Problem) -> None:
-    """A plan filled at its prices is the best the rules allow, so a new plan keeps it."""
+    """A plan filled at its prices is the best the rules allow, so a new plan keeps it.
+
+    Where every lot is a trade the minimum allows, what the next plan may reach is a part
+    of what this one could (the positions it traded to their targets are fixed then). A
+    lot below the minimum is another matter: after an exchange the next plan may reach
+    holdings one lot away that this plan could not (`test_a_minimum_above_a_lot_...`).
+    """
+    lots = [p * x for p, x in zip(problem.prices, problem.increments, strict=True)]
+    problem = attrs.evolve(problem, minimum=min(problem.minimum, *lots))
     first = problem.solve()
     filled = attrs.evolve(problem, held=list(first), cash=problem.cash - problem.spent(first))
     assert filled.solve() == first
+
+
+def test_a_minimum_above_a_lot_may_leave_a_better_exchange_to_the_next_plan() -> None:
+    # Minimum trade 25. S0: 24 held at 1.05 (25.20), target 50.20; S2: none at 0.80,
+    # target 50.60; cash 1.05. One more S0 (1.05) is below the minimum: the best is to
+    # sell all 24 S0 and buy 32 S2 (25.60): gaps 50.20 + 25.00, 0.65 idle = 75.85 (holding
+    # scores 25.00 + 50.60 + 1.05 = 76.65).
+    problem = ["1.05", "0.80"], ["50.20", "50.60"]
+    assert whole(*problem, "1.05", held=["24", "0"], minimum="25") == (D(0), D(32))
+    # Filled, the next plan may buy 25 S0 (26.25) with the 32 S2 (25.60) and 0.65:
+    # gaps 23.95 + 50.60, nothing idle = 74.55. Both trades pass the minimum now.
+    assert whole(*problem, "0.65", held=["0", "32"], minimum="25") == (D(25), D(0))
 
 
 def test_the_search_trades_one_large_lot_for_two_that_fill_the_cash() -> None:
