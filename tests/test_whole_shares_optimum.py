@@ -19,7 +19,7 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio import Action, Allocation, Asset, SizingPolicy, Snapshot, plan_rebalance
+from portfolio import Action, Allocation, Asset, Reason, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.plan import RebalancePlan
 
 D = Decimal
@@ -152,3 +152,128 @@ def test_whole_shares_from_cash_come_within_a_tenth_of_a_percent_of_the_optimum(
     """The same accounts with every holding sold: the plan from cash is as good."""
     worth = sum((q * account.prices[s] for s, q in account.held.items()), D(0))
     check(attrs.evolve(account, held=dict.fromkeys(account.held, D(0)), cash=account.cash + worth))
+
+
+@settings(max_examples=max(EXAMPLES // 3, 20), deadline=None)
+@given(accounts())
+def test_replanning_the_filled_account_trades_nothing(account: Account) -> None:
+    """Filled at its prices, the plan's account plans again to no whole-share trade."""
+    plan = account.plan()
+    moved = {i.symbol: i.quantity for i in plan.items}
+    filled = attrs.evolve(
+        account,
+        held={s: q + moved.get(s, D(0)) for s, q in account.held.items()},
+        cash=plan.cash_after,
+    )
+    again = filled.plan()
+    assert [i for i in again.trades if i.symbol in account.whole] == []
+
+
+# The issue's examples (issue 19), each hand-checked.
+
+
+def whole_share(*symbols: str) -> dict[str, Asset]:
+    return {s: Asset(symbol=s, fractionable=False) for s in symbols}
+
+
+def trades_of(plan: RebalancePlan) -> dict[str, Decimal]:
+    return {i.symbol: i.quantity for i in plan.trades}
+
+
+def test_selling_lots_of_one_symbol_buys_a_lot_of_another() -> None:
+    # V = 16 × 3,779.82 + 39,522.88 = 100,000; targets W0 58,496.30 and W1 41,503.70.
+    # Buying 1 W1 (the plan before) leaves W0 1,980.82 over, W1 16,569.33 short and
+    # 14,588.51 idle: 33,138.66. Selling 3 W0 (11,339.46) and buying 2 W1 (49,868.74):
+    # W0 49,137.66 (9,358.64 short), W1 8,365.04 over, 993.60 idle: 18,717.28.
+    account = Account(
+        whole=["W0", "W1"],
+        prices={"W0": D("3779.82"), "W1": D("24934.37")},
+        held={"W0": D(16), "W1": D(0)},
+        weights={"W0": D("0.584963"), "W1": D("0.415037")},
+        cash=D("39522.88"),
+    )
+    plan = account.plan(SizingPolicy())
+    assert trades_of(plan) == {"W0": D(-3), "W1": D(2)}
+    assert plan.cash_after == D("993.60")
+    assert objective(account, plan, planned(account, plan)) == D("18717.28")
+
+
+def test_selling_two_lots_comes_nearer_than_one() -> None:
+    # V = 7 × 846.37 + 2.025801 × 461.55 + 13,140.40 = 20,000.00 (to the cent); targets
+    # W0 690.92, W1 4,509.24, W2 8,687.14, F0 6,112.70 (Σ 20,000.00). The plan: sell 2
+    # W1 (keep 5 = 4,231.85, 277.39 short), buy 1 W0 (993.76, 302.84 over) and 8 W2
+    # (8,506.32, 180.82 short); the fractional F0 takes what is left: 20,000.00 −
+    # 13,731.93 − 6,112.70 = 155.37 idle. 277.39 + 302.84 + 180.82 + 155.37 = 916.42.
+    # Selling 1 W1 (the plan before, 6 left = 5,078.22: 568.98 over) scores 1,743.64.
+    account = Account(
+        whole=["W0", "W1", "W2"],
+        prices={"W0": D("993.76"), "W1": D("846.37"), "W2": D("1063.29"), "F0": D("461.55")},
+        held={"W0": D(0), "W1": D(7), "W2": D(0), "F0": D("2.025801")},
+        weights={
+            "W0": D("0.034546"),
+            "W1": D("0.225462"),
+            "W2": D("0.434357"),
+            "F0": D("0.305635"),
+        },
+        cash=D("13140.40"),
+    )
+    plan = account.plan(SizingPolicy())
+    assert plan.total_value == D("20000.00")
+    assert {s: q for s, q in trades_of(plan).items() if s != "F0"} == {
+        "W0": D(1),
+        "W1": D(-2),
+        "W2": D(8),
+    }
+    assert objective(account, plan, planned(account, plan)) == D("916.42")
+    before = {"W0": D(1), "W1": D(6), "W2": D(8)}
+    assert objective(account, plan, before) == D("1743.64")
+
+
+def plan_for(
+    weights: dict[str, str], snapshot: Snapshot, value: str | None = None, **policy: object
+) -> RebalancePlan:
+    allocation = Allocation(
+        target_weights={s: D(w) for s, w in weights.items()},
+        correlation_id="issue",
+        portfolio_value=D(value) if value else None,
+    )
+    return plan_rebalance(allocation, snapshot, SizingPolicy(**policy)).unwrap()  # type: ignore[arg-type]
+
+
+def test_a_cash_limited_buy_takes_the_lot_that_fits() -> None:
+    # V = 100,000 (`portfolio_value`), weight 0.1542: target 15,420, 4.96 lots of 3,109.
+    # Cash 6,000: one lot (12,311 short, 2,891 idle: 15,202) beats none (15,420 + 6,000).
+    snapshot = Snapshot(cash=D(6000), prices={"X": D(3109)})
+    plan = plan_for({"X": "0.1542"}, snapshot, "100000", fractional=False)
+    (buy,) = plan.items
+    assert (buy.action, buy.quantity, buy.trade_amount) == (Action.BUY, D(1), D("3109.00"))
+    assert buy.reason is Reason.CASH_LIMITED  # truncation alone would buy 4
+    assert plan.cash_after == D("2891.00")
+
+
+def test_whole_lots_never_hold_more_than_the_portfolio_value() -> None:
+    # V = 16,000 (`portfolio_value`) in an account of 100,000 cash, weight 1 on a lot of
+    # 3,333: 5 lots (16,665) would be 1.04 × V, above max_gross_exposure 1; 4 (13,332).
+    snapshot = Snapshot(cash=D(100_000), prices={"X": D(3333)})
+    plan = plan_for({"X": "1"}, snapshot, "16000", fractional=False)
+    (buy,) = plan.items
+    assert (buy.action, buy.quantity, buy.trade_amount) == (Action.BUY, D(4), D("13332.00"))
+    assert buy.trade_amount / plan.total_value <= 1
+
+
+def test_two_expensive_whole_share_symbols_beside_a_fractional_one() -> None:
+    # Cash 1,000,000: BRK.A 700,000 (target 500,000), NVR 7,000 (target 300,000), both
+    # whole shares; VTI 300 fractional (target 200,000). No BRK.A: 500,000 short twice
+    # over (the fractional symbols cannot take it) = 1,000,000 at best. One BRK.A
+    # (200,000 over) and 42 NVR (294,000, 6,000 short): 994,000 spent, VTI gets the
+    # 6,000 left, 194,000 short: 200,000 + 6,000 + 194,000 = 400,000. (15 NVR, VTI at
+    # 195,000, scores the same 400,000; the tie goes to the whole shares nearer their
+    # targets, 206,000 against 395,000.)
+    snapshot = Snapshot(
+        cash=D(1_000_000),
+        prices={"BRK.A": D(700_000), "NVR": D(7000), "VTI": D(300)},
+        assets=whole_share("BRK.A", "NVR"),
+    )
+    plan = plan_for({"BRK.A": "0.5", "NVR": "0.3", "VTI": "0.2"}, snapshot)
+    assert trades_of(plan) == {"BRK.A": D(1), "NVR": D(42), "VTI": D(20)}
+    assert plan.cash_after == D(0)
