@@ -47,7 +47,7 @@ from operator import mul, sub
 
 from portfolio.lot_exchanges import LotBook
 from portfolio.lot_knapsack import best_exchange
-from portfolio.lot_search import LotProblem, best_counts, error_of
+from portfolio.lot_search import LotProblem, best_counts
 from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
@@ -140,28 +140,31 @@ def _sized(
         counts = _greedy(book)
     if fixed_sales or not free:
         return counts
-    lows = [_lowest(trades[i], lots[i], owned[i], buys_only=buys_only) for i in free]
-    problem = LotProblem(
-        symbols=[book.symbols[i] for i in free],
-        trades=[trades[i] for i in free],
-        lots=[lots[i] for i in free],
-        lows=lows,
-        leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
-        budget=budget,
-        aim=aim,
-    )
-    start = [counts[i] for i in free]
-    best = start
     if len(free) <= EXACT_UP_TO:
-        best = best_counts(problem, start).counts
-    nothing = [0] * len(free)
-    gain = error_of(problem, nothing) - error_of(problem, best)
-    if best != nothing and budget >= 0 and 0 <= gain <= book.noise and book.noise:
-        best = nothing  # not worth a trade that rounding in the next plan may undo
-    out = [0] * len(trades)
-    for i, k in zip(free, best, strict=True):
-        out[i] = k
-    return out
+        problem = LotProblem(
+            symbols=[book.symbols[i] for i in free],
+            trades=[trades[i] for i in free],
+            lots=[lots[i] for i in free],
+            lows=[_lowest(trades[i], lots[i], owned[i], buys_only=buys_only) for i in free],
+            leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
+            budget=budget,
+            aim=aim,
+        )
+        best = best_counts(problem, [counts[i] for i in free]).counts
+        counts = [0] * len(trades)
+        for i, k in zip(free, best, strict=True):
+            counts[i] = k
+    if book.noise and budget >= 0 and 0 <= _gain(book, counts, aim) <= book.noise:
+        return [0] * len(trades)  # not worth a trade that rounding in the next plan may undo
+    return counts
+
+
+def _gain(book: LotBook, counts: list[int], aim: int) -> int:
+    """How much lower the error is after trading `counts` lots than after trading none."""
+    trades, lots = book.trades, book.lots
+    spent: int = sum(map(mul, counts, lots))
+    after: int = sum(map(abs, map(sub, trades, map(mul, counts, lots))))
+    return sum(map(abs, trades)) + abs(aim) - after - abs(aim - spent)
 
 
 def _lowest(trade: int, lot: int, owned: int, *, buys_only: bool) -> int:
@@ -195,7 +198,7 @@ def _from_nothing(book: LotBook, owned: list[int], free: list[int]) -> list[int]
     a trade comes out below its minimum (the greedy from the holdings then decides).
     """
     lots, trades, minimums = book.lots, book.trades, book.minimums
-    extra = sum(owned[i] * lots[i] for i in free)
+    extra = sum(owned[i] * lots[i] for i in free) if any(owned) else 0
     virtual = LotBook(
         [book.symbols[i] for i in free],
         [trades[i] + owned[i] * lots[i] for i in free],
