@@ -277,3 +277,69 @@ def test_two_expensive_whole_share_symbols_beside_a_fractional_one() -> None:
     plan = plan_for({"BRK.A": "0.5", "NVR": "0.3", "VTI": "0.2"}, snapshot)
     assert trades_of(plan) == {"BRK.A": D(1), "NVR": D(42), "VTI": D(20)}
     assert plan.cash_after == D(0)
+
+
+def bounded_optimum(account: Account, plan: RebalancePlan, policy: SizingPolicy) -> Decimal:
+    """The least Σ gaps + idle cash over the counts a minimum trade and a reserve allow.
+
+    Whole shares only. A symbol whose trade toward its target is below the minimum keeps
+    what it holds; any other trade is none or at least the minimum. Buys are paid by the
+    cash above the reserve and the sales (where the reserve is short already, by the
+    sales alone); the cash above the reserve left idle counts as error.
+    """
+    targets = {i.symbol: i.target_value for i in plan.items}
+    free_cash = account.cash - policy.reserve(plan.total_value)
+    minimum = policy.min_trade_amount
+    choices = []
+    for s in account.whole:
+        price, held = account.prices[s], account.held[s]
+        if abs(targets[s] - held * price) < minimum:
+            choices.append([held])
+            continue
+        most = int((max(free_cash, D(0)) + held * price) // price) + 1
+        choices.append(
+            [D(q) for q in range(most + 1) if q == held or abs(q - held) * price >= minimum]
+        )
+    best: Decimal | None = None
+    for counts in product(*choices):
+        final = dict(zip(account.whole, counts, strict=True))
+        spent = sum(((q - account.held[s]) * account.prices[s] for s, q in final.items()), D(0))
+        if spent > max(free_cash, D(0)):
+            continue
+        gaps = sum((abs(targets[s] - q * account.prices[s]) for s, q in final.items()), D(0))
+        value = gaps + abs(free_cash - spent)
+        best = value if best is None or value < best else best
+    assert best is not None
+    return best
+
+
+@settings(max_examples=max(EXAMPLES // 3, 20), deadline=None)
+@given(
+    accounts(),
+    st.sampled_from([D(0), D(1), D(25), D(500), D(5000)]),
+    st.sampled_from([D(0), D("0.05")]),
+)
+def test_with_a_minimum_trade_and_a_reserve_whole_shares_reach_the_optimum(
+    account: Account, minimum: Decimal, reserve: Decimal
+) -> None:
+    """The same check with the minimum trade and the reserve as bounds (whole shares only)."""
+    fractional = [s for s in account.prices if s not in account.whole]
+    weights = {s: w for s, w in account.weights.items() if s in account.whole}
+    weights[account.whole[0]] += 1 - sum(weights.values())
+    account = attrs.evolve(
+        account,
+        prices={s: account.prices[s] for s in account.whole},
+        held={s: account.held[s] for s in account.whole},
+        weights=weights,
+        cash=account.cash + sum((account.held[s] * account.prices[s] for s in fractional), D(0)),
+    )
+    policy = SizingPolicy(min_trade_amount=minimum, cash_reserve_pct=reserve)
+    plan = account.plan(policy)
+    final = planned(account, plan)
+    targets = {i.symbol: i.target_value for i in plan.items}
+    spent = sum(((final[s] - account.held[s]) * account.prices[s] for s in account.whole), D(0))
+    free_cash = account.cash - policy.reserve(plan.total_value)
+    gaps = sum((abs(targets[s] - q * account.prices[s]) for s, q in final.items()), D(0))
+    mine = gaps + abs(free_cash - spent)
+    best = bounded_optimum(account, plan, policy)
+    assert mine <= best * D("1.001") + 2 * CENT, (mine, best)
