@@ -1,36 +1,34 @@
-"""Whole-share allocation: whole lots that come closest to the targets within the cash.
+"""Whole-share allocation: the final whole lots nearest the targets that the cash pays for.
 
-A pure function over plain columns, O(n log n) and one bounded search. Each quantity
-stays `held + k × increment` with k an integer, so every order is a whole number of lots
-(the increment is 1 for whole shares, the broker's step for crypto). The error minimised is
+A pure function over plain columns. Each quantity stays `held + k × increment` with k an
+integer, so every order is a whole number of lots (the increment is 1 for whole shares,
+the broker's step for crypto). The error minimised (docs/policy.md) is
 
-    Σ |target − quantity × price| + cash left beyond the reserve
+    Σ |target − quantity × price| + |cash left − what the fractional buys want|
 
-(PyPortfolioOpt's LP objective, but starting from what is held). How:
+(with no fractional buy, the cash left idle: PyPortfolioOpt's LP objective), subject to
+the buys being paid by the cash and the sales (a sale is a negative k: lots of one symbol
+may be sold to buy another). Bounds: a symbol whose trade toward its target is below its
+minimum stays as held; any other trade is none or at least the minimum; no position is
+sold below zero (below its short target, where short); `buys_only` sells nothing. How:
 
-1. Start from truncation: each trade toward its target, truncated toward zero to whole
-   lots; a trade below the minimum trade is not made (the position stays as held).
-2. If those buys cost more than the cash (sale proceeds included), scale every buy down
-   by one factor, rounding down to whole lots.
-3. Spend what is left greedily on the best improvement per dollar: lots still wholly
-   short first, then one more lot where a part of a lot is short (the fractional part of
-   target ÷ lot price), ties by symbol.
-4. Unless fractional assets absorb the cash (where cash left is no error and the nearer
-   lot is taken anyway), an exact search at the edge of the cash
-   (`portfolio.lot_knapsack`, a bounded knapsack over the best lots that did not fit
-   and the lots cheapest to give up) trades lots for lots when that lowers the error;
-   then fill again.
-5. A held position that truncation leaves alone gets one more lot only for an
-   improvement above `noise`, and only if it fits with `noise` to spare: the next plan,
-   made after this one filled, sees targets moved by rounding and must not trade again.
+1. A greedy over final holdings (`_from_nothing`): each free position counted as cash,
+   its whole target as the trade, so the result depends on the account's value and not
+   on what it holds. The greedy (`_greedy`): truncation toward zero, buys scaled into the
+   cash, the cash left spent on the best improvement per dollar (lots still wholly short
+   first, then one more lot where a part of a lot is short, ties by symbol), then a
+   bounded exact search at the edge of the cash (`portfolio.lot_knapsack`) trades lots
+   for lots. Where that would make a trade below its minimum, the greedy runs from the
+   holdings instead.
+2. Up to `EXACT_UP_TO` symbols to size: the exact search over every count each may end
+   with (`portfolio.lot_search`), from the greedy's counts. Equal errors go to the
+   whole-lot symbols nearer their targets, then to fewer lots traded.
+3. A plan that improves on trading nothing by no more than `noise` trades nothing: the
+   next plan, made after this one filled, sees targets moved by rounding and must not
+   trade again.
 
-Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
-(`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
-fractional assets in the same account absorb the cash (`absorb=True`), cash left is not an
-error, so a buy moves to the nearer of its two whole-lot neighbours instead (while the
-cash lasts), and the fractional assets take the rest. Sales are always truncated toward
-zero: a position is never sold past a lot it already holds, so that a cent of rounding in
-the next plan's targets cannot flip a lot back and forth.
+With a buy buffer (`fixed_sales`) sales stay truncated toward zero and only the greedy
+from the holdings runs: the buffer counts their proceeds before the sizing.
 
 >>> from decimal import Decimal as D
 >>> allocate_whole(("A", "B"), (D(30), D(70)), (D(0), D(0)), (D(50), D(50)), (D(1), D(1)),
