@@ -90,7 +90,11 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
-        owned = [int(h // x) if h > 0 else 0 for h, x in zip(held, increments, strict=True)]
+        owned = (
+            [int(h // x) if h > 0 else 0 for h, x in zip(held, increments, strict=True)]
+            if any(held)
+            else [0] * len(held)
+        )
     floors = _floors(minimum, broker_minimums)
     with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
         units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise, need])

@@ -24,7 +24,7 @@ from portfolio.plan import RebalancePlan
 
 D = Decimal
 CENT = D("0.01")
-EXAMPLES = int(os.environ.get("WHOLE_SHARE_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("WHOLE_SHARE_EXAMPLES", "100"))
 
 
 @attrs.frozen(kw_only=True)
