@@ -4,12 +4,12 @@ These symbols are sized together by `portfolio.whole_shares.allocate_whole`, bef
 fractional buys. They get the cash first, less a cent per symbol whose lot is not priced
 in whole cents (so that rounding amounts to cents can never overdraw), and the fractional
 buys take what they leave, scaled down pro rata when whole lots overshoot (see
-`portfolio.steps.cash`). When the plan has a tradable fractional symbol with a positive
-target, fractional symbols absorb the overshoot, so each whole-lot symbol goes to the
-nearer of its two whole-lot neighbours (cash they leave stays in cash: moving it into
-fractional symbols would only move the error there). Otherwise cash left idle is error
-too, and whole lots are bought while the cash lasts. The cash a plan means to keep
-(weights summing below 1) is not spent on whole lots.
+`portfolio.steps.cash`). The error counts the distance between the cash whole lots
+leave and what the fractional buys want (`fractional_need`): with no fractional buy,
+cash left idle is error, and whole lots are bought while the cash lasts; with them, a
+whole-lot symbol may end a lot above its target where that is nearer, the fractional
+buys taking less. The cash a plan means to keep (weights summing below 1) is not spent
+on whole lots, nor cash beyond an allocation's `portfolio_value`.
 """
 
 from __future__ import annotations
