@@ -50,8 +50,9 @@ def test_the_leftover_buys_the_largest_shortfall_per_dollar() -> None:
     assert whole(["30", "70"], ["50", "50"], "100") == (D(1), D(1))
 
 
-def test_a_sale_is_truncated_toward_zero_and_never_topped_up() -> None:
-    # Held 5 × 100 = 500 against a target of 250: sell 2 (not 3), keep 300.
+def test_a_sale_whose_proceeds_would_sit_idle_keeps_the_nearer_count() -> None:
+    # Held 5 × 100 = 500 against a target of 250, no fractional buy: keep 3 (50 over, 200
+    # idle) and keep 2 (50 short, 300 idle) score 250 and 350: sell 2.
     assert whole(["100"], ["250"], "0", held=["5"]) == (D(3),)
 
 
