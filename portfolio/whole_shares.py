@@ -199,18 +199,16 @@ def _from_nothing(book: LotBook, owned: list[int], free: list[int]) -> list[int]
     whatever it holds (the trades are what is bought back less what is held). None where
     a trade comes out below its minimum (the greedy from the holdings then decides).
     """
-    lots, trades, minimums = book.lots, book.trades, book.minimums
-    extra = sum(owned[i] * lots[i] for i in free) if any(owned) else 0
+    lots, trades, minimums, n = book.lots, book.trades, book.minimums, len(free)
+    if n == len(trades) and not any(owned):  # from cash, every symbol free: the columns
+        symbols, targets, prices, extra = book.symbols, trades, lots, 0
+    else:
+        symbols = [book.symbols[i] for i in free]
+        targets = [trades[i] + owned[i] * lots[i] for i in free]
+        prices = [lots[i] for i in free]
+        extra = sum(owned[i] * lots[i] for i in free)
     virtual = LotBook(
-        [book.symbols[i] for i in free],
-        [trades[i] + owned[i] * lots[i] for i in free],
-        [lots[i] for i in free],
-        [],
-        book.budget + extra,
-        [0] * len(free),
-        book.absorb,
-        [False] * len(free),
-        0,
+        symbols, targets, prices, [], book.budget + extra, [0] * n, book.absorb, [False] * n, 0
     )
     final = _greedy(virtual)
     counts = [0] * len(trades)
