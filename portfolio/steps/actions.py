@@ -35,7 +35,14 @@ from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows, to_decide
+from portfolio.steps.lots import (
+    fractional_need,
+    lot_spending,
+    merged,
+    size_lots,
+    split_lot_rows,
+    to_decide,
+)
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import (
     Decisions,
@@ -169,7 +176,14 @@ def _buy_only(planned: _Planned) -> _Decided:
     decided, lot_rows, _ = _rebalance(planned)
     budget = _available(columns.policy, columns.cash - reserve, decided.buys)
     sized = size_lots(
-        lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
+        lot_rows,
+        steps,
+        columns,
+        goals,
+        available=budget,
+        limits=limits,
+        need=fractional_need(decided.buys, steps),
+        buys_only=True,
     )
     left = budget - sum(map(_AMOUNT, sized), ZERO)
     return buy_only(decided, left, limits, frozenset(steps)), lot_rows, sized
@@ -226,7 +240,14 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     lots = sized
     if lots is None:
         lots = size_lots(
-            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            need=fractional_need(buys, steps),
+            buffer=buffer,
         )
     if lots:
         available -= lot_spending(lots, buffer)
