@@ -96,7 +96,7 @@ def plan_from_columns(
     for every mode. Call inside the core context (`actions` and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
-    strategy = _STRATEGIES[Mode(policy.mode)]
+    strategy = _STRATEGIES[policy.mode]  # a StrEnum: its members are their names
     fields, steps = _rows(columns, goals, current, trades, sized_apart=strategy.sizes_lots)
     rows: Iterable[Fields] = fields
     limits = Thresholds.of(policy, value)
@@ -210,7 +210,7 @@ class _Strategy(NamedTuple):
 
 
 #: One strategy per `SizingPolicy.mode`, chosen once per plan.
-_STRATEGIES = {
+_STRATEGIES: dict[str, _Strategy] = {
     Mode.REBALANCE: _Strategy(_rebalance, sizes_lots=True),
     Mode.BUY_ONLY: _Strategy(_buy_only, sizes_lots=True),
     Mode.SELL_ONLY: _Strategy(_sell_only, sizes_lots=False),
