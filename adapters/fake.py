@@ -72,7 +72,7 @@ class FakeBroker:
         """Open an account with this cash, these positions (signed shares) and prices."""
         self._account = Snapshot(
             cash=cash,
-            positions={s: q for s, q in _upper(positions, "positions").items() if q != 0},
+            positions={s: q for s, q in _upper(positions, "positions").items() if not _zero(q)},
             prices=_upper(prices, "prices"),
             assets=_upper(assets, "assets"),
             as_of=as_of,
@@ -215,6 +215,17 @@ class FakeBroker:
 def _symbols(symbols: Collection[str]) -> Iterable[str]:
     """A `str` is one symbol; anything else is a collection of them."""
     return (symbols,) if isinstance(symbols, str) else symbols
+
+
+def _zero(quantity: object) -> bool:
+    """True for a quantity of zero, which is no position.
+
+    Anything else, a NaN or a string included, is kept for the planner to refuse by name;
+    it is never compared with 0 (a signalling NaN would raise).
+    """
+    if isinstance(quantity, Decimal):
+        return quantity.is_zero()
+    return isinstance(quantity, int | float) and quantity == 0
 
 
 def _upper(mapping: Mapping[str, V] | None, name: str = "the argument") -> dict[str, V]:

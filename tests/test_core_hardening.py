@@ -125,3 +125,45 @@ def test_percent_weights_get_a_hint() -> None:
     ).failure()
     assert error.kind is ErrorKind.INVALID_WEIGHTS
     assert "weights are fractions: 0.5, not 50" in error.message
+
+
+def test_a_plan_whose_amounts_overflow_when_subtracted_is_a_failure() -> None:
+    # 9E+999999 − (−9E+999999) is beyond any Decimal: the amounts are refused by name,
+    # before the skipped amount (target − current − trade) is computed from them.
+    plan = plan_rebalance(
+        Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c"),
+        Snapshot(cash=D(1000), prices={"SPY": D(10)}),
+    ).unwrap()
+    text = plan.to_json().replace('"target_value": "500.00"', '"target_value": "9E+999999"')
+    text = text.replace('"current_value": "0.00"', '"current_value": "-9E+999999"')
+    error = RebalancePlan.from_json(text).failure()
+    assert (error.kind, error.context["field"]) == (
+        ErrorKind.INVALID_PLAN,
+        "items[0].current_value",
+    )
+    assert "magnitude above 1E+50" in error.message
+    within = text.replace("9E+999999", "1E+50")  # the bound itself is a number like any other
+    assert RebalancePlan.from_json(within).failure().context["field"] == "items[0].skipped_amount"
+
+
+def test_a_signalling_nan_position_in_the_fake_is_refused_by_the_planner() -> None:
+    broker = FakeBroker(cash=D(100), positions={"SPY": D("-sNaN"), "QQQ": D(0)})
+    assert list(broker.account.positions) == ["SPY"]  # a zero is no position; the NaN is kept
+    spy = Allocation(target_weights={"SPY": D(1)}, correlation_id="c")
+    error = PortfolioService(broker).create_rebalance_plan(spy, "c").failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "SPY")
+
+
+def test_cash_with_more_digits_than_the_core_holds_is_rounded_and_the_plan_adds_up() -> None:
+    # 15 integer digits and 49 decimals: 64 significant digits, 14 more than the core's 50.
+    cash = D("123456789012345.1234567890123456789012345678901234567890123456789")
+    plan = plan_rebalance(
+        Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c"),
+        Snapshot(cash=cash, prices={"SPY": D("1.01")}),
+    ).unwrap()
+    assert plan.cash_before == D("123456789012345.1234567890123456789012345678901235")
+    # V = 123,456,789,012,345.12 (cents); half of it is 61,728,394,506,172.56 of SPY
+    assert plan.total_buys == D("61728394506172.56")
+    assert plan.cash_after == D("61728394506172.5634567890123456789012345678901235")
+    with decimal.localcontext(decimal.Context(prec=200)):
+        assert plan.cash_after == plan.cash_before - sum(i.trade_amount for i in plan.items)

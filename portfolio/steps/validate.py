@@ -21,7 +21,15 @@ from returns.result import Failure, Result, Success
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.asset_facts import check_asset_facts
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, ZERO, all_within, to_cents
+from portfolio.money import (
+    CORE_CONTEXT,
+    MAX_AMOUNT,
+    MIN_PRICE,
+    ZERO,
+    all_within,
+    core_cash,
+    to_cents,
+)
 from portfolio.open_orders import netted_account
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import (
@@ -100,8 +108,10 @@ def _columns(
     """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
 
     Checks the prices the plan needs, short targets and V; call inside the core context.
+    Cash with more than 34 decimals is rounded to them (`core_cash`), so that the plan's
+    `cash_after = cash_before − Σ trade_amount` is exact.
     """
-    held, cash = account
+    held, cash = account[0], core_cash(account[1])
     known = prepared.weights.keys()
     problem: PortfolioError | None = None
     universe: AbstractSet[str] = known
