@@ -5,6 +5,8 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
 from adapters.fake import FakeBroker
@@ -13,7 +15,9 @@ from portfolio import (
     CombinedAllocation,
     ErrorKind,
     PortfolioService,
+    Reason,
     RebalancePlan,
+    SizingPolicy,
     Snapshot,
     combine_allocations,
     fill_plan,
@@ -167,3 +171,44 @@ def test_cash_with_more_digits_than_the_core_holds_is_rounded_and_the_plan_adds_
     assert plan.cash_after == D("61728394506172.5634567890123456789012345678901235")
     with decimal.localcontext(decimal.Context(prec=200)):
         assert plan.cash_after == plan.cash_before - sum(i.trade_amount for i in plan.items)
+
+
+def test_weights_summing_to_one_buy_every_cent_without_a_cash_limit() -> None:
+    # 0.3, 0.3 and 0.4 of 100.05 are 30.015, 30.015 and 40.02: rounded half even to
+    # 30.02, 30.02, 40.02 they need 100.06. The cent over is taken from A (rounded up by
+    # 0.005, like B; A comes first), so every buy is made in full and no cent is idle.
+    plan = plan_rebalance(
+        Allocation(
+            target_weights={"A": D("0.3"), "B": D("0.3"), "C": D("0.4")}, correlation_id="c"
+        ),
+        Snapshot(cash=D("100.05"), prices={"A": D(1), "B": D(1), "C": D(1)}),
+        SizingPolicy(min_trade_amount=D(0)),
+    ).unwrap()
+    assert [(i.symbol, i.trade_amount, i.reason) for i in plan.items] == [
+        ("A", D("30.01"), Reason.REBALANCE),
+        ("B", D("30.02"), Reason.REBALANCE),
+        ("C", D("40.02"), Reason.REBALANCE),
+    ]
+    assert plan.cash_after == 0
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=999), min_size=1, max_size=8),
+    st.decimals(min_value="0.01", max_value="1000000", places=2),
+    st.sampled_from(["ROUND_HALF_EVEN", "ROUND_HALF_UP", "ROUND_UP", "ROUND_CEILING"]),
+)
+def test_targets_of_weights_summing_to_one_never_exceed_the_value(
+    parts: list[int], cash: Decimal, rounding: str
+) -> None:
+    """Rounding each target to cents must not ask for more than the account is worth."""
+    shares = [D(n) / sum(parts) for n in parts]
+    with decimal.localcontext(decimal.Context(prec=100)):  # exactly 1 in all
+        last = D(1) - sum(shares[:-1], D(0))
+    weights = {f"S{n}": w for n, w in enumerate([*shares[:-1], last])}
+    plan = plan_rebalance(
+        Allocation(target_weights=weights, correlation_id="c"),
+        Snapshot(cash=cash, prices=dict.fromkeys(weights, D(1))),
+        SizingPolicy(min_trade_amount=D(0), rounding=rounding),
+    ).unwrap()
+    assert sum(i.target_value for i in plan.items) <= cash
+    assert all(i.reason is not Reason.CASH_LIMITED for i in plan.items)

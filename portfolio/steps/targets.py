@@ -45,9 +45,34 @@ def investable_value(total_value: Decimal, policy: SizingPolicy) -> Decimal:
 
 
 def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str) -> list[Decimal]:
-    """Weight × investable per symbol, rounded to cents; call inside the core context."""
-    exact = map(mul, weights, repeat(investable))
-    return list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+    """Weight × investable per symbol, rounded to cents; call inside the core context.
+
+    Rounding never takes the long targets together above the investable value (nor, when
+    shorts fund longs worth more, above their exact total): where rounding each one
+    would (0.3, 0.3 and 0.4 of 100.05 round to 30.02, 30.02 and 40.02), the cents over
+    are taken back, one each from the targets rounded up the most, the first symbol
+    first (30.01, 30.02, 40.02), so that buying every target never needs a cent more.
+    """
+    exact = list(map(mul, weights, repeat(investable)))
+    values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+    if sum(values, ZERO) <= investable and min(values, default=ZERO) >= 0:
+        return values  # long only, and within V: the common case, in C
+    return _within_investable(exact, values, investable)
+
+
+def _within_investable(
+    exact: list[Decimal], values: list[Decimal], investable: Decimal
+) -> list[Decimal]:
+    """`values` less a cent each on the longs rounded up the most, until within the bound."""
+    longs = [n for n, value in enumerate(values) if value > 0]
+    bound = max(investable, sum((exact[n] for n in longs), ZERO))
+    over = int(
+        (sum((values[n] for n in longs), ZERO) - bound.quantize(CENT, rounding=decimal.ROUND_FLOOR))
+        / CENT
+    )
+    for n in sorted(longs, key=lambda n: (exact[n] - values[n], n))[: max(over, 0)]:
+        values[n] -= CENT
+    return values
 
 
 def targets(checked: Checked) -> Result[Targets, PortfolioError]:
