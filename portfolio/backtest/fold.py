@@ -20,12 +20,13 @@ from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
+from portfolio.backtest.flows import withdrawal_problem
 from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import PlanFor, prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.trading import trade
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.errors import PortfolioError
 from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, RebalancePlan
@@ -193,12 +194,10 @@ def _add_flow(
     ledger: Ledger, amount: Decimal, prices: Mapping[str, Decimal], day: date
 ) -> PortfolioError | None:
     """Add a contribution (or take a withdrawal); a withdrawal may not exceed the equity."""
-    equity = ledger.equity(prices)
-    if equity + amount <= 0:
-        message = f"on {day.isoformat()}: a withdrawal of {-amount} leaves no equity ({equity})"
-        return PortfolioError.of(ErrorKind.INVALID_SNAPSHOT, message, date=day.isoformat())
-    ledger.cash += amount
-    return None
+    problem = withdrawal_problem(amount, ledger.equity(prices), day)
+    if problem is None:
+        ledger.cash += amount
+    return problem
 
 
 def _note(kind: WarningKind, symbol: str, day: date, message: str) -> BacktestWarning:
