@@ -51,7 +51,7 @@ def test_warnings_go_to_stderr_one_line_each(files: Path) -> None:
     assert err.splitlines() == [
         "warning: 2024-02-01 BBB: first close on this bar; until then its weight waited in cash",
         (
-            "warning: 2024-04-01 BBB: close missing on 1 bar(s) from this date on;"
+            "warning: 2024-04-01 BBB: close missing on this bar;"
             " the last close was carried forward"
         ),
     ]

@@ -49,7 +49,7 @@ def fold(
         if index in gaps.stopped:
             _sell_stopped(ledger, gaps.stopped[index], day)
         if index in gaps.carried:
-            _count_carried(ledger, gaps.carried[index], day)
+            _count_carried(ledger, gaps.carried[index], index)
         if index in gaps.moves:
             _note_moves(ledger, gaps.moves[index], day)
         if index in flows and (problem := _add_flow(ledger, flows[index], prices, day)):
@@ -171,12 +171,15 @@ def _sell_stopped(ledger: Ledger, last: Mapping[str, Decimal], day: date) -> Non
         ledger.notes.append(_note(WarningKind.STOPPED_TRADING, symbol, day, message))
 
 
-def _count_carried(ledger: Ledger, symbols: frozenset[str], day: date) -> None:
-    """Count carried closes of the symbols that matter: held or targeted."""
+def _count_carried(ledger: Ledger, symbols: frozenset[str], index: int) -> None:
+    """Count carried closes of the symbols that matter (held or targeted), gap by gap."""
     for symbol in symbols:
         if symbol in ledger.held or symbol in ledger.targeted:
-            first, count = ledger.carried.get(symbol, (day, 0))
-            ledger.carried[symbol] = (first, count + 1)
+            runs = ledger.carried.setdefault(symbol, [])
+            if runs and runs[-1][1] == index - 1:  # the gap goes on
+                runs[-1] = (runs[-1][0], index)
+            else:
+                runs.append((index, index))
 
 
 def _note_moves(ledger: Ledger, moves: tuple[tuple[str, Decimal], ...], day: date) -> None:

@@ -168,17 +168,20 @@ def _warnings(setup: Setup, ledger: Ledger) -> tuple[BacktestWarning, ...]:
                 message=message,
             )
         )
-    for symbol, (first, count) in sorted(ledger.carried.items()):
-        message = (
-            f"close missing on {count} bar(s) from this date on; the last close was carried forward"
-        )
-        notes.append(
-            BacktestWarning(
-                kind=WarningKind.CARRIED_FORWARD,
-                symbol=symbol,
-                date=first,
-                message=message,
-                count=count,
-            )
+    for symbol, runs in sorted(ledger.carried.items()):
+        notes.extend(
+            _carried(symbol, dates[first], dates[last], last - first + 1) for first, last in runs
         )
     return tuple(sorted(notes, key=lambda note: (note.date, note.symbol, note.kind.value)))
+
+
+def _carried(symbol: str, first: date, last: date, count: int) -> BacktestWarning:
+    """One gap: the closes of `count` bars in a row, `first` to `last`, carried forward."""
+    where = "on this bar" if count == 1 else f"on {count} bars in a row, to {last.isoformat()}"
+    return BacktestWarning(
+        kind=WarningKind.CARRIED_FORWARD,
+        symbol=symbol,
+        date=first,
+        message=f"close missing {where}; the last close was carried forward",
+        count=count,
+    )
