@@ -50,10 +50,7 @@ def test_warnings_go_to_stderr_one_line_each(files: Path) -> None:
     assert code == 0, err
     assert err.splitlines() == [
         "warning: 2024-02-01 BBB: first close on this bar; until then its weight waited in cash",
-        (
-            "warning: 2024-04-01 BBB: close missing on this bar;"
-            " the last close was carried forward"
-        ),
+        ("warning: 2024-04-01 BBB: close missing on this bar; the last close was carried forward"),
     ]
     assert out.startswith("Backtest: monthly rebalancing")
 
