@@ -16,7 +16,12 @@ __all__ = ["backtest_json", "backtest_table"]
 
 
 def backtest_table(result: BacktestResult) -> str:
-    """Final equity, returns, risk, trading and costs, one figure per line."""
+    """Final equity, returns, risk, trading and costs, one figure per line.
+
+    With cash flows the headline returns take the flows out (time- and money-weighted),
+    beside what went in and the gain; final ÷ initial cash, which counts the investor's
+    own money as return, is not shown (`--json` keeps it as `total_return`).
+    """
     curve = result.equity_curve
     first, last = curve[0].date, curve[-1].date
     header = (
@@ -25,14 +30,12 @@ def backtest_table(result: BacktestResult) -> str:
     )
     rows = (
         ("Final equity", money(result.final_equity), ""),
-        ("Total return", percent(result.total_return), ""),
-        ("CAGR", percent(result.cagr), ""),
+        *_returns(result),
         ("Volatility", percent(result.volatility), "annualised"),
         ("Max drawdown", percent(result.max_drawdown), "largest fall from a peak"),
         ("Turnover", f"{result.turnover:.2f}×", f"traded {money(result.traded_value)}"),
         ("Fees", money(result.total_fees), ""),
         ("Rebalances", str(result.rebalances), _idle(result)),
-        *_flow_rows(result),
     )
     width = max(len(value) for _, value, _ in rows)
     lines = [f"{name:<14}{value:>{width}}   {note}".rstrip() for name, value, note in rows]
@@ -43,16 +46,27 @@ def _idle(result: BacktestResult) -> str:
     return f"+ {result.idle_checks} checks that traded nothing" if result.idle_checks else ""
 
 
-def _flow_rows(result: BacktestResult) -> tuple[tuple[str, str, str], ...]:
-    """Cash flows and the returns that take them out; nothing when there were none."""
+def _returns(result: BacktestResult) -> tuple[tuple[str, str, str], ...]:
+    """The return rows: the plain ones, or with cash flows the ones that take them out."""
     if not result.cash_flows:
-        return ()
+        return (
+            ("Total return", percent(result.total_return), ""),
+            ("CAGR", percent(result.cagr), ""),
+        )
     net = sum((amount for _, amount in result.cash_flows), Decimal(0))
+    invested = result.initial_cash + net
     return (
-        ("Cash flows", money(net), f"net, over {len(result.cash_flows)} dates"),
+        ("Invested", money(invested), _flows_note(net, len(result.cash_flows))),
+        ("Gain", money(result.final_equity - invested), "final equity − invested"),
         ("Time-weighted", percent(result.time_weighted_return), "return, flows taken out"),
         ("Money-weighted", percent(result.money_weighted_return), "a year (IRR)"),
+        ("CAGR", percent(result.cagr), "of the time-weighted return"),
     )
+
+
+def _flows_note(net: Decimal, dates: int) -> str:
+    sign = "−" if net < 0 else "+"
+    return f"initial cash {sign} {money(abs(net))} of flows over {dates} dates"
 
 
 def backtest_json(result: BacktestResult) -> str:
