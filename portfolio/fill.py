@@ -225,7 +225,7 @@ def _fill(
 
 def _wanted(item: PlanItem, held: Decimal) -> Decimal:
     """A liquidation closes what is held now, to exactly zero; other trades are as planned."""
-    return -held if item.reason is Reason.LIQUIDATE else item.quantity
+    return held.copy_negate() if item.reason is Reason.LIQUIDATE else item.quantity  # exact
 
 
 def _is_whole(quantity: Decimal) -> bool:

@@ -12,6 +12,7 @@ from returns.pipeline import is_successful
 from adapters.fake import FakeBroker
 from portfolio import (
     Allocation,
+    Asset,
     CombinedAllocation,
     ErrorKind,
     PortfolioService,
@@ -212,3 +213,58 @@ def test_targets_of_weights_summing_to_one_never_exceed_the_value(
     ).unwrap()
     assert sum(i.target_value for i in plan.items) <= cash
     assert all(i.reason is not Reason.CASH_LIMITED for i in plan.items)
+
+
+def test_an_account_under_water_by_a_fraction_of_a_cent_is_refused() -> None:
+    # 0.000152103 cash − 3 × 0.0001 short = −0.000147897: V rounds to −0.00, yet the
+    # account cannot buy its short back (it used to plan a buy of 0.01 with 0.00015)
+    error = plan_rebalance(
+        Allocation(target_weights={"QQQ": D(1)}, correlation_id="c"),
+        Snapshot(
+            cash=D("0.000152103"),
+            positions={"S": D(-3)},
+            prices={"S": D("0.0001"), "QQQ": D(33)},
+        ),
+    ).failure()
+    assert (error.kind, error.message) == (
+        ErrorKind.INVALID_SNAPSHOT,
+        "portfolio value is negative",
+    )
+
+
+def test_buying_back_a_short_with_cash_there_is_not_is_refused() -> None:
+    # buy_only sells nothing: buying back 3 S at 50 needs 150.00, and there is 10.00
+    error = plan_rebalance(
+        Allocation(target_weights={"A": D(1)}, correlation_id="c"),
+        Snapshot(cash=D(10), positions={"A": D(10), "S": D(-3)}, prices={"A": D(100), "S": D(50)}),
+        SizingPolicy(mode="buy_only"),
+    ).failure()
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert error.message == (
+        "the plan is refused: buying back the short positions needs 150.00, "
+        "more than the cash and the sales bring (10)"
+    )
+    assert error.context["symbols"] == "S"
+
+
+def test_a_buy_back_that_rounds_to_no_cents_still_needs_its_exact_cost() -> None:
+    # 1 S at 0.004 rounds to 0.00, but the fill pays 0.004 and there is no cash; L
+    # cannot be sold: filled, the plan would leave the short open, so it is refused
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"L": D(1), "S": D(-1)},
+        prices={"L": D(1), "S": D("0.004")},
+        assets={"L": Asset(symbol="L", tradable=False)},
+    )
+    allocation = Allocation(target_weights={"L": D(1)}, correlation_id="c")
+    error = plan_rebalance(allocation, snapshot).failure()
+    assert "buying back the short positions" in error.message
+    assert error.context["symbols"] == "S"
+
+
+def test_a_position_with_more_digits_than_the_core_holds_is_closed_exactly() -> None:
+    held = D(0.1)  # a float's 55 decimals: 0.1000000000000000055511151231257827…
+    snapshot = Snapshot(cash=D(0), positions={"Q": held}, prices={"Q": D(173)})
+    plan = plan_rebalance(Allocation(target_weights={}, correlation_id="c"), snapshot).unwrap()
+    assert plan.items[0].quantity == held.copy_negate()  # exact: `-held` would round
+    assert fill_plan(snapshot, plan).unwrap().snapshot.positions == {}
