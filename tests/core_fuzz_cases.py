@@ -229,8 +229,31 @@ def plan_problems(plan: RebalancePlan, snapshot: Snapshot) -> Problems:
     )
     if RebalancePlan.from_json(plan.to_json()).value_or(None) != plan:
         problems.append("the plan's JSON does not give it back")
-    if not isinstance(order_intents(plan, snapshot), Result):
-        problems.append("order_intents returned no Result")
+    problems.extend(order_problems(plan, snapshot))
+    return problems
+
+
+def order_problems(plan: RebalancePlan, snapshot: Snapshot) -> Problems:
+    """Orders are positive quantities, and the orders of a liquidation close it exactly."""
+    intents = order_intents(plan, snapshot)
+    if not _is_result(intents):
+        return ["order_intents returned no Result"]
+    if not is_successful(intents):
+        return []
+    moved: dict[str, Decimal] = {}
+    problems = []
+    for order in intents.unwrap():
+        quantity = order.quantity
+        if quantity is None or not quantity > 0:
+            problems.append("an order of no quantity")
+            continue
+        sign = 1 if order.side is Action.BUY else -1
+        with decimal.localcontext(_WIDE):
+            moved[order.symbol] = moved.get(order.symbol, D(0)) + sign * quantity
+    for item in plan.items:
+        held = snapshot.positions.get(item.symbol, D(0))
+        if item.reason is Reason.LIQUIDATE and moved.get(item.symbol) != held.copy_negate():
+            problems.append("a liquidation's orders do not close it exactly")
     return problems
 
 

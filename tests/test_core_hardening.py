@@ -22,6 +22,7 @@ from portfolio import (
     Snapshot,
     combine_allocations,
     fill_plan,
+    order_intents,
     plan_rebalance,
     validate,
 )
@@ -268,3 +269,12 @@ def test_a_position_with_more_digits_than_the_core_holds_is_closed_exactly() -> 
     plan = plan_rebalance(Allocation(target_weights={}, correlation_id="c"), snapshot).unwrap()
     assert plan.items[0].quantity == held.copy_negate()  # exact: `-held` would round
     assert fill_plan(snapshot, plan).unwrap().snapshot.positions == {}
+
+
+def test_the_order_closing_a_position_sells_exactly_what_is_held() -> None:
+    # the caller's context has 28 digits; the position has 56: the order must not round it
+    held = D(0.1)
+    snapshot = Snapshot(cash=D(0), positions={"Q": held}, prices={"Q": D(173)})
+    plan = plan_rebalance(Allocation(target_weights={}, correlation_id="c"), snapshot).unwrap()
+    [order] = order_intents(plan, snapshot).unwrap()
+    assert (order.quantity, order.closes_position) == (held, True)
