@@ -69,7 +69,12 @@ class FakeBroker:
         assets: Mapping[str, Asset] | None = None,
         as_of: datetime = DEFAULT_AS_OF,
     ) -> None:
-        """Open an account with this cash, these positions (signed shares) and prices."""
+        """Open an account with this cash, these positions (signed shares) and prices.
+
+        Values are kept as given (a zero quantity is no position): a NaN, a float or an
+        amount out of bounds is refused by the planner, by name, as `INVALID_SNAPSHOT`
+        or `INVALID_PRICE`. Only a table that is not a mapping is a TypeError here.
+        """
         self._account = Snapshot(
             cash=cash,
             positions={s: q for s, q in _upper(positions, "positions").items() if not _zero(q)},
