@@ -278,3 +278,13 @@ def test_the_order_closing_a_position_sells_exactly_what_is_held() -> None:
     plan = plan_rebalance(Allocation(target_weights={}, correlation_id="c"), snapshot).unwrap()
     [order] = order_intents(plan, snapshot).unwrap()
     assert (order.quantity, order.closes_position) == (held, True)
+
+
+def test_a_plan_of_an_account_with_lower_case_symbols_fills_against_it() -> None:
+    # the planner reads "spy" as SPY and names its items so: the fill must read it alike
+    snapshot = Snapshot(cash=D(1000), positions={"tlt": D(1)}, prices={"spy": D(10), "tlt": D(5)})
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(min_trade_amount=D(0))).unwrap()
+    after = fill_plan(snapshot, plan).unwrap().snapshot
+    # V = 1000 + 5 = 1005: TLT sold for 5.00, half of V (502.50) buys 50.25 SPY at 10
+    assert (after.cash, after.positions) == (D("502.500000000"), {"SPY": D("50.25")})
