@@ -81,7 +81,8 @@ def fill_plan(
     """Execute the plan's trades on the snapshot: all sells first, then all buys.
 
     Each trade's `quantity` is filled at `prices[symbol]` (given prices override the
-    snapshot's). A LIQUIDATE item closes whatever is held to exactly zero. A buy that
+    snapshot's). A LIQUIDATE item closes whatever is held to exactly zero; a short is
+    bought back before any other buy. A buy that
     the cash on hand (after the sells, earlier buys and fees) cannot pay for is cut to
     what it can pay for — whole shares if the plan asked for whole shares — so a fill
     never turns non-negative cash negative. Closed positions disappear from the result.
@@ -205,7 +206,11 @@ def _fill(
     orders: list[FilledOrder] = []
     with decimal.localcontext(CORE_CONTEXT):
         wanted = [(item, _wanted(item, held.get(item.symbol, ZERO))) for item in trades]
-        sells_first = [pair for pair in wanted if pair[1] < 0] + [p for p in wanted if p[1] > 0]
+        buys = [pair for pair in wanted if pair[1] > 0]
+        buy_backs = [pair for pair in buys if pair[0].reason is Reason.LIQUIDATE]
+        # sells, then shorts bought back (in full, not cut behind another buy), then buys
+        sells_first = [pair for pair in wanted if pair[1] < 0] + buy_backs
+        sells_first += [pair for pair in buys if pair[0].reason is not Reason.LIQUIDATE]
         for item, requested in sells_first:
             symbol, price = item.symbol, prices[item.symbol]
             quantity, value = requested, requested * price

@@ -288,3 +288,19 @@ def test_a_plan_of_an_account_with_lower_case_symbols_fills_against_it() -> None
     after = fill_plan(snapshot, plan).unwrap().snapshot
     # V = 1000 + 5 = 1005: TLT sold for 5.00, half of V (502.50) buys 50.25 SPY at 10
     assert (after.cash, after.positions) == (D("502.500000000"), {"SPY": D("50.25")})
+
+
+def test_a_short_is_bought_back_before_the_buys_that_would_leave_no_cash_for_it() -> None:
+    # V = 10 − 0.004 = 9.996, rounded to 10.00, all of it for A: 3.333333333 A cost
+    # 9.999999999, and buying back S costs 0.004. Bought first (A before S by name), A
+    # left too little for S and the fill left S short; S goes first and A is cut instead.
+    snapshot = Snapshot(cash=D(10), positions={"S": D(-1)}, prices={"A": D(3), "S": D("0.004")})
+    allocation = Allocation(target_weights={"A": D(1)}, correlation_id="c")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(min_trade_amount=D(0))).unwrap()
+    assert [(i.symbol, i.trade_amount) for i in plan.trades] == [
+        ("A", D("10.00")),
+        ("S", D("0.00")),
+    ]
+    after = fill_plan(snapshot, plan).unwrap().snapshot
+    assert after.positions == {"A": D("3.332")}  # 9.996 ÷ 3, whole thousandths of a share
+    assert after.cash == 0
