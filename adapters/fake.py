@@ -79,10 +79,13 @@ class FakeBroker:
         `lots`: the tax lots of held symbols (a symbol held without them has an unknown
         basis); purchases add lots, sales relieve them by `lot_method`
         (`adapters.fake_lots`). `recent_trades`: trades made before the account opened.
+        Values are kept as given (a zero quantity is no position): a NaN, a float or an
+        amount out of bounds is refused by the planner, by name, as `INVALID_SNAPSHOT`
+        or `INVALID_PRICE`. Only a table that is not a mapping is a TypeError here.
         """
         self._account = Snapshot(
             cash=cash,
-            positions={s: q for s, q in _upper(positions, "positions").items() if q != 0},
+            positions={s: q for s, q in _upper(positions, "positions").items() if not _zero(q)},
             prices=_upper(prices, "prices"),
             assets=_upper(assets, "assets"),
             as_of=as_of,
@@ -241,6 +244,17 @@ class FakeBroker:
 def _symbols(symbols: Collection[str]) -> Iterable[str]:
     """A `str` is one symbol; anything else is a collection of them."""
     return (symbols,) if isinstance(symbols, str) else symbols
+
+
+def _zero(quantity: object) -> bool:
+    """True for a quantity of zero, which is no position.
+
+    Anything else, a NaN or a string included, is kept for the planner to refuse by name;
+    it is never compared with 0 (a signalling NaN would raise).
+    """
+    if isinstance(quantity, Decimal):
+        return quantity.is_zero()
+    return isinstance(quantity, int | float) and quantity == 0
 
 
 def _upper(mapping: Mapping[str, V] | None, name: str = "the argument") -> dict[str, V]:

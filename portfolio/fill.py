@@ -29,6 +29,7 @@ from portfolio.money import (
 from portfolio.plan import RebalancePlan
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.snapshot import Snapshot
+from portfolio.symbol_keys import upper_keys
 
 __all__ = ["CostModel", "Fill", "FilledOrder", "fill_plan"]
 
@@ -80,7 +81,8 @@ def fill_plan(
     """Execute the plan's trades on the snapshot: all sells first, then all buys.
 
     Each trade's `quantity` is filled at `prices[symbol]` (given prices override the
-    snapshot's). A LIQUIDATE item closes whatever is held to exactly zero. A buy that
+    snapshot's). A LIQUIDATE item closes whatever is held to exactly zero; a short is
+    bought back before any other buy. A buy that
     the cash on hand (after the sells, earlier buys and fees) cannot pay for is cut to
     what it can pay for — whole shares if the plan asked for whole shares — so a fill
     never turns non-negative cash negative. Closed positions disappear from the result.
@@ -95,6 +97,7 @@ def fill_plan(
     problem = cost_problem(model) or _shape_problem(snapshot, plan, prices)
     if problem is not None:
         return Failure(problem)
+    snapshot = _upper_keyed(snapshot)
     fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
     trades = plan.trades
     problem = _trade_problem(trades, fill_prices)
@@ -121,6 +124,24 @@ def _shape_problem(snapshot: object, plan: object, prices: object) -> PortfolioE
     if not (_is_mapping(snapshot.prices) and (prices is None or _is_mapping(prices))):
         return PortfolioError.invalid_snapshot("prices must be a mapping of symbol to Decimal")
     return None
+
+
+def _upper_keyed(snapshot: Snapshot) -> Snapshot:
+    """The account keyed by upper-case symbols, as the planner reads it and names the plan's.
+
+    Kept as it is when a key is not a str or two keys differ only in case (the planner
+    refuses such an account, so no plan of its can match).
+    """
+    positions, prices = snapshot.positions, snapshot.prices
+    if not all(map(_is_str, [*positions, *prices])):
+        return snapshot
+    upper_positions: Mapping[str, Decimal] = upper_keys(positions)  # type: ignore[assignment] # same values
+    upper_prices: Mapping[str, Decimal] = upper_keys(prices)  # type: ignore[assignment] # same values
+    if upper_positions is positions and upper_prices is prices:
+        return snapshot
+    if len(upper_positions) != len(positions) or len(upper_prices) != len(prices):
+        return snapshot
+    return attrs.evolve(snapshot, positions=upper_positions, prices=upper_prices)
 
 
 def _bounded_mapping(positions: object) -> bool:
@@ -185,7 +206,11 @@ def _fill(
     orders: list[FilledOrder] = []
     with decimal.localcontext(CORE_CONTEXT):
         wanted = [(item, _wanted(item, held.get(item.symbol, ZERO))) for item in trades]
-        sells_first = [pair for pair in wanted if pair[1] < 0] + [p for p in wanted if p[1] > 0]
+        buys = [pair for pair in wanted if pair[1] > 0]
+        buy_backs = [pair for pair in buys if pair[0].reason is Reason.LIQUIDATE]
+        # sells, then shorts bought back (in full, not cut behind another buy), then buys
+        sells_first = [pair for pair in wanted if pair[1] < 0] + buy_backs
+        sells_first += [pair for pair in buys if pair[0].reason is not Reason.LIQUIDATE]
         for item, requested in sells_first:
             symbol, price = item.symbol, prices[item.symbol]
             quantity, value = requested, requested * price
@@ -225,7 +250,7 @@ def _fill(
 
 def _wanted(item: PlanItem, held: Decimal) -> Decimal:
     """A liquidation closes what is held now, to exactly zero; other trades are as planned."""
-    return -held if item.reason is Reason.LIQUIDATE else item.quantity
+    return held.copy_negate() if item.reason is Reason.LIQUIDATE else item.quantity  # exact
 
 
 def _is_whole(quantity: Decimal) -> bool:

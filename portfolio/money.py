@@ -15,15 +15,18 @@ from decimal import ROUND_DOWN, Decimal
 from typing import TypeGuard
 
 __all__ = [
+    "CASH_QUANTUM",
     "CENT",
     "CORE_CONTEXT",
     "MAX_AMOUNT",
+    "MAX_PLAN_AMOUNT",
     "MIN_PRICE",
     "ROUNDING_MODES",
     "SHARE_QUANTUM",
     "ZERO",
     "all_within",
     "bounds_problem",
+    "core_cash",
     "is_bounded",
     "to_cents",
     "truncate_shares",
@@ -35,6 +38,11 @@ CENT = Decimal("0.01")
 SHARE_QUANTUM = Decimal("1E-9")
 #: Largest magnitude accepted for cash, quantities, prices and portfolio values.
 MAX_AMOUNT = Decimal("1E+15")
+#: Largest magnitude of a number in a plan read back from JSON: far above anything the
+#: planner makes from bounded inputs (V ≤ 1E+15 + n × 1E+30 for n held symbols), and far
+#: enough below the decimal module's limits that sums and products of a plan's numbers
+#: never overflow.
+MAX_PLAN_AMOUNT = Decimal("1E+50")
 #: Smallest positive price accepted (a billionth of a currency unit).
 MIN_PRICE = Decimal("1E-9")
 
@@ -43,6 +51,10 @@ CORE_CONTEXT = decimal.Context(
     rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+
+#: Cash is planned with at most 34 decimals: with |cash| ≤ MAX_AMOUNT (16 integer digits)
+#: that is the core's 50 digits, so `cash_after = cash_before − Σ trade_amount` is exact.
+CASH_QUANTUM = Decimal("1E-34")
 
 #: The rounding modes a `SizingPolicy` may name (the `decimal` module's constants).
 ROUNDING_MODES = frozenset(
@@ -99,6 +111,22 @@ def bounds_problem(cash: Decimal, quantities: Iterable[Decimal]) -> str | None:
     if not all_within(tuple(quantities), -MAX_AMOUNT, MAX_AMOUNT):
         return "a position would exceed 1E+15 shares"
     return None
+
+
+def core_cash(cash: Decimal) -> Decimal:
+    """Bounded cash as the core plans with it: rounded (half even) to `CASH_QUANTUM` if finer.
+
+    Cash with more digits (a float's binary expansion, say) would make the plan's
+    arithmetic inexact; any cash with 34 decimals or fewer is kept as it is.
+
+    >>> core_cash(Decimal("0.1000000000000000055511151231257827021181583404541015625"))
+    Decimal('0.1000000000000000055511151231257827')
+    >>> core_cash(Decimal("12.5"))
+    Decimal('12.5')
+    """
+    if cash.as_tuple().exponent >= -34:  # type: ignore[operator] # finite: an int
+        return cash
+    return cash.quantize(CASH_QUANTUM, rounding=decimal.ROUND_HALF_EVEN, context=CORE_CONTEXT)
 
 
 def to_cents(amount: Decimal, rounding: str = decimal.ROUND_HALF_EVEN) -> Decimal:

@@ -18,7 +18,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from portfolio.errors import PortfolioError
-from portfolio.money import ZERO, whole_shares
+from portfolio.money import CORE_CONTEXT, ZERO, whole_shares
 from portfolio.order_checks import fit_problem, held_once_filled
 from portfolio.plan import Action, PlanItem, Reason, RebalancePlan
 from portfolio.snapshot import Snapshot
@@ -124,9 +124,9 @@ def order_intents(
 def _intents(plan_id: str, item: PlanItem, held: Decimal) -> tuple[OrderIntent, ...]:
     """The one or two orders for one trade, given the signed quantity held now."""
     symbol = item.symbol
-    after = ZERO if item.reason is Reason.LIQUIDATE else held + item.quantity
+    after = ZERO if item.reason is Reason.LIQUIDATE else CORE_CONTEXT.add(held, item.quantity)
     if held and (after == 0 or (after > 0) != (held > 0)):
-        close = _intent(plan_id, symbol, Leg.CLOSE, -held, closes=True)
+        close = _intent(plan_id, symbol, Leg.CLOSE, held.copy_negate(), closes=True)  # exact
         rest = _opened(after)
         return (close,) if not rest else (close, _intent(plan_id, symbol, Leg.OPEN, rest))
     change = whole_shares(item.quantity) if after < 0 and item.quantity < 0 else item.quantity
@@ -145,6 +145,6 @@ def _intent(
         client_order_id=client_order_id(plan_id, symbol, leg),
         symbol=symbol,
         side=Action.BUY if change > 0 else Action.SELL,
-        quantity=abs(change),
+        quantity=change.copy_abs(),  # exact, whatever the caller's context
         closes_position=closes,
     )

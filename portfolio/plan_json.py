@@ -30,6 +30,7 @@ from portfolio.json_values import (
     enum_at,
     plain,
 )
+from portfolio.money import MAX_PLAN_AMOUNT
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy, policy_problem
 from portfolio.tax.codec import report_document, report_from, tax_policy_document, tax_policy_from
@@ -205,9 +206,9 @@ def _plan(document: object) -> PlanFields:
             _item(entry, f"items[{n}]")
             for n, entry in enumerate(as_type(list, doc.get("items"), "items"))
         ),
-        total_value=decimal_at(doc.get("total_value"), "total_value"),
-        cash_before=decimal_at(doc.get("cash_before"), "cash_before"),
-        cash_after=decimal_at(doc.get("cash_after"), "cash_after"),
+        total_value=_amount_at(doc.get("total_value"), "total_value"),
+        cash_before=_amount_at(doc.get("cash_before"), "cash_before"),
+        cash_after=_amount_at(doc.get("cash_after"), "cash_after"),
         as_of=datetime_at(doc.get("as_of"), "as_of"),
         metadata=as_type(dict, doc.get("metadata", {}), "metadata"),
         policy=_policy(doc.get("policy")),
@@ -228,7 +229,7 @@ def _held(value: object) -> dict[str, Decimal] | None:
 
 def _item(entry: object, where: str) -> PlanItem:
     doc = as_type(dict, entry, where)
-    amounts = {name: decimal_at(doc.get(name), f"{where}.{name}") for name in _AMOUNT_FIELDS}
+    amounts = {name: _amount_at(doc.get(name), f"{where}.{name}") for name in _AMOUNT_FIELDS}
     item = PlanItem(
         symbol=as_type(str, doc.get("symbol"), f"{where}.symbol"),
         action=enum_at(Action, doc.get("action"), f"{where}.action"),
@@ -242,6 +243,17 @@ def _item(entry: object, where: str) -> PlanItem:
             message = f"is {written}, but target − current − trade is {item.skipped_amount}"
             raise BadValueError(field, message)
     return item
+
+
+def _amount_at(value: object, where: str) -> Decimal:
+    """A plan's number: a finite Decimal of magnitude at most `MAX_PLAN_AMOUNT`.
+
+    Larger numbers are no plan's: their differences and products could overflow.
+    """
+    amount = decimal_at(value, where)
+    if not -MAX_PLAN_AMOUNT <= amount <= MAX_PLAN_AMOUNT:
+        raise BadValueError(where, f"magnitude above {MAX_PLAN_AMOUNT}: {str(amount)[:40]}")
+    return amount
 
 
 def _policy(value: object) -> SizingPolicy | None:

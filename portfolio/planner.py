@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import PortfolioError
 from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, ZERO, bounds_problem
-from portfolio.plan import RebalancePlan
+from portfolio.plan import Action, Reason, RebalancePlan
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
 from portfolio.steps.actions import plan_from_columns
@@ -120,6 +120,8 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     it makes can be filled by `fill_plan` and the account after it planned again.
     Accounts within half the bounds pass at once (checked in C); the rest exactly.
     """
+    if _uncovered(plan):
+        return Failure(_uncovered_error(plan))
     quantities = tuple(map(_QUANTITY, plan.items))
     held = checked.quantities
     moved = quantities + held  # Decimals the planner computed, or checked: min and max suffice
@@ -137,6 +139,37 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     if problem is None:
         return Success(plan)
     return Failure(PortfolioError.invalid_snapshot(f"the plan is refused: {problem}"))
+
+
+def _uncovered(plan: RebalancePlan) -> bool:
+    """True when buying back the plan's short positions costs more than there is cash.
+
+    Every other buy is cut to the cash; a liquidation is bought back in full or not at
+    all. So a plan is refused when it would leave cash below zero (or lower, if below
+    already), or when its buy-backs at their exact cost (quantity × price, not rounded to
+    cents) exceed the cash plus the sales' exact proceeds: filling it would leave a short.
+    """
+    if plan.cash_after < min(plan.cash_before, ZERO):
+        return True
+    covers = [i for i in plan.items if i.reason is Reason.LIQUIDATE and i.action is Action.BUY]
+    if not covers:
+        return False
+    with localcontext(CORE_CONTEXT):
+        cost = sum(map(mul, map(_QUANTITY, covers), map(_PRICE, covers)), ZERO)
+        sells = [i for i in plan.items if i.action is Action.SELL]
+        proceeds = -sum(map(mul, map(_QUANTITY, sells), map(_PRICE, sells)), ZERO)
+        return cost > max(plan.cash_before, ZERO) + proceeds
+
+
+def _uncovered_error(plan: RebalancePlan) -> PortfolioError:
+    covers = [
+        i.symbol for i in plan.items if i.reason is Reason.LIQUIDATE and i.action is Action.BUY
+    ]
+    message = (
+        f"the plan is refused: buying back the short positions needs {plan.total_buys}, "
+        f"more than the cash and the sales bring ({plan.cash_before + plan.total_sells})"
+    )
+    return PortfolioError.invalid_snapshot(message, symbols=",".join(covers))
 
 
 def plan_rebalance(

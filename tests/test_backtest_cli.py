@@ -50,10 +50,7 @@ def test_warnings_go_to_stderr_one_line_each(files: Path) -> None:
     assert code == 0, err
     assert err.splitlines() == [
         "warning: 2024-02-01 BBB: first close on this bar; until then its weight waited in cash",
-        (
-            "warning: 2024-04-01 BBB: close missing on 1 bar(s) from this date on;"
-            " the last close was carried forward"
-        ),
+        ("warning: 2024-04-01 BBB: close missing on this bar; the last close was carried forward"),
     ]
     assert out.startswith("Backtest: monthly rebalancing")
 
@@ -100,6 +97,25 @@ def test_a_monthly_contribution(files: Path) -> None:
     assert D(document["final_equity"]) == D(1210)
     assert document["cash_flows"] == [{"date": "2024-02-01", "amount": "110"}]
     assert D(document["time_weighted_return"]) == D("0.1")
+
+
+def test_with_contributions_the_headline_takes_the_flows_out(files: Path) -> None:
+    (files / "a.json").write_text('{"AAA": "1"}', encoding="utf-8")
+    code, out, err = cli(
+        "backtest", "--prices", files / "prices.csv", "--weights", files / "a.json",
+        "--schedule", "once", "--cash", "1000", "--contribution", "110", "--end", "2024-02-01",
+    )  # fmt: skip
+    assert code == 0, err
+    # 1000 + 110 went in, 1210 came out: a gain of 100, and AAA rose 10 % (10 → 11);
+    # final ÷ initial cash (21 %) would count the contribution as return
+    assert out.splitlines()[2:5] == [
+        "Final equity  1,210.00",
+        "Invested      1,110.00   initial cash + 110.00 of flows over 1 dates",
+        "Gain            100.00   final equity − invested",
+    ]
+    assert "Time-weighted   10.00%   return, flows taken out" in out.splitlines()
+    assert "Total return" not in out
+    assert "21.00%" not in out
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,23 @@ def test_a_row_the_csv_reader_refuses_names_its_line() -> None:
     text = "date,A\n2024-01-02,1\n2024-01-03," + "9" * 200_000 + "\n"  # over the field limit
     error = parse_prices_csv(text).failure()
     assert (error.kind, error.context["line"]) == (ErrorKind.INVALID_BARS, "3")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("date,A\n2024-01-02,1\n2024-01-03,12;5\n", "line 3, column A: not a number: '12;5'"),
+        ("date,A\n02/01/2024,1\n", "line 2, column date: not an ISO date: '02/01/2024'"),
+        (
+            "date,A\n2024-01-02,-1\n",
+            "line 2, column A: price must be a decimal between 1E-9 and 1E+15, not '-1'",
+        ),
+        (
+            "date,A\n2024-01-02," + "9" * 50 + "x\n",
+            f"line 2, column A: not a number: '{'9' * 40}'…",
+        ),
+    ],
+)
+def test_a_bad_cell_is_quoted_in_the_message(text: str, message: str) -> None:
+    """The user must see which cell is wrong without opening the file at that line."""
+    assert parse_prices_csv(text).failure().message == message

@@ -220,3 +220,18 @@ def test_a_flow_on_a_scheduled_bar_rebalances() -> None:
         cash_flows=flows,
     ).unwrap()  # fmt: skip
     assert result.final_snapshot.positions == {"A": D(45), "B": D(90)}
+
+
+def test_a_withdrawal_larger_than_the_equity_names_both_amounts_in_cents() -> None:
+    # 1000 buys 30.303030303 A at 33 (0.000000001 left); at 33.3333: 1010.0999999999899
+    bars = [
+        Bar(date=date(2024, 1, 2), prices={"A": D(33)}),
+        Bar(date=date(2024, 2, 1), prices={"A": D("33.3333")}),
+    ]
+    flows = CashFlows(on_dates={date(2024, 2, 1): D("-2000.5")})
+    policy = SizingPolicy(min_trade_amount=D(0), fractional=True)
+    error = run_backtest(bars, ALL_A, policy=policy, initial_cash=D(1000), cash_flows=flows)
+    assert error.failure().message == (
+        "on 2024-02-01: a withdrawal of 2000.50 is more than the equity of 1010.10"
+    )
+    assert error.failure().context["equity"] == "1010.0999999999899"  # exact in the context

@@ -99,6 +99,37 @@ def test_a_missing_close_of_a_held_symbol_is_carried_forward_and_counted() -> No
     )
 
 
+def test_each_gap_is_its_own_warning_with_its_range() -> None:
+    # A has no close on day 2, nor on days 4 and 5: two gaps, not "3 bars from day 2 on"
+    series = bars({"A": 10, "B": 5}, {"B": 6}, {"A": 11, "B": 6}, {"B": 7}, {"B": 7}, {"A": 12})
+    result = run_backtest(
+        series, weights(A="0.5", B="0.5"), policy=EXACT, initial_cash=D(1000), schedule="once"
+    ).unwrap()
+    assert [(w.kind, w.symbol, w.date, w.count, w.message) for w in result.warnings] == [
+        (
+            WarningKind.CARRIED_FORWARD,
+            "A",
+            DAYS[1],
+            1,
+            "close missing on this bar; the last close was carried forward",
+        ),
+        (
+            WarningKind.CARRIED_FORWARD,
+            "A",
+            DAYS[3],
+            2,
+            "close missing on 2 bars in a row, to 2024-01-05; the last close was carried forward",
+        ),
+        (
+            WarningKind.CARRIED_FORWARD,
+            "B",
+            DAYS[5],
+            1,
+            "close missing on this bar; the last close was carried forward",
+        ),
+    ]
+
+
 def test_a_symbol_that_stops_trading_is_sold_at_its_last_close() -> None:
     series = bars({"A": 10, "B": 10}, {"A": 11}, {"A": 12}, {"A": 13})
     missing = MissingData(delist_after=2)

@@ -2,7 +2,9 @@
 whatever the caller's decimal context, and plans that always fill and plan again.
 
 These properties found the lone-surrogate, overflow, huge-exponent and context faults
-(tests/test_core_hardening.py pins each one).
+(tests/test_core_hardening.py pins each one). The public API's fuzz cases live in
+tests/core_fuzz_cases.py: run here a few dozen times each, and at length offline
+(`python tests/core_fuzz_cases.py 100000`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from core_fuzz_cases import CASES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
@@ -141,3 +145,17 @@ def test_every_plan_fills_and_the_account_plans_again(
     if not is_successful(again):  # only the account itself may be refused, never its numbers
         assert again.failure().kind is ErrorKind.INVALID_SNAPSHOT
         assert "refused" in again.failure().message or "negative" in again.failure().message
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_public_api_keeps_its_promises_on_fuzzed_inputs(name: str) -> None:
+    """Every input gets a Result, and every plan is cash-feasible, adds up, leaves no dust,
+    and comes out the same again (see tests/core_fuzz_cases.py for each check)."""
+    check, strategy = CASES[name]
+
+    @settings(max_examples=60, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def run(value: Any) -> None:
+        assert check(value) == []
+
+    run()

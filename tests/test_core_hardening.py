@@ -5,18 +5,24 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
 from adapters.fake import FakeBroker
 from portfolio import (
     Allocation,
+    Asset,
     CombinedAllocation,
     ErrorKind,
     PortfolioService,
+    Reason,
     RebalancePlan,
+    SizingPolicy,
     Snapshot,
     combine_allocations,
     fill_plan,
+    order_intents,
     plan_rebalance,
     validate,
 )
@@ -125,3 +131,176 @@ def test_percent_weights_get_a_hint() -> None:
     ).failure()
     assert error.kind is ErrorKind.INVALID_WEIGHTS
     assert "weights are fractions: 0.5, not 50" in error.message
+
+
+def test_a_plan_whose_amounts_overflow_when_subtracted_is_a_failure() -> None:
+    # 9E+999999 − (−9E+999999) is beyond any Decimal: the amounts are refused by name,
+    # before the skipped amount (target − current − trade) is computed from them.
+    plan = plan_rebalance(
+        Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c"),
+        Snapshot(cash=D(1000), prices={"SPY": D(10)}),
+    ).unwrap()
+    text = plan.to_json().replace('"target_value": "500.00"', '"target_value": "9E+999999"')
+    text = text.replace('"current_value": "0.00"', '"current_value": "-9E+999999"')
+    error = RebalancePlan.from_json(text).failure()
+    assert (error.kind, error.context["field"]) == (
+        ErrorKind.INVALID_PLAN,
+        "items[0].current_value",
+    )
+    assert "magnitude above 1E+50" in error.message
+    within = text.replace("9E+999999", "1E+50")  # the bound itself is a number like any other
+    assert RebalancePlan.from_json(within).failure().context["field"] == "items[0].skipped_amount"
+
+
+def test_a_signalling_nan_position_in_the_fake_is_refused_by_the_planner() -> None:
+    broker = FakeBroker(cash=D(100), positions={"SPY": D("-sNaN"), "QQQ": D(0)})
+    assert list(broker.account.positions) == ["SPY"]  # a zero is no position; the NaN is kept
+    spy = Allocation(target_weights={"SPY": D(1)}, correlation_id="c")
+    error = PortfolioService(broker).create_rebalance_plan(spy, "c").failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "SPY")
+
+
+def test_cash_with_more_digits_than_the_core_holds_is_rounded_and_the_plan_adds_up() -> None:
+    # 15 integer digits and 49 decimals: 64 significant digits, 14 more than the core's 50.
+    cash = D("123456789012345.1234567890123456789012345678901234567890123456789")
+    plan = plan_rebalance(
+        Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c"),
+        Snapshot(cash=cash, prices={"SPY": D("1.01")}),
+    ).unwrap()
+    assert plan.cash_before == D("123456789012345.1234567890123456789012345678901235")
+    # V = 123,456,789,012,345.12 (cents); half of it is 61,728,394,506,172.56 of SPY
+    assert plan.total_buys == D("61728394506172.56")
+    assert plan.cash_after == D("61728394506172.5634567890123456789012345678901235")
+    with decimal.localcontext(decimal.Context(prec=200)):
+        assert plan.cash_after == plan.cash_before - sum(i.trade_amount for i in plan.items)
+
+
+def test_weights_summing_to_one_buy_every_cent_without_a_cash_limit() -> None:
+    # 0.3, 0.3 and 0.4 of 100.05 are 30.015, 30.015 and 40.02: rounded half even to
+    # 30.02, 30.02, 40.02 they need 100.06. The cent over is taken from A (rounded up by
+    # 0.005, like B; A comes first), so every buy is made in full and no cent is idle.
+    plan = plan_rebalance(
+        Allocation(
+            target_weights={"A": D("0.3"), "B": D("0.3"), "C": D("0.4")}, correlation_id="c"
+        ),
+        Snapshot(cash=D("100.05"), prices={"A": D(1), "B": D(1), "C": D(1)}),
+        SizingPolicy(min_trade_amount=D(0)),
+    ).unwrap()
+    assert [(i.symbol, i.trade_amount, i.reason) for i in plan.items] == [
+        ("A", D("30.01"), Reason.REBALANCE),
+        ("B", D("30.02"), Reason.REBALANCE),
+        ("C", D("40.02"), Reason.REBALANCE),
+    ]
+    assert plan.cash_after == 0
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=999), min_size=1, max_size=8),
+    st.decimals(min_value="0.01", max_value="1000000", places=2),
+    st.sampled_from(["ROUND_HALF_EVEN", "ROUND_HALF_UP", "ROUND_UP", "ROUND_CEILING"]),
+)
+def test_targets_of_weights_summing_to_one_never_exceed_the_value(
+    parts: list[int], cash: Decimal, rounding: str
+) -> None:
+    """Rounding each target to cents must not ask for more than the account is worth."""
+    shares = [D(n) / sum(parts) for n in parts]
+    with decimal.localcontext(decimal.Context(prec=100)):  # exactly 1 in all
+        last = D(1) - sum(shares[:-1], D(0))
+    weights = {f"S{n}": w for n, w in enumerate([*shares[:-1], last])}
+    plan = plan_rebalance(
+        Allocation(target_weights=weights, correlation_id="c"),
+        Snapshot(cash=cash, prices=dict.fromkeys(weights, D(1))),
+        SizingPolicy(min_trade_amount=D(0), rounding=rounding),
+    ).unwrap()
+    assert sum(i.target_value for i in plan.items) <= cash
+    assert all(i.reason is not Reason.CASH_LIMITED for i in plan.items)
+
+
+def test_an_account_under_water_by_a_fraction_of_a_cent_is_refused() -> None:
+    # 0.000152103 cash − 3 × 0.0001 short = −0.000147897: V rounds to −0.00, yet the
+    # account cannot buy its short back (it used to plan a buy of 0.01 with 0.00015)
+    error = plan_rebalance(
+        Allocation(target_weights={"QQQ": D(1)}, correlation_id="c"),
+        Snapshot(
+            cash=D("0.000152103"),
+            positions={"S": D(-3)},
+            prices={"S": D("0.0001"), "QQQ": D(33)},
+        ),
+    ).failure()
+    assert (error.kind, error.message) == (
+        ErrorKind.INVALID_SNAPSHOT,
+        "portfolio value is negative",
+    )
+
+
+def test_buying_back_a_short_with_cash_there_is_not_is_refused() -> None:
+    # buy_only sells nothing: buying back 3 S at 50 needs 150.00, and there is 10.00
+    error = plan_rebalance(
+        Allocation(target_weights={"A": D(1)}, correlation_id="c"),
+        Snapshot(cash=D(10), positions={"A": D(10), "S": D(-3)}, prices={"A": D(100), "S": D(50)}),
+        SizingPolicy(mode="buy_only"),
+    ).failure()
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert error.message == (
+        "the plan is refused: buying back the short positions needs 150.00, "
+        "more than the cash and the sales bring (10)"
+    )
+    assert error.context["symbols"] == "S"
+
+
+def test_a_buy_back_that_rounds_to_no_cents_still_needs_its_exact_cost() -> None:
+    # 1 S at 0.004 rounds to 0.00, but the fill pays 0.004 and there is no cash; L
+    # cannot be sold: filled, the plan would leave the short open, so it is refused
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"L": D(1), "S": D(-1)},
+        prices={"L": D(1), "S": D("0.004")},
+        assets={"L": Asset(symbol="L", tradable=False)},
+    )
+    allocation = Allocation(target_weights={"L": D(1)}, correlation_id="c")
+    error = plan_rebalance(allocation, snapshot).failure()
+    assert "buying back the short positions" in error.message
+    assert error.context["symbols"] == "S"
+
+
+def test_a_position_with_more_digits_than_the_core_holds_is_closed_exactly() -> None:
+    held = D(0.1)  # a float's 55 decimals: 0.1000000000000000055511151231257827…
+    snapshot = Snapshot(cash=D(0), positions={"Q": held}, prices={"Q": D(173)})
+    plan = plan_rebalance(Allocation(target_weights={}, correlation_id="c"), snapshot).unwrap()
+    assert plan.items[0].quantity == held.copy_negate()  # exact: `-held` would round
+    assert fill_plan(snapshot, plan).unwrap().snapshot.positions == {}
+
+
+def test_the_order_closing_a_position_sells_exactly_what_is_held() -> None:
+    # the caller's context has 28 digits; the position has 56: the order must not round it
+    held = D(0.1)
+    snapshot = Snapshot(cash=D(0), positions={"Q": held}, prices={"Q": D(173)})
+    plan = plan_rebalance(Allocation(target_weights={}, correlation_id="c"), snapshot).unwrap()
+    [order] = order_intents(plan, snapshot).unwrap()
+    assert (order.quantity, order.closes_position) == (held, True)
+
+
+def test_a_plan_of_an_account_with_lower_case_symbols_fills_against_it() -> None:
+    # the planner reads "spy" as SPY and names its items so: the fill must read it alike
+    snapshot = Snapshot(cash=D(1000), positions={"tlt": D(1)}, prices={"spy": D(10), "tlt": D(5)})
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(min_trade_amount=D(0))).unwrap()
+    after = fill_plan(snapshot, plan).unwrap().snapshot
+    # V = 1000 + 5 = 1005: TLT sold for 5.00, half of V (502.50) buys 50.25 SPY at 10
+    assert (after.cash, after.positions) == (D("502.500000000"), {"SPY": D("50.25")})
+
+
+def test_a_short_is_bought_back_before_the_buys_that_would_leave_no_cash_for_it() -> None:
+    # V = 10 − 0.004 = 9.996, rounded to 10.00, all of it for A: 3.333333333 A cost
+    # 9.999999999, and buying back S costs 0.004. Bought first (A before S by name), A
+    # left too little for S and the fill left S short; S goes first and A is cut instead.
+    snapshot = Snapshot(cash=D(10), positions={"S": D(-1)}, prices={"A": D(3), "S": D("0.004")})
+    allocation = Allocation(target_weights={"A": D(1)}, correlation_id="c")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(min_trade_amount=D(0))).unwrap()
+    assert [(i.symbol, i.trade_amount) for i in plan.trades] == [
+        ("A", D("10.00")),
+        ("S", D("0.00")),
+    ]
+    after = fill_plan(snapshot, plan).unwrap().snapshot
+    assert after.positions == {"A": D("3.332")}  # 9.996 ÷ 3, whole thousandths of a share
+    assert after.cash == 0

@@ -11,9 +11,9 @@ from returns.result import Failure, Result, Success
 
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.frozen import FrozenDict
-from portfolio.money import MAX_AMOUNT, ZERO
+from portfolio.money import MAX_AMOUNT, ZERO, to_cents
 
-__all__ = ["CashFlows", "flows_by_bar"]
+__all__ = ["CashFlows", "flows_by_bar", "withdrawal_problem"]
 
 
 def _freeze(amounts: Mapping[date, Decimal]) -> Mapping[date, Decimal]:
@@ -72,6 +72,27 @@ def flows_by_bar(
         index = next(i for i, bar_date in enumerate(dates) if bar_date >= day)
         amounts[index] = amounts.get(index, ZERO) + amount
     return Success(FrozenDict({i: a for i, a in amounts.items() if a}))
+
+
+def withdrawal_problem(amount: Decimal, equity: Decimal, day: date) -> PortfolioError | None:
+    """INVALID_SNAPSHOT when a flow leaves no equity (a withdrawal of all of it or more).
+
+    The message shows both amounts in cents; the context keeps them exact.
+
+    >>> problem = withdrawal_problem(Decimal(-2000), Decimal("1234.5678125"), date(2024, 2, 1))
+    >>> problem.message
+    'on 2024-02-01: a withdrawal of 2000.00 is more than the equity of 1234.57'
+    """
+    if equity + amount > 0:
+        return None
+    more = "more than" if equity + amount < 0 else "all of"
+    message = (
+        f"on {day.isoformat()}: a withdrawal of {to_cents(-amount)} is {more} "
+        f"the equity of {to_cents(equity)}"
+    )
+    return PortfolioError.of(
+        ErrorKind.INVALID_SNAPSHOT, message, date=day.isoformat(), equity=equity, withdrawal=-amount
+    )
 
 
 def _bounded(amount: object) -> bool:

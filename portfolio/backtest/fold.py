@@ -20,12 +20,13 @@ from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
+from portfolio.backtest.flows import withdrawal_problem
 from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import PlanFor, prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.trading import trade
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.errors import PortfolioError
 from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, RebalancePlan
@@ -48,7 +49,7 @@ def fold(
         if index in gaps.stopped:
             _sell_stopped(ledger, gaps.stopped[index], day)
         if index in gaps.carried:
-            _count_carried(ledger, gaps.carried[index], day)
+            _count_carried(ledger, gaps.carried[index], index)
         if index in gaps.moves:
             _note_moves(ledger, gaps.moves[index], day)
         if index in flows and (problem := _add_flow(ledger, flows[index], prices, day)):
@@ -170,12 +171,15 @@ def _sell_stopped(ledger: Ledger, last: Mapping[str, Decimal], day: date) -> Non
         ledger.notes.append(_note(WarningKind.STOPPED_TRADING, symbol, day, message))
 
 
-def _count_carried(ledger: Ledger, symbols: frozenset[str], day: date) -> None:
-    """Count carried closes of the symbols that matter: held or targeted."""
+def _count_carried(ledger: Ledger, symbols: frozenset[str], index: int) -> None:
+    """Count carried closes of the symbols that matter (held or targeted), gap by gap."""
     for symbol in symbols:
         if symbol in ledger.held or symbol in ledger.targeted:
-            first, count = ledger.carried.get(symbol, (day, 0))
-            ledger.carried[symbol] = (first, count + 1)
+            runs = ledger.carried.setdefault(symbol, [])
+            if runs and runs[-1][1] == index - 1:  # the gap goes on
+                runs[-1] = (runs[-1][0], index)
+            else:
+                runs.append((index, index))
 
 
 def _note_moves(ledger: Ledger, moves: tuple[tuple[str, Decimal], ...], day: date) -> None:
@@ -193,12 +197,10 @@ def _add_flow(
     ledger: Ledger, amount: Decimal, prices: Mapping[str, Decimal], day: date
 ) -> PortfolioError | None:
     """Add a contribution (or take a withdrawal); a withdrawal may not exceed the equity."""
-    equity = ledger.equity(prices)
-    if equity + amount <= 0:
-        message = f"on {day.isoformat()}: a withdrawal of {-amount} leaves no equity ({equity})"
-        return PortfolioError.of(ErrorKind.INVALID_SNAPSHOT, message, date=day.isoformat())
-    ledger.cash += amount
-    return None
+    problem = withdrawal_problem(amount, ledger.equity(prices), day)
+    if problem is None:
+        ledger.cash += amount
+    return problem
 
 
 def _note(kind: WarningKind, symbol: str, day: date, message: str) -> BacktestWarning:

@@ -59,7 +59,8 @@ class Ledger:
         self.notes: list[BacktestWarning] = []
         self.targeted: set[str] = set()
         self.planners: dict[tuple[frozenset[str], Mode], PlanFor] = {}
-        self.carried: dict[str, tuple[date, int]] = {}
+        #: symbol → (first, last) bar index of each run of carried closes (each gap)
+        self.carried: dict[str, list[tuple[int, int]]] = {}
         self.plan_bars: list[int] = []
         self.bar = 0
 

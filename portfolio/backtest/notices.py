@@ -23,8 +23,8 @@ class WarningKind(enum.Enum):
 class BacktestWarning:
     """One thing about the data a user should know: on `date`, about `symbol`.
 
-    For CARRIED_FORWARD, `date` is the first bar carried and `count` the number of
-    bars carried in all; for the other kinds `count` is 1.
+    For CARRIED_FORWARD, one warning per gap: `date` is the gap's first bar and `count`
+    the number of bars in a row whose close was carried; for the other kinds `count` is 1.
     """
 
     kind: WarningKind

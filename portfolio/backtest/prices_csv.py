@@ -49,7 +49,7 @@ def parse_prices_csv(text: str) -> Result[tuple[Bar, ...], PortfolioError]:
     >>> [(str(bar.date), sorted(bar.prices)) for bar in bars.unwrap()]
     [('2024-01-02', ['SPY']), ('2024-01-03', ['QQQ', 'SPY'])]
     >>> parse_prices_csv("date,SPY\n2024-01-02,-1\n").failure().message
-    'line 2, column SPY: price must be a decimal between 1E-9 and 1E+15'
+    "line 2, column SPY: price must be a decimal between 1E-9 and 1E+15, not '-1'"
     """
     given: object = text
     if not isinstance(given, str):
@@ -119,7 +119,9 @@ def _date(line: int, cell: str) -> date:
     try:
         return datetime.fromisoformat(text).date()
     except ValueError:
-        raise _BadLineError(line, "not an ISO date", column="date", value=text) from None
+        raise _BadLineError(
+            line, f"not an ISO date: {_shown(text)}", column="date", value=text
+        ) from None
 
 
 def _price(line: int, symbol: str, cell: str) -> Decimal | None:
@@ -129,10 +131,16 @@ def _price(line: int, symbol: str, cell: str) -> Decimal | None:
     try:
         price = Decimal(text)
     except InvalidOperation:
-        raise _BadLineError(line, "not a number", column=symbol, value=text) from None
+        raise _BadLineError(
+            line, f"not a number: {_shown(text)}", column=symbol, value=text
+        ) from None
     # comparisons never raise, whatever the exponent (abs() or arithmetic could overflow)
     if not (price.is_finite() and MIN_PRICE <= price <= MAX_AMOUNT):
-        raise _BadLineError(
-            line, "price must be a decimal between 1E-9 and 1E+15", column=symbol, value=text
-        )
+        problem = f"price must be a decimal between 1E-9 and 1E+15, not {_shown(text)}"
+        raise _BadLineError(line, problem, column=symbol, value=text)
     return price
+
+
+def _shown(text: str) -> str:
+    """A cell as quoted in a message: its first 40 characters."""
+    return repr(text[:40]) + ("…" if len(text) > 40 else "")

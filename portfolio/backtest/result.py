@@ -126,24 +126,40 @@ class BacktestResult:
         )
 
     def metrics(self) -> tuple[tuple[str, str, str], ...]:
-        """The summary figures as (name, value, note) rows, as `str()` and the report show them."""
-        net = sum((amount for _, amount in self.cash_flows), ZERO)
-        flows = (
-            ("Cash flows", money(net), f"net, over {len(self.cash_flows)} dates"),
-            ("Time-weighted", percent(self.time_weighted_return), "return, flows taken out"),
-            ("Money-weighted", percent(self.money_weighted_return), "a year (IRR)"),
-        )
+        """The summary figures as (name, value, note) rows, as `str()` and the report show them.
+
+        With cash flows the returns shown take the flows out (time- and money-weighted),
+        beside what went in and the gain: final ÷ initial cash, which counts the investor's
+        own money as return, is not shown (`total_return` keeps it).
+        """
         idle = f"+ {self.idle_checks} checks that traded nothing" if self.idle_checks else ""
         return (
             ("Final equity", money(self.final_equity), ""),
-            ("Total return", percent(self.total_return), ""),
-            ("CAGR", percent(self.cagr), ""),
+            *self._returns(),
             ("Volatility", percent(self.volatility), "annualised"),
             ("Max drawdown", percent(self.max_drawdown), "largest fall from a peak"),
             ("Turnover", f"{self.turnover:.2f}×", f"traded {money(self.traded_value)}"),
             ("Fees", money(self.total_fees), ""),
             ("Rebalances", str(self.rebalances), idle),
-            *(flows if self.cash_flows else ()),
+        )
+
+    def _returns(self) -> tuple[tuple[str, str, str], ...]:
+        """The return rows: the plain ones, or with cash flows the ones that take them out."""
+        if not self.cash_flows:
+            return (
+                ("Total return", percent(self.total_return), ""),
+                ("CAGR", percent(self.cagr), ""),
+            )
+        net = sum((amount for _, amount in self.cash_flows), ZERO)
+        invested = self.initial_cash + net
+        sign = "−" if net < 0 else "+"
+        flows = f"initial cash {sign} {money(abs(net))} of flows over {len(self.cash_flows)} dates"
+        return (
+            ("Invested", money(invested), flows),
+            ("Gain", money(self.final_equity - invested), "final equity − invested"),
+            ("Time-weighted", percent(self.time_weighted_return), "return, flows taken out"),
+            ("Money-weighted", percent(self.money_weighted_return), "a year (IRR)"),
+            ("CAGR", percent(self.cagr), "of the time-weighted return"),
         )
 
     def headline(self) -> str:
@@ -356,17 +372,20 @@ def _warnings(setup: Setup, ledger: Ledger) -> tuple[BacktestWarning, ...]:
                 message=message,
             )
         )
-    for symbol, (first, count) in sorted(ledger.carried.items()):
-        message = (
-            f"close missing on {count} bar(s) from this date on; the last close was carried forward"
-        )
-        notes.append(
-            BacktestWarning(
-                kind=WarningKind.CARRIED_FORWARD,
-                symbol=symbol,
-                date=first,
-                message=message,
-                count=count,
-            )
+    for symbol, runs in sorted(ledger.carried.items()):
+        notes.extend(
+            _carried(symbol, dates[first], dates[last], last - first + 1) for first, last in runs
         )
     return tuple(sorted(notes, key=lambda note: (note.date, note.symbol, note.kind.value)))
+
+
+def _carried(symbol: str, first: date, last: date, count: int) -> BacktestWarning:
+    """One gap: the closes of `count` bars in a row, `first` to `last`, carried forward."""
+    where = "on this bar" if count == 1 else f"on {count} bars in a row, to {last.isoformat()}"
+    return BacktestWarning(
+        kind=WarningKind.CARRIED_FORWARD,
+        symbol=symbol,
+        date=first,
+        message=f"close missing {where}; the last close was carried forward",
+        count=count,
+    )

@@ -48,7 +48,8 @@ def trade(
         if item.action is Action.HOLD:
             continue
         symbol = item.symbol
-        quantity = -held.get(symbol, ZERO) if item.reason is Reason.LIQUIDATE else item.quantity
+        liquidating = item.reason is Reason.LIQUIDATE
+        quantity = held.get(symbol, ZERO).copy_negate() if liquidating else item.quantity
         value = quantity * prices[symbol]
         fee = ZERO if costs is None else costs.fee(value)
         if quantity > 0:

@@ -178,9 +178,9 @@ def decide(rows: Iterable[Fields], limits: Thresholds) -> Decisions:
             reason = Reason.NOT_TRADABLE
         elif not target and liquidates(held, target):  # the call only where it can hold
             amount = -current if current else CENTS_ZERO
-            (sell if held > 0 else buy)(_new(PlanItem, (
-                symbol, _SELL if held > 0 else _BUY, amount, -held, price, current, target,
-                current_weight, target_weight, Reason.LIQUIDATE)))  # fmt: skip
+            (sell if held > 0 else buy)(_new(PlanItem, (  # copy_negate: exact, never rounded
+                symbol, _SELL if held > 0 else _BUY, amount, held.copy_negate(), price, current,
+                target, current_weight, target_weight, Reason.LIQUIDATE)))  # fmt: skip
             continue
         elif not trade:
             reason = Reason.AT_TARGET

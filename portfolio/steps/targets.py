@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, localcontext
-from itertools import repeat
-from operator import mul
+from itertools import compress, repeat
+from operator import mul, sub
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -45,9 +45,44 @@ def investable_value(total_value: Decimal, policy: SizingPolicy) -> Decimal:
 
 
 def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str) -> list[Decimal]:
-    """Weight × investable per symbol, rounded to cents; call inside the core context."""
-    exact = map(mul, weights, repeat(investable))
-    return list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+    """Weight × investable per symbol, rounded to cents; call inside the core context.
+
+    Rounding never takes the long targets together above the investable value (nor, when
+    shorts fund longs worth more, above their exact total): where rounding each one
+    would (0.3, 0.3 and 0.4 of 100.05 round to 30.02, 30.02 and 40.02), the cents over
+    are taken back, one each from the targets rounded up the most, the first symbol
+    first (30.01, 30.02, 40.02), so that buying every target never needs a cent more.
+    """
+    column = weights if isinstance(weights, list | tuple) else list(weights)
+    exact = map(mul, column, repeat(investable))
+    values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+    if sum(values, ZERO) <= investable and min(values, default=ZERO) >= 0:
+        return values  # long only, and within V: the common case, in C
+    return _within_investable(list(map(mul, column, repeat(investable))), values, investable)
+
+
+def _within_investable(
+    exact: list[Decimal], values: list[Decimal], investable: Decimal
+) -> list[Decimal]:
+    """`values` less a cent each on the longs rounded up the most, until within the bound.
+
+    Column operations in C (`map`, a sort keyed by a list's `__getitem__`, stable for
+    ties): about 5 ms for 10,000 symbols that all round up, beside 1.4 ms for the rounding.
+    """
+    positive = list(map(ZERO.__lt__, values))
+    longs: Sequence[int] = range(len(values))
+    long_exact, long_values = exact, values  # no shorts, no zeros: the columns as they are
+    if not all(positive):
+        longs = list(compress(longs, positive))
+        long_exact, long_values = list(compress(exact, positive)), list(compress(values, positive))
+    bound = max(investable, sum(long_exact, ZERO)).quantize(CENT, rounding=decimal.ROUND_FLOOR)
+    over = int((sum(long_values, ZERO) - bound) / CENT)
+    if over <= 0:
+        return values
+    below = list(map(sub, long_exact, long_values))  # most negative: rounded up the most
+    for n in sorted(range(len(below)), key=below.__getitem__)[:over]:
+        values[longs[n]] -= CENT
+    return values
 
 
 def targets(checked: Checked) -> Result[Targets, PortfolioError]:

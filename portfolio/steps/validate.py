@@ -21,7 +21,15 @@ from returns.result import Failure, Result, Success
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.asset_facts import check_asset_facts
 from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, ZERO, all_within, to_cents
+from portfolio.money import (
+    CORE_CONTEXT,
+    MAX_AMOUNT,
+    MIN_PRICE,
+    ZERO,
+    all_within,
+    core_cash,
+    to_cents,
+)
 from portfolio.open_orders import netted_account
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import (
@@ -100,8 +108,10 @@ def _columns(
     """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
 
     Checks the prices the plan needs, short targets and V; call inside the core context.
+    Cash with more than 34 decimals is rounded to them (`core_cash`), so that the plan's
+    `cash_after = cash_before − Σ trade_amount` is exact.
     """
-    held, cash = account
+    held, cash = account[0], core_cash(account[1])
     known = prepared.weights.keys()
     problem: PortfolioError | None = None
     universe: AbstractSet[str] = known
@@ -117,7 +127,7 @@ def _columns(
     if problem is not None:
         return Failure(problem)
     value = _portfolio_value(prepared.portfolio_value, cash, held, prices)
-    if value < 0:
+    if value <= 0 and (value < 0 or _equity(cash, held, prices) < 0):  # -0.004 is -0.00
         return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
     return Success(
         Columns(
@@ -148,13 +158,21 @@ def _columns(
 def _portfolio_value(
     given: Decimal | None, cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]
 ) -> Decimal:
-    """V in cents: the allocation's `portfolio_value`, or cash + Σ quantity × price.
+    """V in cents: the allocation's `portfolio_value`, or the equity (`_equity`).
 
     Call inside the core context.
     """
     if given is not None:
         return to_cents(given)
-    return to_cents(cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO))
+    return to_cents(_equity(cash, held, prices))
+
+
+def _equity(cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> Decimal:
+    """Cash + Σ quantity × price (shorts negative), unrounded; call inside the core context.
+
+    An account whose equity is below zero, by however little, cannot buy back its shorts.
+    """
+    return cash + sum(map(_times, held.values(), map(prices.__getitem__, held)), ZERO)
 
 
 def _short_problem(
