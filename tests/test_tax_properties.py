@@ -29,7 +29,17 @@ from portfolio import (
     plan_rebalance,
 )
 from portfolio.plan_item import Action, Reason
-from portfolio.tax.relief import estimated_tax, in_order, realized, relieve, remaining, sales_of
+from portfolio.tax.relief import (
+    estimated_tax,
+    in_order,
+    realized,
+    relieve,
+    remaining,
+    sales_of,
+    short_from,
+    term,
+)
+from portfolio.tax.report import Term
 
 ON = date(2024, 6, 3)
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
@@ -240,3 +250,11 @@ def test_every_taxed_plan_follows_the_schema_and_reads_back(
     plan = plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap()
     jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(plan.to_json()))
     assert RebalancePlan.from_json(plan.to_json()).unwrap() == plan
+
+
+@given(st.dates(), st.dates())
+def test_one_date_per_sale_date_tells_the_term(acquired: date, on: date) -> None:
+    """`short_from(on)` splits the lots as `term` does, leap days and anniversaries included."""
+    assume(acquired <= on and acquired.year < date.max.year)
+    long = term(acquired, on) is Term.LONG
+    assert (acquired < short_from(on)) == long

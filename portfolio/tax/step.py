@@ -14,7 +14,7 @@ rebalancing sales are reported but not cut (see docs/tax.md).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter, itemgetter
@@ -34,10 +34,10 @@ from portfolio.steps.rules import Decisions, Thresholds
 from portfolio.steps.validate import Columns
 from portfolio.symbol_keys import key_problem, upper_keys
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
-from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold
+from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import TaxLot, lots_problem, trades_problem
-from portfolio.tax.relief import Piece, estimated_tax, in_order, realized, relieve, sales_of
+from portfolio.tax.relief import Piece, estimated_tax, in_order, lot_sales, realized, relieve
 from portfolio.tax.report import LotSale, TaxReport
 
 __all__ = ["TaxInputs", "adjusted", "tax_inputs", "with_report"]
@@ -50,18 +50,50 @@ _SHARES = itemgetter(1)
 CENTS = Decimal("0.00")
 
 
+class Book(NamedTuple):
+    """One symbol's lots as a sale at its price sees them, worked out once per plan.
+
+    `ordered` in the method's order (`in_order`); `pool` those rule 3 lets a sale
+    relieve, in the same order; `recent` those bought within the wash-sale window;
+    `shares` the total (the position), `available` the shares of `pool`.
+    """
+
+    ordered: list[TaxLot]
+    pool: list[TaxLot]
+    recent: list[TaxLot]
+    shares: Decimal
+    available: Decimal
+
+
 class TaxInputs(NamedTuple):
     """A snapshot's tax data, checked, for one plan.
 
     The sale terms, the lots (upper-case keys), the symbols recently sold at a loss.
     `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
-    `with_report` (made afresh for each plan, so the plan stays a pure function).
+    `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
+    the plan stays a pure function).
     """
 
     terms: SaleTerms
     lots: Mapping[str, tuple[TaxLot, ...]]
     loss_sold: frozenset[str]
     chosen: dict[str, list[Piece]]
+    books: dict[str, Book]
+
+    def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
+        """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
+        book = self.books.get(symbol)
+        if book is None:
+            terms = self.terms
+            ordered = in_order(lots, terms.policy, price, terms.on)
+            pool = deferrable(ordered, price, terms)
+            shares = sum(map(_QUANTITY, lots), ZERO)
+            available = shares  # what `pool` holds, summed in the lots' order
+            if len(pool) < len(lots):
+                available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
+            book = Book(ordered, pool, recent_lots(lots, terms), shares, available)
+            self.books[symbol] = book
+        return book
 
 
 def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, PortfolioError]:
@@ -80,9 +112,11 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         problem = PortfolioError.invalid_snapshot("recent_trades need the snapshot's as_of")
     if problem is not None:
         return Failure(problem)
-    on = date.max if snapshot.as_of is None else snapshot.as_of.date()
-    terms = SaleTerms.of(tax, on) if snapshot.as_of is not None else SaleTerms(tax, on, on)
-    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}))
+    if snapshot.as_of is None:  # no lots: the terms are never used
+        terms = SaleTerms(tax, date.max, date.max, date.min)
+    else:
+        terms = SaleTerms.of(tax, snapshot.as_of.date())
+    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}, {}))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
@@ -92,27 +126,28 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
     steps = _steps(columns)
     kept_sells: list[PlanItem] = []
     moved: list[PlanItem] = []
-    candidates: dict[str, tuple[PlanItem, Candidate, list[TaxLot]]] = {}
+    candidates: dict[str, tuple[PlanItem, Candidate, Book]] = {}
     fixed = ZERO  # what the liquidations (never cut) realize
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
             kept_sells.append(item)
             continue
-        wanted = min(-item.quantity, sum(map(_QUANTITY, lots), ZERO))
+        book = inputs.book(item.symbol, lots, item.price)
+        wanted = min(-item.quantity, book.shares)
         if item.reason is Reason.LIQUIDATE:
-            pieces = inputs.chosen[item.symbol] = _liquidation(lots, wanted, item.price, inputs)
+            pieces = inputs.chosen[item.symbol] = relieve(book.ordered, wanted)
             fixed += realized(pieces, item.price)
             kept_sells.append(item)
             continue
         step = steps.get(item.symbol, SHARE_QUANTUM)
-        sale, pool, pieces = _sale(item, lots, wanted, step, inputs)
+        sale, pieces = _sale(item, book, wanted, step, inputs.terms)
         if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
             moved.append(_held(item, sale.reason))
             continue
         shares, gain = -sale.quantity, realized(pieces, item.price)
         candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
-        candidates[item.symbol] = (sale, candidate, pool)
+        candidates[item.symbol] = (sale, candidate, book)
         inputs.chosen[item.symbol] = pieces
         kept_sells.append(sale)
     budget = inputs.terms.policy.max_realized_gain
@@ -133,32 +168,30 @@ def _wash_buy(item: PlanItem, loss_sold: frozenset[str]) -> bool:
 
 
 def _sale(
-    item: PlanItem, lots: tuple[TaxLot, ...], wanted: Decimal, step: Decimal, inputs: TaxInputs
-) -> tuple[PlanItem, list[TaxLot], list[Piece]]:
-    """One rebalancing sale under rules 3 and 4: (the item, the lots it may relieve, the pieces).
+    item: PlanItem, book: Book, wanted: Decimal, step: Decimal, terms: SaleTerms
+) -> tuple[PlanItem, list[Piece]]:
+    """One rebalancing sale under rules 3 and 4: (the item, the pieces).
 
     The item is a HOLD when rule 3 leaves nothing or rule 4 cannot be avoided.
     """
-    terms = inputs.terms
-    pool = deferrable(lots, item.price, terms)
     reason = item.reason
-    if len(pool) < len(lots):
-        available = sum((lot.quantity for lot in pool), ZERO)
+    if len(book.pool) < len(book.ordered):
+        available = book.available
         if available < wanted:
             wanted, reason = down_to_step(available, step), Reason.SHORT_TERM_GAIN
     if wanted <= 0:
-        return _held(item, reason), pool, []
-    pieces = choose(lots, pool, wanted, item.price, terms)
+        return _held(item, reason), []
+    pieces = choose(book.pool, book.recent, wanted, item.price, terms)
     if pieces is None:
-        return _held(item, Reason.WASH_SALE), pool, []
+        return _held(item, Reason.WASH_SALE), []
     if reason is item.reason:
-        return item, pool, pieces
-    return _sold(item, wanted, reason), pool, pieces
+        return item, pieces
+    return _sold(item, wanted, reason), pieces
 
 
 def _budgeted(
     sells: list[PlanItem],
-    candidates: dict[str, tuple[PlanItem, Candidate, list[TaxLot]]],
+    candidates: dict[str, tuple[PlanItem, Candidate, Book]],
     room: Decimal,
     inputs: TaxInputs,
     moved: list[PlanItem],
@@ -166,9 +199,8 @@ def _budgeted(
     """The sales within the gain budget (rule 2); sales cut to nothing join `moved`."""
 
     def rechoose(candidate: Candidate, shares: Decimal) -> list[Piece] | None:
-        symbol = candidate.symbol
-        pool = candidates[symbol][2]
-        return choose(inputs.lots[symbol], pool, shares, candidate.price, inputs.terms)
+        book = candidates[candidate.symbol][2]
+        return choose(book.pool, book.recent, shares, candidate.price, inputs.terms)
 
     cuts = within_budget([c for _, c, _ in candidates.values()], room, rechoose)
     if not cuts:
@@ -197,11 +229,12 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         if not lots:
             unknown.append(item.symbol)
             continue
-        shares = min(-item.quantity, sum(map(_QUANTITY, lots), ZERO))
+        book = inputs.book(item.symbol, lots, item.price)
+        shares = min(-item.quantity, book.shares)
         pieces = inputs.chosen.get(item.symbol)
         if pieces is None or sum(map(_SHARES, pieces), ZERO) != shares:
-            pieces = _pieces(item, lots, shares, inputs)
-        sales += sales_of(item.symbol, pieces, item.price, inputs.terms.on)
+            pieces = _pieces(item, book, shares, inputs.terms)
+        sales += lot_sales(item.symbol, pieces, item.price, inputs.terms.first_short)
     policy = inputs.terms.policy
     short, long, tax = estimated_tax(sales, policy)
     over = CENTS
@@ -218,30 +251,19 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, report, policy))
 
 
-def _pieces(
-    item: PlanItem, lots: tuple[TaxLot, ...], shares: Decimal, inputs: TaxInputs
-) -> list[Piece]:
+def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> list[Piece]:
     """The lots a sale in the plan relieves: the choice `adjusted` made for it.
 
     A sale `adjusted` did not decide (a whole-lot sale sized apart) relieves the lots
     its rules allow, or else the method's order.
     """
-    terms = inputs.terms
     if item.reason is Reason.LIQUIDATE:
-        return _liquidation(lots, shares, item.price, inputs)
-    pool = deferrable(lots, item.price, terms)
-    if sum((lot.quantity for lot in pool), ZERO) >= shares:
-        pieces = choose(lots, pool, shares, item.price, terms)
+        return relieve(book.ordered, shares)
+    if book.available >= shares:
+        pieces = choose(book.pool, book.recent, shares, item.price, terms)
         if pieces is not None:
             return pieces
-    return relieve(in_order(lots, terms.policy, item.price, terms.on), shares)
-
-
-def _liquidation(
-    lots: Sequence[TaxLot], shares: Decimal, price: Decimal, inputs: TaxInputs
-) -> list[Piece]:
-    terms = inputs.terms
-    return relieve(in_order(lots, terms.policy, price, terms.on), shares)
+    return relieve(book.ordered, shares)
 
 
 def _steps(columns: Columns) -> dict[str, Decimal]:
