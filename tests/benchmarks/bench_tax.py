@@ -141,7 +141,7 @@ def main(argv: list[str]) -> None:
     accounts = int(argv[1]) if len(argv) > 1 else ACCOUNTS
     print(f"Python {sys.version.split()[0]}, {ROUNDS} interleaved rounds: medians, ratio range")
     compare(20, accounts)
-    compare(1000, 1)
+    compare(1000, 3)
 
 
 if __name__ == "__main__":
