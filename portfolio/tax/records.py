@@ -137,8 +137,8 @@ def lots_problem(
     return None
 
 
-#: A lot's fields in one C call: (quantity, cost, acquired, lot_id).
-_FIELDS = attrgetter("quantity", "cost", "acquired", "lot_id")
+_QUANTITY, _COST = attrgetter("quantity"), attrgetter("cost")
+_ACQUIRED, _LOT_ID = attrgetter("acquired"), attrgetter("lot_id")
 
 
 def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on: date) -> bool:
@@ -155,13 +155,14 @@ def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on
     every: list[TaxLot] = list(chain.from_iterable(held))  # type: ignore[arg-type]
     if set(map(type, every)) != {TaxLot}:
         return False
-    quantities, costs, dates, ids = zip(*map(_FIELDS, every), strict=True)
+    quantities = tuple(map(_QUANTITY, every))  # a column per field (faster than zip(*rows))
+    dates = tuple(map(_ACQUIRED, every))
     if not (
-        all_within(quantities + costs, ZERO, MAX_AMOUNT)  # one pass for both
+        all_within((*quantities, *map(_COST, every)), ZERO, MAX_AMOUNT)  # one pass for both
         and all(quantities)  # Decimal truth: ≠ 0
         and set(map(type, dates)) == {date}
         and max(dates) <= on
-        and set(map(type, ids)) == {str}
+        and set(map(type, map(_LOT_ID, every))) == {str}
     ):
         return False
     at = 0
