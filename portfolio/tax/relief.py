@@ -21,10 +21,13 @@ from portfolio.tax.report import LotSale, Term
 
 __all__ = [
     "Piece",
+    "Priced",
     "anniversary",
     "estimated_tax",
     "in_order",
     "lot_sales",
+    "priced",
+    "priced_gain",
     "realized",
     "relieve",
     "remaining",
@@ -35,6 +38,8 @@ __all__ = [
 
 #: One lot and the shares a sale takes from it (0 < shares ≤ lot.quantity).
 Piece = tuple[TaxLot, Decimal]
+#: A piece with its proceeds and cost at the sale's price, in cents (`priced`).
+Priced = tuple[TaxLot, Decimal, Decimal, Decimal]
 _ACQUIRED, _COST = attrgetter("acquired"), attrgetter("cost")
 _LONG, _SHORT = Term.LONG, Term.SHORT
 _DAY = timedelta(days=1)
@@ -140,44 +145,45 @@ def remaining(lots: Sequence[TaxLot], pieces: Sequence[Piece]) -> list[TaxLot]:
 
 def sales_of(symbol: str, pieces: Iterable[Piece], price: Decimal, on: date) -> list[LotSale]:
     """The `LotSale` of each piece sold at `price` on `on` (amounts in cents)."""
-    return lot_sales(symbol, pieces, price, short_from(on))
+    return lot_sales(symbol, priced(pieces, price), short_from(on))
 
 
-def lot_sales(
-    symbol: str, pieces: Iterable[Piece], price: Decimal, first_short: date
-) -> list[LotSale]:
-    """`sales_of`, given `short_from` of the sale date (a plan computes it once)."""
-    sales = []
-    for lot, shares in pieces:
-        proceeds, cost = _amounts(lot, shares, price)
-        acquired = lot.acquired
-        sales.append(
-            LotSale(
-                symbol=symbol,
-                lot_id=lot.lot_id,
-                acquired=acquired,
-                quantity=shares,
-                proceeds=proceeds,
-                cost=cost,
-                gain=proceeds - cost,
-                term=_LONG if acquired < first_short else _SHORT,
-            )
+def lot_sales(symbol: str, pieces: Iterable[Priced], first_short: date) -> list[LotSale]:
+    """`sales_of` for pieces `priced` already, given `short_from` of the sale date."""
+    return [
+        LotSale(
+            symbol=symbol,
+            lot_id=lot.lot_id,
+            acquired=lot.acquired,
+            quantity=shares,
+            proceeds=proceeds,
+            cost=cost,
+            gain=proceeds - cost,
+            term=_LONG if lot.acquired < first_short else _SHORT,
         )
-    return sales
+        for lot, shares, proceeds, cost in pieces
+    ]
 
 
-def _amounts(lot: TaxLot, shares: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
-    """(proceeds, cost) of selling `shares` of `lot` at `price`, each in cents."""
-    return (shares * price).quantize(CENT), (shares * lot.cost).quantize(CENT)
+def priced(pieces: Iterable[Piece], price: Decimal) -> list[Priced]:
+    """Each piece with its proceeds at `price` and its cost, each rounded to cents once."""
+    return [
+        (lot, shares, (shares * price).quantize(CENT), (shares * lot.cost).quantize(CENT))
+        for lot, shares in pieces
+    ]
+
+
+def priced_gain(pieces: Iterable[Priced]) -> Decimal:
+    """The net gain of priced pieces: Σ (proceeds − cost), as `realized` adds it."""
+    total = ZERO
+    for _, _, proceeds, cost in pieces:
+        total += proceeds - cost
+    return total
 
 
 def realized(pieces: Iterable[Piece], price: Decimal) -> Decimal:
     """The net gain these pieces realize at `price`: Σ of their `LotSale.gain` (cents)."""
-    total = ZERO
-    for lot, shares in pieces:
-        proceeds, cost = _amounts(lot, shares, price)
-        total += proceeds - cost
-    return total
+    return priced_gain(priced(pieces, price))
 
 
 def estimated_tax(sales: Sequence[LotSale], policy: TaxPolicy) -> tuple[Decimal, Decimal, Decimal]:

@@ -37,7 +37,16 @@ from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
 from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import TaxLot, lots_problem, trades_problem
-from portfolio.tax.relief import Piece, estimated_tax, in_order, lot_sales, realized, relieve
+from portfolio.tax.relief import (
+    Piece,
+    Priced,
+    estimated_tax,
+    in_order,
+    lot_sales,
+    priced,
+    priced_gain,
+    relieve,
+)
 from portfolio.tax.report import LotSale, TaxReport
 
 __all__ = ["TaxInputs", "adjusted", "tax_inputs", "with_report"]
@@ -77,7 +86,7 @@ class TaxInputs(NamedTuple):
     terms: SaleTerms
     lots: Mapping[str, tuple[TaxLot, ...]]
     loss_sold: frozenset[str]
-    chosen: dict[str, list[Piece]]
+    chosen: dict[str, list[Priced]]
     books: dict[str, Book]
 
     def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
@@ -136,8 +145,8 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
         book = inputs.book(item.symbol, lots, item.price)
         wanted = min(-item.quantity, book.shares)
         if item.reason is Reason.LIQUIDATE:
-            pieces = inputs.chosen[item.symbol] = relieve(book.ordered, wanted)
-            fixed += realized(pieces, item.price)
+            sold = inputs.chosen[item.symbol] = priced(relieve(book.ordered, wanted), item.price)
+            fixed += priced_gain(sold)
             kept_sells.append(item)
             continue
         step = steps.get(item.symbol, SHARE_QUANTUM)
@@ -145,10 +154,10 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
         if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
             moved.append(_held(item, sale.reason))
             continue
-        shares, gain = -sale.quantity, realized(pieces, item.price)
+        sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
+        shares, gain = -sale.quantity, priced_gain(sold)
         candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
         candidates[item.symbol] = (sale, candidate, book)
-        inputs.chosen[item.symbol] = pieces
         kept_sells.append(sale)
     budget = inputs.terms.policy.max_realized_gain
     if budget is not None and candidates:
@@ -212,7 +221,7 @@ def _budgeted(
             kept.append(item)
         elif cut.quantity > 0:
             kept.append(_sold(item, cut.quantity, Reason.GAIN_BUDGET))
-            inputs.chosen[item.symbol] = cut.pieces
+            inputs.chosen[item.symbol] = priced(cut.pieces, item.price)
         else:
             moved.append(_held(item, Reason.GAIN_BUDGET))
     return kept
@@ -231,10 +240,10 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
             continue
         book = inputs.book(item.symbol, lots, item.price)
         shares = min(-item.quantity, book.shares)
-        pieces = inputs.chosen.get(item.symbol)
-        if pieces is None or sum(map(_SHARES, pieces), ZERO) != shares:
-            pieces = _pieces(item, book, shares, inputs.terms)
-        sales += lot_sales(item.symbol, pieces, item.price, inputs.terms.first_short)
+        sold = inputs.chosen.get(item.symbol)
+        if sold is None or sum(map(_SHARES, sold), ZERO) != shares:
+            sold = priced(_pieces(item, book, shares, inputs.terms), item.price)
+        sales += lot_sales(item.symbol, sold, inputs.terms.first_short)
     policy = inputs.terms.policy
     short, long, tax = estimated_tax(sales, policy)
     over = CENTS
