@@ -37,8 +37,12 @@ SYMBOLS = ("AAA", "BBB", "CCC", "DDD", "EEE")
 
 prices = st.decimals(min_value="1", max_value="800", places=2)
 costs = st.decimals(min_value="0", max_value="900", places=2)
-#: Around the wash-sale window, the anniversary and long ago.
+#: The anniversary's edges (2023-06-03 is short-term on ON, 2023-06-02 long-term), the
+#: wash-sale window's, and any day around them or long ago.
 acquired = st.one_of(
+    st.sampled_from(
+        (date(2023, 6, 2), date(2023, 6, 3), date(2023, 6, 4), ON - timedelta(days=30), ON)
+    ),
     st.dates(min_value=ON - timedelta(days=40), max_value=ON),
     st.dates(min_value=date(2023, 5, 30), max_value=date(2023, 6, 6)),
     st.dates(min_value=date(2020, 1, 1), max_value=ON),
