@@ -33,7 +33,14 @@ from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows, to_decide
+from portfolio.steps.lots import (
+    fractional_need,
+    lot_spending,
+    merged,
+    size_lots,
+    split_lot_rows,
+    to_decide,
+)
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide, order_rules
 from portfolio.steps.validate import Columns
@@ -98,7 +105,14 @@ def plan_from_columns(
     if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
         budget = _available(policy, cash - reserve, decided.buys)
         sized = size_lots(
-            lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=budget,
+            limits=limits,
+            need=fractional_need(decided.buys, steps),
+            buys_only=True,
         )
         decided = buy_only(decided, budget - sum(map(_AMOUNT, sized), ZERO), limits, whole)
     if adjust is not None:
@@ -153,7 +167,14 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     lots = sized
     if lots is None:
         lots = size_lots(
-            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            need=fractional_need(buys, steps),
+            buffer=buffer,
         )
     if lots:
         available -= lot_spending(lots, buffer)
