@@ -4,17 +4,21 @@ tests/tax_reference.py keeps the tax modules as they were before their speed-up;
 random accounts with lots, recent trades and tax policies (every method, budgets that
 bind, deferral, wash sales, liquidations, whole shares, the three modes, bad lots) are
 planned both ways, and the results must be equal: the same items, report, plan id, or
-the same Failure.
+the same Failure. Whole-lot sales the cash pass sizes are cut by a hook the reference
+does not have (`lots_adjusted`): the plan is compared without it, and with it where no
+whole lots are sized.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from functools import partial
 
 import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from returns.result import Result
 from tax_reference import reference_plan
 
 from portfolio import (
@@ -28,8 +32,14 @@ from portfolio import (
     TaxLot,
     TaxPolicy,
 )
+from portfolio.errors import PortfolioError
+from portfolio.money import CORE_CONTEXT
+from portfolio.plan import RebalancePlan
 from portfolio.plan_item import Action
+from portfolio.planner import _plan
 from portfolio.policy import Mode
+from portfolio.steps.validate import columns
+from portfolio.tax.step import adjusted, tax_inputs, with_report
 
 ON = date(2024, 6, 3)
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
@@ -138,12 +148,32 @@ def taxed_cases(draw: st.DrawFn) -> tuple[Planner, Snapshot]:
     return Planner.prepare(allocation, policy).unwrap(), snapshot
 
 
+def before_lots(planner: Planner, snapshot: Snapshot) -> Result[RebalancePlan, PortfolioError]:
+    """The plan with today's modules, without the hook that cuts whole-lot sales.
+
+    The reference predates that hook; a plan without whole-lot symbols never calls it.
+    """
+    tax = planner.policy.tax
+    assert tax is not None
+    with localcontext(CORE_CONTEXT):
+        return columns(planner.prepared, snapshot).bind(
+            lambda checked: tax_inputs(snapshot, tax).bind(
+                lambda inputs: _plan(checked, partial(adjusted, inputs=inputs)).map(
+                    partial(with_report, inputs=inputs)
+                )
+            )
+        )
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(taxed_cases())
 def test_every_taxed_plan_is_the_references(case: tuple[Planner, Snapshot]) -> None:
     """Items, report, plan id, or the Failure: all equal to the slow reference's."""
     planner, snapshot = case
-    assert planner.plan(snapshot) == reference_plan(planner, snapshot)
+    today = before_lots(planner, snapshot)
+    assert today == reference_plan(planner, snapshot)
+    if planner.policy.fractional and not snapshot.assets:  # no whole lots sized apart
+        assert planner.plan(snapshot) == today
 
 
 @settings(max_examples=100, deadline=None)
@@ -160,4 +190,4 @@ def test_a_plan_is_the_references_when_lots_are_split_finely(
         for s, held in snapshot.lots.items()
     }
     finer = attrs.evolve(snapshot, lots=split)
-    assert planner.plan(finer) == reference_plan(planner, finer)
+    assert before_lots(planner, finer) == reference_plan(planner, finer)

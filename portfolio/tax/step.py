@@ -7,8 +7,9 @@ sold at a loss are held (rule 4), and the cash rule cuts the buys that the cut s
 no longer pay for. `with_report` adds the `TaxReport` of the plan's sales.
 
 Symbols traded in whole lots that the planner sizes apart (whole shares, except in
-the `sell_only` mode) reach `adjusted` only when a fixed rule holds them: their
-rebalancing sales are reported but not cut (see docs/tax.md).
+the `sell_only` mode) are sized with the cash after `adjusted` ran; the planner then
+calls `lots_adjusted` on the whole-lot sales it sized, pins those the rules cut or
+hold, and sizes the other whole lots again (see docs/tax.md).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from portfolio.tax.relief import (
 )
 from portfolio.tax.report import LotSale, TaxReport
 
-__all__ = ["TaxInputs", "adjusted", "tax_inputs", "with_report"]
+__all__ = ["TaxInputs", "adjusted", "lots_adjusted", "tax_inputs", "with_report"]
 
 _SYMBOL = attrgetter("symbol")
 _QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
@@ -131,12 +132,54 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
     """The decisions under rules 2-4: sales cut or held, buys held (see the module)."""
     sells, buys, holds = decided
+    kept_sells, moved = _sales_adjusted(sells, columns, inputs, ZERO)
+    if inputs.loss_sold:
+        washed = [i for i in buys if _wash_buy(i, inputs.loss_sold)]
+        buys = [i for i in buys if not _wash_buy(i, inputs.loss_sold)]
+        moved += [_held(i, Reason.WASH_SALE) for i in washed]
+    if not moved:
+        return Decisions(kept_sells, buys, holds)
+    return Decisions(kept_sells, buys, sorted([*holds, *moved], key=_SYMBOL))
+
+
+def lots_adjusted(
+    trades: list[PlanItem], standing: list[PlanItem], columns: Columns, inputs: TaxInputs
+) -> list[PlanItem]:
+    """The whole-lot trades the cash pass sized, under rules 2-4: the items that change.
+
+    `standing` are the plan's other sales (decided before, or pinned by an earlier
+    call): what they realize comes off the gain budget first. A sale cut keeps whole
+    lots; one held, or a buy of a symbol recently sold at a loss, becomes a HOLD with
+    the rule's reason. The planner pins what this returns and sizes the other whole
+    lots again (docs/tax.md).
+    """
+    spent = ZERO
+    for item in standing:
+        sold = inputs.chosen.get(item.symbol)
+        if sold is not None:
+            spent += priced_gain(sold)
+    sales = [i for i in trades if i.action is _SELL]
+    kept, moved = _sales_adjusted(sales, columns, inputs, spent)
+    if inputs.loss_sold:
+        moved += [
+            _held(i, Reason.WASH_SALE)
+            for i in trades
+            if i.action is not _SELL and _wash_buy(i, inputs.loss_sold)
+        ]
+    unchanged = set(map(id, sales))
+    return [*(i for i in kept if id(i) not in unchanged), *moved]
+
+
+def _sales_adjusted(
+    sells: list[PlanItem], columns: Columns, inputs: TaxInputs, spent: Decimal
+) -> tuple[list[PlanItem], list[PlanItem]]:
+    """(the sales kept, cut or not; those held) under rules 2-4; `spent`: budget used."""
     minimum = Thresholds.of(columns.policy, columns.total_value).minimum
     steps = _steps(columns)
     kept_sells: list[PlanItem] = []
     moved: list[PlanItem] = []
     candidates: dict[str, tuple[PlanItem, Candidate, Book]] = {}
-    fixed = ZERO  # what the liquidations (never cut) realize
+    fixed = spent  # what the liquidations (never cut) and the standing sales realize
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
@@ -162,13 +205,7 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
     budget = inputs.terms.policy.max_realized_gain
     if budget is not None and candidates:
         kept_sells = _budgeted(kept_sells, candidates, budget - fixed, inputs, moved)
-    if inputs.loss_sold:
-        washed = [i for i in buys if _wash_buy(i, inputs.loss_sold)]
-        buys = [i for i in buys if not _wash_buy(i, inputs.loss_sold)]
-        moved += [_held(i, Reason.WASH_SALE) for i in washed]
-    if not moved:
-        return Decisions(kept_sells, buys, holds)
-    return Decisions(kept_sells, buys, sorted([*holds, *moved], key=_SYMBOL))
+    return kept_sells, moved
 
 
 def _wash_buy(item: PlanItem, loss_sold: frozenset[str]) -> bool:
@@ -263,8 +300,9 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
 def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> list[Piece]:
     """The lots a sale in the plan relieves: the choice `adjusted` made for it.
 
-    A sale `adjusted` did not decide (a whole-lot sale sized apart) relieves the lots
-    its rules allow, or else the method's order.
+    A sale the rules did not see as it stands (a whole-lot sale sized again after
+    `lots_adjusted` last ran) relieves the lots its rules allow, or else the method's
+    order.
     """
     if item.reason is Reason.LIQUIDATE:
         return relieve(book.ordered, shares)
