@@ -300,9 +300,9 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
 def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> list[Piece]:
     """The lots a sale in the plan relieves: the choice `adjusted` made for it.
 
-    A sale the rules did not see as it stands (a whole-lot sale sized again after
-    `lots_adjusted` last ran) relieves the lots its rules allow, or else the method's
-    order.
+    A sale without a choice of the right size (the planner runs the rules on every
+    sale, so only as a safeguard) relieves the lots its rules allow, or else the
+    method's order.
     """
     if item.reason is Reason.LIQUIDATE:
         return relieve(book.ordered, shares)
