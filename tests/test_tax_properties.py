@@ -265,3 +265,42 @@ def test_one_date_per_sale_date_tells_the_term(acquired: date, on: date) -> None
     assume(acquired <= on and acquired.year < date.max.year)
     long = term(acquired, on) is Term.LONG
     assert (acquired < short_from(on)) == long
+
+
+@st.composite
+def whole_share_accounts(draw: st.DrawFn) -> tuple[Allocation, Snapshot]:
+    """`taxed_accounts` in whole shares: every lot a whole number of shares."""
+    allocation, snapshot = draw(taxed_accounts())
+    lots = {s: tuple(draw(whole_lots())) for s in snapshot.lots}
+    positions = {s: sum((lot.quantity for lot in held), Decimal(0)) for s, held in lots.items()}
+    return allocation, attrs.evolve(snapshot, lots=lots, positions=positions)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    whole_share_accounts(),
+    st.one_of(st.none(), st.decimals(min_value="0", max_value="2000", places=2)),
+    st.sampled_from(METHODS),
+    st.booleans(),
+)
+def test_whole_share_sales_are_cut_in_whole_shares_and_relieve_what_they_sell(
+    account: tuple[Allocation, Snapshot], budget: Decimal | None, method: LotMethod, defer: bool
+) -> None:
+    """fractional=False: the rules cut whole-share sales in whole shares, the lots
+    relieved add up to each sale, the cash pays for the buys, and a budget holds
+    unless a liquidation breaks it."""
+    allocation, snapshot = account
+    tax = TaxPolicy(method=method, max_realized_gain=budget, defer_short_term_gains=defer)
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax, fractional=False)).unwrap()
+    assert plan.tax is not None
+    assert plan.cash_after >= 0
+    for item in plan.items:
+        assert item.quantity == item.quantity.to_integral_value()
+        if item.action is Action.SELL:
+            relieved = sum(
+                (s.quantity for s in plan.tax.sales if s.symbol == item.symbol), Decimal(0)
+            )
+            assert relieved == -item.quantity
+    liquidates = any(item.reason is Reason.LIQUIDATE for item in plan.items)
+    if budget is not None and not liquidates:
+        assert plan.tax.net_gain <= budget
