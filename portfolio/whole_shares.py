@@ -110,7 +110,10 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             units.one(noise),
         )
         aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
+        missing = units.one(cash)  # below 0: the cash the plan keeps or reserves is short
     counts = _sized(book, owned, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+    if missing < 0 and sum(map(mul, counts, book.lots)) > missing:
+        counts = [min(k, 0) for k in counts]  # an exchange that raises too little: no buys
     with localcontext(CORE_CONTEXT):
         return tuple(
             h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)

@@ -510,9 +510,8 @@ def test_a_whole_share_sale_no_lots_can_keep_from_a_wash_sale_is_held() -> None:
 
 def test_a_whole_share_buy_of_a_symbol_sold_at_a_loss_is_held() -> None:
     """Rule 4 on whole-share buys: QQQ was sold at a loss on 2024-05-25 (within 30
-    days), so the 22 QQQ are not bought (WASH_SALE). The whole-lot step then sizes SPY
-    alone: selling 15 would only turn 2,250 of SPY above its target into 2,250 of cash
-    the weights do not want either (the same distance from the targets), so it holds."""
+    days), so the 22 QQQ are not bought (WASH_SALE). The 15 SPY the rules saw sold
+    stand as they were (docs/tax.md), and their 2,250 stay in cash."""
     loss = PastTrade(
         symbol="QQQ",
         action=Action.SELL,
@@ -535,10 +534,10 @@ def test_a_whole_share_buy_of_a_symbol_sold_at_a_loss_is_held() -> None:
     policy = SizingPolicy(fractional=False, tax=TaxPolicy())
     made = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert decisions(made) == [
+        ("SPY", "SELL", "-2250.00", "-15", "REBALANCE"),
         ("QQQ", "HOLD", "0", "0", "WASH_SALE"),
-        ("SPY", "HOLD", "0", "0", "CASH_LIMITED"),
     ]
-    assert made.cash_after == D(0)
+    assert made.cash_after == D("2250.00")
 
 
 def test_a_whole_share_sale_no_rule_binds_is_the_untaxed_plans() -> None:

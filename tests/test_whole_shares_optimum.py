@@ -343,3 +343,23 @@ def test_with_a_minimum_trade_and_a_reserve_whole_shares_reach_the_optimum(
     mine = gaps + abs(free_cash - spent)
     best = bounded_optimum(account, plan, policy)
     assert mine <= best * D("1.001") + 2 * CENT, (mine, best)
+
+
+def test_whole_lots_are_not_exchanged_while_the_reserve_is_short() -> None:
+    """Found by hypothesis: cash 0, a 2 % reserve of 0.12 (0.0024), lots of 0.03.
+
+    Selling 3 AAPL (0.09) to buy 3 TLT (0.09) would keep the reserve short: buys must
+    leave cash + sales − reserve ≥ 0, so the sales stand and the whole-lot buys go.
+    """
+    snapshot = Snapshot(
+        cash=D("0.00"),
+        positions={"AAPL": D("3.833"), "QQQ": D("0.001")},
+        prices={"AAPL": D("0.03"), "QQQ": D("0.01"), "TLT": D("0.03")},
+    )
+    weights = {"AAPL": D("0.2150"), "QQQ": D(0), "TLT": D("0.6450")}
+    policy = SizingPolicy(min_trade_amount=D(0), cash_reserve_pct=D("0.02"), fractional=False)
+    plan = plan_rebalance(Allocation(target_weights=weights, correlation_id="c"), snapshot, policy)
+    result = plan.unwrap()
+    reserve = policy.cash_reserve_pct * result.total_value
+    assert result.total_buys <= snapshot.cash + result.total_sells - reserve
+    assert result.total_buys == 0
