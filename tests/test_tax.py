@@ -552,3 +552,33 @@ def test_a_whole_share_sale_no_rule_binds_is_the_untaxed_plans() -> None:
         ("a", "10", "1000.00", "500.00", "LONG"),
         ("b", "5", "700.00", "50.00", "SHORT"),
     ]
+
+
+def test_a_whole_share_cut_that_rests_on_a_loss_keeps_that_loss() -> None:
+    """A budget of 0: DDD's 8 shares realize a loss of 8 × (11.29 − 86.14) = −598.80,
+    which lets CCC (149.70 of gain a share) keep 4 shares (+598.80). Both sales stand as
+    the rules saw them (sizing DDD again once CCC was cut sold only 5 and broke the
+    budget), and the 689.16 buy 173 AAA at 3.97 (686.81)."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"CCC": D("6.525"), "DDD": D(8)},
+        prices={"AAA": D("3.97"), "CCC": D("149.71"), "DDD": D("11.29")},
+        as_of=AS_OF,
+        lots={
+            "CCC": (TaxLot(quantity=D("6.525"), cost=D("0.01"), acquired=OLD, lot_id="c"),),
+            "DDD": (lot("d", 8, "86.14", OLD),),
+        },
+    )
+    allocation = Allocation(
+        target_weights={"AAA": D("0.9259"), "CCC": D("0.0370"), "DDD": D("0.0370")},
+        correlation_id="tax",
+    )
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(0)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("CCC", "SELL", "-598.84", "-4", "GAIN_BUDGET"),
+        ("DDD", "SELL", "-90.32", "-8", "REBALANCE"),
+        ("AAA", "BUY", "686.81", "173", "CASH_LIMITED"),
+    ]
+    assert made.tax is not None
+    assert made.tax.net_gain == 0
