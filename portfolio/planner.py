@@ -22,14 +22,14 @@ from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, ZERO, bounds_problem
 from portfolio.plan import Action, Reason, RebalancePlan
 from portfolio.policy import SizingPolicy
 from portfolio.snapshot import Snapshot
-from portfolio.steps.actions import plan_from_columns
+from portfolio.steps.actions import AdjustLots, plan_from_columns
 from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns
 from portfolio.tax.policy import TaxPolicy
-from portfolio.tax.step import adjusted, tax_inputs, with_report
+from portfolio.tax.step import adjusted, lots_adjusted, tax_inputs, with_report
 
 __all__ = ["Planner", "plan_rebalance"]
 
@@ -88,15 +88,19 @@ class Planner:
         """
         return columns(self.prepared, snapshot).bind(
             lambda checked: tax_inputs(snapshot, tax).bind(
-                lambda inputs: _plan(checked, partial(adjusted, inputs=inputs)).map(
-                    partial(with_report, inputs=inputs)
-                )
+                lambda inputs: _plan(
+                    checked,
+                    partial(adjusted, inputs=inputs),
+                    partial(lots_adjusted, inputs=inputs),
+                ).map(partial(with_report, inputs=inputs))
             )
         )
 
 
 def _plan(
-    checked: Columns, adjust: Callable[[Decisions, Columns], Decisions] | None = None
+    checked: Columns,
+    adjust: Callable[[Decisions, Columns], Decisions] | None = None,
+    adjust_lots: AdjustLots | None = None,
 ) -> Result[RebalancePlan, PortfolioError]:
     """Targets → deltas → actions on the columns, then the bounds every input is held to.
 
@@ -109,7 +113,7 @@ def _plan(
     goals = target_column(checked.weights, investable, policy.rounding)
     current = current_column(checked.quantities, checked.prices, policy.rounding)
     trades = trade_column(goals, current)
-    plan = plan_from_columns(checked, goals, current, trades, adjust)
+    plan = plan_from_columns(checked, goals, current, trades, adjust, adjust_lots=adjust_lots)
     return _within_bounds(checked, plan)
 
 

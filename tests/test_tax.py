@@ -453,26 +453,132 @@ def test_a_bad_tax_document_names_its_field(change: object, field: str) -> None:
     assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_PLAN, field)
 
 
-def test_whole_share_sales_sized_apart_are_reported_but_not_cut() -> None:
-    """docs/tax.md: with fractional=False (outside sell_only), whole shares are sized
-    after the tax rules run. The 15 shares are sold whatever the budget; the report
-    still relieves lots a (10) and b (5) by FIFO and says the plan is over budget."""
+def whole_shares(lots: Mapping[str, tuple[TaxLot, ...]], tax: TaxPolicy) -> RebalancePlan:
+    """SPY 20 shares at 150 (3,000, no cash) to 25 % SPY / 75 % QQQ at 100, whole shares:
+    untaxed, sell 15 SPY (2,250) and buy 22 QQQ (2,200; 22.5 wanted)."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(20)},
+        prices={"SPY": D(150), "QQQ": D(100)},
+        as_of=AS_OF,
+        lots=lots,
+    )
+    allocation = Allocation(
+        target_weights={"SPY": D("0.25"), "QQQ": D("0.75")}, correlation_id="tax"
+    )
+    policy = SizingPolicy(fractional=False, tax=tax)
+    return plan_rebalance(allocation, snapshot, policy).unwrap()
+
+
+def test_a_whole_share_sale_the_budget_binds_is_cut_in_whole_shares() -> None:
+    """Rule 2 on whole shares (docs/tax.md): FIFO sells lot a first (cost 100: 50 a
+    share of long-term gain); a budget of 100 keeps 2 shares (300), which buy 3 QQQ."""
+    made = whole_shares(TWO_LOTS, TaxPolicy(max_realized_gain=D(100)))
+    assert decisions(made) == [
+        ("SPY", "SELL", "-300.00", "-2", "GAIN_BUDGET"),
+        ("QQQ", "BUY", "300.00", "3", "CASH_LIMITED"),
+    ]
+    assert sold(made) == [("a", "2", "200.00", "100.00", "LONG")]
+    assert made.tax is not None
+    assert (made.tax.net_gain, made.tax.over_budget, made.cash_after) == (D(100), D(0), D(0))
+
+
+def test_a_whole_share_sale_of_short_term_gains_is_cut_to_the_other_lots() -> None:
+    """Rule 3 on whole shares: lot b (cost 140, bought 2024-05-20) would realize a
+    short-term gain at 150, so the 15-share sale keeps lot a's 10 (1,500: 15 QQQ)."""
+    made = whole_shares(TWO_LOTS, TaxPolicy(defer_short_term_gains=True))
+    assert decisions(made) == [
+        ("SPY", "SELL", "-1500.00", "-10", "SHORT_TERM_GAIN"),
+        ("QQQ", "BUY", "1500.00", "15", "CASH_LIMITED"),
+    ]
+    assert sold(made) == [("a", "10", "1000.00", "500.00", "LONG")]
+
+
+def test_a_whole_share_sale_no_lots_can_keep_from_a_wash_sale_is_held() -> None:
+    """Rule 4 on whole shares: every lot is at a loss at 150 (a: 2 at 200; b: 18 at 160,
+    bought within 30 days), and any 15 shares leave at least 3 of b: the sale is held,
+    and without its proceeds QQQ cannot be bought."""
+    lots = {"SPY": (lot("a", 2, "200", OLD), lot("b", 18, "160", RECENT))}
+    made = whole_shares(lots, TaxPolicy())
+    assert decisions(made) == [
+        ("QQQ", "HOLD", "0", "0", "CASH_LIMITED"),
+        ("SPY", "HOLD", "0", "0", "WASH_SALE"),
+    ]
+    assert made.tax is not None
+    assert made.tax.sales == ()
+
+
+def test_a_whole_share_buy_of_a_symbol_sold_at_a_loss_is_held() -> None:
+    """Rule 4 on whole-share buys: QQQ was sold at a loss on 2024-05-25 (within 30
+    days), so the 22 QQQ are not bought (WASH_SALE). The 15 SPY the rules saw sold
+    stand as they were (docs/tax.md), and their 2,250 stay in cash."""
+    loss = PastTrade(
+        symbol="QQQ",
+        action=Action.SELL,
+        quantity=D(3),
+        price=D(100),
+        on=date(2024, 5, 25),
+        realized_gain=D(-5),
+    )
     snapshot = Snapshot(
         cash=D(0),
         positions={"SPY": D(20)},
         prices={"SPY": D(150), "QQQ": D(100)},
         as_of=AS_OF,
         lots=TWO_LOTS,
+        recent_trades=(loss,),
     )
     allocation = Allocation(
         target_weights={"SPY": D("0.25"), "QQQ": D("0.75")}, correlation_id="tax"
     )
-    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(100)))
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy())
     made = plan_rebalance(allocation, snapshot, policy).unwrap()
-    assert decisions(made)[0] == ("SPY", "SELL", "-2250.00", "-15", "REBALANCE")
+    assert decisions(made) == [
+        ("SPY", "SELL", "-2250.00", "-15", "REBALANCE"),
+        ("QQQ", "HOLD", "0", "0", "WASH_SALE"),
+    ]
+    assert made.cash_after == D("2250.00")
+
+
+def test_a_whole_share_sale_no_rule_binds_is_the_untaxed_plans() -> None:
+    """No budget, nothing deferred, no wash sale: 15 SPY sold (lots a 10 and b 5 by
+    FIFO: 500 long-term, 50 short-term), 22 QQQ bought, as without a tax policy."""
+    made = whole_shares(TWO_LOTS, TaxPolicy())
+    assert decisions(made) == [
+        ("SPY", "SELL", "-2250.00", "-15", "REBALANCE"),
+        ("QQQ", "BUY", "2200.00", "22", "REBALANCE"),
+    ]
     assert sold(made) == [
         ("a", "10", "1000.00", "500.00", "LONG"),
         ("b", "5", "700.00", "50.00", "SHORT"),
     ]
+
+
+def test_a_whole_share_cut_that_rests_on_a_loss_keeps_that_loss() -> None:
+    """A budget of 0: DDD's 8 shares realize a loss of 8 × (11.29 − 86.14) = −598.80,
+    which lets CCC (149.70 of gain a share) keep 4 shares (+598.80). Both sales stand as
+    the rules saw them (sizing DDD again once CCC was cut sold only 5 and broke the
+    budget), and the 689.16 buy 173 AAA at 3.97 (686.81)."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"CCC": D("6.525"), "DDD": D(8)},
+        prices={"AAA": D("3.97"), "CCC": D("149.71"), "DDD": D("11.29")},
+        as_of=AS_OF,
+        lots={
+            "CCC": (TaxLot(quantity=D("6.525"), cost=D("0.01"), acquired=OLD, lot_id="c"),),
+            "DDD": (lot("d", 8, "86.14", OLD),),
+        },
+    )
+    allocation = Allocation(
+        target_weights={"AAA": D("0.9259"), "CCC": D("0.0370"), "DDD": D("0.0370")},
+        correlation_id="tax",
+    )
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(0)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("CCC", "SELL", "-598.84", "-4", "GAIN_BUDGET"),
+        ("DDD", "SELL", "-90.32", "-8", "REBALANCE"),
+        ("AAA", "BUY", "686.81", "173", "CASH_LIMITED"),
+    ]
     assert made.tax is not None
-    assert made.tax.over_budget == D("450.00")  # 550 realized, 100 allowed
+    assert made.tax.net_gain == 0

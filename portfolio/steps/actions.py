@@ -31,7 +31,7 @@ from portfolio.asset_facts import quantity_step
 from portfolio.held import Held
 from portfolio.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
-from portfolio.plan_item import PlanItem, Reason
+from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
@@ -60,6 +60,11 @@ __all__ = ["WEIGHT_QUANTUM", "actions", "plan_from_columns"]
 #: Weights in a plan carry ten decimals (fractions of V).
 WEIGHT_QUANTUM = Decimal("1E-10")
 _AMOUNT = attrgetter("trade_amount")
+_SYMBOL = attrgetter("symbol")
+_SELL = Action.SELL
+#: The tax rules on the whole-lot trades the cash pass sized, given the sales that stand:
+#: the items they change.
+AdjustLots = Callable[[list[PlanItem], list[PlanItem], Columns], list[PlanItem]]
 _ONE = Decimal(1)
 
 
@@ -81,19 +86,23 @@ def actions(deltas: Deltas) -> RebalancePlan:
         )
 
 
-def plan_from_columns(
+def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two hooks
     columns: Columns,
     goals: Sequence[Decimal],
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
     adjust: Callable[[Decisions, Columns], Decisions] | None = None,
+    *,
+    adjust_lots: AdjustLots | None = None,
 ) -> RebalancePlan:
     """The plan from validated columns and the target, current and trade columns (cents).
 
     The mode's strategy is chosen once (`_STRATEGIES`); the band trigger is applied
     once, before it; `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change
-    the decisions before the cash rule; the cash pass and the plan's totals are the same
-    for every mode. Call inside the core context (`actions` and the planner do).
+    the decisions before the cash rule, and `adjust_lots` (`tax.step.lots_adjusted`) the
+    whole-lot trades the cash pass sized (see `_lots_adjusted`); the cash pass and the
+    plan's totals are the same for every mode. Call inside the core context (`actions`
+    and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
     strategy = _STRATEGIES[policy.mode]  # a StrEnum: its members are their names
@@ -112,12 +121,26 @@ def plan_from_columns(
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
     room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve
+    taxed_lots = adjust_lots is not None and bool(lot_rows) and sized is None
+    before = _copied(decided) if taxed_lots else decided  # `merged` appends to the lists
     if lot_rows or policy.buy_price_buffer or bought > room:  # the cash pass
         funded = _funded(
             decided, lot_rows, columns, goals, room=room, limits=limits, steps=steps, sized=sized
         )
     else:  # every buy fits (liquidation buys included): the cash pass would change nothing
         funded = merged(decided, [], columns.assets) if columns.assets else decided
+    if taxed_lots and adjust_lots is not None:  # the tax rules on the whole-lot sales
+        funded = _lots_adjusted(
+            funded,
+            before,
+            lot_rows,
+            adjust_lots,
+            columns=columns,
+            goals=goals,
+            spare=cash - reserve,
+            limits=limits,
+            steps=steps,
+        )
     if funded is not decided:
         proceeds = -sum(map(_AMOUNT, funded.sells), ZERO)
         bought = sum(map(_AMOUNT, funded.buys), ZERO)
@@ -256,6 +279,58 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     if lots or held_back or columns.assets:
         return merged(Decisions(sells, buys, holds), [*lots, *held_back], columns.assets)
     return Decisions(sells, buys, holds)
+
+
+def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
+    funded: Decisions,
+    decided: Decisions,
+    lot_rows: list[Row],
+    adjust_lots: AdjustLots,
+    *,
+    columns: Columns,
+    goals: Sequence[Decimal],
+    spare: Decimal,
+    limits: Thresholds,
+    steps: dict[str, Decimal],
+) -> Decisions:
+    """The whole-lot trades `adjust_lots` changes pinned as it leaves them, the rest sized again.
+
+    When it changes any, every whole-lot sale it saw is pinned, and the other whole-lot
+    symbols are sized again with the cash left; their sales go to it in turn. `spare` =
+    cash − the reserve. Each pass pins at least one more symbol, so it ends.
+    """
+    while lot_rows:
+        sizing = {row[0] for row in lot_rows}
+        trades = [i for i in (*funded.sells, *funded.buys) if i.symbol in sizing]
+        changed = adjust_lots(trades, decided.sells, columns)
+        if not changed:
+            break
+        # Every sale the rules saw is pinned as they left it: a cut may rest on another
+        # sale's loss, which sizing that sale again could shrink.
+        fixed = {i.symbol for i in changed}
+        pinned = [*changed, *(i for i in trades if i.action is _SELL and i.symbol not in fixed)]
+        fixed |= {i.symbol for i in pinned}
+        sells = [*decided.sells, *(i for i in pinned if i.action is _SELL)]
+        holds = [*decided.holds, *(i for i in pinned if i.action is not _SELL)]
+        decided = Decisions(sorted(sells, key=_SYMBOL), decided.buys, sorted(holds, key=_SYMBOL))
+        lot_rows = [row for row in lot_rows if row[0] not in fixed]
+        room = spare - sum(map(_AMOUNT, decided.sells), ZERO)
+        funded = _funded(
+            _copied(decided),
+            lot_rows,
+            columns,
+            goals,
+            room=room,
+            limits=limits,
+            steps=steps,
+            sized=None,
+        )
+    return funded
+
+
+def _copied(decided: Decisions) -> Decisions:
+    """New lists of the same items (`merged` appends to the lists it is given)."""
+    return Decisions(list(decided.sells), list(decided.buys), list(decided.holds))
 
 
 def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) -> Decimal:

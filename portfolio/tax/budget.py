@@ -41,10 +41,11 @@ class Candidate(NamedTuple):
 
 
 class Kept(NamedTuple):
-    """What the budget keeps of a sale: shares, and the pieces they relieve ([] = held)."""
+    """What the budget keeps of a sale: shares, the pieces they relieve ([] = held), their gain."""
 
     quantity: Decimal
     pieces: list[Piece]
+    gain: Decimal = ZERO
 
 
 #: Re-chooses the lots for a smaller sale (`choice.choose`): None when it must be held.
@@ -72,7 +73,7 @@ def within_budget(
             continue
         kept = _cut(candidate, left, rechoose)
         cut[candidate.symbol] = kept
-        left -= realized(kept.pieces, candidate.price)
+        left -= kept.gain
     return cut
 
 
@@ -90,7 +91,7 @@ def _cut(candidate: Candidate, left: Decimal, rechoose: Rechoose) -> Kept:
             return Kept(ZERO, [])
         gain = realized(pieces, candidate.price)
         if gain <= ceiling:
-            return Kept(shares, pieces)
+            return Kept(shares, pieces, gain)
         limit -= gain - ceiling
     return Kept(ZERO, [])
 

@@ -24,10 +24,9 @@ from portfolio.money import ZERO
 from portfolio.plan_item import Action
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
-from portfolio.tax.relief import Piece, in_order, relieve, term
-from portfolio.tax.report import Term
+from portfolio.tax.relief import Piece, relieve, short_from
 
-__all__ = ["SaleTerms", "choose", "deferrable", "loss_sold", "wash_sale"]
+__all__ = ["SaleTerms", "choose", "deferrable", "loss_sold", "recent_lots", "wash_sale"]
 
 
 class SaleTerms(NamedTuple):
@@ -36,63 +35,67 @@ class SaleTerms(NamedTuple):
     policy: TaxPolicy
     on: date
     window_start: date
+    #: The first acquisition date of a lot still short-term when sold on `on` (`short_from`).
+    first_short: date
 
     @classmethod
     def of(cls, policy: TaxPolicy, on: date) -> SaleTerms:
         """The terms of sales on `on` under `policy`."""
-        return cls(policy, on, on - timedelta(days=policy.wash_sale_days))
-
-    def recent(self, lot: TaxLot) -> bool:
-        """Bought within the wash-sale window before the sale."""
-        return lot.acquired >= self.window_start
+        return cls(policy, on, on - timedelta(days=policy.wash_sale_days), short_from(on))
 
 
 def deferrable(lots: Sequence[TaxLot], price: Decimal, terms: SaleTerms) -> list[TaxLot]:
-    """The lots a sale at `price` may relieve under rule 3.
+    """The lots a sale at `price` may relieve under rule 3, in their given order.
 
     Every lot, or (when deferring) those that realize no short-term gain.
     """
     if not terms.policy.defer_short_term_gains:
         return list(lots)
-    return [lot for lot in lots if lot.cost >= price or term(lot.acquired, terms.on) is Term.LONG]
+    first_short = terms.first_short
+    return [lot for lot in lots if lot.cost >= price or lot.acquired < first_short]
 
 
-def wash_sale(
-    lots: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal, terms: SaleTerms
-) -> bool:
-    """Whether selling these pieces realizes a loss while recent shares stay held."""
-    if not any(lot.cost > price for lot, _ in pieces):  # no loss: no wash sale
-        return False
+def recent_lots(lots: Sequence[TaxLot], terms: SaleTerms) -> list[TaxLot]:
+    """The lots bought within the wash-sale window before the sale (often none)."""
     start = terms.window_start
-    if max(lot.acquired for lot in lots) < start:  # nothing bought recently
+    return [lot for lot in lots if lot.acquired >= start]
+
+
+def wash_sale(recent: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal) -> bool:
+    """Whether selling these pieces realizes a loss while some `recent` lot stays held.
+
+    `recent` are the symbol's `recent_lots`.
+    """
+    if not recent or not any(lot.cost > price for lot, _ in pieces):  # no wash sale
         return False
     taken = {id(lot): shares for lot, shares in pieces}
-    return any(lot.acquired >= start and taken.get(id(lot), ZERO) < lot.quantity for lot in lots)
+    return any(taken.get(id(lot), ZERO) < lot.quantity for lot in recent)
 
 
 def choose(
-    lots: Sequence[TaxLot],
-    pool: Sequence[TaxLot],
+    ordered: Sequence[TaxLot],
+    recent: Sequence[TaxLot],
     quantity: Decimal,
     price: Decimal,
     terms: SaleTerms,
 ) -> list[Piece] | None:
-    """The pieces `quantity` shares take from `pool`, avoiding a wash sale; None if none can.
+    """The pieces `quantity` shares take from `ordered`, avoiding a wash sale; None if none can.
 
-    `pool` is a subset of the symbol's `lots` with at least `quantity` shares. The
-    method's order first, then the recent lots first, then the lots at a gain first.
+    `ordered` are the lots the sale may relieve (rule 3) in the method's order
+    (`in_order`), with at least `quantity` shares; `recent` the symbol's `recent_lots`.
+    The method's order first, then the recent lots first, then the lots at a gain first.
     """
-    ordered = in_order(pool, terms.policy, price, terms.on)
     pieces = relieve(ordered, quantity)
-    if not wash_sale(lots, pieces, price, terms):
+    if not wash_sale(recent, pieces, price):
         return pieces
-    recent_first = [lot for lot in ordered if terms.recent(lot)]
-    recent_first += [lot for lot in ordered if not terms.recent(lot)]
+    start = terms.window_start
+    recent_first = [lot for lot in ordered if lot.acquired >= start]
+    recent_first += [lot for lot in ordered if lot.acquired < start]
     gain_first = [lot for lot in ordered if lot.cost <= price]
     gain_first += [lot for lot in ordered if lot.cost > price]
     for order in (recent_first, gain_first):
         pieces = relieve(order, quantity)
-        if not wash_sale(lots, pieces, price, terms):
+        if not wash_sale(recent, pieces, price):
             return pieces
     return None
 

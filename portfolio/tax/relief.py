@@ -8,7 +8,7 @@ one sold on the first anniversary is still short-term (docs/tax.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from operator import attrgetter
 
@@ -21,19 +21,28 @@ from portfolio.tax.report import LotSale, Term
 
 __all__ = [
     "Piece",
+    "Priced",
     "anniversary",
     "estimated_tax",
     "in_order",
+    "lot_sales",
+    "priced",
+    "priced_gain",
     "realized",
     "relieve",
     "remaining",
     "sales_of",
+    "short_from",
     "term",
 ]
 
 #: One lot and the shares a sale takes from it (0 < shares ≤ lot.quantity).
 Piece = tuple[TaxLot, Decimal]
+#: A piece with its proceeds and cost at the sale's price, in cents (`priced`).
+Priced = tuple[TaxLot, Decimal, Decimal, Decimal]
 _ACQUIRED, _COST = attrgetter("acquired"), attrgetter("cost")
+_LONG, _SHORT = Term.LONG, Term.SHORT
+_DAY = timedelta(days=1)
 _CENTS = Decimal("0.00")
 
 
@@ -57,6 +66,24 @@ def term(acquired: date, on: date) -> Term:
     return Term.LONG if on > anniversary(acquired) else Term.SHORT
 
 
+def short_from(on: date) -> date:
+    """The first acquisition date whose lots are still short-term when sold on `on`.
+
+    A lot is long-term exactly when it was acquired before this date (`anniversary` never
+    decreases, so one date per sale date stands for `term`).
+
+    >>> short_from(date(2024, 3, 16)), short_from(date(2025, 3, 1))
+    (datetime.date(2023, 3, 16), datetime.date(2024, 3, 1))
+    """
+    try:
+        day = on - timedelta(days=367)  # its anniversary is before `on`
+    except OverflowError:
+        day = date.min
+    while anniversary(day) < on:
+        day += _DAY
+    return day
+
+
 def in_order(lots: Iterable[TaxLot], policy: TaxPolicy, price: Decimal, on: date) -> list[TaxLot]:
     """The lots in the order `policy.method` relieves them (ties keep the given order).
 
@@ -72,11 +99,12 @@ def in_order(lots: Iterable[TaxLot], policy: TaxPolicy, price: Decimal, on: date
         case LotMethod.HIFO:
             return sorted(lots, key=_COST, reverse=True)
         case LotMethod.MIN_TAX:
+            first_short = short_from(on)
+            long_rate, short_rate = policy.long_term_rate, policy.short_term_rate
 
             def tax_per_share(lot: TaxLot) -> tuple[Decimal, Decimal, date]:
                 gain = price - lot.cost
-                long = term(lot.acquired, on) is Term.LONG
-                rate = policy.long_term_rate if long else policy.short_term_rate
+                rate = long_rate if lot.acquired < first_short else short_rate
                 return gain * rate, gain, lot.acquired
 
             return sorted(lots, key=tax_per_share)
@@ -117,36 +145,45 @@ def remaining(lots: Sequence[TaxLot], pieces: Sequence[Piece]) -> list[TaxLot]:
 
 def sales_of(symbol: str, pieces: Iterable[Piece], price: Decimal, on: date) -> list[LotSale]:
     """The `LotSale` of each piece sold at `price` on `on` (amounts in cents)."""
-    sales = []
-    for lot, shares in pieces:
-        proceeds, cost = _amounts(lot, shares, price)
-        sales.append(
-            LotSale(
-                symbol=symbol,
-                lot_id=lot.lot_id,
-                acquired=lot.acquired,
-                quantity=shares,
-                proceeds=proceeds,
-                cost=cost,
-                gain=proceeds - cost,
-                term=term(lot.acquired, on),
-            )
+    return lot_sales(symbol, priced(pieces, price), short_from(on))
+
+
+def lot_sales(symbol: str, pieces: Iterable[Priced], first_short: date) -> list[LotSale]:
+    """`sales_of` for pieces `priced` already, given `short_from` of the sale date."""
+    return [
+        LotSale(
+            symbol=symbol,
+            lot_id=lot.lot_id,
+            acquired=lot.acquired,
+            quantity=shares,
+            proceeds=proceeds,
+            cost=cost,
+            gain=proceeds - cost,
+            term=_LONG if lot.acquired < first_short else _SHORT,
         )
-    return sales
+        for lot, shares, proceeds, cost in pieces
+    ]
 
 
-def _amounts(lot: TaxLot, shares: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
-    """(proceeds, cost) of selling `shares` of `lot` at `price`, each in cents."""
-    return (shares * price).quantize(CENT), (shares * lot.cost).quantize(CENT)
+def priced(pieces: Iterable[Piece], price: Decimal) -> list[Priced]:
+    """Each piece with its proceeds at `price` and its cost, each rounded to cents once."""
+    return [
+        (lot, shares, (shares * price).quantize(CENT), (shares * lot.cost).quantize(CENT))
+        for lot, shares in pieces
+    ]
+
+
+def priced_gain(pieces: Iterable[Priced]) -> Decimal:
+    """The net gain of priced pieces: Σ (proceeds − cost), as `realized` adds it."""
+    total = ZERO
+    for _, _, proceeds, cost in pieces:
+        total += proceeds - cost
+    return total
 
 
 def realized(pieces: Iterable[Piece], price: Decimal) -> Decimal:
     """The net gain these pieces realize at `price`: Σ of their `LotSale.gain` (cents)."""
-    total = ZERO
-    for lot, shares in pieces:
-        proceeds, cost = _amounts(lot, shares, price)
-        total += proceeds - cost
-    return total
+    return priced_gain(priced(pieces, price))
 
 
 def estimated_tax(sales: Sequence[LotSale], policy: TaxPolicy) -> tuple[Decimal, Decimal, Decimal]:

@@ -7,14 +7,15 @@ sold at a loss are held (rule 4), and the cash rule cuts the buys that the cut s
 no longer pay for. `with_report` adds the `TaxReport` of the plan's sales.
 
 Symbols traded in whole lots that the planner sizes apart (whole shares, except in
-the `sell_only` mode) reach `adjusted` only when a fixed rule holds them: their
-rebalancing sales are reported but not cut (see docs/tax.md).
+the `sell_only` mode) are sized with the cash after `adjusted` ran; the planner then
+calls `lots_adjusted` on the whole-lot sales it sized, pins those the rules cut or
+hold, and sizes the other whole lots again (see docs/tax.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter, itemgetter
@@ -34,13 +35,22 @@ from portfolio.steps.rules import Decisions, Thresholds
 from portfolio.steps.validate import Columns
 from portfolio.symbol_keys import key_problem, upper_keys
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
-from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold
+from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import TaxLot, lots_problem, trades_problem
-from portfolio.tax.relief import Piece, estimated_tax, in_order, realized, relieve, sales_of
+from portfolio.tax.relief import (
+    Piece,
+    Priced,
+    estimated_tax,
+    in_order,
+    lot_sales,
+    priced,
+    priced_gain,
+    relieve,
+)
 from portfolio.tax.report import LotSale, TaxReport
 
-__all__ = ["TaxInputs", "adjusted", "tax_inputs", "with_report"]
+__all__ = ["TaxInputs", "adjusted", "lots_adjusted", "tax_inputs", "with_report"]
 
 _SYMBOL = attrgetter("symbol")
 _QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
@@ -50,18 +60,50 @@ _SHARES = itemgetter(1)
 CENTS = Decimal("0.00")
 
 
+class Book(NamedTuple):
+    """One symbol's lots as a sale at its price sees them, worked out once per plan.
+
+    `ordered` in the method's order (`in_order`); `pool` those rule 3 lets a sale
+    relieve, in the same order; `recent` those bought within the wash-sale window;
+    `shares` the total (the position), `available` the shares of `pool`.
+    """
+
+    ordered: list[TaxLot]
+    pool: list[TaxLot]
+    recent: list[TaxLot]
+    shares: Decimal
+    available: Decimal
+
+
 class TaxInputs(NamedTuple):
     """A snapshot's tax data, checked, for one plan.
 
     The sale terms, the lots (upper-case keys), the symbols recently sold at a loss.
     `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
-    `with_report` (made afresh for each plan, so the plan stays a pure function).
+    `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
+    the plan stays a pure function).
     """
 
     terms: SaleTerms
     lots: Mapping[str, tuple[TaxLot, ...]]
     loss_sold: frozenset[str]
-    chosen: dict[str, list[Piece]]
+    chosen: dict[str, list[Priced]]
+    books: dict[str, Book]
+
+    def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
+        """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
+        book = self.books.get(symbol)
+        if book is None:
+            terms = self.terms
+            ordered = in_order(lots, terms.policy, price, terms.on)
+            pool = deferrable(ordered, price, terms)
+            shares = sum(map(_QUANTITY, lots), ZERO)
+            available = shares  # what `pool` holds, summed in the lots' order
+            if len(pool) < len(lots):
+                available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
+            book = Book(ordered, pool, recent_lots(lots, terms), shares, available)
+            self.books[symbol] = book
+        return book
 
 
 def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, PortfolioError]:
@@ -80,44 +122,17 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         problem = PortfolioError.invalid_snapshot("recent_trades need the snapshot's as_of")
     if problem is not None:
         return Failure(problem)
-    on = date.max if snapshot.as_of is None else snapshot.as_of.date()
-    terms = SaleTerms.of(tax, on) if snapshot.as_of is not None else SaleTerms(tax, on, on)
-    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}))
+    if snapshot.as_of is None:  # no lots: the terms are never used
+        terms = SaleTerms(tax, date.max, date.max, date.min)
+    else:
+        terms = SaleTerms.of(tax, snapshot.as_of.date())
+    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}, {}))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
     """The decisions under rules 2-4: sales cut or held, buys held (see the module)."""
     sells, buys, holds = decided
-    minimum = Thresholds.of(columns.policy, columns.total_value).minimum
-    steps = _steps(columns)
-    kept_sells: list[PlanItem] = []
-    moved: list[PlanItem] = []
-    candidates: dict[str, tuple[PlanItem, Candidate, list[TaxLot]]] = {}
-    fixed = ZERO  # what the liquidations (never cut) realize
-    for item in sells:
-        lots = inputs.lots.get(item.symbol)
-        if not lots:  # unknown basis: nothing to decide by
-            kept_sells.append(item)
-            continue
-        wanted = min(-item.quantity, sum(map(_QUANTITY, lots), ZERO))
-        if item.reason is Reason.LIQUIDATE:
-            pieces = inputs.chosen[item.symbol] = _liquidation(lots, wanted, item.price, inputs)
-            fixed += realized(pieces, item.price)
-            kept_sells.append(item)
-            continue
-        step = steps.get(item.symbol, SHARE_QUANTUM)
-        sale, pool, pieces = _sale(item, lots, wanted, step, inputs)
-        if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
-            moved.append(_held(item, sale.reason))
-            continue
-        shares, gain = -sale.quantity, realized(pieces, item.price)
-        candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
-        candidates[item.symbol] = (sale, candidate, pool)
-        inputs.chosen[item.symbol] = pieces
-        kept_sells.append(sale)
-    budget = inputs.terms.policy.max_realized_gain
-    if budget is not None and candidates:
-        kept_sells = _budgeted(kept_sells, candidates, budget - fixed, inputs, moved)
+    kept_sells, moved = _sales_adjusted(sells, columns, inputs, ZERO)
     if inputs.loss_sold:
         washed = [i for i in buys if _wash_buy(i, inputs.loss_sold)]
         buys = [i for i in buys if not _wash_buy(i, inputs.loss_sold)]
@@ -127,38 +142,102 @@ def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisio
     return Decisions(kept_sells, buys, sorted([*holds, *moved], key=_SYMBOL))
 
 
+def lots_adjusted(
+    trades: list[PlanItem], standing: list[PlanItem], columns: Columns, inputs: TaxInputs
+) -> list[PlanItem]:
+    """The whole-lot trades the cash pass sized, under rules 2-4: the items that change.
+
+    `standing` are the plan's other sales (decided before, or pinned by an earlier
+    call): what they realize comes off the gain budget first. A sale cut keeps whole
+    lots; one held, or a buy of a symbol recently sold at a loss, becomes a HOLD with
+    the rule's reason. The planner pins what this returns and sizes the other whole
+    lots again (docs/tax.md).
+    """
+    spent = ZERO
+    for item in standing:
+        sold = inputs.chosen.get(item.symbol)
+        if sold is not None:
+            spent += priced_gain(sold)
+    sales = [i for i in trades if i.action is _SELL]
+    kept, moved = _sales_adjusted(sales, columns, inputs, spent)
+    if inputs.loss_sold:
+        moved += [
+            _held(i, Reason.WASH_SALE)
+            for i in trades
+            if i.action is not _SELL and _wash_buy(i, inputs.loss_sold)
+        ]
+    unchanged = set(map(id, sales))
+    return [*(i for i in kept if id(i) not in unchanged), *moved]
+
+
+def _sales_adjusted(
+    sells: list[PlanItem], columns: Columns, inputs: TaxInputs, spent: Decimal
+) -> tuple[list[PlanItem], list[PlanItem]]:
+    """(the sales kept, cut or not; those held) under rules 2-4; `spent`: budget used."""
+    minimum = Thresholds.of(columns.policy, columns.total_value).minimum
+    steps = _steps(columns)
+    kept_sells: list[PlanItem] = []
+    moved: list[PlanItem] = []
+    candidates: dict[str, tuple[PlanItem, Candidate, Book]] = {}
+    fixed = spent  # what the liquidations (never cut) and the standing sales realize
+    for item in sells:
+        lots = inputs.lots.get(item.symbol)
+        if not lots:  # unknown basis: nothing to decide by
+            kept_sells.append(item)
+            continue
+        book = inputs.book(item.symbol, lots, item.price)
+        wanted = min(-item.quantity, book.shares)
+        if item.reason is Reason.LIQUIDATE:
+            sold = inputs.chosen[item.symbol] = priced(relieve(book.ordered, wanted), item.price)
+            fixed += priced_gain(sold)
+            kept_sells.append(item)
+            continue
+        step = steps.get(item.symbol, SHARE_QUANTUM)
+        sale, pieces = _sale(item, book, wanted, step, inputs.terms)
+        if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
+            moved.append(_held(item, sale.reason))
+            continue
+        sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
+        shares, gain = -sale.quantity, priced_gain(sold)
+        candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
+        candidates[item.symbol] = (sale, candidate, book)
+        kept_sells.append(sale)
+    budget = inputs.terms.policy.max_realized_gain
+    if budget is not None and candidates:
+        kept_sells = _budgeted(kept_sells, candidates, budget - fixed, inputs, moved)
+    return kept_sells, moved
+
+
 def _wash_buy(item: PlanItem, loss_sold: frozenset[str]) -> bool:
     """A rebalancing buy of a symbol sold at a loss within the window (rule 4)."""
     return item.symbol in loss_sold and item.reason is not Reason.LIQUIDATE
 
 
 def _sale(
-    item: PlanItem, lots: tuple[TaxLot, ...], wanted: Decimal, step: Decimal, inputs: TaxInputs
-) -> tuple[PlanItem, list[TaxLot], list[Piece]]:
-    """One rebalancing sale under rules 3 and 4: (the item, the lots it may relieve, the pieces).
+    item: PlanItem, book: Book, wanted: Decimal, step: Decimal, terms: SaleTerms
+) -> tuple[PlanItem, list[Piece]]:
+    """One rebalancing sale under rules 3 and 4: (the item, the pieces).
 
     The item is a HOLD when rule 3 leaves nothing or rule 4 cannot be avoided.
     """
-    terms = inputs.terms
-    pool = deferrable(lots, item.price, terms)
     reason = item.reason
-    if len(pool) < len(lots):
-        available = sum((lot.quantity for lot in pool), ZERO)
+    if len(book.pool) < len(book.ordered):
+        available = book.available
         if available < wanted:
             wanted, reason = down_to_step(available, step), Reason.SHORT_TERM_GAIN
     if wanted <= 0:
-        return _held(item, reason), pool, []
-    pieces = choose(lots, pool, wanted, item.price, terms)
+        return _held(item, reason), []
+    pieces = choose(book.pool, book.recent, wanted, item.price, terms)
     if pieces is None:
-        return _held(item, Reason.WASH_SALE), pool, []
+        return _held(item, Reason.WASH_SALE), []
     if reason is item.reason:
-        return item, pool, pieces
-    return _sold(item, wanted, reason), pool, pieces
+        return item, pieces
+    return _sold(item, wanted, reason), pieces
 
 
 def _budgeted(
     sells: list[PlanItem],
-    candidates: dict[str, tuple[PlanItem, Candidate, list[TaxLot]]],
+    candidates: dict[str, tuple[PlanItem, Candidate, Book]],
     room: Decimal,
     inputs: TaxInputs,
     moved: list[PlanItem],
@@ -166,9 +245,8 @@ def _budgeted(
     """The sales within the gain budget (rule 2); sales cut to nothing join `moved`."""
 
     def rechoose(candidate: Candidate, shares: Decimal) -> list[Piece] | None:
-        symbol = candidate.symbol
-        pool = candidates[symbol][2]
-        return choose(inputs.lots[symbol], pool, shares, candidate.price, inputs.terms)
+        book = candidates[candidate.symbol][2]
+        return choose(book.pool, book.recent, shares, candidate.price, inputs.terms)
 
     cuts = within_budget([c for _, c, _ in candidates.values()], room, rechoose)
     if not cuts:
@@ -180,7 +258,7 @@ def _budgeted(
             kept.append(item)
         elif cut.quantity > 0:
             kept.append(_sold(item, cut.quantity, Reason.GAIN_BUDGET))
-            inputs.chosen[item.symbol] = cut.pieces
+            inputs.chosen[item.symbol] = priced(cut.pieces, item.price)
         else:
             moved.append(_held(item, Reason.GAIN_BUDGET))
     return kept
@@ -197,11 +275,12 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         if not lots:
             unknown.append(item.symbol)
             continue
-        shares = min(-item.quantity, sum(map(_QUANTITY, lots), ZERO))
-        pieces = inputs.chosen.get(item.symbol)
-        if pieces is None or sum(map(_SHARES, pieces), ZERO) != shares:
-            pieces = _pieces(item, lots, shares, inputs)
-        sales += sales_of(item.symbol, pieces, item.price, inputs.terms.on)
+        book = inputs.book(item.symbol, lots, item.price)
+        shares = min(-item.quantity, book.shares)
+        sold = inputs.chosen.get(item.symbol)
+        if sold is None or sum(map(_SHARES, sold), ZERO) != shares:
+            sold = priced(_pieces(item, book, shares, inputs.terms), item.price)
+        sales += lot_sales(item.symbol, sold, inputs.terms.first_short)
     policy = inputs.terms.policy
     short, long, tax = estimated_tax(sales, policy)
     over = CENTS
@@ -218,30 +297,20 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, report, policy))
 
 
-def _pieces(
-    item: PlanItem, lots: tuple[TaxLot, ...], shares: Decimal, inputs: TaxInputs
-) -> list[Piece]:
+def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> list[Piece]:
     """The lots a sale in the plan relieves: the choice `adjusted` made for it.
 
-    A sale `adjusted` did not decide (a whole-lot sale sized apart) relieves the lots
-    its rules allow, or else the method's order.
+    A sale without a choice of the right size (the planner runs the rules on every
+    sale, so only as a safeguard) relieves the lots its rules allow, or else the
+    method's order.
     """
-    terms = inputs.terms
     if item.reason is Reason.LIQUIDATE:
-        return _liquidation(lots, shares, item.price, inputs)
-    pool = deferrable(lots, item.price, terms)
-    if sum((lot.quantity for lot in pool), ZERO) >= shares:
-        pieces = choose(lots, pool, shares, item.price, terms)
+        return relieve(book.ordered, shares)
+    if book.available >= shares:
+        pieces = choose(book.pool, book.recent, shares, item.price, terms)
         if pieces is not None:
             return pieces
-    return relieve(in_order(lots, terms.policy, item.price, terms.on), shares)
-
-
-def _liquidation(
-    lots: Sequence[TaxLot], shares: Decimal, price: Decimal, inputs: TaxInputs
-) -> list[Piece]:
-    terms = inputs.terms
-    return relieve(in_order(lots, terms.policy, price, terms.on), shares)
+    return relieve(book.ordered, shares)
 
 
 def _steps(columns: Columns) -> dict[str, Decimal]:
