@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from decimal import localcontext
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
 from operator import add, itemgetter, mul
 
 import attrs
@@ -24,7 +25,7 @@ from portfolio.steps.actions import plan_from_columns
 from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.targets import investable_value, target_column
-from portfolio.steps.validate import Columns, columns
+from portfolio.steps.validate import Columns, columns, trusted_columns
 
 __all__ = ["Planner", "plan_rebalance"]
 
@@ -72,6 +73,16 @@ class Planner:
             return Failure(
                 PortfolioError.invalid_snapshot("arithmetic failed while planning", error=repr(exc))
             )
+
+    def plan_trusted(
+        self, account: tuple[Mapping[str, Decimal], Decimal], prices: Mapping[str, Decimal]
+    ) -> Result[RebalancePlan, PortfolioError]:
+        """`plan`'s decisions for an account checked already (`steps.validate.trusted_columns`).
+
+        The plan has no id and no `as_of` (the backtest's fold trades it and names its
+        plans only when they are read). Call inside the core context.
+        """
+        return trusted_columns(self.prepared, account, prices, None).bind(_plan)
 
 
 def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:

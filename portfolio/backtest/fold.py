@@ -20,15 +20,17 @@ from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
+from portfolio.backtest.lazy import Planned
 from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
-from portfolio.backtest.planning import PlanFor, prepare, target_weights, without
+from portfolio.backtest.planning import prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.trading import trade
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, RebalancePlan
+from portfolio.planner import Planner
 from portfolio.policy import Mode
 from portfolio.snapshot import Snapshot
 
@@ -85,15 +87,12 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     mode: Mode,
 ) -> Result[None, PortfolioError]:
     """Plan and trade on this bar if it is due (or, for `drift`, if the weights drifted)."""
-    account = Snapshot(
-        cash=ledger.cash,
-        positions=FrozenDict(ledger.held),
-        prices=prices,
-        as_of=datetime.combine(bar.date, time()),
-    )
     rule = setup.rule
+    held = FrozenDict(ledger.held)  # what the plan is made from, kept for `lazy.Accounts`
+    # A snapshot only for what reads one: a rule's callable and the drift test.
+    account = _snapshot(ledger.cash, held, prices, bar.date) if callable(rule) or not due else None
     if callable(rule):
-        allocation = rule(bar.date, account)
+        allocation = rule(bar.date, account)  # type: ignore[arg-type] # built just above
         weights = target_weights(allocation)
         ledger.targeted.update(weights)
     else:
@@ -104,13 +103,21 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if unpriced:
         allocation = without(allocation, unpriced, setup.missing.late_listing)
         weights = target_weights(allocation)
-    if not due and not drifted(account, weights, setup.policy):
+    if account is not None and not due and not drifted(account, weights, setup.policy):
         return Success(None)
-    return (
-        _planner(setup, ledger, allocation, (unpriced, mode))
-        .bind(lambda plan_for: plan_for(account))
-        .bind(lambda plan: _trade(setup, ledger, account, plan))
+    return _planner(setup, ledger, allocation, (unpriced, mode)).bind(
+        lambda planner: planner.plan_trusted((held, ledger.cash), prices).bind(
+            lambda plan: _trade(
+                setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), plan
+            )
+        )
     )
+
+
+def _snapshot(
+    cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal], day: date
+) -> Snapshot:
+    return Snapshot(cash=cash, positions=held, prices=prices, as_of=datetime.combine(day, time()))
 
 
 def _planner(
@@ -118,7 +125,7 @@ def _planner(
     ledger: Ledger,
     allocation: Allocation | CombinedAllocation,
     key: tuple[frozenset[str], Mode],
-) -> Result[PlanFor, PortfolioError]:
+) -> Result[Planner, PortfolioError]:
     """Prepared once per (unpriced symbols, mode) for fixed weights; per call for a rule."""
     policy = setup.policy if key[1] is Mode.REBALANCE else attrs.evolve(setup.policy, mode=key[1])
     if callable(setup.rule):
@@ -132,13 +139,16 @@ def _planner(
 
 
 def _trade(
-    setup: Setup, ledger: Ledger, account: Snapshot, plan: RebalancePlan
+    setup: Setup, ledger: Ledger, planned: Planned, plan: RebalancePlan
 ) -> Result[None, PortfolioError]:
     """Trade the plan on the ledger: in the fold, or by `fill_plan` (see `trading`)."""
+    prices = setup.gaps.marks[planned.bar]
     done = None
-    if ledger.plans:
-        done = trade(ledger.cash, ledger.held, plan.items, account.prices, setup.costs)
+    if ledger.planned:
+        done = trade(ledger.cash, ledger.held, plan.items, prices, setup.costs)
     if done is None:
+        day = setup.bars[planned.bar].date
+        account = _snapshot(planned.cash, planned.held, prices, day)
         filled = fill_plan(account, plan, costs=setup.costs)
         if not isinstance(filled, Success):
             return filled.map(lambda _: None)
@@ -148,11 +158,10 @@ def _trade(
     ledger.cash, fees, traded = done
     ledger.fees += fees
     ledger.traded += traded
-    ledger.plans.append(plan)
-    ledger.accounts.append(account)
+    ledger.planned.append(planned)
     ledger.plan_bars.append(ledger.bar)
     if any(item.action is not Action.HOLD for item in plan.items):
-        ledger.traded_plans.append(len(ledger.plans) - 1)
+        ledger.traded_plans.append(len(ledger.planned) - 1)
     return Success(None)
 
 

@@ -11,13 +11,13 @@ import attrs
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.gaps import Gaps, MissingData
+from portfolio.backtest.lazy import Planned
 from portfolio.backtest.notices import BacktestWarning
-from portfolio.backtest.planning import PlanFor
 from portfolio.backtest.schedule import Schedule
 from portfolio.costs import CostModel
 from portfolio.errors import PortfolioError
 from portfolio.money import ZERO
-from portfolio.plan import RebalancePlan
+from portfolio.planner import Planner
 from portfolio.policy import Mode, SizingPolicy
 from portfolio.snapshot import Snapshot
 
@@ -53,12 +53,11 @@ class Ledger:
         self.fees = ZERO
         self.traded = ZERO
         self.curve: list[EquityPoint] = []
-        self.plans: list[RebalancePlan] = []
-        self.accounts: list[Snapshot] = []
+        self.planned: list[Planned] = []  # what each plan was made from (`lazy.Plans`)
         self.traded_plans: list[int] = []
         self.notes: list[BacktestWarning] = []
         self.targeted: set[str] = set()
-        self.planners: dict[tuple[frozenset[str], Mode], PlanFor] = {}
+        self.planners: dict[tuple[frozenset[str], Mode], Planner] = {}
         self.carried: dict[str, tuple[date, int]] = {}
         self.plan_bars: list[int] = []
         self.bar = 0

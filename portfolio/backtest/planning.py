@@ -9,9 +9,8 @@ rule of `MissingData.late_listing` (see `portfolio.backtest.gaps`).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
-from operator import attrgetter
 
 import attrs
 from returns.result import Result
@@ -19,15 +18,10 @@ from returns.result import Result
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.gaps import LateListing
 from portfolio.errors import PortfolioError
-from portfolio.plan import RebalancePlan
 from portfolio.planner import Planner
 from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Snapshot
 
-__all__ = ["PlanFor", "prepare", "target_weights", "without"]
-
-#: A prepared planner: the snapshot of one bar → that bar's plan.
-PlanFor = Callable[[Snapshot], Result[RebalancePlan, PortfolioError]]
+__all__ = ["prepare", "target_weights", "without"]
 
 #: Spread weights are rounded down, so that they never add up to more than before.
 _DOWN = decimal.Context(prec=28, rounding=decimal.ROUND_DOWN, traps=[])
@@ -35,9 +29,9 @@ _DOWN = decimal.Context(prec=28, rounding=decimal.ROUND_DOWN, traps=[])
 
 def prepare(
     allocation: Allocation | CombinedAllocation, policy: SizingPolicy
-) -> Result[PlanFor, PortfolioError]:
+) -> Result[Planner, PortfolioError]:
     """Check the allocation and the policy once; plan any number of snapshots with them."""
-    return Planner.prepare(allocation, policy).map(attrgetter("plan"))
+    return Planner.prepare(allocation, policy)
 
 
 def target_weights(allocation: Allocation | CombinedAllocation) -> Mapping[str, Decimal]:
