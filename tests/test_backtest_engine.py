@@ -12,7 +12,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Mapping
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from portfolio import Allocation, CostModel, SizingPolicy, Snapshot, plan_rebala
 from portfolio.allocation import CombinedAllocation
 from portfolio.backtest import Bar, CashFlows, LateListing, MissingData, Schedule, run_backtest
 from portfolio.backtest.planning import target_weights, without
-from portfolio.money import ZERO
+from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.policy import BandTrigger
 
 D = Decimal
@@ -107,7 +107,9 @@ def _bar_allocation(run: dict[str, Any], account: Snapshot) -> Allocation | Comb
 
 
 def _marked(cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> Decimal:
-    return cash + sum((quantity * prices[symbol] for symbol, quantity in held.items()), ZERO)
+    """Cash + shares at the closes, in the core's 50 digits (as the curve is marked)."""
+    with localcontext(CORE_CONTEXT):
+        return cash + sum((quantity * prices[symbol] for symbol, quantity in held.items()), ZERO)
 
 
 @settings(max_examples=120, deadline=None)
