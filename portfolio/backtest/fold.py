@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, is_
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -35,6 +37,8 @@ from portfolio.policy import Mode
 from portfolio.snapshot import Snapshot
 
 __all__ = ["fold"]
+
+_ACTION = attrgetter("action")
 
 
 def fold(
@@ -105,13 +109,15 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
         weights = target_weights(allocation)
     if account is not None and not due and not drifted(account, weights, setup.policy):
         return Success(None)
-    return _planner(setup, ledger, allocation, (unpriced, mode)).bind(
-        lambda planner: planner.plan_trusted((held, ledger.cash), prices).bind(
-            lambda plan: _trade(
-                setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), plan
-            )
-        )
-    )
+    prepared = _planner(setup, ledger, allocation, (unpriced, mode))
+    if isinstance(prepared, Failure):  # plain tests, not `bind`: this runs on every bar
+        return Failure(prepared.failure())
+    planner: Planner = prepared.unwrap()
+    plan = planner.plan_trusted((held, ledger.cash), prices)
+    if isinstance(plan, Failure):
+        return Failure(plan.failure())
+    made: RebalancePlan = plan.unwrap()
+    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), made)
 
 
 def _snapshot(
@@ -160,7 +166,7 @@ def _trade(
     ledger.traded += traded
     ledger.planned.append(planned)
     ledger.plan_bars.append(ledger.bar)
-    if any(item.action is not Action.HOLD for item in plan.items):
+    if not all(map(is_, map(_ACTION, plan.items), repeat(Action.HOLD))):  # in C
         ledger.traded_plans.append(len(ledger.planned) - 1)
     return Success(None)
 
