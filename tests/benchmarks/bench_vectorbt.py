@@ -10,8 +10,10 @@ fractional shares, no minimum trade.
 vectorbt: `Portfolio.from_orders(close, size=weights, size_type="targetpercent",
 group_by=True, cash_sharing=True, call_seq="auto")` (sells first), float64 and numba;
 its first call compiles, so it is called once before it is timed (warm). Each figure
-is the best of a few runs; ours gets fresh `Bar`s (and fresh Decimals) every run,
-built outside the timing, as vectorbt gets its DataFrame. Prints, per case, the times,
+is the best of a few runs, in CPU seconds of this process (`time.process_time`: all
+three run on one thread, and on a shared machine the wall clock mostly measures the
+neighbours); ours gets fresh `Bar`s (and fresh Decimals) every run, built outside the
+timing, as vectorbt gets its DataFrame. Prints, per case, the times,
 ours ÷ vectorbt, µs per symbol and bar (5 → 50 symbols shows how the cost grows), and
 the final equities' relative differences. It asserts nothing: the figures go into
 docs/performance.md.
@@ -87,13 +89,13 @@ def fresh_bars(rows: Rows) -> list[Bar]:
 
 
 def best_of(run: Callable[[Any], Any], fresh: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Best wall time of `repeats` runs of `run(fresh())`, in seconds (`fresh` untimed)."""
+    """Best CPU time of `repeats` runs of `run(fresh())`, in seconds (`fresh` untimed)."""
     times, value = [], None
     for _ in range(repeats):
         argument = fresh()
-        start = time.perf_counter()
+        start = time.process_time()
         value = run(argument)
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times), value
 
 
@@ -191,7 +193,7 @@ def bt_run(case: Case, rows: Rows) -> tuple[float, float]:
 def main() -> None:
     """Time every case, print the figures."""
     with_bt = "--no-bt" not in sys.argv[1:]
-    print(f"best of {REPEATS} (bt: one run); times in ms")
+    print(f"best of {REPEATS} (bt: one run); CPU times in ms")
     for case in CASES:
         rows = closes(symbols_of(case.symbols), case.bars)
         ours_s, ours_eq = ours(case, rows)
