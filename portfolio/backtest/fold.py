@@ -117,7 +117,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if isinstance(plan, Failure):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()
-    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), made)
+    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner, made), made)
 
 
 def _snapshot(

@@ -1,12 +1,13 @@
 """A backtest's plans and accounts, built only when they are read.
 
-The fold trades each bar's decisions as the planner makes them (`Planner.plan_trusted`)
-and keeps only what that plan was made from: the bar, the cash, the shares held and the
-prepared planner (`Planned`). `Accounts` turns those into the `Snapshot` of each plan
-and `Plans` plans it with the same planner, `Planner.plan`: the record it builds is the
-one `plan_rebalance` gives on that snapshot, plan id included. Naming a plan (its
-SHA-256 id) and building the snapshot and the plan records cost about a fifth of a
-daily backtest's time; a run whose plans nobody reads does not pay it.
+The fold trades each bar's decisions as the planner makes them from the account it
+keeps as columns (`Planner.plan_trusted`: no snapshot, no check of what the run
+checked once, no plan id), and keeps that plan with what it was made from: the bar,
+the cash, the shares held and the prepared planner (`Planned`). `Accounts` turns those
+into the `Snapshot` of each plan, and `Plans` names each plan on it (`Planner.named`:
+the snapshot checked and the plan id computed, as `Planner.plan` does): the record is
+the one `plan_rebalance` gives on that snapshot. Checking and naming cost about a
+third of a daily backtest's time; a run whose plans nobody reads does not pay it.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ T = TypeVar("T")
 
 
 class Planned(NamedTuple):
-    """What one plan was made from: bar index, cash, shares held (no zeros), the planner."""
+    """One plan: bar index, cash and shares held (no zeros) it was made from, the planner.
+
+    `plan` is the plan the fold traded, without its id (`Planner.plan_trusted`).
+    """
 
     bar: int
     cash: Decimal
     held: Mapping[str, Decimal]
     planner: Planner
+    plan: RebalancePlan
 
 
 class _Lazy(Sequence[T]):
@@ -128,6 +133,7 @@ class Plans(_Lazy[RebalancePlan]):
         """One plan per `planned` record, planned against `accounts[n]`."""
 
         def build(n: int) -> RebalancePlan:
-            return planned[n].planner.plan(accounts[n]).unwrap()
+            record = planned[n]
+            return record.planner.named(record.plan, accounts[n])
 
         super().__init__(len(planned), build)

@@ -178,7 +178,7 @@ def main() -> None:
     print(f"ours: {ours_seconds:.4f} s  final equity {result.final_equity:.6f}")
     print(
         f"  planner alone: {planner_seconds:.4f} s "
-        f"({planner_seconds / BARS * 1e6:.0f} µs per Planner.plan, "
+        f"({planner_seconds / BARS * 1e6:.0f} µs per Planner.plan_trusted, "
         f"{planner_seconds / ours_seconds:.0%} of our run); the rest: "
         f"{(ours_seconds - planner_seconds) / BARS * 1e6:.0f} µs per bar"
     )
