@@ -179,6 +179,9 @@ def test_plans_compare_and_pickle_as_a_tuple() -> None:
     assert tuple(result.plans) == again.plans
     assert result == again
     assert hash(result.plans) == hash(tuple(again.plans))
+    plans: object = result.plans
+    assert plans != list(again.plans)  # as a tuple is not equal to a list
+    assert result.accounts[-1] == result.accounts[4] == tuple(result.accounts)[4]
     copied = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own bytes
     assert copied.plans == result.plans
     assert copied.accounts == result.accounts

@@ -42,7 +42,8 @@ class Planned(NamedTuple):
 class _Lazy(Sequence[T]):
     """A read-only sequence whose items are built on first read and kept.
 
-    Equal to any sequence (a tuple, say) with equal items, in order; pickled as a tuple.
+    Read like the tuple of its items: indexed, sliced (a slice is a tuple), iterated,
+    equal to (and hashed as) an equal tuple, pickled as one.
     """
 
     __slots__ = ("_build", "_built", "_count")
@@ -75,8 +76,8 @@ class _Lazy(Sequence[T]):
         return (self[n] for n in range(self._count))
 
     def __eq__(self, other: object) -> bool:
-        """Equal to a sequence (not a string) of equal items, in order."""
-        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+        """Equal to a tuple (or another of these) of equal items, in order, as a tuple is."""
+        if not isinstance(other, tuple | _Lazy):
             return NotImplemented
         return len(other) == self._count and all(map(_equal, self, other))
 
