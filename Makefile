@@ -64,6 +64,9 @@ bench:
 	$(BIN)/python tests/benchmarks/bench_orders.py
 	$(BIN)/python tests/benchmarks/bench_whole_shares.py
 	$(BIN)/python tests/benchmarks/bench_many.py 2000 1
+	$(BIN)/python tests/benchmarks/bench_models.py
+	$(BIN)/python tests/benchmarks/bench_sweep.py
+	$(BIN)/python tests/benchmarks/bench_startup.py
 	@echo "bench_many.py ran quick (2,000 accounts, 1 round); the full run (20,000 accounts,"
 	@echo "3 rounds, ~10 minutes): $(BIN)/python tests/benchmarks/bench_many.py"
 

@@ -31,6 +31,7 @@ from returns.result import Failure, Result, Success
 
 from adapters import fake_orders
 from adapters.fake_faults import BrokerCall, FaultQueue, Method
+from adapters.fake_lots import LotBook
 from adapters.fake_orders import OrderDesk, OrderOutcome
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.fill import CostModel, Fill, fill_plan
@@ -38,6 +39,7 @@ from portfolio.order_state import OrderState
 from portfolio.orders import OrderIntent
 from portfolio.plan import RebalancePlan
 from portfolio.snapshot import Asset, Snapshot
+from portfolio.tax import LotMethod, PastTrade, TaxLot
 from ports import BrokerPort, OrderPort
 
 __all__ = ["BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
@@ -60,7 +62,7 @@ class FakeBroker:
     existing order and never places a second one.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - an account's parts, by keyword
         self,
         *,
         cash: Decimal = Decimal(0),
@@ -68,8 +70,16 @@ class FakeBroker:
         prices: Mapping[str, Decimal] | None = None,
         assets: Mapping[str, Asset] | None = None,
         as_of: datetime = DEFAULT_AS_OF,
+        lots: Mapping[str, Iterable[TaxLot]] | None = None,
+        lot_method: LotMethod = LotMethod.FIFO,
+        recent_trades: Iterable[PastTrade] = (),
     ) -> None:
-        """Open an account with this cash, these positions (signed shares) and prices."""
+        """Open an account with this cash, these positions (signed shares) and prices.
+
+        `lots`: the tax lots of held symbols (a symbol held without them has an unknown
+        basis); purchases add lots, sales relieve them by `lot_method`
+        (`adapters.fake_lots`). `recent_trades`: trades made before the account opened.
+        """
         self._account = Snapshot(
             cash=cash,
             positions={s: q for s, q in _upper(positions, "positions").items() if q != 0},
@@ -81,11 +91,19 @@ class FakeBroker:
         self.calls: list[BrokerCall] = []
         self.fills: list[Fill] = []
         self.desk = OrderDesk()
+        self.book = LotBook(
+            _upper(lots, "lots"), lot_method, recent_trades, unknown=self._account.positions
+        )
 
     @property
     def account(self) -> Snapshot:
         """Everything the fake holds and knows, every price included (not logged as a call)."""
-        return attrs.evolve(self._account, open_orders=self.desk.open_orders())
+        return attrs.evolve(
+            self._account,
+            open_orders=self.desk.open_orders(),
+            lots=self.book.lots,
+            recent_trades=self.book.recent(self._account),
+        )
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
         """Cash, positions, open orders; prices and facts for `symbols`, holdings and orders.
@@ -105,6 +123,8 @@ class FakeBroker:
                 assets={s: a for s, a in account.assets.items() if s in needed},
                 as_of=account.as_of,
                 open_orders=account.open_orders,
+                lots=account.lots,
+                recent_trades=account.recent_trades,
             ),
         )
         self.calls.append(
@@ -157,10 +177,11 @@ class FakeBroker:
 
     def fill_open_orders(self) -> None:
         """Fill what is left of every open order at the current prices (buys as cash allows)."""
-        self._account = self.desk.fill_open(self._account)
+        self._moved(self.desk.fill_open(self._account))
 
     def _place(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
-        self._account, state, lost = self.desk.place(self._account, intent)
+        account, state, lost = self.desk.place(self._account, intent)
+        self._moved(account)
         return Failure(fake_orders.lost_answer(intent)) if lost else Success(state)
 
     def fail_next(
@@ -208,8 +229,13 @@ class FakeBroker:
         return len(self.calls)
 
     def _settle(self, filled: Fill) -> None:
-        self._account = attrs.evolve(filled.snapshot, as_of=self._account.as_of)
+        self._moved(attrs.evolve(filled.snapshot, as_of=self._account.as_of))
         self.fills.append(filled)
+
+    def _moved(self, account: Snapshot) -> None:
+        """The account after a trade; the lots follow the positions."""
+        self.book.follow(self._account, account)
+        self._account = account
 
 
 def _symbols(symbols: Collection[str]) -> Iterable[str]:

@@ -22,6 +22,7 @@ from portfolio.steps.actions import actions
 from portfolio.steps.deltas import Deltas, deltas
 from portfolio.steps.targets import Targets, targets
 from portfolio.steps.validate import Checked, validate
+from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot, TaxPolicy, TaxReport, Term
 
 __all__ = [
     "Action",
@@ -37,10 +38,13 @@ __all__ = [
     "Fill",
     "FilledOrder",
     "FrozenDict",
+    "LotMethod",
+    "LotSale",
     "OpenOrder",
     "OrderIntent",
     "OrderState",
     "OrderStatus",
+    "PastTrade",
     "PlanItem",
     "PlanRequest",
     "Planner",
@@ -52,6 +56,10 @@ __all__ = [
     "Snapshot",
     "Step",
     "Targets",
+    "TaxLot",
+    "TaxPolicy",
+    "TaxReport",
+    "Term",
     "WaitPolicy",
     "actions",
     "combine_allocations",

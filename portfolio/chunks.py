@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Executor, Future
 from itertools import islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from returns.result import Failure, Result, Success
 
 from portfolio.errors import ErrorKind, PortfolioError
+
+if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
+    from concurrent.futures import Executor, Future
 
 __all__ = ["batched", "map_chunks", "worker_failed"]
 

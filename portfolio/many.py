@@ -11,8 +11,9 @@ This module starts nothing and does no I/O: whatever runs the work is the caller
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -31,7 +32,11 @@ from portfolio.many_codec import (
 from portfolio.plan import RebalancePlan
 from portfolio.planner import plan_rebalance
 from portfolio.policy import SizingPolicy
+from portfolio.shared_models import SharedModels
 from portfolio.snapshot import Snapshot
+
+if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
+    from concurrent.futures import Executor
 
 __all__ = ["PlanRequest", "plan_many", "plan_request"]
 
@@ -57,9 +62,17 @@ class PlanRequest:
     policy: SizingPolicy = SizingPolicy()  # noqa: RUF009 - a frozen record is a safe default
 
 
-def plan_request(request: PlanRequest) -> Result[RebalancePlan, PortfolioError]:
-    """`plan_rebalance` for one request; a Failure's context names the `account_id`."""
-    result = plan_rebalance(request.allocation, request.snapshot, request.policy)
+def plan_request(
+    request: PlanRequest, models: SharedModels | None = None
+) -> Result[RebalancePlan, PortfolioError]:
+    """`plan_rebalance` for one request; a Failure's context names the `account_id`.
+
+    With `models`, each model is prepared once for every request on it (the same result).
+    """
+    if models is None:
+        result = plan_rebalance(request.allocation, request.snapshot, request.policy)
+    else:
+        result = models.plan(request.allocation, request.snapshot, request.policy)
     if isinstance(result, Success):
         return result
     return result.alt(lambda error: named(error, request.account_id))
@@ -79,6 +92,9 @@ def plan_many(
 ) -> Iterator[Result[RebalancePlan, PortfolioError]]:
     """One Result per request, in input order, streamed; never raising for bad data.
 
+    Each request's result is exactly `plan_rebalance`'s. Requests on a shared model (the
+    same weights and policy, `portfolio.shared_models`) have it prepared once per run,
+    or once per chunk on an executor.
     `requests` is read lazily: with an executor, at most `in_flight` chunks of
     `chunk_size` requests are out at a time. One account's Failure never stops the
     others. A worker that dies, or an executor that refuses the work, becomes a
@@ -99,7 +115,7 @@ def plan_many(
         msg = f"chunk_size and in_flight must be ≥ 1, got {chunk_size!r} and {in_flight!r}"
         raise ValueError(msg)
     if executor is None:
-        return map(plan_request, requests)
+        return map(partial(plan_request, models=SharedModels()), requests)
     chunks = (
         (tuple(request.account_id for request in chunk), _ship(chunk))
         for chunk in batched(requests, chunk_size)
@@ -147,11 +163,14 @@ def _encode_request(request: PlanRequest) -> _Encoded:
 def _plan_chunk(payload: bytes) -> bytes:
     """What a worker runs: decode, plan, encode, for each request of one chunk."""
     chunk: tuple[_Shipped, ...] = pickle.loads(payload)  # noqa: S301 - made by _ship
-    return pickle.dumps(tuple(map(_plan_shipped, chunk)), _PROTOCOL)
+    plan = partial(plan_request, models=SharedModels())
+    return pickle.dumps(tuple(_plan_shipped(shipped, plan) for shipped in chunk), _PROTOCOL)
 
 
-def _plan_shipped(shipped: _Shipped) -> _Returned:
-    planned = shipped.map(_decode_request).bind(plan_request)
+def _plan_shipped(
+    shipped: _Shipped, plan: Callable[[PlanRequest], Result[RebalancePlan, PortfolioError]]
+) -> _Returned:
+    planned = shipped.map(_decode_request).bind(plan)
     return planned.map(encode_plan)
 
 

@@ -21,6 +21,7 @@ from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.plan_json import plan_fields_from_json, plan_to_json
 from portfolio.policy import SizingPolicy
+from portfolio.tax.report import TaxReport
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -132,6 +133,8 @@ class RebalancePlan:
     )
     policy: SizingPolicy | None = None
     held: Mapping[str, Decimal] | None = attrs.field(default=None, eq=False, converter=_freeze_held)
+    #: What the plan's sales realize (docs/tax.md); None when the policy has no `tax`.
+    tax: TaxReport | None = None
 
     @property
     def trades(self) -> tuple[PlanItem, ...]:
@@ -175,7 +178,7 @@ class RebalancePlan:
         return attrs.evolve(self, metadata=merged)
 
     def summary(self) -> tuple[str, ...]:
-        """The plan in words: what it is, the trades' totals, cash before and after."""
+        """The plan in words: what it is, the trades' totals, cash before and after, taxes."""
         header = f"Rebalance plan {self.plan_id} (correlation id {self.correlation_id})"
         if self.as_of is not None:
             header += f", prices as of {self.as_of.isoformat()}"
@@ -186,6 +189,7 @@ class RebalancePlan:
             header,
             f"Sells {money(self.total_sells)}   buys {money(self.total_buys)}   ({trades})",
             f"{cash}   (portfolio value {money(self.total_value)})",
+            *(() if self.tax is None else self.tax.summary()),
         )
 
     def to_text(self, limit: int | None = None) -> str:

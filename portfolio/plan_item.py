@@ -40,6 +40,11 @@ class Reason(enum.Enum):
     BELOW_BROKER_MINIMUM = "BELOW_BROKER_MINIMUM"
     BUY_ONLY = "BUY_ONLY"
     SELL_ONLY = "SELL_ONLY"
+    #: Tax rules (docs/tax.md): a sale cut to the gain budget, a sale cut to the lots that
+    #: realize no short-term gain, a trade held by the wash-sale rule.
+    GAIN_BUDGET = "GAIN_BUDGET"
+    SHORT_TERM_GAIN = "SHORT_TERM_GAIN"
+    WASH_SALE = "WASH_SALE"
 
 
 class _Fields(NamedTuple):

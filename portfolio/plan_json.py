@@ -32,15 +32,21 @@ from portfolio.json_values import (
 )
 from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import SizingPolicy, policy_problem
+from portfolio.tax.codec import report_document, report_from, tax_policy_document, tax_policy_from
+from portfolio.tax.report import TaxReport
 
 __all__ = ["SCHEMA_VERSION", "PlanFields", "PlanLike", "plan_fields_from_json", "plan_to_json"]
 
 #: The version of the plan document `plan_to_json` writes. Documents without one are
 #: read as 0.1.0 wrote them (no policy, no skipped amounts); version 1 has no `held`
-#: (what the plan was made from), so such a plan reads but cannot be executed.
-SCHEMA_VERSION = 2
-_READABLE = frozenset({0, 1, SCHEMA_VERSION})
-_POLICY_FIELDS = {field.name: field.default for field in attrs.fields(SizingPolicy)}
+#: (what the plan was made from), so such a plan reads but cannot be executed; version 2
+#: has no `tax` (read as None).
+SCHEMA_VERSION = 3
+_READABLE = frozenset({0, 1, 2, SCHEMA_VERSION})
+#: The policy's flat fields; `tax` (a TaxPolicy or None) is written apart, when set.
+_POLICY_FIELDS = {
+    field.name: field.default for field in attrs.fields(SizingPolicy) if field.name != "tax"
+}
 
 _AMOUNT_FIELDS = (
     "trade_amount",
@@ -96,6 +102,10 @@ class PlanLike(Protocol):
     def held(self) -> Mapping[str, Decimal] | None:
         """The shares of each planned symbol the plan was made from, if known."""
 
+    @property
+    def tax(self) -> TaxReport | None:
+        """What the plan's sales realize, under a tax policy."""
+
 
 class PlanFields(TypedDict):
     """The fields of a parsed plan, ready for the `RebalancePlan` constructor."""
@@ -110,6 +120,7 @@ class PlanFields(TypedDict):
     metadata: Mapping[str, object]
     policy: SizingPolicy | None
     held: Mapping[str, Decimal] | None
+    tax: TaxReport | None
 
 
 def plan_to_json(plan: PlanLike) -> str:
@@ -125,6 +136,7 @@ def plan_to_json(plan: PlanLike) -> str:
         "policy": None if plan.policy is None else _policy_document(plan.policy),
         "items": [_item_document(item) for item in plan.items],
         "metadata": plan.metadata,
+        "tax": None if plan.tax is None else report_document(plan.tax),
     }
     if plan.held is not None:  # absent, not null, when unknown: see docs/formats.md
         document["held"] = {symbol: plain(plan.held[symbol]) for symbol in sorted(plan.held)}
@@ -153,6 +165,8 @@ def _policy_document(policy: SizingPolicy) -> dict[str, object]:
     for name in _POLICY_FIELDS:
         value = getattr(policy, name)
         document[name] = plain(value) if isinstance(value, Decimal) else value
+    if policy.tax is not None:
+        document["tax"] = tax_policy_document(policy.tax)
     return document
 
 
@@ -198,6 +212,7 @@ def _plan(document: object) -> PlanFields:
         metadata=as_type(dict, doc.get("metadata", {}), "metadata"),
         policy=_policy(doc.get("policy")),
         held=_held(doc.get("held")) if version >= 2 else None,
+        tax=report_from(doc.get("tax")),
     )
 
 
@@ -237,6 +252,9 @@ def _policy(value: object) -> SizingPolicy | None:
     fields: dict[str, Any] = {}
     for name, given in doc.items():
         where = f"policy.{name}"
+        if name == "tax":
+            fields[name] = tax_policy_from(given, where)
+            continue
         if name not in _POLICY_FIELDS:
             raise BadValueError(where, "unknown SizingPolicy field")
         default = _POLICY_FIELDS[name]

@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal, localcontext
+from functools import partial
 from operator import add, itemgetter, mul
 
 import attrs
@@ -24,8 +26,11 @@ from portfolio.snapshot import Snapshot
 from portfolio.steps.actions import plan_from_columns
 from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare
+from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
+from portfolio.tax.policy import TaxPolicy
+from portfolio.tax.step import adjusted, tax_inputs, with_report
 
 __all__ = ["Planner", "plan_rebalance"]
 
@@ -68,6 +73,8 @@ class Planner:
         """Plan a rebalance of `snapshot`: pure, deterministic, and never raising."""
         try:
             with localcontext(CORE_CONTEXT):  # one context for every step
+                if self.prepared.policy.tax is not None:  # the tax rules' one hook
+                    return self._taxed(snapshot, self.prepared.policy.tax)
                 return columns(self.prepared, snapshot).bind(_plan)
         except ArithmeticError as exc:  # a last guard: the steps are bounded
             return Failure(
@@ -75,27 +82,53 @@ class Planner:
             )
 
     def plan_trusted(
-        self, account: tuple[Mapping[str, Decimal], Decimal], prices: Mapping[str, Decimal]
+        self,
+        account: tuple[Mapping[str, Decimal], Decimal],
+        prices: Mapping[str, Decimal],
+        as_of: datetime | None = None,
     ) -> Result[RebalancePlan, PortfolioError]:
         """`plan`'s decisions for an account checked already (`steps.validate.trusted_columns`).
 
-        The plan has no id and no `as_of` (the backtest's fold trades it and names its
-        plans only when they are read). Call inside the core context.
+        `account` = (held, cash). The plan has no id (the backtest's fold trades it and
+        names its plans only when they are read, `named`). Under tax rules, which read
+        the whole snapshot, it is `plan` on that snapshot. Call inside the core context.
         """
-        return trusted_columns(self.prepared, account, prices, None).bind(_plan)
+        if self.prepared.policy.tax is not None:
+            held, cash = account
+            return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
+        return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
 
     def named(self, plan: RebalancePlan, snapshot: Snapshot) -> RebalancePlan:
         """A `plan_trusted` plan of this snapshot's account, with the id and `as_of` of `plan`.
 
         Equal to `self.plan(snapshot)` at a third of its cost: the snapshot is checked and
-        the id computed, the decisions are kept. For a snapshot `plan` accepts.
+        the id computed, the decisions are kept (under tax rules, `plan` itself). For a
+        snapshot `plan` accepts.
         """
+        if self.prepared.policy.tax is not None:
+            return self.plan(snapshot).unwrap()
         with localcontext(CORE_CONTEXT):
             checked = columns(self.prepared, snapshot).unwrap()
         return attrs.evolve(plan, plan_id=checked.plan_id, as_of=checked.as_of)
 
+    def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
+        """The plan under the tax rules (docs/tax.md), the one hook into the steps.
 
-def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
+        The snapshot's tax data checked, the decisions adjusted before the cash rule,
+        the plan's `TaxReport` added.
+        """
+        return columns(self.prepared, snapshot).bind(
+            lambda checked: tax_inputs(snapshot, tax).bind(
+                lambda inputs: _plan(checked, partial(adjusted, inputs=inputs)).map(
+                    partial(with_report, inputs=inputs)
+                )
+            )
+        )
+
+
+def _plan(
+    checked: Columns, adjust: Callable[[Decisions, Columns], Decisions] | None = None
+) -> Result[RebalancePlan, PortfolioError]:
     """Targets → deltas → actions on the columns, then the bounds every input is held to.
 
     The same functions as the `targets`, `deltas` and `actions` steps, without building
@@ -107,7 +140,8 @@ def _plan(checked: Columns) -> Result[RebalancePlan, PortfolioError]:
     goals = target_column(checked.weights, investable, policy.rounding)
     current = current_column(checked.quantities, checked.prices, policy.rounding)
     trades = trade_column(goals, current)
-    return _within_bounds(checked, plan_from_columns(checked, goals, current, trades))
+    plan = plan_from_columns(checked, goals, current, trades, adjust)
+    return _within_bounds(checked, plan)
 
 
 def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePlan, PortfolioError]:

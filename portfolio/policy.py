@@ -10,6 +10,7 @@ import attrs
 
 from portfolio.errors import PortfolioError
 from portfolio.money import MAX_AMOUNT, ROUNDING_MODES, ZERO, all_within, is_bounded
+from portfolio.tax.policy import TaxPolicy, tax_policy_problem
 
 __all__ = ["MAX_GROSS_EXPOSURE", "BandTrigger", "Mode", "SizingPolicy", "policy_problem"]
 
@@ -67,6 +68,8 @@ class SizingPolicy:
       (any breach rebalances every symbol to target). A `BandTrigger`.
     - `buy_price_buffer`: a fraction (0 ≤ x < 1): buys are sized to fit the cash even if
       prices rise by this much before they fill.
+    - `tax`: a `TaxPolicy` (lots relieved, gain budget, short-term gains, wash sales;
+      docs/tax.md), or None for no tax rules.
 
     A policy is checked by `policy_problem` (the planner does it once per plan, or once
     per `Planner`); the constructor accepts anything.
@@ -85,6 +88,8 @@ class SizingPolicy:
     cash_reserve_amount: Decimal = Decimal(0)
     band_trigger: str = BandTrigger.ASSET
     buy_price_buffer: Decimal = Decimal(0)
+    #: The tax rules (docs/tax.md); None plans exactly as without them.
+    tax: TaxPolicy | None = None
 
     @property
     def amounts(self) -> tuple[Decimal, ...]:
@@ -123,7 +128,7 @@ def policy_problem(policy: SizingPolicy) -> PortfolioError | None:
         return _bad("mode", '"rebalance", "buy_only" or "sell_only"', policy.mode)
     if not _is_one_of(policy.band_trigger, _TRIGGERS):
         return _bad("band_trigger", '"asset" or "portfolio"', policy.band_trigger)
-    return None
+    return None if policy.tax is None else tax_policy_problem(policy.tax)
 
 
 _MODES: frozenset[str] = frozenset(Mode)

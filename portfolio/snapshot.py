@@ -15,6 +15,7 @@ from portfolio.frozen import FrozenDict
 from portfolio.money import MAX_AMOUNT, MIN_PRICE, all_within, is_bounded
 from portfolio.plan_item import Action
 from portfolio.symbol_keys import key_problem, upper_keys
+from portfolio.tax.records import PastTrade, TaxLot, freeze_lots, freeze_trades
 
 __all__ = [
     "Asset",
@@ -87,6 +88,10 @@ class Snapshot:
     Decimal with |quantity| ≤ 1E+15 under a symbol key; every asset an `Asset` with
     boolean flags; every symbol the plan needs priced by a Decimal in [1E-9, 1E+15];
     `as_of` None or a datetime. Keys are upper-cased; "spy" and "SPY" together collide.
+
+    `lots` (each held symbol's `TaxLot`s, summing exactly to its position) and
+    `recent_trades` (`PastTrade`s) are read only by a policy with `tax` set, which
+    checks them (`portfolio.tax.records`); without it they are ignored.
     """
 
     cash: Decimal
@@ -95,6 +100,8 @@ class Snapshot:
     assets: Mapping[str, Asset] = attrs.field(factory=FrozenDict, converter=freeze_assets)
     as_of: datetime | None = None
     open_orders: tuple[OpenOrder, ...] = attrs.field(default=(), converter=freeze_orders)
+    lots: Mapping[str, tuple[TaxLot, ...]] = attrs.field(factory=FrozenDict, converter=freeze_lots)
+    recent_trades: tuple[PastTrade, ...] = attrs.field(default=(), converter=freeze_trades)
 
     @property
     def equity(self) -> Decimal:

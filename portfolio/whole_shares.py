@@ -1,36 +1,34 @@
-"""Whole-share allocation: whole lots that come closest to the targets within the cash.
+"""Whole-share allocation: the final whole lots nearest the targets that the cash pays for.
 
-A pure function over plain columns, O(n log n) and one bounded search. Each quantity
-stays `held + k × increment` with k an integer, so every order is a whole number of lots
-(the increment is 1 for whole shares, the broker's step for crypto). The error minimised is
+A pure function over plain columns. Each quantity stays `held + k × increment` with k an
+integer, so every order is a whole number of lots (the increment is 1 for whole shares,
+the broker's step for crypto). The error minimised (docs/policy.md) is
 
-    Σ |target − quantity × price| + cash left beyond the reserve
+    Σ |target − quantity × price| + |cash left − what the fractional buys want|
 
-(PyPortfolioOpt's LP objective, but starting from what is held). How:
+(with no fractional buy, the cash left idle: PyPortfolioOpt's LP objective), subject to
+the buys being paid by the cash and the sales (a sale is a negative k: lots of one symbol
+may be sold to buy another). Bounds: a symbol whose trade toward its target is below its
+minimum stays as held; any other trade is none or at least the minimum; no position is
+sold below zero (below its short target, where short); `buys_only` sells nothing. How:
 
-1. Start from truncation: each trade toward its target, truncated toward zero to whole
-   lots; a trade below the minimum trade is not made (the position stays as held).
-2. If those buys cost more than the cash (sale proceeds included), scale every buy down
-   by one factor, rounding down to whole lots.
-3. Spend what is left greedily on the best improvement per dollar: lots still wholly
-   short first, then one more lot where a part of a lot is short (the fractional part of
-   target ÷ lot price), ties by symbol.
-4. Unless fractional assets absorb the cash (where cash left is no error and the nearer
-   lot is taken anyway), an exact search at the edge of the cash
-   (`portfolio.lot_knapsack`, a bounded knapsack over the best lots that did not fit
-   and the lots cheapest to give up) trades lots for lots when that lowers the error;
-   then fill again.
-5. A held position that truncation leaves alone gets one more lot only for an
-   improvement above `noise`, and only if it fits with `noise` to spare: the next plan,
-   made after this one filled, sees targets moved by rounding and must not trade again.
+1. A greedy over final holdings (`_from_nothing`): each free position counted as cash,
+   its whole target as the trade, so the result depends on the account's value and not
+   on what it holds. The greedy (`_greedy`): truncation toward zero, buys scaled into the
+   cash, the cash left spent on the best improvement per dollar (lots still wholly short
+   first, then one more lot where a part of a lot is short, ties by symbol), then a
+   bounded exact search at the edge of the cash (`portfolio.lot_knapsack`) trades lots
+   for lots. Where that would make a trade below its minimum, the greedy runs from the
+   holdings instead.
+2. Up to `EXACT_UP_TO` symbols to size: the exact search over every count each may end
+   with (`portfolio.lot_search`), from the greedy's counts. Equal errors go to the
+   whole-lot symbols nearer their targets, then to fewer lots traded.
+3. A plan that improves on trading nothing by no more than `noise` trades nothing: the
+   next plan, made after this one filled, sees targets moved by rounding and must not
+   trade again.
 
-Buying a lot of price `p` where `s` is short lowers the error by `|s| − |s − p| + p`
-(`2 × min(s, p)` when under target): the cash would otherwise count as error too. When
-fractional assets in the same account absorb the cash (`absorb=True`), cash left is not an
-error, so a buy moves to the nearer of its two whole-lot neighbours instead (while the
-cash lasts), and the fractional assets take the rest. Sales are always truncated toward
-zero: a position is never sold past a lot it already holds, so that a cent of rounding in
-the next plan's targets cannot flip a lot back and forth.
+With a buy buffer (`fixed_sales`) sales stay truncated toward zero and only the greedy
+from the holdings runs: the buffer counts their proceeds before the sizing.
 
 >>> from decimal import Decimal as D
 >>> allocate_whole(("A", "B"), (D(30), D(70)), (D(0), D(0)), (D(50), D(50)), (D(1), D(1)),
@@ -47,6 +45,7 @@ from operator import mul, sub
 
 from portfolio.lot_exchanges import LotBook
 from portfolio.lot_knapsack import best_exchange
+from portfolio.lot_search import LotProblem, best_counts
 from portfolio.money import CORE_CONTEXT, ZERO
 
 __all__ = ["allocate_whole", "allocation_error"]
@@ -64,20 +63,26 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     *,
     cash: Decimal,
     minimum: Decimal,
-    absorb: bool = False,
+    need: Decimal = ZERO,
     broker_minimums: Sequence[Decimal] | None = None,
     noise: Decimal = ZERO,
+    buys_only: bool = False,
+    fixed_sales: bool = False,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
     `prices` per share, `targets` and `cash` (what may be spent beyond the reserve, before
     any of these trades) in account currency, `held` and `increments` in shares
-    (increments > 0). `minimum`: no trade smaller than this is made, and a position whose
-    trade toward its target is smaller than it is not traded at all; `broker_minimums`
+    (increments > 0). `need`: what the fractional symbols' buys want of the cash (0 when
+    there are none): the error counts the distance between the cash these trades leave
+    and it. `minimum`: no trade smaller than this is made, and a position whose trade
+    toward its target is smaller than it is not traded at all; `broker_minimums`
     (account currency, per symbol) raise it where the broker accepts no smaller order.
     `noise` (account currency): how far rounding may move a target between two plans; a
-    held position gets one more lot only for an improvement above it, so that planning
-    again after a fill never flips a lot back and forth.
+    plan that improves on trading nothing by no more than it trades nothing, so that
+    planning again after a fill never flips a lot back and forth. `buys_only`: nothing
+    is sold. `fixed_sales`: sales stay truncated toward zero (their proceeds were counted
+    before the sizing, as the buy buffer needs).
 
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
@@ -85,32 +90,134 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
+        owned = (
+            [int(h // x) if h > 0 else 0 for h, x in zip(held, increments, strict=True)]
+            if any(held)
+            else [0] * len(held)
+        )
     floors = _floors(minimum, broker_minimums)
     with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
-        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise])
+        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise, need])
         book = LotBook(
             symbols,
             units.of(trades),
             units.of(lots),
             [],
-            units.one(cash),
+            units.one(cash) if fixed_sales else max(units.one(cash), 0),  # see `_sized`
             units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
-            absorb,
+            need > 0,
             list(map(bool, held)),  # held at all (≠ 0)
             units.one(noise),
         )
+        aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
+    counts = _sized(book, owned, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+    with localcontext(CORE_CONTEXT):
+        return tuple(
+            h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
+        )
+
+
+#: The most symbols sized by the exact search (`portfolio.lot_search`); more go by the greedy.
+EXACT_UP_TO = 8
+
+
+def _sized(
+    book: LotBook, owned: list[int], aim: int, *, buys_only: bool, fixed_sales: bool
+) -> list[int]:
+    """The lots to trade per symbol: the greedy's, made exact on small accounts.
+
+    The greedy runs over final holdings (`_from_nothing`) where it may: there the plan
+    depends on the account's value, not on what is held. Symbols whose trade toward the
+    target is below their minimum are held as they are (bounds); with `buys_only`
+    nothing is sold; with `fixed_sales` sales stay as truncation makes them.
+
+    Where the cash is below 0 (what the plan keeps or reserves is missing) the lots may
+    still be exchanged, buys paid by sales (the error counts the cash missing), except
+    with `fixed_sales`: there the sales' proceeds are spoken for.
+    """
+    trades, lots, minimums, budget = book.trades, book.lots, book.minimums, book.budget
+    free = [i for i, (t, least) in enumerate(zip(trades, minimums, strict=True)) if abs(t) >= least]
+    counts = None if buys_only or fixed_sales else _from_nothing(book, owned, free)
+    if counts is None:
+        counts = _greedy(book)
+    if fixed_sales or not free:
+        return counts
+    if len(free) <= EXACT_UP_TO:
+        problem = LotProblem(
+            symbols=[book.symbols[i] for i in free],
+            trades=[trades[i] for i in free],
+            lots=[lots[i] for i in free],
+            lows=[_lowest(trades[i], lots[i], owned[i], buys_only=buys_only) for i in free],
+            leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
+            budget=budget,
+            aim=aim,
+        )
+        best = best_counts(problem, [counts[i] for i in free]).counts
+        counts = [0] * len(trades)
+        for i, k in zip(free, best, strict=True):
+            counts[i] = k
+    if book.noise and budget >= 0 and 0 <= _gain(book, counts, aim) <= book.noise:
+        return [0] * len(trades)  # not worth a trade that rounding in the next plan may undo
+    return counts
+
+
+def _gain(book: LotBook, counts: list[int], aim: int) -> int:
+    """How much lower the error is after trading `counts` lots than after trading none."""
+    trades, lots = book.trades, book.lots
+    spent: int = sum(map(mul, counts, lots))
+    after: int = sum(map(abs, map(sub, trades, map(mul, counts, lots))))
+    return sum(map(abs, trades)) + abs(aim) - after - abs(aim - spent)
+
+
+def _lowest(trade: int, lot: int, owned: int, *, buys_only: bool) -> int:
+    """The fewest lots a symbol may trade: none sold (`buys_only`), or every whole lot held.
+
+    A short target (allowed by the policy) may sell beyond what is held, to its floor.
+    """
+    if buys_only:
+        return 0
+    return min(-owned, trade // lot) if trade < -owned * lot else -owned
+
+
+def _greedy(book: LotBook) -> list[int]:
+    """Truncation toward zero, scaled into the cash, filled and exchanged at its edge."""
     book.counts = list(map(_start, book.trades, book.lots, book.minimums))
     budget = book.budget - _cost(book)
     book.budget = budget if budget >= 0 else _scale_buys(book)
     order = _ranked(book)
     _fill(book, order)
-    if not absorb and best_exchange(book, order):  # else the fill would add nothing
+    if not book.absorb and best_exchange(book, order):  # else the fill would add nothing
         _fill(book, order)
-    with localcontext(CORE_CONTEXT):
-        return tuple(
-            h + k * step if k else h
-            for h, k, step in zip(held, book.counts, increments, strict=True)
-        )
+    return book.counts
+
+
+def _from_nothing(book: LotBook, owned: list[int], free: list[int]) -> list[int] | None:
+    """`_greedy` over final holdings: every free position sold, then bought back; or None.
+
+    Each free symbol's whole lots held count as cash, its trade becomes its whole target,
+    so the greedy sizes final holdings and the same account gets the same holdings
+    whatever it holds (the trades are what is bought back less what is held). None where
+    a trade comes out below its minimum (the greedy from the holdings then decides).
+    """
+    lots, trades, minimums, n = book.lots, book.trades, book.minimums, len(free)
+    if n == len(trades) and not any(owned):  # from cash, every symbol free: the columns
+        symbols, targets, prices, extra = book.symbols, trades, lots, 0
+    else:
+        symbols = [book.symbols[i] for i in free]
+        targets = [trades[i] + owned[i] * lots[i] for i in free]
+        prices = [lots[i] for i in free]
+        extra = sum(owned[i] * lots[i] for i in free)
+    virtual = LotBook(
+        symbols, targets, prices, [], book.budget + extra, [0] * n, book.absorb, [False] * n, 0
+    )
+    final = _greedy(virtual)
+    counts = [0] * len(trades)
+    for i, q in zip(free, final, strict=True):
+        k = q - owned[i]
+        if k and abs(k) * lots[i] < minimums[i]:
+            return None
+        counts[i] = k
+    return counts
 
 
 def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list[Decimal] | None:

@@ -117,8 +117,9 @@ class AlpacaServer:
         self.quotes: dict[str, tuple[Any, Any]] = {}  # data symbol → (bid, ask)
         self.orders: list[dict[str, Any]] = []  # /v2/orders, any status
         self.max_url_bytes: int | None = None  # longer request targets get a 414
+        self.activities: list[dict[str, Any]] = []  # /v2/account/activities, any order
         self._log: list[Logged] = []
-        self._faults: dict[str, deque[Fault]] = {}
+        self._faults: dict[str, deque[tuple[str | None, Fault]]] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -252,16 +253,77 @@ class AlpacaServer:
         limit = int(params.get("limit", "50"))
         return [o for o in self.orders if o["status"] in _OPEN_STATUSES][:limit]
 
-    # -- faults and the log ---------------------------------------------------
-    def fail(self, path: str, fault: Fault, times: int = 1) -> None:
-        """Answer the next `times` requests to `path` with `fault`."""
-        with self._lock:
-            self._faults.setdefault(path, deque()).extend([fault] * times)
+    # -- account activities: GET /v2/account/activities/{type} ---------------
+    def add_fill(
+        self,
+        symbol: str,
+        side: str,
+        qty: str,
+        price: str,
+        at: str,
+        *,
+        order: str | None = None,
+        cum_qty: str | None = None,
+        leaves_qty: str = "0",
+    ) -> str:
+        """Add a FILL activity as Alpaca documents it; `at` is its transaction_time (UTC).
 
-    def take_fault(self, path: str) -> Fault | None:
+        `order` names the order (a new one by default); a partial fill gives its
+        `cum_qty` and `leaves_qty` (type partial_fill while shares are left). Returns its id.
+        """
+        number = len(self.activities)
+        stamp = at.replace("-", "").replace(":", "").replace("T", "").replace("Z", "")
+        stamp = stamp.replace(".", "")[:17].ljust(17, "0")
+        activity = {
+            "activity_type": "FILL",
+            "id": f"{stamp}::8efc7b9a-8b2b-4000-9955-d36e7db{number:05d}",
+            "transaction_time": at,
+            "type": "partial_fill" if Decimal(leaves_qty) else "fill",
+            "price": price,
+            "qty": qty,
+            "side": side,
+            "symbol": symbol,
+            "leaves_qty": leaves_qty,
+            "order_id": order or f"904837e3-3b76-47ec-b432-046db62{number:05d}",
+            "cum_qty": cum_qty or qty,
+            "order_status": "partially_filled" if Decimal(leaves_qty) else "filled",
+        }
+        self.activities.append(activity)
+        return str(activity["id"])
+
+    def _activities(self, kind: str, params: Mapping[str, str]) -> tuple[int, object]:
+        """A page of `kind` activities by id (`direction` desc unless asc), after `page_token`."""
+        if params.get("direction", "desc") not in {"asc", "desc"}:
+            return 422, {"code": 42210000, "message": "invalid direction"}
+        size = int(params.get("page_size", "100"))
+        if not 1 <= size <= 100:  # Alpaca's largest page
+            return 422, {"code": 42210000, "message": "page_size must be in [1, 100]"}
+        listed = sorted(
+            (a for a in self.activities if a["activity_type"] == kind),
+            key=lambda a: str(a["id"]),
+            reverse=params.get("direction", "desc") == "desc",
+        )
+        token = params.get("page_token")
+        if token is not None:
+            ids = [str(a["id"]) for a in listed]
+            listed = listed[ids.index(token) + 1 :] if token in ids else []
+        return 200, listed[:size]
+
+    # -- faults and the log ---------------------------------------------------
+    def fail(self, path: str, fault: Fault, times: int = 1, method: str | None = None) -> None:
+        """Answer the next `times` requests to `path` with `fault` (only `method`'s, if given)."""
         with self._lock:
-            queue = self._faults.get(path)
-            return queue.popleft() if queue else None
+            self._faults.setdefault(path, deque()).extend([(method, fault)] * times)
+
+    def take_fault(self, path: str, method: str) -> Fault | None:
+        """The first fault queued for `path` that applies to `method`, taken off the queue."""
+        with self._lock:
+            queue = self._faults.get(path, deque())
+            for entry in queue:
+                if entry[0] in {None, method}:
+                    queue.remove(entry)
+                    return entry[1]
+            return None
 
     def record(self, entry: Logged) -> None:
         with self._lock:
@@ -325,6 +387,8 @@ class AlpacaServer:
         }
         if path in trading:
             return 200, trading[path]()
+        if path.startswith("/v2/account/activities/"):
+            return self._activities(path.rsplit("/", 1)[1], params)
         match path:
             case "/v2/stocks/trades/latest" | "/v1beta3/crypto/us/latest/trades":
                 crypto = path.startswith("/v1beta3")
@@ -423,7 +487,7 @@ class _Handler(BaseHTTPRequestHandler):
         if alpaca.max_url_bytes is not None and len(self.path) > alpaca.max_url_bytes:
             self._send(414, b"<html><body>414 Request-URI Too Large</body></html>", "text/html")
             return
-        fault = alpaca.take_fault(parts.path)
+        fault = alpaca.take_fault(parts.path, "GET")
         if fault is not None and fault.hang:
             alpaca.stopping.wait(HANG_LIMIT)
             self.close_connection = True
@@ -448,7 +512,7 @@ class _Handler(BaseHTTPRequestHandler):
             and self.headers.get("APCA-API-SECRET-KEY") == alpaca.secret_key
         )
         alpaca.record(Logged("POST", path, {}, authorised))
-        fault = alpaca.take_fault(path)
+        fault = alpaca.take_fault(path, "POST")
         if fault is not None and not fault.hang:
             self._send(fault.status, fault.body, fault.content_type, fault.headers)
             return

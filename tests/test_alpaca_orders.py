@@ -349,7 +349,7 @@ def two_sales_three_buys(
         ("CCC", D(6)),
     ]
     wash = {"code": 42210000, "message": "potential wash trade detected. use complex orders"}
-    server.fail("/v2/orders", Fault.json(wash, status=422))
+    server.fail("/v2/orders", Fault.json(wash, status=422), method="POST")
     return service.execute(plan).unwrap()
 
 
@@ -434,7 +434,7 @@ def test_an_order_polled_through_two_500s_that_then_fills_reports_no_error(
         None,
     )
     assert report.complete
-    assert server.take_fault(BY_CLIENT_ID) is None  # both 500s were answered
+    assert server.take_fault(BY_CLIENT_ID, "GET") is None  # both 500s were answered
 
 
 def test_an_order_found_after_a_dropped_post_that_then_fills_is_reported_submitted(

@@ -26,6 +26,7 @@ from portfolio.backtest import Bar, CashFlows, LateListing, MissingData, Schedul
 from portfolio.backtest.planning import target_weights, without
 from portfolio.money import CORE_CONTEXT, ZERO
 from portfolio.policy import BandTrigger
+from portfolio.tax.policy import TaxPolicy
 
 D = Decimal
 SYMBOLS = ("A", "B", "C", "D")
@@ -198,3 +199,12 @@ def test_the_first_plan_by_hand() -> None:
         ("B", D("5000.00"), D("100.000000000")),
     ]
     assert (result.final_snapshot.cash, result.final_equity) == (D("0.00"), D("10000.00"))
+
+
+def test_under_tax_rules_the_fold_plans_the_whole_snapshot() -> None:
+    """Tax rules read the snapshot (its date, its lots): the fold plans it as `plan` does."""
+    policy = SizingPolicy(tax=TaxPolicy(short_term_rate=D("0.3")))
+    result = run_backtest(WALK, HALVES, policy=policy, schedule="daily").unwrap()
+    for plan, account in zip(result.plans, result.accounts, strict=True):
+        assert plan == plan_rebalance(HALVES, account, policy).unwrap()
+    assert result.fills[-1].snapshot.positions == result.final_snapshot.positions

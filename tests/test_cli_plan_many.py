@@ -71,6 +71,18 @@ def test_each_plan_line_reads_back_as_the_plan_itself(tmp_path: Path) -> None:
     assert read == direct.unwrap()
 
 
+def test_a_plan_line_is_plan_rebalance_s_own_json_held_included(tmp_path: Path) -> None:
+    """A plan written by plan-many can be executed: it records what it was made from."""
+    request = account(3)
+    run = cli("--accounts", accounts_file(tmp_path, account_line(request)))
+    written = json.loads(run.out)["plan"]
+    direct = plan_rebalance(
+        request.allocation.with_correlation_id(request.account_id), request.snapshot
+    ).unwrap()
+    assert written == json.loads(direct.to_json())
+    assert set(written["held"]) == {item.symbol for item in direct.items}
+
+
 def test_a_plan_line_is_the_plan_of_to_json_on_one_line(tmp_path: Path) -> None:
     policy = tmp_path / "policy.json"
     policy.write_text('{"fractional": false, "band": "0.01"}', encoding="utf-8")

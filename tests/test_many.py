@@ -4,6 +4,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,12 @@ from many_support import KILL, DyingPool, account, mixed
 from returns.result import Failure, Result, Success
 
 from portfolio import (
+    Action,
     ErrorKind,
+    PlanItem,
     PlanRequest,
     PortfolioError,
+    Reason,
     RebalancePlan,
     plan_many,
     plan_rebalance,
@@ -195,3 +199,14 @@ def test_import_portfolio_does_not_import_dask() -> None:
         check=True,
     )  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_a_decoded_plan_holds_plan_items_with_their_enums() -> None:
+    """Tuples compare equal to `PlanItem`s: the types are checked apart."""
+    plan = plan_rebalance(account(2).allocation, account(2).snapshot).unwrap()
+    compact = encode_plan(plan)
+    assert isinstance(compact, tuple)
+    decoded = decode_plan(compact)
+    assert [type(item) for item in decoded.items] == [PlanItem] * len(plan.items)
+    assert [(type(i.action), type(i.reason)) for i in decoded.items] == [(Action, Reason)] * 20
+    assert [type(i.quantity) for i in decoded.items] == [Decimal] * 20

@@ -1,4 +1,4 @@
-"""`plan_many` on a real Dask LocalCluster: two worker processes, one cluster for the module."""
+"""`plan_many` and `run_backtests` on a real Dask LocalCluster: two worker processes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster
 from many_support import account, account_line, mixed
+from returns.result import Failure
 
 from adapters.cli import main
 from adapters.cli.plan_workers import CHUNK_LINES, DASK_CHUNK_LINES, open_workers
@@ -85,3 +86,32 @@ def test_on_the_cluster_a_malformed_line_in_a_later_chunk_is_exit_2_and_out_unto
     assert main(argv, Terminal(out=io.StringIO(), err=err)) == 2
     assert f"line {DASK_CHUNK_LINES + 51}: weight: unknown key" in err.getvalue()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.jsonl"]
+
+
+def test_a_sweep_on_the_dask_executor_gives_what_one_process_gives(client: Client) -> None:
+    """`run_backtests` on a Dask client's executor: same results, same order, bad run alone."""
+    from datetime import date, timedelta  # noqa: PLC0415 - this test's own
+    from decimal import Decimal  # noqa: PLC0415 - same
+
+    from portfolio import Allocation  # noqa: PLC0415 - same
+    from portfolio.backtest import BacktestRun, Bar, run_backtests  # noqa: PLC0415 - same
+
+    bars = [
+        Bar(
+            date=date(2024, 1, 1) + timedelta(days=k),
+            prices={"AAA": Decimal(100 + k % 7), "BBB": Decimal(50 + k % 5)},
+        )
+        for k in range(90)
+    ]
+    weights = Allocation(
+        target_weights={"AAA": Decimal("0.5"), "BBB": Decimal("0.5")}, correlation_id="d"
+    )
+    runs = [
+        BacktestRun(allocation=weights, schedule=schedule, label=schedule)
+        for schedule in ("daily", "weekly", "monthly", "hourly", "quarterly")
+    ]
+    executor = client.get_executor(pure=False)  # type: ignore[no-untyped-call]  # distributed is untyped
+    on_dask = list(run_backtests(bars, runs, executor))
+    assert on_dask == list(run_backtests(bars, runs))
+    failed = [r.failure().context["run"] for r in on_dask if isinstance(r, Failure)]
+    assert failed == ["hourly"]

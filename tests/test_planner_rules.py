@@ -406,10 +406,11 @@ def test_sale_proceeds_fund_buys_and_the_reserve_is_kept() -> None:
 
 
 def test_whole_share_buys_are_re_sized_after_scaling() -> None:
-    # Whole-share buys first: A 2000 → 6 × 300 = 1800, B 2000 → 100 × 20 = 2000; wanted 3800.
-    # Factor 1000 / 3800: A 473.68 → 1 share = 300.00; B 526.31 → 26 shares = 520.00. The
-    # 180 left buy no A (300) but 9 more B: 35 shares = 700.00 (idle cash would be traded
-    # by the next plan: see test_replanning_after_filling_trades_only_rounding).
+    # V = 4000 (`portfolio_value`), cash 1000: A and B each want 2000, far more than the
+    # cash. Every dollar spent lowers both the gaps and the idle cash, so every way of
+    # spending the whole 1000 scores the same (gaps 3000, nothing idle); the tie goes to
+    # the fewest shares traded: 3 A (900.00) and 5 B (100.00), 8 shares (1 A and 35 B, the
+    # sizing before, trade 36).
     result = plan(
         {"A": "0.5", "B": "0.5"},
         cash="1000",
@@ -417,8 +418,8 @@ def test_whole_share_buys_are_re_sized_after_scaling() -> None:
         portfolio_value="4000",
         fractional=False,
     )
-    assert (item(result, "A").quantity, item(result, "A").trade_amount) == (D(1), D("300.00"))
-    assert (item(result, "B").quantity, item(result, "B").trade_amount) == (D(35), D("700.00"))
+    assert (item(result, "A").quantity, item(result, "A").trade_amount) == (D(3), D("900.00"))
+    assert (item(result, "B").quantity, item(result, "B").trade_amount) == (D(5), D("100.00"))
 
 
 # Rule 7: order of items and weights including cash.

@@ -13,7 +13,7 @@ from cli_support import cli
 from report_support import backtest_report, expected, inputs, plan_report
 
 from adapters.cli.plot import equity_figure
-from adapters.report import plan_page
+from adapters.report.plan_page import REASONS, plan_page
 from portfolio import Action, PlanItem, Reason, RebalancePlan
 
 D = Decimal
@@ -196,3 +196,8 @@ def test_the_plot_marks_a_withdrawal_below(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.code == 0, run.err
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_reason_has_a_meaning_on_the_plan_page() -> None:
+    """A plan page names what each of its reasons means; a reason without one would raise."""
+    assert set(REASONS) == set(Reason)

@@ -30,7 +30,7 @@ def whole(
     held: list[str] | None = None,
     increments: list[str] | None = None,
     minimum: str = "1",
-    absorb: bool = False,
+    need: str = "0",
 ) -> tuple[Decimal, ...]:
     n = len(prices)
     return allocate_whole(
@@ -41,7 +41,7 @@ def whole(
         [D(x) for x in increments] if increments else [ONE] * n,
         cash=D(cash),
         minimum=D(minimum),
-        absorb=absorb,
+        need=D(need),
     )
 
 
@@ -50,8 +50,9 @@ def test_the_leftover_buys_the_largest_shortfall_per_dollar() -> None:
     assert whole(["30", "70"], ["50", "50"], "100") == (D(1), D(1))
 
 
-def test_a_sale_is_truncated_toward_zero_and_never_topped_up() -> None:
-    # Held 5 × 100 = 500 against a target of 250: sell 2 (not 3), keep 300.
+def test_a_sale_whose_proceeds_would_sit_idle_keeps_the_nearer_count() -> None:
+    # Held 5 × 100 = 500 against a target of 250, no fractional buy: keep 3 (50 over, 200
+    # idle) and keep 2 (50 short, 300 idle) score 250 and 350: sell 2.
     assert whole(["100"], ["250"], "0", held=["5"]) == (D(3),)
 
 
@@ -67,16 +68,21 @@ def test_a_trade_below_the_minimum_trade_is_not_made() -> None:
 
 
 def test_absorbing_rounds_to_the_nearer_lot_and_cash_mode_rounds_up() -> None:
-    # 300 of a 700 share: 400 over beats 300 short only when the cash would sit idle.
-    assert whole(["700"], ["300"], "1000", absorb=True) == (D(0),)
+    # 300 of a 700 share, with fractional symbols that want the other 700 of the 1,000:
+    # none (300 short, 300 more for them) beats one (400 over, 400 less for them: 800).
+    assert whole(["700"], ["300"], "1000", need="700") == (D(0),)
+    # With the cash otherwise idle, one (400 over, 300 left) beats none (300 + 1,000 left).
     assert whole(["700"], ["300"], "1000") == (D(1),)
-    # 500,000 of a 700,000 share: 200,000 over is nearer than 500,000 short either way.
-    assert whole(["700000"], ["500000"], "1000000", absorb=True) == (D(1),)
+    # 500,000 of a 700,000 share: 200,000 over (twice) beats 500,000 short (twice).
+    assert whole(["700000"], ["500000"], "1000000", need="500000") == (D(1),)
 
 
-def test_sales_truncate_toward_zero_even_when_absorbing() -> None:
-    # Held 5 × 100, target 220: keep 3 (80 over) although 2 (20 short) would be nearer.
-    assert whole(["100"], ["220"], "0", held=["5"], absorb=True) == (D(3),)
+def test_a_sale_goes_to_the_nearer_lot_when_fractional_symbols_take_the_proceeds() -> None:
+    # Held 5 × 100, target 220, and fractional buys that want 280 of the proceeds: keep 2
+    # (20 short, 300 raised: 20 beyond their need) beats keep 3 (80 over, 80 short of it).
+    assert whole(["100"], ["220"], "0", held=["5"], need="280") == (D(2),)
+    # Without them the proceeds sit idle: keep 3 (80 over + 200 idle) beats 2 (20 + 300).
+    assert whole(["100"], ["220"], "0", held=["5"]) == (D(3),)
 
 
 def test_a_crypto_increment_is_the_lot() -> None:
@@ -114,7 +120,7 @@ class Problem:
     increments: list[Decimal]
     cash: Decimal
     minimum: Decimal
-    absorb: bool
+    need: Decimal
 
     def solve(self) -> tuple[Decimal, ...]:
         return allocate_whole(
@@ -125,7 +131,7 @@ class Problem:
             self.increments,
             cash=self.cash,
             minimum=self.minimum,
-            absorb=self.absorb,
+            need=self.need,
         )
 
     def spent(self, quantities: Sequence[Decimal]) -> Decimal:
@@ -171,7 +177,7 @@ def problems(draw: st.DrawFn) -> Problem:
         increments=increments,
         cash=draw(st.decimals(min_value="0", max_value="20000", places=2)),
         minimum=draw(st.sampled_from([D(0), D(1), D(25)])),
-        absorb=draw(st.booleans()),
+        need=draw(st.sampled_from([D(0), D(0), D("100"), D("5000")])),
     )
 
 
@@ -192,7 +198,7 @@ def test_the_cash_never_goes_below_zero(problem: Problem) -> None:
 @given(problems())
 def test_the_error_is_never_worse_than_truncation(problem: Problem) -> None:
     """Every step after truncation is taken only when it lowers the error."""
-    problem = attrs.evolve(problem, absorb=False)
+    problem = attrs.evolve(problem, need=D(0))
     assert problem.error(problem.solve()) <= problem.error(problem.truncation())
 
 
@@ -215,10 +221,30 @@ def test_the_order_of_the_columns_does_not_matter(problem: Problem, rng: Random)
 
 @given(problems())
 def test_replanning_after_filling_trades_nothing(problem: Problem) -> None:
-    """A plan filled at its prices is the best the rules allow, so a new plan keeps it."""
+    """A plan filled at its prices is the best the rules allow, so a new plan keeps it.
+
+    Where every lot is a trade the minimum allows, what the next plan may reach is a part
+    of what this one could (the positions it traded to their targets are fixed then). A
+    lot below the minimum is another matter: after an exchange the next plan may reach
+    holdings one lot away that this plan could not (`test_a_minimum_above_a_lot_...`).
+    """
+    lots = [p * x for p, x in zip(problem.prices, problem.increments, strict=True)]
+    problem = attrs.evolve(problem, minimum=min(problem.minimum, *lots))
     first = problem.solve()
     filled = attrs.evolve(problem, held=list(first), cash=problem.cash - problem.spent(first))
     assert filled.solve() == first
+
+
+def test_a_minimum_above_a_lot_may_leave_a_better_exchange_to_the_next_plan() -> None:
+    # Minimum trade 25. S0: 24 held at 1.05 (25.20), target 50.20; S2: none at 0.80,
+    # target 50.60; cash 1.05. One more S0 (1.05) is below the minimum: the best is to
+    # sell all 24 S0 and buy 32 S2 (25.60): gaps 50.20 + 25.00, 0.65 idle = 75.85 (holding
+    # scores 25.00 + 50.60 + 1.05 = 76.65).
+    problem = ["1.05", "0.80"], ["50.20", "50.60"]
+    assert whole(*problem, "1.05", held=["24", "0"], minimum="25") == (D(0), D(32))
+    # Filled, the next plan may buy 25 S0 (26.25) with the 32 S2 (25.60) and 0.65:
+    # gaps 23.95 + 50.60, nothing idle = 74.55. Both trades pass the minimum now.
+    assert whole(*problem, "0.65", held=["0", "32"], minimum="25") == (D(25), D(0))
 
 
 def test_the_search_trades_one_large_lot_for_two_that_fill_the_cash() -> None:

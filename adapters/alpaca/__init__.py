@@ -8,6 +8,7 @@ See docs/alpaca.md for the requests made per snapshot and the faults handled.
 """
 
 from adapters.alpaca.broker import AlpacaBroker
+from adapters.alpaca.lots import LotIssue, LotWarning
 from adapters.alpaca.prices import PriceSource
 
-__all__ = ["AlpacaBroker", "PriceSource"]
+__all__ = ["AlpacaBroker", "LotIssue", "LotWarning", "PriceSource"]

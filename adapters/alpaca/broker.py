@@ -16,6 +16,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.alpaca import orders
 from adapters.alpaca.failure import BrokerFailure
+from adapters.alpaca.lots import LotWarning
 from adapters.alpaca.prices import PriceSource
 from adapters.alpaca.read_snapshot import read_snapshot
 from adapters.alpaca.reads import QueryBudget
@@ -40,9 +41,15 @@ class AlpacaBroker:
     one request after a 429 (waiting Retry-After, else until X-RateLimit-Reset, else
     `backoff · 2^attempt` seconds, through `sleep`). `close()` drops the HTTP
     connections. The keys appear in no repr, log line or error.
+
+    With `read_lots=True` each snapshot also reads the account's fills and carries the
+    lots rebuilt from them, first in first out, and the trades of the last
+    `wash_sale_days` days (pass your `TaxPolicy.wash_sale_days`); a held symbol whose
+    lots do not match its position gets none, and `lot_warnings` says which and why
+    (see adapters.alpaca.lots and docs/alpaca.md).
     """
 
-    __slots__ = ("_budget", "_clients", "_settings", "_sleep")
+    __slots__ = ("_budget", "_clients", "_settings", "_sleep", "_warnings")
 
     def __init__(  # noqa: PLR0913 - the documented settings, all keyword-only
         self,
@@ -58,6 +65,8 @@ class AlpacaBroker:
         price: PriceSource = PriceSource.LATEST_TRADE,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        read_lots: bool = False,
+        wash_sale_days: int = 30,
     ) -> None:
         """Keep the settings; the clients are built on the first `get_snapshot`."""
         self._settings = AlpacaSettings(
@@ -71,10 +80,13 @@ class AlpacaBroker:
             max_retries=max_retries,
             price=price,
             backoff=backoff,
+            read_lots=read_lots,
+            wash_sale_days=wash_sale_days,
         )
         self._sleep = sleep
         self._clients: Clients | None = None
         self._budget = QueryBudget()
+        self._warnings: tuple[LotWarning, ...] = ()
 
     @classmethod
     def from_env(  # noqa: PLR0913 - the environment plus the documented settings
@@ -86,6 +98,8 @@ class AlpacaBroker:
         timeout: float = 10.0,
         max_retries: int = 3,
         price: PriceSource = PriceSource.LATEST_TRADE,
+        read_lots: bool = False,
+        wash_sale_days: int = 30,
     ) -> Result[AlpacaBroker, PortfolioError]:
         """A broker from APCA_API_KEY_ID, APCA_API_SECRET_KEY and, when set, APCA_API_BASE_URL.
 
@@ -105,6 +119,8 @@ class AlpacaBroker:
                     timeout=timeout,
                     max_retries=max_retries,
                     price=price,
+                    read_lots=read_lots,
+                    wash_sale_days=wash_sale_days,
                 )
             )
         )
@@ -120,6 +136,11 @@ class AlpacaBroker:
         """The settings (their repr hides the keys)."""
         return self._settings
 
+    @property
+    def lot_warnings(self) -> tuple[LotWarning, ...]:
+        """The held symbols the last `get_snapshot` gave no lots, and why (`read_lots` only)."""
+        return self._warnings
+
     def close(self) -> None:
         """Close the HTTP connections; the next `get_snapshot` opens new ones."""
         if self._clients is not None:
@@ -133,10 +154,12 @@ class AlpacaBroker:
         one symbol. Any symbol without a price is a Failure(MISSING_PRICE) listing them
         all, never a partial snapshot.
         """
+        self._warnings = ()
         try:
-            return Success(self._read(requested(symbols)))
+            snapshot, self._warnings = self._read(requested(symbols))
         except BrokerFailure as failed:
             return Failure(failed.shown(self._settings.secrets))
+        return Success(snapshot)
 
     def submit_order(self, intent: OrderIntent) -> Result[OrderState, PortfolioError]:
         """Place a market order for `intent` (the `OrderPort`; see adapters.alpaca.orders)."""
@@ -150,7 +173,7 @@ class AlpacaBroker:
             self._connect, Caller(settings=self._settings, sleep=self._sleep), client_order_id
         )
 
-    def _read(self, wanted: frozenset[str]) -> Snapshot:
+    def _read(self, wanted: frozenset[str]) -> tuple[Snapshot, tuple[LotWarning, ...]]:
         clients = self._connect()
         call = Caller(settings=self._settings, session=clients.session, sleep=self._sleep).call
         with clients.session.within(self._settings.timeout):

@@ -41,13 +41,15 @@ class Account:
 class Holding:
     """One position: snapshot symbol, signed quantity (shares, coins or contracts; short < 0).
 
-    `market_value` is Alpaca's value of the whole position in account currency (signed).
+    `market_value` is Alpaca's value of the whole position in account currency (signed);
+    `cost_basis` what Alpaca says the position cost (account currency), when it says.
     """
 
     symbol: str
     quantity: Decimal
     asset_class: str
     market_value: Decimal | None = None
+    cost_basis: Decimal | None = None
 
 
 #: Account flags that stop every order.
@@ -84,9 +86,14 @@ def holdings(positions: object, endpoint: str, requested: Iterable[str]) -> tupl
         asset_class = str(position.get("asset_class") or "us_equity")
         if asset_class == CRYPTO:
             symbol = crypto_symbol(symbol, known)
-        value = optional_decimal(position, "market_value", endpoint)
         held.append(
-            Holding(symbol=symbol, quantity=quantity, asset_class=asset_class, market_value=value)
+            Holding(
+                symbol=symbol,
+                quantity=quantity,
+                asset_class=asset_class,
+                market_value=optional_decimal(position, "market_value", endpoint),
+                cost_basis=optional_decimal(position, "cost_basis", endpoint),
+            )
         )
     return tuple(held)
 

@@ -5,7 +5,8 @@
 2. the positions; 3. the open orders;
 4. the latest prices of every stock and crypto pair requested, held or on order
    (options are valued from their position: Alpaca's market value per contract);
-5. asset facts: the active equity list, and the active crypto list when pairs are involved.
+5. asset facts: the active equity list, and the active crypto list when pairs are involved;
+6. with `read_lots`, the account's fills, every page, rebuilt into lots (`lots`).
 
 A crypto pair quoted in another currency than the account's (`ETH/BTC`) cannot be
 valued in dollars from its price: such a pair is refused before any price is asked.
@@ -21,7 +22,9 @@ from decimal import Decimal
 import attrs
 
 from adapters.alpaca import facts
+from adapters.alpaca.activities import read_fills
 from adapters.alpaca.failure import BrokerFailure
+from adapters.alpaca.lots import LotWarning, rebuild
 from adapters.alpaca.parse import Account, Holding
 from adapters.alpaca.reads import (
     Call,
@@ -65,8 +68,12 @@ def read_snapshot(
     wanted: frozenset[str],
     settings: AlpacaSettings,
     budget: QueryBudget,
-) -> Snapshot:
-    """Cash, positions, open orders, prices and facts for `wanted` plus everything held."""
+) -> tuple[Snapshot, tuple[LotWarning, ...]]:
+    """Cash, positions, open orders, prices and facts for `wanted` plus everything held.
+
+    With `settings.read_lots`, also the lots and recent trades rebuilt from the fills,
+    and a warning for each held symbol refused lots; without, no lots and no warnings.
+    """
     as_of = datetime.now(UTC)
     account = read_account(clients, call)
     _check_currency(account)
@@ -81,7 +88,7 @@ def read_snapshot(
     missing = kinds.every - prices.keys()
     if missing:
         raise BrokerFailure(PortfolioError.missing_price(missing))
-    return Snapshot(
+    snapshot = Snapshot(
         cash=account.cash,
         positions=_positions(held),
         prices={symbol: prices[symbol] for symbol in sorted(kinds.every)},
@@ -89,6 +96,18 @@ def read_snapshot(
         as_of=as_of,
         open_orders=orders,
     )
+    if not settings.read_lots:
+        return snapshot, ()
+    fills = read_fills(clients, call)
+    found = rebuild(
+        fills.fills,
+        held,
+        as_of=as_of,
+        wash_sale_days=settings.wash_sale_days,
+        complete=fills.complete,
+    )
+    lots = attrs.evolve(snapshot, lots=found.lots, recent_trades=found.recent_trades)
+    return lots, found.warnings
 
 
 def _kinds(

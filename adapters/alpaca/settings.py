@@ -14,6 +14,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.alpaca.prices import PriceSource
 from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.tax.policy import MAX_WASH_SALE_DAYS
 
 __all__ = [
     "ENV_BASE_URL",
@@ -39,7 +40,9 @@ class AlpacaSettings:
     is repeated after a 429; `backoff` is the first wait in seconds when a 429 says
     nothing of when to come back (doubling each time). `trading_url` and `data_url`
     replace Alpaca's hosts (scheme and host, no `/v2`). Keys are printable ASCII
-    without spaces: anything else could not travel in an HTTP header.
+    without spaces: anything else could not travel in an HTTP header. `read_lots`
+    rebuilds the snapshot's lots from the account's fills, and `wash_sale_days` is how
+    many days back its `recent_trades` go (the tax policy's, 0 to 366).
     """
 
     api_key: str = attrs.field(repr=False)
@@ -52,6 +55,8 @@ class AlpacaSettings:
     max_retries: int = 3
     price: PriceSource = PriceSource.LATEST_TRADE
     backoff: float = 0.5
+    read_lots: bool = False
+    wash_sale_days: int = 30
 
     @property
     def secrets(self) -> tuple[str, str]:
@@ -70,6 +75,8 @@ class AlpacaSettings:
             "trading_url": not _url(self.trading_url),
             "data_url": not _url(self.data_url),
             "price": not _is_source(self.price),
+            "read_lots": not isinstance(self.read_lots, bool),
+            "wash_sale_days": not _days(self.wash_sale_days),
         }
         bad = [name for name, wrong in problems.items() if wrong]
         if bad:
@@ -130,6 +137,10 @@ def _positive(value: object) -> bool:
 
 def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _days(value: object) -> bool:
+    return _count(value) and isinstance(value, int) and value <= MAX_WASH_SALE_DAYS
 
 
 def _is_source(value: object) -> bool:

@@ -29,10 +29,10 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
-    plan_rebalance,
 )
 from portfolio.json_values import plain
 from portfolio.plan_json import SCHEMA_VERSION
+from portfolio.shared_models import SharedModels
 
 __all__ = [
     "LineOutcome",
@@ -55,11 +55,13 @@ _KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
 def plan_lines(chunk: tuple[int, bytes, SizingPolicy]) -> tuple[LineOutcome, ...]:
     """Plan consecutive raw lines (one bytes object), the first being line `chunk[0]`.
 
-    Line numbers are 1-based; blank lines are skipped (and counted).
+    Line numbers are 1-based; blank lines are skipped (and counted). Lines on the same
+    model (weights and policy) have it prepared once for the chunk (`SharedModels`).
     """
     first, lines, policy = chunk
+    models = SharedModels()
     return tuple(
-        plan_line(raw, first + offset, policy)
+        plan_line(raw, first + offset, policy, models)
         for offset, raw in enumerate(lines.split(b"\n"))
         if raw.strip()
     )
@@ -81,14 +83,19 @@ def unpack(packed: bytes) -> tuple[LineOutcome, ...]:
     return outcomes
 
 
-def plan_line(raw: bytes, number: int, policy: SizingPolicy) -> LineOutcome:
-    """One account line → its outcome; the line's own `policy` replaces the given one."""
+def plan_line(
+    raw: bytes, number: int, policy: SizingPolicy, models: SharedModels | None = None
+) -> LineOutcome:
+    """One account line → its outcome; the line's own `policy` replaces the given one.
+
+    `models` remembers the models prepared so far (by default, none).
+    """
     try:
         account_id, allocation, snapshot, own_policy = _parse(raw)
     except BadValueError as bad:
         place = f"line {number}" + (f": {bad.where}" if bad.where else "")
         return number, None, None, f"{place}: {bad.problem}"
-    match plan_rebalance(allocation, snapshot, own_policy or policy):
+    match (models or SharedModels()).plan(allocation, snapshot, own_policy or policy):
         case Success(plan):
             return number, account_id, plan_line_json(account_id, plan), None
         case Failure(error):
@@ -145,9 +152,10 @@ def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
 
     Hand-written for speed (`to_json()` indents, and costs more than planning a
     20-symbol account): names go through `json.dumps`, amounts are plain decimal texts,
-    which need no escaping. A plan with metadata takes the slow, general path.
+    which need no escaping. A plan with metadata or a tax report takes the slow, general
+    path.
     """
-    if plan.metadata:
+    if plan.metadata or plan.tax is not None:
         compact = "".join(part.strip() for part in plan.to_json().splitlines())
         return f'{{"account_id":{dumps(account_id)},"plan":{compact}}}'
     as_of = dumps(plan.as_of.isoformat()) if plan.as_of is not None else "null"
@@ -161,12 +169,17 @@ def plan_line_json(account_id: str, plan: RebalancePlan) -> str:
         f'"skipped_amount":"{_plain(i.skipped_amount)}","reason":"{i.reason.value}"}}'
         for i in plan.items
     )
+    pairs = ",".join(
+        f'{dumps(symbol)}:"{_plain(shares)}"'
+        for symbol, shares in sorted((plan.held or {}).items())
+    )
+    held = "" if plan.held is None else f',"held":{{{pairs}}}'
     return (
         f'{{"account_id":{dumps(account_id)},"plan":{{"schema_version":{SCHEMA_VERSION},'
         f'"plan_id":{dumps(plan.plan_id)},"correlation_id":{dumps(plan.correlation_id)},'
         f'"as_of":{as_of},"total_value":"{_plain(plan.total_value)}",'
         f'"cash_before":"{_plain(plan.cash_before)}","cash_after":"{_plain(plan.cash_after)}",'
-        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}}}}}}'
+        f'"policy":{_policy_json(plan.policy)},"items":[{items}],"metadata":{{}},"tax":null{held}}}}}'
     )
 
 

@@ -6,17 +6,21 @@ other commands start fast and work without the `alpaca` extra.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING
 
 from returns.result import Failure, Result, Success
 
 from adapters.cli.report import Problem
 from adapters.cli.terminal import InputError
 from adapters.fake import FakeBroker
-from portfolio import Snapshot
+from portfolio import PortfolioError, Snapshot
 from ports import BrokerPort
 
-__all__ = ["KEY_VARIABLES", "alpaca_broker", "fake_broker"]
+if TYPE_CHECKING:
+    from adapters.alpaca import AlpacaBroker
+
+__all__ = ["KEY_VARIABLES", "LotWarningsShown", "alpaca_broker", "fake_broker"]
 
 #: The environment variables alpaca-py and `AlpacaBroker.from_env()` read the keys from.
 KEY_VARIABLES = ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY")
@@ -34,10 +38,18 @@ def fake_broker(snapshot: Snapshot) -> BrokerPort:
     return broker
 
 
-def alpaca_broker(environ: Mapping[str, str]) -> Result[BrokerPort, Problem]:
+def alpaca_broker(
+    environ: Mapping[str, str],
+    *,
+    read_lots: bool = False,
+    wash_sale_days: int = 30,
+    warn: Callable[[str], None] | None = None,
+) -> Result[BrokerPort, Problem]:
     """`AlpacaBroker.from_env(environ)`: paper trading; APCA_API_BASE_URL may point elsewhere.
 
     Missing keys are a bad input (exit 2) naming the variables, found before alpaca-py loads.
+    With `read_lots`, the snapshots carry lots rebuilt from the fills and the trades of
+    the last `wash_sale_days`; each symbol refused lots is told to `warn`, one line each.
     """
     missing = [name for name in KEY_VARIABLES if not environ.get(name, "").strip()]
     if missing:
@@ -51,9 +63,25 @@ def alpaca_broker(environ: Mapping[str, str]) -> Result[BrokerPort, Problem]:
     except ImportError:
         hint = "needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
         return Failure(InputError(source="Alpaca", problem=hint))  # `validate` has no --broker
-    match AlpacaBroker.from_env(environ):
+    match AlpacaBroker.from_env(environ, read_lots=read_lots, wash_sale_days=wash_sale_days):
         case Success(broker):
-            return Success(broker)
+            return Success(broker if warn is None else LotWarningsShown(broker, warn))
         case Failure(error):
             return Failure(error)
     return Failure(InputError(source="Alpaca", problem="unexpected result"))
+
+
+class LotWarningsShown:
+    """An Alpaca broker whose lot warnings are told to `warn` after each snapshot."""
+
+    def __init__(self, broker: AlpacaBroker, warn: Callable[[str], None]) -> None:
+        """Wrap `broker`; `warn` takes one line."""
+        self._broker = broker
+        self._warn = warn
+
+    def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
+        """The broker's snapshot; then one `warning:` line per symbol it gave no lots."""
+        snapshot = self._broker.get_snapshot(symbols)
+        for warning in self._broker.lot_warnings:
+            self._warn(f"warning: no lots for {warning}")
+        return snapshot

@@ -1,6 +1,6 @@
 """A sub-command as a record, and the parser built from a table of them.
 
-`args.COMMANDS` lists every sub-command. Everything a user meets on the command line is
+`commands.MODULES` lists every sub-command. Everything a user meets on the command line is
 derived from that table, so a new sub-command gets it without further code: its
 `--help` with each option's default and the command's examples, `portfolio --version`,
 no prefix abbreviations of options, and "did you mean" for a mistyped command name.
@@ -102,17 +102,43 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
+class _Version(argparse._VersionAction):  # noqa: SLF001 - argparse's own action, made lazy
+    """`--version`, looked up only when asked for (the lookup costs ~50 ms of imports)."""
+
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        lookup: str | Callable[[], str],
+        **kwargs: Any,  # noqa: ANN401 - argparse's own keywords
+    ) -> None:
+        """`lookup`: the version, or the function that looks it up."""
+        super().__init__(option_strings, **kwargs)
+        self.lookup = lookup
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's own
+        """Look the version up, then print it as argparse does."""
+        found = self.lookup() if callable(self.lookup) else self.lookup
+        self.version = f"%(prog)s {found}"
+        super().__call__(*args, **kwargs)
+
+
 def build_parser(
-    commands: Sequence[Command[Any]], *, version: str, out: IO[str] | None = None
+    commands: Sequence[Command[Any]],
+    *,
+    version: str | Callable[[], str],
+    out: IO[str] | None = None,
 ) -> tuple[Parser, dict[str, Parser]]:
-    """The `portfolio` parser and one sub-parser per command, by name."""
+    """The `portfolio` parser and one sub-parser per command, by name.
+
+    `version` is the version, or the function that looks it up when `--version` is given.
+    """
     parser = Parser(
         prog="portfolio",
         description="Target weights + an account snapshot → a deterministic rebalance plan.",
         epilog="Run `portfolio COMMAND --help` for a command's options, defaults and examples.",
         out=out,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
+    parser.add_argument("--version", action=_Version, lookup=version)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     by_name: dict[str, Parser] = {}
     for command in commands:

@@ -9,15 +9,19 @@ the scheduled rebalancing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from returns.result import Result, Success
 
 from adapters.cli.options import BacktestOptions, PlanOptions
 from adapters.cli.outputs import write_text
 from adapters.cli.report import Problem
 from adapters.cli.terminal import Terminal
-from adapters.report import backtest_page, plan_page
+from adapters.report.plan_page import plan_page
 from portfolio import RebalancePlan
-from portfolio.backtest import BacktestResult
+
+if TYPE_CHECKING:  # the plan command never loads the backtest package
+    from portfolio.backtest import BacktestResult
 
 __all__ = ["backtest_title", "benchmark_wanted", "write_backtest_report", "write_plan_report"]
 
@@ -29,7 +33,8 @@ def benchmark_wanted(options: BacktestOptions) -> bool:
 
 def backtest_title(options: BacktestOptions, result: BacktestResult) -> str:
     """`weights.json: monthly rebalancing`, the title of the page and of the plot."""
-    return f"{options.weights.name}: {result.schedule.value} rebalancing"
+    name = options.weights.name if options.weights is not None else "weights"
+    return f"{name}: {result.schedule.value} rebalancing"
 
 
 def write_backtest_report(
@@ -41,6 +46,8 @@ def write_backtest_report(
     """Write the page when `--report` was given, and say where on stderr."""
     if options.report is None:
         return Success(None)
+    from adapters.report.backtest_page import backtest_page  # noqa: PLC0415 - backtests only
+
     page = backtest_page(result, benchmark, title=backtest_title(options, result))
     written = write_text(options.report, page)
     return written.map(lambda path: terminal.warn(f"Report written to {path}"))

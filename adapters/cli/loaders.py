@@ -18,6 +18,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
+from adapters.cli.tax_inputs import tax_policy_from
 from adapters.cli.terminal import InputError
 from portfolio import Allocation, Asset, SizingPolicy, Snapshot, validate
 
@@ -57,6 +58,9 @@ def policy_from(document: object) -> SizingPolicy:
         if key not in fields:
             known = ", ".join(fields)
             raise BadValueError(where=key, problem=f"unknown policy field (known: {known})")
+        if key == "tax":  # the [tax] table (docs/tax.md)
+            values[key] = tax_policy_from(value)
+            continue
         values[key] = _like(default=fields[key], value=value, where=key)
     return SizingPolicy(**values)  # type: ignore[arg-type]  # each value typed like its default
 

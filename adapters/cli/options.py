@@ -47,6 +47,10 @@ class PlanOptions:
     liquidate_all: bool = False
     #: Where `--report` writes the plan's HTML page (None: no page).
     report: Path | None = None
+    #: A lots CSV file (docs/tax.md): the account's tax lots, for a policy with `[tax]`.
+    lots: Path | None = None
+    #: Rebuild the lots from the broker's fills (`--broker alpaca` only; docs/alpaca.md).
+    lots_from_broker: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -57,10 +61,12 @@ class BacktestOptions:
     currency; `fee_bps` is the cost per traded dollar in basis points (1 bp = 0.01 %).
     `start` / `end` bound the dates used (inclusive); `contribution` is added on the
     first bar of every month after the first (account currency, negative: withdrawn).
+    `sweep` names a grid of runs instead (`adapters.cli.sweep`: then `weights` may be
+    None), its rows sorted by the metric `sort` and run on `workers` processes.
     """
 
     prices: Path
-    weights: Path
+    weights: Path | None
     schedule: str = "monthly"
     cash: Decimal = Decimal(1_000_000)
     min_trade: Decimal | None = None
@@ -73,6 +79,9 @@ class BacktestOptions:
     contribution: Decimal | None = None
     #: Where `--report` writes the HTML page (None: no page).
     report: Path | None = None
+    sweep: Path | None = None
+    sort: str | None = None
+    workers: int = 1
 
 
 @attrs.frozen(kw_only=True)

@@ -15,10 +15,12 @@ from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.prices_csv import parse_prices_csv
 from portfolio.backtest.result import BacktestResult
 from portfolio.backtest.schedule import Schedule, drifted, is_due, parse_schedule
+from portfolio.backtest.sweep import BacktestRun, run_backtests
 
 __all__ = [
     "AllocationRule",
     "BacktestResult",
+    "BacktestRun",
     "BacktestWarning",
     "Bar",
     "CashFlows",
@@ -35,5 +37,6 @@ __all__ = [
     "parse_prices_csv",
     "parse_schedule",
     "run_backtest",
+    "run_backtests",
     "volatility",
 ]

@@ -113,7 +113,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if isinstance(prepared, Failure):  # plain tests, not `bind`: this runs on every bar
         return Failure(prepared.failure())
     planner: Planner = prepared.unwrap()
-    plan = planner.plan_trusted((held, ledger.cash), prices)
+    plan = planner.plan_trusted((held, ledger.cash), prices, datetime.combine(bar.date, time()))
     if isinstance(plan, Failure):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()

@@ -20,7 +20,7 @@ The broker's order rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
 from operator import attrgetter, mul
@@ -33,7 +33,14 @@ from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import lot_spending, merged, size_lots, split_lot_rows, to_decide
+from portfolio.steps.lots import (
+    fractional_need,
+    lot_spending,
+    merged,
+    size_lots,
+    split_lot_rows,
+    to_decide,
+)
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import Decisions, Row, Thresholds, decide, order_rules
 from portfolio.steps.validate import Columns
@@ -69,10 +76,12 @@ def plan_from_columns(
     goals: Sequence[Decimal],
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
+    adjust: Callable[[Decisions, Columns], Decisions] | None = None,
 ) -> RebalancePlan:
     """The plan from validated columns and the target, current and trade columns (cents).
 
-    Call inside the core context (`actions` and the planner do).
+    `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change the decisions
+    before the cash rule. Call inside the core context (`actions` and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
     limits = Thresholds.of(policy, value)
@@ -96,9 +105,18 @@ def plan_from_columns(
     if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
         budget = _available(policy, cash - reserve, decided.buys)
         sized = size_lots(
-            lot_rows, steps, columns, goals, available=budget, limits=limits, buys_only=True
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=budget,
+            limits=limits,
+            need=fractional_need(decided.buys, steps),
+            buys_only=True,
         )
         decided = buy_only(decided, budget - sum(map(_AMOUNT, sized), ZERO), limits, whole)
+    if adjust is not None:
+        decided = adjust(decided, columns)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
     room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve
@@ -149,7 +167,14 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     lots = sized
     if lots is None:
         lots = size_lots(
-            lot_rows, steps, columns, goals, available=available, limits=limits, buffer=buffer
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            need=fractional_need(buys, steps),
+            buffer=buffer,
         )
     if lots:
         available -= lot_spending(lots, buffer)

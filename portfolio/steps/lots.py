@@ -4,12 +4,12 @@ These symbols are sized together by `portfolio.whole_shares.allocate_whole`, bef
 fractional buys. They get the cash first, less a cent per symbol whose lot is not priced
 in whole cents (so that rounding amounts to cents can never overdraw), and the fractional
 buys take what they leave, scaled down pro rata when whole lots overshoot (see
-`portfolio.steps.cash`). When the plan has a tradable fractional symbol with a positive
-target, fractional symbols absorb the overshoot, so each whole-lot symbol goes to the
-nearer of its two whole-lot neighbours (cash they leave stays in cash: moving it into
-fractional symbols would only move the error there). Otherwise cash left idle is error
-too, and whole lots are bought while the cash lasts. The cash a plan means to keep
-(weights summing below 1) is not spent on whole lots.
+`portfolio.steps.cash`). The error counts the distance between the cash whole lots
+leave and what the fractional buys want (`fractional_need`): with no fractional buy,
+cash left idle is error, and whole lots are bought while the cash lasts; with them, a
+whole-lot symbol may end a lot above its target where that is nearer, the fractional
+buys taking less. The cash a plan means to keep (weights summing below 1) is not spent
+on whole lots, nor cash beyond an allocation's `portfolio_value`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,17 @@ from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
-__all__ = ["lot_spending", "merged", "plan_lots", "size_lots", "split_lot_rows", "to_decide"]
+__all__ = [
+    "fractional_need",
+    "lot_spending",
+    "merged",
+    "plan_lots",
+    "size_lots",
+    "split_lot_rows",
+    "to_decide",
+]
 
-_LIMITED = Reason.CASH_LIMITED
+_LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
 _BUY, _SELL = Action.BUY, Action.SELL
 #: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
 _FIXED = (Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND)
@@ -80,6 +88,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     *,
     available: Decimal,
     limits: Thresholds,
+    need: Decimal = ZERO,
     buys_only: bool = False,
     buffer: Decimal = ZERO,
 ) -> list[PlanItem]:
@@ -87,10 +96,13 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
 
     `available` is what buys may spend (after sales, the reserve and liquidation buys,
     shrunk by the buy buffer); the weights' cash (1 − Σ weights of the investable value)
-    is kept. Fractional symbols absorb what whole lots overshoot when a tradable one has
-    a positive target. With `buys_only` (the `buy_only` mode) nothing is sold: a symbol
-    above its target holds (Reason.BUY_ONLY). With a `buy_price_buffer` (`buffer`), the
-    proceeds of these symbols' own sales count shrunk by it too (see `lot_spending`).
+    is kept, and so is cash beyond the account's value (an allocation's `portfolio_value`
+    below what the account holds): whole lots never hold more than the weights allow.
+    `need` is what the fractional buys want (`fractional_need`): the error counts the
+    distance between the cash whole lots leave and it. With `buys_only` (the `buy_only`
+    mode) nothing is sold: a symbol above its target holds (Reason.BUY_ONLY). With a
+    `buy_price_buffer` (`buffer`), the proceeds of these symbols' own sales count shrunk
+    by it too (see `lot_spending`), and those sales stay truncated toward zero.
     """
     if not rows:
         return []
@@ -98,10 +110,6 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     investable = investable_value(columns.total_value, columns.policy)
     unweighted = 1 - sum((max(w, ZERO) for w in columns.weights), ZERO)
     kept = (investable * unweighted).quantize(CENT, rounding=ROUND_DOWN)  # cents, as targets
-    absorb = any(
-        s not in steps and goal > 0 and (s not in assets or assets[s].tradable)
-        for s, goal in zip(columns.symbols, goals, strict=True)
-    )
     symbols = [row[0] for row in rows]
     lots = [steps[s] for s in symbols]
     minimums = [broker_minimum(assets.get(s)) for s in symbols] if assets else [ZERO] * len(rows)
@@ -110,12 +118,35 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         rows,
         lots,
         minimums,
-        cash=available - max(kept, ZERO) - sales * buffer / (1 + buffer),
+        cash=available - max(kept + _beyond_value(columns), ZERO) - sales * buffer / (1 + buffer),
         limits=limits,
-        absorb=absorb,
+        need=need,
         noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
         buys_only=buys_only,
+        fixed_sales=bool(buffer),
     )
+
+
+def fractional_need(buys: Sequence[PlanItem], steps: Mapping[str, Decimal]) -> Decimal:
+    """What the fractional rebalancing buys want of the cash (account currency).
+
+    `steps` names the whole-lot symbols (left out); liquidation buys are paid first.
+    """
+    return sum(
+        (i.trade_amount for i in buys if i.reason is _REBALANCE and i.symbol not in steps), ZERO
+    )
+
+
+def _beyond_value(columns: Columns) -> Decimal:
+    """The account's worth beyond its value V: cash + Σ held × price − V (may be < 0).
+
+    Not 0 only where an allocation's `portfolio_value` differs from what the account
+    holds: the weights spend V, whatever more or less the account holds (V is in cents:
+    the half cent of its rounding is not counted).
+    """
+    held = sum(map(mul, columns.quantities, columns.prices), ZERO)
+    beyond = columns.cash + held - columns.total_value
+    return beyond if abs(beyond) > CENT / 2 else ZERO
 
 
 def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
@@ -172,9 +203,10 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     *,
     cash: Decimal,
     limits: Thresholds,
-    absorb: bool,
+    need: Decimal,
     noise: Decimal,
     buys_only: bool = False,
+    fixed_sales: bool = False,
 ) -> list[PlanItem]:
     """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
 
@@ -198,9 +230,11 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         steps,
         cash=cash - rounding_allowance,
         minimum=limits.minimum,
-        absorb=absorb,
+        need=need,
         broker_minimums=broker_minimums,
         noise=noise,
+        buys_only=buys_only,
+        fixed_sales=fixed_sales,
     )
     items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
     if buys_only:  # a sale the mode forbids holds with the mode's reason

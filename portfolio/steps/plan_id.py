@@ -78,7 +78,7 @@ def _text(*parts: str) -> bytes:
 class IdSeed:
     """The digest of what a prepared plan fixes: correlation id, policy, weights."""
 
-    __slots__ = ("_digest",)
+    __slots__ = ("_digest", "_tail", "_value")
 
     def __init__(
         self,
@@ -89,15 +89,21 @@ class IdSeed:
         portfolio_value: Decimal | None = None,
     ) -> None:
         """Digest the fixed part once; `weights` checked, `targeted` its sorted symbols."""
-        value = "" if portfolio_value is None else _canonical(portfolio_value)
-        digest = hashlib.sha256(_text(_VERSION, correlation_id, value))
+        self._value = "" if portfolio_value is None else _canonical(portfolio_value)
         flags = (
             f"{policy.fractional:d}{policy.allow_short:d}{policy.rounding}"
             f"\x00{policy.mode}\x00{policy.band_trigger}"
         )
         column = canonical_text(map(weights.__getitem__, targeted))
-        digest.update(_text(flags, canonical_text(policy.amounts), *targeted, "\x01", column))
-        self._digest = digest
+        self._tail = _text(flags, canonical_text(policy.amounts), *targeted, "\x01", column)
+        self._digest = hashlib.sha256(_text(_VERSION, correlation_id, self._value) + self._tail)
+
+    def rebased(self, correlation_id: str) -> IdSeed:
+        """The same seed under another correlation id; the rest is not written again."""
+        seed = object.__new__(IdSeed)
+        seed._value, seed._tail = self._value, self._tail
+        seed._digest = hashlib.sha256(_text(_VERSION, correlation_id, self._value) + self._tail)
+        return seed
 
     def copy(self) -> hashlib._Hash:
         """A copy of the digest to add one snapshot's part to."""

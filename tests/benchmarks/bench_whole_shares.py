@@ -2,13 +2,15 @@
 
 Run: `.venv/bin/python tests/benchmarks/bench_whole_shares.py [sizes...]` (needs the
 `bench` extra: `pip install -e '.[bench]'`). For each size, ten seeded random accounts
-(all cash, 1,000,000; weights summing to 1; prices 5..2,000) are allocated by
+(1,000,000; weights summing to 1; prices 5..2,000), each once all in cash and once
+with the same value held in whole shares off target (`holdings`), are allocated by
 
 - `plan_rebalance` with `fractional=False` (ours, the whole pipeline),
 - PyPortfolioOpt 1.6 `greedy_portfolio()` and `lp_portfolio()` (a mixed-integer
   program, solved by HiGHS through cvxpy),
 
-and every result is scored with the same error: Σ |w × V − shares × price| + cash left.
+and every result is scored with the same error: Σ |w × V − shares × price| + cash left
+(the shares held after the plan; PyPortfolioOpt allocates from cash, the same value).
 "truncation" is each target truncated to whole shares, the planner's rule before.
 Times: best CPU time of 5 interleaved rounds for ours and for a fractional plan of the
 same account (the baseline), one wall-clock run for PyPortfolioOpt. The summary gives
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
-from portfolio import Action, Allocation, SizingPolicy, Snapshot, plan_rebalance
+from portfolio import Allocation, SizingPolicy, Snapshot, plan_rebalance
 
 ACCOUNT = Decimal(1_000_000)
 REPEATS = 5
@@ -71,14 +73,34 @@ def best_of(*runs: Callable[[], object]) -> list[float]:
     return best
 
 
+def holdings(n: int, seed: int, prices: dict[str, Decimal]) -> tuple[dict[str, int], Decimal]:
+    """The same value as whole shares off target: (shares per symbol, the cash left).
+
+    Each symbol holds whole shares of other random weights (another seed's), so every
+    position is off its target; what truncation leaves of the 1,000,000 stays in cash.
+    """
+    other, _ = account(n, seed + 1000)
+    shares = {s: int(w * ACCOUNT / prices[s]) for s, w in zip(prices, other.values(), strict=True)}
+    return shares, ACCOUNT - sum((q * prices[s] for s, q in shares.items()), Decimal(0))
+
+
 def ours(
-    weights: dict[str, Decimal], prices: dict[str, Decimal], *, fractional: bool
+    weights: dict[str, Decimal],
+    prices: dict[str, Decimal],
+    *,
+    fractional: bool,
+    held: tuple[dict[str, int], Decimal] | None = None,
 ) -> dict[str, int]:
-    """Shares bought by `plan_rebalance` from an all-cash account."""
+    """Shares held after `plan_rebalance`, from an all-cash account or from `held`."""
     allocation = Allocation(target_weights=weights, correlation_id="bench")
-    snapshot = Snapshot(cash=ACCOUNT, prices=prices)
+    shares, cash = held or ({}, ACCOUNT)
+    positions = {s: Decimal(q) for s, q in shares.items() if q}
+    snapshot = Snapshot(cash=cash, positions=positions, prices=prices)
     plan = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=fractional)).unwrap()
-    return {i.symbol: int(i.quantity) for i in plan.items if i.action is Action.BUY}
+    final = dict(shares)
+    for i in plan.items:
+        final[i.symbol] = final.get(i.symbol, 0) + int(i.quantity)
+    return final
 
 
 def pypfopt(
@@ -106,42 +128,46 @@ SEEDS = tuple(range(10, 20))
 
 
 def main(sizes: list[int]) -> None:
-    """Print one Markdown table row per size and seed."""
+    """Print one Markdown table row per size, seed and start (cash or holdings)."""
     print(
-        "| symbols | seed | ours (error) | LP (error) | ours ÷ LP | greedy (error) "
+        "| symbols | seed | from | ours (error) | LP (error) | ours ÷ LP | greedy (error) "
         "| truncation (error) | ours (ms) | fractional plan (ms) | ours ÷ fractional "
         "| LP (ms) | greedy (ms) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    worst: dict[int, Decimal] = {}
-    slowdowns: dict[int, list[float]] = {}
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    worst: dict[tuple[int, str], Decimal] = {}
+    slowdowns: dict[tuple[int, str], list[float]] = {}
     for n, seed in ((n, seed) for n in sizes for seed in SEEDS):
         weights, prices = account(n, seed)
-        mine = ours(weights, prices, fractional=False)
         truncated = {s: int(w * ACCOUNT / prices[s]) for s, w in weights.items()}
         lp, lp_time = pypfopt(weights, prices, "lp")
         greedy, greedy_time = pypfopt(weights, prices, "greedy")
-        whole_time, fractional_time = best_of(
-            partial(ours, weights, prices, fractional=False),
-            partial(ours, weights, prices, fractional=True),
-        )
-        e_ours, e_lp = error(weights, prices, mine), error(weights, prices, lp)
-        print(
-            f"| {n:,} | {seed} | {e_ours:,.0f} | {e_lp:,.0f} | {e_ours / e_lp:.4f} "
-            f"| {error(weights, prices, greedy):,.0f} | {error(weights, prices, truncated):,.0f} "
-            f"| {whole_time * 1e3:.1f} | {fractional_time * 1e3:.1f} "
-            f"| {whole_time / fractional_time:.2f} "
-            f"| {lp_time * 1e3:,.0f} | {greedy_time * 1e3:,.0f} |"
-        )
-        worst[n] = max(worst.get(n, Decimal(0)), e_ours / e_lp)
-        slowdowns.setdefault(n, []).append(whole_time / fractional_time)
+        e_lp = error(weights, prices, lp)
+        for start, held in (("cash", None), ("holdings", holdings(n, seed, prices))):
+            mine = ours(weights, prices, fractional=False, held=held)
+            whole_time, fractional_time = best_of(
+                partial(ours, weights, prices, fractional=False, held=held),
+                partial(ours, weights, prices, fractional=True, held=held),
+            )
+            e_ours = error(weights, prices, mine)
+            print(
+                f"| {n:,} | {seed} | {start} | {e_ours:,.0f} | {e_lp:,.0f} | {e_ours / e_lp:.4f} "
+                f"| {error(weights, prices, greedy):,.0f} "
+                f"| {error(weights, prices, truncated):,.0f} "
+                f"| {whole_time * 1e3:.1f} | {fractional_time * 1e3:.1f} "
+                f"| {whole_time / fractional_time:.2f} "
+                f"| {lp_time * 1e3:,.0f} | {greedy_time * 1e3:,.0f} |"
+            )
+            key = (n, start)
+            worst[key] = max(worst.get(key, Decimal(0)), e_ours / e_lp)
+            slowdowns.setdefault(key, []).append(whole_time / fractional_time)
     print()
-    print("| symbols | worst ours ÷ LP | ours ÷ fractional: median (range) |")
-    print("|---:|---:|---:|")
-    for n, ratio in worst.items():
-        times = slowdowns[n]
+    print("| symbols | from | worst ours ÷ LP | ours ÷ fractional: median (range) |")
+    print("|---:|---|---:|---:|")
+    for (n, start), ratio in worst.items():
+        times = slowdowns[n, start]
         print(
-            f"| {n:,} | {ratio:.4f} | {statistics.median(times):.2f} "
+            f"| {n:,} | {start} | {ratio:.4f} | {statistics.median(times):.2f} "
             f"({min(times):.2f}–{max(times):.2f}) |"
         )
 

@@ -9,10 +9,10 @@ from functools import partial
 from pathlib import Path
 
 import attrs
-from returns.result import Result, Success
+from returns.result import Failure, Result, Success
 
 from adapters.cli import values
-from adapters.cli.command import Command
+from adapters.cli.command import Command, UsageError
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.html_report import backtest_title, benchmark_wanted, write_backtest_report
 from adapters.cli.loaders import load_weights
@@ -23,6 +23,7 @@ from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish, name_file
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.summary import backtest_json, backtest_table
+from adapters.cli.sweep import sort_key
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, PortfolioError, SizingPolicy
@@ -103,12 +104,19 @@ def _benchmark(
     return _run(options, weights, policy, bars, schedule="once", progress=None)
 
 
+def _weights(path: Path | None) -> Result[Mapping[str, Decimal], Problem]:
+    """The weights file; `_options` requires it unless --sweep (which has its own)."""
+    if path is None:
+        return Failure(InputError(source="--weights", problem="missing"))
+    return load_weights(path)
+
+
 def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestResult, Problem]:
     ready: Result[None, Problem] = check_matplotlib() if options.plot else Success(None)
     return Result.do(
         result
         for _ in ready
-        for weights in load_weights(options.weights)
+        for weights in _weights(options.weights)
         for policy in _policy(options)
         for bars in _prices(options.prices)
         for result in _run(
@@ -134,6 +142,11 @@ def show_backtest(result: BacktestResult, terminal: Terminal, *, as_json: bool) 
 
 def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
     """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
+    if options.sweep is not None:  # a grid of runs (adapters/cli/sweep.py)
+        from adapters.cli.sweep import run_sweep  # noqa: PLC0415 - only for --sweep
+
+        bars, policy = _prices(options.prices), _policy(options)
+        return run_sweep(options.sweep, options, terminal, bars=bars, policy=policy)
     shown = partial(show_backtest, as_json=options.json)
     named = partial(name_file, weights=options.weights, prices=options.prices)
     return finish(_backtest(options, terminal).alt(named), terminal, shown)
@@ -143,7 +156,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prices", type=Path, required=True, metavar="FILE", help="wide CSV: date,SYM1,..."
     )
-    parser.add_argument("--weights", type=Path, required=True, metavar="FILE", help="weights file")
+    parser.add_argument(
+        "--weights", type=Path, metavar="FILE", help="weights file (required unless --sweep)"
+    )
     parser.add_argument("--schedule", choices=SCHEDULES, default="monthly", help="when to trade")
     parser.add_argument("--cash", type=values.cash, default=Decimal(1_000_000), help="initial cash")
     parser.add_argument(
@@ -186,9 +201,34 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "(default: none)",
     )
 
+    parser.add_argument(
+        "--sweep",
+        type=Path,
+        metavar="FILE",
+        help="run a grid of schedules × bands × minimum trades × weights files (TOML or JSON); "
+        "one row per run",
+    )
+    parser.add_argument(
+        "--sort",
+        type=sort_key,
+        metavar="METRIC",
+        help="with --sweep: sort by a metric, largest first ('max_drawdown:asc': smallest)",
+    )
+    parser.add_argument(
+        "--workers", type=values.workers, default=1, metavar="N", help="with --sweep: processes"
+    )
+
 
 def _options(ns: argparse.Namespace) -> BacktestOptions:
-    inputs = {"--prices": ns.prices, "--weights": ns.weights, "--policy": ns.policy}
+    if ns.weights is None and ns.sweep is None:
+        msg = "the following arguments are required: --weights (or --sweep)"
+        raise UsageError(msg)
+    inputs = {
+        "--prices": ns.prices,
+        "--weights": ns.weights,
+        "--policy": ns.policy,
+        "--sweep": ns.sweep,
+    }
     distinct_outputs({"--report": ns.report, "--plot": ns.plot}, inputs)
     values.date_range(ns.start, ns.end)
     return BacktestOptions(
@@ -205,6 +245,9 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
         end=ns.end,
         contribution=ns.contribution,
         report=ns.report,
+        sweep=ns.sweep,
+        sort=ns.sort,
+        workers=ns.workers,
     )
 
 
@@ -218,6 +261,7 @@ COMMAND = Command(
         "portfolio backtest --prices p.csv --weights w.json --start 2021-01-04",
         "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
         "portfolio backtest --prices p.csv --weights w.json --contribution 500",
+        "portfolio backtest --prices p.csv --sweep sweep.toml --sort cagr --workers 2",
     ),
     arguments=_arguments,
     options=_options,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
+import attrs
 from returns.result import Result, Success
 
 from adapters.cli.brokers import alpaca_broker, fake_broker
@@ -18,6 +18,7 @@ from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_account
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
+from adapters.cli.tax_inputs import LotsOnTop, load_lots
 from adapters.cli.terminal import ExitCode, Terminal
 from portfolio import (
     Allocation,
@@ -25,6 +26,7 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    TaxPolicy,
     plan_rebalance,
 )
 from ports import BrokerPort
@@ -46,24 +48,37 @@ def plan_with_broker(
 
 
 def _plan_for(
-    options: PlanOptions, allocation: Allocation, policy: SizingPolicy, environ: Mapping[str, str]
+    options: PlanOptions, allocation: Allocation, policy: SizingPolicy, terminal: Terminal
 ) -> Result[RebalancePlan, Problem]:
     """Pure planning on a snapshot file; through the shell when a broker is named."""
     broker: Result[BrokerPort, Problem]
     match options.broker, options.snapshot:
         case None, Path() as path:
             snapshot: Result[Snapshot, Problem] = load_snapshot(path)
+            if options.lots is not None:
+                lots = load_lots(options.lots)
+                snapshot = snapshot.bind(
+                    lambda snap: lots.map(lambda held: attrs.evolve(snap, lots=held))
+                )
             return snapshot.bind(lambda snap: plan_rebalance(allocation, snap, policy))
+        case BrokerChoice.ALPACA, _ if options.lots_from_broker:
+            days = (policy.tax or TaxPolicy()).wash_sale_days
+            broker = alpaca_broker(
+                terminal.environ, read_lots=True, wash_sale_days=days, warn=terminal.warn
+            )
         case BrokerChoice.ALPACA, _:
-            broker = alpaca_broker(environ)
+            broker = alpaca_broker(terminal.environ)
         case _, Path() as path:
             broker = load_snapshot(path).map(fake_broker)
         case _:
             broker = sample_account().map(fake_broker)
+    if options.lots is not None:  # the file's lots on the broker's snapshots
+        lots = load_lots(options.lots)
+        broker = broker.bind(lambda port: lots.map(lambda held: LotsOnTop(port, held)))
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
-def _plan(options: PlanOptions, environ: Mapping[str, str]) -> Result[RebalancePlan, Problem]:
+def _plan(options: PlanOptions, terminal: Terminal) -> Result[RebalancePlan, Problem]:
     return Result.do(
         plan
         for weights in load_targets(options.weights, liquidate_all=options.liquidate_all)
@@ -72,7 +87,7 @@ def _plan(options: PlanOptions, environ: Mapping[str, str]) -> Result[RebalanceP
             options,
             Allocation(target_weights=weights, correlation_id=options.correlation_id),
             policy,
-            environ,
+            terminal,
         )
     )
 
@@ -82,7 +97,7 @@ def _reported(options: PlanOptions, terminal: Terminal) -> Result[RebalancePlan,
     named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
     return Result.do(
         plan
-        for plan in _plan(options, terminal.environ).alt(named)
+        for plan in _plan(options, terminal).alt(named)
         for _ in write_plan_report(options, plan, terminal)
     )
 
@@ -111,6 +126,19 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
+    parser.add_argument(
+        "--lots",
+        type=Path,
+        metavar="FILE",
+        help="tax lots CSV (symbol,quantity,cost,acquired[,lot_id]) for a policy with [tax] "
+        "(default: none)",
+    )
+    parser.add_argument(
+        "--lots-from-broker",
+        action="store_true",
+        help="with --broker alpaca: rebuild the tax lots from the account's fills, first in "
+        "first out; a symbol whose lots do not match its position gets none and a warning",
+    )
     liquidate_all_argument(parser)
     parser.add_argument(
         "--report",
@@ -128,6 +156,12 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
     if ns.broker is None and ns.snapshot is None:
         msg = "give --snapshot FILE, or --broker fake|alpaca"
         raise UsageError(msg)
+    if ns.lots_from_broker and ns.broker != BrokerChoice.ALPACA.value:
+        msg = "--lots-from-broker needs --broker alpaca"
+        raise UsageError(msg)
+    if ns.lots_from_broker and ns.lots is not None:
+        msg = "--lots and --lots-from-broker exclude each other"
+        raise UsageError(msg)
     inputs = {"--weights": ns.weights, "--snapshot": ns.snapshot, "--policy": ns.policy}
     distinct_output("--report", ns.report, inputs)
     return PlanOptions(
@@ -139,6 +173,8 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
         json=ns.json,
         liquidate_all=ns.liquidate_all,
         report=ns.report,
+        lots=ns.lots,
+        lots_from_broker=ns.lots_from_broker,
     )
 
 
@@ -148,6 +184,7 @@ COMMAND = Command(
     examples=(
         "portfolio plan --weights weights.json --snapshot account.json",
         "portfolio plan --weights weights.toml --broker alpaca --json",
+        "portfolio plan --weights w.json --broker alpaca --policy tax.toml --lots-from-broker",
         "portfolio plan --weights weights.json --snapshot account.json --report plan.html",
     ),
     arguments=_arguments,

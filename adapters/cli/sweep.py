@@ -1,0 +1,246 @@
+"""`portfolio backtest --sweep FILE`: a grid of backtests over one price file, one row per run.
+
+The sweep file (TOML or JSON) lists the values to try; every combination is one run:
+
+```toml
+schedules = ["monthly", "quarterly"]   # rebalance schedules
+bands = ["0", "0.02"]                  # SizingPolicy.band (weight points)
+min_trades = ["1", "500"]              # SizingPolicy.min_trade_amount (account currency)
+weights = ["equal.json", "tilted.json"]  # weights files, relative to the sweep file
+```
+
+A key left out takes the command line's value (`--schedule`, the policy's band,
+`--min-trade` or the policy's, `--weights`). Runs go through
+`portfolio.backtest.run_backtests`, on `--workers` processes. The rows can be sorted by
+any metric (`--sort cagr`: largest first; `--sort max_drawdown:asc`: smallest first),
+or printed as JSON (`--json`).
+A run that fails is a row with its error; the exit code is then 1. A bad sweep file is
+bad input (exit 2), named with the key at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from decimal import Decimal
+from itertools import product
+from pathlib import Path
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from adapters.cli.documents import BadValueError, read_document, to_decimal, to_mapping
+from adapters.cli.loaders import load_weights
+from adapters.cli.options import BacktestOptions
+from adapters.cli.report import Problem, problem
+from adapters.cli.table import grid, money, percent
+from adapters.cli.terminal import ExitCode, InputError, Terminal
+from portfolio import Allocation, PortfolioError, SizingPolicy
+from portfolio.backtest import BacktestResult, BacktestRun, Bar, run_backtests
+from portfolio.fill import CostModel
+
+__all__ = ["METRICS", "Grid", "load_grid", "run_sweep", "sort_key"]
+
+_KEYS = frozenset({"schedules", "bands", "min_trades", "weights"})
+_ASCENDING = ":asc"
+
+
+def _fraction(value: Decimal) -> str:
+    return percent(value)
+
+
+#: The metrics a row shows and `--sort` accepts: name → (value, how it is shown).
+METRICS: dict[str, tuple[Callable[[BacktestResult], Decimal], Callable[[Decimal], str]]] = {
+    "final_equity": (lambda r: r.final_equity, money),
+    "total_return": (lambda r: r.total_return, _fraction),
+    "cagr": (lambda r: r.cagr, _fraction),
+    "volatility": (lambda r: r.volatility, _fraction),
+    "max_drawdown": (lambda r: r.max_drawdown, _fraction),
+    "turnover": (lambda r: r.turnover, lambda d: f"{d:.2f}"),
+    "total_fees": (lambda r: r.total_fees, money),
+    "rebalances": (lambda r: Decimal(r.rebalances), lambda d: f"{d:,}"),
+}
+
+
+def sort_key(text: str) -> str:
+    """`--sort`: a metric's name (largest first), `:asc` after it for the smallest first.
+
+    argparse's `type` for the option: a bad name is a usage error listing the metrics.
+    """
+    if text.removesuffix(_ASCENDING) not in METRICS:
+        names = ", ".join(METRICS)
+        msg = f"not a metric: {text!r} (one of {names}; add {_ASCENDING} for smallest first)"
+        raise argparse.ArgumentTypeError(msg)
+    return text
+
+
+@attrs.frozen(kw_only=True)
+class Grid:
+    """The values a sweep tries; one run per combination, in this nesting order."""
+
+    schedules: tuple[str, ...]
+    bands: tuple[Decimal, ...]
+    min_trades: tuple[Decimal, ...]
+    weights: tuple[Path, ...]
+
+
+def load_grid(
+    path: Path, options: BacktestOptions, policy: SizingPolicy
+) -> Result[Grid, InputError]:
+    """The sweep file's grid; a key left out takes the command line's value."""
+    return read_document(path).bind(lambda document: _grid(document, path, options, policy))
+
+
+def _grid(
+    document: object, path: Path, options: BacktestOptions, policy: SizingPolicy
+) -> Result[Grid, InputError]:
+    try:
+        doc = _known(to_mapping(document, ""))
+        schedules = tuple(map(str, _list(doc, "schedules", str, [options.schedule])))
+        bands = tuple(to_decimal(v, "bands") for v in _list(doc, "bands", object, [policy.band]))
+        minimums = _list(doc, "min_trades", object, [policy.min_trade_amount])
+        given: list[object] = [str(options.weights)] if options.weights is not None else []
+        weights = _list(doc, "weights", str, given)
+        return Success(
+            Grid(
+                schedules=schedules,
+                bands=bands,
+                min_trades=tuple(to_decimal(v, "min_trades") for v in minimums),
+                weights=tuple(path.parent / str(w) for w in weights),
+            )
+        )
+    except BadValueError as bad:
+        return Failure(InputError(source=str(path), where=bad.where, problem=bad.problem))
+
+
+def _known(doc: Mapping[str, object]) -> Mapping[str, object]:
+    unknown = sorted(set(doc) - _KEYS)
+    if unknown:
+        known = ", ".join(sorted(_KEYS))
+        raise BadValueError(where=unknown[0], problem=f"unknown key (known: {known})")
+    return doc
+
+
+def _list(doc: Mapping[str, object], key: str, kind: type, default: list[object]) -> list[object]:
+    """The list under `key` (at least one value, each a `kind`), or `default`."""
+    if key not in doc and not default:
+        raise BadValueError(where=key, problem="missing (list the files here, or give --weights)")
+    values = doc.get(key, default)
+    if not isinstance(values, list) or not values:
+        raise BadValueError(where=key, problem="expected a non-empty list")
+    if not all(isinstance(v, kind) for v in values):
+        raise BadValueError(where=key, problem=f"expected a list of {kind.__name__}")
+    return values
+
+
+def run_sweep(
+    sweep: Path,
+    options: BacktestOptions,
+    terminal: Terminal,
+    *,
+    bars: Result[tuple[Bar, ...], Problem],
+    policy: Result[SizingPolicy, Problem],
+) -> ExitCode:
+    """Run the grid of the file `sweep` over `bars`; print the rows (table or JSON)."""
+    ready = Result.do(
+        (table, chosen, grid_, runs)
+        for table in bars
+        for chosen in policy
+        for grid_ in load_grid(sweep, options, chosen)
+        for runs in _runs(grid_, chosen, options)
+    )
+    if isinstance(ready, Failure):
+        return problem(ready.failure(), terminal)
+    table, _, _, runs = ready.unwrap()
+    with ExitStack() as stack:
+        executor = None
+        if options.workers > 1:
+            from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only with workers
+
+            executor = stack.enter_context(ProcessPoolExecutor(options.workers))
+        results = list(run_backtests(table, runs, executor))
+    rows = _sorted(list(zip(runs, results, strict=True)), options.sort)
+    terminal.say(_json(rows) if options.json else _table(rows))
+    failed = [run.label for run, result in rows if isinstance(result, Failure)]
+    for label in failed:
+        terminal.warn(f"error: run {label} failed")
+    return ExitCode.FAILURE if failed else ExitCode.OK
+
+
+def _runs(
+    grid_: Grid, policy: SizingPolicy, options: BacktestOptions
+) -> Result[list[BacktestRun], Problem]:
+    """One run per combination; each weights file read once."""
+    loaded: dict[Path, Mapping[str, Decimal]] = {}
+    for path in grid_.weights:
+        match load_weights(path):
+            case Success(weights):
+                loaded[path] = weights
+            case Failure(error):
+                return Failure(error)
+    return Success(
+        [
+            BacktestRun(
+                allocation=Allocation(target_weights=loaded[path], correlation_id="sweep"),
+                policy=attrs.evolve(policy, band=band, min_trade_amount=minimum),
+                schedule=schedule,
+                initial_cash=options.cash,
+                costs=CostModel(bps=options.fee_bps),
+                label=f"{schedule} band={band} min_trade={minimum} weights={path.name}",
+            )
+            for schedule, band, minimum, path in product(
+                grid_.schedules, grid_.bands, grid_.min_trades, grid_.weights
+            )
+        ]
+    )
+
+
+_Row = tuple[BacktestRun, Result[BacktestResult, PortfolioError]]
+
+
+def _sorted(rows: list[_Row], sort: str | None) -> list[_Row]:
+    """By the metric `sort` names, largest first (`:asc`: smallest); failed runs last.
+
+    Runs with equal figures keep the grid's order.
+    """
+    if sort is None:
+        return rows
+    value = METRICS[sort.removesuffix(_ASCENDING)][0]
+    done = [row for row in rows if isinstance(row[1], Success)]
+    failed = [row for row in rows if not isinstance(row[1], Success)]
+    done.sort(key=lambda row: value(row[1].unwrap()), reverse=not sort.endswith(_ASCENDING))
+    return done + failed
+
+
+def _cells(run: BacktestRun, result: Result[BacktestResult, PortfolioError]) -> Iterator[str]:
+    yield run.label
+    if isinstance(result, Success):
+        done = result.unwrap()
+        yield from (show(value(done)) for value, show in METRICS.values())
+    else:
+        yield f"error: {result.failure()}"
+        yield from [""] * (len(METRICS) - 1)
+
+
+def _table(rows: Sequence[_Row]) -> str:
+    headers = ("run", *METRICS)
+    return grid(headers, [tuple(_cells(*row)) for row in rows], frozenset(range(1, len(headers))))
+
+
+def _json(rows: Sequence[_Row]) -> str:
+    out = []
+    for run, result in rows:
+        if isinstance(result, Success):
+            done = result.unwrap()
+            figures: dict[str, object] = {
+                name: str(value(done)) for name, (value, _) in METRICS.items()
+            }
+            out.append({"run": run.label, **figures})
+        else:
+            error = result.failure()
+            out.append(
+                {"run": run.label, "error": {"kind": error.kind.value, "message": error.message}}
+            )
+    return json.dumps(out, indent=2)

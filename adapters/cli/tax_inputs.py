@@ -1,0 +1,132 @@
+"""The command line's tax inputs and outputs (docs/tax.md, docs/cli.md).
+
+`--lots FILE` and the policy's `[tax]` table; the plan table's tax lines are
+`TaxReport.summary`.
+
+A lots file is CSV with the header `symbol,quantity,cost,acquired` and an optional
+`lot_id` column; `acquired` is an ISO date. A bad file is an `InputError` naming the
+line and the column (exit code 2).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection, Mapping
+from datetime import date
+from pathlib import Path
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from adapters.cli.documents import BadValueError, to_decimal, to_mapping
+from adapters.cli.terminal import InputError
+from portfolio import LotMethod, PortfolioError, Snapshot, TaxLot, TaxPolicy
+from ports import BrokerPort
+
+__all__ = ["LotsOnTop", "load_lots", "parse_lots", "tax_policy_from"]
+
+Lots = Mapping[str, tuple[TaxLot, ...]]
+_COLUMNS = ("symbol", "quantity", "cost", "acquired")
+_TAX_FIELDS = tuple(field.name for field in attrs.fields(TaxPolicy))
+
+
+def tax_policy_from(document: object, where: str = "tax") -> TaxPolicy:
+    """The policy file's `[tax]` table → a TaxPolicy; missing keys keep their defaults.
+
+    `method` is a `LotMethod` name (`FIFO`, `LIFO`, `HIFO`, `MIN_TAX`, any case); the
+    library checks the ranges (rates in [0, 1], a budget ≥ 0).
+    """
+    values: dict[str, object] = {}
+    for key, value in to_mapping(document, where).items():
+        at = f"{where}.{key}"
+        match key:
+            case "method":
+                names = ", ".join(m.value for m in LotMethod)
+                if not isinstance(value, str) or value.upper() not in LotMethod.__members__:
+                    raise BadValueError(where=at, problem=f"expected one of {names}, got {value!r}")
+                values[key] = LotMethod[value.upper()]
+            case "max_realized_gain" | "short_term_rate" | "long_term_rate":
+                values[key] = to_decimal(value, at)
+            case "defer_short_term_gains":
+                if not isinstance(value, bool):
+                    raise BadValueError(where=at, problem=f"expected true or false, got {value!r}")
+                values[key] = value
+            case "wash_sale_days":
+                if type(value) is not int:
+                    raise BadValueError(where=at, problem=f"expected a whole number, got {value!r}")
+                values[key] = value
+            case _:
+                known = ", ".join(_TAX_FIELDS)
+                raise BadValueError(where=at, problem=f"unknown tax field (known: {known})")
+    return TaxPolicy(**values)  # type: ignore[arg-type] # each value typed like its field
+
+
+def load_lots(path: Path) -> Result[Lots, InputError]:
+    """Read a lots CSV file; an InputError names the file, the line and the column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return Failure(InputError(source=str(path), problem="not UTF-8 text"))
+    except OSError as exc:
+        return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
+    try:
+        return Success(parse_lots(text))
+    except BadValueError as bad:
+        return Failure(InputError(source=str(path), where=bad.where, problem=bad.problem))
+
+
+def parse_lots(text: str) -> Lots:
+    r"""The lots of a CSV text, by symbol in file order; BadValueError names line and column.
+
+    >>> parse_lots("symbol,quantity,cost,acquired\\nSPY,10,412.50,2023-03-01\\n")["SPY"][0].cost
+    Decimal('412.50')
+    """
+    rows = list(csv.reader(text.splitlines()))
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if tuple(header) not in {_COLUMNS, (*_COLUMNS, "lot_id")}:
+        wanted = ",".join(_COLUMNS)
+        raise BadValueError(where="line 1", problem=f"the header must be {wanted}[,lot_id]")
+    lots: dict[str, list[TaxLot]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(row) != len(header):
+            problem = f"expected {len(header)} columns, got {len(row)}"
+            raise BadValueError(where=f"line {number}", problem=problem)
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        symbol = cells["symbol"]
+        if not symbol:
+            raise BadValueError(where=f"line {number}, column symbol", problem="empty")
+        lot = TaxLot(
+            quantity=to_decimal(cells["quantity"], f"line {number}, column quantity"),
+            cost=to_decimal(cells["cost"], f"line {number}, column cost"),
+            acquired=_date(cells["acquired"], f"line {number}, column acquired"),
+            lot_id=cells.get("lot_id", ""),
+        )
+        lots.setdefault(symbol, []).append(lot)
+    return {symbol: tuple(held) for symbol, held in lots.items()}
+
+
+def _date(text: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadValueError(where=where, problem=f"not an ISO date: {text!r}") from None
+
+
+class LotsOnTop:
+    """A broker whose snapshots carry the lots of a file (the broker's own are replaced)."""
+
+    def __init__(self, broker: BrokerPort, lots: Lots) -> None:
+        """Wrap `broker`; `lots` by symbol."""
+        self._broker = broker
+        self._lots = lots
+
+    def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
+        """The broker's snapshot with the file's lots."""
+        return self._broker.get_snapshot(symbols).map(
+            lambda snapshot: attrs.evolve(snapshot, lots=self._lots)
+        )
+
+
+_: type[BrokerPort] = LotsOnTop

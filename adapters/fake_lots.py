@@ -1,0 +1,94 @@
+"""The fake broker's tax lots: a lot per purchase, relieved by a given method on each sale.
+
+`LotBook` follows the account's positions. After any change (a plan filled, an order
+placed or filled) it compares the positions before and after: shares added to a long
+position become a lot acquired on the fake's clock date at its price (fees are not
+added to the basis); shares removed relieve lots by the book's `LotMethod`, and the
+sale is recorded as a `PastTrade` with the gain it realized. A symbol held when the
+fake opened without lots given for it has an unknown basis, and keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+
+from portfolio.money import CORE_CONTEXT, ZERO
+from portfolio.plan_item import Action
+from portfolio.snapshot import Snapshot
+from portfolio.tax import LotMethod, PastTrade, TaxLot, TaxPolicy
+from portfolio.tax.policy import MAX_WASH_SALE_DAYS
+from portfolio.tax.relief import in_order, realized, relieve, remaining
+
+__all__ = ["LotBook"]
+
+
+class LotBook:
+    """Lots by symbol (upper-case), the trades made, and the method sales relieve lots by."""
+
+    def __init__(
+        self,
+        lots: Mapping[str, Iterable[TaxLot]],
+        method: LotMethod,
+        trades: Iterable[PastTrade] = (),
+        unknown: Iterable[str] = (),
+    ) -> None:
+        """Start with these lots; `unknown`: symbols held whose basis is not known."""
+        self.lots: dict[str, tuple[TaxLot, ...]] = {s.upper(): tuple(v) for s, v in lots.items()}
+        self.trades: list[PastTrade] = list(trades)
+        self.unknown = frozenset(s.upper() for s in unknown) - self.lots.keys()
+        self._policy = TaxPolicy(method=method)
+        self._count = sum(len(v) for v in self.lots.values())
+
+    def follow(self, before: Snapshot, after: Snapshot) -> None:
+        """Record the change from `before` to `after` (positions moved at `after`'s prices)."""
+        if after.as_of is None:
+            return
+        with localcontext(CORE_CONTEXT):
+            self._follow(before, after, after.as_of.date())
+
+    def _follow(self, before: Snapshot, after: Snapshot, on: date) -> None:
+        for symbol in sorted(before.positions.keys() | after.positions.keys()):
+            was = max(before.positions.get(symbol, ZERO), ZERO)  # long shares only
+            now = max(after.positions.get(symbol, ZERO), ZERO)
+            change = after.positions.get(symbol, ZERO) - before.positions.get(symbol, ZERO)
+            if not change:
+                continue
+            price = after.prices[symbol]
+            side = Action.BUY if change > 0 else Action.SELL
+            gain = self._sell(symbol, was - now, price, on) if now < was else None
+            if now > was and symbol not in self.unknown:
+                self._count += 1
+                lot = TaxLot(quantity=now - was, cost=price, acquired=on, lot_id=f"L{self._count}")
+                self.lots[symbol] = (*self.lots.get(symbol, ()), lot)
+            self.trades.append(
+                PastTrade(
+                    symbol=symbol,
+                    action=side,
+                    quantity=abs(change),
+                    price=price,
+                    on=on,
+                    realized_gain=gain,
+                )
+            )
+        self.unknown = frozenset(s for s in self.unknown if after.positions.get(s))
+
+    def _sell(self, symbol: str, shares: Decimal, price: Decimal, on: date) -> Decimal | None:
+        lots = self.lots.get(symbol)
+        if not lots:
+            return None
+        pieces = relieve(in_order(lots, self._policy, price, on), shares)
+        left = tuple(remaining(lots, pieces))
+        if left:
+            self.lots[symbol] = left
+        else:
+            del self.lots[symbol]
+        return realized(pieces, price)
+
+    def recent(self, snapshot: Snapshot) -> tuple[PastTrade, ...]:
+        """The trades within the longest wash-sale window before the snapshot's date."""
+        if snapshot.as_of is None:
+            return tuple(self.trades)
+        start = snapshot.as_of.date() - timedelta(days=MAX_WASH_SALE_DAYS)
+        return tuple(t for t in self.trades if t.on >= start)

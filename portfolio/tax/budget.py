@@ -1,0 +1,133 @@
+"""Rule 2: a gain budget. The cuts that keep a plan's net realized gain within it.
+
+Liquidations are never cut: their gain is spent first. The other sales are taken in
+order of gain per dollar sold (the drift each dollar fixes), least first, so that a
+sale realizing a loss or little gain is kept before one realizing much; each keeps
+the most shares whose gain fits what is left of the budget. When the liquidations
+alone exceed it, the other sales are kept only as far as they realize a net loss
+(which lowers the excess), and the plan reports the excess (`TaxReport.over_budget`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import ROUND_DOWN, Decimal
+from typing import NamedTuple
+
+from portfolio.money import ZERO
+from portfolio.tax.relief import Piece, realized
+
+__all__ = ["Candidate", "Kept", "down_to_step", "largest_within", "within_budget"]
+
+#: How often a cut is tightened when rounding to cents or another choice of lots
+#: makes it realize more than estimated (each pass lowers the limit by the excess).
+_TRIES = 3
+
+
+class Candidate(NamedTuple):
+    """A sale the budget may cut: its symbol, price, pieces (in relief order) and shares.
+
+    `step` is the share quantum a cut keeps to (1 for whole shares); `minimum` the
+    smallest sale worth making (account currency); `gain` what the pieces realize.
+    """
+
+    symbol: str
+    price: Decimal
+    pieces: list[Piece]
+    quantity: Decimal
+    step: Decimal
+    minimum: Decimal
+    gain: Decimal
+
+
+class Kept(NamedTuple):
+    """What the budget keeps of a sale: shares, and the pieces they relieve ([] = held)."""
+
+    quantity: Decimal
+    pieces: list[Piece]
+
+
+#: Re-chooses the lots for a smaller sale (`choice.choose`): None when it must be held.
+Rechoose = Callable[[Candidate, Decimal], list[Piece] | None]
+
+
+def within_budget(
+    candidates: Sequence[Candidate], room: Decimal, rechoose: Rechoose
+) -> dict[str, Kept]:
+    """The sales to cut, by symbol: what each keeps so that Σ gains ≤ `room`.
+
+    `room` is the budget less what the liquidations realize (may be negative). Sales
+    missing from the answer stand as they are.
+    """
+    left = room
+    cut: dict[str, Kept] = {}
+
+    def ratio(candidate: Candidate) -> tuple[Decimal, str]:
+        return candidate.gain / (candidate.quantity * candidate.price), candidate.symbol
+
+    for candidate in sorted(candidates, key=ratio):
+        gain = candidate.gain
+        if gain <= left:
+            left -= gain
+            continue
+        kept = _cut(candidate, left, rechoose)
+        cut[candidate.symbol] = kept
+        left -= realized(kept.pieces, candidate.price)
+    return cut
+
+
+def _cut(candidate: Candidate, left: Decimal, rechoose: Rechoose) -> Kept:
+    """The most shares of `candidate` whose gain is ≤ `left` (≤ 0 when `left` is negative)."""
+    ceiling = left if left >= 0 else ZERO
+    limit = left
+    for _ in range(_TRIES):
+        shares = largest_within(candidate.pieces, candidate.price, limit)
+        shares = down_to_step(shares, candidate.step)
+        if shares * candidate.price < candidate.minimum or shares <= 0:
+            return Kept(ZERO, [])
+        pieces = rechoose(candidate, shares)
+        if pieces is None:
+            return Kept(ZERO, [])
+        gain = realized(pieces, candidate.price)
+        if gain <= ceiling:
+            return Kept(shares, pieces)
+        limit -= gain - ceiling
+    return Kept(ZERO, [])
+
+
+def down_to_step(shares: Decimal, step: Decimal) -> Decimal:
+    """`shares` rounded down to a whole number of `step`s, written with the step's digits.
+
+    >>> down_to_step(Decimal("2.5"), Decimal("1E-9")), down_to_step(Decimal("7.9"), Decimal(2))
+    (Decimal('2.500000000'), Decimal('6'))
+    """
+    return ((shares / step).to_integral_value(ROUND_DOWN) * step).quantize(step)
+
+
+def largest_within(pieces: Sequence[Piece], price: Decimal, limit: Decimal) -> Decimal:
+    """The most shares x of the pieces, in order, whose gain G(x) ≤ `limit`.
+
+    G is piecewise linear (each piece's slope is price − its cost). When no x > 0 has
+    G(x) ≤ `limit` (a negative limit), the x where G is least.
+
+    >>> from datetime import date
+    >>> from portfolio.tax.records import TaxLot
+    >>> loss = TaxLot(quantity=Decimal(2), cost=Decimal(15), acquired=date(2024, 1, 2))
+    >>> gain = TaxLot(quantity=Decimal(10), cost=Decimal(6), acquired=date(2024, 1, 3))
+    >>> largest_within([(loss, Decimal(2)), (gain, Decimal(10))], Decimal(10), Decimal(6))
+    Decimal('6')
+    """
+    best: Decimal | None = ZERO if limit >= 0 else None
+    at = gained = lowest = lowest_at = ZERO
+    for lot, shares in pieces:
+        slope = price - lot.cost
+        end = gained + slope * shares
+        if end <= limit:
+            best = at + shares
+        elif gained <= limit and slope > 0:
+            best = at + (limit - gained) / slope
+        if end <= lowest:
+            lowest, lowest_at = end, at + shares
+        at += shares
+        gained = end
+    return lowest_at if best is None else best

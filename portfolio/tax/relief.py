@@ -1,0 +1,161 @@
+"""Rule 1: a sale relieves lots in the method's order, the last lot touched split.
+
+`proceeds = q × price`, `cost = q × lot.cost`, `gain = proceeds − cost`, each rounded to
+cents (half even). A lot sold more than one year after it was acquired is long-term;
+one sold on the first anniversary is still short-term (docs/tax.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from operator import attrgetter
+
+import attrs
+
+from portfolio.money import CENT, ZERO
+from portfolio.tax.policy import LotMethod, TaxPolicy
+from portfolio.tax.records import TaxLot
+from portfolio.tax.report import LotSale, Term
+
+__all__ = [
+    "Piece",
+    "anniversary",
+    "estimated_tax",
+    "in_order",
+    "realized",
+    "relieve",
+    "remaining",
+    "sales_of",
+    "term",
+]
+
+#: One lot and the shares a sale takes from it (0 < shares ≤ lot.quantity).
+Piece = tuple[TaxLot, Decimal]
+_ACQUIRED, _COST = attrgetter("acquired"), attrgetter("cost")
+_CENTS = Decimal("0.00")
+
+
+def anniversary(acquired: date) -> date:
+    """The first anniversary of a purchase; February 29 has it on February 28.
+
+    >>> anniversary(date(2024, 2, 29)), anniversary(date(2023, 3, 15))
+    (datetime.date(2025, 2, 28), datetime.date(2024, 3, 15))
+    """
+    if acquired.month == 2 and acquired.day == 29:
+        return date(acquired.year + 1, 2, 28)
+    return acquired.replace(year=acquired.year + 1)
+
+
+def term(acquired: date, on: date) -> Term:
+    """LONG when `on` is after the first anniversary of `acquired`, else SHORT.
+
+    >>> term(date(2023, 3, 15), date(2024, 3, 15)), term(date(2023, 3, 15), date(2024, 3, 16))
+    (<Term.SHORT: 'SHORT'>, <Term.LONG: 'LONG'>)
+    """
+    return Term.LONG if on > anniversary(acquired) else Term.SHORT
+
+
+def in_order(lots: Iterable[TaxLot], policy: TaxPolicy, price: Decimal, on: date) -> list[TaxLot]:
+    """The lots in the order `policy.method` relieves them (ties keep the given order).
+
+    FIFO oldest first; LIFO newest first; HIFO highest cost first; MIN_TAX the least
+    estimated tax per share first (at the policy's rates), then the least gain per
+    share (so losses come before gains even at rates of 0), then the oldest.
+    """
+    match policy.method:
+        case LotMethod.FIFO:
+            return sorted(lots, key=_ACQUIRED)
+        case LotMethod.LIFO:
+            return sorted(lots, key=_ACQUIRED, reverse=True)
+        case LotMethod.HIFO:
+            return sorted(lots, key=_COST, reverse=True)
+        case LotMethod.MIN_TAX:
+
+            def tax_per_share(lot: TaxLot) -> tuple[Decimal, Decimal, date]:
+                gain = price - lot.cost
+                long = term(lot.acquired, on) is Term.LONG
+                rate = policy.long_term_rate if long else policy.short_term_rate
+                return gain * rate, gain, lot.acquired
+
+            return sorted(lots, key=tax_per_share)
+
+
+def relieve(ordered: Iterable[TaxLot], quantity: Decimal) -> list[Piece]:
+    """The pieces that `quantity` shares take from the lots in this order; the last one split.
+
+    >>> lots = [TaxLot(quantity=Decimal(3), cost=Decimal(1), acquired=date(2024, 1, 2)),
+    ...         TaxLot(quantity=Decimal(5), cost=Decimal(2), acquired=date(2024, 2, 1))]
+    >>> [(str(lot.cost), str(q)) for lot, q in relieve(lots, Decimal(4))]
+    [('1', '3'), ('2', '1')]
+    """
+    pieces: list[Piece] = []
+    left = quantity
+    for lot in ordered:
+        if left <= 0:
+            break
+        taken = min(lot.quantity, left)
+        pieces.append((lot, taken))
+        left -= taken
+    return pieces
+
+
+def remaining(lots: Sequence[TaxLot], pieces: Sequence[Piece]) -> list[TaxLot]:
+    """The lots after the sale, in their given order: untouched, or what is left of a split.
+
+    Lots are matched by identity, so two equal lots are kept apart.
+    """
+    taken = {id(lot): shares for lot, shares in pieces}
+    left: list[TaxLot] = []
+    for lot in lots:
+        shares = taken.get(id(lot), ZERO)
+        if shares < lot.quantity:
+            left.append(attrs.evolve(lot, quantity=lot.quantity - shares) if shares else lot)
+    return left
+
+
+def sales_of(symbol: str, pieces: Iterable[Piece], price: Decimal, on: date) -> list[LotSale]:
+    """The `LotSale` of each piece sold at `price` on `on` (amounts in cents)."""
+    sales = []
+    for lot, shares in pieces:
+        proceeds, cost = _amounts(lot, shares, price)
+        sales.append(
+            LotSale(
+                symbol=symbol,
+                lot_id=lot.lot_id,
+                acquired=lot.acquired,
+                quantity=shares,
+                proceeds=proceeds,
+                cost=cost,
+                gain=proceeds - cost,
+                term=term(lot.acquired, on),
+            )
+        )
+    return sales
+
+
+def _amounts(lot: TaxLot, shares: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
+    """(proceeds, cost) of selling `shares` of `lot` at `price`, each in cents."""
+    return (shares * price).quantize(CENT), (shares * lot.cost).quantize(CENT)
+
+
+def realized(pieces: Iterable[Piece], price: Decimal) -> Decimal:
+    """The net gain these pieces realize at `price`: Σ of their `LotSale.gain` (cents)."""
+    total = ZERO
+    for lot, shares in pieces:
+        proceeds, cost = _amounts(lot, shares, price)
+        total += proceeds - cost
+    return total
+
+
+def estimated_tax(sales: Sequence[LotSale], policy: TaxPolicy) -> tuple[Decimal, Decimal, Decimal]:
+    """(net short-term gain, net long-term gain, estimated tax), in cents.
+
+    The tax is short × short_term_rate + long × long_term_rate, rounded to cents: a net
+    loss gives a negative figure (what it would save against other gains).
+    """
+    short = sum((s.gain for s in sales if s.term is Term.SHORT), _CENTS)
+    long = sum((s.gain for s in sales if s.term is Term.LONG), _CENTS)
+    tax = (short * policy.short_term_rate + long * policy.long_term_rate).quantize(CENT)
+    return short, long, tax

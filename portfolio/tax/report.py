@@ -1,0 +1,80 @@
+"""What a plan's sales realize: `Term`, `LotSale` and the plan's `TaxReport`."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from portfolio.display import money
+
+__all__ = ["LotSale", "TaxReport", "Term"]
+
+
+class Term(enum.Enum):
+    """Short-term: sold on or before the first anniversary of the purchase; long-term after."""
+
+    SHORT = "SHORT"
+    LONG = "LONG"
+
+
+@attrs.frozen(kw_only=True)
+class LotSale:
+    """The part of one lot a sale relieves.
+
+    `quantity` shares of the lot `lot_id` acquired on `acquired`; `proceeds` =
+    quantity × price, `cost` = quantity × the lot's cost per share, `gain` = proceeds −
+    cost (negative for a loss), each in account currency rounded to cents.
+    """
+
+    symbol: str
+    lot_id: str
+    acquired: date
+    quantity: Decimal
+    proceeds: Decimal
+    cost: Decimal
+    gain: Decimal
+    term: Term
+
+
+@attrs.frozen(kw_only=True)
+class TaxReport:
+    """What the plan's sales realize (account currency, cents).
+
+    `sales` lists every lot relieved, by symbol in plan order; `short_term_gain` and
+    `long_term_gain` are net (gains − losses) per term; `estimated_tax` is
+    short_term_gain × short_term_rate + long_term_gain × long_term_rate (negative when
+    the losses would offset other gains); `unknown_basis` names the symbols sold
+    without lots. `over_budget` is how far the net realized gain exceeds
+    `TaxPolicy.max_realized_gain` (0 when the plan is within it, or has no budget): only
+    sales the budget never cuts can make it so, liquidations above all (docs/tax.md).
+    """
+
+    sales: tuple[LotSale, ...]
+    short_term_gain: Decimal
+    long_term_gain: Decimal
+    estimated_tax: Decimal
+    unknown_basis: tuple[str, ...] = ()
+    over_budget: Decimal = Decimal("0.00")
+
+    @property
+    def net_gain(self) -> Decimal:
+        """short_term_gain + long_term_gain: the plan's net realized gain."""
+        return self.short_term_gain + self.long_term_gain
+
+    def summary(self) -> tuple[str, ...]:
+        """The report in words, under a plan's totals: gains by term, the estimated tax."""
+        gains = (
+            f"Realized gains: short-term {money(self.short_term_gain)}   "
+            f"long-term {money(self.long_term_gain)}   "
+            f"estimated tax {money(self.estimated_tax)}   ({len(self.sales)} lots relieved)"
+        )
+        over = f"Over the gain budget by {money(self.over_budget)} (liquidations)"
+        unknown = f"Sold without lots (basis unknown): {', '.join(self.unknown_basis)}"
+        return (
+            gains,
+            *([over] if self.over_budget > 0 else []),
+            *([unknown] if self.unknown_basis else []),
+        )

@@ -1,0 +1,350 @@
+"""Parameter sweeps: `run_backtests` is `run_backtest` per run, in order, failures alone."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_support import cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
+
+from adapters.prices_csv import load_prices_csv
+from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot
+from portfolio.backtest import (
+    BacktestResult,
+    BacktestRun,
+    Bar,
+    run_backtest,
+    run_backtests,
+)
+from portfolio.errors import ErrorKind
+from portfolio.fill import CostModel
+
+Outcome = Result[BacktestResult, PortfolioError]
+
+
+def table(days: int = 60) -> list[Bar]:
+    """Three symbols over `days` weekdays from 2024-01-01, prices wandering by formula."""
+    start = date(2024, 1, 1)
+    weekdays = [d for d in (start + timedelta(n) for n in range(days * 2)) if d.weekday() < 5]
+    return [
+        Bar(
+            date=day,
+            prices={
+                "AAA": Decimal(100 + (k * 7) % 13),
+                "BBB": Decimal(50 + (k * 5) % 11) + Decimal("0.25"),
+                "CCC": Decimal(20 + (k * 3) % 7) + Decimal("0.5"),
+            },
+        )
+        for k, day in enumerate(weekdays[:days])
+    ]
+
+
+def weights(a: str, b: str, c: str = "0") -> Allocation:
+    return Allocation(
+        target_weights={"AAA": Decimal(a), "BBB": Decimal(b), "CCC": Decimal(c)},
+        correlation_id="sweep",
+    )
+
+
+def alone(bars: list[Bar], run: BacktestRun) -> Outcome:
+    """The reference: `run_backtest` on the run's arguments."""
+    return run_backtest(
+        bars,
+        run.allocation,
+        policy=run.policy,
+        initial_cash=run.initial_cash,
+        schedule=run.schedule,
+        costs=run.costs,
+    )
+
+
+RUNS = [
+    BacktestRun(allocation=weights("0.5", "0.5"), label="half-half monthly"),
+    BacktestRun(allocation=weights("0.2", "0.3", "0.5"), schedule="weekly", label="weekly"),
+    BacktestRun(allocation=weights("0.5", "0.5"), schedule="every other day", label="bad"),
+    BacktestRun(
+        allocation=weights("0.6", "0.4"),
+        policy=SizingPolicy(band=Decimal("0.02"), min_trade_amount=Decimal(100)),
+        schedule="daily",
+        initial_cash=Decimal(50_000),
+    ),
+]
+
+
+def test_each_run_is_run_backtest_in_order_and_a_bad_run_fails_alone() -> None:
+    bars = table()
+    results = list(run_backtests(bars, RUNS))
+    assert [isinstance(r, Success) for r in results] == [True, True, False, True]
+    for result, run in zip(results, RUNS, strict=True):
+        if isinstance(result, Success):
+            assert result == alone(bars, run)
+    error = results[2].failure()
+    assert error.kind is ErrorKind.INVALID_SCHEDULE
+    assert error.context["run"] == "bad"
+    # Run 3 has no label: its position names it. It starts with 50,000 in cash.
+    assert results[3].unwrap().initial_cash == Decimal(50_000)
+    # Half of 1,000,000 in cash into each of AAA and BBB on the first bar.
+    first = results[0].unwrap().plans[0]
+    amounts = {item.symbol: item.trade_amount for item in first.items}
+    assert amounts["AAA"] == amounts["BBB"] == Decimal("500000.00")
+
+
+def test_runs_are_read_lazily_without_an_executor() -> None:
+    seen: list[int] = []
+
+    def runs() -> Any:
+        for k, run in enumerate(RUNS):
+            seen.append(k)
+            yield run
+
+    results = run_backtests(table(), runs())
+    assert seen == []
+    next(results)
+    assert seen == [0]
+
+
+def test_a_process_pool_gives_the_same_results_in_the_same_order() -> None:
+    bars = table()
+    expected = list(run_backtests(bars, RUNS))
+    with ProcessPoolExecutor(2) as pool:
+        assert list(run_backtests(bars, RUNS, pool)) == expected
+        assert list(run_backtests(bars, RUNS, pool, chunks=4)) == expected
+
+
+def broken(_day: date, _account: Snapshot) -> Allocation:
+    """An allocation rule with a bug: it raises."""
+    msg = "the rule's own bug"
+    raise RuntimeError(msg)
+
+
+class Counting(Executor):
+    """A real thread pool that keeps every payload it is given (to count what travels)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(2)
+        self.payloads: list[Any] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.payloads.append(args[0])
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:  # noqa: FBT002 - Executor's own
+        self.pool.shutdown(wait, cancel_futures=cancel_futures)
+
+
+def test_the_price_table_travels_once_per_task_not_once_per_run() -> None:
+    bars = table()
+    runs = [BacktestRun(allocation=weights("0.5", "0.5"), label=str(k)) for k in range(12)]
+    with Counting() as executor:
+        results = list(run_backtests(bars, runs, executor, chunks=3))
+    assert len(executor.payloads) == 3
+    packed = pickle.dumps(tuple(bars), pickle.HIGHEST_PROTOCOL)
+    assert all(payload[0] == packed for payload in executor.payloads)
+    assert [len(payload[1]) for payload in executor.payloads] == [4, 4, 4]
+    dealt = [[entry.unwrap()[1].label for entry in payload[1]] for payload in executor.payloads]
+    assert dealt[0] == ["0", "3", "6", "9"]  # run k in task k mod 3
+    assert results == list(run_backtests(bars, runs))
+
+
+def test_a_run_that_cannot_travel_or_raises_in_its_worker_fails_alone() -> None:
+    bars = table()
+    runs = [
+        RUNS[0],
+        BacktestRun(allocation=lambda _d, _s: weights("1", "0"), label="lambda"),
+        BacktestRun(allocation=broken, label="raises"),
+        RUNS[1],
+    ]
+    with ThreadPoolExecutor(1) as executor:
+        results = list(run_backtests(bars, runs, executor, chunks=1))
+    assert results[0] == alone(bars, RUNS[0])
+    assert results[3] == alone(bars, RUNS[1])
+    for result, name in ((results[1], "lambda"), (results[2], "raises")):
+        assert isinstance(result, Failure)
+        assert result.failure().kind is ErrorKind.WORKER_FAILED
+        assert result.failure().context["run"] == name
+    assert "the rule's own bug" in results[2].failure().context["error"]
+
+
+def test_an_executor_that_refuses_work_fails_every_run_by_name() -> None:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    results = list(run_backtests(table(), RUNS, pool))
+    assert [r.failure().kind for r in results] == [ErrorKind.WORKER_FAILED] * 4
+    assert [r.failure().context["run"] for r in results] == [
+        "half-half monthly",
+        "weekly",
+        "bad",
+        "3",
+    ]
+
+
+def test_chunks_below_one_are_refused() -> None:
+    with pytest.raises(ValueError, match="chunks"):
+        run_backtests(table(), RUNS, ThreadPoolExecutor(1), chunks=0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            BacktestRun,
+            allocation=st.sampled_from([weights("0.5", "0.5"), weights("0.1", "0.2", "0.6")]),
+            policy=st.builds(
+                SizingPolicy,
+                band=st.sampled_from([Decimal(0), Decimal("0.03")]),
+                min_trade_amount=st.sampled_from([Decimal(1), Decimal(500)]),
+                fractional=st.booleans(),
+            ),
+            schedule=st.sampled_from(
+                ["daily", "weekly", "monthly", "drift", "never"]
+            ),  # never: fails
+            initial_cash=st.sampled_from([Decimal(10_000), Decimal("123456.78")]),
+        ),
+        max_size=5,
+    ),
+    st.integers(min_value=1, max_value=3),
+)
+def test_a_sweep_is_run_backtest_for_every_run(runs: list[BacktestRun], chunks: int) -> None:
+    """Sweeping is only a way to run many: each result is exactly the run on its own."""
+    bars = table(30)
+    expected = [_named(alone(bars, run), k) for k, run in enumerate(runs)]
+    assert list(run_backtests(bars, runs)) == expected
+    with ThreadPoolExecutor(2) as executor:
+        assert list(run_backtests(bars, runs, executor, chunks=chunks)) == expected
+
+
+def _named(result: Outcome, k: int) -> Outcome:
+    """The run's position added to a Failure's context, as a sweep names a run without a label."""
+    if isinstance(result, Success):
+        return result
+    error = result.failure()
+    return Failure(PortfolioError.of(error.kind, error.message, **{**error.context, "run": str(k)}))
+
+
+# The command line: `portfolio backtest --sweep FILE`.
+
+SAMPLE = Path(__file__).resolve().parent.parent / "adapters" / "cli" / "sample"
+
+
+def sweep_file(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "w.json").write_text((SAMPLE / "weights.json").read_text(encoding="utf-8"))
+    (tmp_path / "even.json").write_text('{"SPY": "0.5", "TLT": "0.5"}', encoding="utf-8")
+    path = tmp_path / "sweep.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GRID = """schedules = ["monthly", "quarterly"]
+bands = ["0", "0.02"]
+weights = ["w.json", "even.json"]
+"""
+
+
+def test_the_sweep_command_prints_one_row_per_run_each_as_run_backtest_gives(
+    tmp_path: Path,
+) -> None:
+    run = cli(
+        "backtest",
+        "--prices",
+        SAMPLE / "prices.csv",
+        "--sweep",
+        sweep_file(tmp_path, GRID),
+        "--json",
+    )
+    assert (run.code, run.err) == (0, "")
+    rows = json.loads(run.out)
+    assert [row["run"] for row in rows] == [
+        f"{s} band={b} min_trade=1.00 weights={w}"
+        for s in ("monthly", "quarterly")
+        for b in ("0", "0.02")
+        for w in ("w.json", "even.json")
+    ]
+    bars = load_prices_csv(SAMPLE / "prices.csv").unwrap()
+    alone = run_backtest(
+        bars,
+        Allocation(
+            target_weights={"SPY": Decimal("0.5"), "TLT": Decimal("0.5")}, correlation_id="x"
+        ),
+        policy=SizingPolicy(band=Decimal("0.02")),
+        schedule="quarterly",
+        costs=CostModel(bps=Decimal(0)),
+    ).unwrap()
+    assert rows[7]["final_equity"] == str(alone.final_equity)
+    assert rows[7]["rebalances"] == str(alone.rebalances)
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("cagr", True), ("cagr:asc", False)])
+def test_the_rows_sort_by_any_metric(tmp_path: Path, sort: str, descending: bool) -> None:
+    path = sweep_file(tmp_path, GRID)
+    run = cli(
+        "backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json", "--sort", sort
+    )
+    figures = [Decimal(row["cagr"]) for row in json.loads(run.out)]
+    assert figures == sorted(figures, reverse=descending)
+    assert len(set(figures)) > 1
+    table = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--sort", sort)
+    assert table.code == 0
+    assert len(table.out.strip().splitlines()) == 2 + 8  # header, rule, one row per run
+
+
+def test_two_workers_print_what_one_prints(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, GRID)
+    one = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json")
+    two = cli(
+        "backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json", "--workers", "2"
+    )
+    assert (two.code, two.out) == (0, one.out)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('bands = [1, "x"]\n', "sweep.toml: bands: not a number: 'x'"),
+        ("schedule = ['daily']\n", "sweep.toml: schedule: unknown key"),
+        ("schedules = []\n", "sweep.toml: schedules: expected a non-empty list"),
+        ('schedules = ["daily"]\n', "sweep.toml: weights: missing (list the files here, or give"),
+        ('weights = ["nope.json"]\n', "nope.json: no such file"),
+    ],
+)
+def test_a_bad_sweep_file_is_bad_input_named_in_one_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", sweep_file(tmp_path, text))
+    assert run.code == 2
+    assert run.out == ""
+    assert message in run.err
+    assert len(run.err.strip().splitlines()) == 1
+
+
+def test_a_run_that_fails_is_a_row_and_exit_1(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, 'schedules = ["monthly", "fortnightly"]\nweights = ["w.json"]\n')
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json")
+    assert run.code == 1
+    rows = json.loads(run.out)
+    assert "final_equity" in rows[0]
+    assert rows[1]["error"]["kind"] == "invalid_schedule"
+    assert "run fortnightly" in run.err
+
+
+def test_weights_are_needed_without_a_sweep() -> None:
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv")
+    assert run.code == 2
+    assert "--weights" in run.err
+
+
+def test_a_price_table_that_cannot_travel_fails_every_run_by_name() -> None:
+    bars = [*table(5), Bar(date=date(2030, 1, 2), prices={"AAA": lambda: 1})]  # type: ignore[dict-item]  # garbage on purpose
+    with ThreadPoolExecutor(1) as executor:
+        results = list(run_backtests(bars, RUNS[:2], executor))
+    assert [r.failure().context["run"] for r in results] == ["half-half monthly", "weekly"]
+    assert {r.failure().kind for r in results} == {ErrorKind.WORKER_FAILED}

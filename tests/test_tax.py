@@ -1,0 +1,478 @@
+"""Tax lots and tax-aware rebalancing: a hand-computed example per rule (docs/tax.md).
+
+Every plan is dated 2024-06-03; the lots are named by id, and each test says what it
+expects in shares and dollars worked out by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal as D  # noqa: N817 - amounts read as D(100)
+from pathlib import Path
+from typing import TypedDict, Unpack
+
+import attrs
+import jsonschema
+import pytest
+from returns.result import Result
+
+from portfolio import (
+    Action,
+    Allocation,
+    ErrorKind,
+    LotMethod,
+    LotSale,
+    PastTrade,
+    PortfolioError,
+    Reason,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    TaxLot,
+    TaxPolicy,
+    TaxReport,
+    Term,
+    plan_rebalance,
+)
+from portfolio.tax.relief import term
+
+AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
+OLD, RECENT = date(2023, 1, 5), date(2024, 5, 20)
+SCHEMA = json.loads((Path(__file__).parent.parent / "portfolio" / "plan.schema.json").read_text())
+
+
+def lot(lot_id: str, quantity: int, cost: str, acquired: date) -> TaxLot:
+    return TaxLot(quantity=D(quantity), cost=D(cost), acquired=acquired, lot_id=lot_id)
+
+
+class Account(TypedDict, total=False):
+    """What a test plans: weights, positions and prices by symbol, lots, the tax policy."""
+
+    weights: Mapping[str, str]
+    positions: Mapping[str, int]
+    prices: Mapping[str, int]
+    lots: Mapping[str, tuple[TaxLot, ...]]
+    tax: TaxPolicy | None
+    cash: int
+    trades: tuple[PastTrade, ...]
+
+
+def plan(
+    base: Account | None = None, /, **more: Unpack[Account]
+) -> Result[RebalancePlan, PortfolioError]:
+    account: Account = {**(base or {}), **more}
+    snapshot = Snapshot(
+        cash=D(account.get("cash", 0)),
+        positions={s: D(q) for s, q in account.get("positions", {}).items()},
+        prices={s: D(p) for s, p in account.get("prices", {}).items()},
+        as_of=AS_OF,
+        lots=account.get("lots", {}),
+        recent_trades=account.get("trades", ()),
+    )
+    weights = {s: D(w) for s, w in account.get("weights", {}).items()}
+    allocation = Allocation(target_weights=weights, correlation_id="tax")
+    return plan_rebalance(allocation, snapshot, SizingPolicy(tax=account.get("tax")))
+
+
+def decisions(made: RebalancePlan) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (i.symbol, i.action.value, str(i.trade_amount), str(i.quantity), i.reason.value)
+        for i in made.items
+    ]
+
+
+def sold(made: RebalancePlan) -> list[tuple[str, str, str, str, str]]:
+    assert made.tax is not None
+    return [
+        (s.lot_id, format(s.quantity.normalize(), "f"), str(s.cost), str(s.gain), s.term.value)
+        for s in made.tax.sales
+    ]
+
+
+# Rule 1 -------------------------------------------------------------------------------
+# 20 SPY at 150 and no cash: V = 3,000; SPY's target is 25 % = 750, so 15 shares are sold
+# (2,250) and QQQ bought with the proceeds. Lot a: 10 at 100 (2023-01-05, long-term);
+# lot b: 10 at 140 (2024-05-20, short-term).
+TWO_LOTS: Mapping[str, tuple[TaxLot, ...]] = {
+    "SPY": (lot("a", 10, "100", OLD), lot("b", 10, "140", RECENT))
+}
+SPLIT: Account = {"weights": {"SPY": "0.25", "QQQ": "0.75"}, "positions": {"SPY": 20}}
+PRICES = {"SPY": 150, "QQQ": 100}
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        # oldest first: all of a (1,500 − 1,000), then 5 of b (750 − 700), b split
+        (
+            LotMethod.FIFO,
+            [("a", "10", "1000.00", "500.00", "LONG"), ("b", "5", "700.00", "50.00", "SHORT")],
+        ),
+        # newest first: all of b (1,500 − 1,400), then 5 of a (750 − 500)
+        (
+            LotMethod.LIFO,
+            [("b", "10", "1400.00", "100.00", "SHORT"), ("a", "5", "500.00", "250.00", "LONG")],
+        ),
+        # highest cost first: b (140) before a (100)
+        (
+            LotMethod.HIFO,
+            [("b", "10", "1400.00", "100.00", "SHORT"), ("a", "5", "500.00", "250.00", "LONG")],
+        ),
+    ],
+)
+def test_rule_1_a_sale_relieves_lots_in_the_methods_order_and_splits_the_last(
+    method: LotMethod, expected: list[tuple[str, ...]]
+) -> None:
+    made = plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy(method=method)).unwrap()
+    assert decisions(made)[0] == ("SPY", "SELL", "-2250.00", "-15.000000000", "REBALANCE")
+    assert sold(made) == expected
+    assert made.tax is not None
+    assert made.tax.net_gain == (D(550) if method is LotMethod.FIFO else D(350))
+
+
+def test_rule_1_min_tax_weighs_the_terms_at_the_policys_rates() -> None:
+    """Lot b at 120 gains 30 a share short-term: 30 × 0.35 = 10.50 of tax a share; lot a
+    gains 50 long-term: 50 × 0.15 = 7.50. MIN_TAX sells a first (HIFO would sell b)."""
+    lots = {"SPY": (lot("a", 10, "100", OLD), lot("b", 10, "120", RECENT))}
+    min_tax = TaxPolicy(
+        method=LotMethod.MIN_TAX, short_term_rate=D("0.35"), long_term_rate=D("0.15")
+    )
+    made = plan(SPLIT, prices=PRICES, lots=lots, tax=min_tax).unwrap()
+    assert sold(made) == [
+        ("a", "10", "1000.00", "500.00", "LONG"),
+        ("b", "5", "600.00", "150.00", "SHORT"),
+    ]
+    assert made.tax is not None
+    # 150 × 0.35 + 500 × 0.15 = 52.50 + 75.00
+    assert (made.tax.short_term_gain, made.tax.long_term_gain) == (D("150.00"), D("500.00"))
+    assert made.tax.estimated_tax == D("127.50")
+    hifo_tax = attrs.evolve(min_tax, method=LotMethod.HIFO)
+    hifo = plan(SPLIT, prices=PRICES, lots=lots, tax=hifo_tax).unwrap()
+    # b (10 × 30 = 300 short) then 5 of a (250 long): 105.00 + 37.50
+    assert hifo.tax is not None
+    assert hifo.tax.estimated_tax == D("142.50")
+
+
+def test_rule_1_a_sale_on_the_anniversary_is_still_short_term() -> None:
+    assert term(date(2023, 6, 3), date(2024, 6, 3)) is Term.SHORT
+    assert term(date(2023, 6, 2), date(2024, 6, 3)) is Term.LONG
+    assert term(date(2024, 2, 29), date(2025, 2, 28)) is Term.SHORT  # no February 29 in 2025
+    assert term(date(2024, 2, 29), date(2025, 3, 1)) is Term.LONG
+    lots = {"SPY": (lot("a", 10, "100", date(2023, 6, 3)), lot("b", 10, "100", date(2023, 6, 2)))}
+    made = plan(SPLIT, prices=PRICES, lots=lots, tax=TaxPolicy(method=LotMethod.LIFO)).unwrap()
+    # LIFO: a (bought 2023-06-03, sold on its anniversary) is short-term, b long-term
+    assert sold(made) == [
+        ("a", "10", "1000.00", "500.00", "SHORT"),
+        ("b", "5", "500.00", "250.00", "LONG"),
+    ]
+
+
+# Rule 2 -------------------------------------------------------------------------------
+# SPY and QQQ: 20 shares each at 100, no cash: V = 4,000. Targets 25 % each (1,000), so
+# 10 shares of each are sold and IWM (50 %) bought. SPY's lot cost 90 (10 a share of
+# gain: 0.10 per dollar sold), QQQ's 50 (50 a share: 0.50 per dollar).
+BUDGET: Account = {
+    "weights": {"SPY": "0.25", "QQQ": "0.25", "IWM": "0.5"},
+    "positions": {"SPY": 20, "QQQ": 20},
+    "prices": {"SPY": 100, "QQQ": 100, "IWM": 100},
+    "lots": {"SPY": (lot("s", 20, "90", OLD),), "QQQ": (lot("q", 20, "50", OLD),)},
+}
+
+
+def test_rule_2_without_a_budget_both_sales_stand() -> None:
+    made = plan(BUDGET, tax=TaxPolicy()).unwrap()
+    assert made.tax is not None
+    assert made.tax.net_gain == D("600.00")  # 10 × 10 + 10 × 50
+
+
+def test_rule_2_a_budget_keeps_the_sale_with_the_least_gain_per_dollar_first() -> None:
+    """Budget 300: SPY's sale (100 of gain) is kept whole; 200 is left for QQQ at 50 a
+    share: 4 shares (400.00). IWM gets the 1,000 + 400 the sales raise."""
+    made = plan(BUDGET, tax=TaxPolicy(max_realized_gain=D(300))).unwrap()
+    assert decisions(made) == [
+        ("QQQ", "SELL", "-400.00", "-4.000000000", "GAIN_BUDGET"),
+        ("SPY", "SELL", "-1000.00", "-10.000000000", "REBALANCE"),
+        ("IWM", "BUY", "1400.00", "14.000000000", "CASH_LIMITED"),
+    ]
+    assert made.tax is not None
+    assert made.tax.net_gain == D("300.00")
+    assert made.tax.over_budget == D("0.00")
+    assert made.cash_after == D("0.00")
+
+
+def test_rule_2_a_liquidation_is_never_cut_and_the_plan_says_when_it_exceeds_the_budget() -> None:
+    """SPY's target is 0: all 20 shares go, 200 of gain, over a budget of 120. QQQ's sale
+    is cut to nothing; the report says the plan is 80 over."""
+    made = plan(
+        BUDGET,
+        weights={"QQQ": "0.25", "IWM": "0.75"},
+        tax=TaxPolicy(max_realized_gain=D(120)),
+    ).unwrap()
+    assert decisions(made)[:1] == [("SPY", "SELL", "-2000.00", "-20", "LIQUIDATE")]
+    assert made.item("QQQ") is not None
+    assert made.item("QQQ").action is Action.HOLD  # type: ignore[union-attr]
+    assert made.item("QQQ").reason is Reason.GAIN_BUDGET  # type: ignore[union-attr]
+    assert made.tax is not None
+    assert (made.tax.net_gain, made.tax.over_budget) == (D("200.00"), D("80.00"))
+
+
+# Rule 3 -------------------------------------------------------------------------------
+def test_rule_3_a_short_term_gain_is_deferred_by_cutting_the_sale_to_the_other_lots() -> None:
+    """Of the 15 shares to sell, lot b (short-term, 140 < 150) would realize a short-term
+    gain: the sale is cut to lot a's 10 shares (1,500.00), and QQQ's buy to match."""
+    made = plan(
+        SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy(defer_short_term_gains=True)
+    ).unwrap()
+    assert decisions(made) == [
+        ("SPY", "SELL", "-1500.00", "-10.000000000", "SHORT_TERM_GAIN"),
+        ("QQQ", "BUY", "1500.00", "15.000000000", "CASH_LIMITED"),
+    ]
+    assert sold(made) == [("a", "10", "1000.00", "500.00", "LONG")]
+
+
+def test_rule_3_a_short_term_loss_is_not_deferred_and_a_liquidation_never() -> None:
+    at_a_loss = {"SPY": (lot("a", 10, "100", OLD), lot("b", 10, "160", RECENT))}
+    defer = TaxPolicy(defer_short_term_gains=True)
+    made = plan(SPLIT, prices=PRICES, lots=at_a_loss, tax=defer).unwrap()
+    assert decisions(made)[0][4] == "REBALANCE"  # a, then 5 of b at a loss: nothing to defer
+    liquidated = plan(SPLIT, weights={"QQQ": "1"}, prices=PRICES, lots=TWO_LOTS, tax=defer).unwrap()
+    assert decisions(liquidated)[0] == ("SPY", "SELL", "-3000.00", "-20", "LIQUIDATE")
+
+
+# Rule 4 -------------------------------------------------------------------------------
+def test_rule_4_a_buy_of_a_symbol_sold_at_a_loss_within_the_window_is_held() -> None:
+    """QQQ was sold at a loss 14 days ago: its buy is held and the 1,000 stays in cash.
+    A loss 31 days ago (IWM) is outside the 30-day window."""
+    trades = (
+        PastTrade(
+            symbol="QQQ",
+            action=Action.SELL,
+            quantity=D(5),
+            price=D(90),
+            on=date(2024, 5, 20),
+            realized_gain=D(-50),
+        ),
+        PastTrade(
+            symbol="IWM",
+            action=Action.SELL,
+            quantity=D(5),
+            price=D(90),
+            on=date(2024, 5, 3),
+            realized_gain=D(-50),
+        ),
+    )
+    made = plan(
+        weights={"QQQ": "0.5", "IWM": "0.5"},
+        prices={"QQQ": 100, "IWM": 100},
+        tax=TaxPolicy(),
+        cash=2000,
+        trades=trades,
+    ).unwrap()
+    assert decisions(made) == [
+        ("IWM", "BUY", "1000.00", "10.000000000", "REBALANCE"),
+        ("QQQ", "HOLD", "0", "0", "WASH_SALE"),
+    ]
+    assert made.cash_after == D("1000.00")
+
+
+WASH: Account = {
+    "weights": {"SPY": "0.75", "IWM": "0.25"},
+    "positions": {"SPY": 20},
+    "prices": {"SPY": 100, "IWM": 100},
+}
+
+
+def test_rule_4_a_loss_sale_takes_the_recent_lots_first_so_it_is_no_wash_sale() -> None:
+    """Sell 5 of 20 SPY at 100. FIFO would sell 5 of lot a at a loss (cost 120) while lot
+    b, bought 14 days ago, stays held: a wash sale. Relieving b first (cost 90) avoids it."""
+    lots = {"SPY": (lot("a", 10, "120", OLD), lot("b", 10, "90", RECENT))}
+    made = plan(WASH, lots=lots, tax=TaxPolicy()).unwrap()
+    assert decisions(made)[0] == ("SPY", "SELL", "-500.00", "-5.000000000", "REBALANCE")
+    assert sold(made) == [("b", "5", "450.00", "50.00", "SHORT")]
+
+
+def test_rule_4_a_loss_sale_no_choice_of_lots_saves_is_held() -> None:
+    """Both lots are at a loss and b is recent: any 5 shares leave some of b held after a
+    loss. The sale is held, and IWM's buy, which it would have paid for, is cut to 0."""
+    lots = {"SPY": (lot("a", 10, "120", OLD), lot("b", 10, "110", RECENT))}
+    made = plan(WASH, lots=lots, tax=TaxPolicy()).unwrap()
+    assert decisions(made) == [
+        ("IWM", "HOLD", "0", "0", "CASH_LIMITED"),
+        ("SPY", "HOLD", "0", "0", "WASH_SALE"),
+    ]
+    assert made.tax == TaxReport(
+        sales=(), short_term_gain=D("0.00"), long_term_gain=D("0.00"), estimated_tax=D("0.00")
+    )
+
+
+def test_rule_4_a_window_of_zero_days_looks_at_today_only() -> None:
+    lots = {"SPY": (lot("a", 10, "120", OLD), lot("b", 10, "110", RECENT))}
+    made = plan(WASH, lots=lots, tax=TaxPolicy(wash_sale_days=0)).unwrap()
+    assert sold(made) == [("a", "5", "600.00", "-100.00", "LONG")]
+
+
+# Rule 5 -------------------------------------------------------------------------------
+GOOD = lot("a", 10, "100", OLD)
+
+
+@pytest.mark.parametrize(
+    ("lots", "positions", "message"),
+    [
+        ({"SPY": (GOOD,)}, {"SPY": 20}, "sum exactly"),
+        ({"SPY": (GOOD,), "QQQ": (GOOD,)}, {"SPY": 10}, "not held"),
+        ({"SPY": (GOOD,)}, {"SPY": -10}, "short position"),
+        ({"SPY": (TaxLot(quantity=D(-10), cost=D(1), acquired=OLD),)}, {"SPY": 10}, "quantity"),
+        ({"SPY": (TaxLot(quantity=D(10), cost=D("NaN"), acquired=OLD),)}, {"SPY": 10}, "cost"),
+        (
+            {"SPY": (TaxLot(quantity=D(10), cost=D(1), acquired=date(2024, 7, 1)),)},
+            {"SPY": 10},
+            "after",
+        ),
+        ({"SPY": ("a lot",)}, {"SPY": 10}, "TaxLot"),
+    ],
+)
+def test_rule_5_bad_lots_are_a_failure_naming_the_symbol(
+    lots: dict[str, tuple[TaxLot, ...]], positions: dict[str, int], message: str
+) -> None:
+    error = plan(
+        weights={"SPY": "0.5"}, positions=positions, prices={"SPY": 100, "QQQ": 100}, lots=lots,
+        tax=TaxPolicy(), cash=10000,
+    ).failure()  # fmt: skip
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert message in error.message
+    assert error.context["symbol"] in {"SPY", "QQQ"}
+
+
+def test_rule_5_lots_need_an_as_of_and_a_past_trade_needs_good_fields() -> None:
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="tax")
+    undated = Snapshot(
+        cash=D(0), positions={"SPY": D(10)}, prices={"SPY": D(1)}, lots={"SPY": (GOOD,)}
+    )
+    error = plan_rebalance(allocation, undated, SizingPolicy(tax=TaxPolicy())).failure()
+    assert (error.kind, "as_of" in error.message) == (ErrorKind.INVALID_SNAPSHOT, True)
+    bad = PastTrade(symbol="QQQ", action=Action.HOLD, quantity=D(1), price=D(1), on=OLD)
+    error = plan(
+        weights={"SPY": "1"},
+        positions={},
+        prices={"SPY": 1},
+        lots={},
+        tax=TaxPolicy(),
+        cash=5,
+        trades=(bad,),
+    ).failure()
+    assert (error.kind, error.context["symbol"], error.context["field"]) == (
+        ErrorKind.INVALID_SNAPSHOT,
+        "QQQ",
+        "action",
+    )
+
+
+@pytest.mark.parametrize(
+    ("tax", "field"),
+    [
+        (TaxPolicy(max_realized_gain=D(-1)), "tax.max_realized_gain"),
+        (TaxPolicy(short_term_rate=D("1.01")), "tax.short_term_rate"),
+        (TaxPolicy(long_term_rate=D("NaN")), "tax.long_term_rate"),
+        (TaxPolicy(wash_sale_days=-1), "tax.wash_sale_days"),
+        (TaxPolicy(wash_sale_days=True), "tax.wash_sale_days"),
+        (TaxPolicy(method="FIFO"), "tax.method"),  # type: ignore[arg-type]
+        (TaxPolicy(defer_short_term_gains=1), "tax.defer_short_term_gains"),  # type: ignore[arg-type]
+        ("FIFO", "tax"),
+    ],
+)
+def test_rule_5_a_bad_tax_policy_is_invalid_policy_naming_the_field(
+    tax: object, field: str
+) -> None:
+    given: TaxPolicy = tax  # type: ignore[assignment] # deliberately not a TaxPolicy
+    error = plan(weights={"SPY": "1"}, positions={}, prices={"SPY": 1}, tax=given, cash=5).failure()
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, field)
+
+
+def test_without_a_tax_policy_lots_and_trades_are_ignored() -> None:
+    with_lots = plan(SPLIT, prices=PRICES, lots={"SPY": (GOOD,)}).unwrap()  # lots wrong, unread
+    without = plan(SPLIT, prices=PRICES, lots={}).unwrap()
+    assert with_lots == without
+    assert with_lots.tax is None
+
+
+def test_a_sale_without_lots_is_reported_as_unknown_basis() -> None:
+    made = plan(SPLIT, prices=PRICES, lots={}, tax=TaxPolicy(max_realized_gain=D(0))).unwrap()
+    assert decisions(made)[0] == ("SPY", "SELL", "-2250.00", "-15.000000000", "REBALANCE")
+    assert made.tax is not None
+    assert (made.tax.sales, made.tax.unknown_basis) == ((), ("SPY",))
+
+
+def test_the_plan_id_names_the_tax_policy() -> None:
+    fifo = plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy()).unwrap()
+    lifo = plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy(method=LotMethod.LIFO)).unwrap()
+    untaxed = plan(SPLIT, prices=PRICES, lots=TWO_LOTS).unwrap()
+    assert len({fifo.plan_id, lifo.plan_id, untaxed.plan_id}) == 3
+    assert fifo == plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy()).unwrap()
+
+
+# JSON ---------------------------------------------------------------------------------
+def test_a_taxed_plan_round_trips_through_json_and_follows_the_schema() -> None:
+    tax = TaxPolicy(method=LotMethod.HIFO, max_realized_gain=D("250.5"), short_term_rate=D("0.3"))
+    made = plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=tax).unwrap()
+    document = json.loads(made.to_json())
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+    assert document["policy"]["tax"]["method"] == "HIFO"
+    assert document["tax"]["sales"][0] == {
+        "symbol": "SPY", "lot_id": "b", "acquired": "2024-05-20", "quantity": "10",
+        "proceeds": "1500.00", "cost": "1400.00", "gain": "100.00", "term": "SHORT",
+    }  # fmt: skip
+    assert RebalancePlan.from_json(made.to_json()).unwrap() == made
+    assert isinstance(made.tax, TaxReport)
+    assert all(isinstance(sale, LotSale) for sale in made.tax.sales)
+
+
+def test_a_version_1_plan_still_reads_without_a_tax_report() -> None:
+    made = plan(SPLIT, prices=PRICES, lots={}).unwrap()
+    document = json.loads(made.to_json())
+    document["schema_version"] = 1
+    del document["tax"]
+    assert RebalancePlan.from_json(json.dumps(document)).unwrap() == made
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda doc: doc["tax"]["sales"][0].update(term="MEDIUM"), "tax.sales[0].term"),
+        (lambda doc: doc["tax"]["sales"][0].update(acquired="May 20"), "tax.sales[0].acquired"),
+        (lambda doc: doc["policy"]["tax"].update(wash_sale_days=-3), "policy.tax.wash_sale_days"),
+        (lambda doc: doc["policy"]["tax"].update(colour="red"), "policy.tax.colour"),
+    ],
+)
+def test_a_bad_tax_document_names_its_field(change: object, field: str) -> None:
+    made = plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy()).unwrap()
+    document = json.loads(made.to_json())
+    change(document)  # type: ignore[operator]
+    error = RebalancePlan.from_json(json.dumps(document)).failure()
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_PLAN, field)
+
+
+def test_whole_share_sales_sized_apart_are_reported_but_not_cut() -> None:
+    """docs/tax.md: with fractional=False (outside sell_only), whole shares are sized
+    after the tax rules run. The 15 shares are sold whatever the budget; the report
+    still relieves lots a (10) and b (5) by FIFO and says the plan is over budget."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(20)},
+        prices={"SPY": D(150), "QQQ": D(100)},
+        as_of=AS_OF,
+        lots=TWO_LOTS,
+    )
+    allocation = Allocation(
+        target_weights={"SPY": D("0.25"), "QQQ": D("0.75")}, correlation_id="tax"
+    )
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(100)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made)[0] == ("SPY", "SELL", "-2250.00", "-15", "REBALANCE")
+    assert sold(made) == [
+        ("a", "10", "1000.00", "500.00", "LONG"),
+        ("b", "5", "700.00", "50.00", "SHORT"),
+    ]
+    assert made.tax is not None
+    assert made.tax.over_budget == D("450.00")  # 550 realized, 100 allowed

@@ -1,0 +1,141 @@
+"""`portfolio plan --lots FILE` with a policy's `[tax]` table (docs/tax.md, docs/cli.md)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cli_support import cli
+
+from portfolio import LotMethod, RebalancePlan, TaxPolicy
+
+ACCOUNT = {
+    "cash": "0",
+    "positions": {"SPY": "20"},
+    "prices": {"SPY": "150", "QQQ": "100"},
+    "as_of": "2024-06-03T20:00:00+00:00",
+}
+LOTS = "symbol,quantity,cost,acquired,lot_id\nSPY,10,100,2023-01-05,a\nSPY,10,140,2024-05-20,b\n"
+POLICY = """
+min_trade_amount = "1"
+
+[tax]
+method = "hifo"
+max_realized_gain = "300"
+short_term_rate = "0.35"
+long_term_rate = "0.15"
+"""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    written = {
+        "weights": ('{"SPY": "0.25", "QQQ": "0.75"}', "weights.json"),
+        "account": (json.dumps(ACCOUNT), "account.json"),
+        "lots": (LOTS, "lots.csv"),
+        "policy": (POLICY, "policy.toml"),
+    }
+    paths = {}
+    for key, (text, name) in written.items():
+        paths[key] = tmp_path / name
+        paths[key].write_text(text, encoding="utf-8")
+    return paths
+
+
+def plan_args(files: dict[str, Path], *more: str | Path) -> tuple[str | Path, ...]:
+    return (
+        "plan", "--weights", files["weights"], "--snapshot", files["account"],
+        "--policy", files["policy"], "--lots", files["lots"], *more,
+    )  # fmt: skip
+
+
+def test_the_table_shows_the_realized_gains_and_the_estimated_tax(files: dict[str, Path]) -> None:
+    """HIFO sells lot b first (10 × (150 − 140) = 100 short-term); the budget of 300 leaves
+    200 for lot a at 50 a share: 4 shares. Tax: 100 × 0.35 + 200 × 0.15 = 65.00."""
+    run = cli(*plan_args(files))
+    assert run.code == 0, run.err
+    assert "SPY     SELL    -2,100.00       -14" in run.out
+    assert "GAIN_BUDGET" in run.out
+    assert (
+        "Realized gains: short-term 100.00   long-term 200.00   estimated tax 65.00"
+        "   (2 lots relieved)"
+    ) in run.out
+
+
+def test_json_carries_the_lot_sales_and_the_tax_policy(files: dict[str, Path]) -> None:
+    run = cli(*plan_args(files, "--json"))
+    assert run.code == 0, run.err
+    plan = RebalancePlan.from_json(run.out).unwrap()
+    assert plan.policy is not None
+    assert plan.policy.tax == TaxPolicy(
+        method=LotMethod.HIFO,
+        max_realized_gain=Decimal(300),
+        short_term_rate=Decimal("0.35"),
+        long_term_rate=Decimal("0.15"),
+    )
+    assert plan.tax is not None
+    assert [(s.lot_id, s.quantity, s.gain) for s in plan.tax.sales] == [
+        ("b", Decimal(10), Decimal("100.00")),
+        ("a", Decimal(4), Decimal("200.00")),
+    ]
+    assert json.loads(run.out)["tax"]["sales"][1]["acquired"] == "2023-01-05"
+
+
+def test_the_lots_reach_the_fake_broker_too(files: dict[str, Path]) -> None:
+    run = cli(*plan_args(files, "--broker", "fake"))
+    assert run.code == 0, run.err
+    assert "estimated tax 65.00" in run.out
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("symbol,quantity,cost\nSPY,10,100\n", "line 1: the header must be"),
+        ("symbol,quantity,cost,acquired\nSPY,10,abc,2023-01-05\n", "line 2, column cost"),
+        (
+            "symbol,quantity,cost,acquired\nSPY,10,100,2023-01-05\nSPY,10,100,5 May\n",
+            "line 3, column acquired",
+        ),
+        ("symbol,quantity,cost,acquired\nSPY,10,100\n", "line 2: expected 4 columns"),
+        ("symbol,quantity,cost,acquired\n,10,100,2023-01-05\n", "line 2, column symbol"),
+    ],
+)
+def test_a_bad_lots_file_exits_2_naming_the_line_and_column(
+    files: dict[str, Path], text: str, where: str
+) -> None:
+    files["lots"].write_text(text, encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 2
+    assert run.err.startswith(f"error: {files['lots']}: {where}")
+    assert run.err.count("\n") == 1  # one line, no traceback
+
+
+def test_lots_that_do_not_match_the_positions_are_a_library_failure(
+    files: dict[str, Path],
+) -> None:
+    files["lots"].write_text("symbol,quantity,cost,acquired\nSPY,12,100,2023-01-05\n")
+    run = cli(*plan_args(files))
+    assert run.code == 1
+    assert "INVALID_SNAPSHOT" in run.err
+    assert "symbol=SPY" in run.err
+
+
+@pytest.mark.parametrize(
+    ("table", "where"),
+    [
+        ('[tax]\nmethod = "cheapest"\n', "tax.method"),
+        ('[tax]\nwash_sale_days = "30"\n', "tax.wash_sale_days"),
+        ("[tax]\ndefer_short_term_gains = 1\n", "tax.defer_short_term_gains"),
+        ("[tax]\ncolour = 1\n", "tax.colour"),
+        ('[tax]\nshort_term_rate = "2"\n', "tax.short_term_rate"),
+    ],
+)
+def test_a_bad_tax_table_exits_2_naming_its_field(
+    files: dict[str, Path], table: str, where: str
+) -> None:
+    files["policy"].write_text(table, encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 2
+    assert run.err.startswith(f"error: {files['policy']}: {where}: ")

@@ -1,0 +1,157 @@
+"""The fake broker's tax lots under random plans, fills, price moves and clock moves.
+
+Checked against a simple model: a FIFO list of (shares, cost, date) per symbol and the
+total gain realized, kept by hand from the fills the fake reports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from adapters.fake import FakeBroker
+from portfolio import (
+    Action,
+    Allocation,
+    LotMethod,
+    SizingPolicy,
+    TaxLot,
+    TaxPolicy,
+    plan_rebalance,
+)
+from portfolio.money import CENT
+
+D = Decimal
+SYMBOLS = ("AAA", "BBB", "CCC")
+START = datetime(2024, 1, 2, 21, 0, tzinfo=UTC)
+
+weights = st.dictionaries(
+    st.sampled_from(SYMBOLS), st.decimals(min_value=D(0), max_value=D("0.3"), places=2)
+)
+factors = st.decimals(min_value=D("0.80"), max_value=D("1.25"), places=2)
+
+Model = dict[str, list[tuple[Decimal, Decimal, date]]]
+
+
+class FakeLotsMachine(RuleBasedStateMachine):
+    broker: FakeBroker
+    model: Model
+    realized: Decimal
+    clock: datetime
+
+    @initialize(
+        held=st.integers(min_value=1, max_value=50),
+        cost=st.decimals(min_value=D(1), max_value=D(500), places=2),
+        cash=st.decimals(min_value=D(0), max_value=D(50000), places=2),
+    )
+    def open_account(self, held: int, cost: Decimal, cash: Decimal) -> None:
+        opened = TaxLot(quantity=D(held), cost=cost, acquired=date(2023, 5, 1), lot_id="first")
+        self.clock = START
+        self.broker = FakeBroker(
+            cash=cash,
+            positions={"AAA": D(held)},
+            prices={"AAA": D(100), "BBB": D(50), "CCC": D("12.5")},
+            lots={"AAA": [opened]},
+            lot_method=LotMethod.FIFO,
+            as_of=START,
+        )
+        self.model = {"AAA": [(D(held), cost, date(2023, 5, 1))]}
+        self.realized = D(0)
+
+    @rule(goal=weights, fractional=st.booleans())
+    def rebalance(self, goal: dict[str, Decimal], fractional: bool) -> None:
+        snapshot = self.broker.get_snapshot(SYMBOLS).unwrap()
+        allocation = Allocation(target_weights=goal, correlation_id="lots")
+        plan = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=fractional)).unwrap()
+        fill = self.broker.fill(plan).unwrap()
+        for order in fill.orders:
+            self._model_trade(order.symbol, order.quantity, order.price)
+
+    @rule(symbol=st.sampled_from(SYMBOLS), factor=factors, days=st.integers(0, 120))
+    def move(self, symbol: str, factor: Decimal, days: int) -> None:
+        self.clock += timedelta(days=days)
+        self.broker.move_prices({symbol: factor}, as_of=self.clock)
+
+    def _model_trade(self, symbol: str, quantity: Decimal, price: Decimal) -> None:
+        on = self.clock.date()
+        lots = self.model.setdefault(symbol, [])
+        if quantity > 0:
+            lots.append((quantity, price, on))
+            return
+        left = -quantity
+        while left > 0:
+            shares, cost, acquired = lots[0]
+            taken = min(shares, left)
+            self.realized += (taken * price).quantize(CENT) - (taken * cost).quantize(CENT)
+            left -= taken
+            if taken == shares:
+                lots.pop(0)
+            else:
+                lots[0] = (shares - taken, cost, acquired)
+        if not lots:
+            del self.model[symbol]
+
+    @invariant()
+    def lots_follow_the_model(self) -> None:
+        account = self.broker.account
+        kept = {
+            symbol: [(lot.quantity, lot.cost, lot.acquired) for lot in lots]
+            for symbol, lots in account.lots.items()
+        }
+        assert kept == self.model
+        for symbol, lots in account.lots.items():
+            assert sum(lot.quantity for lot in lots) == account.positions[symbol]
+        assert set(account.lots) == set(account.positions)
+
+    @invariant()
+    def sales_record_what_they_realized(self) -> None:
+        sold = [t for t in self.broker.book.trades if t.action is Action.SELL]
+        assert sum((t.realized_gain or D(0) for t in sold), D(0)) == self.realized
+
+    @invariant()
+    def a_taxed_plan_accepts_the_fakes_snapshot(self) -> None:
+        snapshot = self.broker.get_snapshot(SYMBOLS).unwrap()
+        allocation = Allocation(target_weights={"BBB": D("0.5")}, correlation_id="check")
+        tax = TaxPolicy(method=LotMethod.HIFO, max_realized_gain=D(100))
+        plan = plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap()
+        assert plan.tax is not None
+        assert plan.tax.net_gain <= D(100) or plan.tax.over_budget > 0
+
+
+FakeLotsMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=12, deadline=None)
+test_fake_broker_lots = FakeLotsMachine.TestCase
+
+
+def test_a_fake_account_traded_over_days_keeps_its_lots_and_holds_a_wash_sale_buy() -> None:
+    """Day 1: 10 AAA held at cost 120 (bought 2023-05-01), price 100; all-in BBB sells
+    them at a loss of 200. Day 2: back into AAA: the buy is held (WASH_SALE), and BBB's
+    20 shares bought on day 1 at 50 form one lot."""
+    broker = FakeBroker(
+        cash=D(0),
+        positions={"AAA": D(10)},
+        prices={"AAA": D(100), "BBB": D(50)},
+        lots={"AAA": [TaxLot(quantity=D(10), cost=D(120), acquired=date(2023, 5, 1))]},
+        as_of=START,
+    )
+    policy = SizingPolicy(tax=TaxPolicy())
+    into_bbb = Allocation(target_weights={"BBB": D(1)}, correlation_id="day1")
+    day1 = plan_rebalance(into_bbb, broker.get_snapshot(SYMBOLS).unwrap(), policy).unwrap()
+    assert day1.tax is not None
+    assert day1.tax.net_gain == D("-200.00")  # 10 × (100 − 120)
+    broker.fill(day1).unwrap()
+    broker.set_prices({}, as_of=START + timedelta(days=1))
+    account = broker.account
+    assert account.lots == {
+        "BBB": (TaxLot(quantity=D(20), cost=D(50), acquired=date(2024, 1, 2), lot_id="L2"),)
+    }
+    sale = next(t for t in account.recent_trades if t.symbol == "AAA")
+    assert (sale.action, sale.quantity, sale.realized_gain) == (Action.SELL, D(10), D("-200.00"))
+    back = Allocation(target_weights={"AAA": D("0.5"), "BBB": D("0.5")}, correlation_id="day2")
+    day2 = plan_rebalance(back, broker.get_snapshot(SYMBOLS).unwrap(), policy).unwrap()
+    aaa = day2.item("AAA")
+    assert aaa is not None
+    assert (aaa.action, aaa.reason.value) == (Action.HOLD, "WASH_SALE")
