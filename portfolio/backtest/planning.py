@@ -1,7 +1,9 @@
 """The planner as the backtest uses it: prepared once per allocation, then asked per bar.
 
 The rules are `plan_rebalance`'s (no second planner): `Planner.prepare` validates the
-allocation and the policy once, `planner.plan(snapshot)` plans each bar. A targeted
+allocation and the policy once, `planner.plan_trusted` plans each bar (the fold's
+account as it is, without a snapshot or a plan id; `portfolio.backtest.lazy` names the
+plans when they are read). A targeted
 symbol without a price yet (or any more) is taken out of the allocation first, by the
 rule of `MissingData.late_listing` (see `portfolio.backtest.gaps`).
 """
