@@ -90,26 +90,13 @@ class Planner:
         """`plan`'s decisions for an account checked already (`steps.validate.trusted_columns`).
 
         `account` = (held, cash). The plan has no id (the backtest's fold trades it and
-        names its plans only when they are read, `named`). Under tax rules, which read
-        the whole snapshot, it is `plan` on that snapshot. Call inside the core context.
+        builds its plans only when they are read). Under tax rules, which read the whole
+        snapshot, it is `plan` on that snapshot. Call inside the core context.
         """
         if self.prepared.policy.tax is not None:
             held, cash = account
             return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
         return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
-
-    def named(self, plan: RebalancePlan, snapshot: Snapshot) -> RebalancePlan:
-        """A `plan_trusted` plan of this snapshot's account, with the id and `as_of` of `plan`.
-
-        Equal to `self.plan(snapshot)` at a third of its cost: the snapshot is checked and
-        the id computed, the decisions are kept (under tax rules, `plan` itself). For a
-        snapshot `plan` accepts.
-        """
-        if self.prepared.policy.tax is not None:
-            return self.plan(snapshot).unwrap()
-        with localcontext(CORE_CONTEXT):
-            checked = columns(self.prepared, snapshot).unwrap()
-        return attrs.evolve(plan, plan_id=checked.plan_id, as_of=checked.as_of)
 
     def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
         """The plan under the tax rules (docs/tax.md), the one hook into the steps.

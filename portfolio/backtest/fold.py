@@ -120,7 +120,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if isinstance(plan, Failure):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()
-    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner, made), made)
+    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), made)
 
 
 def _snapshot(

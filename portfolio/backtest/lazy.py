@@ -2,12 +2,13 @@
 
 The fold trades each bar's decisions as the planner makes them from the account it
 keeps as columns (`Planner.plan_trusted`: no snapshot, no check of what the run
-checked once, no plan id), and keeps that plan with what it was made from: the bar,
-the cash, the shares held and the prepared planner (`Planned`). `Accounts` turns those
-into the `Snapshot` of each plan, and `Plans` names each plan on it (`Planner.named`:
-the snapshot checked and the plan id computed, as `Planner.plan` does): the record is
-the one `plan_rebalance` gives on that snapshot. Checking and naming cost about a
-third of a daily backtest's time; a run whose plans nobody reads does not pay it.
+checked once, no plan id), and keeps only what the plan was made from: the bar, the
+cash, the shares held and the prepared planner (`Planned`). `Accounts` turns those into
+the `Snapshot` of each plan, and `Plans` plans it again with the same planner,
+`Planner.plan`: the record is the one `plan_rebalance` gives on that snapshot, plan id
+included. Keeping every plan record instead (a `PlanItem` per symbol and bar) made a
+daily 50 × 2,520 run a third slower, most of it the garbage collector walking them
+(docs/performance.md); a run whose plans nobody reads does not pay for them.
 """
 
 from __future__ import annotations
@@ -27,16 +28,12 @@ T = TypeVar("T")
 
 
 class Planned(NamedTuple):
-    """One plan: bar index, cash and shares held (no zeros) it was made from, the planner.
-
-    `plan` is the plan the fold traded, without its id (`Planner.plan_trusted`).
-    """
+    """What one plan was made from: bar index, cash, shares held (no zeros), the planner."""
 
     bar: int
     cash: Decimal
     held: Mapping[str, Decimal]
     planner: Planner
-    plan: RebalancePlan
 
 
 class _Lazy(Sequence[T]):
@@ -134,7 +131,6 @@ class Plans(_Lazy[RebalancePlan]):
         """One plan per `planned` record, planned against `accounts[n]`."""
 
         def build(n: int) -> RebalancePlan:
-            record = planned[n]
-            return record.planner.named(record.plan, accounts[n])
+            return planned[n].planner.plan(accounts[n]).unwrap()
 
         super().__init__(len(planned), build)
