@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import localcontext
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal, localcontext
 from functools import partial
 from operator import add, attrgetter, mul
 
@@ -27,7 +28,7 @@ from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
-from portfolio.steps.validate import Columns, columns
+from portfolio.steps.validate import Columns, columns, trusted_columns
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.step import adjusted, lots_adjusted, tax_inputs, with_report
 
@@ -79,6 +80,23 @@ class Planner:
             return Failure(
                 PortfolioError.invalid_snapshot("arithmetic failed while planning", error=repr(exc))
             )
+
+    def plan_trusted(
+        self,
+        account: tuple[Mapping[str, Decimal], Decimal],
+        prices: Mapping[str, Decimal],
+        as_of: datetime | None = None,
+    ) -> Result[RebalancePlan, PortfolioError]:
+        """`plan`'s decisions for an account checked already (`steps.validate.trusted_columns`).
+
+        `account` = (held, cash). The plan has no id (the backtest's fold trades it and
+        builds its plans only when they are read). Under tax rules, which read the whole
+        snapshot, it is `plan` on that snapshot. Call inside the core context.
+        """
+        if self.prepared.policy.tax is not None:
+            held, cash = account
+            return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
+        return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
 
     def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
         """The plan under the tax rules (docs/tax.md), the one hook into the steps.

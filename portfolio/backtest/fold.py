@@ -4,9 +4,12 @@ Per bar: sell what stopped trading, add the day's cash flow, mark the account at
 close (carried closes included), and on a rebalance bar plan with the prepared planner
 and trade the plan (`portfolio.backtest.trading`). A bar that plans only because of a
 cash flow plans with the policy's `mode` set to BUY_ONLY (a contribution) or SELL_ONLY
-(a withdrawal). Cash and positions are a `Decimal` and a `dict` here; a `Snapshot` is
-built only for the bars that plan, and it is kept: it is the account the plan was made
-against (`BacktestResult.accounts`).
+(a withdrawal). Cash and positions are a `Decimal` and a `dict` here, and the planner
+reads them as they are (`Planner.plan_trusted`: the price table was checked once, when
+the run started). A `Snapshot` is built only for what reads one (a rule's callable,
+the drift test, `fill_plan` on the first plan); each plan is kept with what it was
+made from, and its snapshot and plan id are built when read (`portfolio.backtest.lazy`).
+Without them a daily 5-symbol run takes about two thirds of the time (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, is_
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -21,19 +26,23 @@ from returns.result import Failure, Result, Success
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.flows import withdrawal_problem
+from portfolio.backtest.lazy import Planned
 from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
-from portfolio.backtest.planning import PlanFor, prepare, target_weights, without
+from portfolio.backtest.planning import prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.trading import trade
 from portfolio.errors import PortfolioError
 from portfolio.fill import fill_plan
 from portfolio.frozen import FrozenDict
 from portfolio.plan import Action, RebalancePlan
+from portfolio.planner import Planner
 from portfolio.policy import Mode
 from portfolio.snapshot import Snapshot
 
 __all__ = ["fold"]
+
+_ACTION = attrgetter("action")
 
 
 def fold(
@@ -86,15 +95,12 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     mode: Mode,
 ) -> Result[None, PortfolioError]:
     """Plan and trade on this bar if it is due (or, for `drift`, if the weights drifted)."""
-    account = Snapshot(
-        cash=ledger.cash,
-        positions=FrozenDict(ledger.held),
-        prices=prices,
-        as_of=datetime.combine(bar.date, time()),
-    )
     rule = setup.rule
+    held = FrozenDict(ledger.held)  # what the plan is made from, kept for `lazy.Accounts`
+    # A snapshot only for what reads one: a rule's callable and the drift test.
+    account = _snapshot(ledger.cash, held, prices, bar.date) if callable(rule) or not due else None
     if callable(rule):
-        allocation = rule(bar.date, account)
+        allocation = rule(bar.date, account)  # type: ignore[arg-type] # built just above
         weights = target_weights(allocation)
         ledger.targeted.update(weights)
     else:
@@ -105,13 +111,23 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if unpriced:
         allocation = without(allocation, unpriced, setup.missing.late_listing)
         weights = target_weights(allocation)
-    if not due and not drifted(account, weights, setup.policy):
+    if account is not None and not due and not drifted(account, weights, setup.policy):
         return Success(None)
-    return (
-        _planner(setup, ledger, allocation, (unpriced, mode))
-        .bind(lambda plan_for: plan_for(account))
-        .bind(lambda plan: _trade(setup, ledger, account, plan))
-    )
+    prepared = _planner(setup, ledger, allocation, (unpriced, mode))
+    if isinstance(prepared, Failure):  # plain tests, not `bind`: this runs on every bar
+        return Failure(prepared.failure())
+    planner: Planner = prepared.unwrap()
+    plan = planner.plan_trusted((held, ledger.cash), prices, datetime.combine(bar.date, time()))
+    if isinstance(plan, Failure):
+        return Failure(plan.failure())
+    made: RebalancePlan = plan.unwrap()
+    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), made)
+
+
+def _snapshot(
+    cash: Decimal, held: Mapping[str, Decimal], prices: Mapping[str, Decimal], day: date
+) -> Snapshot:
+    return Snapshot(cash=cash, positions=held, prices=prices, as_of=datetime.combine(day, time()))
 
 
 def _planner(
@@ -119,7 +135,7 @@ def _planner(
     ledger: Ledger,
     allocation: Allocation | CombinedAllocation,
     key: tuple[frozenset[str], Mode],
-) -> Result[PlanFor, PortfolioError]:
+) -> Result[Planner, PortfolioError]:
     """Prepared once per (unpriced symbols, mode) for fixed weights; per call for a rule."""
     policy = setup.policy if key[1] is Mode.REBALANCE else attrs.evolve(setup.policy, mode=key[1])
     if callable(setup.rule):
@@ -133,13 +149,16 @@ def _planner(
 
 
 def _trade(
-    setup: Setup, ledger: Ledger, account: Snapshot, plan: RebalancePlan
+    setup: Setup, ledger: Ledger, planned: Planned, plan: RebalancePlan
 ) -> Result[None, PortfolioError]:
     """Trade the plan on the ledger: in the fold, or by `fill_plan` (see `trading`)."""
+    prices = setup.gaps.marks[planned.bar]
     done = None
-    if ledger.plans:
-        done = trade(ledger.cash, ledger.held, plan.items, account.prices, setup.costs)
+    if ledger.planned:
+        done = trade(ledger.cash, ledger.held, plan.items, prices, setup.costs)
     if done is None:
+        day = setup.bars[planned.bar].date
+        account = _snapshot(planned.cash, planned.held, prices, day)
         filled = fill_plan(account, plan, costs=setup.costs)
         if not isinstance(filled, Success):
             return filled.map(lambda _: None)
@@ -149,11 +168,10 @@ def _trade(
     ledger.cash, fees, traded = done
     ledger.fees += fees
     ledger.traded += traded
-    ledger.plans.append(plan)
-    ledger.accounts.append(account)
+    ledger.planned.append(planned)
     ledger.plan_bars.append(ledger.bar)
-    if any(item.action is not Action.HOLD for item in plan.items):
-        ledger.traded_plans.append(len(ledger.plans) - 1)
+    if not all(map(is_, map(_ACTION, plan.items), repeat(Action.HOLD))):  # in C
+        ledger.traded_plans.append(len(ledger.planned) - 1)
     return Success(None)
 
 

@@ -1,7 +1,9 @@
 """The planner as the backtest uses it: prepared once per allocation, then asked per bar.
 
 The rules are `plan_rebalance`'s (no second planner): `Planner.prepare` validates the
-allocation and the policy once, `planner.plan(snapshot)` plans each bar. A targeted
+allocation and the policy once, `planner.plan_trusted` plans each bar (the fold's
+account as it is, without a snapshot or a plan id; `portfolio.backtest.lazy` names the
+plans when they are read). A targeted
 symbol without a price yet (or any more) is taken out of the allocation first, by the
 rule of `MissingData.late_listing` (see `portfolio.backtest.gaps`).
 """
@@ -9,9 +11,8 @@ rule of `MissingData.late_listing` (see `portfolio.backtest.gaps`).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
-from operator import attrgetter
 
 import attrs
 from returns.result import Result
@@ -19,15 +20,10 @@ from returns.result import Result
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.gaps import LateListing
 from portfolio.errors import PortfolioError
-from portfolio.plan import RebalancePlan
 from portfolio.planner import Planner
 from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Snapshot
 
-__all__ = ["PlanFor", "prepare", "target_weights", "without"]
-
-#: A prepared planner: the snapshot of one bar → that bar's plan.
-PlanFor = Callable[[Snapshot], Result[RebalancePlan, PortfolioError]]
+__all__ = ["prepare", "target_weights", "without"]
 
 #: Spread weights are rounded down, so that they never add up to more than before.
 _DOWN = decimal.Context(prec=28, rounding=decimal.ROUND_DOWN, traps=[])
@@ -35,9 +31,9 @@ _DOWN = decimal.Context(prec=28, rounding=decimal.ROUND_DOWN, traps=[])
 
 def prepare(
     allocation: Allocation | CombinedAllocation, policy: SizingPolicy
-) -> Result[PlanFor, PortfolioError]:
+) -> Result[Planner, PortfolioError]:
     """Check the allocation and the policy once; plan any number of snapshots with them."""
-    return Planner.prepare(allocation, policy).map(attrgetter("plan"))
+    return Planner.prepare(allocation, policy)
 
 
 def target_weights(allocation: Allocation | CombinedAllocation) -> Mapping[str, Decimal]:

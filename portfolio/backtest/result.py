@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import functools
 import html
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ import attrs
 
 from portfolio.backtest.bars import EquityPoint
 from portfolio.backtest.gaps import LateListing
+from portfolio.backtest.lazy import Accounts, Plans
 from portfolio.backtest.metrics import (
     cagr,
     drawdowns,
@@ -86,9 +88,9 @@ class BacktestResult:
     final_equity: Decimal
     final_snapshot: Snapshot
     equity_curve: tuple[EquityPoint, ...]
-    plans: tuple[RebalancePlan, ...]
+    plans: Sequence[RebalancePlan]  # built when read (`portfolio.backtest.lazy`)
     plan_dates: tuple[date, ...]
-    accounts: tuple[Snapshot, ...]
+    accounts: Sequence[Snapshot]  # built when read
     rebalance_dates: tuple[date, ...]
     costs: CostModel | None
     total_fees: Decimal
@@ -311,6 +313,7 @@ def summarise(*, setup: Setup, ledger: Ledger) -> BacktestResult:
     curve, initial = ledger.curve, setup.initial_cash
     flows = tuple((setup.bars[i].date, amount) for i, amount in sorted(setup.flows.items()))
     last = setup.bars[-1]
+    accounts = Accounts(ledger.planned, setup.gaps.marks, [bar.date for bar in setup.bars])
     with decimal.localcontext(CORE_CONTEXT):
         mean_equity = sum((point.equity for point in curve), ZERO) / len(curve)
         turnover = ledger.traded / mean_equity if mean_equity > 0 else ZERO
@@ -326,9 +329,9 @@ def summarise(*, setup: Setup, ledger: Ledger) -> BacktestResult:
                 as_of=datetime.combine(last.date, time()),
             ),
             equity_curve=tuple(curve),
-            plans=tuple(ledger.plans),
+            plans=Plans(ledger.planned, accounts),
             plan_dates=tuple(setup.bars[i].date for i in ledger.plan_bars),
-            accounts=tuple(ledger.accounts),
+            accounts=accounts,
             rebalance_dates=tuple(
                 setup.bars[ledger.plan_bars[i]].date for i in ledger.traded_plans
             ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
+from datetime import datetime
 from decimal import Decimal, localcontext
 from itertools import repeat
 from operator import mul as _times
@@ -45,7 +46,7 @@ from portfolio.steps.checked import Checked, Columns
 from portfolio.steps.plan_id import plan_id
 from portfolio.steps.prepare import Prepared, argument_problem, prepare
 
-__all__ = ["Checked", "Columns", "check_snapshot", "columns", "validate"]
+__all__ = ["Checked", "Columns", "check_snapshot", "columns", "trusted_columns", "validate"]
 
 
 def validate(
@@ -79,7 +80,7 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     known = prepared.weights.keys()
     if type(snapshot) is Snapshot and plain_snapshot(snapshot, known):  # the common case
         return _columns(
-            prepared, snapshot, (snapshot.positions, snapshot.cash), snapshot.prices, {}
+            prepared, snapshot.as_of, (snapshot.positions, snapshot.cash), snapshot.prices, {}
         )
     problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
     problem = problem or snapshot_problem(snapshot, known)
@@ -94,22 +95,44 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
         netted = netted_account(
             snapshot.open_orders, held, cash, prices, allow_short=prepared.policy.allow_short
         )
-        return netted.bind(lambda account: _columns(prepared, snapshot, account, prices, assets))
-    return _columns(prepared, snapshot, (held, cash), prices, assets)
+        return netted.bind(
+            lambda account: _columns(prepared, snapshot.as_of, account, prices, assets)
+        )
+    return _columns(prepared, snapshot.as_of, (held, cash), prices, assets)
 
 
-def _columns(
+def trusted_columns(
     prepared: Prepared,
-    snapshot: Snapshot,
+    account: tuple[Mapping[str, Decimal], Decimal],
+    prices: Mapping[str, Decimal],
+    as_of: datetime | None,
+) -> Result[Columns, PortfolioError]:
+    """`columns` of an account whose fields passed their rules already, without a plan id.
+
+    For a caller that checked its inputs once, as the backtest does (its price table when
+    it starts, then accounts that only plans and checked cash flows changed): `account`
+    = (held, cash), held without zeros, every key upper-case. The rest is checked as in
+    `columns` (the prices the plan needs, V); `plan_id` is left empty. Call inside the
+    core context.
+    """
+    return _columns(prepared, as_of, account, prices, {}, named=False)
+
+
+def _columns(  # noqa: PLR0913 - a snapshot's parts, and whether to name the plan
+    prepared: Prepared,
+    as_of: datetime | None,
     account: tuple[Mapping[str, Decimal], Decimal],
     prices: Mapping[str, Decimal],
     assets: Mapping[str, Asset],
+    *,
+    named: bool = True,
 ) -> Result[Columns, PortfolioError]:
     """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
 
     Checks the prices the plan needs, short targets and V; call inside the core context.
     Cash with more than 34 decimals is rounded to them (`core_cash`), so that the plan's
     `cash_after = cash_before − Σ trade_amount` is exact.
+    Without `named`, the plan id is left empty.
     """
     held, cash = account[0], core_cash(account[1])
     known = prepared.weights.keys()
@@ -132,7 +155,7 @@ def _columns(
     return Success(
         Columns(
             correlation_id=prepared.correlation_id,
-            as_of=snapshot.as_of,
+            as_of=as_of,
             policy=prepared.policy,
             cash=cash,
             total_value=value,
@@ -144,13 +167,15 @@ def _columns(
             metadata=prepared.metadata,
             plan_id=plan_id(
                 prepared.seed,
-                as_of=snapshot.as_of,
+                as_of=as_of,
                 cash=cash,
                 symbols=symbols,
                 prices=price_column,
                 held=held,
                 assets=assets,
-            ),
+            )
+            if named
+            else "",
         )
     )
 
