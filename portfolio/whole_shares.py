@@ -114,11 +114,22 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
     counts = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
     if missing < 0 and sum(map(mul, counts, book.lots)) > missing:
-        counts = [min(k, 0) for k in counts]  # an exchange that raises too little: no buys
+        counts = _without_buys(book, counts, aim)  # an exchange that raises too little
     with localcontext(CORE_CONTEXT):
         return tuple(
             h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
         )
+
+
+def _without_buys(book: LotBook, counts: list[int], aim: int) -> list[int]:
+    """The sales of `counts` alone, or no trade at all, whichever leaves the lower error.
+
+    While the cash the plan keeps or reserves is short, a buy must leave it no shorter
+    than the sales found it (buys ≤ cash + sales − reserve); where the search's exchange
+    raises too little, its buys go. Selling may still come closer, or not.
+    """
+    sales = [min(k, 0) for k in counts]
+    return sales if _gain(book, sales, aim) > 0 else [0] * len(counts)
 
 
 #: The most symbols sized by the exact search (`portfolio.lot_search`); more go by the greedy.

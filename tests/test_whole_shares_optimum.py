@@ -284,8 +284,9 @@ def bounded_optimum(account: Account, plan: RebalancePlan, policy: SizingPolicy)
 
     Whole shares only. A symbol whose trade toward its target is below the minimum keeps
     what it holds; any other trade is none or at least the minimum. Buys are paid by the
-    cash above the reserve and the sales (where the reserve is short already, by the
-    sales alone); the cash above the reserve left idle counts as error.
+    cash above the reserve and the sales; where the reserve is short already, a plan that
+    buys must also raise what is missing (sales alone may raise part of it). The cash
+    above the reserve left idle counts as error.
     """
     targets = {i.symbol: i.target_value for i in plan.items}
     free_cash = account.cash - policy.reserve(plan.total_value)
@@ -304,8 +305,16 @@ def bounded_optimum(account: Account, plan: RebalancePlan, policy: SizingPolicy)
     for counts in product(*choices):
         final = dict(zip(account.whole, counts, strict=True))
         spent = sum(((q - account.held[s]) * account.prices[s] for s, q in final.items()), D(0))
-        if spent > max(free_cash, D(0)):
-            continue
+        bought = sum(
+            (
+                (q - account.held[s]) * account.prices[s]
+                for s, q in final.items()
+                if q > account.held[s]
+            ),
+            D(0),
+        )
+        if spent > max(free_cash, D(0)) or (bought and spent > free_cash):
+            continue  # buys never leave the reserve short (test_asset_facts' cash rule)
         gaps = sum((abs(targets[s] - q * account.prices[s]) for s, q in final.items()), D(0))
         value = gaps + abs(free_cash - spent)
         best = value if best is None or value < best else best
