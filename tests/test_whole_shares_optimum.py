@@ -6,7 +6,8 @@ fractional symbols' targets. On small accounts (1–4 whole-share symbols, 0–2
 fractional, random holdings, weights summing to 1, no minimum trade, no bands) every
 count each whole-share symbol could end with is tried, within what the account can pay
 (its cash plus every sale, the fractional holdings sold whole included); the plan must
-come within 0.1 % (plus 2 cents of rounding) of the best. `WHOLE_SHARE_EXAMPLES` raises the number of accounts for a long run.
+come within 0.1 % (plus 2 cents of rounding) of the best. `WHOLE_SHARE_EXAMPLES` raises
+the number of accounts for a long run.
 """
 
 from __future__ import annotations

@@ -25,21 +25,19 @@ from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
 from operator import attrgetter, mul
 
-from portfolio.asset_facts import broker_minimum, quantity_step
+from portfolio.asset_facts import quantity_step
 from portfolio.held import Held
 from portfolio.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.plan import RebalancePlan
-from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.plan_item import PlanItem, Reason
 from portfolio.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
 from portfolio.steps.lots import (
     fractional_need,
-    funding_candidates,
-    funding_sales,
+    funded_lots,
     lot_spending,
     merged,
-    sellable_value,
     size_lots,
     split_lot_rows,
     to_decide,
@@ -168,58 +166,18 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     available = _available(columns.policy, room, buys)
     buffer = columns.policy.buy_price_buffer
     lots = sized
-    plain = sized is None and not buffer and columns.policy.mode == Mode.REBALANCE
-    candidates = funding_candidates(decided, steps) if plain and lot_rows else []
-    for sellable in (sellable_value(candidates), ZERO) if candidates else (ZERO,):
-        if sized is None:
-            lots = size_lots(
-                lot_rows,
-                steps,
-                columns,
-                goals,
-                available=available,
-                limits=limits,
-                need=fractional_need(buys, steps),
-                buffer=buffer,
-                sellable=sellable,
-            )
-        spent = lot_spending(lots, buffer) if lots else ZERO
-        if available - spent >= 0 or not sellable:
-            break
-        more = funding_sales(candidates, spent - available, *_funding_facts(columns, limits))
-        if more is not None:  # the fractional candidates sell what the lots need more
-            sells, buys, holds = _replaced(decided, more)
-            spent -= sum(map(_AMOUNT, decided.sells), ZERO) - sum(map(_AMOUNT, sells), ZERO)
-            break
-    assert lots is not None  # noqa: S101 - sized above or given
-    available -= spent
+    if lots is None:  # fractional holdings may be sold further to fund them
+        lots, (sells, buys, holds), spent = funded_lots(
+            decided, lot_rows, steps, columns, goals, available=available, limits=limits
+        )
+        available -= spent
+    elif lots:
+        available -= lot_spending(lots, buffer)
     whole = frozenset(steps)
     buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)
     if lots or held_back or columns.assets:
         return merged(Decisions(sells, buys, holds), [*lots, *held_back], columns.assets)
     return Decisions(sells, buys, holds)
-
-
-def _funding_facts(
-    columns: Columns, limits: Thresholds
-) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """(shares held, the smallest trade) per symbol, for `funding_sales`."""
-    assets = columns.assets
-    floors = {
-        s: max(limits.minimum, broker_minimum(assets.get(s)) if assets else ZERO)
-        for s in columns.symbols
-    }
-    return dict(zip(columns.symbols, columns.quantities, strict=True)), floors
-
-
-def _replaced(decided: Decisions, more: list[PlanItem]) -> Decisions:
-    """`decided` with the items of `more` in place of their symbols', each in its group."""
-    by_symbol = {each.symbol: each for each in more}
-    groups: tuple[list[PlanItem], list[PlanItem], list[PlanItem]] = ([], [], [])
-    for each in (*decided.sells, *decided.buys, *decided.holds):
-        each = by_symbol.get(each.symbol, each)  # noqa: PLW2901
-        groups[(Action.SELL, Action.BUY, Action.HOLD).index(each.action)].append(each)
-    return Decisions(*groups)
 
 
 def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) -> Decimal:

@@ -22,6 +22,7 @@ from operator import attrgetter, mod, mul, sub
 from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.policy import Mode
 from portfolio.snapshot import Asset
 from portfolio.steps.lot_items import lot_items
 from portfolio.steps.rules import Decisions, Row, Thresholds, fixed_rule_holds, shares_for
@@ -31,6 +32,7 @@ from portfolio.whole_shares import allocate_whole
 
 __all__ = [
     "fractional_need",
+    "funded_lots",
     "funding_candidates",
     "funding_sales",
     "lot_spending",
@@ -344,3 +346,81 @@ def _more_sold(
 
 def _cents_up(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_UP)
+
+
+def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
+    decided: Decisions,
+    lot_rows: list[Row],
+    steps: Mapping[str, Decimal],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    available: Decimal,
+    limits: Thresholds,
+) -> tuple[list[PlanItem], Decisions, Decimal]:
+    """(the whole lots, the decisions with any funding sales, what the lots take of the cash).
+
+    `available` is what buys may spend (see `size_lots`). In the rebalance mode without a
+    buy buffer, the lots may also spend what the fractional holdings hold beyond their
+    planned sales (`funding_candidates`); where they do, `funding_sales` sells that much
+    more of them. Where those sales cannot raise it (the minimum trade), the lots are sized
+    again from the cash and the planned sales alone. What the lots take is their buys less
+    their sales and the funding sales (≤ `available`, but where the plan is short anyway).
+    """
+    policy = columns.policy
+    buffer = policy.buy_price_buffer
+    plain = not buffer and policy.mode == Mode.REBALANCE and bool(lot_rows)
+    candidates = funding_candidates(decided, steps) if plain else []
+    need = fractional_need(decided.buys, steps)
+    lots: list[PlanItem] = []
+    spent = ZERO
+    for sellable in (sellable_value(candidates), ZERO) if candidates else (ZERO,):
+        lots = size_lots(
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            need=need,
+            buffer=buffer,
+            sellable=sellable,
+        )
+        spent = lot_spending(lots, buffer) if lots else ZERO
+        if spent <= available or not sellable:
+            break
+        more = funding_sales(candidates, spent - available, *_funding_facts(columns, limits))
+        if more is not None:  # the fractional candidates sell what the lots need more
+            raised = _sold(more) - _sold(candidates)
+            return lots, _replaced(decided, more), spent - raised
+    return lots, decided, spent
+
+
+def _sold(items: Sequence[PlanItem]) -> Decimal:
+    """What the sales among `items` raise (account currency, ≥ 0)."""
+    return -sum((e.trade_amount for e in items if e.action is _SELL), ZERO)
+
+
+def _funding_facts(
+    columns: Columns, limits: Thresholds
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """(shares held, the smallest trade) per symbol, for `funding_sales`."""
+    assets = columns.assets
+    floors = {
+        s: max(limits.minimum, broker_minimum(assets.get(s)) if assets else ZERO)
+        for s in columns.symbols
+    }
+    return dict(zip(columns.symbols, columns.quantities, strict=True)), floors
+
+
+def _replaced(decided: Decisions, more: list[PlanItem]) -> Decisions:
+    """`decided` with the items of `more` in place of their symbols', each in its group."""
+    by_symbol = {each.symbol: each for each in more}
+    groups: tuple[list[PlanItem], list[PlanItem], list[PlanItem]] = ([], [], [])
+    for each in (*decided.sells, *decided.buys, *decided.holds):
+        each = by_symbol.get(each.symbol, each)  # noqa: PLW2901
+        groups[_GROUPS.index(each.action)].append(each)
+    return Decisions(*groups)
+
+
+_GROUPS = (Action.SELL, Action.BUY, Action.HOLD)
