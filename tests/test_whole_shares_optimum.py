@@ -53,7 +53,11 @@ class Account:
 
 @st.composite
 def accounts(draw: st.DrawFn) -> Account:
-    """1–4 whole-share symbols (each at most ~12 shares of the account), 0–2 fractional."""
+    """1–4 whole-share symbols (each at most ~12 shares of the account), 0–2 fractional.
+
+    Each fractional holding is worth up to twice the account's scale: large enough that
+    selling it beyond its target is what funds a whole lot.
+    """
     n_whole = draw(st.integers(min_value=1, max_value=4))
     n_fractional = draw(st.integers(min_value=0, max_value=2))
     whole = [f"W{i}" for i in range(n_whole)]
@@ -69,7 +73,7 @@ def accounts(draw: st.DrawFn) -> Account:
     for s in whole:
         held[s] = D(draw(st.integers(min_value=0, max_value=int(scale // prices[s]) + 1)))
     for s in fractional:
-        held[s] = D(draw(st.integers(min_value=0, max_value=2 * scale))) / 100 / prices[s]
+        held[s] = D(draw(st.integers(min_value=0, max_value=200 * scale))) / 100 / prices[s]
         held[s] = held[s].quantize(D("0.000001"))
     symbols = [*whole, *fractional]
     raw = [draw(st.integers(min_value=1, max_value=1_000)) for _ in symbols]
