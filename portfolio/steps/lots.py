@@ -10,6 +10,10 @@ cash left idle is error, and whole lots are bought while the cash lasts; with th
 whole-lot symbol may end a lot above its target where that is nearer, the fractional
 buys taking less. The cash a plan means to keep (weights summing below 1) is not spent
 on whole lots, nor cash beyond an allocation's `portfolio_value`.
+
+The fractional symbols absorb both ways: where whole lots need more than the cash and
+the planned sales, the fractional holdings sell it (`funded_lots`, `funding_sales`:
+every candidate position the same fraction of what it holds after its planned sale).
 """
 
 from __future__ import annotations
