@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from portfolio import Action, Allocation, Asset, Reason, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.plan import RebalancePlan
+from portfolio.plan_item import PlanItem
+from portfolio.steps.lots import funding_sales
 
 D = Decimal
 CENT = D("0.01")
@@ -395,3 +397,75 @@ def test_two_under_weight_fractional_holdings_fund_one_whole_share() -> None:
     }
     assert plan.cash_after == D("0.01")
     assert objective(account, plan, planned(account, plan)) == D("6093.54")
+
+
+def position(symbol: str, value: str, price: str, action: Action, amount: str) -> PlanItem:
+    """A fractional candidate: `value` held at `price`, planned `action` of `amount`."""
+    reason = Reason.AT_TARGET if action is Action.HOLD else Reason.REBALANCE
+    return PlanItem(
+        symbol=symbol,
+        action=action,
+        trade_amount=D(amount),
+        quantity=D(amount) / D(price),
+        price=D(price),
+        current_value=D(value),
+        target_value=D(value) + D(amount),
+        current_weight=D(0),
+        target_weight=D(0),
+        reason=reason,
+    )
+
+
+def test_funding_sales_share_the_shortfall_by_what_each_holds() -> None:
+    # 100 to raise from A (1,000 held, on target) and B (250 held, 40 of it to be sold):
+    # 100 × 1,000 ÷ 1,210 = 82.645 and 100 × 210 ÷ 1,210 = 17.355, each rounded up to
+    # the cent: 82.65 and 17.36 (100.01 raised).
+    a = position("A", "1000", "10", Action.HOLD, "0")
+    b = position("B", "250", "5", Action.SELL, "-40")
+    held = {"A": D(100), "B": D(50)}
+    more = funding_sales([a, b], D(100), held, {"A": D(1), "B": D(1)})
+    assert more is not None
+    assert [(i.action, i.trade_amount, i.quantity, i.reason) for i in more] == [
+        (Action.SELL, D("-82.65"), D("-8.265"), Reason.REBALANCE),
+        (Action.SELL, D("-57.36"), D("-11.472"), Reason.REBALANCE),
+    ]
+
+
+def test_a_funding_sale_below_the_minimum_is_left_out_and_one_leaving_dust_sells_all() -> None:
+    # Minimum 5. B's share (100 × 4 ÷ 107 = 3.74) is below it: A alone sells 100, which
+    # would leave 3 of its 103 (below 5): A sells all 103 (10.3 shares); B's buy stands.
+    a = position("A", "103", "10", Action.HOLD, "0")
+    b = position("B", "4", "2", Action.BUY, "12")
+    held = {"A": D("10.3"), "B": D(2)}
+    floors = {"A": D(5), "B": D(5)}
+    more = funding_sales([a, b], D(100), held, floors)
+    assert more is not None
+    assert (more[0].action, more[0].trade_amount, more[0].quantity) == (
+        Action.SELL,
+        D("-103"),
+        D("-10.3"),
+    )
+    assert more[1] == b
+    # The candidates cannot raise more than they hold: no funding at all.
+    assert funding_sales([b], D(100), held, floors) is None
+
+
+@settings(max_examples=max(EXAMPLES // 3, 20), deadline=None)
+@given(accounts(), st.integers(min_value=0, max_value=5_000))
+def test_fractional_sales_stay_within_the_position_and_leave_no_dust(
+    account: Account, minimum: int
+) -> None:
+    """With a minimum trade: the cash stays ≥ 0, no sale exceeds what is held, and a sale
+    beyond the target sells at least the minimum and leaves none or at least the minimum."""
+    policy = SizingPolicy(min_trade_amount=D(minimum))
+    plan = account.plan(policy)
+    assert plan.cash_after >= 0
+    for each in plan.trades:
+        if each.symbol in account.whole or each.action is not Action.SELL:
+            continue
+        assert -each.quantity <= account.held[each.symbol]
+        beyond = -each.trade_amount - (each.current_value - each.target_value)
+        if beyond > CENT:  # a funding sale
+            assert -each.trade_amount >= minimum
+            left = (account.held[each.symbol] + each.quantity) * each.price
+            assert left == 0 or left >= minimum

@@ -369,7 +369,8 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
     planned sales (`funding_candidates`); where they do, `funding_sales` sells that much
     more of them. Where those sales cannot raise it (the minimum trade), the lots are sized
     again from the cash and the planned sales alone. What the lots take is their buys less
-    their sales and the funding sales (≤ `available`, but where the plan is short anyway).
+    their sales and the funding sales. The sales fund the lots only: where `available` is
+    below 0 already (the plan is short anyway), they do not make up for it.
     """
     policy = columns.policy
     buffer = policy.buy_price_buffer
@@ -391,9 +392,10 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
             sellable=sellable,
         )
         spent = lot_spending(lots, buffer) if lots else ZERO
-        if spent <= available or not sellable:
+        short = spent - max(available, ZERO)  # what the lots take beyond the cash
+        if short <= 0 or not sellable:
             break
-        more = funding_sales(candidates, spent - available, *_funding_facts(columns, limits))
+        more = funding_sales(candidates, short, *_funding_facts(columns, limits))
         if more is not None:  # the fractional candidates sell what the lots need more
             raised = _sold(more) - _sold(candidates)
             return lots, _replaced(decided, more), spent - raised
