@@ -17,10 +17,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
+from returns.result import Failure, Result, Success
 
 from portfolio.errors import PortfolioError
+from portfolio.json_values import BadValueError
 from portfolio.money import MAX_AMOUNT, SHARE_QUANTUM, ZERO, is_bounded
 from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.typed_fields import typed_fields
 
 __all__ = [
     "CRYPTO",
@@ -30,6 +33,7 @@ __all__ = [
     "check_asset_facts",
     "held_below_minimum",
     "quantity_step",
+    "under_broker_minimum",
 ]
 
 
@@ -50,6 +54,27 @@ class Asset:
     asset_class: str = "us_equity"
     min_order_notional: Decimal = Decimal(0)
     quantity_increment: Decimal | None = None
+
+    @classmethod
+    def from_mapping(
+        cls, symbol: str, values: Mapping[str, object]
+    ) -> Result[Asset, PortfolioError]:
+        """The facts about `symbol` from field name → value, as a snapshot file holds them.
+
+        Each value is read by its field's type (`portfolio.typed_fields`); a missing field
+        keeps its default. An unknown name or a value of the wrong kind is
+        INVALID_SNAPSHOT naming `assets.SYMBOL.FIELD`; ranges are `check_asset_facts`'s.
+
+        >>> btc = Asset.from_mapping("BTC/USD", {"quantity_increment": "0.0001"}).unwrap()
+        >>> btc.quantity_increment
+        Decimal('0.0001')
+        """
+        where = f"assets.{symbol}"
+        try:  # the symbol is the mapping's key, not one of its fields
+            fields = typed_fields(cls, values, noun="field", where=where, exclude=("symbol",))
+        except BadValueError as bad:
+            return Failure(PortfolioError.invalid_snapshot(bad.problem, field=bad.where))
+        return Success(cls(symbol=symbol, **fields))  # type: ignore[arg-type] # each read by its type
 
 
 #: The `asset_class` of crypto pairs (Alpaca's name).
@@ -83,12 +108,23 @@ def broker_minimum(asset: Asset | None) -> Decimal:
     return ZERO if asset is None else asset.min_order_notional
 
 
+def under_broker_minimum(amount: Decimal, minimum: Decimal) -> bool:
+    """The broker's minimum order (rule 8): |amount| below the smallest order it accepts.
+
+    The one place the comparison is written; both in account currency.
+
+    >>> [under_broker_minimum(Decimal(a), Decimal(1)) for a in ("-0.99", "1")]
+    [True, False]
+    """
+    return abs(amount) < minimum
+
+
 def below_broker_minimum(decided: PlanItem, asset: Asset | None) -> bool:
     """A sized trade (not a liquidation) smaller than the broker's minimum for the asset."""
     return (
         asset is not None
         and decided.reason in _SIZED
-        and abs(decided.trade_amount) < asset.min_order_notional
+        and under_broker_minimum(decided.trade_amount, asset.min_order_notional)
     )
 
 

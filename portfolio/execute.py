@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.asset_facts import quantity_step
+from portfolio.asset_facts import broker_minimum, quantity_step
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execution import (
     ExecutedOrder,
@@ -121,7 +121,7 @@ class _Run:
                 pass
         new = self._unknown(buys)
         budget = buy_budget(plan, intents, after_sells)
-        minimums = {s: a.min_order_notional for s, a in after_sells.assets.items()}
+        minimums = {s: broker_minimum(a) for s, a in after_sells.assets.items()}
         lots = _lots(plan, after_sells, new)
         sized = dict(
             zip(new, size_buys(new, budget, after_sells.prices, minimums, lots), strict=True)

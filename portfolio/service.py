@@ -21,12 +21,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from returns.functions import tap
-from returns.result import Failure, Result, Success, safe
+from returns.result import Failure, Result, Success
 
 from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.errors import ErrorKind, PortfolioError
 from portfolio.execute import execute_plan
-from portfolio.execution import ExecutionReport, WaitPolicy, guarded
+from portfolio.execution import ExecutionReport, WaitPolicy, guarded, raised
 from portfolio.order_state import OrderState
 from portfolio.orders import OrderIntent, order_intents
 from portfolio.plan import RebalancePlan
@@ -97,19 +97,15 @@ class PortfolioService:
         failure come back as the Failure, logged at WARNING with the correlation id.
         """
         log = _Events(correlation_id)
-        result = (
+        return (
             _symbols_of(allocation)
             .map(tap(log.started))
-            .bind(lambda symbols: safe(self._broker.get_snapshot)(symbols).alt(log.broker_raised))
-            .bind(lambda snapshot_result: snapshot_result)
+            .bind(lambda symbols: self._snapshot(symbols, log))
             .map(tap(log.snapshot_read))
-            .bind(
-                lambda snapshot: plan_rebalance(
-                    allocation.with_correlation_id(correlation_id), snapshot, self._policy
-                )
-            )
+            .bind(lambda snapshot: self._plan(allocation, correlation_id, snapshot))
+            .map(tap(log.plan_built))
+            .alt(tap(log.plan_failed))
         )
-        return result.map(tap(log.plan_built)).alt(tap(log.plan_failed))
 
     def execute(
         self,
@@ -170,6 +166,22 @@ class PortfolioService:
             lambda port: self._fits(plan, port, limits).bind(
                 lambda made_from: order_intents(plan, made_from)
             )
+        )
+
+    def _snapshot(self, symbols: tuple[str, ...], log: _Events) -> Result[Snapshot, PortfolioError]:
+        """The broker's snapshot; a broker that raises (the port forbids it) is a Failure."""
+        try:
+            return self._broker.get_snapshot(symbols)
+        except Exception as exc:  # noqa: BLE001 - a port that raises gave a broken answer
+            log.broker_raised(exc)
+            return Failure(raised(exc))
+
+    def _plan(
+        self, allocation: Allocation | CombinedAllocation, correlation_id: str, snapshot: Snapshot
+    ) -> Result[RebalancePlan, PortfolioError]:
+        """The plan of `snapshot`, carrying this call's correlation id."""
+        return plan_rebalance(
+            allocation.with_correlation_id(correlation_id), snapshot, self._policy
         )
 
     def _order_port_for(self, plan: object, method: str) -> Result[OrderPort, PortfolioError]:
@@ -292,13 +304,8 @@ class _Events:
             stopped=report.stopped.kind.name if report.stopped else "no",
         )
 
-    def broker_raised(self, exc: Exception) -> PortfolioError:
+    def broker_raised(self, exc: Exception) -> None:
         self._emit(logging.ERROR, "broker.raised", {"error": repr(exc)})
-        return PortfolioError.of(
-            ErrorKind.BROKER_BAD_RESPONSE,
-            "the broker raised instead of returning a Failure",
-            error=repr(exc),
-        )
 
     def plan_failed(self, error: PortfolioError) -> None:
         fields = {"error_kind": error.kind.name, "error": str(error)}

@@ -114,7 +114,11 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             units.one(noise),
         )
         aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
-    counts = _sized(book, owned, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+        missing = units.one(cash)  # below 0: the cash the plan keeps or reserves is short
+    shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
+    counts = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+    if missing < 0 and sum(map(mul, counts, book.lots)) > missing:
+        counts = [min(k, 0) for k in counts]  # an exchange that raises too little: no buys
     with localcontext(CORE_CONTEXT):
         return tuple(
             h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
@@ -125,8 +129,14 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
 EXACT_UP_TO = 8
 
 
-def _sized(
-    book: LotBook, owned: list[int], aim: int, *, buys_only: bool, fixed_sales: bool
+def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
+    book: LotBook,
+    owned: list[int],
+    shorts: list[bool],
+    aim: int,
+    *,
+    buys_only: bool,
+    fixed_sales: bool,
 ) -> list[int]:
     """The lots to trade per symbol: the greedy's, made exact on small accounts.
 
@@ -141,7 +151,7 @@ def _sized(
     """
     trades, lots, minimums, budget = book.trades, book.lots, book.minimums, book.budget
     free = [i for i, (t, least) in enumerate(zip(trades, minimums, strict=True)) if abs(t) >= least]
-    counts = None if buys_only or fixed_sales else _from_nothing(book, owned, free)
+    counts = None if buys_only or fixed_sales else _from_nothing(book, owned, shorts, free)
     if counts is None:
         counts = _greedy(book)
     if fixed_sales or not free:
@@ -151,7 +161,10 @@ def _sized(
             symbols=[book.symbols[i] for i in free],
             trades=[trades[i] for i in free],
             lots=[lots[i] for i in free],
-            lows=[_lowest(trades[i], lots[i], owned[i], buys_only=buys_only) for i in free],
+            lows=[
+                _lowest(trades[i], lots[i], owned[i], short=shorts[i], buys_only=buys_only)
+                for i in free
+            ],
             leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
             budget=budget,
             aim=aim,
@@ -173,14 +186,16 @@ def _gain(book: LotBook, counts: list[int], aim: int) -> int:
     return sum(map(abs, trades)) + abs(aim) - after - abs(aim - spent)
 
 
-def _lowest(trade: int, lot: int, owned: int, *, buys_only: bool) -> int:
+def _lowest(trade: int, lot: int, owned: int, *, short: bool, buys_only: bool) -> int:
     """The fewest lots a symbol may trade: none sold (`buys_only`), or every whole lot held.
 
-    A short target (allowed by the policy) may sell beyond what is held, to its floor.
+    Only a short target (allowed by the policy) may sell beyond what is held, to its
+    floor: a long one whose trade is below its whole lots' value (a fraction of a lot is
+    held too) sells its whole lots and no more, never going short.
     """
     if buys_only:
         return 0
-    return min(-owned, trade // lot) if trade < -owned * lot else -owned
+    return min(-owned, trade // lot) if short and trade < -owned * lot else -owned
 
 
 def _greedy(book: LotBook) -> list[int]:
@@ -195,13 +210,16 @@ def _greedy(book: LotBook) -> list[int]:
     return book.counts
 
 
-def _from_nothing(book: LotBook, owned: list[int], free: list[int]) -> list[int] | None:
+def _from_nothing(
+    book: LotBook, owned: list[int], shorts: list[bool], free: list[int]
+) -> list[int] | None:
     """`_greedy` over final holdings: every free position sold, then bought back; or None.
 
     Each free symbol's whole lots held count as cash, its trade becomes its whole target,
     so the greedy sizes final holdings and the same account gets the same holdings
     whatever it holds (the trades are what is bought back less what is held). None where
-    a trade comes out below its minimum (the greedy from the holdings then decides).
+    a trade comes out below its minimum, or a long target below nothing held (the greedy
+    from the holdings then decides).
     """
     lots, trades, minimums, n = book.lots, book.trades, book.minimums, len(free)
     if n == len(trades) and not any(owned):  # from cash, every symbol free: the columns
@@ -218,7 +236,7 @@ def _from_nothing(book: LotBook, owned: list[int], free: list[int]) -> list[int]
     counts = [0] * len(trades)
     for i, q in zip(free, final, strict=True):
         k = q - owned[i]
-        if k and abs(k) * lots[i] < minimums[i]:
+        if (k and abs(k) * lots[i] < minimums[i]) or (q < 0 and not shorts[i]):
             return None
         counts[i] = k
     return counts

@@ -333,7 +333,7 @@ def lot_row(symbol: str, held: str, target: str, *, tradable: bool = True) -> Ro
     """A row at price 10 (current = held × 10), marked fractional as `plan_lots` wants it."""
     current = D(held) * 10
     trade = D(target) - current
-    return (symbol, D(10), D(held), current, D(target), trade, D(0), D(0), tradable, False)
+    return Row(symbol, D(10), D(held), current, D(target), trade, D(0), D(0), tradable, whole=False)
 
 
 def test_decide_sees_only_the_whole_lot_rows_a_fixed_rule_holds() -> None:

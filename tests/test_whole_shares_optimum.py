@@ -13,7 +13,7 @@ the number of accounts for a long run.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from itertools import product
 
 import attrs
@@ -469,3 +469,76 @@ def test_fractional_sales_stay_within_the_position_and_leave_no_dust(
             assert -each.trade_amount >= minimum
             left = (account.held[each.symbol] + each.quantity) * each.price
             assert left == 0 or left >= minimum
+
+
+def test_whole_lots_are_not_exchanged_while_the_reserve_is_short() -> None:
+    """Found by hypothesis: cash 0, a 2 % reserve of 0.12 (0.0024), lots of 0.03.
+
+    Selling 3 AAPL (0.09) to buy 3 TLT (0.09) would keep the reserve short: buys must
+    leave cash + sales − reserve ≥ 0, so the sales stand and the whole-lot buys go.
+    """
+    snapshot = Snapshot(
+        cash=D("0.00"),
+        positions={"AAPL": D("3.833"), "QQQ": D("0.001")},
+        prices={"AAPL": D("0.03"), "QQQ": D("0.01"), "TLT": D("0.03")},
+    )
+    weights = {"AAPL": D("0.2150"), "QQQ": D(0), "TLT": D("0.6450")}
+    policy = SizingPolicy(min_trade_amount=D(0), cash_reserve_pct=D("0.02"), fractional=False)
+    plan = plan_rebalance(Allocation(target_weights=weights, correlation_id="c"), snapshot, policy)
+    result = plan.unwrap()
+    reserve = policy.cash_reserve_pct * result.total_value
+    assert result.total_buys <= snapshot.cash + result.total_sells - reserve
+    assert result.total_buys == 0
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals("0", "30", places=4),  # held, fractions of a whole-share symbol too
+            st.decimals("0.5", "500", places=2),  # price
+            st.integers(0, 100),  # weight, before normalising
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.decimals("1", "2000", places=2),  # some value, so the account can be planned
+    st.sampled_from([D(0), D(1), D(25)]),
+)
+def test_whole_share_plans_never_leave_a_long_target_short(
+    rows: list[tuple[Decimal, Decimal, int]], cash: Decimal, minimum: Decimal
+) -> None:
+    """A sale of whole lots stops at the whole lots held: with 2.8655 held, at most 2 go."""
+    symbols = [f"W{i}" for i in range(len(rows))]
+    total = sum(weight for _, _, weight in rows) or 1
+    weights = {
+        s: (D(weight) / total).quantize(D("0.0001"), rounding=ROUND_DOWN)  # sum ≤ 1
+        for s, (_, _, weight) in zip(symbols, rows, strict=True)
+    }
+    snapshot = Snapshot(
+        cash=cash,
+        positions={s: held for s, (held, _, _) in zip(symbols, rows, strict=True)},
+        prices={s: price for s, (_, price, _) in zip(symbols, rows, strict=True)},
+    )
+    policy = SizingPolicy(min_trade_amount=minimum, fractional=False)
+    allocation = Allocation(target_weights=weights, correlation_id="c")
+    plan = plan_rebalance(allocation, snapshot, policy).unwrap()
+    for item in plan.items:
+        if item.reason is not Reason.LIQUIDATE:
+            assert snapshot.positions[item.symbol] + item.quantity >= 0, item
+
+
+def test_a_fraction_held_of_a_whole_share_symbol_is_not_sold_past_zero() -> None:
+    """2.8655 A at 100 and 1 B at 50, no cash; A's target 33.66 is 0.34 of a lot.
+
+    Selling both whole lots leaves 0.8655 A (86.55: 52.89 over), the nearest A can come
+    without going short; selling 3 would leave −0.1345 A.
+    """
+    snapshot = Snapshot(
+        cash=D(0), positions={"A": D("2.8655"), "B": D(1)}, prices={"A": D(100), "B": D(50)}
+    )
+    weights = {"A": D("0.1"), "B": D("0.9")}
+    policy = SizingPolicy(min_trade_amount=D(0), fractional=False)
+    plan = plan_rebalance(Allocation(target_weights=weights, correlation_id="c"), snapshot, policy)
+    quantities = {item.symbol: item.quantity for item in plan.unwrap().items}
+    assert quantities["A"] == D(-2)

@@ -20,6 +20,9 @@ from pathlib import Path
 from returns.result import Failure, Result, Success
 
 from adapters.cli.terminal import InputError
+from portfolio.json_values import BadValueError
+from portfolio.typed_fields import kind, shown
+from portfolio.typed_fields import number as to_decimal
 
 __all__ = [
     "MAX_DIGITS",
@@ -36,18 +39,6 @@ __all__ = [
 #: which TOML's reader meets first; JSON is held to the same.
 MAX_DIGITS = 4300
 _TOO_LONG = f"a number with more than {MAX_DIGITS:,} digits"
-#: The longest quotation of a bad value in a message, in characters.
-_SHOWN = 40
-
-
-class BadValueError(Exception):
-    """Internal: a bad value at a key path; turned into an `InputError` by the loader."""
-
-    def __init__(self, *, where: str, problem: str) -> None:
-        """Remember the key path and the problem."""
-        super().__init__(where, problem)
-        self.where = where
-        self.problem = problem
 
 
 def read_document(path: Path) -> Result[object, InputError]:
@@ -130,61 +121,10 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return document
 
 
-def to_decimal(value: object, where: str) -> Decimal:
-    """An exact, finite Decimal from a JSON/TOML number or a numeric string."""
-    match value:
-        case bool():
-            raise BadValueError(where=where, problem=f"expected a number, got {str(value).lower()}")
-        case Decimal():
-            amount = value
-        case int():
-            amount = Decimal(value)
-        case float():
-            amount = Decimal(str(value))
-        case str():
-            try:
-                amount = Decimal(value.strip())
-            except InvalidOperation:
-                raise BadValueError(where=where, problem=f"not a number: {shown(value)}") from None
-        case _:
-            raise BadValueError(where=where, problem=f"expected a number, got {_kind(value)}")
-    if not amount.is_finite():
-        raise BadValueError(where=where, problem=f"not a finite number: {shown(value)}")
-    return amount
-
-
 def to_mapping(value: object, where: str) -> Mapping[str, object]:
     """A JSON object / TOML table, or a BadValueError naming the place."""
     if not isinstance(value, Mapping):
         raise BadValueError(
-            where=where, problem=f"expected an object of key/value pairs, got {_kind(value)}"
+            where=where, problem=f"expected an object of key/value pairs, got {kind(value)}"
         )
     return value
-
-
-def _kind(value: object) -> str:
-    match value:
-        case Mapping():
-            return "an object"
-        case list():
-            return "a list"
-        case None:
-            return "null"
-        case _:
-            return type(value).__name__
-
-
-def shown(value: object) -> str:
-    """`value` quoted for a message: its repr (a number as written), cut to 40 characters.
-
-    A list or an object is named by its kind, never printed.
-
-    >>> shown("9" * 100)
-    "'999999999999999999999999999999999999999…"
-    >>> shown([[1]])
-    'a list'
-    """
-    if isinstance(value, Mapping | list | tuple):
-        return _kind(value)
-    text = str(value) if isinstance(value, Decimal) else repr(value)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"

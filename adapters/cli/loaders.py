@@ -1,9 +1,10 @@
 """Input files → the library's records: weights, sizing policy, account snapshot.
 
 Each loader reads one JSON or TOML file (see `documents`) and returns the record or an
-`InputError` that names the file and the key path. Loaders check shape and numbers
-only; the library checks meaning (weights summing above 1, a missing price) and
-answers with a `PortfolioError`.
+`InputError` that names the file and the key path. Loaders check shape and numbers;
+a policy and an asset's facts are read by the library's typed constructors
+(`SizingPolicy.from_mapping`, `Asset.from_mapping`: each field by its type), and the
+library checks meaning (weights summing above 1, a missing price) when it plans.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-import attrs
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
 from adapters.cli.tax_inputs import tax_policy_from
 from adapters.cli.terminal import InputError
-from portfolio import Allocation, Asset, SizingPolicy, Snapshot, validate
+from portfolio import Asset, PortfolioError, SizingPolicy, Snapshot
+from portfolio.policy import policy_problem
 
 __all__ = [
     "load_policy",
@@ -36,10 +38,6 @@ __all__ = [
 T = TypeVar("T")
 
 _SNAPSHOT_KEYS = frozenset({"cash", "positions", "prices", "assets", "as_of"})
-#: Every `Asset` field but the symbol, with its default: its type for `_like`.
-_ASSET_FIELDS = {
-    field.name: field.default for field in attrs.fields(Asset) if field.name != "symbol"
-}
 
 
 def weights_from(document: object) -> Mapping[str, Decimal]:
@@ -50,19 +48,14 @@ def weights_from(document: object) -> Mapping[str, Decimal]:
 def policy_from(document: object) -> SizingPolicy:
     """`{"min_trade_amount": "5", "band": "0.05", "fractional": false}` → a SizingPolicy.
 
-    Keys are SizingPolicy's field names; missing keys keep their defaults.
+    Keys are SizingPolicy's field names, each value read by its field's type
+    (`SizingPolicy.from_mapping`); missing keys keep their defaults. Ranges are checked
+    by `load_policy` (a policy file) or by the planner (a line's own policy).
     """
-    fields = {field.name: field.default for field in attrs.fields(SizingPolicy)}
-    values: dict[str, object] = {}
-    for key, value in to_mapping(document, "").items():
-        if key not in fields:
-            known = ", ".join(fields)
-            raise BadValueError(where=key, problem=f"unknown policy field (known: {known})")
-        if key == "tax":  # the [tax] table (docs/tax.md)
-            values[key] = tax_policy_from(value)
-            continue
-        values[key] = _like(default=fields[key], value=value, where=key)
-    return SizingPolicy(**values)  # type: ignore[arg-type]  # each value typed like its default
+    table = to_mapping(document, "")
+    if "tax" in table:  # the [tax] table (docs/tax.md), read by its own reader first
+        table = {**table, "tax": tax_policy_from(table["tax"])}
+    return _unwrapped(SizingPolicy.from_mapping(table))
 
 
 def snapshot_from(document: object) -> Snapshot:
@@ -123,22 +116,20 @@ def require_targets(
 
 
 def load_policy(path: Path) -> Result[SizingPolicy, InputError]:
-    """Read a sizing-policy file (JSON or TOML); a value out of range names its field."""
-    return _load(path, policy_from).bind(lambda policy: _in_range(policy, str(path)))
+    """Read a sizing-policy file (JSON or TOML); a value out of range names its field.
 
-
-def _in_range(policy: SizingPolicy, source: str) -> Result[SizingPolicy, InputError]:
-    """The library's own policy rules, checked before any account is read.
-
-    `validate` on an empty allocation and an empty account can only fail on the policy.
+    The library's own policy rules (`policy_problem`) are checked before any account
+    is read.
     """
-    nothing = Allocation(target_weights={}, correlation_id="policy-check")
-    checked = validate(nothing, Snapshot(cash=Decimal(0), prices={}), policy)
-    return checked.map(lambda _: policy).alt(
-        lambda error: InputError(
-            source=source, where=error.context.get("field", ""), problem=error.message
-        )
-    )
+    return _load(path, lambda document: _checked(policy_from(document)))
+
+
+def _checked(policy: SizingPolicy) -> SizingPolicy:
+    """The policy, or the library's reason to refuse it as a BadValueError naming the field."""
+    problem = policy_problem(policy)
+    if problem is not None:
+        raise BadValueError(where=problem.context.get("field", ""), problem=problem.message)
+    return policy
 
 
 def load_snapshot(path: Path) -> Result[Snapshot, InputError]:
@@ -168,36 +159,15 @@ def _decimals(document: object, where: str) -> dict[str, Decimal]:
 
 def _asset(symbol: str, facts: object) -> Asset:
     """An `Asset` from its fields; the library checks their ranges (`check_asset_facts`)."""
-    given = to_mapping(facts, f"assets.{symbol}")
-    unknown = sorted(set(given) - set(_ASSET_FIELDS))
-    if unknown:
-        known = ", ".join(_ASSET_FIELDS)
-        raise BadValueError(
-            where=f"assets.{symbol}.{unknown[0]}", problem=f"unknown field (known: {known})"
-        )
-    checked = {
-        name: _like(default=_ASSET_FIELDS[name], value=value, where=f"assets.{symbol}.{name}")
-        for name, value in given.items()
-    }
-    return Asset(symbol=symbol, **checked)  # type: ignore[arg-type]  # each typed like its default
+    return _unwrapped(Asset.from_mapping(symbol, to_mapping(facts, f"assets.{symbol}")))
 
 
-def _like(*, default: object, value: object, where: str) -> object:
-    """Convert `value` to the type of a field's default: bool, Decimal or str.
-
-    A field whose default is None (`quantity_increment`) takes a number or null.
-    """
-    if default is None:
-        return None if value is None else to_decimal(value, where)
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise BadValueError(where=where, problem=f"expected true or false, got {shown(value)}")
-        return value
-    if isinstance(default, Decimal):
-        return to_decimal(value, where)
-    if not isinstance(value, str):
-        raise BadValueError(where=where, problem=f"expected a string, got {shown(value)}")
-    return value
+def _unwrapped(record: Result[T, PortfolioError]) -> T:
+    """The library's record, or its refusal as a BadValueError naming the field."""
+    if not is_successful(record):
+        error = record.failure()
+        raise BadValueError(where=error.context.get("field", ""), problem=error.message)
+    return record.unwrap()
 
 
 def _datetime(value: object, where: str) -> datetime | None:

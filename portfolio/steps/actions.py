@@ -2,7 +2,8 @@
 
 The per-symbol rules are `portfolio.steps.rules.decide` (the planner's one hot loop),
 cash feasibility is `portfolio.steps.cash.limit_to_cash`. `plan_from_columns` lays the
-columns side by side, runs the rules over them and assembles the plan; `actions` is the
+columns side by side, chooses the mode's strategy once (`_rebalance`, `_buy_only`,
+`_sell_only`), runs it, then the cash pass, and assembles the plan; `actions` is the
 same for a `Deltas` record.
 
 The broker's order rules:
@@ -20,10 +21,11 @@ The broker's order rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
-from operator import attrgetter, mul
+from operator import attrgetter
+from typing import NamedTuple
 
 from portfolio.asset_facts import quantity_step
 from portfolio.held import Held
@@ -43,7 +45,15 @@ from portfolio.steps.lots import (
     to_decide,
 )
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
-from portfolio.steps.rules import Decisions, Row, Thresholds, decide, order_rules
+from portfolio.steps.rules import (
+    Decisions,
+    Fields,
+    Row,
+    Thresholds,
+    decide,
+    order_rules,
+    rows_of,
+)
 from portfolio.steps.validate import Columns
 
 __all__ = ["WEIGHT_QUANTUM", "actions", "plan_from_columns"]
@@ -81,41 +91,23 @@ def plan_from_columns(
 ) -> RebalancePlan:
     """The plan from validated columns and the target, current and trade columns (cents).
 
-    `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change the decisions
-    before the cash rule. Call inside the core context (`actions` and the planner do).
+    The mode's strategy is chosen once (`_STRATEGIES`); the band trigger is applied
+    once, before it; `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change
+    the decisions before the cash rule; the cash pass and the plan's totals are the same
+    for every mode. Call inside the core context (`actions` and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
+    strategy = _STRATEGIES[policy.mode]  # a StrEnum: its members are their names
+    fields, steps = _rows(columns, goals, current, trades, sized_apart=strategy.sizes_lots)
+    rows: Iterable[Fields] = fields
     limits = Thresholds.of(policy, value)
-    plain = policy.mode == Mode.REBALANCE and policy.band_trigger == BandTrigger.ASSET
-    # There `plan_lots` sizes every whole-lot symbol `decide` does not hold for a fixed
-    # reason, so `decide` need not size whole shares first (rows marked fractional).
-    rows, whole, steps = _rows(columns, goals, current, trades, sized_apart=plain)
+    if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
+        rows = named = rows_of(fields)
+        limits = portfolio_trigger(named, limits)
     reserve = policy.reserve(value)
-    lots_on = bool(steps) and policy.mode != Mode.SELL_ONLY
-    if lots_on:  # keep the rows of the whole-lot symbols for `plan_lots`
-        rows = iter(kept_rows := list(rows))
-    if plain:  # whole-lot rows reach `decide` only where a fixed rule holds them
-        rows = iter(to_decide(kept_rows, steps, limits)) if lots_on else rows
-        decided = order_rules(decide(rows, limits), columns.assets)
-    else:
-        decided = _with_modes(list(rows), limits, columns, reserve - cash, steps)
-    lot_rows: list[Row] = []
-    if lots_on:
-        decided, lot_rows = split_lot_rows(decided, kept_rows, steps)
-    sized: list[PlanItem] | None = None  # whole lots sized already (buy_only)
-    if policy.mode == Mode.BUY_ONLY:  # no sale proceeds: the cash above the reserve
-        budget = _available(policy, cash - reserve, decided.buys)
-        sized = size_lots(
-            lot_rows,
-            steps,
-            columns,
-            goals,
-            available=budget,
-            limits=limits,
-            need=fractional_need(decided.buys, steps),
-            buys_only=True,
-        )
-        decided = buy_only(decided, budget - sum(map(_AMOUNT, sized), ZERO), limits, whole)
+    decided, lot_rows, sized = strategy.decide(
+        _Planned(columns, goals, rows, steps, limits, reserve)
+    )
     if adjust is not None:
         decided = adjust(decided, columns)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
@@ -143,6 +135,87 @@ def plan_from_columns(
         policy=policy,
         held=Held(columns.symbols, columns.quantities),
     )
+
+
+class _Planned(NamedTuple):
+    """What a mode's strategy reads: the columns, the rows, the lots and the thresholds.
+
+    `steps` maps each whole-lot symbol to its lot (shares); `reserve` is the cash kept
+    (account currency, unrounded).
+    """
+
+    columns: Columns
+    goals: Sequence[Decimal]
+    rows: Iterable[Fields]
+    steps: dict[str, Decimal]
+    limits: Thresholds
+    reserve: Decimal
+
+
+#: A strategy's answer: the decisions before the cash pass, the whole-lot rows still to
+#: size, and the whole lots it sized itself (None: the cash pass sizes them).
+_Decided = tuple[Decisions, list[Row], list[PlanItem] | None]
+
+
+def _rebalance(planned: _Planned) -> _Decided:
+    """Both sides trade: the rules, then the whole-lot rows no fixed rule holds, to size."""
+    columns, _, fields, steps, limits, _ = planned
+    if not steps:  # the hot path: `decide` reads the plain tuples
+        return order_rules(decide(fields, limits), columns.assets), [], None
+    rows = rows_of(fields)
+    decided = order_rules(decide(to_decide(rows, steps, limits), limits), columns.assets)
+    decided, lot_rows = split_lot_rows(decided, rows, steps)
+    return decided, lot_rows, None
+
+
+def _buy_only(planned: _Planned) -> _Decided:
+    """A deposit: nothing is sold.
+
+    Whole lots, then the fractional buys, within the cash above the reserve.
+    """
+    columns, goals, _, steps, limits, reserve = planned
+    decided, lot_rows, _ = _rebalance(planned)
+    budget = _available(columns.policy, columns.cash - reserve, decided.buys)
+    sized = size_lots(
+        lot_rows,
+        steps,
+        columns,
+        goals,
+        available=budget,
+        limits=limits,
+        need=fractional_need(decided.buys, steps),
+        buys_only=True,
+    )
+    left = budget - sum(map(_AMOUNT, sized), ZERO)
+    return buy_only(decided, left, limits, frozenset(steps)), lot_rows, sized
+
+
+def _sell_only(planned: _Planned) -> _Decided:
+    """A withdrawal: nothing is bought.
+
+    The cash the reserve lacks is raised from the most overweight positions, a whole-lot
+    sale rounded up to its lot.
+    """
+    columns, _, fields, steps, limits, reserve = planned
+    rows = rows_of(fields)
+    decided = order_rules(decide(rows, limits), columns.assets)
+    need = (reserve - columns.cash).quantize(CENT, rounding=ROUND_UP)
+    return sell_only(decided, rows, need, limits, steps), [], None
+
+
+class _Strategy(NamedTuple):
+    """A mode's way of deciding; `sizes_lots`: whole lots sized apart (`portfolio.steps.lots`)."""
+
+    decide: Callable[[_Planned], _Decided]
+    sizes_lots: bool
+
+
+#: One strategy per `SizingPolicy.mode`, chosen once per plan.
+_STRATEGIES: dict[str, _Strategy] = {
+    Mode.REBALANCE: _Strategy(_rebalance, sizes_lots=True),
+    Mode.BUY_ONLY: _Strategy(_buy_only, sizes_lots=True),
+    Mode.SELL_ONLY: _Strategy(_sell_only, sizes_lots=False),
+}
 
 
 def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the cash reads
@@ -192,23 +265,6 @@ def _available(policy: SizingPolicy, cash: Decimal, buys: Sequence[PlanItem]) ->
     return (cash - covers) / (1 + policy.buy_price_buffer)
 
 
-def _with_modes(
-    rows: list[Row], limits: Thresholds, columns: Columns, need: Decimal, steps: dict[str, Decimal]
-) -> Decisions:
-    """The rules under the policy's band trigger and, for `sell_only`, the withdrawal.
-
-    `need` is the cash the reserve lacks (account currency; ≤ 0 when none); `steps` the
-    lots of the whole-lot symbols (shares).
-    """
-    policy = columns.policy
-    if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
-        limits = portfolio_trigger(rows, limits)
-    decided = order_rules(decide(rows, limits), columns.assets)
-    if policy.mode == Mode.SELL_ONLY:
-        return sell_only(decided, rows, need.quantize(CENT, rounding=ROUND_UP), limits, steps)
-    return decided
-
-
 def _rows(
     columns: Columns,
     goals: Sequence[Decimal],
@@ -216,8 +272,8 @@ def _rows(
     trades: Sequence[Decimal],
     *,
     sized_apart: bool = False,
-) -> tuple[Iterator[Row], frozenset[str], dict[str, Decimal]]:
-    """One `Row` per symbol, in symbol order, the symbols traded in whole lots, and their lots.
+) -> tuple[Iterator[Fields], dict[str, Decimal]]:
+    """A `Row`'s fields per symbol, in symbol order, and the lot (shares) of each whole-lot symbol.
 
     Weights are fractions of V; on an empty account the target weight is w × (1 − reserve).
     With `sized_apart` (whole lots sized by `plan_lots`) every row is marked fractional.
@@ -229,9 +285,9 @@ def _rows(
         columns.symbols,
     )
     if value:
-        scale, quantum = repeat(1 / value), repeat(WEIGHT_QUANTUM)
-        current_weights = list(map(Decimal.quantize, map(mul, current, scale), quantum))
-        target_weights = list(map(Decimal.quantize, map(mul, goals, scale), quantum))
+        scale = 1 / value
+        current_weights = [(amount * scale).quantize(WEIGHT_QUANTUM) for amount in current]
+        target_weights = [(amount * scale).quantize(WEIGHT_QUANTUM) for amount in goals]
     else:
         invested = 1 - policy.cash_reserve_pct
         current_weights = [ZERO] * len(symbols)
@@ -242,11 +298,9 @@ def _rows(
         lots = [quantity_step(a, fractional=policy.fractional) for a in facts]
         steps = {s: lot for s, lot in zip(symbols, lots, strict=True) if lot is not None}
         whole_shares: Sequence[bool] | repeat[bool] = [lot is not None for lot in lots]
-        whole = frozenset(steps)
     else:
         tradable, whole_shares = repeat(True), repeat(not policy.fractional)  # noqa: FBT003 - a column of True
-        whole = frozenset(symbols) if not policy.fractional else frozenset()
-        steps = dict.fromkeys(whole, _ONE)
+        steps = dict.fromkeys(symbols if not policy.fractional else (), _ONE)
     if sized_apart:
         whole_shares = repeat(False)  # noqa: FBT003 - a column of False
     rows = zip(
@@ -262,4 +316,4 @@ def _rows(
         whole_shares,
         strict=False,  # the flag columns may repeat without end; `symbols` sets the length
     )
-    return rows, whole, steps
+    return rows, steps

@@ -25,7 +25,7 @@ from operator import attrgetter
 
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.steps.rules import Row, Thresholds, item, shares_for
+from portfolio.steps.rules import Row, Thresholds, item, shares_for, too_small
 
 __all__ = ["limit_to_cash"]
 
@@ -98,18 +98,18 @@ def _cents_down(amount: Decimal) -> Decimal:
 
 def _limited(buy: PlanItem, sized: _Sized, limits: Thresholds) -> PlanItem:
     quantity, amount = sized
-    row: Row = (
-        buy.symbol,
-        buy.price,
-        ZERO,
-        buy.current_value,
-        buy.target_value,
-        buy.trade_amount,
-        buy.current_weight,
-        buy.target_weight,
-        True,
-        True,
+    row = Row(
+        symbol=buy.symbol,
+        price=buy.price,
+        held=ZERO,
+        current=buy.current_value,
+        target=buy.target_value,
+        trade=buy.trade_amount,
+        current_weight=buy.current_weight,
+        target_weight=buy.target_weight,
+        tradable=True,
+        whole=True,
     )
-    if quantity <= 0 or amount < limits.minimum or amount <= 0:
+    if quantity <= 0 or amount <= 0 or too_small(amount, limits):
         return item(row, Action.HOLD, ZERO, ZERO, Reason.CASH_LIMITED)
     return item(row, Action.BUY, amount, quantity, Reason.CASH_LIMITED)

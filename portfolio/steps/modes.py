@@ -22,7 +22,15 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.steps.rules import Decisions, Row, Thresholds, item, shares_for, within_band
+from portfolio.steps.rules import (
+    Decisions,
+    Row,
+    Thresholds,
+    item,
+    shares_for,
+    too_small,
+    within_band,
+)
 
 __all__ = ["buy_only", "portfolio_trigger", "sell_only", "water_fill"]
 
@@ -30,8 +38,11 @@ __all__ = ["buy_only", "portfolio_trigger", "sell_only", "water_fill"]
 def portfolio_trigger(rows: Sequence[Row], limits: Thresholds) -> Thresholds:
     """The thresholds without bands if any tradable symbol with a trade is outside its band."""
     broken = any(
-        tradable and trade and target and not within_band(limits, current, target)
-        for _, _, _, current, target, trade, _, _, tradable, _ in rows
+        row.tradable
+        and row.trade
+        and row.target
+        and not within_band(limits, row.current, row.target)
+        for row in rows
     )
     return limits.without_bands() if broken else limits
 
@@ -97,7 +108,7 @@ def buy_only(
         quantity, amount = shares_for(
             amount, buy.price, whole=buy.symbol in whole, rounding=limits.rounding
         )
-        if quantity <= 0 or amount <= 0 or amount < limits.minimum:
+        if quantity <= 0 or amount <= 0 or too_small(amount, limits):
             holds.append(_held(buy, Reason.CASH_LIMITED))
         else:
             buys.append(_resized(buy, Action.BUY, amount, quantity, Reason.CASH_LIMITED))
@@ -116,13 +127,13 @@ def sell_only(
     `steps` maps the whole-lot symbols to their lots (shares): their sales are rounded
     up to whole lots, so that the withdrawal is still covered.
     """
-    candidates = [r for r in rows if r[8] and r[3] > 0]  # tradable, held long
-    values = [r[3] for r in candidates]
-    excess = [current - target for _, _, _, current, target, _, _, _, _, _ in candidates]
+    candidates = [row for row in rows if row.tradable and row.current > 0]
+    values = [row.current for row in candidates]
+    excess = [row.current - row.target for row in candidates]
     floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
     wants = [e - floor for e in excess]
     amounts = _cents_summing_to(water_fill(wants, need, values), need, values)
-    sales = {r[0]: (r, a) for r, a in zip(candidates, amounts, strict=True) if a > 0}
+    sales = {row.symbol: (row, a) for row, a in zip(candidates, amounts, strict=True) if a > 0}
     sells: list[PlanItem] = []
     holds: list[PlanItem] = []
     for kept in [*decided.sells, *decided.buys, *decided.holds]:
@@ -156,7 +167,7 @@ def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -
 
     `step`: the lot (shares) of a whole-lot symbol, None for fractional shares.
     """
-    _, price, held, current, target, _, _, _, _, _ = row
+    price, held, current, target = row.price, row.held, row.current, row.target
     if amount >= current:
         reason = Reason.LIQUIDATE if not target else Reason.REBALANCE
         return item(row, Action.SELL, -current, -held, reason)

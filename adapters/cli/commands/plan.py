@@ -6,10 +6,9 @@ import argparse
 from functools import partial
 from pathlib import Path
 
-import attrs
 from returns.result import Result, Success
 
-from adapters.cli.brokers import alpaca_broker, fake_broker
+from adapters.cli.brokers import FileAccount, alpaca_broker, fake_broker
 from adapters.cli.command import Command, UsageError
 from adapters.cli.html_report import write_plan_report
 from adapters.cli.loaders import load_policy, load_snapshot, load_targets
@@ -25,9 +24,7 @@ from portfolio import (
     PortfolioService,
     RebalancePlan,
     SizingPolicy,
-    Snapshot,
     TaxPolicy,
-    plan_rebalance,
 )
 from ports import BrokerPort
 
@@ -50,17 +47,16 @@ def plan_with_broker(
 def _plan_for(
     options: PlanOptions, allocation: Allocation, policy: SizingPolicy, terminal: Terminal
 ) -> Result[RebalancePlan, Problem]:
-    """Pure planning on a snapshot file; through the shell when a broker is named."""
+    """One path to a plan: an account read through a broker port, then the shell's one call.
+
+    A snapshot file alone is read as it is (`FileAccount`); with `--broker fake`
+    through the in-memory broker holding it; Alpaca through its client; the bundled
+    sample when no file is given.
+    """
     broker: Result[BrokerPort, Problem]
     match options.broker, options.snapshot:
         case None, Path() as path:
-            snapshot: Result[Snapshot, Problem] = load_snapshot(path)
-            if options.lots is not None:
-                lots = load_lots(options.lots)
-                snapshot = snapshot.bind(
-                    lambda snap: lots.map(lambda held: attrs.evolve(snap, lots=held))
-                )
-            return snapshot.bind(lambda snap: plan_rebalance(allocation, snap, policy))
+            broker = load_snapshot(path).map(FileAccount)
         case BrokerChoice.ALPACA, _ if options.lots_from_broker:
             days = (policy.tax or TaxPolicy()).wash_sale_days
             broker = alpaca_broker(
