@@ -6,11 +6,14 @@ the broker's step for crypto). The error minimised (docs/policy.md) is
 
     Σ |target − quantity × price| + |cash left − what the fractional buys want|
 
-(with no fractional buy, the cash left idle: PyPortfolioOpt's LP objective), subject to
-the buys being paid by the cash and the sales (a sale is a negative k: lots of one symbol
-may be sold to buy another). Bounds: a symbol whose trade toward its target is below its
-minimum stays as held; any other trade is none or at least the minimum; no position is
-sold below zero (below its short target, where short); `buys_only` sells nothing. How:
+(with no fractional buy, the cash left idle: PyPortfolioOpt's LP objective; where the
+fractional symbols also sell, "cash left" counts their sales, so the term is the distance
+between what is left of the value and their targets), subject to the buys being paid by
+the cash, the sales (a sale is a negative k: lots of one symbol may be sold to buy
+another) and what the fractional holdings may still sell (`sellable`). Bounds: a symbol
+whose trade toward its target is below its minimum stays as held; any other trade is
+none or at least the minimum; no position is sold below zero (below its short target,
+where short); `buys_only` sells nothing. How:
 
 1. A greedy over final holdings (`_from_nothing`): each free position counted as cash,
    its whole target as the trade, so the result depends on the account's value and not
