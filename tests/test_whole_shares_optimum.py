@@ -350,6 +350,13 @@ def test_with_a_minimum_trade_and_a_reserve_whole_shares_reach_the_optimum(
 # Fractional holdings fund whole lots (issue 19, item 1): sold beyond their targets.
 
 
+def filled(account: Account, plan: RebalancePlan) -> Account:
+    """The account after the plan filled at its prices."""
+    moved = {i.symbol: i.quantity for i in plan.trades}
+    held = {s: q + moved.get(s, D(0)) for s, q in account.held.items()}
+    return attrs.evolve(account, held=held, cash=plan.cash_after)
+
+
 def test_a_fractional_holding_sold_beyond_its_target_buys_the_third_lot() -> None:
     # V = 17,419.11 + 17.280682 × 12,649.32 (218,588.88) = 236,007.99; targets W0
     # 109,178.71 (2.98 lots of 36,578.34) and F0 126,829.28. Cash and F0's sale to its
@@ -371,6 +378,7 @@ def test_a_fractional_holding_sold_beyond_its_target_buys_the_third_lot() -> Non
     assert items["F0"].reason is Reason.REBALANCE
     assert plan.cash_after == D("0.00")
     assert objective(account, plan, planned(account, plan)) == D("1112.62")
+    assert filled(account, plan).plan().trades == ()  # stable: nothing more to trade
 
 
 def test_two_under_weight_fractional_holdings_fund_one_whole_share() -> None:
@@ -397,6 +405,7 @@ def test_two_under_weight_fractional_holdings_fund_one_whole_share() -> None:
     }
     assert plan.cash_after == D("0.01")
     assert objective(account, plan, planned(account, plan)) == D("6093.54")
+    assert filled(account, plan).plan().trades == ()  # stable: nothing more to trade
 
 
 def position(symbol: str, value: str, price: str, action: Action, amount: str) -> PlanItem:
