@@ -6,11 +6,14 @@ the broker's step for crypto). The error minimised (docs/policy.md) is
 
     Σ |target − quantity × price| + |cash left − what the fractional buys want|
 
-(with no fractional buy, the cash left idle: PyPortfolioOpt's LP objective), subject to
-the buys being paid by the cash and the sales (a sale is a negative k: lots of one symbol
-may be sold to buy another). Bounds: a symbol whose trade toward its target is below its
-minimum stays as held; any other trade is none or at least the minimum; no position is
-sold below zero (below its short target, where short); `buys_only` sells nothing. How:
+(with no fractional buy, the cash left idle: PyPortfolioOpt's LP objective; where the
+fractional symbols also sell, "cash left" counts their sales, so the term is the distance
+between what is left of the value and their targets), subject to the buys being paid by
+the cash, the sales (a sale is a negative k: lots of one symbol may be sold to buy
+another) and what the fractional holdings may still sell (`sellable`). Bounds: a symbol
+whose trade toward its target is below its minimum stays as held; any other trade is
+none or at least the minimum; no position is sold below zero (below its short target,
+where short); `buys_only` sells nothing. How:
 
 1. A greedy over final holdings (`_from_nothing`): each free position counted as cash,
    its whole target as the trade, so the result depends on the account's value and not
@@ -68,6 +71,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     noise: Decimal = ZERO,
     buys_only: bool = False,
     fixed_sales: bool = False,
+    sellable: Decimal = ZERO,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
@@ -82,7 +86,10 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     plan that improves on trading nothing by no more than it trades nothing, so that
     planning again after a fill never flips a lot back and forth. `buys_only`: nothing
     is sold. `fixed_sales`: sales stay truncated toward zero (their proceeds were counted
-    before the sizing, as the buy buffer needs).
+    before the sizing, as the buy buffer needs). `sellable` (account currency, ≥ 0): what
+    the fractional holdings may still raise beyond their sales to target; the lots may
+    spend it (the fractional symbols then sell more, `portfolio.steps.lots.funding_sales`),
+    and the error's `need` is unchanged (what is left vs the fractional targets).
 
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
@@ -97,15 +104,15 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         )
     floors = _floors(minimum, broker_minimums)
     with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
-        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise, need])
+        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise, need, sellable])
         book = LotBook(
             symbols,
             units.of(trades),
             units.of(lots),
             [],
-            units.one(cash) if fixed_sales else max(units.one(cash), 0),  # see `_sized`
+            units.one(cash) if fixed_sales else max(units.one(cash + sellable), 0),  # `_sized`
             units.of_few(floors) if floors else [units.one(minimum)] * len(lots),
-            need > 0,
+            need > 0 or sellable > 0,  # the fractional symbols absorb what is left
             list(map(bool, held)),  # held at all (≠ 0)
             units.one(noise),
         )

@@ -5,8 +5,9 @@ whole-share symbols plus the distance between what is left of the value and the
 fractional symbols' targets. On small accounts (1–4 whole-share symbols, 0–2
 fractional, random holdings, weights summing to 1, no minimum trade, no bands) every
 count each whole-share symbol could end with is tried, within what the account can pay
-(its cash plus every sale); the plan must come within 0.1 % (plus 2 cents of rounding)
-of the best. `WHOLE_SHARE_EXAMPLES` raises the number of accounts for a long run.
+(its cash plus every sale, the fractional holdings sold whole included); the plan must
+come within 0.1 % (plus 2 cents of rounding) of the best. `WHOLE_SHARE_EXAMPLES` raises
+the number of accounts for a long run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from hypothesis import strategies as st
 
 from portfolio import Action, Allocation, Asset, Reason, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.plan import RebalancePlan
+from portfolio.plan_item import PlanItem
+from portfolio.steps.lots import funding_sales
 
 D = Decimal
 CENT = D("0.01")
@@ -52,7 +55,11 @@ class Account:
 
 @st.composite
 def accounts(draw: st.DrawFn) -> Account:
-    """1–4 whole-share symbols (each at most ~12 shares of the account), 0–2 fractional."""
+    """1–4 whole-share symbols (each at most ~12 shares of the account), 0–2 fractional.
+
+    Each fractional holding is worth up to twice the account's scale: large enough that
+    selling it beyond its target is what funds a whole lot.
+    """
     n_whole = draw(st.integers(min_value=1, max_value=4))
     n_fractional = draw(st.integers(min_value=0, max_value=2))
     whole = [f"W{i}" for i in range(n_whole)]
@@ -68,7 +75,7 @@ def accounts(draw: st.DrawFn) -> Account:
     for s in whole:
         held[s] = D(draw(st.integers(min_value=0, max_value=int(scale // prices[s]) + 1)))
     for s in fractional:
-        held[s] = D(draw(st.integers(min_value=0, max_value=2 * scale))) / 100 / prices[s]
+        held[s] = D(draw(st.integers(min_value=0, max_value=200 * scale))) / 100 / prices[s]
         held[s] = held[s].quantize(D("0.000001"))
     symbols = [*whole, *fractional]
     raw = [draw(st.integers(min_value=1, max_value=1_000)) for _ in symbols]
@@ -98,21 +105,16 @@ def planned(account: Account, plan: RebalancePlan) -> dict[str, Decimal]:
 def optimum(account: Account, plan: RebalancePlan) -> Decimal:
     """The least objective over every whole-share count the account can pay for.
 
-    Buys are paid by the cash and every sale (the whole shares' and the fractional
-    symbols' sales to their targets).
+    Buys are paid by the cash and every sale: the whole shares' and the fractional
+    holdings' (each may be sold whole, beyond its target, to fund one more lot).
     """
-    targets = {i.symbol: i.target_value for i in plan.items}
-    fractional_sales = sum(
-        (
-            max(account.held[s] * account.prices[s] - targets[s], D(0))
-            for s in targets
-            if s not in account.whole
-        ),
+    fractional_held = sum(
+        (account.held[s] * account.prices[s] for s in account.held if s not in account.whole),
         D(0),
     )
     whole = account.whole
     held_value = sum((account.held[s] * account.prices[s] for s in whole), D(0))
-    purse = account.cash + fractional_sales + held_value  # the most whole shares can be worth
+    purse = account.cash + fractional_held + held_value  # the most whole shares can be worth
     ranges = [range(int(purse // account.prices[s]) + 1) for s in whole]
     best: Decimal | None = None
     for counts in product(*ranges):
@@ -352,6 +354,139 @@ def test_with_a_minimum_trade_and_a_reserve_whole_shares_reach_the_optimum(
     mine = gaps + abs(free_cash - spent)
     best = bounded_optimum(account, plan, policy)
     assert mine <= best * D("1.001") + 2 * CENT, (mine, best)
+
+
+# Fractional holdings fund whole lots (issue 19, item 1): sold beyond their targets.
+
+
+def filled(account: Account, plan: RebalancePlan) -> Account:
+    """The account after the plan filled at its prices."""
+    moved = {i.symbol: i.quantity for i in plan.trades}
+    held = {s: q + moved.get(s, D(0)) for s, q in account.held.items()}
+    return attrs.evolve(account, held=held, cash=plan.cash_after)
+
+
+def test_a_fractional_holding_sold_beyond_its_target_buys_the_third_lot() -> None:
+    # V = 17,419.11 + 17.280682 × 12,649.32 (218,588.88) = 236,007.99; targets W0
+    # 109,178.71 (2.98 lots of 36,578.34) and F0 126,829.28. Cash and F0's sale to its
+    # target (91,759.60) pay 109,178.71 < 3 lots (109,735.02): 2 lots (73,156.68) score
+    # 36,022.03 + |162,851.31 − 126,829.28| = 72,044.06. Selling 556.31 more F0 buys the
+    # third: W0 556.31 over, and what is left (126,272.97) is 556.31 short of F0's
+    # target: 1,112.62.
+    account = Account(
+        whole=["W0"],
+        prices={"W0": D("36578.34"), "F0": D("12649.32")},
+        held={"W0": D(0), "F0": D("17.280682")},
+        weights={"W0": D("0.462606"), "F0": D("0.537394")},
+        cash=D("17419.11"),
+    )
+    plan = account.plan()
+    items = {i.symbol: i for i in plan.items}
+    assert (items["W0"].action, items["W0"].quantity) == (Action.BUY, D(3))
+    assert items["F0"].trade_amount == D("-92315.91")  # 91,759.60 + 556.31
+    assert items["F0"].reason is Reason.REBALANCE
+    assert plan.cash_after == D("0.00")
+    assert objective(account, plan, planned(account, plan)) == D("1112.62")
+    assert filled(account, plan).plan().trades == ()  # stable: nothing more to trade
+
+
+def test_two_under_weight_fractional_holdings_fund_one_whole_share() -> None:
+    # V = 6,019.36 + 13.475353 × 18.73 (252.39) + 12.762417 × 160.89 (2,053.34) =
+    # 8,325.10 (8,325.0986 in cents); targets W0 3,150.93, F0 1,467.52, F1 3,706.65 (both
+    # fractional symbols under weight: they would buy). No W0: 3,150.93 + |8,325.10 −
+    # 5,174.17| = 6,301.86. One W0 (6,197.70) needs 178.34 more than the cash: 3,046.77
+    # + |2,127.40 − 5,174.17| = 6,093.54. The holdings sell the same fraction each
+    # (178.34 × 252.39 ÷ 2,305.73 = 19.52 and × 2,053.34 ÷ 2,305.73 = 158.82, each rounded
+    # up to the cent: 178.35, a cent left), REBALANCE; their buys are not made.
+    account = Account(
+        whole=["W0"],
+        prices={"W0": D("6197.70"), "F0": D("18.73"), "F1": D("160.89")},
+        held={"W0": D(0), "F0": D("13.475353"), "F1": D("12.762417")},
+        weights={"W0": D("0.378485"), "F0": D("0.176277"), "F1": D("0.445238")},
+        cash=D("6019.36"),
+    )
+    plan = account.plan()
+    amounts = {i.symbol: (i.action, i.trade_amount, i.reason) for i in plan.items}
+    assert amounts == {
+        "W0": (Action.BUY, D("6197.70"), Reason.REBALANCE),
+        "F0": (Action.SELL, D("-19.53"), Reason.REBALANCE),
+        "F1": (Action.SELL, D("-158.82"), Reason.REBALANCE),
+    }
+    assert plan.cash_after == D("0.01")
+    assert objective(account, plan, planned(account, plan)) == D("6093.54")
+    assert filled(account, plan).plan().trades == ()  # stable: nothing more to trade
+
+
+def position(symbol: str, value: str, price: str, action: Action, amount: str) -> PlanItem:
+    """A fractional candidate: `value` held at `price`, planned `action` of `amount`."""
+    reason = Reason.AT_TARGET if action is Action.HOLD else Reason.REBALANCE
+    return PlanItem(
+        symbol=symbol,
+        action=action,
+        trade_amount=D(amount),
+        quantity=D(amount) / D(price),
+        price=D(price),
+        current_value=D(value),
+        target_value=D(value) + D(amount),
+        current_weight=D(0),
+        target_weight=D(0),
+        reason=reason,
+    )
+
+
+def test_funding_sales_share_the_shortfall_by_what_each_holds() -> None:
+    # 100 to raise from A (1,000 held, on target) and B (250 held, 40 of it to be sold):
+    # 100 × 1,000 ÷ 1,210 = 82.645 and 100 × 210 ÷ 1,210 = 17.355, each rounded up to
+    # the cent: 82.65 and 17.36 (100.01 raised).
+    a = position("A", "1000", "10", Action.HOLD, "0")
+    b = position("B", "250", "5", Action.SELL, "-40")
+    held = {"A": D(100), "B": D(50)}
+    more = funding_sales([a, b], D(100), held, {"A": D(1), "B": D(1)})
+    assert more is not None
+    assert [(i.action, i.trade_amount, i.quantity, i.reason) for i in more] == [
+        (Action.SELL, D("-82.65"), D("-8.265"), Reason.REBALANCE),
+        (Action.SELL, D("-57.36"), D("-11.472"), Reason.REBALANCE),
+    ]
+
+
+def test_a_funding_sale_below_the_minimum_is_left_out_and_one_leaving_dust_sells_all() -> None:
+    # Minimum 5. B's share (100 × 4 ÷ 107 = 3.74) is below it: A alone sells 100, which
+    # would leave 3 of its 103 (below 5): A sells all 103 (10.3 shares); B's buy stands.
+    a = position("A", "103", "10", Action.HOLD, "0")
+    b = position("B", "4", "2", Action.BUY, "12")
+    held = {"A": D("10.3"), "B": D(2)}
+    floors = {"A": D(5), "B": D(5)}
+    more = funding_sales([a, b], D(100), held, floors)
+    assert more is not None
+    assert (more[0].action, more[0].trade_amount, more[0].quantity) == (
+        Action.SELL,
+        D("-103"),
+        D("-10.3"),
+    )
+    assert more[1] == b
+    # The candidates cannot raise more than they hold: no funding at all.
+    assert funding_sales([b], D(100), held, floors) is None
+
+
+@settings(max_examples=max(EXAMPLES // 3, 20), deadline=None)
+@given(accounts(), st.integers(min_value=0, max_value=5_000))
+def test_fractional_sales_stay_within_the_position_and_leave_no_dust(
+    account: Account, minimum: int
+) -> None:
+    """With a minimum trade: the cash stays ≥ 0, no sale exceeds what is held, and a sale
+    beyond the target sells at least the minimum and leaves none or at least the minimum."""
+    policy = SizingPolicy(min_trade_amount=D(minimum))
+    plan = account.plan(policy)
+    assert plan.cash_after >= 0
+    for each in plan.trades:
+        if each.symbol in account.whole or each.action is not Action.SELL:
+            continue
+        assert -each.quantity <= account.held[each.symbol]
+        beyond = -each.trade_amount - (each.current_value - each.target_value)
+        if beyond > CENT:  # a funding sale
+            assert -each.trade_amount >= minimum
+            left = (account.held[each.symbol] + each.quantity) * each.price
+            assert left == 0 or left >= minimum
 
 
 def test_whole_lots_are_not_exchanged_while_the_reserve_is_short() -> None:

@@ -37,6 +37,7 @@ from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
 from portfolio.steps.lots import (
     fractional_need,
+    funded_lots,
     lot_spending,
     merged,
     size_lots,
@@ -261,18 +262,12 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     available = _available(columns.policy, room, buys)
     buffer = columns.policy.buy_price_buffer
     lots = sized
-    if lots is None:
-        lots = size_lots(
-            lot_rows,
-            steps,
-            columns,
-            goals,
-            available=available,
-            limits=limits,
-            need=fractional_need(buys, steps),
-            buffer=buffer,
+    if lots is None:  # fractional holdings may be sold further to fund them
+        lots, (sells, buys, holds), spent = funded_lots(
+            decided, lot_rows, steps, columns, goals, available=available, limits=limits
         )
-    if lots:
+        available -= spent
+    elif lots:
         available -= lot_spending(lots, buffer)
     whole = frozenset(steps)
     buys, held_back = limit_to_cash(buys, available=available, limits=limits, whole=whole)

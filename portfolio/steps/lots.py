@@ -10,30 +10,39 @@ cash left idle is error, and whole lots are bought while the cash lasts; with th
 whole-lot symbol may end a lot above its target where that is nearer, the fractional
 buys taking less. The cash a plan means to keep (weights summing below 1) is not spent
 on whole lots, nor cash beyond an allocation's `portfolio_value`.
+
+The fractional symbols absorb both ways: where whole lots need more than the cash and
+the planned sales, the fractional holdings sell it (`funded_lots`, `funding_sales`:
+every candidate position the same fraction of what it holds after its planned sale).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from itertools import repeat
 from operator import attrgetter, mod, mul, sub
 
 from portfolio.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.policy import Mode
 from portfolio.snapshot import Asset
 from portfolio.steps.lot_items import lot_items
-from portfolio.steps.rules import Decisions, Row, Thresholds, fixed_rule_holds
+from portfolio.steps.rules import Decisions, Row, Thresholds, fixed_rule_holds, shares_for
 from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
 
 __all__ = [
     "fractional_need",
+    "funded_lots",
+    "funding_candidates",
+    "funding_sales",
     "lot_spending",
     "merged",
     "plan_lots",
+    "sellable_value",
     "size_lots",
     "split_lot_rows",
     "to_decide",
@@ -91,6 +100,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     need: Decimal = ZERO,
     buys_only: bool = False,
     buffer: Decimal = ZERO,
+    sellable: Decimal = ZERO,
 ) -> list[PlanItem]:
     """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
 
@@ -103,6 +113,8 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     mode) nothing is sold: a symbol above its target holds (Reason.BUY_ONLY). With a
     `buy_price_buffer` (`buffer`), the proceeds of these symbols' own sales count shrunk
     by it too (see `lot_spending`), and those sales stay truncated toward zero.
+    `sellable`: what the fractional holdings may raise beyond their planned sales
+    (`sellable_value`); the lots may spend it, `funding_sales` then raises it.
     """
     if not rows:
         return []
@@ -124,6 +136,7 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
         buys_only=buys_only,
         fixed_sales=bool(buffer),
+        sellable=sellable,
     )
 
 
@@ -207,6 +220,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     noise: Decimal,
     buys_only: bool = False,
     fixed_sales: bool = False,
+    sellable: Decimal = ZERO,
 ) -> list[PlanItem]:
     """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
 
@@ -235,6 +249,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         noise=noise,
         buys_only=buys_only,
         fixed_sales=fixed_sales,
+        sellable=sellable,
     )
     items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
     if buys_only:  # a sale the mode forbids holds with the mode's reason
@@ -245,3 +260,173 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
             for each, row in zip(items, rows, strict=True)
         ]
     return items
+
+
+#: Fractional decisions whose position may be sold further to fund whole lots.
+_SELLABLE_HOLDS = (Reason.AT_TARGET, Reason.BELOW_MIN_TRADE)
+
+
+def funding_candidates(decided: Decisions, steps: Mapping[str, Decimal]) -> list[PlanItem]:
+    """The fractional items whose long position may be sold further to fund whole lots.
+
+    Rebalancing sales and buys, and holds that are on target or below the minimum trade:
+    never a position a fixed rule holds (not tradable, liquidated, within its band), a
+    trade the broker's minimum or a tax rule held, nor a short.
+    """
+    return [
+        each
+        for each in (*decided.sells, *decided.buys, *decided.holds)
+        if each.symbol not in steps
+        and each.current_value > 0
+        and (
+            each.reason is _REBALANCE
+            if each.action is not Action.HOLD
+            else each.reason in _SELLABLE_HOLDS
+        )
+    ]
+
+
+def sellable_value(candidates: Sequence[PlanItem]) -> Decimal:
+    """What the candidates hold after their planned sales (their buys not made): Σ value."""
+    return sum((_left_after(each) for each in candidates), ZERO)
+
+
+def _left_after(each: PlanItem) -> Decimal:
+    """The position's value after its planned sale (a buy or a hold: the value held)."""
+    return each.current_value + each.trade_amount if each.action is _SELL else each.current_value
+
+
+def funding_sales(
+    candidates: Sequence[PlanItem],
+    shortfall: Decimal,
+    held: Mapping[str, Decimal],
+    floors: Mapping[str, Decimal],
+) -> list[PlanItem] | None:
+    """The candidates' items with `shortfall` (account currency, > 0) more sold; or None.
+
+    The rule (docs/policy.md): every candidate position sells the same fraction of what
+    it holds after its planned sale (so the fractional symbols keep their proportions to
+    one another), each share rounded up to the cent. A sale never exceeds the position;
+    where it would leave less than the symbol's floor (`floors`: the larger of the minimum
+    trade and the broker's minimum order), the whole position is sold; a candidate whose
+    whole sale would be below its floor is left out and the others share its part. A
+    candidate's planned buy is not made (the lots took its cash). The sales are
+    REBALANCE: they move the account to the documented objective's optimum, as the sales
+    to target do. None where the candidates cannot raise the shortfall.
+    """
+    active = list(candidates)
+    while active:
+        room = sellable_value(active)
+        if room < shortfall:
+            return None
+        extra = {e.symbol: _cents_up(shortfall * _left_after(e) / room) for e in active}
+        small = [e for e in active if _sale_of(e, extra[e.symbol]) < floors.get(e.symbol, ZERO)]
+        if not small:
+            break
+        active = [e for e in active if e not in small]
+    else:
+        return None
+    sold = {e.symbol: _more_sold(e, extra[e.symbol], held[e.symbol], floors) for e in active}
+    return [sold.get(each.symbol, each) for each in candidates]
+
+
+def _sale_of(each: PlanItem, extra: Decimal) -> Decimal:
+    """The whole sale (account currency, > 0) of a candidate that sells `extra` more."""
+    planned = -each.trade_amount if each.action is _SELL else ZERO
+    return planned + min(extra, _left_after(each))
+
+
+def _more_sold(
+    each: PlanItem, extra: Decimal, held: Decimal, floors: Mapping[str, Decimal]
+) -> PlanItem:
+    """`each` as a SELL of `extra` more (the whole position where too little would stay)."""
+    if _left_after(each) - extra < max(floors.get(each.symbol, ZERO), CENT):
+        amount, quantity = -each.current_value, -held
+    else:
+        amount = -_sale_of(each, extra)
+        quantity, _ = shares_for(amount, each.price, whole=False, rounding="ROUND_DOWN")
+    return each._replace(action=_SELL, trade_amount=amount, quantity=quantity, reason=_REBALANCE)
+
+
+def _cents_up(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_UP)
+
+
+def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
+    decided: Decisions,
+    lot_rows: list[Row],
+    steps: Mapping[str, Decimal],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    available: Decimal,
+    limits: Thresholds,
+) -> tuple[list[PlanItem], Decisions, Decimal]:
+    """(the whole lots, the decisions with any funding sales, what the lots take of the cash).
+
+    `available` is what buys may spend (see `size_lots`). In the rebalance mode without a
+    buy buffer, the lots may also spend what the fractional holdings hold beyond their
+    planned sales (`funding_candidates`); where they do, `funding_sales` sells that much
+    more of them. Where those sales cannot raise it (the minimum trade), the lots are sized
+    again from the cash and the planned sales alone. What the lots take is their buys less
+    their sales and the funding sales. The sales fund the lots only: where `available` is
+    below 0 already (the plan is short anyway), they do not make up for it.
+    """
+    policy = columns.policy
+    buffer = policy.buy_price_buffer
+    plain = not buffer and policy.mode == Mode.REBALANCE and bool(lot_rows)
+    candidates = funding_candidates(decided, steps) if plain else []
+    need = fractional_need(decided.buys, steps)
+    lots: list[PlanItem] = []
+    spent = ZERO
+    for sellable in (sellable_value(candidates), ZERO) if candidates else (ZERO,):
+        lots = size_lots(
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            need=need,
+            buffer=buffer,
+            sellable=sellable,
+        )
+        spent = lot_spending(lots, buffer) if lots else ZERO
+        short = spent - max(available, ZERO)  # what the lots take beyond the cash
+        if short <= 0 or not sellable:
+            break
+        more = funding_sales(candidates, short, *_funding_facts(columns, limits))
+        if more is not None:  # the fractional candidates sell what the lots need more
+            raised = _sold(more) - _sold(candidates)
+            return lots, _replaced(decided, more), spent - raised
+    return lots, decided, spent
+
+
+def _sold(items: Sequence[PlanItem]) -> Decimal:
+    """What the sales among `items` raise (account currency, ≥ 0)."""
+    return -sum((e.trade_amount for e in items if e.action is _SELL), ZERO)
+
+
+def _funding_facts(
+    columns: Columns, limits: Thresholds
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """(shares held, the smallest trade) per symbol, for `funding_sales`."""
+    assets = columns.assets
+    floors = {
+        s: max(limits.minimum, broker_minimum(assets.get(s)) if assets else ZERO)
+        for s in columns.symbols
+    }
+    return dict(zip(columns.symbols, columns.quantities, strict=True)), floors
+
+
+def _replaced(decided: Decisions, more: list[PlanItem]) -> Decisions:
+    """`decided` with the items of `more` in place of their symbols', each in its group."""
+    by_symbol = {each.symbol: each for each in more}
+    groups: tuple[list[PlanItem], list[PlanItem], list[PlanItem]] = ([], [], [])
+    for each in (*decided.sells, *decided.buys, *decided.holds):
+        each = by_symbol.get(each.symbol, each)  # noqa: PLW2901
+        groups[_GROUPS.index(each.action)].append(each)
+    return Decisions(*groups)
+
+
+_GROUPS = (Action.SELL, Action.BUY, Action.HOLD)
