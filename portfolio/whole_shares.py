@@ -120,12 +120,84 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         missing = units.one(cash)  # below 0: the cash the plan keeps or reserves is short
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
     counts = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
-    if missing < 0 and sum(map(mul, counts, book.lots)) > missing:
-        counts = _without_buys(book, counts, aim)  # an exchange that raises too little
+    if missing < 0 and sum(map(mul, counts, book.lots)) > missing:  # raises too little
+        counts = _within_reserve(
+            book, owned, shorts, counts, aim=aim, missing=missing, buys_only=buys_only
+        )
     with localcontext(CORE_CONTEXT):
         return tuple(
             h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
         )
+
+
+def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answer, the cash
+    book: LotBook,
+    owned: list[int],
+    shorts: list[bool],
+    counts: list[int],
+    *,
+    aim: int,
+    missing: int,
+    buys_only: bool,
+) -> list[int]:
+    """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
+
+    A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
+    the exact search runs again with that budget (below 0), from selling every free lot,
+    where that raises enough; a plan without buys may sell what comes closer, or nothing.
+    The lower error wins; on a tie, the plan without buys.
+    """
+    candidates = [_without_buys(book, counts, aim)]
+    free = _free(book)
+    if not buys_only and 0 < len(free) <= EXACT_UP_TO:
+        problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
+        start = list(problem.lows)
+        fits = sum(map(mul, start, problem.lots)) <= missing
+        allowed = all(not k or -k >= least for k, least in zip(start, problem.leasts, strict=True))
+        if fits and allowed:
+            best = best_counts(problem, start).counts
+            candidates.append(_spread(len(counts), free, best))
+    return max(candidates, key=lambda c: _gain(book, c, aim))
+
+
+def _free(book: LotBook) -> list[int]:
+    """The symbols whose trade toward the target is at least their minimum (the others hold)."""
+    pairs = zip(book.trades, book.minimums, strict=True)
+    return [i for i, (trade, least) in enumerate(pairs) if abs(trade) >= least]
+
+
+def _problem(  # noqa: PLR0913 - the book, its bounds, the symbols searched, budget and aim
+    book: LotBook,
+    owned: list[int],
+    shorts: list[bool],
+    free: list[int],
+    *,
+    budget: int,
+    aim: int,
+    buys_only: bool,
+) -> LotProblem:
+    """The exact search's problem over the `free` symbols of the book."""
+    trades, lots, minimums = book.trades, book.lots, book.minimums
+    return LotProblem(
+        symbols=[book.symbols[i] for i in free],
+        trades=[trades[i] for i in free],
+        lots=[lots[i] for i in free],
+        lows=[
+            _lowest(trades[i], lots[i], owned[i], short=shorts[i], buys_only=buys_only)
+            for i in free
+        ],
+        leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
+        budget=budget,
+        aim=aim,
+    )
+
+
+def _spread(n: int, free: list[int], best: list[int]) -> list[int]:
+    """Counts for all `n` symbols from the counts of the `free` ones (the others trade none)."""
+    counts = [0] * n
+    for i, k in zip(free, best, strict=True):
+        counts[i] = k
+    return counts
 
 
 def _without_buys(book: LotBook, counts: list[int], aim: int) -> list[int]:
@@ -163,30 +235,17 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     still be exchanged, buys paid by sales (the error counts the cash missing), except
     with `fixed_sales`: there the sales' proceeds are spoken for.
     """
-    trades, lots, minimums, budget = book.trades, book.lots, book.minimums, book.budget
-    free = [i for i, (t, least) in enumerate(zip(trades, minimums, strict=True)) if abs(t) >= least]
+    trades, budget = book.trades, book.budget
+    free = _free(book)
     counts = None if buys_only or fixed_sales else _from_nothing(book, owned, shorts, free)
     if counts is None:
         counts = _greedy(book)
     if fixed_sales or not free:
         return counts
     if len(free) <= EXACT_UP_TO:
-        problem = LotProblem(
-            symbols=[book.symbols[i] for i in free],
-            trades=[trades[i] for i in free],
-            lots=[lots[i] for i in free],
-            lows=[
-                _lowest(trades[i], lots[i], owned[i], short=shorts[i], buys_only=buys_only)
-                for i in free
-            ],
-            leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
-            budget=budget,
-            aim=aim,
-        )
+        problem = _problem(book, owned, shorts, free, budget=budget, aim=aim, buys_only=buys_only)
         best = best_counts(problem, [counts[i] for i in free]).counts
-        counts = [0] * len(trades)
-        for i, k in zip(free, best, strict=True):
-            counts[i] = k
+        counts = _spread(len(trades), free, best)
     if book.noise and budget >= 0 and 0 <= _gain(book, counts, aim) <= book.noise:
         return [0] * len(trades)  # not worth a trade that rounding in the next plan may undo
     return counts

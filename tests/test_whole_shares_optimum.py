@@ -489,11 +489,12 @@ def test_fractional_sales_stay_within_the_position_and_leave_no_dust(
             assert left == 0 or left >= minimum
 
 
-def test_whole_lots_are_not_exchanged_while_the_reserve_is_short() -> None:
+def test_whole_lots_exchanged_while_the_reserve_is_short_raise_it_too() -> None:
     """Found by hypothesis: cash 0, a 2 % reserve of 0.12 (0.0024), lots of 0.03.
 
-    Selling 3 AAPL (0.09) to buy 3 TLT (0.09) would keep the reserve short: buys must
-    leave cash + sales − reserve ≥ 0, so the sales stand and the whole-lot buys go.
+    Selling 3 AAPL (0.09) to buy 3 TLT (0.09) would keep the reserve short: a plan that
+    buys must leave cash + sales − reserve ≥ its buys. Selling 3 AAPL and buying 2 TLT
+    (0.06) leaves 0.03: AAPL 0.025 against its 0.0258, TLT 0.06 against its 0.0774.
     """
     snapshot = Snapshot(
         cash=D("0.00"),
@@ -506,7 +507,23 @@ def test_whole_lots_are_not_exchanged_while_the_reserve_is_short() -> None:
     result = plan.unwrap()
     reserve = policy.cash_reserve_pct * result.total_value
     assert result.total_buys <= snapshot.cash + result.total_sells - reserve
-    assert result.total_buys == 0
+    quantities = {item.symbol: item.quantity for item in result.items}
+    assert (quantities["AAPL"], quantities["TLT"]) == (D(-3), D(2))
+
+
+def test_an_exchange_while_the_reserve_is_short_may_sell_more_than_it_buys() -> None:
+    """Found by hypothesis: 2 W1 held at 1,000, no cash, a 5 % reserve (100), W0 not held.
+
+    Targets on 1,900: W0 1,266.67, W1 633.33. Selling 1 W1 for 1 W0 would keep the
+    reserve short; selling 2 and buying 1 raises 1,000: gaps 266.67 + 633.33 and 900 left
+    above the reserve = 1,800, against 2,533.33 for selling 1 alone.
+    """
+    snapshot = Snapshot(cash=D(0), positions={"W1": D(2)}, prices={"W0": D(1000), "W1": D(1000)})
+    weights = {"W0": D("0.666667"), "W1": D("0.333333")}
+    policy = SizingPolicy(min_trade_amount=D(0), cash_reserve_pct=D("0.05"), fractional=False)
+    plan = plan_rebalance(Allocation(target_weights=weights, correlation_id="c"), snapshot, policy)
+    quantities = {item.symbol: item.quantity for item in plan.unwrap().items}
+    assert (quantities["W0"], quantities["W1"]) == (D(1), D(-2))
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
