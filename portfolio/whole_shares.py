@@ -72,6 +72,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     buys_only: bool = False,
     fixed_sales: bool = False,
     sellable: Decimal = ZERO,
+    allowance: Decimal = ZERO,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
@@ -91,6 +92,9 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     spend it (the fractional symbols then sell more, `portfolio.steps.lots.funding_sales`),
     and the error's `need` is unchanged (what is left vs the fractional targets).
 
+    `allowance`: what `cash` already leaves aside beyond the policy's reserve (cent rounding,
+    the cash the weights keep); a `cash` below 0 by no more than it is no reserve missing.
+
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
     """
@@ -104,7 +108,9 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         )
     floors = _floors(minimum, broker_minimums)
     with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
-        units = _Units([*lots, *trades, *(floors or [minimum]), cash, noise, need, sellable])
+        units = _Units(
+            [*lots, *trades, *(floors or [minimum]), cash, allowance, noise, need, sellable]
+        )
         book = LotBook(
             symbols,
             units.of(trades),
@@ -117,7 +123,8 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             units.one(noise),
         )
         aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
-        missing = units.one(cash)  # below 0: the cash the plan keeps or reserves is short
+        # below 0: the policy's reserve is short (what `allowance` leaves aside is not)
+        missing = units.one(cash + allowance)
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
     counts = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
     if missing < 0 and sum(map(mul, counts, book.lots)) > missing:  # raises too little

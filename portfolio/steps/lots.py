@@ -126,11 +126,13 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     lots = [steps[s] for s in symbols]
     minimums = [broker_minimum(assets.get(s)) for s in symbols] if assets else [ZERO] * len(rows)
     sales = ZERO if buys_only or not buffer else _sales(rows, lots, minimums, limits)
+    weights_keep = max(kept + _beyond_value(columns), ZERO)
     return plan_lots(
         rows,
         lots,
         minimums,
-        cash=available - max(kept + _beyond_value(columns), ZERO) - sales * buffer / (1 + buffer),
+        cash=available - weights_keep - sales * buffer / (1 + buffer),
+        kept=weights_keep,
         limits=limits,
         need=need,
         noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
@@ -221,8 +223,13 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     buys_only: bool = False,
     fixed_sales: bool = False,
     sellable: Decimal = ZERO,
+    kept: Decimal = ZERO,
 ) -> list[PlanItem]:
     """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
+
+    `kept`: the part of what `cash` leaves aside that the weights keep (their cash, and
+    cash beyond the account's value), not the policy's reserve: a plan may buy while it is
+    short, as long as the reserve is not.
 
     `steps` are the lots in shares, `broker_minimums` the smallest orders in account
     currency; `cash` is what these symbols may spend beyond the reserve, before their
@@ -243,6 +250,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         goals,
         steps,
         cash=cash - rounding_allowance,
+        allowance=rounding_allowance + kept,
         minimum=limits.minimum,
         need=need,
         broker_minimums=broker_minimums,
