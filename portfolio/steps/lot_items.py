@@ -13,9 +13,10 @@ from decimal import ROUND_DOWN, Decimal
 from itertools import compress, count, repeat
 from operator import add, le, mul
 
+from portfolio.asset_facts import under_broker_minimum
 from portfolio.money import CENT, ZERO
 from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.steps.rules import Row, Thresholds, item
+from portfolio.steps.rules import Row, Thresholds, item, too_small
 
 __all__ = ["lot_items"]
 
@@ -85,9 +86,9 @@ def _why_not(
     """
     if trade == ZERO:
         return Reason.AT_TARGET
-    if abs(trade) < limits.minimum or (truncated and abs(truncated) < limits.minimum):
+    if too_small(trade, limits) or (truncated and too_small(truncated, limits)):
         return Reason.BELOW_MIN_TRADE
-    if truncated and abs(truncated) < broker_minimum:
+    if truncated and under_broker_minimum(truncated, broker_minimum):
         return Reason.BELOW_BROKER_MINIMUM
     if truncated == ZERO:
         return Reason.ROUNDED_TO_ZERO
