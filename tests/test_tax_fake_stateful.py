@@ -83,6 +83,8 @@ class FakeLotsMachine(RuleBasedStateMachine):
             lots.append((quantity, price, on))
             return
         left = -quantity
+        held = sum((shares for shares, _, _ in lots), D(0))
+        assert left <= held, f"sold {left} {symbol}, {held} held: a long target went short"
         while left > 0:
             shares, cost, acquired = lots[0]
             taken = min(shares, left)
@@ -155,3 +157,27 @@ def test_a_fake_account_traded_over_days_keeps_its_lots_and_holds_a_wash_sale_bu
     aaa = day2.item("AAA")
     assert aaa is not None
     assert (aaa.action, aaa.reason.value) == (Action.HOLD, "WASH_SALE")
+
+
+def test_a_whole_share_plan_never_sells_a_fractional_remainder_short() -> None:
+    """A hypothesis find. 1 AAA at cost 1.00, no cash; AAA 100, BBB 50. A fractional
+    plan (BBB 27 %) sells the AAA share (gain 100 − 1 = 99.00) and buys 27 / 50 = 0.54
+    BBB. A whole-share plan for BBB 1 % (1.00, 0.02 shares) holds: no whole share is
+    held, and selling one would leave −0.46 BBB for a long target. The model and the
+    fake's lots keep the one 0.54 lot; before the fix the plan sold 1 BBB (short 0.46)."""
+    state = FakeLotsMachine()
+    state.open_account(held=1, cost=D("1.00"), cash=D("0.00"))
+    state.rebalance(fractional=True, goal={"AAA": D("0.00"), "BBB": D("0.27")})
+    state.lots_follow_the_model()
+    state.sales_record_what_they_realized()
+    assert state.realized == D("99.00")
+    state.rebalance(fractional=False, goal={"AAA": D("0.00"), "BBB": D("0.01")})
+    state.a_taxed_plan_accepts_the_fakes_snapshot()
+    state.lots_follow_the_model()
+    state.sales_record_what_they_realized()
+    account = state.broker.account
+    assert account.positions == {"BBB": D("0.54")}
+    assert account.cash == D("73.00")
+    assert state.model == {"BBB": [(D("0.54"), D(50), date(2024, 1, 2))]}
+    assert state.realized == D("99.00")
+    assert not any(t.symbol == "BBB" and t.action is Action.SELL for t in state.broker.book.trades)
