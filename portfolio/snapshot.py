@@ -132,16 +132,32 @@ def snapshot_problem(
     alone needs no key check (the planner passes its targeted symbols).
     """
     cash, positions, assets = snapshot.cash, snapshot.positions, snapshot.assets
-    if not is_bounded(cash):
-        return PortfolioError.invalid_snapshot(
-            "cash must be a finite Decimal with magnitude at most 1E+15", cash=cash
-        )
-    problem = _key_problem(positions, "positions", known) or _quantity_problem(positions)
+    problem = cash_problem(cash)
+    problem = problem or _key_problem(positions, "positions", known)
+    problem = problem or _quantity_problem(positions)
     problem = problem or _key_problem(assets, "assets", known) or _asset_problem(assets)
     problem = problem or _key_problem(snapshot.prices, "prices", known)
     if problem is None and not (snapshot.as_of is None or _is_datetime(snapshot.as_of)):
         return PortfolioError.invalid_snapshot("as_of must be a datetime or None")
     return problem
+
+
+def cash_problem(cash: Decimal) -> PortfolioError | None:
+    """Cash must be a finite Decimal of magnitude at most `MAX_AMOUNT` (1E+15)."""
+    if is_bounded(cash):
+        return None
+    return PortfolioError.invalid_snapshot(
+        "cash must be a finite Decimal with magnitude at most 1E+15", cash=cash
+    )
+
+
+def account_problem(held: Mapping[str, Decimal], cash: Decimal) -> PortfolioError | None:
+    """`snapshot_problem`'s bounds on an account's cash and quantities.
+
+    For an account whose keys and types were checked already: the backtest's, which its
+    trades and cash flows move between plans.
+    """
+    return cash_problem(cash) or _quantity_problem(held)
 
 
 def plain_snapshot(snapshot: Snapshot, known: AbstractSet[str]) -> bool:

@@ -208,3 +208,26 @@ def test_under_tax_rules_the_fold_plans_the_whole_snapshot() -> None:
     for plan, account in zip(result.plans, result.accounts, strict=True):
         assert plan == plan_rebalance(HALVES, account, policy).unwrap()
     assert result.fills[-1].snapshot.positions == result.final_snapshot.positions
+
+
+def test_cash_flows_that_carry_the_account_past_the_bounds_fail_the_run() -> None:
+    """Found by the API fuzz: 1E+15 of cash (the largest amount) plus a 100 contribution.
+
+    The fold planned the account anyway while its plans, read later, were refused: the
+    run is refused as the planner refuses the account, with nothing raised.
+    """
+    bars = [
+        Bar(date=date(2024, 2, 2), prices={"SPY": D("3.55"), "TLT": D("62.13")}),
+        Bar(date=date(2024, 2, 5), prices={"TLT": D("1E+15")}),
+    ]
+    result = run_backtest(
+        bars,
+        Allocation(target_weights={"SPY": D("0.6"), "TLT": D("0.4")}, correlation_id="bt"),
+        initial_cash=D("1E+15"),
+        schedule="monthly",
+        cash_flows=CashFlows(on_dates={date(2024, 2, 5): D(100)}),
+        missing=MissingData(late_listing=LateListing.CASH, delist_after=1),
+        policy=SizingPolicy(mode="sell_only", allow_short=True),
+    )
+    error = result.failure()
+    assert "cash must be a finite Decimal with magnitude at most 1E+15" in error.message

@@ -36,6 +36,7 @@ from portfolio.policy import SizingPolicy
 from portfolio.snapshot import (
     Asset,
     Snapshot,
+    account_problem,
     held_quantities,
     plain_snapshot,
     price_problem,
@@ -115,6 +116,9 @@ def trusted_columns(
     `columns` (the prices the plan needs, V); `plan_id` is left empty. Call inside the
     core context.
     """
+    problem = account_problem(*account)
+    if problem is not None:  # cash flows and trades may carry the account out of bounds
+        return Failure(problem)
     return _columns(prepared, as_of, account, prices, {}, named=False)
 
 
