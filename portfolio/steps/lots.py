@@ -29,7 +29,14 @@ from portfolio.plan_item import Action, PlanItem, Reason
 from portfolio.policy import Mode
 from portfolio.snapshot import Asset
 from portfolio.steps.lot_items import lot_items
-from portfolio.steps.rules import Decisions, Row, Thresholds, fixed_rule_holds, shares_for
+from portfolio.steps.rules import (
+    Decisions,
+    Row,
+    Thresholds,
+    fixed_rule_holds,
+    shares_for,
+    too_small,
+)
 from portfolio.steps.targets import investable_value
 from portfolio.steps.validate import Columns
 from portfolio.whole_shares import allocate_whole
@@ -260,10 +267,10 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         sellable=sellable,
     )
     items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
-    if buys_only:  # a sale the mode forbids holds with the mode's reason
+    if buys_only:  # a sale (row[5], the trade) the mode forbids holds with the mode's reason
         items = [
             each._replace(reason=Reason.BUY_ONLY)
-            if each.action is Action.HOLD and row[5] < 0 and abs(row[5]) >= limits.minimum
+            if each.action is Action.HOLD and row[5] < 0 and not too_small(row[5], limits)
             else each
             for each, row in zip(items, rows, strict=True)
         ]
