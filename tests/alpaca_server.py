@@ -156,6 +156,15 @@ class AlpacaServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def environ(self) -> dict[str, str]:
+        """The `APCA_*` variables that point the adapter (and the CLI) at this server."""
+        return {
+            "APCA_API_KEY_ID": self.api_key,
+            "APCA_API_SECRET_KEY": self.secret_key,
+            "APCA_API_BASE_URL": self.url,
+            "APCA_API_DATA_URL": self.url,
+        }
+
     # -- account set-up -------------------------------------------------------
     def set_cash(self, cash: str) -> None:
         self.account = _account(cash)

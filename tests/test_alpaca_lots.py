@@ -353,12 +353,7 @@ def test_plan_lots_from_broker_on_the_command_line_warns_of_a_split(
     server.list_asset("QQQ")
     (tmp_path / "w.json").write_text('{"SPY": 0.1, "AAPL": 0.1, "QQQ": 0.8}', encoding="utf-8")
     (tmp_path / "tax.toml").write_text('[tax]\nmethod = "fifo"\n', encoding="utf-8")
-    env = {
-        "APCA_API_KEY_ID": KEY,
-        "APCA_API_SECRET_KEY": SECRET,
-        "APCA_API_BASE_URL": server.url,
-        "APCA_API_DATA_URL": server.url,
-    }
+    env = server.environ()
 
     run = cli(
         "plan", "--weights", tmp_path / "w.json", "--broker", "alpaca",

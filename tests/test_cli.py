@@ -147,12 +147,7 @@ def alpaca_account(server: AlpacaServer) -> dict[str, str]:
     server.trades.update({"SPY": 500, "QQQ": 400})
     server.list_asset("SPY")
     server.list_asset("QQQ")
-    return {
-        "APCA_API_KEY_ID": KEY,
-        "APCA_API_SECRET_KEY": SECRET,
-        "APCA_API_BASE_URL": server.url,
-        "APCA_API_DATA_URL": server.url,
-    }
+    return server.environ()
 
 
 def test_plan_reads_alpaca_through_the_keys_in_the_environment(files: Path) -> None:

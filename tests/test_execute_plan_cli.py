@@ -166,12 +166,7 @@ def alpaca_env(server: AlpacaServer) -> dict[str, str]:
     server.trades.update({"SPY": 500.0, "QQQ": 400.0})
     for symbol in ("SPY", "QQQ"):
         server.list_asset(symbol)
-    return {
-        "APCA_API_KEY_ID": KEY,
-        "APCA_API_SECRET_KEY": SECRET,
-        "APCA_API_BASE_URL": server.url,
-        "APCA_API_DATA_URL": server.url,
-    }
+    return server.environ()
 
 
 def test_on_alpaca_the_reviewed_plan_is_placed_once_and_a_rerun_places_nothing(
