@@ -33,12 +33,12 @@ from adapters import fake_orders
 from adapters.fake_faults import BrokerCall, FaultQueue, Method
 from adapters.fake_lots import LotBook
 from adapters.fake_orders import OrderDesk, OrderOutcome
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.fill import CostModel, Fill, fill_plan
-from portfolio.order_state import OrderState
-from portfolio.orders import OrderIntent
-from portfolio.plan import RebalancePlan
-from portfolio.snapshot import Asset, Snapshot
+from portfolio.orders.fill import CostModel, Fill, fill_plan
+from portfolio.orders.intents import OrderIntent
+from portfolio.orders.state import OrderState
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.snapshot import Asset, Snapshot
 from portfolio.tax import LotMethod, PastTrade, TaxLot
 from ports import BrokerPort, OrderPort
 

@@ -25,7 +25,7 @@ from typing import TypeVar
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.errors import PortfolioError
+from portfolio.records.errors import PortfolioError
 
 __all__ = ["BrokerCall", "FaultQueue", "Method"]
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
-from portfolio.money import CORE_CONTEXT, ZERO
-from portfolio.plan_item import Action
-from portfolio.snapshot import Snapshot
+from portfolio.records.money import CORE_CONTEXT, ZERO
+from portfolio.records.plan_item import Action
+from portfolio.records.snapshot import Snapshot
 from portfolio.tax import LotMethod, PastTrade, TaxLot, TaxPolicy
 from portfolio.tax.policy import MAX_WASH_SALE_DAYS
 from portfolio.tax.relief import in_order, realized, relieve, remaining

@@ -17,14 +17,14 @@ from decimal import Decimal
 
 import attrs
 
-from portfolio.asset_facts import Asset
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.frozen import FrozenDict
-from portfolio.money import CORE_CONTEXT, ZERO, truncate_shares, whole_shares
-from portfolio.order_state import OrderState, OrderStatus
-from portfolio.orders import OrderIntent
-from portfolio.plan import Action
-from portfolio.snapshot import OpenOrder, Snapshot
+from portfolio.orders.intents import OrderIntent
+from portfolio.orders.state import OrderState, OrderStatus
+from portfolio.records.asset_facts import Asset
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import CORE_CONTEXT, ZERO, truncate_shares, whole_shares
+from portfolio.records.plan import Action
+from portfolio.records.snapshot import OpenOrder, Snapshot
 
 __all__ = [
     "OrderDesk",

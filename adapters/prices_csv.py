@@ -10,7 +10,7 @@ from pathlib import Path
 from returns.result import Failure, Result
 
 from portfolio.backtest import Bar, parse_prices_csv
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 
 __all__ = ["load_prices_csv"]
 

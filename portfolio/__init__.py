@@ -3,23 +3,23 @@
 The functional core: frozen records in, `Result` out, no I/O. See docs/architecture.md.
 """
 
-from portfolio.allocation import Allocation, CombinedAllocation
-from portfolio.combine import combine_allocations
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.execution import ExecutedOrder, ExecutionReport, Step, WaitPolicy
-from portfolio.fill import CostModel, Fill, FilledOrder, fill_plan
-from portfolio.frozen import FrozenDict
 from portfolio.many import PlanRequest, plan_many
-from portfolio.order_state import OrderState, OrderStatus
-from portfolio.orders import OrderIntent, order_intents
-from portfolio.plan import RebalancePlan
-from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.planner import Planner, plan_rebalance
-from portfolio.policy import SizingPolicy
+from portfolio.orders.execution import ExecutedOrder, ExecutionReport, Step, WaitPolicy
+from portfolio.orders.fill import CostModel, Fill, FilledOrder, fill_plan
+from portfolio.orders.intents import OrderIntent, order_intents
+from portfolio.orders.state import OrderState, OrderStatus
+from portfolio.records.allocation import Allocation, CombinedAllocation
+from portfolio.records.combine import combine_allocations
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Asset, OpenOrder, Snapshot
 from portfolio.service import PortfolioService
-from portfolio.snapshot import Asset, OpenOrder, Snapshot
 from portfolio.steps.actions import actions
 from portfolio.steps.deltas import Deltas, deltas
+from portfolio.steps.planner import Planner, plan_rebalance
 from portfolio.steps.targets import Targets, targets
 from portfolio.steps.validate import Checked, validate
 from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot, TaxPolicy, TaxReport, Term

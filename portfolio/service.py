@@ -1,6 +1,6 @@
 """The imperative shell: read a snapshot through the port, plan once, log what happened.
 
-With `portfolio.execute` (which places a plan's orders), this is the only module of
+With `portfolio.orders.execute` (which places a plan's orders), this is the only module of
 `portfolio` that does anything impure (logging, calling the broker, the clock). It is
 straight-line code: the decisions live in `plan_rebalance` and `order_intents`.
 
@@ -23,22 +23,22 @@ from typing import TYPE_CHECKING, cast
 from returns.functions import tap
 from returns.result import Failure, Result, Success
 
-from portfolio.allocation import Allocation, CombinedAllocation
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.execute import execute_plan
-from portfolio.execution import ExecutionReport, WaitPolicy, guarded, raised
-from portfolio.order_state import OrderState
-from portfolio.orders import OrderIntent, order_intents
-from portfolio.plan import RebalancePlan
-from portfolio.planner import plan_rebalance
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Snapshot
-from portfolio.staleness import (
+from portfolio.orders.execute import execute_plan
+from portfolio.orders.execution import ExecutionReport, WaitPolicy, guarded, raised
+from portfolio.orders.intents import OrderIntent, order_intents
+from portfolio.orders.staleness import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_PRICE_MOVE,
     check_fresh,
     recorded_snapshot,
 )
+from portfolio.orders.state import OrderState
+from portfolio.records.allocation import Allocation, CombinedAllocation
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Snapshot
+from portfolio.steps.planner import plan_rebalance
 
 if TYPE_CHECKING:  # a type-only import: ports depends on portfolio, never the reverse at run time
     from ports import BrokerPort, OrderPort
@@ -120,9 +120,9 @@ class PortfolioService:
         nothing placed, when a planned symbol's position differs from the one the plan
         was made from, a price moved more than `max_price_move` (0.02 = 2 %), the plan is
         older than `max_age` (the fresh snapshot's `as_of` minus the plan's), or an open
-        order touches a planned symbol (`portfolio.staleness`). The orders are the plan's
+        order touches a planned symbol (`portfolio.orders.staleness`). The orders are the plan's
         own (`order_intents` on the account the plan records), placed as
-        `portfolio.execute` does: sells, wait, re-read the cash, buys sized to it, wait.
+        `portfolio.orders.execute` does: sells, wait, re-read the cash, buys sized to it, wait.
 
         Re-running a plan places nothing twice: an order the broker already has (found by
         its client id) is never placed again, and its symbol's position and its open

@@ -7,8 +7,8 @@ from typing import Protocol
 
 from returns.result import Result
 
-from portfolio.errors import PortfolioError
-from portfolio.snapshot import Snapshot
+from portfolio.records.errors import PortfolioError
+from portfolio.records.snapshot import Snapshot
 
 __all__ = ["BrokerPort"]
 

@@ -6,9 +6,9 @@ from typing import Protocol
 
 from returns.result import Result
 
-from portfolio.errors import PortfolioError
-from portfolio.order_state import OrderState
-from portfolio.orders import OrderIntent
+from portfolio.orders.intents import OrderIntent
+from portfolio.orders.state import OrderState
+from portfolio.records.errors import PortfolioError
 
 __all__ = ["OrderPort"]
 

@@ -9,9 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The modules of `portfolio/` allowed to touch the outside world, each at the edge.
-EDGE = {"portfolio/service.py", "portfolio/execute.py", "portfolio/__main__.py"}
+EDGE = {"portfolio/service.py", "portfolio/orders/execute.py", "portfolio/__main__.py"}
 #: Optional extras a core module may import lazily (inside a function), each in one module.
-OPTIONAL = {"portfolio/frames.py": {"pandas"}}
+OPTIONAL = {"portfolio/formats/frames.py": {"pandas"}}
 IMPURE = {"logging", "time", "random", "secrets", "os", "io", "pathlib", "socket", "uuid"}
 
 

@@ -27,7 +27,7 @@ from portfolio import (
     Snapshot,
     plan_rebalance,
 )
-from portfolio.asset_facts import quantity_step
+from portfolio.records.asset_facts import quantity_step
 
 D = Decimal
 BTC = Asset(symbol="BTC/USD", asset_class="crypto", quantity_increment=D("0.0001"))

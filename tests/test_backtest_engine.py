@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from returns.result import Success
 
 from portfolio import Allocation, CostModel, SizingPolicy, Snapshot, plan_rebalance
-from portfolio.allocation import CombinedAllocation
 from portfolio.backtest import Bar, CashFlows, LateListing, MissingData, Schedule, run_backtest
 from portfolio.backtest.planning import target_weights, without
-from portfolio.money import CORE_CONTEXT, ZERO
-from portfolio.policy import BandTrigger
+from portfolio.records.allocation import CombinedAllocation
+from portfolio.records.money import CORE_CONTEXT, ZERO
+from portfolio.records.policy import BandTrigger
 from portfolio.tax.policy import TaxPolicy
 
 D = Decimal

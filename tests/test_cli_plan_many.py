@@ -20,7 +20,7 @@ from adapters.cli.commands.plan_many import _Tally
 from adapters.cli.plan_workers import CHUNK_LINES, LEAST_LINES, Workers, open_workers
 from adapters.cli.terminal import ExitCode
 from portfolio import ErrorKind, PortfolioError, RebalancePlan, SizingPolicy, plan_rebalance
-from portfolio.chunks import worker_failed
+from portfolio.executors import worker_failed
 
 ONE = '{"account_id": "one", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000", "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
 NO_PRICE = '{"account_id": "no-price", "weights": {"QQQ": "0.5"}, "snapshot": {"cash": "10", "prices": {}}}'  # noqa: E501 - same

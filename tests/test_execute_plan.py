@@ -29,7 +29,7 @@ from portfolio import (
     Step,
     order_intents,
 )
-from portfolio.staleness import recorded_snapshot
+from portfolio.orders.staleness import recorded_snapshot
 from ports import BrokerPort
 
 D = Decimal

@@ -1,4 +1,4 @@
-"""The pure staleness check (`portfolio.staleness`): when does an approved plan no longer fit?"""
+"""The pure staleness check (`orders.staleness`): when does an approved plan no longer fit?"""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from portfolio import (
     order_intents,
     plan_rebalance,
 )
-from portfolio.held import Held
-from portfolio.staleness import Change, check_fresh, plan_drift, recorded_snapshot
+from portfolio.orders.staleness import Change, check_fresh, plan_drift, recorded_snapshot
+from portfolio.records.held import Held
 
 D = Decimal
 T0 = datetime(2026, 1, 5, 21, 0, tzinfo=UTC)

@@ -25,7 +25,7 @@ from portfolio import (
     SizingPolicy,
     Step,
 )
-from portfolio.execution import size_buys
+from portfolio.orders.execution import size_buys
 
 D = Decimal
 

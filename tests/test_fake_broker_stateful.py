@@ -22,7 +22,7 @@ from portfolio import (
     SizingPolicy,
     plan_rebalance,
 )
-from portfolio.money import CORE_CONTEXT
+from portfolio.records.money import CORE_CONTEXT
 
 D = Decimal
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD")

@@ -1,4 +1,4 @@
-"""`portfolio.lot_search`: the exact search against an enumeration of every lot count."""
+"""`portfolio.steps.whole.search`: the exact search against an enumeration of every lot count."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from itertools import product
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from portfolio.lot_search import LotProblem, best_counts, error_of, gaps_of
+from portfolio.steps.whole.search import LotProblem, best_counts, error_of, gaps_of
 
 
 @st.composite

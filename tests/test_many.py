@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from many_support import KILL, DyingPool, account, mixed
 from returns.result import Failure, Result, Success
 
+from adapters.many import ship_many
 from portfolio import (
     Action,
     ErrorKind,
@@ -27,7 +28,7 @@ from portfolio import (
     plan_many,
     plan_rebalance,
 )
-from portfolio.many_codec import decode_plan, encode_plan
+from portfolio.formats.compact import decode_plan, encode_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 Planned = Result[RebalancePlan, PortfolioError]
@@ -45,6 +46,25 @@ def one_by_one(requests: list[PlanRequest]) -> list[Planned]:
             case _:
                 out.append(result)
     return out
+
+
+FanOut = Callable[[Any, Executor, int, int], Iterator[Planned]]
+
+
+def plain(requests: Any, executor: Executor, chunk_size: int, in_flight: int) -> Iterator[Planned]:
+    """`portfolio.plan_many`: one request per task (`chunk_size` does not apply)."""
+    del chunk_size
+    return plan_many(requests, executor=executor, in_flight=in_flight)
+
+
+def shipped_in_chunks(
+    requests: Any, executor: Executor, chunk_size: int, in_flight: int
+) -> Iterator[Planned]:
+    """`adapters.many.ship_many`: compact chunks of `chunk_size` requests."""
+    return ship_many(requests, executor, chunk_size=chunk_size, in_flight=in_flight)
+
+
+FAN_OUTS = pytest.mark.parametrize("fan_out", [plain, shipped_in_chunks])
 
 
 def account_of(result: Planned) -> str:
@@ -68,18 +88,20 @@ def test_a_thousand_accounts_come_back_in_order_and_failures_stay_their_own() ->
     assert results[1].unwrap().correlation_id == "c1"
 
 
+@FAN_OUTS
 @pytest.mark.parametrize("workers", [ThreadPoolExecutor, ProcessPoolExecutor])
 def test_every_executor_gives_the_same_results_in_the_same_order(
-    workers: Callable[[int], Executor],
+    workers: Callable[[int], Executor], fan_out: FanOut
 ) -> None:
     requests = [mixed(k) for k in range(300)]
     with workers(2) as executor:
-        shipped = list(plan_many(requests, executor=executor, chunk_size=16, in_flight=3))
+        shipped = list(fan_out(requests, executor, 16, 3))
     assert shipped == list(plan_many(requests))
     assert shipped == one_by_one(requests)
 
 
-def test_the_input_is_read_lazily_and_only_a_few_chunks_are_in_flight() -> None:
+@FAN_OUTS
+def test_the_input_is_read_lazily_and_only_a_few_chunks_are_in_flight(fan_out: FanOut) -> None:
     pulled: list[int] = []
 
     def requests() -> Iterator[PlanRequest]:
@@ -88,7 +110,7 @@ def test_the_input_is_read_lazily_and_only_a_few_chunks_are_in_flight() -> None:
             yield account(k, symbols=2)
 
     with ThreadPoolExecutor(2) as executor:
-        results = plan_many(requests(), executor=executor, chunk_size=10, in_flight=3)
+        results = fan_out(requests(), executor, 10, 3)
         first = next(results)
         assert len(pulled) <= 30
         assert account_of(first) == "c0"
@@ -108,13 +130,31 @@ def test_no_executor_is_lazy_too() -> None:
     assert pulled == [0]
 
 
-def test_a_dead_worker_becomes_failures_for_its_chunk_never_an_exception() -> None:
+def with_a_dying_account() -> list[PlanRequest]:
     requests = [account(k, symbols=2) for k in range(40)]
     requests[25] = PlanRequest(
         account_id=KILL, allocation=requests[25].allocation, snapshot=requests[25].snapshot
     )
+    return requests
+
+
+def test_a_dead_worker_becomes_failures_for_its_accounts_never_an_exception() -> None:
+    requests = with_a_dying_account()
     with DyingPool(2) as executor:
-        results = list(plan_many(requests, executor=executor, chunk_size=10, in_flight=2))
+        results = list(plan_many(requests, executor=executor, in_flight=2))
+    assert len(results) == 40
+    error = results[25].failure()
+    assert (error.kind, error.context["account_id"]) == (ErrorKind.WORKER_FAILED, KILL)
+    assert "BrokenProcessPool" in error.context["error"]
+    assert all(isinstance(result, Success) for result in results[:24])
+    for k, result in enumerate(results):  # after it: planned or failed, by name
+        assert isinstance(result, Success) or account_of(result) == requests[k].account_id
+
+
+def test_a_dead_worker_becomes_failures_for_its_chunk_never_an_exception() -> None:
+    requests = with_a_dying_account()
+    with DyingPool(2) as executor:
+        results = list(ship_many(requests, executor, chunk_size=10, in_flight=2))
     assert len(results) == 40
     for k in range(20, 30):  # the chunk holding the dying account
         error = results[k].failure()
@@ -125,33 +165,50 @@ def test_a_dead_worker_becomes_failures_for_its_chunk_never_an_exception() -> No
         assert isinstance(result, Success) or account_of(result) == requests[k].account_id
 
 
-def test_an_executor_that_refuses_work_gives_a_failure_per_account() -> None:
+@FAN_OUTS
+def test_an_executor_that_refuses_work_gives_a_failure_per_account(fan_out: FanOut) -> None:
     executor = ThreadPoolExecutor(1)
     executor.shutdown()
     requests = [account(k, symbols=2) for k in range(5)]
-    results = list(plan_many(requests, executor=executor, chunk_size=2))
+    results = list(fan_out(requests, executor, 2, 3))
     assert [r.failure().kind for r in results] == [ErrorKind.WORKER_FAILED] * 5
     assert [account_of(r) for r in results] == [r.account_id for r in requests]
     assert "RuntimeError" in results[0].failure().context["error"]
 
 
-def test_a_request_that_cannot_be_pickled_fails_alone() -> None:
+def unpicklable_second() -> list[PlanRequest]:
     requests = [account(k, symbols=2) for k in range(3)]
     unpicklable: Any = lambda: None  # noqa: E731 - garbage in a record, on purpose
     odd = attrs.evolve(requests[1].snapshot, as_of=unpicklable)
     requests[1] = attrs.evolve(requests[1], snapshot=odd)
+    return requests
+
+
+@pytest.mark.parametrize(
+    ("fan_out", "message"),
+    [
+        (plain, "the worker running this chunk failed"),
+        (shipped_in_chunks, "the request cannot be sent to a worker"),
+    ],
+)
+def test_a_request_that_cannot_be_pickled_fails_alone(fan_out: FanOut, message: str) -> None:
     with ProcessPoolExecutor(1) as executor:
-        results = list(plan_many(requests, executor=executor))
+        results = list(fan_out(unpicklable_second(), executor, 16, 3))
     assert [isinstance(r, Success) for r in results] == [True, False, True]
     error = results[1].failure()
     assert (error.kind, error.context["account_id"]) == (ErrorKind.WORKER_FAILED, "acct-000001")
-    assert error.message == "the request cannot be sent to a worker"
+    assert error.message == message
 
 
-@pytest.mark.parametrize(("chunk_size", "in_flight"), [(0, 1), (1, 0)])
-def test_chunk_size_and_in_flight_below_one_are_refused(chunk_size: int, in_flight: int) -> None:
+@pytest.mark.parametrize(
+    ("fan_out", "chunk_size", "in_flight"),
+    [(plain, 1, 0), (shipped_in_chunks, 0, 1), (shipped_in_chunks, 1, 0)],
+)
+def test_chunk_size_and_in_flight_below_one_are_refused(
+    fan_out: FanOut, chunk_size: int, in_flight: int
+) -> None:
     with ThreadPoolExecutor(1) as executor, pytest.raises(ValueError, match="must be ≥ 1"):
-        plan_many([], executor=executor, chunk_size=chunk_size, in_flight=in_flight)
+        fan_out([], executor, chunk_size, in_flight)
 
 
 @settings(max_examples=60)
@@ -168,7 +225,7 @@ def test_the_shipped_form_plans_exactly_like_the_records(
         policy=policy,  # type: ignore[arg-type]  # same
     )
     with ThreadPoolExecutor(1) as executor:
-        shipped = list(plan_many([request], executor=executor))
+        shipped = list(ship_many([request], executor))
     assert shipped == one_by_one([request])
 
 

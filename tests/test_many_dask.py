@@ -15,6 +15,7 @@ from returns.result import Failure
 from adapters.cli import main
 from adapters.cli.plan_workers import CHUNK_LINES, DASK_CHUNK_LINES, open_workers
 from adapters.cli.terminal import Terminal
+from adapters.many import ship_many
 from portfolio import plan_many
 
 
@@ -36,7 +37,9 @@ def test_a_dask_executor_gives_the_same_results_in_the_same_order(
 ) -> None:
     requests = [mixed(k) for k in range(300)]
     executor = client.get_executor(pure=False)  # type: ignore[no-untyped-call]  # same
-    shipped = list(plan_many(requests, executor=executor, chunk_size=16, in_flight=4))
+    plain = list(plan_many(requests[:40], executor=executor, in_flight=4))
+    shipped = list(ship_many(requests, executor, chunk_size=16, in_flight=4))
+    assert plain == list(plan_many(requests[:40]))
     assert shipped == list(plan_many(requests))
 
 

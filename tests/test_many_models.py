@@ -13,6 +13,7 @@ from returns.result import Failure, Result, Success
 from test_many import one_by_one
 
 from adapters.cli.account_lines import plan_lines
+from adapters.many import ship_many
 from portfolio import (
     Allocation,
     PlanRequest,
@@ -24,7 +25,7 @@ from portfolio import (
     plan_many,
     plan_rebalance,
 )
-from portfolio.shared_models import MAX_MODELS, SharedModels, model_key, policy_key
+from portfolio.steps.shared_models import MAX_MODELS, SharedModels, model_key, policy_key
 
 Planned = Result[RebalancePlan, PortfolioError]
 
@@ -106,7 +107,7 @@ def test_accounts_on_shared_models_plan_exactly_as_plan_rebalance(
     expected = one_by_one(requests)
     in_process = list(plan_many(requests))
     with ThreadPoolExecutor(1) as executor:
-        shipped = list(plan_many(requests, executor=executor, chunk_size=5))
+        shipped = list(ship_many(requests, executor, chunk_size=5))
     assert in_process == expected
     assert shipped == expected
     assert list(map(as_written, in_process)) == list(map(as_written, expected))

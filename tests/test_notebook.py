@@ -26,7 +26,7 @@ from portfolio import (
 )
 from portfolio.backtest import BacktestResult, Bar, CashFlows, run_backtest
 from portfolio.backtest.result import BAR_COLUMNS, TRADE_COLUMNS
-from portfolio.plan import PLAN_COLUMNS
+from portfolio.records.plan import PLAN_COLUMNS
 
 D = Decimal
 

@@ -21,7 +21,7 @@ from portfolio import (
     Snapshot,
     plan_rebalance,
 )
-from portfolio.money import CORE_CONTEXT
+from portfolio.records.money import CORE_CONTEXT
 
 D = Decimal
 SPY_ONLY = Allocation(target_weights={"SPY": D(1)}, correlation_id="orders")

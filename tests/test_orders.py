@@ -26,7 +26,7 @@ from portfolio import (
     order_intents,
     plan_rebalance,
 )
-from portfolio.orders import MAX_CLIENT_ORDER_ID, Leg, client_order_id
+from portfolio.orders.intents import MAX_CLIENT_ORDER_ID, Leg, client_order_id
 
 D = Decimal
 SHORTS = SizingPolicy(allow_short=True, max_gross_exposure=D(2))

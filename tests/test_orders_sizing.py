@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portfolio import Action, OrderIntent
-from portfolio.execution import size_buys
+from portfolio.orders.execution import size_buys
 
 D = Decimal
 PRICES = {"AAA": D(10), "BBB": D(40), "CCC": D("2.5")}

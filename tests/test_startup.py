@@ -80,7 +80,7 @@ def test_plan_imports_neither_the_other_commands_nor_anything_heavy() -> None:
         str(SAMPLE / "account.json"),
     )
     assert "adapters.cli.commands.plan" in modules  # it did run
-    assert "portfolio.planner" in modules
+    assert "portfolio.steps.planner" in modules
     assert loaded(modules, OTHER_COMMANDS) == []
     assert loaded(modules, HEAVY) == []
 

@@ -26,8 +26,8 @@ from portfolio.backtest import (
     run_backtest,
     run_backtests,
 )
-from portfolio.errors import ErrorKind
-from portfolio.fill import CostModel
+from portfolio.orders.fill import CostModel
+from portfolio.records.errors import ErrorKind
 
 Outcome = Result[BacktestResult, PortfolioError]
 

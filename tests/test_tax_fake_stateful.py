@@ -23,7 +23,7 @@ from portfolio import (
     TaxPolicy,
     plan_rebalance,
 )
-from portfolio.money import CENT
+from portfolio.records.money import CENT
 
 D = Decimal
 SYMBOLS = ("AAA", "BBB", "CCC")

@@ -28,7 +28,7 @@ from portfolio import (
     TaxPolicy,
     plan_rebalance,
 )
-from portfolio.plan_item import Action, Reason
+from portfolio.records.plan_item import Action, Reason
 from portfolio.tax.relief import (
     estimated_tax,
     in_order,

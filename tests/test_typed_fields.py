@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from returns.result import Success
 
 from portfolio import Asset, ErrorKind, SizingPolicy
-from portfolio.json_values import BadValueError
-from portfolio.policy import policy_problem
-from portfolio.typed_fields import typed_fields
+from portfolio.formats.json_values import BadValueError
+from portfolio.records.policy import policy_problem
+from portfolio.records.typed_fields import typed_fields
 
 D = Decimal
 

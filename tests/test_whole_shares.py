@@ -10,13 +10,13 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio import lot_knapsack
-from portfolio.lot_exchanges import Item, LotBook, changes, in_symbol_order, more_lots
-from portfolio.lot_knapsack import WIDTH, best_exchange
-from portfolio.policy import SizingPolicy
-from portfolio.steps.lots import split_lot_rows, to_decide
+from portfolio.records.policy import SizingPolicy
 from portfolio.steps.rules import Row, Thresholds, decide
-from portfolio.whole_shares import allocate_whole, allocation_error
+from portfolio.steps.whole import knapsack as lot_knapsack
+from portfolio.steps.whole.exchanges import Item, LotBook, changes, in_symbol_order, more_lots
+from portfolio.steps.whole.knapsack import WIDTH, best_exchange
+from portfolio.steps.whole.lots import split_lot_rows, to_decide
+from portfolio.steps.whole.sizing import allocate_whole, allocation_error
 
 D = Decimal
 ONE = D(1)

@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio import Action, Allocation, Asset, Reason, SizingPolicy, Snapshot, plan_rebalance
-from portfolio.plan import RebalancePlan
-from portfolio.plan_item import PlanItem
-from portfolio.steps.lots import funding_sales
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan_item import PlanItem
+from portfolio.steps.whole.lots import funding_sales
 
 D = Decimal
 CENT = D("0.01")

@@ -26,7 +26,7 @@ from adapters.alpaca.failure import bad_response
 from adapters.alpaca.fields import field, object_of, string_decimal, text_field
 from adapters.alpaca.reads import Call
 from adapters.alpaca.transport import Clients
-from portfolio.plan_item import Action
+from portfolio.records.plan_item import Action
 
 __all__ = ["FILLS", "MAX_FILL_PAGES", "PAGE_SIZE", "Fill", "Fills", "fill", "read_fills"]
 

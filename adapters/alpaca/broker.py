@@ -23,10 +23,10 @@ from adapters.alpaca.reads import QueryBudget
 from adapters.alpaca.settings import AlpacaSettings, read_env
 from adapters.alpaca.symbols import requested
 from adapters.alpaca.transport import Caller, Clients, connect
-from portfolio.errors import PortfolioError
-from portfolio.order_state import OrderState
-from portfolio.orders import OrderIntent
-from portfolio.snapshot import Snapshot
+from portfolio.orders.intents import OrderIntent
+from portfolio.orders.state import OrderState
+from portfolio.records.errors import PortfolioError
+from portfolio.records.snapshot import Snapshot
 from ports import OrderPort
 
 __all__ = ["AlpacaBroker"]

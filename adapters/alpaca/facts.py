@@ -22,7 +22,7 @@ import attrs
 from adapters.alpaca.failure import bad_response
 from adapters.alpaca.fields import flag, object_of, optional_decimal, text_field
 from adapters.alpaca.symbols import CRYPTO, EQUITY, OPTION, crypto_symbol
-from portfolio.snapshot import Asset
+from portfolio.records.snapshot import Asset
 
 __all__ = [
     "FRACTIONAL_MIN_NOTIONAL",

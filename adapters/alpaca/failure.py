@@ -11,7 +11,7 @@ import json
 import re
 from urllib.parse import quote, quote_plus
 
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 
 __all__ = [
     "BrokerFailure",

@@ -33,8 +33,8 @@ import attrs
 
 from adapters.alpaca.activities import Fill
 from adapters.alpaca.parse import Holding
-from portfolio.money import CENT, ZERO, to_cents
-from portfolio.plan_item import Action
+from portfolio.records.money import CENT, ZERO, to_cents
+from portfolio.records.plan_item import Action
 from portfolio.tax import PastTrade, TaxLot
 
 __all__ = ["MARKET_ZONE", "BrokerLots", "Execution", "LotIssue", "LotWarning", "rebuild"]

@@ -15,8 +15,8 @@ from decimal import Decimal
 from adapters.alpaca.failure import bad_response
 from adapters.alpaca.fields import object_of, optional_decimal, text_field
 from adapters.alpaca.symbols import CRYPTO, OPTION, crypto_symbol
-from portfolio.plan import Action
-from portfolio.snapshot import OpenOrder
+from portfolio.records.plan import Action
+from portfolio.records.snapshot import OpenOrder
 
 __all__ = ["MAX_OPEN_ORDERS", "open_orders"]
 

@@ -24,10 +24,10 @@ from returns.result import Failure, Result, Success
 from adapters.alpaca.failure import BrokerFailure, bad_response, scrubbed, shortened
 from adapters.alpaca.symbols import is_crypto
 from adapters.alpaca.transport import Caller, Clients
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.order_state import OrderState, OrderStatus
-from portfolio.orders import OrderIntent
-from portfolio.plan import Action
+from portfolio.orders.intents import OrderIntent
+from portfolio.orders.state import OrderState, OrderStatus
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.plan import Action
 
 __all__ = ["BY_CLIENT_ID", "ORDERS", "get_order", "parse_order", "submit_order", "wire"]
 

@@ -40,8 +40,8 @@ from adapters.alpaca.reads import (
 from adapters.alpaca.settings import AlpacaSettings
 from adapters.alpaca.symbols import CRYPTO, OPTION, is_crypto, quote_currency
 from adapters.alpaca.transport import Clients
-from portfolio.errors import PortfolioError
-from portfolio.snapshot import Asset, OpenOrder, Snapshot
+from portfolio.records.errors import PortfolioError
+from portfolio.records.snapshot import Asset, OpenOrder, Snapshot
 
 __all__ = ["ACCOUNT_CURRENCY", "read_snapshot"]
 

@@ -21,7 +21,7 @@ from adapters.alpaca.fields import field, object_of
 from adapters.alpaca.prices import PriceSource
 from adapters.alpaca.symbols import query_chunks, symbols_query
 from adapters.alpaca.transport import Clients
-from portfolio.snapshot import Asset, OpenOrder
+from portfolio.records.snapshot import Asset, OpenOrder
 
 __all__ = [
     "ACCOUNT",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from adapters.alpaca.failure import BrokerFailure
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 
 __all__ = ["MAX_RETRY_WAIT", "rate_limit_reset", "rate_limited", "retry_after", "wait_before_retry"]
 

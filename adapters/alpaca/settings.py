@@ -13,7 +13,7 @@ from alpaca.data.enums import DataFeed
 from returns.result import Failure, Result, Success
 
 from adapters.alpaca.prices import PriceSource
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.tax.policy import MAX_WASH_SALE_DAYS
 
 __all__ = [

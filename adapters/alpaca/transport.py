@@ -30,7 +30,7 @@ from adapters.alpaca import deadline
 from adapters.alpaca.failure import BrokerFailure, bad_response, redact
 from adapters.alpaca.retry import MAX_RETRY_WAIT, rate_limited, wait_before_retry
 from adapters.alpaca.settings import AlpacaSettings
-from portfolio.errors import ErrorKind, PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 
 __all__ = ["Caller", "Clients", "DeadlineSession", "connect"]
 

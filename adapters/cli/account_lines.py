@@ -30,9 +30,9 @@ from portfolio import (
     SizingPolicy,
     Snapshot,
 )
-from portfolio.json_values import plain
-from portfolio.plan_json import SCHEMA_VERSION
-from portfolio.shared_models import SharedModels
+from portfolio.formats.json_values import plain
+from portfolio.formats.plan_json import SCHEMA_VERSION
+from portfolio.steps.shared_models import SharedModels
 
 __all__ = [
     "LineOutcome",

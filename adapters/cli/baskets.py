@@ -29,7 +29,7 @@ from returns.result import Failure, Result, Success
 
 from adapters.cli.order_report import intents_csv
 from portfolio import Action, Asset, OrderIntent
-from portfolio.asset_facts import CRYPTO
+from portfolio.records.asset_facts import CRYPTO
 
 __all__ = ["IBKR_HEADER", "BasketFormat", "basket", "ibkr_problems"]
 

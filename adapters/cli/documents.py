@@ -20,9 +20,9 @@ from pathlib import Path
 from returns.result import Failure, Result, Success
 
 from adapters.cli.terminal import InputError
-from portfolio.json_values import BadValueError
-from portfolio.typed_fields import kind, shown
-from portfolio.typed_fields import number as to_decimal
+from portfolio.formats.json_values import BadValueError
+from portfolio.records.typed_fields import kind, shown
+from portfolio.records.typed_fields import number as to_decimal
 
 __all__ = [
     "MAX_DIGITS",

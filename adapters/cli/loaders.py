@@ -22,7 +22,7 @@ from adapters.cli.documents import BadValueError, read_document, shown, to_decim
 from adapters.cli.tax_inputs import tax_policy_from
 from adapters.cli.terminal import InputError
 from portfolio import Asset, PortfolioError, SizingPolicy, Snapshot
-from portfolio.policy import policy_problem
+from portfolio.records.policy import policy_problem
 
 __all__ = [
     "load_policy",

@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 
 from adapters.cli.baskets import BasketFormat
-from portfolio.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
+from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 
 __all__ = [
     "BacktestOptions",

@@ -39,7 +39,7 @@ from adapters.cli.table import grid, money, percent
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import Allocation, PortfolioError, SizingPolicy
 from portfolio.backtest import BacktestResult, BacktestRun, Bar, run_backtests
-from portfolio.fill import CostModel
+from portfolio.orders.fill import CostModel
 
 __all__ = ["METRICS", "Grid", "load_grid", "run_sweep", "sort_key"]
 

@@ -1,6 +1,6 @@
 """Plain-text tables a person reads at a glance: a plan, a backtest summary.
 
-The formats and the plan's table are the records' own (`portfolio.display`,
+The formats and the plan's table are the records' own (`portfolio.formats.display`,
 `RebalancePlan.to_text`), so a terminal, a notebook and the HTML report show the same
 figures: money with thousands separators and two decimals, weights as percentages,
 quantities with their exact digits. A HOLD row's amount is the trade the policy
@@ -12,8 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from portfolio import Action, PlanItem, RebalancePlan
-from portfolio.display import money, percent, shares
-from portfolio.display import text_table as grid
+from portfolio.formats.display import money, percent, shares
+from portfolio.formats.display import text_table as grid
 
 __all__ = ["grid", "money", "percent", "plan_table", "shares", "skipped"]
 

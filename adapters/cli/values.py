@@ -17,7 +17,7 @@ from returns.result import Failure, Result
 
 from adapters.cli.command import UsageError
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
-from portfolio.money import MAX_AMOUNT
+from portfolio.records.money import MAX_AMOUNT
 
 __all__ = [
     "MAX_FEE_BPS",

@@ -14,7 +14,7 @@ from adapters.report.page import page, percent_axis
 from adapters.report.svg import Line, Marker, columns, line_chart
 from portfolio.backtest import BacktestResult
 from portfolio.backtest.result import TRADE_HEADERS, TRADE_RIGHT
-from portfolio.display import html_table, money, percent
+from portfolio.formats.display import html_table, money, percent
 
 __all__ = ["backtest_page"]
 

@@ -11,7 +11,7 @@ import html
 from adapters.report.page import page, percent_axis
 from adapters.report.svg import Bar, bar_pairs
 from portfolio import Reason, RebalancePlan
-from portfolio.display import html_table, money
+from portfolio.formats.display import html_table, money
 
 __all__ = ["REASONS", "plan_page"]
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import attrs
 
-from portfolio.frozen import FrozenDict
+from portfolio.records.frozen import FrozenDict
 
 __all__ = ["Bar", "EquityPoint"]
 

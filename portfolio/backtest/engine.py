@@ -23,11 +23,11 @@ from portfolio.backtest.ledger import Ledger, Rule, Setup, dated
 from portfolio.backtest.planning import target_weights
 from portfolio.backtest.result import BacktestResult, summarise
 from portfolio.backtest.schedule import Schedule, parse_schedule
-from portfolio.costs import CostModel
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Snapshot
+from portfolio.records.costs import CostModel
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Snapshot
 
 __all__ = ["AllocationRule", "run_backtest"]
 

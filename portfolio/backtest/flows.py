@@ -9,9 +9,9 @@ from decimal import Decimal
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.frozen import FrozenDict
-from portfolio.money import MAX_AMOUNT, ZERO, to_cents
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import MAX_AMOUNT, ZERO, to_cents
 
 __all__ = ["CashFlows", "flows_by_bar", "withdrawal_problem"]
 

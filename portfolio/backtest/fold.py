@@ -23,7 +23,6 @@ from operator import attrgetter, is_
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.flows import withdrawal_problem
 from portfolio.backtest.lazy import Planned
@@ -32,13 +31,14 @@ from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.trading import trade
-from portfolio.errors import PortfolioError
-from portfolio.fill import fill_plan
-from portfolio.frozen import FrozenDict
-from portfolio.plan import Action, RebalancePlan
-from portfolio.planner import Planner
-from portfolio.policy import Mode
-from portfolio.snapshot import Snapshot
+from portfolio.orders.fill import fill_plan
+from portfolio.records.allocation import Allocation, CombinedAllocation
+from portfolio.records.errors import PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.plan import Action, RebalancePlan
+from portfolio.records.policy import Mode
+from portfolio.records.snapshot import Snapshot
+from portfolio.steps.planner import Planner
 
 __all__ = ["fold"]
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 import attrs
 
 from portfolio.backtest.bars import Bar
-from portfolio.frozen import FrozenDict
+from portfolio.records.frozen import FrozenDict
 
 __all__ = ["SPLIT_RATIOS", "Gaps", "LateListing", "MissingData", "find_gaps"]
 

@@ -18,9 +18,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple, TypeVar, final, overload
 
-from portfolio.plan import RebalancePlan
-from portfolio.planner import Planner
-from portfolio.snapshot import Snapshot
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.snapshot import Snapshot
+from portfolio.steps.planner import Planner
 
 __all__ = ["Accounts", "Planned", "Plans"]
 

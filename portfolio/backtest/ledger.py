@@ -9,18 +9,18 @@ from operator import mul
 
 import attrs
 
-from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.gaps import Gaps, MissingData
 from portfolio.backtest.lazy import Planned
 from portfolio.backtest.notices import BacktestWarning
 from portfolio.backtest.schedule import Schedule
-from portfolio.costs import CostModel
-from portfolio.errors import PortfolioError
-from portfolio.money import ZERO
-from portfolio.planner import Planner
-from portfolio.policy import Mode, SizingPolicy
-from portfolio.snapshot import Snapshot
+from portfolio.records.allocation import Allocation, CombinedAllocation
+from portfolio.records.costs import CostModel
+from portfolio.records.errors import PortfolioError
+from portfolio.records.money import ZERO
+from portfolio.records.policy import Mode, SizingPolicy
+from portfolio.records.snapshot import Snapshot
+from portfolio.steps.planner import Planner
 
 __all__ = ["Ledger", "Rule", "Setup", "dated"]
 

@@ -17,11 +17,11 @@ from decimal import Decimal
 import attrs
 from returns.result import Result
 
-from portfolio.allocation import Allocation, CombinedAllocation
 from portfolio.backtest.gaps import LateListing
-from portfolio.errors import PortfolioError
-from portfolio.planner import Planner
-from portfolio.policy import SizingPolicy
+from portfolio.records.allocation import Allocation, CombinedAllocation
+from portfolio.records.errors import PortfolioError
+from portfolio.records.policy import SizingPolicy
+from portfolio.steps.planner import Planner
 
 __all__ = ["prepare", "target_weights", "without"]
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from returns.result import Failure, Result, Success
 
 from portfolio.backtest.bars import Bar
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import MAX_AMOUNT, MIN_PRICE
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.money import MAX_AMOUNT, MIN_PRICE
 
 if TYPE_CHECKING:
     from _csv import Reader

@@ -26,14 +26,14 @@ from portfolio.backtest.metrics import (
 )
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.schedule import Schedule
-from portfolio.costs import CostModel
-from portfolio.display import html_table, money, percent, shares, shown
-from portfolio.fill import Fill, FilledOrder, fill_plan
-from portfolio.frames import data_frame
-from portfolio.frozen import FrozenDict
-from portfolio.money import CORE_CONTEXT, ZERO
-from portfolio.plan import RebalancePlan
-from portfolio.snapshot import Snapshot
+from portfolio.formats.display import html_table, money, percent, shares, shown
+from portfolio.formats.frames import data_frame
+from portfolio.orders.fill import Fill, FilledOrder, fill_plan
+from portfolio.records.costs import CostModel
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import CORE_CONTEXT, ZERO
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from pandas import DataFrame

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from returns.result import Failure, Result, Success
 
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Snapshot
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Snapshot
 
 __all__ = ["DRIFT_BAND", "DRIFT_RELATIVE_BAND", "Schedule", "drifted", "is_due", "parse_schedule"]
 

@@ -9,7 +9,7 @@ process pool, `dask.distributed.Client.get_executor()`) the runs are dealt into
 table is pickled once here and travels once per task, so once per worker when each
 worker takes one task, never once per run. The results come back in input order once
 every task is back; each worker returns its results in a compact form (the plans as
-`portfolio.many_codec` ships them), which this process decodes. A task that dies or
+`portfolio.formats.compact` ships them), which this process decodes. A task that dies or
 is refused becomes a `Failure(WORKER_FAILED)` for each of its runs; so does, alone, a
 run that cannot be pickled or whose allocation rule raises in a worker (in this
 process it raises, as `run_backtest` does). Starts nothing, does no I/O.
@@ -31,13 +31,13 @@ from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.engine import AllocationRule, run_backtest
 from portfolio.backtest.result import BacktestResult
 from portfolio.backtest.schedule import Schedule
-from portfolio.chunks import map_chunks, worker_failed
-from portfolio.costs import CostModel
-from portfolio.errors import PortfolioError
-from portfolio.many_codec import CompactPlan, decode_plan, encode_plan
-from portfolio.plan import RebalancePlan
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Asset, OpenOrder, Snapshot
+from portfolio.executors import map_chunks, worker_failed
+from portfolio.formats.compact import CompactPlan, decode_plan, encode_plan
+from portfolio.records.costs import CostModel
+from portfolio.records.errors import PortfolioError
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Asset, OpenOrder, Snapshot
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor

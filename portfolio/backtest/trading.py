@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from portfolio.costs import CostModel
-from portfolio.money import ZERO
-from portfolio.plan import Action, PlanItem, Reason
+from portfolio.records.costs import CostModel
+from portfolio.records.money import ZERO
+from portfolio.records.plan import Action, PlanItem, Reason
 
 __all__ = ["Traded", "trade"]
 

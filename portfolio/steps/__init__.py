@@ -6,6 +6,6 @@
     actions  → RebalancePlan (steps/actions.py; per-symbol rules in steps/rules.py,
                               cash feasibility in steps/cash.py)
 
-`portfolio.planner` composes them; each is exported from `portfolio` for pipelines of
+`portfolio.steps.planner` composes them; each is exported from `portfolio` for pipelines of
 your own (docs/recipes.md).
 """

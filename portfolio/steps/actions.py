@@ -10,13 +10,13 @@ The broker's order rules:
 
 - symbols that trade in whole lots (whole shares, crypto increments; see
   `portfolio.asset_facts.quantity_step`) and are not held back by a fixed rule (not
-  tradable, liquidated, within the band) are sized together by `portfolio.steps.lots`,
+  tradable, liquidated, within the band) are sized together by `portfolio.steps.whole.lots`,
   with the cash first (shrunk by the `buy_price_buffer`; in `buy_only`, the cash above
   the reserve and no sales); the fractional buys take what they leave (`limit_to_cash`).
   In `sell_only` the withdrawal's sales are rounded up to whole lots;
 - a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
   and so is a fractional buy that the cash pass scales below it;
-- open orders are netted into the account by the validate step (`portfolio.open_orders`).
+- open orders are netted into the account by the validate step (`portfolio.orders.open_orders`).
 """
 
 from __future__ import annotations
@@ -27,23 +27,14 @@ from itertools import repeat
 from operator import attrgetter
 from typing import NamedTuple
 
-from portfolio.asset_facts import quantity_step
-from portfolio.held import Held
-from portfolio.money import CENT, CORE_CONTEXT, ZERO
-from portfolio.plan import RebalancePlan
-from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.policy import BandTrigger, Mode, SizingPolicy
+from portfolio.records.asset_facts import quantity_step
+from portfolio.records.held import Held
+from portfolio.records.money import CENT, CORE_CONTEXT, ZERO
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.deltas import Deltas
-from portfolio.steps.lots import (
-    fractional_need,
-    funded_lots,
-    lot_spending,
-    merged,
-    size_lots,
-    split_lot_rows,
-    to_decide,
-)
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import (
     Decisions,
@@ -55,6 +46,15 @@ from portfolio.steps.rules import (
     rows_of,
 )
 from portfolio.steps.validate import Columns
+from portfolio.steps.whole.lots import (
+    fractional_need,
+    funded_lots,
+    lot_spending,
+    merged,
+    size_lots,
+    split_lot_rows,
+    to_decide,
+)
 
 __all__ = ["WEIGHT_QUANTUM", "actions", "plan_from_columns"]
 
@@ -227,7 +227,7 @@ def _sell_only(planned: _Planned) -> _Decided:
 
 
 class _Strategy(NamedTuple):
-    """A mode's way of deciding; `sizes_lots`: whole lots sized apart (`portfolio.steps.lots`)."""
+    """A mode's way of deciding; `sizes_lots`: whole lots sized apart (`steps.whole.lots`)."""
 
     decide: Callable[[_Planned], _Decided]
     sizes_lots: bool

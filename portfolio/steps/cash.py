@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter
 
-from portfolio.money import CENT, ZERO
-from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.records.money import CENT, ZERO
+from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.steps.rules import Row, Thresholds, item, shares_for, too_small
 
 __all__ = ["limit_to_cash"]

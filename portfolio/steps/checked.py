@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 import attrs
 
-from portfolio.frozen import FrozenDict
-from portfolio.plan import freeze_metadata_mapping
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Asset, freeze_assets, freeze_decimals
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.plan import freeze_metadata_mapping
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Asset, freeze_assets, freeze_decimals
 
 __all__ = ["Checked", "Columns"]
 

@@ -8,9 +8,9 @@ from operator import sub
 
 import attrs
 
-from portfolio.frozen import FrozenDict
-from portfolio.money import CENT, CORE_CONTEXT
-from portfolio.snapshot import freeze_decimals
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import CENT, CORE_CONTEXT
+from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.targets import Targets
 
 __all__ = ["Deltas", "current_column", "deltas", "trade_column"]

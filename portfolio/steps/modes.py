@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from portfolio.money import CENT, ZERO
-from portfolio.plan_item import Action, PlanItem, Reason
+from portfolio.records.money import CENT, ZERO
+from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.steps.rules import (
     Decisions,
     Row,

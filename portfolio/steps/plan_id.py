@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import Asset
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import Asset
 
 __all__ = ["IdSeed", "canonical_text", "plan_id"]
 

@@ -13,12 +13,17 @@ from decimal import Decimal
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.allocation import Allocation, CombinedAllocation, allocation_problem, upper_weights
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.frozen import FrozenDict
-from portfolio.plan import freeze_metadata_mapping
-from portfolio.policy import SizingPolicy, policy_problem
-from portfolio.snapshot import freeze_decimals
+from portfolio.records.allocation import (
+    Allocation,
+    CombinedAllocation,
+    allocation_problem,
+    upper_weights,
+)
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.plan import freeze_metadata_mapping
+from portfolio.records.policy import SizingPolicy, policy_problem
+from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.plan_id import IdSeed
 
 __all__ = ["Prepared", "argument_problem", "prepare"]

@@ -13,11 +13,11 @@
 Each rule that is asked in more than one place is one named function here, and every
 caller asks it: `too_small` (the minimum trade, rule 5), `liquidates` (rule 2),
 `within_band` (rule 4), `fixed_rule_holds` (rules 1, 2 and 4, for the whole-lot rows
-sized apart by `portfolio.steps.lots`); the broker's minimum (rule 8) is
+sized apart by `portfolio.steps.whole.lots`); the broker's minimum (rule 8) is
 `portfolio.asset_facts.below_broker_minimum`.
 
 `decide` is the planner's one hot loop: it takes `Row`s and returns one `PlanItem` per
-row. This module and `portfolio.plan_item` are where the speed idioms live, each with
+row. This module and `portfolio.records.plan_item` are where the speed idioms live, each with
 the figure that pays for it: items built with `tuple.__new__` (`_new`), identity
 compares of enum members, and `# fmt: skip` blocks that build an item in one call.
 """
@@ -30,10 +30,10 @@ from itertools import repeat
 from operator import attrgetter
 from typing import NamedTuple
 
-from portfolio.asset_facts import Asset, below_broker_minimum, held_below_minimum
-from portfolio.money import CENT, SHARE_QUANTUM, ZERO
-from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.policy import SizingPolicy
+from portfolio.records.asset_facts import Asset, below_broker_minimum, held_below_minimum
+from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
+from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.policy import SizingPolicy
 
 __all__ = [
     "Decisions",
@@ -62,7 +62,7 @@ class Row(NamedTuple):
 
     Amounts in account currency (cents), `held` in shares, weights fractions of V;
     `trade` is target − current, before any rule; `whole`: sized here in whole shares
-    (False where `portfolio.steps.lots` sizes the symbol's lots apart). Read by name:
+    (False where `portfolio.steps.whole.lots` sizes the symbol's lots apart). Read by name:
     an attribute of a `NamedTuple` costs what an index does (CPython 3.11, `timeit`
     medians on this machine: `row.current` 76 ns, `row[3]` 105 ns, loop included).
     """
@@ -80,7 +80,7 @@ class Row(NamedTuple):
 
 
 #: Builds a `PlanItem` (or a `Row`) from a tuple of its fields without keyword parsing:
-#: 0.4 µs against 1.6 µs for a frozen attrs record (see `portfolio.plan_item`), most of
+#: 0.4 µs against 1.6 µs for a frozen attrs record (see `portfolio.records.plan_item`), most of
 #: the per-symbol budget of a planner that runs at a third of a bare loop's speed.
 _new: Callable[[type[PlanItem], tuple[object, ...]], PlanItem] = tuple.__new__
 
@@ -234,7 +234,7 @@ def fixed_rule_holds(row: Row, limits: Thresholds) -> bool:
 
     Not tradable, liquidated (held, target 0), or within the band (a trade ≠ 0): the
     rules `decide` applies first, in its order. Whole lots are sized apart
-    (`portfolio.steps.lots`) only for the rows where none of them holds.
+    (`portfolio.steps.whole.lots`) only for the rows where none of them holds.
     """
     return (
         not row.tradable

@@ -11,11 +11,11 @@ from operator import mul, sub
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.errors import PortfolioError
-from portfolio.frozen import FrozenDict
-from portfolio.money import CENT, CORE_CONTEXT, ZERO
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import freeze_decimals
+from portfolio.records.errors import PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import CENT, CORE_CONTEXT, ZERO
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.validate import Checked
 
 __all__ = ["Targets", "investable_value", "target_column", "targets"]

@@ -19,10 +19,11 @@ from operator import mul as _times
 
 from returns.result import Failure, Result, Success
 
-from portfolio.allocation import Allocation, CombinedAllocation
-from portfolio.asset_facts import check_asset_facts
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import (
+from portfolio.orders.open_orders import netted_account
+from portfolio.records.allocation import Allocation, CombinedAllocation
+from portfolio.records.asset_facts import check_asset_facts
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.money import (
     CORE_CONTEXT,
     MAX_AMOUNT,
     MIN_PRICE,
@@ -31,9 +32,8 @@ from portfolio.money import (
     core_cash,
     to_cents,
 )
-from portfolio.open_orders import netted_account
-from portfolio.policy import SizingPolicy
-from portfolio.snapshot import (
+from portfolio.records.policy import SizingPolicy
+from portfolio.records.snapshot import (
     Asset,
     Snapshot,
     account_problem,
@@ -92,7 +92,7 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
     assets: Mapping[str, Asset] = upper_known(snapshot.assets, known)  # type: ignore[assignment]
     if assets and (problem := check_asset_facts(assets)) is not None:
         return Failure(problem)
-    if snapshot.open_orders:  # netted as if filled at these prices (portfolio.open_orders)
+    if snapshot.open_orders:  # netted as if filled at these prices (portfolio.orders.open_orders)
         netted = netted_account(
             snapshot.open_orders, held, cash, prices, allow_short=prepared.policy.allow_short
         )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import NamedTuple
 
-from portfolio.money import ZERO
+from portfolio.records.money import ZERO
 from portfolio.tax.relief import Piece, realized
 
 __all__ = ["Candidate", "Kept", "down_to_step", "largest_within", "within_budget"]

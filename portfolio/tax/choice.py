@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from portfolio.money import ZERO
-from portfolio.plan_item import Action
+from portfolio.records.money import ZERO
+from portfolio.records.plan_item import Action
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.relief import Piece, relieve, short_from

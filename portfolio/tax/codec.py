@@ -1,6 +1,6 @@
 """The tax parts of a plan's JSON: a `TaxPolicy` inside the policy, the `TaxReport`.
 
-Written like the rest of the plan (`portfolio.plan_json`): amounts as plain decimal
+Written like the rest of the plan (`portfolio.formats.plan_json`): amounts as plain decimal
 strings, enums by name, dates as ISO strings; a bad field raises `BadValueError`
 naming it, which the plan's parser turns into Failure(INVALID_PLAN).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from portfolio.json_values import BadValueError, as_type, decimal_at, enum_at, plain
+from portfolio.formats.json_values import BadValueError, as_type, decimal_at, enum_at, plain
 from portfolio.tax.policy import LotMethod, TaxPolicy, tax_policy_problem
 from portfolio.tax.report import LotSale, TaxReport, Term
 

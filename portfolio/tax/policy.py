@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import attrs
 
-from portfolio.errors import PortfolioError
-from portfolio.money import MAX_AMOUNT, is_bounded
+from portfolio.records.errors import PortfolioError
+from portfolio.records.money import MAX_AMOUNT, is_bounded
 
 __all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem"]
 

@@ -16,10 +16,10 @@ from operator import attrgetter
 
 import attrs
 
-from portfolio.errors import PortfolioError
-from portfolio.frozen import FrozenDict
-from portfolio.money import MAX_AMOUNT, ZERO, all_within, is_bounded
-from portfolio.plan_item import Action
+from portfolio.records.errors import PortfolioError
+from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import MAX_AMOUNT, ZERO, all_within, is_bounded
+from portfolio.records.plan_item import Action
 
 __all__ = [
     "PastTrade",

@@ -14,7 +14,7 @@ from operator import attrgetter
 
 import attrs
 
-from portfolio.money import CENT, ZERO
+from portfolio.records.money import CENT, ZERO
 from portfolio.tax.policy import LotMethod, TaxPolicy
 from portfolio.tax.records import TaxLot
 from portfolio.tax.report import LotSale, Term

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from portfolio.display import money
+from portfolio.formats.display import money
 
 __all__ = ["LotSale", "TaxReport", "Term"]
 

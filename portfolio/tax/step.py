@@ -24,16 +24,16 @@ from typing import NamedTuple
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.asset_facts import quantity_step
-from portfolio.errors import ErrorKind, PortfolioError
-from portfolio.money import CENT, SHARE_QUANTUM, ZERO
-from portfolio.plan import RebalancePlan
-from portfolio.plan_item import Action, PlanItem, Reason
-from portfolio.snapshot import Snapshot, held_quantities
+from portfolio.records.asset_facts import quantity_step
+from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.snapshot import Snapshot, held_quantities
+from portfolio.records.symbol_keys import key_problem, upper_keys
 from portfolio.steps.plan_id import canonical_text
 from portfolio.steps.rules import Decisions, Thresholds
 from portfolio.steps.validate import Columns
-from portfolio.symbol_keys import key_problem, upper_keys
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
 from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
 from portfolio.tax.policy import TaxPolicy

@@ -26,8 +26,8 @@ from typing import TypeVar
 
 from portfolio import Allocation, SizingPolicy, Snapshot
 from portfolio.backtest import BacktestResult, Bar, run_backtest
-from portfolio.money import CORE_CONTEXT
-from portfolio.planner import Planner
+from portfolio.records.money import CORE_CONTEXT
+from portfolio.steps.planner import Planner
 
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD", "EEE")
 BARS = 780

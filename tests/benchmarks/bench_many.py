@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the suite's h
 
 from many_support import account, account_line
 
+from adapters.many import _decode_result, _plan_chunk, _ship
 from portfolio import PlanRequest, plan_many, plan_rebalance
-from portfolio.many import _decode_result, _plan_chunk, _ship
 
 ROOT = Path(__file__).resolve().parents[2]
 Run = Callable[[], object]
@@ -96,8 +96,8 @@ def main() -> None:
     ):
         dask = client.get_executor(pure=False)
         warm = requests[:600]
-        list(plan_many(warm, executor=pool))
-        list(plan_many(warm, executor=dask))
+        list(ship_many(warm, pool))
+        list(ship_many(warm, dask))
         few = work / "few.jsonl"
         few.write_text("".join(account_line(r) + "\n" for r in warm), encoding="utf-8")
         command(few, out, "--scheduler", cluster.scheduler_address)()  # workers import the CLI
@@ -109,10 +109,10 @@ def main() -> None:
                 2,
                 lambda: list(pool.map(plan_one, requests, chunksize=256)),
             ),
-            "plan_many, 2 processes": (2, lambda: list(plan_many(requests, executor=pool))),
-            "plan_many, Dask LocalCluster (2 workers)": (
+            "ship_many, 2 processes": (2, lambda: list(ship_many(requests, pool))),
+            "ship_many, Dask LocalCluster (2 workers)": (
                 2,
-                lambda: list(plan_many(requests, executor=dask)),
+                lambda: list(ship_many(requests, dask)),
             ),
             "plan-many --workers 1": (1, command(accounts, out)),
             "plan-many --workers 2": (2, command(accounts, out, "--workers", "2")),
@@ -144,10 +144,10 @@ def main() -> None:
     print("process; each worker's event loop and planning thread), idle or planning:")
     for name in (k for k in runs if k.startswith("plan-many")):
         print(f"  {name:<46} {cluster_cpu[name] / n * 1e6:>6,.0f} µs")
-    if "plan_many, 2 processes" not in cpu:
+    if "ship_many, 2 processes" not in cpu:
         return
     loop_us = cpu["plain loop of plan_rebalance"] / n * 1e6
-    driver_us = cpu["plan_many, 2 processes"] / n * 1e6
+    driver_us = cpu["ship_many, 2 processes"] / n * 1e6
     print(
         f"\none chunk of 2,000 in this process: a worker's share {plan_us:.0f} µs per account; "
         f"the driver's: encoding {encode_us:.0f} µs, decoding {decode_us:.0f} µs.\n"

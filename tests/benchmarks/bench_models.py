@@ -7,7 +7,7 @@ from a file) and its own snapshot; an account on model m has m's weights. Four c
 
 - the bare loop (`bench_planner.baseline`: target, current value, trade, quantize, side);
 - `plan_rebalance` on each account;
-- `plan_many` in this process (each model prepared once, `portfolio.shared_models`);
+- `plan_many` in this process (each model prepared once, `portfolio.steps.shared_models`);
 - a `Planner` prepared by hand per model, with the accounts' correlation ids ignored
   (what a caller who knows its models could do; not the same plans: one id per model).
 

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from functools import partial
 
 from portfolio import Allocation, Planner, Snapshot, plan_rebalance
-from portfolio.money import CORE_CONTEXT
+from portfolio.records.money import CORE_CONTEXT
 
 CENT = Decimal("0.01")
 REPEATS = 7

@@ -28,7 +28,7 @@ from adapters.cli.terminal import ExitCode, InputError, Terminal
 from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, PortfolioError, SizingPolicy
 from portfolio.backtest import BacktestResult, Bar, CashFlows, run_backtest
-from portfolio.fill import CostModel
+from portfolio.orders.fill import CostModel
 
 __all__ = ["COMMAND", "SCHEDULES", "run", "show_backtest"]
 

@@ -25,7 +25,7 @@ from adapters.cli.terminal import ExitCode, Terminal
 from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, RebalancePlan, SizingPolicy
 from portfolio.backtest import BacktestResult, run_backtest
-from portfolio.fill import CostModel
+from portfolio.orders.fill import CostModel
 
 __all__ = ["BACKTEST_CASH", "BACKTEST_FEE_BPS", "COMMAND", "run"]
 

@@ -45,7 +45,7 @@ from adapters.cli.report import Problem, problem
 from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import PortfolioError, SizingPolicy
-from portfolio.chunks import map_chunks
+from portfolio.executors import map_chunks
 
 __all__ = ["COMMAND", "run"]
 

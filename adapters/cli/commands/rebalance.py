@@ -49,7 +49,7 @@ from portfolio import (
     order_intents,
     plan_rebalance,
 )
-from portfolio.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
+from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 from ports import BrokerPort
 
 __all__ = ["COMMAND", "run"]

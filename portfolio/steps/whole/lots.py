@@ -1,0 +1,447 @@
+"""The actions step for symbols that trade in whole lots: whole shares and crypto increments.
+
+These symbols are sized together by `portfolio.whole_shares.allocate_whole`, before the
+fractional buys. They get the cash first, less a cent per symbol whose lot is not priced
+in whole cents (so that rounding amounts to cents can never overdraw), and the fractional
+buys take what they leave, scaled down pro rata when whole lots overshoot (see
+`portfolio.steps.cash`). The error counts the distance between the cash whole lots
+leave and what the fractional buys want (`fractional_need`): with no fractional buy,
+cash left idle is error, and whole lots are bought while the cash lasts; with them, a
+whole-lot symbol may end a lot above its target where that is nearer, the fractional
+buys taking less. The cash a plan means to keep (weights summing below 1) is not spent
+on whole lots, nor cash beyond an allocation's `portfolio_value`.
+
+The fractional symbols absorb both ways: where whole lots need more than the cash and
+the planned sales, the fractional holdings sell it (`funded_lots`, `funding_sales`:
+every candidate position the same fraction of what it holds after its planned sale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from itertools import repeat
+from operator import attrgetter, mod, mul, sub
+
+from portfolio.records.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
+from portfolio.records.money import CENT, ZERO
+from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.policy import Mode
+from portfolio.records.snapshot import Asset
+from portfolio.steps.rules import (
+    Decisions,
+    Row,
+    Thresholds,
+    fixed_rule_holds,
+    shares_for,
+    too_small,
+)
+from portfolio.steps.targets import investable_value
+from portfolio.steps.validate import Columns
+from portfolio.steps.whole.items import lot_items
+from portfolio.steps.whole.sizing import allocate_whole
+
+__all__ = [
+    "fractional_need",
+    "funded_lots",
+    "funding_candidates",
+    "funding_sales",
+    "lot_spending",
+    "merged",
+    "plan_lots",
+    "sellable_value",
+    "size_lots",
+    "split_lot_rows",
+    "to_decide",
+]
+
+_LIMITED, _REBALANCE = Reason.CASH_LIMITED, Reason.REBALANCE
+_BUY, _SELL = Action.BUY, Action.SELL
+#: Decisions that stand for whole-lot symbols too: `plan_lots` does not size them.
+_FIXED = (Reason.NOT_TRADABLE, Reason.LIQUIDATE, Reason.WITHIN_BAND)
+
+
+def to_decide(rows: Sequence[Row], steps: Mapping[str, Decimal], limits: Thresholds) -> list[Row]:
+    """The rows `decide` must see where `plan_lots` sizes every whole lot it may.
+
+    Every fractional row, and the whole-lot rows a fixed rule holds
+    (`portfolio.steps.rules.fixed_rule_holds`); `split_lot_rows` sizes the rest.
+    """
+    return [row for row in rows if row[0] not in steps or fixed_rule_holds(row, limits)]
+
+
+def split_lot_rows(
+    decided: Decisions, rows: list[Row], steps: Mapping[str, Decimal]
+) -> tuple[Decisions, list[Row]]:
+    """(the items that stand, the rows of whole-lot symbols to size, by symbol).
+
+    `steps` maps each whole-lot symbol to its lot (shares). A whole-lot symbol is sized
+    unless `decided` holds it for a fixed reason (`decided` may leave out the whole-lot
+    rows no fixed rule holds: see `to_decide`).
+    """
+    lot_rows = {row[0]: row for row in rows if row[0] in steps}
+    fixed_1, fixed_2, fixed_3 = _FIXED  # compared by identity: hashing an enum is slow
+    standing: set[str] = set()
+    groups: list[list[PlanItem]] = []
+    for group in decided:
+        kept: list[PlanItem] = []
+        for each in group:
+            reason = each.reason
+            if reason is fixed_1 or reason is fixed_2 or reason is fixed_3:
+                kept.append(each)
+                standing.add(each.symbol)
+            elif each.symbol not in lot_rows:
+                kept.append(each)
+        groups.append(kept)
+    return Decisions(*groups), [lot_rows[s] for s in sorted(lot_rows) if s not in standing]
+
+
+def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
+    rows: list[Row],
+    steps: Mapping[str, Decimal],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    available: Decimal,
+    limits: Thresholds,
+    need: Decimal = ZERO,
+    buys_only: bool = False,
+    buffer: Decimal = ZERO,
+    sellable: Decimal = ZERO,
+) -> list[PlanItem]:
+    """Size the whole-lot symbols with the cash available, less the cash the plan keeps.
+
+    `available` is what buys may spend (after sales, the reserve and liquidation buys,
+    shrunk by the buy buffer); the weights' cash (1 − Σ weights of the investable value)
+    is kept, and so is cash beyond the account's value (an allocation's `portfolio_value`
+    below what the account holds): whole lots never hold more than the weights allow.
+    `need` is what the fractional buys want (`fractional_need`): the error counts the
+    distance between the cash whole lots leave and it. With `buys_only` (the `buy_only`
+    mode) nothing is sold: a symbol above its target holds (Reason.BUY_ONLY). With a
+    `buy_price_buffer` (`buffer`), the proceeds of these symbols' own sales count shrunk
+    by it too (see `lot_spending`), and those sales stay truncated toward zero.
+    `sellable`: what the fractional holdings may raise beyond their planned sales
+    (`sellable_value`); the lots may spend it, `funding_sales` then raises it.
+    """
+    if not rows:
+        return []
+    assets = columns.assets
+    investable = investable_value(columns.total_value, columns.policy)
+    unweighted = 1 - sum((max(w, ZERO) for w in columns.weights), ZERO)
+    kept = (investable * unweighted).quantize(CENT, rounding=ROUND_DOWN)  # cents, as targets
+    symbols = [row[0] for row in rows]
+    lots = [steps[s] for s in symbols]
+    minimums = [broker_minimum(assets.get(s)) for s in symbols] if assets else [ZERO] * len(rows)
+    sales = ZERO if buys_only or not buffer else _sales(rows, lots, minimums, limits)
+    weights_keep = max(kept + _beyond_value(columns), ZERO)
+    return plan_lots(
+        rows,
+        lots,
+        minimums,
+        cash=available - weights_keep - sales * buffer / (1 + buffer),
+        kept=weights_keep,
+        limits=limits,
+        need=need,
+        noise=2 * CENT * (len(goals) + 1),  # V and each target round to cents
+        buys_only=buys_only,
+        fixed_sales=bool(buffer),
+        sellable=sellable,
+    )
+
+
+def fractional_need(buys: Sequence[PlanItem], steps: Mapping[str, Decimal]) -> Decimal:
+    """What the fractional rebalancing buys want of the cash (account currency).
+
+    `steps` names the whole-lot symbols (left out); liquidation buys are paid first.
+    """
+    return sum(
+        (i.trade_amount for i in buys if i.reason is _REBALANCE and i.symbol not in steps), ZERO
+    )
+
+
+def _beyond_value(columns: Columns) -> Decimal:
+    """The account's worth beyond its value V: cash + Σ held × price − V (may be < 0).
+
+    Not 0 only where an allocation's `portfolio_value` differs from what the account
+    holds: the weights spend V, whatever more or less the account holds (V is in cents:
+    the half cent of its rounding is not counted).
+    """
+    held = sum(map(mul, columns.quantities, columns.prices), ZERO)
+    beyond = columns.cash + held - columns.total_value
+    return beyond if abs(beyond) > CENT / 2 else ZERO
+
+
+def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
+    """What whole-lot trades take from the cash the other buys may spend (account currency).
+
+    Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
+    must fit the cash and every sale's proceeds.
+    """
+    buys = sum([i.trade_amount for i in lots if i.action is _BUY], ZERO)
+    sales = -sum([i.trade_amount for i in lots if i.action is _SELL], ZERO)
+    return buys - sales / (1 + buffer)
+
+
+def _sales(
+    rows: Sequence[Row], steps: Sequence[Decimal], minimums: Sequence[Decimal], limits: Thresholds
+) -> Decimal:
+    """The proceeds of the whole-lot sales `allocate_whole` makes: each truncated to lots.
+
+    Sales are never changed after truncation, so this is known before the sizing.
+    """
+    total = ZERO
+    for row, step, least in zip(rows, steps, minimums, strict=True):
+        trade, lot = row[5], row[1] * step
+        floor = max(limits.minimum, least)
+        if trade < 0 and -trade >= floor:
+            value = (-trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
+            total += value if value >= floor else ZERO
+    return total
+
+
+def merged(decided: Decisions, more: list[PlanItem], assets: Mapping[str, Asset]) -> Decisions:
+    """The groups with `more` items added, each group in symbol order.
+
+    A buy the cash pass scaled below its broker minimum becomes a HOLD (that frees cash).
+    """
+    sells, buys, holds = decided
+    kept: list[PlanItem] = []
+    for each in [*buys, *more]:
+        limited = each.reason is _LIMITED and assets  # no asset facts: no broker minimum
+        if limited and below_broker_minimum(each, assets.get(each.symbol)):
+            each = held_below_minimum(each)  # noqa: PLW2901
+        action = each.action  # compared by identity: hashing an enum is slow
+        (kept if action is _BUY else sells if action is _SELL else holds).append(each)
+    by_symbol = attrgetter("symbol")
+    return Decisions(
+        sorted(sells, key=by_symbol), sorted(kept, key=by_symbol), sorted(holds, key=by_symbol)
+    )
+
+
+def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
+    rows: Sequence[Row],
+    steps: Sequence[Decimal],
+    broker_minimums: Sequence[Decimal],
+    *,
+    cash: Decimal,
+    limits: Thresholds,
+    need: Decimal,
+    noise: Decimal,
+    buys_only: bool = False,
+    fixed_sales: bool = False,
+    sellable: Decimal = ZERO,
+    kept: Decimal = ZERO,
+) -> list[PlanItem]:
+    """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
+
+    `kept`: the part of what `cash` leaves aside that the weights keep (their cash, and
+    cash beyond the account's value), not the policy's reserve: a plan may buy while it is
+    short, as long as the reserve is not.
+
+    `steps` are the lots in shares, `broker_minimums` the smallest orders in account
+    currency; `cash` is what these symbols may spend beyond the reserve, before their
+    own sales; `noise` how far cent rounding may move a target between two plans. With
+    `buys_only`, a target below what is held counts as what is held (nothing is sold).
+    """
+    if not rows:
+        return []
+    symbols, prices, held, current, goals = list(zip(*rows, strict=True))[:5]
+    if buys_only:
+        goals = tuple(map(max, goals, current))
+    unpriced = map(bool, map(mod, map(mul, prices, steps), repeat(CENT)))  # lots not in cents
+    rounding_allowance = CENT * sum(unpriced)
+    quantities = allocate_whole(
+        symbols,
+        prices,
+        held,
+        goals,
+        steps,
+        cash=cash - rounding_allowance,
+        allowance=rounding_allowance + kept,
+        minimum=limits.minimum,
+        need=need,
+        broker_minimums=broker_minimums,
+        noise=noise,
+        buys_only=buys_only,
+        fixed_sales=fixed_sales,
+        sellable=sellable,
+    )
+    items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
+    if buys_only:  # a sale (row[5], the trade) the mode forbids holds with the mode's reason
+        items = [
+            each._replace(reason=Reason.BUY_ONLY)
+            if each.action is Action.HOLD and row[5] < 0 and not too_small(row[5], limits)
+            else each
+            for each, row in zip(items, rows, strict=True)
+        ]
+    return items
+
+
+#: Fractional decisions whose position may be sold further to fund whole lots.
+_SELLABLE_HOLDS = (Reason.AT_TARGET, Reason.BELOW_MIN_TRADE)
+
+
+def funding_candidates(decided: Decisions, steps: Mapping[str, Decimal]) -> list[PlanItem]:
+    """The fractional items whose long position may be sold further to fund whole lots.
+
+    Rebalancing sales and buys, and holds that are on target or below the minimum trade:
+    never a position a fixed rule holds (not tradable, liquidated, within its band), a
+    trade the broker's minimum or a tax rule held, nor a short.
+    """
+    return [
+        each
+        for each in (*decided.sells, *decided.buys, *decided.holds)
+        if each.symbol not in steps
+        and each.current_value > 0
+        and (
+            each.reason is _REBALANCE
+            if each.action is not Action.HOLD
+            else each.reason in _SELLABLE_HOLDS
+        )
+    ]
+
+
+def sellable_value(candidates: Sequence[PlanItem]) -> Decimal:
+    """What the candidates hold after their planned sales (their buys not made): Σ value."""
+    return sum((_left_after(each) for each in candidates), ZERO)
+
+
+def _left_after(each: PlanItem) -> Decimal:
+    """The position's value after its planned sale (a buy or a hold: the value held)."""
+    return each.current_value + each.trade_amount if each.action is _SELL else each.current_value
+
+
+def funding_sales(
+    candidates: Sequence[PlanItem],
+    shortfall: Decimal,
+    held: Mapping[str, Decimal],
+    floors: Mapping[str, Decimal],
+) -> list[PlanItem] | None:
+    """The candidates' items with `shortfall` (account currency, > 0) more sold; or None.
+
+    The rule (docs/policy.md): every candidate position sells the same fraction of what
+    it holds after its planned sale (so the fractional symbols keep their proportions to
+    one another), each share rounded up to the cent. A sale never exceeds the position;
+    where it would leave less than the symbol's floor (`floors`: the larger of the minimum
+    trade and the broker's minimum order), the whole position is sold; a candidate whose
+    whole sale would be below its floor is left out and the others share its part. A
+    candidate's planned buy is not made (the lots took its cash). The sales are
+    REBALANCE: they move the account to the documented objective's optimum, as the sales
+    to target do. None where the candidates cannot raise the shortfall.
+    """
+    active = list(candidates)
+    while active:
+        room = sellable_value(active)
+        if room < shortfall:
+            return None
+        extra = {e.symbol: _cents_up(shortfall * _left_after(e) / room) for e in active}
+        small = [e for e in active if _sale_of(e, extra[e.symbol]) < floors.get(e.symbol, ZERO)]
+        if not small:
+            break
+        active = [e for e in active if e not in small]
+    else:
+        return None
+    sold = {e.symbol: _more_sold(e, extra[e.symbol], held[e.symbol], floors) for e in active}
+    return [sold.get(each.symbol, each) for each in candidates]
+
+
+def _sale_of(each: PlanItem, extra: Decimal) -> Decimal:
+    """The whole sale (account currency, > 0) of a candidate that sells `extra` more."""
+    planned = -each.trade_amount if each.action is _SELL else ZERO
+    return planned + min(extra, _left_after(each))
+
+
+def _more_sold(
+    each: PlanItem, extra: Decimal, held: Decimal, floors: Mapping[str, Decimal]
+) -> PlanItem:
+    """`each` as a SELL of `extra` more (the whole position where too little would stay)."""
+    if _left_after(each) - extra < max(floors.get(each.symbol, ZERO), CENT):
+        amount, quantity = -each.current_value, -held
+    else:
+        amount = -_sale_of(each, extra)
+        quantity, _ = shares_for(amount, each.price, whole=False, rounding="ROUND_DOWN")
+    return each._replace(action=_SELL, trade_amount=amount, quantity=quantity, reason=_REBALANCE)
+
+
+def _cents_up(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_UP)
+
+
+def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
+    decided: Decisions,
+    lot_rows: list[Row],
+    steps: Mapping[str, Decimal],
+    columns: Columns,
+    goals: Sequence[Decimal],
+    *,
+    available: Decimal,
+    limits: Thresholds,
+) -> tuple[list[PlanItem], Decisions, Decimal]:
+    """(the whole lots, the decisions with any funding sales, what the lots take of the cash).
+
+    `available` is what buys may spend (see `size_lots`). In the rebalance mode without a
+    buy buffer, the lots may also spend what the fractional holdings hold beyond their
+    planned sales (`funding_candidates`); where they do, `funding_sales` sells that much
+    more of them. Where those sales cannot raise it (the minimum trade), the lots are sized
+    again from the cash and the planned sales alone. What the lots take is their buys less
+    their sales and the funding sales. The sales fund the lots only: where `available` is
+    below 0 already (the plan is short anyway), they do not make up for it.
+    """
+    policy = columns.policy
+    buffer = policy.buy_price_buffer
+    plain = not buffer and policy.mode == Mode.REBALANCE and bool(lot_rows)
+    candidates = funding_candidates(decided, steps) if plain else []
+    need = fractional_need(decided.buys, steps)
+    lots: list[PlanItem] = []
+    spent = ZERO
+    for sellable in (sellable_value(candidates), ZERO) if candidates else (ZERO,):
+        lots = size_lots(
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            need=need,
+            buffer=buffer,
+            sellable=sellable,
+        )
+        spent = lot_spending(lots, buffer) if lots else ZERO
+        short = spent - max(available, ZERO)  # what the lots take beyond the cash
+        if short <= 0 or not sellable:
+            break
+        more = funding_sales(candidates, short, *_funding_facts(columns, limits))
+        if more is not None:  # the fractional candidates sell what the lots need more
+            raised = _sold(more) - _sold(candidates)
+            return lots, _replaced(decided, more), spent - raised
+    return lots, decided, spent
+
+
+def _sold(items: Sequence[PlanItem]) -> Decimal:
+    """What the sales among `items` raise (account currency, ≥ 0)."""
+    return -sum((e.trade_amount for e in items if e.action is _SELL), ZERO)
+
+
+def _funding_facts(
+    columns: Columns, limits: Thresholds
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """(shares held, the smallest trade) per symbol, for `funding_sales`."""
+    assets = columns.assets
+    floors = {
+        s: max(limits.minimum, broker_minimum(assets.get(s)) if assets else ZERO)
+        for s in columns.symbols
+    }
+    return dict(zip(columns.symbols, columns.quantities, strict=True)), floors
+
+
+def _replaced(decided: Decisions, more: list[PlanItem]) -> Decisions:
+    """`decided` with the items of `more` in place of their symbols', each in its group."""
+    by_symbol = {each.symbol: each for each in more}
+    groups: tuple[list[PlanItem], list[PlanItem], list[PlanItem]] = ([], [], [])
+    for each in (*decided.sells, *decided.buys, *decided.holds):
+        each = by_symbol.get(each.symbol, each)  # noqa: PLW2901
+        groups[_GROUPS.index(each.action)].append(each)
+    return Decisions(*groups)
+
+
+_GROUPS = (Action.SELL, Action.BUY, Action.HOLD)
