@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the suite's h
 
 from many_support import account, account_line
 
-from adapters.many import _decode_result, _plan_chunk, _ship
+from adapters.many import _decode_result, _plan_chunk, _ship, ship_many
 from portfolio import PlanRequest, plan_many, plan_rebalance
 
 ROOT = Path(__file__).resolve().parents[2]
