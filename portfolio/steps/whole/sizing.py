@@ -150,21 +150,30 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
     A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
-    the exact search runs again with that budget (below 0), from selling every free lot,
-    where that raises enough; a plan without buys may sell what comes closer, or nothing.
+    the exact search runs again with that budget (below 0), from selling every free lot a
+    sale may take (`_least_spent`), where that raises enough; a plan without buys may sell
+    what comes closer, or nothing.
     The lower error wins; on a tie, the plan without buys.
     """
     candidates = [_without_buys(book, counts, aim)]
     free = _free(book)
     if not buys_only and 0 < len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
-        start = list(problem.lows)
-        fits = sum(map(mul, start, problem.lots)) <= missing
-        allowed = all(not k or -k >= least for k, least in zip(start, problem.leasts, strict=True))
-        if fits and allowed:
+        start = _least_spent(problem)
+        if sum(map(mul, start, problem.lots)) <= missing:  # else no choice raises enough
             best = best_counts(problem, start).counts
             candidates.append(_spread(len(counts), free, best))
     return max(candidates, key=lambda c: _gain(book, c, aim))
+
+
+def _least_spent(problem: LotProblem) -> list[int]:
+    """The counts that spend least and may be traded: every lot sold that a sale may take.
+
+    A symbol whose whole lots held come to less than its smallest trade keeps them (a sale
+    of them is below the minimum); every other one sells all it may.
+    """
+    pairs = zip(problem.lows, problem.leasts, strict=True)
+    return [0 if 0 < -low < least else low for low, least in pairs]
 
 
 def _free(book: LotBook) -> list[int]:
