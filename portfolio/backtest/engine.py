@@ -48,6 +48,7 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     start: date | None = None,
     end: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pay_taxes: bool = False,
 ) -> Result[BacktestResult, PortfolioError]:
     """Simulate rebalancing `allocation` over `bars` (oldest first), starting from cash.
 
@@ -55,7 +56,9 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     on each rebalance date (on every bar for `drift`), with the account marked at that
     close. Bars before `start` or after `end` (inclusive bounds) are left out.
     `progress(done, total)` is called after each bar. A callable that raises is the
-    caller's bug and is not caught.
+    caller's bug and is not caught. With `policy.tax` set the run keeps tax lots and
+    reports `BacktestResult.tax`; `pay_taxes` pays each year's tax from cash at the
+    year's last bar (docs/tax.md, "After-tax backtests").
 
     Failures: an unknown schedule (INVALID_SCHEDULE); no bars (in the range), dates not
     increasing, `missing.delist_after` < 1 (INVALID_BARS); a price that is not a Decimal
@@ -78,6 +81,7 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
                 missing=missing,
                 cash_flows=cash_flows,
                 progress=progress,
+                pay_taxes=pay_taxes,
             )
         )
     )
@@ -94,6 +98,7 @@ def _run(  # noqa: PLR0913 - the parts of one run
     missing: MissingData,
     cash_flows: CashFlows | None,
     progress: Callable[[int, int], None] | None,
+    pay_taxes: bool,
 ) -> Result[BacktestResult, PortfolioError]:
     gaps = find_gaps(bars, missing.delist_after)
     if (never := _never_priced(allocation, gaps.listed)) is not None:
@@ -112,6 +117,7 @@ def _run(  # noqa: PLR0913 - the parts of one run
             flows=by_bar,
             weights={} if callable(allocation) else target_weights(allocation),
             listings=_listings(gaps.listed),
+            tax_bars=_year_ends(bars) if pay_taxes and policy.tax is not None else frozenset(),
         )
     )
     try:
@@ -127,6 +133,16 @@ def _run(  # noqa: PLR0913 - the parts of one run
 
 def _summary(setup: Setup, ledger: Ledger) -> BacktestResult:
     return summarise(setup=setup, ledger=ledger)
+
+
+def _year_ends(bars: tuple[Bar, ...]) -> frozenset[int]:
+    """The index of each calendar year's last bar (the last bar of all included)."""
+    last = len(bars) - 1
+    return frozenset(
+        index
+        for index, bar in enumerate(bars)
+        if index == last or bars[index + 1].date.year != bar.date.year
+    )
 
 
 def _listings(listed: Mapping[str, int]) -> Mapping[int, frozenset[str]]:
