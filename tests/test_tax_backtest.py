@@ -17,7 +17,7 @@ import attrs
 import pytest
 from hypothesis import assume, given, settings
 from returns.result import Success
-from test_backtest_engine import _bar_allocation, _options, runs
+from test_backtest_engine import _bar_allocation, _marked, _options, runs
 
 from portfolio import Allocation, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.backtest import Bar, run_backtest
@@ -359,6 +359,11 @@ def test_under_a_tax_policy_the_lots_add_up_and_each_plan_is_plan_rebalances(
     assume(isinstance(result, Success))
     backtest = result.unwrap()
     assert backtest.tax is not None
+    curve = dict(backtest.equity_curve)
+    for day, fill, account in zip(
+        backtest.plan_dates, backtest.fills, backtest.accounts, strict=True
+    ):  # the fold traded the plans it returns (the lots read as they are, unchecked)
+        assert curve[day] == _marked(fill.snapshot.cash, fill.snapshot.positions, account.prices)
     for plan, account in zip(backtest.plans, backtest.accounts, strict=True):
         for symbol, quantity in account.positions.items():
             assert sum((lot.quantity for lot in account.lots[symbol]), D(0)) == quantity

@@ -138,16 +138,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     else:  # the tax rules read the lots and the trades of the wash-sale window
         lots, trades = ledger.tax.frozen_lots(), ledger.tax.recent(bar.date)
         planned = Planned(ledger.bar, ledger.cash, held, planner, lots, trades)
-        plan = planner.plan(
-            Snapshot(
-                cash=ledger.cash,
-                positions=held,
-                prices=prices,
-                as_of=as_of,
-                lots=lots,
-                recent_trades=trades,
-            )
-        )
+        plan = planner.plan_trusted((held, ledger.cash), prices, as_of, (lots, trades))
     if isinstance(plan, Failure):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()

@@ -22,9 +22,11 @@ the other; a net loss is carried to the next years (`year_taxes`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 
 import attrs
 
@@ -33,12 +35,13 @@ from portfolio.records.money import CENT, ZERO
 from portfolio.records.plan_item import Action
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
-from portfolio.tax.relief import Piece, in_order, lot_sales, priced, relieve, remaining, short_from
+from portfolio.tax.relief import Piece, in_order, lot_sales, priced, relieve, short_from
 from portfolio.tax.report import LotSale, TaxReport, Term
 
 __all__ = ["BacktestTax", "HarvestFields", "TaxLedger", "harvest_fields", "year_taxes"]
 
 _CENTS = Decimal("0.00")
+_FIRST = itemgetter(0)
 
 
 @attrs.frozen(kw_only=True)
@@ -140,8 +143,12 @@ class TaxLedger:
         self.policy = policy
         self.window = timedelta(days=policy.wash_sale_days)
         self.lots: dict[str, tuple[TaxLot, ...]] = {}
+        #: each symbol's lot numbers (`B<n>` ids), as its lots: oldest first, counting up
+        self._numbers: dict[str, list[int]] = {}
+        self._short_from = (date.min, date.min)  # (a sale date, its `short_from`)
         self.trades: list[PastTrade] = []
-        self._first_recent = 0  # trades before this index are out of every window
+        self._loss_sales: list[PastTrade] = []  # the sales at a loss, oldest first
+        self._first_recent = 0  # loss sales before this index are out of the window
         self.realized: dict[int, list[Decimal]] = {}
         self.harvested = ZERO
         self.wash_sales = 0
@@ -157,8 +164,12 @@ class TaxLedger:
         return FrozenDict(self.lots)
 
     def recent(self, on: date) -> tuple[PastTrade, ...]:
-        """The trades within the wash-sale window before `on` (inclusive), oldest first."""
-        start, trades, first = on - self.window, self.trades, self._first_recent
+        """The sales at a loss within the wash-sale window before `on`, oldest first.
+
+        What the planner's wash-sale rule reads of the recent trades (the purchases of
+        the window are in the lots); `trades` keeps every trade.
+        """
+        start, trades, first = on - self.window, self._loss_sales, self._first_recent
         while first < len(trades) and trades[first].on < start:
             first += 1
         self._first_recent = first
@@ -200,6 +211,7 @@ class TaxLedger:
             lot = attrs.evolve(lot, cost=price + added / shares)
             self._replaced.add(lot.lot_id)
         self.lots[symbol] = (*self.lots.get(symbol, ()), lot)
+        self._numbers.setdefault(symbol, []).append(self._count)
         self.trades.append(
             PastTrade(symbol=symbol, action=Action.BUY, quantity=shares, price=price, on=on)
         )
@@ -213,27 +225,37 @@ class TaxLedger:
         chosen: list[LotSale] | None = None,
     ) -> None:
         """Relieve `shares` of `symbol`'s lots (those `chosen` by the plan, else by method)."""
-        lots = self.lots.get(symbol, ())
-        pieces = _pieces(lots, chosen, shares) if chosen else None
-        if pieces is None:
+        lots, numbers = self.lots.get(symbol, ()), self._numbers.get(symbol, [])
+        places = _places(lots, numbers, chosen, shares) if chosen else None
+        sales = chosen
+        if places is None or sales is None:  # no plan chose the lots: the policy's method
             pieces = relieve(in_order(lots, self.policy, price, on), shares)
-        left = tuple(remaining(lots, pieces))
+            places = [(bisect_left(numbers, _number(lot.lot_id)), taken) for lot, taken in pieces]
+            sales = lot_sales(symbol, priced(pieces, price), self._first_short(on))
+        left, left_numbers = _left(lots, numbers, places)
         if left:
-            self.lots[symbol] = left
+            self.lots[symbol], self._numbers[symbol] = left, left_numbers
         else:
             self.lots.pop(symbol, None)
-        sales = lot_sales(symbol, priced(pieces, price), short_from(on))
+            self._numbers.pop(symbol, None)
         gain = self._realize(sales, on)
-        self.trades.append(
-            PastTrade(
-                symbol=symbol,
-                action=Action.SELL,
-                quantity=shares,
-                price=price,
-                on=on,
-                realized_gain=gain,
-            )
+        trade = PastTrade(
+            symbol=symbol,
+            action=Action.SELL,
+            quantity=shares,
+            price=price,
+            on=on,
+            realized_gain=gain,
         )
+        self.trades.append(trade)
+        if gain < 0:
+            self._loss_sales.append(trade)
+
+    def _first_short(self, on: date) -> date:
+        """`short_from(on)`, kept for the last date asked."""
+        if self._short_from[0] != on:
+            self._short_from = (on, short_from(on))
+        return self._short_from[1]
 
     def _realize(self, sales: list[LotSale], on: date) -> Decimal:
         """Count the sales' gains in their year; a loss may be a wash sale. The net gain."""
@@ -270,17 +292,17 @@ class TaxLedger:
         for symbol, lots in list(self.lots.items()):
             if self._group.get(symbol, symbol) != loss.group:
                 continue
-            changed = False
-            kept: list[TaxLot] = []
-            for lot in lots:
-                if loss.shares and lot.acquired >= start and lot.lot_id not in self._replaced:
-                    matched = min(lot.quantity, loss.shares)
-                    added = self._disallow(loss, matched)
-                    lot = attrs.evolve(lot, cost=lot.cost + added / lot.quantity)  # noqa: PLW2901
+            kept = list(lots)
+            recent = len(kept)  # lots are kept oldest first: the window's are at the end
+            while recent and kept[recent - 1].acquired >= start:
+                recent -= 1
+            for n in range(recent, len(kept)):
+                lot = kept[n]
+                if loss.shares and lot.lot_id not in self._replaced:
+                    added = self._disallow(loss, min(lot.quantity, loss.shares))
+                    kept[n] = attrs.evolve(lot, cost=lot.cost + added / lot.quantity)
                     self._replaced.add(lot.lot_id)
-                    changed = True
-                kept.append(lot)
-            if changed:
+            if recent < len(kept):
                 self.lots[symbol] = tuple(kept)
 
     def _replacing(self, group: str, shares: Decimal, on: date) -> Decimal:
@@ -350,15 +372,43 @@ class TaxLedger:
         )
 
 
-def _pieces(lots: tuple[TaxLot, ...], chosen: list[LotSale], shares: Decimal) -> list[Piece] | None:
-    """The plan's lot sales as pieces of these lots (by id), or None when they do not match."""
-    by_id = {lot.lot_id: lot for lot in lots}
-    pieces: list[Piece] = []
+#: A piece of a symbol's lots by position: (index among its lots, shares taken).
+Place = tuple[int, Decimal]
+
+
+def _left(
+    lots: tuple[TaxLot, ...], numbers: list[int], places: list[Place]
+) -> tuple[tuple[TaxLot, ...], list[int]]:
+    """The lots and their numbers after the sale of `places`: the last lot touched split.
+
+    The same as `portfolio.tax.relief.remaining`, without walking every lot: the pieces
+    are found by position and the rest is copied in C.
+    """
+    left, left_numbers = list(lots), list(numbers)
+    for at, shares in sorted(places, key=_FIRST, reverse=True):
+        lot = lots[at]
+        if shares < lot.quantity:
+            left[at] = attrs.evolve(lot, quantity=lot.quantity - shares)
+        else:
+            del left[at], left_numbers[at]
+    return tuple(left), left_numbers
+
+
+def _number(lot_id: str) -> int:
+    """The number of a lot id `B<n>` (`TaxLedger.buy`)."""
+    return int(lot_id[1:])
+
+
+def _places(
+    lots: tuple[TaxLot, ...], numbers: list[int], chosen: list[LotSale], shares: Decimal
+) -> list[Place] | None:
+    """The plan's lot sales as places among these lots, or None when they do not match."""
+    places: list[Place] = []
     total = ZERO
     for sale in chosen:
-        lot = by_id.get(sale.lot_id)
-        if lot is None or sale.quantity > lot.quantity:
+        at = bisect_left(numbers, _number(sale.lot_id))
+        if at == len(lots) or lots[at].lot_id != sale.lot_id or sale.quantity > lots[at].quantity:
             return None
-        pieces.append((lot, sale.quantity))
+        places.append((at, sale.quantity))
         total += sale.quantity
-    return pieces if total == shares else None
+    return places if total == shares else None
