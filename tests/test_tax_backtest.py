@@ -20,7 +20,7 @@ from returns.result import Success
 from test_backtest_engine import _bar_allocation, _marked, _options, runs
 
 from portfolio import Allocation, SizingPolicy, Snapshot, plan_rebalance
-from portfolio.backtest import Bar, run_backtest
+from portfolio.backtest import Bar, compare_after_tax, run_backtest
 from portfolio.backtest.tax_ledger import BacktestTax, TaxLedger, harvest_fields, year_taxes
 from portfolio.tax import LotMethod, TaxPolicy
 
@@ -369,3 +369,46 @@ def test_under_a_tax_policy_the_lots_add_up_and_each_plan_is_plan_rebalances(
             assert sum((lot.quantity for lot in account.lots[symbol]), D(0)) == quantity
         assert plan.policy is not None
         assert plan_rebalance(_bar_allocation(run, account), account, plan.policy).unwrap() == plan
+
+
+# -- compare_after_tax --------------------------------------------------------------------
+
+
+def test_compare_after_tax_runs_with_and_without_the_tax_rules() -> None:
+    """The wash-sale example: without the rules, A is bought back on 02-12 (a wash sale)."""
+    bars = _bars(
+        (date(2024, 1, 2), "10", "10"),
+        (date(2024, 2, 1), "8", "10"),
+        (date(2024, 2, 12), "8", "10"),
+    )
+
+    def rule(day: date, _account: Snapshot) -> Allocation:
+        return ALL_B if day.month == 2 and day.day == 1 else ALL_A
+
+    seen: list[tuple[int, int]] = []
+    compared = compare_after_tax(
+        bars,
+        rule,
+        policy=FREE,
+        initial_cash=D(1000),
+        schedule="daily",
+        progress=lambda done, total: seen.append((done, total)),
+    ).unwrap()
+    taxed, untaxed = compared.taxed.tax, compared.untaxed.tax
+    assert taxed is not None
+    assert untaxed is not None
+    assert compared.taxed.final_snapshot.positions == {}  # the buy of A held: all cash
+    assert compared.untaxed.final_snapshot.positions == {"A": D(100)}
+    # taxed: −200 realized, kept; untaxed: the −200 disallowed, added to the 100 A (cost 10)
+    assert (taxed.wash_sales, taxed.realized_by_year) == (0, {2024: (D(-200), D(0))})
+    assert (untaxed.wash_sales, untaxed.realized_by_year) == (1, {2024: (D(0), D(0))})
+    assert untaxed.after_tax_value == D(800)  # 100 A at 8, cost 10: a loss, no tax
+    rows = {name: (a, b) for name, a, b in compared.rows()}
+    assert rows["Wash sales"] == ("0", "1")
+    assert seen[-1] == (6, 6)
+    assert compared.untaxed.plans[-1].tax is None
+
+
+def test_compare_after_tax_needs_a_tax_policy() -> None:
+    error = compare_after_tax(_bars((date(2024, 1, 2), "1", "1")), ALL_A, policy=SizingPolicy())
+    assert error.failure().context["field"] == "tax"

@@ -28,6 +28,7 @@ from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
+from portfolio.tax.policy import TaxPolicy
 
 __all__ = ["AllocationRule", "run_backtest"]
 
@@ -67,6 +68,44 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     symbol with no price on any bar (MISSING_PRICE); any planning failure. Failures on a
     bar name its date in the message and as `context["date"]`.
     """
+    return backtest(
+        bars,
+        allocation,
+        policy=policy,
+        initial_cash=initial_cash,
+        schedule=schedule,
+        costs=costs,
+        missing=missing,
+        cash_flows=cash_flows,
+        start=start,
+        end=end,
+        progress=progress,
+        pay_taxes=pay_taxes,
+        accounting=policy.tax,
+    )
+
+
+def backtest(  # noqa: PLR0913 - run_backtest's arguments, and the tax accounting
+    bars: Iterable[Bar],
+    allocation: AllocationRule,
+    *,
+    policy: SizingPolicy,
+    initial_cash: Decimal,
+    schedule: Schedule | str,
+    costs: CostModel | None,
+    missing: MissingData,
+    cash_flows: CashFlows | None,
+    start: date | None,
+    end: date | None,
+    progress: Callable[[int, int], None] | None,
+    pay_taxes: bool,
+    accounting: TaxPolicy | None,
+) -> Result[BacktestResult, PortfolioError]:
+    """`run_backtest`, keeping tax lots under `accounting` (the plans apply `policy.tax`).
+
+    `run_backtest` passes `policy.tax`; `compare_after_tax` also runs the same policy
+    without tax rules, its lots and taxes kept under the tax policy's method and rates.
+    """
     given: object = bars
     series = tuple(given) if isinstance(given, Iterable) else ()
     return parse_schedule(schedule).bind(
@@ -81,7 +120,7 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
                 missing=missing,
                 cash_flows=cash_flows,
                 progress=progress,
-                pay_taxes=pay_taxes,
+                taxes=(accounting, pay_taxes),
             )
         )
     )
@@ -98,7 +137,7 @@ def _run(  # noqa: PLR0913 - the parts of one run
     missing: MissingData,
     cash_flows: CashFlows | None,
     progress: Callable[[int, int], None] | None,
-    pay_taxes: bool,
+    taxes: tuple[TaxPolicy | None, bool],
 ) -> Result[BacktestResult, PortfolioError]:
     gaps = find_gaps(bars, missing.delist_after)
     if (never := _never_priced(allocation, gaps.listed)) is not None:
@@ -117,7 +156,8 @@ def _run(  # noqa: PLR0913 - the parts of one run
             flows=by_bar,
             weights={} if callable(allocation) else target_weights(allocation),
             listings=_listings(gaps.listed),
-            tax_bars=_year_ends(bars) if pay_taxes and policy.tax is not None else frozenset(),
+            accounting=taxes[0],
+            tax_bars=_year_ends(bars) if taxes[1] and taxes[0] is not None else frozenset(),
         )
     )
     try:

@@ -50,7 +50,7 @@ def fold(
     setup: Setup, progress: Callable[[int, int], None] | None
 ) -> Result[Ledger, PortfolioError]:
     """Run every bar; the first failure stops the run, dated."""
-    tax = setup.policy.tax
+    tax = setup.accounting
     ledger = Ledger(setup.initial_cash, None if tax is None else TaxLedger(tax))
     ledger.targeted.update(setup.weights)
     previous: date | None = None
@@ -132,7 +132,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
         return Failure(prepared.failure())
     planner: Planner = prepared.unwrap()
     as_of = datetime.combine(bar.date, time())
-    if ledger.tax is None:
+    if ledger.tax is None or planner.policy.tax is None:
         plan = planner.plan_trusted((held, ledger.cash), prices, as_of)
         planned = Planned(ledger.bar, ledger.cash, held, planner)
     else:  # the tax rules read the lots and the trades of the wash-sale window

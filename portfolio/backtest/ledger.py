@@ -22,6 +22,7 @@ from portfolio.records.money import ZERO
 from portfolio.records.policy import Mode, SizingPolicy
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import Planner
+from portfolio.tax.policy import TaxPolicy
 
 __all__ = ["Ledger", "Rule", "Setup", "dated"]
 
@@ -43,6 +44,7 @@ class Setup:
     flows: Mapping[int, Decimal]
     weights: Mapping[str, Decimal]  # the fixed allocation's (upper-cased), else empty
     listings: Mapping[int, frozenset[str]]  # bar index → symbols with their first close there
+    accounting: TaxPolicy | None = None  # the lots and taxes kept (`policy.tax`, mostly)
     tax_bars: frozenset[int] = frozenset()  # the bars that pay the year's tax (`pay_taxes`)
 
 
