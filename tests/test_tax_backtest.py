@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ from returns.result import Success
 from test_backtest_engine import _bar_allocation, _marked, _options, runs
 
 from portfolio import Allocation, SizingPolicy, Snapshot, plan_rebalance
-from portfolio.backtest import Bar, compare_after_tax, run_backtest
+from portfolio.backtest import BacktestRun, Bar, compare_after_tax, run_backtest, run_backtests
 from portfolio.backtest.tax_ledger import BacktestTax, TaxLedger, harvest_fields, year_taxes
 from portfolio.tax import LotMethod, TaxPolicy
 
@@ -412,3 +413,25 @@ def test_compare_after_tax_runs_with_and_without_the_tax_rules() -> None:
 def test_compare_after_tax_needs_a_tax_policy() -> None:
     error = compare_after_tax(_bars((date(2024, 1, 2), "1", "1")), ALL_A, policy=SizingPolicy())
     assert error.failure().context["field"] == "tax"
+
+
+# -- sweeps -------------------------------------------------------------------------------
+
+
+def test_a_sweep_on_an_executor_keeps_each_runs_tax_and_lots() -> None:
+    """The tax policy travels with the run's policy; results come back with `tax`."""
+    bars = drawdown_bars()[:300]
+    allocation = Allocation(target_weights={"VTI": D("0.6"), "BND": D("0.4")}, correlation_id="s")
+    runs = [
+        BacktestRun(allocation=allocation, policy=FREE, label="taxed"),
+        BacktestRun(allocation=allocation, policy=SizingPolicy(min_trade_amount=D(0))),
+    ]
+    with ThreadPoolExecutor(1) as executor:
+        shipped = [outcome.unwrap() for outcome in run_backtests(bars, runs, executor)]
+    here = [run_backtest(bars, allocation, policy=run.policy).unwrap() for run in runs]
+    assert shipped[0].tax == here[0].tax
+    assert shipped[0].tax is not None
+    assert shipped[1].tax is None
+    assert shipped[0].accounts[-1].lots == here[0].accounts[-1].lots
+    assert shipped[0].accounts[-1].lots  # the lots travel with the accounts
+    assert shipped[0].plans == here[0].plans
