@@ -221,6 +221,17 @@ def test_a_sale_at_a_gain_is_never_a_wash_sale() -> None:
     assert (ledger.wash_sales, ledger.by_year()) == (0, {2024: (D(20), D(0))})
 
 
+def test_a_sale_of_lots_at_a_loss_and_at_a_gain_logs_the_loss_apart() -> None:
+    """10 at 10 and 10 at 14, all sold at 12: +20 and −20, net 0; the guard sees the −20."""
+    ledger = TaxLedger(RATES)
+    ledger.buy("A", D(10), D(10), date(2024, 1, 2))
+    ledger.buy("A", D(10), D(14), date(2024, 1, 3))
+    ledger.sell("A", D(20), D(12), date(2024, 6, 3))
+    sales = [(t.quantity, t.realized_gain) for t in ledger.trades if t.action.value == "SELL"]
+    assert sales == [(D(10), D(-20)), (D(10), D(20))]
+    assert ledger.recent(date(2024, 6, 10)) == (ledger.trades[2],)
+
+
 def test_a_sale_relieves_lots_by_the_policys_method() -> None:
     ledger = TaxLedger(attrs.evolve(RATES, method=LotMethod.HIFO))
     ledger.buy("A", D(10), D(10), date(2024, 1, 2))
@@ -360,6 +371,7 @@ def test_under_a_tax_policy_the_lots_add_up_and_each_plan_is_plan_rebalances(
     assume(isinstance(result, Success))
     backtest = result.unwrap()
     assert backtest.tax is not None
+    assert backtest.tax.wash_sales == 0  # the planner's guard, on the run's own trades
     curve = dict(backtest.equity_curve)
     for day, fill, account in zip(
         backtest.plan_dates, backtest.fills, backtest.accounts, strict=True

@@ -238,18 +238,21 @@ class TaxLedger:
         else:
             self.lots.pop(symbol, None)
             self._numbers.pop(symbol, None)
-        gain = self._realize(sales, on)
-        trade = PastTrade(
-            symbol=symbol,
-            action=Action.SELL,
-            quantity=shares,
-            price=price,
-            on=on,
-            realized_gain=gain,
-        )
-        self.trades.append(trade)
-        if gain < 0:
-            self._loss_sales.append(trade)
+        loss_shares, loss = self._realize(sales, on)
+        gain = sum((sale.gain for sale in sales), _CENTS) - loss
+        for part, realized in ((loss_shares, loss), (shares - loss_shares, gain)):
+            if part > 0:  # the lots sold at a loss apart, so that the guard sees the loss
+                trade = PastTrade(
+                    symbol=symbol,
+                    action=Action.SELL,
+                    quantity=part,
+                    price=price,
+                    on=on,
+                    realized_gain=realized,
+                )
+                self.trades.append(trade)
+                if realized < 0:
+                    self._loss_sales.append(trade)
 
     def _first_short(self, on: date) -> date:
         """`short_from(on)`, kept for the last date asked."""
@@ -257,8 +260,11 @@ class TaxLedger:
             self._short_from = (on, short_from(on))
         return self._short_from[1]
 
-    def _realize(self, sales: list[LotSale], on: date) -> Decimal:
-        """Count the sales' gains in their year; a loss may be a wash sale. The net gain."""
+    def _realize(self, sales: list[LotSale], on: date) -> tuple[Decimal, Decimal]:
+        """Count the sales' gains in their year; a loss may be a wash sale.
+
+        (the shares of the lots sold at a loss, their loss).
+        """
         tally = self.realized.setdefault(on.year, [_CENTS, _CENTS])
         short = long = ZERO
         loss_shares = ZERO
@@ -284,7 +290,7 @@ class TaxLedger:
             )
             self._losses.append(loss)
             self._replaced_before(loss)
-        return sum((sale.gain for sale in sales), _CENTS)
+        return loss_shares, short + long
 
     def _replaced_before(self, loss: _Loss) -> None:
         """Lots of the security bought within the window before the sale and still held."""
