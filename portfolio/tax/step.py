@@ -37,7 +37,7 @@ from portfolio.steps.validate import Columns
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
 from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
 from portfolio.tax.policy import TaxPolicy
-from portfolio.tax.records import TaxLot, lots_problem, trades_problem
+from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
     Piece,
     Priced,
@@ -50,7 +50,14 @@ from portfolio.tax.relief import (
 )
 from portfolio.tax.report import LotSale, TaxReport
 
-__all__ = ["TaxInputs", "adjusted", "lots_adjusted", "tax_inputs", "with_report"]
+__all__ = [
+    "TaxInputs",
+    "adjusted",
+    "lots_adjusted",
+    "tax_inputs",
+    "trusted_tax_inputs",
+    "with_report",
+]
 
 _SYMBOL = attrgetter("symbol")
 _QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
@@ -357,3 +364,17 @@ def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
     )
     text = "\x01".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(text).hexdigest()[:32]
+
+
+def trusted_tax_inputs(
+    lots: Mapping[str, tuple[TaxLot, ...]],
+    trades: tuple[PastTrade, ...],
+    tax: TaxPolicy,
+    on: date,
+) -> TaxInputs:
+    """`tax_inputs` of lots and trades valid by construction, unchecked (a backtest's own).
+
+    `lots` with upper-case keys, summing exactly to the positions; the plan's date `on`.
+    """
+    terms = SaleTerms.of(tax, on)
+    return TaxInputs(terms, lots, loss_sold(trades, terms), {}, {})
