@@ -29,8 +29,6 @@ PENDING = {
     "portfolio/steps/whole/sizing.py",
     "portfolio/steps/whole/exchanges.py",
     "portfolio/steps/whole/knapsack.py",
-    "portfolio/tax/step.py",  # -sale.trade_amount < minimum: too_small(sale.trade_amount, …)
-    "portfolio/tax/budget.py",  # shares × price < candidate.minimum
 }
 #: The spellings of the minimum-trade comparison, and where each may appear.
 MINIMUM_TRADE = re.compile(r"limits\.minimum\b|below_minimum\s*<")

@@ -32,7 +32,7 @@ from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.records.snapshot import Snapshot, held_quantities
 from portfolio.records.symbol_keys import key_problem, upper_keys
 from portfolio.steps.plan_id import canonical_text
-from portfolio.steps.rules import Decisions, Thresholds
+from portfolio.steps.rules import Decisions, Thresholds, too_small
 from portfolio.steps.validate import Columns
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
 from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
@@ -181,7 +181,7 @@ def _sales_adjusted(
     sells: list[PlanItem], columns: Columns, inputs: TaxInputs, spent: Decimal
 ) -> tuple[list[PlanItem], list[PlanItem]]:
     """(the sales kept, cut or not; those held) under rules 2-4; `spent`: budget used."""
-    minimum = Thresholds.of(columns.policy, columns.total_value).minimum
+    limits = Thresholds.of(columns.policy, columns.total_value)
     steps = _steps(columns)
     kept_sells: list[PlanItem] = []
     moved: list[PlanItem] = []
@@ -201,12 +201,12 @@ def _sales_adjusted(
             continue
         step = steps.get(item.symbol, SHARE_QUANTUM)
         sale, pieces = _sale(item, book, wanted, step, inputs.terms)
-        if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
+        if sale.action is _HOLD or (sale is not item and too_small(sale.trade_amount, limits)):
             moved.append(_held(item, sale.reason))
             continue
         sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
         shares, gain = -sale.quantity, priced_gain(sold)
-        candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
+        candidate = Candidate(item.symbol, item.price, pieces, shares, step, limits, gain)
         candidates[item.symbol] = (sale, candidate, book)
         kept_sells.append(sale)
     budget = inputs.terms.policy.max_realized_gain
