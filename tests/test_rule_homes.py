@@ -35,10 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 #: this test was written: the lead points them at the named functions after the merge,
 #: and then drops them from here. Any other module that restates a rule fails the test.
 PENDING = {
-    "portfolio/steps/whole/lots.py",
-    "portfolio/steps/whole/sizing.py",
-    "portfolio/steps/whole/exchanges.py",
-    "portfolio/steps/whole/knapsack.py",
     "portfolio/tax/step.py",  # -sale.trade_amount < minimum: too_small(sale.trade_amount, …)
     "portfolio/tax/budget.py",  # shares × price < candidate.minimum
 }

@@ -47,6 +47,7 @@ from itertools import repeat
 from operator import mul, sub
 
 from portfolio.records.money import CORE_CONTEXT, ZERO
+from portfolio.steps.rules import below_floor, fewest_lots, smallest_trade, trade_allowed
 from portfolio.steps.whole.exchanges import LotBook
 from portfolio.steps.whole.knapsack import best_exchange
 from portfolio.steps.whole.search import LotProblem, best_counts
@@ -160,7 +161,7 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
         problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
         start = list(problem.lows)
         fits = sum(map(mul, start, problem.lots)) <= missing
-        allowed = all(not k or -k >= least for k, least in zip(start, problem.leasts, strict=True))
+        allowed = all(map(trade_allowed, start, problem.leasts))  # in lots
         if fits and allowed:
             best = best_counts(problem, start).counts
             candidates.append(_spread(len(counts), free, best))
@@ -170,7 +171,7 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
 def _free(book: LotBook) -> list[int]:
     """The symbols whose trade toward the target is at least their minimum (the others hold)."""
     pairs = zip(book.trades, book.minimums, strict=True)
-    return [i for i, (trade, least) in enumerate(pairs) if abs(trade) >= least]
+    return [i for i, (trade, least) in enumerate(pairs) if not below_floor(trade, least)]
 
 
 def _problem(  # noqa: PLR0913 - the book, its bounds, the symbols searched, budget and aim
@@ -193,7 +194,7 @@ def _problem(  # noqa: PLR0913 - the book, its bounds, the symbols searched, bud
             _lowest(trades[i], lots[i], owned[i], short=shorts[i], buys_only=buys_only)
             for i in free
         ],
-        leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
+        leasts=[fewest_lots(minimums[i], lots[i]) for i in free],
         budget=budget,
         aim=aim,
     )
@@ -316,17 +317,18 @@ def _from_nothing(
     counts = [0] * len(trades)
     for i, q in zip(free, final, strict=True):
         k = q - owned[i]
-        if (k and abs(k) * lots[i] < minimums[i]) or (q < 0 and not shorts[i]):
+        if not trade_allowed(k * lots[i], minimums[i]) or (q < 0 and not shorts[i]):
             return None
         counts[i] = k
     return counts
 
 
 def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list[Decimal] | None:
-    """Each symbol's smallest trade (the larger minimum), or None where all are `minimum`."""
-    if broker_minimums is None or not any(map(minimum.__lt__, broker_minimums)):
+    """Each symbol's `smallest_trade`, or None where every one is `minimum`."""
+    if broker_minimums is None:
         return None
-    return list(map(max, repeat(minimum), broker_minimums))
+    floors = list(map(smallest_trade, repeat(minimum), broker_minimums))
+    return floors if floors.count(minimum) < len(floors) else None
 
 
 class _Units:
@@ -360,10 +362,10 @@ def _cost(book: LotBook) -> int:
 
 def _start(trade: int, lot: int, minimum: int) -> int:
     """Lots to trade first: the trade truncated toward zero (none below the minimum)."""
-    if abs(trade) < minimum:
+    if below_floor(trade, minimum):
         return 0
     lots = abs(trade) // lot
-    if lots * lot < minimum:
+    if below_floor(lots * lot, minimum):
         return 0
     return lots if trade > 0 else -lots
 
@@ -402,7 +404,7 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
     columns = zip(book.lots, book.trades, counts, minimums, symbols, strict=True)
     for i, (lot, trade, k, least, symbol) in enumerate(columns):
         short = trade - k * lot
-        if k < 0 or short <= 0 or abs(trade) < least:
+        if k < 0 or short <= 0 or below_floor(trade, least):
             continue  # a sale (never topped up), on target, or not traded at all
         whole, rest = divmod(short, lot)
         if whole:
@@ -434,7 +436,7 @@ def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
         # next plan may differ by that much, and must not buy what this one could not.
         spare = noise if holding[i] and not counts[i] else 0
         n = min(wanted, (budget - spare) // lot)
-        if n and (counts[i] + n) * lot >= minimums[i]:
+        if n and not below_floor((counts[i] + n) * lot, minimums[i]):
             counts[i] += n
             budget -= n * lot
     book.budget = budget
