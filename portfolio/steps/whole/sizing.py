@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
+from functools import partial
 from itertools import repeat
 from operator import mul, sub
 
@@ -98,7 +99,60 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
 
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
+
+    Stable: where the exact search stopped at its fence (`whole.search.MOST_NODES`), the
+    account the plan leaves is planned again, as the next plan would plan it, and its
+    trades are added, until a search is complete or a plan trades nothing (at most
+    `MOST_PASSES` plans): so planning the account this plan produces trades nothing.
     """
+    plan = partial(
+        _allocate,
+        symbols,
+        prices,
+        targets,
+        increments,
+        minimum=minimum,
+        need=need,
+        broker_minimums=broker_minimums,
+        noise=noise,
+        buys_only=buys_only,
+        fixed_sales=fixed_sales,
+        sellable=sellable,
+        allowance=allowance,
+    )
+    quantities, settled = plan(held, cash)
+    for _ in range(MOST_PASSES - 1):
+        if settled or quantities == tuple(held):
+            break
+        with localcontext(CORE_CONTEXT):  # the account the plan leaves, filled at its prices
+            cash -= sum(map(mul, map(sub, quantities, held), prices), ZERO)
+        held = quantities
+        quantities, settled = plan(held, cash)
+    return quantities
+
+
+#: The most plans `allocate_whole` makes of one account while the exact search is fenced.
+MOST_PASSES = 8
+
+
+def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the account
+    symbols: Sequence[str],
+    prices: Sequence[Decimal],
+    targets: Sequence[Decimal],
+    increments: Sequence[Decimal],
+    held: Sequence[Decimal],
+    cash: Decimal,
+    *,
+    minimum: Decimal,
+    need: Decimal,
+    broker_minimums: Sequence[Decimal] | None,
+    noise: Decimal,
+    buys_only: bool,
+    fixed_sales: bool,
+    sellable: Decimal,
+    allowance: Decimal,
+) -> tuple[tuple[Decimal, ...], bool]:
+    """`allocate_whole`'s one plan: (the new quantities, whether its exact search was complete)."""
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
@@ -127,15 +181,16 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         # below 0: the policy's reserve is short (what `allowance` leaves aside is not)
         missing = units.one(cash + allowance)
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
-    counts = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+    counts, settled = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
     if missing < 0 and sum(map(mul, counts, book.lots)) > missing:  # raises too little
-        counts = _within_reserve(
+        counts, settled = _within_reserve(
             book, owned, shorts, counts, aim=aim, missing=missing, buys_only=buys_only
         )
     with localcontext(CORE_CONTEXT):
-        return tuple(
+        quantities = tuple(
             h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
         )
+    return quantities, settled
 
 
 def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answer, the cash
@@ -147,15 +202,17 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     aim: int,
     missing: int,
     buys_only: bool,
-) -> list[int]:
+) -> tuple[list[int], bool]:
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
     A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
     the exact search runs again with that budget (below 0), from selling every free lot,
     where that raises enough; a plan without buys may sell what comes closer, or nothing.
-    The lower error wins; on a tie, the plan without buys.
+    The lower error wins; on a tie, the plan without buys. With it: whether the exact
+    search (where it ran) was complete.
     """
     candidates = [_without_buys(book, counts, aim)]
+    settled = True
     free = _free(book)
     if not buys_only and 0 < len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
@@ -163,9 +220,10 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
         fits = sum(map(mul, start, problem.lots)) <= missing
         allowed = all(map(trade_allowed, start, problem.leasts))  # in lots
         if fits and allowed:
-            best = best_counts(problem, start).counts
-            candidates.append(_spread(len(counts), free, best))
-    return max(candidates, key=lambda c: _gain(book, c, aim))
+            search = best_counts(problem, start)
+            candidates.append(_spread(len(counts), free, search.counts))
+            settled = search.complete
+    return max(candidates, key=lambda c: _gain(book, c, aim)), settled
 
 
 def _free(book: LotBook) -> list[int]:
@@ -231,8 +289,8 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     *,
     buys_only: bool,
     fixed_sales: bool,
-) -> list[int]:
-    """The lots to trade per symbol: the greedy's, made exact on small accounts.
+) -> tuple[list[int], bool]:
+    """The lots to trade per symbol, the greedy's made exact on small accounts; whether exact.
 
     The greedy runs over final holdings (`_from_nothing`) where it may: there the plan
     depends on the account's value, not on what is held. Symbols whose trade toward the
@@ -242,6 +300,8 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     Where the cash is below 0 (what the plan keeps or reserves is missing) the lots may
     still be exchanged, buys paid by sales (the error counts the cash missing), except
     with `fixed_sales`: there the sales' proceeds are spoken for.
+
+    With the counts: False where the exact search stopped at its fence (see `allocate_whole`).
     """
     trades, budget = book.trades, book.budget
     free = _free(book)
@@ -249,14 +309,15 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     if counts is None:
         counts = _greedy(book)
     if fixed_sales or not free:
-        return counts
+        return counts, True
+    settled = True
     if len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=budget, aim=aim, buys_only=buys_only)
-        best = best_counts(problem, [counts[i] for i in free]).counts
-        counts = _spread(len(trades), free, best)
+        search = best_counts(problem, [counts[i] for i in free])
+        counts, settled = _spread(len(trades), free, search.counts), search.complete
     if book.noise and budget >= 0 and 0 <= _gain(book, counts, aim) <= book.noise:
-        return [0] * len(trades)  # not worth a trade that rounding in the next plan may undo
-    return counts
+        return [0] * len(trades), True  # not worth a trade that rounding in the next plan may undo
+    return counts, settled
 
 
 def _gain(book: LotBook, counts: list[int], aim: int) -> int:
