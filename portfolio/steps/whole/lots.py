@@ -27,6 +27,7 @@ from portfolio.records.asset_facts import below_broker_minimum, broker_minimum, 
 from portfolio.records.money import CENT, ZERO
 from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.records.snapshot import Asset
+from portfolio.steps.modes import held_by_buy_only
 from portfolio.steps.rules import (
     Decisions,
     Row,
@@ -267,10 +268,10 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         sellable=sellable,
     )
     items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
-    if buys_only:  # a sale (row[5], the trade) the mode forbids holds with the mode's reason
+    if buys_only:  # a sale the mode forbids holds with the mode's reason
         items = [
-            each._replace(reason=Reason.BUY_ONLY)
-            if each.action is Action.HOLD and row[5] < 0 and not too_small(row[5], limits)
+            held_by_buy_only(each)
+            if each.action is Action.HOLD and row.trade < 0 and not too_small(row.trade, limits)
             else each
             for each, row in zip(items, rows, strict=True)
         ]
