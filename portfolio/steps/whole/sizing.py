@@ -29,6 +29,9 @@ where short); `buys_only` sells nothing. How:
 3. A plan that improves on trading nothing by no more than `noise` trades nothing: the
    next plan, made after this one filled, sees targets moved by rounding and must not
    trade again.
+4. Where the exact search stopped at its fence, the account the plan leaves is planned
+   again (1–3) and the trades added, until a search is complete or a plan trades
+   nothing: the next plan then finds nothing this one missed.
 
 With a buy buffer (`fixed_sales`) sales stay truncated toward zero and only the greedy
 from the holdings runs: the buffer counts their proceeds before the sizing.
