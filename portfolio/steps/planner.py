@@ -164,10 +164,10 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     it makes can be filled by `fill_plan` and the account after it planned again.
     Accounts within half the bounds pass at once (checked in C); the rest exactly.
     """
-    if _uncovered(plan):
+    held = checked.quantities
+    if _uncovered(plan, short=min(held, default=ZERO) < 0):  # min in C: no item read unless short
         return Failure(_uncovered_error(plan))
     quantities = tuple(map(_QUANTITY, plan.items))
-    held = checked.quantities
     moved = quantities + held  # Decimals the planner computed, or checked: min and max suffice
     if (
         _MINUS_HALF <= plan.cash_after <= _HALF
@@ -185,16 +185,19 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     return Failure(PortfolioError.invalid_snapshot(f"the plan is refused: {problem}"))
 
 
-def _uncovered(plan: RebalancePlan) -> bool:
+def _uncovered(plan: RebalancePlan, *, short: bool) -> bool:
     """True when buying back the plan's short positions costs more than there is cash.
 
     Every other buy is cut to the cash; a liquidation is bought back in full or not at
     all. So a plan is refused when it would leave cash below zero (or lower, if below
     already), or when its buy-backs at their exact cost (quantity × price, not rounded to
     cents) exceed the cash plus the sales' exact proceeds: filling it would leave a short.
+    Only an account that holds a `short` position buys one back.
     """
     if plan.cash_after < min(plan.cash_before, ZERO):
         return True
+    if not short:
+        return False
     covers = [i for i in plan.items if i.reason is Reason.LIQUIDATE and i.action is Action.BUY]
     if not covers:
         return False
