@@ -36,6 +36,7 @@ from portfolio.steps.rules import Decisions, Thresholds
 from portfolio.steps.validate import Columns
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
 from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
+from portfolio.tax.groups import group_recent, loss_groups, widened
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
@@ -101,7 +102,10 @@ class TaxInputs(NamedTuple):
             available = shares  # what `pool` holds, summed in the lots' order
             if len(pool) < len(lots):
                 available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
-            book = Book(ordered, pool, recent_lots(lots, terms), shares, available)
+            recent = recent_lots(lots, terms)
+            if terms.policy.identical:  # recent buys of the group's other members count too
+                recent += group_recent(symbol, self.lots, terms)
+            book = Book(ordered, pool, recent, shares, available)
             self.books[symbol] = book
         return book
 
@@ -126,16 +130,18 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         terms = SaleTerms(tax, date.max, date.max, date.min)
     else:
         terms = SaleTerms.of(tax, snapshot.as_of.date())
-    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}, {}))
+    sold = widened(loss_sold(trades, terms), tax)  # a whole identical group (issue 21, rule 2)
+    return Success(TaxInputs(terms, lots, sold, {}, {}))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
     """The decisions under rules 2-4: sales cut or held, buys held (see the module)."""
     sells, buys, holds = decided
     kept_sells, moved = _sales_adjusted(sells, columns, inputs, ZERO)
-    if inputs.loss_sold:
-        washed = [i for i in buys if _wash_buy(i, inputs.loss_sold)]
-        buys = [i for i in buys if not _wash_buy(i, inputs.loss_sold)]
+    blocked = inputs.loss_sold | loss_groups(kept_sells, inputs.chosen, inputs.terms.policy)
+    if blocked:
+        washed = [i for i in buys if _wash_buy(i, blocked)]
+        buys = [i for i in buys if not _wash_buy(i, blocked)]
         moved += [_held(i, Reason.WASH_SALE) for i in washed]
     if not moved:
         return Decisions(kept_sells, buys, holds)
@@ -160,11 +166,13 @@ def lots_adjusted(
             spent += priced_gain(sold)
     sales = [i for i in trades if i.action is _SELL]
     kept, moved = _sales_adjusted(sales, columns, inputs, spent)
-    if inputs.loss_sold:
+    policy = inputs.terms.policy
+    blocked = inputs.loss_sold | loss_groups([*standing, *kept], inputs.chosen, policy)
+    if blocked:
         moved += [
             _held(i, Reason.WASH_SALE)
             for i in trades
-            if i.action is not _SELL and _wash_buy(i, inputs.loss_sold)
+            if i.action is not _SELL and _wash_buy(i, blocked)
         ]
     unchanged = set(map(id, sales))
     return [*(i for i in kept if id(i) not in unchanged), *moved]
