@@ -29,6 +29,7 @@ from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
+from portfolio.tax.harvest import harvested
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.step import adjusted, lots_adjusted, tax_inputs, with_report
 
@@ -101,18 +102,31 @@ class Planner:
     def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
         """The plan under the tax rules (docs/tax.md), the one hook into the steps.
 
-        The snapshot's tax data checked, the decisions adjusted before the cash rule,
-        the plan's `TaxReport` added.
+        With harvesting or substitutes, `portfolio.tax.harvest.harvested` moves what
+        they move first, then plans the account after it the same way.
         """
-        return columns(self.prepared, snapshot).bind(
-            lambda checked: tax_inputs(snapshot, tax).bind(
-                lambda inputs: _plan(
-                    checked,
-                    partial(adjusted, inputs=inputs),
-                    partial(lots_adjusted, inputs=inputs),
-                ).map(partial(with_report, inputs=inputs))
-            )
+        if tax.harvest_threshold is not None or tax.substitutes:
+            return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax))
+        return _taxed(self.prepared, snapshot, tax)
+
+
+def _taxed(
+    prepared: Prepared, snapshot: Snapshot, tax: TaxPolicy
+) -> Result[RebalancePlan, PortfolioError]:
+    """The plan under the tax rules, without harvesting or substitutes.
+
+    The snapshot's tax data checked, the decisions adjusted before the cash rule, the
+    plan's `TaxReport` added.
+    """
+    return columns(prepared, snapshot).bind(
+        lambda checked: tax_inputs(snapshot, tax).bind(
+            lambda inputs: _plan(
+                checked,
+                partial(adjusted, inputs=inputs),
+                partial(lots_adjusted, inputs=inputs),
+            ).map(partial(with_report, inputs=inputs))
         )
+    )
 
 
 def _plan(
