@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 import jsonschema
 import pytest
+from cli_support import cli
 from returns.result import Result
 
 from portfolio import (
@@ -338,3 +339,87 @@ def test_a_version_3_plan_still_reads() -> None:
 def test_a_bad_harvest_field_is_invalid_policy_naming_it(tax: TaxPolicy, field: str) -> None:
     error = plan(tax).failure()
     assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, field)
+
+
+# The command line --------------------------------------------------------------------
+
+CLI_POLICY = """
+[tax]
+harvest_threshold = "0.05"
+harvest_min_loss = "100"
+identical = [["SPY", "IVV"]]
+substitutes = { SPY = ["VTI"] }
+"""
+
+
+@pytest.fixture
+def cli_files(tmp_path: Path) -> dict[str, Path]:
+    account = {
+        "cash": "0",
+        "positions": {"SPY": "20"},
+        "prices": {"SPY": "150", "VTI": "100"},
+        "as_of": "2024-06-03T20:00:00+00:00",
+    }
+    lots = (
+        "symbol,quantity,cost,acquired,lot_id\nSPY,10,100,2023-01-05,a\nSPY,10,170,2024-01-10,b\n"
+    )
+    written = {
+        "weights": ('{"SPY": "1"}', "weights.json"),
+        "account": (json.dumps(account), "account.json"),
+        "lots": (lots, "lots.csv"),
+        "policy": (CLI_POLICY, "policy.toml"),
+    }
+    paths = {}
+    for key, (text, name) in written.items():
+        paths[key] = tmp_path / name
+        paths[key].write_text(text, encoding="utf-8")
+    return paths
+
+
+def cli_args(files: dict[str, Path], *more: str) -> tuple[str | Path, ...]:
+    return (
+        "plan", "--weights", files["weights"], "--snapshot", files["account"],
+        "--policy", files["policy"], "--lots", files["lots"], *more,
+    )  # fmt: skip
+
+
+def test_the_policy_file_harvests_and_the_table_says_so(cli_files: dict[str, Path]) -> None:
+    """Lot b (10 at 170, now 150) loses 200 ≥ 5 % of 1,700 and ≥ 100: sold for 1,500,
+    which buys 15 VTI at 100."""
+    run = cli(*cli_args(cli_files))
+    assert run.code == 0, run.err
+    assert "HARVEST" in run.out
+    assert "Losses harvested: 200.00" in run.out
+    assert "Bought instead: SPY → VTI" in run.out
+    document = json.loads(cli(*cli_args(cli_files, "--json")).out)
+    assert document["policy"]["tax"]["identical"] == [["SPY", "IVV"]]
+    assert [(i["symbol"], i["quantity"]) for i in document["items"][:2]] == [
+        ("SPY", "-10.000000000"),
+        ("VTI", "15.000000000"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "where"),
+    [
+        ('[tax]\nharvest_threshold = "-0.05"\n', "tax.harvest_threshold"),
+        ('[tax]\nharvest_threshold = "lots"\n', "tax.harvest_threshold"),
+        ('[tax]\nharvest_min_loss = "-1"\n', "tax.harvest_min_loss"),
+        ('[tax]\nidentical = "SPY"\n', "tax.identical"),
+        ('[tax]\nidentical = [["SPY", 1]]\n', "tax.identical[0]"),
+        ('[tax]\nidentical = [["SPY", "IVV"], ["IVV", "VOO"]]\n', "tax.identical"),
+        ('[tax]\nsubstitutes = { SPY = "VTI" }\n', "tax.substitutes.SPY"),
+        ('[tax]\nsubstitutes = ["VTI"]\n', "tax.substitutes"),
+        (
+            '[tax]\nidentical = [["SPY", "IVV"]]\nsubstitutes = { SPY = ["IVV"] }\n',
+            "tax.substitutes",
+        ),
+    ],
+)
+def test_a_bad_harvest_key_exits_2_naming_it(
+    cli_files: dict[str, Path], table: str, where: str
+) -> None:
+    cli_files["policy"].write_text(table, encoding="utf-8")
+    run = cli(*cli_args(cli_files))
+    assert run.code == 2, run.out
+    assert run.err.startswith(f"error: {cli_files['policy']}: {where}: ")
