@@ -35,7 +35,14 @@ from portfolio.steps.plan_id import canonical_text
 from portfolio.steps.rules import Decisions, Thresholds
 from portfolio.steps.validate import Columns
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
-from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
+from portfolio.tax.choice import (
+    SaleTerms,
+    choose,
+    deferrable,
+    loss_sold,
+    recent_lots,
+    wash_sale,
+)
 from portfolio.tax.groups import group_recent, loss_groups, widened
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import TaxLot, lots_problem, trades_problem
@@ -196,7 +203,11 @@ def _sales_adjusted(
         book = inputs.book(item.symbol, lots, item.price)
         wanted = min(-item.quantity, book.shares)
         if item.reason is Reason.LIQUIDATE:
-            sold = inputs.chosen[item.symbol] = priced(relieve(book.ordered, wanted), item.price)
+            pieces = relieve(book.ordered, wanted)
+            if len(book.recent) > len(book.ordered) and wash_sale(book.recent, pieces, item.price):
+                moved.append(_held(item, Reason.WASH_SALE))  # a twin's recent lot stays held
+                continue
+            sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
             fixed += priced_gain(sold)
             kept_sells.append(item)
             continue
