@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D  # noqa: N817 - amounts read as D(100)
 from pathlib import Path
 
@@ -17,6 +17,8 @@ import attrs
 import jsonschema
 import pytest
 from cli_support import cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from returns.result import Result
 
 from portfolio import (
@@ -34,6 +36,7 @@ from portfolio import (
     TaxPolicy,
     plan_rebalance,
 )
+from portfolio.tax.groups import group_of
 
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
 OLD, RECENT = date(2023, 1, 5), date(2024, 5, 20)
@@ -423,3 +426,107 @@ def test_a_bad_harvest_key_exits_2_naming_it(
     run = cli(*cli_args(cli_files))
     assert run.code == 2, run.out
     assert run.err.startswith(f"error: {cli_files['policy']}: {where}: ")
+
+
+# Properties ------------------------------------------------------------------------------
+
+SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
+GROUPED = TaxPolicy(
+    identical=(("AAA", "BBB"),),
+    substitutes={"AAA": ("CCC", "DDD"), "BBB": ("CCC",), "CCC": ("DDD",)},
+)
+money = st.decimals(min_value=D(20), max_value=D(200), places=2)
+days_ago = st.integers(min_value=0, max_value=60)
+
+
+@st.composite
+def accounts(draw: st.DrawFn) -> tuple[Snapshot, Allocation, SizingPolicy]:
+    lots: dict[str, tuple[TaxLot, ...]] = {}
+    for n, symbol in enumerate(SYMBOLS):
+        count = draw(st.integers(min_value=0, max_value=3))
+        lots[symbol] = tuple(
+            TaxLot(
+                quantity=D(draw(st.integers(min_value=1, max_value=20))),
+                cost=draw(money),
+                acquired=AS_OF.date() - timedelta(days=draw(st.integers(0, 800))),
+                lot_id=f"{symbol}{n}{k}",
+            )
+            for k in range(count)
+        )
+    lots = {s: v for s, v in lots.items() if v}
+    trades = tuple(
+        PastTrade(
+            symbol=draw(st.sampled_from(SYMBOLS)),
+            action=Action.SELL,
+            quantity=D(1),
+            price=D(50),
+            on=AS_OF.date() - timedelta(days=draw(days_ago)),
+            realized_gain=draw(st.decimals(min_value=D(-50), max_value=D(50), places=2)),
+        )
+        for _ in range(draw(st.integers(min_value=0, max_value=2)))
+    )
+    snapshot = Snapshot(
+        cash=draw(st.decimals(min_value=D(0), max_value=D(5000), places=2)),
+        positions={s: sum((lot.quantity for lot in v), D(0)) for s, v in lots.items()},
+        prices={s: draw(money) for s in SYMBOLS},
+        as_of=AS_OF,
+        lots=lots,
+        recent_trades=trades,
+    )
+    weights = draw(
+        st.dictionaries(
+            st.sampled_from(SYMBOLS), st.decimals(min_value=D(0), max_value=D("0.25"), places=2)
+        )
+    )
+    threshold = draw(st.sampled_from([None, D(0), D("0.05"), D("0.2")]))
+    tax = attrs.evolve(GROUPED, harvest_threshold=threshold)
+    policy = SizingPolicy(tax=tax, fractional=draw(st.booleans()))
+    return snapshot, Allocation(target_weights=weights, correlation_id="p"), policy
+
+
+@settings(max_examples=300, deadline=None)
+@given(accounts())
+def test_no_plan_sells_at_a_loss_and_buys_its_group_within_the_window(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    snapshot, allocation, policy = account
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert made.tax is not None
+    tax = policy.tax
+    assert tax is not None
+    start = AS_OF.date() - timedelta(days=tax.wash_sale_days)
+    losers = {s.symbol for s in made.tax.sales if s.gain < 0}
+    earlier = {
+        t.symbol
+        for t in snapshot.recent_trades
+        if t.realized_gain < 0 and t.on >= start  # type: ignore[operator]
+    }
+    blocked = {m for s in losers | earlier for m in group_of(s, tax)}
+    bought = {i.symbol for i in made.items if i.action is Action.BUY}
+    assert not bought & blocked
+    sold: dict[str, D] = {}
+    for sale in made.tax.sales:
+        sold[sale.lot_id] = sold.get(sale.lot_id, D(0)) + sale.quantity
+    for symbol in losers:
+        for member in group_of(symbol, tax):
+            for held in snapshot.lots.get(member, ()):
+                if held.acquired >= start:
+                    assert sold.get(held.lot_id, D(0)) == held.quantity, (symbol, held)
+    harvested = sum((-s.gain for s in made.tax.sales if s.gain < 0), D(0))
+    assert D(0) <= made.tax.harvested_loss <= harvested
+
+
+@settings(max_examples=100, deadline=None)
+@given(accounts())
+def test_substitutes_never_needed_change_nothing(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    snapshot, allocation, _ = account
+    quiet = attrs.evolve(snapshot, recent_trades=())
+    plain = plan_rebalance(allocation, quiet, SizingPolicy(tax=TaxPolicy())).unwrap()
+    named = SizingPolicy(tax=TaxPolicy(substitutes={"AAA": ("CCC",)}))
+    made = plan_rebalance(allocation, quiet, named).unwrap()
+    assert made.items == plain.items
+    assert made.tax is not None
+    assert plain.tax is not None
+    assert made.tax.sales == plain.tax.sales

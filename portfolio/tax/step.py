@@ -195,6 +195,7 @@ def _sales_adjusted(
     moved: list[PlanItem] = []
     candidates: dict[str, tuple[PlanItem, Candidate, Book]] = {}
     fixed = spent  # what the liquidations (never cut) and the standing sales realize
+    identical = bool(inputs.terms.policy.identical)  # a liquidation may wash only in a group
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
@@ -204,7 +205,7 @@ def _sales_adjusted(
         wanted = min(-item.quantity, book.shares)
         if item.reason is Reason.LIQUIDATE:
             pieces = relieve(book.ordered, wanted)
-            if len(book.recent) > len(book.ordered) and wash_sale(book.recent, pieces, item.price):
+            if identical and wash_sale(book.recent, pieces, item.price):
                 moved.append(_held(item, Reason.WASH_SALE))  # a twin's recent lot stays held
                 continue
             sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
