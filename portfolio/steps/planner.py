@@ -31,7 +31,7 @@ from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
 from portfolio.tax.harvest import harvested
 from portfolio.tax.policy import TaxPolicy
-from portfolio.tax.step import adjusted, lots_adjusted, tax_inputs, with_report
+from portfolio.tax.step import TaxInputs, adjusted, lots_adjusted, tax_inputs, with_report
 
 __all__ = ["Planner", "plan_rebalance"]
 
@@ -106,7 +106,7 @@ class Planner:
         they move first, then plans the account after it the same way.
         """
         if tax.harvest_threshold is not None or tax.substitutes:
-            return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax))
+            return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax), _taxed_columns)
         return _taxed(self.prepared, snapshot, tax)
 
 
@@ -119,14 +119,17 @@ def _taxed(
     plan's `TaxReport` added.
     """
     return columns(prepared, snapshot).bind(
-        lambda checked: tax_inputs(snapshot, tax).bind(
-            lambda inputs: _plan(
-                checked,
-                partial(adjusted, inputs=inputs),
-                partial(lots_adjusted, inputs=inputs),
-            ).map(partial(with_report, inputs=inputs))
-        )
+        lambda checked: tax_inputs(snapshot, tax).bind(partial(_taxed_columns, checked))
     )
+
+
+def _taxed_columns(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:
+    """`_taxed` on the columns and the tax inputs, both checked already."""
+    return _plan(
+        checked,
+        partial(adjusted, inputs=inputs),
+        partial(lots_adjusted, inputs=inputs),
+    ).map(partial(with_report, inputs=inputs))
 
 
 def _plan(

@@ -64,6 +64,8 @@ __all__ = ["Harvest", "harvest_lots", "harvested"]
 
 #: Makes a plan under the tax rules from a prepared allocation and a snapshot.
 PlanTaxed = Callable[[Prepared, Snapshot], Result[RebalancePlan, PortfolioError]]
+#: The same from the snapshot's columns and tax inputs, checked already.
+PlanChecked = Callable[[Columns, TaxInputs], Result[RebalancePlan, PortfolioError]]
 _ORDER = {Action.SELL: 0, Action.BUY: 1, Action.HOLD: 2}
 
 
@@ -129,12 +131,17 @@ def harvest_lots(lots: tuple[TaxLot, ...], price: Decimal, tax: TaxPolicy) -> li
 
 
 def harvested(
-    prepared: Prepared, snapshot: Snapshot, tax: TaxPolicy, plan: PlanTaxed
+    prepared: Prepared,
+    snapshot: Snapshot,
+    tax: TaxPolicy,
+    plan: PlanTaxed,
+    checked_plan: PlanChecked,
 ) -> Result[RebalancePlan, PortfolioError]:
     """The plan with its harvests and its held buys moved to substitutes (see the module).
 
     `plan` makes a plan under the tax rules; it is called once, on the account after
-    the harvesting sales (or on `snapshot` itself when nothing moves).
+    the harvesting sales. When nothing moves, `checked_plan` makes it from the columns
+    and tax inputs checked here.
     """
     if tax.harvest_threshold is None and not tax.substitutes:
         return plan(prepared, snapshot)
@@ -145,7 +152,7 @@ def harvested(
     account = _account(checked.unwrap(), inputs.unwrap(), snapshot)
     moves = _moves(account, tax)
     if not moves.harvests and not moves.moved:
-        return plan(prepared, snapshot)
+        return checked_plan(account.checked, account.inputs)
     after = _after(snapshot, moves.harvests, account)
     weights = moves.weights
     targeted = tuple(sorted(weights))
