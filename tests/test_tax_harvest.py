@@ -21,11 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Result
 
+from adapters.fake import FakeBroker
 from portfolio import (
     Action,
     Allocation,
     Asset,
     ErrorKind,
+    LotMethod,
     PastTrade,
     PortfolioError,
     Reason,
@@ -530,3 +532,29 @@ def test_substitutes_never_needed_change_nothing(
     assert made.tax is not None
     assert plain.tax is not None
     assert made.tax.sales == plain.tax.sales
+
+
+def test_the_fake_broker_relieves_the_lots_the_plan_harvests() -> None:
+    """VOO: lot g (10 at 60, 2020) and lot v1 (10 at 100, 2023), price 90. FIFO alone
+    would relieve lot g first; the harvest names lot v1 (loss 100), and the fake sells it,
+    leaving lot g and buying 18 VTI."""
+    gain_lot = lot("g", "10", "60", date(2020, 1, 2))
+    broker = FakeBroker(
+        cash=D(0),
+        positions={"VOO": D(20)},
+        prices={"VOO": D(90), "VTI": D(50)},
+        lots={"VOO": [gain_lot, VOO_LOT]},
+        lot_method=LotMethod.FIFO,
+        as_of=AS_OF,
+    )
+    allocation = Allocation(target_weights={"VOO": D(1)}, correlation_id="fake")
+    snapshot = broker.get_snapshot(("VOO", "VTI")).unwrap()
+    made = plan_rebalance(allocation, snapshot, SizingPolicy(tax=HARVEST)).unwrap()
+    assert made.tax is not None
+    assert [(s.lot_id, s.gain) for s in made.tax.sales] == [("v1", D("-100.00"))]
+    broker.fill(made).unwrap()
+    account = broker.account
+    assert account.lots["VOO"] == (gain_lot,)
+    assert account.positions["VTI"] == D(18)
+    sale = next(t for t in account.recent_trades if t.action is Action.SELL)
+    assert sale.realized_gain == D("-100.00")
