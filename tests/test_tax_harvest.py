@@ -558,3 +558,18 @@ def test_the_fake_broker_relieves_the_lots_the_plan_harvests() -> None:
     assert account.positions["VTI"] == D(18)
     sale = next(t for t in account.recent_trades if t.action is Action.SELL)
     assert sale.realized_gain == D("-100.00")
+
+
+def test_in_whole_shares_too_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> None:
+    # Whole shares: VOO's 400 over target sells 4 shares (360); IVV's 360 would buy 4.
+    account = {"weights": {"VOO": "0.5", "IVV": "0.36"}, "cash": "100", "fractional": False}
+    alone = plan(TaxPolicy(), **account).unwrap()  # type: ignore[arg-type]
+    assert trades(alone) == [
+        ("VOO", "SELL", "-360.00", "REBALANCE"),
+        ("IVV", "BUY", "360.00", "REBALANCE"),
+    ]
+    made = plan(TWINS, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [
+        ("VOO", "SELL", "-360.00", "REBALANCE"),
+        ("IVV", "HOLD", "0", "WASH_SALE"),
+    ]
