@@ -38,6 +38,7 @@ from portfolio import (
     TaxPolicy,
     plan_rebalance,
 )
+from portfolio.records.policy import Mode
 from portfolio.tax.groups import group_of
 
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
@@ -572,4 +573,37 @@ def test_in_whole_shares_too_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> N
     assert trades(made) == [
         ("VOO", "SELL", "-360.00", "REBALANCE"),
         ("IVV", "HOLD", "0", "WASH_SALE"),
+    ]
+
+
+@pytest.mark.parametrize("mode", [Mode.BUY_ONLY, Mode.SELL_ONLY])
+def test_a_deposit_or_a_withdrawal_harvests_nothing(mode: Mode) -> None:
+    # A deposit sells nothing and a withdrawal buys nothing: no harvest either way.
+    snapshot = Snapshot(
+        cash=D(100),
+        positions={"VOO": D(10)},
+        prices={s: D(p) for s, p in PRICES.items()},
+        as_of=AS_OF,
+        lots={"VOO": (VOO_LOT,)},
+    )
+    allocation = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="mode")
+    made = plan_rebalance(allocation, snapshot, SizingPolicy(tax=HARVEST, mode=mode)).unwrap()
+    assert [i.action for i in made.items] == [Action.HOLD]
+
+
+def test_a_deposit_moves_a_held_buy_to_the_substitute() -> None:
+    # As in the rebalance mode: VOO's 450 gap buys 9 VTI.
+    snapshot = Snapshot(
+        cash=D(550),
+        positions={"VOO": D(5)},
+        prices={s: D(p) for s, p in PRICES.items()},
+        as_of=AS_OF,
+        recent_trades=(loss_sale("VOO"),),
+    )
+    allocation = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="mode")
+    policy = SizingPolicy(tax=HARVEST, mode=Mode.BUY_ONLY)
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert trades(made) == [
+        ("VTI", "BUY", "450.00", "REBALANCE"),
+        ("VOO", "HOLD", "0", "WASH_SALE"),
     ]

@@ -19,7 +19,8 @@ harvesting sales (their proceeds in cash, their lots gone, the sales among the r
 trades, so the wash-sale rule holds every buy of their groups), with the moved
 weights. The harvesting sales are merged back into the plan's items and its
 `TaxReport`. With no threshold and no substitutes, the plan is exactly the plan of
-the tax rules (docs/tax.md).
+the tax rules (docs/tax.md). Harvests are made in the `rebalance` mode only (a deposit
+sells nothing, a withdrawal buys nothing); held buys move in any mode that buys.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from portfolio.records.held import Held
 from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO, is_bounded
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.policy import Mode
 from portfolio.records.snapshot import Snapshot
 from portfolio.records.symbol_keys import upper_keys
 from portfolio.steps.actions import WEIGHT_QUANTUM
@@ -189,7 +191,8 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
     blocked = set(inputs.loss_sold)  # the symbols whose buys the wash-sale rule holds
     bought: set[str] = set()  # the groups of the substitutes bought
     harvests: list[Harvest] = []
-    if tax.harvest_threshold is not None and account.investable > 0:
+    mode = checked.policy.mode
+    if tax.harvest_threshold is not None and account.investable > 0 and mode == Mode.REBALANCE:
         for symbol in sorted(inputs.lots):
             found = _harvest(symbol, weights.get(symbol, ZERO), account, blocked, bought)
             if found is None:
@@ -201,7 +204,7 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
             weights[found.substitute] = weights.get(found.substitute, ZERO) + found.weight
             current[symbol] -= found.proceeds
     moved: list[tuple[str, str]] = []
-    if tax.substitutes and account.investable > 0:
+    if tax.substitutes and account.investable > 0 and mode != Mode.SELL_ONLY:
         for symbol in sorted(blocked & set(weights)):
             gap = weights[symbol] * account.investable - current.get(symbol, ZERO)
             if weights[symbol] <= 0 or gap <= 0 or too_small(gap, account.limits):
