@@ -68,6 +68,7 @@ bench:
 	$(BIN)/python tests/benchmarks/bench_sweep.py
 	$(BIN)/python tests/benchmarks/bench_startup.py
 	$(BIN)/python tests/benchmarks/bench_tax.py
+	$(BIN)/python tests/benchmarks/bench_tax_backtest.py
 	$(BIN)/python tests/benchmarks/bench_vectorbt.py
 	@echo "bench_many.py ran quick (2,000 accounts, 1 round); the full run (20,000 accounts,"
 	@echo "3 rounds, ~10 minutes): $(BIN)/python tests/benchmarks/bench_many.py"

@@ -16,22 +16,21 @@ from hypothesis import strategies as st
 
 from portfolio import Allocation, Asset, Reason, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.records.plan_item import Action, PlanItem
-from portfolio.steps.rules import Row, Thresholds, fixed_rule_holds, liquidates, too_small
+from portfolio.steps.rules import (
+    Row,
+    Thresholds,
+    below_floor,
+    fewest_lots,
+    fixed_rule_holds,
+    liquidates,
+    smallest_trade,
+    too_small,
+    trade_allowed,
+)
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Modules that still restate a rule, each owned by a branch being rewritten at the time
-#: this test was written: the lead points them at the named functions after the merge,
-#: and then drops them from here. Any other module that restates a rule fails the test.
-PENDING = {
-    "portfolio/steps/whole/lots.py",
-    "portfolio/steps/whole/sizing.py",
-    "portfolio/steps/whole/exchanges.py",
-    "portfolio/steps/whole/knapsack.py",
-    "portfolio/tax/step.py",  # -sale.trade_amount < minimum: too_small(sale.trade_amount, …)
-    "portfolio/tax/budget.py",  # shares × price < candidate.minimum
-}
 #: The spellings of the minimum-trade comparison, and where each may appear.
 MINIMUM_TRADE = re.compile(r"limits\.minimum\b|below_minimum\s*<")
 BROKER_MINIMUM = re.compile(r"<\s*[\w.]*min_order_notional\b|<\s*minimum\b")
@@ -51,6 +50,62 @@ def test_too_small_takes_the_percentage_when_larger() -> None:
     # V 100,000: max(1, 0.05 % × 100,000 = 50) = 50
     limits = Thresholds.of(SizingPolicy(min_trade_pct=D("0.0005")), D(100_000))
     assert [too_small(D(a), limits) for a in ("49.99", "50", "-50.01")] == [True, False, False]
+
+
+def test_the_smallest_trade_is_the_larger_of_the_two_minimums() -> None:
+    # V 10,000, 0.5 %: a minimum trade of 50; a broker minimum of 100 raises it, 10 does not.
+    limits = Thresholds.of(SizingPolicy(min_trade_pct=D("0.005")), D(10000))
+    assert [limits.floor(D(m)) for m in ("0", "10", "100")] == [D(50), D(50), D(100)]
+    assert smallest_trade(D(1), D("0.50")) == D(1)
+
+
+def test_below_floor_is_strict_in_currency_and_in_integer_units() -> None:
+    assert [below_floor(D(a), D(100)) for a in ("-100", "-99.99", "0", "99.99", "100")] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert [below_floor(a, 2500) for a in (-2500, -2499, 0, 2499, 2500)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert not below_floor(D(0), D(0))  # no floor: nothing is below it
+
+
+def test_a_trade_allowed_is_none_or_at_least_the_floor() -> None:
+    assert [trade_allowed(a, 25) for a in (0, 1, 24, 25, -24, -25)] == [
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_fewest_lots_rounds_the_floor_up_to_whole_lots() -> None:
+    # A floor of 25 in lots of 10 needs 3 lots; 30 needs 3; 31 needs 4; no floor needs 1.
+    assert [fewest_lots(f, 10) for f in (0, 1, 10, 25, 30, 31)] == [1, 1, 1, 3, 3, 4]
+
+
+@given(
+    amount=st.integers(min_value=-10_000, max_value=10_000),
+    floor=st.integers(min_value=0, max_value=5_000),
+    lot=st.integers(min_value=1, max_value=1_000),
+)
+def test_the_floor_questions_agree(amount: int, floor: int, lot: int) -> None:
+    """`too_small` is `below_floor` of the minimum; k lots are allowed from `fewest_lots` on."""
+    limits = Thresholds.of(SizingPolicy(min_trade_amount=D(floor)), D(1))
+    assert too_small(D(amount), limits) == below_floor(D(amount), limits.floor())
+    assert trade_allowed(amount, floor) == (amount == 0 or abs(amount) >= floor)
+    least = fewest_lots(floor, lot)
+    assert trade_allowed(least * lot, floor)
+    assert least == 1 or not trade_allowed((least - 1) * lot, floor)
 
 
 def test_liquidates_needs_a_position_and_a_zero_target() -> None:
@@ -151,8 +206,6 @@ def relative(path: Path) -> str:
 def test_each_rule_is_written_in_its_home_only(path: Path) -> None:
     """A grep for a rule's comparison finds its named function and nothing else."""
     name = relative(path)
-    if name in PENDING:
-        pytest.skip("restates a rule; owned by another branch at the time (see PENDING)")
     source = path.read_text(encoding="utf-8")
     homes = {
         MINIMUM_TRADE: "portfolio/steps/rules.py",

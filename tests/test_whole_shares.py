@@ -235,6 +235,27 @@ def test_replanning_after_filling_trades_nothing(problem: Problem) -> None:
     assert filled.solve() == first
 
 
+def test_a_search_stopped_at_its_fence_is_planned_again_until_it_settles() -> None:
+    # Found by the test above at 2,000 examples. Crypto-like lots of 0.00131, 0.00131 and
+    # 0.00125 beside a lot of 62.24 (held 5), no cash: the search over ~470,000 small lots
+    # stops at its fence with S1 sold down by 2 lots; the next plan then sold 2 more for
+    # 2 units of 1E-5 less error. Planned again until the search is complete, the first
+    # plan sells all 4 at once, and the next plan keeps it.
+    prices = ["1.31", "124.48", "1.31", "1.25"]
+    targets = ["2.65", "249.12", "620.12", "0.01"]
+    increments = ["0.001", "0.5", "0.001", "0.001"]
+    held = ["0", "2.5", "0", "0"]
+    first = whole(prices, targets, "0", held=held, increments=increments, minimum="0.00125")
+    assert first == (D("2.022"), D("0.5"), D("188.019"), D("0.005"))
+    left = -sum(((q - D(h)) * D(p) for q, h, p in zip(first, held, prices, strict=True)), D(0))
+    assert left == D("0.00004")
+    again = whole(
+        prices, targets, f"{left}", held=[f"{q}" for q in first], increments=increments,
+        minimum="0.00125",
+    )  # fmt: skip
+    assert again == first
+
+
 def test_a_minimum_above_a_lot_may_leave_a_better_exchange_to_the_next_plan() -> None:
     # Minimum trade 25. S0: 24 held at 1.05 (25.20), target 50.20; S2: none at 0.80,
     # target 50.60; cash 1.05. One more S0 (1.05) is below the minimum: the best is to

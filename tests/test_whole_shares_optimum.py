@@ -293,13 +293,17 @@ def bounded_optimum(account: Account, plan: RebalancePlan, policy: SizingPolicy)
     targets = {i.symbol: i.target_value for i in plan.items}
     free_cash = account.cash - policy.reserve(plan.total_value)
     minimum = policy.min_trade_amount
+    # what every sale and the free cash could pay for (lots of one symbol may buy another)
+    purse = max(free_cash, D(0)) + sum(
+        (account.held[s] * account.prices[s] for s in account.whole), D(0)
+    )
     choices = []
     for s in account.whole:
         price, held = account.prices[s], account.held[s]
         if abs(targets[s] - held * price) < minimum:
             choices.append([held])
             continue
-        most = int((max(free_cash, D(0)) + held * price) // price) + 1
+        most = int(purse // price) + 1
         choices.append(
             [D(q) for q in range(most + 1) if q == held or abs(q - held) * price >= minimum]
         )
@@ -354,6 +358,26 @@ def test_with_a_minimum_trade_and_a_reserve_whole_shares_reach_the_optimum(
     mine = gaps + abs(free_cash - spent)
     best = bounded_optimum(account, plan, policy)
     assert mine <= best * D("1.001") + 2 * CENT, (mine, best)
+
+
+def test_while_the_reserve_is_short_a_lot_too_small_to_sell_does_not_stop_an_exchange() -> None:
+    # V = 4 × 333.33 = 1,333.32, reserve 5 % = 66.67 (cash 0: short by 66.67); targets
+    # W0 0.9 × 1,266.65 = 1,139.99, W1 126.66. A trade is at least 500 (2 lots): W0's one
+    # lot held is too small to sell. Holding everything: 806.66 + 873.33 + 66.67 =
+    # 1,746.66. Selling 3 W1 (999.99) and buying 2 W0 (666.66) leaves 333.33 cash, the
+    # reserve kept: W0 140.00 short, W1 126.66 short, 266.66 above the reserve: 533.32.
+    # (Before, the search for such a plan started from selling W0's lot too, below the
+    # minimum, and was skipped: the plan held everything, CASH_LIMITED.)
+    account = Account(
+        whole=["W0", "W1"],
+        prices={"W0": D("333.33"), "W1": D("333.33")},
+        held={"W0": D(1), "W1": D(3)},
+        weights={"W0": D("0.9"), "W1": D("0.1")},
+        cash=D(0),
+    )
+    plan = account.plan(SizingPolicy(min_trade_amount=D(500), cash_reserve_pct=D("0.05")))
+    assert trades_of(plan) == {"W0": D(2), "W1": D(-3)}
+    assert plan.cash_after == D("333.33")
 
 
 # Fractional holdings fund whole lots (issue 19, item 1): sold beyond their targets.

@@ -63,6 +63,7 @@ class BacktestOptions:
     first bar of every month after the first (account currency, negative: withdrawn).
     `sweep` names a grid of runs instead (`adapters.cli.sweep`: then `weights` may be
     None), its rows sorted by the metric `sort` and run on `workers` processes.
+    `tax` compares the run with and without the policy's tax rules (docs/tax.md).
     """
 
     prices: Path
@@ -82,6 +83,10 @@ class BacktestOptions:
     sweep: Path | None = None
     sort: str | None = None
     workers: int = 1
+    #: `--tax`: the run with and without the policy file's `[tax]` rules, compared.
+    tax: bool = False
+    #: `--pay-taxes` (with `--tax`): each year's tax paid from cash at its last bar.
+    pay_taxes: bool = False
 
 
 @attrs.frozen(kw_only=True)

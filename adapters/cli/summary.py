@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 
-from portfolio.backtest import BacktestResult
+from portfolio.backtest import BacktestResult, BacktestTax, TaxComparison
+from portfolio.formats.display import money
 
-__all__ = ["backtest_json", "backtest_table"]
+__all__ = ["backtest_json", "backtest_table", "tax_json", "tax_table"]
 
 
 def backtest_table(result: BacktestResult) -> str:
@@ -55,3 +56,52 @@ def backtest_json(result: BacktestResult) -> str:
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def tax_table(compared: TaxComparison) -> str:
+    """The after-tax comparison, then the realized gains by year of the run with the rules."""
+    rows = [("", "with tax rules", "without"), *compared.rows()]
+    widths = [max(len(row[n]) for row in rows) for n in range(3)]
+    lines = [
+        f"{name:<{widths[0]}}   {taxed:>{widths[1]}}   {untaxed:>{widths[2]}}".rstrip()
+        for name, taxed, untaxed in rows
+    ]
+    tax = compared.taxed.tax
+    years = [] if tax is None else _years(tax)
+    return "\n".join(["", "After tax", *lines, *years]) + "\n"
+
+
+def _years(tax: BacktestTax) -> list[str]:
+    if not tax.realized_by_year:
+        return []
+    lines = ["", "Realized gains by year (with tax rules)"]
+    for year, (short, long) in sorted(tax.realized_by_year.items()):
+        lines.append(f"{year}   short-term {money(short):>14}   long-term {money(long):>14}")
+    return lines
+
+
+def tax_json(compared: TaxComparison) -> str:
+    """`backtest_json` of the run with the tax rules, with a `tax` object for both runs."""
+    document = json.loads(backtest_json(compared.taxed))
+    document["tax"] = {
+        "with_tax_rules": _tax_document(compared.taxed),
+        "without_tax_rules": _tax_document(compared.untaxed),
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _tax_document(result: BacktestResult) -> dict[str, object]:
+    tax = result.tax
+    assert tax is not None  # noqa: S101 - both runs of a comparison keep lots
+    return {
+        "final_equity": str(result.final_equity),
+        "after_tax_value": str(tax.after_tax_value),
+        "taxes_paid": str(tax.taxes_paid),
+        "harvested_losses": str(tax.harvested_losses),
+        "wash_sales": tax.wash_sales,
+        "turnover": str(result.turnover),
+        "realized_by_year": {
+            str(year): {"short_term": str(short), "long_term": str(long)}
+            for year, (short, long) in sorted(tax.realized_by_year.items())
+        },
+    }

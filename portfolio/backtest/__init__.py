@@ -6,6 +6,7 @@ core's planner and trades by `portfolio.fill.fill_plan`'s rules, as
 reading the file is `adapters.prices_csv.load_prices_csv`. See docs/backtesting.md.
 """
 
+from portfolio.backtest.after_tax import TaxComparison, compare_after_tax
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.engine import AllocationRule, run_backtest
 from portfolio.backtest.flows import CashFlows
@@ -16,11 +17,13 @@ from portfolio.backtest.prices_csv import parse_prices_csv
 from portfolio.backtest.result import BacktestResult
 from portfolio.backtest.schedule import Schedule, drifted, is_due, parse_schedule
 from portfolio.backtest.sweep import BacktestRun, run_backtests
+from portfolio.backtest.tax_ledger import BacktestTax
 
 __all__ = [
     "AllocationRule",
     "BacktestResult",
     "BacktestRun",
+    "BacktestTax",
     "BacktestWarning",
     "Bar",
     "CashFlows",
@@ -28,8 +31,10 @@ __all__ = [
     "LateListing",
     "MissingData",
     "Schedule",
+    "TaxComparison",
     "WarningKind",
     "cagr",
+    "compare_after_tax",
     "drifted",
     "is_due",
     "max_drawdown",

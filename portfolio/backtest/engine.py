@@ -28,6 +28,7 @@ from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
+from portfolio.tax.policy import TaxPolicy
 
 __all__ = ["AllocationRule", "run_backtest"]
 
@@ -48,6 +49,7 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     start: date | None = None,
     end: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pay_taxes: bool = False,
 ) -> Result[BacktestResult, PortfolioError]:
     """Simulate rebalancing `allocation` over `bars` (oldest first), starting from cash.
 
@@ -55,7 +57,9 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     on each rebalance date (on every bar for `drift`), with the account marked at that
     close. Bars before `start` or after `end` (inclusive bounds) are left out.
     `progress(done, total)` is called after each bar. A callable that raises is the
-    caller's bug and is not caught.
+    caller's bug and is not caught. With `policy.tax` set the run keeps tax lots and
+    reports `BacktestResult.tax`; `pay_taxes` pays each year's tax from cash at the
+    year's last bar (docs/tax.md, "After-tax backtests").
 
     Failures: an unknown schedule (INVALID_SCHEDULE); no bars (in the range), dates not
     increasing, `missing.delist_after` < 1 (INVALID_BARS); a price that is not a Decimal
@@ -63,6 +67,44 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     cash flow, or a withdrawal larger than the equity (INVALID_SNAPSHOT); a targeted
     symbol with no price on any bar (MISSING_PRICE); any planning failure. Failures on a
     bar name its date in the message and as `context["date"]`.
+    """
+    return backtest(
+        bars,
+        allocation,
+        policy=policy,
+        initial_cash=initial_cash,
+        schedule=schedule,
+        costs=costs,
+        missing=missing,
+        cash_flows=cash_flows,
+        start=start,
+        end=end,
+        progress=progress,
+        pay_taxes=pay_taxes,
+        accounting=policy.tax,
+    )
+
+
+def backtest(  # noqa: PLR0913 - run_backtest's arguments, and the tax accounting
+    bars: Iterable[Bar],
+    allocation: AllocationRule,
+    *,
+    policy: SizingPolicy,
+    initial_cash: Decimal,
+    schedule: Schedule | str,
+    costs: CostModel | None,
+    missing: MissingData,
+    cash_flows: CashFlows | None,
+    start: date | None,
+    end: date | None,
+    progress: Callable[[int, int], None] | None,
+    pay_taxes: bool,
+    accounting: TaxPolicy | None,
+) -> Result[BacktestResult, PortfolioError]:
+    """`run_backtest`, keeping tax lots under `accounting` (the plans apply `policy.tax`).
+
+    `run_backtest` passes `policy.tax`; `compare_after_tax` also runs the same policy
+    without tax rules, its lots and taxes kept under the tax policy's method and rates.
     """
     given: object = bars
     series = tuple(given) if isinstance(given, Iterable) else ()
@@ -78,6 +120,7 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
                 missing=missing,
                 cash_flows=cash_flows,
                 progress=progress,
+                taxes=(accounting, pay_taxes),
             )
         )
     )
@@ -94,6 +137,7 @@ def _run(  # noqa: PLR0913 - the parts of one run
     missing: MissingData,
     cash_flows: CashFlows | None,
     progress: Callable[[int, int], None] | None,
+    taxes: tuple[TaxPolicy | None, bool],
 ) -> Result[BacktestResult, PortfolioError]:
     gaps = find_gaps(bars, missing.delist_after)
     if (never := _never_priced(allocation, gaps.listed)) is not None:
@@ -112,6 +156,8 @@ def _run(  # noqa: PLR0913 - the parts of one run
             flows=by_bar,
             weights={} if callable(allocation) else target_weights(allocation),
             listings=_listings(gaps.listed),
+            accounting=taxes[0],
+            tax_bars=_year_ends(bars) if taxes[1] and taxes[0] is not None else frozenset(),
         )
     )
     try:
@@ -127,6 +173,16 @@ def _run(  # noqa: PLR0913 - the parts of one run
 
 def _summary(setup: Setup, ledger: Ledger) -> BacktestResult:
     return summarise(setup=setup, ledger=ledger)
+
+
+def _year_ends(bars: tuple[Bar, ...]) -> frozenset[int]:
+    """The index of each calendar year's last bar (the last bar of all included)."""
+    last = len(bars) - 1
+    return frozenset(
+        index
+        for index, bar in enumerate(bars)
+        if index == last or bars[index + 1].date.year != bar.date.year
+    )
 
 
 def _listings(listed: Mapping[str, int]) -> Mapping[int, frozenset[str]]:

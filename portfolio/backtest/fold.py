@@ -30,6 +30,7 @@ from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
+from portfolio.backtest.tax_ledger import TaxLedger
 from portfolio.backtest.trading import trade
 from portfolio.orders.fill import fill_plan
 from portfolio.records.allocation import Allocation, CombinedAllocation
@@ -49,7 +50,8 @@ def fold(
     setup: Setup, progress: Callable[[int, int], None] | None
 ) -> Result[Ledger, PortfolioError]:
     """Run every bar; the first failure stops the run, dated."""
-    ledger = Ledger(setup.initial_cash)
+    tax = setup.accounting
+    ledger = Ledger(setup.initial_cash, None if tax is None else TaxLedger(tax))
     ledger.targeted.update(setup.weights)
     previous: date | None = None
     total, gaps, flows = len(setup.bars), setup.gaps, setup.flows
@@ -63,13 +65,18 @@ def fold(
             _note_moves(ledger, gaps.moves[index], day)
         if index in flows and (problem := _add_flow(ledger, flows[index], prices, day)):
             return Failure(problem)
+        short = index in setup.tax_bars and _pay_tax(ledger, day)  # cash < 0: sell for it
         scheduled = is_due(setup.schedule, previous, day) or (
             index in setup.listings and not setup.listings[index].isdisjoint(ledger.targeted)
         )
-        due = scheduled or index in flows
+        due = scheduled or index in flows or short
         if due or setup.schedule is Schedule.DRIFT:
             ledger.bar = index
-            mode = Mode.REBALANCE if scheduled or index not in flows else _flow_mode(flows[index])
+            mode = (
+                Mode.REBALANCE
+                if scheduled or not due
+                else _flow_mode(ledger.cash if short else flows[index])
+            )
             planned = _rebalance(setup, ledger, bar, prices, due=due, mode=mode)
             if isinstance(planned, Failure):
                 return Failure(dated(planned.failure(), day))
@@ -78,6 +85,13 @@ def fold(
         if progress is not None:
             progress(index + 1, total)
     return Success(ledger)
+
+
+def _pay_tax(ledger: Ledger, day: date) -> bool:
+    """Pay the year's tax from cash (at the year's last bar); True when cash fell below 0."""
+    assert ledger.tax is not None  # noqa: S101 - tax bars only under a tax policy
+    ledger.cash -= ledger.tax.pay(day.year)
+    return ledger.cash < 0
 
 
 def _flow_mode(amount: Decimal) -> Mode:
@@ -117,11 +131,18 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if isinstance(prepared, Failure):  # plain tests, not `bind`: this runs on every bar
         return Failure(prepared.failure())
     planner: Planner = prepared.unwrap()
-    plan = planner.plan_trusted((held, ledger.cash), prices, datetime.combine(bar.date, time()))
+    as_of = datetime.combine(bar.date, time())
+    if ledger.tax is None or planner.policy.tax is None:
+        plan = planner.plan_trusted((held, ledger.cash), prices, as_of)
+        planned = Planned(ledger.bar, ledger.cash, held, planner)
+    else:  # the tax rules read the lots and the trades of the wash-sale window
+        lots, trades = ledger.tax.frozen_lots(), ledger.tax.recent(bar.date)
+        planned = Planned(ledger.bar, ledger.cash, held, planner, lots, trades)
+        plan = planner.plan_trusted((held, ledger.cash), prices, as_of, (lots, trades))
     if isinstance(plan, Failure):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()
-    return _trade(setup, ledger, Planned(ledger.bar, ledger.cash, held, planner), made)
+    return _trade(setup, ledger, planned, made)
 
 
 def _snapshot(
@@ -166,6 +187,10 @@ def _trade(
         done = (fill.snapshot.cash, fill.fees, fill.traded_value)
         ledger.held = dict(fill.snapshot.positions)
     ledger.cash, fees, traded = done
+    if ledger.tax is not None:
+        traded_symbols = [item.symbol for item in plan.items if item.action is not Action.HOLD]
+        day = setup.bars[planned.bar].date
+        ledger.tax.follow(planned.held, ledger.held, traded_symbols, prices, day, plan.tax)
     ledger.fees += fees
     ledger.traded += traded
     ledger.planned.append(planned)
@@ -185,6 +210,8 @@ def _sell_stopped(ledger: Ledger, last: Mapping[str, Decimal], day: date) -> Non
                 ledger.notes.append(_note(WarningKind.STOPPED_TRADING, symbol, day, message))
             continue
         ledger.cash += quantity * price
+        if ledger.tax is not None and quantity > 0:
+            ledger.tax.sell(symbol, quantity, price, day)
         message = f"stopped trading; sold {quantity} shares at its last close {price}"
         ledger.notes.append(_note(WarningKind.STOPPED_TRADING, symbol, day, message))
 

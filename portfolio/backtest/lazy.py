@@ -18,9 +18,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple, TypeVar, final, overload
 
+from portfolio.records.frozen import FrozenDict
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import Planner
+from portfolio.tax.records import PastTrade, TaxLot
 
 __all__ = ["Accounts", "Planned", "Plans"]
 
@@ -28,12 +30,17 @@ T = TypeVar("T")
 
 
 class Planned(NamedTuple):
-    """What one plan was made from: bar index, cash, shares held (no zeros), the planner."""
+    """What one plan was made from: bar index, cash, shares held (no zeros), the planner.
+
+    Under a tax policy, also the lots and the recent trades the plan's snapshot carried.
+    """
 
     bar: int
     cash: Decimal
     held: Mapping[str, Decimal]
     planner: Planner
+    lots: Mapping[str, tuple[TaxLot, ...]] = FrozenDict()
+    trades: tuple[PastTrade, ...] = ()
 
 
 class _Lazy(Sequence[T]):
@@ -116,6 +123,8 @@ class Accounts(_Lazy[Snapshot]):
                 positions=record.held,
                 prices=marks[record.bar],
                 as_of=datetime.combine(dates[record.bar], time()),
+                lots=record.lots,
+                recent_trades=record.trades,
             )
 
         super().__init__(len(planned), build)

@@ -14,6 +14,7 @@ from portfolio.backtest.gaps import Gaps, MissingData
 from portfolio.backtest.lazy import Planned
 from portfolio.backtest.notices import BacktestWarning
 from portfolio.backtest.schedule import Schedule
+from portfolio.backtest.tax_ledger import TaxLedger
 from portfolio.records.allocation import Allocation, CombinedAllocation
 from portfolio.records.costs import CostModel
 from portfolio.records.errors import PortfolioError
@@ -21,6 +22,7 @@ from portfolio.records.money import ZERO
 from portfolio.records.policy import Mode, SizingPolicy
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import Planner
+from portfolio.tax.policy import TaxPolicy
 
 __all__ = ["Ledger", "Rule", "Setup", "dated"]
 
@@ -42,14 +44,17 @@ class Setup:
     flows: Mapping[int, Decimal]
     weights: Mapping[str, Decimal]  # the fixed allocation's (upper-cased), else empty
     listings: Mapping[int, frozenset[str]]  # bar index → symbols with their first close there
+    accounting: TaxPolicy | None = None  # the lots and taxes kept (`policy.tax`, mostly)
+    tax_bars: frozenset[int] = frozenset()  # the bars that pay the year's tax (`pay_taxes`)
 
 
 class Ledger:
     """The account and the history, mutated bar by bar (internal to one run)."""
 
-    def __init__(self, cash: Decimal) -> None:
-        """An account of `cash` only, and an empty history."""
+    def __init__(self, cash: Decimal, tax: TaxLedger | None = None) -> None:
+        """An account of `cash` only, and an empty history; `tax`: its lots, under a tax policy."""
         self.cash = cash
+        self.tax = tax
         self.held: dict[str, Decimal] = {}
         self.fees = ZERO
         self.traded = ZERO

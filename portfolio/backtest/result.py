@@ -26,6 +26,7 @@ from portfolio.backtest.metrics import (
 )
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.schedule import Schedule
+from portfolio.backtest.tax_ledger import BacktestTax
 from portfolio.formats.display import html_table, money, percent, shares, shown
 from portfolio.formats.frames import data_frame
 from portfolio.orders.fill import Fill, FilledOrder, fill_plan
@@ -81,6 +82,8 @@ class BacktestResult:
     - `warnings`: gaps filled, late listings, symbols that stopped trading, suspected
       unadjusted splits (see docs/backtesting.md), by date.
     - `final_snapshot`: the account after the last bar (cash, positions, last prices).
+    - `tax`: what the run realized and owes under `policy.tax` (`BacktestTax`), None
+      without a tax policy (docs/tax.md, "After-tax backtests").
     """
 
     schedule: Schedule
@@ -103,6 +106,7 @@ class BacktestResult:
     volatility: Decimal
     max_drawdown: Decimal
     warnings: tuple[BacktestWarning, ...]
+    tax: BacktestTax | None = None
 
     @property
     def rebalances(self) -> int:
@@ -346,6 +350,9 @@ def summarise(*, setup: Setup, ledger: Ledger) -> BacktestResult:
             volatility=volatility(growth),
             max_drawdown=max_drawdown(growth),
             warnings=_warnings(setup, ledger),
+            tax=None
+            if ledger.tax is None
+            else ledger.tax.summary(curve[-1].equity, setup.gaps.marks[-1], last.date),
         )
 
 

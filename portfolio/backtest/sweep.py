@@ -38,6 +38,7 @@ from portfolio.records.errors import PortfolioError
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Asset, OpenOrder, Snapshot
+from portfolio.tax.records import PastTrade, TaxLot
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor
@@ -56,6 +57,8 @@ _Account = tuple[
     dict[str, Asset],
     datetime | None,
     tuple[OpenOrder, ...],
+    dict[str, tuple[TaxLot, ...]],
+    tuple[PastTrade, ...],
 ]
 #: A result as a worker sends it back: its other fields, then its plans (compact), its
 #: accounts and its equity curve as plain values, which pickle several times faster.
@@ -203,11 +206,13 @@ def _account_fields(account: Snapshot) -> _Account:
         dict(account.assets),
         account.as_of,
         account.open_orders,
+        dict(account.lots),
+        account.recent_trades,
     )
 
 
 def _account(fields: _Account) -> Snapshot:
-    cash, positions, prices, assets, as_of, open_orders = fields
+    cash, positions, prices, assets, as_of, open_orders, lots, trades = fields
     return Snapshot(
         cash=cash,
         positions=positions,
@@ -215,6 +220,8 @@ def _account(fields: _Account) -> Snapshot:
         assets=assets,
         as_of=as_of,
         open_orders=open_orders,
+        lots=lots,
+        recent_trades=trades,
     )
 
 

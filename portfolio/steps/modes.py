@@ -27,12 +27,13 @@ from portfolio.steps.rules import (
     Row,
     Thresholds,
     item,
+    liquidates,
     shares_for,
     too_small,
     within_band,
 )
 
-__all__ = ["buy_only", "portfolio_trigger", "sell_only", "water_fill"]
+__all__ = ["buy_only", "held_by_buy_only", "portfolio_trigger", "sell_only", "water_fill"]
 
 
 def portfolio_trigger(rows: Sequence[Row], limits: Thresholds) -> Thresholds:
@@ -93,7 +94,7 @@ def buy_only(
     decided: Decisions, budget: Decimal, limits: Thresholds, whole: frozenset[str]
 ) -> Decisions:
     """Sells held (BUY_ONLY); rebalancing buys water-filled within `budget`."""
-    holds = [*decided.holds, *(_held(i, Reason.BUY_ONLY) for i in decided.sells)]
+    holds = [*decided.holds, *map(held_by_buy_only, decided.sells)]
     rebalancing = [i for i in decided.buys if i.reason is Reason.REBALANCE]
     wanted = [i.trade_amount for i in rebalancing]
     if sum(wanted, ZERO) <= budget:
@@ -113,6 +114,11 @@ def buy_only(
         else:
             buys.append(_resized(buy, Action.BUY, amount, quantity, Reason.CASH_LIMITED))
     return Decisions([], buys, sorted(holds, key=_SYMBOL))
+
+
+def held_by_buy_only(decided: PlanItem) -> PlanItem:
+    """A sale the `buy_only` mode forbids: a HOLD with reason BUY_ONLY."""
+    return _held(decided, Reason.BUY_ONLY)
 
 
 def sell_only(
@@ -169,7 +175,7 @@ def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -
     """
     price, held, current, target = row.price, row.held, row.current, row.target
     if amount >= current:
-        reason = Reason.LIQUIDATE if not target else Reason.REBALANCE
+        reason = Reason.LIQUIDATE if liquidates(held, target) else Reason.REBALANCE
         return item(row, Action.SELL, -current, -held, reason)
     if step is not None:  # enough whole lots to raise the amount
         lots = (amount / (price * step)).to_integral_value(rounding=ROUND_UP)

@@ -31,10 +31,20 @@ from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
 from portfolio.tax.harvest import harvested
 from portfolio.tax.policy import TaxPolicy
-from portfolio.tax.step import TaxInputs, adjusted, lots_adjusted, tax_inputs, with_report
+from portfolio.tax.records import PastTrade, TaxLot
+from portfolio.tax.step import (
+    TaxInputs,
+    adjusted,
+    lots_adjusted,
+    tax_inputs,
+    trusted_tax_inputs,
+    with_report,
+)
 
 __all__ = ["Planner", "plan_rebalance"]
 
+#: A backtest's own lots and recent trades, valid by construction (`Planner.plan_trusted`).
+TaxData = tuple[Mapping[str, tuple[TaxLot, ...]], tuple[PastTrade, ...]]
 _HALF = MAX_AMOUNT / 2
 _MINUS_HALF = -_HALF
 #: The `PlanItem` fields the bounds rule reads (by name: 58 ns an item against 50 by index).
@@ -87,14 +97,37 @@ class Planner:
         account: tuple[Mapping[str, Decimal], Decimal],
         prices: Mapping[str, Decimal],
         as_of: datetime | None = None,
+        tax_data: TaxData | None = None,
     ) -> Result[RebalancePlan, PortfolioError]:
         """`plan`'s decisions for an account checked already (`steps.validate.trusted_columns`).
 
         `account` = (held, cash). The plan has no id (the backtest's fold trades it and
         builds its plans only when they are read). Under tax rules, which read the whole
-        snapshot, it is `plan` on that snapshot. Call inside the core context.
+        snapshot, it is `plan` on that snapshot, unless `tax_data` = (lots, recent trades)
+        valid by construction (a backtest's own, with `as_of`): then those are read as
+        they are (with harvesting or substitutes, `plan` on the snapshot they make).
+        Call inside the core context.
         """
-        if self.prepared.policy.tax is not None:
+        tax = self.prepared.policy.tax
+        if tax is not None:
+            if tax_data is not None and (tax.harvest_threshold is not None or tax.substitutes):
+                held, cash = account  # harvesting re-plans the account after its sales
+                lots, trades = tax_data
+                return self.plan(
+                    Snapshot(
+                        cash=cash,
+                        positions=held,
+                        prices=prices,
+                        as_of=as_of,
+                        lots=lots,
+                        recent_trades=trades,
+                    )
+                )
+            if tax_data is not None and as_of is not None:
+                inputs = trusted_tax_inputs(*tax_data, tax, as_of.date())
+                return trusted_columns(self.prepared, account, prices, as_of).bind(
+                    partial(_taxed_plan, inputs=inputs)
+                )
             held, cash = account
             return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
         return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
@@ -106,7 +139,7 @@ class Planner:
         they move first, then plans the account after it the same way.
         """
         if tax.harvest_threshold is not None or tax.substitutes:
-            return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax), _taxed_columns)
+            return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax), _taxed_plan)
         return _taxed(self.prepared, snapshot, tax)
 
 
@@ -119,12 +152,12 @@ def _taxed(
     plan's `TaxReport` added.
     """
     return columns(prepared, snapshot).bind(
-        lambda checked: tax_inputs(snapshot, tax).bind(partial(_taxed_columns, checked))
+        lambda checked: tax_inputs(snapshot, tax).bind(partial(_taxed_plan, checked))
     )
 
 
-def _taxed_columns(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:
-    """`_taxed` on the columns and the tax inputs, both checked already."""
+def _taxed_plan(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:
+    """The steps with the tax rules' hooks, and the plan's `TaxReport`."""
     return _plan(
         checked,
         partial(adjusted, inputs=inputs),

@@ -14,7 +14,11 @@ Each rule that is asked in more than one place is one named function here, and e
 caller asks it: `too_small` (the minimum trade, rule 5), `liquidates` (rule 2),
 `within_band` (rule 4), `fixed_rule_holds` (rules 1, 2 and 4, for the whole-lot rows
 sized apart by `portfolio.steps.whole.lots`); the broker's minimum (rule 8) is
-`portfolio.asset_facts.below_broker_minimum`.
+`portfolio.records.asset_facts.below_broker_minimum`. Where the two minimums meet (a
+whole lot, or a sale that funds one) the smallest trade a symbol may make is
+`smallest_trade` (`Thresholds.floor`), and `below_floor`, `trade_allowed` and
+`fewest_lots` ask it, in account currency or in the integer units the whole-lot search
+counts in.
 
 `decide` is the planner's one hot loop: it takes `Row`s and returns one `PlanItem` per
 row. This module and `portfolio.records.plan_item` are where the speed idioms live, each with
@@ -28,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
 from itertools import repeat
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from portfolio.records.asset_facts import Asset, below_broker_minimum, held_below_minimum
 from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
@@ -40,14 +44,18 @@ __all__ = [
     "Fields",
     "Row",
     "Thresholds",
+    "below_floor",
     "decide",
+    "fewest_lots",
     "fixed_rule_holds",
     "item",
     "liquidates",
     "order_rules",
     "rows_of",
     "shares_for",
+    "smallest_trade",
     "too_small",
+    "trade_allowed",
     "within_band",
 ]
 
@@ -141,6 +149,13 @@ class Thresholds(NamedTuple):
         banded = band_value is not None or policy.relative_band != 0
         return cls(minimum, -minimum, band_value, policy.relative_band, policy.rounding, banded)
 
+    def floor(self, broker_minimum: Decimal = ZERO) -> Decimal:
+        """The smallest trade of a symbol whose broker takes no order below `broker_minimum`.
+
+        `smallest_trade` of this plan's minimum trade (account currency).
+        """
+        return smallest_trade(self.minimum, broker_minimum)
+
     def without_bands(self) -> Thresholds:
         """The same thresholds with both bands off."""
         return self._replace(band_value=None, relative_band=ZERO, banded=False)
@@ -218,6 +233,53 @@ def too_small(amount: Decimal, limits: Thresholds) -> bool:
     (True, False)
     """
     return limits.below_minimum < amount < limits.minimum
+
+
+def smallest_trade(minimum: Decimal, broker_minimum: Decimal = ZERO) -> Decimal:
+    """The smallest trade a symbol may make: the minimum trade or the broker's, the larger.
+
+    The minimum trade (rule 5) and the symbol's minimum order (rule 8), in account currency.
+
+    >>> smallest_trade(Decimal(25), Decimal(100)), smallest_trade(Decimal(25))
+    (Decimal('100'), Decimal('25'))
+    """
+    return max(minimum, broker_minimum)
+
+
+#: An amount in account currency, or a whole count of one small unit of it (the
+#: whole-lot search counts in integers: `portfolio.steps.whole.sizing`).
+Amount = TypeVar("Amount", int, Decimal)
+
+
+def below_floor(amount: Amount, floor: Amount) -> bool:
+    """|amount| below `floor` (a `smallest_trade`): a trade this small is not made.
+
+    `amount` is signed; 0 is below any floor above 0.
+
+    >>> below_floor(Decimal("-99.99"), Decimal(100)), below_floor(100, 100)
+    (True, False)
+    """
+    return abs(amount) < floor
+
+
+def trade_allowed(amount: Amount, floor: Amount) -> bool:
+    """No trade at all, or one of at least `floor` (a `smallest_trade`).
+
+    >>> [trade_allowed(a, 25) for a in (0, 24, -25)]
+    [True, False, True]
+    """
+    return not amount or not below_floor(amount, floor)
+
+
+def fewest_lots(floor: int, lot: int) -> int:
+    """The fewest lots a trade other than none may be: ⌈floor ÷ lot⌉, at least 1.
+
+    `floor` (a `smallest_trade`) and `lot` (> 0) in the same integer units.
+
+    >>> fewest_lots(25, 10), fewest_lots(0, 10), fewest_lots(30, 10)
+    (3, 1, 3)
+    """
+    return max(1, -(-floor // lot))
 
 
 def liquidates(held: Decimal, target: Decimal) -> bool:

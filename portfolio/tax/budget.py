@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import NamedTuple
 
 from portfolio.records.money import ZERO
+from portfolio.steps.rules import Thresholds, too_small
 from portfolio.tax.relief import Piece, realized
 
 __all__ = ["Candidate", "Kept", "down_to_step", "largest_within", "within_budget"]
@@ -27,8 +28,9 @@ _TRIES = 3
 class Candidate(NamedTuple):
     """A sale the budget may cut: its symbol, price, pieces (in relief order) and shares.
 
-    `step` is the share quantum a cut keeps to (1 for whole shares); `minimum` the
-    smallest sale worth making (account currency); `gain` what the pieces realize.
+    `step` is the share quantum a cut keeps to (1 for whole shares); `limits` the plan's
+    thresholds (a cut below the minimum trade, `too_small`, is held); `gain` what the
+    pieces realize.
     """
 
     symbol: str
@@ -36,7 +38,7 @@ class Candidate(NamedTuple):
     pieces: list[Piece]
     quantity: Decimal
     step: Decimal
-    minimum: Decimal
+    limits: Thresholds
     gain: Decimal
 
 
@@ -84,7 +86,7 @@ def _cut(candidate: Candidate, left: Decimal, rechoose: Rechoose) -> Kept:
     for _ in range(_TRIES):
         shares = largest_within(candidate.pieces, candidate.price, limit)
         shares = down_to_step(shares, candidate.step)
-        if shares * candidate.price < candidate.minimum or shares <= 0:
+        if shares <= 0 or too_small(-shares * candidate.price, candidate.limits):
             return Kept(ZERO, [])
         pieces = rechoose(candidate, shares)
         if pieces is None:

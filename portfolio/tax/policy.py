@@ -12,7 +12,7 @@ from portfolio.records.errors import PortfolioError
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import MAX_AMOUNT, is_bounded
 
-__all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem"]
+__all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem", "tax_policy_text"]
 
 #: The longest wash-sale look-back accepted, in days (a longer one is a typo).
 MAX_WASH_SALE_DAYS = 366
@@ -77,6 +77,29 @@ class TaxPolicy:
     )
     harvest_threshold: Decimal | None = None
     harvest_min_loss: Decimal = Decimal(0)
+
+
+#: The fields tax-loss harvesting added (issue 21), at their defaults.
+_HARVEST_DEFAULTS: dict[str, object] = {
+    "identical": (),
+    "substitutes": FrozenDict(),
+    "harvest_threshold": None,
+    "harvest_min_loss": Decimal(0),
+}
+
+
+def tax_policy_text(tax: TaxPolicy) -> str:
+    """The policy as a plan id names it: its repr, less the harvesting fields at defaults.
+
+    So a plan's id is what it was before those fields existed.
+
+    >>> tax_policy_text(TaxPolicy()).endswith("wash_sale_days=30)")
+    True
+    """
+    if any(getattr(tax, name) != value for name, value in _HARVEST_DEFAULTS.items()):
+        return repr(tax)
+    shown = (f.name for f in attrs.fields(TaxPolicy) if f.name not in _HARVEST_DEFAULTS)
+    return f"TaxPolicy({', '.join(f'{name}={getattr(tax, name)!r}' for name in shown)})"
 
 
 def tax_policy_problem(tax: object) -> PortfolioError | None:

@@ -32,7 +32,7 @@ from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.records.snapshot import Snapshot, held_quantities
 from portfolio.records.symbol_keys import key_problem, upper_keys
 from portfolio.steps.plan_id import canonical_text
-from portfolio.steps.rules import Decisions, Thresholds
+from portfolio.steps.rules import Decisions, Thresholds, too_small
 from portfolio.steps.validate import Columns
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
 from portfolio.tax.choice import (
@@ -44,8 +44,8 @@ from portfolio.tax.choice import (
     wash_sale,
 )
 from portfolio.tax.groups import group_recent, loss_groups, widened
-from portfolio.tax.policy import TaxPolicy
-from portfolio.tax.records import TaxLot, lots_problem, trades_problem
+from portfolio.tax.policy import TaxPolicy, tax_policy_text
+from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
     Piece,
     Priced,
@@ -58,7 +58,14 @@ from portfolio.tax.relief import (
 )
 from portfolio.tax.report import LotSale, TaxReport
 
-__all__ = ["TaxInputs", "adjusted", "lots_adjusted", "tax_inputs", "with_report"]
+__all__ = [
+    "TaxInputs",
+    "adjusted",
+    "lots_adjusted",
+    "tax_inputs",
+    "trusted_tax_inputs",
+    "with_report",
+]
 
 _SYMBOL = attrgetter("symbol")
 _QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
@@ -189,7 +196,7 @@ def _sales_adjusted(
     sells: list[PlanItem], columns: Columns, inputs: TaxInputs, spent: Decimal
 ) -> tuple[list[PlanItem], list[PlanItem]]:
     """(the sales kept, cut or not; those held) under rules 2-4; `spent`: budget used."""
-    minimum = Thresholds.of(columns.policy, columns.total_value).minimum
+    limits = Thresholds.of(columns.policy, columns.total_value)
     steps = _steps(columns)
     kept_sells: list[PlanItem] = []
     moved: list[PlanItem] = []
@@ -214,12 +221,12 @@ def _sales_adjusted(
             continue
         step = steps.get(item.symbol, SHARE_QUANTUM)
         sale, pieces = _sale(item, book, wanted, step, inputs.terms)
-        if sale.action is _HOLD or (sale is not item and -sale.trade_amount < minimum):
+        if sale.action is _HOLD or (sale is not item and too_small(sale.trade_amount, limits)):
             moved.append(_held(item, sale.reason))
             continue
         sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
         shares, gain = -sale.quantity, priced_gain(sold)
-        candidate = Candidate(item.symbol, item.price, pieces, shares, step, minimum, gain)
+        candidate = Candidate(item.symbol, item.price, pieces, shares, step, limits, gain)
         candidates[item.symbol] = (sale, candidate, book)
         kept_sells.append(sale)
     budget = inputs.terms.policy.max_realized_gain
@@ -370,10 +377,24 @@ def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
     )
     parts = (
         plan.plan_id,
-        repr(tax),
+        tax_policy_text(tax),
         "\x00".join(item.reason.value for item in plan.items),
         "\x00".join(f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales),
         numbers,
     )
     text = "\x01".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(text).hexdigest()[:32]
+
+
+def trusted_tax_inputs(
+    lots: Mapping[str, tuple[TaxLot, ...]],
+    trades: tuple[PastTrade, ...],
+    tax: TaxPolicy,
+    on: date,
+) -> TaxInputs:
+    """`tax_inputs` of lots and trades valid by construction, unchecked (a backtest's own).
+
+    `lots` with upper-case keys, summing exactly to the positions; the plan's date `on`.
+    """
+    terms = SaleTerms.of(tax, on)
+    return TaxInputs(terms, lots, loss_sold(trades, terms), {}, {})

@@ -22,12 +22,19 @@ from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
 from adapters.cli.report import Problem, finish, name_file
 from adapters.cli.shared_arguments import policy_argument
-from adapters.cli.summary import backtest_json, backtest_table
+from adapters.cli.summary import backtest_json, backtest_table, tax_json, tax_table
 from adapters.cli.sweep import sort_key
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from adapters.prices_csv import load_prices_csv
 from portfolio import Allocation, PortfolioError, SizingPolicy
-from portfolio.backtest import BacktestResult, Bar, CashFlows, run_backtest
+from portfolio.backtest import (
+    BacktestResult,
+    Bar,
+    CashFlows,
+    TaxComparison,
+    compare_after_tax,
+    run_backtest,
+)
 from portfolio.orders.fill import CostModel
 
 __all__ = ["COMMAND", "SCHEDULES", "run", "show_backtest"]
@@ -92,6 +99,40 @@ def _run(  # noqa: PLR0913 - one backtest of the options' inputs
     )
 
 
+def _compared(
+    options: BacktestOptions,
+    weights: Mapping[str, Decimal],
+    policy: SizingPolicy,
+    bars: tuple[Bar, ...],
+    progress: Callable[[int, int], None] | None,
+) -> Result[TaxComparison, Problem]:
+    """`--tax`: the run with and without the policy's `[tax]` rules (a table it needs)."""
+    if policy.tax is None:
+        source = str(options.policy) if options.policy is not None else "--policy"
+        return Failure(
+            InputError(source=source, problem="--tax needs a [tax] table in the policy file")
+        )
+    flows = None if options.contribution is None else CashFlows(monthly=options.contribution)
+    compared: Result[TaxComparison, PortfolioError] = compare_after_tax(
+        bars,
+        Allocation(target_weights=weights, correlation_id="backtest"),
+        policy=policy,
+        initial_cash=options.cash,
+        schedule=options.schedule,
+        costs=CostModel(bps=options.fee_bps),
+        cash_flows=flows,
+        start=options.start,
+        end=options.end,
+        progress=progress,
+        pay_taxes=options.pay_taxes,
+    )
+    return compared.alt(_as_problem)
+
+
+def _as_problem(error: PortfolioError) -> Problem:
+    return error
+
+
 def _benchmark(
     options: BacktestOptions,
     weights: Mapping[str, Decimal],
@@ -111,22 +152,36 @@ def _weights(path: Path | None) -> Result[Mapping[str, Decimal], Problem]:
     return load_weights(path)
 
 
-def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[BacktestResult, Problem]:
+#: A run, and with `--tax` its comparison (whose `taxed` is the run).
+Outcome = tuple[BacktestResult, TaxComparison | None]
+
+
+def _outcome(
+    options: BacktestOptions,
+    weights: Mapping[str, Decimal],
+    policy: SizingPolicy,
+    bars: tuple[Bar, ...],
+    progress: Callable[[int, int], None] | None,
+) -> Result[Outcome, Problem]:
+    if options.tax:
+        return _compared(options, weights, policy, bars, progress).map(
+            lambda both: (both.taxed, both)
+        )
+    ran: Result[BacktestResult, Problem] = _run(
+        options, weights, policy, bars, schedule=options.schedule, progress=progress
+    )
+    return ran.map(lambda result: (result, None))
+
+
+def _backtest(options: BacktestOptions, terminal: Terminal) -> Result[Outcome, Problem]:
     ready: Result[None, Problem] = check_matplotlib() if options.plot else Success(None)
     return Result.do(
-        result
+        (result, compared)
         for _ in ready
         for weights in _weights(options.weights)
         for policy in _policy(options)
         for bars in _prices(options.prices)
-        for result in _run(
-            options,
-            weights,
-            policy,
-            bars,
-            schedule=options.schedule,
-            progress=progress_bar(terminal.err),
-        )
+        for result, compared in _outcome(options, weights, policy, bars, progress_bar(terminal.err))
         for benchmark in _benchmark(options, weights, policy, bars)
         for _ in _plot(options, result, benchmark, terminal)
         for _ in write_backtest_report(options, result, benchmark, terminal)
@@ -140,6 +195,20 @@ def show_backtest(result: BacktestResult, terminal: Terminal, *, as_json: bool) 
     terminal.say(backtest_json(result) if as_json else backtest_table(result))
 
 
+def _show(outcome: Outcome, terminal: Terminal, *, as_json: bool) -> None:
+    """`show_backtest`; with `--tax` the comparison after the table, or in the JSON."""
+    result, compared = outcome
+    if compared is None:
+        show_backtest(result, terminal, as_json=as_json)
+        return
+    for warning in result.warnings:
+        terminal.warn(f"warning: {warning}")
+    if as_json:
+        terminal.say(tax_json(compared))
+    else:
+        terminal.say(backtest_table(result) + tax_table(compared))
+
+
 def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
     """Print the summary; exit 2 on bad input (options, files, the CSV), 1 on a library Failure."""
     if options.sweep is not None:  # a grid of runs (adapters/cli/sweep.py)
@@ -147,7 +216,7 @@ def run(options: BacktestOptions, terminal: Terminal) -> ExitCode:
 
         bars, policy = _prices(options.prices), _policy(options)
         return run_sweep(options.sweep, options, terminal, bars=bars, policy=policy)
-    shown = partial(show_backtest, as_json=options.json)
+    shown = partial(_show, as_json=options.json)
     named = partial(name_file, weights=options.weights, prices=options.prices)
     return finish(_backtest(options, terminal).alt(named), terminal, shown)
 
@@ -202,6 +271,17 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     parser.add_argument(
+        "--tax",
+        action="store_true",
+        help="also run without the policy file's [tax] rules and compare after tax: "
+        "after-tax value, taxes paid, turnover (docs/tax.md)",
+    )
+    parser.add_argument(
+        "--pay-taxes",
+        action="store_true",
+        help="with --tax: pay each year's tax from cash at the year's last bar",
+    )
+    parser.add_argument(
         "--sweep",
         type=Path,
         metavar="FILE",
@@ -229,6 +309,12 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
         "--policy": ns.policy,
         "--sweep": ns.sweep,
     }
+    if ns.pay_taxes and not ns.tax:
+        msg = "--pay-taxes needs --tax"
+        raise UsageError(msg)
+    if ns.tax and ns.sweep is not None:
+        msg = "--tax does not combine with --sweep"
+        raise UsageError(msg)
     distinct_outputs({"--report": ns.report, "--plot": ns.plot}, inputs)
     values.date_range(ns.start, ns.end)
     return BacktestOptions(
@@ -248,6 +334,8 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
         sweep=ns.sweep,
         sort=ns.sort,
         workers=ns.workers,
+        tax=ns.tax,
+        pay_taxes=ns.pay_taxes,
     )
 
 
@@ -262,6 +350,7 @@ COMMAND = Command(
         "portfolio backtest --prices p.csv --weights w.json --schedule quarterly",
         "portfolio backtest --prices p.csv --weights w.json --contribution 500",
         "portfolio backtest --prices p.csv --sweep sweep.toml --sort cagr --workers 2",
+        "portfolio backtest --prices p.csv --weights w.json --policy p.toml --tax --pay-taxes",
     ),
     arguments=_arguments,
     options=_options,

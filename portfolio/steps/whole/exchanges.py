@@ -16,6 +16,8 @@ from typing import TypeVar
 
 import attrs
 
+from portfolio.steps.rules import below_floor, fewest_lots, trade_allowed
+
 __all__ = [
     "CHANGE",
     "Item",
@@ -50,7 +52,7 @@ class LotBook:
     lots: list[int]  # price of one lot
     counts: list[int]  # lots bought (negative: sold)
     budget: int  # the cash left
-    minimums: list[int]  # the smallest trade per symbol
+    minimums: list[int]  # the smallest trade per symbol (`portfolio.steps.rules.smallest_trade`)
     absorb: bool
     holding: list[bool]  # whether the symbol is held before the plan
     noise: int  # a held position is not topped up for an improvement this small
@@ -69,8 +71,8 @@ class LotBook:
         return gain >= self.minimums[i] and (not self.holding[i] or gain > self.noise)
 
     def allowed(self, i: int, count: int) -> bool:
-        """A trade of `count` lots is either none at all or at least the minimum trade."""
-        return count == 0 or abs(count) * self.lots[i] >= self.minimums[i]
+        """A trade of `count` lots is either none at all or at least the smallest trade."""
+        return trade_allowed(count * self.lots[i], self.minimums[i])
 
 
 def losses(book: LotBook, skip: Collection[int] = ()) -> list[tuple[int, str, int]]:
@@ -83,7 +85,7 @@ def losses(book: LotBook, skip: Collection[int] = ()) -> list[tuple[int, str, in
     return [
         (abs(trade - (k - 1) * lot) - abs(trade - k * lot) + extra * lot, symbol, i)
         for i, (k, lot, trade, least, symbol) in enumerate(columns)
-        if k > 0 and (k == 1 or (k - 1) * lot >= least) and i not in skip
+        if k > 0 and trade_allowed((k - 1) * lot, least) and i not in skip
     ]
 
 
@@ -108,7 +110,7 @@ def waiting(book: LotBook, order: Order, most: int) -> list[tuple[int, int]]:
             continue  # it fits (the fill takes it) or is listed already
         seen.add(j)
         short = trades[j] - counts[j] * lot
-        if short > 0 and (counts[j] + 1) * lot >= minimums[j]:
+        if short > 0 and not below_floor((counts[j] + 1) * lot, minimums[j]):
             waiting.append((j, short - abs(short - lot) + extra * lot))
             if len(waiting) == most:
                 break
@@ -171,8 +173,8 @@ def more_lots(book: LotBook, i: int) -> list[Item]:
     """
     lot, count, least = book.lots[i], book.counts[i], book.minimums[i]
     most = min(count - 1, CHANGE)
-    if lot < least and count > 2:  # the lots kept stay a trade ≥ the minimum
-        most = min(most, max(0, count - 1 + least // -lot))
+    if lot < least and count > 2:  # the lots kept stay a trade ≥ the smallest trade
+        most = min(most, max(0, count - 1 - fewest_lots(least, lot)))
     if most <= 0 or book.trades[i] - (count - 1) * lot < 0:
         return []
     each = 2 * lot if not book.absorb else lot  # |short| grows by a lot; the cash too

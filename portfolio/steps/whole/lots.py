@@ -26,12 +26,13 @@ from operator import attrgetter, mod, mul, sub
 from portfolio.records.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
 from portfolio.records.money import CENT, ZERO
 from portfolio.records.plan_item import Action, PlanItem, Reason
-from portfolio.records.policy import Mode
 from portfolio.records.snapshot import Asset
+from portfolio.steps.modes import held_by_buy_only
 from portfolio.steps.rules import (
     Decisions,
     Row,
     Thresholds,
+    below_floor,
     fixed_rule_holds,
     shares_for,
     too_small,
@@ -191,11 +192,11 @@ def _sales(
     """
     total = ZERO
     for row, step, least in zip(rows, steps, minimums, strict=True):
-        trade, lot = row[5], row[1] * step
-        floor = max(limits.minimum, least)
-        if trade < 0 and -trade >= floor:
+        trade, lot = row.trade, row.price * step
+        floor = limits.floor(least)
+        if trade < 0 and not below_floor(trade, floor):
             value = (-trade / lot).to_integral_value(rounding=ROUND_DOWN) * lot
-            total += value if value >= floor else ZERO
+            total += ZERO if below_floor(value, floor) else value
     return total
 
 
@@ -258,7 +259,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         steps,
         cash=cash - rounding_allowance,
         allowance=rounding_allowance + kept,
-        minimum=limits.minimum,
+        minimum=limits.floor(),
         need=need,
         broker_minimums=broker_minimums,
         noise=noise,
@@ -267,10 +268,10 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         sellable=sellable,
     )
     items = lot_items(rows, list(map(sub, quantities, held)), steps, broker_minimums, limits)
-    if buys_only:  # a sale (row[5], the trade) the mode forbids holds with the mode's reason
+    if buys_only:  # a sale the mode forbids holds with the mode's reason
         items = [
-            each._replace(reason=Reason.BUY_ONLY)
-            if each.action is Action.HOLD and row[5] < 0 and not too_small(row[5], limits)
+            held_by_buy_only(each)
+            if each.action is Action.HOLD and row.trade < 0 and not too_small(row.trade, limits)
             else each
             for each, row in zip(items, rows, strict=True)
         ]
@@ -335,7 +336,11 @@ def funding_sales(
         if room < shortfall:
             return None
         extra = {e.symbol: _cents_up(shortfall * _left_after(e) / room) for e in active}
-        small = [e for e in active if _sale_of(e, extra[e.symbol]) < floors.get(e.symbol, ZERO)]
+        small = [
+            e
+            for e in active
+            if below_floor(_sale_of(e, extra[e.symbol]), floors.get(e.symbol, ZERO))
+        ]
         if not small:
             break
         active = [e for e in active if e not in small]
@@ -379,8 +384,9 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
 ) -> tuple[list[PlanItem], Decisions, Decimal]:
     """(the whole lots, the decisions with any funding sales, what the lots take of the cash).
 
-    `available` is what buys may spend (see `size_lots`). In the rebalance mode without a
-    buy buffer, the lots may also spend what the fractional holdings hold beyond their
+    `available` is what buys may spend (see `size_lots`). The rebalance mode's cash pass
+    (the other modes size their lots themselves, `portfolio.steps.actions._STRATEGIES`):
+    without a buy buffer, the lots may also spend what the fractional holdings hold beyond their
     planned sales (`funding_candidates`); where they do, `funding_sales` sells that much
     more of them. Where those sales cannot raise it (the minimum trade), the lots are sized
     again from the cash and the planned sales alone. What the lots take is their buys less
@@ -389,7 +395,7 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
     """
     policy = columns.policy
     buffer = policy.buy_price_buffer
-    plain = not buffer and policy.mode == Mode.REBALANCE and bool(lot_rows)
+    plain = not buffer and bool(lot_rows)
     candidates = funding_candidates(decided, steps) if plain else []
     need = fractional_need(decided.buys, steps)
     lots: list[PlanItem] = []
@@ -427,10 +433,7 @@ def _funding_facts(
 ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """(shares held, the smallest trade) per symbol, for `funding_sales`."""
     assets = columns.assets
-    floors = {
-        s: max(limits.minimum, broker_minimum(assets.get(s)) if assets else ZERO)
-        for s in columns.symbols
-    }
+    floors = {s: limits.floor(broker_minimum(assets.get(s))) for s in columns.symbols}
     return dict(zip(columns.symbols, columns.quantities, strict=True)), floors
 
 

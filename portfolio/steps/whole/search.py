@@ -34,6 +34,8 @@ from collections.abc import Sequence
 
 import attrs
 
+from portfolio.steps.rules import trade_allowed
+
 __all__ = ["MOST_NODES", "LotProblem", "Search", "best_counts", "better", "error_of", "gaps_of"]
 
 #: The most partial choices the search weighs before it settles for the best found.
@@ -203,7 +205,7 @@ def _allowed(k: int, low: int, least: int, step: int) -> int | None:
 
     A count may not be below `low`, and a trade other than none is at least `least` lots.
     """
-    if 0 < abs(k) < least:
+    if not trade_allowed(k, least):  # in lots
         up = step > 0
         k = (least if up else 0) if k > 0 else (0 if up else -least)
     return k if k >= low else None

@@ -29,6 +29,9 @@ where short); `buys_only` sells nothing. How:
 3. A plan that improves on trading nothing by no more than `noise` trades nothing: the
    next plan, made after this one filled, sees targets moved by rounding and must not
    trade again.
+4. Where the exact search stopped at its fence, the account the plan leaves is planned
+   again (1–3) and the trades added, until a search is complete or a plan trades
+   nothing: the next plan then finds nothing this one missed.
 
 With a buy buffer (`fixed_sales`) sales stay truncated toward zero and only the greedy
 from the holdings runs: the buffer counts their proceeds before the sizing.
@@ -43,10 +46,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
+from functools import partial
 from itertools import repeat
 from operator import mul, sub
 
 from portfolio.records.money import CORE_CONTEXT, ZERO
+from portfolio.steps.rules import below_floor, fewest_lots, smallest_trade, trade_allowed
 from portfolio.steps.whole.exchanges import LotBook
 from portfolio.steps.whole.knapsack import best_exchange
 from portfolio.steps.whole.search import LotProblem, best_counts
@@ -97,7 +102,60 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
 
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
+
+    Stable: where the exact search stopped at its fence (`whole.search.MOST_NODES`), the
+    account the plan leaves is planned again, as the next plan would plan it, and its
+    trades are added, until a search is complete or a plan trades nothing (at most
+    `MOST_PASSES` plans): so planning the account this plan produces trades nothing.
     """
+    plan = partial(
+        _allocate,
+        symbols,
+        prices,
+        targets,
+        increments,
+        minimum=minimum,
+        need=need,
+        broker_minimums=broker_minimums,
+        noise=noise,
+        buys_only=buys_only,
+        fixed_sales=fixed_sales,
+        sellable=sellable,
+        allowance=allowance,
+    )
+    quantities, settled = plan(held, cash)
+    for _ in range(MOST_PASSES - 1):
+        if settled or quantities == tuple(held):
+            break
+        with localcontext(CORE_CONTEXT):  # the account the plan leaves, filled at its prices
+            cash -= sum(map(mul, map(sub, quantities, held), prices), ZERO)
+        held = quantities
+        quantities, settled = plan(held, cash)
+    return quantities
+
+
+#: The most plans `allocate_whole` makes of one account while the exact search is fenced.
+MOST_PASSES = 8
+
+
+def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the account
+    symbols: Sequence[str],
+    prices: Sequence[Decimal],
+    targets: Sequence[Decimal],
+    increments: Sequence[Decimal],
+    held: Sequence[Decimal],
+    cash: Decimal,
+    *,
+    minimum: Decimal,
+    need: Decimal,
+    broker_minimums: Sequence[Decimal] | None,
+    noise: Decimal,
+    buys_only: bool,
+    fixed_sales: bool,
+    sellable: Decimal,
+    allowance: Decimal,
+) -> tuple[tuple[Decimal, ...], bool]:
+    """`allocate_whole`'s one plan: (the new quantities, whether its exact search was complete)."""
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
         lots = list(map(mul, prices, increments))
         trades = list(map(sub, targets, map(mul, held, prices)))
@@ -126,15 +184,16 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         # below 0: the policy's reserve is short (what `allowance` leaves aside is not)
         missing = units.one(cash + allowance)
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
-    counts = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
+    counts, settled = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
     if missing < 0 and sum(map(mul, counts, book.lots)) > missing:  # raises too little
-        counts = _within_reserve(
+        counts, settled = _within_reserve(
             book, owned, shorts, counts, aim=aim, missing=missing, buys_only=buys_only
         )
     with localcontext(CORE_CONTEXT):
-        return tuple(
+        quantities = tuple(
             h + k * step if k else h for h, k, step in zip(held, counts, increments, strict=True)
         )
+    return quantities, settled
 
 
 def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answer, the cash
@@ -146,31 +205,43 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     aim: int,
     missing: int,
     buys_only: bool,
-) -> list[int]:
+) -> tuple[list[int], bool]:
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
     A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
-    the exact search runs again with that budget (below 0), from selling every free lot,
-    where that raises enough; a plan without buys may sell what comes closer, or nothing.
-    The lower error wins; on a tie, the plan without buys.
+    the exact search runs again with that budget (below 0), from selling every free lot a
+    sale may take (`_least_spent`), where that raises enough; a plan without buys may sell
+    what comes closer, or nothing.
+    The lower error wins; on a tie, the plan without buys. With it: whether the exact
+    search (where it ran) was complete.
     """
     candidates = [_without_buys(book, counts, aim)]
+    settled = True
     free = _free(book)
     if not buys_only and 0 < len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
-        start = list(problem.lows)
-        fits = sum(map(mul, start, problem.lots)) <= missing
-        allowed = all(not k or -k >= least for k, least in zip(start, problem.leasts, strict=True))
-        if fits and allowed:
-            best = best_counts(problem, start).counts
-            candidates.append(_spread(len(counts), free, best))
-    return max(candidates, key=lambda c: _gain(book, c, aim))
+        start = _least_spent(problem)
+        if sum(map(mul, start, problem.lots)) <= missing:  # else no choice raises enough
+            search = best_counts(problem, start)
+            candidates.append(_spread(len(counts), free, search.counts))
+            settled = search.complete
+    return max(candidates, key=lambda c: _gain(book, c, aim)), settled
+
+
+def _least_spent(problem: LotProblem) -> list[int]:
+    """The counts that spend least and may be traded: every lot sold that a sale may take.
+
+    A symbol whose whole lots held come to less than its smallest trade keeps them (a sale
+    of them is below the minimum); every other one sells all it may.
+    """
+    pairs = zip(problem.lows, problem.leasts, strict=True)
+    return [low if trade_allowed(low, least) else 0 for low, least in pairs]
 
 
 def _free(book: LotBook) -> list[int]:
     """The symbols whose trade toward the target is at least their minimum (the others hold)."""
     pairs = zip(book.trades, book.minimums, strict=True)
-    return [i for i, (trade, least) in enumerate(pairs) if abs(trade) >= least]
+    return [i for i, (trade, least) in enumerate(pairs) if not below_floor(trade, least)]
 
 
 def _problem(  # noqa: PLR0913 - the book, its bounds, the symbols searched, budget and aim
@@ -193,7 +264,7 @@ def _problem(  # noqa: PLR0913 - the book, its bounds, the symbols searched, bud
             _lowest(trades[i], lots[i], owned[i], short=shorts[i], buys_only=buys_only)
             for i in free
         ],
-        leasts=[max(1, -(-minimums[i] // lots[i])) for i in free],
+        leasts=[fewest_lots(minimums[i], lots[i]) for i in free],
         budget=budget,
         aim=aim,
     )
@@ -230,8 +301,8 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     *,
     buys_only: bool,
     fixed_sales: bool,
-) -> list[int]:
-    """The lots to trade per symbol: the greedy's, made exact on small accounts.
+) -> tuple[list[int], bool]:
+    """The lots to trade per symbol, the greedy's made exact on small accounts; whether exact.
 
     The greedy runs over final holdings (`_from_nothing`) where it may: there the plan
     depends on the account's value, not on what is held. Symbols whose trade toward the
@@ -241,6 +312,8 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     Where the cash is below 0 (what the plan keeps or reserves is missing) the lots may
     still be exchanged, buys paid by sales (the error counts the cash missing), except
     with `fixed_sales`: there the sales' proceeds are spoken for.
+
+    With the counts: False where the exact search stopped at its fence (see `allocate_whole`).
     """
     trades, budget = book.trades, book.budget
     free = _free(book)
@@ -248,14 +321,15 @@ def _sized(  # noqa: PLR0913 - the book, its bounds and the mode's two flags
     if counts is None:
         counts = _greedy(book)
     if fixed_sales or not free:
-        return counts
+        return counts, True
+    settled = True
     if len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=budget, aim=aim, buys_only=buys_only)
-        best = best_counts(problem, [counts[i] for i in free]).counts
-        counts = _spread(len(trades), free, best)
+        search = best_counts(problem, [counts[i] for i in free])
+        counts, settled = _spread(len(trades), free, search.counts), search.complete
     if book.noise and budget >= 0 and 0 <= _gain(book, counts, aim) <= book.noise:
-        return [0] * len(trades)  # not worth a trade that rounding in the next plan may undo
-    return counts
+        return [0] * len(trades), True  # not worth a trade that rounding in the next plan may undo
+    return counts, settled
 
 
 def _gain(book: LotBook, counts: list[int], aim: int) -> int:
@@ -316,17 +390,18 @@ def _from_nothing(
     counts = [0] * len(trades)
     for i, q in zip(free, final, strict=True):
         k = q - owned[i]
-        if (k and abs(k) * lots[i] < minimums[i]) or (q < 0 and not shorts[i]):
+        if not trade_allowed(k * lots[i], minimums[i]) or (q < 0 and not shorts[i]):
             return None
         counts[i] = k
     return counts
 
 
 def _floors(minimum: Decimal, broker_minimums: Sequence[Decimal] | None) -> list[Decimal] | None:
-    """Each symbol's smallest trade (the larger minimum), or None where all are `minimum`."""
-    if broker_minimums is None or not any(map(minimum.__lt__, broker_minimums)):
+    """Each symbol's `smallest_trade`, or None where every one is `minimum`."""
+    if broker_minimums is None:
         return None
-    return list(map(max, repeat(minimum), broker_minimums))
+    floors = list(map(smallest_trade, repeat(minimum), broker_minimums))
+    return floors if floors.count(minimum) < len(floors) else None
 
 
 class _Units:
@@ -360,10 +435,10 @@ def _cost(book: LotBook) -> int:
 
 def _start(trade: int, lot: int, minimum: int) -> int:
     """Lots to trade first: the trade truncated toward zero (none below the minimum)."""
-    if abs(trade) < minimum:
+    if below_floor(trade, minimum):
         return 0
     lots = abs(trade) // lot
-    if lots * lot < minimum:
+    if below_floor(lots * lot, minimum):
         return 0
     return lots if trade > 0 else -lots
 
@@ -402,7 +477,7 @@ def _ranked(book: LotBook) -> list[tuple[int, bool]]:
     columns = zip(book.lots, book.trades, counts, minimums, symbols, strict=True)
     for i, (lot, trade, k, least, symbol) in enumerate(columns):
         short = trade - k * lot
-        if k < 0 or short <= 0 or abs(trade) < least:
+        if k < 0 or short <= 0 or below_floor(trade, least):
             continue  # a sale (never topped up), on target, or not traded at all
         whole, rest = divmod(short, lot)
         if whole:
@@ -434,7 +509,7 @@ def _fill(book: LotBook, order: list[tuple[int, bool]]) -> None:
         # next plan may differ by that much, and must not buy what this one could not.
         spare = noise if holding[i] and not counts[i] else 0
         n = min(wanted, (budget - spare) // lot)
-        if n and (counts[i] + n) * lot >= minimums[i]:
+        if n and not below_floor((counts[i] + n) * lot, minimums[i]):
             counts[i] += n
             budget -= n * lot
     book.budget = budget
