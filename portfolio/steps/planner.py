@@ -29,7 +29,7 @@ from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
-from portfolio.tax.harvest import harvested
+from portfolio.tax.harvest import harvested, harvested_from
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.step import (
@@ -105,16 +105,18 @@ class Planner:
         builds its plans only when they are read). Under tax rules, which read the whole
         snapshot, it is `plan` on that snapshot, unless `tax_data` = (lots, recent trades)
         valid by construction (a backtest's own, with `as_of`): then those are read as
-        they are (with harvesting or substitutes, `plan` on the snapshot they make).
-        Call inside the core context.
+        they are (with harvesting or substitutes, the account after a harvest is planned
+        as a snapshot). Call inside the core context.
         """
         tax = self.prepared.policy.tax
         if tax is not None:
-            if tax_data is not None and (tax.harvest_threshold is not None or tax.substitutes):
-                held, cash = account  # harvesting re-plans the account after its sales
-                lots, trades = tax_data
-                return self.plan(
-                    Snapshot(
+            if tax_data is not None and as_of is not None:
+                inputs = trusted_tax_inputs(*tax_data, tax, as_of.date())
+                trusted = trusted_columns(self.prepared, account, prices, as_of)
+                if tax.harvest_threshold is not None or tax.substitutes:
+                    held, cash = account
+                    lots, trades = tax_data
+                    snapshot = Snapshot(
                         cash=cash,
                         positions=held,
                         prices=prices,
@@ -122,12 +124,16 @@ class Planner:
                         lots=lots,
                         recent_trades=trades,
                     )
-                )
-            if tax_data is not None and as_of is not None:
-                inputs = trusted_tax_inputs(*tax_data, tax, as_of.date())
-                return trusted_columns(self.prepared, account, prices, as_of).bind(
-                    partial(_taxed_plan, inputs=inputs)
-                )
+                    return trusted.bind(
+                        lambda checked: harvested_from(
+                            self.prepared,
+                            snapshot,
+                            (checked, inputs),
+                            partial(_taxed, tax=tax),
+                            _taxed_plan,
+                        )
+                    )
+                return trusted.bind(partial(_taxed_plan, inputs=inputs))
             held, cash = account
             return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
         return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)

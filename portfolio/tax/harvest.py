@@ -62,7 +62,7 @@ from portfolio.tax.relief import Piece, estimated_tax, lot_sales, priced, realiz
 from portfolio.tax.report import LotSale, TaxReport
 from portfolio.tax.step import TaxInputs, tax_inputs
 
-__all__ = ["Harvest", "harvest_lots", "harvested"]
+__all__ = ["Harvest", "harvest_lots", "harvested", "harvested_from"]
 
 #: Makes a plan under the tax rules from a prepared allocation and a snapshot.
 PlanTaxed = Callable[[Prepared, Snapshot], Result[RebalancePlan, PortfolioError]]
@@ -151,7 +151,25 @@ def harvested(
     inputs = tax_inputs(snapshot, tax)
     if not isinstance(checked, Success) or not isinstance(inputs, Success):
         return plan(prepared, snapshot)  # the same Failure, from the plan's own checks
-    account = _account(checked.unwrap(), inputs.unwrap(), snapshot)
+    return harvested_from(
+        prepared, snapshot, (checked.unwrap(), inputs.unwrap()), plan, checked_plan
+    )
+
+
+def harvested_from(
+    prepared: Prepared,
+    snapshot: Snapshot,
+    checked: tuple[Columns, TaxInputs],
+    plan: PlanTaxed,
+    checked_plan: PlanChecked,
+) -> Result[RebalancePlan, PortfolioError]:
+    """`harvested` with the snapshot's columns and tax inputs checked already.
+
+    A backtest passes its own (valid by construction); `snapshot` must hold the same
+    account, lots and recent trades.
+    """
+    tax = checked[1].terms.policy
+    account = _account(*checked, snapshot)
     moves = _moves(account, tax)
     if not moves.harvests and not moves.moved:
         return checked_plan(account.checked, account.inputs)

@@ -397,4 +397,4 @@ def trusted_tax_inputs(
     `lots` with upper-case keys, summing exactly to the positions; the plan's date `on`.
     """
     terms = SaleTerms.of(tax, on)
-    return TaxInputs(terms, lots, loss_sold(trades, terms), {}, {})
+    return TaxInputs(terms, lots, widened(loss_sold(trades, terms), tax), {}, {})
