@@ -39,7 +39,7 @@ from portfolio.orders.state import OrderState
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.snapshot import Asset, Snapshot
-from portfolio.tax import LotMethod, PastTrade, TaxLot
+from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot
 from ports import BrokerPort, OrderPort
 
 __all__ = ["BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
@@ -142,7 +142,8 @@ class FakeBroker:
         result = self._faults.answer(Method.FILL, lambda: None).bind(
             lambda _: fill_plan(self._account, plan, costs=costs)
         )
-        result.map(self._settle)
+        named = () if plan.tax is None else plan.tax.sales  # the lots the plan chose
+        result.map(lambda filled: self._settle(filled, named))
         symbols = tuple(item.symbol for item in plan.trades)
         self.calls.append(BrokerCall(method=Method.FILL, symbols=symbols, ok=is_successful(result)))
         return result
@@ -231,13 +232,13 @@ class FakeBroker:
         """How many calls were made, failed ones included."""
         return len(self.calls)
 
-    def _settle(self, filled: Fill) -> None:
-        self._moved(attrs.evolve(filled.snapshot, as_of=self._account.as_of))
+    def _settle(self, filled: Fill, named: Iterable[LotSale] = ()) -> None:
+        self._moved(attrs.evolve(filled.snapshot, as_of=self._account.as_of), named)
         self.fills.append(filled)
 
-    def _moved(self, account: Snapshot) -> None:
-        """The account after a trade; the lots follow the positions."""
-        self.book.follow(self._account, account)
+    def _moved(self, account: Snapshot, named: Iterable[LotSale] = ()) -> None:
+        """The account after a trade; the lots follow the positions (`named`: lots chosen)."""
+        self.book.follow(self._account, account, named)
         self._account = account
 
 

@@ -6,6 +6,10 @@ position become a lot acquired on the fake's clock date at its price (fees are n
 added to the basis); shares removed relieve lots by the book's `LotMethod`, and the
 sale is recorded as a `PastTrade` with the gain it realized. A symbol held when the
 fake opened without lots given for it has an unknown basis, and keeps it.
+
+A filled plan's `TaxReport` names the lots its sales relieve (`LotSale`: lot id and
+date); those are relieved first, as a broker does when the order names its lots
+(specific identification), and the method takes any remainder.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from decimal import Decimal, localcontext
 from portfolio.records.money import CORE_CONTEXT, ZERO
 from portfolio.records.plan_item import Action
 from portfolio.records.snapshot import Snapshot
-from portfolio.tax import LotMethod, PastTrade, TaxLot, TaxPolicy
+from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot, TaxPolicy
 from portfolio.tax.policy import MAX_WASH_SALE_DAYS
-from portfolio.tax.relief import in_order, realized, relieve, remaining
+from portfolio.tax.relief import Piece, in_order, realized, relieve, remaining
 
 __all__ = ["LotBook"]
 
@@ -41,14 +45,22 @@ class LotBook:
         self._policy = TaxPolicy(method=method)
         self._count = sum(len(v) for v in self.lots.values())
 
-    def follow(self, before: Snapshot, after: Snapshot) -> None:
-        """Record the change from `before` to `after` (positions moved at `after`'s prices)."""
+    def follow(self, before: Snapshot, after: Snapshot, named: Iterable[LotSale] = ()) -> None:
+        """Record the change from `before` to `after` (positions moved at `after`'s prices).
+
+        `named`: the lots a filled plan's sales chose, relieved first.
+        """
         if after.as_of is None:
             return
+        chosen: dict[str, list[LotSale]] = {}
+        for sale in named:
+            chosen.setdefault(sale.symbol.upper(), []).append(sale)
         with localcontext(CORE_CONTEXT):
-            self._follow(before, after, after.as_of.date())
+            self._follow(before, after, after.as_of.date(), chosen)
 
-    def _follow(self, before: Snapshot, after: Snapshot, on: date) -> None:
+    def _follow(
+        self, before: Snapshot, after: Snapshot, on: date, chosen: Mapping[str, list[LotSale]]
+    ) -> None:
         for symbol in sorted(before.positions.keys() | after.positions.keys()):
             was = max(before.positions.get(symbol, ZERO), ZERO)  # long shares only
             now = max(after.positions.get(symbol, ZERO), ZERO)
@@ -57,7 +69,8 @@ class LotBook:
                 continue
             price = after.prices[symbol]
             side = Action.BUY if change > 0 else Action.SELL
-            gain = self._sell(symbol, was - now, price, on) if now < was else None
+            sold = was - now
+            gain = self._sell(symbol, sold, price, on, chosen.get(symbol, ())) if sold > 0 else None
             if now > was and symbol not in self.unknown:
                 self._count += 1
                 lot = TaxLot(quantity=now - was, cost=price, acquired=on, lot_id=f"L{self._count}")
@@ -74,17 +87,22 @@ class LotBook:
             )
         self.unknown = frozenset(s for s in self.unknown if after.positions.get(s))
 
-    def _sell(self, symbol: str, shares: Decimal, price: Decimal, on: date) -> Decimal | None:
+    def _sell(
+        self, symbol: str, shares: Decimal, price: Decimal, on: date, named: Iterable[LotSale]
+    ) -> Decimal | None:
         lots = self.lots.get(symbol)
         if not lots:
             return None
-        pieces = relieve(in_order(lots, self._policy, price, on), shares)
-        left = tuple(remaining(lots, pieces))
+        pieces = _named_first(lots, named, shares)
+        taken = sum((q for _, q in pieces), ZERO)
+        rest = remaining(lots, pieces)
+        more = relieve(in_order(rest, self._policy, price, on), shares - taken)  # the rest
+        left = tuple(remaining(rest, more))
         if left:
             self.lots[symbol] = left
         else:
             del self.lots[symbol]
-        return realized(pieces, price)
+        return realized([*pieces, *more], price)
 
     def recent(self, snapshot: Snapshot) -> tuple[PastTrade, ...]:
         """The trades within the longest wash-sale window before the snapshot's date."""
@@ -92,3 +110,25 @@ class LotBook:
             return tuple(self.trades)
         start = snapshot.as_of.date() - timedelta(days=MAX_WASH_SALE_DAYS)
         return tuple(t for t in self.trades if t.on >= start)
+
+
+def _named_first(
+    lots: tuple[TaxLot, ...], named: Iterable[LotSale], shares: Decimal
+) -> list[Piece]:
+    """The pieces of `lots` the named sales take (matched by lot id and date), ≤ `shares`."""
+    taken: dict[int, Decimal] = {}
+    left = shares
+    for sale in named:
+        want = min(sale.quantity, left)
+        for lot in lots:
+            if want <= 0:
+                break
+            if (lot.lot_id, lot.acquired) != (sale.lot_id, sale.acquired):
+                continue
+            free = lot.quantity - taken.get(id(lot), ZERO)
+            part = min(free, want)
+            if part > 0:
+                taken[id(lot)] = taken.get(id(lot), ZERO) + part
+                want -= part
+                left -= part
+    return [(lot, taken[id(lot)]) for lot in lots if id(lot) in taken]

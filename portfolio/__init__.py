@@ -23,6 +23,7 @@ from portfolio.steps.planner import Planner, plan_rebalance
 from portfolio.steps.targets import Targets, targets
 from portfolio.steps.validate import Checked, validate
 from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot, TaxPolicy, TaxReport, Term
+from portfolio.tax.groups import groups_by_symbol, same_security
 
 __all__ = [
     "Action",
@@ -65,9 +66,11 @@ __all__ = [
     "combine_allocations",
     "deltas",
     "fill_plan",
+    "groups_by_symbol",
     "order_intents",
     "plan_many",
     "plan_rebalance",
+    "same_security",
     "targets",
     "validate",
 ]

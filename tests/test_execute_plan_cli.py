@@ -45,7 +45,7 @@ def execute(files: Path, account: Path, *more: str | Path) -> Run:
 
 def test_the_saved_plan_records_what_it_was_made_from(files: Path) -> None:
     document = json.loads((files / "plan.json").read_text(encoding="utf-8"))
-    assert (document["schema_version"], document["held"]) == (3, {"QQQ": "0", "SPY": "20"})
+    assert (document["schema_version"], document["held"]) == (4, {"QQQ": "0", "SPY": "20"})
 
 
 def test_a_dry_run_of_the_plan_lists_its_orders_and_places_nothing(files: Path) -> None:

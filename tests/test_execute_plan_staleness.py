@@ -194,7 +194,7 @@ def test_a_plan_that_does_not_record_what_it_was_made_from_is_refused_clearly() 
 def test_held_is_written_and_read_back_exactly() -> None:
     plan = made(attrs.evolve(ACCOUNT, positions={"SPY": D("10.125")}), WEIGHTS)
     document = json.loads(plan.to_json())
-    assert (document["schema_version"], document["held"]) == (3, {"QQQ": "0", "SPY": "10.125"})
+    assert (document["schema_version"], document["held"]) == (4, {"QQQ": "0", "SPY": "10.125"})
     assert RebalancePlan.from_json(plan.to_json()).unwrap().held == {"QQQ": 0, "SPY": D("10.125")}
 
 

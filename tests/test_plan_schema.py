@@ -57,7 +57,7 @@ def test_the_schema_names_every_reason_and_policy_field() -> None:
 
 def test_a_plan_document_by_hand() -> None:
     document = json.loads(_whole_share_plan().to_json())
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 4
     assert document["policy"]["fractional"] is False
     assert document["policy"]["min_trade_amount"] == "500"
     qqq, spy = document["items"]

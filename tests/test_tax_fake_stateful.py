@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import settings
+import attrs
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -18,12 +19,14 @@ from portfolio import (
     Action,
     Allocation,
     LotMethod,
+    PastTrade,
     SizingPolicy,
     TaxLot,
     TaxPolicy,
     plan_rebalance,
 )
 from portfolio.records.money import CENT
+from portfolio.tax.groups import group_of
 
 D = Decimal
 SYMBOLS = ("AAA", "BBB", "CCC")
@@ -181,3 +184,113 @@ def test_a_whole_share_plan_never_sells_a_fractional_remainder_short() -> None:
     assert state.model == {"BBB": [(D("0.54"), D(50), date(2024, 1, 2))]}
     assert state.realized == D("99.00")
     assert not any(t.symbol == "BBB" and t.action is Action.SELL for t in state.broker.book.trades)
+
+
+# Harvesting with identical groups and substitutes (docs/tax.md, "Tax-loss harvesting") --
+
+GROUPED = ("AAA", "BBB", "CCC", "DDD")
+HARVESTING = TaxPolicy(
+    harvest_threshold=D("0.05"),
+    identical=(("AAA", "BBB"),),
+    substitutes={"AAA": ("CCC", "DDD"), "BBB": ("CCC",), "CCC": ("DDD",)},
+)
+WINDOW = timedelta(days=HARVESTING.wash_sale_days)
+grouped_weights = st.dictionaries(
+    st.sampled_from(GROUPED),
+    st.decimals(min_value=D("0.05"), max_value=D("0.25"), places=2),
+    min_size=2,
+)
+
+
+class HarvestMachine(RuleBasedStateMachine):
+    """Plans under a harvesting policy, filled on the fake, with prices and the clock moving.
+
+    After every step: no sale at a loss had a buy of its identical group within the
+    window before it (still held) or after it, the lots add up to the positions, and
+    each sale realized what the plan's report said (the fake relieved the plan's lots).
+    """
+
+    broker: FakeBroker
+    clock: datetime
+
+    @initialize(
+        method=st.sampled_from(LotMethod),
+        costs=st.lists(
+            st.decimals(min_value=D(60), max_value=D(160), places=2), min_size=2, max_size=2
+        ),
+        cash=st.decimals(min_value=D(0), max_value=D(5000), places=2),
+    )
+    def open_account(self, method: LotMethod, costs: list[Decimal], cash: Decimal) -> None:
+        self.clock = START
+        self.policy = attrs.evolve(HARVESTING, method=method)
+        opened = {
+            symbol: [TaxLot(quantity=D(10), cost=cost, acquired=date(2023, 5, 1), lot_id=symbol)]
+            for symbol, cost in zip(("AAA", "BBB"), costs, strict=False)
+        }
+        self.broker = FakeBroker(
+            cash=cash,
+            positions={"AAA": D(10), "BBB": D(10)},
+            prices={"AAA": D(100), "BBB": D(100), "CCC": D(50), "DDD": D(25)},
+            lots=opened,
+            lot_method=method,
+            as_of=START,
+        )
+
+    @rule(goal=grouped_weights, fractional=st.booleans())
+    def rebalance(self, goal: dict[str, Decimal], fractional: bool) -> None:
+        snapshot = self.broker.get_snapshot(GROUPED).unwrap()
+        allocation = Allocation(target_weights=goal, correlation_id="harvest")
+        policy = SizingPolicy(fractional=fractional, tax=self.policy)
+        plan = plan_rebalance(allocation, snapshot, policy).unwrap()
+        assert plan.tax is not None
+        event("harvested" if plan.tax.harvested_loss > 0 else "no harvest")
+        event("moved to a substitute" if plan.tax.substituted else "nothing moved")
+        before = len(self.broker.book.trades)
+        self.broker.fill(plan).unwrap()
+        made = self.broker.book.trades[before:]
+        for trade in made:
+            if trade.action is Action.SELL:
+                said = sum((s.gain for s in plan.tax.sales if s.symbol == trade.symbol), D(0))
+                assert trade.realized_gain == said, trade
+        self._no_wash_sale(made)
+
+    @rule(symbol=st.sampled_from(GROUPED), factor=factors, days=st.integers(0, 40))
+    def move(self, symbol: str, factor: Decimal, days: int) -> None:
+        self.clock += timedelta(days=days)
+        self.broker.move_prices({symbol: factor}, as_of=self.clock)
+
+    def _no_wash_sale(self, made: list[PastTrade]) -> None:
+        account = self.broker.account
+        every = self.broker.book.trades
+        for trade in made:
+            group = group_of(trade.symbol, self.policy)
+            start = trade.on - WINDOW
+            if trade.action is Action.SELL and (trade.realized_gain or D(0)) < 0:
+                recent = [
+                    (member, lot)
+                    for member in group
+                    for lot in account.lots.get(member, ())
+                    if lot.acquired >= start
+                ]
+                assert not recent, f"{trade} sold at a loss with {recent} still held"
+            if trade.action is Action.BUY:
+                losses = [
+                    t
+                    for t in every
+                    if t.action is Action.SELL
+                    and t.symbol in group
+                    and (t.realized_gain or D(0)) < 0
+                    and start <= t.on <= trade.on
+                ]
+                assert not losses, f"{trade} bought within the window of {losses}"
+
+    @invariant()
+    def lots_add_up(self) -> None:
+        account = self.broker.account
+        for symbol, lots in account.lots.items():
+            assert sum(lot.quantity for lot in lots) == account.positions[symbol]
+        assert set(account.lots) == {s for s, q in account.positions.items() if q > 0}
+
+
+HarvestMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=15, deadline=None)
+test_harvesting_on_the_fake_broker = HarvestMachine.TestCase

@@ -33,8 +33,10 @@ _TAX_FIELDS = tuple(field.name for field in attrs.fields(TaxPolicy))
 def tax_policy_from(document: object, where: str = "tax") -> TaxPolicy:
     """The policy file's `[tax]` table → a TaxPolicy; missing keys keep their defaults.
 
-    `method` is a `LotMethod` name (`FIFO`, `LIFO`, `HIFO`, `MIN_TAX`, any case); the
-    library checks the ranges (rates in [0, 1], a budget ≥ 0).
+    `method` is a `LotMethod` name (`FIFO`, `LIFO`, `HIFO`, `MIN_TAX`, any case);
+    `identical` an array of arrays of symbols, `substitutes` a table of symbol → array
+    of symbols. The library checks the ranges (rates in [0, 1], a budget ≥ 0, a
+    threshold ≥ 0, groups that do not overlap).
     """
     values: dict[str, object] = {}
     for key, value in to_mapping(document, where).items():
@@ -55,10 +57,36 @@ def tax_policy_from(document: object, where: str = "tax") -> TaxPolicy:
                 if type(value) is not int:
                     raise BadValueError(where=at, problem=f"expected a whole number, got {value!r}")
                 values[key] = value
+            case "harvest_threshold" | "harvest_min_loss" | "identical" | "substitutes":
+                values[key] = _harvest_value(key, value, at)
             case _:
                 known = ", ".join(_TAX_FIELDS)
                 raise BadValueError(where=at, problem=f"unknown tax field (known: {known})")
     return TaxPolicy(**values)  # type: ignore[arg-type] # each value typed like its field
+
+
+def _harvest_value(key: str, value: object, at: str) -> object:
+    """One of the harvesting keys of the `[tax]` table, read by its type."""
+    if key == "identical":
+        return _groups(value, at)
+    if key == "substitutes":
+        table = to_mapping(value, at)
+        return {name: _symbols(named, f"{at}.{name}") for name, named in table.items()}
+    return to_decimal(value, at)
+
+
+def _symbols(value: object, at: str) -> tuple[str, ...]:
+    """An array of symbols (strings)."""
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise BadValueError(where=at, problem=f"expected an array of symbols, got {value!r}")
+    return tuple(value)
+
+
+def _groups(value: object, at: str) -> tuple[tuple[str, ...], ...]:
+    """An array of arrays of symbols."""
+    if not isinstance(value, list):
+        raise BadValueError(where=at, problem=f"expected an array of arrays, got {value!r}")
+    return tuple(_symbols(group, f"{at}[{n}]") for n, group in enumerate(value))
 
 
 def load_lots(path: Path) -> Result[Lots, InputError]:

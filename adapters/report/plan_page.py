@@ -31,6 +31,7 @@ REASONS = {
     Reason.GAIN_BUDGET: "sold less (or nothing) to keep the realized gains within the budget",
     Reason.SHORT_TERM_GAIN: "sold only the lots that realize no short-term gain",
     Reason.WASH_SALE: "held back: the trade would be a wash sale",
+    Reason.HARVEST: "tax-loss harvest: a loss realized, the exposure kept by a substitute",
 }
 
 

@@ -41,9 +41,11 @@ __all__ = ["SCHEMA_VERSION", "PlanFields", "PlanLike", "plan_fields_from_json", 
 #: The version of the plan document `plan_to_json` writes. Documents without one are
 #: read as 0.1.0 wrote them (no policy, no skipped amounts); version 1 has no `held`
 #: (what the plan was made from), so such a plan reads but cannot be executed; version 2
-#: has no `tax` (read as None).
-SCHEMA_VERSION = 3
-_READABLE = frozenset({0, 1, 2, SCHEMA_VERSION})
+#: has no `tax` (read as None); version 3 has no harvesting fields (`TaxPolicy.identical`,
+#: `substitutes`, `harvest_threshold`, `harvest_min_loss`; `TaxReport.harvested_loss`,
+#: `substituted`), read as their defaults.
+SCHEMA_VERSION = 4
+_READABLE = frozenset({0, 1, 2, 3, SCHEMA_VERSION})
 #: The policy's flat fields; `tax` (a TaxPolicy or None) is written apart, when set.
 _POLICY_FIELDS = {
     field.name: field.default for field in attrs.fields(SizingPolicy) if field.name != "tax"

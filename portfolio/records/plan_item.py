@@ -45,6 +45,9 @@ class Reason(enum.Enum):
     GAIN_BUDGET = "GAIN_BUDGET"
     SHORT_TERM_GAIN = "SHORT_TERM_GAIN"
     WASH_SALE = "WASH_SALE"
+    #: Tax-loss harvesting (docs/tax.md): a sale that harvests a loss, and the buy of the
+    #: substitute that keeps the exposure.
+    HARVEST = "HARVEST"
 
 
 class _Fields(NamedTuple):

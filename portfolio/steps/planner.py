@@ -29,6 +29,7 @@ from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
+from portfolio.tax.harvest import harvested, harvested_from
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.step import (
@@ -104,15 +105,35 @@ class Planner:
         builds its plans only when they are read). Under tax rules, which read the whole
         snapshot, it is `plan` on that snapshot, unless `tax_data` = (lots, recent trades)
         valid by construction (a backtest's own, with `as_of`): then those are read as
-        they are. Call inside the core context.
+        they are (with harvesting or substitutes, the account after a harvest is planned
+        as a snapshot). Call inside the core context.
         """
         tax = self.prepared.policy.tax
         if tax is not None:
             if tax_data is not None and as_of is not None:
                 inputs = trusted_tax_inputs(*tax_data, tax, as_of.date())
-                return trusted_columns(self.prepared, account, prices, as_of).bind(
-                    partial(_taxed_plan, inputs=inputs)
-                )
+                trusted = trusted_columns(self.prepared, account, prices, as_of)
+                if tax.harvest_threshold is not None or tax.substitutes:
+                    held, cash = account
+                    lots, trades = tax_data
+                    snapshot = Snapshot(
+                        cash=cash,
+                        positions=held,
+                        prices=prices,
+                        as_of=as_of,
+                        lots=lots,
+                        recent_trades=trades,
+                    )
+                    return trusted.bind(
+                        lambda checked: harvested_from(
+                            self.prepared,
+                            snapshot,
+                            (checked, inputs),
+                            partial(_taxed, tax=tax),
+                            _taxed_plan,
+                        )
+                    )
+                return trusted.bind(partial(_taxed_plan, inputs=inputs))
             held, cash = account
             return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
         return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
@@ -120,12 +141,25 @@ class Planner:
     def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
         """The plan under the tax rules (docs/tax.md), the one hook into the steps.
 
-        The snapshot's tax data checked, the decisions adjusted before the cash rule,
-        the plan's `TaxReport` added.
+        With harvesting or substitutes, `portfolio.tax.harvest.harvested` moves what
+        they move first, then plans the account after it the same way.
         """
-        return columns(self.prepared, snapshot).bind(
-            lambda checked: tax_inputs(snapshot, tax).bind(partial(_taxed_plan, checked))
-        )
+        if tax.harvest_threshold is not None or tax.substitutes:
+            return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax), _taxed_plan)
+        return _taxed(self.prepared, snapshot, tax)
+
+
+def _taxed(
+    prepared: Prepared, snapshot: Snapshot, tax: TaxPolicy
+) -> Result[RebalancePlan, PortfolioError]:
+    """The plan under the tax rules, without harvesting or substitutes.
+
+    The snapshot's tax data checked, the decisions adjusted before the cash rule, the
+    plan's `TaxReport` added.
+    """
+    return columns(prepared, snapshot).bind(
+        lambda checked: tax_inputs(snapshot, tax).bind(partial(_taxed_plan, checked))
+    )
 
 
 def _taxed_plan(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:

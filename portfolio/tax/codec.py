@@ -8,6 +8,7 @@ naming it, which the plan's parser turns into Failure(INVALID_PLAN).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from portfolio.formats.json_values import BadValueError, as_type, decimal_at, enum_at, plain
@@ -18,11 +19,13 @@ __all__ = ["report_document", "report_from", "tax_policy_document", "tax_policy_
 
 _SALE_AMOUNTS = ("quantity", "proceeds", "cost", "gain")
 _REPORT_AMOUNTS = ("short_term_gain", "long_term_gain", "estimated_tax", "over_budget")
+#: Written from schema version 4 on (tax-loss harvesting); older plans read as 0.00.
+_HARVESTED = "harvested_loss"
 
 
 def tax_policy_document(tax: TaxPolicy) -> dict[str, object]:
     """Every field by name."""
-    budget = tax.max_realized_gain
+    budget, threshold = tax.max_realized_gain, tax.harvest_threshold
     return {
         "method": tax.method.value,
         "max_realized_gain": None if budget is None else plain(budget),
@@ -30,6 +33,10 @@ def tax_policy_document(tax: TaxPolicy) -> dict[str, object]:
         "short_term_rate": plain(tax.short_term_rate),
         "long_term_rate": plain(tax.long_term_rate),
         "wash_sale_days": tax.wash_sale_days,
+        "identical": [list(group) for group in tax.identical],
+        "substitutes": {symbol: list(named) for symbol, named in tax.substitutes.items()},
+        "harvest_threshold": None if threshold is None else plain(threshold),
+        "harvest_min_loss": plain(tax.harvest_min_loss),
     }
 
 
@@ -50,6 +57,8 @@ def tax_policy_from(value: object, where: str) -> TaxPolicy:
                 fields[name] = decimal_at(given, at)
             case "wash_sale_days":
                 fields[name] = as_type(int, given, at)
+            case "identical" | "substitutes" | "harvest_threshold" | "harvest_min_loss":
+                fields[name] = _harvest_field(name, given, at)
             case _:
                 raise BadValueError(at, "unknown TaxPolicy field")
     tax = TaxPolicy(**fields)
@@ -58,6 +67,26 @@ def tax_policy_from(value: object, where: str) -> TaxPolicy:
         at = f"policy.{problem.context.get('field', 'tax')}"
         raise BadValueError(at, problem.message)
     return tax
+
+
+def _harvest_field(name: str, given: object, at: str) -> object:
+    """One of the harvesting fields (schema version 4) from its JSON value."""
+    if name == "identical":
+        groups = as_type(list, given, at)
+        return tuple(_symbols(group, f"{at}[{n}]") for n, group in enumerate(groups))
+    if name == "substitutes":
+        named = as_type(dict, given, at)
+        return {symbol: _symbols(each, f"{at}.{symbol}") for symbol, each in named.items()}
+    if name == "harvest_threshold" and given is None:
+        return None
+    return decimal_at(given, at)
+
+
+def _symbols(value: object, where: str) -> tuple[str, ...]:
+    """A JSON list of symbols as a tuple of strings."""
+    return tuple(
+        as_type(str, s, f"{where}[{n}]") for n, s in enumerate(as_type(list, value, where))
+    )
 
 
 def report_document(report: TaxReport) -> dict[str, object]:
@@ -76,6 +105,8 @@ def report_document(report: TaxReport) -> dict[str, object]:
     }
     document.update({name: plain(getattr(report, name)) for name in _REPORT_AMOUNTS})
     document["unknown_basis"] = list(report.unknown_basis)
+    document[_HARVESTED] = plain(report.harvested_loss)
+    document["substituted"] = [list(pair) for pair in report.substituted]
     return document
 
 
@@ -90,13 +121,28 @@ def report_from(value: object, where: str = "tax") -> TaxReport | None:
     )
     amounts = {name: decimal_at(doc.get(name), f"{where}.{name}") for name in _REPORT_AMOUNTS}
     unknown = as_type(list, doc.get("unknown_basis", []), f"{where}.unknown_basis")
+    harvested = doc.get(_HARVESTED)
+    moved = as_type(list, doc.get("substituted", []), f"{where}.substituted")
+    pairs = tuple(_pair(pair, f"{where}.substituted[{n}]") for n, pair in enumerate(moved))
     return TaxReport(
         sales=sales,
         unknown_basis=tuple(
             as_type(str, s, f"{where}.unknown_basis[{n}]") for n, s in enumerate(unknown)
         ),
+        harvested_loss=(
+            Decimal("0.00") if harvested is None else decimal_at(harvested, f"{where}.{_HARVESTED}")
+        ),
+        substituted=pairs,
         **amounts,
     )
+
+
+def _pair(value: object, where: str) -> tuple[str, str]:
+    """A [symbol, substitute] pair."""
+    pair = _symbols(value, where)
+    if len(pair) != 2:
+        raise BadValueError(where, "a [symbol, substitute] pair")
+    return pair[0], pair[1]
 
 
 def _sale(entry: object, where: str) -> LotSale:

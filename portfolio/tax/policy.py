@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
 
 from portfolio.records.errors import PortfolioError
+from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import MAX_AMOUNT, is_bounded
 
-__all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem"]
+__all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem", "tax_policy_text"]
 
 #: The longest wash-sale look-back accepted, in days (a longer one is a typo).
 MAX_WASH_SALE_DAYS = 366
+
+
+def _tuples(groups: object) -> tuple[tuple[str, ...], ...]:
+    """Lists of lists into tuples of tuples; anything else is kept for validation."""
+    if isinstance(groups, list | tuple):
+        return tuple(tuple(g) if isinstance(g, list) else g for g in groups)
+    return groups  # type: ignore[return-value] # kept for tax_policy_problem
+
+
+def _frozen_substitutes(given: object) -> Mapping[str, tuple[str, ...]]:
+    """A mapping into a `FrozenDict` of tuples; anything else is kept for validation."""
+    if not isinstance(given, Mapping) or isinstance(given, FrozenDict):
+        return given  # type: ignore[return-value] # kept for tax_policy_problem
+    return FrozenDict({k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
 
 
 class LotMethod(enum.Enum):
@@ -40,6 +56,13 @@ class TaxPolicy:
     - `defer_short_term_gains`: cut sales to the lots that realize no short-term gain.
     - `short_term_rate`, `long_term_rate`: fractions in [0, 1] for the estimated tax.
     - `wash_sale_days`: the wash-sale window in days (an int in [0, 366]).
+    - `identical`: groups of symbols that count as one security for the wash-sale rule
+      (share classes, one index fund under two tickers); a symbol in one group at most.
+    - `substitutes`: for a symbol, the symbols to hold instead, in order of preference,
+      none in the symbol's `identical` group (harvests and held buys go to them).
+    - `harvest_threshold`: None = no harvesting; else a fraction of a lot's cost (≥ 0):
+      a lot whose unrealized loss is at least threshold × its cost and at least
+      `harvest_min_loss` (account currency, ≥ 0) is harvested (docs/tax.md).
     """
 
     method: LotMethod = LotMethod.FIFO
@@ -48,6 +71,35 @@ class TaxPolicy:
     short_term_rate: Decimal = Decimal(0)
     long_term_rate: Decimal = Decimal(0)
     wash_sale_days: int = 30
+    identical: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=_tuples)
+    substitutes: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=FrozenDict, converter=_frozen_substitutes
+    )
+    harvest_threshold: Decimal | None = None
+    harvest_min_loss: Decimal = Decimal(0)
+
+
+#: The fields tax-loss harvesting added (issue 21), at their defaults.
+_HARVEST_DEFAULTS: dict[str, object] = {
+    "identical": (),
+    "substitutes": FrozenDict(),
+    "harvest_threshold": None,
+    "harvest_min_loss": Decimal(0),
+}
+
+
+def tax_policy_text(tax: TaxPolicy) -> str:
+    """The policy as a plan id names it: its repr, less the harvesting fields at defaults.
+
+    So a plan's id is what it was before those fields existed.
+
+    >>> tax_policy_text(TaxPolicy()).endswith("wash_sale_days=30)")
+    True
+    """
+    if any(getattr(tax, name) != value for name, value in _HARVEST_DEFAULTS.items()):
+        return repr(tax)
+    shown = (f.name for f in attrs.fields(TaxPolicy) if f.name not in _HARVEST_DEFAULTS)
+    return f"TaxPolicy({', '.join(f'{name}={getattr(tax, name)!r}' for name in shown)})"
 
 
 def tax_policy_problem(tax: object) -> PortfolioError | None:
@@ -79,6 +131,71 @@ def tax_policy_problem(tax: object) -> PortfolioError | None:
     for name, expected, ok in checks:
         if not ok:
             return _bad(name, expected, getattr(tax, name))
+    return _harvest_problem(tax)
+
+
+def _harvest_problem(tax: TaxPolicy) -> PortfolioError | None:
+    """The first bad field among the harvesting ones (issue 21), or None."""
+    threshold, least = tax.harvest_threshold, tax.harvest_min_loss
+    if not (threshold is None or (is_bounded(threshold, MAX_AMOUNT) and threshold >= 0)):
+        return _bad("harvest_threshold", "None or a finite Decimal ≥ 0", threshold)
+    if not (is_bounded(least, MAX_AMOUNT) and least >= 0):
+        return _bad("harvest_min_loss", "a finite Decimal in [0, 1E+15]", least)
+    problem = _groups_problem(tax.identical)
+    if problem is not None:
+        return _bad("identical", problem, tax.identical)
+    problem = _substitutes_problem(tax.substitutes, tax.identical)
+    if problem is not None:
+        return _bad("substitutes", problem, tax.substitutes)
+    return None
+
+
+def _is_symbol(value: object) -> bool:
+    return isinstance(value, str) and value.strip() != "" and value == value.strip()
+
+
+def _groups_problem(groups: object) -> str | None:
+    """What is wrong with `identical`, in words, or None."""
+    if not isinstance(groups, tuple) or not all(isinstance(g, tuple) for g in groups):
+        return "a tuple of tuples of symbols"
+    seen: set[str] = set()
+    for group in groups:
+        if not all(_is_symbol(s) for s in group):
+            return "groups of non-empty symbols"
+        members = {s.upper() for s in group}
+        if len(members) < 2 or len(members) < len(group):
+            return "groups of two or more distinct symbols"
+        twice = sorted(members & seen)
+        if twice:
+            return f"groups that do not share a symbol ({twice[0]} is in two)"
+        seen |= members
+    return None
+
+
+def _substitutes_problem(  # noqa: PLR0911 - one return per rule
+    substitutes: object, groups: tuple[tuple[str, ...], ...]
+) -> str | None:
+    """What is wrong with `substitutes`, in words, or None (`groups` checked already)."""
+    if not isinstance(substitutes, Mapping):
+        return "a mapping of symbols to tuples of symbols"
+    group_of = {s.upper(): {m.upper() for m in g} for g in groups for s in g}
+    keys: set[str] = set()
+    for symbol, replacements in substitutes.items():
+        if not _is_symbol(symbol) or not isinstance(replacements, tuple) or not replacements:
+            return "a mapping of symbols to non-empty tuples of symbols"
+        if symbol.upper() in keys:
+            return f"one entry per symbol ({symbol.upper()} twice)"
+        keys.add(symbol.upper())
+        if not all(_is_symbol(s) for s in replacements):
+            return f"non-empty symbols (for {symbol.upper()})"
+        named = [s.upper() for s in replacements]
+        if len(set(named)) < len(named):
+            return f"distinct substitutes (for {symbol.upper()})"
+        own = group_of.get(symbol.upper(), {symbol.upper()})
+        clash = [s for s in named if s in own]
+        if clash:
+            where = f"{clash[0]} for {symbol.upper()}"
+            return f"substitutes outside the symbol's identical group ({where})"
     return None
 
 

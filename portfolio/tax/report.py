@@ -50,6 +50,9 @@ class TaxReport:
     without lots. `over_budget` is how far the net realized gain exceeds
     `TaxPolicy.max_realized_gain` (0 when the plan is within it, or has no budget): only
     sales the budget never cuts can make it so, liquidations above all (docs/tax.md).
+    `harvested_loss` (≥ 0) is the loss the plan's harvesting sales realize;
+    `substituted` lists each (symbol, substitute) whose buy went to the substitute, by a
+    harvest or because the wash-sale rule held the symbol's buy.
     """
 
     sales: tuple[LotSale, ...]
@@ -58,6 +61,8 @@ class TaxReport:
     estimated_tax: Decimal
     unknown_basis: tuple[str, ...] = ()
     over_budget: Decimal = Decimal("0.00")
+    harvested_loss: Decimal = Decimal("0.00")
+    substituted: tuple[tuple[str, str], ...] = ()
 
     @property
     def net_gain(self) -> Decimal:
@@ -73,8 +78,12 @@ class TaxReport:
         )
         over = f"Over the gain budget by {money(self.over_budget)} (liquidations)"
         unknown = f"Sold without lots (basis unknown): {', '.join(self.unknown_basis)}"
+        harvested = f"Losses harvested: {money(self.harvested_loss)}"
+        moved = "Bought instead: " + ", ".join(f"{a} → {b}" for a, b in self.substituted)
         return (
             gains,
             *([over] if self.over_budget > 0 else []),
             *([unknown] if self.unknown_basis else []),
+            *([harvested] if self.harvested_loss > 0 else []),
+            *([moved] if self.substituted else []),
         )

@@ -35,8 +35,16 @@ from portfolio.steps.plan_id import canonical_text
 from portfolio.steps.rules import Decisions, Thresholds, too_small
 from portfolio.steps.validate import Columns
 from portfolio.tax.budget import Candidate, Kept, down_to_step, within_budget
-from portfolio.tax.choice import SaleTerms, choose, deferrable, loss_sold, recent_lots
-from portfolio.tax.policy import TaxPolicy
+from portfolio.tax.choice import (
+    SaleTerms,
+    choose,
+    deferrable,
+    loss_sold,
+    recent_lots,
+    wash_sale,
+)
+from portfolio.tax.groups import group_recent, loss_groups, widened
+from portfolio.tax.policy import TaxPolicy, tax_policy_text
 from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
     Piece,
@@ -108,7 +116,10 @@ class TaxInputs(NamedTuple):
             available = shares  # what `pool` holds, summed in the lots' order
             if len(pool) < len(lots):
                 available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
-            book = Book(ordered, pool, recent_lots(lots, terms), shares, available)
+            recent = recent_lots(lots, terms)
+            if terms.policy.identical:  # recent buys of the group's other members count too
+                recent += group_recent(symbol, self.lots, terms)
+            book = Book(ordered, pool, recent, shares, available)
             self.books[symbol] = book
         return book
 
@@ -133,16 +144,18 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         terms = SaleTerms(tax, date.max, date.max, date.min)
     else:
         terms = SaleTerms.of(tax, snapshot.as_of.date())
-    return Success(TaxInputs(terms, lots, loss_sold(trades, terms), {}, {}))
+    sold = widened(loss_sold(trades, terms), tax)  # a whole identical group (issue 21, rule 2)
+    return Success(TaxInputs(terms, lots, sold, {}, {}))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
     """The decisions under rules 2-4: sales cut or held, buys held (see the module)."""
     sells, buys, holds = decided
     kept_sells, moved = _sales_adjusted(sells, columns, inputs, ZERO)
-    if inputs.loss_sold:
-        washed = [i for i in buys if _wash_buy(i, inputs.loss_sold)]
-        buys = [i for i in buys if not _wash_buy(i, inputs.loss_sold)]
+    blocked = inputs.loss_sold | loss_groups(kept_sells, inputs.chosen, inputs.terms.policy)
+    if blocked:
+        washed = [i for i in buys if _wash_buy(i, blocked)]
+        buys = [i for i in buys if not _wash_buy(i, blocked)]
         moved += [_held(i, Reason.WASH_SALE) for i in washed]
     if not moved:
         return Decisions(kept_sells, buys, holds)
@@ -167,11 +180,13 @@ def lots_adjusted(
             spent += priced_gain(sold)
     sales = [i for i in trades if i.action is _SELL]
     kept, moved = _sales_adjusted(sales, columns, inputs, spent)
-    if inputs.loss_sold:
+    policy = inputs.terms.policy
+    blocked = inputs.loss_sold | loss_groups([*standing, *kept], inputs.chosen, policy)
+    if blocked:
         moved += [
             _held(i, Reason.WASH_SALE)
             for i in trades
-            if i.action is not _SELL and _wash_buy(i, inputs.loss_sold)
+            if i.action is not _SELL and _wash_buy(i, blocked)
         ]
     unchanged = set(map(id, sales))
     return [*(i for i in kept if id(i) not in unchanged), *moved]
@@ -187,6 +202,7 @@ def _sales_adjusted(
     moved: list[PlanItem] = []
     candidates: dict[str, tuple[PlanItem, Candidate, Book]] = {}
     fixed = spent  # what the liquidations (never cut) and the standing sales realize
+    identical = bool(inputs.terms.policy.identical)  # a liquidation may wash only in a group
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
@@ -195,7 +211,11 @@ def _sales_adjusted(
         book = inputs.book(item.symbol, lots, item.price)
         wanted = min(-item.quantity, book.shares)
         if item.reason is Reason.LIQUIDATE:
-            sold = inputs.chosen[item.symbol] = priced(relieve(book.ordered, wanted), item.price)
+            pieces = relieve(book.ordered, wanted)
+            if identical and wash_sale(book.recent, pieces, item.price):
+                moved.append(_held(item, Reason.WASH_SALE))  # a twin's recent lot stays held
+                continue
+            sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
             fixed += priced_gain(sold)
             kept_sells.append(item)
             continue
@@ -357,7 +377,7 @@ def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
     )
     parts = (
         plan.plan_id,
-        repr(tax),
+        tax_policy_text(tax),
         "\x00".join(item.reason.value for item in plan.items),
         "\x00".join(f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales),
         numbers,
@@ -377,4 +397,4 @@ def trusted_tax_inputs(
     `lots` with upper-case keys, summing exactly to the positions; the plan's date `on`.
     """
     terms = SaleTerms.of(tax, on)
-    return TaxInputs(terms, lots, loss_sold(trades, terms), {}, {})
+    return TaxInputs(terms, lots, widened(loss_sold(trades, terms), tax), {}, {})

@@ -1,0 +1,467 @@
+"""Tax-loss harvesting (issue 21, rule 1) and held buys moved to substitutes (rule 2).
+
+Before the plan is made, `harvested` looks at the snapshot once:
+
+- **Harvests.** With `TaxPolicy.harvest_threshold` set, a targeted symbol's lots whose
+  unrealized loss is at least threshold × the lot's cost and at least
+  `harvest_min_loss` are sold (`Reason.HARVEST`), together with the symbol's lots
+  bought within the wash-sale window at a loss (so that the sale is no wash sale); when
+  a recent lot of the group would stay held, or no substitute can be bought, nothing
+  is harvested. The proceeds' worth of the symbol's target weight moves to the first
+  substitute that can be bought (a price, tradable, not a wash sale, one whole lot
+  affordable), whose buy is marked `HARVEST`.
+- **Held buys.** A targeted symbol whose buys the wash-sale rule holds (its group sold
+  at a loss within the window, or harvested now) has the gap to its target moved to
+  its first allowed substitute.
+
+The plan is then made as the tax rules make any plan, on the account after the
+harvesting sales (their proceeds in cash, their lots gone, the sales among the recent
+trades, so the wash-sale rule holds every buy of their groups), with the moved
+weights. The harvesting sales are merged back into the plan's items and its
+`TaxReport`. With no threshold and no substitutes, the plan is exactly the plan of
+the tax rules (docs/tax.md). Harvests are made in the `rebalance` mode only (a deposit
+sells nothing, a withdrawal buys nothing); held buys move in any mode that buys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import NamedTuple
+
+import attrs
+from returns.result import Result, Success
+
+from portfolio.records.asset_facts import (
+    Asset,
+    broker_minimum,
+    quantity_step,
+    under_broker_minimum,
+)
+from portfolio.records.errors import PortfolioError
+from portfolio.records.held import Held
+from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO, is_bounded
+from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan_item import Action, PlanItem, Reason
+from portfolio.records.policy import Mode
+from portfolio.records.snapshot import Snapshot
+from portfolio.records.symbol_keys import upper_keys
+from portfolio.steps.actions import WEIGHT_QUANTUM
+from portfolio.steps.checked import Columns
+from portfolio.steps.prepare import Prepared
+from portfolio.steps.rules import Thresholds, too_small
+from portfolio.steps.targets import investable_value
+from portfolio.steps.validate import columns
+from portfolio.tax.budget import down_to_step
+from portfolio.tax.choice import SaleTerms, recent_lots, wash_sale
+from portfolio.tax.groups import group_of, group_recent, substitutes_of
+from portfolio.tax.policy import TaxPolicy
+from portfolio.tax.records import PastTrade, TaxLot
+from portfolio.tax.relief import Piece, estimated_tax, lot_sales, priced, realized, remaining
+from portfolio.tax.report import LotSale, TaxReport
+from portfolio.tax.step import TaxInputs, tax_inputs
+
+__all__ = ["Harvest", "harvest_lots", "harvested", "harvested_from"]
+
+#: Makes a plan under the tax rules from a prepared allocation and a snapshot.
+PlanTaxed = Callable[[Prepared, Snapshot], Result[RebalancePlan, PortfolioError]]
+#: The same from the snapshot's columns and tax inputs, checked already.
+PlanChecked = Callable[[Columns, TaxInputs], Result[RebalancePlan, PortfolioError]]
+_ORDER = {Action.SELL: 0, Action.BUY: 1, Action.HOLD: 2}
+
+
+class Harvest(NamedTuple):
+    """One harvesting sale: `shares` of `symbol` (the `pieces` of its lots) at `price`.
+
+    `proceeds` in cents; `gain` what it realizes (< 0); `substitute` the symbol bought
+    instead; `weight` the target weight moved to it.
+    """
+
+    symbol: str
+    substitute: str
+    pieces: list[Piece]
+    shares: Decimal
+    price: Decimal
+    proceeds: Decimal
+    gain: Decimal
+    weight: Decimal
+
+
+class _Account(NamedTuple):
+    """What the choices read, once per plan: the checked columns and the snapshot's extras."""
+
+    checked: Columns
+    inputs: TaxInputs
+    prices: Mapping[str, Decimal]
+    assets: Mapping[str, Asset]
+    investable: Decimal
+    limits: Thresholds
+
+
+class _Moves(NamedTuple):
+    harvests: list[Harvest]
+    #: (symbol, substitute) for each held buy moved (rule 2).
+    moved: list[tuple[str, str]]
+    weights: dict[str, Decimal]
+
+
+def harvest_lots(lots: tuple[TaxLot, ...], price: Decimal, tax: TaxPolicy) -> list[TaxLot]:
+    """The lots over the harvest threshold at `price`, in their given order.
+
+    A lot's loss (cost − proceeds, each in cents) must be > 0, at least
+    `harvest_threshold` × its cost and at least `harvest_min_loss`.
+
+    >>> from datetime import date
+    >>> lot = TaxLot(quantity=Decimal(10), cost=Decimal(100), acquired=date(2024, 1, 2))
+    >>> policy = TaxPolicy(harvest_threshold=Decimal("0.05"), harvest_min_loss=Decimal(50))
+    >>> [len(harvest_lots((lot,), Decimal(p), policy)) for p in ("95.01", "95", "94")]
+    [0, 1, 1]
+    """
+    threshold = tax.harvest_threshold
+    if threshold is None:
+        return []
+    found = []
+    for lot in lots:
+        if lot.cost <= price:
+            continue
+        cost = (lot.quantity * lot.cost).quantize(CENT)
+        loss = cost - (lot.quantity * price).quantize(CENT)
+        if loss > 0 and loss >= threshold * cost and loss >= tax.harvest_min_loss:
+            found.append(lot)
+    return found
+
+
+def harvested(
+    prepared: Prepared,
+    snapshot: Snapshot,
+    tax: TaxPolicy,
+    plan: PlanTaxed,
+    checked_plan: PlanChecked,
+) -> Result[RebalancePlan, PortfolioError]:
+    """The plan with its harvests and its held buys moved to substitutes (see the module).
+
+    `plan` makes a plan under the tax rules; it is called once, on the account after
+    the harvesting sales. When nothing moves, `checked_plan` makes it from the columns
+    and tax inputs checked here.
+    """
+    if tax.harvest_threshold is None and not tax.substitutes:
+        return plan(prepared, snapshot)
+    checked = columns(prepared, snapshot)
+    inputs = tax_inputs(snapshot, tax)
+    if not isinstance(checked, Success) or not isinstance(inputs, Success):
+        return plan(prepared, snapshot)  # the same Failure, from the plan's own checks
+    return harvested_from(
+        prepared, snapshot, (checked.unwrap(), inputs.unwrap()), plan, checked_plan
+    )
+
+
+def harvested_from(
+    prepared: Prepared,
+    snapshot: Snapshot,
+    checked: tuple[Columns, TaxInputs],
+    plan: PlanTaxed,
+    checked_plan: PlanChecked,
+) -> Result[RebalancePlan, PortfolioError]:
+    """`harvested` with the snapshot's columns and tax inputs checked already.
+
+    A backtest passes its own (valid by construction); `snapshot` must hold the same
+    account, lots and recent trades.
+    """
+    tax = checked[1].terms.policy
+    account = _account(*checked, snapshot)
+    moves = _moves(account, tax)
+    if not moves.harvests and not moves.moved:
+        return checked_plan(account.checked, account.inputs)
+    after = _after(snapshot, moves.harvests, account)
+    weights = moves.weights
+    targeted = tuple(sorted(weights))
+    moved = attrs.evolve(
+        prepared,
+        weights=weights,
+        targeted=targeted,
+        weight_column=tuple(map(weights.__getitem__, targeted)),
+    )
+    return plan(moved, after).map(lambda made: _merged(made, moves, account))
+
+
+def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Account:
+    prices: dict[str, Decimal] = dict(upper_keys(snapshot.prices))  # type: ignore[arg-type]
+    prices.update(zip(checked.symbols, checked.prices, strict=True))
+    assets: Mapping[str, Asset] = upper_keys(snapshot.assets)  # type: ignore[assignment]
+    policy = checked.policy
+    investable = investable_value(checked.total_value, policy)
+    return _Account(
+        checked, inputs, prices, assets, investable, Thresholds.of(policy, checked.total_value)
+    )
+
+
+def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
+    """The harvests (rule 1), then the held buys moved to substitutes (rule 2)."""
+    checked, inputs = account.checked, account.inputs
+    weights = dict(zip(checked.symbols, checked.weights, strict=True))
+    current = {
+        symbol: quantity * price
+        for symbol, quantity, price in zip(
+            checked.symbols, checked.quantities, checked.prices, strict=True
+        )
+    }
+    blocked = set(inputs.loss_sold)  # the symbols whose buys the wash-sale rule holds
+    bought: set[str] = set()  # the groups of the substitutes bought
+    harvests: list[Harvest] = []
+    mode = checked.policy.mode
+    if tax.harvest_threshold is not None and account.investable > 0 and mode == Mode.REBALANCE:
+        for symbol in sorted(inputs.lots):
+            found = _harvest(symbol, weights.get(symbol, ZERO), account, blocked, bought)
+            if found is None:
+                continue
+            harvests.append(found)
+            blocked |= group_of(symbol, tax)
+            bought |= group_of(found.substitute, tax)
+            weights[symbol] -= found.weight
+            weights[found.substitute] = weights.get(found.substitute, ZERO) + found.weight
+            current[symbol] -= found.proceeds
+    moved: list[tuple[str, str]] = []
+    if tax.substitutes and account.investable > 0 and mode != Mode.SELL_ONLY:
+        for symbol in sorted(blocked & set(weights)):
+            gap = weights[symbol] * account.investable - current.get(symbol, ZERO)
+            if weights[symbol] <= 0 or gap <= 0 or too_small(gap, account.limits):
+                continue
+            substitute = _substitute(symbol, gap, account, blocked)
+            if substitute is None:
+                continue
+            shift = gap / account.investable
+            weights[symbol] -= shift
+            weights[substitute] = weights.get(substitute, ZERO) + shift
+            moved.append((symbol, substitute))
+    return _Moves(harvests, moved, weights)
+
+
+def _harvest(
+    symbol: str, weight: Decimal, account: _Account, blocked: set[str], bought: set[str]
+) -> Harvest | None:
+    """The harvest of `symbol`, or None when it has none or it cannot be made."""
+    inputs = account.inputs
+    terms = inputs.terms
+    tax = terms.policy
+    price = account.prices.get(symbol)
+    asset = account.assets.get(symbol)
+    if (
+        weight <= 0
+        or price is None
+        or (asset is not None and not asset.tradable)
+        or not substitutes_of(symbol, tax)
+        or group_of(symbol, tax) & bought  # an identical security is bought in this plan
+    ):
+        return None
+    lots = inputs.lots[symbol]
+    over = harvest_lots(lots, price, tax)
+    if not over:
+        return None
+    step = _step(asset, account)
+    pieces = _pieces(lots, over, price, terms, step)
+    recent = recent_lots(lots, terms) + group_recent(symbol, inputs.lots, terms)
+    if not pieces or wash_sale(recent, pieces, price):
+        return None
+    shares = down_to_step(sum((shares for _, shares in pieces), ZERO), step)
+    proceeds = (shares * price).quantize(CENT)
+    if too_small(-proceeds, account.limits) or under_broker_minimum(
+        proceeds, broker_minimum(asset)
+    ):
+        return None
+    substitute = _substitute(symbol, proceeds, account, blocked | group_of(symbol, tax))
+    if substitute is None:
+        return None
+    gain = realized(pieces, price)
+    moved = min(weight, proceeds / account.investable)
+    return Harvest(symbol, substitute, pieces, shares, price, proceeds, gain, moved)
+
+
+def _pieces(
+    lots: tuple[TaxLot, ...],
+    over: list[TaxLot],
+    price: Decimal,
+    terms: SaleTerms,
+    step: Decimal,
+) -> list[Piece]:
+    """The pieces a harvest sells: its lots over the threshold and its recent lots at a loss.
+
+    The recent lots first (a wash sale otherwise), then the largest loss per share; a
+    whole-lot symbol sells whole lots of its step (the last lot split).
+    """
+    chosen = {id(lot) for lot in over}
+    recent = [lot for lot in recent_lots(lots, terms) if lot.cost > price]
+    chosen |= {id(lot) for lot in recent}
+    order = sorted(
+        (lot for lot in lots if id(lot) in chosen),
+        key=lambda lot: (lot.acquired < terms.window_start, price - lot.cost),
+    )
+    total = sum((lot.quantity for lot in order), ZERO)
+    shares = down_to_step(total, step)  # written with the step's digits, as the planner does
+    if shares <= 0:
+        return []
+    taken: list[Piece] = []
+    left = shares
+    for lot in order:
+        if left <= 0:
+            break
+        piece = min(lot.quantity, left)
+        taken.append((lot, piece))
+        left -= piece
+    return taken
+
+
+def _step(asset: Asset | None, account: _Account) -> Decimal:
+    return quantity_step(asset, fractional=account.checked.policy.fractional) or SHARE_QUANTUM
+
+
+def _substitute(symbol: str, amount: Decimal, account: _Account, blocked: set[str]) -> str | None:
+    """The first substitute of `symbol` that `amount` can buy without a wash sale, or None.
+
+    It needs a price, must be tradable, outside the groups whose buys are held, and,
+    when it trades in whole lots, `amount` must buy one of them.
+    """
+    for substitute in substitutes_of(symbol, account.inputs.terms.policy):
+        price = account.prices.get(substitute)
+        asset = account.assets.get(substitute)
+        if (
+            substitute in blocked
+            or not (is_bounded(price) and price > 0)
+            or (asset is not None and not asset.tradable)
+            or price * _step(asset, account) > amount
+        ):
+            continue
+        return substitute
+    return None
+
+
+def _after(snapshot: Snapshot, harvests: list[Harvest], account: _Account) -> Snapshot:
+    """The account after the harvesting sales: cash, positions, lots and recent trades."""
+    if not harvests:
+        return snapshot
+    sold = {h.symbol: h for h in harvests}
+    positions = {
+        key: (quantity - sold[key.upper()].shares if key.upper() in sold else quantity)
+        for key, quantity in snapshot.positions.items()
+    }
+    lots = dict(account.inputs.lots)
+    for h in harvests:
+        left = remaining(lots[h.symbol], h.pieces)
+        if left:
+            lots[h.symbol] = tuple(left)
+        else:
+            del lots[h.symbol]
+    on = account.inputs.terms.on
+    trades = tuple(
+        PastTrade(
+            symbol=h.symbol,
+            action=Action.SELL,
+            quantity=h.shares,
+            price=h.price,
+            on=on,
+            realized_gain=h.gain,
+        )
+        for h in harvests
+    )
+    return attrs.evolve(
+        snapshot,
+        cash=snapshot.cash + sum((h.proceeds for h in harvests), ZERO),
+        positions=positions,
+        lots=lots,
+        recent_trades=(*snapshot.recent_trades, *trades),
+    )
+
+
+def _merged(made: RebalancePlan, moves: _Moves, account: _Account) -> RebalancePlan:
+    """The plan made after the harvests, with the harvesting sales merged back in."""
+    checked = account.checked
+    sold = {h.symbol: h for h in moves.harvests}
+    substitutes = {h.substitute for h in moves.harvests}
+    held_back = {symbol for symbol, _ in moves.moved}
+    value = checked.total_value
+    items: list[PlanItem] = []
+    for item in made.items:
+        harvest = sold.get(item.symbol)
+        if harvest is not None:
+            items.append(_with_harvest(item, harvest, value))
+        elif item.symbol in substitutes and item.action is Action.BUY:
+            items.append(item._replace(reason=Reason.HARVEST))
+        elif item.symbol in held_back and item.action is Action.HOLD:
+            items.append(item._replace(reason=Reason.WASH_SALE))
+        else:
+            items.append(item)
+    items.sort(key=lambda i: (_ORDER[i.action], i.symbol))
+    held = made.held
+    if held is not None:
+        symbols = tuple(held)
+        back = [held[s] + (sold[s].shares if s in sold else ZERO) for s in symbols]
+        held = Held(symbols, tuple(back))
+    report = _report(made.tax, items, moves, account.inputs)
+    plan = attrs.evolve(
+        made,
+        items=tuple(items),
+        total_value=value,
+        cash_before=checked.cash,
+        held=held,
+        tax=report,
+    )
+    return attrs.evolve(plan, plan_id=_plan_id(made.plan_id, moves))
+
+
+def _with_harvest(item: PlanItem, harvest: Harvest, value: Decimal) -> PlanItem:
+    """The symbol's item with the harvesting sale added to what the plan trades."""
+    current = item.current_value + harvest.proceeds
+    weight = (current / value).quantize(WEIGHT_QUANTUM) if value else item.current_weight
+    return item._replace(
+        action=Action.SELL,
+        trade_amount=item.trade_amount - harvest.proceeds,
+        quantity=item.quantity - harvest.shares,
+        current_value=current,
+        current_weight=weight,
+        reason=Reason.HARVEST,
+    )
+
+
+def _report(
+    made: TaxReport | None, items: list[PlanItem], moves: _Moves, inputs: TaxInputs
+) -> TaxReport:
+    """The plan's report with the harvesting sales: gains, tax, what moved where."""
+    terms = inputs.terms
+    policy = terms.policy
+    harvests = {
+        h.symbol: lot_sales(h.symbol, priced(h.pieces, h.price), terms.first_short)
+        for h in moves.harvests
+    }
+    earlier: list[LotSale] = [] if made is None else list(made.sales)
+    sales: list[LotSale] = []
+    for item in items:
+        if item.action is Action.SELL:
+            sales += harvests.get(item.symbol, [])
+            sales += [s for s in earlier if s.symbol == item.symbol]
+    short, long, tax = estimated_tax(sales, policy)
+    over = Decimal("0.00")
+    if policy.max_realized_gain is not None:
+        over = max(short + long - policy.max_realized_gain, over)
+    loss = -sum((s.gain for every in harvests.values() for s in every), Decimal("0.00"))
+    pairs = sorted([*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved])
+    return TaxReport(
+        sales=tuple(sales),
+        short_term_gain=short,
+        long_term_gain=long,
+        estimated_tax=tax,
+        unknown_basis=() if made is None else made.unknown_basis,
+        over_budget=over,
+        harvested_loss=max(loss, Decimal("0.00")),
+        substituted=tuple(pairs),
+    )
+
+
+def _plan_id(made: str, moves: _Moves) -> str:
+    """The plan's id, extended to name the harvests and the buys moved to substitutes."""
+    parts = [made]
+    for h in moves.harvests:
+        lots = ",".join(f"{lot.lot_id}:{lot.acquired.isoformat()}:{q}" for lot, q in h.pieces)
+        parts.append(f"{h.symbol}>{h.substitute}:{h.shares}:{h.proceeds}:{lots}")
+    parts += [f"{a}>{b}" for a, b in moves.moved]
+    text = "\x01".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()[:32]

@@ -1,0 +1,609 @@
+"""Tax-loss harvesting and identical groups: a hand-computed example per rule (docs/tax.md).
+
+Every plan is dated 2024-06-03 with a 30-day wash-sale window (it opens 2024-05-04).
+VOO is held at a loss: 10 shares bought at 100, now 90; VTI (50) and SCHB (25) are its
+substitutes, IVV (90) its twin when the policy says VOO and IVV are identical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal as D  # noqa: N817 - amounts read as D(100)
+from pathlib import Path
+
+import attrs
+import jsonschema
+import pytest
+from cli_support import cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from returns.result import Result
+
+from adapters.fake import FakeBroker
+from portfolio import (
+    Action,
+    Allocation,
+    Asset,
+    ErrorKind,
+    LotMethod,
+    PastTrade,
+    PortfolioError,
+    Reason,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    TaxLot,
+    TaxPolicy,
+    plan_rebalance,
+)
+from portfolio.records.policy import Mode
+from portfolio.tax.groups import group_of
+
+AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
+OLD, RECENT = date(2023, 1, 5), date(2024, 5, 20)
+PRICES = {"VOO": "90", "VTI": "50", "SCHB": "25", "IVV": "90"}
+HARVEST = TaxPolicy(harvest_threshold=D("0.05"), substitutes={"VOO": ("VTI", "SCHB")})
+SCHEMA = json.loads((Path(__file__).parent.parent / "portfolio" / "plan.schema.json").read_text())
+
+
+def lot(lot_id: str, quantity: str, cost: str, acquired: date = OLD) -> TaxLot:
+    return TaxLot(quantity=D(quantity), cost=D(cost), acquired=acquired, lot_id=lot_id)
+
+
+VOO_LOT = lot("v1", "10", "100")
+
+
+def loss_sale(symbol: str, on: date = date(2024, 5, 24)) -> PastTrade:
+    return PastTrade(
+        symbol=symbol, action=Action.SELL, quantity=D(1), price=D(50), on=on, realized_gain=D(-5)
+    )
+
+
+def plan(
+    tax: TaxPolicy | None,
+    *,
+    weights: Mapping[str, str] | None = None,
+    positions: Mapping[str, str] | None = None,
+    lots: Mapping[str, tuple[TaxLot, ...]] | None = None,
+    prices: Mapping[str, str] = PRICES,
+    cash: str = "100",
+    trades: tuple[PastTrade, ...] = (),
+    assets: Mapping[str, Asset] | None = None,
+    fractional: bool = True,
+) -> Result[RebalancePlan, PortfolioError]:
+    snapshot = Snapshot(
+        cash=D(cash),
+        positions={s: D(q) for s, q in (positions or {"VOO": "10"}).items()},
+        prices={s: D(p) for s, p in prices.items()},
+        as_of=AS_OF,
+        lots={"VOO": (VOO_LOT,)} if lots is None else lots,
+        recent_trades=trades,
+        assets=assets or {},
+    )
+    target = {s: D(w) for s, w in (weights or {"VOO": "0.9"}).items()}
+    policy = SizingPolicy(tax=tax, fractional=fractional)
+    return plan_rebalance(Allocation(target_weights=target, correlation_id="tlh"), snapshot, policy)
+
+
+def trades(made: RebalancePlan) -> list[tuple[str, str, str, str]]:
+    """(symbol, action, amount, reason) of every item, in plan order."""
+    return [
+        (i.symbol, i.action.value, str(i.trade_amount), i.reason.value)
+        for i in made.items
+        if i.action is not Action.HOLD or i.reason in {Reason.WASH_SALE, Reason.HARVEST}
+    ]
+
+
+# Rule 1: harvest ----------------------------------------------------------------------
+
+
+def test_a_lot_over_the_threshold_is_sold_and_its_value_bought_in_the_first_substitute() -> None:
+    # V = 100 cash + 10 × 90 = 1,000; the lot's loss 1,000 − 900 = 100 ≥ 5 % of 1,000.
+    # All of VOO's 0.9 (900 of 900 proceeds) moves to VTI: 900 / 50 = 18 shares.
+    made = plan(HARVEST).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "BUY", "900.00", "HARVEST"),
+    ]
+    assert [str(i.quantity) for i in made.items] == ["-10.000000000", "18.000000000"]
+    report = made.tax
+    assert report is not None
+    assert (report.harvested_loss, report.short_term_gain, report.long_term_gain) == (
+        D("100.00"),
+        D("0.00"),
+        D("-100.00"),
+    )
+    assert [(s.lot_id, s.quantity, s.gain) for s in report.sales] == [("v1", D(10), D("-100.00"))]
+    assert report.substituted == (("VOO", "VTI"),)
+    assert made.cash_after == D("100.00")
+    assert "Losses harvested: 100.00" in made.summary()
+
+
+def test_without_a_threshold_or_a_substitute_nothing_is_harvested() -> None:
+    plain = plan(TaxPolicy()).unwrap()
+    assert trades(plain) == []  # VOO sits at its target
+    for tax in (attrs.evolve(HARVEST, harvest_threshold=None), TaxPolicy(harvest_threshold=D(0))):
+        made = plan(tax).unwrap()
+        assert made.items == plain.items
+        assert made.tax is not None
+        assert (made.tax.harvested_loss, made.tax.substituted) == (D("0.00"), ())
+
+
+@pytest.mark.parametrize(
+    ("prices", "assets"),
+    [
+        ({"VOO": "90"}, None),  # no substitute has a price
+        (PRICES, {s: Asset(symbol=s, tradable=False) for s in ("VTI", "SCHB")}),
+        (PRICES, {"VOO": Asset(symbol="VOO", tradable=False)}),
+    ],
+    ids=["no-price", "substitutes-not-tradable", "symbol-not-tradable"],
+)
+def test_no_harvest_when_no_substitute_can_be_bought(
+    prices: Mapping[str, str], assets: Mapping[str, Asset] | None
+) -> None:
+    made = plan(HARVEST, prices=prices, assets=assets).unwrap()
+    assert [i.reason for i in made.items if i.reason is Reason.HARVEST] == []
+    assert made.tax is not None
+    assert made.tax.harvested_loss == 0
+
+
+def test_a_substitute_in_its_own_wash_sale_window_gives_way_to_the_next() -> None:
+    # VTI was sold at a loss on 2024-05-24: buying it is a wash sale. SCHB: 900 / 25 = 36.
+    made = plan(HARVEST, trades=(loss_sale("VTI"),)).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("SCHB", "BUY", "900.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "SCHB"),)
+    # Both substitutes in their windows: no harvest at all.
+    both = plan(HARVEST, trades=(loss_sale("VTI"), loss_sale("SCHB"))).unwrap()
+    assert trades(both) == []
+
+
+def test_a_whole_share_substitute_buys_whole_shares_and_leaves_the_rest_in_cash() -> None:
+    # VTI at 70 in whole shares: 900 / 70 = 12.86, so 12 shares (840); the 60 left of
+    # the proceeds stays in cash: 100 + 900 − 840 = 160.
+    made = plan(HARVEST, prices={**PRICES, "VTI": "70"}, fractional=False).unwrap()
+    assert [(i.symbol, i.quantity, i.trade_amount, i.reason) for i in made.items] == [
+        ("VOO", D(-10), D("-900.00"), Reason.HARVEST),
+        ("VTI", D(12), D("840.00"), Reason.HARVEST),
+    ]
+    assert made.cash_after == D("160.00")
+
+
+def test_the_threshold_and_the_minimum_loss_are_inclusive() -> None:
+    # 10 shares at 100 cost 1,000: at 95 the loss is 50.00 = 5 %; at 95.01 it is 49.90.
+    at = {**PRICES, "VOO": "95"}
+    over = {**PRICES, "VOO": "95.01"}
+    assert plan(HARVEST, prices=at).unwrap().items[0].reason is Reason.HARVEST
+    assert plan(HARVEST, prices=over).unwrap().items[0].reason is not Reason.HARVEST
+    least = attrs.evolve(HARVEST, harvest_threshold=D(0), harvest_min_loss=D(50))
+    assert plan(least, prices=at).unwrap().items[0].reason is Reason.HARVEST
+    more = attrs.evolve(least, harvest_min_loss=D("50.01"))
+    assert plan(more, prices=at).unwrap().items[0].reason is not Reason.HARVEST
+
+
+def test_a_recent_lot_at_a_gain_still_held_after_the_sale_stops_the_harvest() -> None:
+    # 2 shares bought on 2024-05-20 at 85 (a gain at 90) would stay: the loss would wash.
+    lots = {"VOO": (VOO_LOT, lot("v2", "2", "85", RECENT))}
+    made = plan(HARVEST, positions={"VOO": "12"}, lots=lots).unwrap()
+    assert Reason.HARVEST not in {i.reason for i in made.items}
+
+
+def test_a_recent_lot_at_a_loss_is_harvested_with_the_old_one() -> None:
+    # 2 shares bought on 2024-05-20 at 92 (a loss of 4, under the threshold) go too:
+    # 12 shares, proceeds 1,080, loss 100 + 4 = 104.
+    lots = {"VOO": (VOO_LOT, lot("v2", "2", "92", RECENT))}
+    made = plan(HARVEST, positions={"VOO": "12"}, lots=lots).unwrap()
+    sold = made.items[0]
+    assert (sold.symbol, sold.trade_amount, sold.reason) == ("VOO", D("-1080.00"), Reason.HARVEST)
+    assert made.tax is not None
+    assert made.tax.harvested_loss == D("104.00")
+    assert sorted(s.lot_id for s in made.tax.sales) == ["v1", "v2"]
+
+
+def test_a_partial_harvest_moves_only_the_proceeds_worth_of_weight() -> None:
+    # VOO: the loss lot (10 at 100) and a long-held gain lot (10 at 60). V = 100 + 1,800
+    # = 1,900, VOO's target 0.9 × 1,900 = 1,710 (it is 90 over). The harvest sells 900
+    # and moves 900 / 1,900 of weight to VTI: 18 shares; VOO's own trade is unchanged
+    # (its 90 over target is sold from the gain lot).
+    lots = {"VOO": (VOO_LOT, lot("v0", "10", "60", date(2020, 1, 2)))}
+    made = plan(HARVEST, positions={"VOO": "20"}, lots=lots).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-990.00", "HARVEST"),
+        ("VTI", "BUY", "900.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert [(s.lot_id, str(s.quantity), str(s.gain)) for s in made.tax.sales] == [
+        ("v1", "10", "-100.00"),
+        ("v0", "1.000000000", "30.00"),
+    ]
+    assert made.tax.harvested_loss == D("100.00")
+
+
+# Rule 2: identical groups ----------------------------------------------------------------
+
+TWINS = TaxPolicy(identical=(("VOO", "IVV"),))
+
+
+def test_a_recent_loss_sale_of_a_twin_holds_the_buy() -> None:
+    # VOO is 450 under its 900 target; IVV, its twin, was sold at a loss on 2024-05-24.
+    account = {"positions": {"VOO": "5"}, "lots": {}, "cash": "550"}
+    alone = plan(TaxPolicy(), **account, trades=(loss_sale("IVV"),)).unwrap()  # type: ignore[arg-type]
+    assert trades(alone) == [("VOO", "BUY", "450.00", "REBALANCE")]
+    made = plan(TWINS, **account, trades=(loss_sale("IVV"),)).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [("VOO", "HOLD", "0", "WASH_SALE")]
+
+
+def test_a_recent_buy_of_a_twin_makes_a_loss_sale_a_wash_sale() -> None:
+    # VOO 400 over target at a loss; IVV bought on 2024-05-20 and still held.
+    account = {
+        "weights": {"VOO": "0.5", "IVV": "0.09"},
+        "positions": {"VOO": "10", "IVV": "1"},
+        "lots": {"VOO": (VOO_LOT,), "IVV": (lot("i1", "1", "80", RECENT),)},
+        "cash": "10",
+    }
+    alone = plan(TaxPolicy(), **account).unwrap()  # type: ignore[arg-type]
+    assert trades(alone)[0][::3] == ("VOO", "REBALANCE")
+    made = plan(TWINS, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [("VOO", "HOLD", "0", "WASH_SALE")]
+
+
+def test_a_held_buy_goes_to_the_first_substitute() -> None:
+    # VOO sold at a loss on 2024-05-24; its 450 gap to target buys VTI instead (9 shares).
+    tax = TaxPolicy(substitutes={"VOO": ("VTI",)})
+    made = plan(tax, positions={"VOO": "5"}, lots={}, cash="550", trades=(loss_sale("VOO"),))
+    assert trades(made.unwrap()) == [
+        ("VTI", "BUY", "450.00", "REBALANCE"),
+        ("VOO", "HOLD", "0", "WASH_SALE"),
+    ]
+    report = made.unwrap().tax
+    assert report is not None
+    assert report.substituted == (("VOO", "VTI"),)
+
+
+# Rule 3: nothing silent; no loss sale and buy of a twin in one plan ---------------------
+
+
+def test_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> None:
+    # VOO 400 over target sold at a loss; IVV 360 under target: the buy is held.
+    account = {"weights": {"VOO": "0.5", "IVV": "0.36"}, "cash": "100"}
+    alone = plan(TaxPolicy(), **account).unwrap()  # type: ignore[arg-type]
+    assert trades(alone) == [
+        ("VOO", "SELL", "-400.00", "REBALANCE"),
+        ("IVV", "BUY", "360.00", "REBALANCE"),
+    ]
+    made = plan(TWINS, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [
+        ("VOO", "SELL", "-400.00", "REBALANCE"),
+        ("IVV", "HOLD", "0", "WASH_SALE"),
+    ]
+
+
+def test_a_harvest_holds_the_buys_of_its_group() -> None:
+    # IVV (VOO's twin) is 90 under its target: after VOO's harvest it may not be bought.
+    tax = attrs.evolve(HARVEST, identical=(("VOO", "IVV"),))
+    made = plan(tax, weights={"VOO": "0.8", "IVV": "0.09"}, cash="100").unwrap()
+    assert ("IVV", "HOLD", "0", "WASH_SALE") in trades(made)
+    assert made.items[0][::9] == ("VOO", Reason.HARVEST)
+
+
+# The plan's JSON -------------------------------------------------------------------------
+
+
+def test_a_harvesting_plan_round_trips_through_json_and_matches_the_schema() -> None:
+    made = plan(HARVEST, trades=(loss_sale("VTI"),)).unwrap()
+    document = json.loads(made.to_json())
+    jsonschema.validate(document, SCHEMA)
+    assert document["schema_version"] == 4
+    assert document["tax"]["harvested_loss"] == "100.00"
+    assert document["tax"]["substituted"] == [["VOO", "SCHB"]]
+    assert document["policy"]["tax"]["substitutes"] == {"VOO": ["VTI", "SCHB"]}
+    back = RebalancePlan.from_json(made.to_json()).unwrap()
+    assert back.tax == made.tax
+    assert back.policy is not None
+    assert back.policy == made.policy
+
+
+def test_a_version_3_plan_still_reads() -> None:
+    document = json.loads(plan(TaxPolicy()).unwrap().to_json())
+    document["schema_version"] = 3
+    for name in ("harvested_loss", "substituted"):
+        del document["tax"][name]
+    for name in ("identical", "substitutes", "harvest_threshold", "harvest_min_loss"):
+        del document["policy"]["tax"][name]
+    back = RebalancePlan.from_json(json.dumps(document)).unwrap()
+    assert back.tax is not None
+    assert (back.tax.harvested_loss, back.tax.substituted) == (D("0.00"), ())
+    assert back.policy is not None
+    assert back.policy.tax == TaxPolicy()
+
+
+# Bad policy values -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tax", "field"),
+    [
+        (TaxPolicy(harvest_threshold=D(-1)), "tax.harvest_threshold"),
+        (TaxPolicy(harvest_threshold=D("NaN")), "tax.harvest_threshold"),
+        (TaxPolicy(harvest_min_loss=D("-0.01")), "tax.harvest_min_loss"),
+        (TaxPolicy(identical=(("VOO", "IVV"), ("IVV", "SPY"))), "tax.identical"),
+        (TaxPolicy(identical=(("VOO",),)), "tax.identical"),
+        (TaxPolicy(identical=(("VOO", "voo"),)), "tax.identical"),
+        (TaxPolicy(identical=(("VOO", ""),)), "tax.identical"),
+        (TaxPolicy(identical=(("VOO", "IVV"),), substitutes={"VOO": ("IVV",)}), "tax.substitutes"),
+        (TaxPolicy(substitutes={"VOO": ("VOO",)}), "tax.substitutes"),
+        (TaxPolicy(substitutes={"VOO": ()}), "tax.substitutes"),
+        (TaxPolicy(substitutes={"VOO": ("VTI", "vti")}), "tax.substitutes"),
+        (TaxPolicy(substitutes={"VOO": ("VTI",), "voo": ("SCHB",)}), "tax.substitutes"),
+    ],
+)
+def test_a_bad_harvest_field_is_invalid_policy_naming_it(tax: TaxPolicy, field: str) -> None:
+    error = plan(tax).failure()
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, field)
+
+
+# The command line --------------------------------------------------------------------
+
+CLI_POLICY = """
+[tax]
+harvest_threshold = "0.05"
+harvest_min_loss = "100"
+identical = [["SPY", "IVV"]]
+substitutes = { SPY = ["VTI"] }
+"""
+
+
+@pytest.fixture
+def cli_files(tmp_path: Path) -> dict[str, Path]:
+    account = {
+        "cash": "0",
+        "positions": {"SPY": "20"},
+        "prices": {"SPY": "150", "VTI": "100"},
+        "as_of": "2024-06-03T20:00:00+00:00",
+    }
+    lots = (
+        "symbol,quantity,cost,acquired,lot_id\nSPY,10,100,2023-01-05,a\nSPY,10,170,2024-01-10,b\n"
+    )
+    written = {
+        "weights": ('{"SPY": "1"}', "weights.json"),
+        "account": (json.dumps(account), "account.json"),
+        "lots": (lots, "lots.csv"),
+        "policy": (CLI_POLICY, "policy.toml"),
+    }
+    paths = {}
+    for key, (text, name) in written.items():
+        paths[key] = tmp_path / name
+        paths[key].write_text(text, encoding="utf-8")
+    return paths
+
+
+def cli_args(files: dict[str, Path], *more: str) -> tuple[str | Path, ...]:
+    return (
+        "plan", "--weights", files["weights"], "--snapshot", files["account"],
+        "--policy", files["policy"], "--lots", files["lots"], *more,
+    )  # fmt: skip
+
+
+def test_the_policy_file_harvests_and_the_table_says_so(cli_files: dict[str, Path]) -> None:
+    """Lot b (10 at 170, now 150) loses 200 ≥ 5 % of 1,700 and ≥ 100: sold for 1,500,
+    which buys 15 VTI at 100."""
+    run = cli(*cli_args(cli_files))
+    assert run.code == 0, run.err
+    assert "HARVEST" in run.out
+    assert "Losses harvested: 200.00" in run.out
+    assert "Bought instead: SPY → VTI" in run.out
+    document = json.loads(cli(*cli_args(cli_files, "--json")).out)
+    assert document["policy"]["tax"]["identical"] == [["SPY", "IVV"]]
+    assert [(i["symbol"], i["quantity"]) for i in document["items"][:2]] == [
+        ("SPY", "-10.000000000"),
+        ("VTI", "15.000000000"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "where"),
+    [
+        ('[tax]\nharvest_threshold = "-0.05"\n', "tax.harvest_threshold"),
+        ('[tax]\nharvest_threshold = "lots"\n', "tax.harvest_threshold"),
+        ('[tax]\nharvest_min_loss = "-1"\n', "tax.harvest_min_loss"),
+        ('[tax]\nidentical = "SPY"\n', "tax.identical"),
+        ('[tax]\nidentical = [["SPY", 1]]\n', "tax.identical[0]"),
+        ('[tax]\nidentical = [["SPY", "IVV"], ["IVV", "VOO"]]\n', "tax.identical"),
+        ('[tax]\nsubstitutes = { SPY = "VTI" }\n', "tax.substitutes.SPY"),
+        ('[tax]\nsubstitutes = ["VTI"]\n', "tax.substitutes"),
+        (
+            '[tax]\nidentical = [["SPY", "IVV"]]\nsubstitutes = { SPY = ["IVV"] }\n',
+            "tax.substitutes",
+        ),
+    ],
+)
+def test_a_bad_harvest_key_exits_2_naming_it(
+    cli_files: dict[str, Path], table: str, where: str
+) -> None:
+    cli_files["policy"].write_text(table, encoding="utf-8")
+    run = cli(*cli_args(cli_files))
+    assert run.code == 2, run.out
+    assert run.err.startswith(f"error: {cli_files['policy']}: {where}: ")
+
+
+# Properties ------------------------------------------------------------------------------
+
+SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
+GROUPED = TaxPolicy(
+    identical=(("AAA", "BBB"),),
+    substitutes={"AAA": ("CCC", "DDD"), "BBB": ("CCC",), "CCC": ("DDD",)},
+)
+money = st.decimals(min_value=D(20), max_value=D(200), places=2)
+days_ago = st.integers(min_value=0, max_value=60)
+
+
+@st.composite
+def accounts(draw: st.DrawFn) -> tuple[Snapshot, Allocation, SizingPolicy]:
+    lots: dict[str, tuple[TaxLot, ...]] = {}
+    for n, symbol in enumerate(SYMBOLS):
+        count = draw(st.integers(min_value=0, max_value=3))
+        lots[symbol] = tuple(
+            TaxLot(
+                quantity=D(draw(st.integers(min_value=1, max_value=20))),
+                cost=draw(money),
+                acquired=AS_OF.date() - timedelta(days=draw(st.integers(0, 800))),
+                lot_id=f"{symbol}{n}{k}",
+            )
+            for k in range(count)
+        )
+    lots = {s: v for s, v in lots.items() if v}
+    trades = tuple(
+        PastTrade(
+            symbol=draw(st.sampled_from(SYMBOLS)),
+            action=Action.SELL,
+            quantity=D(1),
+            price=D(50),
+            on=AS_OF.date() - timedelta(days=draw(days_ago)),
+            realized_gain=draw(st.decimals(min_value=D(-50), max_value=D(50), places=2)),
+        )
+        for _ in range(draw(st.integers(min_value=0, max_value=2)))
+    )
+    snapshot = Snapshot(
+        cash=draw(st.decimals(min_value=D(0), max_value=D(5000), places=2)),
+        positions={s: sum((lot.quantity for lot in v), D(0)) for s, v in lots.items()},
+        prices={s: draw(money) for s in SYMBOLS},
+        as_of=AS_OF,
+        lots=lots,
+        recent_trades=trades,
+    )
+    weights = draw(
+        st.dictionaries(
+            st.sampled_from(SYMBOLS), st.decimals(min_value=D(0), max_value=D("0.25"), places=2)
+        )
+    )
+    threshold = draw(st.sampled_from([None, D(0), D("0.05"), D("0.2")]))
+    tax = attrs.evolve(GROUPED, harvest_threshold=threshold)
+    policy = SizingPolicy(tax=tax, fractional=draw(st.booleans()))
+    return snapshot, Allocation(target_weights=weights, correlation_id="p"), policy
+
+
+@settings(max_examples=300, deadline=None)
+@given(accounts())
+def test_no_plan_sells_at_a_loss_and_buys_its_group_within_the_window(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    snapshot, allocation, policy = account
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert made.tax is not None
+    tax = policy.tax
+    assert tax is not None
+    start = AS_OF.date() - timedelta(days=tax.wash_sale_days)
+    losers = {s.symbol for s in made.tax.sales if s.gain < 0}
+    earlier = {
+        t.symbol
+        for t in snapshot.recent_trades
+        if t.realized_gain < 0 and t.on >= start  # type: ignore[operator]
+    }
+    blocked = {m for s in losers | earlier for m in group_of(s, tax)}
+    bought = {i.symbol for i in made.items if i.action is Action.BUY}
+    assert not bought & blocked
+    sold: dict[str, D] = {}
+    for sale in made.tax.sales:
+        sold[sale.lot_id] = sold.get(sale.lot_id, D(0)) + sale.quantity
+    for symbol in losers:
+        for member in group_of(symbol, tax):
+            for held in snapshot.lots.get(member, ()):
+                if held.acquired >= start:
+                    assert sold.get(held.lot_id, D(0)) == held.quantity, (symbol, held)
+    harvested = sum((-s.gain for s in made.tax.sales if s.gain < 0), D(0))
+    assert D(0) <= made.tax.harvested_loss <= harvested
+
+
+@settings(max_examples=100, deadline=None)
+@given(accounts())
+def test_substitutes_never_needed_change_nothing(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    snapshot, allocation, _ = account
+    quiet = attrs.evolve(snapshot, recent_trades=())
+    plain = plan_rebalance(allocation, quiet, SizingPolicy(tax=TaxPolicy())).unwrap()
+    named = SizingPolicy(tax=TaxPolicy(substitutes={"AAA": ("CCC",)}))
+    made = plan_rebalance(allocation, quiet, named).unwrap()
+    assert made.items == plain.items
+    assert made.tax is not None
+    assert plain.tax is not None
+    assert made.tax.sales == plain.tax.sales
+
+
+def test_the_fake_broker_relieves_the_lots_the_plan_harvests() -> None:
+    """VOO: lot g (10 at 60, 2020) and lot v1 (10 at 100, 2023), price 90. FIFO alone
+    would relieve lot g first; the harvest names lot v1 (loss 100), and the fake sells it,
+    leaving lot g and buying 18 VTI."""
+    gain_lot = lot("g", "10", "60", date(2020, 1, 2))
+    broker = FakeBroker(
+        cash=D(0),
+        positions={"VOO": D(20)},
+        prices={"VOO": D(90), "VTI": D(50)},
+        lots={"VOO": [gain_lot, VOO_LOT]},
+        lot_method=LotMethod.FIFO,
+        as_of=AS_OF,
+    )
+    allocation = Allocation(target_weights={"VOO": D(1)}, correlation_id="fake")
+    snapshot = broker.get_snapshot(("VOO", "VTI")).unwrap()
+    made = plan_rebalance(allocation, snapshot, SizingPolicy(tax=HARVEST)).unwrap()
+    assert made.tax is not None
+    assert [(s.lot_id, s.gain) for s in made.tax.sales] == [("v1", D("-100.00"))]
+    broker.fill(made).unwrap()
+    account = broker.account
+    assert account.lots["VOO"] == (gain_lot,)
+    assert account.positions["VTI"] == D(18)
+    sale = next(t for t in account.recent_trades if t.action is Action.SELL)
+    assert sale.realized_gain == D("-100.00")
+
+
+def test_in_whole_shares_too_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> None:
+    # Whole shares: VOO's 400 over target sells 4 shares (360); IVV's 360 would buy 4.
+    account = {"weights": {"VOO": "0.5", "IVV": "0.36"}, "cash": "100", "fractional": False}
+    alone = plan(TaxPolicy(), **account).unwrap()  # type: ignore[arg-type]
+    assert trades(alone) == [
+        ("VOO", "SELL", "-360.00", "REBALANCE"),
+        ("IVV", "BUY", "360.00", "REBALANCE"),
+    ]
+    made = plan(TWINS, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [
+        ("VOO", "SELL", "-360.00", "REBALANCE"),
+        ("IVV", "HOLD", "0", "WASH_SALE"),
+    ]
+
+
+@pytest.mark.parametrize("mode", [Mode.BUY_ONLY, Mode.SELL_ONLY])
+def test_a_deposit_or_a_withdrawal_harvests_nothing(mode: Mode) -> None:
+    # A deposit sells nothing and a withdrawal buys nothing: no harvest either way.
+    snapshot = Snapshot(
+        cash=D(100),
+        positions={"VOO": D(10)},
+        prices={s: D(p) for s, p in PRICES.items()},
+        as_of=AS_OF,
+        lots={"VOO": (VOO_LOT,)},
+    )
+    allocation = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="mode")
+    made = plan_rebalance(allocation, snapshot, SizingPolicy(tax=HARVEST, mode=mode)).unwrap()
+    assert [i.action for i in made.items] == [Action.HOLD]
+
+
+def test_a_deposit_moves_a_held_buy_to_the_substitute() -> None:
+    # As in the rebalance mode: VOO's 450 gap buys 9 VTI.
+    snapshot = Snapshot(
+        cash=D(550),
+        positions={"VOO": D(5)},
+        prices={s: D(p) for s, p in PRICES.items()},
+        as_of=AS_OF,
+        recent_trades=(loss_sale("VOO"),),
+    )
+    allocation = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="mode")
+    policy = SizingPolicy(tax=HARVEST, mode=Mode.BUY_ONLY)
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert trades(made) == [
+        ("VTI", "BUY", "450.00", "REBALANCE"),
+        ("VOO", "HOLD", "0", "WASH_SALE"),
+    ]
