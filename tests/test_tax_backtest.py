@@ -15,14 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-import pytest
 from hypothesis import assume, given, settings
 from returns.result import Success
 from test_backtest_engine import _bar_allocation, _marked, _options, runs
 
 from portfolio import Allocation, SizingPolicy, Snapshot, plan_rebalance
 from portfolio.backtest import BacktestRun, Bar, compare_after_tax, run_backtest, run_backtests
-from portfolio.backtest.tax_ledger import BacktestTax, TaxLedger, harvest_fields, year_taxes
+from portfolio.backtest.tax_ledger import BacktestTax, TaxLedger, year_taxes
 from portfolio.tax import LotMethod, TaxPolicy
 
 D = Decimal
@@ -273,27 +272,14 @@ def test_year_taxes_net_the_terms_and_carry_a_loss_forward() -> None:
     assert year_taxes(realized, RATES) == {2022: D(0), 2023: D(20), 2024: D(20)}
 
 
-def test_harvest_fields_default_when_the_policy_has_none() -> None:
-    fields = harvest_fields(TaxPolicy(), None)
-    assert (fields.identical, fields.harvested_loss) == ((), D(0))
-
-
 # -- a drawdown ---------------------------------------------------------------------------
 
 
-def _has_harvest_fields() -> bool:
-    return "harvest_threshold" in attrs.fields_dict(TaxPolicy)
-
-
 def _harvesting_policy() -> TaxPolicy:
-    """The rates, a 5 % harvest threshold and a substitute for each fund, where they exist."""
-    fields: dict[str, Any] = {}
-    if _has_harvest_fields():
-        fields = {
-            "harvest_threshold": D("0.05"),
-            "substitutes": {"VTI": ("ITOT",), "ITOT": ("VTI",)},
-        }
-    return attrs.evolve(RATES, **fields)
+    """The rates, a 5 % harvest threshold and each fund the other's substitute."""
+    return attrs.evolve(
+        RATES, harvest_threshold=D("0.05"), substitutes={"VTI": ("ITOT",), "ITOT": ("VTI",)}
+    )
 
 
 def drawdown_bars() -> list[Bar]:
@@ -332,9 +318,7 @@ def test_a_drawdown_backtest_has_no_wash_sales_and_harvests_when_it_can() -> Non
     assert result.tax is not None
     assert result.tax.wash_sales == 0
     assert set(result.tax.realized_by_year) <= {2022, 2023}
-    if not _has_harvest_fields():
-        pytest.skip("TaxPolicy has no harvest_threshold yet: the harvest is not asserted")
-    assert result.tax.harvested_losses > 0  # HARVEST: asserted once the planner harvests
+    assert result.tax.harvested_losses > 0
 
 
 # -- properties ---------------------------------------------------------------------------

@@ -607,3 +607,12 @@ def test_a_deposit_moves_a_held_buy_to_the_substitute() -> None:
         ("VTI", "BUY", "450.00", "REBALANCE"),
         ("VOO", "HOLD", "0", "WASH_SALE"),
     ]
+
+
+def test_equal_substitutes_written_in_another_order_name_the_same_plan() -> None:
+    """The plan id writes the policy: a mapping's order must not change it."""
+    one = TaxPolicy(substitutes={"VTI": ("ITOT",), "SPY": ("IVV", "VOO")})
+    other = TaxPolicy(substitutes={"SPY": ("IVV", "VOO"), "VTI": ("ITOT",)})
+    assert one == other
+    assert repr(one) == repr(other)
+    assert list(one.substitutes) == ["SPY", "VTI"]

@@ -38,7 +38,7 @@ from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.relief import Piece, in_order, lot_sales, priced, relieve, short_from
 from portfolio.tax.report import LotSale, TaxReport, Term
 
-__all__ = ["BacktestTax", "HarvestFields", "TaxLedger", "harvest_fields", "year_taxes"]
+__all__ = ["BacktestTax", "TaxLedger", "year_taxes"]
 
 _CENTS = Decimal("0.00")
 _FIRST = itemgetter(0)
@@ -62,32 +62,6 @@ class BacktestTax:
     wash_sales: int
     after_tax_value: Decimal
     taxes_paid: Decimal
-
-
-@attrs.frozen
-class HarvestFields:
-    """The harvesting fields a backtest reads.
-
-    The policy's `identical` groups and the plan's `harvested_loss`; `harvest_fields`
-    gives their defaults where the records do not have them.
-    """
-
-    identical: tuple[tuple[str, ...], ...]
-    harvested_loss: Decimal
-
-
-def harvest_fields(policy: TaxPolicy | None, report: TaxReport | None = None) -> HarvestFields:
-    """`TaxPolicy.identical` and `TaxReport.harvested_loss`, or their defaults when absent.
-
-    The one place that reads the harvesting fields by name, so that it alone changes
-    when they are part of every `TaxPolicy` and `TaxReport`.
-    """
-    identical: object = getattr(policy, "identical", ())
-    loss: object = getattr(report, "harvested_loss", ZERO)
-    return HarvestFields(
-        identical=tuple(identical) if isinstance(identical, tuple) else (),
-        harvested_loss=loss if isinstance(loss, Decimal) else ZERO,
-    )
 
 
 def year_taxes(
@@ -156,8 +130,7 @@ class TaxLedger:
         self._losses: list[_Loss] = []
         self._replaced: set[str] = set()  # lot ids already used as a wash-sale replacement
         self._count = 0
-        groups = harvest_fields(policy).identical
-        self._group = {s.upper(): min(g).upper() for g in groups for s in g}
+        self._group = {s.upper(): min(g).upper() for g in policy.identical for s in g}
 
     def frozen_lots(self) -> Mapping[str, tuple[TaxLot, ...]]:
         """The lots now, as a snapshot carries them."""
@@ -192,7 +165,7 @@ class TaxLedger:
                 changes.append((symbol, change))
         chosen: dict[str, list[LotSale]] = {}
         if report is not None:
-            self.harvested += harvest_fields(self.policy, report).harvested_loss
+            self.harvested += report.harvested_loss
             for sale in report.sales:
                 chosen.setdefault(sale.symbol, []).append(sale)
         for symbol, change in changes:

@@ -26,10 +26,19 @@ def _tuples(groups: object) -> tuple[tuple[str, ...], ...]:
 
 
 def _frozen_substitutes(given: object) -> Mapping[str, tuple[str, ...]]:
-    """A mapping into a `FrozenDict` of tuples; anything else is kept for validation."""
-    if not isinstance(given, Mapping) or isinstance(given, FrozenDict):
+    """A mapping into a `FrozenDict` of tuples, its symbols in order; else kept for validation.
+
+    Equal mappings written in another order become the same value, written alike (the
+    plan id writes the policy: equal policies name equal plans).
+    """
+    if not isinstance(given, Mapping):
         return given  # type: ignore[return-value] # kept for tax_policy_problem
-    return FrozenDict({k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
+    items = list(given.items())
+    if all(isinstance(k, str) for k, _ in items):
+        items.sort(key=lambda item: item[0])
+    elif isinstance(given, FrozenDict):
+        return given  # kept for tax_policy_problem
+    return FrozenDict({k: tuple(v) if isinstance(v, list) else v for k, v in items})
 
 
 class LotMethod(enum.Enum):
