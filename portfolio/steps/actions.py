@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_UP, Decimal, localcontext
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import NamedTuple
 
 from portfolio.records.asset_facts import quantity_step
@@ -360,9 +360,10 @@ def _rows(
         columns.symbols,
     )
     if value:
-        scale = 1 / value
-        current_weights = [(amount * scale).quantize(WEIGHT_QUANTUM) for amount in current]
-        target_weights = [(amount * scale).quantize(WEIGHT_QUANTUM) for amount in goals]
+        # map(Decimal.quantize, map(mul, …)): the form `deltas.current_column` measures
+        scale, quantum = repeat(1 / value), repeat(WEIGHT_QUANTUM)
+        current_weights = list(map(Decimal.quantize, map(mul, current, scale), quantum))
+        target_weights = list(map(Decimal.quantize, map(mul, goals, scale), quantum))
     else:
         invested = 1 - policy.cash_reserve_pct
         current_weights = [ZERO] * len(symbols)
