@@ -21,7 +21,7 @@ from portfolio import (
     Snapshot,
     combine_allocations,
 )
-from portfolio.backtest import Bar, Schedule, run_backtest
+from portfolio.backtest import Bar, Schedule, drifted, run_backtest
 
 D = Decimal
 EXACT = SizingPolicy(min_trade_amount=D(0))
@@ -190,6 +190,19 @@ def test_drift_uses_the_policy_band_when_set() -> None:
     policy = SizingPolicy(min_trade_amount=D(0), band=D("0.005"))
     result = run_backtest(bars, allocation, policy=policy, schedule="drift").unwrap()
     assert result.rebalance_dates == tuple(days)
+
+
+def test_drift_asks_the_planners_band_rule_at_its_edge() -> None:
+    # 1 A at 550 and 45 B at 10: equity 1,000, each target 500. The 5/25 rule: the
+    # smaller of 5 % × 1,000 = 50 and 25 % × 500 = 125, so 50. Both are 50 from their
+    # targets: on the band, within it (the planner's `within_band`: |gap| ≤ band). At
+    # 550.01 A is 50.005 from 500.005, beyond 50.0005.
+    weights = {"A": D("0.5"), "B": D("0.5")}
+    positions = {"A": D(1), "B": D(45)}
+    on_edge = Snapshot(cash=D(0), positions=positions, prices={"A": D(550), "B": D(10)})
+    beyond = Snapshot(cash=D(0), positions=positions, prices={"A": D("550.01"), "B": D(10)})
+    assert not drifted(on_edge, weights, SizingPolicy())
+    assert drifted(beyond, weights, SizingPolicy())
 
 
 def test_a_callable_allocation_is_asked_on_rebalance_dates() -> None:

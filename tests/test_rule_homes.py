@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MINIMUM_TRADE = re.compile(r"limits\.minimum\b|below_minimum\s*<")
 BROKER_MINIMUM = re.compile(r"<\s*[\w.]*min_order_notional\b|<\s*minimum\b")
 LIQUIDATION = re.compile(r"held\)? and not target")
+#: The relative band's amount (rule 4): `relative_band × |target|`.
+BAND = re.compile(r"relative_band\s*\*|\*\s*[\w.]*relative_band\b")
 
 
 def test_too_small_is_strict_on_both_sides() -> None:
@@ -211,6 +213,7 @@ def test_each_rule_is_written_in_its_home_only(path: Path) -> None:
         MINIMUM_TRADE: "portfolio/steps/rules.py",
         BROKER_MINIMUM: "portfolio/records/asset_facts.py",
         LIQUIDATION: "portfolio/steps/rules.py",
+        BAND: "portfolio/steps/rules.py",
     }
     for spelling, home in homes.items():
         if name != home:
@@ -223,5 +226,6 @@ def test_the_homes_hold_each_rule_once() -> None:
     assert "limits.below_minimum < amount < limits.minimum" in body
     assert len(re.findall(r"below_minimum\s*<", rules)) == 1
     assert len(LIQUIDATION.findall(rules)) == 1
+    assert len(BAND.findall(rules)) == 1
     facts = (ROOT / "portfolio/records/asset_facts.py").read_text(encoding="utf-8")
     assert len(BROKER_MINIMUM.findall(facts)) == 1

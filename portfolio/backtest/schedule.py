@@ -13,10 +13,20 @@ from decimal import Decimal
 from returns.result import Failure, Result, Success
 
 from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.money import ZERO
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
+from portfolio.steps.rules import Thresholds, within_band
 
-__all__ = ["DRIFT_BAND", "DRIFT_RELATIVE_BAND", "Schedule", "drifted", "is_due", "parse_schedule"]
+__all__ = [
+    "DRIFT_BAND",
+    "DRIFT_RELATIVE_BAND",
+    "Schedule",
+    "drift_limits",
+    "drifted",
+    "is_due",
+    "parse_schedule",
+]
 
 #: The bands `drift` uses when the policy sets neither `band` nor `relative_band` (5/25 rule).
 DRIFT_BAND = Decimal("0.05")
@@ -90,30 +100,38 @@ def _period(schedule: Schedule, day: date) -> tuple[int, int]:
 
 
 def drifted(snapshot: Snapshot, weights: Mapping[str, Decimal], policy: SizingPolicy) -> bool:
-    """True when some symbol's weight is outside its band around its target weight.
+    """True when some symbol's value is outside its band around its target (rule 4's bands).
 
-    Weights are fractions of equity; a target is `weight × (1 − cash_reserve_pct)`. The
-    band is the policy's (the smaller of `band` and `relative_band × target` when both
-    are on), or the 5/25 rule when the policy sets none. A held, untargeted symbol has
-    target 0 and so always counts as drifted. Needs a price for every held symbol.
+    The target is `weight × (1 − cash_reserve_pct) × equity`; the band is the policy's
+    (`steps.rules.within_band`: the smaller of `band` × equity and `relative_band` ×
+    target when both are on), or the 5/25 rule when the policy sets none. A held,
+    untargeted symbol has target 0 and so always counts as drifted. Needs a price for
+    every held symbol.
     """
     equity = snapshot.equity
     if equity <= 0:
         return False
-    absolute, relative = policy.band, policy.relative_band
-    if not (absolute or relative):
-        absolute, relative = DRIFT_BAND, DRIFT_RELATIVE_BAND
-    invested = 1 - policy.cash_reserve_pct
+    limits = drift_limits(policy, equity)
+    invested = (1 - policy.cash_reserve_pct) * equity
     prices, held = snapshot.prices, snapshot.positions
     for symbol in weights.keys() | held.keys():
-        target = weights.get(symbol, Decimal(0)) * invested
-        current = held.get(symbol, Decimal(0)) * prices[symbol] / equity if symbol in held else 0
-        if abs(current - target) > _band(absolute, relative, target):
+        target = weights.get(symbol, ZERO) * invested
+        current = held[symbol] * prices[symbol] if symbol in held else ZERO
+        if not within_band(limits, current, target):
             return True
     return False
 
 
-def _band(absolute: Decimal, relative: Decimal, target: Decimal) -> Decimal:
-    """The smaller of the bands that are on (at least one is)."""
-    bands = ([absolute] if absolute else []) + ([relative * abs(target)] if relative else [])
-    return min(bands)
+def drift_limits(policy: SizingPolicy, equity: Decimal) -> Thresholds:
+    """The policy's bands as amounts of `equity`, or the 5/25 rule where it sets none.
+
+    >>> limits = drift_limits(SizingPolicy(), Decimal(1000))
+    >>> limits.band_value, limits.relative_band
+    (Decimal('50.00'), Decimal('0.25'))
+    """
+    limits = Thresholds.of(policy, equity)
+    if limits.banded:
+        return limits
+    return limits._replace(
+        band_value=DRIFT_BAND * equity, relative_band=DRIFT_RELATIVE_BAND, banded=True
+    )
