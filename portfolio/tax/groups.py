@@ -1,8 +1,8 @@
 """The one home of the `identical` groups: which symbols count as one security.
 
-The wash-sale rule looks at a whole group (issue 21, rule 2): a recent loss sale of any
-member holds the buys of every member, and recent buys of any member make a loss sale
-a wash sale. A symbol in no group is a group of its own. Symbols are compared
+The wash-sale rule looks at a whole group (docs/tax.md, harvesting rule 2): a recent
+loss sale of any member holds the buys of every member, and recent buys of any member
+make a loss sale a wash sale. A symbol in no group is a group of its own. Symbols are compared
 upper-case, as the planner keys them.
 """
 

@@ -1,4 +1,4 @@
-"""Tax-loss harvesting (issue 21, rule 1) and held buys moved to substitutes (rule 2).
+"""Tax-loss harvesting (docs/tax.md, harvesting rule 1) and held buys moved to substitutes (rule 2).
 
 Before the plan is made, `harvested` looks at the snapshot once:
 

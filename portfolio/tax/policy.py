@@ -88,7 +88,7 @@ class TaxPolicy:
     harvest_min_loss: Decimal = Decimal(0)
 
 
-#: The fields tax-loss harvesting added (issue 21), at their defaults.
+#: The fields tax-loss harvesting added, at their defaults.
 _HARVEST_DEFAULTS: dict[str, object] = {
     "identical": (),
     "substitutes": FrozenDict(),
@@ -144,7 +144,7 @@ def tax_policy_problem(tax: object) -> PortfolioError | None:
 
 
 def _harvest_problem(tax: TaxPolicy) -> PortfolioError | None:
-    """The first bad field among the harvesting ones (issue 21), or None."""
+    """The first bad field among the harvesting ones, or None."""
     threshold, least = tax.harvest_threshold, tax.harvest_min_loss
     if not (threshold is None or (is_bounded(threshold, MAX_AMOUNT) and threshold >= 0)):
         return _bad("harvest_threshold", "None or a finite Decimal ≥ 0", threshold)

@@ -144,7 +144,7 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         terms = SaleTerms(tax, date.max, date.max, date.min)
     else:
         terms = SaleTerms.of(tax, snapshot.as_of.date())
-    sold = widened(loss_sold(trades, terms), tax)  # a whole identical group (issue 21, rule 2)
+    sold = widened(loss_sold(trades, terms), tax)  # a whole identical group (harvesting rule 2)
     return Success(TaxInputs(terms, lots, sold, {}, {}))
 
 
