@@ -292,7 +292,11 @@ def _budgeted(
 
 
 def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
-    """The plan with its `TaxReport`, and an id that covers the tax policy and data."""
+    """The plan with its `TaxReport`, and an id that covers the tax policy and data.
+
+    A plan without an id (`Planner.plan_trusted`: a backtest's fold, which names its
+    plans only when they are read) stays without one.
+    """
     sales: list[LotSale] = []
     unknown: list[str] = []
     for item in plan.items:
@@ -321,6 +325,8 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         unknown_basis=tuple(unknown),
         over_budget=over,
     )
+    if not plan.plan_id:
+        return attrs.evolve(plan, tax=report)
     return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, report, policy))
 
 
