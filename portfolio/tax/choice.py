@@ -15,9 +15,12 @@ one whenever one exists. A buy of a symbol sold at a loss within the window is h
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 from portfolio.records.money import ZERO
@@ -27,6 +30,8 @@ from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.relief import Piece, relieve, short_from
 
 __all__ = ["SaleTerms", "choose", "deferrable", "loss_sold", "recent_lots", "wash_sale"]
+
+_ACQUIRED = attrgetter("acquired")
 
 
 class SaleTerms(NamedTuple):
@@ -55,9 +60,17 @@ def deferrable(lots: Sequence[TaxLot], price: Decimal, terms: SaleTerms) -> list
     return [lot for lot in lots if lot.cost >= price or lot.acquired < first_short]
 
 
-def recent_lots(lots: Sequence[TaxLot], terms: SaleTerms) -> list[TaxLot]:
-    """The lots bought within the wash-sale window before the sale (often none)."""
+def recent_lots(
+    lots: Sequence[TaxLot], terms: SaleTerms, *, oldest_first: bool = False
+) -> list[TaxLot]:
+    """The lots bought within the wash-sale window before the sale (often none).
+
+    `oldest_first`: the lots are given oldest first (acquired never decreasing, as a
+    backtest keeps them), so the window's lots are the last ones, found by bisection.
+    """
     start = terms.window_start
+    if oldest_first:
+        return list(lots[bisect_left(lots, start, key=_ACQUIRED) :])
     return [lot for lot in lots if lot.acquired >= start]
 
 
@@ -89,10 +102,15 @@ def choose(
     if not wash_sale(recent, pieces, price):
         return pieces
     start = terms.window_start
-    recent_first = [lot for lot in ordered if lot.acquired >= start]
-    recent_first += [lot for lot in ordered if lot.acquired < start]
-    gain_first = [lot for lot in ordered if lot.cost <= price]
-    gain_first += [lot for lot in ordered if lot.cost > price]
+    # Each order is read only as far as the sale goes (`relieve` stops there).
+    recent_first = chain(
+        (lot for lot in ordered if lot.acquired >= start),
+        (lot for lot in ordered if lot.acquired < start),
+    )
+    gain_first = chain(
+        (lot for lot in ordered if lot.cost <= price),
+        (lot for lot in ordered if lot.cost > price),
+    )
     for order in (recent_first, gain_first):
         pieces = relieve(order, quantity)
         if not wash_sale(recent, pieces, price):

@@ -96,7 +96,8 @@ class TaxInputs(NamedTuple):
     The sale terms, the lots (upper-case keys), the symbols recently sold at a loss.
     `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
     `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
-    the plan stays a pure function).
+    the plan stays a pure function). `oldest_first`: each symbol's lots are oldest
+    first (acquired never decreasing: a backtest's own, `trusted_tax_inputs`).
     """
 
     terms: SaleTerms
@@ -104,19 +105,20 @@ class TaxInputs(NamedTuple):
     loss_sold: frozenset[str]
     chosen: dict[str, list[Priced]]
     books: dict[str, Book]
+    oldest_first: bool = False
 
     def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
         """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
         book = self.books.get(symbol)
         if book is None:
-            terms = self.terms
-            ordered = in_order(lots, terms.policy, price, terms.on)
+            terms, oldest_first = self.terms, self.oldest_first
+            ordered = in_order(lots, terms.policy, price, terms.on, oldest_first=oldest_first)
             pool = deferrable(ordered, price, terms)
             shares = sum(map(_QUANTITY, lots), ZERO)
             available = shares  # what `pool` holds, summed in the lots' order
             if len(pool) < len(lots):
                 available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
-            recent = recent_lots(lots, terms)
+            recent = recent_lots(lots, terms, oldest_first=oldest_first)
             if terms.policy.identical:  # recent buys of the group's other members count too
                 recent += group_recent(symbol, self.lots, terms)
             book = Book(ordered, pool, recent, shares, available)
@@ -400,7 +402,8 @@ def trusted_tax_inputs(
 ) -> TaxInputs:
     """`tax_inputs` of lots and trades valid by construction, unchecked (a backtest's own).
 
-    `lots` with upper-case keys, summing exactly to the positions; the plan's date `on`.
+    `lots` with upper-case keys, summing exactly to the positions, each symbol's oldest
+    first (acquired never decreasing); the plan's date `on`.
     """
     terms = SaleTerms.of(tax, on)
-    return TaxInputs(terms, lots, widened(loss_sold(trades, terms), tax), {}, {})
+    return TaxInputs(terms, lots, widened(loss_sold(trades, terms), tax), {}, {}, oldest_first=True)
