@@ -366,8 +366,11 @@ def _left(
     left, left_numbers = list(lots), list(numbers)
     for at, shares in sorted(places, key=_FIRST, reverse=True):
         lot = lots[at]
-        if shares < lot.quantity:
-            left[at] = attrs.evolve(lot, quantity=lot.quantity - shares)
+        if shares < lot.quantity:  # what is left of the lot (built directly: in the hot loop)
+            quantity = lot.quantity - shares
+            left[at] = TaxLot(
+                quantity=quantity, cost=lot.cost, acquired=lot.acquired, lot_id=lot.lot_id
+            )
         else:
             del left[at], left_numbers[at]
     return tuple(left), left_numbers

@@ -97,7 +97,8 @@ class TaxInputs(NamedTuple):
     `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
     `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
     the plan stays a pure function). `oldest_first`: each symbol's lots are oldest
-    first (acquired never decreasing: a backtest's own, `trusted_tax_inputs`).
+    first (acquired never decreasing); `held`: the positions, which the lots sum to
+    exactly (both given for a backtest's own lots, `trusted_tax_inputs`).
     """
 
     terms: SaleTerms
@@ -106,6 +107,7 @@ class TaxInputs(NamedTuple):
     chosen: dict[str, list[Priced]]
     books: dict[str, Book]
     oldest_first: bool = False
+    held: Mapping[str, Decimal] | None = None
 
     def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
         """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
@@ -114,7 +116,9 @@ class TaxInputs(NamedTuple):
             terms, oldest_first = self.terms, self.oldest_first
             ordered = in_order(lots, terms.policy, price, terms.on, oldest_first=oldest_first)
             pool = deferrable(ordered, price, terms)
-            shares = sum(map(_QUANTITY, lots), ZERO)
+            shares = None if self.held is None else self.held.get(symbol)
+            if shares is None:
+                shares = sum(map(_QUANTITY, lots), ZERO)
             available = shares  # what `pool` holds, summed in the lots' order
             if len(pool) < len(lots):
                 available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
@@ -399,11 +403,13 @@ def trusted_tax_inputs(
     trades: tuple[PastTrade, ...],
     tax: TaxPolicy,
     on: date,
+    held: Mapping[str, Decimal],
 ) -> TaxInputs:
     """`tax_inputs` of lots and trades valid by construction, unchecked (a backtest's own).
 
-    `lots` with upper-case keys, summing exactly to the positions, each symbol's oldest
-    first (acquired never decreasing); the plan's date `on`.
+    `lots` with upper-case keys, summing exactly to the positions `held`, each symbol's
+    oldest first (acquired never decreasing); the plan's date `on`.
     """
     terms = SaleTerms.of(tax, on)
-    return TaxInputs(terms, lots, widened(loss_sold(trades, terms), tax), {}, {}, oldest_first=True)
+    sold = widened(loss_sold(trades, terms), tax)
+    return TaxInputs(terms, lots, sold, {}, {}, oldest_first=True, held=held)
