@@ -16,10 +16,10 @@ one whenever one exists. A buy of a symbol sold at a loss within the window is h
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, islice
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -85,28 +85,37 @@ def wash_sale(recent: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal)
     return any(taken.get(id(lot), ZERO) < lot.quantity for lot in recent)
 
 
-def choose(
+def choose(  # noqa: PLR0913 - the sale, and where its window starts when known
     ordered: Sequence[TaxLot],
     recent: Sequence[TaxLot],
     quantity: Decimal,
     price: Decimal,
     terms: SaleTerms,
+    *,
+    window_at: int | None = None,
 ) -> list[Piece] | None:
     """The pieces `quantity` shares take from `ordered`, avoiding a wash sale; None if none can.
 
     `ordered` are the lots the sale may relieve (rule 3) in the method's order
     (`in_order`), with at least `quantity` shares; `recent` the symbol's `recent_lots`.
     The method's order first, then the recent lots first, then the lots at a gain first.
+    `window_at`: when `ordered` is oldest first (FIFO on a backtest's lots), the index
+    of its first lot within the wash-sale window (`window_start`), so that the recent
+    lots first are its last lots first, without reading the others.
     """
     pieces = relieve(ordered, quantity)
     if not wash_sale(recent, pieces, price):
         return pieces
     start = terms.window_start
     # Each order is read only as far as the sale goes (`relieve` stops there).
-    recent_first = chain(
-        (lot for lot in ordered if lot.acquired >= start),
-        (lot for lot in ordered if lot.acquired < start),
-    )
+    recent_first: Iterable[TaxLot]
+    if window_at is None:
+        recent_first = chain(
+            (lot for lot in ordered if lot.acquired >= start),
+            (lot for lot in ordered if lot.acquired < start),
+        )
+    else:
+        recent_first = chain(islice(ordered, window_at, None), islice(ordered, window_at))
     gain_first = chain(
         (lot for lot in ordered if lot.cost <= price),
         (lot for lot in ordered if lot.cost > price),

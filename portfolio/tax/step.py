@@ -15,6 +15,7 @@ hold, and sizes the other whole lots again (see docs/tax.md).
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -44,7 +45,7 @@ from portfolio.tax.choice import (
     wash_sale,
 )
 from portfolio.tax.groups import group_recent, loss_groups, widened
-from portfolio.tax.policy import TaxPolicy, tax_policy_text
+from portfolio.tax.policy import LotMethod, TaxPolicy, tax_policy_text
 from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
     Piece,
@@ -67,7 +68,7 @@ __all__ = [
     "with_report",
 ]
 
-_SYMBOL = attrgetter("symbol")
+_SYMBOL, _ACQUIRED = attrgetter("symbol"), attrgetter("acquired")
 _QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
 _ITEM_QUANTITY = itemgetter(3)  # `PlanItem.quantity`: an item is a tuple row
 _HOLD, _SELL = Action.HOLD, Action.SELL
@@ -80,7 +81,9 @@ class Book(NamedTuple):
 
     `ordered` in the method's order (`in_order`); `pool` those rule 3 lets a sale
     relieve, in the same order; `recent` those bought within the wash-sale window;
-    `shares` the total (the position), `available` the shares of `pool`.
+    `shares` the total (the position), `available` the shares of `pool`; `window_at`,
+    when `pool` is oldest first (FIFO on a backtest's lots), the index of its first lot
+    within the window (`choose`), else None.
     """
 
     ordered: list[TaxLot]
@@ -88,6 +91,7 @@ class Book(NamedTuple):
     recent: list[TaxLot]
     shares: Decimal
     available: Decimal
+    window_at: int | None = None
 
 
 class TaxInputs(NamedTuple):
@@ -125,7 +129,10 @@ class TaxInputs(NamedTuple):
             recent = recent_lots(lots, terms, oldest_first=oldest_first)
             if terms.policy.identical:  # recent buys of the group's other members count too
                 recent += group_recent(symbol, self.lots, terms)
-            book = Book(ordered, pool, recent, shares, available)
+            window_at = None
+            if oldest_first and terms.policy.method is LotMethod.FIFO:  # `pool` oldest first
+                window_at = bisect_left(pool, terms.window_start, key=_ACQUIRED)
+            book = Book(ordered, pool, recent, shares, available, window_at)
             self.books[symbol] = book
         return book
 
@@ -260,7 +267,7 @@ def _sale(
             wanted, reason = down_to_step(available, step), Reason.SHORT_TERM_GAIN
     if wanted <= 0:
         return _held(item, reason), []
-    pieces = choose(book.pool, book.recent, wanted, item.price, terms)
+    pieces = choose(book.pool, book.recent, wanted, item.price, terms, window_at=book.window_at)
     if pieces is None:
         return _held(item, Reason.WASH_SALE), []
     if reason is item.reason:
@@ -279,7 +286,9 @@ def _budgeted(
 
     def rechoose(candidate: Candidate, shares: Decimal) -> list[Piece] | None:
         book = candidates[candidate.symbol][2]
-        return choose(book.pool, book.recent, shares, candidate.price, inputs.terms)
+        return choose(
+            book.pool, book.recent, shares, candidate.price, inputs.terms, window_at=book.window_at
+        )
 
     cuts = within_budget([c for _, c, _ in candidates.values()], room, rechoose)
     if not cuts:
@@ -346,7 +355,7 @@ def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> li
     if item.reason is Reason.LIQUIDATE:
         return relieve(book.ordered, shares)
     if book.available >= shares:
-        pieces = choose(book.pool, book.recent, shares, item.price, terms)
+        pieces = choose(book.pool, book.recent, shares, item.price, terms, window_at=book.window_at)
         if pieces is not None:
             return pieces
     return relieve(book.ordered, shares)
