@@ -132,11 +132,13 @@ def loss_sold(trades: Sequence[PastTrade], terms: SaleTerms) -> frozenset[str]:
 
     A sale whose `realized_gain` is unknown (None) does not count.
     """
-    return frozenset(
-        trade.symbol.upper()
+    start, on, sell = terms.window_start, terms.on, Action.SELL
+    symbols = {
+        trade.symbol
         for trade in trades
-        if trade.realized_gain is not None
-        and trade.realized_gain < ZERO
-        and terms.window_start <= trade.on <= terms.on
-        and trade.action is Action.SELL
-    )
+        if (gain := trade.realized_gain) is not None
+        and gain < ZERO
+        and start <= trade.on <= on
+        and trade.action is sell
+    }
+    return frozenset(map(str.upper, symbols))  # each symbol once (a window holds many sales)
