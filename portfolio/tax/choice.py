@@ -29,7 +29,15 @@ from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.relief import Piece, relieve, short_from
 
-__all__ = ["SaleTerms", "choose", "deferrable", "loss_sold", "recent_lots", "wash_sale"]
+__all__ = [
+    "SaleTerms",
+    "choose",
+    "deferrable",
+    "loss_sold",
+    "recent_lots",
+    "wash_sale",
+    "window_index",
+]
 
 _ACQUIRED = attrgetter("acquired")
 
@@ -68,10 +76,18 @@ def recent_lots(
     `oldest_first`: the lots are given oldest first (acquired never decreasing, as a
     backtest keeps them), so the window's lots are the last ones, found by bisection.
     """
-    start = terms.window_start
     if oldest_first:
-        return list(lots[bisect_left(lots, start, key=_ACQUIRED) :])
+        return list(lots[window_index(lots, terms) :])
+    start = terms.window_start
     return [lot for lot in lots if lot.acquired >= start]
+
+
+def window_index(lots: Sequence[TaxLot], terms: SaleTerms) -> int:
+    """The index of the first lot bought within the wash-sale window, of lots oldest first.
+
+    The lots before it are older than the window, those from it on are `recent_lots`.
+    """
+    return bisect_left(lots, terms.window_start, key=_ACQUIRED)
 
 
 def wash_sale(recent: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal) -> bool:

@@ -15,7 +15,6 @@ hold, and sizes the other whole lots again (see docs/tax.md).
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -43,6 +42,7 @@ from portfolio.tax.choice import (
     loss_sold,
     recent_lots,
     wash_sale,
+    window_index,
 )
 from portfolio.tax.groups import group_recent, loss_groups, widened
 from portfolio.tax.policy import LotMethod, TaxPolicy, tax_policy_text
@@ -68,7 +68,7 @@ __all__ = [
     "with_report",
 ]
 
-_SYMBOL, _ACQUIRED = attrgetter("symbol"), attrgetter("acquired")
+_SYMBOL = attrgetter("symbol")
 _QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
 _ITEM_QUANTITY = itemgetter(3)  # `PlanItem.quantity`: an item is a tuple row
 _HOLD, _SELL = Action.HOLD, Action.SELL
@@ -129,10 +129,10 @@ class TaxInputs(NamedTuple):
             recent = recent_lots(lots, terms, oldest_first=oldest_first)
             if terms.policy.identical:  # recent buys of the group's other members count too
                 recent += group_recent(symbol, self.lots, terms)
-            window_at = None
+            at = None
             if oldest_first and terms.policy.method is LotMethod.FIFO:  # `pool` oldest first
-                window_at = bisect_left(pool, terms.window_start, key=_ACQUIRED)
-            book = Book(ordered, pool, recent, shares, available, window_at)
+                at = window_index(pool, terms)
+            book = Book(ordered, pool, recent, shares, available, at)
             self.books[symbol] = book
         return book
 
