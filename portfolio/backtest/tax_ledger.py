@@ -97,6 +97,10 @@ def _netted(short: Decimal, long: Decimal) -> tuple[Decimal, Decimal]:
     return short, long
 
 
+#: A trade's `PastTrade` fields, in order (symbol, action, quantity, price, on, gain).
+_Logged = tuple[str, Action, Decimal, Decimal, date, Decimal | None]
+
+
 @attrs.define
 class _Loss:
     """A sale's loss that a purchase within the window may still disallow, per share."""
@@ -120,7 +124,8 @@ class TaxLedger:
         #: each symbol's lot numbers (`B<n>` ids), as its lots: oldest first, counting up
         self._numbers: dict[str, list[int]] = {}
         self._short_from = (date.min, date.min)  # (a sale date, its `short_from`)
-        self.trades: list[PastTrade] = []
+        #: every trade, oldest first: a `PastTrade`, or its fields until `trades` reads it
+        self._log: list[PastTrade | _Logged] = []
         self._loss_sales: list[PastTrade] = []  # the sales at a loss, oldest first
         self._first_recent = 0  # loss sales before this index are out of the window
         self.realized: dict[int, list[Decimal]] = {}
@@ -131,6 +136,23 @@ class TaxLedger:
         self._replaced: set[str] = set()  # lot ids already used as a wash-sale replacement
         self._count = 0
         self._group = {s.upper(): min(g).upper() for g in policy.identical for s in g}
+
+    @property
+    def trades(self) -> list[PastTrade]:
+        """Every trade of the run, oldest first (each sale at a loss apart)."""
+        return [
+            trade
+            if isinstance(trade, PastTrade)
+            else PastTrade(
+                symbol=trade[0],
+                action=trade[1],
+                quantity=trade[2],
+                price=trade[3],
+                on=trade[4],
+                realized_gain=trade[5],
+            )
+            for trade in self._log
+        ]
 
     def frozen_lots(self) -> Mapping[str, tuple[TaxLot, ...]]:
         """The lots now, as a snapshot carries them."""
@@ -185,9 +207,7 @@ class TaxLedger:
             self._replaced.add(lot.lot_id)
         self.lots[symbol] = (*self.lots.get(symbol, ()), lot)
         self._numbers.setdefault(symbol, []).append(self._count)
-        self.trades.append(
-            PastTrade(symbol=symbol, action=Action.BUY, quantity=shares, price=price, on=on)
-        )
+        self._log.append((symbol, Action.BUY, shares, price, on, None))
 
     def sell(
         self,
@@ -215,17 +235,19 @@ class TaxLedger:
         gain = sum((sale.gain for sale in sales), _CENTS) - loss
         for part, realized in ((loss_shares, loss), (shares - loss_shares, gain)):
             if part > 0:  # the lots sold at a loss apart, so that the guard sees the loss
-                trade = PastTrade(
-                    symbol=symbol,
-                    action=Action.SELL,
-                    quantity=part,
-                    price=price,
-                    on=on,
-                    realized_gain=realized,
-                )
-                self.trades.append(trade)
-                if realized < 0:
+                if realized < 0:  # the planner reads these (`recent`): a record at once
+                    trade = PastTrade(
+                        symbol=symbol,
+                        action=Action.SELL,
+                        quantity=part,
+                        price=price,
+                        on=on,
+                        realized_gain=realized,
+                    )
+                    self._log.append(trade)
                     self._loss_sales.append(trade)
+                else:
+                    self._log.append((symbol, Action.SELL, part, price, on, realized))
 
     def _first_short(self, on: date) -> date:
         """`short_from(on)`, kept for the last date asked."""
@@ -366,8 +388,11 @@ def _left(
     left, left_numbers = list(lots), list(numbers)
     for at, shares in sorted(places, key=_FIRST, reverse=True):
         lot = lots[at]
-        if shares < lot.quantity:
-            left[at] = attrs.evolve(lot, quantity=lot.quantity - shares)
+        if shares < lot.quantity:  # what is left of the lot (built directly: in the hot loop)
+            quantity = lot.quantity - shares
+            left[at] = TaxLot(
+                quantity=quantity, cost=lot.cost, acquired=lot.acquired, lot_id=lot.lot_id
+            )
         else:
             del left[at], left_numbers[at]
     return tuple(left), left_numbers

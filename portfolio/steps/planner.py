@@ -111,7 +111,7 @@ class Planner:
         tax = self.prepared.policy.tax
         if tax is not None:
             if tax_data is not None and as_of is not None:
-                inputs = trusted_tax_inputs(*tax_data, tax, as_of.date())
+                inputs = trusted_tax_inputs(*tax_data, tax, as_of.date(), account[0])
                 trusted = trusted_columns(self.prepared, account, prices, as_of)
                 if tax.harvest_threshold is not None or tax.substitutes:
                     held, cash = account

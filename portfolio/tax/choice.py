@@ -15,9 +15,12 @@ one whenever one exists. A buy of a symbol sold at a loss within the window is h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import chain, islice
+from operator import attrgetter
 from typing import NamedTuple
 
 from portfolio.records.money import ZERO
@@ -26,7 +29,17 @@ from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.relief import Piece, relieve, short_from
 
-__all__ = ["SaleTerms", "choose", "deferrable", "loss_sold", "recent_lots", "wash_sale"]
+__all__ = [
+    "SaleTerms",
+    "choose",
+    "deferrable",
+    "loss_sold",
+    "recent_lots",
+    "wash_sale",
+    "window_index",
+]
+
+_ACQUIRED = attrgetter("acquired")
 
 
 class SaleTerms(NamedTuple):
@@ -55,10 +68,26 @@ def deferrable(lots: Sequence[TaxLot], price: Decimal, terms: SaleTerms) -> list
     return [lot for lot in lots if lot.cost >= price or lot.acquired < first_short]
 
 
-def recent_lots(lots: Sequence[TaxLot], terms: SaleTerms) -> list[TaxLot]:
-    """The lots bought within the wash-sale window before the sale (often none)."""
+def recent_lots(
+    lots: Sequence[TaxLot], terms: SaleTerms, *, oldest_first: bool = False
+) -> list[TaxLot]:
+    """The lots bought within the wash-sale window before the sale (often none).
+
+    `oldest_first`: the lots are given oldest first (acquired never decreasing, as a
+    backtest keeps them), so the window's lots are the last ones, found by bisection.
+    """
+    if oldest_first:
+        return list(lots[window_index(lots, terms) :])
     start = terms.window_start
     return [lot for lot in lots if lot.acquired >= start]
+
+
+def window_index(lots: Sequence[TaxLot], terms: SaleTerms) -> int:
+    """The index of the first lot bought within the wash-sale window, of lots oldest first.
+
+    The lots before it are older than the window, those from it on are `recent_lots`.
+    """
+    return bisect_left(lots, terms.window_start, key=_ACQUIRED)
 
 
 def wash_sale(recent: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal) -> bool:
@@ -72,27 +101,41 @@ def wash_sale(recent: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal)
     return any(taken.get(id(lot), ZERO) < lot.quantity for lot in recent)
 
 
-def choose(
+def choose(  # noqa: PLR0913 - the sale, and where its window starts when known
     ordered: Sequence[TaxLot],
     recent: Sequence[TaxLot],
     quantity: Decimal,
     price: Decimal,
     terms: SaleTerms,
+    *,
+    window_at: int | None = None,
 ) -> list[Piece] | None:
     """The pieces `quantity` shares take from `ordered`, avoiding a wash sale; None if none can.
 
     `ordered` are the lots the sale may relieve (rule 3) in the method's order
     (`in_order`), with at least `quantity` shares; `recent` the symbol's `recent_lots`.
     The method's order first, then the recent lots first, then the lots at a gain first.
+    `window_at`: when `ordered` is oldest first (FIFO on a backtest's lots), the index
+    of its first lot within the wash-sale window (`window_start`), so that the recent
+    lots first are its last lots first, without reading the others.
     """
     pieces = relieve(ordered, quantity)
     if not wash_sale(recent, pieces, price):
         return pieces
     start = terms.window_start
-    recent_first = [lot for lot in ordered if lot.acquired >= start]
-    recent_first += [lot for lot in ordered if lot.acquired < start]
-    gain_first = [lot for lot in ordered if lot.cost <= price]
-    gain_first += [lot for lot in ordered if lot.cost > price]
+    # Each order is read only as far as the sale goes (`relieve` stops there).
+    recent_first: Iterable[TaxLot]
+    if window_at is None:
+        recent_first = chain(
+            (lot for lot in ordered if lot.acquired >= start),
+            (lot for lot in ordered if lot.acquired < start),
+        )
+    else:
+        recent_first = chain(islice(ordered, window_at, None), islice(ordered, window_at))
+    gain_first = chain(
+        (lot for lot in ordered if lot.cost <= price),
+        (lot for lot in ordered if lot.cost > price),
+    )
     for order in (recent_first, gain_first):
         pieces = relieve(order, quantity)
         if not wash_sale(recent, pieces, price):
@@ -105,11 +148,13 @@ def loss_sold(trades: Sequence[PastTrade], terms: SaleTerms) -> frozenset[str]:
 
     A sale whose `realized_gain` is unknown (None) does not count.
     """
-    return frozenset(
-        trade.symbol.upper()
+    start, on, sell = terms.window_start, terms.on, Action.SELL
+    symbols = {
+        trade.symbol
         for trade in trades
-        if trade.realized_gain is not None
-        and trade.realized_gain < ZERO
-        and terms.window_start <= trade.on <= terms.on
-        and trade.action is Action.SELL
-    )
+        if (gain := trade.realized_gain) is not None
+        and gain < ZERO
+        and start <= trade.on <= on
+        and trade.action is sell
+    }
+    return frozenset(map(str.upper, symbols))  # each symbol once (a window holds many sales)

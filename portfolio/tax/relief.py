@@ -84,16 +84,25 @@ def short_from(on: date) -> date:
     return day
 
 
-def in_order(lots: Iterable[TaxLot], policy: TaxPolicy, price: Decimal, on: date) -> list[TaxLot]:
+def in_order(
+    lots: Iterable[TaxLot],
+    policy: TaxPolicy,
+    price: Decimal,
+    on: date,
+    *,
+    oldest_first: bool = False,
+) -> list[TaxLot]:
     """The lots in the order `policy.method` relieves them (ties keep the given order).
 
     FIFO oldest first; LIFO newest first; HIFO highest cost first; MIN_TAX the least
     estimated tax per share first (at the policy's rates), then the least gain per
     share (so losses come before gains even at rates of 0), then the oldest.
+    `oldest_first`: the lots are given oldest first already (acquired never
+    decreasing, as a backtest keeps them), so FIFO's order is theirs.
     """
     match policy.method:
         case LotMethod.FIFO:
-            return sorted(lots, key=_ACQUIRED)
+            return list(lots) if oldest_first else sorted(lots, key=_ACQUIRED)
         case LotMethod.LIFO:
             return sorted(lots, key=_ACQUIRED, reverse=True)
         case LotMethod.HIFO:

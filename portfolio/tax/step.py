@@ -42,9 +42,10 @@ from portfolio.tax.choice import (
     loss_sold,
     recent_lots,
     wash_sale,
+    window_index,
 )
 from portfolio.tax.groups import group_recent, loss_groups, widened
-from portfolio.tax.policy import TaxPolicy, tax_policy_text
+from portfolio.tax.policy import LotMethod, TaxPolicy, tax_policy_text
 from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
     Piece,
@@ -80,7 +81,9 @@ class Book(NamedTuple):
 
     `ordered` in the method's order (`in_order`); `pool` those rule 3 lets a sale
     relieve, in the same order; `recent` those bought within the wash-sale window;
-    `shares` the total (the position), `available` the shares of `pool`.
+    `shares` the total (the position), `available` the shares of `pool`; `window_at`,
+    when `pool` is oldest first (FIFO on a backtest's lots), the index of its first lot
+    within the window (`choose`), else None.
     """
 
     ordered: list[TaxLot]
@@ -88,6 +91,7 @@ class Book(NamedTuple):
     recent: list[TaxLot]
     shares: Decimal
     available: Decimal
+    window_at: int | None = None
 
 
 class TaxInputs(NamedTuple):
@@ -96,7 +100,9 @@ class TaxInputs(NamedTuple):
     The sale terms, the lots (upper-case keys), the symbols recently sold at a loss.
     `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
     `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
-    the plan stays a pure function).
+    the plan stays a pure function). `oldest_first`: each symbol's lots are oldest
+    first (acquired never decreasing); `held`: the positions, which the lots sum to
+    exactly (both given for a backtest's own lots, `trusted_tax_inputs`).
     """
 
     terms: SaleTerms
@@ -104,22 +110,29 @@ class TaxInputs(NamedTuple):
     loss_sold: frozenset[str]
     chosen: dict[str, list[Priced]]
     books: dict[str, Book]
+    oldest_first: bool = False
+    held: Mapping[str, Decimal] | None = None
 
     def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
         """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
         book = self.books.get(symbol)
         if book is None:
-            terms = self.terms
-            ordered = in_order(lots, terms.policy, price, terms.on)
+            terms, oldest_first = self.terms, self.oldest_first
+            ordered = in_order(lots, terms.policy, price, terms.on, oldest_first=oldest_first)
             pool = deferrable(ordered, price, terms)
-            shares = sum(map(_QUANTITY, lots), ZERO)
+            shares = None if self.held is None else self.held.get(symbol)
+            if shares is None:
+                shares = sum(map(_QUANTITY, lots), ZERO)
             available = shares  # what `pool` holds, summed in the lots' order
             if len(pool) < len(lots):
                 available = sum(map(_QUANTITY, deferrable(lots, price, terms)), ZERO)
-            recent = recent_lots(lots, terms)
+            recent = recent_lots(lots, terms, oldest_first=oldest_first)
             if terms.policy.identical:  # recent buys of the group's other members count too
                 recent += group_recent(symbol, self.lots, terms)
-            book = Book(ordered, pool, recent, shares, available)
+            at = None
+            if oldest_first and terms.policy.method is LotMethod.FIFO:  # `pool` oldest first
+                at = window_index(pool, terms)
+            book = Book(ordered, pool, recent, shares, available, at)
             self.books[symbol] = book
         return book
 
@@ -254,7 +267,7 @@ def _sale(
             wanted, reason = down_to_step(available, step), Reason.SHORT_TERM_GAIN
     if wanted <= 0:
         return _held(item, reason), []
-    pieces = choose(book.pool, book.recent, wanted, item.price, terms)
+    pieces = choose(book.pool, book.recent, wanted, item.price, terms, window_at=book.window_at)
     if pieces is None:
         return _held(item, Reason.WASH_SALE), []
     if reason is item.reason:
@@ -273,7 +286,9 @@ def _budgeted(
 
     def rechoose(candidate: Candidate, shares: Decimal) -> list[Piece] | None:
         book = candidates[candidate.symbol][2]
-        return choose(book.pool, book.recent, shares, candidate.price, inputs.terms)
+        return choose(
+            book.pool, book.recent, shares, candidate.price, inputs.terms, window_at=book.window_at
+        )
 
     cuts = within_budget([c for _, c, _ in candidates.values()], room, rechoose)
     if not cuts:
@@ -292,7 +307,11 @@ def _budgeted(
 
 
 def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
-    """The plan with its `TaxReport`, and an id that covers the tax policy and data."""
+    """The plan with its `TaxReport`, and an id that covers the tax policy and data.
+
+    A plan without an id (`Planner.plan_trusted`: a backtest's fold, which names its
+    plans only when they are read) stays without one.
+    """
     sales: list[LotSale] = []
     unknown: list[str] = []
     for item in plan.items:
@@ -321,6 +340,8 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         unknown_basis=tuple(unknown),
         over_budget=over,
     )
+    if not plan.plan_id:
+        return attrs.evolve(plan, tax=report)
     return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, report, policy))
 
 
@@ -334,7 +355,7 @@ def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> li
     if item.reason is Reason.LIQUIDATE:
         return relieve(book.ordered, shares)
     if book.available >= shares:
-        pieces = choose(book.pool, book.recent, shares, item.price, terms)
+        pieces = choose(book.pool, book.recent, shares, item.price, terms, window_at=book.window_at)
         if pieces is not None:
             return pieces
     return relieve(book.ordered, shares)
@@ -391,10 +412,13 @@ def trusted_tax_inputs(
     trades: tuple[PastTrade, ...],
     tax: TaxPolicy,
     on: date,
+    held: Mapping[str, Decimal],
 ) -> TaxInputs:
     """`tax_inputs` of lots and trades valid by construction, unchecked (a backtest's own).
 
-    `lots` with upper-case keys, summing exactly to the positions; the plan's date `on`.
+    `lots` with upper-case keys, summing exactly to the positions `held`, each symbol's
+    oldest first (acquired never decreasing); the plan's date `on`.
     """
     terms = SaleTerms.of(tax, on)
-    return TaxInputs(terms, lots, widened(loss_sold(trades, terms), tax), {}, {})
+    sold = widened(loss_sold(trades, terms), tax)
+    return TaxInputs(terms, lots, sold, {}, {}, oldest_first=True, held=held)
