@@ -21,6 +21,7 @@ from returns.result import Result
 from portfolio import (
     Action,
     Allocation,
+    Asset,
     ErrorKind,
     LotMethod,
     LotSale,
@@ -36,6 +37,7 @@ from portfolio import (
     Term,
     plan_rebalance,
 )
+from portfolio.records.policy import Mode
 from portfolio.tax.relief import term
 
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
@@ -535,6 +537,38 @@ def test_a_whole_share_buy_of_a_symbol_sold_at_a_loss_is_held() -> None:
     made = plan_rebalance(allocation, snapshot, policy).unwrap()
     assert decisions(made) == [
         ("SPY", "SELL", "-2250.00", "-15", "REBALANCE"),
+        ("QQQ", "HOLD", "0", "0", "WASH_SALE"),
+    ]
+    assert made.cash_after == D("2250.00")
+
+
+def test_a_buy_only_whole_share_buy_of_a_symbol_sold_at_a_loss_is_held() -> None:
+    """Rule 4 in the buy-only mode, whose strategy sizes its own whole lots: QQQ was sold
+    at a loss on 2024-05-25, so its 22 shares (2,200 of the 3,000 deposit's 0.75 target
+    2,250) are not bought (WASH_SALE); SPY, fractional, buys its 750.00, and the rest of
+    the deposit stays in cash. (Before, only the rebalance mode held it.)"""
+    loss = PastTrade(
+        symbol="QQQ",
+        action=Action.SELL,
+        quantity=D(3),
+        price=D(100),
+        on=date(2024, 5, 25),
+        realized_gain=D(-5),
+    )
+    snapshot = Snapshot(
+        cash=D(3000),
+        prices={"SPY": D(150), "QQQ": D(100)},
+        assets={"QQQ": Asset(symbol="QQQ", fractionable=False)},
+        as_of=AS_OF,
+        recent_trades=(loss,),
+    )
+    allocation = Allocation(
+        target_weights={"SPY": D("0.25"), "QQQ": D("0.75")}, correlation_id="tax"
+    )
+    policy = SizingPolicy(mode=Mode.BUY_ONLY, tax=TaxPolicy())
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("SPY", "BUY", "750.00", "5.000000000", "REBALANCE"),
         ("QQQ", "HOLD", "0", "0", "WASH_SALE"),
     ]
     assert made.cash_after == D("2250.00")

@@ -117,6 +117,8 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     decided, lot_rows, sized = strategy.decide(
         _Planned(columns, goals, rows, steps, limits, reserve)
     )
+    if sized and adjust_lots is not None:  # the whole lots a strategy sized (buy_only)
+        sized = _tax_held(sized, decided, adjust_lots, columns)
     if adjust is not None:
         decided = adjust(decided, columns)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
@@ -321,6 +323,20 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
             sized=None,
         )
     return funded
+
+
+def _tax_held(
+    sized: list[PlanItem], decided: Decisions, adjust_lots: AdjustLots, columns: Columns
+) -> list[PlanItem]:
+    """The whole lots a strategy sized itself, each buy the tax rules hold made its HOLD.
+
+    The buy-only strategy sizes its lots within the cash and sells nothing, so nothing is
+    sized again: the cash a held buy leaves goes to the fractional buys (the cash pass),
+    or stays.
+    """
+    trades = [i for i in sized if i.action is not Action.HOLD]
+    changed = {i.symbol: i for i in adjust_lots(trades, decided.sells, columns)}
+    return [changed.get(i.symbol, i) for i in sized] if changed else sized
 
 
 def _copied(decided: Decisions) -> Decisions:
