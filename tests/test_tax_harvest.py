@@ -616,3 +616,43 @@ def test_equal_substitutes_written_in_another_order_name_the_same_plan() -> None
     assert one == other
     assert repr(one) == repr(other)
     assert list(one.substitutes) == ["SPY", "VTI"]
+
+
+def test_a_lot_the_harvest_and_the_rebalance_both_sell_is_one_lot_sale() -> None:
+    """A hypothesis find (the fake broker's stateful test). AAA at 58.968: lot AAA (1 at
+    62.08, loss 5.01 %) and the recent lots L3 (0.2) and L4 (1) at 100 are harvested,
+    but only 0.8 of lot AAA fits the weight moved; the plan after it sells the other
+    0.2. One order relieves lot AAA once: 1 × 58.968 = 58.97 less 62.08 = −3.11, not
+    0.8 (47.17 − 49.66 = −2.49) and 0.2 (11.79 − 12.42 = −0.63) rounded apart, so the
+    report's gains add up to what a broker realizes (−8.21 − 41.03 − 3.11 = −52.35).
+    The harvested loss is the harvest's own shares': 8.21 + 41.03 + 2.49 = 51.73."""
+    lots = {
+        "AAA": (
+            TaxLot(quantity=D(1), cost=D("62.08"), acquired=date(2023, 5, 1), lot_id="AAA"),
+            TaxLot(quantity=D("0.2"), cost=D(100), acquired=date(2024, 1, 2), lot_id="L3"),
+            TaxLot(quantity=D(1), cost=D(100), acquired=date(2024, 1, 2), lot_id="L4"),
+        ),
+        "CCC": (TaxLot(quantity=D(1), cost=D(50), acquired=date(2024, 1, 2), lot_id="L5"),),
+    }
+    snapshot = Snapshot(
+        cash=D(1730),
+        positions={"AAA": D("2.2"), "CCC": D(1)},
+        prices={"AAA": D("58.968"), "BBB": D(64), "CCC": D(50), "DDD": D(25)},
+        as_of=datetime(2024, 1, 2, 21, tzinfo=UTC),
+        lots=lots,
+    )
+    policy = TaxPolicy(
+        harvest_threshold=D("0.05"),
+        identical=(("AAA", "BBB"),),
+        substitutes={"AAA": ("CCC", "DDD"), "BBB": ("CCC",), "CCC": ("DDD",)},
+    )
+    allocation = Allocation(
+        target_weights={"AAA": D("0.05"), "BBB": D("0.05")}, correlation_id="one-lot"
+    )
+    made = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=False, tax=policy))
+    report = made.unwrap().tax
+    assert report is not None
+    sold = [(s.lot_id, str(s.quantity), str(s.gain)) for s in report.sales]
+    assert sold == [("L3", "0.2", "-8.21"), ("L4", "1", "-41.03"), ("AAA", "1.0", "-3.11")]
+    assert sum(s.gain for s in report.sales) == D("-52.35")
+    assert report.harvested_loss == D("51.73")

@@ -428,11 +428,11 @@ def _report(
     """The plan's report with the harvesting sales: gains, tax, what moved where."""
     terms = inputs.terms
     policy = terms.policy
-    harvests = {
-        h.symbol: lot_sales(h.symbol, priced(h.pieces, h.price), terms.first_short)
-        for h in moves.harvests
-    }
     earlier: list[LotSale] = [] if made is None else list(made.sales)
+    harvests: dict[str, list[LotSale]] = {}
+    for h in moves.harvests:
+        pieces, earlier = _one_per_lot(h, earlier)
+        harvests[h.symbol] = lot_sales(h.symbol, priced(pieces, h.price), terms.first_short)
     sales: list[LotSale] = []
     for item in items:
         if item.action is Action.SELL:
@@ -442,7 +442,7 @@ def _report(
     over = Decimal("0.00")
     if policy.max_realized_gain is not None:
         over = max(short + long - policy.max_realized_gain, over)
-    loss = -sum((s.gain for every in harvests.values() for s in every), Decimal("0.00"))
+    loss = -sum((h.gain for h in moves.harvests), Decimal("0.00"))  # the harvests' own shares
     pairs = sorted([*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved])
     return TaxReport(
         sales=tuple(sales),
@@ -454,6 +454,25 @@ def _report(
         harvested_loss=max(loss, Decimal("0.00")),
         substituted=tuple(pairs),
     )
+
+
+def _one_per_lot(harvest: Harvest, earlier: list[LotSale]) -> tuple[list[Piece], list[LotSale]]:
+    """The harvest's pieces with the plan's later sales of the same lots added to them.
+
+    A lot the harvest and the plan after it both relieve is one sale of one lot (as a
+    broker relieves it): its shares are priced together, rounded to cents once. Returns
+    the pieces and the later sales left (those of other lots).
+    """
+    shares = {id(lot): q for lot, q in harvest.pieces}
+    lots = {(lot.lot_id, lot.acquired): lot for lot, _ in harvest.pieces}
+    left: list[LotSale] = []
+    for sale in earlier:
+        lot = lots.get((sale.lot_id, sale.acquired)) if sale.symbol == harvest.symbol else None
+        if lot is not None and sale.cost == (sale.quantity * lot.cost).quantize(CENT):
+            shares[id(lot)] += sale.quantity
+        else:
+            left.append(sale)
+    return [(lot, shares[id(lot)]) for lot, _ in harvest.pieces], left
 
 
 def _plan_id(made: str, moves: _Moves) -> str:
