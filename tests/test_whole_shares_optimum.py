@@ -380,6 +380,26 @@ def test_while_the_reserve_is_short_a_lot_too_small_to_sell_does_not_stop_an_exc
     assert plan.cash_after == D("333.33")
 
 
+def test_while_the_reserve_is_short_the_best_sales_alone_are_found() -> None:
+    # V = 6 × 111.11 + 5 × 83.33 + 6 × 111.11 = 1,749.97; reserve 5 % = 87.50 (cash 0:
+    # short by 87.50); investable 1,662.47: targets W0 686.49, W1 264.67, W2 711.31.
+    # No buy can keep the reserve (a buy must raise the 87.50 too, and W1's sales bring
+    # 79.16 at most beside one W0 or W2 lot). Selling 2 W1 (the exchange's sales): gaps
+    # 19.83 + 14.68 + 44.65 and 79.16 above the reserve: 158.32. Selling 1 W1: 19.83 +
+    # 68.65 + 44.65 and the reserve 4.17 short: 137.30, the least.
+    weights = {"W0": D("0.412935"), "W1": D("0.159204"), "W2": D("0.427861")}
+    account = Account(
+        whole=["W0", "W1", "W2"],
+        prices={"W0": D("111.11"), "W1": D("83.33"), "W2": D("111.11")},
+        held={"W0": D(6), "W1": D(5), "W2": D(6)},
+        weights=weights,
+        cash=D(0),
+    )
+    plan = account.plan(SizingPolicy(min_trade_amount=D(0), cash_reserve_pct=D("0.05")))
+    assert trades_of(plan) == {"W1": D(-1)}
+    assert plan.cash_after == D("83.33")
+
+
 # Fractional holdings fund whole lots (issue 19, item 1): sold beyond their targets.
 
 

@@ -211,21 +211,45 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
     the exact search runs again with that budget (below 0), from selling every free lot a
     sale may take (`_least_spent`), where that raises enough; a plan without buys may sell
-    what comes closer, or nothing.
-    The lower error wins; on a tie, the plan without buys. With it: whether the exact
-    search (where it ran) was complete.
+    what comes closer, or nothing: the best such sales are searched exactly too
+    (`_best_sales`). The lower error wins; on a tie, the plan without buys. With it:
+    whether the exact searches (where they ran) were complete.
     """
     candidates = [_without_buys(book, counts, aim)]
     settled = True
     free = _free(book)
+    if not buys_only:
+        sales, settled = _best_sales(book, owned, shorts, free, aim)
+        if sales is not None:
+            candidates.append(sales)
     if not buys_only and 0 < len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
         start = _least_spent(problem)
         if sum(map(mul, start, problem.lots)) <= missing:  # else no choice raises enough
             search = best_counts(problem, start)
             candidates.append(_spread(len(counts), free, search.counts))
-            settled = search.complete
+            settled = settled and search.complete
     return max(candidates, key=lambda c: _gain(book, c, aim)), settled
+
+
+def _best_sales(
+    book: LotBook, owned: list[int], shorts: list[bool], free: list[int], aim: int
+) -> tuple[list[int] | None, bool]:
+    """The sales alone nearest the targets (no buys), searched exactly; and whether complete.
+
+    Only a symbol above its target may sell to come nearer: selling one below it widens
+    its gap by what the sale brings the cash closer, at most. None beyond `EXACT_UP_TO`
+    such symbols (then `_without_buys` stands alone). Selling nothing is where the
+    search starts; a count above the target is never weighed for a symbol above it.
+    """
+    sellers = [i for i in free if book.trades[i] < 0]
+    if not sellers or len(sellers) > EXACT_UP_TO:
+        return None, True
+    problem = _problem(book, owned, shorts, sellers, budget=0, aim=aim, buys_only=False)
+    search = best_counts(problem, [0] * len(sellers))
+    if any(k > 0 for k in search.counts):  # the last symbol's closed form may buy back
+        return None, search.complete
+    return _spread(len(book.trades), sellers, search.counts), search.complete
 
 
 def _least_spent(problem: LotProblem) -> list[int]:
