@@ -58,7 +58,15 @@ from portfolio.tax.choice import SaleTerms, recent_lots, wash_sale
 from portfolio.tax.groups import group_of, group_recent, substitutes_of
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
-from portfolio.tax.relief import Piece, estimated_tax, lot_sales, priced, realized, remaining
+from portfolio.tax.relief import (
+    Piece,
+    estimated_tax,
+    lot_sales,
+    priced,
+    realized,
+    relieve,
+    remaining,
+)
 from portfolio.tax.report import LotSale, TaxReport
 from portfolio.tax.step import TaxInputs, tax_inputs
 
@@ -300,15 +308,7 @@ def _pieces(
     shares = down_to_step(total, step)  # written with the step's digits, as the planner does
     if shares <= 0:
         return []
-    taken: list[Piece] = []
-    left = shares
-    for lot in order:
-        if left <= 0:
-            break
-        piece = min(lot.quantity, left)
-        taken.append((lot, piece))
-        left -= piece
-    return taken
+    return relieve(order, shares)
 
 
 def _step(asset: Asset | None, account: _Account) -> Decimal:
