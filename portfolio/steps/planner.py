@@ -29,7 +29,7 @@ from portfolio.steps.prepare import Prepared, prepare
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
-from portfolio.tax.harvest import harvested, harvested_from
+from portfolio.tax.harvest import harvested, harvested_from, moves_holdings
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.step import (
@@ -113,7 +113,7 @@ class Planner:
             if tax_data is not None and as_of is not None:
                 inputs = trusted_tax_inputs(*tax_data, tax, as_of.date(), account[0])
                 trusted = trusted_columns(self.prepared, account, prices, as_of)
-                if tax.harvest_threshold is not None or tax.substitutes:
+                if moves_holdings(tax):
                     held, cash = account
                     lots, trades = tax_data
                     snapshot = Snapshot(
@@ -144,7 +144,7 @@ class Planner:
         With harvesting or substitutes, `portfolio.tax.harvest.harvested` moves what
         they move first, then plans the account after it the same way.
         """
-        if tax.harvest_threshold is not None or tax.substitutes:
+        if moves_holdings(tax):
             return harvested(self.prepared, snapshot, tax, partial(_taxed, tax=tax), _taxed_plan)
         return _taxed(self.prepared, snapshot, tax)
 

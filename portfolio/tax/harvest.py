@@ -70,7 +70,7 @@ from portfolio.tax.relief import (
 from portfolio.tax.report import LotSale, TaxReport
 from portfolio.tax.step import TaxInputs, tax_inputs
 
-__all__ = ["Harvest", "harvest_lots", "harvested", "harvested_from"]
+__all__ = ["Harvest", "harvest_lots", "harvested", "harvested_from", "moves_holdings"]
 
 #: Makes a plan under the tax rules from a prepared allocation and a snapshot.
 PlanTaxed = Callable[[Prepared, Snapshot], Result[RebalancePlan, PortfolioError]]
@@ -140,6 +140,14 @@ def harvest_lots(lots: tuple[TaxLot, ...], price: Decimal, tax: TaxPolicy) -> li
     return found
 
 
+def moves_holdings(tax: TaxPolicy) -> bool:
+    """Whether the policy may move what a plan holds: a harvest threshold, or substitutes.
+
+    Without either, a plan is the tax rules' plan exactly (`harvested` does nothing).
+    """
+    return tax.harvest_threshold is not None or bool(tax.substitutes)
+
+
 def harvested(
     prepared: Prepared,
     snapshot: Snapshot,
@@ -153,7 +161,7 @@ def harvested(
     the harvesting sales. When nothing moves, `checked_plan` makes it from the columns
     and tax inputs checked here.
     """
-    if tax.harvest_threshold is None and not tax.substitutes:
+    if not moves_holdings(tax):
         return plan(prepared, snapshot)
     checked = columns(prepared, snapshot)
     inputs = tax_inputs(snapshot, tax)
