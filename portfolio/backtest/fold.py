@@ -30,7 +30,7 @@ from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
-from portfolio.backtest.tax_ledger import TaxLedger
+from portfolio.backtest.tax_ledger import TaxLedger, relieved_by_pieces, relieved_by_report
 from portfolio.backtest.trading import trade
 from portfolio.orders.fill import fill_plan
 from portfolio.records.allocation import Allocation, CombinedAllocation
@@ -40,6 +40,7 @@ from portfolio.records.plan import Action, RebalancePlan
 from portfolio.records.policy import Mode
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import Planner
+from portfolio.tax.step import TaxInputs, sold_lots, trusted_tax_inputs
 
 __all__ = ["fold"]
 
@@ -135,14 +136,16 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if ledger.tax is None or planner.policy.tax is None:
         plan = planner.plan_trusted((held, ledger.cash), prices, as_of)
         planned = Planned(ledger.bar, ledger.cash, held, planner)
+        inputs = None
     else:  # the tax rules read the lots and the trades of the wash-sale window
         lots, trades = ledger.tax.frozen_lots(), ledger.tax.recent(bar.date)
         planned = Planned(ledger.bar, ledger.cash, held, planner, lots, trades)
-        plan = planner.plan_trusted((held, ledger.cash), prices, as_of, (lots, trades))
+        inputs = trusted_tax_inputs(lots, trades, planner.policy.tax, bar.date, held)
+        plan = planner.plan_trusted((held, ledger.cash), prices, as_of, inputs)
     if isinstance(plan, Failure):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()
-    return _trade(setup, ledger, planned, made)
+    return _trade(setup, ledger, planned, made, inputs)
 
 
 def _snapshot(
@@ -170,9 +173,17 @@ def _planner(
 
 
 def _trade(
-    setup: Setup, ledger: Ledger, planned: Planned, plan: RebalancePlan
+    setup: Setup,
+    ledger: Ledger,
+    planned: Planned,
+    plan: RebalancePlan,
+    inputs: TaxInputs | None = None,
 ) -> Result[None, PortfolioError]:
-    """Trade the plan on the ledger: in the fold, or by `fill_plan` (see `trading`)."""
+    """Trade the plan on the ledger: in the fold, or by `fill_plan` (see `trading`).
+
+    Under a tax policy the ledger relieves the lots the plan chose: those of its
+    `TaxReport` (a harvesting plan has one), or else `sold_lots` of its tax `inputs`.
+    """
     prices = setup.gaps.marks[planned.bar]
     done = None
     if ledger.planned:
@@ -190,7 +201,12 @@ def _trade(
     if ledger.tax is not None:
         traded_symbols = [item.symbol for item in plan.items if item.action is not Action.HOLD]
         day = setup.bars[planned.bar].date
-        ledger.tax.follow(planned.held, ledger.held, traded_symbols, prices, day, plan.tax)
+        if plan.tax is not None:
+            ledger.tax.harvested += plan.tax.harvested_loss
+            chosen = relieved_by_report(plan.tax)
+        else:
+            chosen = {} if inputs is None else relieved_by_pieces(sold_lots(plan, inputs)[0])
+        ledger.tax.follow(planned.held, ledger.held, traded_symbols, prices, day, chosen)
     ledger.fees += fees
     ledger.traded += traded
     ledger.planned.append(planned)

@@ -35,13 +35,46 @@ from portfolio.records.money import CENT, ZERO
 from portfolio.records.plan_item import Action
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
-from portfolio.tax.relief import Piece, in_order, lot_sales, priced, relieve, short_from
-from portfolio.tax.report import LotSale, TaxReport, Term
+from portfolio.tax.relief import Piece, Priced, in_order, lot_sales, priced, relieve, short_from
+from portfolio.tax.report import TaxReport, Term
 
-__all__ = ["BacktestTax", "TaxLedger", "year_taxes"]
+__all__ = [
+    "BacktestTax",
+    "Relieved",
+    "TaxLedger",
+    "relieved_by_pieces",
+    "relieved_by_report",
+    "year_taxes",
+]
 
 _CENTS = Decimal("0.00")
 _FIRST = itemgetter(0)
+
+#: A piece of a lot a sale relieves, as the ledger books it: (lot id, acquired, shares,
+#: gain in cents). The plan's `TaxReport.sales` or its priced pieces give them.
+Relieved = tuple[str, date, Decimal, Decimal]
+
+
+def relieved_by_report(report: TaxReport) -> dict[str, list[Relieved]]:
+    """The lots the report's sales relieve, by symbol."""
+    chosen: dict[str, list[Relieved]] = {}
+    for sale in report.sales:
+        chosen.setdefault(sale.symbol, []).append(
+            (sale.lot_id, sale.acquired, sale.quantity, sale.gain)
+        )
+    return chosen
+
+
+def relieved_by_pieces(sold: Mapping[str, list[Priced]]) -> dict[str, list[Relieved]]:
+    """The lots these priced pieces relieve, by symbol (`portfolio.tax.step.sold_lots`)."""
+    return {symbol: _relieved(pieces) for symbol, pieces in sold.items()}
+
+
+def _relieved(pieces: Iterable[Priced]) -> list[Relieved]:
+    return [
+        (lot.lot_id, lot.acquired, shares, proceeds - cost)
+        for lot, shares, proceeds, cost in pieces
+    ]
 
 
 @attrs.frozen(kw_only=True)
@@ -121,15 +154,12 @@ class TaxLedger:
         self.policy = policy
         self.window = timedelta(days=policy.wash_sale_days)
         self.lots: dict[str, tuple[TaxLot, ...]] = {}
-        #: each symbol's lot numbers (`B<n>` ids), as its lots: oldest first, counting up
-        self._numbers: dict[str, list[int]] = {}
-        self._short_from = (date.min, date.min)  # (a sale date, its `short_from`)
         #: every trade, oldest first: a `PastTrade`, or its fields until `trades` reads it
         self._log: list[PastTrade | _Logged] = []
         self._loss_sales: list[PastTrade] = []  # the sales at a loss, oldest first
         self._first_recent = 0  # loss sales before this index are out of the window
         self.realized: dict[int, list[Decimal]] = {}
-        self.harvested = ZERO
+        self.harvested = _CENTS
         self.wash_sales = 0
         self.paid = ZERO
         self._losses: list[_Loss] = []
@@ -177,19 +207,18 @@ class TaxLedger:
         symbols: Iterable[str],
         prices: Mapping[str, Decimal],
         on: date,
-        report: TaxReport | None = None,
+        chosen: Mapping[str, list[Relieved]],
     ) -> None:
-        """Record what the fill changed in `symbols`: sales first, then purchases."""
+        """Record what the fill changed in `symbols`: sales first, then purchases.
+
+        `chosen`: the lots the plan's sales relieve, by symbol (`relieved_by_report`,
+        `relieved_by_pieces`).
+        """
         changes = []
         for symbol in symbols:
             change = after.get(symbol, ZERO) - before.get(symbol, ZERO)
             if change:
                 changes.append((symbol, change))
-        chosen: dict[str, list[LotSale]] = {}
-        if report is not None:
-            self.harvested += report.harvested_loss
-            for sale in report.sales:
-                chosen.setdefault(sale.symbol, []).append(sale)
         for symbol, change in changes:
             if change < 0:
                 self.sell(symbol, -change, prices[symbol], on, chosen.get(symbol))
@@ -206,7 +235,6 @@ class TaxLedger:
             lot = attrs.evolve(lot, cost=price + added / shares)
             self._replaced.add(lot.lot_id)
         self.lots[symbol] = (*self.lots.get(symbol, ()), lot)
-        self._numbers.setdefault(symbol, []).append(self._count)
         self._log.append((symbol, Action.BUY, shares, price, on, None))
 
     def sell(
@@ -215,24 +243,23 @@ class TaxLedger:
         shares: Decimal,
         price: Decimal,
         on: date,
-        chosen: list[LotSale] | None = None,
+        chosen: list[Relieved] | None = None,
     ) -> None:
         """Relieve `shares` of `symbol`'s lots (those `chosen` by the plan, else by method)."""
-        lots, numbers = self.lots.get(symbol, ()), self._numbers.get(symbol, [])
-        places = _places(lots, numbers, chosen, shares) if chosen else None
+        lots = self.lots.get(symbol, ())
+        places = _places(lots, chosen, shares) if chosen else None
         sales = chosen
         if places is None or sales is None:  # no plan chose the lots: the policy's method
             pieces = relieve(in_order(lots, self.policy, price, on), shares)
-            places = [(bisect_left(numbers, _number(lot.lot_id)), taken) for lot, taken in pieces]
-            sales = lot_sales(symbol, priced(pieces, price), self._first_short(on))
-        left, left_numbers = _left(lots, numbers, places)
+            places = [(_place(lots, lot.lot_id), taken) for lot, taken in pieces]
+            sales = _relieved(priced(pieces, price))
+        left = _left(lots, places)
         if left:
-            self.lots[symbol], self._numbers[symbol] = left, left_numbers
+            self.lots[symbol] = left
         else:
             self.lots.pop(symbol, None)
-            self._numbers.pop(symbol, None)
-        loss_shares, loss = self._realize(sales, on)
-        gain = sum((sale.gain for sale in sales), _CENTS) - loss
+        loss_shares, loss = self._realize(symbol, sales, on)
+        gain = sum((sale[3] for sale in sales), _CENTS) - loss
         for part, realized in ((loss_shares, loss), (shares - loss_shares, gain)):
             if part > 0:  # the lots sold at a loss apart, so that the guard sees the loss
                 if realized < 0:  # the planner reads these (`recent`): a record at once
@@ -249,33 +276,25 @@ class TaxLedger:
                 else:
                     self._log.append((symbol, Action.SELL, part, price, on, realized))
 
-    def _first_short(self, on: date) -> date:
-        """`short_from(on)`, kept for the last date asked."""
-        if self._short_from[0] != on:
-            self._short_from = (on, short_from(on))
-        return self._short_from[1]
-
-    def _realize(self, sales: list[LotSale], on: date) -> tuple[Decimal, Decimal]:
+    def _realize(self, symbol: str, sales: list[Relieved], on: date) -> tuple[Decimal, Decimal]:
         """Count the sales' gains in their year; a loss may be a wash sale.
 
         (the shares of the lots sold at a loss, their loss).
         """
         tally = self.realized.setdefault(on.year, [_CENTS, _CENTS])
+        first_short = short_from(on)  # a lot acquired before it is long-term
         short = long = ZERO
         loss_shares = ZERO
-        for sale in sales:
-            if sale.term is Term.SHORT:
-                tally[0] += sale.gain
-            else:
-                tally[1] += sale.gain
-            if sale.gain < 0:
-                loss_shares += sale.quantity
-                if sale.term is Term.SHORT:
-                    short += sale.gain
+        for _, acquired, shares, gain in sales:
+            is_long = acquired < first_short
+            tally[is_long] += gain
+            if gain < 0:
+                loss_shares += shares
+                if is_long:
+                    long += gain
                 else:
-                    long += sale.gain
+                    short += gain
         if loss_shares:
-            symbol = sales[0].symbol
             loss = _Loss(
                 self._group.get(symbol, symbol),
                 on,
@@ -377,15 +396,13 @@ class TaxLedger:
 Place = tuple[int, Decimal]
 
 
-def _left(
-    lots: tuple[TaxLot, ...], numbers: list[int], places: list[Place]
-) -> tuple[tuple[TaxLot, ...], list[int]]:
-    """The lots and their numbers after the sale of `places`: the last lot touched split.
+def _left(lots: tuple[TaxLot, ...], places: list[Place]) -> tuple[TaxLot, ...]:
+    """The lots after the sale of `places`: the last lot touched split.
 
     The same as `portfolio.tax.relief.remaining`, without walking every lot: the pieces
     are found by position and the rest is copied in C.
     """
-    left, left_numbers = list(lots), list(numbers)
+    left = list(lots)
     for at, shares in sorted(places, key=_FIRST, reverse=True):
         lot = lots[at]
         if shares < lot.quantity:  # what is left of the lot (built directly: in the hot loop)
@@ -394,25 +411,30 @@ def _left(
                 quantity=quantity, cost=lot.cost, acquired=lot.acquired, lot_id=lot.lot_id
             )
         else:
-            del left[at], left_numbers[at]
-    return tuple(left), left_numbers
+            del left[at]
+    return tuple(left)
 
 
-def _number(lot_id: str) -> int:
-    """The number of a lot id `B<n>` (`TaxLedger.buy`)."""
-    return int(lot_id[1:])
+def _number(lot: TaxLot) -> int:
+    """The number of a lot's id `B<n>` (`TaxLedger.buy`): a symbol's lots count up."""
+    return int(lot.lot_id[1:])
+
+
+def _place(lots: tuple[TaxLot, ...], lot_id: str) -> int:
+    """The index of the lot `lot_id` among a symbol's lots (or where it would be)."""
+    return bisect_left(lots, int(lot_id[1:]), key=_number)
 
 
 def _places(
-    lots: tuple[TaxLot, ...], numbers: list[int], chosen: list[LotSale], shares: Decimal
+    lots: tuple[TaxLot, ...], chosen: list[Relieved], shares: Decimal
 ) -> list[Place] | None:
     """The plan's lot sales as places among these lots, or None when they do not match."""
     places: list[Place] = []
     total = ZERO
-    for sale in chosen:
-        at = bisect_left(numbers, _number(sale.lot_id))
-        if at == len(lots) or lots[at].lot_id != sale.lot_id or sale.quantity > lots[at].quantity:
+    for lot_id, _, quantity, _ in chosen:
+        at = _place(lots, lot_id)
+        if at == len(lots) or lots[at].lot_id != lot_id or quantity > lots[at].quantity:
             return None
-        places.append((at, sale.quantity))
-        total += sale.quantity
+        places.append((at, quantity))
+        total += quantity
     return places if total == shares else None

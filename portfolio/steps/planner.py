@@ -31,20 +31,16 @@ from portfolio.steps.targets import investable_value, target_column
 from portfolio.steps.validate import Columns, columns, trusted_columns
 from portfolio.tax.harvest import harvested, harvested_from, moves_holdings
 from portfolio.tax.policy import TaxPolicy
-from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.step import (
     TaxInputs,
     adjusted,
     lots_adjusted,
     tax_inputs,
-    trusted_tax_inputs,
     with_report,
 )
 
 __all__ = ["Planner", "plan_rebalance"]
 
-#: A backtest's own lots and recent trades, valid by construction (`Planner.plan_trusted`).
-TaxData = tuple[Mapping[str, tuple[TaxLot, ...]], tuple[PastTrade, ...]]
 _HALF = MAX_AMOUNT / 2
 _MINUS_HALF = -_HALF
 #: The `PlanItem` fields the bounds rule reads (by name: 58 ns an item against 50 by index).
@@ -97,46 +93,45 @@ class Planner:
         account: tuple[Mapping[str, Decimal], Decimal],
         prices: Mapping[str, Decimal],
         as_of: datetime | None = None,
-        tax_data: TaxData | None = None,
+        tax_inputs: TaxInputs | None = None,
     ) -> Result[RebalancePlan, PortfolioError]:
         """`plan`'s decisions for an account checked already (`steps.validate.trusted_columns`).
 
         `account` = (held, cash). The plan has no id (the backtest's fold trades it and
         builds its plans only when they are read). Under tax rules, which read the whole
-        snapshot, it is `plan` on that snapshot, unless `tax_data` = (lots, recent trades)
-        valid by construction (a backtest's own, with `as_of`): then those are read as
-        they are (with harvesting or substitutes, the account after a harvest is planned
-        as a snapshot). Call inside the core context.
+        snapshot, it is `plan` on that snapshot, unless `tax_inputs` holds lots and
+        recent trades valid by construction (`trusted_tax_inputs`: a backtest's own,
+        with `as_of`): then those are read as they are, and the plan has no `TaxReport`
+        either: `sold_lots(plan, tax_inputs)` gives the lots its sales relieve. With
+        harvesting or substitutes, the account after a harvest is planned as a snapshot,
+        and the plan has its report. Call inside the core context.
         """
         tax = self.prepared.policy.tax
-        if tax is not None:
-            if tax_data is not None and as_of is not None:
-                inputs = trusted_tax_inputs(*tax_data, tax, as_of.date(), account[0])
-                trusted = trusted_columns(self.prepared, account, prices, as_of)
-                if moves_holdings(tax):
-                    held, cash = account
-                    lots, trades = tax_data
-                    snapshot = Snapshot(
-                        cash=cash,
-                        positions=held,
-                        prices=prices,
-                        as_of=as_of,
-                        lots=lots,
-                        recent_trades=trades,
-                    )
-                    return trusted.bind(
-                        lambda checked: harvested_from(
-                            self.prepared,
-                            snapshot,
-                            (checked, inputs),
-                            partial(_taxed, tax=tax),
-                            _taxed_plan,
-                        )
-                    )
-                return trusted.bind(partial(_taxed_plan, inputs=inputs))
-            held, cash = account
+        if tax is None:
+            return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
+        held, cash = account
+        if tax_inputs is None or as_of is None:
             return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
-        return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
+        trusted = trusted_columns(self.prepared, account, prices, as_of)
+        if not moves_holdings(tax):
+            return trusted.bind(partial(_tax_ruled, inputs=tax_inputs))
+        snapshot = Snapshot(
+            cash=cash,
+            positions=held,
+            prices=prices,
+            as_of=as_of,
+            lots=tax_inputs.lots,
+            recent_trades=tax_inputs.trades,
+        )
+        return trusted.bind(
+            lambda checked: harvested_from(
+                self.prepared,
+                snapshot,
+                (checked, tax_inputs),
+                partial(_taxed, tax=tax),
+                _taxed_plan,
+            )
+        )
 
     def _taxed(self, snapshot: Snapshot, tax: TaxPolicy) -> Result[RebalancePlan, PortfolioError]:
         """The plan under the tax rules (docs/tax.md), the one hook into the steps.
@@ -164,11 +159,12 @@ def _taxed(
 
 def _taxed_plan(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:
     """The steps with the tax rules' hooks, and the plan's `TaxReport`."""
-    return _plan(
-        checked,
-        partial(adjusted, inputs=inputs),
-        partial(lots_adjusted, inputs=inputs),
-    ).map(partial(with_report, inputs=inputs))
+    return _tax_ruled(checked, inputs).map(partial(with_report, inputs=inputs))
+
+
+def _tax_ruled(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:
+    """The steps with the tax rules' hooks (the plan without its `TaxReport`)."""
+    return _plan(checked, partial(adjusted, inputs=inputs), partial(lots_adjusted, inputs=inputs))
 
 
 def _plan(

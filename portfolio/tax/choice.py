@@ -57,13 +57,13 @@ class SaleTerms(NamedTuple):
         return cls(policy, on, on - timedelta(days=policy.wash_sale_days), short_from(on))
 
 
-def deferrable(lots: Sequence[TaxLot], price: Decimal, terms: SaleTerms) -> list[TaxLot]:
+def deferrable(lots: Sequence[TaxLot], price: Decimal, terms: SaleTerms) -> Sequence[TaxLot]:
     """The lots a sale at `price` may relieve under rule 3, in their given order.
 
-    Every lot, or (when deferring) those that realize no short-term gain.
+    Every lot (`lots` itself), or (when deferring) those that realize no short-term gain.
     """
     if not terms.policy.defer_short_term_gains:
-        return list(lots)
+        return lots
     first_short = terms.first_short
     return [lot for lot in lots if lot.cost >= price or lot.acquired < first_short]
 
@@ -95,8 +95,13 @@ def wash_sale(recent: Sequence[TaxLot], pieces: Sequence[Piece], price: Decimal)
 
     `recent` are the symbol's `recent_lots`.
     """
-    if not recent or not any(lot.cost > price for lot, _ in pieces):  # no wash sale
+    if not recent:
         return False
+    for lot, _ in pieces:  # a loop, not `any`: a sale has a piece or two, on every plan
+        if lot.cost > price:
+            break
+    else:
+        return False  # no loss
     taken = {id(lot): shares for lot, shares in pieces}
     return any(taken.get(id(lot), ZERO) < lot.quantity for lot in recent)
 
@@ -131,7 +136,7 @@ def choose(  # noqa: PLR0913 - the sale, and where its window starts when known
             (lot for lot in ordered if lot.acquired < start),
         )
     else:
-        recent_first = chain(islice(ordered, window_at, None), islice(ordered, window_at))
+        recent_first = chain(ordered[window_at:], islice(ordered, window_at))  # no skipping
     gain_first = chain(
         (lot for lot in ordered if lot.cost <= price),
         (lot for lot in ordered if lot.cost > price),

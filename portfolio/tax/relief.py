@@ -70,39 +70,38 @@ def short_from(on: date) -> date:
     """The first acquisition date whose lots are still short-term when sold on `on`.
 
     A lot is long-term exactly when it was acquired before this date (`anniversary` never
-    decreases, so one date per sale date stands for `term`).
+    decreases, so one date per sale date stands for `term`): the same day a year
+    before, or March 1 for a sale on February 29 (whose day has no anniversary).
 
-    >>> short_from(date(2024, 3, 16)), short_from(date(2025, 3, 1))
-    (datetime.date(2023, 3, 16), datetime.date(2024, 3, 1))
+    >>> short_from(date(2024, 3, 16)), short_from(date(2025, 3, 1)), short_from(date(2024, 2, 29))
+    (datetime.date(2023, 3, 16), datetime.date(2024, 3, 1), datetime.date(2023, 3, 1))
     """
-    try:
-        day = on - timedelta(days=367)  # its anniversary is before `on`
-    except OverflowError:
-        day = date.min
-    while anniversary(day) < on:
-        day += _DAY
-    return day
+    if on.year == 1:  # every lot was bought less than a year before
+        return date.min
+    if on.month == 2 and on.day == 29:
+        return date(on.year - 1, 3, 1)
+    return on.replace(year=on.year - 1)
 
 
 def in_order(
-    lots: Iterable[TaxLot],
+    lots: Sequence[TaxLot],
     policy: TaxPolicy,
     price: Decimal,
     on: date,
     *,
     oldest_first: bool = False,
-) -> list[TaxLot]:
+) -> Sequence[TaxLot]:
     """The lots in the order `policy.method` relieves them (ties keep the given order).
 
     FIFO oldest first; LIFO newest first; HIFO highest cost first; MIN_TAX the least
     estimated tax per share first (at the policy's rates), then the least gain per
     share (so losses come before gains even at rates of 0), then the oldest.
     `oldest_first`: the lots are given oldest first already (acquired never
-    decreasing, as a backtest keeps them), so FIFO's order is theirs.
+    decreasing, as a backtest keeps them), so FIFO's order is theirs (`lots` itself).
     """
     match policy.method:
         case LotMethod.FIFO:
-            return list(lots) if oldest_first else sorted(lots, key=_ACQUIRED)
+            return lots if oldest_first else sorted(lots, key=_ACQUIRED)
         case LotMethod.LIFO:
             return sorted(lots, key=_ACQUIRED, reverse=True)
         case LotMethod.HIFO:

@@ -15,7 +15,7 @@ hold, and sizes the other whole lots again (see docs/tax.md).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter, itemgetter
@@ -57,12 +57,14 @@ from portfolio.tax.relief import (
     priced_gain,
     relieve,
 )
-from portfolio.tax.report import LotSale, TaxReport
+from portfolio.tax.report import TaxReport
 
 __all__ = [
+    "SoldLots",
     "TaxInputs",
     "adjusted",
     "lots_adjusted",
+    "sold_lots",
     "tax_inputs",
     "trusted_tax_inputs",
     "with_report",
@@ -86,8 +88,8 @@ class Book(NamedTuple):
     within the window (`choose`), else None.
     """
 
-    ordered: list[TaxLot]
-    pool: list[TaxLot]
+    ordered: Sequence[TaxLot]
+    pool: Sequence[TaxLot]
     recent: list[TaxLot]
     shares: Decimal
     available: Decimal
@@ -102,7 +104,8 @@ class TaxInputs(NamedTuple):
     `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
     the plan stays a pure function). `oldest_first`: each symbol's lots are oldest
     first (acquired never decreasing); `held`: the positions, which the lots sum to
-    exactly (both given for a backtest's own lots, `trusted_tax_inputs`).
+    exactly (both given for a backtest's own lots, `trusted_tax_inputs`); `trades` the
+    recent trades they were read from.
     """
 
     terms: SaleTerms
@@ -112,6 +115,7 @@ class TaxInputs(NamedTuple):
     books: dict[str, Book]
     oldest_first: bool = False
     held: Mapping[str, Decimal] | None = None
+    trades: tuple[PastTrade, ...] = ()
 
     def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
         """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
@@ -158,7 +162,7 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
     else:
         terms = SaleTerms.of(tax, snapshot.as_of.date())
     sold = widened(loss_sold(trades, terms), tax)  # a whole identical group (harvesting rule 2)
-    return Success(TaxInputs(terms, lots, sold, {}, {}))
+    return Success(TaxInputs(terms, lots, sold, {}, {}, trades=trades))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
@@ -216,6 +220,7 @@ def _sales_adjusted(
     candidates: dict[str, tuple[PlanItem, Candidate, Book]] = {}
     fixed = spent  # what the liquidations (never cut) and the standing sales realize
     identical = bool(inputs.terms.policy.identical)  # a liquidation may wash only in a group
+    budget = inputs.terms.policy.max_realized_gain
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
@@ -238,11 +243,11 @@ def _sales_adjusted(
             moved.append(_held(item, sale.reason))
             continue
         sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
-        shares, gain = -sale.quantity, priced_gain(sold)
-        candidate = Candidate(item.symbol, item.price, pieces, shares, step, limits, gain)
-        candidates[item.symbol] = (sale, candidate, book)
+        if budget is not None:  # what rule 2 may cut
+            shares, gain = -sale.quantity, priced_gain(sold)
+            candidate = Candidate(item.symbol, item.price, pieces, shares, step, limits, gain)
+            candidates[item.symbol] = (sale, candidate, book)
         kept_sells.append(sale)
-    budget = inputs.terms.policy.max_realized_gain
     if budget is not None and candidates:
         kept_sells = _budgeted(kept_sells, candidates, budget - fixed, inputs, moved)
     return kept_sells, moved
@@ -306,13 +311,17 @@ def _budgeted(
     return kept
 
 
-def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
-    """The plan with its `TaxReport`, and an id that covers the tax policy and data.
+#: The lots each sale of a plan relieves, priced at its price, by symbol in plan order.
+SoldLots = dict[str, list[Priced]]
 
-    A plan without an id (`Planner.plan_trusted`: a backtest's fold, which names its
-    plans only when they are read) stays without one.
+
+def sold_lots(plan: RebalancePlan, inputs: TaxInputs) -> tuple[SoldLots, list[str]]:
+    """(the lots each sale of `plan` relieves, the symbols sold without lots).
+
+    The pieces `adjusted` chose for each sale (`TaxInputs.chosen`), the one choice both
+    the plan's `TaxReport` and a backtest's lots read.
     """
-    sales: list[LotSale] = []
+    sold_by_symbol: SoldLots = {}
     unknown: list[str] = []
     for item in plan.items:
         if item.action is not _SELL:
@@ -326,7 +335,21 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
         sold = inputs.chosen.get(item.symbol)
         if sold is None or sum(map(_SHARES, sold), ZERO) != shares:
             sold = priced(_pieces(item, book, shares, inputs.terms), item.price)
-        sales += lot_sales(item.symbol, sold, inputs.terms.first_short)
+        sold_by_symbol[item.symbol] = sold
+    return sold_by_symbol, unknown
+
+
+def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
+    """The plan with its `TaxReport`, and an id that covers the tax policy and data.
+
+    A plan without an id (`Planner.plan_trusted`: a backtest's fold, which names its
+    plans only when they are read) stays without one.
+    """
+    sold, unknown = sold_lots(plan, inputs)
+    first_short = inputs.terms.first_short
+    sales = [
+        sale for symbol, pieces in sold.items() for sale in lot_sales(symbol, pieces, first_short)
+    ]
     policy = inputs.terms.policy
     short, long, tax = estimated_tax(sales, policy)
     over = CENTS
@@ -421,4 +444,4 @@ def trusted_tax_inputs(
     """
     terms = SaleTerms.of(tax, on)
     sold = widened(loss_sold(trades, terms), tax)
-    return TaxInputs(terms, lots, sold, {}, {}, oldest_first=True, held=held)
+    return TaxInputs(terms, lots, sold, {}, {}, oldest_first=True, held=held, trades=trades)
