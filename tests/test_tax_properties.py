@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import attrs
@@ -28,7 +28,10 @@ from portfolio import (
     TaxPolicy,
     plan_rebalance,
 )
+from portfolio.backtest.tax_ledger import relieved_by_pieces, relieved_by_report
+from portfolio.records.money import CORE_CONTEXT
 from portfolio.records.plan_item import Action, Reason
+from portfolio.steps.planner import Planner
 from portfolio.tax.relief import (
     estimated_tax,
     in_order,
@@ -40,6 +43,7 @@ from portfolio.tax.relief import (
     term,
 )
 from portfolio.tax.report import Term
+from portfolio.tax.step import sold_lots, trusted_tax_inputs
 
 ON = date(2024, 6, 3)
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
@@ -304,3 +308,39 @@ def test_whole_share_sales_are_cut_in_whole_shares_and_relieve_what_they_sell(
     liquidates = any(item.reason is Reason.LIQUIDATE for item in plan.items)
     if budget is not None and not liquidates:
         assert plan.tax.net_gain <= budget
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    taxed_accounts(),
+    st.sampled_from(METHODS),
+    st.one_of(st.none(), st.decimals(min_value="0", max_value="2000", places=2)),
+    st.booleans(),
+)
+def test_a_backtests_plan_relieves_the_lots_its_report_names(
+    account: tuple[Allocation, Snapshot],
+    method: LotMethod,
+    budget: Decimal | None,
+    defer: bool,
+) -> None:
+    """The fold's path (`plan_trusted` on trusted inputs, then `sold_lots`) decides and
+    relieves exactly what `Planner.plan` and its `TaxReport` say, lot by lot."""
+    allocation, snapshot = account
+    lots = {
+        s: tuple(sorted(held, key=lambda lot: lot.acquired)) for s, held in snapshot.lots.items()
+    }
+    snapshot = attrs.evolve(snapshot, lots=lots, as_of=AS_OF.replace(tzinfo=None))
+    tax = TaxPolicy(method=method, max_realized_gain=budget, defer_short_term_gains=defer)
+    planner = Planner.prepare(allocation, SizingPolicy(tax=tax)).unwrap()
+    planned = planner.plan(snapshot).unwrap()
+    assert planned.tax is not None
+    inputs = trusted_tax_inputs(lots, (), tax, ON, snapshot.positions)
+    with localcontext(CORE_CONTEXT):
+        trusted = planner.plan_trusted(
+            (snapshot.positions, snapshot.cash), snapshot.prices, snapshot.as_of, inputs
+        ).unwrap()
+    assert trusted.tax is None  # built only when the plan is read
+    assert trusted.items == planned.items
+    sold, unknown = sold_lots(trusted, inputs)
+    assert relieved_by_pieces(sold) == relieved_by_report(planned.tax)
+    assert tuple(unknown) == planned.tax.unknown_basis == ()

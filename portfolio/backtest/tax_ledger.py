@@ -4,7 +4,8 @@
 "After-tax backtests"). It keeps the lots by symbol (a tuple per symbol, replaced only
 for the symbols a plan traded) and the trades of the wash-sale window, which each
 plan's snapshot carries so that the planner's tax rules apply. A sale relieves the
-lots the plan chose (its `TaxReport`), or, for a sale no plan chose (a symbol that
+lots the plan chose (`Relieved` pieces: those the planner chose, `sold_lots`, or its
+`TaxReport`'s), or, for a sale no plan chose (a symbol that
 stopped trading), the policy's method (`portfolio.tax.relief`: one home for relief).
 Its gains count, by term, in the year of the sale.
 

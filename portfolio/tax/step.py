@@ -342,8 +342,9 @@ def sold_lots(plan: RebalancePlan, inputs: TaxInputs) -> tuple[SoldLots, list[st
 def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     """The plan with its `TaxReport`, and an id that covers the tax policy and data.
 
-    A plan without an id (`Planner.plan_trusted`: a backtest's fold, which names its
-    plans only when they are read) stays without one.
+    A plan without an id (made without one by `Planner.plan_trusted` for a harvesting
+    plan in a backtest's fold, which names its plans only when they are read) stays
+    without one.
     """
     sold, unknown = sold_lots(plan, inputs)
     first_short = inputs.terms.first_short
