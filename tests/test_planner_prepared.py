@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core_strategies import accounts, policies
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from returns.result import Success
 
 from portfolio import (
     Allocation,
@@ -18,6 +19,7 @@ from portfolio import (
     combine_allocations,
     plan_rebalance,
 )
+from portfolio.steps.prepare import prepare, rebased
 
 D = Decimal
 
@@ -87,3 +89,19 @@ def test_the_same_planner_gives_the_same_id_for_the_same_snapshot() -> None:
     first = planner.unwrap().plan(Snapshot(cash=D("10.0"), prices={"SPY": D("2.50")}))
     second = planner.unwrap().plan(Snapshot(cash=D(10), prices={"SPY": D("2.5")}))
     assert first.unwrap().plan_id == second.unwrap().plan_id
+
+
+@settings(max_examples=60, deadline=None)
+@given(accounts(), policies, st.text(max_size=8))
+def test_a_rebased_model_is_the_model_prepared_under_that_correlation_id(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy, name: str
+) -> None:
+    """`rebased` shares the checked fields and digests the plan id's seed anew."""
+    allocation = account[0]
+    prepared = prepare(allocation, policy)
+    assume(isinstance(prepared, Success))
+    ours = rebased(prepared.unwrap(), name)
+    theirs = prepare(allocation.with_correlation_id(name), policy).unwrap()
+    assert ours == theirs
+    assert ours.correlation_id == name
+    assert ours.seed.copy().hexdigest() == theirs.seed.copy().hexdigest()

@@ -26,7 +26,7 @@ from portfolio.records.policy import SizingPolicy, policy_problem
 from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.plan_id import IdSeed
 
-__all__ = ["Prepared", "argument_problem", "prepare"]
+__all__ = ["Prepared", "argument_problem", "prepare", "rebased"]
 
 
 @attrs.frozen(kw_only=True)
@@ -46,6 +46,24 @@ class Prepared:
     weight_column: tuple[Decimal, ...]
     metadata: Mapping[str, object] = attrs.field(converter=freeze_metadata_mapping)
     seed: IdSeed = attrs.field(eq=False, repr=False)
+
+
+_FIELDS = tuple(field.name for field in attrs.fields(Prepared))
+
+
+def rebased(prepared: Prepared, correlation_id: str) -> Prepared:
+    """The same model under another correlation id, its plan id's seed rebased.
+
+    Its other fields passed their rules and converters when it was prepared, so they are
+    shared as they are (`attrs.evolve` would convert the weights again: a tenth of a
+    shared-model plan of 20 symbols).
+    """
+    model = object.__new__(Prepared)
+    for name in _FIELDS:
+        object.__setattr__(model, name, getattr(prepared, name))
+    object.__setattr__(model, "correlation_id", correlation_id)
+    object.__setattr__(model, "seed", prepared.seed.rebased(correlation_id))
+    return model
 
 
 def prepare(

@@ -31,7 +31,7 @@ from portfolio.records.plan import RebalancePlan
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import Planner, plan_rebalance
-from portfolio.steps.prepare import Prepared, prepare
+from portfolio.steps.prepare import Prepared, prepare, rebased
 
 __all__ = ["MAX_MODELS", "SharedModels", "model_key", "policy_key"]
 
@@ -122,8 +122,7 @@ class SharedModels:
         model = prepared.unwrap()
         correlation_id = allocation.correlation_id
         if model.correlation_id != correlation_id:  # the same model, the account's own id
-            rebased = model.seed.rebased(correlation_id)
-            model = attrs.evolve(model, correlation_id=correlation_id, seed=rebased)
+            model = rebased(model, correlation_id)
         return Planner(model).plan(snapshot)
 
     def _key(self, allocation: object, policy: object) -> _Key | None:
