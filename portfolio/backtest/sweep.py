@@ -147,7 +147,8 @@ class _Columns(NamedTuple):
 
     Each bar's prices are their exact texts joined by commas; a bar with the symbols of
     the bar before it holds the same tuple of them, which pickle sends once. Pickling
-    and unpickling the `Bar`s themselves (a `Decimal` at a time) took five times as long.
+    and unpickling the `Bar`s themselves (a `Decimal` at a time) took about three times
+    as long (docs/performance.md).
     """
 
     days: tuple[int, ...]
@@ -243,7 +244,8 @@ def _packed(result: BacktestResult) -> _Packed:
 
     Building every plan and account to send them cost a worker about as much again as
     the run (docs/performance.md). The curve's equities travel as one string of their
-    exact texts (its dates are the table's), five times cheaper to pickle than pairs.
+    exact texts (its dates are the table's): pickling and unpickling (date, equity)
+    pairs took about four times as long.
     """
     plans = result.plans
     if not isinstance(plans, Plans):  # not the fold's lazy plans: sent as they are
