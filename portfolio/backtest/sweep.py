@@ -235,7 +235,7 @@ def _ran(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Result[bytes, 
 def _shipped(result: BacktestResult, *, name: str) -> Result[bytes, PortfolioError]:
     try:
         return Success(_dumps(_packed(result)))
-    except Exception as exc:  # noqa: BLE001 - e.g. a rule's allocation carrying a lambda
+    except Exception as exc:  # noqa: BLE001 - e.g. a rule's allocation named by an unpicklable str
         return Failure(_named(worker_failed("the result cannot be sent back", exc), name))
 
 
@@ -317,7 +317,7 @@ def _unpacked(shipped: bytes, table: _Table) -> BacktestResult:
 
 
 def _dumps(value: object) -> bytes:
-    """`pickle.dumps` with `_Pickler`."""
+    """`pickle.dumps`, planners sent as their fields (`_SENT_AS`)."""
     written = _Written()
     pickler = pickle.Pickler(written, _PROTOCOL)
     pickler.dispatch_table = _SENT_AS  # instead of copyreg's table, which we never need
