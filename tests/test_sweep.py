@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date, timedelta
@@ -11,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from cli_support import cli
 from hypothesis import given, settings
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from adapters.prices_csv import load_prices_csv
-from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot
+from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, TaxPolicy
 from portfolio.backtest import (
     BacktestResult,
     BacktestRun,
@@ -121,6 +121,156 @@ def test_a_process_pool_gives_the_same_results_in_the_same_order() -> None:
         assert list(run_backtests(bars, RUNS, pool, chunks=4)) == expected
 
 
+def tilting(day: date, _account: Snapshot) -> Allocation:
+    """An allocation rule (a planner prepared on every bar): AAA-heavy in odd months."""
+    return weights("0.7", "0.2", "0.1") if day.month % 2 else weights("0.2", "0.3", "0.5")
+
+
+TAXED = TaxPolicy(short_term_rate=Decimal("0.3"), long_term_rate=Decimal("0.15"))
+#: Harvests BBB's losses into DDD (and back): its plans carry a `TaxReport`.
+HARVESTING = attrs.evolve(
+    TAXED, harvest_threshold=Decimal("0.03"), substitutes={"BBB": ("DDD",), "DDD": ("BBB",)}
+)
+
+
+def falling(days: int) -> list[Bar]:
+    """`table`, with BBB falling by 0.25 a day from 80 and DDD, its twin, one above it."""
+    return [
+        Bar(
+            date=bar.date,
+            prices={**bar.prices, "BBB": 80 - Decimal(k) / 4, "DDD": 81 - Decimal(k) / 4},
+        )
+        for k, bar in enumerate(table(days))
+    ]
+
+
+#: Runs whose plans and accounts carry everything a worker sends back: lots and recent
+#: trades (a tax policy), a harvest's `TaxReport`, a planner per bar (a rule), drift checks.
+READ_BACK = [
+    BacktestRun(allocation=weights("0.5", "0.3", "0.2"), schedule="weekly", label="plain"),
+    BacktestRun(
+        allocation=weights("0.6", "0.1", "0.3"),
+        policy=SizingPolicy(tax=TAXED),
+        schedule="daily",
+        label="taxed",
+    ),
+    BacktestRun(
+        allocation=weights("0.4", "0.4", "0.2"),
+        policy=SizingPolicy(tax=HARVESTING),
+        schedule="weekly",
+        label="harvesting",
+    ),
+    BacktestRun(
+        allocation=tilting, policy=SizingPolicy(tax=TAXED), schedule="weekly", label="rule"
+    ),
+    BacktestRun(
+        allocation=weights("0.3", "0.3", "0.4"),
+        policy=SizingPolicy(band=Decimal("0.02")),
+        schedule="drift",
+        costs=CostModel(bps=Decimal(10), min_fee=Decimal(1)),
+        label="drift",
+    ),
+]
+
+
+def test_plans_and_accounts_read_back_from_worker_processes_are_the_runs_own() -> None:
+    """A worker sends what each plan was made from; this process plans it when it is read.
+
+    Every plan and account read from a result that came back from a real process pool
+    equals the one `run_backtest` gives here, lots, recent trades and plan ids included,
+    and fills the same way.
+    """
+    bars = falling(90)
+    expected = [alone(bars, run).unwrap() for run in READ_BACK]
+    with ProcessPoolExecutor(2) as pool:
+        results = [result.unwrap() for result in run_backtests(bars, READ_BACK, pool)]
+    for result, reference in zip(results, expected, strict=True):
+        assert len(result.plans) == len(reference.plans) > 0
+        for n in reversed(range(len(reference.plans))):  # the last first: no order is needed
+            assert result.accounts[n] == reference.accounts[n]
+            assert result.plans[n] == reference.plans[n]
+        assert [plan.plan_id for plan in result.plans] == [p.plan_id for p in reference.plans]
+        assert result.fills == reference.fills
+        assert result.equity_curve == reference.equity_curve
+        assert result == reference
+    taxed, harvesting, rule = results[1], results[2], results[3]
+    assert sum(1 for account in taxed.accounts if account.lots) == len(taxed.accounts) - 1
+    assert any(account.recent_trades for account in rule.accounts)
+    assert any(account.recent_trades for account in harvesting.accounts)
+    assert any(plan.tax is not None and plan.tax.harvested_loss for plan in harvesting.plans)
+    assert harvesting.tax == expected[2].tax
+
+
+class Keeping(Executor):
+    """A real thread pool that keeps what each task sends back."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(2)
+        self.sent: list[Any] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        def kept() -> Any:
+            answer = fn(*args, **kwargs)
+            self.sent.append(answer)
+            return answer
+
+        return self.pool.submit(kept)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:  # noqa: FBT002 - Executor's own
+        self.pool.shutdown(wait, cancel_futures=cancel_futures)
+
+
+def test_a_worker_builds_no_plan_to_send_it() -> None:
+    """The plans are planned where they are read: no plan, nor its id, travels back."""
+    bars = falling(90)
+    expected = [alone(bars, run) for run in READ_BACK]
+    with Keeping() as executor:
+        results = list(run_backtests(bars, READ_BACK, executor, chunks=2))
+    sent = [shipped.unwrap() for task in executor.sent for shipped in task]
+    assert len(sent) == len(READ_BACK)
+    ids = [plan.plan_id.encode() for result in expected for plan in result.unwrap().plans]
+    for shipped in sent:
+        assert b"RebalancePlan" not in shipped
+        assert not any(plan_id in shipped for plan_id in ids)
+    assert results == expected
+
+
+def unsendable(_day: date, _account: Snapshot) -> Allocation:
+    """A rule whose allocation names itself with an object of a local class (no pickle)."""
+
+    class Name(str):
+        __slots__ = ()
+
+    return Allocation(target_weights={"AAA": Decimal(1)}, correlation_id=Name("local"))
+
+
+def test_a_result_that_cannot_be_sent_back_fails_alone() -> None:
+    bars = table()
+    runs = [RUNS[0], BacktestRun(allocation=unsendable, label="unsendable"), RUNS[1]]
+    assert isinstance(alone(bars, runs[1]), Success)  # it runs: only its result cannot travel
+    with ThreadPoolExecutor(1) as executor:
+        results = list(run_backtests(bars, runs, executor, chunks=1))
+    assert results[0] == alone(bars, RUNS[0])
+    assert results[2] == alone(bars, RUNS[1])
+    error = results[1].failure()
+    assert error.kind is ErrorKind.WORKER_FAILED
+    assert error.context["run"] == "unsendable"
+    assert "cannot be sent back" in error.message
+
+
+def test_a_run_has_no_gap_rules_or_dates_of_its_own() -> None:
+    """A sweep marks its table once for every run: were a run to carry `missing`, `start`,
+    `end` or cash flows, the results rebuilt from a worker's would need that run's own."""
+    assert [field.name for field in attrs.fields(BacktestRun)] == [
+        "allocation",
+        "policy",
+        "schedule",
+        "initial_cash",
+        "costs",
+        "label",
+    ]
+
+
 def broken(_day: date, _account: Snapshot) -> Allocation:
     """An allocation rule with a bug: it raises."""
     msg = "the rule's own bug"
@@ -148,12 +298,55 @@ def test_the_price_table_travels_once_per_task_not_once_per_run() -> None:
     with Counting() as executor:
         results = list(run_backtests(bars, runs, executor, chunks=3))
     assert len(executor.payloads) == 3
-    packed = pickle.dumps(tuple(bars), pickle.HIGHEST_PROTOCOL)
-    assert all(payload[0] == packed for payload in executor.payloads)
+    assert len({id(payload[0]) for payload in executor.payloads}) == 1  # pickled once, here
+    assert isinstance(executor.payloads[0][0], bytes)
     assert [len(payload[1]) for payload in executor.payloads] == [4, 4, 4]
     dealt = [[entry.unwrap()[1].label for entry in payload[1]] for payload in executor.payloads]
     assert dealt[0] == ["0", "3", "6", "9"]  # run k in task k mod 3
     assert results == list(run_backtests(bars, runs))
+
+
+def gappy() -> list[Bar]:
+    """CCC listed on bar 10, BBB missing on bars 20-22, a bar without prices.
+
+    The last bar's prices are written unlike equal values (100.10, 1E+2): a table
+    travels exactly, texts included.
+    """
+    bars = table(40)
+    written = {"AAA": Decimal("100.10"), "BBB": Decimal("1E+2"), "CCC": Decimal("20.500")}
+    for k, bar in enumerate(bars):
+        prices = dict(written if k == len(bars) - 1 else bar.prices)
+        if k < 10:
+            del prices["CCC"]
+        if 20 <= k <= 22:
+            del prices["BBB"]
+        bars[k] = Bar(date=bar.date, prices={} if k == 30 else prices)
+    return bars
+
+
+def test_a_table_with_gaps_and_written_prices_travels_exactly() -> None:
+    bars = gappy()
+    runs = [RUNS[0], RUNS[1], BacktestRun(allocation=weights("0.3", "0.3", "0.4"), label="c")]
+    expected = [alone(bars, run).unwrap() for run in runs]
+    with ProcessPoolExecutor(2) as pool:
+        results = [result.unwrap() for result in run_backtests(bars, runs, pool)]
+    assert results == expected
+    for result, reference in zip(results, expected, strict=True):
+        assert repr(result.final_snapshot) == repr(reference.final_snapshot)
+        assert repr(tuple(result.accounts)) == repr(tuple(reference.accounts))
+        assert result.warnings == reference.warnings
+    assert "Decimal('100.10')" in repr(results[2].final_snapshot.prices)
+    assert "Decimal('1E+2')" in repr(results[2].final_snapshot.prices)
+
+
+def test_a_table_the_columns_cannot_carry_travels_as_bars() -> None:
+    """A price that is not a `Decimal` (an int): the bars travel as they are, the runs fail
+    in their workers as they fail here."""
+    bars = [*table(5), Bar(date=date(2024, 3, 1), prices={"AAA": 100})]  # type: ignore[dict-item]  # on purpose
+    with ThreadPoolExecutor(1) as executor:
+        results = list(run_backtests(bars, RUNS[:2], executor))
+    assert results == list(run_backtests(bars, RUNS[:2]))
+    assert {r.failure().kind for r in results} == {ErrorKind.INVALID_PRICE}
 
 
 def test_a_run_that_cannot_travel_or_raises_in_its_worker_fails_alone() -> None:

@@ -132,12 +132,17 @@ class Accounts(_Lazy[Snapshot]):
 
 @final
 class Plans(_Lazy[RebalancePlan]):
-    """Each plan, as `Planner.plan` makes it on its account."""
+    """Each plan, as `Planner.plan` makes it on its account.
 
-    __slots__ = ()
+    `made_from` is the `planned` records it was given: what a sweep's worker sends back
+    instead of the plans (`portfolio.backtest.sweep`).
+    """
+
+    __slots__ = ("made_from",)
 
     def __init__(self, planned: Sequence[Planned], accounts: Accounts) -> None:
         """One plan per `planned` record, planned against `accounts[n]`."""
+        self.made_from = planned
 
         def build(n: int) -> RebalancePlan:
             return planned[n].planner.plan(accounts[n]).unwrap()

@@ -7,38 +7,54 @@ a plain loop in this process, read lazily. With any `concurrent.futures.Executor
 process pool, `dask.distributed.Client.get_executor()`) the runs are dealt into
 `chunks` tasks (default: the executor's worker count when it tells, else 4): the price
 table is pickled once here and travels once per task, so once per worker when each
-worker takes one task, never once per run. The results come back in input order once
-every task is back; each worker returns its results in a compact form (the plans as
-`portfolio.formats.compact` ships them), which this process decodes. A task that dies or
-is refused becomes a `Failure(WORKER_FAILED)` for each of its runs; so does, alone, a
-run that cannot be pickled or whose allocation rule raises in a worker (in this
-process it raises, as `run_backtest` does). Starts nothing, does no I/O.
+worker takes one task, never once per run; it travels as columns of the prices' exact
+texts (`_Columns`), or as the bars themselves when those cannot carry it exactly. The
+results come back in input order once every task is back.
+
+A worker does not build a result's plans and accounts to send them: it sends what they
+are made from (`portfolio.backtest.lazy.Planned`: the bar, the cash, the shares held,
+the planner, under a tax policy the lots and recent trades), each planner once per
+result (pickle's memo), with the other fields and the equity curve. This process
+rebuilds `Accounts` and `Plans` from those and its own marks of the price table
+(`find_gaps`, once per sweep: a `BacktestRun` has no gap rules or date range of its
+own, so every run marks the table alike), so reading `result.plans[n]` plans that bar
+here, exactly as a result of `run_backtest` does. A planner travels as the fields it
+was prepared with; its plan-id seed, a hash state that does not pickle, is digested
+again here from them, as `steps.prepare.prepare` digests it.
+
+A task that dies or is refused becomes a `Failure(WORKER_FAILED)` for each of its
+runs; so does, alone, a run that cannot be pickled, whose allocation rule raises in a
+worker (in this process it raises, as `run_backtest` does), or whose result cannot be
+pickled back. Starts nothing, does no I/O.
 """
 
 from __future__ import annotations
 
+import functools
 import pickle
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import attrs
 from returns.result import Failure, Result, Success
 
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.engine import AllocationRule, run_backtest
+from portfolio.backtest.gaps import MissingData, find_gaps
+from portfolio.backtest.lazy import Accounts, Planned, Plans
 from portfolio.backtest.result import BacktestResult
 from portfolio.backtest.schedule import Schedule
 from portfolio.executors import map_chunks, worker_failed
-from portfolio.formats.compact import CompactPlan, decode_plan, encode_plan
+from portfolio.formats.compact import exact_pairs
 from portfolio.records.costs import CostModel
 from portfolio.records.errors import PortfolioError
-from portfolio.records.plan import RebalancePlan
 from portfolio.records.policy import SizingPolicy
-from portfolio.records.snapshot import Asset, OpenOrder, Snapshot
-from portfolio.tax.records import PastTrade, TaxLot
+from portfolio.steps.plan_id import IdSeed
+from portfolio.steps.planner import Planner
+from portfolio.steps.prepare import Prepared
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor
@@ -50,25 +66,16 @@ Outcome = Result[BacktestResult, PortfolioError]
 DEFAULT_CHUNKS = 4
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _FIELDS = tuple(field.name for field in attrs.fields(BacktestResult))
-_Account = tuple[
-    Decimal,
-    dict[str, Decimal],
-    dict[str, Decimal],
-    dict[str, Asset],
-    datetime | None,
-    tuple[OpenOrder, ...],
-    dict[str, tuple[TaxLot, ...]],
-    tuple[PastTrade, ...],
-]
-#: A result as a worker sends it back: its other fields, then its plans (compact), its
-#: accounts and its equity curve as plain values, which pickle several times faster.
-_Packed = tuple[
-    dict[str, object],
-    tuple[CompactPlan | RebalancePlan, ...],
-    tuple[_Account, ...],
-    tuple[tuple[date, Decimal], ...],
-]
+_PREPARED = tuple(field.name for field in attrs.fields(Prepared) if field.name != "seed")
+#: A result as a worker sends it back (pickled): its other fields, what its plans were
+#: made from, and its curve's equities as their exact texts joined by commas.
+_Packed = tuple[dict[str, object], tuple[Planned, ...], str]
+_COMMA = ","  # never in a Decimal's text
+#: An `EquityPoint` from a (date, equity) pair, as `EquityPoint._make` makes it, in C.
+_point = partial(tuple.__new__, EquityPoint)
 _PACKED = frozenset({"plans", "accounts", "equity_curve"})
+#: What a task sends back: each of its runs pickled, or its Failure.
+_Sent = tuple[Result[bytes, PortfolioError], ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -120,7 +127,7 @@ def run_backtests(
     listed = tuple(_shippable(number, run) for number, run in numbered)
     count = max(min(chunks or _workers(executor), len(listed)), 1)
     try:
-        packed = pickle.dumps(table, _PROTOCOL)  # once, here; each task carries these bytes
+        packed = pickle.dumps(_columns(table) or table, _PROTOCOL)  # once: each task carries it
     except Exception as exc:  # noqa: BLE001 - garbage in the bars: every run fails, by name
         error = worker_failed("the price table cannot be sent to a worker", exc)
         return iter([Failure(_named(error, name)) for name, _ in listed])
@@ -131,7 +138,51 @@ def run_backtests(
         (tuple(name for name, _ in part), (packed, tuple(entry for _, entry in part)))
         for part in parts
     )
-    return _in_order(map_chunks(_run_chunk, tasks, executor, in_flight=count), count)
+    outcomes = map_chunks(_run_chunk, tasks, executor, in_flight=count)
+    return _in_order(outcomes, count, _Table(table))
+
+
+class _Columns(NamedTuple):
+    """A price table as it travels: each bar's date (its ordinal), symbols and prices.
+
+    Each bar's prices are their exact texts joined by commas; a bar with the symbols of
+    the bar before it holds the same tuple of them, which pickle sends once. Pickling
+    and unpickling the `Bar`s themselves (a `Decimal` at a time) took about three times
+    as long (docs/performance.md).
+    """
+
+    days: tuple[int, ...]
+    symbols: tuple[tuple[str, ...], ...]
+    prices: tuple[str, ...]
+
+
+def _columns(table: Sequence[Bar]) -> _Columns | None:
+    """The table as columns, or None when they cannot carry it exactly (bad bars)."""
+    days, symbols, prices = [], [], []
+    last: tuple[str, ...] = ()
+    for bar in table:
+        pairs = exact_pairs(bar.prices) if type(bar) is Bar and type(bar.date) is date else None
+        if pairs is None:
+            return None
+        names, texts = pairs
+        last = last if names == last else names
+        days.append(bar.date.toordinal())
+        symbols.append(last)
+        prices.append(_COMMA.join(texts))
+    return _Columns(tuple(days), tuple(symbols), tuple(prices))
+
+
+def _bars(columns: _Columns) -> tuple[Bar, ...]:
+    """The table `_columns` was given (equal to it, bar for bar)."""
+    return tuple(
+        Bar(
+            date=date.fromordinal(day),
+            prices=dict(
+                zip(names, map(Decimal, texts.split(_COMMA)) if texts else (), strict=True)
+            ),
+        )
+        for day, names, texts in zip(*columns, strict=True)
+    )
 
 
 def _shippable(number: int, run: BacktestRun) -> tuple[str, _Entry]:
@@ -164,69 +215,148 @@ def _named(error: PortfolioError, name: str) -> PortfolioError:
     return attrs.evolve(error, context={**error.context, "run": name})
 
 
-def _run_chunk(task: tuple[bytes, tuple[_Entry, ...]]) -> bytes:
-    """What a worker runs: the table unpickled once, then each run of the chunk."""
+def _run_chunk(task: tuple[bytes, tuple[_Entry, ...]]) -> _Sent:
+    """What a worker runs: the table unpickled once, then each run of the chunk.
+
+    Each result is pickled on its own: one that cannot be fails alone.
+    """
     packed, part = task
-    table: tuple[Bar, ...] = pickle.loads(packed)  # noqa: S301 - pickled by run_backtests
-    outcomes = (entry.bind(partial(_guarded, table)).map(_packed) for entry in part)
-    return pickle.dumps(tuple(outcomes), _PROTOCOL)
+    sent: _Columns | tuple[Bar, ...] = pickle.loads(packed)  # noqa: S301 - by run_backtests
+    table = _bars(sent) if isinstance(sent, _Columns) else sent
+    return tuple(entry.bind(partial(_ran, table)) for entry in part)
+
+
+def _ran(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Result[bytes, PortfolioError]:
+    """One run in a worker, its result pickled to send back."""
+    name = _name(*entry)
+    return _guarded(table, entry).bind(partial(_shipped, name=name))
+
+
+def _shipped(result: BacktestResult, *, name: str) -> Result[bytes, PortfolioError]:
+    try:
+        return Success(_dumps(_packed(result)))
+    except Exception as exc:  # noqa: BLE001 - e.g. a rule's allocation named by an unpicklable str
+        return Failure(_named(worker_failed("the result cannot be sent back", exc), name))
 
 
 def _packed(result: BacktestResult) -> _Packed:
-    """The result with its plans in their compact form (`many_codec`), to pickle.
+    """The result without its plans and accounts, and what they were made from.
 
-    Pickling the plans as records is most of a result's pickle, and the compact form a
-    small part of that (see docs/scale.md).
+    Building every plan and account to send them cost a worker about as much again as
+    the run (docs/performance.md). The curve's equities travel as one string of their
+    exact texts (its dates are the table's): pickling and unpickling (date, equity)
+    pairs took about four times as long.
     """
+    plans = result.plans
+    if not isinstance(plans, Plans):  # not the fold's lazy plans: sent as they are
+        return {name: getattr(result, name) for name in _FIELDS}, (), ""
     fields = {name: getattr(result, name) for name in _FIELDS if name not in _PACKED}
-    return (
-        fields,
-        tuple(map(encode_plan, result.plans)),
-        tuple(map(_account_fields, result.accounts)),
-        tuple((point.date, point.equity) for point in result.equity_curve),
-    )
+    equities = _COMMA.join([str(equity) for _, equity in result.equity_curve])
+    return fields, tuple(plans.made_from), equities
 
 
-def _unpacked(packed: _Packed) -> BacktestResult:
-    fields, plans, accounts, curve = packed
+class _Table:
+    """The sweep's price table as every run reads it: its dates, its marks.
+
+    Every run marks the table alike: a `BacktestRun` has no gap rules (`missing`) nor
+    date range of its own, so `run_backtest` runs over every bar (the curve has a point
+    on each) and applies `find_gaps` with the default rules. A result came back, so the
+    table passed the run's checks.
+    """
+
+    def __init__(self, bars: Sequence[Bar]) -> None:
+        self.bars = bars
+        self.marks = _Marks(self)
+
+    @functools.cached_property
+    def dates(self) -> tuple[date, ...]:
+        """Each bar's date."""
+        return tuple(bar.date for bar in self.bars)
+
+    @functools.cached_property
+    def gaps(self) -> tuple[Mapping[str, Decimal], ...]:
+        """Each bar's marks, computed when a plan or an account is first read."""
+        return find_gaps(self.bars, MissingData().delist_after).marks
+
+
+class _Marks(Sequence[Mapping[str, Decimal]]):
+    """`_Table.gaps`, computed on first read (a sweep whose plans nobody reads: never)."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: _Table) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._table.bars)
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Decimal]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Decimal]]: ...
+    def __getitem__(
+        self, index: int | slice
+    ) -> Mapping[str, Decimal] | Sequence[Mapping[str, Decimal]]:
+        return self._table.gaps[index]
+
+
+def _unpacked(shipped: bytes, table: _Table) -> BacktestResult:
+    """The result as the run gave it: its plans and accounts rebuilt, lazy as in the run."""
+    packed: _Packed = pickle.loads(shipped)  # noqa: S301 - pickled by _shipped
+    fields, planned, equities = packed
+    if "plans" in fields:
+        return BacktestResult(**fields)  # type: ignore[arg-type]  # the fields as they were
+    accounts = Accounts(planned, table.marks, table.dates)
+    curve = map(Decimal, equities.split(_COMMA))  # a point per bar
     return BacktestResult(
         **fields,  # type: ignore[arg-type]  # the fields as they were
-        plans=tuple(map(_plan, plans)),
-        accounts=tuple(map(_account, accounts)),
-        equity_curve=tuple(map(EquityPoint._make, curve)),
+        plans=Plans(planned, accounts),
+        accounts=accounts,
+        equity_curve=tuple(map(_point, zip(table.dates, curve, strict=True))),
     )
 
 
-def _account_fields(account: Snapshot) -> _Account:
-    """A snapshot as plain values: its mappings as dicts, which pickle in C."""
-    return (
-        account.cash,
-        dict(account.positions),
-        dict(account.prices),
-        dict(account.assets),
-        account.as_of,
-        account.open_orders,
-        dict(account.lots),
-        account.recent_trades,
+def _dumps(value: object) -> bytes:
+    """`pickle.dumps`, planners sent as their fields (`_SENT_AS`)."""
+    written = _Written()
+    pickler = pickle.Pickler(written, _PROTOCOL)
+    pickler.dispatch_table = _SENT_AS  # instead of copyreg's table, which we never need
+    pickler.dump(value)
+    return b"".join(written)
+
+
+class _Written(list[bytes]):
+    """The pieces a pickler writes, kept (a file in memory without `io`)."""
+
+    __slots__ = ()
+
+    def write(self, piece: bytes) -> None:
+        """Keep the piece."""
+        self.append(piece)
+
+
+def _planner_fields(planner: Planner) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """A planner as the fields it was prepared with, without its seed (a hash state)."""
+    prepared = planner.prepared
+    return _planner, ({name: getattr(prepared, name) for name in _PREPARED},)
+
+
+#: How `_dumps` pickles what it does not pickle as `pickle.dumps` does.
+_SENT_AS: dict[type, Callable[[Any], tuple[Callable[..., Any], tuple[Any, ...]]]] = {
+    Planner: _planner_fields
+}
+
+
+def _planner(fields: dict[str, Any]) -> Planner:
+    """The planner again, its plan-id seed digested from its fields as `prepare` does."""
+    seed = IdSeed(
+        fields["correlation_id"],
+        fields["policy"],
+        fields["weights"],
+        fields["targeted"],
+        fields["portfolio_value"],
     )
-
-
-def _account(fields: _Account) -> Snapshot:
-    cash, positions, prices, assets, as_of, open_orders, lots, trades = fields
-    return Snapshot(
-        cash=cash,
-        positions=positions,
-        prices=prices,
-        assets=assets,
-        as_of=as_of,
-        open_orders=open_orders,
-        lots=lots,
-        recent_trades=trades,
-    )
-
-
-def _plan(shipped: CompactPlan | RebalancePlan) -> RebalancePlan:
-    return shipped if isinstance(shipped, RebalancePlan) else decode_plan(shipped)
+    return Planner(Prepared(**fields, seed=seed))
 
 
 def _guarded(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Outcome:
@@ -241,20 +371,24 @@ def _guarded(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Outcome:
 
 
 def _in_order(
-    outcomes: Iterator[tuple[tuple[str, ...], Result[bytes, PortfolioError]]], count: int
+    outcomes: Iterator[tuple[tuple[str, ...], Result[_Sent, PortfolioError]]],
+    count: int,
+    table: _Table,
 ) -> Iterator[Outcome]:
     """The runs back in input order, once every task is back (run k is in task k mod count)."""
     dealt = [_unpack(names, outcome) for names, outcome in outcomes]
     for number in range(sum(map(len, dealt))):
-        yield dealt[number % count][number // count]
+        shipped = dealt[number % count][number // count]
+        yield shipped.map(partial(_unpacked, table=table))
 
 
-def _unpack(names: tuple[str, ...], outcome: Result[bytes, PortfolioError]) -> list[Outcome]:
+def _unpack(
+    names: tuple[str, ...], outcome: Result[_Sent, PortfolioError]
+) -> Sequence[Result[bytes, PortfolioError]]:
     if isinstance(outcome, Failure):
         error = outcome.failure()
         return [Failure(_named(error, name)) for name in names]
-    packed: tuple[Result[_Packed, PortfolioError], ...] = pickle.loads(outcome.unwrap())  # noqa: S301 - pickled by _run_chunk
-    return [result.map(_unpacked) for result in packed]
+    return outcome.unwrap()
 
 
 def _workers(executor: Executor) -> int:
