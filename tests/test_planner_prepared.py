@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 
 from core_strategies import accounts, policies
@@ -105,3 +106,23 @@ def test_a_rebased_model_is_the_model_prepared_under_that_correlation_id(
     assert ours == theirs
     assert ours.correlation_id == name
     assert ours.seed.copy().hexdigest() == theirs.seed.copy().hexdigest()
+
+
+@settings(max_examples=40, deadline=None)
+@given(accounts(), policies)
+def test_a_planner_pickles_and_plans_the_same_plans(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy
+) -> None:
+    """A prepared planner travels to a worker process (its seed as the text it digests)."""
+    allocation, snapshot = account
+    prepared = Planner.prepare(allocation, policy)
+    assume(isinstance(prepared, Success))
+    planner = prepared.unwrap()
+    travelled = pickle.loads(pickle.dumps(planner))  # noqa: S301 - our own bytes
+    assert travelled == planner
+    assert travelled.plan(snapshot) == planner.plan(snapshot)
+    renamed = rebased(travelled.prepared, "other")
+    assert (
+        renamed.seed.copy().hexdigest()
+        == rebased(planner.prepared, "other").seed.copy().hexdigest()
+    )

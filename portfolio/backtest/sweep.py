@@ -18,9 +18,8 @@ result (pickle's memo), with the other fields and the equity curve. This process
 rebuilds `Accounts` and `Plans` from those and its own marks of the price table
 (`find_gaps`, once per sweep: a `BacktestRun` has no gap rules or date range of its
 own, so every run marks the table alike), so reading `result.plans[n]` plans that bar
-here, exactly as a result of `run_backtest` does. A planner travels as the fields it
-was prepared with; its plan-id seed, a hash state that does not pickle, is digested
-again here from them, as `steps.prepare.prepare` digests it.
+here, exactly as a result of `run_backtest` does (a planner pickles as its prepared
+fields and its plan-id seed's text, `steps.plan_id.IdSeed`).
 
 A task that dies or is refused becomes a `Failure(WORKER_FAILED)` for each of its
 runs; so does, alone, a run that cannot be pickled, whose allocation rule raises in a
@@ -32,11 +31,11 @@ from __future__ import annotations
 
 import functools
 import pickle
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -52,9 +51,6 @@ from portfolio.formats.compact import exact_pairs
 from portfolio.records.costs import CostModel
 from portfolio.records.errors import PortfolioError
 from portfolio.records.policy import SizingPolicy
-from portfolio.steps.plan_id import IdSeed
-from portfolio.steps.planner import Planner
-from portfolio.steps.prepare import Prepared
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor
@@ -66,7 +62,6 @@ Outcome = Result[BacktestResult, PortfolioError]
 DEFAULT_CHUNKS = 4
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _FIELDS = tuple(field.name for field in attrs.fields(BacktestResult))
-_PREPARED = tuple(field.name for field in attrs.fields(Prepared) if field.name != "seed")
 #: A result as a worker sends it back (pickled): its other fields, what its plans were
 #: made from, and its curve's equities as their exact texts joined by commas.
 _Packed = tuple[dict[str, object], tuple[Planned, ...], str]
@@ -234,7 +229,7 @@ def _ran(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Result[bytes, 
 
 def _shipped(result: BacktestResult, *, name: str) -> Result[bytes, PortfolioError]:
     try:
-        return Success(_dumps(_packed(result)))
+        return Success(pickle.dumps(_packed(result), _PROTOCOL))
     except Exception as exc:  # noqa: BLE001 - e.g. a rule's allocation named by an unpicklable str
         return Failure(_named(worker_failed("the result cannot be sent back", exc), name))
 
@@ -314,49 +309,6 @@ def _unpacked(shipped: bytes, table: _Table) -> BacktestResult:
         accounts=accounts,
         equity_curve=tuple(map(_point, zip(table.dates, curve, strict=True))),
     )
-
-
-def _dumps(value: object) -> bytes:
-    """`pickle.dumps`, planners sent as their fields (`_SENT_AS`)."""
-    written = _Written()
-    pickler = pickle.Pickler(written, _PROTOCOL)
-    pickler.dispatch_table = _SENT_AS  # instead of copyreg's table, which we never need
-    pickler.dump(value)
-    return b"".join(written)
-
-
-class _Written(list[bytes]):
-    """The pieces a pickler writes, kept (a file in memory without `io`)."""
-
-    __slots__ = ()
-
-    def write(self, piece: bytes) -> None:
-        """Keep the piece."""
-        self.append(piece)
-
-
-def _planner_fields(planner: Planner) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-    """A planner as the fields it was prepared with, without its seed (a hash state)."""
-    prepared = planner.prepared
-    return _planner, ({name: getattr(prepared, name) for name in _PREPARED},)
-
-
-#: How `_dumps` pickles what it does not pickle as `pickle.dumps` does.
-_SENT_AS: dict[type, Callable[[Any], tuple[Callable[..., Any], tuple[Any, ...]]]] = {
-    Planner: _planner_fields
-}
-
-
-def _planner(fields: dict[str, Any]) -> Planner:
-    """The planner again, its plan-id seed digested from its fields as `prepare` does."""
-    seed = IdSeed(
-        fields["correlation_id"],
-        fields["policy"],
-        fields["weights"],
-        fields["targeted"],
-        fields["portfolio_value"],
-    )
-    return Planner(Prepared(**fields, seed=seed))
 
 
 def _guarded(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Outcome:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import decimal
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -76,9 +76,13 @@ def _text(*parts: str) -> bytes:
 
 
 class IdSeed:
-    """The digest of what a prepared plan fixes: correlation id, policy, weights."""
+    """The digest of what a prepared plan fixes: correlation id, policy, weights.
 
-    __slots__ = ("_digest", "_tail", "_value")
+    Pickled as the text it digests (a hash state does not pickle), so that a prepared
+    planner can travel to a worker process.
+    """
+
+    __slots__ = ("_digest", "_head", "_tail", "_value")
 
     def __init__(
         self,
@@ -96,18 +100,28 @@ class IdSeed:
         )
         column = canonical_text(map(weights.__getitem__, targeted))
         self._tail = _text(flags, canonical_text(policy.amounts), *targeted, "\x01", column)
-        self._digest = hashlib.sha256(_text(_VERSION, correlation_id, self._value) + self._tail)
+        self._head = _text(_VERSION, correlation_id, self._value)
+        self._digest = hashlib.sha256(self._head + self._tail)
 
     def rebased(self, correlation_id: str) -> IdSeed:
         """The same seed under another correlation id; the rest is not written again."""
-        seed = object.__new__(IdSeed)
-        seed._value, seed._tail = self._value, self._tail
-        seed._digest = hashlib.sha256(_text(_VERSION, correlation_id, self._value) + self._tail)
-        return seed
+        return _seed(_text(_VERSION, correlation_id, self._value), self._value, self._tail)
+
+    def __reduce__(self) -> tuple[Callable[[bytes, str, bytes], IdSeed], tuple[bytes, str, bytes]]:
+        """Pickled as the text it digests: its correlation id's part and the rest."""
+        return _seed, (self._head, self._value, self._tail)
 
     def copy(self) -> hashlib._Hash:
         """A copy of the digest to add one snapshot's part to."""
         return self._digest.copy()
+
+
+def _seed(head: bytes, value: str, tail: bytes) -> IdSeed:
+    """The seed that digests `head` (version, correlation id, value) then `tail`."""
+    seed = object.__new__(IdSeed)
+    seed._head, seed._value, seed._tail = head, value, tail
+    seed._digest = hashlib.sha256(head + tail)
+    return seed
 
 
 def plan_id(  # noqa: PLR0913 - the snapshot's part of the content, by name
