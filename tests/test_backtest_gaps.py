@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +17,7 @@ from portfolio.backtest import (
     WarningKind,
     run_backtest,
 )
+from portfolio.backtest.gaps import SPLIT_RATIOS, SPLIT_TOLERANCE, find_gaps
 
 D = Decimal
 EXACT = SizingPolicy(min_trade_amount=D(0))
@@ -263,3 +264,68 @@ def test_a_rule_may_target_a_symbol_before_its_listing_or_one_never_priced() -> 
         ("C", DAYS[0], "no close on any bar; its weight waited in cash throughout"),
         ("B", DAYS[1], "first close on this bar; until then its weight waited in cash"),
     ]
+
+
+def reference_moves(column: list[Decimal | None]) -> list[tuple[int, Decimal]]:
+    """The definition: each move between two closes, ÷ at six digits, outside [0.7, 1.4]
+    and within 2 % of a split ratio."""
+    found = []
+    with localcontext(Context(prec=6, traps=[])):
+        for index in range(1, len(column)):
+            before, after = column[index - 1], column[index]
+            if before is None or after is None:
+                continue
+            ratio = after / before
+            near = any(abs(ratio / split - 1) <= SPLIT_TOLERANCE for split in SPLIT_RATIOS)
+            if (ratio < D("0.7") or ratio > D("1.4")) and near:
+                found.append((index, ratio))
+    return found
+
+
+#: Closes that mostly drift and sometimes jump by a split ratio or by a move just inside
+#: or outside [0.7, 1.4] (the edges of the stretches `find_gaps` skips).
+moves = st.sampled_from(
+    [
+        "1",
+        "1.01",
+        "0.99",
+        "1.39",
+        "1.4",
+        "1.4001",
+        "0.7143",
+        "0.714",
+        "0.5",
+        "2",
+        "0.7",
+        "0.69",
+        "3",
+        "0.1",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.decimals(min_value="0.01", max_value="10000", places=2),
+    st.lists(st.tuples(moves, st.booleans()), max_size=60),
+)
+def test_split_like_moves_are_every_move_the_definition_finds(
+    start: Decimal, path: list[tuple[str, bool]]
+) -> None:
+    """`find_gaps` reads only stretches that may hold a wide move; it finds what reading
+    every move finds, gaps (a missing close) included."""
+    closes: list[Decimal | None] = [start]
+    level = start
+    for move, missing in path:
+        level = (level * D(move)).quantize(D("0.0001"))
+        if level <= 0:
+            level = D("0.0001")
+        closes.append(None if missing and len(closes) > 1 else level)
+    series = [
+        Bar(date=DAYS[0] + timedelta(days=n), prices={} if close is None else {"A": close})
+        for n, close in enumerate(closes)
+    ]
+    gaps = find_gaps(series, delist_after=10_000)
+    found = [(index, ratio) for index, moved in gaps.moves.items() for _, ratio in moved]
+    carried: list[Decimal | None] = [mark.get("A") for mark in gaps.marks]
+    assert sorted(found) == reference_moves(carried)
