@@ -304,28 +304,39 @@ moves = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.decimals(min_value="0.01", max_value="10000", places=2),
-    st.lists(st.tuples(moves, st.booleans()), max_size=60),
-)
-def test_split_like_moves_are_every_move_the_definition_finds(
-    start: Decimal, path: list[tuple[str, bool]]
-) -> None:
-    """`find_gaps` reads only stretches that may hold a wide move; it finds what reading
-    every move finds, gaps (a missing close) included."""
+def closes_along(start: Decimal, path: list[tuple[str, bool]]) -> list[Decimal | None]:
+    """A close per step from `start`, each the last × the step's move; None where missing."""
     closes: list[Decimal | None] = [start]
     level = start
     for move, missing in path:
-        level = (level * D(move)).quantize(D("0.0001"))
-        if level <= 0:
-            level = D("0.0001")
+        level = max((level * D(move)).quantize(D("0.0001")), D("0.0001"))
         closes.append(None if missing and len(closes) > 1 else level)
-    series = [
-        Bar(date=DAYS[0] + timedelta(days=n), prices={} if close is None else {"A": close})
-        for n, close in enumerate(closes)
-    ]
+    return closes
+
+
+paths = st.tuples(
+    st.decimals(min_value="0.01", max_value="10000", places=2),
+    st.lists(st.tuples(moves, st.booleans()), min_size=40, max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(paths, min_size=1, max_size=3), st.booleans())
+def test_split_like_moves_are_every_move_the_definition_finds(
+    drawn: list[tuple[Decimal, list[tuple[str, bool]]]], reverse: bool
+) -> None:
+    """`find_gaps` reads only stretches that may hold a wide move, and a complete table
+    as columns at once; it finds what reading every move finds, for every symbol, gaps
+    (a missing close) and bars naming their symbols in another order included."""
+    names = ["A", "B", "C"][: len(drawn)]
+    columns = {name: closes_along(*path) for name, path in zip(names, drawn, strict=True)}
+    series = []
+    for n in range(41):
+        order = names[::-1] if reverse and n % 7 == 3 else names
+        prices = {name: close for name in order if (close := columns[name][n]) is not None}
+        series.append(Bar(date=DAYS[0] + timedelta(days=n), prices=prices))
     gaps = find_gaps(series, delist_after=10_000)
-    found = [(index, ratio) for index, moved in gaps.moves.items() for _, ratio in moved]
-    carried: list[Decimal | None] = [mark.get("A") for mark in gaps.marks]
-    assert sorted(found) == reference_moves(carried)
+    for name in names:
+        found = [(i, ratio) for i, moved in gaps.moves.items() for s, ratio in moved if s == name]
+        carried: list[Decimal | None] = [mark.get(name) for mark in gaps.marks]
+        assert sorted(found) == reference_moves(carried)
