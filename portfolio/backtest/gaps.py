@@ -129,27 +129,12 @@ def _split_like(
     """
     found: dict[int, list[tuple[str, Decimal]]] = {}
     with decimal.localcontext(_CONTEXT):
-        for symbol, column in sorted(_columns(marks, symbols).items()):
+        for symbol in sorted(symbols):
+            column = [mark.get(symbol) for mark in marks]
             for index, ratio in _ratios(column):
                 if (ratio < _LOW or ratio > _HIGH) and _near_split(ratio):
                     found.setdefault(index, []).append((symbol, ratio))
     return FrozenDict({index: tuple(moves) for index, moves in found.items()})
-
-
-def _columns(
-    marks: Sequence[Mapping[str, Decimal]], symbols: Iterable[str]
-) -> dict[str, list[Decimal | None]]:
-    """Each symbol's closes bar by bar (None where it has none).
-
-    When every bar names the same symbols in the same order (a complete table), the
-    table is turned into columns at once, in C: half the time of reading each symbol
-    from every bar.
-    """
-    first = tuple(marks[0]) if marks else ()
-    if first and all(map(first.__eq__, map(tuple, marks))):
-        values = zip(*(mark.values() for mark in marks), strict=True)
-        return dict(zip(first, map(list, values), strict=True))
-    return {symbol: [mark.get(symbol) for mark in marks] for symbol in symbols}
 
 
 def _ratios(column: list[Decimal | None]) -> Iterable[tuple[int, Decimal]]:
