@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 import attrs
@@ -88,33 +88,32 @@ class TaxPolicy:
     harvest_min_loss: Decimal = Decimal(0)
 
 
-def tax_policy_text(tax: TaxPolicy) -> str:
+def tax_policy_text(tax: TaxPolicy, numbers: Callable[[Iterable[Decimal]], str]) -> str:
     r"""The policy as a plan id names it: every field, equal policies written alike.
 
-    Equal policies (Decimals equal by value) give the same text, unequal ones different
-    texts: the fields in their order, NUL-separated; the method by its value; Decimals
-    through `canonical_text` (0.3, 0.30 and 3E-1 all "0.3"); None as "None", never a
-    number's text; the `identical` groups as stored (their order is part of the
-    policy) and the substitutes in the order `TaxPolicy` keeps them (by symbol), each as
-    the repr of its tuples, which writes any symbol unambiguously and never a NUL.
+    `numbers` writes Decimals, equal values alike: the plan id's `canonical_text`
+    (0.3, 0.30 and 3E-1 all "0.3"), passed in because `portfolio.steps` imports this
+    module. Equal policies give the same text, unequal ones different texts: the fields
+    in their order, NUL-separated; the method by its value; None as "None", never a
+    number's text; the `identical` groups as stored (their order is part of the policy)
+    and the substitutes in the order `TaxPolicy` keeps them (by symbol), each as the
+    repr of its tuples, which writes any symbol unambiguously and never a NUL.
 
-    >>> tax_policy_text(TaxPolicy(short_term_rate=Decimal("0.30"), harvest_min_loss=Decimal(5)))
-    'FIFO\x00None\x000\x000.3\x000\x0030\x00()\x00()\x00None\x005'
+    >>> from portfolio.steps.plan_id import canonical_text
+    >>> tax_policy_text(TaxPolicy(short_term_rate=Decimal("0.30")), canonical_text)
+    'FIFO\x00None\x000\x000.3\x000\x0030\x00()\x00()\x00None\x000'
     """
-    # Imported here: portfolio.steps.plan_id imports SizingPolicy, which imports this module.
-    from portfolio.steps.plan_id import canonical_text  # noqa: PLC0415 - see above
-
     budget, threshold = tax.max_realized_gain, tax.harvest_threshold
     parts = (
         tax.method.value,
-        "None" if budget is None else canonical_text((budget,)),
+        "None" if budget is None else numbers((budget,)),
         f"{tax.defer_short_term_gains:d}",
-        canonical_text((tax.short_term_rate, tax.long_term_rate)),
+        numbers((tax.short_term_rate, tax.long_term_rate)),
         str(tax.wash_sale_days),
         repr(tax.identical),
         repr(tuple(tax.substitutes.items())),
-        "None" if threshold is None else canonical_text((threshold,)),
-        canonical_text((tax.harvest_min_loss,)),
+        "None" if threshold is None else numbers((threshold,)),
+        numbers((tax.harvest_min_loss,)),
     )
     return "\x00".join(parts)
 
