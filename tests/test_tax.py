@@ -414,6 +414,21 @@ def test_the_plan_id_names_the_tax_policy() -> None:
     assert fifo == plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy()).unwrap()
 
 
+def test_a_rate_of_0_3_or_0_30_names_the_same_plan() -> None:
+    """Equal policies name one plan (orders take their client ids from it): a file that only
+    writes 0.3 as 0.30 re-runs the plan. FIFO sells 15 SPY: lot a's 10 (long-term, gain
+    500) and 5 of lot b (short-term, gain 5 × 10 = 50), taxed 50 × 0.3 = 15."""
+    made = {
+        rate: plan(
+            SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy(short_term_rate=D(rate))
+        ).unwrap()
+        for rate in ("0.3", "0.30", "3E-1", "0.31")
+    }
+    assert {p.tax.estimated_tax for p in made.values() if p.tax is not None} == {D(15), D("15.5")}
+    assert made["0.3"].plan_id == made["0.30"].plan_id == made["3E-1"].plan_id
+    assert made["0.31"].plan_id != made["0.3"].plan_id
+
+
 # JSON ---------------------------------------------------------------------------------
 def test_a_taxed_plan_round_trips_through_json_and_follows_the_schema() -> None:
     tax = TaxPolicy(method=LotMethod.HIFO, max_realized_gain=D("250.5"), short_term_rate=D("0.3"))

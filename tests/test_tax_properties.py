@@ -10,6 +10,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 from pathlib import Path
+from typing import Any
 
 import attrs
 import jsonschema
@@ -32,6 +33,7 @@ from portfolio.backtest.tax_ledger import relieved_by_pieces, relieved_by_report
 from portfolio.records.money import CORE_CONTEXT
 from portfolio.records.plan_item import Action, Reason
 from portfolio.steps.planner import Planner
+from portfolio.tax.policy import tax_policy_problem
 from portfolio.tax.relief import (
     estimated_tax,
     in_order,
@@ -344,3 +346,105 @@ def test_a_backtests_plan_relieves_the_lots_its_report_names(
     sold, unknown = sold_lots(trusted, inputs)
     assert relieved_by_pieces(sold) == relieved_by_report(planned.tax)
     assert tuple(unknown) == planned.tax.unknown_basis == ()
+
+
+# The plan id names equal tax policies alike ------------------------------------------
+GROUPED = ("AAA", "BBB", "VOO", "IVV", "SPLG")  # `identical` groups draw from these
+SUBSTITUTED = ("CCC", "DDD", "VTI", "SCHB", "ITOT")  # substitutes from these: never a clash
+amounts = st.decimals(min_value="0", max_value="100000", places=2)
+fractions = st.decimals(min_value="0", max_value="1", places=4)
+
+
+@st.composite
+def identical_groups(draw: st.DrawFn) -> tuple[tuple[str, ...], ...]:
+    """Disjoint groups of two or more symbols, in a drawn order."""
+    symbols = draw(st.permutations(GROUPED))
+    cuts = draw(st.lists(st.sampled_from((2, 3)), max_size=2))
+    groups, start = [], 0
+    for size in cuts:
+        if start + size <= len(symbols):
+            groups.append(tuple(symbols[start : start + size]))
+            start += size
+    return tuple(groups)
+
+
+# A symbol is never its own substitute; an entry left with none is dropped.
+substitute_maps = st.dictionaries(
+    st.sampled_from(SUBSTITUTED),
+    st.lists(st.sampled_from(SUBSTITUTED), min_size=1, max_size=3, unique=True),
+    max_size=3,
+).map(lambda given: {s: tuple(r for r in rs if r != s) for s, rs in given.items() if rs != [s]})
+FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "method": st.sampled_from(METHODS),
+    "max_realized_gain": st.none() | amounts,
+    "defer_short_term_gains": st.booleans(),
+    "short_term_rate": fractions,
+    "long_term_rate": fractions,
+    "wash_sale_days": st.integers(min_value=0, max_value=366),
+    "identical": identical_groups(),
+    "substitutes": substitute_maps,
+    "harvest_threshold": st.none() | fractions,
+    "harvest_min_loss": amounts,
+}
+tax_policies = st.fixed_dictionaries(FIELDS).map(lambda fields: TaxPolicy(**fields))
+
+
+def another(name: str, value: object) -> st.SearchStrategy[Any]:
+    """Values of the field `name` other than `value`."""
+    if value is None:
+        return {"max_realized_gain": amounts, "harvest_threshold": fractions}[name]
+    if isinstance(value, bool):
+        return st.just(not value)
+    return FIELDS[name].filter(lambda other: other != value)
+
+
+@st.composite
+def written_otherwise(draw: st.DrawFn, value: Decimal) -> Decimal:
+    """The same value written another way: trailing zeros, an exponent, or -0 for 0."""
+    how = draw(st.sampled_from(("zeros", "exponent", "normalized", "negative zero")))
+    if how == "zeros":
+        sign, digits, exponent = value.as_tuple()
+        more = draw(st.integers(min_value=1, max_value=6))
+        assert isinstance(exponent, int)
+        return Decimal((sign, (*digits, *(0,) * more), exponent - more))
+    if how == "exponent":
+        return Decimal(f"{value:E}")
+    if how == "normalized" or value != 0:
+        return value.normalize()
+    return -value
+
+
+def plan_id_of(account: tuple[Allocation, Snapshot], tax: TaxPolicy) -> str:
+    allocation, snapshot = account
+    return plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap().plan_id
+
+
+@settings(max_examples=100, deadline=None)
+@given(taxed_accounts(), tax_policies, st.data())
+def test_an_equal_tax_policy_written_otherwise_names_the_same_plan(
+    account: tuple[Allocation, Snapshot], tax: TaxPolicy, data: st.DataObject
+) -> None:
+    """Every Decimal of the policy rewritten (0.3 as 0.30, 3E-1, ...): an equal policy,
+    so the same plan id; orders take their client ids from it (docs/execution.md)."""
+    rewritten: dict[str, Any] = {
+        field.name: data.draw(written_otherwise(value), label=field.name)
+        for field in attrs.fields(TaxPolicy)
+        if isinstance(value := getattr(tax, field.name), Decimal)
+    }
+    copy = attrs.evolve(tax, **rewritten)
+    assert copy == tax
+    assert plan_id_of(account, copy) == plan_id_of(account, tax)
+
+
+@settings(max_examples=60, deadline=None)
+@given(taxed_accounts(), tax_policies, st.data())
+def test_changing_any_one_field_of_the_tax_policy_changes_the_plan_id(
+    account: tuple[Allocation, Snapshot], tax: TaxPolicy, data: st.DataObject
+) -> None:
+    """Each field in turn given another valid value: another policy, another plan id."""
+    before = plan_id_of(account, tax)
+    for name in FIELDS:
+        changed = attrs.evolve(tax, **{name: data.draw(another(name, getattr(tax, name)), name)})
+        assert tax_policy_problem(changed) is None
+        assert changed != tax
+        assert plan_id_of(account, changed) != before, name

@@ -422,7 +422,7 @@ def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
     )
     parts = (
         plan.plan_id,
-        tax_policy_text(tax),
+        tax_policy_text(tax, canonical_text),
         "\x00".join(item.reason.value for item in plan.items),
         "\x00".join(f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales),
         numbers,
