@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
@@ -12,7 +12,7 @@ from portfolio.records.errors import PortfolioError
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import MAX_AMOUNT, is_bounded
 
-__all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem", "tax_policy_text"]
+__all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem"]
 
 #: The longest wash-sale look-back accepted, in days (a longer one is a typo).
 MAX_WASH_SALE_DAYS = 366
@@ -86,36 +86,6 @@ class TaxPolicy:
     )
     harvest_threshold: Decimal | None = None
     harvest_min_loss: Decimal = Decimal(0)
-
-
-def tax_policy_text(tax: TaxPolicy, numbers: Callable[[Iterable[Decimal]], str]) -> str:
-    r"""The policy as a plan id names it: every field, equal policies written alike.
-
-    `numbers` writes Decimals, equal values alike: the plan id's `canonical_text`
-    (0.3, 0.30 and 3E-1 all "0.3"), passed in because `portfolio.steps` imports this
-    module. Equal policies give the same text, unequal ones different texts: the fields
-    in their order, NUL-separated; the method by its value; None as "None", never a
-    number's text; the `identical` groups as stored (their order is part of the policy)
-    and the substitutes in the order `TaxPolicy` keeps them (by symbol), each as the
-    repr of its tuples, which writes any symbol unambiguously and never a NUL.
-
-    >>> from portfolio.steps.plan_id import canonical_text
-    >>> tax_policy_text(TaxPolicy(short_term_rate=Decimal("0.30")), canonical_text)
-    'FIFO\x00None\x000\x000.3\x000\x0030\x00()\x00()\x00None\x000'
-    """
-    budget, threshold = tax.max_realized_gain, tax.harvest_threshold
-    parts = (
-        tax.method.value,
-        "None" if budget is None else numbers((budget,)),
-        f"{tax.defer_short_term_gains:d}",
-        numbers((tax.short_term_rate, tax.long_term_rate)),
-        str(tax.wash_sale_days),
-        repr(tax.identical),
-        repr(tuple(tax.substitutes.items())),
-        "None" if threshold is None else numbers((threshold,)),
-        numbers((tax.harvest_min_loss,)),
-    )
-    return "\x00".join(parts)
 
 
 def tax_policy_problem(tax: object) -> PortfolioError | None:

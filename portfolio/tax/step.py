@@ -45,7 +45,7 @@ from portfolio.tax.choice import (
     window_index,
 )
 from portfolio.tax.groups import group_recent, loss_groups, widened
-from portfolio.tax.policy import LotMethod, TaxPolicy, tax_policy_text
+from portfolio.tax.policy import LotMethod, TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_problem
 from portfolio.tax.relief import (
     Piece,
@@ -66,6 +66,7 @@ __all__ = [
     "lots_adjusted",
     "sold_lots",
     "tax_inputs",
+    "tax_policy_text",
     "trusted_tax_inputs",
     "with_report",
 ]
@@ -422,13 +423,41 @@ def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
     )
     parts = (
         plan.plan_id,
-        tax_policy_text(tax, canonical_text),
+        tax_policy_text(tax),
         "\x00".join(item.reason.value for item in plan.items),
         "\x00".join(f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales),
         numbers,
     )
     text = "\x01".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(text).hexdigest()[:32]
+
+
+def tax_policy_text(tax: TaxPolicy) -> str:
+    r"""The policy as a plan id names it: every field, equal policies written alike.
+
+    Decimals through `canonical_text`, as the rest of the id writes them (0.3, 0.30 and
+    3E-1 all "0.3"). Equal policies give the same text, unequal ones different texts:
+    the fields in their order, NUL-separated; the method by its value; None as "None",
+    never a number's text; the `identical` groups as stored (their order is part of the
+    policy) and the substitutes in the order `TaxPolicy` keeps them (by symbol), each as
+    the repr of its tuples, which writes any symbol unambiguously and never a NUL.
+
+    >>> tax_policy_text(TaxPolicy(short_term_rate=Decimal("0.30")))
+    'FIFO\x00None\x000\x000.3\x000\x0030\x00()\x00()\x00None\x000'
+    """
+    budget, threshold = tax.max_realized_gain, tax.harvest_threshold
+    parts = (
+        tax.method.value,
+        "None" if budget is None else canonical_text((budget,)),
+        f"{tax.defer_short_term_gains:d}",
+        canonical_text((tax.short_term_rate, tax.long_term_rate)),
+        str(tax.wash_sale_days),
+        repr(tax.identical),
+        repr(tuple(tax.substitutes.items())),
+        "None" if threshold is None else canonical_text((threshold,)),
+        canonical_text((tax.harvest_min_loss,)),
+    )
+    return "\x00".join(parts)
 
 
 def trusted_tax_inputs(
