@@ -8,8 +8,9 @@ executor), on a pool of one worker process, and on a pool of two (pools started 
 warmed outside the timer), each on a fresh price table built outside the timer (objects
 that earlier runs have touched run faster: hashes are cached on them). Wall time, since
 the work is in the workers; the ratios are taken within each round and their median
-and range printed. Also the size of the
-pickled price table, which travels once per task (here, once per worker). Asserts
+and range printed. Also the size of the price table as a task carries it (columns of
+its prices' texts, `portfolio.backtest.sweep`), sent once per task (here, once per
+worker), beside the bars pickled as they are. Asserts
 nothing about speed; the figures go into docs/performance.md.
 """
 
@@ -29,6 +30,7 @@ from itertools import product
 
 from portfolio import Allocation, SizingPolicy
 from portfolio.backtest import BacktestRun, Bar, run_backtests
+from portfolio.backtest.sweep import _columns  # what a task carries (private: measured here)
 
 
 def price_table(symbols: int, bars: int, seed: int = 7) -> list[Bar]:
@@ -76,9 +78,13 @@ def main() -> None:
     bars = int(sys.argv[2]) if len(sys.argv) > 2 else 1_260
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     table, runs = price_table(symbols, bars), grid(symbols)
-    packed = len(pickle.dumps(tuple(table), pickle.HIGHEST_PROTOCOL))
+    bars_size = len(pickle.dumps(tuple(table), pickle.HIGHEST_PROTOCOL))
+    packed = len(pickle.dumps(_columns(table), pickle.HIGHEST_PROTOCOL))
     print(f"{len(runs)} runs, {symbols} symbols × {bars:,} bars; {os.cpu_count()} cores")
-    print(f"the pickled price table: {packed / 1e6:.1f} MB, sent once per task")
+    print(
+        f"the price table as a task carries it: {packed / 1e6:.2f} MB "
+        f"(the bars pickled as they are: {bars_size / 1e6:.2f} MB), sent once per task"
+    )
     print(f"load average (1 min) at the start: {os.getloadavg()[0]:.1f}")
     # Each worker in a session of its own: with the kernel's autogroup scheduling, a
     # loaded machine shares its CPU between sessions, so workers in this one would share
