@@ -54,6 +54,7 @@ _FIRST = itemgetter(0)
 #: A piece of a lot a sale relieves, as the ledger books it: (lot id, acquired, shares,
 #: gain in cents). The plan's `TaxReport.sales` or its priced pieces give them.
 Relieved = tuple[str, date, Decimal, Decimal]
+_GAIN = itemgetter(3)  # a `Relieved` piece's gain
 
 
 def relieved_by_report(report: TaxReport) -> dict[str, list[Relieved]]:
@@ -260,7 +261,7 @@ class TaxLedger:
         else:
             self.lots.pop(symbol, None)
         loss_shares, loss = self._realize(symbol, sales, on)
-        gain = sum((sale[3] for sale in sales), _CENTS) - loss
+        gain = sum(map(_GAIN, sales), _CENTS) - loss
         for part, realized in ((loss_shares, loss), (shares - loss_shares, gain)):
             if part > 0:  # the lots sold at a loss apart, so that the guard sees the loss
                 if realized < 0:  # the planner reads these (`recent`): a record at once
