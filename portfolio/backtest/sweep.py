@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple, overload
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -255,13 +255,12 @@ class _Table:
 
     Every run marks the table alike: a `BacktestRun` has no gap rules (`missing`) nor
     date range of its own, so `run_backtest` runs over every bar (the curve has a point
-    on each) and applies `find_gaps` with the default rules. A result came back, so the
-    table passed the run's checks.
+    on each) and applies `find_gaps` with the default rules. Both are worked out once,
+    when the first result comes back: the table passed that run's checks.
     """
 
     def __init__(self, bars: Sequence[Bar]) -> None:
         self.bars = bars
-        self.marks = _Marks(self)
 
     @functools.cached_property
     def dates(self) -> tuple[date, ...]:
@@ -269,30 +268,9 @@ class _Table:
         return tuple(bar.date for bar in self.bars)
 
     @functools.cached_property
-    def gaps(self) -> tuple[Mapping[str, Decimal], ...]:
-        """Each bar's marks, computed when a plan or an account is first read."""
+    def marks(self) -> tuple[Mapping[str, Decimal], ...]:
+        """Each bar's marks (`find_gaps`, the default rules)."""
         return find_gaps(self.bars, MissingData().delist_after).marks
-
-
-class _Marks(Sequence[Mapping[str, Decimal]]):
-    """`_Table.gaps`, computed on first read (a sweep whose plans nobody reads: never)."""
-
-    __slots__ = ("_table",)
-
-    def __init__(self, table: _Table) -> None:
-        self._table = table
-
-    def __len__(self) -> int:
-        return len(self._table.bars)
-
-    @overload
-    def __getitem__(self, index: int) -> Mapping[str, Decimal]: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Decimal]]: ...
-    def __getitem__(
-        self, index: int | slice
-    ) -> Mapping[str, Decimal] | Sequence[Mapping[str, Decimal]]:
-        return self._table.gaps[index]
 
 
 def _unpacked(shipped: bytes, table: _Table) -> BacktestResult:
