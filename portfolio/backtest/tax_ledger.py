@@ -417,14 +417,18 @@ def _left(lots: tuple[TaxLot, ...], places: list[Place]) -> tuple[TaxLot, ...]:
     return tuple(left)
 
 
-def _number(lot: TaxLot) -> int:
-    """The number of a lot's id `B<n>` (`TaxLedger.buy`): a symbol's lots count up."""
-    return int(lot.lot_id[1:])
+def _number(lot_id: str) -> int:
+    """The number of a lot id `B<n>` (`TaxLedger.buy`): a symbol's lots count up."""
+    return int(lot_id[1:])
+
+
+def _lot_number(lot: TaxLot) -> int:
+    return _number(lot.lot_id)
 
 
 def _place(lots: tuple[TaxLot, ...], lot_id: str) -> int:
     """The index of the lot `lot_id` among a symbol's lots (or where it would be)."""
-    return bisect_left(lots, int(lot_id[1:]), key=_number)
+    return bisect_left(lots, _number(lot_id), key=_lot_number)
 
 
 def _places(
