@@ -8,7 +8,7 @@ one sold on the first anniversary is still short-term (docs/tax.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 
@@ -42,7 +42,6 @@ Piece = tuple[TaxLot, Decimal]
 Priced = tuple[TaxLot, Decimal, Decimal, Decimal]
 _ACQUIRED, _COST = attrgetter("acquired"), attrgetter("cost")
 _LONG, _SHORT = Term.LONG, Term.SHORT
-_DAY = timedelta(days=1)
 _CENTS = Decimal("0.00")
 
 
