@@ -526,7 +526,21 @@ def test_a_run_that_fails_is_a_row_and_exit_1(tmp_path: Path) -> None:
     rows = json.loads(run.out)
     assert "final_equity" in rows[0]
     assert rows[1]["error"]["kind"] == "invalid_schedule"
+    assert rows[1]["error"]["context"]["schedule"] == "fortnightly"  # the context travels too
     assert "run fortnightly" in run.err
+
+
+def test_a_failed_row_keeps_the_table_narrow_and_its_error_goes_to_standard_error(
+    tmp_path: Path,
+) -> None:
+    path = sweep_file(tmp_path, 'schedules = ["monthly", "fortnightly"]\nweights = ["w.json"]\n')
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path)
+    assert run.code == 1
+    _, rule, done, failed = run.out.strip().splitlines()
+    assert failed.split() == ["fortnightly", "band=0", "min_trade=1.00", "weights=w.json", "failed"]
+    assert len(done) == len(rule)  # no cell wider than its figures: the message is not in it
+    message = "error: run fortnightly band=0 min_trade=1.00 weights=w.json failed: INVALID_SCHEDULE"
+    assert run.err.startswith(message)
 
 
 def test_weights_are_needed_without_a_sweep() -> None:

@@ -14,8 +14,9 @@ A key left out takes the command line's value (`--schedule`, the policy's band,
 `portfolio.backtest.run_backtests`, on `--workers` processes. The rows can be sorted by
 any metric (`--sort cagr`: largest first; `--sort max_drawdown:asc`: smallest first),
 or printed as JSON (`--json`).
-A run that fails is a row with its error; the exit code is then 1. A bad sweep file is
-bad input (exit 2), named with the key at fault.
+A run that fails is a row that says `failed` (its error goes to standard error, one line
+per run, and into `--json` whole: kind, message and context); the exit code is then 1. A
+bad sweep file is bad input (exit 2), named with the key at fault.
 """
 
 from __future__ import annotations
@@ -163,9 +164,9 @@ def run_sweep(
         results = list(run_backtests(table, runs, executor))
     rows = _sorted(list(zip(runs, results, strict=True)), options.sort)
     terminal.say(_json(rows) if options.json else _table(rows))
-    failed = [run.label for run, result in rows if isinstance(result, Failure)]
-    for label in failed:
-        terminal.warn(f"error: run {label} failed")
+    failed = [(run.label, result.failure()) for run, result in rows if isinstance(result, Failure)]
+    for label, error in failed:
+        terminal.warn(f"error: run {label} failed: {error}")
     return ExitCode.FAILURE if failed else ExitCode.OK
 
 
@@ -219,8 +220,8 @@ def _cells(run: BacktestRun, result: Result[BacktestResult, PortfolioError]) -> 
     if isinstance(result, Success):
         done = result.unwrap()
         yield from (show(value(done)) for value, show in METRICS.values())
-    else:
-        yield f"error: {result.failure()}"
+    else:  # the error itself goes to standard error: a long message would widen a column
+        yield "failed"
         yield from [""] * (len(METRICS) - 1)
 
 
@@ -240,7 +241,7 @@ def _json(rows: Sequence[_Row]) -> str:
             out.append({"run": run.label, **figures})
         else:
             error = result.failure()
-            out.append(
-                {"run": run.label, "error": {"kind": error.kind.value, "message": error.message}}
-            )
+            context = dict(error.context)  # strings already
+            body = {"kind": error.kind.value, "message": error.message, "context": context}
+            out.append({"run": run.label, "error": body})
     return json.dumps(out, indent=2)
