@@ -120,6 +120,31 @@ def test_lots_that_do_not_match_the_positions_are_a_library_failure(
     assert run.code == 1
     assert "INVALID_SNAPSHOT" in run.err
     assert "symbol=SPY" in run.err
+    assert f"{files['lots']}: the lots must sum exactly to the position" in run.err  # the file
+
+
+def test_a_lot_the_account_refuses_is_named_by_the_lots_file_and_its_line(
+    files: dict[str, Path],
+) -> None:
+    """Lot b (line 4: the blank line 3 counts) was acquired after the account's as_of."""
+    text = "symbol,quantity,cost,acquired\nSPY,10,100,2023-01-05\n\nspy,10,140,2024-06-04\n"
+    files["lots"].write_text(text, encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 1
+    assert run.err.startswith(
+        f"error: INVALID_SNAPSHOT: {files['lots']}: line 4: a lot cannot be acquired after"
+    )
+    assert "lot=1 symbol=SPY" in run.err  # `spy` is SPY's second lot
+
+
+def test_a_spreadsheets_lots_file_reads_as_the_plain_one(files: dict[str, Path]) -> None:
+    """A byte-order mark, capitalised column names and lower-case symbols change nothing."""
+    plain = cli(*plan_args(files, "--json"))
+    header, *rows = LOTS.splitlines()
+    written = [header.title().replace("Lot_Id", "LOT_ID"), *(row.lower() for row in rows)]
+    files["lots"].write_text("\ufeff" + "\r\n".join(written) + "\r\n", encoding="utf-8")
+    run = cli(*plan_args(files, "--json"))
+    assert (run.code, run.out) == (0, plain.out), run.err
 
 
 @pytest.mark.parametrize(

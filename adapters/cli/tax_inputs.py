@@ -4,8 +4,12 @@
 `TaxReport.summary`.
 
 A lots file is CSV with the header `symbol,quantity,cost,acquired` and an optional
-`lot_id` column; `acquired` is an ISO date. A bad file is an `InputError` naming the
-line and the column (exit code 2).
+`lot_id` column (names in any case; a leading byte-order mark, as spreadsheets write
+it, is ignored); symbols are upper-cased, as the planner reads them; `acquired` is an
+ISO date. A bad file is an `InputError` naming the
+line and the column (exit code 2). Lots that do not fit the account (a lot acquired
+after its `as_of`, lots that do not sum to the position) are the library's refusal
+(`portfolio.tax.records.lots_problem`), named with the lots file and the lot's line.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import csv
 from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -21,9 +26,10 @@ from returns.result import Failure, Result, Success
 from adapters.cli.documents import BadValueError, to_decimal, to_mapping
 from adapters.cli.terminal import InputError
 from portfolio import LotMethod, PortfolioError, Snapshot, TaxLot, TaxPolicy
+from portfolio.tax.records import lots_problem
 from ports import BrokerPort
 
-__all__ = ["LotsOnTop", "load_lots", "parse_lots", "tax_policy_from"]
+__all__ = ["LotsFile", "LotsOnTop", "load_lots", "parse_lots", "tax_policy_from"]
 
 Lots = Mapping[str, tuple[TaxLot, ...]]
 _COLUMNS = ("symbol", "quantity", "cost", "acquired")
@@ -89,18 +95,27 @@ def _groups(value: object, at: str) -> tuple[tuple[str, ...], ...]:
     return tuple(_symbols(group, f"{at}[{n}]") for n, group in enumerate(value))
 
 
-def load_lots(path: Path) -> Result[Lots, InputError]:
+class LotsFile(NamedTuple):
+    """A file's lots by symbol (upper-cased), and each one's line: lot n's is `lines[symbol][n]`."""
+
+    path: Path
+    lots: Lots
+    lines: Mapping[str, tuple[int, ...]]
+
+
+def load_lots(path: Path) -> Result[LotsFile, InputError]:
     """Read a lots CSV file; an InputError names the file, the line and the column."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading byte-order mark is not text
     except UnicodeDecodeError:
         return Failure(InputError(source=str(path), problem="not UTF-8 text"))
     except OSError as exc:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
     try:
-        return Success(parse_lots(text))
+        lots, lines = _read(text)
     except BadValueError as bad:
         return Failure(InputError(source=str(path), where=bad.where, problem=bad.problem))
+    return Success(LotsFile(path, lots, lines))
 
 
 def parse_lots(text: str) -> Lots:
@@ -109,12 +124,18 @@ def parse_lots(text: str) -> Lots:
     >>> parse_lots("symbol,quantity,cost,acquired\\nSPY,10,412.50,2023-03-01\\n")["SPY"][0].cost
     Decimal('412.50')
     """
+    return _read(text)[0]
+
+
+def _read(text: str) -> tuple[Lots, Mapping[str, tuple[int, ...]]]:
+    """The lots of a CSV text by symbol, and each lot's line."""
     rows = list(csv.reader(text.splitlines()))
-    header = [cell.strip() for cell in rows[0]] if rows else []
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
     if tuple(header) not in {_COLUMNS, (*_COLUMNS, "lot_id")}:
         wanted = ",".join(_COLUMNS)
         raise BadValueError(where="line 1", problem=f"the header must be {wanted}[,lot_id]")
     lots: dict[str, list[TaxLot]] = {}
+    lines: dict[str, list[int]] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # a blank line
@@ -122,7 +143,7 @@ def parse_lots(text: str) -> Lots:
             problem = f"expected {len(header)} columns, got {len(row)}"
             raise BadValueError(where=f"line {number}", problem=problem)
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
-        symbol = cells["symbol"]
+        symbol = cells["symbol"].upper()  # as the planner reads it, and the price CSV
         if not symbol:
             raise BadValueError(where=f"line {number}, column symbol", problem="empty")
         lot = TaxLot(
@@ -132,7 +153,11 @@ def parse_lots(text: str) -> Lots:
             lot_id=cells.get("lot_id", ""),
         )
         lots.setdefault(symbol, []).append(lot)
-    return {symbol: tuple(held) for symbol, held in lots.items()}
+        lines.setdefault(symbol, []).append(number)
+    return (
+        {symbol: tuple(held) for symbol, held in lots.items()},
+        {symbol: tuple(at) for symbol, at in lines.items()},
+    )
 
 
 def _date(text: str, where: str) -> date:
@@ -143,18 +168,46 @@ def _date(text: str, where: str) -> date:
 
 
 class LotsOnTop:
-    """A broker whose snapshots carry the lots of a file (the broker's own are replaced)."""
+    """A broker whose snapshots carry the lots of a file (the broker's own are replaced).
 
-    def __init__(self, broker: BrokerPort, lots: Lots) -> None:
-        """Wrap `broker`; `lots` by symbol."""
+    Lots that do not fit the snapshot are refused here, by the library's rule
+    (`lots_problem`), naming the lots file (and the lot's line) rather than the account.
+    """
+
+    def __init__(self, broker: BrokerPort, lots: LotsFile) -> None:
+        """Wrap `broker`; `lots` as `load_lots` read them."""
         self._broker = broker
         self._lots = lots
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
         """The broker's snapshot with the file's lots."""
-        return self._broker.get_snapshot(symbols).map(
-            lambda snapshot: attrs.evolve(snapshot, lots=self._lots)
-        )
+        return self._broker.get_snapshot(symbols).bind(self._with_lots)
+
+    def _with_lots(self, snapshot: Snapshot) -> Result[Snapshot, PortfolioError]:
+        path, lots, lines = self._lots
+        positions = snapshot.positions
+        if isinstance(positions, Mapping):  # else the planner names what is wrong
+            held = {str(symbol).upper(): quantity for symbol, quantity in positions.items()}
+            problem = lots_problem(lots, held, snapshot.as_of)
+            if problem is not None:
+                return Failure(_in_file(problem, path, lines))
+        return Success(attrs.evolve(snapshot, lots=lots))
+
+
+def _in_file(
+    error: PortfolioError, path: Path, lines: Mapping[str, tuple[int, ...]]
+) -> PortfolioError:
+    """`error` about the file's lots, naming the file and, for one lot, its line."""
+    context = {**error.context, "file": str(path)}
+    where = ""
+    at = lines.get(error.context.get("symbol", ""), ())
+    lot = error.context.get("lot", "")
+    if lot.isdigit() and int(lot) < len(at):
+        line = at[int(lot)]
+        context["line"] = str(line)
+        where = f"line {line}: "
+    message = f"{path}: {where}{error.message}"
+    return PortfolioError(kind=error.kind, message=message, context=context)
 
 
 _: type[BrokerPort] = LotsOnTop

@@ -70,7 +70,7 @@ def _plan_for(
             broker = sample_account().map(fake_broker)
     if options.lots is not None:  # the file's lots on the broker's snapshots
         lots = load_lots(options.lots)
-        broker = broker.bind(lambda port: lots.map(lambda held: LotsOnTop(port, held)))
+        broker = broker.bind(lambda port: lots.map(lambda read: LotsOnTop(port, read)))
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
