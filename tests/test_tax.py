@@ -38,7 +38,7 @@ from portfolio import (
     plan_rebalance,
 )
 from portfolio.records.policy import Mode
-from portfolio.tax.relief import term
+from portfolio.tax.relief import lot_sales, short_from, term
 
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
 OLD, RECENT = date(2023, 1, 5), date(2024, 5, 20)
@@ -169,6 +169,40 @@ def test_rule_1_a_sale_on_the_anniversary_is_still_short_term() -> None:
         ("a", "10", "1000.00", "500.00", "SHORT"),
         ("b", "5", "500.00", "250.00", "LONG"),
     ]
+
+
+def test_rule_1_a_lot_sale_is_built_field_for_field_as_its_constructor_builds_it() -> None:
+    """`lot_sales` sets `LotSale`'s slots directly (a speed idiom): the same record."""
+    a, b = lot("a", 10, "90", date(2023, 6, 2)), lot("", 3, "120.5", date(2023, 6, 3))
+    priced = [(a, D(4), D("400.00"), D("360.00")), (b, D("2.5"), D("250.00"), D("301.25"))]
+    made = lot_sales("SPY", priced, short_from(date(2024, 6, 3)))
+    expected = [
+        LotSale(
+            symbol="SPY",
+            lot_id="a",
+            acquired=date(2023, 6, 2),
+            quantity=D(4),
+            proceeds=D("400.00"),
+            cost=D("360.00"),
+            gain=D("40.00"),
+            term=Term.LONG,
+        ),
+        LotSale(
+            symbol="SPY",
+            lot_id="",
+            acquired=date(2023, 6, 3),
+            quantity=D("2.5"),
+            proceeds=D("250.00"),
+            cost=D("301.25"),
+            gain=D("-51.25"),
+            term=Term.SHORT,
+        ),
+    ]
+    assert made == expected
+    assert [attrs.asdict(sale) for sale in made] == [attrs.asdict(sale) for sale in expected]
+    assert [repr(sale) for sale in made] == [repr(sale) for sale in expected]
+    assert [hash(sale) for sale in made] == [hash(sale) for sale in expected]
+    assert attrs.evolve(made[0], quantity=D(1)).quantity == D(1)
 
 
 # Rule 2 -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ hold, and sizes the other whole lots again (see docs/tax.md).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter, itemgetter
@@ -104,9 +104,10 @@ class TaxInputs(NamedTuple):
     `chosen` holds the pieces `adjusted` chose for each sale, by symbol, for
     `with_report`; `books` each sold symbol's `Book` (both made afresh for each plan, so
     the plan stays a pure function). `oldest_first`: each symbol's lots are oldest
-    first (acquired never decreasing); `held`: the positions, which the lots sum to
-    exactly (both given for a backtest's own lots, `trusted_tax_inputs`); `trades` the
-    recent trades they were read from.
+    first (acquired never decreasing), given for a backtest's own lots
+    (`trusted_tax_inputs`); `held`: the positions, which the lots sum to exactly (the
+    snapshot's, checked by `tax_inputs`, or a backtest's own); `trades` the recent
+    trades they were read from.
     """
 
     terms: SaleTerms
@@ -149,10 +150,12 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
     symbol at fault.
     """
     lots, trades = snapshot.lots, snapshot.recent_trades
+    held = None
     problem = key_problem(lots, "lots", ErrorKind.INVALID_SNAPSHOT)
     if problem is None:
         lots = upper_keys(lots)  # type: ignore[assignment] # keys checked just above
-        problem = lots_problem(lots, held_quantities(snapshot), snapshot.as_of)
+        held = held_quantities(snapshot)
+        problem = lots_problem(lots, held, snapshot.as_of)
     problem = problem or trades_problem(trades)
     if problem is None and trades and snapshot.as_of is None:
         problem = PortfolioError.invalid_snapshot("recent_trades need the snapshot's as_of")
@@ -163,7 +166,10 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
     else:
         terms = SaleTerms.of(tax, snapshot.as_of.date())
     sold = widened(loss_sold(trades, terms), tax)  # a whole identical group (harvesting rule 2)
-    return Success(TaxInputs(terms, lots, sold, {}, {}, trades=trades))
+    # The positions the lots were just checked to sum to exactly: each sold symbol's
+    # shares without a sum over its lots (8 -> 1 µs a plan at 20 symbols, 0.32 ms at
+    # 1,000; timeit).
+    return Success(TaxInputs(terms, lots, sold, {}, {}, held=held, trades=trades))
 
 
 def adjusted(decided: Decisions, columns: Columns, inputs: TaxInputs) -> Decisions:
@@ -399,14 +405,27 @@ def _steps(columns: Columns) -> dict[str, Decimal]:
     return steps
 
 
+#: `_sold` and `_held` build the changed item with `tuple.__new__` over the item's own
+#: fields, as `steps.rules` builds items, not with `PlanItem._replace` (keyword parsing
+#: in Python): 0.87 -> 0.31 µs an item (timeit). A binding budget cuts or holds many
+#: sales: 150 of the 405 in the 1,000-symbol benchmark's plan.
+_new: Callable[[type[PlanItem], tuple[object, ...]], PlanItem] = tuple.__new__
+
+
 def _sold(item: PlanItem, shares: Decimal, reason: Reason) -> PlanItem:
     """The sale cut to `shares` (> 0): proceeds rounded down to cents."""
     amount = (shares * item.price).quantize(CENT, rounding=ROUND_DOWN)
-    return item._replace(trade_amount=-amount, quantity=-shares, reason=reason)
+    symbol, action, _, _, price, current, target, current_weight, target_weight, _ = item
+    return _new(PlanItem, (
+        symbol, action, -amount, -shares, price, current, target, current_weight,
+        target_weight, reason))  # fmt: skip
 
 
 def _held(item: PlanItem, reason: Reason) -> PlanItem:
-    return item._replace(action=_HOLD, trade_amount=ZERO, quantity=ZERO, reason=reason)
+    symbol, _, _, _, price, current, target, current_weight, target_weight, _ = item
+    return _new(PlanItem, (
+        symbol, _HOLD, ZERO, ZERO, price, current, target, current_weight, target_weight,
+        reason))  # fmt: skip
 
 
 def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
