@@ -170,14 +170,16 @@ def _date(text: str, where: str) -> date:
 class LotsOnTop:
     """A broker whose snapshots carry the lots of a file (the broker's own are replaced).
 
-    Lots that do not fit the snapshot are refused here, by the library's rule
-    (`lots_problem`), naming the lots file (and the lot's line) rather than the account.
+    With `checked` (a policy with tax rules, which read them), lots that do not fit the
+    snapshot are refused here, by the library's rule (`lots_problem`), naming the lots
+    file (and the lot's line) rather than the account.
     """
 
-    def __init__(self, broker: BrokerPort, lots: LotsFile) -> None:
+    def __init__(self, broker: BrokerPort, lots: LotsFile, *, checked: bool = True) -> None:
         """Wrap `broker`; `lots` as `load_lots` read them."""
         self._broker = broker
         self._lots = lots
+        self._checked = checked
 
     def get_snapshot(self, symbols: Collection[str]) -> Result[Snapshot, PortfolioError]:
         """The broker's snapshot with the file's lots."""
@@ -186,7 +188,7 @@ class LotsOnTop:
     def _with_lots(self, snapshot: Snapshot) -> Result[Snapshot, PortfolioError]:
         path, lots, lines = self._lots
         positions = snapshot.positions
-        if isinstance(positions, Mapping):  # else the planner names what is wrong
+        if self._checked and isinstance(positions, Mapping):  # else the planner names it
             held = {str(symbol).upper(): quantity for symbol, quantity in positions.items()}
             problem = lots_problem(lots, held, snapshot.as_of)
             if problem is not None:

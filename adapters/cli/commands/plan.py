@@ -69,8 +69,10 @@ def _plan_for(
         case _:
             broker = sample_account().map(fake_broker)
     if options.lots is not None:  # the file's lots on the broker's snapshots
-        lots = load_lots(options.lots)
-        broker = broker.bind(lambda port: lots.map(lambda read: LotsOnTop(port, read)))
+        lots, taxed = load_lots(options.lots), policy.tax is not None
+        broker = broker.bind(
+            lambda port: lots.map(lambda read: LotsOnTop(port, read, checked=taxed))
+        )
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
