@@ -174,3 +174,39 @@ def test_a_bad_tax_table_exits_2_naming_its_field(
     run = cli(*plan_args(files))
     assert run.code == 2
     assert run.err.startswith(f"error: {files['policy']}: {where}: ")
+
+
+def rebalance_args(files: dict[str, Path], *more: str | Path) -> tuple[str | Path, ...]:
+    return (
+        "rebalance", "--weights", files["weights"], "--snapshot", files["account"],
+        "--policy", files["policy"], *more,
+    )  # fmt: skip
+
+
+def test_rebalance_applies_the_tax_rules_to_the_lots_of_a_file(files: dict[str, Path]) -> None:
+    """The plan `plan --lots` prints (14 SPY sold, the budget's cut), as orders, no warning."""
+    run = cli(*rebalance_args(files, "--lots", files["lots"], "--json"))
+    assert run.code == 0, run.err
+    orders = {o["symbol"]: o for o in json.loads(run.out)["orders"]}
+    assert Decimal(orders["SPY"]["quantity"]) == 14
+    assert "warning" not in run.err
+
+
+def test_rebalance_says_which_sales_no_tax_rule_could_apply_to(files: dict[str, Path]) -> None:
+    """Without lots SPY's sale has no basis: the budget cannot cut it (15 shares, as
+    untaxed), and a warning says so before anything is placed."""
+    run = cli(*rebalance_args(files, "--json"))
+    assert run.code == 0, run.err
+    orders = {o["symbol"]: o for o in json.loads(run.out)["orders"]}
+    assert Decimal(orders["SPY"]["quantity"]) == 15
+    assert run.err.startswith("warning: sold without lots, so no tax rule applied to them: SPY")
+
+
+def test_a_saved_plan_takes_no_lots_file(files: dict[str, Path], tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(cli(*plan_args(files, "--json")).out, encoding="utf-8")
+    run = cli(
+        "rebalance", "--plan", plan, "--snapshot", files["account"], "--lots", files["lots"]
+    )
+    assert run.code == 2
+    assert "--plan carries its own policy, targets and lots" in run.err

@@ -114,6 +114,7 @@ class RebalanceOptions:
     paper trading unless `live`. `execute` places the orders after a confirmation on
     stdin unless `yes`. `orders_csv` writes the intents to that file in `orders_format`.
     `liquidate_all` allows (and requires) weights without a non-zero entry: sell everything.
+    `lots` puts a lots file's lots on the account's snapshots (with `weights`).
     """
 
     weights: Path | None = None
@@ -131,6 +132,8 @@ class RebalanceOptions:
     json: bool = False
     correlation_id: str = "rebalance"
     liquidate_all: bool = False
+    #: A lots CSV file (docs/tax.md): the account's tax lots, for a policy with `[tax]`.
+    lots: Path | None = None
 
 
 @attrs.frozen(kw_only=True)

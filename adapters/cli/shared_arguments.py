@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["POLICY_HELP", "liquidate_all_argument", "no_arguments", "policy_argument"]
+__all__ = [
+    "POLICY_HELP",
+    "liquidate_all_argument",
+    "lots_argument",
+    "no_arguments",
+    "policy_argument",
+]
 
 POLICY_HELP = "sizing policy file (JSON or TOML) (default: none, every field at its default)"
 
@@ -13,6 +19,17 @@ POLICY_HELP = "sizing policy file (JSON or TOML) (default: none, every field at 
 def policy_argument(parser: argparse.ArgumentParser) -> None:
     """`--policy FILE`: a `SizingPolicy` file; without it, every field at its default."""
     parser.add_argument("--policy", type=Path, metavar="FILE", help=POLICY_HELP)
+
+
+def lots_argument(parser: argparse.ArgumentParser) -> None:
+    """`--lots FILE`: the account's tax lots, read by a policy with a `[tax]` table."""
+    parser.add_argument(
+        "--lots",
+        type=Path,
+        metavar="FILE",
+        help="tax lots CSV (symbol,quantity,cost,acquired[,lot_id]) for a policy with [tax] "
+        "(default: none)",
+    )
 
 
 def liquidate_all_argument(parser: argparse.ArgumentParser) -> None:

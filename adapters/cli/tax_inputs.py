@@ -24,12 +24,29 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from adapters.cli.documents import BadValueError, to_decimal, to_mapping
+from adapters.cli.report import Problem
 from adapters.cli.terminal import InputError
-from portfolio import LotMethod, PortfolioError, Snapshot, TaxLot, TaxPolicy
+from portfolio import (
+    LotMethod,
+    PortfolioError,
+    RebalancePlan,
+    SizingPolicy,
+    Snapshot,
+    TaxLot,
+    TaxPolicy,
+)
 from portfolio.tax.records import lots_problem
 from ports import BrokerPort
 
-__all__ = ["LotsFile", "LotsOnTop", "load_lots", "parse_lots", "tax_policy_from"]
+__all__ = [
+    "LotsFile",
+    "LotsOnTop",
+    "load_lots",
+    "parse_lots",
+    "tax_policy_from",
+    "unknown_basis_warning",
+    "with_lots",
+]
 
 Lots = Mapping[str, tuple[TaxLot, ...]]
 _COLUMNS = ("symbol", "quantity", "cost", "acquired")
@@ -213,3 +230,31 @@ def _in_file(
 
 
 _: type[BrokerPort] = LotsOnTop
+
+
+def with_lots(
+    broker: Result[BrokerPort, Problem], lots: Path | None, policy: SizingPolicy
+) -> Result[BrokerPort, Problem]:
+    """`broker` with the lots of the file `lots` on its snapshots (`--lots`); as it is without.
+
+    The lots are checked against the account only under tax rules, which read them.
+    """
+    if lots is None:
+        return broker
+    read, checked = load_lots(lots), policy.tax is not None
+    return broker.bind(lambda port: read.map(lambda held: LotsOnTop(port, held, checked=checked)))
+
+
+def unknown_basis_warning(plan: RebalancePlan) -> str | None:
+    """The warning for a taxed plan that sells symbols without lots, or None.
+
+    Their sales are neither cut nor counted by the tax rules (docs/tax.md): a command
+    that places orders says so before it does.
+    """
+    if plan.tax is None or not plan.tax.unknown_basis:
+        return None
+    symbols = ", ".join(plan.tax.unknown_basis)
+    return (
+        f"warning: sold without lots, so no tax rule applied to them: {symbols} "
+        "(give --lots FILE, or plan with --lots-from-broker and execute that plan with --plan)"
+    )

@@ -16,8 +16,12 @@ from adapters.cli.options import BrokerChoice, PlanOptions
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, finish, name_file, show_plan
 from adapters.cli.samples import sample_account
-from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
-from adapters.cli.tax_inputs import LotsOnTop, load_lots
+from adapters.cli.shared_arguments import (
+    liquidate_all_argument,
+    lots_argument,
+    policy_argument,
+)
+from adapters.cli.tax_inputs import with_lots
 from adapters.cli.terminal import ExitCode, Terminal
 from portfolio import (
     Allocation,
@@ -68,11 +72,7 @@ def _plan_for(
             broker = load_snapshot(path).map(fake_broker)
         case _:
             broker = sample_account().map(fake_broker)
-    if options.lots is not None:  # the file's lots on the broker's snapshots
-        lots, taxed = load_lots(options.lots), policy.tax is not None
-        broker = broker.bind(
-            lambda port: lots.map(lambda read: LotsOnTop(port, read, checked=taxed))
-        )
+    broker = with_lots(broker, options.lots, policy)  # the file's lots on its snapshots
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
@@ -124,13 +124,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--correlation-id", default="cli", help="id carried by the plan and logs")
     parser.add_argument("--json", action="store_true", help="print RebalancePlan.to_json()")
-    parser.add_argument(
-        "--lots",
-        type=Path,
-        metavar="FILE",
-        help="tax lots CSV (symbol,quantity,cost,acquired[,lot_id]) for a policy with [tax] "
-        "(default: none)",
-    )
+    lots_argument(parser)
     parser.add_argument(
         "--lots-from-broker",
         action="store_true",

@@ -36,7 +36,12 @@ from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import orders_json, orders_table
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, name_file, problem
-from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
+from adapters.cli.shared_arguments import (
+    liquidate_all_argument,
+    lots_argument,
+    policy_argument,
+)
+from adapters.cli.tax_inputs import unknown_basis_warning, with_lots
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import (
     Allocation,
@@ -105,7 +110,7 @@ def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Or
         _Orders(broker=broker, policy=policy, assets=snapshot.assets, plan=plan, intents=intents)
         for weights in load_targets(weights_file, liquidate_all=options.liquidate_all)
         for policy in policy_or_default(options.policy)
-        for broker in _broker(options, environ)
+        for broker in with_lots(_broker(options, environ), options.lots, policy)
         for snapshot in broker.get_snapshot(tuple(weights))
         for plan in plan_rebalance(
             Allocation(target_weights=weights, correlation_id=options.correlation_id),
@@ -222,6 +227,8 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
         .alt(named)
         .bind(lambda orders: _write_basket(options, orders).map(lambda _: orders))
     )
+    if isinstance(prepared, Success) and (warning := unknown_basis_warning(prepared.unwrap().plan)):
+        terminal.warn(warning)  # before anything is shown, asked or placed
     match prepared:
         case Failure(error):
             return problem(error, terminal)
@@ -283,6 +290,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--broker", choices=[BrokerChoice.ALPACA.value], help="the Alpaca account (APCA_* keys)"
     )
     policy_argument(parser)
+    lots_argument(parser)
     parser.add_argument("--execute", action="store_true", help="place the orders (asks first)")
     parser.add_argument("--yes", action="store_true", help="with --execute: do not ask")
     parser.add_argument("--live", action="store_true", help="Alpaca live trading, not paper")
@@ -318,8 +326,11 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
     if ns.live and ns.broker is None:
         msg = "--live needs --broker alpaca"
         raise UsageError(msg)
-    if ns.plan is not None and (ns.policy is not None or ns.liquidate_all):
-        msg = "--plan carries its own policy and targets: drop --policy / --liquidate-all"
+    if ns.plan is not None and (ns.policy is not None or ns.liquidate_all or ns.lots):
+        msg = (
+            "--plan carries its own policy, targets and lots: "
+            "drop --policy / --liquidate-all / --lots"
+        )
         raise UsageError(msg)
     if ns.orders_format is not None and ns.orders_csv is None:
         msg = "--format needs --orders-csv FILE"
@@ -329,6 +340,7 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
         "--plan": ns.plan,
         "--snapshot": ns.snapshot,
         "--policy": ns.policy,
+        "--lots": ns.lots,
     }
     distinct_output("--orders-csv", ns.orders_csv, inputs)
     return RebalanceOptions(
@@ -347,6 +359,7 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
         json=ns.json,
         correlation_id=ns.correlation_id,
         liquidate_all=ns.liquidate_all,
+        lots=ns.lots,
     )
 
 
