@@ -205,8 +205,6 @@ def test_rebalance_says_which_sales_no_tax_rule_could_apply_to(files: dict[str, 
 def test_a_saved_plan_takes_no_lots_file(files: dict[str, Path], tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text(cli(*plan_args(files, "--json")).out, encoding="utf-8")
-    run = cli(
-        "rebalance", "--plan", plan, "--snapshot", files["account"], "--lots", files["lots"]
-    )
+    run = cli("rebalance", "--plan", plan, "--snapshot", files["account"], "--lots", files["lots"])
     assert run.code == 2
     assert "--plan carries its own policy, targets and lots" in run.err
