@@ -465,7 +465,8 @@ USAGE_ERRORS = [
     (["plan", "--weights", "w", "--broker", "ib"], "invalid choice: 'ib'"),
     (["backtest", "--prices", "p", "--weights", "w", "--schedule", "yearly"], "'yearly'"),
     (["backtest", "--prices", "p", "--weights", "w", "--cash", "lots"], "not a number: 'lots'"),
-    (["backtest", "--prices", "p", "--weights", "w", "--cash", "NaN"], "finite number ≥ 0"),
+    (["backtest", "--prices", "p", "--weights", "w", "--cash", "NaN"], "finite number > 0"),
+    (["backtest", "--prices", "p", "--weights", "w", "--cash", "-5"], "finite number > 0"),
     (
         ["backtest", "--prices", "p", "--weights", "w", "--cash", "0"],
         "--cash: expected a finite number > 0",

@@ -37,13 +37,18 @@ MAX_FEE_BPS = Decimal(10_000)
 _NOTHING = Allocation(target_weights={}, correlation_id="option-check")
 
 
-def amount(text: str) -> Decimal:
-    """A finite, non-negative decimal number, read exactly."""
+def _number(text: str) -> Decimal:
+    """A decimal number, read exactly."""
     try:
-        value = Decimal(text)
+        return Decimal(text)
     except InvalidOperation:
         msg = f"not a number: {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+def amount(text: str) -> Decimal:
+    """A finite, non-negative decimal number, read exactly."""
+    value = _number(text)
     if not value.is_finite() or value < 0:
         msg = f"expected a finite number ≥ 0, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
@@ -52,8 +57,8 @@ def amount(text: str) -> Decimal:
 
 def cash(text: str) -> Decimal:
     """Initial cash: above zero and within the library's bound on an account's cash."""
-    value = amount(text)
-    if not value:
+    value = _number(text)
+    if not value.is_finite() or value <= 0:
         msg = f"expected a finite number > 0, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return _accepted(value, text, validate(_NOTHING, Snapshot(cash=value, prices={})))
