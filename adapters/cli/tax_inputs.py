@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Collection, Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -35,6 +36,7 @@ from portfolio import (
     TaxLot,
     TaxPolicy,
 )
+from portfolio.records.money import is_bounded
 from portfolio.tax.records import lots_problem
 from ports import BrokerPort
 
@@ -205,12 +207,19 @@ class LotsOnTop:
     def _with_lots(self, snapshot: Snapshot) -> Result[Snapshot, PortfolioError]:
         path, lots, lines = self._lots
         positions = snapshot.positions
-        if self._checked and isinstance(positions, Mapping):  # else the planner names it
-            held = {str(symbol).upper(): quantity for symbol, quantity in positions.items()}
+        if self._checked and _plain_positions(positions):  # else the planner names the fault
+            held = {symbol.upper(): quantity for symbol, quantity in positions.items()}
             problem = lots_problem(lots, held, snapshot.as_of)
             if problem is not None:
                 return Failure(_in_file(problem, path, lines))
         return Success(attrs.evolve(snapshot, lots=lots))
+
+
+def _plain_positions(positions: object) -> TypeGuard[Mapping[str, Decimal]]:
+    """Positions the lots can be compared with: text symbols, bounded Decimal quantities."""
+    return isinstance(positions, Mapping) and all(
+        isinstance(symbol, str) and is_bounded(quantity) for symbol, quantity in positions.items()
+    )
 
 
 def _in_file(
