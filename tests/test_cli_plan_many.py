@@ -113,7 +113,14 @@ def test_two_workers_write_exactly_what_one_writes(tmp_path: Path) -> None:
         ('{"account_id": "x", "weights": {"SPY": "1"}', "line 2: not valid JSON: "),
         (ONE.replace('"1000"', '"lots"'), "line 2: snapshot.cash: not a number: 'lots'"),
         (ONE.replace('"weights"', '"weight"'), "line 2: weight: unknown key"),
-        (ONE.replace('"account_id": "one", ', ""), "line 2: account_id: missing"),
+        (
+            ONE.replace('"account_id": "one", ', ""),
+            "line 2: account_id: expected a non-empty string, missing",
+        ),
+        (
+            ONE.replace('"account_id": "one"', '"account_id": 5'),
+            "line 2: account_id: expected a non-empty string, got 5",
+        ),
         (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: NaN is not a number"),
         (ONE.replace('"1000"', "1E+99999999999999999999"), "line 2: number out of range: "),
         (ONE.replace('"1000"', "9" * 5000), "line 2: a number with more than 4,300 digits"),

@@ -32,6 +32,7 @@ from portfolio import (
 )
 from portfolio.formats.json_values import plain
 from portfolio.formats.plan_json import SCHEMA_VERSION
+from portfolio.records.typed_fields import shown
 from portfolio.steps.shared_models import SharedModels
 
 __all__ = [
@@ -112,7 +113,8 @@ def _parse(raw: bytes) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
         )
     account_id = doc.get("account_id")
     if not isinstance(account_id, str) or not account_id:
-        raise BadValueError(where="account_id", problem="missing (a non-empty string)")
+        got = "missing" if "account_id" not in doc else f"got {shown(account_id)}"
+        raise BadValueError(where="account_id", problem=f"expected a non-empty string, {got}")
     weights = _inside("weights", doc, weights_from)
     snapshot = _inside("snapshot", doc, snapshot_from)
     policy = _inside("policy", doc, policy_from) if "policy" in doc else None
