@@ -119,6 +119,25 @@ def test_rebalance_orders_csv_over_the_snapshot_is_refused(tmp_path: Path) -> No
     assert snapshot.read_text(encoding="utf-8").startswith('cash = "1000"')
 
 
+@pytest.mark.parametrize("directory", [".", "..", "/", "made"])
+@pytest.mark.parametrize("command", ["plan --report", "backtest --report", "plan-many --out"])
+def test_an_output_that_names_a_directory_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, directory: str
+) -> None:
+    """`.`, `..`, `/` or a directory that exists: no file to write, and no traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "made").mkdir()
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    inputs = {
+        "plan": ("--weights", weights, "--snapshot", write(tmp_path, "a.json", ACCOUNT)),
+        "backtest": ("--prices", write(tmp_path, "p.csv", PRICES), "--weights", weights),
+        "plan-many": ("--accounts", write(tmp_path, "a.jsonl", ONE_LINE)),
+    }
+    name, option = command.split()
+    run = cli(name, *inputs[name], option, directory)
+    assert f"{option} {directory} is a directory: name a file to write" in one_line_error(run, 2)
+
+
 def test_backtest_plot_over_an_input_is_refused(tmp_path: Path) -> None:
     prices = write(tmp_path, "prices.png", PRICES)  # a CSV under any name
     weights = write(tmp_path, "w.json", '{"SPY": "1"}')

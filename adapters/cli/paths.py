@@ -3,7 +3,8 @@
 `distinct_output` compares an output path with each input path of the command, as the
 file system sees them (`Path.samefile`: hard links, symbolic links, `./a` and `a`,
 case-insensitive file systems), or by their resolved spelling when a file does not exist
-yet. A match is a usage error (exit 2) naming both options and the file.
+yet. A match is a usage error (exit 2) naming both options and the file. So is an output
+that names no file: a directory (`.`, `/`, one that exists) is not a file to write.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def distinct_output(option: str, output: Path | None, inputs: Mapping[str, Path 
     """
     if output is None:
         return
+    if output.name in {"", ".", ".."} or output.is_dir():
+        msg = f"{option} {output} is a directory: name a file to write"
+        raise UsageError(msg)
     for name, given in inputs.items():
         if given is not None and same_file(output, given):
             msg = f"{option} {output} is the {name} file: an output never replaces an input"
