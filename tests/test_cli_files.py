@@ -138,6 +138,26 @@ def test_an_output_that_names_a_directory_is_a_usage_error(
     assert f"{option} {directory} is a directory: name a file to write" in one_line_error(run, 2)
 
 
+@pytest.mark.parametrize("command", ["plan --report", "backtest --report", "plan-many --out"])
+def test_an_output_name_the_system_refuses_is_one_line_not_a_traceback(
+    tmp_path: Path, command: str
+) -> None:
+    """A file name longer than the file system takes (255 bytes on most)."""
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    inputs = {
+        "plan": ("--weights", weights, "--snapshot", write(tmp_path, "a.json", ACCOUNT)),
+        "backtest": ("--prices", write(tmp_path, "p.csv", PRICES), "--weights", weights),
+        "plan-many": ("--accounts", write(tmp_path, "a.jsonl", ONE_LINE)),
+    }
+    name, option = command.split()
+    out = tmp_path / ("a" * 300 + ".out")
+    run = cli(name, *inputs[name], option, out)
+    assert run.code == 2, run
+    assert run.err.startswith(f"error: {out}: "), run.err
+    assert run.err.count("\n") == 1, run.err
+    assert list(tmp_path.glob(".*.part")) == []
+
+
 def test_backtest_plot_over_an_input_is_refused(tmp_path: Path) -> None:
     prices = write(tmp_path, "prices.png", PRICES)  # a CSV under any name
     weights = write(tmp_path, "w.json", '{"SPY": "1"}')

@@ -8,6 +8,7 @@ never names an input is checked when the command line is read (`adapters.cli.pat
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from returns.result import Failure, Result, Success
@@ -24,6 +25,7 @@ def write_text(path: Path, text: str) -> Result[Path, InputError]:
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):  # never written (a name too long, say): nothing to remove
+            temporary.unlink(missing_ok=True)
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be written"))
     return Success(path)

@@ -41,7 +41,7 @@ def distinct_output(option: str, output: Path | None, inputs: Mapping[str, Path 
     """
     if output is None:
         return
-    if output.name in {"", ".", ".."} or output.is_dir():
+    if output.name in {"", ".", ".."} or _is_directory(output):
         msg = f"{option} {output} is a directory: name a file to write"
         raise UsageError(msg)
     for name, given in inputs.items():
@@ -67,6 +67,14 @@ def distinct_outputs(outputs: Mapping[str, Path | None], inputs: Mapping[str, Pa
                 msg = f"{option} {output} is the {name} file: two outputs never share a file"
                 raise UsageError(msg)
         written[option] = output
+
+
+def _is_directory(path: Path) -> bool:
+    """Whether `path` is a directory; a name the system refuses (too long, say) is not one."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # the write that follows names the problem
+        return False
 
 
 def _spelled(path: Path) -> Path:
