@@ -107,6 +107,31 @@ def test_two_workers_write_exactly_what_one_writes(tmp_path: Path) -> None:
     assert len(one.read_text(encoding="utf-8").splitlines()) == 700
 
 
+UNREADABLE = Path("/proc/self/mem")  # opens, then fails at the first read (Linux)
+
+
+def _opens_then_fails(path: Path) -> bool:
+    try:
+        with path.open("rb") as opened:
+            opened.readline()
+    except OSError as exc:
+        return exc.filename is None  # the read failed, not the open
+    return False
+
+
+@pytest.mark.skipif(not _opens_then_fails(UNREADABLE), reason="needs Linux's /proc/self/mem")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_file_that_fails_while_read_is_exit_2_and_out_untouched(
+    tmp_path: Path, workers: str
+) -> None:
+    out = tmp_path / "plans.jsonl"
+    out.write_text("yesterday's plans\n", encoding="utf-8")
+    run = cli("--accounts", UNREADABLE, "--out", out, "--workers", workers)
+    assert run.code == ExitCode.USAGE
+    assert run.err == f"error: {UNREADABLE}: Input/output error\n"
+    assert out.read_text(encoding="utf-8") == "yesterday's plans\n"
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

@@ -70,12 +70,17 @@ def run(options: PlanManyOptions, terminal: Terminal) -> ExitCode:
         progress = rate_progress(terminal.err, partial(count_lines, options.accounts))
         outcomes = stack.enter_context(closing(_outcomes(source, policy, workers)))
         tally = _Tally(source=str(options.accounts))
-        for key, outcome in outcomes:
-            sink.write("".join(f"{line}\n" for line in tally.add(key, outcome)))
-            if tally.stop is not None:
-                return problem(tally.stop, terminal)
-            if progress:
-                progress(tally.lines)
+        try:
+            for key, outcome in outcomes:
+                sink.write("".join(f"{line}\n" for line in tally.add(key, outcome)))
+                if tally.stop is not None:
+                    return problem(tally.stop, terminal)
+                if progress:
+                    progress(tally.lines)
+        except _UnreadableError as unreadable:  # --out is left untouched, as for a bad line
+            return problem(
+                InputError(source=str(options.accounts), problem=str(unreadable)), terminal
+            )
         sink.commit()
     return tally.report(terminal, time.monotonic() - started)
 
@@ -107,15 +112,27 @@ def _unpacked(
             yield key, outcome.map(unpack)
 
 
+class _UnreadableError(Exception):
+    """The accounts file failed while it was being read (an I/O error): its message."""
+
+
 def _numbered(source: BinaryIO, workers: Workers) -> Iterator[_Key]:
     """Chunks of raw lines with the number of their first line, sized by `workers`."""
     size = _size(source)
     first, done, lines = 1, 0, workers.chunk_lines
-    while chunk := tuple(islice(source, lines)):
+    while chunk := _read(source, lines):
         yield first, chunk
         first += len(chunk)
         done += sum(map(len, chunk))
         lines = workers.lines_for(size - done, done / (first - 1))
+
+
+def _read(source: BinaryIO, lines: int) -> tuple[bytes, ...]:
+    """The next `lines` lines; `_UnreadableError` when the file fails while read."""
+    try:
+        return tuple(islice(source, lines))
+    except OSError as exc:
+        raise _UnreadableError(exc.strerror or "cannot be read") from exc
 
 
 def _size(source: BinaryIO) -> int:
