@@ -200,7 +200,8 @@ def test_the_policy_file_applies_to_lines_without_a_policy_of_their_own(tmp_path
     ("argv", "fragment"),
     [
         (("--accounts", "nowhere.jsonl"), "nowhere.jsonl: no such file"),
-        (("--accounts", "a", "--workers", "0"), "expected a whole number ≥ 1"),
+        (("--accounts", "a", "--workers", "0"), "expected a whole number from 1 to "),
+        (("--accounts", "a", "--workers", "100000"), "(4 per CPU), got '100000'"),
         (("--accounts", "a", "--workers", "2", "--scheduler", "x"), "not allowed with"),
         (("--accounts", "a", "--out", "/no/such/dir/p.jsonl"), "p.jsonl"),
     ],

@@ -16,6 +16,7 @@ from pathlib import Path
 from returns.result import Failure, Result
 
 from adapters.cli.command import UsageError
+from adapters.cli.local_cluster import local_workers
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
 from portfolio.records.money import MAX_AMOUNT
 
@@ -128,10 +129,16 @@ def image_file(text: str) -> Path:
     return path
 
 
+#: Worker processes allowed per CPU: planning is pure Python, so more processes than CPUs
+#: only share them; far more (a typo, `--workers 100000`) would start that many processes.
+WORKERS_PER_CPU = 4
+
+
 def workers(text: str) -> int:
-    """A whole number of worker processes, at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        msg = f"expected a whole number ≥ 1, got {text!r}"
+    """A whole number of worker processes, from 1 to `WORKERS_PER_CPU` per CPU."""
+    most = WORKERS_PER_CPU * local_workers()
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        msg = f"expected a whole number from 1 to {most} ({WORKERS_PER_CPU} per CPU), got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return int(text)
 
