@@ -37,7 +37,8 @@ def accounts_file(tmp_path: Path, *lines: str) -> Path:
 
 
 def test_one_line_per_account_in_order_and_a_failure_named_exit_1(tmp_path: Path) -> None:
-    run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE, account_line(account(7))))
+    path = accounts_file(tmp_path, ONE, NO_PRICE, account_line(account(7)))
+    run = cli("--accounts", path)
     assert run.code == ExitCode.FAILURE
     first, second, third = (json.loads(line) for line in run.out.splitlines())
     assert [first["account_id"], second["account_id"], third["account_id"]] == [
@@ -53,7 +54,7 @@ def test_one_line_per_account_in_order_and_a_failure_named_exit_1(tmp_path: Path
     )
     assert second["error"]["kind"] == "missing_price"
     assert second["error"]["context"] == {"symbols": "QQQ"}
-    named = "error: account no-price (line 2): MISSING_PRICE: no price for 1 symbol(s)"
+    named = f"error: {path}: account no-price (line 2): MISSING_PRICE: no price for 1 symbol(s)"
     assert run.err.splitlines()[0] == f"{named} that are targeted or held [symbols=QQQ]"
     assert len(run.err.splitlines()) == 2
     assert run.err.splitlines()[-1].startswith("plan-many: 3 accounts, 2 planned, 1 failed in ")
@@ -237,7 +238,9 @@ def test_a_lost_chunk_becomes_an_error_line_per_account_named() -> None:
     lines = tally.add((5, (ONE.encode(), b"\n", b"{broken")), lost)
     assert [json.loads(line)["account_id"] for line in lines] == ["one", "line 7"]
     assert json.loads(lines[0])["error"]["kind"] == ErrorKind.WORKER_FAILED.value
-    assert tally.failures[0].startswith("error: account one (line 5): WORKER_FAILED: ")
+    assert tally.failures[0].startswith(
+        "error: accounts.jsonl: account one (line 5): WORKER_FAILED: "
+    )
     assert tally.stop is None
     assert tally.add((8, ()), Success(())) == []
     assert isinstance(lost.failure(), PortfolioError)

@@ -170,7 +170,8 @@ class _Tally:
             if trouble is None:
                 self.planned += 1
             else:
-                self.failures.append(f"error: account {account_id} (line {number}): {trouble}")
+                named = f"{self.source}: account {account_id} (line {number})"
+                self.failures.append(f"error: {named}: {trouble}")
             out.append(line)
         return out
 
