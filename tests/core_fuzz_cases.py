@@ -15,6 +15,10 @@ The invariants, for every plan the planner makes:
 - no dust: filling the plan closes every liquidated position to exactly 0;
 - determinism: the same inputs, or the same inputs under a caller's 4-digit context, or
   through a prepared `Planner`, give an equal plan; JSON gives it back equal.
+
+`taxed_plan` does the same with tax lots, recent trades and a `TaxPolicy` (harvesting
+and substitutes among them), now and then hostile, and checks too that each sale's
+`LotSale`s add up to the shares it sells.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
@@ -38,13 +43,17 @@ from portfolio import (
     Action,
     Allocation,
     Asset,
+    LotMethod,
     OpenOrder,
+    PastTrade,
     Planner,
     PortfolioService,
     Reason,
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    TaxLot,
+    TaxPolicy,
     fill_plan,
     order_intents,
     plan_rebalance,
@@ -427,15 +436,142 @@ def check_backtest(case: dict[str, Any]) -> Problems:
     return problems
 
 
+ON = date(2024, 1, 2)
+good_tax = st.builds(
+    TaxPolicy,
+    method=st.sampled_from(tuple(LotMethod)),
+    max_realized_gain=st.sampled_from([None, D(0), D(50), D(10_000)]),
+    defer_short_term_gains=st.booleans(),
+    short_term_rate=st.sampled_from([D(0), D("0.37")]),
+    long_term_rate=st.sampled_from([D(0), D("0.2")]),
+    wash_sale_days=st.sampled_from([0, 30]),
+    harvest_threshold=st.sampled_from([None, None, D("0.05")]),
+    substitutes=st.sampled_from([{}, {"SPY": ("IWM",)}, {"QQQ": ("TLT", "IWM")}]),
+)
+bad_tax = st.builds(
+    TaxPolicy,
+    max_realized_gain=hostile,
+    short_term_rate=hostile,
+    wash_sale_days=st.one_of(hostile, st.integers(-5, 400)),
+    substitutes=st.one_of(hostile, st.dictionaries(texts, st.lists(texts), max_size=2)),
+)
+tax_policies = st.sampled_from(range(10)).flatmap(lambda n: bad_tax if n == 9 else good_tax)
+
+
+@st.composite
+def clean_accounts(draw: st.DrawFn) -> tuple[Allocation, Snapshot, SizingPolicy]:
+    """Accounts with nothing hostile in them: long positions, every symbol priced, a good
+    policy, so that the tax rules have sales to choose lots for and cut."""
+    chosen = draw(st.lists(st.sampled_from(("SPY", "QQQ", "TLT", "IWM")), unique=True, min_size=1))
+    raw = [draw(st.integers(min_value=0, max_value=100)) for _ in chosen]
+    total = D(max(sum(raw), 1))
+    target = {
+        s: (D(r) / total).quantize(D("0.0001"), rounding=decimal.ROUND_DOWN)
+        for s, r in zip(chosen, raw, strict=True)
+    }
+    held = {
+        s: draw(st.decimals(min_value="0.5", max_value="300", places=draw(st.sampled_from([0, 3]))))
+        for s in ("SPY", "QQQ", "TLT", "IWM")
+        if draw(st.booleans())
+    }
+    snapshot = Snapshot(
+        cash=draw(st.decimals(min_value="0", max_value="20000", places=2)),
+        positions=held,
+        prices={
+            s: draw(st.decimals(min_value="5", max_value="900", places=2))
+            for s in ("SPY", "QQQ", "TLT", "IWM")
+        },
+    )
+    return Allocation(target_weights=target, correlation_id="taxed"), snapshot, draw(good_policies)
+
+
+@st.composite
+def taxed_accounts(draw: st.DrawFn) -> tuple[Allocation, Snapshot, SizingPolicy]:
+    """`accounts`, each long position split into lots (now and then hostile ones), recent
+    trades, an `as_of`, and a tax policy."""
+    allocation, snapshot, policy = draw(st.one_of(accounts(), clean_accounts()))
+    lots: dict[Any, Any] = {}
+    positions: dict[Any, object] = dict(snapshot.positions)  # hostile values among them
+    for symbol, held in positions.items():
+        if not (isinstance(held, Decimal) and held.is_finite() and held > 0):
+            continue
+        with decimal.localcontext(_WIDE):
+            pieces = [held] if held <= 1 else [held - 1, D(1)]  # exact: they sum to held
+        lots[symbol] = tuple(
+            TaxLot(
+                quantity=piece,
+                cost=draw(some(prices, 15)),
+                acquired=ON - timedelta(days=draw(st.sampled_from([0, 10, 29, 30, 31, 365, 366]))),
+                lot_id=f"{symbol}-{n}",
+            )
+            for n, piece in enumerate(pieces)
+        )
+    if draw(st.integers(0, 9)) == 0:
+        lots[draw(symbols)] = draw(st.one_of(hostile, st.lists(hostile, max_size=2)))
+    trades = tuple(
+        PastTrade(
+            symbol=draw(symbols),
+            action=draw(st.sampled_from([Action.BUY, Action.SELL])),
+            quantity=draw(some(quantities, 15)),
+            price=draw(some(prices, 15)),
+            on=ON - timedelta(days=draw(st.integers(0, 40))),
+            realized_gain=draw(st.sampled_from([None, D(-25), D(10)])),
+        )
+        for _ in range(draw(st.integers(0, 2)))
+    )
+    as_of = draw(st.sampled_from([datetime(2024, 1, 2, 21, tzinfo=UTC)] * 9 + [None]))
+    taxed = Snapshot(
+        cash=snapshot.cash,
+        positions=snapshot.positions,
+        prices=snapshot.prices,
+        assets=snapshot.assets,
+        open_orders=snapshot.open_orders,
+        as_of=as_of,
+        lots=lots,
+        recent_trades=trades,
+    )
+    return allocation, taxed, attrs.evolve(policy, tax=draw(tax_policies))
+
+
+@guarded
+def check_taxed_plan(account: tuple[Allocation, Snapshot, SizingPolicy]) -> Problems:
+    """`check_plan` under tax rules; a taxed plan's report sells what its items sell."""
+    problems = check_plan(account)
+    allocation, snapshot, policy = account
+    result = plan_rebalance(allocation, snapshot, policy)
+    if not is_successful(result) or policy.tax is None:
+        return problems
+    plan = result.unwrap()
+    if plan.tax is None:
+        return [*problems, "a taxed plan without a TaxReport"]
+    for item in plan.items:
+        lots = snapshot.lots.get(item.symbol) if isinstance(snapshot.lots, dict) else None
+        if item.action is not Action.SELL or not lots or item.symbol in plan.tax.unknown_basis:
+            continue
+        sold = _exact_sum([sale.quantity for sale in plan.tax.sales if sale.symbol == item.symbol])
+        held = snapshot.positions[item.symbol]
+        if sold != min(-item.quantity, held):
+            problems.append("a sale's lots do not add up to the shares it sells")
+    return problems
+
+
 CASES: dict[str, tuple[Callable[..., Problems], st.SearchStrategy[Any]]] = {
     "plan": (check_plan, accounts()),
     "plan_json": (check_plan_json, st.one_of(plan_texts(), st.text(max_size=60))),
     "records": (check_records, record_fields),
     "fake_broker": (check_fake_broker, record_fields),
     "backtest": (check_backtest, backtests()),
+    "taxed_plan": (check_taxed_plan, taxed_accounts()),
 }
 #: Share of a long run each case gets (the planner's invariants are the most to check).
-SHARES = {"plan": 0.4, "plan_json": 0.2, "records": 0.15, "fake_broker": 0.15, "backtest": 0.1}
+SHARES = {
+    "plan": 0.3,
+    "plan_json": 0.15,
+    "records": 0.1,
+    "fake_broker": 0.1,
+    "backtest": 0.1,
+    "taxed_plan": 0.25,
+}
 
 
 def fuzz(name: str, examples: int, found: Counter[str]) -> int:
