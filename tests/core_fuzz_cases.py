@@ -59,7 +59,7 @@ from portfolio import (
     plan_rebalance,
     validate,
 )
-from portfolio.backtest import Bar, CashFlows, MissingData, run_backtest
+from portfolio.backtest import Bar, CashFlows, MissingData, compare_after_tax, run_backtest
 
 D = Decimal
 Problems = list[str]
@@ -555,6 +555,52 @@ def check_taxed_plan(account: tuple[Allocation, Snapshot, SizingPolicy]) -> Prob
     return problems
 
 
+@st.composite
+def taxed_backtests(draw: st.DrawFn) -> dict[str, Any]:
+    """`backtests` under a tax policy (now and then hostile), taxes paid or not."""
+    case = draw(backtests())
+    bars = case["bars"]
+    if draw(st.booleans()):  # a longer run, across a year end and the wash-sale window
+        bars = [
+            Bar(date=date(2023, 11, 1) + timedelta(days=7 * n), prices=bar.prices)
+            for n, bar in enumerate(bars * draw(st.integers(2, 6)))
+        ]
+    return {
+        **case,
+        "bars": bars,
+        "policy": attrs.evolve(case["policy"], tax=draw(tax_policies)),
+        "pay_taxes": draw(st.booleans()),
+    }
+
+
+@guarded
+def check_taxed_backtest(case: dict[str, Any]) -> Problems:
+    """run_backtest and compare_after_tax under tax rules answer with a Result; every plan
+    holds the invariants, and the tax record's realized gains are what its years add to."""
+    arguments = {
+        "initial_cash": case["cash"],
+        "schedule": case["schedule"],
+        "cash_flows": case["flows"],
+        "missing": case["missing"],
+        "policy": case["policy"],
+        "pay_taxes": case["pay_taxes"],
+    }
+    allocation = Allocation(target_weights=case["weights"], correlation_id="bt")
+    result = run_backtest(case["bars"], allocation, **arguments)
+    compared = compare_after_tax(case["bars"], allocation, **arguments)
+    if not (_is_result(result) and _is_result(compared)):
+        return ["a taxed backtest gave no Result"]
+    problems: Problems = []
+    if is_successful(result):
+        run = result.unwrap()
+        for plan, account in zip(run.plans, run.accounts, strict=True):
+            problems.extend(plan_problems(plan, account))
+        _ = (run.total_return, run.fills, [str(w) for w in run.warnings], str(run.tax))
+    if is_successful(compared):
+        _ = str(compared.unwrap())
+    return problems
+
+
 CASES: dict[str, tuple[Callable[..., Problems], st.SearchStrategy[Any]]] = {
     "plan": (check_plan, accounts()),
     "plan_json": (check_plan_json, st.one_of(plan_texts(), st.text(max_size=60))),
@@ -562,6 +608,7 @@ CASES: dict[str, tuple[Callable[..., Problems], st.SearchStrategy[Any]]] = {
     "fake_broker": (check_fake_broker, record_fields),
     "backtest": (check_backtest, backtests()),
     "taxed_plan": (check_taxed_plan, taxed_accounts()),
+    "taxed_backtest": (check_taxed_backtest, taxed_backtests()),
 }
 #: Share of a long run each case gets (the planner's invariants are the most to check).
 SHARES = {
@@ -570,7 +617,8 @@ SHARES = {
     "records": 0.1,
     "fake_broker": 0.1,
     "backtest": 0.1,
-    "taxed_plan": 0.25,
+    "taxed_plan": 0.15,
+    "taxed_backtest": 0.1,
 }
 
 

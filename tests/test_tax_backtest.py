@@ -431,3 +431,15 @@ def test_a_sweep_on_an_executor_keeps_each_runs_tax_and_lots() -> None:
     assert shipped[0].accounts[-1].lots == here[0].accounts[-1].lots
     assert shipped[0].accounts[-1].lots  # the lots travel with the accounts
     assert shipped[0].plans == here[0].plans
+
+
+def test_a_bad_tax_policy_is_a_failure_dated_with_the_first_bar_not_an_exception() -> None:
+    """The run's lot book reads the wash-sale window before the first plan checks the
+    policy: the fuzzer's `wash_sale_days="30"` was a TypeError out of `run_backtest`."""
+    bars = _bars((date(2024, 1, 2), "10", "10"), (date(2024, 1, 3), "11", "10"))
+    bad = SizingPolicy(tax=TaxPolicy(wash_sale_days="30"))  # type: ignore[arg-type]  # garbage on purpose
+    for run in (run_backtest, compare_after_tax):
+        error = run(bars, ALL_A, policy=bad).failure()
+        assert error.kind.value == "invalid_policy"
+        assert error.context["field"] == "tax.wash_sale_days"
+        assert error.context["date"] == "2024-01-02"

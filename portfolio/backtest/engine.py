@@ -28,7 +28,7 @@ from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
-from portfolio.tax.policy import TaxPolicy
+from portfolio.tax.policy import TaxPolicy, tax_policy_problem
 
 __all__ = ["AllocationRule", "run_backtest"]
 
@@ -139,6 +139,9 @@ def _run(  # noqa: PLR0913 - the parts of one run
     progress: Callable[[int, int], None] | None,
     taxes: tuple[TaxPolicy | None, bool],
 ) -> Result[BacktestResult, PortfolioError]:
+    accounting = taxes[0]
+    if accounting is not None and (bad := tax_policy_problem(accounting)) is not None:
+        return Failure(dated(bad, bars[0].date))  # as the first bar's planner would say
     gaps = find_gaps(bars, missing.delist_after)
     if (never := _never_priced(allocation, gaps.listed)) is not None:
         return Failure(dated(never, bars[0].date))
