@@ -15,7 +15,7 @@ date); those are relieved first, as a broker does when the order names its lots
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
 
 from portfolio.records.money import CORE_CONTEXT, ZERO
@@ -109,7 +109,14 @@ class LotBook:
         if snapshot.as_of is None:
             return tuple(self.trades)
         start = snapshot.as_of.date() - timedelta(days=MAX_WASH_SALE_DAYS)
-        return tuple(t for t in self.trades if t.on >= start)
+        # Anything that is not a dated `PastTrade` is kept, for the planner to refuse by name.
+        return tuple(t for t in self.trades if not _dated(t) or t.on >= start)
+
+
+def _dated(trade: object) -> bool:
+    """A `PastTrade` whose `on` is a date (a datetime cannot be compared with one)."""
+    on: object = trade.on if isinstance(trade, PastTrade) else None
+    return isinstance(on, date) and not isinstance(on, datetime)
 
 
 def _named_first(

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -294,3 +295,41 @@ class HarvestMachine(RuleBasedStateMachine):
 
 HarvestMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=15, deadline=None)
 test_harvesting_on_the_fake_broker = HarvestMachine.TestCase
+
+
+def _sold_on(on: object) -> PastTrade:
+    return PastTrade(
+        symbol="AAA",
+        action=Action.SELL,
+        quantity=D(1),
+        price=D(1),
+        on=on,  # type: ignore[arg-type]  # garbage on purpose
+        realized_gain=D(-1),
+    )
+
+
+@pytest.mark.parametrize(
+    "trades",
+    [
+        "x",  # a string: its characters are no trades
+        (1,),
+        {"AAA": 1},
+        (_sold_on(START),),  # a datetime, not a date
+        (_sold_on("2024-01-01"),),
+    ],
+)
+def test_recent_trades_that_are_no_dated_trades_are_refused_by_the_planner_by_name(
+    trades: object,
+) -> None:
+    """The fake keeps them as given (it filtered them by date, and raised on the first)."""
+    broker = FakeBroker(
+        cash=D(1000),
+        positions={"AAA": D(10)},
+        prices={"AAA": D(10)},
+        recent_trades=trades,  # type: ignore[arg-type]  # garbage on purpose
+    )
+    snapshot = broker.get_snapshot(["AAA"]).unwrap()
+    allocation = Allocation(target_weights={"AAA": D("0.5")}, correlation_id="c")
+    error = plan_rebalance(allocation, snapshot, SizingPolicy(tax=TaxPolicy())).failure()
+    assert error.kind.value == "invalid_snapshot"
+    assert error.context["trade"] == "0"
