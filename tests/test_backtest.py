@@ -324,6 +324,35 @@ def test_datetimes_and_dates_mix() -> None:
     assert result.final_equity == D(110)
 
 
+@pytest.mark.parametrize(
+    ("argument", "kind", "message"),
+    [
+        ({"policy": None}, ErrorKind.INVALID_POLICY, "policy must be a SizingPolicy"),
+        ({"missing": "x"}, ErrorKind.INVALID_BARS, "missing must be a MissingData"),
+        ({"cash_flows": 500}, ErrorKind.INVALID_SNAPSHOT, "cash_flows must be a CashFlows or None"),
+        ({"start": "2021-01-04"}, ErrorKind.INVALID_BARS, "start must be a date or None"),
+        ({"end": 20210104}, ErrorKind.INVALID_BARS, "end must be a date or None"),
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_a_failure_not_an_exception(
+    argument: dict[str, object], kind: ErrorKind, message: str
+) -> None:
+    allocation = Allocation(target_weights=WEIGHTS, correlation_id="x")
+    error = run_backtest(walk(3), allocation, **argument).failure()  # type: ignore[arg-type]
+    assert (error.kind, error.message) == (kind, message)
+
+
+def test_a_datetime_bound_counts_by_its_date() -> None:
+    """2021-01-05 at 15:00 as `start` keeps the bar of 2021-01-05, as a date would."""
+    allocation = Allocation(target_weights=WEIGHTS, correlation_id="x")
+    bars = walk(3)
+    noon = datetime.combine(bars[1].date, datetime.min.time()).replace(hour=15)
+    by_datetime = run_backtest(bars, allocation, start=noon, end=noon).unwrap()
+    by_date = run_backtest(bars, allocation, start=bars[1].date, end=bars[1].date).unwrap()
+    assert [p.date for p in by_datetime.equity_curve] == [bars[1].date]
+    assert by_datetime.final_equity == by_date.final_equity
+
+
 def test_bad_weights_fail_on_the_first_bar_with_its_date() -> None:
     allocation = Allocation(target_weights={"AAA": D("1.5")}, correlation_id="x")
     error = run_backtest(walk(2), allocation).failure()

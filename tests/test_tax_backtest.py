@@ -443,3 +443,9 @@ def test_a_bad_tax_policy_is_a_failure_dated_with_the_first_bar_not_an_exception
         assert error.kind.value == "invalid_policy"
         assert error.context["field"] == "tax.wash_sale_days"
         assert error.context["date"] == "2024-01-02"
+
+
+def test_compare_after_tax_without_a_policy_is_a_failure_not_an_exception() -> None:
+    bars = _bars((date(2024, 1, 2), "10", "10"), (date(2024, 1, 3), "11", "10"))
+    error = compare_after_tax(bars, ALL_A, policy=None).failure()  # type: ignore[arg-type]
+    assert (error.kind.value, error.message) == ("invalid_policy", "policy must be a SizingPolicy")

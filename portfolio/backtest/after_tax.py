@@ -26,8 +26,9 @@ from portfolio.backtest.schedule import Schedule
 from portfolio.backtest.tax_ledger import BacktestTax
 from portfolio.formats.display import money
 from portfolio.records.costs import CostModel
-from portfolio.records.errors import PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.policy import SizingPolicy
+from portfolio.steps.prepare import argument_problem
 
 __all__ = ["TaxComparison", "compare_after_tax"]
 
@@ -100,6 +101,8 @@ def compare_after_tax(  # noqa: PLR0913 - run_backtest's signature
     `policy.tax` must be set (else INVALID_POLICY). Other arguments and failures as
     `run_backtest`'s; `progress` sees both runs, one after the other (2 × bars in all).
     """
+    if problem := argument_problem(policy, SizingPolicy, ErrorKind.INVALID_POLICY, "policy"):
+        return Failure(problem)
     tax = policy.tax
     if tax is None:
         message = "compare_after_tax needs a policy with tax set"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from returns.result import Failure, Result, Success
@@ -28,6 +28,7 @@ from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
+from portfolio.steps.prepare import argument_problem
 from portfolio.tax.policy import TaxPolicy, tax_policy_problem
 
 __all__ = ["AllocationRule", "run_backtest"]
@@ -66,7 +67,9 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
     in [1E-9, 1E+15] (INVALID_PRICE); initial cash not a positive Decimal ≤ 1E+15, a bad
     cash flow, or a withdrawal larger than the equity (INVALID_SNAPSHOT); a targeted
     symbol with no price on any bar (MISSING_PRICE); any planning failure. Failures on a
-    bar name its date in the message and as `context["date"]`.
+    bar name its date in the message and as `context["date"]`. An argument of the wrong
+    type (`policy`, `missing`, `cash_flows`, `start`, `end`) is a Failure of its kind too;
+    a `datetime` bound counts by its date, as a bar's does.
     """
     return backtest(
         bars,
@@ -81,8 +84,13 @@ def run_backtest(  # noqa: PLR0913 - the documented signature
         end=end,
         progress=progress,
         pay_taxes=pay_taxes,
-        accounting=policy.tax,
+        accounting=_tax_of(policy),
     )
+
+
+def _tax_of(policy: object) -> TaxPolicy | None:
+    """The policy's tax rules; None for something that is no policy (`backtest` fails it)."""
+    return policy.tax if isinstance(policy, SizingPolicy) else None
 
 
 def backtest(  # noqa: PLR0913 - run_backtest's arguments, and the tax accounting
@@ -108,6 +116,9 @@ def backtest(  # noqa: PLR0913 - run_backtest's arguments, and the tax accountin
     """
     given: object = bars
     series = tuple(given) if isinstance(given, Iterable) else ()
+    if (problem := _argument_problem(policy, missing, cash_flows, (start, end))) is not None:
+        return Failure(problem)
+    start, end = _day(start), _day(end)  # a datetime bound counts by its date, as a bar's
     return parse_schedule(schedule).bind(
         lambda chosen: _checked(series, initial_cash, missing, start, end).bind(
             lambda within: _run(
@@ -208,6 +219,27 @@ def _never_priced(allocation: AllocationRule, listed: Mapping[str, int]) -> Port
     return PortfolioError(
         kind=error.kind, message=f"{error.message}, on any bar", context=error.context
     )
+
+
+def _argument_problem(
+    policy: object, missing: object, flows: object, bounds: tuple[object, object]
+) -> PortfolioError | None:
+    """A top-level argument of the wrong type (mypy refuses it): a Failure, never a raise."""
+    problem = argument_problem(policy, SizingPolicy, ErrorKind.INVALID_POLICY, "policy")
+    problem = problem or argument_problem(missing, MissingData, ErrorKind.INVALID_BARS, "missing")
+    if problem is None and not (flows is None or isinstance(flows, CashFlows)):
+        message = "cash_flows must be a CashFlows or None"
+        problem = PortfolioError.invalid_snapshot(message, got=type(flows).__name__)
+    for name, bound in zip(("start", "end"), bounds, strict=True):
+        if problem is None and not (bound is None or isinstance(bound, date)):
+            message = f"{name} must be a date or None"
+            problem = PortfolioError.of(ErrorKind.INVALID_BARS, message, got=type(bound).__name__)
+    return problem
+
+
+def _day(bound: date | None) -> date | None:
+    """A range bound as a date (a datetime's own date)."""
+    return bound.date() if isinstance(bound, datetime) else bound
 
 
 def _checked(
