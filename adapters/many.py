@@ -29,7 +29,7 @@ from portfolio.formats.compact import (
     encode_allocation_snapshot,
     encode_plan,
 )
-from portfolio.many import named, plan_request
+from portfolio.many import named, plan_request, request_problem
 from portfolio.steps.shared_models import SharedModels
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
@@ -67,7 +67,7 @@ def ship_many(
         msg = f"chunk_size and in_flight must be ≥ 1, got {chunk_size!r} and {in_flight!r}"
         raise ValueError(msg)
     chunks = (
-        (tuple(request.account_id for request in chunk), _ship(chunk))
+        (tuple(getattr(request, "account_id", "?") for request in chunk), _ship(chunk))
         for chunk in batched(requests, chunk_size)
     )
     return _unpack(map_chunks(_plan_chunk, chunks, executor, in_flight=in_flight))
@@ -97,11 +97,17 @@ def _ship(chunk: tuple[PlanRequest, ...]) -> bytes:
     as a `Result`: one that cannot be pickled travels as its Failure, so the others
     still go.
     """
-    entries = tuple(Success(_encode_request(request)) for request in chunk)
+    entries = tuple(map(_entry, chunk))
     try:
         return pickle.dumps(entries, _PROTOCOL)
     except Exception:  # noqa: BLE001 - something unpicklable inside one of the requests
         return pickle.dumps(tuple(map(_shippable, chunk, entries)), _PROTOCOL)
+
+
+def _entry(request: PlanRequest) -> _Shipped:
+    """The request as it travels; something that is no request travels as its Failure."""
+    problem = request_problem(request)
+    return Success(_encode_request(request)) if problem is None else Failure(problem)
 
 
 def _shippable(request: PlanRequest, entry: _Shipped) -> _Shipped:

@@ -20,21 +20,24 @@ from returns.result import Failure, Result, Success
 
 from portfolio.executors import map_chunks
 from portfolio.records.allocation import Allocation, CombinedAllocation
-from portfolio.records.errors import PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import plan_rebalance
+from portfolio.steps.prepare import argument_problem
 from portfolio.steps.shared_models import SharedModels
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor
 
-__all__ = ["PlanRequest", "plan_many", "plan_request"]
+__all__ = ["PlanRequest", "plan_many", "plan_request", "request_problem"]
 
 #: Requests submitted and not yet handed back: enough to keep a few workers busy, few
 #: enough that memory stays bounded whatever the number of requests.
 IN_FLIGHT = 16
+#: What something in `requests` that is no `PlanRequest` fails with.
+_REQUEST = ErrorKind.INVALID_ALLOCATION
 
 
 @attrs.frozen(kw_only=True)
@@ -51,13 +54,24 @@ class PlanRequest:
     policy: SizingPolicy = SizingPolicy()  # noqa: RUF009 - a frozen record is a safe default
 
 
+def request_problem(request: object) -> PortfolioError | None:
+    """INVALID_ALLOCATION for something among the requests that is no `PlanRequest`.
+
+    It fails alone, as an account whose data is bad does.
+    """
+    return argument_problem(request, PlanRequest, _REQUEST, "a request")
+
+
 def plan_request(
     request: PlanRequest, models: SharedModels | None = None
 ) -> Result[RebalancePlan, PortfolioError]:
     """`plan_rebalance` for one request; a Failure's context names the `account_id`.
 
     With `models`, each model is prepared once for every request on it (the same result).
+    Something that is no `PlanRequest` is an INVALID_ALLOCATION of its own.
     """
+    if (problem := request_problem(request)) is not None:
+        return Failure(problem)
     if models is None:
         result = plan_rebalance(request.allocation, request.snapshot, request.policy)
     else:
@@ -104,7 +118,7 @@ def plan_many(
         raise ValueError(msg)
     if executor is None:
         return map(partial(plan_request, models=SharedModels()), requests)
-    tasks = ((request.account_id, request) for request in requests)
+    tasks = ((getattr(request, "account_id", "?"), request) for request in requests)
     return _named(map_chunks(plan_request, tasks, executor, in_flight=in_flight))
 
 

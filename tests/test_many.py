@@ -200,6 +200,23 @@ def test_a_request_that_cannot_be_pickled_fails_alone(fan_out: FanOut, message: 
     assert error.message == message
 
 
+@FAN_OUTS
+def test_something_that_is_no_request_fails_alone(fan_out: FanOut) -> None:
+    """Among the requests, a string: its own INVALID_ALLOCATION, the accounts around it
+    planned (with and without an executor), never an AttributeError."""
+    requests: list[Any] = [account(0), "not a request", account(2)]
+    with ThreadPoolExecutor(2) as executor:
+        shipped = list(fan_out(requests, executor, 2, 2))
+    for results in (shipped, list(plan_many(requests))):
+        assert [isinstance(r, Success) for r in results] == [True, False, True]
+        error = results[1].failure()
+        assert (error.kind, error.message) == (
+            ErrorKind.INVALID_ALLOCATION,
+            "a request must be a PlanRequest",
+        )
+        assert error.context["got"] == "str"
+
+
 @pytest.mark.parametrize(
     ("fan_out", "chunk_size", "in_flight"),
     [(plain, 1, 0), (shipped_in_chunks, 0, 1), (shipped_in_chunks, 1, 0)],

@@ -99,6 +99,21 @@ def test_each_run_is_run_backtest_in_order_and_a_bad_run_fails_alone() -> None:
     assert amounts["AAA"] == amounts["BBB"] == Decimal("500000.00")
 
 
+def test_something_that_is_no_run_or_a_run_with_no_policy_fails_alone() -> None:
+    """A string among the runs, a run whose policy is a string: each its own Failure, named
+    by position, with and without workers; the run between them runs."""
+    bars = table(20)
+    no_policy = attrs.evolve(RUNS[0], policy="x", label="")  # type: ignore[arg-type]  # garbage
+    runs: list[Any] = ["not a run", RUNS[0], no_policy]
+    with ThreadPoolExecutor(2) as executor:
+        pooled = list(run_backtests(bars, runs, executor))
+    for results in (list(run_backtests(bars, runs)), pooled):
+        assert [isinstance(r, Success) for r in results] == [False, True, False]
+        first, last = results[0].failure(), results[2].failure()
+        assert (first.kind, first.context["run"]) == (ErrorKind.INVALID_CONFIG, "0")
+        assert (last.kind, last.context["run"]) == (ErrorKind.INVALID_POLICY, "2")
+
+
 def test_runs_are_read_lazily_without_an_executor() -> None:
     seen: list[int] = []
 

@@ -49,8 +49,9 @@ from portfolio.backtest.schedule import Schedule
 from portfolio.executors import map_chunks, worker_failed
 from portfolio.formats.compact import exact_pairs
 from portfolio.records.costs import CostModel
-from portfolio.records.errors import PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.policy import SizingPolicy
+from portfolio.steps.prepare import argument_problem
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor
@@ -191,6 +192,8 @@ def _shippable(number: int, run: BacktestRun) -> tuple[str, _Entry]:
 
 
 def _one(bars: Sequence[Bar], number: int, run: BacktestRun) -> Outcome:
+    if (problem := _run_problem(run)) is not None:
+        return Failure(_named(problem, _name(number, run)))
     result = run_backtest(
         bars,
         run.allocation,
@@ -202,8 +205,14 @@ def _one(bars: Sequence[Bar], number: int, run: BacktestRun) -> Outcome:
     return result.alt(lambda error: _named(error, _name(number, run)))
 
 
+def _run_problem(run: object) -> PortfolioError | None:
+    """Something in `runs` that is no `BacktestRun`: that run's Failure (the others run)."""
+    return argument_problem(run, BacktestRun, ErrorKind.INVALID_CONFIG, "a run")
+
+
 def _name(number: int, run: BacktestRun) -> str:
-    return run.label or str(number)
+    label: object = getattr(run, "label", "")  # anything in `runs` is named, by number if need be
+    return label if isinstance(label, str) and label else str(number)
 
 
 def _named(error: PortfolioError, name: str) -> PortfolioError:
