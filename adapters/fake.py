@@ -37,7 +37,7 @@ from portfolio.orders.fill import CostModel, Fill, fill_plan
 from portfolio.orders.intents import OrderIntent
 from portfolio.orders.state import OrderState
 from portfolio.records.errors import ErrorKind, PortfolioError
-from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan import PlanItem, RebalancePlan
 from portfolio.records.snapshot import Asset, Snapshot
 from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot
 from ports import BrokerPort, OrderPort
@@ -142,9 +142,10 @@ class FakeBroker:
         result = self._faults.answer(Method.FILL, lambda: None).bind(
             lambda _: fill_plan(self._account, plan, costs=costs)
         )
-        named = () if plan.tax is None else plan.tax.sales  # the lots the plan chose
-        result.map(lambda filled: self._settle(filled, named))
-        symbols = tuple(item.symbol for item in plan.trades)
+        if isinstance(result, Success):  # the plan passed fill_plan's checks: read it
+            named = () if plan.tax is None else plan.tax.sales  # the lots the plan chose
+            self._settle(result.unwrap(), named)
+        symbols = _trade_symbols(plan)
         self.calls.append(BrokerCall(method=Method.FILL, symbols=symbols, ok=is_successful(result)))
         return result
 
@@ -256,6 +257,16 @@ def _zero(quantity: object) -> bool:
     if isinstance(quantity, Decimal):
         return quantity.is_zero()
     return isinstance(quantity, int | float) and quantity == 0
+
+
+def _trade_symbols(plan: object) -> tuple[str, ...]:
+    """The symbols a plan trades, for the call log; none for what is no plan of items."""
+    items: object = getattr(plan, "items", ())
+    if not (isinstance(plan, RebalancePlan) and isinstance(items, tuple)):
+        return ()
+    if not all(isinstance(item, PlanItem) for item in items):
+        return ()
+    return tuple(item.symbol for item in plan.trades)
 
 
 def _upper(mapping: Mapping[str, V] | None, name: str = "the argument") -> dict[str, V]:

@@ -152,3 +152,17 @@ def test_the_snapshot_prices_the_symbols_of_open_orders() -> None:
     snapshot = fake.get_snapshot(["SPY"]).unwrap()
     assert [o.symbol for o in snapshot.open_orders] == ["QQQ"]
     assert snapshot.prices["QQQ"] == 50
+
+
+@pytest.mark.parametrize("plan", ["not a plan", None])
+def test_fill_answers_what_is_no_plan_with_a_failure_and_logs_no_symbol(plan: object) -> None:
+    """fill_plan's refusal, never an AttributeError from reading the plan's lots first."""
+    broker = FakeBroker(cash=Decimal(100), prices={"SPY": Decimal(10)})
+    error = broker.fill(plan).failure()  # type: ignore[arg-type]  # garbage on purpose
+    assert error.kind is ErrorKind.INVALID_PLAN
+    assert (broker.calls[-1].method, broker.calls[-1].symbols, broker.calls[-1].ok) == (
+        Method.FILL,
+        (),
+        False,
+    )
+    assert broker.account.cash == Decimal(100)
