@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio import Allocation, CostModel, ErrorKind, SizingPolicy
-from portfolio.backtest import Bar, CashFlows, run_backtest
+from portfolio.backtest import Bar, CashFlows, cagr, money_weighted_return, run_backtest
 
 D = Decimal
 EXACT = SizingPolicy(min_trade_amount=D(0))
@@ -235,3 +235,9 @@ def test_a_withdrawal_larger_than_the_equity_names_both_amounts_in_cents() -> No
         "on 2024-02-01: a withdrawal of 2000.50 is more than the equity of 1010.10"
     )
     assert error.failure().context["equity"] == "1010.0999999999899"  # exact in the context
+
+
+def test_the_money_weighted_return_of_no_curve_is_cagrs_zero() -> None:
+    """No bars to weigh the flows against: 0, as `cagr` says, not an IndexError."""
+    flows = [(date(2024, 1, 2), Decimal(500))]
+    assert money_weighted_return(Decimal(1000), [], flows) == cagr(Decimal(1000), []) == 0

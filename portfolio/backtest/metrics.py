@@ -140,9 +140,9 @@ def money_weighted_return(
 
     Solves start + Σ flow × (1 + r)^−t = final × (1 + r)^−T (t, T in years of 365.25
     days from the first bar) by bisection between −99 % and +1,000 % a year; the
-    answer is clamped to that range. Without flows it is `cagr`.
+    answer is clamped to that range. Without flows, or without a curve, it is `cagr`.
     """
-    if not flows:
+    if not flows or not curve:
         return cagr(start, curve)
     with decimal.localcontext(_CONTEXT):
         first, final = curve[0].date, curve[-1]
