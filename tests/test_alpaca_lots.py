@@ -295,6 +295,20 @@ def test_a_fill_without_a_price_is_a_bad_response_naming_the_field(server: Alpac
     assert error.context["field"] == "price"
 
 
+@pytest.mark.parametrize(("field", "value"), [("price", "1e999"), ("qty", "9" * 400)])
+def test_a_fill_beyond_the_bounds_is_a_bad_response_not_an_exception(
+    server: AlpacaServer, field: str, value: str
+) -> None:
+    """A finite number too large to price in cents: the lots' arithmetic raised on it."""
+    spy_account(server)
+    server.activities[1][field] = value
+
+    error = lots_broker(server).get_snapshot(["SPY"]).failure()
+
+    assert error.kind is ErrorKind.BROKER_BAD_RESPONSE
+    assert error.context["field"] == "qty/price"
+
+
 def test_an_unusable_wash_sale_days_is_an_invalid_config() -> None:
     broker = AlpacaBroker(KEY, SECRET, read_lots=True, wash_sale_days=400)
 

@@ -26,6 +26,7 @@ from adapters.alpaca.failure import bad_response
 from adapters.alpaca.fields import field, object_of, string_decimal, text_field
 from adapters.alpaca.reads import Call
 from adapters.alpaca.transport import Clients
+from portfolio.records.money import MAX_AMOUNT
 from portfolio.records.plan_item import Action
 
 __all__ = ["FILLS", "MAX_FILL_PAGES", "PAGE_SIZE", "Fill", "Fills", "fill", "read_fills"]
@@ -94,8 +95,9 @@ def fill(entry: Mapping[str, object]) -> Fill:
         raise bad_response(FILLS, f"unknown side {side!r}", field="side")
     quantity = string_decimal(field(entry, "qty", FILLS), FILLS, "qty")
     price = string_decimal(field(entry, "price", FILLS), FILLS, "price")
-    if quantity <= 0 or price <= 0:
-        raise bad_response(FILLS, "a fill's qty and price must be > 0", field="qty/price")
+    if not (0 < quantity <= MAX_AMOUNT and 0 < price <= MAX_AMOUNT):  # the core's bounds
+        message = "a fill's qty and price must be > 0 and at most 1E+15"
+        raise bad_response(FILLS, message, field="qty/price")
     return Fill(
         activity_id=text_field(entry, "id", FILLS),
         symbol=text_field(entry, "symbol", FILLS).upper(),
