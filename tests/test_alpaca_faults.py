@@ -401,3 +401,12 @@ def test_the_deadline_ends_with_the_snapshot(server: AlpacaServer) -> None:
             session.get(server.url + ACCOUNT)
     assert session.get(server.url + ACCOUNT).status_code == 401  # sent and answered
     session.close()
+
+
+def test_a_symbol_that_is_half_a_character_is_a_bad_response(server: AlpacaServer) -> None:
+    """JSON's "\\ud800" is a lone surrogate: the symbol went back into a price query,
+    and urllib raised on it."""
+    server.positions[0]["symbol"] = "\ud800"
+    error = failure_of(broker_for(server.url))
+    assert (error.kind, error.context["field"]) == (ErrorKind.BROKER_BAD_RESPONSE, "symbol")
+    assert "not text" in error.message

@@ -39,9 +39,17 @@ def field(record: Mapping[str, object], name: str, endpoint: str) -> object:
 
 
 def string(value: object, endpoint: str, name: str) -> str:
-    """`value` as a string."""
+    """`value` as a string of text.
+
+    A lone surrogate (JSON's escape for half a character) is no text: no URL, file or
+    terminal takes one, and a symbol sent back in a price query raised on it.
+    """
     if not isinstance(value, str):
         raise bad_response(endpoint, f"{name} is {type(value).__name__}, not a string", field=name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad_response(endpoint, f"{name} is not text (a lone surrogate)", field=name) from None
     return value
 
 
