@@ -59,7 +59,14 @@ from portfolio import (
     plan_rebalance,
     validate,
 )
-from portfolio.backtest import Bar, CashFlows, MissingData, compare_after_tax, run_backtest
+from portfolio.backtest import (
+    BacktestResult,
+    Bar,
+    CashFlows,
+    MissingData,
+    compare_after_tax,
+    run_backtest,
+)
 
 D = Decimal
 Problems = list[str]
@@ -427,12 +434,17 @@ def check_backtest(case: dict[str, Any]) -> Problems:
     )
     if not _is_result(result):
         return ["run_backtest gave no Result"]
+    return run_problems(result)
+
+
+def run_problems(result: Result[BacktestResult, Any]) -> Problems:
+    """Every plan of a successful run holds the invariants; its reports read."""
     problems: Problems = []
     if is_successful(result):
         run = result.unwrap()
         for plan, account in zip(run.plans, run.accounts, strict=True):
             problems.extend(plan_problems(plan, account))
-        _ = (run.total_return, run.fills, [str(w) for w in run.warnings])
+        _ = (run.total_return, run.fills, [str(w) for w in run.warnings], str(run.tax))
     return problems
 
 
@@ -590,15 +602,9 @@ def check_taxed_backtest(case: dict[str, Any]) -> Problems:
     compared = compare_after_tax(case["bars"], allocation, **arguments)
     if not (_is_result(result) and _is_result(compared)):
         return ["a taxed backtest gave no Result"]
-    problems: Problems = []
-    if is_successful(result):
-        run = result.unwrap()
-        for plan, account in zip(run.plans, run.accounts, strict=True):
-            problems.extend(plan_problems(plan, account))
-        _ = (run.total_return, run.fills, [str(w) for w in run.warnings], str(run.tax))
     if is_successful(compared):
         _ = str(compared.unwrap())
-    return problems
+    return run_problems(result)
 
 
 CASES: dict[str, tuple[Callable[..., Problems], st.SearchStrategy[Any]]] = {

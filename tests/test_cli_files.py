@@ -119,6 +119,16 @@ def test_rebalance_orders_csv_over_the_snapshot_is_refused(tmp_path: Path) -> No
     assert snapshot.read_text(encoding="utf-8").startswith('cash = "1000"')
 
 
+def good_inputs(directory: Path) -> dict[str, tuple[str | Path, ...]]:
+    """Each writing command's input options, with good files written in `directory`."""
+    weights = write(directory, "w.json", '{"SPY": "1"}')
+    return {
+        "plan": ("--weights", weights, "--snapshot", write(directory, "a.json", ACCOUNT)),
+        "backtest": ("--prices", write(directory, "p.csv", PRICES), "--weights", weights),
+        "plan-many": ("--accounts", write(directory, "a.jsonl", ONE_LINE)),
+    }
+
+
 @pytest.mark.parametrize("directory", [".", "..", "/", "made"])
 @pytest.mark.parametrize("command", ["plan --report", "backtest --report", "plan-many --out"])
 def test_an_output_that_names_a_directory_is_a_usage_error(
@@ -127,13 +137,8 @@ def test_an_output_that_names_a_directory_is_a_usage_error(
     """`.`, `..`, `/` or a directory that exists: no file to write, and no traceback."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "made").mkdir()
-    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
-    inputs = {
-        "plan": ("--weights", weights, "--snapshot", write(tmp_path, "a.json", ACCOUNT)),
-        "backtest": ("--prices", write(tmp_path, "p.csv", PRICES), "--weights", weights),
-        "plan-many": ("--accounts", write(tmp_path, "a.jsonl", ONE_LINE)),
-    }
     name, option = command.split()
+    inputs = good_inputs(tmp_path)
     run = cli(name, *inputs[name], option, directory)
     assert f"{option} {directory} is a directory: name a file to write" in one_line_error(run, 2)
 
@@ -143,13 +148,8 @@ def test_an_output_name_the_system_refuses_is_one_line_not_a_traceback(
     tmp_path: Path, command: str
 ) -> None:
     """A file name longer than the file system takes (255 bytes on most)."""
-    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
-    inputs = {
-        "plan": ("--weights", weights, "--snapshot", write(tmp_path, "a.json", ACCOUNT)),
-        "backtest": ("--prices", write(tmp_path, "p.csv", PRICES), "--weights", weights),
-        "plan-many": ("--accounts", write(tmp_path, "a.jsonl", ONE_LINE)),
-    }
     name, option = command.split()
+    inputs = good_inputs(tmp_path)
     out = tmp_path / ("a" * 300 + ".out")
     run = cli(name, *inputs[name], option, out)
     assert run.code == 2, run
