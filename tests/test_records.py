@@ -22,6 +22,7 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    actions,
     combine_allocations,
     deltas,
     plan_rebalance,
@@ -237,3 +238,19 @@ def test_pipeline_records_stay_immutable_when_a_user_evolves_them() -> None:
     assert capped.target_values == {"SPY": D(50)}
     assert hash(capped.target_values)
     assert deltas(capped).trade_amounts == {"SPY": D("50.00")}
+
+
+def test_a_pipeline_step_given_another_steps_record_says_which_it_takes() -> None:
+    """validate → targets → deltas → actions: one out of turn is a clear TypeError, not an
+    AttributeError deep inside the step."""
+    checked = validate(
+        Allocation(target_weights={"SPY": D(1)}, correlation_id="c"),
+        Snapshot(cash=D(100), prices={"SPY": D(10)}),
+    ).unwrap()
+    with pytest.raises(TypeError, match=r"^deltas\(targets\) takes the Targets that `targets`"):
+        deltas(checked)  # type: ignore[arg-type]  # a step skipped
+    with pytest.raises(TypeError, match=r"^actions\(deltas\) takes the Deltas that `deltas`"):
+        actions(targets(checked).unwrap())  # type: ignore[arg-type]  # a step skipped
+    with pytest.raises(TypeError, match=r"^targets\(checked\) takes the Checked that `validate`"):
+        targets(None)  # type: ignore[arg-type]
+    assert actions(deltas(targets(checked).unwrap())).items[0].quantity == D(10)

@@ -34,6 +34,7 @@ from portfolio.records.plan import RebalancePlan
 from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.records.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
+from portfolio.steps.checked import step_input
 from portfolio.steps.deltas import Deltas
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import (
@@ -75,6 +76,7 @@ def actions(deltas: Deltas) -> RebalancePlan:
     Cannot fail on checked input. `cash_after = cash_before − Σ trade_amount`, computed
     in the core's context; buys never spend more than cash + sale proceeds − the reserve.
     """
+    step_input(deltas, Deltas, "actions(deltas)", "deltas")
     targets = deltas.targets
     columns = Columns.of(targets.checked)
     symbols = columns.symbols

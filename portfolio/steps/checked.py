@@ -18,7 +18,24 @@ from portfolio.records.plan import freeze_metadata_mapping
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Asset, freeze_assets, freeze_decimals
 
-__all__ = ["Checked", "Columns"]
+__all__ = ["Checked", "Columns", "step_input"]
+
+
+def step_input(value: object, kind: type, step: str, made_by: str) -> None:
+    """Raise a clear `TypeError` when a step of your own pipeline is given another step's record.
+
+    The steps compose as `validate` → `targets` → `deltas` → `actions`; passing one the
+    wrong record (which mypy refuses) would otherwise fail deep inside it.
+
+    >>> step_input("x", Columns, "deltas(targets)", "targets")
+    Traceback (most recent call last):
+    ...
+    TypeError: deltas(targets) takes the Columns that `targets` returns, got str
+    """
+    if not isinstance(value, kind):
+        got = type(value).__name__
+        msg = f"{step} takes the {kind.__name__} that `{made_by}` returns, got {got}"
+        raise TypeError(msg)
 
 
 class Columns(NamedTuple):

@@ -12,6 +12,7 @@ import attrs
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import CENT, CORE_CONTEXT
 from portfolio.records.snapshot import freeze_decimals
+from portfolio.steps.checked import step_input
 from portfolio.steps.targets import Targets
 
 __all__ = ["Deltas", "current_column", "deltas", "trade_column"]
@@ -64,6 +65,7 @@ def deltas(targets: Targets) -> Deltas:
     >>> d.current_values["SPY"], d.trade_amounts["SPY"]
     (Decimal('500.00'), Decimal('500.00'))
     """
+    step_input(targets, Targets, "deltas(targets)", "targets")
     checked = targets.checked
     symbols, rounding = checked.symbols, checked.policy.rounding
     with localcontext(CORE_CONTEXT):

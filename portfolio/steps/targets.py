@@ -16,6 +16,7 @@ from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import CENT, CORE_CONTEXT, ZERO
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import freeze_decimals
+from portfolio.steps.checked import step_input
 from portfolio.steps.validate import Checked
 
 __all__ = ["Targets", "investable_value", "target_column", "targets"]
@@ -95,6 +96,7 @@ def targets(checked: Checked) -> Result[Targets, PortfolioError]:
     >>> targets(c).unwrap().target_values["SPY"]  # 0.333 × 1000.05 = 333.01665
     Decimal('333.02')
     """
+    step_input(checked, Checked, "targets(checked)", "validate")
     policy, symbols = checked.policy, checked.symbols
     try:
         with localcontext(CORE_CONTEXT):
