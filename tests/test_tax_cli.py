@@ -196,6 +196,19 @@ def test_rebalance_applies_the_tax_rules_to_the_lots_of_a_file(files: dict[str, 
     assert "warning" not in run.err
 
 
+def test_rebalance_places_the_plan_the_lots_of_a_file_decided(files: dict[str, Path]) -> None:
+    """The file's lots describe the account before any order: they decide the plan, and
+    placing it (sells, then buys to the cash that arrived) reads the broker's own account."""
+    run = cli(*rebalance_args(files, "--lots", files["lots"], "--execute", "--yes", "--json"))
+    assert run.code == 0, run.err
+    placed = json.loads(run.out)
+    assert placed["executed"] is True
+    orders = {o["symbol"]: o for o in placed["orders"]}
+    assert orders["SPY"]["side"] == "SELL"
+    assert Decimal(orders["SPY"]["filled_quantity"]) == 14
+    assert {o["status"] for o in placed["orders"]} == {"filled"}
+
+
 def test_rebalance_says_which_sales_no_tax_rule_could_apply_to(files: dict[str, Path]) -> None:
     """Without lots SPY's sale has no basis: the budget cannot cut it (15 shares, as
     untaxed), and a warning says so before anything is placed."""

@@ -110,8 +110,11 @@ def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Or
         _Orders(broker=broker, policy=policy, assets=snapshot.assets, plan=plan, intents=intents)
         for weights in load_targets(weights_file, liquidate_all=options.liquidate_all)
         for policy in policy_or_default(options.policy)
-        for broker in with_lots(_broker(options, environ), options.lots, policy)
-        for snapshot in broker.get_snapshot(tuple(weights))
+        for broker in _broker(options, environ)
+        # The lots of `--lots` describe the account before any order: they are read for
+        # the plan, and placing it reads the broker's own account (positions, cash).
+        for planning in with_lots(Success(broker), options.lots, policy)
+        for snapshot in planning.get_snapshot(tuple(weights))
         for plan in plan_rebalance(
             Allocation(target_weights=weights, correlation_id=options.correlation_id),
             snapshot,
