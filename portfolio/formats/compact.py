@@ -95,6 +95,7 @@ def encode_allocation_snapshot(allocation: object, snapshot: object) -> CompactR
         type(cash) is not Decimal
         or type(name) is not str
         or type(snapshot.assets) is not FrozenDict
+        or not _no_tax_inputs(snapshot)
     ):
         return None
     rest = (
@@ -105,6 +106,17 @@ def encode_allocation_snapshot(allocation: object, snapshot: object) -> CompactR
         snapshot.open_orders,
     )
     return (name, *weights, str(cash), *positions, *prices, rest)
+
+
+def _no_tax_inputs(snapshot: Snapshot) -> bool:
+    """No lots and no recent trades (the compact form has no place for them).
+
+    A snapshot with either travels as the record itself: its lots decide a taxed plan,
+    and dropping them planned every sale at an unknown basis.
+    """
+    lots: object = snapshot.lots
+    trades: object = snapshot.recent_trades
+    return type(lots) is FrozenDict and not lots and type(trades) is tuple and not trades
 
 
 def decode_allocation_snapshot(compact: CompactRequest) -> tuple[Allocation, Snapshot]:
