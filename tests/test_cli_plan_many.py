@@ -72,6 +72,38 @@ def test_each_plan_line_reads_back_as_the_plan_itself(tmp_path: Path) -> None:
     assert read == direct.unwrap()
 
 
+def test_a_line_carries_its_accounts_lots_and_recent_trades(tmp_path: Path) -> None:
+    """A taxable account's lots ride in its line's snapshot: its plan is plan_rebalance's
+    with them (HIFO relieves lot b first; the budget of 300 keeps 6 SPY: GAIN_BUDGET)."""
+    line = {
+        "account_id": "taxed",
+        "weights": {"SPY": "0.25", "QQQ": "0.75"},
+        "snapshot": {
+            "cash": "0",
+            "positions": {"SPY": "20"},
+            "prices": {"SPY": "150", "QQQ": "100"},
+            "as_of": "2024-06-03T20:00:00+00:00",
+            "lots": {
+                "SPY": [
+                    {"quantity": "10", "cost": "100", "acquired": "2023-01-05", "lot_id": "a"},
+                    {"quantity": "10", "cost": "140", "acquired": "2024-05-20", "lot_id": "b"},
+                ]
+            },
+        },
+    }
+    policy = tmp_path / "tax.toml"
+    policy.write_text('[tax]\nmethod = "hifo"\nmax_realized_gain = "300"\n', encoding="utf-8")
+    path = accounts_file(tmp_path, json.dumps(line))
+    run = cli("--accounts", path, "--policy", policy)
+    assert run.code == ExitCode.OK, run.err
+    read = RebalancePlan.from_json(json.dumps(json.loads(run.out)["plan"])).unwrap()
+    assert read.tax is not None
+    assert [s.lot_id for s in read.tax.sales] == ["b", "a"]
+    spy = read.item("SPY")
+    assert spy is not None
+    assert (spy.quantity, spy.reason.value) == (Decimal(-14), "GAIN_BUDGET")
+
+
 def test_a_plan_line_is_plan_rebalance_s_own_json_held_included(tmp_path: Path) -> None:
     """A plan written by plan-many can be executed: it records what it was made from."""
     request = account(3)

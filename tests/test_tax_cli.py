@@ -248,3 +248,54 @@ def test_an_account_the_lots_cannot_be_compared_with_is_left_to_the_planner() ->
     read = LotsFile(Path("lots.csv"), lots, {"SPY": (2,)})
     snapshot = LotsOnTop(_OddAccount(), read).get_snapshot(("SPY",)).unwrap()
     assert snapshot.lots == lots
+
+
+def test_lots_and_recent_trades_written_in_the_snapshot_file_plan_as_a_lots_file(
+    files: dict[str, Path],
+) -> None:
+    """The same lots in `account.json` (as `--lots` gives them) make the same plan; a
+    recent loss sale of QQQ written there holds its buy (rule 4)."""
+    by_file = cli(*plan_args(files, "--json"))
+    account: dict[str, object] = {
+        **ACCOUNT,
+        "lots": {
+            "SPY": [
+                {"quantity": "10", "cost": "100", "acquired": "2023-01-05", "lot_id": "a"},
+                {"quantity": "10", "cost": "140", "acquired": "2024-05-20", "lot_id": "b"},
+            ]
+        },
+    }
+    files["account"].write_text(json.dumps(account), encoding="utf-8")
+    no_lots_file = ("plan", "--weights", files["weights"], "--snapshot", files["account"])
+    inside = cli(*no_lots_file, "--policy", files["policy"], "--json")
+    assert (inside.code, inside.out) == (0, by_file.out), inside.err
+    loss = {"symbol": "QQQ", "action": "sell", "quantity": "1", "price": "100"}
+    account["recent_trades"] = [{**loss, "on": "2024-05-30", "realized_gain": "-5"}]
+    files["account"].write_text(json.dumps(account), encoding="utf-8")
+    washed = RebalancePlan.from_json(
+        cli(*no_lots_file, "--policy", files["policy"], "--json").out
+    ).unwrap()
+    qqq = washed.item("QQQ")
+    assert qqq is not None
+    assert qqq.reason.value == "WASH_SALE"
+
+
+@pytest.mark.parametrize(
+    ("lots", "where"),
+    [
+        (
+            {"SPY": [{"quantity": "x", "cost": "1", "acquired": "2023-01-05"}]},
+            "lots.SPY[0].quantity",
+        ),
+        ({"SPY": [{"cost": "1", "acquired": "2023-01-05"}]}, "lots.SPY[0].quantity: missing"),
+        ({"SPY": [{"quantity": "20", "cost": "1", "acquired": "5 May"}]}, "lots.SPY[0].acquired"),
+        ({"SPY": {"quantity": "20"}}, "lots.SPY: expected a list of lots"),
+    ],
+)
+def test_a_bad_lot_in_the_snapshot_file_exits_2_naming_it(
+    files: dict[str, Path], lots: object, where: str
+) -> None:
+    files["account"].write_text(json.dumps({**ACCOUNT, "lots": lots}), encoding="utf-8")
+    run = cli("plan", "--weights", files["weights"], "--snapshot", files["account"])
+    assert run.code == 2
+    assert run.err.startswith(f"error: {files['account']}: {where}"), run.err

@@ -21,8 +21,9 @@ from returns.result import Failure, Result, Success
 from adapters.cli.documents import BadValueError, read_document, shown, to_decimal, to_mapping
 from adapters.cli.tax_inputs import tax_policy_from
 from adapters.cli.terminal import InputError
-from portfolio import Asset, PortfolioError, SizingPolicy, Snapshot
+from portfolio import Asset, PastTrade, PortfolioError, SizingPolicy, Snapshot, TaxLot
 from portfolio.records.policy import policy_problem
+from portfolio.records.typed_fields import kind, typed_fields
 
 __all__ = [
     "load_policy",
@@ -37,7 +38,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-_SNAPSHOT_KEYS = frozenset({"cash", "positions", "prices", "assets", "as_of"})
+_SNAPSHOT_KEYS = frozenset(
+    {"cash", "positions", "prices", "assets", "as_of", "lots", "recent_trades"}
+)
 
 
 def weights_from(document: object) -> Mapping[str, Decimal]:
@@ -63,7 +66,9 @@ def snapshot_from(document: object) -> Snapshot:
 
     `cash` and `prices` are required; `positions` (signed shares), `assets` (per symbol
     any `Asset` field: the `fractionable` / `tradable` / `shortable` flags, `asset_class`,
-    `min_order_notional`, `quantity_increment`) and `as_of` (ISO 8601) are optional.
+    `min_order_notional`, `quantity_increment`), `as_of` (ISO 8601), `lots` (per symbol
+    a list of `TaxLot` fields) and `recent_trades` (a list of `PastTrade` fields) are
+    optional. The library checks what the lots and trades mean (docs/tax.md, rule 5).
     """
     doc = to_mapping(document, "")
     unknown = sorted(set(doc) - _SNAPSHOT_KEYS)
@@ -80,6 +85,8 @@ def snapshot_from(document: object) -> Snapshot:
         prices=_decimals(doc["prices"], "prices"),
         assets={str(symbol): _asset(str(symbol), facts) for symbol, facts in assets.items()},
         as_of=_datetime(doc.get("as_of"), "as_of"),
+        lots=_lots(doc.get("lots", {})),
+        recent_trades=_trades(doc.get("recent_trades", [])),
     )
 
 
@@ -160,6 +167,51 @@ def _decimals(document: object, where: str) -> dict[str, Decimal]:
 def _asset(symbol: str, facts: object) -> Asset:
     """An `Asset` from its fields; the library checks their ranges (`check_asset_facts`)."""
     return _unwrapped(Asset.from_mapping(symbol, to_mapping(facts, f"assets.{symbol}")))
+
+
+def _lots(document: object) -> dict[str, tuple[TaxLot, ...]]:
+    """`{"SPY": [{"quantity": "10", "cost": "412.50", "acquired": "2023-03-01"}]}` → lots."""
+    lots: dict[str, tuple[TaxLot, ...]] = {}
+    for symbol, entries in to_mapping(document, "lots").items():
+        where = f"lots.{symbol}"
+        listed = _listed(entries, where, "lots")
+        lots[str(symbol)] = tuple(
+            _record(TaxLot, entry, f"{where}[{n}]", _LOT_NEEDS) for n, entry in enumerate(listed)
+        )
+    return lots
+
+
+def _trades(document: object) -> tuple[PastTrade, ...]:
+    """The recent trades, each a table of `PastTrade` fields.
+
+    `{"symbol": "QQQ", "action": "SELL", "quantity": "5", "price": "400",
+    "on": "2024-05-20", "realized_gain": "-120"}`; `realized_gain` may be left out.
+    """
+    listed = _listed(document, "recent_trades", "trades")
+    return tuple(
+        _record(PastTrade, entry, f"recent_trades[{n}]", _TRADE_NEEDS)
+        for n, entry in enumerate(listed)
+    )
+
+
+_LOT_NEEDS = ("quantity", "cost", "acquired")
+_TRADE_NEEDS = ("symbol", "action", "quantity", "price", "on")
+R = TypeVar("R")
+
+
+def _listed(document: object, where: str, what: str) -> list[object]:
+    if not isinstance(document, list):
+        raise BadValueError(where=where, problem=f"expected a list of {what}, got {kind(document)}")
+    return document
+
+
+def _record(cls: type[R], entry: object, where: str, needs: tuple[str, ...]) -> R:
+    """A lot or a trade from its table, each field read by its type; a missing one named."""
+    fields = typed_fields(cls, to_mapping(entry, where), noun="field", where=where)
+    missing = next((name for name in needs if name not in fields), None)
+    if missing is not None:
+        raise BadValueError(where=f"{where}.{missing}", problem="missing")
+    return cls(**fields)
 
 
 def _unwrapped(record: Result[T, PortfolioError]) -> T:

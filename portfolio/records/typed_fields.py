@@ -10,14 +10,25 @@ guessed from the field's default), and a value that does not fit raises `BadValu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
 from portfolio.formats.json_values import BadValueError
+from portfolio.records.plan_item import Action
 
-__all__ = ["flag", "number", "optional_number", "shown", "text", "typed_fields"]
+__all__ = [
+    "day",
+    "flag",
+    "number",
+    "optional_number",
+    "shown",
+    "side",
+    "text",
+    "typed_fields",
+]
 
 #: The longest quotation of a bad value in a message, in characters.
 _SHOWN = 40
@@ -67,12 +78,37 @@ def text(value: object, where: str) -> str:
     return value
 
 
+def day(value: object, where: str) -> date:
+    """A calendar date: a `date` (TOML writes one as it is) or ISO text, `2024-01-05`.
+
+    >>> day("2024-01-05", "acquired")
+    datetime.date(2024, 1, 5)
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise BadValueError(where, f"expected an ISO date (YYYY-MM-DD), got {shown(value)}")
+
+
+def side(value: object, where: str) -> Action:
+    """BUY or SELL, in any case (a trade's side, never HOLD)."""
+    if isinstance(value, str) and value.strip().upper() in {"BUY", "SELL"}:
+        return Action(value.strip().upper())
+    raise BadValueError(where, f"expected BUY or SELL, got {shown(value)}")
+
+
 #: The reader of each field type a record of the core declares.
 _READERS: dict[object, Callable[[object, str], object]] = {
     Decimal: number,
     Decimal | None: optional_number,
     bool: flag,
     str: text,
+    date: day,
+    Action: side,
 }
 
 
