@@ -29,7 +29,7 @@ from portfolio.formats.compact import (
     encode_allocation_snapshot,
     encode_plan,
 )
-from portfolio.many import named, plan_request, request_problem
+from portfolio.many import named, plan_request, request_name, request_problem
 from portfolio.steps.shared_models import SharedModels
 
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
@@ -67,8 +67,7 @@ def ship_many(
         msg = f"chunk_size and in_flight must be ≥ 1, got {chunk_size!r} and {in_flight!r}"
         raise ValueError(msg)
     chunks = (
-        (tuple(getattr(request, "account_id", "?") for request in chunk), _ship(chunk))
-        for chunk in batched(requests, chunk_size)
+        (tuple(map(request_name, chunk)), _ship(chunk)) for chunk in batched(requests, chunk_size)
     )
     return _unpack(map_chunks(_plan_chunk, chunks, executor, in_flight=in_flight))
 

@@ -31,7 +31,7 @@ from portfolio.steps.shared_models import SharedModels
 if TYPE_CHECKING:  # only named in annotations: importing it costs threads and logging
     from concurrent.futures import Executor
 
-__all__ = ["PlanRequest", "plan_many", "plan_request", "request_problem"]
+__all__ = ["PlanRequest", "plan_many", "plan_request", "request_name", "request_problem"]
 
 #: Requests submitted and not yet handed back: enough to keep a few workers busy, few
 #: enough that memory stays bounded whatever the number of requests.
@@ -60,6 +60,11 @@ def request_problem(request: object) -> PortfolioError | None:
     It fails alone, as an account whose data is bad does.
     """
     return argument_problem(request, PlanRequest, _REQUEST, "a request")
+
+
+def request_name(request: object) -> str:
+    """The `account_id` that names a request in a Failure (`?` for what is no request)."""
+    return str(request.account_id) if isinstance(request, PlanRequest) else "?"
 
 
 def plan_request(
@@ -118,7 +123,7 @@ def plan_many(
         raise ValueError(msg)
     if executor is None:
         return map(partial(plan_request, models=SharedModels()), requests)
-    tasks = ((getattr(request, "account_id", "?"), request) for request in requests)
+    tasks = ((request_name(request), request) for request in requests)
     return _named(map_chunks(plan_request, tasks, executor, in_flight=in_flight))
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Collection, Mapping
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple, TypeGuard
@@ -37,6 +36,7 @@ from portfolio import (
     TaxPolicy,
 )
 from portfolio.records.money import is_bounded
+from portfolio.records.typed_fields import day
 from portfolio.tax.records import lots_problem
 from ports import BrokerPort
 
@@ -168,7 +168,7 @@ def _read(text: str) -> tuple[Lots, Mapping[str, tuple[int, ...]]]:
         lot = TaxLot(
             quantity=to_decimal(cells["quantity"], f"line {number}, column quantity"),
             cost=to_decimal(cells["cost"], f"line {number}, column cost"),
-            acquired=_date(cells["acquired"], f"line {number}, column acquired"),
+            acquired=day(cells["acquired"], f"line {number}, column acquired"),
             lot_id=cells.get("lot_id", ""),
         )
         lots.setdefault(symbol, []).append(lot)
@@ -177,13 +177,6 @@ def _read(text: str) -> tuple[Lots, Mapping[str, tuple[int, ...]]]:
         {symbol: tuple(held) for symbol, held in lots.items()},
         {symbol: tuple(at) for symbol, at in lines.items()},
     )
-
-
-def _date(text: str, where: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadValueError(where=where, problem=f"not an ISO date: {text!r}") from None
 
 
 class LotsOnTop:
