@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from portfolio.backtest import (
     BacktestResult,
     BacktestRun,
     Bar,
+    CashFlows,
     run_backtest,
     run_backtests,
 )
@@ -56,8 +57,10 @@ def weights(a: str, b: str, c: str = "0") -> Allocation:
     )
 
 
-def alone(bars: list[Bar], run: BacktestRun) -> Outcome:
-    """The reference: `run_backtest` on the run's arguments."""
+def alone(
+    bars: list[Bar], run: BacktestRun, start: date | None = None, end: date | None = None
+) -> Outcome:
+    """The reference: `run_backtest` on the run's arguments (and the sweep's range)."""
     return run_backtest(
         bars,
         run.allocation,
@@ -65,6 +68,9 @@ def alone(bars: list[Bar], run: BacktestRun) -> Outcome:
         initial_cash=run.initial_cash,
         schedule=run.schedule,
         costs=run.costs,
+        cash_flows=run.cash_flows,
+        start=start,
+        end=end,
     )
 
 
@@ -274,16 +280,67 @@ def test_a_result_that_cannot_be_sent_back_fails_alone() -> None:
 
 
 def test_a_run_has_no_gap_rules_or_dates_of_its_own() -> None:
-    """A sweep marks its table once for every run: were a run to carry `missing`, `start`,
-    `end` or cash flows, the results rebuilt from a worker's would need that run's own."""
+    """A sweep marks its table once for every run: were a run to carry `missing`, `start`
+    or `end`, the results rebuilt from a worker's would need that run's own marks. The
+    range is the sweep's (`run_backtests`' `start` and `end`). Cash flows only add to the
+    cash each plan is made from, which travels back with it."""
     assert [field.name for field in attrs.fields(BacktestRun)] == [
         "allocation",
         "policy",
         "schedule",
         "initial_cash",
         "costs",
+        "cash_flows",
         "label",
     ]
+
+
+#: Runs with cash flows, within a range of the table: contributions, a withdrawal
+#: (a SELL_ONLY plan), under a tax policy (lots relieved by the withdrawal's sales).
+FLOWING = [
+    BacktestRun(
+        allocation=weights("0.5", "0.3", "0.2"),
+        schedule="monthly",
+        cash_flows=CashFlows(monthly=Decimal(2500)),
+        label="contributing",
+    ),
+    BacktestRun(
+        allocation=weights("0.6", "0.1", "0.3"),
+        policy=SizingPolicy(tax=TAXED),
+        schedule="weekly",
+        cash_flows=CashFlows(on_dates={date(2024, 3, 1): Decimal(-40_000)}),
+        label="withdrawing",
+    ),
+]
+
+
+def test_a_sweep_over_a_range_with_cash_flows_is_each_run_on_its_own() -> None:
+    """Before, a run could carry no cash flows and a sweep no range: `portfolio backtest
+    --sweep` dropped `--contribution`, `--start` and `--end` without a word."""
+    bars = falling(90)
+    start, end = date(2024, 1, 15), datetime(2024, 4, 12, 16, tzinfo=UTC)  # counts by its date
+    expected = [alone(bars, run, start, end.date()).unwrap() for run in FLOWING]
+    assert expected[0].equity_curve[0].date == start
+    assert expected[0].equity_curve[-1].date == end.date()
+    assert len(expected[0].cash_flows) == 3  # February, March, April
+    assert list(run_backtests(bars, FLOWING, start=start, end=end)) == [
+        Success(result) for result in expected
+    ]
+    with ProcessPoolExecutor(2) as pool:
+        results = [r.unwrap() for r in run_backtests(bars, FLOWING, pool, start=start, end=end)]
+    for result, reference in zip(results, expected, strict=True):
+        assert len(result.plans) == len(reference.plans) > 0
+        for n in reversed(range(len(reference.plans))):
+            assert result.accounts[n] == reference.accounts[n]
+            assert result.plans[n] == reference.plans[n]
+        assert result == reference
+
+
+@pytest.mark.parametrize("bound", ["start", "end"])
+def test_a_bound_that_is_no_date_fails_every_run(bound: str) -> None:
+    results = list(run_backtests(table(), RUNS[:2], **{bound: "2024-01-05"}))  # type: ignore[arg-type]  # a str on purpose
+    assert [r.failure().context["run"] for r in results] == ["half-half monthly", "weekly"]
+    assert {r.failure().message for r in results} == {f"{bound} must be a date or None"}
 
 
 def broken(_day: date, _account: Snapshot) -> Allocation:
@@ -417,18 +474,24 @@ def test_chunks_below_one_are_refused() -> None:
                 ["daily", "weekly", "monthly", "drift", "never"]
             ),  # never: fails
             initial_cash=st.sampled_from([Decimal(10_000), Decimal("123456.78")]),
+            cash_flows=st.sampled_from([None, CashFlows(monthly=Decimal(750))]),
         ),
         max_size=5,
     ),
     st.integers(min_value=1, max_value=3),
+    st.sampled_from([None, date(2024, 1, 10)]),
+    st.sampled_from([None, date(2024, 2, 2), date(2023, 12, 1)]),  # the last: no bars
 )
-def test_a_sweep_is_run_backtest_for_every_run(runs: list[BacktestRun], chunks: int) -> None:
+def test_a_sweep_is_run_backtest_for_every_run(
+    runs: list[BacktestRun], chunks: int, start: date | None, end: date | None
+) -> None:
     """Sweeping is only a way to run many: each result is exactly the run on its own."""
     bars = table(30)
-    expected = [_named(alone(bars, run), k) for k, run in enumerate(runs)]
-    assert list(run_backtests(bars, runs)) == expected
+    expected = [_named(alone(bars, run, start, end), k) for k, run in enumerate(runs)]
+    assert list(run_backtests(bars, runs, start=start, end=end)) == expected
     with ThreadPoolExecutor(2) as executor:
-        assert list(run_backtests(bars, runs, executor, chunks=chunks)) == expected
+        swept = run_backtests(bars, runs, executor, chunks=chunks, start=start, end=end)
+        assert list(swept) == expected
 
 
 def _named(result: Outcome, k: int) -> Outcome:
@@ -488,7 +551,39 @@ def test_the_sweep_command_prints_one_row_per_run_each_as_run_backtest_gives(
         costs=CostModel(bps=Decimal(0)),
     ).unwrap()
     assert rows[7]["final_equity"] == str(alone.final_equity)
-    assert rows[7]["rebalances"] == str(alone.rebalances)
+    assert rows[7]["rebalances"] == alone.rebalances  # a count is a number, as in backtest --json
+
+
+def test_the_sweep_uses_the_range_and_the_contribution_as_backtest_does(tmp_path: Path) -> None:
+    """Before, `--start`, `--end` and `--contribution` were dropped without a word."""
+    path = sweep_file(tmp_path, 'schedules = ["quarterly"]\nweights = ["even.json"]\n')
+    options = ("--start", "2023-01-03", "--end", "2023-06-30", "--contribution", "500")
+    swept = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json", *options)
+    weights_file = tmp_path / "even.json"
+    one = cli(
+        "backtest", "--prices", SAMPLE / "prices.csv", "--weights", weights_file, "--json",
+        "--schedule", "quarterly", *options,
+    )  # fmt: skip
+    assert (swept.code, one.code) == (0, 0)
+    (row,) = json.loads(swept.out)
+    alone = json.loads(one.out)
+    assert (row["final_equity"], row["rebalances"]) == (alone["final_equity"], alone["rebalances"])
+    assert alone["rebalance_dates"][0] == "2023-01-03"
+    assert [flow["date"] for flow in alone["cash_flows"]][:2] == ["2023-02-01", "2023-03-01"]
+
+
+@pytest.mark.parametrize("option", [("--report", "r.html"), ("--plot", "c.png"), ("--tax",)])
+def test_one_runs_outputs_do_not_combine_with_a_sweep(
+    tmp_path: Path, option: tuple[str, ...]
+) -> None:
+    """Before, `--report` and `--plot` with `--sweep` wrote nothing and said nothing."""
+    path = sweep_file(tmp_path, GRID)
+    written = [tmp_path / word for word in option[1:]]
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, *option[:1], *written)
+    assert run.code == 2
+    assert f"{option[0]} does not combine with --sweep" in run.err
+    assert run.out == ""
+    assert not any(file.exists() for file in written)
 
 
 @pytest.mark.parametrize(("sort", "descending"), [("cagr", True), ("cagr:asc", False)])

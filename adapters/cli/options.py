@@ -6,11 +6,15 @@ import enum
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from adapters.cli.baskets import BasketFormat
 from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
+
+if TYPE_CHECKING:  # imported when called: the backtests cost every other command to import
+    from portfolio.backtest import CashFlows
 
 __all__ = [
     "BacktestOptions",
@@ -87,6 +91,12 @@ class BacktestOptions:
     tax: bool = False
     #: `--pay-taxes` (with `--tax`): each year's tax paid from cash at its last bar.
     pay_taxes: bool = False
+
+    def cash_flows(self) -> CashFlows | None:
+        """`--contribution`: that amount on the first bar of every month after the first."""
+        from portfolio.backtest import CashFlows  # noqa: PLC0415 - see TYPE_CHECKING above
+
+        return None if self.contribution is None else CashFlows(monthly=self.contribution)
 
 
 @attrs.frozen(kw_only=True)

@@ -10,7 +10,8 @@ weights = ["equal.json", "tilted.json"]  # weights files, relative to the sweep 
 ```
 
 A key left out takes the command line's value (`--schedule`, the policy's band,
-`--min-trade` or the policy's, `--weights`). Runs go through
+`--min-trade` or the policy's, `--weights`); `--cash`, `--fee-bps`, `--start`, `--end`
+and `--contribution` apply to every run. Runs go through
 `portfolio.backtest.run_backtests`, on `--workers` processes. The rows can be sorted by
 any metric (`--sort cagr`: largest first; `--sort max_drawdown:asc`: smallest first),
 or printed as JSON (`--json`).
@@ -63,6 +64,15 @@ METRICS: dict[str, tuple[Callable[[BacktestResult], Decimal], Callable[[Decimal]
     "total_fees": (lambda r: r.total_fees, money),
     "rebalances": (lambda r: Decimal(r.rebalances), lambda d: f"{d:,}"),
 }
+
+
+#: The metrics that count (a whole number): `--json` writes them as numbers, as
+#: `backtest --json` does; the others as their exact text.
+_COUNTS = frozenset({"rebalances"})
+
+
+def _json_figure(name: str, value: Decimal) -> str | int:
+    return int(value) if name in _COUNTS else str(value)
 
 
 def sort_key(text: str) -> str:
@@ -161,7 +171,7 @@ def run_sweep(
             from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only with workers
 
             executor = stack.enter_context(ProcessPoolExecutor(options.workers))
-        results = list(run_backtests(table, runs, executor))
+        results = list(run_backtests(table, runs, executor, start=options.start, end=options.end))
     rows = _sorted(list(zip(runs, results, strict=True)), options.sort)
     terminal.say(_json(rows) if options.json else _table(rows))
     failed = [(run.label, result.failure()) for run, result in rows if isinstance(result, Failure)]
@@ -175,6 +185,7 @@ def _runs(
 ) -> Result[list[BacktestRun], Problem]:
     """One run per combination; each weights file read once."""
     loaded: dict[Path, Mapping[str, Decimal]] = {}
+    flows = options.cash_flows()
     for path in grid_.weights:
         match load_weights(path):
             case Success(weights):
@@ -189,6 +200,7 @@ def _runs(
                 schedule=schedule,
                 initial_cash=options.cash,
                 costs=CostModel(bps=options.fee_bps),
+                cash_flows=flows,
                 label=f"{schedule} band={band} min_trade={minimum} weights={path.name}",
             )
             for schedule, band, minimum, path in product(
@@ -231,13 +243,11 @@ def _table(rows: Sequence[_Row]) -> str:
 
 
 def _json(rows: Sequence[_Row]) -> str:
-    out = []
+    out: list[dict[str, object]] = []
     for run, result in rows:
         if isinstance(result, Success):
             done = result.unwrap()
-            figures: dict[str, object] = {
-                name: str(value(done)) for name, (value, _) in METRICS.items()
-            }
+            figures = {name: _json_figure(name, get(done)) for name, (get, _) in METRICS.items()}
             out.append({"run": run.label, **figures})
         else:
             error = result.failure()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -11,7 +11,7 @@ import attrs
 
 from portfolio.records.frozen import FrozenDict
 
-__all__ = ["Bar", "EquityPoint"]
+__all__ = ["Bar", "EquityPoint", "within"]
 
 
 def _freeze_prices(prices: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
@@ -48,3 +48,25 @@ class EquityPoint(NamedTuple):
 
     date: date
     equity: Decimal
+
+
+def within(bars: Iterable[Bar], start: date | None, end: date | None) -> tuple[Bar, ...]:
+    """The bars dated from `start` to `end`, both included; None leaves that side open.
+
+    The one date-range rule of the backtests (`run_backtest`'s `start` and `end`, and a
+    sweep's). A `datetime` bound counts by its date, as a bar's date does.
+
+    >>> bars = [Bar(date=date(2024, 1, d), prices={}) for d in (2, 3, 4)]
+    >>> [bar.date.day for bar in within(bars, datetime(2024, 1, 3, 16), None)]
+    [3, 4]
+    """
+    first, last = _bound(start), _bound(end)
+    return tuple(
+        bar
+        for bar in bars
+        if (first is None or first <= bar.date) and (last is None or bar.date <= last)
+    )
+
+
+def _bound(value: date | None) -> date | None:
+    return None if value is None else _day(value)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from returns.result import Failure, Result, Success
 
-from portfolio.backtest.bars import Bar
+from portfolio.backtest.bars import Bar, within
 from portfolio.backtest.flows import CashFlows, flows_by_bar
 from portfolio.backtest.fold import fold
 from portfolio.backtest.gaps import MissingData, find_gaps
@@ -31,7 +31,7 @@ from portfolio.records.snapshot import Snapshot
 from portfolio.steps.prepare import argument_problem
 from portfolio.tax.policy import TaxPolicy, tax_policy_problem
 
-__all__ = ["AllocationRule", "run_backtest"]
+__all__ = ["AllocationRule", "range_problem", "run_backtest"]
 
 #: Either fixed weights, or a rule that picks the weights on each rebalance date.
 AllocationRule = Rule
@@ -230,11 +230,16 @@ def _argument_problem(
     if problem is None and not (flows is None or isinstance(flows, CashFlows)):
         message = "cash_flows must be a CashFlows or None"
         problem = PortfolioError.invalid_snapshot(message, got=type(flows).__name__)
-    for name, bound in zip(("start", "end"), bounds, strict=True):
-        if problem is None and not (bound is None or isinstance(bound, date)):
+    return problem or range_problem(*bounds)
+
+
+def range_problem(start: object, end: object) -> PortfolioError | None:
+    """A `start` or `end` that is no date (nor None): INVALID_BARS naming it; or None."""
+    for name, bound in (("start", start), ("end", end)):
+        if not (bound is None or isinstance(bound, date)):
             message = f"{name} must be a date or None"
-            problem = PortfolioError.of(ErrorKind.INVALID_BARS, message, got=type(bound).__name__)
-    return problem
+            return PortfolioError.of(ErrorKind.INVALID_BARS, message, got=type(bound).__name__)
+    return None
 
 
 def _day(bound: date | None) -> date | None:
@@ -262,15 +267,11 @@ def _checked(
             return Failure(problem)
     if not all_within([p for bar in bars for p in bar.prices.values()], MIN_PRICE, MAX_AMOUNT):
         return Failure(next(filter(None, map(_bad_prices, bars))))
-    within = tuple(
-        bar
-        for bar in bars
-        if (start is None or start <= bar.date) and (end is None or bar.date <= end)
-    )
-    if not within:
+    ranged = within(bars, start, end)
+    if not ranged:
         message = "the price series is empty" if not bars else "no bars between start and end"
         return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, start=start, end=end))
-    return Success(within)
+    return Success(ranged)
 
 
 def _bad_bar(index: int, bar: object, previous: Bar | None) -> PortfolioError | None:

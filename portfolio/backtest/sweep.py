@@ -17,7 +17,7 @@ the planner, under a tax policy the lots and recent trades), each planner once p
 result (pickle's memo), with the other fields and the equity curve. This process
 rebuilds `Accounts` and `Plans` from those and its own marks of the price table
 (`find_gaps`, once per sweep: a `BacktestRun` has no gap rules or date range of its
-own, so every run marks the table alike), so reading `result.plans[n]` plans that bar
+own, so every run marks the sweep's bars alike), so reading `result.plans[n]` plans that bar
 here, exactly as a result of `run_backtest` does (a planner pickles as its prepared
 fields and its plan-id seed's text, `steps.plan_id.IdSeed`).
 
@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.backtest.bars import Bar, EquityPoint
-from portfolio.backtest.engine import AllocationRule, run_backtest
+from portfolio.backtest.bars import Bar, EquityPoint, within
+from portfolio.backtest.engine import AllocationRule, range_problem, run_backtest
+from portfolio.backtest.flows import CashFlows
 from portfolio.backtest.gaps import MissingData, find_gaps
 from portfolio.backtest.lazy import Accounts, Planned, Plans
 from portfolio.backtest.result import BacktestResult
@@ -79,7 +80,8 @@ class BacktestRun:
     """One run of a sweep: `run_backtest`'s arguments besides the bars, and a label.
 
     `label` names the run in a Failure's context and in reports (default: none, then its
-    position in the sweep names it).
+    position in the sweep names it). The date range and the gap rules are the price
+    table's, the same for every run: `run_backtests` takes the range.
     """
 
     allocation: AllocationRule
@@ -87,20 +89,26 @@ class BacktestRun:
     schedule: Schedule | str = "monthly"
     initial_cash: Decimal = Decimal(1_000_000)
     costs: CostModel | None = None
+    cash_flows: CashFlows | None = None
     label: str = ""
 
 
 _Entry = Result[tuple[int, BacktestRun], PortfolioError]
 
 
-def run_backtests(
+def run_backtests(  # noqa: PLR0913 - the documented signature
     bars: Iterable[Bar],
     runs: Iterable[BacktestRun],
     executor: Executor | None = None,
     *,
     chunks: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Iterator[Outcome]:
     """One Result per run, in input order, each exactly `run_backtest`'s for that run.
+
+    Every run uses the bars from `start` to `end` (both included; None: unbounded), as
+    `run_backtest`'s own `start` and `end` do.
 
     Raises `ValueError` only for `chunks` below 1. Below, all in SPY at 102, marked at 103
     (1,000,000 × 103 / 102), then a run whose schedule is unknown, which fails alone:
@@ -118,12 +126,15 @@ def run_backtests(
         raise ValueError(msg)
     table = tuple(bars)
     numbered = enumerate(runs)
+    span = _Span(start, end)
+    if (problem := range_problem(start, end)) is not None:  # a bad bound: every run fails
+        return (Failure(_named(problem, _name(number, run))) for number, run in numbered)
     if executor is None:
-        return (_one(table, number, run) for number, run in numbered)
+        return (_one(table, number, run, span) for number, run in numbered)
     listed = tuple(_shippable(number, run) for number, run in numbered)
     count = max(min(chunks or _workers(executor), len(listed)), 1)
     try:
-        packed = pickle.dumps(_columns(table) or table, _PROTOCOL)  # once: each task carries it
+        packed = pickle.dumps((_columns(table) or table, span), _PROTOCOL)  # once: in each task
     except Exception as exc:  # noqa: BLE001 - garbage in the bars: every run fails, by name
         error = worker_failed("the price table cannot be sent to a worker", exc)
         return iter([Failure(_named(error, name)) for name, _ in listed])
@@ -135,7 +146,7 @@ def run_backtests(
         for part in parts
     )
     outcomes = map_chunks(_run_chunk, tasks, executor, in_flight=count)
-    return _in_order(outcomes, count, _Table(table))
+    return _in_order(outcomes, count, _Table(table, span))
 
 
 class _Columns(NamedTuple):
@@ -191,7 +202,14 @@ def _shippable(number: int, run: BacktestRun) -> tuple[str, _Entry]:
     return name, Success((number, run))
 
 
-def _one(bars: Sequence[Bar], number: int, run: BacktestRun) -> Outcome:
+class _Span(NamedTuple):
+    """The sweep's date range (`run_backtests`' `start` and `end`)."""
+
+    start: date | None
+    end: date | None
+
+
+def _one(bars: Sequence[Bar], number: int, run: BacktestRun, span: _Span) -> Outcome:
     if (problem := _run_problem(run)) is not None:
         return Failure(_named(problem, _name(number, run)))
     result = run_backtest(
@@ -201,6 +219,9 @@ def _one(bars: Sequence[Bar], number: int, run: BacktestRun) -> Outcome:
         initial_cash=run.initial_cash,
         schedule=run.schedule,
         costs=run.costs,
+        cash_flows=run.cash_flows,
+        start=span.start,
+        end=span.end,
     )
     return result.alt(lambda error: _named(error, _name(number, run)))
 
@@ -220,20 +241,23 @@ def _named(error: PortfolioError, name: str) -> PortfolioError:
 
 
 def _run_chunk(task: tuple[bytes, tuple[_Entry, ...]]) -> _Sent:
-    """What a worker runs: the table unpickled once, then each run of the chunk.
+    """What a worker runs: the table (and the range) unpickled once, then each run of the chunk.
 
     Each result is pickled on its own: one that cannot be fails alone.
     """
     packed, part = task
-    sent: _Columns | tuple[Bar, ...] = pickle.loads(packed)  # noqa: S301 - by run_backtests
-    table = _bars(sent) if isinstance(sent, _Columns) else sent
-    return tuple(entry.bind(partial(_ran, table)) for entry in part)
+    sent: tuple[_Columns | tuple[Bar, ...], _Span] = pickle.loads(packed)  # noqa: S301 - ours
+    shipped, span = sent
+    table = _bars(shipped) if isinstance(shipped, _Columns) else shipped
+    return tuple(entry.bind(partial(_ran, table, span)) for entry in part)
 
 
-def _ran(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Result[bytes, PortfolioError]:
+def _ran(
+    table: Sequence[Bar], span: _Span, entry: tuple[int, BacktestRun]
+) -> Result[bytes, PortfolioError]:
     """One run in a worker, its result pickled to send back."""
     name = _name(*entry)
-    return _guarded(table, entry).bind(partial(_shipped, name=name))
+    return _guarded(table, span, entry).bind(partial(_shipped, name=name))
 
 
 def _shipped(result: BacktestResult, *, name: str) -> Result[bytes, PortfolioError]:
@@ -263,13 +287,14 @@ class _Table:
     """The sweep's price table as every run reads it: its dates, its marks.
 
     Every run marks the table alike: a `BacktestRun` has no gap rules (`missing`) nor
-    date range of its own, so `run_backtest` runs over every bar (the curve has a point
-    on each) and applies `find_gaps` with the default rules. Both are worked out once,
-    when the first result comes back: the table passed that run's checks.
+    date range of its own, so `run_backtest` runs over every bar of the sweep's range
+    (the curve has a point on each) and applies `find_gaps` with the default rules. Both
+    are worked out once, when the first result comes back: the table passed that run's
+    checks.
     """
 
-    def __init__(self, bars: Sequence[Bar]) -> None:
-        self.bars = bars
+    def __init__(self, bars: Sequence[Bar], span: _Span) -> None:
+        self.bars = within(bars, *span)
 
     @functools.cached_property
     def dates(self) -> tuple[date, ...]:
@@ -298,11 +323,11 @@ def _unpacked(shipped: bytes, table: _Table) -> BacktestResult:
     )
 
 
-def _guarded(table: Sequence[Bar], entry: tuple[int, BacktestRun]) -> Outcome:
+def _guarded(table: Sequence[Bar], span: _Span, entry: tuple[int, BacktestRun]) -> Outcome:
     """One run in a worker; a rule that raises fails its own run, not its chunk-mates."""
     number, run = entry
     try:
-        return _one(table, number, run)
+        return _one(table, number, run, span)
     except Exception as exc:  # noqa: BLE001 - the caller's rule raised: this run fails alone
         return Failure(
             _named(worker_failed("the run raised in its worker", exc), _name(number, run))

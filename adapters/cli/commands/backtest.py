@@ -30,7 +30,6 @@ from portfolio import Allocation, PortfolioError, SizingPolicy
 from portfolio.backtest import (
     BacktestResult,
     Bar,
-    CashFlows,
     TaxComparison,
     compare_after_tax,
     run_backtest,
@@ -84,7 +83,7 @@ def _run(  # noqa: PLR0913 - one backtest of the options' inputs
     schedule: str,
     progress: Callable[[int, int], None] | None,
 ) -> Result[BacktestResult, PortfolioError]:
-    flows = None if options.contribution is None else CashFlows(monthly=options.contribution)
+    flows = options.cash_flows()
     return run_backtest(
         bars,
         Allocation(target_weights=weights, correlation_id="backtest"),
@@ -112,7 +111,7 @@ def _compared(
         return Failure(
             InputError(source=source, problem="--tax needs a [tax] table in the policy file")
         )
-    flows = None if options.contribution is None else CashFlows(monthly=options.contribution)
+    flows = options.cash_flows()
     compared: Result[TaxComparison, PortfolioError] = compare_after_tax(
         bars,
         Allocation(target_weights=weights, correlation_id="backtest"),
@@ -312,9 +311,11 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
     if ns.pay_taxes and not ns.tax:
         msg = "--pay-taxes needs --tax"
         raise UsageError(msg)
-    if ns.tax and ns.sweep is not None:
-        msg = "--tax does not combine with --sweep"
-        raise UsageError(msg)
+    if ns.sweep is not None:  # a table of runs: one run's outputs have no place in it
+        alone = {"--tax": ns.tax, "--report": ns.report, "--plot": ns.plot}
+        for option in (name for name, given in alone.items() if given):
+            msg = f"{option} does not combine with --sweep"
+            raise UsageError(msg)
     distinct_outputs({"--report": ns.report, "--plot": ns.plot}, inputs)
     values.date_range(ns.start, ns.end)
     return BacktestOptions(
