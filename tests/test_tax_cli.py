@@ -144,11 +144,16 @@ def test_a_lot_the_account_refuses_is_named_by_the_lots_file_and_its_line(
 def test_without_tax_rules_the_lots_are_not_read_against_the_account(
     files: dict[str, Path],
 ) -> None:
-    """The plan reads no lot without a `[tax]` table, so lots that would not fit pass."""
+    """The plan reads no lot without a `[tax]` table, so lots that would not fit pass;
+    before, nothing said that the lots given were not read at all."""
     files["lots"].write_text("symbol,quantity,cost,acquired\nSPY,12,100,2030-01-05\n")
     files["policy"].write_text('min_trade_amount = "1"\n', encoding="utf-8")
     run = cli(*plan_args(files))
     assert run.code == 0, run.err
+    assert run.err == (
+        f"warning: --lots {files['lots']}: the policy has no [tax] table, so no tax rule "
+        "reads these lots (docs/tax.md)\n"
+    )
 
 
 def test_a_spreadsheets_lots_file_reads_as_the_plain_one(files: dict[str, Path]) -> None:

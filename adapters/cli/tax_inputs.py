@@ -15,7 +15,7 @@ after its `as_of`, lots that do not sum to the position) are the library's refus
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple, TypeGuard
@@ -235,15 +235,24 @@ _: type[BrokerPort] = LotsOnTop
 
 
 def with_lots(
-    broker: Result[BrokerPort, Problem], lots: Path | None, policy: SizingPolicy
+    broker: Result[BrokerPort, Problem],
+    lots: Path | None,
+    policy: SizingPolicy,
+    warn: Callable[[str], None] | None = None,
 ) -> Result[BrokerPort, Problem]:
     """`broker` with the lots of the file `lots` on its snapshots (`--lots`); as it is without.
 
-    The lots are checked against the account only under tax rules, which read them.
+    The lots are checked against the account only under tax rules, which read them;
+    without a `[tax]` table nothing reads them, and `warn` is told so.
     """
     if lots is None:
         return broker
     read, checked = load_lots(lots), policy.tax is not None
+    if not checked and warn is not None:
+        warn(
+            f"warning: --lots {lots}: the policy has no [tax] table, so no tax rule reads "
+            "these lots (docs/tax.md)"
+        )
     return broker.bind(lambda port: read.map(lambda held: LotsOnTop(port, held, checked=checked)))
 
 

@@ -72,7 +72,7 @@ def _plan_for(
             broker = load_snapshot(path).map(fake_broker)
         case _:
             broker = sample_account().map(fake_broker)
-    broker = with_lots(broker, options.lots, policy)  # the file's lots on its snapshots
+    broker = with_lots(broker, options.lots, policy, terminal.warn)  # on its snapshots
     return broker.bind(lambda port: plan_with_broker(port, allocation, policy))
 
 
