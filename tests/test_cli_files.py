@@ -144,6 +144,20 @@ def test_an_output_that_names_a_directory_is_a_usage_error(
 
 
 @pytest.mark.parametrize("command", ["plan --report", "backtest --report", "plan-many --out"])
+def test_dash_as_an_output_is_a_usage_error_not_a_file_named_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Before, `--report -` (read by many tools as standard output) wrote a file named `-`."""
+    monkeypatch.chdir(tmp_path)
+    name, option = command.split()
+    run = cli(name, *good_inputs(tmp_path)[name], option, "-")
+    assert f"{option} -: name a file to write ('-' is not standard output here)" in one_line_error(
+        run, 2
+    )
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("command", ["plan --report", "backtest --report", "plan-many --out"])
 def test_an_output_name_the_system_refuses_is_one_line_not_a_traceback(
     tmp_path: Path, command: str
 ) -> None:

@@ -4,7 +4,8 @@
 file system sees them (`Path.samefile`: hard links, symbolic links, `./a` and `a`,
 case-insensitive file systems), or by their resolved spelling when a file does not exist
 yet. A match is a usage error (exit 2) naming both options and the file. So is an output
-that names no file: a directory (`.`, `/`, one that exists) is not a file to write.
+that names no file: a directory (`.`, `/`, one that exists) is not a file to write, and
+`-`, which many tools read as standard output, would be a file named `-`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from adapters.cli.command import UsageError
 
 __all__ = ["distinct_output", "distinct_outputs", "same_file"]
+
+_DASH = Path("-")
 
 
 def same_file(first: Path, second: Path) -> bool:
@@ -43,6 +46,9 @@ def distinct_output(option: str, output: Path | None, inputs: Mapping[str, Path 
         return
     if output.name in {"", ".", ".."} or _is_directory(output):
         msg = f"{option} {output} is a directory: name a file to write"
+        raise UsageError(msg)
+    if output == _DASH:  # elsewhere standard output; here it would be a file named "-"
+        msg = f"{option} -: name a file to write ('-' is not standard output here)"
         raise UsageError(msg)
     for name, given in inputs.items():
         if given is not None and same_file(output, given):
