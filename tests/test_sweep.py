@@ -665,3 +665,45 @@ def test_a_price_table_that_cannot_travel_fails_every_run_by_name() -> None:
         results = list(run_backtests(bars, RUNS[:2], executor))
     assert [r.failure().context["run"] for r in results] == ["half-half monthly", "weekly"]
     assert {r.failure().kind for r in results} == {ErrorKind.WORKER_FAILED}
+
+
+TAX_TABLE = '[tax]\nmethod = "HIFO"\nshort_term_rate = "0.35"\nlong_term_rate = "0.15"\n'
+
+
+def test_a_sweep_under_tax_rules_shows_what_each_run_is_worth_after_tax(tmp_path: Path) -> None:
+    """Before, a sweep under a `[tax]` policy showed no after-tax figure: the one a
+    taxable account's runs are compared by. Each row's equals `backtest --tax`'s."""
+    path = sweep_file(tmp_path, 'schedules = ["monthly", "quarterly"]\nweights = ["w.json"]\n')
+    policy = tmp_path / "tax.toml"
+    policy.write_text(TAX_TABLE, encoding="utf-8")
+    prices = SAMPLE / "prices.csv"
+    swept = cli("backtest", "--prices", prices, "--sweep", path, "--policy", policy, "--json",
+                "--sort", "after_tax_value:asc")  # fmt: skip
+    assert swept.code == 0, swept.err
+    rows = json.loads(swept.out)
+    values = [Decimal(row["after_tax_value"]) for row in rows]
+    assert values == sorted(values)
+    for row in rows:
+        schedule = row["run"].split()[0]
+        one = cli("backtest", "--prices", prices, "--weights", tmp_path / "w.json",
+                  "--policy", policy, "--schedule", schedule, "--tax", "--json")  # fmt: skip
+        taxed = json.loads(one.out)["tax"]["with_tax_rules"]
+        assert row["after_tax_value"] == taxed["after_tax_value"]
+        assert row["harvested_losses"] == taxed["harvested_losses"]
+        realized = taxed["realized_by_year"].values()
+        total = sum(Decimal(y["short_term"]) + Decimal(y["long_term"]) for y in realized)
+        assert Decimal(row["realized_gains"]) == total > 0
+    table = cli("backtest", "--prices", prices, "--sweep", path, "--policy", policy)
+    assert table.out.splitlines()[0].split()[-3:] == [
+        "after_tax_value", "realized_gains", "harvested_losses"
+    ]  # fmt: skip
+
+
+def test_sorting_by_a_tax_figure_needs_tax_rules(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, GRID)
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path,
+              "--sort", "after_tax_value")  # fmt: skip
+    assert run.code == 2
+    assert run.err == "error: --sort: after_tax_value needs a [tax] table in the policy\n"
+    plain = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json")
+    assert "after_tax_value" not in plain.out

@@ -40,10 +40,10 @@ from adapters.cli.report import Problem, problem
 from adapters.cli.table import grid, money, percent
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import Allocation, PortfolioError, SizingPolicy
-from portfolio.backtest import BacktestResult, BacktestRun, Bar, run_backtests
+from portfolio.backtest import BacktestResult, BacktestRun, BacktestTax, Bar, run_backtests
 from portfolio.orders.fill import CostModel
 
-__all__ = ["METRICS", "Grid", "load_grid", "run_sweep", "sort_key"]
+__all__ = ["METRICS", "TAX_METRICS", "Grid", "load_grid", "metrics", "run_sweep", "sort_key"]
 
 _KEYS = frozenset({"schedules", "bands", "min_trades", "weights"})
 _ASCENDING = ":asc"
@@ -53,8 +53,11 @@ def _fraction(value: Decimal) -> str:
     return percent(value)
 
 
+#: A metric: its value in a result, and how a row shows it.
+Metric = tuple[Callable[[BacktestResult], Decimal], Callable[[Decimal], str]]
+
 #: The metrics a row shows and `--sort` accepts: name → (value, how it is shown).
-METRICS: dict[str, tuple[Callable[[BacktestResult], Decimal], Callable[[Decimal], str]]] = {
+METRICS: dict[str, Metric] = {
     "final_equity": (lambda r: r.final_equity, money),
     "total_return": (lambda r: r.total_return, _fraction),
     "cagr": (lambda r: r.cagr, _fraction),
@@ -64,6 +67,32 @@ METRICS: dict[str, tuple[Callable[[BacktestResult], Decimal], Callable[[Decimal]
     "total_fees": (lambda r: r.total_fees, money),
     "rebalances": (lambda r: Decimal(r.rebalances), lambda d: f"{d:,}"),
 }
+
+
+def _taxed(result: BacktestResult) -> BacktestTax:
+    """The run's tax figures: every run of a sweep whose policy has `[tax]` keeps them."""
+    assert result.tax is not None  # noqa: S101 - shown only under a policy with tax rules
+    return result.tax
+
+
+def _realized(result: BacktestResult) -> Decimal:
+    """Every year's net realized gain, short and long term, summed."""
+    years = _taxed(result).realized_by_year.values()
+    return sum((short + long for short, long in years), Decimal(0))
+
+
+#: More metrics for a sweep under a policy with a `[tax]` table (docs/tax.md): what
+#: the account is worth after the tax still owed, the gains realized, the losses harvested.
+TAX_METRICS: dict[str, Metric] = {
+    "after_tax_value": (lambda r: _taxed(r).after_tax_value, money),
+    "realized_gains": (_realized, money),
+    "harvested_losses": (lambda r: _taxed(r).harvested_losses, money),
+}
+
+
+def metrics(policy: SizingPolicy) -> dict[str, Metric]:
+    """The metrics of a sweep under `policy`: the tax ones too when it has tax rules."""
+    return METRICS if policy.tax is None else {**METRICS, **TAX_METRICS}
 
 
 #: The metrics that count (a whole number): `--json` writes them as numbers, as
@@ -80,8 +109,8 @@ def sort_key(text: str) -> str:
 
     argparse's `type` for the option: a bad name is a usage error listing the metrics.
     """
-    if text.removesuffix(_ASCENDING) not in METRICS:
-        names = ", ".join(METRICS)
+    if text.removesuffix(_ASCENDING) not in METRICS.keys() | TAX_METRICS.keys():
+        names = ", ".join([*METRICS, *TAX_METRICS])
         msg = f"not a metric: {text!r} (one of {names}; add {_ASCENDING} for smallest first)"
         raise argparse.ArgumentTypeError(msg)
     return text
@@ -159,12 +188,14 @@ def run_sweep(
         (table, chosen, grid_, runs)
         for table in bars
         for chosen in policy
+        for _ in _sortable(options.sort, chosen)
         for grid_ in load_grid(sweep, options, chosen)
         for runs in _runs(grid_, chosen, options)
     )
     if isinstance(ready, Failure):
         return problem(ready.failure(), terminal)
-    table, _, _, runs = ready.unwrap()
+    table, chosen, _, runs = ready.unwrap()
+    shown = metrics(chosen)
     with ExitStack() as stack:
         executor = None
         if options.workers > 1:
@@ -172,12 +203,20 @@ def run_sweep(
 
             executor = stack.enter_context(ProcessPoolExecutor(options.workers))
         results = list(run_backtests(table, runs, executor, start=options.start, end=options.end))
-    rows = _sorted(list(zip(runs, results, strict=True)), options.sort)
-    terminal.say(_json(rows) if options.json else _table(rows))
+    rows = _sorted(list(zip(runs, results, strict=True)), options.sort, shown)
+    terminal.say(_json(rows, shown) if options.json else _table(rows, shown))
     failed = [(run.label, result.failure()) for run, result in rows if isinstance(result, Failure)]
     for label, error in failed:
         terminal.warn(f"error: run {label} failed: {error}")
     return ExitCode.FAILURE if failed else ExitCode.OK
+
+
+def _sortable(sort: str | None, policy: SizingPolicy) -> Result[None, Problem]:
+    """`--sort` by a tax metric needs tax rules, which make it."""
+    name = None if sort is None else sort.removesuffix(_ASCENDING)
+    if name is None or name in metrics(policy):
+        return Success(None)
+    return Failure(InputError(source="--sort", problem=f"{name} needs a [tax] table in the policy"))
 
 
 def _runs(
@@ -213,41 +252,43 @@ def _runs(
 _Row = tuple[BacktestRun, Result[BacktestResult, PortfolioError]]
 
 
-def _sorted(rows: list[_Row], sort: str | None) -> list[_Row]:
+def _sorted(rows: list[_Row], sort: str | None, shown: Mapping[str, Metric]) -> list[_Row]:
     """By the metric `sort` names, largest first (`:asc`: smallest); failed runs last.
 
     Runs with equal figures keep the grid's order.
     """
     if sort is None:
         return rows
-    value = METRICS[sort.removesuffix(_ASCENDING)][0]
+    value = shown[sort.removesuffix(_ASCENDING)][0]
     done = [row for row in rows if isinstance(row[1], Success)]
     failed = [row for row in rows if not isinstance(row[1], Success)]
     done.sort(key=lambda row: value(row[1].unwrap()), reverse=not sort.endswith(_ASCENDING))
     return done + failed
 
 
-def _cells(run: BacktestRun, result: Result[BacktestResult, PortfolioError]) -> Iterator[str]:
+def _cells(row: _Row, shown: Mapping[str, Metric]) -> Iterator[str]:
+    run, result = row
     yield run.label
     if isinstance(result, Success):
         done = result.unwrap()
-        yield from (show(value(done)) for value, show in METRICS.values())
+        yield from (show(value(done)) for value, show in shown.values())
     else:  # the error itself goes to standard error: a long message would widen a column
         yield "failed"
-        yield from [""] * (len(METRICS) - 1)
+        yield from [""] * (len(shown) - 1)
 
 
-def _table(rows: Sequence[_Row]) -> str:
-    headers = ("run", *METRICS)
-    return grid(headers, [tuple(_cells(*row)) for row in rows], frozenset(range(1, len(headers))))
+def _table(rows: Sequence[_Row], shown: Mapping[str, Metric]) -> str:
+    headers = ("run", *shown)
+    cells = [tuple(_cells(row, shown)) for row in rows]
+    return grid(headers, cells, frozenset(range(1, len(headers))))
 
 
-def _json(rows: Sequence[_Row]) -> str:
+def _json(rows: Sequence[_Row], shown: Mapping[str, Metric]) -> str:
     out: list[dict[str, object]] = []
     for run, result in rows:
         if isinstance(result, Success):
             done = result.unwrap()
-            figures = {name: _json_figure(name, get(done)) for name, (get, _) in METRICS.items()}
+            figures = {name: _json_figure(name, get(done)) for name, (get, _) in shown.items()}
             out.append({"run": run.label, **figures})
         else:
             error = result.failure()
