@@ -201,3 +201,38 @@ def test_the_plot_marks_a_withdrawal_below(tmp_path: Path) -> None:
 def test_every_reason_has_a_meaning_on_the_plan_page() -> None:
     """A plan page names what each of its reasons means; a reason without one would raise."""
     assert set(REASONS) == set(Reason)
+
+
+def test_a_taxed_plans_page_lists_every_lot_sold_with_its_gain(tmp_path: Path) -> None:
+    """Before, the page of a plan under tax rules gave only the totals: the person
+    approving it could not see which lots went. Value 100 + 7,000 + 900 = 8,000: SPY at
+    70 % sells 1,400, 2 shares, and HIFO takes them from lot b (cost 650): 1,400
+    proceeds, 1,300 cost, 100 gain, short-term (bought 2024-10-01); TLT, not targeted,
+    sells its only lot: 10 × 90 = 900 against 10 × 95 = 950, a 50 loss, long-term."""
+    files = {
+        "account.json": '{"as_of": "2024-12-31T21:00:00+00:00", "cash": "100", '
+        '"positions": {"SPY": "10", "TLT": "10"}, '
+        '"prices": {"SPY": "700", "TLT": "90", "QQQ": "100"}}',
+        "weights.json": '{"SPY": "0.7", "QQQ": "0.3"}',
+        "policy.toml": '[tax]\nmethod = "HIFO"\n',
+        "lots.csv": "symbol,quantity,cost,acquired,lot_id\nSPY,8,400,2023-01-03,a\n"
+        "SPY,2,650,2024-10-01,b\nTLT,10,95,2022-05-05,c\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = tmp_path / "plan.html"
+    run = cli(
+        "plan", "--weights", tmp_path / "weights.json", "--snapshot", tmp_path / "account.json",
+        "--policy", tmp_path / "policy.toml", "--lots", tmp_path / "lots.csv", "--report", report,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    page = report.read_text(encoding="utf-8")
+    section = page[page.index("<h2>Lots sold</h2>") : page.index("<h2>Reasons</h2>")]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", section)
+    assert cells == [
+        "SPY", "b", "2024-10-01", "2", "1,400.00", "1,300.00", "100.00", "short-term",
+        "TLT", "c", "2022-05-05", "10", "900.00", "950.00", "-50.00", "long-term",
+    ]  # fmt: skip
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert "Lots sold" not in plan_report(plain).read_text(encoding="utf-8")
