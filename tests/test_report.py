@@ -236,3 +236,25 @@ def test_a_taxed_plans_page_lists_every_lot_sold_with_its_gain(tmp_path: Path) -
     plain = tmp_path / "plain"
     plain.mkdir()
     assert "Lots sold" not in plan_report(plain).read_text(encoding="utf-8")
+
+
+def test_a_backtest_page_under_tax_rules_shows_both_runs_after_tax(tmp_path: Path) -> None:
+    """Before, the page of a run under a `[tax]` policy showed no tax figure. A at 50 %:
+    50 shares at 10, then at 20 the strategy sells 12.5 (125 realized, short-term) and
+    holds 37.5 (375 unrealized); buy and hold keeps 50 (500 unrealized). At 40 % both
+    owe 200 on the 1,500 they end with: 1,300 after tax each; only the strategy realized."""
+    (tmp_path / "prices.csv").write_text(
+        "date,A\n2023-11-01,10\n2023-12-01,20\n2023-12-29,20\n2024-01-02,20\n", encoding="utf-8"
+    )
+    (tmp_path / "w.json").write_text('{"A": "0.5"}', encoding="utf-8")
+    (tmp_path / "tax.toml").write_text('[tax]\nshort_term_rate = "0.4"\n', encoding="utf-8")
+    report = tmp_path / "report.html"
+    run = cli(
+        "backtest", "--prices", tmp_path / "prices.csv", "--weights", tmp_path / "w.json",
+        "--cash", "1000", "--policy", tmp_path / "tax.toml", "--report", report,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    page = report.read_text(encoding="utf-8")
+    right = '<td style="text-align:right">'
+    assert f"<td>After tax</td>{right}1,300.00</td>{right}1,300.00</td>" in page
+    assert f"<td>Realized</td>{right}125.00</td>{right}0.00</td>" in page

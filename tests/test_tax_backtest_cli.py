@@ -79,10 +79,35 @@ def test_tax_json_pays_taxes_at_each_years_last_bar(files: Path) -> None:
     assert set(document["tax"]["without_tax_rules"]) == set(taxed)
 
 
-def test_without_tax_the_output_is_unchanged(files: Path) -> None:
+def test_a_run_under_tax_rules_shows_what_it_is_worth_after_tax(files: Path) -> None:
+    """Before, a backtest under a `[tax]` policy without `--tax` printed no tax figure at
+    all. 125 realized, 375 unrealized, all short-term at 40 %: 200 owed."""
     code, out, _ = backtest(files, "--policy", str(files / "policy.toml"))
     assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line}
+    assert rows["After"] == [
+        "After",
+        "tax",
+        "1,300.00",
+        "value",
+        "less",
+        "the",
+        "tax",
+        "still",
+        "owed",
+    ]
+    assert rows["Realized"][:2] == ["Realized", "125.00"]
+    code, out, _ = backtest(files, "--policy", str(files / "policy.toml"), "--json")
+    after = json.loads(out)["after_tax"]
+    assert (after["after_tax_value"], after["realized_gains"]) == ("1300.000000000", "125.00")
+
+
+def test_without_tax_rules_no_tax_figure_is_shown(files: Path) -> None:
+    code, out, _ = backtest(files, "--policy", str(files / "plain.toml"))
+    assert code == 0
     assert "After tax" not in out
+    code, out, _ = backtest(files, "--policy", str(files / "plain.toml"), "--json")
+    assert "after_tax" not in json.loads(out)
 
 
 @pytest.mark.parametrize(

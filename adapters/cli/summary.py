@@ -20,8 +20,11 @@ def backtest_table(result: BacktestResult) -> str:
 
 
 def backtest_json(result: BacktestResult) -> str:
-    """The summary figures, the rebalance dates and the equity curve; decimals as strings."""
-    document = {
+    """The summary figures, the rebalance dates and the equity curve; decimals as strings.
+
+    Under a policy with tax rules, `after_tax`: the run's tax figures (`_tax_document`).
+    """
+    document: dict[str, object] = {
         "schedule": result.schedule.value,
         "initial_cash": str(result.initial_cash),
         "final_equity": str(result.final_equity),
@@ -55,6 +58,8 @@ def backtest_json(result: BacktestResult) -> str:
             for point in result.equity_curve
         ],
     }
+    if result.tax is not None:  # a policy with tax rules: what the run realized and owes
+        document["after_tax"] = _tax_document(result)
     return json.dumps(document, indent=2) + "\n"
 
 
@@ -92,10 +97,11 @@ def tax_json(compared: TaxComparison) -> str:
 
 def _tax_document(result: BacktestResult) -> dict[str, object]:
     tax = result.tax
-    assert tax is not None  # noqa: S101 - both runs of a comparison keep lots
+    assert tax is not None  # noqa: S101 - a run under tax rules (both of a comparison) keeps lots
     return {
         "final_equity": str(result.final_equity),
         "after_tax_value": str(tax.after_tax_value),
+        "realized_gains": str(tax.realized_gains),
         "taxes_paid": str(tax.taxes_paid),
         "harvested_losses": str(tax.harvested_losses),
         "wash_sales": tax.wash_sales,

@@ -75,17 +75,11 @@ def _taxed(result: BacktestResult) -> BacktestTax:
     return result.tax
 
 
-def _realized(result: BacktestResult) -> Decimal:
-    """Every year's net realized gain, short and long term, summed."""
-    years = _taxed(result).realized_by_year.values()
-    return sum((short + long for short, long in years), Decimal(0))
-
-
 #: More metrics for a sweep under a policy with a `[tax]` table (docs/tax.md): what
 #: the account is worth after the tax still owed, the gains realized, the losses harvested.
 TAX_METRICS: dict[str, Metric] = {
     "after_tax_value": (lambda r: _taxed(r).after_tax_value, money),
-    "realized_gains": (_realized, money),
+    "realized_gains": (lambda r: _taxed(r).realized_gains, money),
     "harvested_losses": (lambda r: _taxed(r).harvested_losses, money),
 }
 

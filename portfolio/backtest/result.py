@@ -136,7 +136,8 @@ class BacktestResult:
 
         With cash flows the returns shown take the flows out (time- and money-weighted),
         beside what went in and the gain: final ÷ initial cash, which counts the investor's
-        own money as return, is not shown (`total_return` keeps it).
+        own money as return, is not shown (`total_return` keeps it). Under a tax policy
+        the tax figures follow (`BacktestTax.rows`).
         """
         idle = f"+ {self.idle_checks} checks that traded nothing" if self.idle_checks else ""
         return (
@@ -147,6 +148,7 @@ class BacktestResult:
             ("Turnover", f"{self.turnover:.2f}×", f"traded {money(self.traded_value)}"),
             ("Fees", money(self.total_fees), ""),
             ("Rebalances", str(self.rebalances), idle),
+            *(() if self.tax is None else self.tax.rows()),
         )
 
     def _returns(self) -> tuple[tuple[str, str, str], ...]:

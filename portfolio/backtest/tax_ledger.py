@@ -31,6 +31,7 @@ from operator import itemgetter
 
 import attrs
 
+from portfolio.formats.display import money
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import CENT, ZERO
 from portfolio.records.plan_item import Action
@@ -97,6 +98,35 @@ class BacktestTax:
     wash_sales: int
     after_tax_value: Decimal
     taxes_paid: Decimal
+
+    @property
+    def realized_gains(self) -> Decimal:
+        """Every year's net short- and long-term gain, summed: the run's net realized gain.
+
+        >>> BacktestTax(realized_by_year={2024: (Decimal(-100), Decimal(60)),
+        ...     2025: (Decimal(25), Decimal(0))}, harvested_losses=Decimal(0), wash_sales=0,
+        ...     after_tax_value=Decimal(0), taxes_paid=Decimal(0)).realized_gains
+        Decimal('-15')
+        """
+        return sum((short + long for short, long in self.realized_by_year.values()), Decimal(0))
+
+    def rows(self) -> tuple[tuple[str, str, str], ...]:
+        """The figures as (name, value, note) rows, under a result's (`BacktestResult.metrics`).
+
+        Taxes paid, harvested losses and wash sales only when there are some; the names
+        fit the text table's first column (`BacktestResult.to_text`).
+        """
+        rows = [
+            ("After tax", money(self.after_tax_value), "value less the tax still owed"),
+            ("Realized", money(self.realized_gains), "net gains, short and long term"),
+        ]
+        if self.taxes_paid:
+            rows.append(("Taxes paid", money(self.taxes_paid), "from cash"))
+        if self.harvested_losses:
+            rows.append(("Harvested", money(self.harvested_losses), "losses"))
+        if self.wash_sales:
+            rows.append(("Wash sales", str(self.wash_sales), "losses disallowed"))
+        return tuple(rows)
 
 
 def year_taxes(
