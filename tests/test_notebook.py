@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -22,6 +22,8 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    TaxLot,
+    TaxPolicy,
     plan_rebalance,
 )
 from portfolio.backtest import BacktestResult, Bar, CashFlows, run_backtest
@@ -370,3 +372,30 @@ def test_a_backtest_frame_is_indexed_by_date() -> None:
     trades = result.trades_frame()
     assert list(trades.index) == [DAYS[0]]
     assert trades.iloc[0]["quantity"] == D(100)
+
+
+def test_a_taxed_plan_in_html_lists_the_lots_it_sells() -> None:
+    """Value 2,000: SPY at 25 % sells 500, 1 share; FIFO takes it from lot a (cost 300):
+    500 proceeds, 300 cost, 200 gain, long-term (bought 2022-01-03, sold 2024-06-03)."""
+    lots = {
+        "SPY": (
+            TaxLot(quantity=Decimal(3), cost=Decimal(300), acquired=date(2022, 1, 3), lot_id="a"),
+            TaxLot(quantity=Decimal(1), cost=Decimal(450), acquired=date(2024, 5, 1), lot_id="b"),
+        )
+    }
+    snapshot = Snapshot(
+        cash=Decimal(0), positions={"SPY": Decimal(4)},
+        prices={"SPY": Decimal(500), "QQQ": Decimal(100)},
+        as_of=datetime(2024, 6, 3, 20, tzinfo=UTC), lots=lots,
+    )  # fmt: skip
+    weights = {"SPY": Decimal("0.75"), "QQQ": Decimal("0.25")}
+    allocation = Allocation(target_weights=weights, correlation_id="nb")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(tax=TaxPolicy())).unwrap()
+    cells = Cells(plan._repr_html_())
+    assert cells.captions[-1] == "Lots sold"
+    assert cells.rows[-2:] == [
+        ["Symbol", "Lot", "Acquired", "Shares", "Proceeds", "Cost", "Gain", "Term"],
+        ["SPY", "a", "2022-01-03", "1", "500.00", "300.00", "200.00", "long-term"],
+    ]
+    untaxed = plan_rebalance(allocation, snapshot).unwrap()
+    assert "Lots sold" not in untaxed._repr_html_()

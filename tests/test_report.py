@@ -227,7 +227,7 @@ def test_a_taxed_plans_page_lists_every_lot_sold_with_its_gain(tmp_path: Path) -
     )  # fmt: skip
     assert run.code == 0, run.err
     page = report.read_text(encoding="utf-8")
-    section = page[page.index("<h2>Lots sold</h2>") : page.index("<h2>Reasons</h2>")]
+    section = page[page.index("<caption>Lots sold</caption>") : page.index("<h2>Reasons</h2>")]
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", section)
     assert cells == [
         "SPY", "b", "2024-10-01", "2", "1,400.00", "1,300.00", "100.00", "short-term",

@@ -1,9 +1,7 @@
 """The plan's page: weights now and at target, the trades and why, cash before and after.
 
 The tables come from the plan itself (`RebalancePlan.to_html`), so a page and a notebook
-show the same figures. A plan made under tax rules also lists every lot its sales
-relieve, with what each realizes: what the person approving a taxable account's plan
-needs to see before money moves.
+show the same figures, a taxed plan's lots sold included (`TaxReport.to_html`).
 """
 
 from __future__ import annotations
@@ -12,8 +10,8 @@ import html
 
 from adapters.report.page import page, percent_axis
 from adapters.report.svg import Bar, bar_pairs
-from portfolio import Reason, RebalancePlan, TaxReport
-from portfolio.formats.display import html_table, money, shares
+from portfolio import Reason, RebalancePlan
+from portfolio.formats.display import html_table, money
 
 __all__ = ["REASONS", "plan_page"]
 
@@ -81,29 +79,7 @@ def plan_page(plan: RebalancePlan, *, title: str) -> str:
         ),
         "<h2>Trades</h2>",
         plan.to_html(),
-        *([] if plan.tax is None else _lots_sold(plan.tax)),
         "<h2>Reasons</h2>",
         f"<dl>{reasons}</dl>" if reasons else "<p>No items.</p>",
     ]
     return page(title, "".join(body))
-
-
-def _lots_sold(report: TaxReport) -> list[str]:
-    """The section of a taxed plan: each lot relieved, its gain and term (`TaxReport.sales`)."""
-    if not report.sales:
-        return ["<h2>Lots sold</h2>", "<p>No lot is sold.</p>"]
-    rows = [
-        (
-            sale.symbol,
-            sale.lot_id,
-            sale.acquired.isoformat(),
-            shares(sale.quantity).removeprefix("+"),  # shares sold, unsigned
-            money(sale.proceeds),
-            money(sale.cost),
-            money(sale.gain),
-            sale.term.value.lower() + "-term",
-        )
-        for sale in report.sales
-    ]
-    headers = ("Symbol", "Lot", "Acquired", "Shares", "Proceeds", "Cost", "Gain", "Term")
-    return ["<h2>Lots sold</h2>", html_table(headers, rows, frozenset({3, 4, 5, 6}))]

@@ -222,6 +222,8 @@ class RebalancePlan:
         """The items as an HTML table under the plan's header, the summary below it.
 
         With `limit`, the first `limit` items and a line saying how many more there are.
+        A plan made under tax rules then lists every lot its sales relieve
+        (`TaxReport.to_html`): what the person approving it needs before money moves.
         """
         rows = [_row(item) for item in self.items]
         rows, hidden = shown(rows, limit) if limit is not None else (rows, 0)
@@ -231,6 +233,7 @@ class RebalancePlan:
         return (
             f"<div>{html_table(PLAN_HEADERS, rows, _RIGHT, caption=header)}"
             + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+            + ("" if self.tax is None else self.tax.to_html())
             + "</div>"
         )
 

@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import attrs
 
-from portfolio.formats.display import money
+from portfolio.formats.display import html_table, money, shares
 
-__all__ = ["LotSale", "TaxReport", "Term"]
+__all__ = ["LOT_HEADERS", "LotSale", "TaxReport", "Term"]
+
+#: The columns of the lots a plan sells, as a page or a notebook shows them.
+LOT_HEADERS = ("Symbol", "Lot", "Acquired", "Shares", "Proceeds", "Cost", "Gain", "Term")
 
 
 class Term(enum.Enum):
@@ -68,6 +71,30 @@ class TaxReport:
     def net_gain(self) -> Decimal:
         """short_term_gain + long_term_gain: the plan's net realized gain."""
         return self.short_term_gain + self.long_term_gain
+
+    def lot_rows(self) -> list[tuple[str, ...]]:
+        """Each lot relieved as text, in `LOT_HEADERS`' order: shares unsigned, money in cents."""
+        return [
+            (
+                sale.symbol,
+                sale.lot_id,
+                sale.acquired.isoformat(),
+                shares(sale.quantity).removeprefix("+"),  # shares sold: no sign
+                money(sale.proceeds),
+                money(sale.cost),
+                money(sale.gain),
+                sale.term.value.lower() + "-term",
+            )
+            for sale in self.sales
+        ]
+
+    def to_html(self) -> str:
+        """The lots relieved as an HTML table captioned "Lots sold" (`lot_rows`), or ""."""
+        if not self.sales:
+            return ""
+        return html_table(
+            LOT_HEADERS, self.lot_rows(), frozenset({3, 4, 5, 6}), caption="Lots sold"
+        )
 
     def summary(self) -> tuple[str, ...]:
         """The report in words, under a plan's totals: gains by term, the estimated tax."""
