@@ -60,6 +60,12 @@ def test_one_line_per_account_in_order_and_a_failure_named_exit_1(tmp_path: Path
     assert run.err.splitlines()[-1].startswith("plan-many: 3 accounts, 2 planned, 1 failed in ")
 
 
+def test_the_summary_line_counts_one_account_as_one(tmp_path: Path) -> None:
+    """Before: `plan-many: 1 accounts, 1 planned, 0 failed`."""
+    run = cli("--accounts", accounts_file(tmp_path, ONE))
+    assert run.err.startswith("plan-many: 1 account, 1 planned, 0 failed in ")
+
+
 def test_each_plan_line_reads_back_as_the_plan_itself(tmp_path: Path) -> None:
     request = account(3)
     run = cli("--accounts", accounts_file(tmp_path, account_line(request)))

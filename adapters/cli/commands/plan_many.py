@@ -182,7 +182,8 @@ class _Tally:
         total = self.planned + len(self.failures)
         rate = total / max(seconds, 1e-9)
         terminal.warn(
-            f"plan-many: {total} accounts, {self.planned} planned, {len(self.failures)} failed"
+            f"plan-many: {total:,} account{'' if total == 1 else 's'}, {self.planned:,} planned, "
+            f"{len(self.failures):,} failed"
             f" in {seconds:.1f} s ({rate:,.0f} accounts/s)"
         )
         return ExitCode.FAILURE if self.failures else ExitCode.OK
