@@ -128,16 +128,31 @@ def _split_like(
     hold a wide move (`_ratios`), then looks closer only at the moves outside [0.7, 1.4].
     """
     found: dict[int, list[tuple[str, Decimal]]] = {}
+    names = sorted(symbols)
     with decimal.localcontext(_CONTEXT):
-        for symbol in sorted(symbols):
-            column = [mark.get(symbol) for mark in marks]
+        for symbol, column in zip(names, _columns(marks, names), strict=True):
             for index, ratio in _ratios(column):
                 if (ratio < _LOW or ratio > _HIGH) and _near_split(ratio):
                     found.setdefault(index, []).append((symbol, ratio))
     return FrozenDict({index: tuple(moves) for index, moves in found.items()})
 
 
-def _ratios(column: list[Decimal | None]) -> Iterable[tuple[int, Decimal]]:
+def _columns(
+    marks: Sequence[Mapping[str, Decimal]], names: Sequence[str]
+) -> Iterable[Sequence[Decimal | None]]:
+    """Each symbol's closes (None where a bar has none), in the order of `names`.
+
+    When every bar has every symbol (the marks of a table without gaps), all the columns
+    are read at once in C (`itemgetter`, `zip`): a 50-symbol, 2,520-bar table in 7 ms
+    instead of 22 (one `get` per close; docs/performance.md).
+    """
+    if len(names) > 1 and set(map(len, marks)) == {len(names)}:  # each mark ⊆ names
+        rows = map(operator.itemgetter(*names), marks)
+        return zip(*rows, strict=True)
+    return ([mark.get(symbol) for mark in marks] for symbol in names)
+
+
+def _ratios(column: Sequence[Decimal | None]) -> Iterable[tuple[int, Decimal]]:
     """(index, close ÷ previous close) wherever both closes exist and a move may be wide.
 
     Where every close exists, a stretch of `_STRETCH` moves whose highest close is at
@@ -146,7 +161,7 @@ def _ratios(column: list[Decimal | None]) -> Iterable[tuple[int, Decimal]]:
     the time of dividing each pair (a 50-symbol, 2,520-bar table: docs/performance.md).
     """
     if not any(map(operator.is_, column, itertools.repeat(None))):  # `in` would call __eq__
-        closes = typing.cast("list[Decimal]", column)
+        closes = typing.cast("Sequence[Decimal]", column)
         found: list[tuple[int, Decimal]] = []
         for start in range(0, len(closes) - 1, _STRETCH):
             stretch = closes[start : start + _STRETCH + 1]  # one close shared with the next
@@ -160,7 +175,7 @@ def _ratios(column: list[Decimal | None]) -> Iterable[tuple[int, Decimal]]:
     )
 
 
-def _calm(closes: list[Decimal]) -> bool:
+def _calm(closes: Sequence[Decimal]) -> bool:
     """Highest close ≤ 1.4 × lowest, compared exactly (closes have at most 24 digits)."""
     return max(closes) <= _EXACT.multiply(min(closes), _HIGH)
 
