@@ -311,11 +311,11 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
     if ns.pay_taxes and not ns.tax:
         msg = "--pay-taxes needs --tax"
         raise UsageError(msg)
-    if ns.sweep is not None:  # a table of runs: one run's outputs have no place in it
-        alone = {"--tax": ns.tax, "--report": ns.report, "--plot": ns.plot}
-        for option in (name for name, given in alone.items() if given):
-            msg = f"{option} does not combine with --sweep"
-            raise UsageError(msg)
+    one_run = {"--tax": ns.tax, "--report": ns.report, "--plot": ns.plot}  # one run's outputs
+    given = [option for option, value in one_run.items() if value]
+    if ns.sweep is not None and given:  # a table of runs has no place for them
+        msg = f"{given[0]} does not combine with --sweep"
+        raise UsageError(msg)
     distinct_outputs({"--report": ns.report, "--plot": ns.plot}, inputs)
     values.date_range(ns.start, ns.end)
     return BacktestOptions(
