@@ -408,7 +408,10 @@ def test_the_policy_file_harvests_and_the_table_says_so(cli_files: dict[str, Pat
 @pytest.mark.parametrize(
     ("table", "where"),
     [
-        ('[tax]\nharvest_threshold = "-0.05"\n', "tax.harvest_threshold"),
+        (
+            '[tax]\nharvest_threshold = "-0.05"\nsubstitutes = { SPY = ["VTI"] }\n',
+            "tax.harvest_threshold",
+        ),
         ('[tax]\nharvest_threshold = "lots"\n', "tax.harvest_threshold"),
         ('[tax]\nharvest_min_loss = "-1"\n', "tax.harvest_min_loss"),
         ('[tax]\nidentical = "SPY"\n', "tax.identical"),
@@ -429,6 +432,18 @@ def test_a_bad_harvest_key_exits_2_naming_it(
     run = cli(*cli_args(cli_files))
     assert run.code == 2, run.out
     assert run.err.startswith(f"error: {cli_files['policy']}: {where}: ")
+
+
+def test_a_threshold_without_substitutes_in_a_file_exits_2(cli_files: dict[str, Path]) -> None:
+    """Before, the plan silently harvested nothing: a harvest buys a substitute, and the
+    file named none (the library accepts such a policy: no substitute can be bought)."""
+    cli_files["policy"].write_text('[tax]\nharvest_threshold = "0.05"\n', encoding="utf-8")
+    run = cli(*cli_args(cli_files))
+    assert run.code == 2
+    assert run.err == (
+        f"error: {cli_files['policy']}: tax.harvest_threshold: needs substitutes (the symbols "
+        "a harvest buys): without them nothing is harvested\n"
+    )
 
 
 # Properties ------------------------------------------------------------------------------

@@ -61,7 +61,9 @@ def tax_policy_from(document: object, where: str = "tax") -> TaxPolicy:
     `method` is a `LotMethod` name (`FIFO`, `LIFO`, `HIFO`, `MIN_TAX`, any case);
     `identical` an array of arrays of symbols, `substitutes` a table of symbol → array
     of symbols. The library checks the ranges (rates in [0, 1], a budget ≥ 0, a
-    threshold ≥ 0, groups that do not overlap).
+    threshold ≥ 0, groups that do not overlap). A `harvest_threshold` without
+    `substitutes` is refused here: the library accepts it, and harvests nothing, as a
+    policy with no substitute that can be bought does; in a file it is a mistake.
     """
     values: dict[str, object] = {}
     for key, value in to_mapping(document, where).items():
@@ -87,7 +89,17 @@ def tax_policy_from(document: object, where: str = "tax") -> TaxPolicy:
             case _:
                 known = ", ".join(_TAX_FIELDS)
                 raise BadValueError(where=at, problem=f"unknown tax field (known: {known})")
+    _can_harvest(values, where)
     return TaxPolicy(**values)  # type: ignore[arg-type] # each value typed like its field
+
+
+def _can_harvest(values: Mapping[str, object], where: str) -> None:
+    """A `harvest_threshold` needs `substitutes`, the symbols a harvest buys instead."""
+    if "harvest_threshold" in values and not values.get("substitutes"):
+        problem = (
+            "needs substitutes (the symbols a harvest buys): without them nothing is harvested"
+        )
+        raise BadValueError(where=f"{where}.harvest_threshold", problem=problem)
 
 
 def _harvest_value(key: str, value: object, at: str) -> object:
