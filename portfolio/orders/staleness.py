@@ -32,6 +32,7 @@ from decimal import Context, Decimal, localcontext
 import attrs
 from returns.result import Failure, Result, Success
 
+from portfolio.orders.checks import plan_problem
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import MIN_PRICE, ZERO, is_bounded
 from portfolio.records.plan import RebalancePlan
@@ -86,7 +87,10 @@ def plan_drift(  # noqa: PLR0913 - the plan, the account, two limits and what a 
     """Every difference between `plan` and `snapshot`, by symbol then kind (age last).
 
     Failure(INVALID_PLAN) for a plan that does not record what it was made from (`held`
-    is None: built by hand, or read from a file older than schema_version 2);
+    is None: built by hand, or read from a file older than schema_version 2), or whose
+    items break a plan's own rules (`portfolio.orders.checks.plan_problem`: a symbol
+    twice, a HOLD with a quantity, a price below `MIN_PRICE`, an amount that is not the
+    quantity × price);
     INVALID_SNAPSHOT for a snapshot that breaks its rules; INVALID_CONFIG for a negative
     or non-finite `max_price_move` or a negative `max_age`. A limit of the wrong Python
     type raises TypeError.
@@ -201,7 +205,7 @@ def _inputs_problem(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError |
     if not isinstance(given[0], RebalancePlan) or not isinstance(given[1], Snapshot):
         msg = "plan_drift(plan, snapshot) takes a RebalancePlan and a Snapshot"
         raise TypeError(msg)
-    return _held_problem(plan) or snapshot_problem(snapshot)
+    return _held_problem(plan) or plan_problem(plan) or snapshot_problem(snapshot)
 
 
 def _held_problem(plan: RebalancePlan) -> PortfolioError | None:
