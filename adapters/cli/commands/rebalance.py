@@ -61,6 +61,8 @@ __all__ = ["COMMAND", "run"]
 
 #: Alpaca's live trading host; paper trading is `paper-api.alpaca.markets`.
 LIVE_HOST = "api.alpaca.markets"
+#: The correlation id of a plan made by `--weights` without `--correlation-id`.
+_DEFAULT_CORRELATION_ID = "rebalance"
 
 
 @attrs.frozen(kw_only=True)
@@ -321,7 +323,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="with --orders-csv: csv (ours, the default) or ibkr (IBKR BasketTrader)",
     )
     parser.add_argument("--json", action="store_true", help="print the orders as JSON")
-    parser.add_argument("--correlation-id", default="rebalance", help="id of the plan and logs")
+    parser.add_argument(
+        "--correlation-id", help="id of the plan and logs (default: rebalance; not with --plan)"
+    )
     liquidate_all_argument(parser)
 
 
@@ -334,6 +338,9 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
             "--plan carries its own policy, targets and lots: "
             "drop --policy / --liquidate-all / --lots"
         )
+        raise UsageError(msg)
+    if ns.plan is not None and ns.correlation_id is not None:
+        msg = "--plan carries its own correlation id (its logs use it): drop --correlation-id"
         raise UsageError(msg)
     if ns.orders_format is not None and ns.orders_csv is None:
         msg = "--format needs --orders-csv FILE"
@@ -360,7 +367,7 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
         max_price_move=ns.max_price_move,
         max_age=ns.max_age,
         json=ns.json,
-        correlation_id=ns.correlation_id,
+        correlation_id=_DEFAULT_CORRELATION_ID if ns.correlation_id is None else ns.correlation_id,
         liquidate_all=ns.liquidate_all,
         lots=ns.lots,
     )
