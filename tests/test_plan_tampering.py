@@ -217,3 +217,14 @@ def test_an_edited_quantity_in_the_plan_file_is_refused_with_nothing_placed(file
     assert "INVALID_PLAN" in run.err
     assert "symbols=SPY" in run.err
     assert run.out == ""
+
+
+@pytest.mark.parametrize("quantity", [D("1E+999999"), D("1E+16"), D("NaN")])
+def test_a_held_quantity_out_of_bounds_is_named_not_called_missing(quantity: Decimal) -> None:
+    """Before: 'the plan does not record the positions it was made from (built by hand, …)'."""
+    plan = approved(broker())
+    held = dict(plan.held or {}) | {"SPY": quantity}
+    kind, symbols, message, none_placed = refused(attrs.evolve(plan, held=held))
+    assert (kind, symbols, none_placed) == (ErrorKind.INVALID_PLAN, "SPY", True)
+    assert "(held) must be numbers of magnitude at most 1E+15" in message
+    assert "does not record" not in message

@@ -34,7 +34,7 @@ from returns.result import Failure, Result, Success
 
 from portfolio.orders.checks import plan_problem
 from portfolio.records.errors import ErrorKind, PortfolioError
-from portfolio.records.money import MIN_PRICE, ZERO, is_bounded
+from portfolio.records.money import MAX_AMOUNT, MIN_PRICE, ZERO, is_bounded
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.snapshot import Snapshot, snapshot_problem
 
@@ -213,6 +213,15 @@ def _held_problem(plan: RebalancePlan) -> PortfolioError | None:
     held: object = plan.held
     if isinstance(held, Mapping) and all(is_bounded(q) for q in held.values()):
         return None
+    if isinstance(held, Mapping):
+        unbounded = sorted(str(symbol) for symbol, q in held.items() if not is_bounded(q))
+        return PortfolioError.of(
+            ErrorKind.INVALID_PLAN,
+            f"the positions the plan was made from (held) must be numbers of magnitude at "
+            f"most {MAX_AMOUNT}, as a snapshot's are",
+            plan_id=plan.plan_id,
+            symbols=",".join(unbounded),
+        )
     return PortfolioError.of(
         ErrorKind.INVALID_PLAN,
         "the plan does not record the positions it was made from (a plan built by hand, "
