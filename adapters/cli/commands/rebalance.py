@@ -54,6 +54,7 @@ from portfolio import (
     order_intents,
     plan_rebalance,
 )
+from portfolio.orders.execution import guarded
 from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 from ports import BrokerPort
 
@@ -116,7 +117,7 @@ def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Or
         # The lots of `--lots` describe the account before any order: they are read for
         # the plan, and placing it reads the broker's own account (positions, cash).
         for planning in with_lots(Success(broker), options.lots, policy)
-        for snapshot in planning.get_snapshot(tuple(weights))
+        for snapshot in guarded(planning.get_snapshot, tuple(weights))
         for plan in plan_rebalance(
             Allocation(target_weights=weights, correlation_id=options.correlation_id),
             snapshot,
@@ -143,7 +144,7 @@ def _approved(
         )
         for plan in load_plan(path)
         for broker in _broker(options, environ)
-        for snapshot in broker.get_snapshot(tuple(item.symbol for item in plan.items))
+        for snapshot in guarded(broker.get_snapshot, tuple(item.symbol for item in plan.items))
         for intents in PortfolioService(broker).verify(
             plan, max_price_move=options.max_price_move, max_age=options.max_age
         )
