@@ -228,3 +228,19 @@ def test_a_held_quantity_out_of_bounds_is_named_not_called_missing(quantity: Dec
     assert (kind, symbols, none_placed) == (ErrorKind.INVALID_PLAN, "SPY", True)
     assert "(held) must be numbers of magnitude at most 1E+15" in message
     assert "does not record" not in message
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"cash_after": D("5000.00")}, {"cash_before": D(-100)}],
+    ids=["cash_after", "cash_before"],
+)
+def test_cash_after_that_is_not_cash_before_less_the_trades_is_refused(
+    changes: dict[str, Any],
+) -> None:
+    """Before: read and ignored; 685 − (−4,500 − 315 + 5,500) = 0.00 is the plan's own."""
+    plan = approved(broker())
+    assert plan.cash_after == D("0.00")
+    kind, _, message, none_placed = refused(attrs.evolve(plan, **changes))
+    assert (kind, none_placed) == (ErrorKind.INVALID_PLAN, True)
+    assert "cash_after is not cash_before − Σ trade_amount" in message

@@ -56,7 +56,8 @@ def plan_problem(plan: RebalancePlan) -> PortfolioError | None:
 
     One item per symbol; a HOLD has quantity 0; a trade's price is ≥ `MIN_PRICE`; a
     trade's amount is its quantity × price within a cent plus a billionth of a share at
-    that price (the planner derives one from the other, rounded to cents). The items must
+    that price (the planner derives one from the other, rounded to cents); `cash_after`
+    is `cash_before − Σ trade_amount`, exactly. The items must
     be PlanItems with a symbol, an action and a reason, or that is the problem.
     """
     malformed = _items_problem(plan)
@@ -85,7 +86,7 @@ def plan_problem(plan: RebalancePlan) -> PortfolioError | None:
             "so one of the two was edited; plan again",
             symbols=",".join(disagree),
         )
-    return None
+    return _cash_problem(plan)
 
 
 def held_once_filled(snapshot: Snapshot) -> dict[str, Decimal]:
@@ -219,6 +220,26 @@ def _signed_right(item: PlanItem) -> bool:
     if not isinstance(quantity, Decimal) or not quantity.is_finite():
         return False
     return quantity > 0 if item.action is Action.BUY else quantity < 0
+
+
+def _cash_problem(plan: RebalancePlan) -> PortfolioError | None:
+    """INVALID_PLAN when `cash_after` is not `cash_before − Σ trade_amount`, exactly."""
+    amounts: tuple[object, ...] = (
+        plan.cash_before,
+        plan.cash_after,
+        *(i.trade_amount for i in plan.items),
+    )
+    if not all(isinstance(a, Decimal) and a.is_finite() for a in amounts):
+        return _invalid("the plan's cash and trade amounts must be finite numbers")
+    with localcontext(_EXACT):
+        left = plan.cash_before - sum((i.trade_amount for i in plan.items), ZERO)
+    if left == plan.cash_after:
+        return None
+    return _invalid(
+        "the plan's cash_after is not cash_before − Σ trade_amount: one of them was edited",
+        cash_after=plan.cash_after,
+        computed=left,
+    )
 
 
 def _priced(price: object) -> bool:
