@@ -244,3 +244,27 @@ def test_cash_after_that_is_not_cash_before_less_the_trades_is_refused(
     kind, _, message, none_placed = refused(attrs.evolve(plan, **changes))
     assert (kind, none_placed) == (ErrorKind.INVALID_PLAN, True)
     assert "cash_after is not cash_before − Σ trade_amount" in message
+
+
+def test_a_held_without_a_planned_symbol_is_refused_not_blind_to_its_position() -> None:
+    """Before: QQQ struck from held, the 5 QQQ bought since went unseen, 13.75 more were bought.
+
+    With QQQ in held (0), the same account is PLAN_STALE: 'position 5, planned from 0'.
+    """
+    plan = approved(broker())
+    assert plan.held == {"QQQ": D(0), "SPY": D(20), "TLT": D("3.5")}
+    struck = attrs.evolve(plan, held={"SPY": D(20), "TLT": D("3.5")})
+    moved = FakeBroker(
+        cash=D(685),
+        positions={"SPY": D(20), "TLT": D("3.5"), "QQQ": D(5)},
+        prices={"SPY": D(500), "QQQ": D(400), "TLT": D(90)},
+    )
+    error = PortfolioService(moved).execute(struck).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "QQQ")
+    assert "must name every planned symbol" in error.message
+    assert moved.orders == {}
+    stale = PortfolioService(moved).execute(plan).failure()
+    assert (stale.kind, stale.context["QQQ"]) == (
+        ErrorKind.PLAN_STALE,
+        "position 5, planned from 0",
+    )

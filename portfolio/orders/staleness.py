@@ -35,7 +35,7 @@ from returns.result import Failure, Result, Success
 from portfolio.orders.checks import plan_problem
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import MAX_AMOUNT, MIN_PRICE, ZERO, is_bounded
-from portfolio.records.plan import RebalancePlan
+from portfolio.records.plan import PlanItem, RebalancePlan
 from portfolio.records.snapshot import Snapshot, snapshot_problem
 
 __all__ = [
@@ -212,7 +212,18 @@ def _held_problem(plan: RebalancePlan) -> PortfolioError | None:
     """INVALID_PLAN for a plan without a (valid) record of the positions it was made from."""
     held: object = plan.held
     if isinstance(held, Mapping) and all(is_bounded(q) for q in held.values()):
-        return None
+        items: tuple[object, ...] = plan.items  # data: a plan built by hand may hold anything
+        planned = {i.symbol for i in items if isinstance(i, PlanItem)}
+        missing = sorted(planned - held.keys())
+        if not missing:
+            return None
+        return PortfolioError.of(
+            ErrorKind.INVALID_PLAN,
+            "the positions the plan was made from (held) must name every planned symbol, "
+            "0 for one not held: without it, a position taken since cannot be seen",
+            plan_id=plan.plan_id,
+            symbols=",".join(missing),
+        )
     if isinstance(held, Mapping):
         unbounded = sorted(str(symbol) for symbol, q in held.items() if not is_bounded(q))
         return PortfolioError.of(
