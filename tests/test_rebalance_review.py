@@ -51,3 +51,34 @@ def test_a_correlation_id_with_weights_names_the_plan(files: Path) -> None:
     ids = [json.loads(run.out)["plan_id"] for run in (named, default, again)]
     assert ids[0] != ids[1]  # the correlation id is part of the plan's content
     assert ids[1] == ids[2]  # and "rebalance" is the default
+
+
+TAXED = {
+    "cash": "0",
+    "positions": {"SPY": "20"},
+    "prices": {"SPY": "500", "QQQ": "400"},
+    "as_of": "2026-01-05T21:00:00+00:00",
+    "lots": {"SPY": [{"quantity": "20", "cost": "100", "acquired": "2025-06-05", "lot_id": "a"}]},
+}
+
+
+def test_a_rehearsal_on_a_snapshot_file_plans_with_the_files_lots(tmp_path: Path) -> None:
+    """Before: the fake broker of `--snapshot` dropped the file's lots (and recent trades).
+
+    `rebalance` warned 'sold without lots' and made another plan than `plan` on the same
+    file: the tax rules were off in the rehearsal.
+    """
+    (tmp_path / "w.json").write_text('{"SPY": "0.5", "QQQ": "0.5"}', encoding="utf-8")
+    (tmp_path / "account.json").write_text(json.dumps(TAXED), encoding="utf-8")
+    (tmp_path / "tax.toml").write_text(
+        '[tax]\nshort_term_rate = "0.37"\nlong_term_rate = "0.2"\n', encoding="utf-8"
+    )
+    inputs = ("--weights", tmp_path / "w.json", "--snapshot", tmp_path / "account.json")
+    taxed = ("--policy", tmp_path / "tax.toml")
+    planned = cli("plan", *inputs, *taxed, "--correlation-id", "rebalance", "--json")
+    rehearsed = cli("rebalance", *inputs, *taxed, "--json")
+    assert (planned.code, rehearsed.code) == (0, 0), (planned.err, rehearsed.err)
+    assert "without lots" not in rehearsed.err
+    plan = json.loads(planned.out)
+    assert plan["tax"] is not None
+    assert json.loads(rehearsed.out)["plan_id"] == plan["plan_id"]
