@@ -9,7 +9,9 @@ every difference that makes the plan's orders other than what was approved:
   from the plan's price, or has no price now;
 - the plan is older than `max_age`: the snapshot's `as_of` minus the plan's (so no clock
   is read here; an unknown or incomparable `as_of` counts as too old);
-- an open order touches a planned symbol.
+- an open order touches a planned symbol, unless the plan counted it: the planner
+  counts open orders as filled, so when the position once the open orders fill is
+  `held`, they are the plan's view (not when the plan trades the symbol against one).
 
 `stale_problem` turns the differences into one `PLAN_STALE` error naming each symbol
 and what changed. A plan checked against the snapshot it was made from never drifts.
@@ -30,12 +32,14 @@ from datetime import datetime, timedelta
 from decimal import Context, Decimal, localcontext
 
 import attrs
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from portfolio.orders.checks import plan_problem
+from portfolio.orders.checks import held_once_filled, plan_problem
+from portfolio.orders.open_orders import check_open_orders
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import MAX_AMOUNT, MIN_PRICE, ZERO, is_bounded
-from portfolio.records.plan import PlanItem, RebalancePlan
+from portfolio.records.plan import Action, PlanItem, RebalancePlan
 from portfolio.records.snapshot import Snapshot, snapshot_problem
 
 __all__ = [
@@ -101,10 +105,12 @@ def plan_drift(  # noqa: PLR0913 - the plan, the account, two limits and what a 
     held: Mapping[str, Decimal] = plan.held  # type: ignore[assignment] # checked above
     positions = {str(s).upper(): q for s, q in snapshot.positions.items()}
     prices = {str(s).upper(): p for s, p in snapshot.prices.items()}
+    counted = _counted(snapshot, held)
+    pending_fits = counted - _crossed(plan, snapshot)
     found: list[Drift] = []
     for symbol in sorted(held):
         now = positions.get(symbol, ZERO)
-        if symbol not in placed and now != held[symbol]:
+        if symbol not in placed and symbol not in counted and now != held[symbol]:
             detail = f"position {_text(now)}, planned from {_text(held[symbol])}"
             found.append(Drift(symbol=symbol, change=Change.POSITION, detail=detail))
     for item in sorted(plan.items, key=lambda i: i.symbol):
@@ -118,10 +124,37 @@ def plan_drift(  # noqa: PLR0913 - the plan, the account, two limits and what a 
             detail=f"an open {order.side.value} order ({order.order_id})",
         )
         for order in snapshot.open_orders
-        if order.symbol in planned and order.order_id not in own_orders
+        if order.symbol in planned
+        and order.order_id not in own_orders
+        and order.symbol not in pending_fits
     )
     ordered = sorted(found, key=lambda d: (d.symbol, list(Change).index(d.change)))
     return Success((*ordered, *_age_drift(plan.as_of, snapshot.as_of, max_age)))
+
+
+def _counted(snapshot: Snapshot, held: Mapping[str, Decimal]) -> frozenset[str]:
+    """The planned symbols with open orders the plan counted: held once they fill is `held`.
+
+    The planner counts open orders as filled, so a plan made while an order was pending
+    records the position it will bring; while that order is still pending, the plan
+    still fits.
+    """
+    if not snapshot.open_orders or not is_successful(
+        check_open_orders(snapshot.open_orders, snapshot.prices)
+    ):
+        return frozenset()
+    netted = {str(s).upper(): q for s, q in held_once_filled(snapshot).items()}
+    pending = {order.symbol for order in snapshot.open_orders}
+    return frozenset(s for s in pending & held.keys() if netted.get(s, ZERO) == held[s])
+
+
+def _crossed(plan: RebalancePlan, snapshot: Snapshot) -> frozenset[str]:
+    """The symbols the plan trades against an open order (a sell while a buy is pending)."""
+    against = {
+        (item.symbol, Action.SELL if item.action is Action.BUY else Action.BUY)
+        for item in plan.trades
+    }
+    return frozenset(o.symbol for o in snapshot.open_orders if (o.symbol, o.side) in against)
 
 
 def stale_problem(drift: tuple[Drift, ...]) -> PortfolioError | None:
