@@ -118,3 +118,15 @@ def test_a_counted_open_order_the_plan_trades_against_is_still_refused() -> None
     assert plan.item("SPY").action is Action.SELL  # type: ignore[union-attr]
     error = check_fresh(plan, pending_buy).failure()
     assert (error.kind, error.context["SPY"]) == (ErrorKind.PLAN_STALE, "an open BUY order (b-1)")
+
+
+def test_a_plan_dated_after_the_account_beyond_the_age_limit_is_stale() -> None:
+    """Before: an as_of edited to the future made the age negative, so never too old."""
+    plan = plan_rebalance(HALVES, PENDING).unwrap()
+    future = attrs.evolve(plan, as_of=datetime(2099, 1, 1, tzinfo=UTC))
+    error = check_fresh(future, PENDING).failure()
+    assert error.kind is ErrorKind.PLAN_STALE
+    assert error.context["age"].startswith("the plan's as_of 2099-01-01T00:00:00+00:00 is ")
+    assert "later than the account's 2026-01-05T21:00:00+00:00" in error.context["age"]
+    skewed = attrs.evolve(plan, as_of=datetime(2026, 1, 6, 21, tzinfo=UTC))  # exactly a day
+    assert is_successful(check_fresh(skewed, PENDING))

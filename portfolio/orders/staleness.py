@@ -8,7 +8,8 @@ every difference that makes the plan's orders other than what was approved:
 - a planned symbol's price moved more than `max_price_move` (a fraction: 0.02 = 2 %)
   from the plan's price, or has no price now;
 - the plan is older than `max_age`: the snapshot's `as_of` minus the plan's (so no clock
-  is read here; an unknown or incomparable `as_of` counts as too old);
+  is read here; an unknown or incomparable `as_of` counts as too old), or its `as_of` is
+  later than the snapshot's by more than `max_age` (a plan edited, or a clock off);
 - an open order touches a planned symbol, unless the plan counted it: the planner
   counts open orders as filled, so when the position once the open orders fill is
   `held`, they are the plan's view (not when the plan trades the symbol against one).
@@ -297,8 +298,14 @@ def _age_drift(made: datetime | None, now: datetime | None, limit: timedelta) ->
     except TypeError:  # one has a time zone, the other not
         detail = "the plan's age is unknown: one as_of has a time zone and the other not"
         return (Drift(symbol="", change=Change.AGE, detail=detail),)
-    if age <= limit:
+    if -limit <= age <= limit:
         return ()
+    if age < -limit:  # made after the account was read: the as_of was edited, or a clock is off
+        detail = (
+            f"the plan's as_of {made.isoformat()} is {-age} later than the account's "
+            f"{now.isoformat()}, beyond the limit {limit}"
+        )
+        return (Drift(symbol="", change=Change.AGE, detail=detail),)
     detail = f"the plan is {age} old (as_of {made.isoformat()}), the limit is {limit}"
     return (Drift(symbol="", change=Change.AGE, detail=detail),)
 
