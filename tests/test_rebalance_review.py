@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from alpaca_server import AlpacaServer
 from cli_support import cli
 
 ACCOUNT = {
@@ -82,3 +83,31 @@ def test_a_rehearsal_on_a_snapshot_file_plans_with_the_files_lots(tmp_path: Path
     plan = json.loads(planned.out)
     assert plan["tax"] is not None
     assert json.loads(rehearsed.out)["plan_id"] == plan["plan_id"]
+
+
+def test_asking_to_run_a_placed_plan_again_counts_only_the_orders_not_placed(
+    tmp_path: Path,
+) -> None:
+    """Before: 'Place 2 orders on Alpaca paper trading?' for a plan whose 2 orders were placed."""
+    (tmp_path / "w.json").write_text('{"SPY": "0.5", "QQQ": "0.5"}', encoding="utf-8")
+    with AlpacaServer("PKREVIEWASK000000000", "reviewask-secret-00000000000000000000000") as server:
+        server.set_cash("0")
+        server.hold("SPY", "20", price="500")
+        server.trades.update({"SPY": 500.0, "QQQ": 400.0})
+        for symbol in ("SPY", "QQQ"):
+            server.list_asset(symbol)
+        env = server.environ()
+        argv = ("plan", "--weights", tmp_path / "w.json", "--broker", "alpaca", "--json")
+        made = cli(*argv, environ=env)
+        (tmp_path / "plan.json").write_text(made.out, encoding="utf-8")
+        run = ("rebalance", "--plan", tmp_path / "plan.json", "--broker", "alpaca", "--execute")
+        first = cli(*run, environ=env, answer="n\n")
+        done = cli(*run, "--yes", environ=env)
+        again = cli(*run, environ=env, answer="n\n")
+    assert "Place 2 orders on Alpaca paper trading? [y/N]" in first.err
+    assert done.code == 0, done.err
+    assert (
+        "Place 0 orders on Alpaca paper trading? "
+        "(2 of the plan's orders are there already: never placed again) [y/N]"
+    ) in again.err
+    assert again.code == 1  # not confirmed

@@ -56,6 +56,7 @@ from portfolio import (
 )
 from portfolio.orders.execution import guarded
 from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
+from portfolio.orders.state import OrderState
 from ports import BrokerPort
 
 __all__ = ["COMMAND", "run"]
@@ -205,13 +206,40 @@ def _show(
         terminal.say(orders_table(orders.intents, report))
 
 
+def _at_broker(broker: BrokerPort, intents: tuple[OrderIntent, ...]) -> int:
+    """How many of `intents` the broker has an order for already; 0 when it cannot say.
+
+    A saved plan run again: those are found by their client ids and never placed again.
+    """
+    get_order = getattr(broker, "get_order", None)
+    if not callable(get_order):
+        return 0
+    found = 0
+    for intent in intents:
+        match guarded(get_order, intent.client_order_id):
+            case Success(OrderState()):
+                found += 1
+            case Failure(_):
+                return 0
+    return found
+
+
+def _question(options: RebalanceOptions, orders: _Orders) -> str:
+    """`Place N orders on …?`, N the orders not at the broker yet (a saved plan run again)."""
+    found = _at_broker(orders.broker, orders.intents) if options.plan is not None else 0
+    count = len(orders.intents) - found
+    question = f"Place {count} orders on {_where(options)}?"
+    if found:
+        question += f" ({found} of the plan's orders are there already: never placed again)"
+    return question
+
+
 def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> ExitCode:
-    count = len(orders.intents)
     if options.json and not options.yes:
         terminal.warn(orders_table(orders.intents).rstrip("\n"))
     elif not options.json:
         terminal.say(orders_table(orders.intents))
-    if not options.yes and not terminal.confirm(f"Place {count} orders on {_where(options)}?"):
+    if not options.yes and not terminal.confirm(_question(options, orders)):
         terminal.warn("not confirmed: no order placed")
         return ExitCode.FAILURE
     service = PortfolioService(orders.broker, orders.policy)
