@@ -268,3 +268,24 @@ def test_a_held_without_a_planned_symbol_is_refused_not_blind_to_its_position() 
         ErrorKind.PLAN_STALE,
         "position 5, planned from 0",
     )
+
+
+def test_a_sale_edited_into_a_short_is_refused_under_a_policy_without_shorts() -> None:
+    """Every number agrees, but 30 SPY sold of 20 held is a short the policy forbids.
+
+    Before: a close of 20 and a short sale of 10 were placed.
+    """
+    plan = approved(broker())
+    assert plan.policy is not None
+    assert plan.policy.allow_short is False
+    short = edited(
+        plan,
+        "SPY",
+        quantity=D(-30),
+        trade_amount=D("-15000.00"),
+        target_value=D("-5000.00"),
+    )
+    short = attrs.evolve(short, cash_after=plan.cash_after + D(10500))
+    kind, symbols, message, none_placed = refused(short)
+    assert (kind, symbols, none_placed) == (ErrorKind.INVALID_PLAN, "SPY", True)
+    assert "policy does not allow shorts" in message

@@ -47,6 +47,7 @@ def fit_problem(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | Non
         or _mismatch(plan, snapshot)
         or _bad_trades(plan, snapshot)
         or plan_problem(plan)
+        or _unallowed_shorts(plan, snapshot)
         or _against_open_orders(plan, snapshot)
     )
 
@@ -201,6 +202,31 @@ def _bad_trades(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | Non
     )
     if blocked:
         return _invalid("the broker does not trade these symbols", symbols=",".join(blocked))
+    return None
+
+
+def _unallowed_shorts(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError | None:
+    """INVALID_PLAN for a sale that ends short when the plan's policy does not allow shorts.
+
+    The planner never makes one (`allow_short=False`); a quantity edited by hand may.
+    Held counts the open orders as filled; a billionth of a share is rounding.
+    """
+    policy = plan.policy
+    if policy is None or policy.allow_short:
+        return None
+    owned = held_once_filled(snapshot)
+    shorted = sorted(
+        item.symbol
+        for item in plan.trades
+        if item.action is Action.SELL
+        and item.reason is not Reason.LIQUIDATE
+        and owned.get(item.symbol, ZERO) + item.quantity < -SHARE_QUANTUM
+    )
+    if shorted:
+        return _invalid(
+            "the plan sells these symbols short, but its policy does not allow shorts",
+            symbols=",".join(shorted),
+        )
     return None
 
 
