@@ -111,7 +111,11 @@ def order_intents(
     a trade's quantity is not a finite number of the trade's sign (a non-positive
     quantity), when a traded symbol is not tradable, or when a trade goes against an
     open order of its symbol (a sell while a buy is pending: wait for it or cancel it,
-    then plan again); the error names the symbols. See `portfolio.orders.checks`.
+    then plan again), when its items break a plan's own rules (a symbol twice, a HOLD
+    with a quantity, a liquidation of less than the position, a price below 1E-9, an
+    amount that is not the quantity × price, a `cash_after` that does not add up: a
+    plan edited by hand), or when a sale ends short under a policy without shorts; the
+    error names the symbols. See `portfolio.orders.checks`.
     """
     given: tuple[object, object] = (plan, snapshot)
     if not isinstance(given[0], RebalancePlan) or not isinstance(given[1], Snapshot):
