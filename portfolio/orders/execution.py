@@ -61,7 +61,9 @@ class Step(enum.Enum):
 class ExecutedOrder:
     """One intent and what became of it.
 
-    `intent` is the order as placed (a buy may be resized to the cash that arrived);
+    `intent` is the order as placed (a buy may be resized to the cash that arrived), or
+    for an order found at the broker (ALREADY_SUBMITTED, SHORT_OF_PLAN) the plan's
+    intent, `state` saying what the broker has (an earlier run may have resized it);
     `state` the broker's last report (None if it never had the order); `error` the
     failure of the submission, or of the last read while waiting (None again once a
     later read succeeds). An order whose submission's answer was lost but that a read
