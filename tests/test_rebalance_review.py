@@ -104,6 +104,7 @@ def test_asking_to_run_a_placed_plan_again_counts_only_the_orders_not_placed(
         first = cli(*run, environ=env, answer="n\n")
         done = cli(*run, "--yes", environ=env)
         again = cli(*run, environ=env, answer="n\n")
+        dry = cli("rebalance", "--plan", tmp_path / "plan.json", "--broker", "alpaca", environ=env)
     assert "Place 2 orders on Alpaca paper trading? [y/N]" in first.err
     assert done.code == 0, done.err
     assert (
@@ -111,3 +112,8 @@ def test_asking_to_run_a_placed_plan_again_counts_only_the_orders_not_placed(
         "(2 of the plan's orders are there already: never placed again) [y/N]"
     ) in again.err
     assert again.code == 1  # not confirmed
+    assert dry.code == 0
+    assert (
+        "2 of the plan's 2 orders are at the broker already: --execute places only the others"
+        in (dry.err)
+    )

@@ -275,6 +275,11 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
         case Success(orders):
             _show(options, terminal, orders, None)
             terminal.warn(f"dry run: no order placed on {_where(options)} (add --execute)")
+            if options.plan is not None and (found := _at_broker(orders.broker, orders.intents)):
+                terminal.warn(
+                    f"{found} of the plan's {len(orders.intents)} orders are at the broker "
+                    "already: --execute places only the others"
+                )
     return ExitCode.OK
 
 
