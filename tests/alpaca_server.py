@@ -304,11 +304,12 @@ class AlpacaServer:
         """A page of `kind` activities by id (`direction` desc unless asc), after `page_token`."""
         if params.get("direction", "desc") not in {"asc", "desc"}:
             return 422, {"code": 42210000, "message": "invalid direction"}
-        size = int(params.get("page_size", "100"))
+        size_text = params.get("page_size", "100")
+        size = int(size_text) if size_text.isdigit() else 0
         if not 1 <= size <= 100:  # Alpaca's largest page
             return 422, {"code": 42210000, "message": "page_size must be in [1, 100]"}
-        listed = sorted(
-            (a for a in self.activities if a["activity_type"] == kind),
+        listed = sorted(  # an entry without a type (test data) is of no type asked for
+            (a for a in self.activities if a.get("activity_type") == kind),
             key=lambda a: str(a["id"]),
             reverse=params.get("direction", "desc") == "desc",
         )
@@ -416,6 +417,30 @@ class AlpacaServer:
         }
 
 
+def _answered(
+    respond: Callable[[str, Mapping[str, str]], tuple[int, object]],
+    path: str,
+    params: Mapping[str, str],
+) -> tuple[int, object]:
+    """`respond(path, params)`; a request it cannot answer is a 500, as Alpaca's would be.
+
+    So that test data the server does not expect fails the request, not the server's
+    thread (which closed the connection without an answer).
+    """
+    try:
+        return respond(path, params)
+    except Exception as exc:  # noqa: BLE001 - any bug in the fake is an answer, not a crash
+        return 500, {"code": 50010000, "message": f"internal server error: {exc!r}"}
+
+
+def _posted(alpaca: AlpacaServer, path: str, body: bytes) -> tuple[int, object, bool]:
+    """`alpaca.respond_post(path, body)`; one it cannot answer is a 500, as `_answered`."""
+    try:
+        return alpaca.respond_post(path, body)
+    except Exception as exc:  # noqa: BLE001 - any bug in the fake is an answer, not a crash
+        return 500, {"code": 50010000, "message": f"internal server error: {exc!r}"}, False
+
+
 def closed_port_url() -> str:
     """A URL on 127.0.0.1 where nothing listens: connecting is refused at once."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -508,7 +533,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif not authorised:
             self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
         else:
-            status, payload = alpaca.respond(parts.path, params)
+            status, payload = _answered(alpaca.respond, parts.path, params)
             self._send(status, json.dumps(payload).encode())
 
     def do_POST(self) -> None:
@@ -528,7 +553,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is None and not authorised:
             self._send(401, b'{"code": 40110000, "message": "request is not authorized"}')
             return
-        status, payload, hang = alpaca.respond_post(path, body) if fault is None else (0, {}, True)
+        status, payload, hang = _posted(alpaca, path, body) if fault is None else (0, {}, True)
         if hang:  # placed (or not, for a hanging fault), and never answered
             alpaca.stopping.wait(HANG_LIMIT)
             self.close_connection = True

@@ -21,11 +21,11 @@ from adapters.alpaca.prices import PriceSource
 from adapters.alpaca.read_snapshot import read_snapshot
 from adapters.alpaca.reads import QueryBudget
 from adapters.alpaca.settings import AlpacaSettings, read_env
-from adapters.alpaca.symbols import requested
+from adapters.alpaca.symbols import requested, unnameable
 from adapters.alpaca.transport import Caller, Clients, connect
 from portfolio.orders.intents import OrderIntent
 from portfolio.orders.state import OrderState
-from portfolio.records.errors import PortfolioError
+from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.snapshot import Snapshot
 from ports import OrderPort
 
@@ -155,8 +155,18 @@ class AlpacaBroker:
         all, never a partial snapshot.
         """
         self._warnings = ()
+        wanted = requested(symbols)
+        if bad := unnameable(wanted):
+            return Failure(
+                PortfolioError.of(
+                    ErrorKind.MISSING_PRICE,
+                    "no price for symbols no Alpaca request can name (a comma, a space, or a "
+                    "character outside printable ASCII)",
+                    symbols=", ".join(map(ascii, bad)),
+                )
+            )
         try:
-            snapshot, self._warnings = self._read(requested(symbols))
+            snapshot, self._warnings = self._read(wanted)
         except BrokerFailure as failed:
             return Failure(failed.shown(self._settings.secrets))
         return Success(snapshot)

@@ -8,6 +8,7 @@ it contains a slash; a held one when Alpaca says its asset class is `crypto`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import quote as url_quote
 
@@ -22,6 +23,7 @@ __all__ = [
     "quote_currency",
     "requested",
     "symbols_query",
+    "unnameable",
 ]
 
 #: Alpaca's asset classes the adapter treats apart; any other class is read like an equity.
@@ -41,6 +43,22 @@ def requested(symbols: Iterable[object]) -> frozenset[str]:
         symbols = [symbols]
     cleaned = (str(symbol).strip().upper() for symbol in symbols)
     return frozenset(symbol for symbol in cleaned if symbol)
+
+
+#: Printable ASCII without a space: what a symbol can be in Alpaca's URLs.
+_PRINTABLE = re.compile(r"[!-~]+")
+
+
+def unnameable(symbols: Iterable[str]) -> list[str]:
+    """The symbols no Alpaca request can name, sorted.
+
+    A comma (it separates the symbols of a `symbols=` list), a space, or a character
+    outside printable ASCII (a lone surrogate cannot even be encoded to be sent).
+
+    >>> unnameable(["SPY", "BTC/USD", "BRK.B", "QQQ,SPY", "S P", "ÉTÉ"])
+    ['QQQ,SPY', 'S P', 'ÉTÉ']
+    """
+    return sorted(s for s in symbols if not _PRINTABLE.fullmatch(s) or "," in s)
 
 
 def is_crypto(symbol: str) -> bool:

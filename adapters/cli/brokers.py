@@ -47,12 +47,17 @@ _: type[BrokerPort] = FileAccount  # mypy fails the day the class drifts from th
 
 
 def fake_broker(snapshot: Snapshot) -> BrokerPort:
-    """An in-memory broker holding `snapshot`'s cash, positions, prices and asset facts."""
+    """An in-memory broker holding the account `snapshot` describes, as `plan` reads it.
+
+    Its cash, positions, prices, asset facts, tax lots and recent trades.
+    """
     broker = FakeBroker(
         cash=snapshot.cash,
         positions=snapshot.positions,
         prices=snapshot.prices,
         assets=snapshot.assets,
+        lots=snapshot.lots,
+        recent_trades=snapshot.recent_trades,
     )
     broker.set_prices({}, as_of=snapshot.as_of)  # the snapshot's moment, when it names one
     return broker

@@ -17,7 +17,7 @@ the rest goes on: buys are sized to the cash that really arrived.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -31,14 +31,18 @@ from portfolio.orders.execution import (
     WaitPolicy,
     buy_budget,
     guarded,
+    order_cost,
     size_buys,
 )
 from portfolio.orders.intents import OrderIntent, order_intents
-from portfolio.orders.state import OrderState
+from portfolio.orders.state import OrderState, OrderStatus
 from portfolio.records.asset_facts import broker_minimum, quantity_step
 from portfolio.records.errors import ErrorKind, PortfolioError
+from portfolio.records.money import ZERO
 from portfolio.records.plan import Action, RebalancePlan
+from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
+from portfolio.steps.rules import below_floor, smallest_trade
 
 if TYPE_CHECKING:  # ports depends on portfolio, never the reverse at run time
     from ports import BrokerPort, OrderPort
@@ -133,6 +137,53 @@ class _Run:
                 )
         for phase in _phases(buys):
             self._place(tuple(r for i in phase if (r := sized.get(i)) is not None), phase)
+        spent = sum(
+            (order_cost(r, after_sells.prices) for r in sized.values() if r is not None), ZERO
+        )
+        self._short_of_plan(plan, buys, budget - spent, after_sells, minimums)
+
+    def _short_of_plan(
+        self,
+        plan: RebalancePlan,
+        buys: tuple[OrderIntent, ...],
+        left: Decimal,
+        after_sells: Snapshot,
+        minimums: Mapping[str, Decimal],
+    ) -> None:
+        """SHORT_OF_PLAN: each buy found filled below the plan that the cash `left` could add to.
+
+        An earlier run placed it smaller (its sells had not all filled); its client id is
+        taken, so it is not placed again, but the report must not call the plan done
+        while the cash for the rest sits in the account. A rest the cash left cannot buy
+        (prices rose: the money went into fewer shares), or one below the smallest trade
+        (the policy's minimum, the broker's), leaves the buy as it is.
+        """
+        short = {
+            intent.client_order_id: attrs.evolve(
+                intent, quantity=intent.quantity - done.state.filled_quantity
+            )
+            for intent in buys
+            if (done := self._done.get(intent.client_order_id)) is not None
+            and done.step is Step.ALREADY_SUBMITTED
+            and done.state is not None
+            and done.state.status is OrderStatus.FILLED
+            and intent.quantity is not None
+            and done.state.filled_quantity < intent.quantity
+        }
+        if not short:
+            return
+        rests = tuple(short.values())
+        minimum = (plan.policy or SizingPolicy()).min_trade_amount
+        sized = size_buys(
+            rests, left, after_sells.prices, minimums, _lots(plan, after_sells, rests)
+        )
+        for rest, buyable in zip(rests, sized, strict=True):
+            floor = smallest_trade(minimum, minimums.get(rest.symbol, ZERO))
+            if buyable is not None and not below_floor(
+                order_cost(buyable, after_sells.prices), floor
+            ):
+                done = self._done[rest.client_order_id]
+                self._done[rest.client_order_id] = attrs.evolve(done, step=Step.SHORT_OF_PLAN)
 
     def _unknown(self, intents: tuple[OrderIntent, ...]) -> tuple[OrderIntent, ...]:
         """The intents the broker has no order for; the others are recorded as they stand."""

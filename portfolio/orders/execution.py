@@ -32,6 +32,7 @@ __all__ = [
     "committed_cash",
     "guarded",
     "in_lots",
+    "order_cost",
     "size_buys",
 ]
 
@@ -51,13 +52,18 @@ class Step(enum.Enum):
     SKIPPED_AFTER_FAILURE = "skipped_after_failure"  # an earlier failure made placing it unsafe
     SKIPPED_CLOSE_NOT_FILLED = "skipped_close_not_filled"  # a flip's open leg, close unfilled
     SKIPPED_NO_CASH = "skipped_no_cash"  # a buy the cash that arrived could not pay for
+    # A buy the broker had from an earlier run, placed smaller than the plan (its sells had
+    # not all filled then); the cash for the rest is there now. Not placed again: plan again.
+    SHORT_OF_PLAN = "short_of_plan"
 
 
 @attrs.frozen(kw_only=True)
 class ExecutedOrder:
     """One intent and what became of it.
 
-    `intent` is the order as placed (a buy may be resized to the cash that arrived);
+    `intent` is the order as placed (a buy may be resized to the cash that arrived), or
+    for an order found at the broker (ALREADY_SUBMITTED, SHORT_OF_PLAN) the plan's
+    intent, `state` saying what the broker has (an earlier run may have resized it);
     `state` the broker's last report (None if it never had the order); `error` the
     failure of the submission, or of the last read while waiting (None again once a
     later read succeeds). An order whose submission's answer was lost but that a read
@@ -71,8 +77,16 @@ class ExecutedOrder:
 
     @property
     def filled(self) -> bool:
-        """True when the broker reports the order completely filled."""
-        return self.state is not None and self.state.status is OrderStatus.FILLED
+        """True when the broker reports the order completely filled, and the plan's part done.
+
+        A buy an earlier run placed smaller than the plan (SHORT_OF_PLAN) filled as an
+        order, but not as the plan's buy: it is not `filled`.
+        """
+        return (
+            self.state is not None
+            and self.state.status is OrderStatus.FILLED
+            and self.step is not Step.SHORT_OF_PLAN
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -208,7 +222,7 @@ def size_buys(
         return tuple(
             None
             if (b := by_id.get(old.client_order_id)) is None
-            or (b != old and under_broker_minimum(_cost(b, prices), floor.get(b.symbol, ZERO)))
+            or (b != old and under_broker_minimum(order_cost(b, prices), floor.get(b.symbol, ZERO)))
             else b
             for old in buys
         )
@@ -221,8 +235,8 @@ def _within(
     lots: Mapping[str, Decimal | None],
 ) -> tuple[OrderIntent | None, ...]:
     """Closes first at full size while they fit, the rest scaled by one factor."""
-    close_cost = sum((_cost(b, prices) for b in buys if b.closes_position), ZERO)
-    other_cost = sum((_cost(b, prices) for b in buys if not b.closes_position), ZERO)
+    close_cost = sum((order_cost(b, prices) for b in buys if b.closes_position), ZERO)
+    other_cost = sum((order_cost(b, prices) for b in buys if not b.closes_position), ZERO)
     if close_cost + other_cost <= budget:
         return buys
     budget = max(budget, ZERO)
@@ -233,7 +247,8 @@ def _within(
     return tuple(b if b.closes_position else _scaled(b, factor, lots) for b in buys)
 
 
-def _cost(buy: OrderIntent, prices: Mapping[str, Decimal]) -> Decimal:
+def order_cost(buy: OrderIntent, prices: Mapping[str, Decimal]) -> Decimal:
+    """What a buy costs at `prices`: its notional, or its quantity × its symbol's price."""
     if buy.notional is not None:
         return buy.notional
     return (buy.quantity or ZERO) * prices[buy.symbol]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from decimal import Decimal
 
 import attrs
@@ -28,6 +29,8 @@ __all__ = ["MAX_CLIENT_ORDER_ID", "Leg", "OrderIntent", "client_order_id", "orde
 #: Alpaca's limit on the length of a client order id, in characters.
 MAX_CLIENT_ORDER_ID = 128
 _LONGEST_PART = 40
+#: A plan id that goes into a client id as it is (the planner's are hex digits).
+_PLAIN = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class Leg(enum.Enum):
@@ -60,24 +63,32 @@ def client_order_id(plan_id: str, symbol: str, leg: Leg) -> str:
     """`rb-<plan id>-<leg>-<symbol>`; when that is too long, a part over 40 characters is hashed.
 
     A hashed part is `h` and the first 39 hex digits of its SHA-256, so the id stays at
-    most 86 characters and still differs for another plan or symbol.
+    most 86 characters and still differs for another plan or symbol. A plan id that is
+    not plain (empty, or holding anything but ASCII letters, digits, `.`, `_` and `-`:
+    a space, a line break, a `/`, a lone surrogate, as a plan file edited by hand may)
+    is hashed whatever its length, so that every id can be sent, printed and read back.
 
     >>> client_order_id("0123abcd", "SPY", Leg.CLOSE)
     'rb-0123abcd-c-SPY'
     >>> long_symbol, long_plan = client_order_id("0123abcd", "X" * 200, Leg.OPEN), "p" * 500
     >>> len(long_symbol), len(client_order_id(long_plan, "SPY", Leg.TRADE))
     (54, 49)
+    >>> client_order_id("a b", "SPY", Leg.TRADE)
+    'rb-hc8687a08aa5d6ed2044328fa6a697ab8e96dc34-t-SPY'
     """
-    named = f"rb-{plan_id}-{leg.value}-{symbol}"
+    plan_part = plan_id if _PLAIN.fullmatch(plan_id) else _hashed(plan_id)
+    named = f"rb-{plan_part}-{leg.value}-{symbol}"
     if len(named) <= MAX_CLIENT_ORDER_ID:
         return named
-    return f"rb-{_fitted(plan_id)}-{leg.value}-{_fitted(symbol)}"
+    return f"rb-{_fitted(plan_part)}-{leg.value}-{_fitted(symbol)}"
 
 
 def _fitted(part: str) -> str:
     """`part` itself when at most 40 characters, else `h` + 39 hex digits of its SHA-256."""
-    if len(part) <= _LONGEST_PART:
-        return part
+    return part if len(part) <= _LONGEST_PART else _hashed(part)
+
+
+def _hashed(part: str) -> str:
     return "h" + hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:39]
 
 
@@ -100,7 +111,11 @@ def order_intents(
     a trade's quantity is not a finite number of the trade's sign (a non-positive
     quantity), when a traded symbol is not tradable, or when a trade goes against an
     open order of its symbol (a sell while a buy is pending: wait for it or cancel it,
-    then plan again); the error names the symbols. See `portfolio.orders.checks`.
+    then plan again), when its items break a plan's own rules (a symbol twice, a HOLD
+    with a quantity, a liquidation of less than the position, a price below 1E-9, an
+    amount that is not the quantity × price, a `cash_after` that does not add up: a
+    plan edited by hand), or when a sale ends short under a policy without shorts; the
+    error names the symbols. See `portfolio.orders.checks`.
     """
     given: tuple[object, object] = (plan, snapshot)
     if not isinstance(given[0], RebalancePlan) or not isinstance(given[1], Snapshot):

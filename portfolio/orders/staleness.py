@@ -8,8 +8,11 @@ every difference that makes the plan's orders other than what was approved:
 - a planned symbol's price moved more than `max_price_move` (a fraction: 0.02 = 2 %)
   from the plan's price, or has no price now;
 - the plan is older than `max_age`: the snapshot's `as_of` minus the plan's (so no clock
-  is read here; an unknown or incomparable `as_of` counts as too old);
-- an open order touches a planned symbol.
+  is read here; an unknown or incomparable `as_of` counts as too old), or its `as_of` is
+  later than the snapshot's by more than `max_age` (a plan edited, or a clock off);
+- an open order touches a planned symbol, unless the plan counted it: the planner
+  counts open orders as filled, so when the position once the open orders fill is
+  `held`, they are the plan's view (not when the plan trades the symbol against one).
 
 `stale_problem` turns the differences into one `PLAN_STALE` error naming each symbol
 and what changed. A plan checked against the snapshot it was made from never drifts.
@@ -30,11 +33,14 @@ from datetime import datetime, timedelta
 from decimal import Context, Decimal, localcontext
 
 import attrs
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from portfolio.orders.checks import held_once_filled, plan_problem
+from portfolio.orders.open_orders import check_open_orders
 from portfolio.records.errors import ErrorKind, PortfolioError
-from portfolio.records.money import MIN_PRICE, ZERO, is_bounded
-from portfolio.records.plan import RebalancePlan
+from portfolio.records.money import MAX_AMOUNT, MIN_PRICE, ZERO, is_bounded
+from portfolio.records.plan import Action, PlanItem, RebalancePlan
 from portfolio.records.snapshot import Snapshot, snapshot_problem
 
 __all__ = [
@@ -86,7 +92,10 @@ def plan_drift(  # noqa: PLR0913 - the plan, the account, two limits and what a 
     """Every difference between `plan` and `snapshot`, by symbol then kind (age last).
 
     Failure(INVALID_PLAN) for a plan that does not record what it was made from (`held`
-    is None: built by hand, or read from a file older than schema_version 2);
+    is None: built by hand, or read from a file older than schema_version 2), or whose
+    items break a plan's own rules (`portfolio.orders.checks.plan_problem`: a symbol
+    twice, a HOLD with a quantity, a price below `MIN_PRICE`, an amount that is not the
+    quantity × price);
     INVALID_SNAPSHOT for a snapshot that breaks its rules; INVALID_CONFIG for a negative
     or non-finite `max_price_move` or a negative `max_age`. A limit of the wrong Python
     type raises TypeError.
@@ -97,10 +106,12 @@ def plan_drift(  # noqa: PLR0913 - the plan, the account, two limits and what a 
     held: Mapping[str, Decimal] = plan.held  # type: ignore[assignment] # checked above
     positions = {str(s).upper(): q for s, q in snapshot.positions.items()}
     prices = {str(s).upper(): p for s, p in snapshot.prices.items()}
+    counted = _counted(snapshot, held)
+    pending_fits = counted - _crossed(plan, snapshot)
     found: list[Drift] = []
     for symbol in sorted(held):
         now = positions.get(symbol, ZERO)
-        if symbol not in placed and now != held[symbol]:
+        if symbol not in placed and symbol not in counted and now != held[symbol]:
             detail = f"position {_text(now)}, planned from {_text(held[symbol])}"
             found.append(Drift(symbol=symbol, change=Change.POSITION, detail=detail))
     for item in sorted(plan.items, key=lambda i: i.symbol):
@@ -114,10 +125,37 @@ def plan_drift(  # noqa: PLR0913 - the plan, the account, two limits and what a 
             detail=f"an open {order.side.value} order ({order.order_id})",
         )
         for order in snapshot.open_orders
-        if order.symbol in planned and order.order_id not in own_orders
+        if order.symbol in planned
+        and order.order_id not in own_orders
+        and order.symbol not in pending_fits
     )
     ordered = sorted(found, key=lambda d: (d.symbol, list(Change).index(d.change)))
     return Success((*ordered, *_age_drift(plan.as_of, snapshot.as_of, max_age)))
+
+
+def _counted(snapshot: Snapshot, held: Mapping[str, Decimal]) -> frozenset[str]:
+    """The planned symbols with open orders the plan counted: held once they fill is `held`.
+
+    The planner counts open orders as filled, so a plan made while an order was pending
+    records the position it will bring; while that order is still pending, the plan
+    still fits.
+    """
+    if not snapshot.open_orders or not is_successful(
+        check_open_orders(snapshot.open_orders, snapshot.prices)
+    ):
+        return frozenset()
+    netted = {str(s).upper(): q for s, q in held_once_filled(snapshot).items()}
+    pending = {order.symbol for order in snapshot.open_orders}
+    return frozenset(s for s in pending & held.keys() if netted.get(s, ZERO) == held[s])
+
+
+def _crossed(plan: RebalancePlan, snapshot: Snapshot) -> frozenset[str]:
+    """The symbols the plan trades against an open order (a sell while a buy is pending)."""
+    against = {
+        (item.symbol, Action.SELL if item.action is Action.BUY else Action.BUY)
+        for item in plan.trades
+    }
+    return frozenset(o.symbol for o in snapshot.open_orders if (o.symbol, o.side) in against)
 
 
 def stale_problem(drift: tuple[Drift, ...]) -> PortfolioError | None:
@@ -201,14 +239,34 @@ def _inputs_problem(plan: RebalancePlan, snapshot: Snapshot) -> PortfolioError |
     if not isinstance(given[0], RebalancePlan) or not isinstance(given[1], Snapshot):
         msg = "plan_drift(plan, snapshot) takes a RebalancePlan and a Snapshot"
         raise TypeError(msg)
-    return _held_problem(plan) or snapshot_problem(snapshot)
+    return _held_problem(plan) or plan_problem(plan) or snapshot_problem(snapshot)
 
 
 def _held_problem(plan: RebalancePlan) -> PortfolioError | None:
     """INVALID_PLAN for a plan without a (valid) record of the positions it was made from."""
     held: object = plan.held
     if isinstance(held, Mapping) and all(is_bounded(q) for q in held.values()):
-        return None
+        items: tuple[object, ...] = plan.items  # data: a plan built by hand may hold anything
+        planned = {i.symbol for i in items if isinstance(i, PlanItem)}
+        missing = sorted(planned - held.keys())
+        if not missing:
+            return None
+        return PortfolioError.of(
+            ErrorKind.INVALID_PLAN,
+            "the positions the plan was made from (held) must name every planned symbol, "
+            "0 for one not held: without it, a position taken since cannot be seen",
+            plan_id=plan.plan_id,
+            symbols=",".join(missing),
+        )
+    if isinstance(held, Mapping):
+        unbounded = sorted(str(symbol) for symbol, q in held.items() if not is_bounded(q))
+        return PortfolioError.of(
+            ErrorKind.INVALID_PLAN,
+            f"the positions the plan was made from (held) must be numbers of magnitude at "
+            f"most {MAX_AMOUNT}, as a snapshot's are",
+            plan_id=plan.plan_id,
+            symbols=",".join(unbounded),
+        )
     return PortfolioError.of(
         ErrorKind.INVALID_PLAN,
         "the plan does not record the positions it was made from (a plan built by hand, "
@@ -240,8 +298,14 @@ def _age_drift(made: datetime | None, now: datetime | None, limit: timedelta) ->
     except TypeError:  # one has a time zone, the other not
         detail = "the plan's age is unknown: one as_of has a time zone and the other not"
         return (Drift(symbol="", change=Change.AGE, detail=detail),)
-    if age <= limit:
+    if -limit <= age <= limit:
         return ()
+    if age < -limit:  # made after the account was read: the as_of was edited, or a clock is off
+        detail = (
+            f"the plan's as_of {made.isoformat()} is {-age} later than the account's "
+            f"{now.isoformat()}, beyond the limit {limit}"
+        )
+        return (Drift(symbol="", change=Change.AGE, detail=detail),)
     detail = f"the plan is {age} old (as_of {made.isoformat()}), the limit is {limit}"
     return (Drift(symbol="", change=Change.AGE, detail=detail),)
 

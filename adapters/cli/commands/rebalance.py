@@ -54,13 +54,17 @@ from portfolio import (
     order_intents,
     plan_rebalance,
 )
+from portfolio.orders.execution import guarded
 from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
+from portfolio.orders.state import OrderState
 from ports import BrokerPort
 
 __all__ = ["COMMAND", "run"]
 
 #: Alpaca's live trading host; paper trading is `paper-api.alpaca.markets`.
 LIVE_HOST = "api.alpaca.markets"
+#: The correlation id of a plan made by `--weights` without `--correlation-id`.
+_DEFAULT_CORRELATION_ID = "rebalance"
 
 
 @attrs.frozen(kw_only=True)
@@ -114,7 +118,7 @@ def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Or
         # The lots of `--lots` describe the account before any order: they are read for
         # the plan, and placing it reads the broker's own account (positions, cash).
         for planning in with_lots(Success(broker), options.lots, policy)
-        for snapshot in planning.get_snapshot(tuple(weights))
+        for snapshot in guarded(planning.get_snapshot, tuple(weights))
         for plan in plan_rebalance(
             Allocation(target_weights=weights, correlation_id=options.correlation_id),
             snapshot,
@@ -141,7 +145,7 @@ def _approved(
         )
         for plan in load_plan(path)
         for broker in _broker(options, environ)
-        for snapshot in broker.get_snapshot(tuple(item.symbol for item in plan.items))
+        for snapshot in guarded(broker.get_snapshot, tuple(item.symbol for item in plan.items))
         for intents in PortfolioService(broker).verify(
             plan, max_price_move=options.max_price_move, max_age=options.max_age
         )
@@ -202,13 +206,40 @@ def _show(
         terminal.say(orders_table(orders.intents, report))
 
 
+def _at_broker(broker: BrokerPort, intents: tuple[OrderIntent, ...]) -> int:
+    """How many of `intents` the broker has an order for already; 0 when it cannot say.
+
+    A saved plan run again: those are found by their client ids and never placed again.
+    """
+    get_order = getattr(broker, "get_order", None)
+    if not callable(get_order):
+        return 0
+    found = 0
+    for intent in intents:
+        match guarded(get_order, intent.client_order_id):
+            case Success(OrderState()):
+                found += 1
+            case Failure(_):
+                return 0
+    return found
+
+
+def _question(options: RebalanceOptions, orders: _Orders) -> str:
+    """`Place N orders on …?`, N the orders not at the broker yet (a saved plan run again)."""
+    found = _at_broker(orders.broker, orders.intents) if options.plan is not None else 0
+    count = len(orders.intents) - found
+    question = f"Place {count} orders on {_where(options)}?"
+    if found:
+        question += f" ({found} of the plan's orders are there already: never placed again)"
+    return question
+
+
 def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> ExitCode:
-    count = len(orders.intents)
     if options.json and not options.yes:
         terminal.warn(orders_table(orders.intents).rstrip("\n"))
     elif not options.json:
         terminal.say(orders_table(orders.intents))
-    if not options.yes and not terminal.confirm(f"Place {count} orders on {_where(options)}?"):
+    if not options.yes and not terminal.confirm(_question(options, orders)):
         terminal.warn("not confirmed: no order placed")
         return ExitCode.FAILURE
     service = PortfolioService(orders.broker, orders.policy)
@@ -244,6 +275,11 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
         case Success(orders):
             _show(options, terminal, orders, None)
             terminal.warn(f"dry run: no order placed on {_where(options)} (add --execute)")
+            if options.plan is not None and (found := _at_broker(orders.broker, orders.intents)):
+                terminal.warn(
+                    f"{found} of the plan's {len(orders.intents)} orders are at the broker "
+                    "already: --execute places only the others"
+                )
     return ExitCode.OK
 
 
@@ -321,7 +357,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="with --orders-csv: csv (ours, the default) or ibkr (IBKR BasketTrader)",
     )
     parser.add_argument("--json", action="store_true", help="print the orders as JSON")
-    parser.add_argument("--correlation-id", default="rebalance", help="id of the plan and logs")
+    parser.add_argument(
+        "--correlation-id", help="id of the plan and logs (default: rebalance; not with --plan)"
+    )
     liquidate_all_argument(parser)
 
 
@@ -334,6 +372,9 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
             "--plan carries its own policy, targets and lots: "
             "drop --policy / --liquidate-all / --lots"
         )
+        raise UsageError(msg)
+    if ns.plan is not None and ns.correlation_id is not None:
+        msg = "--plan carries its own correlation id (its logs use it): drop --correlation-id"
         raise UsageError(msg)
     if ns.orders_format is not None and ns.orders_csv is None:
         msg = "--format needs --orders-csv FILE"
@@ -360,7 +401,7 @@ def _options(ns: argparse.Namespace) -> RebalanceOptions:
         max_price_move=ns.max_price_move,
         max_age=ns.max_age,
         json=ns.json,
-        correlation_id=ns.correlation_id,
+        correlation_id=_DEFAULT_CORRELATION_ID if ns.correlation_id is None else ns.correlation_id,
         liquidate_all=ns.liquidate_all,
         lots=ns.lots,
     )
