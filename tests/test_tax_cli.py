@@ -214,6 +214,13 @@ def test_rebalance_places_the_plan_the_lots_of_a_file_decided(files: dict[str, P
     assert {o["status"] for o in placed["orders"]} == {"filled"}
 
 
+def test_rebalance_warns_when_no_tax_rule_reads_the_lots_given(files: dict[str, Path]) -> None:
+    files["policy"].write_text('min_trade_amount = "1"\n', encoding="utf-8")
+    run = cli(*rebalance_args(files, "--lots", files["lots"]))
+    assert run.code == 0, run.err
+    assert run.err.startswith(f"warning: --lots {files['lots']}: the policy has no [tax] table")
+
+
 def test_rebalance_says_which_sales_no_tax_rule_could_apply_to(files: dict[str, Path]) -> None:
     """Without lots SPY's sale has no basis: the budget cannot cut it (15 shares, as
     untaxed), and a warning says so before anything is placed."""

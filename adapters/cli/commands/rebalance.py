@@ -106,7 +106,8 @@ def _broker(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[Bro
     return _alpaca(environ, live=options.live)
 
 
-def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Orders, Problem]:
+def _orders(options: RebalanceOptions, terminal: Terminal) -> Result[_Orders, Problem]:
+    environ = terminal.environ
     if options.plan is not None:
         return _approved(options.plan, options, environ)
     weights_file = options.weights or Path("weights.json")  # parsing made one of them required
@@ -117,7 +118,7 @@ def _orders(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[_Or
         for broker in _broker(options, environ)
         # The lots of `--lots` describe the account before any order: they are read for
         # the plan, and placing it reads the broker's own account (positions, cash).
-        for planning in with_lots(Success(broker), options.lots, policy)
+        for planning in with_lots(Success(broker), options.lots, policy, terminal.warn)
         for snapshot in guarded(planning.get_snapshot, tuple(weights))
         for plan in plan_rebalance(
             Allocation(target_weights=weights, correlation_id=options.correlation_id),
@@ -257,7 +258,7 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     """Print the orders (dry run) or place them; see the module docstring for exit codes."""
     named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
     prepared = (
-        _orders(options, terminal.environ)
+        _orders(options, terminal)
         .alt(named)
         .bind(lambda orders: _write_basket(options, orders).map(lambda _: orders))
     )
