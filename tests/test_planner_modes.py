@@ -116,6 +116,17 @@ def test_sell_only_raises_the_reserve_from_the_most_overweight() -> None:
     assert (result.items[0].quantity, result.cash_after) == (D(-10), D("1000.00"))
 
 
+def test_sell_only_sells_at_least_a_billionth_of_a_share() -> None:
+    """A at 1E+12 a share: the 100 of reserve is a tenth of a billionth of a share, which
+    rounds to none. Before, the plan sold -100.00 for 0 shares: nothing covered the
+    withdrawal, and the orders were refused (a trade of no quantity). The least sale is a
+    billionth of a share: 1,000.00."""
+    account = Snapshot(cash=D(0), positions={"A": D(1)}, prices={"A": D("1E+12")})
+    result = plan({"A": "1"}, account, mode="sell_only", cash_reserve_amount=D(100))
+    assert rows(result) == [("A", Action.SELL, D("-1000.00"), Reason.REBALANCE)]
+    assert (result.items[0].quantity, result.cash_after) == (D("-1E-9"), D("1000.00"))
+
+
 def test_sell_only_without_a_shortfall_trades_nothing() -> None:
     account = Snapshot(cash=D(500), positions={"A": D(95)}, prices={"A": D(100)})
     result = plan({"A": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(500))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from portfolio.records.money import CENT, ZERO
+from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.steps.rules import (
     Decisions,
@@ -171,19 +171,23 @@ def _cents_summing_to(
 def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -> PlanItem:
     """A sale of `amount` (cents) of a long position; the whole position when it is all.
 
-    `step`: the lot (shares) of a whole-lot symbol, None for fractional shares.
+    `step`: the lot (shares) of a whole-lot symbol, None for fractional shares. A
+    fractional sale worth less than a billionth of a share (a price above 1E+7 a share)
+    sells that billionth, as a whole-lot sale sells its lot.
     """
     price, held, current, target = row.price, row.held, row.current, row.target
     if amount >= current:
         reason = Reason.LIQUIDATE if liquidates(held, target) else Reason.REBALANCE
         return item(row, Action.SELL, -current, -held, reason)
-    if step is not None:  # enough whole lots to raise the amount
-        lots = (amount / (price * step)).to_integral_value(rounding=ROUND_UP)
-        quantity = min(lots * step, held)
-        value = (quantity * price).quantize(CENT, rounding=limits.rounding)
-        return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
-    quantity, _ = shares_for(amount, price, whole=False, rounding=limits.rounding)
-    return item(row, Action.SELL, -amount, -quantity, Reason.REBALANCE)
+    if step is None:
+        quantity, _ = shares_for(amount, price, whole=False, rounding=limits.rounding)
+        if quantity:
+            return item(row, Action.SELL, -amount, -quantity, Reason.REBALANCE)
+        step = SHARE_QUANTUM  # a sale of no shares is no sale: the least one raises the amount
+    lots = (amount / (price * step)).to_integral_value(rounding=ROUND_UP)  # enough to raise it
+    quantity = min(lots * step, held)
+    value = (quantity * price).quantize(CENT, rounding=limits.rounding)
+    return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
 
 
 def _held(decided: PlanItem, reason: Reason) -> PlanItem:
