@@ -43,6 +43,7 @@ from portfolio import (
     Action,
     Allocation,
     Asset,
+    ErrorKind,
     LotMethod,
     OpenOrder,
     PastTrade,
@@ -254,8 +255,10 @@ def order_problems(plan: RebalancePlan, snapshot: Snapshot) -> Problems:
     intents = order_intents(plan, snapshot)
     if not _is_result(intents):
         return ["order_intents returned no Result"]
-    if not is_successful(intents):
-        return []
+    if not is_successful(intents):  # a plan the planner made never contradicts itself
+        error = intents.failure()
+        refused = error.kind is ErrorKind.INVALID_PLAN
+        return [f"order_intents refused it: {error.message}"] if refused else []
     moved: dict[str, Decimal] = {}
     problems = []
     for order in intents.unwrap():
