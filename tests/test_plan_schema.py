@@ -125,6 +125,9 @@ def test_a_plan_written_by_0_1_0_still_reads() -> None:
         (lambda doc: doc["policy"].update(fractional="no"), "policy.fractional"),
         (lambda doc: doc["policy"].update(colour="red"), "policy.colour"),
         (lambda doc: doc.update(policy=[]), "policy"),
+        # Keys no plan writes: before, read as if absent (the schema forbids them).
+        (lambda doc: doc["items"][0].update(limit_price="480"), "items[0].limit_price"),
+        (lambda doc: doc.update(cash_afer="0"), "cash_afer"),
     ],
 )
 def test_a_bad_document_names_its_field(change: Any, field: str) -> None:
@@ -133,3 +136,24 @@ def test_a_bad_document_names_its_field(change: Any, field: str) -> None:
     error = RebalancePlan.from_json(json.dumps(document)).failure()
     assert error.kind is ErrorKind.INVALID_PLAN
     assert error.context["field"] == field
+
+
+def test_a_key_twice_in_one_object_is_refused_not_read_as_the_last() -> None:
+    """Before, `{"quantity": "5", "quantity": "500"}` read as 500: an edit that left the
+    old value above it went unseen by whoever reviewed the top of the object."""
+    text = _whole_share_plan().to_json()
+    doubled = text.replace('"reason":', '"quantity": "500",\n      "reason":', 1)
+    error = RebalancePlan.from_json(doubled).failure()
+    assert error.kind is ErrorKind.INVALID_PLAN
+    assert error.context["field"] == "quantity"
+    assert "twice" in error.message
+
+
+def test_extra_keys_in_a_plan_of_an_earlier_version_read_as_before() -> None:
+    """Only documents of this version are held to its keys: older files keep reading."""
+    document = json.loads(_whole_share_plan().to_json())
+    document["schema_version"] = 3
+    document["items"][0]["note"] = "kept by an older tool"
+    assert RebalancePlan.from_json(json.dumps(document)).unwrap().items == (
+        _whole_share_plan().items
+    )

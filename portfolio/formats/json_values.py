@@ -12,12 +12,22 @@ from __future__ import annotations
 import decimal
 import enum
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-__all__ = ["BadValueError", "as_type", "datetime_at", "decimal_at", "encode", "enum_at", "plain"]
+__all__ = [
+    "BadValueError",
+    "as_type",
+    "datetime_at",
+    "decimal_at",
+    "encode",
+    "enum_at",
+    "known_keys",
+    "plain",
+    "unique_keys",
+]
 
 #: Numbers within this many digits of the decimal point are written in plain notation;
 #: every number the planner makes is, and a hand-made 1E+999999 stays short.
@@ -84,6 +94,28 @@ class BadValueError(Exception):
         super().__init__(where, problem)
         self.where = where
         self.problem = problem
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """`json.loads`' object_pairs_hook: an object, unless a key appears twice in it.
+
+    A document whose object holds a key twice says two things (the reader would keep the
+    last silently): BadValueError at that key.
+    """
+    document: dict[str, object] = {}
+    for key, value in pairs:
+        if key in document:
+            raise BadValueError(key, "this key appears twice in one object")
+        document[key] = value
+    return document
+
+
+def known_keys(doc: Mapping[str, object], keys: Collection[str], where: str) -> None:
+    """BadValueError at the first key of `doc` not in `keys` (a typo is never ignored)."""
+    unknown = sorted(set(doc) - set(keys))
+    if unknown:
+        at, known = f"{where}{unknown[0]}", ", ".join(sorted(keys))
+        raise BadValueError(at, f"unknown key (known: {known})")
 
 
 def as_type(kind: type[T], value: object, where: str) -> T:

@@ -27,7 +27,9 @@ from portfolio.formats.json_values import (
     decimal_at,
     encode,
     enum_at,
+    known_keys,
     plain,
+    unique_keys,
 )
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import MAX_PLAN_AMOUNT
@@ -60,6 +62,18 @@ _AMOUNT_FIELDS = (
     "current_weight",
     "target_weight",
 )
+
+
+#: The keys a plan document of this version holds, and each item's: a plan file edited
+#: by hand with any other (a misspelt field, a `limit_price` no order would carry) is
+#: refused rather than read without it. Documents of earlier versions read as before.
+_PLAN_KEYS = frozenset(
+    {
+        "schema_version", "plan_id", "correlation_id", "as_of", "total_value", "cash_before",
+        "cash_after", "policy", "items", "metadata", "tax", "held",
+    }
+)  # fmt: skip
+_ITEM_KEYS = frozenset({"symbol", "action", *_AMOUNT_FIELDS, "skipped_amount", "reason"})
 
 
 class PlanLike(Protocol):
@@ -183,7 +197,11 @@ def _skipped(item: PlanItem) -> str | None:
 def plan_fields_from_json(text: str | bytes) -> Result[PlanFields, PortfolioError]:
     """Parse a plan written by `plan_to_json`; Failure(INVALID_PLAN) names the bad field."""
     try:
-        document = json.loads(text, parse_float=Decimal)
+        document = json.loads(text, parse_float=Decimal, object_pairs_hook=unique_keys)
+    except BadValueError as bad:  # a key twice in one object
+        return Failure(
+            PortfolioError.of(ErrorKind.INVALID_PLAN, f"plan JSON: {bad.problem}", field=bad.where)
+        )
     except (ValueError, TypeError, RecursionError, decimal.DecimalException) as exc:
         # DecimalException: a number like 1E+99999999999999999999 that no Decimal can hold
         return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, "plan is not JSON", error=exc))
@@ -201,6 +219,10 @@ def _plan(document: object) -> PlanFields:
     if type(version) is not int or version not in _READABLE:
         where, problem = "schema_version", f"unsupported version {version!r}"
         raise BadValueError(where, problem)
+    if version == SCHEMA_VERSION:  # keys no plan writes (a typo, a field added by hand)
+        known_keys(doc, _PLAN_KEYS, "")
+        for n, entry in enumerate(as_type(list, doc.get("items"), "items")):
+            known_keys(as_type(dict, entry, f"items[{n}]"), _ITEM_KEYS, f"items[{n}].")
     return PlanFields(
         plan_id=as_type(str, doc.get("plan_id"), "plan_id"),
         correlation_id=as_type(str, doc.get("correlation_id"), "correlation_id"),
