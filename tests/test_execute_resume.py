@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from adapters.fake import FakeBroker, OrderOutcome
 from portfolio import Allocation, PortfolioService, SizingPolicy, Step
 
@@ -98,13 +100,17 @@ def test_a_rerun_after_a_buy_cut_by_a_price_rise_is_complete() -> None:
     assert (first.complete, again.complete, again.submitted) == (True, True, 0)
 
 
-def test_a_rest_below_the_minimum_trade_leaves_the_buy_as_it_is() -> None:
-    """With a minimum trade of 3,000, the 2,500 left for QQQ is no trade: the plan is done."""
+@pytest.mark.parametrize(
+    "policy",
+    [SizingPolicy(min_trade_amount=D(3000)), SizingPolicy(min_trade_pct=D("0.25"))],
+    ids=["amount", "percent"],
+)
+def test_a_rest_below_the_minimum_trade_leaves_the_buy_as_it_is(policy: SizingPolicy) -> None:
+    """With a minimum trade of 3,000 (or 25 % of the plan's 11,000: 2,750), the 2,500 left
+    for QQQ is no trade: the plan is done. The percentage was read as no minimum at all."""
     broker = account()
     clock = Clock()
-    service = PortfolioService(
-        broker, SizingPolicy(min_trade_amount=D(3000)), clock=clock, sleep=clock.sleep
-    )
+    service = PortfolioService(broker, policy, clock=clock, sleep=clock.sleep)
     allocation = Allocation(target_weights={"SPY": D("0.5"), "QQQ": D("0.5")}, correlation_id="r")
     plan = service.create_rebalance_plan(allocation, "r").unwrap()
     assert [(i.symbol, i.quantity) for i in plan.trades] == [

@@ -42,7 +42,7 @@ from portfolio.records.money import ZERO
 from portfolio.records.plan import Action, RebalancePlan
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
-from portfolio.steps.rules import below_floor, smallest_trade
+from portfolio.steps.rules import Thresholds, below_floor
 
 if TYPE_CHECKING:  # ports depends on portfolio, never the reverse at run time
     from ports import BrokerPort, OrderPort
@@ -156,7 +156,8 @@ class _Run:
         taken, so it is not placed again, but the report must not call the plan done
         while the cash for the rest sits in the account. A rest the cash left cannot buy
         (prices rose: the money went into fewer shares), or one below the smallest trade
-        (the policy's minimum, the broker's), leaves the buy as it is.
+        (the plan's minimum trade, `Thresholds.floor`: the policy's amount or percentage
+        of the plan's value, and the broker's), leaves the buy as it is.
         """
         short = {
             intent.client_order_id: attrs.evolve(
@@ -173,12 +174,12 @@ class _Run:
         if not short:
             return
         rests = tuple(short.values())
-        minimum = (plan.policy or SizingPolicy()).min_trade_amount
+        limits = Thresholds.of(plan.policy or SizingPolicy(), plan.total_value)
         sized = size_buys(
             rests, left, after_sells.prices, minimums, _lots(plan, after_sells, rests)
         )
         for rest, buyable in zip(rests, sized, strict=True):
-            floor = smallest_trade(minimum, minimums.get(rest.symbol, ZERO))
+            floor = limits.floor(minimums.get(rest.symbol, ZERO))
             if buyable is not None and not below_floor(
                 order_cost(buyable, after_sells.prices), floor
             ):
