@@ -122,6 +122,42 @@ def test_sell_only_without_a_shortfall_trades_nothing() -> None:
     assert rows(result) == [("A", Action.HOLD, D(0), Reason.SELL_ONLY)]
 
 
+def test_a_withdrawal_sale_below_the_broker_minimum_is_raised_to_it() -> None:
+    # V = 2,000, reserve 10: targets 995 each, A and B are 5 over each and would give 5.00
+    # each. A's broker takes no order below 25: A sells 25.00 (0.25 shares), B 5.00, so the
+    # withdrawal is still covered (30.00 in cash) and every order can be placed.
+    account = Snapshot(
+        cash=D(0),
+        positions={"A": D(10), "B": D(10)},
+        prices={"A": D(100), "B": D(100)},
+        assets={"A": Asset(symbol="A", min_order_notional=D(25))},
+    )
+    result = plan({"A": "0.5", "B": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(10))
+    assert [(i.symbol, i.quantity, i.trade_amount, i.reason) for i in result.items] == [
+        ("A", D("-0.25"), D("-25.00"), Reason.REBALANCE),
+        ("B", D("-0.05"), D("-5.00"), Reason.REBALANCE),
+    ]
+    assert result.cash_after == D("30.00")
+
+
+def test_a_withdrawal_never_sells_a_position_worth_less_than_the_broker_minimum() -> None:
+    # A is worth 20.00 (target 19.90 of V = 10,000 less the 50 reserve): its 0.10 over
+    # would be its share of the 50, but an order needs 25 and A holds 20: B gives all 50.
+    account = Snapshot(
+        cash=D(0),
+        positions={"A": D("0.2"), "B": D(99.8)},
+        prices={"A": D(100), "B": D(100)},
+        assets={"A": Asset(symbol="A", min_order_notional=D(25))},
+    )
+    result = plan(
+        {"A": "0.002", "B": "0.998"}, account, mode="sell_only", cash_reserve_amount=D(50)
+    )
+    assert [(i.symbol, i.action, i.trade_amount) for i in result.items] == [
+        ("B", Action.SELL, D("-50.00")),
+        ("A", Action.HOLD, D(0)),
+    ]
+
+
 def test_the_larger_reserve_applies() -> None:
     account = Snapshot(cash=D(10_000), prices={"A": D(100)})
     # 5 % of 10,000 = 500 < 1,000: 9,000 is invested

@@ -227,7 +227,8 @@ def _sell_only(planned: _Planned) -> _Decided:
     rows = rows_of(fields)
     decided = order_rules(decide(rows, limits), columns.assets)
     need = (reserve - columns.cash).quantize(CENT, rounding=ROUND_UP)
-    return sell_only(decided, rows, need, limits, steps), [], None
+    sold = sell_only(decided, rows, need, limits, steps=steps, assets=columns.assets)
+    return sold, [], None
 
 
 class _Strategy(NamedTuple):
