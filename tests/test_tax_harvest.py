@@ -576,6 +576,25 @@ def test_in_whole_shares_too_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> N
     ]
 
 
+def test_a_whole_share_sale_at_a_loss_holds_a_fractional_twins_buy() -> None:
+    # VOO alone trades in whole shares: its 400 over target sells 4 shares (360, lot v1
+    # at 100: a loss of 40); IVV, fractional, is 360 under target. The lots are sized
+    # after the fractional buys were decided, and the loss still holds IVV's buy.
+    account = {
+        "weights": {"VOO": "0.5", "IVV": "0.36"},
+        "cash": "100",
+        "assets": {"VOO": Asset(symbol="VOO", fractionable=False)},
+    }
+    made = plan(TWINS, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [
+        ("VOO", "SELL", "-360.00", "REBALANCE"),
+        ("IVV", "HOLD", "0", "WASH_SALE"),
+    ]
+    assert made.cash_after == D("460.00")
+    assert made.tax is not None
+    assert [(s.lot_id, s.gain) for s in made.tax.sales] == [("v1", D("-40.00"))]
+
+
 @pytest.mark.parametrize("mode", [Mode.BUY_ONLY, Mode.SELL_ONLY])
 def test_a_deposit_or_a_withdrawal_harvests_nothing(mode: Mode) -> None:
     # A deposit sells nothing and a withdrawal buys nothing: no harvest either way.

@@ -301,7 +301,9 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
     """
     while lot_rows:
         sizing = {row[0] for row in lot_rows}
-        trades = [i for i in (*funded.sells, *funded.buys) if i.symbol in sizing]
+        trades = [i for i in funded.sells if i.symbol in sizing]
+        # every buy: a whole-lot sale at a loss holds the buys of its group, fractional too
+        trades += funded.buys
         changed = adjust_lots(trades, decided.sells, columns)
         if not changed:
             break
@@ -312,7 +314,8 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
         fixed |= {i.symbol for i in pinned}
         sells = [*decided.sells, *(i for i in pinned if i.action is _SELL)]
         holds = [*decided.holds, *(i for i in pinned if i.action is not _SELL)]
-        decided = Decisions(sorted(sells, key=_SYMBOL), decided.buys, sorted(holds, key=_SYMBOL))
+        buys = [i for i in decided.buys if i.symbol not in fixed]  # a buy held stays held
+        decided = Decisions(sorted(sells, key=_SYMBOL), buys, sorted(holds, key=_SYMBOL))
         lot_rows = [row for row in lot_rows if row[0] not in fixed]
         room = spare - sum(map(_AMOUNT, decided.sells), ZERO)
         funded = _funded(
