@@ -576,6 +576,31 @@ def test_in_whole_shares_too_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> N
     ]
 
 
+def test_a_harvest_whose_proceeds_round_up_leaves_no_short() -> None:
+    # 0.5 VOO at 90.03 is worth 45.015, 45.02 in cents: lot v1 (0.5 at 100, cost 50.00)
+    # loses 4.98, over 5 % of its cost. V = 145.02, VOO's target 0.9 × 145.02 = 130.52:
+    # the harvest sells the 0.5 shares for 45.02 and its weight (the proceeds) and the
+    # rest of VOO's gap move to VTI, all of VOO's 0.9: 130.52 (2.6104 VTI at 50). VOO's
+    # target is 0, not the half cent the proceeds' rounding took beyond what was held,
+    # which made it −0.01 and sold 0.000111074 shares that were not there.
+    snapshot = Snapshot(
+        cash=D(100),
+        positions={"VOO": D("0.5")},
+        prices={"VOO": D("90.03"), "VTI": D(50)},
+        as_of=AS_OF,
+        lots={"VOO": (lot("v1", "0.5", "100"),)},
+    )
+    allocation = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="tlh")
+    policy = SizingPolicy(
+        min_trade_amount=D(0), tax=attrs.evolve(HARVEST, substitutes={"VOO": ("VTI",)})
+    )
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert [(i.symbol, i.quantity, i.trade_amount, i.target_value) for i in made.items] == [
+        ("VOO", D("-0.5"), D("-45.02"), D(0)),
+        ("VTI", D("2.6104"), D("130.52"), D("130.52")),
+    ]
+
+
 def test_a_whole_share_sale_at_a_loss_holds_a_fractional_twins_buy() -> None:
     # VOO alone trades in whole shares: its 400 over target sells 4 shares (360, lot v1
     # at 100: a loss of 40); IVV, fractional, is 360 under target. The lots are sized

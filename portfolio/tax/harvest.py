@@ -236,7 +236,7 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
             bought |= group_of(found.substitute, tax)
             weights[symbol] -= found.weight
             weights[found.substitute] = weights.get(found.substitute, ZERO) + found.weight
-            current[symbol] -= found.proceeds
+            current[symbol] -= found.shares * found.price  # exact, as `current` is
     moved: list[tuple[str, str]] = []
     if tax.substitutes and account.investable > 0 and mode != Mode.SELL_ONLY:
         for symbol in sorted(blocked & set(weights)):
