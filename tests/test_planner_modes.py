@@ -20,6 +20,7 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    fill_plan,
     plan_rebalance,
 )
 
@@ -138,6 +139,26 @@ def test_a_withdrawal_sale_below_the_broker_minimum_is_raised_to_it() -> None:
         ("B", D("-0.05"), D("-5.00"), Reason.REBALANCE),
     ]
     assert result.cash_after == D("30.00")
+
+
+def test_a_withdrawal_raises_the_reserve_at_the_exact_prices_too() -> None:
+    # V = 600, reserve 100: targets 250 each, A and B give 50.00 each. 50 / 30 is
+    # 1.6666666666…: 1.666666666 shares would raise 49.99999998, and the filled account,
+    # 2 billionths short of its reserve, would sell a cent again (or the broker's minimum).
+    # The shares are rounded up: 1.666666667 raise 50.00000001 each.
+    account = Snapshot(
+        cash=D(0), positions={"A": D(10), "B": D(10)}, prices={"A": D(30), "B": D(30)}
+    )
+    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=D(100))
+    allocation = Allocation(target_weights={"A": D("0.5"), "B": D("0.5")}, correlation_id="w")
+    result = plan_rebalance(allocation, account, policy).unwrap()
+    assert [(i.symbol, i.quantity, i.trade_amount) for i in result.items] == [
+        ("A", D("-1.666666667"), D("-50.00")),
+        ("B", D("-1.666666667"), D("-50.00")),
+    ]
+    filled = fill_plan(account, result).unwrap().snapshot
+    assert filled.cash == D("100.00000002")
+    assert plan_rebalance(allocation, filled, policy).unwrap().trades == ()
 
 
 def test_a_withdrawal_never_sells_a_position_worth_less_than_the_broker_minimum() -> None:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from portfolio.records.asset_facts import Asset, broker_minimum, under_broker_minimum
-from portfolio.records.money import CENT, ZERO
+from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.steps.rules import (
     Decisions,
@@ -205,7 +205,9 @@ def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -
         quantity = min(lots * step, held)
         value = (quantity * price).quantize(CENT, rounding=limits.rounding)
         return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
-    quantity, _ = shares_for(amount, price, whole=False, rounding=limits.rounding)
+    # Rounded up, not toward zero: the shares sold raise at least the amount, so that the
+    # cash reaches the reserve at the fill's exact prices too (and the next plan sells no cent).
+    quantity = min((amount / price).quantize(SHARE_QUANTUM, rounding=ROUND_UP), held)
     return item(row, Action.SELL, -amount, -quantity, Reason.REBALANCE)
 
 
