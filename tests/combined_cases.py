@@ -8,7 +8,7 @@ three modes, reserves, minimum trades, bands, a price buffer, shorts, an allocat
 nothing). tests/test_combined_invariants.py runs it a moderate number of times; run this
 module to search at length:
 
-    python tests/combined_cases.py 20000 [seed]
+    python tests/combined_cases.py 20000 [seed] [taxed|untaxed|harvest]
 """
 
 from __future__ import annotations
@@ -117,8 +117,10 @@ tax_policies = st.builds(
     long_term_rate=st.sampled_from([D(0), D("0.2")]),
     wash_sale_days=st.sampled_from([0, 30, 30]),
     identical=st.sampled_from([(), (("TLT", "VTI"),)]),
-    substitutes=st.sampled_from([{}, {"SPY": ("VTI", "TLT")}, {"QQQ": ("TLT",)}]),
-    harvest_threshold=st.sampled_from([None, None, D("0.05"), D(0)]),
+    substitutes=st.sampled_from(
+        [{}, {"SPY": ("VTI", "TLT")}, {"QQQ": ("TLT",)}, {"SPY": ("QQQ",), "QQQ": ("BRK.A",)}]
+    ),
+    harvest_threshold=st.sampled_from([None, D("0.05"), D(0)]),
     harvest_min_loss=st.sampled_from([D(0), D(10)]),
 )
 
@@ -175,7 +177,7 @@ def combined_accounts(draw: st.DrawFn, taxed: bool | None = None) -> Case:
     priced = {s: draw(prices()) for s in SYMBOLS}
     facts = {s: draw(assets(s, short)) for s in SYMBOLS}
     held: dict[str, Decimal] = {}
-    for s in draw(st.lists(st.sampled_from(SYMBOLS), unique=True, max_size=4)):
+    for s in draw(st.lists(st.sampled_from([*chosen, *chosen, *SYMBOLS]), unique=True, max_size=4)):
         whole = quantity_step(facts[s], fractional=policy.fractional)
         scale = draw(st.sampled_from([D(1), D(10), D(1000)]))
         amount = draw(st.decimals(min_value="0", max_value="5000", places=2)) * scale
@@ -231,6 +233,40 @@ def combined_accounts(draw: st.DrawFn, taxed: bool | None = None) -> Case:
         target_weights=weights, correlation_id="combined", portfolio_value=value
     )
     return Case(allocation, snapshot, attrs.evolve(policy, tax=tax))
+
+
+@st.composite
+def harvest_accounts(draw: st.DrawFn) -> Case:
+    """`combined_accounts` with lots, rebalanced, SPY targeted and held with a lot at a
+    loss, under a harvesting policy: the harvest beside the other features."""
+    case = draw(combined_accounts(taxed=True))
+    snapshot, policy = case.snapshot, case.policy
+    price = snapshot.prices["SPY"]
+    held = draw(st.sampled_from([D(3), D(10), D("7.5"), D(100)]))
+    losing = TaxLot(
+        quantity=held,
+        cost=(price * draw(st.sampled_from([D("1.1"), D("1.5")]))).quantize(CENT),
+        acquired=ON - timedelta(days=draw(st.sampled_from([10, 40, 400]))),
+        lot_id="SPY-loss",
+    )
+    weights = dict(case.allocation.target_weights)
+    if "SPY" not in weights:
+        weights["SPY"] = D("0.2") * (1 - sum(weights.values()))
+    tax = policy.tax or TaxPolicy()
+    tax = attrs.evolve(
+        tax,
+        harvest_threshold=tax.harvest_threshold or D("0.05"),
+        substitutes=draw(st.sampled_from([{"SPY": ("VTI", "TLT")}, {"SPY": ("QQQ",)}])),
+    )
+    return Case(
+        attrs.evolve(case.allocation, target_weights=weights, portfolio_value=None),
+        attrs.evolve(
+            snapshot,
+            positions={**snapshot.positions, "SPY": held},
+            lots={**snapshot.lots, "SPY": (losing,)},
+        ),
+        attrs.evolve(policy, mode="rebalance", tax=tax),
+    )
 
 
 def _minimum_trade(policy: SizingPolicy, value: Decimal) -> Decimal:
@@ -473,7 +509,9 @@ def _budget_with_liquidations(plan: RebalancePlan, budget: Decimal) -> Problems:
     return []
 
 
-def search(examples: int, seed_value: int, taxed: bool | None = None) -> Counter[str]:
+def search(
+    examples: int, seed_value: int, strategy: st.SearchStrategy[Case] | None = None
+) -> Counter[str]:
     """Run `examples` drawn cases; print the first case of each problem; count them."""
     found: Counter[str] = Counter()
 
@@ -485,7 +523,7 @@ def search(examples: int, seed_value: int, taxed: bool | None = None) -> Counter
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(combined_accounts(taxed))
+    @given(combined_accounts() if strategy is None else strategy)
     def run(case: Case) -> None:
         for problem in problems(case):
             if problem.startswith("failure"):
@@ -504,7 +542,11 @@ if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     seed_arg = int(sys.argv[2]) if len(sys.argv) > 2 else random.randrange(2**32)  # noqa: S311 - a search's seed
     print(f"seed {seed_arg}", flush=True)  # noqa: T201 - offline search
-    taxed = {"taxed": True, "untaxed": False}.get(sys.argv[3]) if len(sys.argv) > 3 else None
-    totals = search(count, seed_arg, taxed)
+    kinds = {
+        "taxed": combined_accounts(taxed=True),
+        "untaxed": combined_accounts(taxed=False),
+        "harvest": harvest_accounts(),
+    }
+    totals = search(count, seed_arg, kinds.get(sys.argv[3]) if len(sys.argv) > 3 else None)
     for problem, n in totals.most_common():
         print(f"{n:6d}  {problem}")  # noqa: T201 - offline search
