@@ -51,7 +51,7 @@ def test_combined_policies_keep_the_planners_promises(case: Case) -> None:
     assert _broken(case) == []
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(combined_accounts(taxed=True))
 def test_combined_policies_under_tax_rules_keep_the_tax_promises(case: Case) -> None:
     """The same, with lots: tax=None reads nothing; a budget holds without liquidations;
@@ -60,7 +60,7 @@ def test_combined_policies_under_tax_rules_keep_the_tax_promises(case: Case) -> 
     assert _broken(case) == []
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(harvest_accounts())
 def test_harvests_beside_the_other_features_keep_the_promises(case: Case) -> None:
     """A symbol held at a loss, harvested beside whole lots, minimums, reserves, bands and
