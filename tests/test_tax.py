@@ -251,6 +251,32 @@ def test_rule_2_a_liquidation_is_never_cut_and_the_plan_says_when_it_exceeds_the
     assert (made.tax.net_gain, made.tax.over_budget) == (D("200.00"), D("80.00"))
 
 
+def test_rule_2_a_cut_below_the_brokers_minimum_order_is_held() -> None:
+    """Budget 300 as above, but QQQ's broker takes no order below 500: the 400.00 the
+    budget leaves of QQQ's sale cannot be placed, so the sale is held (GAIN_BUDGET), as a
+    cut below the minimum trade is; SPY's 1,000 buys 10 IWM and 200 of budget is unused."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(20), "QQQ": D(20)},
+        prices={"SPY": D(100), "QQQ": D(100), "IWM": D(100)},
+        as_of=AS_OF,
+        lots=BUDGET["lots"],
+        assets={"QQQ": Asset(symbol="QQQ", min_order_notional=D(500))},
+    )
+    allocation = Allocation(
+        target_weights={s: D(w) for s, w in BUDGET["weights"].items()}, correlation_id="tax"
+    )
+    policy = SizingPolicy(tax=TaxPolicy(max_realized_gain=D(300)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("SPY", "SELL", "-1000.00", "-10.000000000", "REBALANCE"),
+        ("IWM", "BUY", "1000.00", "10.000000000", "CASH_LIMITED"),
+        ("QQQ", "HOLD", "0", "0", "GAIN_BUDGET"),
+    ]
+    assert made.tax is not None
+    assert made.tax.net_gain == D("100.00")
+
+
 # Rule 3 -------------------------------------------------------------------------------
 def test_rule_3_a_short_term_gain_is_deferred_by_cutting_the_sale_to_the_other_lots() -> None:
     """Of the 15 shares to sell, lot b (short-term, 140 < 150) would realize a short-term
