@@ -527,6 +527,52 @@ def test_a_bad_tax_document_names_its_field(change: object, field: str) -> None:
     assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_PLAN, field)
 
 
+def funding(tax: TaxPolicy | None, acquired: date = OLD) -> RebalancePlan:
+    """docs/policy.md's fractional holding that funds a whole lot: 17.280682 F0 at
+    12,649.32 and 17,419.11 in cash, W0 a whole share of 36,578.34; here F0's lots cost
+    10,000 (2,649.32 of gain a share): 7.28 shares long-held, the rest bought `acquired`."""
+    snapshot = Snapshot(
+        cash=D("17419.11"),
+        positions={"F0": D("17.280682")},
+        prices={"W0": D("36578.34"), "F0": D("12649.32")},
+        assets={"W0": Asset(symbol="W0", fractionable=False)},
+        as_of=AS_OF,
+        lots={
+            "F0": (
+                TaxLot(quantity=D("7.28"), cost=D(10000), acquired=OLD, lot_id="old"),
+                TaxLot(quantity=D("10.000682"), cost=D(10000), acquired=acquired, lot_id="new"),
+            )
+        },
+    )
+    weights = {"W0": D("0.462606"), "F0": D("0.537394")}
+    allocation = Allocation(target_weights=weights, correlation_id="tax")
+    return plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap()
+
+
+@pytest.mark.parametrize(
+    "tax",
+    [TaxPolicy(max_realized_gain=D(19250)), TaxPolicy(defer_short_term_gains=True)],
+    ids=["budget", "deferral"],
+)
+def test_a_holding_with_lots_funds_no_whole_lot_beyond_its_sale_to_target(tax: TaxPolicy) -> None:
+    """Untaxed, F0 sells its 91,759.60 to target and 556.31 more for a third W0 (7.298092703
+    shares). That further sale relieved lots no tax rule chose: 19,334.98 of gain over a
+    budget of 19,250, or 0.018092703 shares of the lot bought 2024-05-20 (a deferred
+    short-term gain). Under the rules F0 sells to its target only, from the old lot
+    (7.254113264 shares, 19,218.47 of gain), and the cash buys two W0."""
+    untaxed = funding(None)
+    assert [(i.symbol, str(i.quantity)) for i in untaxed.trades] == [
+        ("F0", "-7.298092703"),
+        ("W0", "3"),
+    ]
+    made = funding(tax, acquired=RECENT)
+    assert decisions(made) == [
+        ("F0", "SELL", "-91759.60", "-7.254113264", "REBALANCE"),
+        ("W0", "BUY", "73156.68", "2", "REBALANCE"),
+    ]
+    assert sold(made) == [("old", "7.254113264", "72541.13", "19218.47", "LONG")]
+
+
 def whole_shares(lots: Mapping[str, tuple[TaxLot, ...]], tax: TaxPolicy) -> RebalancePlan:
     """SPY 20 shares at 150 (3,000, no cash) to 25 % SPY / 75 % QQQ at 100, whole shares:
     untaxed, sell 15 SPY (2,250) and buy 22 QQQ (2,200; 22.5 wanted)."""
