@@ -137,8 +137,9 @@ def test_without_a_threshold_or_a_substitute_nothing_is_harvested() -> None:
         ({"VOO": "90"}, None),  # no substitute has a price
         (PRICES, {s: Asset(symbol=s, tradable=False) for s in ("VTI", "SCHB")}),
         (PRICES, {"VOO": Asset(symbol="VOO", tradable=False)}),
+        (PRICES, {s: Asset(symbol=s, min_order_notional=D(1000)) for s in ("VTI", "SCHB")}),
     ],
-    ids=["no-price", "substitutes-not-tradable", "symbol-not-tradable"],
+    ids=["no-price", "substitutes-not-tradable", "symbol-not-tradable", "substitutes-minimum"],
 )
 def test_no_harvest_when_no_substitute_can_be_bought(
     prices: Mapping[str, str], assets: Mapping[str, Asset] | None
@@ -161,6 +162,20 @@ def test_a_substitute_in_its_own_wash_sale_window_gives_way_to_the_next() -> Non
     # Both substitutes in their windows: no harvest at all.
     both = plan(HARVEST, trades=(loss_sale("VTI"), loss_sale("SCHB"))).unwrap()
     assert trades(both) == []
+
+
+def test_a_substitute_whose_broker_minimum_the_proceeds_miss_gives_way_to_the_next() -> None:
+    # VTI's broker takes no order below 1,000: the 900 of proceeds cannot buy it (the buy
+    # was held, BELOW_BROKER_MINIMUM, and the 900 sat in cash while the report said VTI
+    # was bought instead). SCHB takes them: 900 / 25 = 36.
+    made = plan(HARVEST, assets={"VTI": Asset(symbol="VTI", min_order_notional=D(1000))}).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("SCHB", "BUY", "900.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "SCHB"),)
+    assert made.cash_after == D("100.00")
 
 
 def test_a_whole_share_substitute_buys_whole_shares_and_leaves_the_rest_in_cash() -> None:

@@ -327,7 +327,8 @@ def _substitute(symbol: str, amount: Decimal, account: _Account, blocked: set[st
     """The first substitute of `symbol` that `amount` can buy without a wash sale, or None.
 
     It needs a price, must be tradable, outside the groups whose buys are held, and,
-    when it trades in whole lots, `amount` must buy one of them.
+    when it trades in whole lots, `amount` must buy one of them; `amount` must not be
+    below its broker's minimum order (a buy the broker refuses is no substitute).
     """
     for substitute in substitutes_of(symbol, account.inputs.terms.policy):
         price = account.prices.get(substitute)
@@ -337,6 +338,7 @@ def _substitute(symbol: str, amount: Decimal, account: _Account, blocked: set[st
             or not (is_bounded(price) and price > 0)
             or (asset is not None and not asset.tradable)
             or price * _step(asset, account) > amount
+            or under_broker_minimum(amount, broker_minimum(asset))
         ):
             continue
         return substitute
