@@ -228,7 +228,9 @@ def combined_accounts(draw: st.DrawFn, taxed: bool | None = None) -> Case:
     )
     value = None
     if draw(st.integers(0, 5)) == 0:
-        value = (snapshot.equity * draw(st.sampled_from([D("0.5"), D("0.9"), D(1)]))).quantize(CENT)
+        value = (
+            snapshot.equity * draw(st.sampled_from([D("0.5"), D("0.9"), D(1), D("1.5")]))
+        ).quantize(CENT)
     allocation = Allocation(
         target_weights=weights, correlation_id="combined", portfolio_value=value
     )
@@ -375,7 +377,9 @@ def _fill_problems(plan: RebalancePlan, case: Case) -> Problems:
     exact = snapshot.cash - sum((i.quantity * i.price for i in plan.trades), D(0))
     for order in fill.orders:
         if order.quantity != order.requested:
-            size = "by more than a cent" if exact < -CENT else "by less than a cent"
+            size = (
+                "by more than a cent" if exact < -CENT else "by less than a cent"
+            )  # the cash short
             found.append(f"the fill cut a {order.reason.value} order {size} ({policy.mode})")
     after = fill.snapshot
     if after.cash < 0 <= snapshot.cash:
@@ -425,7 +429,7 @@ def _replan_problems(plan: RebalancePlan, case: Case, after: Snapshot) -> Proble
     return [f"replan trades cents ({tag})"]
 
 
-def _tax_problems(plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy) -> Problems:  # noqa: C901, PLR0912
+def _tax_problems(plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy) -> Problems:  # noqa: C901, PLR0912, PLR0915
     tax = policy.tax
     assert tax is not None
     report = plan.tax
@@ -438,6 +442,21 @@ def _tax_problems(plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy)
             found.append(f"net gain over the budget ({policy.mode})")
         if report.over_budget:
             found.append("over_budget without liquidations")
+    bought = {i.symbol for i in plan.trades if i.action is Action.BUY}
+    found.extend(
+        "a substitute named but not bought"
+        for _, substitute in report.substituted
+        if substitute not in bought
+    )
+    if tax.defer_short_term_gains:
+        reasons = {i.symbol: i.reason for i in plan.trades}
+        found.extend(
+            "a deferred short-term gain realized"
+            for sale in report.sales
+            if sale.term.value == "SHORT"
+            and sale.gain > 0
+            and reasons.get(sale.symbol) is not Reason.LIQUIDATE
+        )
     if tax.max_realized_gain is not None and liquidated:
         found.extend(_budget_with_liquidations(plan, tax.max_realized_gain))
     lots = {(s, lot.lot_id): lot for s, held in snapshot.lots.items() for lot in held}

@@ -26,9 +26,10 @@ CENT = D("0.01")
 
 
 #: Not promises: a refusal is a Result; a plan made again after a fill may trade cents
-#: (targets and values round to cents: tests/test_planner_properties.py); amounts are
-#: cents, so a fill at the exact prices may fall short of a rounded sale's proceeds by
-#: less than a cent.
+#: (targets and values round to cents: tests/test_planner_properties.py). Known, not
+#: promised either: amounts are cents, so where the sales' exact proceeds fall short of
+#: their amounts by less than a cent (a liquidation rounded up, shares truncated) and the
+#: buys spend every cent, `fill_plan` cuts a buy (a whole lot, then) to what the cash pays.
 _ALLOWED = ("failure", "replan trades cents", "the fill cut")
 _SUB_CENT = "by less than a cent"
 
