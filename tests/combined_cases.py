@@ -443,10 +443,11 @@ def _tax_problems(plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy)
         if report.over_budget:
             found.append("over_budget without liquidations")
     bought = {i.symbol for i in plan.trades if i.action is Action.BUY}
+    shorted = {i.symbol for i in plan.items if i.target_value < 0}  # a short substitute: ask
     found.extend(
         "a substitute named but not bought"
         for _, substitute in report.substituted
-        if substitute not in bought
+        if substitute not in bought and substitute not in shorted
     )
     if tax.defer_short_term_gains:
         reasons = {i.symbol: i.reason for i in plan.trades}
