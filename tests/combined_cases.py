@@ -319,7 +319,8 @@ def problems(case: Case) -> Problems:
     found.extend(_trade_problems(plan, snapshot, policy))
     found.extend(_fill_problems(plan, case))
     if policy.tax is not None and plan.tax is not None:
-        found.extend(_tax_problems(plan, snapshot, policy))
+        shorted = frozenset(s for s, w in allocation.target_weights.items() if w < 0)
+        found.extend(_tax_problems(plan, snapshot, policy, shorted))
     return found
 
 
@@ -429,7 +430,9 @@ def _replan_problems(plan: RebalancePlan, case: Case, after: Snapshot) -> Proble
     return [f"replan trades cents ({tag})"]
 
 
-def _tax_problems(plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy) -> Problems:  # noqa: C901, PLR0912, PLR0915
+def _tax_problems(  # noqa: C901, PLR0912, PLR0915
+    plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy, shorted: frozenset[str]
+) -> Problems:
     tax = policy.tax
     assert tax is not None
     report = plan.tax
@@ -442,12 +445,15 @@ def _tax_problems(plan: RebalancePlan, snapshot: Snapshot, policy: SizingPolicy)
             found.append(f"net gain over the budget ({policy.mode})")
         if report.over_budget:
             found.append("over_budget without liquidations")
-    bought = {i.symbol for i in plan.trades if i.action is Action.BUY}
-    shorted = {i.symbol for i in plan.items if i.target_value < 0}  # a short substitute: ask
+    # A substitute is one the plan can buy: not held by a rule `_substitute` checks (a
+    # lot too dear for the weights' cash, a buy the cash cuts below its broker's minimum,
+    # or a short target, are open questions).
+    refused = {Reason.WASH_SALE, Reason.NOT_TRADABLE}
+    held = {i.symbol for i in plan.items if i.action is Action.HOLD and i.reason in refused}
     found.extend(
-        "a substitute named but not bought"
+        "a substitute named but held"
         for _, substitute in report.substituted
-        if substitute not in bought and substitute not in shorted
+        if substitute in held and substitute not in shorted
     )
     if tax.defer_short_term_gains:
         reasons = {i.symbol: i.reason for i in plan.trades}

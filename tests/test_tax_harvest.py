@@ -178,6 +178,26 @@ def test_a_substitute_whose_broker_minimum_the_proceeds_miss_gives_way_to_the_ne
     assert made.cash_after == D("100.00")
 
 
+def test_a_substitute_is_chosen_by_the_weight_it_takes_not_the_proceeds() -> None:
+    # V = 800 + 10 × 90 = 1,700; VOO's 0.5 is 850. The harvest raises 900, but what moves
+    # to the substitute is VOO's weight: 850. VTI's broker takes 880 at least: the 900
+    # would do, the 850 it is bought for would not (held, BELOW_BROKER_MINIMUM, while the
+    # report named VTI). SCHB takes the 850 (34 shares at 25).
+    made = plan(
+        HARVEST,
+        weights={"VOO": "0.5", "IVV": "0.5"},
+        cash="800",
+        assets={"VTI": Asset(symbol="VTI", min_order_notional=D(880))},
+    ).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("IVV", "BUY", "850.00", "REBALANCE"),
+        ("SCHB", "BUY", "850.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "SCHB"),)
+
+
 def test_a_whole_share_substitute_buys_whole_shares_and_leaves_the_rest_in_cash() -> None:
     # VTI at 70 in whole shares: 900 / 70 = 12.86, so 12 shares (840); the 60 left of
     # the proceeds stays in cash: 100 + 900 − 840 = 160.
