@@ -449,7 +449,11 @@ def _tax_problems(  # noqa: C901, PLR0912, PLR0915
     # lot too dear for the weights' cash, a buy the cash cuts below its broker's minimum,
     # or a short target, are open questions).
     refused = {Reason.WASH_SALE, Reason.NOT_TRADABLE}
-    held = {i.symbol for i in plan.items if i.action is Action.HOLD and i.reason in refused}
+    held = {
+        i.symbol
+        for i in plan.items
+        if i.action is Action.HOLD and i.reason in refused and i.target_value > i.current_value
+    }
     found.extend(
         "a substitute named but held"
         for _, substitute in report.substituted

@@ -198,6 +198,20 @@ def test_a_substitute_is_chosen_by_the_weight_it_takes_not_the_proceeds() -> Non
     assert made.tax.substituted == (("VOO", "SCHB"),)
 
 
+def test_a_substitute_taking_the_harvest_and_the_rest_of_the_gap_is_named_once() -> None:
+    # V = 1,000 + 10 × 90 = 1,900; VOO's 0.9 is 1,710. The harvest's 900 moves to VTI, and
+    # so does the rest of VOO's gap (810: VOO's buys are held after the harvest): one buy
+    # of 1,710, one substitution (it was listed twice, "VOO → VTI, VOO → VTI").
+    made = plan(HARVEST, cash="1000").unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "BUY", "1710.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "VTI"),)
+    assert "Bought instead: VOO → VTI\n" in made.to_text() + "\n"
+
+
 def test_a_whole_share_substitute_buys_whole_shares_and_leaves_the_rest_in_cash() -> None:
     # VTI at 70 in whole shares: 900 / 70 = 12.86, so 12 shares (840); the 60 left of
     # the proceeds stays in cash: 100 + 900 − 840 = 160.

@@ -458,7 +458,8 @@ def _report(
     if policy.max_realized_gain is not None:
         over = max(short + long - policy.max_realized_gain, over)
     loss = -sum((h.gain for h in moves.harvests), Decimal("0.00"))  # the harvests' own shares
-    pairs = sorted([*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved])
+    # each pair once: a harvest and the rest of its symbol's gap may go to one substitute
+    pairs = sorted({*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved})
     return TaxReport(
         sales=tuple(sales),
         short_term_gain=short,
