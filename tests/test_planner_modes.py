@@ -20,6 +20,7 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    fill_plan,
     plan_rebalance,
 )
 
@@ -131,6 +132,62 @@ def test_sell_only_without_a_shortfall_trades_nothing() -> None:
     account = Snapshot(cash=D(500), positions={"A": D(95)}, prices={"A": D(100)})
     result = plan({"A": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(500))
     assert rows(result) == [("A", Action.HOLD, D(0), Reason.SELL_ONLY)]
+
+
+def test_a_withdrawal_sale_below_the_broker_minimum_is_raised_to_it() -> None:
+    # V = 2,000, reserve 10: targets 995 each, A and B are 5 over each and would give 5.00
+    # each. A's broker takes no order below 25: A sells 25.00 (0.25 shares), B 5.00, so the
+    # withdrawal is still covered (30.00 in cash) and every order can be placed.
+    account = Snapshot(
+        cash=D(0),
+        positions={"A": D(10), "B": D(10)},
+        prices={"A": D(100), "B": D(100)},
+        assets={"A": Asset(symbol="A", min_order_notional=D(25))},
+    )
+    result = plan({"A": "0.5", "B": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(10))
+    assert [(i.symbol, i.quantity, i.trade_amount, i.reason) for i in result.items] == [
+        ("A", D("-0.25"), D("-25.00"), Reason.REBALANCE),
+        ("B", D("-0.05"), D("-5.00"), Reason.REBALANCE),
+    ]
+    assert result.cash_after == D("30.00")
+
+
+def test_a_withdrawal_raises_the_reserve_at_the_exact_prices_too() -> None:
+    # V = 600, reserve 100: targets 250 each, A and B give 50.00 each. 50 / 30 is
+    # 1.6666666666…: 1.666666666 shares would raise 49.99999998, and the filled account,
+    # 2 billionths short of its reserve, would sell a cent again (or the broker's minimum).
+    # The shares are rounded up: 1.666666667 raise 50.00000001 each.
+    account = Snapshot(
+        cash=D(0), positions={"A": D(10), "B": D(10)}, prices={"A": D(30), "B": D(30)}
+    )
+    policy = SizingPolicy(mode="sell_only", cash_reserve_amount=D(100))
+    allocation = Allocation(target_weights={"A": D("0.5"), "B": D("0.5")}, correlation_id="w")
+    result = plan_rebalance(allocation, account, policy).unwrap()
+    assert [(i.symbol, i.quantity, i.trade_amount) for i in result.items] == [
+        ("A", D("-1.666666667"), D("-50.00")),
+        ("B", D("-1.666666667"), D("-50.00")),
+    ]
+    filled = fill_plan(account, result).unwrap().snapshot
+    assert filled.cash == D("100.00000002")
+    assert plan_rebalance(allocation, filled, policy).unwrap().trades == ()
+
+
+def test_a_withdrawal_never_sells_a_position_worth_less_than_the_broker_minimum() -> None:
+    # A is worth 20.00 (target 19.90 of V = 10,000 less the 50 reserve): its 0.10 over
+    # would be its share of the 50, but an order needs 25 and A holds 20: B gives all 50.
+    account = Snapshot(
+        cash=D(0),
+        positions={"A": D("0.2"), "B": D(99.8)},
+        prices={"A": D(100), "B": D(100)},
+        assets={"A": Asset(symbol="A", min_order_notional=D(25))},
+    )
+    result = plan(
+        {"A": "0.002", "B": "0.998"}, account, mode="sell_only", cash_reserve_amount=D(50)
+    )
+    assert [(i.symbol, i.action, i.trade_amount) for i in result.items] == [
+        ("B", Action.SELL, D("-50.00")),
+        ("A", Action.HOLD, D(0)),
+    ]
 
 
 def test_the_larger_reserve_applies() -> None:

@@ -251,6 +251,32 @@ def test_rule_2_a_liquidation_is_never_cut_and_the_plan_says_when_it_exceeds_the
     assert (made.tax.net_gain, made.tax.over_budget) == (D("200.00"), D("80.00"))
 
 
+def test_rule_2_a_cut_below_the_brokers_minimum_order_is_held() -> None:
+    """Budget 300 as above, but QQQ's broker takes no order below 500: the 400.00 the
+    budget leaves of QQQ's sale cannot be placed, so the sale is held (GAIN_BUDGET), as a
+    cut below the minimum trade is; SPY's 1,000 buys 10 IWM and 200 of budget is unused."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(20), "QQQ": D(20)},
+        prices={"SPY": D(100), "QQQ": D(100), "IWM": D(100)},
+        as_of=AS_OF,
+        lots=BUDGET["lots"],
+        assets={"QQQ": Asset(symbol="QQQ", min_order_notional=D(500))},
+    )
+    allocation = Allocation(
+        target_weights={s: D(w) for s, w in BUDGET["weights"].items()}, correlation_id="tax"
+    )
+    policy = SizingPolicy(tax=TaxPolicy(max_realized_gain=D(300)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("SPY", "SELL", "-1000.00", "-10.000000000", "REBALANCE"),
+        ("IWM", "BUY", "1000.00", "10.000000000", "CASH_LIMITED"),
+        ("QQQ", "HOLD", "0", "0", "GAIN_BUDGET"),
+    ]
+    assert made.tax is not None
+    assert made.tax.net_gain == D("100.00")
+
+
 # Rule 3 -------------------------------------------------------------------------------
 def test_rule_3_a_short_term_gain_is_deferred_by_cutting_the_sale_to_the_other_lots() -> None:
     """Of the 15 shares to sell, lot b (short-term, 140 < 150) would realize a short-term
@@ -499,6 +525,52 @@ def test_a_bad_tax_document_names_its_field(change: object, field: str) -> None:
     change(document)  # type: ignore[operator]
     error = RebalancePlan.from_json(json.dumps(document)).failure()
     assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_PLAN, field)
+
+
+def funding(tax: TaxPolicy | None, acquired: date = OLD) -> RebalancePlan:
+    """docs/policy.md's fractional holding that funds a whole lot: 17.280682 F0 at
+    12,649.32 and 17,419.11 in cash, W0 a whole share of 36,578.34; here F0's lots cost
+    10,000 (2,649.32 of gain a share): 7.28 shares long-held, the rest bought `acquired`."""
+    snapshot = Snapshot(
+        cash=D("17419.11"),
+        positions={"F0": D("17.280682")},
+        prices={"W0": D("36578.34"), "F0": D("12649.32")},
+        assets={"W0": Asset(symbol="W0", fractionable=False)},
+        as_of=AS_OF,
+        lots={
+            "F0": (
+                TaxLot(quantity=D("7.28"), cost=D(10000), acquired=OLD, lot_id="old"),
+                TaxLot(quantity=D("10.000682"), cost=D(10000), acquired=acquired, lot_id="new"),
+            )
+        },
+    )
+    weights = {"W0": D("0.462606"), "F0": D("0.537394")}
+    allocation = Allocation(target_weights=weights, correlation_id="tax")
+    return plan_rebalance(allocation, snapshot, SizingPolicy(tax=tax)).unwrap()
+
+
+@pytest.mark.parametrize(
+    "tax",
+    [TaxPolicy(max_realized_gain=D(19250)), TaxPolicy(defer_short_term_gains=True)],
+    ids=["budget", "deferral"],
+)
+def test_a_holding_with_lots_funds_no_whole_lot_beyond_its_sale_to_target(tax: TaxPolicy) -> None:
+    """Untaxed, F0 sells its 91,759.60 to target and 556.31 more for a third W0 (7.298092703
+    shares). That further sale relieved lots no tax rule chose: 19,334.98 of gain over a
+    budget of 19,250, or 0.018092703 shares of the lot bought 2024-05-20 (a deferred
+    short-term gain). Under the rules F0 sells to its target only, from the old lot
+    (7.254113264 shares, 19,218.47 of gain), and the cash buys two W0."""
+    untaxed = funding(None)
+    assert [(i.symbol, str(i.quantity)) for i in untaxed.trades] == [
+        ("F0", "-7.298092703"),
+        ("W0", "3"),
+    ]
+    made = funding(tax, acquired=RECENT)
+    assert decisions(made) == [
+        ("F0", "SELL", "-91759.60", "-7.254113264", "REBALANCE"),
+        ("W0", "BUY", "73156.68", "2", "REBALANCE"),
+    ]
+    assert sold(made) == [("old", "7.254113264", "72541.13", "19218.47", "LONG")]
 
 
 def whole_shares(lots: Mapping[str, tuple[TaxLot, ...]], tax: TaxPolicy) -> RebalancePlan:

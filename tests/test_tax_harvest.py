@@ -137,8 +137,9 @@ def test_without_a_threshold_or_a_substitute_nothing_is_harvested() -> None:
         ({"VOO": "90"}, None),  # no substitute has a price
         (PRICES, {s: Asset(symbol=s, tradable=False) for s in ("VTI", "SCHB")}),
         (PRICES, {"VOO": Asset(symbol="VOO", tradable=False)}),
+        (PRICES, {s: Asset(symbol=s, min_order_notional=D(1000)) for s in ("VTI", "SCHB")}),
     ],
-    ids=["no-price", "substitutes-not-tradable", "symbol-not-tradable"],
+    ids=["no-price", "substitutes-not-tradable", "symbol-not-tradable", "substitutes-minimum"],
 )
 def test_no_harvest_when_no_substitute_can_be_bought(
     prices: Mapping[str, str], assets: Mapping[str, Asset] | None
@@ -161,6 +162,54 @@ def test_a_substitute_in_its_own_wash_sale_window_gives_way_to_the_next() -> Non
     # Both substitutes in their windows: no harvest at all.
     both = plan(HARVEST, trades=(loss_sale("VTI"), loss_sale("SCHB"))).unwrap()
     assert trades(both) == []
+
+
+def test_a_substitute_whose_broker_minimum_the_proceeds_miss_gives_way_to_the_next() -> None:
+    # VTI's broker takes no order below 1,000: the 900 of proceeds cannot buy it (the buy
+    # was held, BELOW_BROKER_MINIMUM, and the 900 sat in cash while the report said VTI
+    # was bought instead). SCHB takes them: 900 / 25 = 36.
+    made = plan(HARVEST, assets={"VTI": Asset(symbol="VTI", min_order_notional=D(1000))}).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("SCHB", "BUY", "900.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "SCHB"),)
+    assert made.cash_after == D("100.00")
+
+
+def test_a_substitute_is_chosen_by_the_weight_it_takes_not_the_proceeds() -> None:
+    # V = 800 + 10 × 90 = 1,700; VOO's 0.5 is 850. The harvest raises 900, but what moves
+    # to the substitute is VOO's weight: 850. VTI's broker takes 880 at least: the 900
+    # would do, the 850 it is bought for would not (held, BELOW_BROKER_MINIMUM, while the
+    # report named VTI). SCHB takes the 850 (34 shares at 25).
+    made = plan(
+        HARVEST,
+        weights={"VOO": "0.5", "IVV": "0.5"},
+        cash="800",
+        assets={"VTI": Asset(symbol="VTI", min_order_notional=D(880))},
+    ).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("IVV", "BUY", "850.00", "REBALANCE"),
+        ("SCHB", "BUY", "850.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "SCHB"),)
+
+
+def test_a_substitute_taking_the_harvest_and_the_rest_of_the_gap_is_named_once() -> None:
+    # V = 1,000 + 10 × 90 = 1,900; VOO's 0.9 is 1,710. The harvest's 900 moves to VTI, and
+    # so does the rest of VOO's gap (810: VOO's buys are held after the harvest): one buy
+    # of 1,710, one substitution (it was listed twice, "VOO → VTI, VOO → VTI").
+    made = plan(HARVEST, cash="1000").unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "BUY", "1710.00", "HARVEST"),
+    ]
+    assert made.tax is not None
+    assert made.tax.substituted == (("VOO", "VTI"),)
+    assert "Bought instead: VOO → VTI\n" in made.to_text() + "\n"
 
 
 def test_a_whole_share_substitute_buys_whole_shares_and_leaves_the_rest_in_cash() -> None:
@@ -589,6 +638,50 @@ def test_in_whole_shares_too_a_plan_never_sells_at_a_loss_and_buys_a_twin() -> N
         ("VOO", "SELL", "-360.00", "REBALANCE"),
         ("IVV", "HOLD", "0", "WASH_SALE"),
     ]
+
+
+def test_a_harvest_whose_proceeds_round_up_leaves_no_short() -> None:
+    # 0.5 VOO at 90.03 is worth 45.015, 45.02 in cents: lot v1 (0.5 at 100, cost 50.00)
+    # loses 4.98, over 5 % of its cost. V = 145.02, VOO's target 0.9 × 145.02 = 130.52:
+    # the harvest sells the 0.5 shares for 45.02 and its weight (the proceeds) and the
+    # rest of VOO's gap move to VTI, all of VOO's 0.9: 130.52 (2.6104 VTI at 50). VOO's
+    # target is 0, not the half cent the proceeds' rounding took beyond what was held,
+    # which made it −0.01 and sold 0.000111074 shares that were not there.
+    snapshot = Snapshot(
+        cash=D(100),
+        positions={"VOO": D("0.5")},
+        prices={"VOO": D("90.03"), "VTI": D(50)},
+        as_of=AS_OF,
+        lots={"VOO": (lot("v1", "0.5", "100"),)},
+    )
+    allocation = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="tlh")
+    policy = SizingPolicy(
+        min_trade_amount=D(0), tax=attrs.evolve(HARVEST, substitutes={"VOO": ("VTI",)})
+    )
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert [(i.symbol, i.quantity, i.trade_amount, i.target_value) for i in made.items] == [
+        ("VOO", D("-0.5"), D("-45.02"), D(0)),
+        ("VTI", D("2.6104"), D("130.52"), D("130.52")),
+    ]
+
+
+def test_a_whole_share_sale_at_a_loss_holds_a_fractional_twins_buy() -> None:
+    # VOO alone trades in whole shares: its 400 over target sells 4 shares (360, lot v1
+    # at 100: a loss of 40); IVV, fractional, is 360 under target. The lots are sized
+    # after the fractional buys were decided, and the loss still holds IVV's buy.
+    account = {
+        "weights": {"VOO": "0.5", "IVV": "0.36"},
+        "cash": "100",
+        "assets": {"VOO": Asset(symbol="VOO", fractionable=False)},
+    }
+    made = plan(TWINS, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [
+        ("VOO", "SELL", "-360.00", "REBALANCE"),
+        ("IVV", "HOLD", "0", "WASH_SALE"),
+    ]
+    assert made.cash_after == D("460.00")
+    assert made.tax is not None
+    assert [(s.lot_id, s.gain) for s in made.tax.sales] == [("v1", D("-40.00"))]
 
 
 @pytest.mark.parametrize("mode", [Mode.BUY_ONLY, Mode.SELL_ONLY])

@@ -97,6 +97,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     adjust: Callable[[Decisions, Columns], Decisions] | None = None,
     *,
     adjust_lots: AdjustLots | None = None,
+    unfunded: frozenset[str] = frozenset(),
 ) -> RebalancePlan:
     """The plan from validated columns and the target, current and trade columns (cents).
 
@@ -104,8 +105,10 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     once, before it; `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change
     the decisions before the cash rule, and `adjust_lots` (`tax.step.lots_adjusted`) the
     whole-lot trades the cash pass sized (see `_lots_adjusted`); the cash pass and the
-    plan's totals are the same for every mode. Call inside the core context (`actions`
-    and the planner do).
+    plan's totals are the same for every mode. `unfunded`: the fractional holdings that
+    may not be sold further to fund whole lots (those whose lots the tax rules govern:
+    the rules saw their sales before the cash pass). Call inside the core context
+    (`actions` and the planner do).
     """
     policy, value, cash = columns.policy, columns.total_value, columns.cash
     strategy = _STRATEGIES[policy.mode]  # a StrEnum: its members are their names
@@ -130,7 +133,15 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     before = _copied(decided) if taxed_lots else decided  # `merged` appends to the lists
     if lot_rows or policy.buy_price_buffer or bought > room:  # the cash pass
         funded = _funded(
-            decided, lot_rows, columns, goals, room=room, limits=limits, steps=steps, sized=sized
+            decided,
+            lot_rows,
+            columns,
+            goals,
+            room=room,
+            limits=limits,
+            steps=steps,
+            sized=sized,
+            unfunded=unfunded,
         )
     else:  # every buy fits (liquidation buys included): the cash pass would change nothing
         funded = merged(decided, [], columns.assets) if columns.assets else decided
@@ -145,6 +156,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
             spare=cash - reserve,
             limits=limits,
             steps=steps,
+            unfunded=unfunded,
         )
     if funded is not decided:
         proceeds = -sum(map(_AMOUNT, funded.sells), ZERO)
@@ -227,7 +239,8 @@ def _sell_only(planned: _Planned) -> _Decided:
     rows = rows_of(fields)
     decided = order_rules(decide(rows, limits), columns.assets)
     need = (reserve - columns.cash).quantize(CENT, rounding=ROUND_UP)
-    return sell_only(decided, rows, need, limits, steps), [], None
+    sold = sell_only(decided, rows, need, limits, steps=steps, assets=columns.assets)
+    return sold, [], None
 
 
 class _Strategy(NamedTuple):
@@ -255,12 +268,13 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     limits: Thresholds,
     steps: dict[str, Decimal],
     sized: list[PlanItem] | None,
+    unfunded: frozenset[str] = frozenset(),
 ) -> Decisions:
     """The decisions within the cash: whole lots sized first, the fractional buys cut to the rest.
 
     `room` = cash + sale proceeds − the reserve (account currency); `steps` maps each
     whole-lot symbol to its lot (shares), and those are the symbols traded in whole lots;
-    `sized`: the whole lots if sized already.
+    `sized`: the whole lots if sized already; `unfunded`: holdings that fund no lots.
     """
     sells, buys, holds = decided
     available = _available(columns.policy, room, buys)
@@ -268,7 +282,14 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     lots = sized
     if lots is None:  # fractional holdings may be sold further to fund them
         lots, (sells, buys, holds), spent = funded_lots(
-            decided, lot_rows, steps, columns, goals, available=available, limits=limits
+            decided,
+            lot_rows,
+            steps,
+            columns,
+            goals,
+            available=available,
+            limits=limits,
+            unfunded=unfunded,
         )
         available -= spent
     elif lots:
@@ -291,6 +312,7 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
     spare: Decimal,
     limits: Thresholds,
     steps: dict[str, Decimal],
+    unfunded: frozenset[str],
 ) -> Decisions:
     """The whole-lot trades `adjust_lots` changes pinned as it leaves them, the rest sized again.
 
@@ -300,7 +322,9 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
     """
     while lot_rows:
         sizing = {row[0] for row in lot_rows}
-        trades = [i for i in (*funded.sells, *funded.buys) if i.symbol in sizing]
+        trades = [i for i in funded.sells if i.symbol in sizing]
+        # every buy: a whole-lot sale at a loss holds the buys of its group, fractional too
+        trades += funded.buys
         changed = adjust_lots(trades, decided.sells, columns)
         if not changed:
             break
@@ -311,7 +335,8 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
         fixed |= {i.symbol for i in pinned}
         sells = [*decided.sells, *(i for i in pinned if i.action is _SELL)]
         holds = [*decided.holds, *(i for i in pinned if i.action is not _SELL)]
-        decided = Decisions(sorted(sells, key=_SYMBOL), decided.buys, sorted(holds, key=_SYMBOL))
+        buys = [i for i in decided.buys if i.symbol not in fixed]  # a buy held stays held
+        decided = Decisions(sorted(sells, key=_SYMBOL), buys, sorted(holds, key=_SYMBOL))
         lot_rows = [row for row in lot_rows if row[0] not in fixed]
         room = spare - sum(map(_AMOUNT, decided.sells), ZERO)
         funded = _funded(
@@ -323,6 +348,7 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
             limits=limits,
             steps=steps,
             sized=None,
+            unfunded=unfunded,
         )
     return funded
 

@@ -9,8 +9,9 @@
 - `sell_only`: buys become HOLDs (SELL_ONLY); if cash is below the reserve, the most
   overweight positions are sold first (water-filling on value above target, then below
   it if need be), exactly the missing cash and no more (a whole-lot symbol's sale is
-  rounded up to its lot, so that the withdrawal is still covered). A withdrawal is never blocked by
-  the minimum trade, like a liquidation.
+  rounded up to its lot, and a sale below the broker's minimum order up to that minimum,
+  so that the withdrawal is still covered). A withdrawal is never blocked by the minimum
+  trade, like a liquidation.
 
 All amounts in account currency; call inside the core context.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
+from portfolio.records.asset_facts import Asset, broker_minimum, under_broker_minimum
 from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.steps.rules import (
@@ -121,19 +123,33 @@ def held_by_buy_only(decided: PlanItem) -> PlanItem:
     return _held(decided, Reason.BUY_ONLY)
 
 
-def sell_only(
+def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
     decided: Decisions,
     rows: Sequence[Row],
     need: Decimal,
     limits: Thresholds,
+    *,
     steps: Mapping[str, Decimal],
+    assets: Mapping[str, Asset],
 ) -> Decisions:
     """Buys held (SELL_ONLY); `need` (cents) raised from the most overweight positions.
 
     `steps` maps the whole-lot symbols to their lots (shares): their sales are rounded
-    up to whole lots, so that the withdrawal is still covered.
+    up to whole lots, and a sale below its asset's minimum order up to that minimum, so
+    that the withdrawal is still covered. A position worth less than its minimum order
+    sells nothing (unless its sale is a liquidation): the others raise the cash.
     """
-    candidates = [row for row in rows if row.tradable and row.current > 0]
+    minimums = {s: _order_minimum(a) for s, a in assets.items() if a.min_order_notional}
+    candidates = [
+        row
+        for row in rows
+        if row.tradable
+        and row.current > 0
+        and not (
+            under_broker_minimum(row.current, minimums.get(row.symbol, ZERO))
+            and not liquidates(row.held, row.target)
+        )
+    ]
     values = [row.current for row in candidates]
     excess = [row.current - row.target for row in candidates]
     floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
@@ -144,12 +160,19 @@ def sell_only(
     holds: list[PlanItem] = []
     for kept in [*decided.sells, *decided.buys, *decided.holds]:
         if kept.symbol in sales:
-            sells.append(_sale(*sales[kept.symbol], limits, steps.get(kept.symbol)))
+            row, amount = sales[kept.symbol]
+            amount = max(amount, minimums.get(kept.symbol, ZERO))
+            sells.append(_sale(row, amount, limits, steps.get(kept.symbol)))
         elif kept.action is Action.HOLD:
             holds.append(kept)
         else:
             holds.append(_held(kept, Reason.SELL_ONLY))
     return Decisions(sorted(sells, key=_SYMBOL), [], sorted(holds, key=_SYMBOL))
+
+
+def _order_minimum(asset: Asset) -> Decimal:
+    """The broker's minimum order for the asset, in whole cents (rounded up)."""
+    return broker_minimum(asset).quantize(CENT, rounding=ROUND_UP)
 
 
 def _cents_summing_to(
@@ -171,22 +194,25 @@ def _cents_summing_to(
 def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -> PlanItem:
     """A sale of `amount` (cents) of a long position; the whole position when it is all.
 
-    `step`: the lot (shares) of a whole-lot symbol, None for fractional shares. A
-    fractional sale worth less than a billionth of a share (a price above 1E+7 a share)
-    sells that billionth, as a whole-lot sale sells its lot.
+    `step`: the lot (shares) of a whole-lot symbol, None for fractional shares, whose
+    shares round up at the ninth decimal (a sale worth less than a billionth of a share,
+    at a price above 1E+7 a share, sells that billionth, as a whole-lot sale its lot).
     """
     price, held, current, target = row.price, row.held, row.current, row.target
     if amount >= current:
         reason = Reason.LIQUIDATE if liquidates(held, target) else Reason.REBALANCE
         return item(row, Action.SELL, -current, -held, reason)
-    if step is None:
-        quantity, _ = shares_for(amount, price, whole=False, rounding=limits.rounding)
-        if quantity:
-            return item(row, Action.SELL, -amount, -quantity, Reason.REBALANCE)
-        step = SHARE_QUANTUM  # a sale of no shares is no sale: the least one raises the amount
-    lots = (amount / (price * step)).to_integral_value(rounding=ROUND_UP)  # enough to raise it
-    quantity = min(lots * step, held)
-    value = (quantity * price).quantize(CENT, rounding=limits.rounding)
+    if step is not None:  # enough whole lots to raise the amount
+        lots = (amount / (price * step)).to_integral_value(rounding=ROUND_UP)
+        quantity = min(lots * step, held)
+        value = (quantity * price).quantize(CENT, rounding=limits.rounding)
+        return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
+    # Rounded up, not toward zero: the shares sold raise at least the amount, so that the
+    # cash reaches the reserve at the fill's exact prices too (and the next plan sells no cent).
+    quantity = min((amount / price).quantize(SHARE_QUANTUM, rounding=ROUND_UP), held)
+    # What they raise beyond the amount is under a cent below 1E+7 a share; above, a
+    # billionth of a share is worth more than the amount may be, and the plan says so.
+    value = max(amount, (quantity * price).quantize(CENT, rounding=ROUND_DOWN))
     return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
 
 

@@ -164,13 +164,20 @@ def _taxed_plan(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, Po
 
 def _tax_ruled(checked: Columns, inputs: TaxInputs) -> Result[RebalancePlan, PortfolioError]:
     """The steps with the tax rules' hooks (the plan without its `TaxReport`)."""
-    return _plan(checked, partial(adjusted, inputs=inputs), partial(lots_adjusted, inputs=inputs))
+    return _plan(
+        checked,
+        partial(adjusted, inputs=inputs),
+        partial(lots_adjusted, inputs=inputs),
+        unfunded=frozenset(symbol for symbol, lots in inputs.lots.items() if lots),
+    )
 
 
 def _plan(
     checked: Columns,
     adjust: Callable[[Decisions, Columns], Decisions] | None = None,
     adjust_lots: AdjustLots | None = None,
+    *,
+    unfunded: frozenset[str] = frozenset(),
 ) -> Result[RebalancePlan, PortfolioError]:
     """Targets → deltas → actions on the columns, then the bounds every input is held to.
 
@@ -183,7 +190,9 @@ def _plan(
     goals = target_column(checked.weights, investable, policy.rounding)
     current = current_column(checked.quantities, checked.prices, policy.rounding)
     trades = trade_column(goals, current)
-    plan = plan_from_columns(checked, goals, current, trades, adjust, adjust_lots=adjust_lots)
+    plan = plan_from_columns(
+        checked, goals, current, trades, adjust, adjust_lots=adjust_lots, unfunded=unfunded
+    )
     return _within_bounds(checked, plan)
 
 

@@ -156,6 +156,16 @@ class Thresholds(NamedTuple):
         """
         return smallest_trade(self.minimum, broker_minimum)
 
+    def with_floor(self, broker_minimum: Decimal) -> Thresholds:
+        """The thresholds of a symbol whose broker takes no order below `broker_minimum`.
+
+        Its minimum trade is `floor`, so that `too_small` asks both minimums at once.
+        """
+        if broker_minimum <= self.minimum:
+            return self
+        floor = self.floor(broker_minimum)
+        return self._replace(minimum=floor, below_minimum=-floor)
+
     def without_bands(self) -> Thresholds:
         """The same thresholds with both bands off."""
         return self._replace(band_value=None, relative_band=ZERO, banded=False)

@@ -236,7 +236,7 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
             bought |= group_of(found.substitute, tax)
             weights[symbol] -= found.weight
             weights[found.substitute] = weights.get(found.substitute, ZERO) + found.weight
-            current[symbol] -= found.proceeds
+            current[symbol] -= found.shares * found.price  # exact, as `current` is
     moved: list[tuple[str, str]] = []
     if tax.substitutes and account.investable > 0 and mode != Mode.SELL_ONLY:
         for symbol in sorted(blocked & set(weights)):
@@ -285,11 +285,12 @@ def _harvest(
         proceeds, broker_minimum(asset)
     ):
         return None
-    substitute = _substitute(symbol, proceeds, account, blocked | group_of(symbol, tax))
+    moved = min(weight, proceeds / account.investable)
+    order = moved * account.investable  # what the substitute is bought for: its weight's worth
+    substitute = _substitute(symbol, proceeds, account, blocked | group_of(symbol, tax), order)
     if substitute is None:
         return None
     gain = realized(pieces, price)
-    moved = min(weight, proceeds / account.investable)
     return Harvest(symbol, substitute, pieces, shares, price, proceeds, gain, moved)
 
 
@@ -323,12 +324,17 @@ def _step(asset: Asset | None, account: _Account) -> Decimal:
     return quantity_step(asset, fractional=account.checked.policy.fractional) or SHARE_QUANTUM
 
 
-def _substitute(symbol: str, amount: Decimal, account: _Account, blocked: set[str]) -> str | None:
+def _substitute(
+    symbol: str, amount: Decimal, account: _Account, blocked: set[str], order: Decimal | None = None
+) -> str | None:
     """The first substitute of `symbol` that `amount` can buy without a wash sale, or None.
 
     It needs a price, must be tradable, outside the groups whose buys are held, and,
-    when it trades in whole lots, `amount` must buy one of them.
+    when it trades in whole lots, `amount` must buy one of them; its buy, `order` (the
+    weight moved to it; `amount` when not given), must not be below its broker's
+    minimum order (a buy the broker refuses is no substitute).
     """
+    order = amount if order is None else order
     for substitute in substitutes_of(symbol, account.inputs.terms.policy):
         price = account.prices.get(substitute)
         asset = account.assets.get(substitute)
@@ -337,6 +343,7 @@ def _substitute(symbol: str, amount: Decimal, account: _Account, blocked: set[st
             or not (is_bounded(price) and price > 0)
             or (asset is not None and not asset.tradable)
             or price * _step(asset, account) > amount
+            or under_broker_minimum(order, broker_minimum(asset))
         ):
             continue
         return substitute
@@ -451,7 +458,8 @@ def _report(
     if policy.max_realized_gain is not None:
         over = max(short + long - policy.max_realized_gain, over)
     loss = -sum((h.gain for h in moves.harvests), Decimal("0.00"))  # the harvests' own shares
-    pairs = sorted([*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved])
+    # each pair once: a harvest and the rest of its symbol's gap may go to one substitute
+    pairs = sorted({*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved})
     return TaxReport(
         sales=tuple(sales),
         short_term_gain=short,

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import attrs
 from returns.result import Failure, Result, Success
 
-from portfolio.records.asset_facts import quantity_step
+from portfolio.records.asset_facts import broker_minimum, quantity_step
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.records.plan import RebalancePlan
@@ -228,11 +228,14 @@ def _sales_adjusted(
     fixed = spent  # what the liquidations (never cut) and the standing sales realize
     identical = bool(inputs.terms.policy.identical)  # a liquidation may wash only in a group
     budget = inputs.terms.policy.max_realized_gain
+    assets = columns.assets
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
             kept_sells.append(item)
             continue
+        # a cut sale is held below the minimum trade, and below its broker's minimum order
+        own = limits.with_floor(broker_minimum(assets.get(item.symbol))) if assets else limits
         book = inputs.book(item.symbol, lots, item.price)
         wanted = min(-item.quantity, book.shares)
         if item.reason is Reason.LIQUIDATE:
@@ -246,13 +249,13 @@ def _sales_adjusted(
             continue
         step = steps.get(item.symbol, SHARE_QUANTUM)
         sale, pieces = _sale(item, book, wanted, step, inputs.terms)
-        if sale.action is _HOLD or (sale is not item and too_small(sale.trade_amount, limits)):
+        if sale.action is _HOLD or (sale is not item and too_small(sale.trade_amount, own)):
             moved.append(_held(item, sale.reason))
             continue
         sold = inputs.chosen[item.symbol] = priced(pieces, item.price)
         if budget is not None:  # what rule 2 may cut
             shares, gain = -sale.quantity, priced_gain(sold)
-            candidate = Candidate(item.symbol, item.price, pieces, shares, step, limits, gain)
+            candidate = Candidate(item.symbol, item.price, pieces, shares, step, own, gain)
             candidates[item.symbol] = (sale, candidate, book)
         kept_sells.append(sale)
     if budget is not None and candidates:

@@ -282,17 +282,21 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
 _SELLABLE_HOLDS = (Reason.AT_TARGET, Reason.BELOW_MIN_TRADE)
 
 
-def funding_candidates(decided: Decisions, steps: Mapping[str, Decimal]) -> list[PlanItem]:
+def funding_candidates(
+    decided: Decisions, steps: Mapping[str, Decimal], unfunded: frozenset[str] = frozenset()
+) -> list[PlanItem]:
     """The fractional items whose long position may be sold further to fund whole lots.
 
     Rebalancing sales and buys, and holds that are on target or below the minimum trade:
     never a position a fixed rule holds (not tradable, liquidated, within its band), a
-    trade the broker's minimum or a tax rule held, nor a short.
+    trade the broker's minimum or a tax rule held, a short, nor one of `unfunded` (a
+    holding with tax lots: a further sale would escape the tax rules).
     """
     return [
         each
         for each in (*decided.sells, *decided.buys, *decided.holds)
         if each.symbol not in steps
+        and each.symbol not in unfunded
         and each.current_value > 0
         and (
             each.reason is _REBALANCE
@@ -381,6 +385,7 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
     *,
     available: Decimal,
     limits: Thresholds,
+    unfunded: frozenset[str] = frozenset(),
 ) -> tuple[list[PlanItem], Decisions, Decimal]:
     """(the whole lots, the decisions with any funding sales, what the lots take of the cash).
 
@@ -396,7 +401,7 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
     policy = columns.policy
     buffer = policy.buy_price_buffer
     plain = not buffer and bool(lot_rows)
-    candidates = funding_candidates(decided, steps) if plain else []
+    candidates = funding_candidates(decided, steps, unfunded) if plain else []
     need = fractional_need(decided.buys, steps)
     lots: list[PlanItem] = []
     spent = ZERO
