@@ -340,3 +340,34 @@ def test_split_like_moves_are_every_move_the_definition_finds(
         found = [(i, ratio) for i, moved in gaps.moves.items() for s, ratio in moved if s == name]
         carried: list[Decimal | None] = [mark.get(name) for mark in gaps.marks]
         assert sorted(found) == reference_moves(carried)
+
+
+def test_a_substitute_never_priced_is_reported_and_the_next_one_takes_the_harvest() -> None:
+    from portfolio import TaxPolicy  # noqa: PLC0415 - only this test plans under tax rules
+
+    harvesting = TaxPolicy(harvest_threshold=D("0.05"), substitutes={"A": ("NOPE", "B")})
+    policy = SizingPolicy(min_trade_amount=D(0), tax=harvesting)
+    series = bars({"A": 100, "B": 50}, {"A": 80, "B": 50})
+    result = run_backtest(
+        series, weights(A="1"), policy=policy, initial_cash=D(1000), schedule="daily"
+    ).unwrap()
+    [warning] = result.warnings
+    assert (warning.kind, warning.symbol, warning.date) == (
+        WarningKind.UNPRICED_SUBSTITUTE,
+        "NOPE",
+        DAYS[0],
+    )
+    assert "substitute for A with no close on any bar" in warning.message
+    # day 1: 10 A at 100; day 2: A at 80 is a 20 % loss: sold, and its 800 buy 16 B
+    assert result.final_snapshot.positions == {"B": D(16)}
+    assert result.tax is not None
+    assert result.tax.harvested_losses == D(200)
+
+
+def test_substitutes_with_closes_are_not_reported() -> None:
+    from portfolio import TaxPolicy  # noqa: PLC0415 - only this test plans under tax rules
+
+    policy = SizingPolicy(min_trade_amount=D(0), tax=TaxPolicy(substitutes={"A": ("B",)}))
+    series = bars({"A": 100, "B": 50}, {"A": 80, "B": 50})
+    result = run_backtest(series, weights(A="1"), policy=policy, schedule="daily").unwrap()
+    assert result.warnings == ()

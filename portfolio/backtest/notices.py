@@ -1,4 +1,4 @@
-"""What a backtest reports without failing: gaps it filled, listings, suspected splits."""
+"""What a backtest reports without failing: gaps, listings, splits, unpriced substitutes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class WarningKind(enum.Enum):
     CARRIED_FORWARD = "carried_forward"
     STOPPED_TRADING = "stopped_trading"
     SUSPECTED_SPLIT = "suspected_split"
+    UNPRICED_SUBSTITUTE = "unpriced_substitute"
 
 
 @attrs.frozen(kw_only=True)

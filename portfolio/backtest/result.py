@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 import functools
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from portfolio.records.costs import CostModel
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import CORE_CONTEXT, ZERO
 from portfolio.records.plan import RebalancePlan
+from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -359,7 +360,7 @@ def summarise(*, setup: Setup, ledger: Ledger) -> BacktestResult:
 
 
 def _warnings(setup: Setup, ledger: Ledger) -> tuple[BacktestWarning, ...]:
-    """The fold's warnings, plus late listings and carried counts, in date order."""
+    """The fold's warnings, late listings, carried counts, unpriced substitutes, by date."""
     dates, notes = [bar.date for bar in setup.bars], list(ledger.notes)
     where = (
         "was spread over the priced targets"
@@ -388,7 +389,37 @@ def _warnings(setup: Setup, ledger: Ledger) -> tuple[BacktestWarning, ...]:
         notes.extend(
             _carried(symbol, dates[first], dates[last], last - first + 1) for first, last in runs
         )
+    notes.extend(_unpriced_substitutes(setup.policy, listed, dates[0]))
     return tuple(sorted(notes, key=lambda note: (note.date, note.symbol, note.kind.value)))
+
+
+def _unpriced_substitutes(
+    policy: SizingPolicy, listed: Mapping[str, int], first: date
+) -> list[BacktestWarning]:
+    """A warning, on the first bar, for each tax substitute with no close on any bar.
+
+    A substitute is bought only at a price, so one the price table never prices takes no
+    harvest and no held buy: the backtest says so instead of harvesting less in silence.
+    """
+    if policy.tax is None:
+        return []
+    unpriced: dict[str, list[str]] = {}
+    for symbol, substitutes in policy.tax.substitutes.items():
+        for substitute in substitutes:
+            if substitute not in listed:
+                unpriced.setdefault(substitute, []).append(symbol)
+    return [
+        BacktestWarning(
+            kind=WarningKind.UNPRICED_SUBSTITUTE,
+            symbol=substitute,
+            date=first,
+            message=(
+                f"substitute for {', '.join(sorted(symbols))} with no close on any bar: "
+                "never bought, so no harvest or held buy went to it"
+            ),
+        )
+        for substitute, symbols in sorted(unpriced.items())
+    ]
 
 
 def _carried(symbol: str, first: date, last: date, count: int) -> BacktestWarning:
