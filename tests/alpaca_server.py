@@ -47,6 +47,14 @@ class Fault:
     hang: bool = False
     trickle: float = 0.0  # seconds between the body's bytes (0: send it at once)
     trickle_head: bool = False  # trickle the status line and headers too
+    drop: bool = False  # close the connection without a word, as an idle keep-alive is closed
+
+    @classmethod
+    def dropped(cls) -> Fault:
+        """The connection closed with no answer: a kept-alive one the server dropped as the
+        request arrived (the client sees "Remote end closed connection without response").
+        Nothing is done for the request: a dropped POST places no order."""
+        return cls(drop=True)
 
     @classmethod
     def rate_limited(cls, retry_after: str | None = "0") -> Fault:
@@ -522,6 +530,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(414, b"<html><body>414 Request-URI Too Large</body></html>", "text/html")
             return
         fault = alpaca.take_fault(parts.path, "GET")
+        if fault is not None and fault.drop:
+            self.close_connection = True
+            return
         if fault is not None and fault.hang:
             alpaca.stopping.wait(HANG_LIMIT)
             self.close_connection = True
@@ -547,6 +558,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         alpaca.record(Logged("POST", path, {}, authorised))
         fault = alpaca.take_fault(path, "POST")
+        if fault is not None and fault.drop:
+            self.close_connection = True
+            return
         if fault is not None and not fault.hang:
             self._send(fault.status, fault.body, fault.content_type, fault.headers)
             return

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from adapters.fake import FakeBroker, Method, OrderOutcome
-from portfolio import Action, Asset, ErrorKind, OpenOrder, OrderIntent, OrderStatus
+from portfolio import (
+    Action,
+    Allocation,
+    Asset,
+    ErrorKind,
+    OpenOrder,
+    OrderIntent,
+    OrderStatus,
+    PortfolioService,
+)
 
 D = Decimal
 
@@ -166,3 +176,20 @@ def test_fill_answers_what_is_no_plan_with_a_failure_and_logs_no_symbol(plan: ob
         False,
     )
     assert broker.account.cash == Decimal(100)
+
+
+def test_fill_refuses_a_hand_built_plan_with_a_symbol_twice_and_changes_nothing() -> None:
+    """The fake fills through fill_plan, so a plan of SPY twice is INVALID_PLAN, not two buys."""
+    broker = FakeBroker(cash=Decimal(100), prices={"SPY": Decimal(10)})
+    made = PortfolioService(broker).create_rebalance_plan(
+        Allocation(target_weights={"SPY": Decimal("0.5")}, correlation_id="c"), "p"
+    )
+    plan = made.unwrap()
+    twice = attrs.evolve(
+        plan, items=plan.items * 2, cash_after=plan.cash_after - plan.items[0].trade_amount
+    )
+    error = broker.fill(twice).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "SPY")
+    assert (broker.account.cash, broker.account.positions, broker.fills) == (Decimal(100), {}, [])
+    assert broker.calls[-1].ok is False
+    assert broker.fill(plan).unwrap().snapshot.positions == {"SPY": Decimal(5)}

@@ -47,13 +47,14 @@ def item(
 
 
 def plan(*items: PlanItem) -> RebalancePlan:
+    """A plan of these items whose cash adds up (`cash_after` = −Σ trade_amount)."""
     return RebalancePlan(
         plan_id="p",
         correlation_id="c",
         items=items,
         total_value=D(0),
         cash_before=D(0),
-        cash_after=D(0),
+        cash_after=-sum((i.trade_amount for i in items), D(0)),
     )
 
 
@@ -194,6 +195,29 @@ def test_non_finite_quantity_is_a_failure() -> None:
     before = account("100", {}, {"A": "1"})
     result = fill_plan(before, plan(item("A", "NaN", action=Action.BUY)))
     assert result.failure().kind is ErrorKind.INVALID_PLAN
+
+
+def test_a_symbol_twice_is_refused_not_filled_twice() -> None:
+    """A plan built by hand with two items for A would buy A twice: INVALID_PLAN naming A."""
+    before = account("100", {}, {"A": "1", "B": "1"})
+    error = fill_plan(before, plan(item("A", "3"), item("B", "1"), item("A", "3"))).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "A")
+    assert "more than one item" in error.message
+
+
+def test_a_hold_with_shares_is_refused() -> None:
+    """A HOLD item is never traded, so a HOLD with a quantity is a plan edited by hand."""
+    before = account("100", {}, {"A": "1"})
+    error = fill_plan(before, plan(item("A", "2", action=Action.HOLD))).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "A")
+
+
+def test_a_quantity_edited_without_its_amount_is_refused() -> None:
+    """The quantity is what fills: 5 shares at 1 planned as an amount of 3 is refused by name."""
+    edited = item("A", "3")._replace(quantity=D(5))
+    before = account("100", {}, {"A": "1"})
+    error = fill_plan(before, plan(edited)).failure()
+    assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_PLAN, "A")
 
 
 prices = st.decimals(min_value=D("0.01"), max_value=D(5000), places=2)

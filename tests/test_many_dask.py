@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import socket
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+import requests
 from distributed import Client, LocalCluster
 from many_support import account, account_line, mixed
 from returns.result import Failure
 
 from adapters.cli import main
+from adapters.cli.local_cluster import start_local_cluster, without_dashboard
 from adapters.cli.plan_workers import CHUNK_LINES, DASK_CHUNK_LINES, open_workers
 from adapters.cli.terminal import Terminal
 from adapters.many import ship_many
@@ -22,7 +27,8 @@ from portfolio import plan_many
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
     # distributed's constructors are untyped; the ignores below say no more than that.
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as started:  # type: ignore[no-untyped-call]
+    options = without_dashboard()
+    with LocalCluster(n_workers=2, threads_per_worker=1, **options) as started:  # type: ignore[no-untyped-call]
         yield started
 
 
@@ -118,3 +124,36 @@ def test_a_sweep_on_the_dask_executor_gives_what_one_process_gives(client: Clien
     assert on_dask == list(run_backtests(bars, runs))
     failed = [r.failure().context["run"] for r in on_dask if isinstance(r, Failure)]
     assert failed == ["hourly"]
+
+
+@pytest.fixture
+def port_8787_taken() -> Iterator[None]:
+    """Port 8787 (Dask's default for the scheduler's HTTP) held, as another cluster holds it."""
+    with socket.socket() as holder:
+        try:
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        except OSError as exc:  # held already: by another cluster, the case itself
+            if exc.errno != errno.EADDRINUSE:
+                raise
+        yield
+
+
+@pytest.mark.usefixtures("port_8787_taken")
+def test_the_local_cluster_starts_without_a_dashboard_and_asks_nothing_of_port_8787() -> None:
+    """No "Port 8787 is already in use" warning, no dashboard page, and the cluster plans.
+
+    The scheduler still answers its health route, on a free loopback port.
+    """
+    with ExitStack() as stack, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        address = start_local_cluster(stack).unwrap()
+        client = stack.enter_context(Client(address))  # type: ignore[no-untyped-call]  # distributed is untyped
+        port = client.scheduler_info()["services"]["dashboard"]
+        health = requests.get(f"http://127.0.0.1:{port}/health", timeout=5)
+        status = requests.get(f"http://127.0.0.1:{port}/status", timeout=5)
+        planned = list(plan_many([mixed(k) for k in range(3)], executor=client.get_executor()))
+    assert [str(w.message) for w in caught if "8787" in str(w.message)] == []
+    assert port != 8787
+    assert (health.status_code, health.text, status.status_code) == (200, "ok", 404)
+    assert planned == list(plan_many([mixed(k) for k in range(3)]))

@@ -4,7 +4,9 @@ alpaca-py sends requests with no time-out and retries a 429 or 504 three times w
 fixed 3-second sleep, ignoring Retry-After. Both are replaced here, through the only
 handles alpaca-py offers (its clients' `_session` and `_retry` attributes): one
 `DeadlineSession` is shared by the three clients, and the SDK's own retry loop is
-switched off so that `Caller.call` is the only one. Every exception becomes a value.
+switched off so that `Caller.call` is the only one (for 429s; a read whose kept-alive
+connection the server dropped is sent once more by `DeadlineSession`). Every exception
+becomes a value.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import requests
@@ -32,7 +35,7 @@ from adapters.alpaca.retry import MAX_RETRY_WAIT, rate_limited, wait_before_retr
 from adapters.alpaca.settings import AlpacaSettings
 from portfolio.records.errors import ErrorKind, PortfolioError
 
-__all__ = ["Caller", "Clients", "DeadlineSession", "connect"]
+__all__ = ["Caller", "Clients", "DeadlineSession", "connect", "dropped"]
 
 _log = logging.getLogger(__name__)
 
@@ -79,7 +82,30 @@ class DeadlineSession(requests.Session):
         *args: Any,  # noqa: ANN401 - passed through to requests unchanged
         **kwargs: Any,  # noqa: ANN401 - same
     ) -> requests.Response:
-        """Send as `requests.Session.request` does, then read the body within the deadline."""
+        """Send as `requests.Session.request` does, then read the body within the deadline.
+
+        A GET whose connection the server dropped without an answer (as Alpaca, and any
+        server, closes a kept-alive connection it has let idle, sometimes just as the
+        next request goes out on it) is sent once more, on a new connection, within the
+        same deadline: a read is idempotent. Nothing else is sent again here: a POST may
+        have placed its order before the connection went, so it fails, and the order is
+        read back by its client id before it is ever submitted again.
+        """
+        try:
+            return self._send(method, url, *args, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            if not (_is_read(method) and dropped(exc) and self.remaining() > 0):
+                raise
+            _log.info("alpaca dropped the connection: sending GET %s once more", _path(url))
+            return self._send(method, url, *args, **kwargs)
+
+    def _send(
+        self,
+        method: str | bytes,
+        url: str | bytes,
+        *args: Any,  # noqa: ANN401 - passed through to requests unchanged
+        **kwargs: Any,  # noqa: ANN401 - same
+    ) -> requests.Response:
         left = self.remaining()
         if left <= 0:
             passed = "the snapshot's time-out has passed"
@@ -115,6 +141,41 @@ class DeadlineSession(requests.Session):
             raise requests.exceptions.ReadTimeout(str(exc)) from None
         except urllib3.exceptions.HTTPError as exc:
             raise requests.exceptions.ConnectionError(str(exc)) from None
+
+
+def dropped(exc: BaseException) -> bool:
+    """True when the server closed the connection under the request, with no answer.
+
+    The exception or one it wraps (in its arguments, as requests and urllib3 wrap them,
+    or as its cause) is a reset, an abort or a broken pipe; http.client's
+    `RemoteDisconnected` is a reset. A refused connection, a time-out or a bad answer
+    is not a drop.
+    """
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _DROPS):
+            return True
+        pending.extend([*current.args, current.__cause__, current.__context__])
+    return False
+
+
+_DROPS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+
+
+def _is_read(method: str | bytes) -> bool:
+    name = method.decode("ascii", "replace") if isinstance(method, bytes) else method
+    return name.upper() == "GET"
+
+
+def _path(url: str | bytes) -> str:
+    """The URL's path alone, for the log (no host, no query)."""
+    text = url.decode("ascii", "replace") if isinstance(url, bytes) else url
+    return urlsplit(text).path
 
 
 @attrs.frozen(kw_only=True)

@@ -5,6 +5,13 @@ Python: threads of one process do not plan in parallel), no dashboard, and the
 workers' statistical profiler off (it samples the planning thread a hundred times a
 second; see docs/scale.md). The cluster closes when the command's `ExitStack` does,
 after the client that uses it.
+
+No dashboard is not enough to stay off port 8787: a Dask scheduler serves its other
+HTTP routes (health, metrics) there even without one, and warns "Port 8787 is already
+in use" when another cluster or program holds it. `without_dashboard` also puts those
+routes on a free port of the loopback interface, so nothing is asked of port 8787 and
+nothing is served beyond this machine. A dashboard is for a cluster of your own:
+start it with one and pass its address to `--scheduler`.
 """
 
 from __future__ import annotations
@@ -17,10 +24,24 @@ from returns.result import Failure, Result, Success
 from adapters.cli.report import Problem
 from adapters.cli.terminal import InputError
 
-__all__ = ["LOCAL", "local_workers", "start_local_cluster"]
+__all__ = [
+    "LOCAL",
+    "local_workers",
+    "start_local_cluster",
+    "without_dashboard",
+]
 
 #: The value of `--scheduler` that starts a local cluster.
 LOCAL = "local"
+
+
+def without_dashboard() -> dict[str, object]:
+    """`LocalCluster` keyword arguments: no dashboard, and no fixed port for the scheduler.
+
+    No dashboard for the scheduler or the workers; the scheduler's other HTTP routes on
+    a free port of the loopback interface instead of 8787 (see above). Fresh each call.
+    """
+    return {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
 
 
 def local_workers() -> int:
@@ -46,7 +67,7 @@ def start_local_cluster(stack: ExitStack) -> Result[str, Problem]:
                     n_workers=local_workers(),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    **without_dashboard(),
                 )
             )
     except (OSError, RuntimeError, TimeoutError) as exc:

@@ -11,26 +11,24 @@ wash sales. See docs/tax.md, "After-tax backtests".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
 from decimal import Decimal
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 from returns.result import Failure, Result
 
-from portfolio.backtest.bars import Bar
-from portfolio.backtest.engine import AllocationRule, backtest
-from portfolio.backtest.flows import CashFlows
-from portfolio.backtest.gaps import MissingData
+from portfolio.backtest.engine import backtest, run_backtest
 from portfolio.backtest.result import BacktestResult
-from portfolio.backtest.schedule import Schedule
 from portfolio.backtest.tax_ledger import BacktestTax
 from portfolio.formats.display import money
-from portfolio.records.costs import CostModel
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.policy import SizingPolicy
 from portfolio.steps.prepare import argument_problem
 
 __all__ = ["TaxComparison", "compare_after_tax"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -81,58 +79,66 @@ def _realized(tax: BacktestTax) -> Decimal:
     return sum((short + long for short, long in tax.realized_by_year.values()), Decimal("0.00"))
 
 
-def compare_after_tax(  # noqa: PLR0913 - run_backtest's signature
-    bars: Iterable[Bar],
-    allocation: AllocationRule,
-    *,
-    policy: SizingPolicy,
-    initial_cash: Decimal = Decimal(1_000_000),
-    schedule: Schedule | str = "monthly",
-    costs: CostModel | None = None,
-    missing: MissingData = MissingData(),  # noqa: B008 - a frozen record is a safe default
-    cash_flows: CashFlows | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    pay_taxes: bool = False,
-) -> Result[TaxComparison, PortfolioError]:
+def _taking_arguments_of(
+    template: Callable[P, object],  # noqa: ARG001 - only its type is read, by mypy
+) -> Callable[[Callable[..., T]], Callable[P, T]]:
+    """Type the decorated function as taking `template`'s parameters, checked by mypy.
+
+    The function itself takes `*args, **kwargs` and passes them on, so the parameters,
+    their defaults and their types have one home: `template`'s signature.
+    """
+
+    def adopt(function: Callable[..., T]) -> Callable[P, T]:
+        return function
+
+    return adopt
+
+
+@_taking_arguments_of(run_backtest)
+def compare_after_tax(*args: object, **kwargs: object) -> Result[TaxComparison, PortfolioError]:
     """Run the backtest with `policy` and with `policy.tax` off; compare them after tax.
 
-    `policy.tax` must be set (else INVALID_POLICY). Other arguments and failures as
+    The arguments are `run_backtest`'s: the same names, defaults and types, taken from
+    `run_backtest` itself (an argument added there is taken here too; mypy checks a
+    call against `run_backtest`'s signature). `policy.tax` must be set (else
+    INVALID_POLICY, also for the default policy, which has none). Other failures as
     `run_backtest`'s; `progress` sees both runs, one after the other (2 × bars in all).
+    A call `run_backtest` would refuse (an unknown or a missing argument) is a TypeError.
     """
+    # run_backtest's keyword arguments, its defaults for those not given: typed at the
+    # call (through the decorator) and checked by `backtest` as run_backtest's are
+    arguments: dict[str, Any] = {**_DEFAULTS, **kwargs}
+    policy, progress = arguments["policy"], arguments["progress"]
     if problem := argument_problem(policy, SizingPolicy, ErrorKind.INVALID_POLICY, "policy"):
         return Failure(problem)
     tax = policy.tax
     if tax is None:
         message = "compare_after_tax needs a policy with tax set"
         return Failure(PortfolioError.invalid_policy(message, field="tax"))
-    given: object = bars
-    series = tuple(given) if isinstance(given, Iterable) else bars
+    if args:  # the bars, read once for both runs
+        args = (_series(args[0]), *args[1:])
+    elif "bars" in arguments:
+        arguments["bars"] = _series(arguments["bars"])
 
     def run(chosen: SizingPolicy, *, second: bool) -> Result[BacktestResult, PortfolioError]:
         shown = None if progress is None else _shifted(progress, second=second)
-        return backtest(
-            series,
-            allocation,
-            policy=chosen,
-            initial_cash=initial_cash,
-            schedule=schedule,
-            costs=costs,
-            missing=missing,
-            cash_flows=cash_flows,
-            start=start,
-            end=end,
-            progress=shown,
-            pay_taxes=pay_taxes,
-            accounting=tax,
-        )
+        named = {**arguments, "policy": chosen, "progress": shown}
+        return backtest(*args, **named, accounting=tax)  # type: ignore[arg-type] # as given
 
     return run(policy, second=False).bind(
         lambda taxed: run(attrs.evolve(policy, tax=None), second=True).map(
             lambda untaxed: TaxComparison(taxed=taxed, untaxed=untaxed)
         )
     )
+
+
+#: `run_backtest`'s defaults for its keyword-only arguments (`policy`, `initial_cash`, …).
+_DEFAULTS: dict[str, object] = dict(run_backtest.__kwdefaults__ or {})
+
+
+def _series(bars: object) -> object:
+    """Iterable bars as a tuple (both runs read them); anything else as given, to fail."""
+    return tuple(bars) if isinstance(bars, Iterable) else bars
 
 
 def _shifted(progress: Callable[[int, int], None], *, second: bool) -> Callable[[int, int], None]:

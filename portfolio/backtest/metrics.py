@@ -3,13 +3,17 @@
 Returns are fractions (0.07 = 7 %), rounded to ten decimals. A year is 365.25 days;
 the number of bars per year is read off the curve's own dates, so daily, weekly or
 monthly bars all annualise correctly.
+
+Arguments of the wrong Python type (a curve of plain tuples, a float start, flows that
+are not a mapping or a sequence of pairs) are a `TypeError` naming the function and
+the argument, as the rest of the library's entry points do (`_expect`).
 """
 
 from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -39,10 +43,60 @@ def ten_places(ratio: Decimal) -> Decimal:
     >>> ten_places(Decimal(2) / 3), ten_places(Decimal("1.5E+40"))
     (Decimal('0.6666666667'), Decimal('1.5E+40'))
     """
+    _expect("ten_places", "ratio", ratio, ok=isinstance(ratio, Decimal), wanted="a Decimal")
     with decimal.localcontext(_CONTEXT):
         if ratio.is_finite() and ratio.adjusted() < _CONTEXT.prec - 11:
             return ratio.quantize(_STEP)
         return _CONTEXT.plus(ratio)
+
+
+def _expect(  # noqa: PLR0913 - the call names what it checks, by keyword
+    function: str,
+    argument: str,
+    value: object,
+    *,
+    ok: bool,
+    wanted: str,
+    items: type | None = None,
+) -> None:
+    """Raise a clear TypeError when an argument is not of the type the helper computes on.
+
+    `items`: the type a sequence's items must be, to name the first that is not.
+    """
+    if not ok:
+        msg = f"{function}: {argument} must be {wanted}, got {_described(value, items)}"
+        raise TypeError(msg)
+
+
+def _described(value: object, items: type | None) -> str:
+    """The value's type, and for a sequence the first item of another type than `items`."""
+    kind = type(value).__name__
+    if items is not None and isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        odd = next((item for item in value if not isinstance(item, items)), None)
+        if odd is not None:
+            return f"a {kind} holding a {type(odd).__name__}"
+    return f"a {kind}"
+
+
+def _check_start(function: str, start: object) -> None:
+    _expect(function, "start", start, ok=isinstance(start, Decimal), wanted="a Decimal")
+
+
+def _check_curve(function: str, curve: object) -> None:
+    """A sequence of `EquityPoint(date, equity)`, the first and last dated (the span read)."""
+    points: object = curve
+    ok = (
+        isinstance(points, Sequence)
+        and not isinstance(points, str | bytes)
+        and all(map(isinstance, points, itertools.repeat(EquityPoint)))
+        and (not points or _dated((points[0], points[-1])))
+    )
+    wanted = "a sequence of EquityPoint(date, equity)"
+    _expect(function, "curve", curve, ok=ok, wanted=wanted, items=EquityPoint)
+
+
+def _dated(points: Iterable[EquityPoint]) -> bool:
+    return all(isinstance(point.date, date) for point in points)
 
 
 def _years(curve: Sequence[EquityPoint]) -> Decimal:
@@ -59,6 +113,8 @@ def cagr(start: Decimal, curve: Sequence[EquityPoint]) -> Decimal:
     >>> cagr(Decimal(100), [EquityPoint(start, Decimal(100)), EquityPoint(end, Decimal(121))])
     Decimal('0.1000718114')
     """
+    _check_start("cagr", start)
+    _check_curve("cagr", curve)
     with decimal.localcontext(_CONTEXT):
         years = _years(curve) if curve else ZERO
         if years <= 0 or start <= 0:
@@ -74,6 +130,7 @@ def volatility(curve: Sequence[EquityPoint]) -> Decimal:
 
     0 with fewer than two returns or when the curve spans no time.
     """
+    _check_curve("volatility", curve)
     with decimal.localcontext(_CONTEXT):
         returns = [b.equity / a.equity - 1 for a, b in itertools.pairwise(curve) if a.equity > 0]
         years = _years(curve) if len(returns) > 1 else ZERO
@@ -94,6 +151,7 @@ def drawdowns(curve: Sequence[EquityPoint]) -> list[Decimal]:
     >>> [ten_places(fall) for fall in drawdowns(curve)]
     [Decimal('0E-10'), Decimal('0E-10'), Decimal('0.2500000000'), Decimal('0E-10')]
     """
+    _check_curve("drawdowns", curve)
     with decimal.localcontext(_CONTEXT):
         peak, falls = ZERO, []
         for point in curve:
@@ -123,6 +181,15 @@ def flow_adjusted(
     bar's previous equity is `start`); the curve chains them from `start`. Without flows
     it is the equity curve itself. A bar after the equity reached zero returns 0.
     """
+    _check_start("flow_adjusted", start)
+    _check_curve("flow_adjusted", curve)
+    _expect(
+        "flow_adjusted",
+        "flows",
+        flows,
+        ok=isinstance(flows, Mapping),
+        wanted="a mapping of date to Decimal",
+    )
     with decimal.localcontext(_CONTEXT):
         level, before, points = start, start, []
         for point in curve:
@@ -142,6 +209,15 @@ def money_weighted_return(
     days from the first bar) by bisection between −99 % and +1,000 % a year; the
     answer is clamped to that range. Without flows, or without a curve, it is `cagr`.
     """
+    _check_start("money_weighted_return", start)
+    _check_curve("money_weighted_return", curve)
+    _expect(
+        "money_weighted_return",
+        "flows",
+        flows,
+        ok=_pairs(flows),
+        wanted="a sequence of (date, Decimal) pairs",
+    )
     if not flows or not curve:
         return cagr(start, curve)
     with decimal.localcontext(_CONTEXT):
@@ -158,6 +234,19 @@ def money_weighted_return(
             else:
                 high = middle
         return ten_places((low + high) / 2)
+
+
+def _pairs(flows: object) -> bool:
+    """A sequence (not a mapping or a str) of (date, Decimal) pairs."""
+    if not isinstance(flows, Sequence) or isinstance(flows, str | bytes):
+        return False
+    return all(
+        isinstance(pair, tuple)
+        and len(pair) == 2
+        and isinstance(pair[0], date)
+        and isinstance(pair[1], Decimal)
+        for pair in flows
+    )
 
 
 def _span(first: date, day: date) -> Decimal:

@@ -64,23 +64,26 @@ def plan_problem(plan: RebalancePlan) -> PortfolioError | None:
     malformed = _items_problem(plan)
     if malformed is not None:
         return malformed
-    counted = Counter(i.symbol for i in plan.items)
-    twice = sorted(symbol for symbol, count in counted.items() if count > 1)
-    if twice:
+    items = plan.items
+    if len({i.symbol for i in items}) != len(items):  # the Counter only to name them
+        counted = Counter(i.symbol for i in items)
+        twice = sorted(symbol for symbol, count in counted.items() if count > 1)
         return _invalid(
             "the plan has more than one item for these symbols", symbols=",".join(twice)
         )
-    holds = sorted(i.symbol for i in plan.items if i.action is Action.HOLD and i.quantity != 0)
+    holds = sorted(i.symbol for i in items if i.action is Action.HOLD and i.quantity != 0)
     if holds:
         return _invalid(
             "a HOLD item's quantity must be 0 (a trade is a BUY or a SELL)", symbols=",".join(holds)
         )
-    unpriced = sorted(i.symbol for i in plan.trades if not _priced(i.price))
+    trades = plan.trades
+    unpriced = sorted(i.symbol for i in trades if not _priced(i.price))
     if unpriced:
         return _invalid(
             f"a trade's price must be a number ≥ {MIN_PRICE}", symbols=",".join(unpriced)
         )
-    disagree = sorted(i.symbol for i in plan.trades if not _amount_agrees(i))
+    with localcontext(_EXACT):
+        disagree = sorted(i.symbol for i in trades if not _amount_agrees(i))
     if disagree:
         return _invalid(
             "a trade's amount is not its quantity × price: the quantity is what is placed, "
@@ -273,13 +276,20 @@ def _priced(price: object) -> bool:
 
 
 def _amount_agrees(item: PlanItem) -> bool:
-    """|quantity × price − trade_amount| ≤ a cent + a billionth of a share at the price."""
-    values: tuple[object, object] = (item.quantity, item.trade_amount)
-    if not all(isinstance(v, Decimal) and v.is_finite() for v in values):
+    """|quantity × price − trade_amount| ≤ a cent + a billionth of a share at the price.
+
+    Call inside `_EXACT` (the products are exact there).
+    """
+    quantity: object = item.quantity
+    amount: object = item.trade_amount
+    if not (_finite(quantity) and _finite(amount)):
         return True  # not a number: `_bad_trades` names it
-    with localcontext(_EXACT):
-        gap = abs(item.quantity * item.price - item.trade_amount)
-        return gap <= CENT + item.price * SHARE_QUANTUM
+    gap = abs(item.quantity * item.price - item.trade_amount)
+    return gap <= CENT + item.price * SHARE_QUANTUM
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, Decimal) and value.is_finite()
 
 
 def _whole_position(item: PlanItem, held: Decimal) -> bool:

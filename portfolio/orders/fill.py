@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 from returns.result import Failure, Result, Success
 
+from portfolio.orders.checks import plan_problem
 from portfolio.records.costs import CostModel, cost_problem
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.frozen import FrozenDict
@@ -87,14 +88,17 @@ def fill_plan(
     what it can pay for — whole shares if the plan asked for whole shares — so a fill
     never turns non-negative cash negative. Closed positions disappear from the result.
 
-    Failures: a cost model with a negative or non-finite field (INVALID_POLICY), a traded
-    symbol without a price (MISSING_PRICE), a bad price (INVALID_PRICE), a non-finite
-    quantity in the plan (INVALID_PLAN), and a fill that would leave cash or a position
-    beyond the bounds the planner accepts (INVALID_PLAN; see `money.bounds_problem`),
-    so the account after a fill can always be planned again.
+    Failures: a cost model with a negative or non-finite field (INVALID_POLICY), a plan
+    that breaks a plan's own rules (INVALID_PLAN naming the symbols, from
+    `portfolio.orders.checks.plan_problem`: a symbol twice, a HOLD with shares, an amount
+    that is not its quantity × price, …; a plan built or edited by hand, since the
+    planner makes none), a traded symbol without a price (MISSING_PRICE), a bad price
+    (INVALID_PRICE), a non-finite quantity in the plan (INVALID_PLAN), and a fill that
+    would leave cash or a position beyond the bounds the planner accepts (INVALID_PLAN;
+    see `money.bounds_problem`), so the account after a fill can always be planned again.
     """
     model = CostModel() if costs is None else costs
-    problem = cost_problem(model) or _shape_problem(snapshot, plan, prices)
+    problem = cost_problem(model) or _shape_problem(snapshot, plan, prices) or plan_problem(plan)
     if problem is not None:
         return Failure(problem)
     snapshot = _upper_keyed(snapshot)
