@@ -21,6 +21,7 @@ from portfolio import (
     fill_plan,
     plan_rebalance,
 )
+from portfolio.orders.fill import fill_own_plan
 
 D = Decimal
 
@@ -262,3 +263,15 @@ def test_filling_a_plan_conserves_equity_and_never_borrows(
     assert fill.snapshot.cash >= 0
     liquidated = {i.symbol for i in made.items if i.reason is Reason.LIQUIDATE}
     assert not liquidated & set(fill.snapshot.positions)
+    assert fill_own_plan(before, made, costs=CostModel(bps=bps, min_fee=min_fee)).unwrap() == fill
+
+
+def test_the_planners_own_fill_skips_only_the_plans_own_rules() -> None:
+    """`fill_own_plan` (a backtest's) fills what `fill_plan` refuses as edited by hand,
+    and still refuses a bad cost model and arguments of the wrong kind."""
+    before = account("100", {}, {"A": "1", "B": "1"})
+    twice = plan(item("A", "3"), item("B", "1"), item("A", "3"))
+    assert fill_plan(before, twice).failure().kind is ErrorKind.INVALID_PLAN
+    assert fill_own_plan(before, twice).unwrap().snapshot.positions == {"A": D(6), "B": D(1)}
+    bad = CostModel(bps=D(-1))
+    assert fill_own_plan(before, twice, costs=bad).failure().kind is ErrorKind.INVALID_POLICY

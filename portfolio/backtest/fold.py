@@ -32,7 +32,7 @@ from portfolio.backtest.planning import prepare, target_weights, without
 from portfolio.backtest.schedule import Schedule, drifted, is_due
 from portfolio.backtest.tax_ledger import TaxLedger, relieved_by_pieces, relieved_by_report
 from portfolio.backtest.trading import trade
-from portfolio.orders.fill import fill_plan
+from portfolio.orders.fill import fill_own_plan
 from portfolio.records.allocation import Allocation, CombinedAllocation
 from portfolio.records.errors import PortfolioError
 from portfolio.records.frozen import FrozenDict
@@ -191,7 +191,7 @@ def _trade(
     if done is None:
         day = setup.bars[planned.bar].date
         account = _snapshot(planned.cash, planned.held, prices, day)
-        filled = fill_plan(account, plan, costs=setup.costs)
+        filled = fill_own_plan(account, plan, costs=setup.costs)
         if not isinstance(filled, Success):
             return filled.map(lambda _: None)
         fill = filled.unwrap()

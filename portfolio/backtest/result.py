@@ -29,7 +29,7 @@ from portfolio.backtest.schedule import Schedule
 from portfolio.backtest.tax_ledger import BacktestTax
 from portfolio.formats.display import html_table, money, percent, shares, shown
 from portfolio.formats.frames import data_frame
-from portfolio.orders.fill import Fill, FilledOrder, fill_plan
+from portfolio.orders.fill import Fill, FilledOrder, fill_own_plan
 from portfolio.records.costs import CostModel
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import CORE_CONTEXT, ZERO
@@ -126,9 +126,9 @@ class BacktestResult:
 
     @functools.cached_property
     def fills(self) -> tuple[Fill, ...]:
-        """Each plan filled against its account by `fill_plan`, as the backtest traded it."""
+        """Each plan filled against its account by `fill_plan`'s rules, as it was traded."""
         return tuple(
-            fill_plan(account, plan, costs=self.costs).unwrap()
+            fill_own_plan(account, plan, costs=self.costs).unwrap()
             for account, plan in zip(self.accounts, self.plans, strict=True)
         )
 
