@@ -22,10 +22,12 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    TaxPolicy,
     actions,
     combine_allocations,
     deltas,
     plan_rebalance,
+    same_security,
     targets,
     validate,
 )
@@ -254,3 +256,20 @@ def test_a_pipeline_step_given_another_steps_record_says_which_it_takes() -> Non
     with pytest.raises(TypeError, match=r"^targets\(checked\) takes the Checked that `validate`"):
         targets(None)  # type: ignore[arg-type]
     assert actions(deltas(targets(checked).unwrap())).items[0].quantity == D(10)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "policy", "got"),
+    [
+        (1, "A", TaxPolicy(), "int, str, TaxPolicy"),
+        ("A", None, TaxPolicy(), "str, NoneType, TaxPolicy"),
+        ("A", "B", None, "str, str, NoneType"),
+    ],
+)
+def test_same_security_given_wrong_types_says_what_it_takes(
+    a: object, b: object, policy: object, got: str
+) -> None:
+    """Not an AttributeError on `.upper` or `.identical`, deep inside."""
+    message = rf"^same_security\(a, b, policy\) takes two str symbols and a TaxPolicy, got {got}$"
+    with pytest.raises(TypeError, match=message):
+        same_security(a, b, policy)  # type: ignore[arg-type]

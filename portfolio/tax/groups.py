@@ -57,6 +57,13 @@ def same_security(a: str, b: str, policy: TaxPolicy) -> bool:
     >>> same_security("voo", "IVV", policy), same_security("VOO", "VTI", policy)
     (True, False)
     """
+    given: tuple[object, object, object] = (a, b, policy)
+    if not (isinstance(given[0], str) and isinstance(given[1], str)) or not isinstance(
+        given[2], TaxPolicy
+    ):
+        names = ", ".join(type(value).__name__ for value in given)
+        msg = f"same_security(a, b, policy) takes two str symbols and a TaxPolicy, got {names}"
+        raise TypeError(msg)
     return a.upper() == b.upper() or b.upper() in group_of(a, policy)
 
 
