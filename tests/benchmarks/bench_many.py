@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the suite's h
 
 from many_support import account, account_line
 
+from adapters.cli.local_cluster import without_dashboard
 from adapters.many import _decode_result, _plan_chunk, _ship, ship_many
 from portfolio import PlanRequest, plan_many, plan_rebalance
 
@@ -90,7 +91,7 @@ def main() -> None:
     print(f"load average (1 min) at the start: {os.getloadavg()[0]:.1f}")
     with (
         ProcessPoolExecutor(2) as pool,
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,  # type: ignore[no-untyped-call]  # distributed is untyped
+        LocalCluster(n_workers=2, threads_per_worker=1, **without_dashboard()) as cluster,  # type: ignore[no-untyped-call]  # distributed is untyped
         Client(cluster) as client,  # type: ignore[no-untyped-call]  # same
         unprofiled_cluster() as quiet,
     ):
@@ -164,7 +165,7 @@ def unprofiled_cluster() -> LocalCluster:
     planning thread a hundred times a second, at the cost of the workers' event loops.
     """
     with dask.config.set({"distributed.worker.profile.enabled": False}):
-        return LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)  # type: ignore[no-untyped-call]  # distributed is untyped
+        return LocalCluster(n_workers=2, threads_per_worker=1, **without_dashboard())  # type: ignore[no-untyped-call]  # distributed is untyped
 
 
 def cluster_seconds(client: Client) -> float:
