@@ -770,7 +770,7 @@ def test_a_lot_the_harvest_and_the_rebalance_both_sell_is_one_lot_sale() -> None
 
 
 # A substitute that cannot take the weight takes no harvest --------------------------------
-# See docs/tax.md: a substitute takes the weight only when the plan buys it.
+# See docs/tax.md: a substitute takes the weight when the plan buys it or holds it.
 
 
 def named(made: RebalancePlan) -> tuple[D, tuple[tuple[str, str], ...]]:
@@ -820,15 +820,14 @@ def test_a_whole_share_substitute_dearer_than_the_moved_weight_takes_no_harvest(
     assert trades(made) == [("VOO", "SELL", "-810.00", "REBALANCE")]
     assert named(made) == (D("0.00"), ())
     assert made.tax is not None
-    assert [(s.lot_id, s.quantity, s.gain) for s in made.tax.sales] == [("v1", 9, D("-90.00"))]
+    assert [(s.lot_id, s.quantity, s.gain) for s in made.tax.sales] == [("v1", D(9), D("-90.00"))]
 
 
-def test_a_substitute_the_plan_sells_takes_no_harvest() -> None:
+def test_a_substitute_held_above_the_weight_moved_keeps_it() -> None:
     # VTI is held (20 at 50, lot t1 at 40) and not targeted. V = 100 + 900 + 1,000 = 2,000;
     # VOO's 0.4 is 800. The harvest raises 900 and moves 0.4 to VTI, whose 1,000 is above
-    # the 800 it would then target: the plan sold 4 VTI and bought none, while the report
-    # said VTI was bought instead. VTI is liquidated as the weights say, and SCHB takes
-    # the 800 (32 shares at 25).
+    # the 800 it then targets: the plan sells 4 VTI (a gain of 40) instead of all 20 (a
+    # gain of 200). VTI takes the weight without a buy: it keeps 800 of what it holds.
     account = {
         "weights": {"VOO": "0.4"},
         "positions": {"VOO": "10", "VTI": "20"},
@@ -837,16 +836,7 @@ def test_a_substitute_the_plan_sells_takes_no_harvest() -> None:
     made = plan(HARVEST, **account).unwrap()  # type: ignore[arg-type]
     assert trades(made) == [
         ("VOO", "SELL", "-900.00", "HARVEST"),
-        ("VTI", "SELL", "-1000.00", "LIQUIDATE"),
-        ("SCHB", "BUY", "800.00", "HARVEST"),
+        ("VTI", "SELL", "-200.00", "REBALANCE"),
     ]
-    assert named(made) == (D("100.00"), (("VOO", "SCHB"),))
-    # VTI the only substitute: no harvest. VOO's 100 over target is sold (1.111111111
-    # shares, a loss of 11.11) with VTI's liquidation (a gain of 200).
-    alone = attrs.evolve(HARVEST, substitutes={"VOO": ("VTI",)})
-    made = plan(alone, **account).unwrap()  # type: ignore[arg-type]
-    assert trades(made) == [
-        ("VOO", "SELL", "-100.00", "REBALANCE"),
-        ("VTI", "SELL", "-1000.00", "LIQUIDATE"),
-    ]
-    assert named(made) == (D("0.00"), ())
+    assert named(made) == (D("100.00"), (("VOO", "VTI"),))
+    assert made.items[1].current_value + made.items[1].trade_amount == D(800)

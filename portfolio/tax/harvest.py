@@ -18,14 +18,14 @@ Before the plan is made, `harvested` looks at the snapshot once:
 The plan is then made as the tax rules make any plan, on the account after the
 harvesting sales (their proceeds in cash, their lots gone, the sales among the recent
 trades, so the wash-sale rule holds every buy of their groups), with the moved
-weights. A substitute takes the weight only when that plan buys it: when it does not
-(a share dearer than its order, a minimum, a cash cut, a position held above its new
-target), the plan is made again with that (symbol, substitute) refused, so the next
-substitute takes it or the symbol is not harvested. The harvesting sales are merged
-back into the plan's items and its `TaxReport`, which names only what the items
-make. With no threshold and no substitutes, the plan is exactly the plan of the tax
-rules (docs/tax.md). Harvests are made in the `rebalance` mode only (a deposit
-sells nothing, a withdrawal buys nothing); held buys move in any mode that buys.
+weights. A substitute takes the weight when that plan buys it or holds it already;
+when not (a share dearer than its order, a minimum, a cash cut), the plan is made
+again with that (symbol, substitute) refused, so the next substitute takes it or the
+symbol is not harvested. The harvesting sales are merged back into the plan's items
+and its `TaxReport`, which names only what the items make. With no threshold and no
+substitutes, the plan is exactly the plan of the tax rules (docs/tax.md). Harvests
+are made in the `rebalance` mode only (a deposit sells nothing, a withdrawal buys
+nothing); held buys move in any mode that buys.
 """
 
 from __future__ import annotations
@@ -208,22 +208,28 @@ def harvested_from(
         made = plan(moved, after)
         if not isinstance(made, Success):
             return made
-        missed = _not_bought(made.unwrap(), moves)
+        missed = _not_taken(made.unwrap(), moves)
         if not missed:
             return Success(_merged(made.unwrap(), moves, account))
         refused |= missed
 
 
-def _not_bought(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]:
-    """The (symbol, substitute) pairs of `moves` whose substitute `made` does not buy.
+def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]:
+    """The (symbol, substitute) pairs of `moves` whose substitute `made` does not take.
 
-    A substitute takes a harvest or a held buy only when the plan buys it: one that the
-    plan holds (a share dearer than its order, below a minimum, cut for cash) or sells
-    (held above its new target) takes nothing, and the report must not name it.
+    A substitute takes the weight moved to it when the plan buys it, or holds it after
+    the plan (held already: the plan sells less of it, or keeps it within its band, its
+    minimum trade, its shares, its cash). One the plan neither buys nor holds after it
+    (held at 0: a share dearer than its order, a minimum, a cash cut; or sold in full)
+    takes nothing, and the report must not name it.
     """
-    bought = {item.symbol for item in made.items if item.action is Action.BUY}
     pairs = {*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved}
-    return frozenset(pair for pair in pairs if pair[1] not in bought)
+    kept = {
+        item.symbol
+        for item in made.items
+        if item.action is Action.BUY or item.current_value + item.trade_amount > 0
+    }
+    return frozenset(pair for pair in pairs if pair[1] not in kept)
 
 
 def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Account:
@@ -242,7 +248,7 @@ def _moves(
 ) -> _Moves:
     """The harvests (rule 1), then the held buys moved to substitutes (rule 2).
 
-    No (symbol, substitute) pair in `refused` is made (its substitute was not bought).
+    No (symbol, substitute) pair in `refused` is made (its substitute took nothing).
     """
     checked, inputs = account.checked, account.inputs
     weights = dict(zip(checked.symbols, checked.weights, strict=True))
