@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D  # noqa: N817 - amounts read as D(100)
 
+import attrs
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -221,3 +222,22 @@ def test_the_tax_rules_reasons_agree_with_the_reports_sales(
     if tax.max_realized_gain is not None:
         net = report.short_term_gain + report.long_term_gain
         assert report.over_budget == max(net - tax.max_realized_gain, D(0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(accounts())
+def test_a_plan_that_names_no_substitute_is_the_plan_without_harvesting(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    """A harvest no substitute takes is not made at all: not a sale left behind."""
+    snapshot, allocation, policy = account
+    made = planned(account)
+    assert made.tax is not None
+    assume(not made.tax.substituted)
+    tax = policy.tax
+    assert tax is not None
+    plain = attrs.evolve(policy, tax=attrs.evolve(tax, substitutes={}, harvest_threshold=None))
+    alone = plan_rebalance(allocation, snapshot, plain).unwrap()
+    assert made.items == alone.items
+    assert alone.tax is not None
+    assert made.tax.sales == alone.tax.sales
