@@ -72,6 +72,7 @@ def plan(
     trades: tuple[PastTrade, ...] = (),
     assets: Mapping[str, Asset] | None = None,
     fractional: bool = True,
+    short: bool = False,
 ) -> Result[RebalancePlan, PortfolioError]:
     snapshot = Snapshot(
         cash=D(cash),
@@ -84,6 +85,8 @@ def plan(
     )
     target = {s: D(w) for s, w in (weights or {"VOO": "0.9"}).items()}
     policy = SizingPolicy(tax=tax, fractional=fractional)
+    if short:  # negative weights, up to 2 of gross exposure
+        policy = attrs.evolve(policy, allow_short=True, max_gross_exposure=D(2))
     return plan_rebalance(Allocation(target_weights=target, correlation_id="tlh"), snapshot, policy)
 
 
@@ -764,3 +767,76 @@ def test_a_lot_the_harvest_and_the_rebalance_both_sell_is_one_lot_sale() -> None
     assert sold == [("L3", "0.2", "-8.21"), ("L4", "1", "-41.03"), ("AAA", "1.0", "-3.11")]
     assert sum(s.gain for s in report.sales) == D("-52.35")
     assert report.harvested_loss == D("51.73")
+
+
+# A substitute that cannot take the weight takes no harvest --------------------------------
+# See docs/tax.md: a substitute takes the weight when the plan buys it or holds it.
+
+
+def named(made: RebalancePlan) -> tuple[D, tuple[tuple[str, str], ...]]:
+    """What the report says was harvested and bought instead."""
+    assert made.tax is not None
+    return made.tax.harvested_loss, made.tax.substituted
+
+
+def test_a_substitute_the_weights_short_takes_no_harvest() -> None:
+    # V = 100 + 10 × 90 = 1,000. The weights short VTI (−0.2: sell 4 shares short, 200).
+    # Moving VOO's 0.9 into VTI bought 14 VTI (700), closing the user's short, while the
+    # report named VTI; at −0.95 VTI was sold short and the 900 sat in cash. VTI gives
+    # way to SCHB: 900 / 25 = 36 shares; VTI's short stays the user's.
+    made = plan(HARVEST, weights={"VOO": "0.9", "VTI": "-0.2"}, short=True).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "SELL", "-200.00", "REBALANCE"),
+        ("SCHB", "BUY", "900.00", "HARVEST"),
+    ]
+    assert named(made) == (D("100.00"), (("VOO", "SCHB"),))
+    # VTI the only substitute: no harvest; VOO sits at its target, nothing is named.
+    alone = attrs.evolve(HARVEST, substitutes={"VOO": ("VTI",)})
+    made = plan(alone, weights={"VOO": "0.9", "VTI": "-0.2"}, short=True).unwrap()
+    assert trades(made) == [("VTI", "SELL", "-200.00", "REBALANCE")]
+    assert made.items[1][::9] == ("VOO", Reason.AT_TARGET)
+    assert named(made) == (D("0.00"), ())
+
+
+def test_a_whole_share_substitute_dearer_than_the_moved_weight_takes_no_harvest() -> None:
+    # V = 1,000; VOO's 0.1 is 100. The harvest sells the 10 shares (900) and moves
+    # min(0.1, 900 / 1,000) = 0.1 of weight: 100 of VTI, whose one share costs 150 (the
+    # proceeds would buy one, the weight does not). VTI was held, ROUNDED_TO_ZERO, while
+    # the report named it. SCHB takes the 100: 4 shares at 25; 100 + 900 − 100 = 900 left.
+    prices = {**PRICES, "VTI": "150"}
+    made = plan(HARVEST, weights={"VOO": "0.1"}, prices=prices, fractional=False).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("SCHB", "BUY", "100.00", "HARVEST"),
+    ]
+    assert named(made) == (D("100.00"), (("VOO", "SCHB"),))
+    assert made.cash_after == D("900.00")
+    # SCHB at 120 too: no substitute can take 100, so no harvest. VOO is 800 over its
+    # target: the plan sells 9 whole shares (810) as it would without the tax rules,
+    # a loss of 9 × 10 = 90 that it realizes as a rebalance, not a harvest.
+    dear = {**prices, "SCHB": "120"}
+    made = plan(HARVEST, weights={"VOO": "0.1"}, prices=dear, fractional=False).unwrap()
+    assert trades(made) == [("VOO", "SELL", "-810.00", "REBALANCE")]
+    assert named(made) == (D("0.00"), ())
+    assert made.tax is not None
+    assert [(s.lot_id, s.quantity, s.gain) for s in made.tax.sales] == [("v1", D(9), D("-90.00"))]
+
+
+def test_a_substitute_held_above_the_weight_moved_keeps_it() -> None:
+    # VTI is held (20 at 50, lot t1 at 40) and not targeted. V = 100 + 900 + 1,000 = 2,000;
+    # VOO's 0.4 is 800. The harvest raises 900 and moves 0.4 to VTI, whose 1,000 is above
+    # the 800 it then targets: the plan sells 4 VTI (a gain of 40) instead of all 20 (a
+    # gain of 200). VTI takes the weight without a buy: it keeps 800 of what it holds.
+    account = {
+        "weights": {"VOO": "0.4"},
+        "positions": {"VOO": "10", "VTI": "20"},
+        "lots": {"VOO": (VOO_LOT,), "VTI": (lot("t1", "20", "40"),)},
+    }
+    made = plan(HARVEST, **account).unwrap()  # type: ignore[arg-type]
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "SELL", "-200.00", "REBALANCE"),
+    ]
+    assert named(made) == (D("100.00"), (("VOO", "VTI"),))
+    assert made.items[1].current_value + made.items[1].trade_amount == D(800)

@@ -9,7 +9,8 @@ Before the plan is made, `harvested` looks at the snapshot once:
   a recent lot of the group would stay held, or no substitute can be bought, nothing
   is harvested. The proceeds' worth of the symbol's target weight moves to the first
   substitute that can be bought (a price, tradable, not a wash sale, one whole lot
-  affordable), whose buy is marked `HARVEST`.
+  affordable with the weight moved, not shorted by the weights), whose buy is marked
+  `HARVEST`.
 - **Held buys.** A targeted symbol whose buys the wash-sale rule holds (its group sold
   at a loss within the window, or harvested now) has the gap to its target moved to
   its first allowed substitute.
@@ -17,10 +18,14 @@ Before the plan is made, `harvested` looks at the snapshot once:
 The plan is then made as the tax rules make any plan, on the account after the
 harvesting sales (their proceeds in cash, their lots gone, the sales among the recent
 trades, so the wash-sale rule holds every buy of their groups), with the moved
-weights. The harvesting sales are merged back into the plan's items and its
-`TaxReport`. With no threshold and no substitutes, the plan is exactly the plan of
-the tax rules (docs/tax.md). Harvests are made in the `rebalance` mode only (a deposit
-sells nothing, a withdrawal buys nothing); held buys move in any mode that buys.
+weights. A substitute takes the weight when that plan buys it or holds it already;
+when not (a share dearer than its order, a minimum, a cash cut), the plan is made
+again with that (symbol, substitute) refused, so the next substitute takes it or the
+symbol is not harvested. The harvesting sales are merged back into the plan's items
+and its `TaxReport`, which names only what the items make. With no threshold and no
+substitutes, the plan is exactly the plan of the tax rules (docs/tax.md). Harvests
+are made in the `rebalance` mode only (a deposit sells nothing, a withdrawal buys
+nothing); held buys move in any mode that buys.
 """
 
 from __future__ import annotations
@@ -186,19 +191,45 @@ def harvested_from(
     """
     tax = checked[1].terms.policy
     account = _account(*checked, snapshot)
-    moves = _moves(account, tax)
-    if not moves.harvests and not moves.moved:
-        return checked_plan(account.checked, account.inputs)
-    after = _after(snapshot, moves.harvests, account)
-    weights = moves.weights
-    targeted = tuple(sorted(weights))
-    moved = attrs.evolve(
-        prepared,
-        weights=weights,
-        targeted=targeted,
-        weight_column=tuple(map(weights.__getitem__, targeted)),
-    )
-    return plan(moved, after).map(lambda made: _merged(made, moves, account))
+    refused: frozenset[tuple[str, str]] = frozenset()
+    while True:  # each round refuses at least one more pair: a few rounds at most
+        moves = _moves(account, tax, refused)
+        if not moves.harvests and not moves.moved:
+            return checked_plan(account.checked, account.inputs)
+        after = _after(snapshot, moves.harvests, account)
+        weights = moves.weights
+        targeted = tuple(sorted(weights))
+        moved = attrs.evolve(
+            prepared,
+            weights=weights,
+            targeted=targeted,
+            weight_column=tuple(map(weights.__getitem__, targeted)),
+        )
+        made = plan(moved, after)
+        if not isinstance(made, Success):
+            return made
+        missed = _not_taken(made.unwrap(), moves)
+        if not missed:
+            return Success(_merged(made.unwrap(), moves, account))
+        refused |= missed
+
+
+def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]:
+    """The (symbol, substitute) pairs of `moves` whose substitute `made` does not take.
+
+    A substitute takes the weight moved to it when the plan buys it, or holds it after
+    the plan (held already: the plan sells less of it, or keeps it within its band, its
+    minimum trade, its shares, its cash). One the plan neither buys nor holds after it
+    (held at 0: a share dearer than its order, a minimum, a cash cut; or sold in full)
+    takes nothing, and the report must not name it.
+    """
+    pairs = {*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved}
+    kept = {
+        item.symbol
+        for item in made.items
+        if item.action is Action.BUY or item.current_value + item.trade_amount > 0
+    }
+    return frozenset(pair for pair in pairs if pair[1] not in kept)
 
 
 def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Account:
@@ -212,8 +243,13 @@ def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Accoun
     )
 
 
-def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
-    """The harvests (rule 1), then the held buys moved to substitutes (rule 2)."""
+def _moves(
+    account: _Account, tax: TaxPolicy, refused: frozenset[tuple[str, str]] = frozenset()
+) -> _Moves:
+    """The harvests (rule 1), then the held buys moved to substitutes (rule 2).
+
+    No (symbol, substitute) pair in `refused` is made (its substitute took nothing).
+    """
     checked, inputs = account.checked, account.inputs
     weights = dict(zip(checked.symbols, checked.weights, strict=True))
     current = {
@@ -228,7 +264,7 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
     mode = checked.policy.mode
     if tax.harvest_threshold is not None and account.investable > 0 and mode == Mode.REBALANCE:
         for symbol in sorted(inputs.lots):
-            found = _harvest(symbol, weights.get(symbol, ZERO), account, blocked, bought)
+            found = _harvest(symbol, weights, account, (blocked, bought, refused))
             if found is None:
                 continue
             harvests.append(found)
@@ -243,7 +279,7 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
             gap = weights[symbol] * account.investable - current.get(symbol, ZERO)
             if weights[symbol] <= 0 or gap <= 0 or too_small(gap, account.limits):
                 continue
-            substitute = _substitute(symbol, gap, account, blocked)
+            substitute = _substitute(symbol, gap, account, (blocked, refused, weights))
             if substitute is None:
                 continue
             shift = gap / account.investable
@@ -254,9 +290,18 @@ def _moves(account: _Account, tax: TaxPolicy) -> _Moves:
 
 
 def _harvest(
-    symbol: str, weight: Decimal, account: _Account, blocked: set[str], bought: set[str]
+    symbol: str,
+    weights: Mapping[str, Decimal],
+    account: _Account,
+    sets: tuple[set[str], set[str], frozenset[tuple[str, str]]],
 ) -> Harvest | None:
-    """The harvest of `symbol`, or None when it has none or it cannot be made."""
+    """The harvest of `symbol`, or None when it has none or it cannot be made.
+
+    `sets`: the groups whose buys are held, the groups of the substitutes bought, and
+    the (symbol, substitute) pairs refused.
+    """
+    blocked, bought, refused = sets
+    weight = weights.get(symbol, ZERO)
     inputs = account.inputs
     terms = inputs.terms
     tax = terms.policy
@@ -287,7 +332,8 @@ def _harvest(
         return None
     moved = min(weight, proceeds / account.investable)
     order = moved * account.investable  # what the substitute is bought for: its weight's worth
-    substitute = _substitute(symbol, proceeds, account, blocked | group_of(symbol, tax), order)
+    held = blocked | group_of(symbol, tax)
+    substitute = _substitute(symbol, order, account, (held, refused, weights))
     if substitute is None:
         return None
     gain = realized(pieces, price)
@@ -325,24 +371,31 @@ def _step(asset: Asset | None, account: _Account) -> Decimal:
 
 
 def _substitute(
-    symbol: str, amount: Decimal, account: _Account, blocked: set[str], order: Decimal | None = None
+    symbol: str,
+    order: Decimal,
+    account: _Account,
+    sets: tuple[set[str], frozenset[tuple[str, str]], Mapping[str, Decimal]],
 ) -> str | None:
-    """The first substitute of `symbol` that `amount` can buy without a wash sale, or None.
+    """The first substitute of `symbol` that can take `order` without a wash sale, or None.
 
-    It needs a price, must be tradable, outside the groups whose buys are held, and,
-    when it trades in whole lots, `amount` must buy one of them; its buy, `order` (the
-    weight moved to it; `amount` when not given), must not be below its broker's
-    minimum order (a buy the broker refuses is no substitute).
+    `order` is what it is bought for: the weight moved to it × the investable value.
+    It needs a price, must be tradable, outside the groups whose buys are held (`sets`:
+    those groups, the pairs refused, the target weights); the weights must not short
+    it (a harvest never closes a short); when it trades in whole lots, `order` must buy
+    one of them; and `order` must not be below its broker's minimum order (a buy the
+    broker refuses is no substitute).
     """
-    order = amount if order is None else order
+    blocked, refused, weights = sets
     for substitute in substitutes_of(symbol, account.inputs.terms.policy):
         price = account.prices.get(substitute)
         asset = account.assets.get(substitute)
         if (
             substitute in blocked
+            or (symbol, substitute) in refused
+            or weights.get(substitute, ZERO) < 0
             or not (is_bounded(price) and price > 0)
             or (asset is not None and not asset.tradable)
-            or price * _step(asset, account) > amount
+            or price * _step(asset, account) > order
             or under_broker_minimum(order, broker_minimum(asset))
         ):
             continue
