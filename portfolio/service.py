@@ -39,6 +39,8 @@ from portfolio.records.plan import RebalancePlan
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.planner import plan_rebalance
+from portfolio.tax.groups import substitute_symbols
+from portfolio.tax.policy import TaxPolicy
 
 if TYPE_CHECKING:  # a type-only import: ports depends on portfolio, never the reverse at run time
     from ports import BrokerPort, OrderPort
@@ -98,7 +100,7 @@ class PortfolioService:
         """
         log = _Events(correlation_id)
         return (
-            _symbols_of(allocation)
+            _symbols_of(allocation, self._policy)
             .map(tap(log.started))
             .bind(lambda symbols: self._snapshot(symbols, log))
             .map(tap(log.snapshot_read))
@@ -237,14 +239,21 @@ class PortfolioService:
         )
 
 
-def _symbols_of(allocation: object) -> Result[tuple[str, ...], PortfolioError]:
+def _symbols_of(allocation: object, policy: object) -> Result[tuple[str, ...], PortfolioError]:
     """The symbols to read, or INVALID_ALLOCATION for something that is not an allocation.
 
-    A `CombinedAllocation` must hold an `Allocation` (its fields are data, so checked).
+    The allocation's symbols, then the tax policy's substitutes (`substitute_symbols`):
+    a harvest or a held buy goes only to a substitute the snapshot prices. A
+    `CombinedAllocation` must hold an `Allocation` (its fields are data, so checked).
     """
     inner = allocation.allocation if isinstance(allocation, CombinedAllocation) else allocation
     if isinstance(inner, Allocation):
-        return Success(inner.symbols)
+        tax = policy.tax if isinstance(policy, SizingPolicy) else None
+        if not isinstance(tax, TaxPolicy):
+            return Success(inner.symbols)
+        targeted = frozenset(inner.symbols)
+        extra = (s for s in substitute_symbols(tax) if s not in targeted)
+        return Success((*inner.symbols, *extra))
     return Failure(
         PortfolioError.of(
             ErrorKind.INVALID_ALLOCATION,

@@ -505,3 +505,51 @@ def test_crypto_and_options_get_no_lots_and_a_warning_short_stocks_neither() -> 
         ("BTC/USD", LotIssue.NOT_A_STOCK),
         ("SPY240621C00500000", LotIssue.NOT_A_STOCK),
     ]
+
+
+def test_a_harvest_on_alpaca_buys_a_substitute_the_weights_do_not_name(
+    server: AlpacaServer, tmp_path: Path
+) -> None:
+    """10 VOO bought at 100 (400 days ago) are at 90, 100 in cash: V = 1,000. The policy
+    harvests a 5 % loss into VTI, which Alpaca prices at 50 and the weights do not name:
+    the plan reads VTI's price too, sells the 10 VOO (a loss of 100) and buys 18 VTI."""
+    server.set_cash("100")
+    hold(server, "VOO", "10", "1000", 90.0)
+    server.add_fill("VOO", "buy", "10", "100", at(400))
+    server.trades["VTI"] = 50.0
+    server.list_asset("VTI")
+    (tmp_path / "w.json").write_text('{"VOO": 0.9}', encoding="utf-8")
+    policy = '[tax]\nharvest_threshold = "0.05"\nsubstitutes = { VOO = ["VTI"] }\n'
+    (tmp_path / "tax.toml").write_text(policy, encoding="utf-8")
+
+    run = cli(
+        "plan", "--weights", tmp_path / "w.json", "--broker", "alpaca",
+        "--policy", tmp_path / "tax.toml", "--lots-from-broker", "--json",
+        environ=server.environ(),
+    )  # fmt: skip
+
+    assert run.code == 0, run.err
+    plan = RebalancePlan.from_json(run.out).unwrap()
+    assert [(i.symbol, i.quantity) for i in plan.trades] == [("VOO", D(-10)), ("VTI", D(18))]
+    assert plan.tax is not None
+    assert (plan.tax.harvested_loss, plan.tax.substituted) == (D(100), (("VOO", "VTI"),))
+
+
+def test_a_substitute_alpaca_cannot_price_is_a_missing_price_naming_it(
+    server: AlpacaServer, tmp_path: Path
+) -> None:
+    """A misspelt substitute is said, not skipped: no harvest would ever go to it."""
+    server.set_cash("100")
+    hold(server, "VOO", "10", "1000", 90.0)
+    (tmp_path / "w.json").write_text('{"VOO": 0.9}', encoding="utf-8")
+    policy = '[tax]\nharvest_threshold = "0.05"\nsubstitutes = { VOO = ["VTII"] }\n'
+    (tmp_path / "tax.toml").write_text(policy, encoding="utf-8")
+
+    run = cli(
+        "plan", "--weights", tmp_path / "w.json", "--broker", "alpaca",
+        "--policy", tmp_path / "tax.toml", environ=server.environ(),
+    )  # fmt: skip
+
+    assert run.code == 1
+    assert run.err.startswith("error: MISSING_PRICE")
+    assert "VTII" in run.err

@@ -165,3 +165,30 @@ def test_something_that_is_not_an_allocation_is_a_logged_failure(
     )
     assert broker.calls == []
     assert events(caplog) == ["plan.failed"]
+
+
+def test_the_tax_policys_substitutes_are_read_so_that_a_harvest_can_buy_them() -> None:
+    """VOO bought at 100 is at 90: a 10 % loss. The broker prices VTI, which the weights do
+    not name; the service asks for it, so the harvest sells VOO and buys VTI."""
+    from datetime import date  # noqa: PLC0415 - only this test has lots
+
+    from portfolio import SizingPolicy, TaxLot, TaxPolicy  # noqa: PLC0415
+
+    lot = TaxLot(quantity=D(10), cost=D(100), acquired=date(2023, 11, 1), lot_id="a")
+    broker = FakeBroker(
+        cash=D(100),
+        positions={"VOO": D(10)},
+        prices={"VOO": D(90), "VTI": D(50)},
+        lots={"VOO": [lot]},
+    )
+    harvesting = TaxPolicy(harvest_threshold=D("0.05"), substitutes={"VOO": ("vti",)})
+    service = PortfolioService(broker, policy=SizingPolicy(tax=harvesting))
+    weights = Allocation(target_weights={"VOO": D("0.9")}, correlation_id="h")
+    plan = service.create_rebalance_plan(weights, "h").unwrap()
+    assert [(call.method, call.symbols) for call in broker.calls] == [
+        (Method.GET_SNAPSHOT, ("VOO", "VTI"))
+    ]
+    # V = 1000: the 10 VOO sold for 900 (a loss of 100); VOO's 0.9 (900) buys 18 VTI at 50
+    assert [(i.symbol, i.quantity) for i in plan.trades] == [("VOO", D(-10)), ("VTI", D(18))]
+    assert plan.tax is not None
+    assert (plan.tax.harvested_loss, plan.tax.substituted) == (D(100), (("VOO", "VTI"),))

@@ -14,7 +14,7 @@
 See docs/tax.md for a worked example of each rule.
 """
 
-from portfolio.tax.groups import groups_by_symbol, same_security
+from portfolio.tax.groups import groups_by_symbol, same_security, substitute_symbols
 from portfolio.tax.policy import LotMethod, TaxPolicy
 from portfolio.tax.records import PastTrade, TaxLot
 from portfolio.tax.report import LotSale, TaxReport, Term
@@ -29,4 +29,5 @@ __all__ = [
     "Term",
     "groups_by_symbol",
     "same_security",
+    "substitute_symbols",
 ]

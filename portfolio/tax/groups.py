@@ -87,6 +87,30 @@ def substitutes_of(symbol: str, policy: TaxPolicy) -> tuple[str, ...]:
     return ()
 
 
+def substitute_symbols(policy: TaxPolicy) -> tuple[str, ...]:
+    """Every symbol the policy may buy instead of another (upper-case, sorted, once each).
+
+    What a snapshot must price for a harvest or a held buy to go to a substitute: the
+    service asks the broker for them with the allocation's symbols. Of a malformed
+    `substitutes` it gives the symbols it can read (the planner refuses the policy).
+
+    >>> substitute_symbols(TaxPolicy(substitutes={"VOO": ("VTI", "schb"), "IVV": ("VTI",)}))
+    ('SCHB', 'VTI')
+    """
+    named: object = policy.substitutes  # data: checked by the planner, read with care here
+    if not isinstance(named, Mapping):
+        return ()
+    lists: list[object] = list(named.values())
+    found = {
+        symbol.upper()
+        for replacements in lists
+        if isinstance(replacements, tuple)
+        for symbol in replacements
+        if isinstance(symbol, str)
+    }
+    return tuple(sorted(found))
+
+
 def group_recent(
     symbol: str, lots: Mapping[str, tuple[TaxLot, ...]], terms: SaleTerms
 ) -> list[TaxLot]:
