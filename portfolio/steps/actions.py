@@ -52,6 +52,7 @@ from portfolio.steps.whole.lots import (
     funded_lots,
     lot_spending,
     merged,
+    overcounted,
     size_lots,
     split_lot_rows,
     to_decide,
@@ -214,7 +215,10 @@ def _buy_only(planned: _Planned) -> _Decided:
     """
     columns, goals, _, steps, limits, reserve = planned
     decided, lot_rows, _ = _rebalance(planned)
-    budget = _available(columns.policy, columns.cash - reserve, decided.buys)
+    spare = columns.cash - reserve
+    if lot_rows:  # the liquidation buys count what the fill may take (`lots.counted`)
+        spare -= overcounted(decided.buys)
+    budget = _available(columns.policy, spare, decided.buys)
     sized = size_lots(
         lot_rows,
         steps,
@@ -277,6 +281,8 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     `sized`: the whole lots if sized already; `unfunded`: holdings that fund no lots.
     """
     sells, buys, holds = decided
+    if lot_rows or sized:  # whole lots count what the fill surely pays (`lots.counted`)
+        room -= overcounted([*sells, *buys])
     available = _available(columns.policy, room, buys)
     buffer = columns.policy.buy_price_buffer
     lots = sized
