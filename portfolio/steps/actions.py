@@ -13,7 +13,8 @@ The broker's order rules:
   tradable, liquidated, within the band) are sized together by `portfolio.steps.whole.lots`,
   with the cash first (shrunk by the `buy_price_buffer`; in `buy_only`, the cash above
   the reserve and no sales); the fractional buys take what they leave (`limit_to_cash`).
-  In `sell_only` the withdrawal's sales are rounded up to whole lots;
+  In `sell_only` the withdrawal's sales are rounded to whole lots with the least
+  over-sale (`portfolio.steps.modes.withdrawal_sales`);
 - a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
   and so is a fractional buy that the cash pass scales below it;
 - open orders are netted into the account by the validate step (`portfolio.orders.open_orders`).
@@ -236,8 +237,8 @@ def _buy_only(planned: _Planned) -> _Decided:
 def _sell_only(planned: _Planned) -> _Decided:
     """A withdrawal: nothing is bought.
 
-    The cash the reserve lacks is raised from the most overweight positions, a whole-lot
-    sale rounded up to its lot.
+    The cash the reserve lacks is raised from the most overweight positions, the whole-lot
+    sales rounded to lots with the least over-sale.
     """
     columns, _, fields, steps, limits, reserve = planned
     rows = rows_of(fields)
