@@ -112,20 +112,45 @@ def test_a_share_of_more_than_a_lot_keeps_its_whole_lots() -> None:
     assert filled.cash == D(300)
 
 
-def test_a_share_below_the_broker_minimum_is_raised_only_where_needed() -> None:
-    # As in tests/test_planner_modes.py: A and B give 5.00 each of the 10; A's broker
-    # takes no order below 25. B's 5.00 stands (a fractional share is sold as it is);
-    # A's share, rounded down to nothing, leaves 5.00 short: A sells its minimum.
+def test_a_fractional_sale_takes_up_what_a_whole_lot_rounds_away() -> None:
+    # 2 W at 1,000 (whole shares) and 10 F at 100, no cash, reserve 90: V = 3,000, the
+    # investable 2,910; at 65 % / 35 % the targets are W 1,891.50 (108.50 over) and F
+    # 1,018.50 (18.50 under): W's share is all 90. It rounds down to no share, and F takes
+    # it up: F sells 90.00, exactly the withdrawal. W's share rounded up would sell 1,000:
+    # 910 too many.
     account = Snapshot(
         cash=D(0),
-        positions={"A": D(10), "B": D(10)},
-        prices={"A": D(100), "B": D(100)},
-        assets={"A": Asset(symbol="A", min_order_notional=D(25))},
+        positions={"W": D(2), "F": D(10)},
+        prices={"W": D(1000), "F": D(100)},
+        assets={"W": Asset(symbol="W", fractionable=False)},
     )
-    result = plan({"A": "0.5", "B": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(10))
+    weights = {"W": "0.65", "F": "0.35"}
+    result = plan(weights, account, mode="sell_only", cash_reserve_amount=D(90))
     assert sales(result) == [
-        ("A", Action.SELL, D("-0.25"), D("-25.00")),
-        ("B", Action.SELL, D("-0.05"), D("-5.00")),
+        ("F", Action.SELL, D("-0.9"), D("-90.00")),
+        ("W", Action.HOLD, D(0), D(0)),
+    ]
+    assert result.cash_after == D("90.00")
+
+
+def test_the_fractional_sales_take_it_up_most_overweight_first() -> None:
+    # 1 W at 1,000, F 10 at 100 and G 10 at 100, no cash, reserve 300: V = 3,000, the
+    # investable 2,700; at 30 / 35 / 35 % the targets are W 810 (190 over), F and G 945
+    # (55 over each). The 300 levels them: W gives 135 down to 55 over, then each 55:
+    # W 190, F 55, G 55. W's share rounds down to no share; F and G take up its 190 by
+    # the same water-fill (equally over: equal parts): 150.00 each, exactly the 300.
+    account = Snapshot(
+        cash=D(0),
+        positions={"W": D(1), "F": D(10), "G": D(10)},
+        prices={"W": D(1000), "F": D(100), "G": D(100)},
+        assets={"W": Asset(symbol="W", fractionable=False)},
+    )
+    weights = {"W": "0.3", "F": "0.35", "G": "0.35"}
+    result = plan(weights, account, mode="sell_only", cash_reserve_amount=D(300))
+    assert sales(result) == [
+        ("F", Action.SELL, D("-1.5"), D("-150.00")),
+        ("G", Action.SELL, D("-1.5"), D("-150.00")),
+        ("W", Action.HOLD, D(0), D(0)),
     ]
 
 
@@ -282,3 +307,80 @@ def test_a_whole_share_withdrawal_sells_the_least_over_the_need(
     assert raised >= need
     assert raised - need == min(enough) - need
     assert all(i.reason is Reason.REBALANCE for i in result.items if i.action is Action.SELL)
+
+
+# Beside fractional positions: they take up what the lots round away. -----------------
+
+
+@st.composite
+def mixed_accounts(draw: st.DrawFn) -> tuple[dict[str, str], Snapshot, Decimal]:
+    """1-3 whole-share symbols and 1-2 fractional ones, broker minimums now and then."""
+    weights, snapshot, _ = draw(whole_accounts())
+    prices, held, assets = dict(snapshot.prices), dict(snapshot.positions), dict(snapshot.assets)
+    for n in range(draw(st.integers(min_value=1, max_value=2))):
+        s = f"F{n}"
+        prices[s] = D(draw(st.integers(min_value=100, max_value=50_000))) / 100
+        held[s] = D(draw(st.integers(min_value=1, max_value=12_000_000))) / 1_000_000
+        minimum = D(draw(st.sampled_from([0, 0, 0, 50, 300])))
+        assets[s] = Asset(symbol=s, min_order_notional=minimum)
+    symbols = sorted(prices)
+    raw = [draw(st.integers(min_value=0, max_value=10)) for _ in symbols]
+    raw[0] += 1
+    weights = {
+        s: str((D(r) / sum(raw)).quantize(D("0.0001"), rounding=ROUND_DOWN))
+        for s, r in zip(symbols, raw, strict=True)
+    }
+    value = sum((held[s] * prices[s] for s in symbols), D(0))
+    reserve = (value * D(draw(st.integers(min_value=1, max_value=30))) / 100).quantize(CENT)
+    return weights, Snapshot(cash=D(0), positions=held, prices=prices, assets=assets), reserve
+
+
+@settings(max_examples=250, deadline=None)
+@given(mixed_accounts())
+def test_beside_fractional_positions_the_withdrawal_sells_the_least_over_the_need(
+    account: tuple[dict[str, str], Snapshot, Decimal],
+) -> None:
+    """The rule's choices: each whole-lot share (and each fractional share below its
+    minimum) rounded down or up; the fractional positions sold as they are may sell more
+    than their shares (up to what they hold), never less. The plan raises the need, with
+    no more over-sale than the least of these choices (give or take a cent a position:
+    fractional shares round up at the ninth decimal, and to cents)."""
+    weights, snapshot, reserve = account
+    result = plan(weights, snapshot, mode="sell_only", cash_reserve_amount=reserve)
+    need = reserve.quantize(CENT, rounding=ROUND_UP)
+    minimums = {s: a.min_order_notional for s, a in snapshot.assets.items()}
+    shares = _shares(result, need, minimums)
+    candidates = _candidates(result, minimums)
+    whole = {s for s in snapshot.prices if not s.startswith("F")}
+    discrete: dict[str, list[Decimal]] = {}
+    least = most = D(0)  # what the fractional positions sold as they are raise, at least/most
+    for i in candidates:
+        s, share = i.symbol, shares.get(i.symbol, (i, D(0)))[1]
+        if s in whole and share > 0:
+            counts = _options(i, share, snapshot.positions[s], minimums[s])
+            discrete[s] = [q * i.price for q in counts]
+        elif s not in whole and 0 < share < minimums[s] and share < i.current_value:
+            discrete[s] = [D(0), min(minimums[s], i.current_value)]
+        elif s not in whole and (share > 0 or not minimums[s]):  # sold whole: its exact value
+            exact = (snapshot.positions[s] * i.price).quantize(CENT, rounding=ROUND_DOWN)
+            least, most = least + share, most + max(min(i.current_value, exact), share)
+        else:
+            least, most = least + share, most + share
+    covers = [sum(values, D(0)) for values in product(*discrete.values())]
+    overs = [max(c + least - need, D(0)) for c in covers if c + most >= need]
+    raised = sum((-i.quantity * i.price for i in result.items if i.action is Action.SELL), D(0))
+    if not overs:  # the positions cannot raise it
+        return
+    slack = CENT * (1 + len([s for s in snapshot.prices if s not in whole]))
+    assert raised >= need
+    assert raised - need <= min(overs) + slack
+
+
+def _candidates(result: RebalancePlan, minimums: dict[str, Decimal]) -> list[PlanItem]:
+    """The positions a withdrawal may sell (as `_shares` reads them)."""
+    return [
+        i
+        for i in result.items
+        if i.current_value > 0
+        and not (i.current_value < minimums.get(i.symbol, D(0)) and i.target_value != 0)
+    ]

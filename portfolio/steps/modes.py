@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import NamedTuple
 
 from portfolio.records.asset_facts import Asset, broker_minimum, under_broker_minimum
 from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
@@ -165,7 +166,7 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
     floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
     wants = [e - floor for e in excess]
     amounts = _cents_summing_to(water_fill(wants, need, values), need, values)
-    shares = [(row, a) for row, a in zip(candidates, amounts, strict=True) if a > 0]
+    shares = [_Share(*each) for each in zip(candidates, wants, amounts, strict=True)]
     sales = {
         each.symbol: each
         for each in withdrawal_sales(shares, need, limits, steps=steps, minimums=minimums)
@@ -182,42 +183,87 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
     return Decisions(sorted(sells, key=_SYMBOL), [], sorted(holds, key=_SYMBOL))
 
 
+class _Share(NamedTuple):
+    """A position's part of a withdrawal: its row, its want (the water-fill's), its share."""
+
+    row: Row
+    want: Decimal
+    amount: Decimal
+
+
 def withdrawal_sales(
-    shares: Sequence[tuple[Row, Decimal]],
+    shares: Sequence[_Share],
     need: Decimal,
     limits: Thresholds,
     *,
     steps: Mapping[str, Decimal],
     minimums: Mapping[str, Decimal],
 ) -> list[PlanItem]:
-    """The withdrawal's sales: each symbol's share (cents, > 0) rounded down or up.
+    """The withdrawal's sales: each position's share (cents), rounded where it must be.
 
-    A share that cannot be sold as it is (a whole-lot symbol's share, a part of a lot;
-    a share below the broker's minimum order, `minimums`) is rounded down (to whole lots,
-    none below the minimum) or up (to the next lot, to the minimum). Every share is
-    first rounded down; then the fewest shares are rounded up that raise `need` with the
-    least over-sale (`least_cover`), at the fill's exact prices: so each symbol sells
-    within a lot (or its minimum) of its share, and the withdrawal raises the cash it
-    needs and as little more as that allows. Where even every share rounded up falls
-    short (the positions are too small), every share is rounded up. A symbol whose sale
-    rounds down to nothing is not in the list.
+    `shares`: every position that may sell, with its share of `need` from the
+    water-fill (0 for those its level does not reach). A share that cannot be sold as it
+    is (a whole-lot symbol's, a part of a lot; one below the broker's minimum order,
+    `minimums`) is rounded down (to whole lots, none below the minimum) or up (to the
+    next lot, to the minimum). Every such share is first rounded down; the fractional
+    positions then take up what that leaves, by the same water-fill (`_grown`), within
+    what they hold; only what they cannot take is raised by rounding shares up: the
+    fewest that raise it with the least over-sale (`least_cover`), at the fill's exact
+    prices. So the withdrawal raises the cash it needs and as little more as the lots
+    allow, and each whole-lot symbol sells within a lot (or its minimum) of its share.
+    Where even every share rounded up falls short (the positions are too small), every
+    share is rounded up. A position that sells nothing is not in the list.
     """
+    sold = [each for each in shares if each.amount > 0]
     ups = [
         _sale(row, max(amount, minimums.get(row.symbol, ZERO)), limits, steps.get(row.symbol))
-        for row, amount in shares
+        for row, _, amount in sold
     ]
     downs = [
         _sale_down(row, amount, limits, steps.get(row.symbol), minimums.get(row.symbol, ZERO))
-        for row, amount in shares
+        for row, _, amount in sold
     ]
     free = [n for n, (up, down) in enumerate(zip(ups, downs, strict=True)) if up != down]
     if not free:
         return ups
+    lots = {sold[n].row.symbol for n in free}
+    growing = [
+        each
+        for each in shares
+        if each.row.symbol not in steps
+        and each.row.symbol not in lots
+        and (each.amount > 0 or not minimums.get(each.row.symbol))
+    ]
+    room = sum((_sure(each.row) - each.amount for each in growing), ZERO)
     raised = sum(map(_proceeds, downs), ZERO)
     rises = [_proceeds(ups[n]) - _proceeds(downs[n]) for n in free]
-    picked = {free[n] for n in least_cover(rises, need - raised)}
-    chosen = [up if n in picked or n not in free else downs[n] for n, up in enumerate(ups)]
-    return [each for each in chosen if each is not None]
+    picked = {free[n] for n in least_cover(rises, need - raised - room)}
+    chosen = {
+        each.row.symbol: up if n in picked or n not in free else downs[n]
+        for n, (each, up) in enumerate(zip(sold, ups, strict=True))
+    }
+    short = (need - sum(map(_proceeds, chosen.values()), ZERO)).quantize(CENT, rounding=ROUND_UP)
+    if short > 0 and growing:
+        for each, amount in _grown(growing, short):
+            chosen[each.row.symbol] = _sale(each.row, amount, limits, None)
+    return [each for each in chosen.values() if each is not None]
+
+
+def _grown(shares: Sequence[_Share], more: Decimal) -> list[tuple[_Share, Decimal]]:
+    """The fractional positions' shares grown to raise `more` (cents) between them.
+
+    The same water-fill as the withdrawal's (most overweight first), over these positions
+    alone, for their shares and `more`: no share shrinks. (share, new amount) where > 0.
+    """
+    caps = [max(_sure(each.row), each.amount) for each in shares]
+    budget = sum((each.amount for each in shares), ZERO) + more
+    amounts = _cents_summing_to(water_fill([e.want for e in shares], budget, caps), budget, caps)
+    return [(each, a) for each, a in zip(shares, amounts, strict=True) if a > 0]
+
+
+def _sure(row: Row) -> Decimal:
+    """What the whole position surely raises at the fill, in cents (its exact value, down)."""
+    return min(row.current, (row.held * row.price).quantize(CENT, rounding=ROUND_DOWN))
 
 
 def _proceeds(sale: PlanItem | None) -> Decimal:
