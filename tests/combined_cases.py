@@ -43,6 +43,7 @@ from portfolio import (
     fill_plan,
     plan_rebalance,
 )
+from portfolio.orders.fill import FilledOrder
 from portfolio.records.asset_facts import quantity_step
 
 D = Decimal
@@ -376,12 +377,7 @@ def _fill_problems(plan: RebalancePlan, case: Case) -> Problems:
     fill = filled.unwrap()
     found: Problems = []
     exact = snapshot.cash - sum((i.quantity * i.price for i in plan.trades), D(0))
-    for order in fill.orders:
-        if order.quantity != order.requested:
-            size = (
-                "by more than a cent" if exact < -CENT else "by less than a cent"
-            )  # the cash short
-            found.append(f"the fill cut a {order.reason.value} order {size} ({policy.mode})")
+    found.extend(_cut_orders(fill.orders, case, exact))
     after = fill.snapshot
     if after.cash < 0 <= snapshot.cash:
         found.append("the fill leaves cash below 0")
@@ -402,6 +398,21 @@ def _fill_problems(plan: RebalancePlan, case: Case) -> Problems:
         found.append("the fill leaves a short")
     if policy.tax is None and not policy.allow_short and not policy.buy_price_buffer:
         found.extend(_replan_problems(plan, case, after))
+    return found
+
+
+def _cut_orders(orders: tuple[FilledOrder, ...], case: Case, exact: Decimal) -> Problems:
+    """The orders the fill cut; a whole-lot buy is never cut (sized on what the fill pays)."""
+    snapshot, policy = case.snapshot, case.policy
+    found: Problems = []
+    size = "by more than a cent" if exact < -CENT else "by less than a cent"  # the cash short
+    for order in orders:
+        if order.quantity != order.requested:
+            lot = quantity_step(snapshot.assets.get(order.symbol), fractional=policy.fractional)
+            if lot is not None and order.action is Action.BUY:
+                found.append(f"a whole-lot buy cut by the fill {size} ({policy.mode})")
+            else:
+                found.append(f"the fill cut a {order.reason.value} order {size} ({policy.mode})")
     return found
 
 

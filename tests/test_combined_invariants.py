@@ -29,7 +29,8 @@ CENT = D("0.01")
 #: (targets and values round to cents: tests/test_planner_properties.py). Known, not
 #: promised either: amounts are cents, so where the sales' exact proceeds fall short of
 #: their amounts by less than a cent (a liquidation rounded up, shares truncated) and the
-#: buys spend every cent, `fill_plan` cuts a buy (a whole lot, then) to what the cash pays.
+#: buys spend every cent, `fill_plan` cuts a fractional buy by that much. Never a
+#: whole-lot buy: whole lots are sized on what the fill surely pays (docs/policy.md).
 _ALLOWED = ("failure", "replan trades cents", "the fill cut")
 _SUB_CENT = "by less than a cent"
 

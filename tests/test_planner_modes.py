@@ -134,10 +134,11 @@ def test_sell_only_without_a_shortfall_trades_nothing() -> None:
     assert rows(result) == [("A", Action.HOLD, D(0), Reason.SELL_ONLY)]
 
 
-def test_a_withdrawal_sale_below_the_broker_minimum_is_raised_to_it() -> None:
+def test_a_withdrawal_share_below_the_broker_minimum_goes_to_a_fractional_sale() -> None:
     # V = 2,000, reserve 10: targets 995 each, A and B are 5 over each and would give 5.00
-    # each. A's broker takes no order below 25: A sells 25.00 (0.25 shares), B 5.00, so the
-    # withdrawal is still covered (30.00 in cash) and every order can be placed.
+    # each. A's broker takes no order below 25: A's share rounds down to nothing, and B,
+    # sold as it is, takes it up: B sells 10.00 (0.1 shares), exactly the withdrawal
+    # (raising A's to its minimum, 25.00, would sell 20.00 too many).
     account = Snapshot(
         cash=D(0),
         positions={"A": D(10), "B": D(10)},
@@ -146,10 +147,28 @@ def test_a_withdrawal_sale_below_the_broker_minimum_is_raised_to_it() -> None:
     )
     result = plan({"A": "0.5", "B": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(10))
     assert [(i.symbol, i.quantity, i.trade_amount, i.reason) for i in result.items] == [
-        ("A", D("-0.25"), D("-25.00"), Reason.REBALANCE),
-        ("B", D("-0.05"), D("-5.00"), Reason.REBALANCE),
+        ("B", D("-0.1"), D("-10.00"), Reason.REBALANCE),
+        ("A", D(0), D(0), Reason.BELOW_BROKER_MINIMUM),
     ]
-    assert result.cash_after == D("30.00")
+    assert result.cash_after == D("10.00")
+
+
+def test_a_withdrawal_sale_below_the_broker_minimum_is_raised_to_it() -> None:
+    # As above, both with a minimum of 25: neither share (5.00) can be sold as it is, and
+    # no fractional sale takes them up. One is raised to its minimum, A (the first of
+    # two equal choices): 25.00, where raising both would sell 50.00.
+    account = Snapshot(
+        cash=D(0),
+        positions={"A": D(10), "B": D(10)},
+        prices={"A": D(100), "B": D(100)},
+        assets={s: Asset(symbol=s, min_order_notional=D(25)) for s in ("A", "B")},
+    )
+    result = plan({"A": "0.5", "B": "0.5"}, account, mode="sell_only", cash_reserve_amount=D(10))
+    assert [(i.symbol, i.quantity, i.trade_amount, i.reason) for i in result.items] == [
+        ("A", D("-0.25"), D("-25.00"), Reason.REBALANCE),
+        ("B", D(0), D(0), Reason.BELOW_BROKER_MINIMUM),
+    ]
+    assert result.cash_after == D("25.00")
 
 
 def test_a_withdrawal_raises_the_reserve_at_the_exact_prices_too() -> None:

@@ -555,14 +555,14 @@ def funding(tax: TaxPolicy | None, acquired: date = OLD) -> RebalancePlan:
     ids=["budget", "deferral"],
 )
 def test_a_holding_with_lots_funds_no_whole_lot_beyond_its_sale_to_target(tax: TaxPolicy) -> None:
-    """Untaxed, F0 sells its 91,759.60 to target and 556.31 more for a third W0 (7.298092703
+    """Untaxed, F0 sells its 91,759.60 to target and 556.31 more for a third W0 (7.298092704
     shares). That further sale relieved lots no tax rule chose: 19,334.98 of gain over a
-    budget of 19,250, or 0.018092703 shares of the lot bought 2024-05-20 (a deferred
+    budget of 19,250, or 0.018092704 shares of the lot bought 2024-05-20 (a deferred
     short-term gain). Under the rules F0 sells to its target only, from the old lot
     (7.254113264 shares, 19,218.47 of gain), and the cash buys two W0."""
     untaxed = funding(None)
     assert [(i.symbol, str(i.quantity)) for i in untaxed.trades] == [
-        ("F0", "-7.298092703"),
+        ("F0", "-7.298092704"),
         ("W0", "3"),
     ]
     made = funding(tax, acquired=RECENT)

@@ -108,8 +108,14 @@ def optimum(account: Account, plan: RebalancePlan) -> Decimal:
     Buys are paid by the cash and every sale: the whole shares' and the fractional
     holdings' (each may be sold whole, beyond its target, to fund one more lot).
     """
+    # A fractional holding sold whole surely raises its exact value rounded down to the
+    # cent (`steps.whole.lots.counted`): the fill pays exactly shares × price.
     fractional_held = sum(
-        (account.held[s] * account.prices[s] for s in account.held if s not in account.whole),
+        (
+            (account.held[s] * account.prices[s]).quantize(CENT, rounding=ROUND_DOWN)
+            for s in account.held
+            if s not in account.whole
+        ),
         D(0),
     )
     whole = account.whole

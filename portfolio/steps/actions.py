@@ -13,7 +13,8 @@ The broker's order rules:
   tradable, liquidated, within the band) are sized together by `portfolio.steps.whole.lots`,
   with the cash first (shrunk by the `buy_price_buffer`; in `buy_only`, the cash above
   the reserve and no sales); the fractional buys take what they leave (`limit_to_cash`).
-  In `sell_only` the withdrawal's sales are rounded up to whole lots;
+  In `sell_only` the withdrawal's sales are rounded to whole lots with the least
+  over-sale (`portfolio.steps.modes.withdrawal_sales`);
 - a trade below the asset's minimum order is held (`order_rules`; BELOW_BROKER_MINIMUM),
   and so is a fractional buy that the cash pass scales below it;
 - open orders are netted into the account by the validate step (`portfolio.orders.open_orders`).
@@ -52,6 +53,7 @@ from portfolio.steps.whole.lots import (
     funded_lots,
     lot_spending,
     merged,
+    overcounted,
     size_lots,
     split_lot_rows,
     to_decide,
@@ -214,7 +216,10 @@ def _buy_only(planned: _Planned) -> _Decided:
     """
     columns, goals, _, steps, limits, reserve = planned
     decided, lot_rows, _ = _rebalance(planned)
-    budget = _available(columns.policy, columns.cash - reserve, decided.buys)
+    spare = columns.cash - reserve
+    if lot_rows:  # the liquidation buys count what the fill may take (`lots.counted`)
+        spare -= overcounted(decided.buys)
+    budget = _available(columns.policy, spare, decided.buys)
     sized = size_lots(
         lot_rows,
         steps,
@@ -232,8 +237,8 @@ def _buy_only(planned: _Planned) -> _Decided:
 def _sell_only(planned: _Planned) -> _Decided:
     """A withdrawal: nothing is bought.
 
-    The cash the reserve lacks is raised from the most overweight positions, a whole-lot
-    sale rounded up to its lot.
+    The cash the reserve lacks is raised from the most overweight positions, the whole-lot
+    sales rounded to lots with the least over-sale.
     """
     columns, _, fields, steps, limits, reserve = planned
     rows = rows_of(fields)
@@ -277,6 +282,8 @@ def _funded(  # noqa: PLR0913 - the decisions and what sizing them within the ca
     `sized`: the whole lots if sized already; `unfunded`: holdings that fund no lots.
     """
     sells, buys, holds = decided
+    if lot_rows or sized:  # whole lots count what the fill surely pays (`lots.counted`)
+        room -= overcounted([*sells, *buys])
     available = _available(columns.policy, room, buys)
     buffer = columns.policy.buy_price_buffer
     lots = sized

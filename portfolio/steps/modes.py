@@ -8,10 +8,11 @@
   largest, then both, and so on, so the account ends as close to its targets as it can.
 - `sell_only`: buys become HOLDs (SELL_ONLY); if cash is below the reserve, the most
   overweight positions are sold first (water-filling on value above target, then below
-  it if need be), exactly the missing cash and no more (a whole-lot symbol's sale is
-  rounded up to its lot, and a sale below the broker's minimum order up to that minimum,
-  so that the withdrawal is still covered). A withdrawal is never blocked by the minimum
-  trade, like a liquidation.
+  it if need be), exactly the missing cash and no more (a whole-lot symbol's share is
+  rounded to whole lots, and a share below the broker's minimum order to nothing or to
+  that minimum, so that the withdrawal is still covered with the least over-sale:
+  `withdrawal_sales`). A withdrawal is never blocked by the minimum trade, like a
+  liquidation.
 
 All amounts in account currency; call inside the core context.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import NamedTuple
 
 from portfolio.records.asset_facts import Asset, broker_minimum, under_broker_minimum
 from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
@@ -35,7 +37,15 @@ from portfolio.steps.rules import (
     within_band,
 )
 
-__all__ = ["buy_only", "held_by_buy_only", "portfolio_trigger", "sell_only", "water_fill"]
+__all__ = [
+    "buy_only",
+    "held_by_buy_only",
+    "least_cover",
+    "portfolio_trigger",
+    "sell_only",
+    "water_fill",
+    "withdrawal_sales",
+]
 
 
 def portfolio_trigger(rows: Sequence[Row], limits: Thresholds) -> Thresholds:
@@ -135,9 +145,10 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
     """Buys held (SELL_ONLY); `need` (cents) raised from the most overweight positions.
 
     `steps` maps the whole-lot symbols to their lots (shares): their sales are rounded
-    up to whole lots, and a sale below its asset's minimum order up to that minimum, so
-    that the withdrawal is still covered. A position worth less than its minimum order
-    sells nothing (unless its sale is a liquidation): the others raise the cash.
+    to whole lots, and a sale below its asset's minimum order to nothing or to that
+    minimum, so that the withdrawal is still covered with the least over-sale
+    (`withdrawal_sales`). A position worth less than its minimum order sells nothing
+    (unless its sale is a liquidation): the others raise the cash.
     """
     minimums = {s: _order_minimum(a) for s, a in assets.items() if a.min_order_notional}
     candidates = [
@@ -155,19 +166,188 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
     floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
     wants = [e - floor for e in excess]
     amounts = _cents_summing_to(water_fill(wants, need, values), need, values)
-    sales = {row.symbol: (row, a) for row, a in zip(candidates, amounts, strict=True) if a > 0}
+    shares = [_Share(*each) for each in zip(candidates, wants, amounts, strict=True)]
+    sales = {
+        each.symbol: each
+        for each in withdrawal_sales(shares, need, limits, steps=steps, minimums=minimums)
+    }
     sells: list[PlanItem] = []
     holds: list[PlanItem] = []
     for kept in [*decided.sells, *decided.buys, *decided.holds]:
         if kept.symbol in sales:
-            row, amount = sales[kept.symbol]
-            amount = max(amount, minimums.get(kept.symbol, ZERO))
-            sells.append(_sale(row, amount, limits, steps.get(kept.symbol)))
+            sells.append(sales[kept.symbol])
         elif kept.action is Action.HOLD:
             holds.append(kept)
         else:
             holds.append(_held(kept, Reason.SELL_ONLY))
     return Decisions(sorted(sells, key=_SYMBOL), [], sorted(holds, key=_SYMBOL))
+
+
+class _Share(NamedTuple):
+    """A position's part of a withdrawal: its row, its want (the water-fill's), its share."""
+
+    row: Row
+    want: Decimal
+    amount: Decimal
+
+
+def withdrawal_sales(
+    shares: Sequence[_Share],
+    need: Decimal,
+    limits: Thresholds,
+    *,
+    steps: Mapping[str, Decimal],
+    minimums: Mapping[str, Decimal],
+) -> list[PlanItem]:
+    """The withdrawal's sales: each position's share (cents), rounded where it must be.
+
+    `shares`: every position that may sell, with its share of `need` from the
+    water-fill (0 for those its level does not reach). A share that cannot be sold as it
+    is (a whole-lot symbol's, a part of a lot; one below the broker's minimum order,
+    `minimums`) is rounded down (to whole lots, none below the minimum) or up (to the
+    next lot, to the minimum). Every such share is first rounded down; the fractional
+    positions then take up what that leaves, by the same water-fill (`_grown`), within
+    what they hold; only what they cannot take is raised by rounding shares up: the
+    fewest that raise it with the least over-sale (`least_cover`), at the fill's exact
+    prices. So the withdrawal raises the cash it needs and as little more as the lots
+    allow, and each whole-lot symbol sells within a lot (or its minimum) of its share.
+    Where even every share rounded up falls short (the positions are too small), every
+    share is rounded up. A position that sells nothing is not in the list.
+    """
+    sold = [each for each in shares if each.amount > 0]
+    ups = [
+        _sale(row, max(amount, minimums.get(row.symbol, ZERO)), limits, steps.get(row.symbol))
+        for row, _, amount in sold
+    ]
+    downs = [
+        _sale_down(row, amount, limits, steps.get(row.symbol), minimums.get(row.symbol, ZERO))
+        for row, _, amount in sold
+    ]
+    free = [n for n, (up, down) in enumerate(zip(ups, downs, strict=True)) if up != down]
+    if not free:
+        return ups
+    lots = {sold[n].row.symbol for n in free}
+    growing = [
+        each
+        for each in shares
+        if each.row.symbol not in steps
+        and each.row.symbol not in lots
+        and (each.amount > 0 or not minimums.get(each.row.symbol))
+    ]
+    room = sum((_sure(each.row) - each.amount for each in growing), ZERO)
+    raised = sum(map(_proceeds, downs), ZERO)
+    rises = [_proceeds(ups[n]) - _proceeds(downs[n]) for n in free]
+    picked = {free[n] for n in least_cover(rises, need - raised - room)}
+    chosen = {
+        each.row.symbol: up if n in picked or n not in free else downs[n]
+        for n, (each, up) in enumerate(zip(sold, ups, strict=True))
+    }
+    short = (need - sum(map(_proceeds, chosen.values()), ZERO)).quantize(CENT, rounding=ROUND_UP)
+    if short > 0 and growing:
+        for each, amount in _grown(growing, short):
+            chosen[each.row.symbol] = _sale(each.row, amount, limits, None)
+    return [each for each in chosen.values() if each is not None]
+
+
+def _grown(shares: Sequence[_Share], more: Decimal) -> list[tuple[_Share, Decimal]]:
+    """The fractional positions' shares grown to raise `more` (cents) between them.
+
+    The same water-fill as the withdrawal's (most overweight first), over these positions
+    alone, for their shares and `more`: no share shrinks. (share, new amount) where > 0.
+    """
+    caps = [max(_sure(each.row), each.amount) for each in shares]
+    budget = sum((each.amount for each in shares), ZERO) + more
+    amounts = _cents_summing_to(water_fill([e.want for e in shares], budget, caps), budget, caps)
+    return [(each, a) for each, a in zip(shares, amounts, strict=True) if a > 0]
+
+
+def _sure(row: Row) -> Decimal:
+    """What the whole position surely raises at the fill, in cents (its exact value, down)."""
+    return min(row.current, (row.held * row.price).quantize(CENT, rounding=ROUND_DOWN))
+
+
+def _proceeds(sale: PlanItem | None) -> Decimal:
+    """What a sale raises at the fill (quantity × price, exact; None raises nothing)."""
+    return ZERO if sale is None else -sale.quantity * sale.price
+
+
+def least_cover(rises: Sequence[Decimal], gap: Decimal) -> tuple[int, ...]:
+    """The indices of `rises` (each > 0) whose sum reaches `gap` with the least excess.
+
+    Ties go to fewer indices, then to the earliest indices. Nothing where `gap` ≤ 0;
+    every index where the sum of all is short. Exact up to `EXACT_COVER_UP_TO` rises
+    (an exhaustive search with bounds); with more, the largest first until the gap is
+    reached, then each picked rise dropped again, smallest first, while the rest reach it.
+
+    >>> least_cover([Decimal(100), Decimal(100)], Decimal(100))
+    (0,)
+    """
+    everything = tuple(range(len(rises)))
+    if gap <= 0:
+        return ()
+    if sum(rises, ZERO) <= gap:
+        return everything
+    if len(rises) > EXACT_COVER_UP_TO:
+        return _greedy_cover(rises, gap)
+    best = (sum(rises, ZERO) - gap, len(rises), everything)
+    order = sorted(everything, key=lambda n: (-rises[n], n))
+    left = [ZERO] * (len(order) + 1)  # what the rises from position k on add up to
+    for k in range(len(order) - 1, -1, -1):
+        left[k] = left[k + 1] + rises[order[k]]
+    stack: list[tuple[int, Decimal, tuple[int, ...]]] = [(0, ZERO, ())]
+    while stack:
+        k, total, picked = stack.pop()
+        if total >= gap:
+            key = (total - gap, len(picked), tuple(sorted(picked)))
+            best = min(best, key)
+            continue
+        if k == len(order) or total + left[k] < gap:
+            continue
+        if best[0] == 0 and len(picked) + 1 > best[1]:
+            continue  # no excess to lose, and no fewer rises to find
+        n = order[k]
+        stack.append((k + 1, total, picked))
+        stack.append((k + 1, total + rises[n], (*picked, n)))
+    return best[2]
+
+
+#: The most rises `least_cover` searches exhaustively (2 ** 16 choices at most).
+EXACT_COVER_UP_TO = 16
+
+
+def _greedy_cover(rises: Sequence[Decimal], gap: Decimal) -> tuple[int, ...]:
+    """The largest rises until `gap` is reached, then any no longer needed dropped."""
+    picked: list[int] = []
+    total = ZERO
+    for n in sorted(range(len(rises)), key=lambda n: (-rises[n], n)):
+        if total >= gap:
+            break
+        picked.append(n)
+        total += rises[n]
+    for n in sorted(picked, key=lambda n: (rises[n], -n)):
+        if total - rises[n] >= gap:
+            picked.remove(n)
+            total -= rises[n]
+    return tuple(sorted(picked))
+
+
+def _sale_down(
+    row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None, minimum: Decimal
+) -> PlanItem | None:
+    """A share rounded down: to whole lots, to nothing below the minimum order; or None.
+
+    A fractional share at or above the minimum is sold as it is (as `_sale` sells it).
+    """
+    if amount >= row.current or (step is None and not under_broker_minimum(amount, minimum)):
+        return _sale(row, amount, limits, step)
+    if step is None:
+        return None
+    lots = (amount / (row.price * step)).to_integral_value(rounding=ROUND_DOWN)
+    quantity = lots * step
+    value = (quantity * row.price).quantize(CENT, rounding=limits.rounding)
+    if not quantity or under_broker_minimum(value, minimum):
+        return None
+    return item(row, Action.SELL, -value, -quantity, Reason.REBALANCE)
 
 
 def _order_minimum(asset: Asset) -> Decimal:

@@ -14,17 +14,21 @@ on whole lots, nor cash beyond an allocation's `portfolio_value`.
 The fractional symbols absorb both ways: where whole lots need more than the cash and
 the planned sales, the fractional holdings sell it (`funded_lots`, `funding_sales`:
 every candidate position the same fraction of what it holds after its planned sale).
+
+The trades that pay for whole lots or take cash from them count what a fill pays for
+sure (`counted`): a fill moves the cash by exactly quantity × price, which may be a
+fraction of a cent off the trade's amount in cents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_UP, Decimal
 from itertools import repeat
 from operator import attrgetter, mod, mul, sub
 
 from portfolio.records.asset_facts import below_broker_minimum, broker_minimum, held_below_minimum
-from portfolio.records.money import CENT, ZERO
+from portfolio.records.money import CENT, SHARE_QUANTUM, ZERO
 from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.records.snapshot import Asset
 from portfolio.steps.modes import held_by_buy_only
@@ -34,7 +38,6 @@ from portfolio.steps.rules import (
     Thresholds,
     below_floor,
     fixed_rule_holds,
-    shares_for,
     too_small,
 )
 from portfolio.steps.targets import investable_value
@@ -43,12 +46,14 @@ from portfolio.steps.whole.items import lot_items
 from portfolio.steps.whole.sizing import allocate_whole
 
 __all__ = [
+    "counted",
     "fractional_need",
     "funded_lots",
     "funding_candidates",
     "funding_sales",
     "lot_spending",
     "merged",
+    "overcounted",
     "plan_lots",
     "sellable_value",
     "size_lots",
@@ -172,15 +177,39 @@ def _beyond_value(columns: Columns) -> Decimal:
     return beyond if abs(beyond) > CENT / 2 else ZERO
 
 
+def counted(each: PlanItem) -> Decimal:
+    """What a trade is counted as where whole lots are sized: the cents its fill pays for sure.
+
+    Signed, account currency: the larger of the trade's amount and its exact value
+    (quantity × price) rounded up to the cent. A fill moves the cash by the exact value,
+    which may be a fraction of a cent off the amount (shares truncated at the ninth
+    decimal, a liquidation's or a lot's value rounded): a sale counts no more than the
+    whole cents it surely raises, a buy no less than the whole cents it may take, so that
+    a whole lot sized on these counts is never cut by the fill.
+
+    >>> from portfolio.records.plan_item import Action, PlanItem, Reason
+    >>> sale = PlanItem("X", Action.SELL, Decimal("-25.54"), Decimal("-0.335"), Decimal("76.23"),
+    ...                 Decimal("25.54"), ZERO, ZERO, ZERO, Reason.LIQUIDATE)
+    >>> counted(sale)  # 0.335 × 76.23 = 25.53705
+    Decimal('-25.53')
+    """
+    exact = (each.quantity * each.price).quantize(CENT, rounding=ROUND_CEILING)
+    return max(each.trade_amount, exact)
+
+
+def overcounted(items: Sequence[PlanItem]) -> Decimal:
+    """What the trades' amounts count beyond what `counted` counts (≥ 0, account currency)."""
+    return sum((counted(each) - each.trade_amount for each in items), ZERO)
+
+
 def lot_spending(lots: Sequence[PlanItem], buffer: Decimal) -> Decimal:
     """What whole-lot trades take from the cash the other buys may spend (account currency).
 
     Their buys, less their sales' proceeds shrunk by the buy buffer: buys × (1 + buffer)
-    must fit the cash and every sale's proceeds.
+    must fit the cash and every sale's proceeds. Each trade is `counted`.
     """
-    buys = sum([i.trade_amount for i in lots if i.action is _BUY], ZERO)
-    sales = -sum([i.trade_amount for i in lots if i.action is _SELL], ZERO)
-    return buys - sales / (1 + buffer)
+    buys = sum([counted(i) for i in lots if i.action is _BUY], ZERO)
+    return buys - _sold(lots) / (1 + buffer)
 
 
 def _sales(
@@ -367,8 +396,11 @@ def _more_sold(
     if _left_after(each) - extra < max(floors.get(each.symbol, ZERO), CENT):
         amount, quantity = -each.current_value, -held
     else:
-        amount = -_sale_of(each, extra)
-        quantity, _ = shares_for(amount, each.price, whole=False, rounding="ROUND_DOWN")
+        # The shares round up at the ninth decimal, as a withdrawal's: the sale's proceeds
+        # at the exact price raise its amount (`counted`), which pays for whole lots.
+        sale = _sale_of(each, extra)
+        quantity = -min((sale / each.price).quantize(SHARE_QUANTUM, rounding=ROUND_UP), held)
+        amount = -max(sale, (-quantity * each.price).quantize(CENT, rounding=ROUND_DOWN))
     return each._replace(action=_SELL, trade_amount=amount, quantity=quantity, reason=_REBALANCE)
 
 
@@ -421,16 +453,45 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
         short = spent - max(available, ZERO)  # what the lots take beyond the cash
         if short <= 0 or not sellable:
             break
-        more = funding_sales(candidates, short, *_funding_facts(columns, limits))
+        more = _funded_by(candidates, short, _funding_facts(columns, limits))
         if more is not None:  # the fractional candidates sell what the lots need more
             raised = _sold(more) - _sold(candidates)
             return lots, _replaced(decided, more), spent - raised
     return lots, decided, spent
 
 
+#: The most times `_funded_by` asks the candidates for more than the shortfall.
+_MOST_ASKS = 4
+
+
+def _funded_by(
+    candidates: Sequence[PlanItem],
+    short: Decimal,
+    facts: tuple[dict[str, Decimal], dict[str, Decimal]],
+) -> list[PlanItem] | None:
+    """`funding_sales` whose `counted` proceeds raise `short` more; or None.
+
+    The candidates' sales are made again, their shares rounded up (`_more_sold`), so the
+    cent their planned sales may surely lack (`overcounted`) is not asked twice; a whole
+    position sold may surely raise a cent less than its value in cents (its exact value
+    rounded): where the sales lack it, they are asked for that much more, a few times.
+    """
+    planned = [each for each in candidates if each.action is _SELL]
+    asked = max(short - overcounted(planned), CENT)
+    for _ in range(_MOST_ASKS):
+        more = funding_sales(candidates, asked, *facts)
+        if more is None:
+            return None
+        lacking = short - (_sold(more) - _sold(candidates))
+        if lacking <= 0:
+            return more
+        asked += lacking
+    return None
+
+
 def _sold(items: Sequence[PlanItem]) -> Decimal:
-    """What the sales among `items` raise (account currency, ≥ 0)."""
-    return -sum((e.trade_amount for e in items if e.action is _SELL), ZERO)
+    """What the sales among `items` raise, each `counted` (account currency, ≥ 0)."""
+    return -sum([counted(e) for e in items if e.action is _SELL], ZERO)
 
 
 def _funding_facts(
