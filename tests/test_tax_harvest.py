@@ -840,3 +840,28 @@ def test_a_substitute_held_above_the_weight_moved_keeps_it() -> None:
     ]
     assert named(made) == (D("100.00"), (("VOO", "VTI"),))
     assert made.items[1].current_value + made.items[1].trade_amount == D(800)
+
+
+def test_a_held_substitute_whose_buy_this_plans_own_loss_holds_takes_no_weight() -> None:
+    """VTI (held at a loss, untargeted) is liquidated, so the wash-sale rule holds buys of
+    its twin IVV in this plan. IVV, held already (1 share), cannot take VOO's weight: VOO
+    is not harvested (no 900 sold for a loss and left in cash under IVV's name).
+
+    V = 100 + 10 × 90 + 1 × 50 + 1 × 90 = 1,140: VOO's 0.9 is 1,026, so 126 of VOO is
+    bought (1.4 shares); VTI and IVV are sold (untargeted)."""
+    tax = TaxPolicy(
+        harvest_threshold=D("0.05"), substitutes={"VOO": ("IVV",)}, identical=(("IVV", "VTI"),)
+    )
+    lots = {
+        "VOO": (VOO_LOT,),
+        "VTI": (lot("t1", "1", "60"),),
+        "IVV": (lot("i1", "1", "80"),),
+    }
+    made = plan(tax, positions={"VOO": "10", "VTI": "1", "IVV": "1"}, lots=lots).unwrap()
+    assert trades(made) == [
+        ("IVV", "SELL", "-90.00", "LIQUIDATE"),
+        ("VTI", "SELL", "-50.00", "LIQUIDATE"),
+        ("VOO", "BUY", "126.00", "REBALANCE"),
+    ]
+    assert made.tax is not None
+    assert (made.tax.harvested_loss, made.tax.substituted) == (D(0), ())

@@ -221,15 +221,33 @@ def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]
     the plan (held already: the plan sells less of it, or keeps it within its band, its
     minimum trade, its shares, its cash). One the plan neither buys nor holds after it
     (held at 0: a share dearer than its order, a minimum, a cash cut; or sold in full)
-    takes nothing, and the report must not name it.
+    takes nothing, and the report must not name it; nor does one held already whose buy
+    a rule refuses (`_refused`): the weight moved to it would sit in cash.
     """
     pairs = {*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved}
     kept = {
         item.symbol
         for item in made.items
-        if item.action is Action.BUY or item.current_value + item.trade_amount > 0
+        if item.action is Action.BUY
+        or (item.current_value + item.trade_amount > 0 and not _refused(item))
     }
     return frozenset(pair for pair in pairs if pair[1] not in kept)
+
+
+def _refused(item: PlanItem) -> bool:
+    """A buy the plan wants and a rule refuses outright: a wash sale, or not tradable.
+
+    (Its band, its minimum trade, its shares or its cash keep a held substitute where it
+    is, and it keeps the weight; these refuse the weight itself.)
+    """
+    return (
+        item.action is Action.HOLD
+        and item.reason in _REFUSING
+        and item.target_value > item.current_value
+    )
+
+
+_REFUSING = frozenset({Reason.WASH_SALE, Reason.NOT_TRADABLE})
 
 
 def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Account:
