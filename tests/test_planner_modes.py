@@ -104,6 +104,32 @@ def test_a_buy_buffer_shrinks_the_whole_share_budget() -> None:
     ]
 
 
+def test_a_buy_buffer_pays_no_buy_with_a_sale_made_to_restore_the_reserve() -> None:
+    # No cash, reserve 100, V = 1,000: A (1 share at 1,000, target 0.90) must be sold to
+    # raise the reserve. Without a buffer the 1,000 buys 90 B (900 = 1,000 − 100). With 1 %
+    # 90 B would need 909 once prices rise: the sale is made, B waits for the next plan
+    # (which buys 89 B: 1,000 − 100 = 900, / 1.01 = 891.09).
+    account = Snapshot(cash=D(0), positions={"A": D(1)}, prices={"A": D(1000), "B": D(10)})
+    weights = {"A": "0.001", "B": "0.999"}
+    policy = {"fractional": False, "cash_reserve_amount": D(100)}
+    assert rows(plan(weights, account, **policy)) == [
+        ("A", Action.SELL, D("-1000.00"), Reason.REBALANCE),
+        ("B", Action.BUY, D("900.00"), Reason.REBALANCE),
+    ]
+    buffered = plan(weights, account, buy_price_buffer=D("0.01"), **policy)
+    assert rows(buffered) == [
+        ("A", Action.SELL, D("-1000.00"), Reason.REBALANCE),
+        ("B", Action.HOLD, D(0), Reason.CASH_LIMITED),
+    ]
+    after = Snapshot(cash=D(1000), prices={"A": D(1000), "B": D(10)})
+    assert rows(plan(weights, after, buy_price_buffer=D("0.01"), **policy))[0] == (
+        "B",
+        Action.BUY,
+        D("890.00"),
+        Reason.REBALANCE,
+    )
+
+
 def test_sell_only_raises_the_reserve_from_the_most_overweight() -> None:
     # V = 10,000, reserve 1,000: targets 4,500 each. A is 1,500 over: it gives the 1,000.
     account = Snapshot(
@@ -317,12 +343,22 @@ def test_a_portfolio_trigger_trades_all_or_nothing(
     )
 
 
-@given(accounts(), st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]), st.booleans())
+@given(
+    accounts(),
+    st.sampled_from([D("0.0025"), D("0.01"), D("0.5")]),
+    st.booleans(),
+    st.sampled_from([D(0), D(100), D(5000)]),
+)
 def test_buys_with_a_buffer_fit_the_cash_after_the_rise(
-    account: tuple[Allocation, Snapshot], buffer: Decimal, fractional: bool
+    account: tuple[Allocation, Snapshot], buffer: Decimal, fractional: bool, reserve: Decimal
 ) -> None:
-    """Buys × (1 + buffer) still fit the cash: prices may rise that much before the fill."""
+    """Buys × (1 + buffer) still fit the cash and the sales less the reserve: prices may
+    rise that much before the fill."""
     allocation, snapshot = account
-    policy = SizingPolicy(buy_price_buffer=buffer, fractional=fractional)
+    policy = SizingPolicy(
+        buy_price_buffer=buffer, fractional=fractional, cash_reserve_amount=reserve
+    )
     result = plan_rebalance(allocation, snapshot, policy).unwrap()
-    assert result.total_buys * (1 + buffer) <= snapshot.cash + result.total_sells
+    if result.total_buys:
+        room = snapshot.cash + result.total_sells - policy.reserve(result.total_value)
+        assert result.total_buys * (1 + buffer) <= room

@@ -187,7 +187,14 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
     counts, settled = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
     if missing < 0 and sum(map(mul, counts, book.lots)) > missing:  # raises too little
         counts, settled = _within_reserve(
-            book, owned, shorts, counts, aim=aim, missing=missing, buys_only=buys_only
+            book,
+            owned,
+            shorts,
+            counts,
+            aim=aim,
+            missing=missing,
+            buys_only=buys_only,
+            fixed_sales=fixed_sales,
         )
     with localcontext(CORE_CONTEXT):
         quantities = tuple(
@@ -205,6 +212,7 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     aim: int,
     missing: int,
     buys_only: bool,
+    fixed_sales: bool = False,
 ) -> tuple[list[int], bool]:
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
@@ -213,7 +221,10 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     sale may take (`_least_spent`), where that raises enough; a plan without buys may sell
     what comes closer, or nothing: the best such sales are searched exactly too
     (`_best_sales`). The lower error wins; on a tie, the plan without buys. With it:
-    whether the exact searches (where they ran) were complete.
+    whether the exact searches (where they ran) were complete. With `fixed_sales` (a buy
+    buffer) no buy is paid by a sale made here: the search counts a sale's proceeds in
+    full, where the buffer would count them shrunk (buys × (1 + buffer) ≤ cash + sales −
+    reserve); the sales alone raise what is missing, and the next plan buys.
     """
     candidates = [_without_buys(book, counts, aim)]
     settled = True
@@ -222,7 +233,7 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
         sales, settled = _best_sales(book, owned, shorts, free, aim)
         if sales is not None:
             candidates.append(sales)
-    if not buys_only and 0 < len(free) <= EXACT_UP_TO:
+    if not buys_only and not fixed_sales and 0 < len(free) <= EXACT_UP_TO:
         problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
         start = _least_spent(problem)
         if sum(map(mul, start, problem.lots)) <= missing:  # else no choice raises enough
