@@ -198,11 +198,27 @@ def run_sweep(
             executor = stack.enter_context(ProcessPoolExecutor(options.workers))
         results = list(run_backtests(table, runs, executor, start=options.start, end=options.end))
     rows = _sorted(list(zip(runs, results, strict=True)), options.sort, shown)
+    for line in _warnings(rows):
+        terminal.warn(line)
     terminal.say(_json(rows, shown) if options.json else _table(rows, shown))
     failed = [(run.label, result.failure()) for run, result in rows if isinstance(result, Failure)]
     for label, error in failed:
         terminal.warn(f"error: run {label} failed: {error}")
     return ExitCode.FAILURE if failed else ExitCode.OK
+
+
+def _warnings(rows: Sequence[_Row]) -> list[str]:
+    """Each distinct warning of the runs once (as `backtest` prints them), with its runs.
+
+    The runs share the price table, so most warnings (a late listing, a gap, a substitute
+    never priced) are every run's: printed once, not once per row.
+    """
+    runs: dict[str, int] = {}
+    for _, result in rows:
+        if isinstance(result, Success):
+            for warning in result.unwrap().warnings:
+                runs[str(warning)] = runs.get(str(warning), 0) + 1
+    return [f"warning: {text} ({n} of {len(rows)} runs)" for text, n in runs.items()]
 
 
 def _sortable(sort: str | None, policy: SizingPolicy) -> Result[None, Problem]:
