@@ -41,7 +41,7 @@ def _markers(result: BacktestResult) -> list[Marker]:
         day: len(fill.orders) for day, fill in zip(result.plan_dates, result.fills, strict=True)
     }
     marks = [
-        Marker(day=day, kind="rebalance", label=f"{day}: rebalanced, {orders.get(day, 0)} orders")
+        Marker(day=day, kind="rebalance", label=f"{day}: rebalanced, {_orders(orders.get(day, 0))}")
         for day in result.rebalance_dates
     ]
     for day, amount in result.cash_flows:
@@ -49,6 +49,11 @@ def _markers(result: BacktestResult) -> list[Marker]:
         kind = "flow-in" if amount > 0 else "flow-out"
         marks.append(Marker(day=day, kind=kind, label=f"{day}: {word} {money(abs(amount))}"))
     return marks
+
+
+def _orders(count: int) -> str:
+    """`1 order`, `2 orders`."""
+    return f"{count} order{'' if count == 1 else 's'}"
 
 
 def _drawdown(result: BacktestResult) -> list[tuple[date, Decimal]]:
