@@ -147,6 +147,23 @@ def test_a_report_through_another_name_of_an_input_is_refused(tmp_path: Path) ->
     assert files["snapshot"].read_bytes() == before
 
 
+def test_a_plan_report_onto_the_lots_file_exits_2_and_leaves_it(tmp_path: Path) -> None:
+    files = inputs(tmp_path)
+    lots = tmp_path / "lots.csv"
+    lots.write_text("symbol,quantity,cost,acquired\nSPY,10,400,2023-01-05\n", encoding="utf-8")
+    before = lots.read_bytes()
+    run = cli(
+        "plan", "--weights", files["plan_weights"], "--snapshot", files["snapshot"],
+        "--lots", lots, "--report", lots,
+    )  # fmt: skip
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        f"portfolio plan: error: --report {lots} is the --lots file: "
+        "an output never replaces an input (see --help)\n"
+    )
+    assert lots.read_bytes() == before
+
+
 def test_report_and_plot_onto_one_file_exit_2(tmp_path: Path) -> None:
     files = inputs(tmp_path)
     run = cli(
