@@ -340,6 +340,17 @@ def max_age(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def _broker_choice(text: str) -> str:
+    """`alpaca`; `fake` (which `plan --broker` takes) is pointed at `--snapshot FILE`."""
+    if text == BrokerChoice.ALPACA.value:
+        return text
+    if text == BrokerChoice.FAKE.value:
+        msg = "'fake': give --snapshot FILE instead: the fake broker holds that account"
+        raise argparse.ArgumentTypeError(msg)
+    msg = f"invalid choice: {text!r} (choose from 'alpaca'; or give --snapshot FILE)"
+    raise argparse.ArgumentTypeError(msg)
+
+
 def _arguments(parser: argparse.ArgumentParser) -> None:
     decisions = parser.add_mutually_exclusive_group(required=True)
     decisions.add_argument("--weights", type=Path, metavar="FILE", help="weights file: plan now")
@@ -351,7 +362,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--snapshot", type=Path, metavar="FILE", help="account snapshot file: the fake broker"
     )
     source.add_argument(
-        "--broker", choices=[BrokerChoice.ALPACA.value], help="the Alpaca account (APCA_* keys)"
+        "--broker",
+        type=_broker_choice,
+        metavar="{alpaca}",
+        help="the Alpaca account (APCA_* keys)",
     )
     policy_argument(parser)
     lots_argument(parser)
