@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import resource
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,6 +43,33 @@ def export(files: Path, out: Path, *more: str) -> Run:
         "rebalance", "--weights", files / "w.json", "--snapshot", files / "account.json",
         "--orders-csv", out, *more,
     )  # fmt: skip
+
+
+@contextmanager
+def files_at_most(size: int) -> Iterator[None]:
+    """No file of this process grows past `size` bytes (a full disk, in effect)."""
+    old = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails, EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, old[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old)
+        signal.signal(signal.SIGXFSZ, handler)
+
+
+def test_a_basket_that_cannot_be_written_whole_leaves_the_old_one(files: Path) -> None:
+    """Before, the basket was written in place: a failed write left half of it."""
+    out = files / "basket.csv"
+    out.write_text("yesterday's basket\n", encoding="utf-8")
+    with files_at_most(100):  # the basket: a header and three orders, ~250 bytes
+        run = export(files, out, "--policy", str(files / "whole.json"))
+    assert run.code == 2
+    assert run.err.startswith(f"error: {out}: ")
+    assert out.read_text(encoding="utf-8") == "yesterday's basket\n"
+    assert sorted(path.name for path in files.iterdir()) == [
+        "account.json", "basket.csv", "w.json", "whole.json",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

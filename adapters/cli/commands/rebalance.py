@@ -34,6 +34,7 @@ from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import orders_json, orders_table
+from adapters.cli.outputs import write_text
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, name_file, problem
 from adapters.cli.shared_arguments import (
@@ -215,10 +216,7 @@ def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Pr
         case Failure(reason):
             return Failure(InputError(source=str(path), problem=f"not written: {reason}"))
         case Success(text):
-            try:
-                path.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                return Failure(InputError(source=str(path), problem=exc.strerror or "cannot write"))
+            return write_text(path, text).map(lambda _: None)  # whole, or the old file left
     return Success(None)
 
 
