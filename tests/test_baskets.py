@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import resource
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from cli_support import Run, cli
+from full_disk import files_at_most
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,19 +40,6 @@ def export(files: Path, out: Path, *more: str) -> Run:
         "rebalance", "--weights", files / "w.json", "--snapshot", files / "account.json",
         "--orders-csv", out, *more,
     )  # fmt: skip
-
-
-@contextmanager
-def files_at_most(size: int) -> Iterator[None]:
-    """No file of this process grows past `size` bytes (a full disk, in effect)."""
-    old = resource.getrlimit(resource.RLIMIT_FSIZE)
-    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails, EFBIG
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, old[1]))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, old)
-        signal.signal(signal.SIGXFSZ, handler)
 
 
 def test_a_basket_that_cannot_be_written_whole_leaves_the_old_one(files: Path) -> None:
