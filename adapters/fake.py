@@ -42,7 +42,7 @@ from portfolio.records.snapshot import Asset, Snapshot
 from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot
 from ports import BrokerPort, OrderPort
 
-__all__ = ["BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
+__all__ = ["DEFAULT_AS_OF", "BrokerCall", "FakeBroker", "Method", "OrderDesk", "OrderOutcome"]
 
 V = TypeVar("V")
 
@@ -69,13 +69,15 @@ class FakeBroker:
         positions: Mapping[str, Decimal] | None = None,
         prices: Mapping[str, Decimal] | None = None,
         assets: Mapping[str, Asset] | None = None,
-        as_of: datetime = DEFAULT_AS_OF,
+        as_of: datetime | None = DEFAULT_AS_OF,
         lots: Mapping[str, Iterable[TaxLot]] | None = None,
         lot_method: LotMethod = LotMethod.FIFO,
         recent_trades: Iterable[PastTrade] = (),
     ) -> None:
         """Open an account with this cash, these positions (signed shares) and prices.
 
+        `as_of`: the account's moment (None: an undated account, as a snapshot file
+        without `as_of` is; its lots are then refused and its orders add no lots).
         `lots`: the tax lots of held symbols (a symbol held without them has an unknown
         basis); purchases add lots, sales relieve them by `lot_method`
         (`adapters.fake_lots`). `recent_trades`: trades made before the account opened.

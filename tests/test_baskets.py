@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import Run, cli
+from full_disk import files_at_most
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,6 +40,20 @@ def export(files: Path, out: Path, *more: str) -> Run:
         "rebalance", "--weights", files / "w.json", "--snapshot", files / "account.json",
         "--orders-csv", out, *more,
     )  # fmt: skip
+
+
+def test_a_basket_that_cannot_be_written_whole_leaves_the_old_one(files: Path) -> None:
+    """Before, the basket was written in place: a failed write left half of it."""
+    out = files / "basket.csv"
+    out.write_text("yesterday's basket\n", encoding="utf-8")
+    with files_at_most(100):  # the basket: a header and three orders, ~250 bytes
+        run = export(files, out, "--policy", str(files / "whole.json"))
+    assert run.code == 2
+    assert run.err.startswith(f"error: {out}: ")
+    assert out.read_text(encoding="utf-8") == "yesterday's basket\n"
+    assert sorted(path.name for path in files.iterdir()) == [
+        "account.json", "basket.csv", "w.json", "whole.json",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -397,6 +397,11 @@ BAD_FILES = [
     ("w.json", '{"SPY": "0x10"}', "w.json: SPY: not a number: '0x10'"),
     ("w.json", '{"SPY": "0.6", "QQQ": true}', "w.json: QQQ: expected a number, got true"),
     ("w.json", '{"SPY": "sixty"}', "w.json: SPY: not a number: 'sixty'"),
+    (
+        "w.json",
+        '{"SPY": "60%", "QQQ": "0.4"}',
+        "w.json: SPY: not a number: '60%' (weights are fractions: 0.6, not 60%)",
+    ),
     ("s.json", '{"cash": "10000"}', "s.json: prices: missing"),
     ("s.json", '{"cash": "ten", "prices": {}}', "s.json: cash: not a number: 'ten'"),
     ("p.json", '{"minimum": 5}', "p.json: minimum: unknown policy field"),

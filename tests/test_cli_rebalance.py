@@ -105,6 +105,13 @@ def test_bad_command_lines_exit_2(files: Path, argv: tuple[str, ...]) -> None:
     assert run.out == ""
 
 
+def test_broker_fake_points_at_snapshot(files: Path) -> None:
+    """`plan --broker fake` works, so a user tries it here: the error says what to give."""
+    run = cli("rebalance", "--weights", files / "w.json", "--broker", "fake")
+    assert (run.code, run.out) == (2, "")
+    assert "argument --broker: 'fake': give --snapshot FILE" in run.err
+
+
 def test_a_source_is_required(files: Path) -> None:
     assert cli("rebalance", "--weights", files / "w.json").code == 2
 

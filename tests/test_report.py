@@ -101,6 +101,25 @@ def test_the_plan_page_shows_weights_trades_reasons_and_cash(tmp_path: Path) -> 
     assert re.search(r"<td>SPY</td><td>SELL</td><td[^>]*>-650\.00</td>", page)
 
 
+def test_the_plan_page_says_what_a_hold_rows_parentheses_mean(tmp_path: Path) -> None:
+    """As the terminal's table does, under the table, only when a HOLD row skipped a trade."""
+    files = inputs(tmp_path)
+    # SPY 50 % = 4,350 against 5,000 held: a sale of 650, below a minimum trade of 700.
+    (tmp_path / "p.json").write_text('{"min_trade_amount": "700"}', encoding="utf-8")
+    page, traded = tmp_path / "hold.html", tmp_path / "traded.html"
+    for policy, out in ((("--policy", tmp_path / "p.json"), page), ((), traded)):
+        run = cli(
+            "plan", "--weights", files["plan_weights"], "--snapshot", files["snapshot"],
+            *policy, "--report", out,
+        )  # fmt: skip
+        assert run.code == 0, run.err
+    text = page.read_text(encoding="utf-8")
+    assert re.search(r"<td>SPY</td><td>HOLD</td><td[^>]*>\(-650\.00\)</td>", text)
+    note = "(…) on a HOLD row: the trade the policy skipped, target − current value"
+    assert f'<p class="lead">{note}</p>' in text
+    assert note not in traded.read_text(encoding="utf-8")
+
+
 def test_a_plan_page_escapes_what_it_shows() -> None:
     item = PlanItem(
         symbol="<B>", action=Action.HOLD, trade_amount=D(0), quantity=D(0), price=D(1),
@@ -145,6 +164,23 @@ def test_a_report_through_another_name_of_an_input_is_refused(tmp_path: Path) ->
     assert (run.code, run.out) == (2, "")
     assert "is the --snapshot file: an output never replaces an input" in run.err
     assert files["snapshot"].read_bytes() == before
+
+
+def test_a_plan_report_onto_the_lots_file_exits_2_and_leaves_it(tmp_path: Path) -> None:
+    files = inputs(tmp_path)
+    lots = tmp_path / "lots.csv"
+    lots.write_text("symbol,quantity,cost,acquired\nSPY,10,400,2023-01-05\n", encoding="utf-8")
+    before = lots.read_bytes()
+    run = cli(
+        "plan", "--weights", files["plan_weights"], "--snapshot", files["snapshot"],
+        "--lots", lots, "--report", lots,
+    )  # fmt: skip
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        f"portfolio plan: error: --report {lots} is the --lots file: "
+        "an output never replaces an input (see --help)\n"
+    )
+    assert lots.read_bytes() == before
 
 
 def test_report_and_plot_onto_one_file_exit_2(tmp_path: Path) -> None:

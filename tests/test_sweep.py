@@ -586,6 +586,16 @@ def test_one_runs_outputs_do_not_combine_with_a_sweep(
     assert not any(file.exists() for file in written)
 
 
+@pytest.mark.parametrize("option", [("--sort", "cagr"), ("--workers", "2"), ("--workers", "1")])
+def test_the_sweeps_options_need_a_sweep(tmp_path: Path, option: tuple[str, str]) -> None:
+    """Before, `--sort` and `--workers` without `--sweep` were accepted and did nothing."""
+    (tmp_path / "w.json").write_text('{"SPY": "0.5", "TLT": "0.5"}', encoding="utf-8")
+    weights = ("--weights", tmp_path / "w.json")
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", *weights, *option)
+    assert (run.code, run.out) == (2, "")
+    assert f"{option[0]} needs --sweep" in run.err
+
+
 @pytest.mark.parametrize(("sort", "descending"), [("cagr", True), ("cagr:asc", False)])
 def test_the_rows_sort_by_any_metric(tmp_path: Path, sort: str, descending: bool) -> None:
     path = sweep_file(tmp_path, GRID)

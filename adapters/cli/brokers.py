@@ -7,6 +7,7 @@ other commands start fast and work without the `alpaca` extra.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -46,21 +47,22 @@ class FileAccount:
 _: type[BrokerPort] = FileAccount  # mypy fails the day the class drifts from the port
 
 
-def fake_broker(snapshot: Snapshot) -> BrokerPort:
+def fake_broker(snapshot: Snapshot, *, clock: datetime | None = None) -> BrokerPort:
     """An in-memory broker holding the account `snapshot` describes, as `plan` reads it.
 
-    Its cash, positions, prices, asset facts, tax lots and recent trades.
+    Its cash, positions, prices, asset facts, tax lots, recent trades and `as_of`: an
+    undated snapshot stays undated (no made-up "prices as of", no holding period
+    counted to a made-up day), unless `clock` gives it a moment.
     """
-    broker = FakeBroker(
+    return FakeBroker(
         cash=snapshot.cash,
         positions=snapshot.positions,
         prices=snapshot.prices,
         assets=snapshot.assets,
         lots=snapshot.lots,
         recent_trades=snapshot.recent_trades,
+        as_of=snapshot.as_of if snapshot.as_of is not None else clock,
     )
-    broker.set_prices({}, as_of=snapshot.as_of)  # the snapshot's moment, when it names one
-    return broker
 
 
 def alpaca_broker(

@@ -38,14 +38,39 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: A weight quoted in a message is at most this long, as `shown` cuts any value.
+_SHOWN = 40
 _SNAPSHOT_KEYS = frozenset(
     {"cash", "positions", "prices", "assets", "as_of", "lots", "recent_trades"}
 )
 
 
 def weights_from(document: object) -> Mapping[str, Decimal]:
-    """`{"SPY": "0.6", "QQQ": 0.4}` → symbol → weight (fractions of the portfolio value)."""
-    return _decimals(document, "")
+    """`{"SPY": "0.6", "QQQ": 0.4}` → symbol → weight (fractions of the portfolio value).
+
+    A percentage (`"60%"`) is not a number here; the message says the fraction meant.
+    """
+    weights: dict[str, Decimal] = {}
+    for symbol, value in to_mapping(document, "top level").items():
+        try:
+            weights[str(symbol)] = to_decimal(value, str(symbol))
+        except BadValueError as error:
+            raise BadValueError(error.where, error.problem + _as_fraction(value)) from None
+    return weights
+
+
+def _as_fraction(value: object) -> str:
+    """For a weight written as a percentage (`"60%"`), the fraction it means; else ""."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.endswith("%") and len(text) <= _SHOWN):
+        return ""
+    try:
+        fraction = (Decimal(text.removesuffix("%")) / 100).normalize()
+    except ArithmeticError:  # not a number, or beyond any context
+        return ""
+    if not (fraction.is_finite() and abs(fraction) <= 100):
+        return ""
+    return f" (weights are fractions: {fraction:f}, not {text})"
 
 
 def policy_from(document: object) -> SizingPolicy:

@@ -15,14 +15,19 @@ from returns.result import Failure, Result, Success
 
 from adapters.cli.terminal import InputError
 
-__all__ = ["write_text"]
+__all__ = ["write_bytes", "write_text"]
 
 
 def write_text(path: Path, text: str) -> Result[Path, InputError]:
     """`text` into `path` (UTF-8), through a temporary file renamed into place."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> Result[Path, InputError]:
+    """`data` into `path`, through a temporary file renamed into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(data)
         temporary.replace(path)
     except OSError as exc:
         with suppress(OSError):  # never written (a name too long, say): nothing to remove

@@ -9,6 +9,7 @@ one line saying how to install it.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from returns.result import Failure, Result, Success
 
+from adapters.cli.outputs import write_bytes
 from adapters.cli.terminal import InputError
 from portfolio.backtest import BacktestResult
 
@@ -109,8 +111,7 @@ def write_equity_png(
 
 
 def _save(figure: Figure, path: Path) -> Result[Path, InputError]:
-    try:
-        figure.savefig(path, format=path.suffix.lower().lstrip(".") or "png")
-    except OSError as exc:
-        return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be written"))
-    return Success(path)
+    """The figure drawn in memory, then written whole (`write_bytes`): never half a file."""
+    drawn = io.BytesIO()
+    figure.savefig(drawn, format=path.suffix.lower().lstrip(".") or "png")
+    return write_bytes(path, drawn.getvalue())

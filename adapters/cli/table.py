@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from adapters.report.plan_page import skipped_note
 from portfolio import Action, PlanItem, RebalancePlan
 from portfolio.formats.display import money, percent, shares
 from portfolio.formats.display import text_table as grid
 
 __all__ = ["grid", "money", "percent", "plan_table", "shares", "skipped"]
-
-_SKIPPED_NOTE = "(…) on a HOLD row: the trade the policy skipped, target − current value"
 
 
 def skipped(item: PlanItem) -> Decimal:
@@ -27,5 +26,5 @@ def skipped(item: PlanItem) -> Decimal:
 
 def plan_table(plan: RebalancePlan) -> str:
     """The plan in its own order (sells, buys, holds), then totals and the projected cash."""
-    note = [_SKIPPED_NOTE] if any(skipped(item) for item in plan.items) else []
-    return "\n".join([plan.to_text(), *note]) + "\n"
+    note = skipped_note(plan)
+    return "\n".join([plan.to_text(), *([note] if note else [])]) + "\n"

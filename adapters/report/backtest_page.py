@@ -41,7 +41,11 @@ def _markers(result: BacktestResult) -> list[Marker]:
         day: len(fill.orders) for day, fill in zip(result.plan_dates, result.fills, strict=True)
     }
     marks = [
-        Marker(day=day, kind="rebalance", label=f"{day}: rebalanced, {orders.get(day, 0)} orders")
+        Marker(
+            day=day,
+            kind="rebalance",
+            label=f"{day}: rebalanced, {_count(orders.get(day, 0), 'order')}",
+        )
         for day in result.rebalance_dates
     ]
     for day, amount in result.cash_flows:
@@ -49,6 +53,11 @@ def _markers(result: BacktestResult) -> list[Marker]:
         kind = "flow-in" if amount > 0 else "flow-out"
         marks.append(Marker(day=day, kind=kind, label=f"{day}: {word} {money(abs(amount))}"))
     return marks
+
+
+def _count(count: int, word: str) -> str:
+    """`1 order`, `2 orders`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _drawdown(result: BacktestResult) -> list[tuple[date, Decimal]]:
@@ -127,5 +136,5 @@ def backtest_page(result: BacktestResult, benchmark: BacktestResult | None, *, t
 def _turnover_note(result: BacktestResult) -> str:
     return (
         f"{result.turnover:.2f}× over the run: {money(result.traded_value)} traded in "
-        f"{result.rebalances} rebalances, fees {money(result.total_fees)}."
+        f"{_count(result.rebalances, 'rebalance')}, fees {money(result.total_fees)}."
     )

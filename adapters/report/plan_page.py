@@ -10,10 +10,20 @@ import html
 
 from adapters.report.page import page, percent_axis
 from adapters.report.svg import Bar, bar_pairs
-from portfolio import Reason, RebalancePlan
+from portfolio import Action, Reason, RebalancePlan
 from portfolio.formats.display import html_table, money
 
-__all__ = ["REASONS", "plan_page"]
+__all__ = ["REASONS", "SKIPPED_NOTE", "plan_page", "skipped_note"]
+
+#: Under a plan's table, when a HOLD row shows in parentheses the trade it skipped.
+SKIPPED_NOTE = "(…) on a HOLD row: the trade the policy skipped, target − current value"
+
+
+def skipped_note(plan: RebalancePlan) -> str | None:
+    """`SKIPPED_NOTE` when a HOLD row of `plan` skipped a trade, else None."""
+    holds = (item.skipped_amount for item in plan.items if item.action is Action.HOLD)
+    return SKIPPED_NOTE if any(holds) else None
+
 
 #: What each reason means, for the person approving the plan.
 REASONS = {
@@ -79,6 +89,7 @@ def plan_page(plan: RebalancePlan, *, title: str) -> str:
         ),
         "<h2>Trades</h2>",
         plan.to_html(),
+        *(f'<p class="lead">{html.escape(note)}</p>' for note in [skipped_note(plan)] if note),
         "<h2>Reasons</h2>",
         f"<dl>{reasons}</dl>" if reasons else "<p>No items.</p>",
     ]

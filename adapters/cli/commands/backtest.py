@@ -294,7 +294,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="with --sweep: sort by a metric, largest first ('max_drawdown:asc': smallest)",
     )
     parser.add_argument(
-        "--workers", type=values.workers, default=1, metavar="N", help="with --sweep: processes"
+        "--workers",
+        type=values.workers,
+        metavar="N",
+        help="with --sweep: processes (default: 1)",
     )
 
 
@@ -310,6 +313,11 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
     }
     if ns.pay_taxes and not ns.tax:
         msg = "--pay-taxes needs --tax"
+        raise UsageError(msg)
+    swept = {"--sort": ns.sort, "--workers": ns.workers}  # a sweep's options
+    unswept = [option for option, value in swept.items() if value is not None]
+    if ns.sweep is None and unswept:  # one run has nothing to sort nor to share out
+        msg = f"{unswept[0]} needs --sweep"
         raise UsageError(msg)
     one_run = {"--tax": ns.tax, "--report": ns.report, "--plot": ns.plot}  # one run's outputs
     given = [option for option, value in one_run.items() if value]
@@ -334,7 +342,7 @@ def _options(ns: argparse.Namespace) -> BacktestOptions:
         report=ns.report,
         sweep=ns.sweep,
         sort=ns.sort,
-        workers=ns.workers,
+        workers=1 if ns.workers is None else ns.workers,
         tax=ns.tax,
         pay_taxes=ns.pay_taxes,
     )

@@ -154,7 +154,12 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
     if ns.lots_from_broker and ns.lots is not None:
         msg = "--lots and --lots-from-broker exclude each other"
         raise UsageError(msg)
-    inputs = {"--weights": ns.weights, "--snapshot": ns.snapshot, "--policy": ns.policy}
+    inputs = {
+        "--weights": ns.weights,
+        "--snapshot": ns.snapshot,
+        "--policy": ns.policy,
+        "--lots": ns.lots,
+    }
     distinct_output("--report", ns.report, inputs)
     return PlanOptions(
         weights=ns.weights,

@@ -34,6 +34,7 @@ from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import orders_json, orders_table
+from adapters.cli.outputs import write_text
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, name_file, problem
 from adapters.cli.shared_arguments import (
@@ -43,14 +44,17 @@ from adapters.cli.shared_arguments import (
 )
 from adapters.cli.tax_inputs import unknown_basis_warning, with_lots
 from adapters.cli.terminal import ExitCode, InputError, Terminal
+from adapters.fake import DEFAULT_AS_OF
 from portfolio import (
     Allocation,
     Asset,
     ExecutionReport,
     OrderIntent,
+    PortfolioError,
     PortfolioService,
     RebalancePlan,
     SizingPolicy,
+    Snapshot,
     order_intents,
     plan_rebalance,
 )
@@ -100,10 +104,31 @@ def _alpaca(environ: Mapping[str, str], *, live: bool) -> Result[BrokerPort, Pro
     return Failure(InputError(source="--broker alpaca", problem="unexpected result"))
 
 
-def _broker(options: RebalanceOptions, environ: Mapping[str, str]) -> Result[BrokerPort, Problem]:
+def _broker(
+    options: RebalanceOptions, environ: Mapping[str, str], policy: SizingPolicy | None = None
+) -> Result[BrokerPort, Problem]:
     if options.snapshot is not None:
-        return load_snapshot(options.snapshot).map(fake_broker)
+        loaded: Result[Snapshot, Problem] = load_snapshot(options.snapshot)
+        return loaded.bind(partial(_rehearsal, options, policy))
     return _alpaca(environ, live=options.live)
+
+
+def _rehearsal(
+    options: RebalanceOptions, policy: SizingPolicy | None, snapshot: Snapshot
+) -> Result[BrokerPort, Problem]:
+    """The fake broker holding the `--snapshot` file.
+
+    An undated file is read at the fake broker's clock, so that the plan made from it
+    can be checked against the account before it is placed. Its lots cannot be: their
+    holding periods would be counted to that made-up day, so under tax rules they are
+    refused, as `portfolio plan` refuses them.
+    """
+    lots_file = options.lots if options.lots is not None else options.snapshot
+    taxed_lots = policy is not None and policy.tax is not None
+    if snapshot.as_of is None and taxed_lots and (options.lots is not None or snapshot.lots):
+        message = f"{lots_file}: lots need the snapshot's as_of (a datetime)"
+        return Failure(PortfolioError.invalid_snapshot(message, file=str(lots_file)))
+    return Success(fake_broker(snapshot, clock=DEFAULT_AS_OF))
 
 
 def _orders(options: RebalanceOptions, terminal: Terminal) -> Result[_Orders, Problem]:
@@ -115,7 +140,7 @@ def _orders(options: RebalanceOptions, terminal: Terminal) -> Result[_Orders, Pr
         _Orders(broker=broker, policy=policy, assets=snapshot.assets, plan=plan, intents=intents)
         for weights in load_targets(weights_file, liquidate_all=options.liquidate_all)
         for policy in policy_or_default(options.policy)
-        for broker in _broker(options, environ)
+        for broker in _broker(options, environ, policy)
         # The lots of `--lots` describe the account before any order: they are read for
         # the plan, and placing it reads the broker's own account (positions, cash).
         for planning in with_lots(Success(broker), options.lots, policy, terminal.warn)
@@ -191,10 +216,7 @@ def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Pr
         case Failure(reason):
             return Failure(InputError(source=str(path), problem=f"not written: {reason}"))
         case Success(text):
-            try:
-                path.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                return Failure(InputError(source=str(path), problem=exc.strerror or "cannot write"))
+            return write_text(path, text).map(lambda _: None)  # whole, or the old file left
     return Success(None)
 
 
@@ -316,6 +338,17 @@ def max_age(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def _broker_choice(text: str) -> str:
+    """`alpaca`; `fake` (which `plan --broker` takes) is pointed at `--snapshot FILE`."""
+    if text == BrokerChoice.ALPACA.value:
+        return text
+    if text == BrokerChoice.FAKE.value:
+        msg = "'fake': give --snapshot FILE instead: the fake broker holds that account"
+        raise argparse.ArgumentTypeError(msg)
+    msg = f"invalid choice: {text!r} (choose from 'alpaca'; or give --snapshot FILE)"
+    raise argparse.ArgumentTypeError(msg)
+
+
 def _arguments(parser: argparse.ArgumentParser) -> None:
     decisions = parser.add_mutually_exclusive_group(required=True)
     decisions.add_argument("--weights", type=Path, metavar="FILE", help="weights file: plan now")
@@ -327,7 +360,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--snapshot", type=Path, metavar="FILE", help="account snapshot file: the fake broker"
     )
     source.add_argument(
-        "--broker", choices=[BrokerChoice.ALPACA.value], help="the Alpaca account (APCA_* keys)"
+        "--broker",
+        type=_broker_choice,
+        metavar="{alpaca}",
+        help="the Alpaca account (APCA_* keys)",
     )
     policy_argument(parser)
     lots_argument(parser)
