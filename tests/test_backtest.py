@@ -357,3 +357,25 @@ def test_bad_weights_fail_on_the_first_bar_with_its_date() -> None:
     allocation = Allocation(target_weights={"AAA": D("1.5")}, correlation_id="x")
     error = run_backtest(walk(2), allocation).failure()
     assert (error.kind, error.context["date"]) == (ErrorKind.INVALID_WEIGHTS, "2021-01-04")
+
+
+def test_a_one_bar_run_and_a_one_lot_sale_are_counted_in_the_singular() -> None:
+    """The one home of a counted noun (`formats.display.counted`): "1 bar", "1 lot"."""
+    from portfolio import Allocation, SizingPolicy, Snapshot, TaxLot, TaxPolicy, plan_rebalance  # noqa: PLC0415
+
+    one = run_backtest(
+        [Bar(date=date(2024, 1, 2), prices={"A": D(10)})],
+        Allocation(target_weights={"A": D(1)}, correlation_id="one"),
+    ).unwrap()
+    assert "(1 bar)," in one.to_text()
+    lot = TaxLot(quantity=D(2), cost=D(5), acquired=date(2023, 1, 2), lot_id="a")
+    account = Snapshot(
+        cash=D(0),
+        positions={"A": D(2)},
+        prices={"A": D(10), "B": D(10)},
+        as_of=datetime(2024, 6, 3, tzinfo=UTC),
+        lots={"A": (lot,)},
+    )
+    weights = Allocation(target_weights={"A": D("0.5"), "B": D("0.5")}, correlation_id="t")
+    plan = plan_rebalance(weights, account, SizingPolicy(tax=TaxPolicy())).unwrap()
+    assert plan.summary()[-1].endswith("(1 lot relieved)")

@@ -14,7 +14,7 @@ from adapters.report.page import page, percent_axis
 from adapters.report.svg import Line, Marker, columns, line_chart
 from portfolio.backtest import BacktestResult
 from portfolio.backtest.result import TRADE_HEADERS, TRADE_RIGHT
-from portfolio.formats.display import html_table, money, percent
+from portfolio.formats.display import counted, html_table, money, percent
 
 __all__ = ["backtest_page"]
 
@@ -44,7 +44,7 @@ def _markers(result: BacktestResult) -> list[Marker]:
         Marker(
             day=day,
             kind="rebalance",
-            label=f"{day}: rebalanced, {_count(orders.get(day, 0), 'order')}",
+            label=f"{day}: rebalanced, {counted(orders.get(day, 0), 'order')}",
         )
         for day in result.rebalance_dates
     ]
@@ -53,11 +53,6 @@ def _markers(result: BacktestResult) -> list[Marker]:
         kind = "flow-in" if amount > 0 else "flow-out"
         marks.append(Marker(day=day, kind=kind, label=f"{day}: {word} {money(abs(amount))}"))
     return marks
-
-
-def _count(count: int, word: str) -> str:
-    """`1 order`, `2 orders`."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _drawdown(result: BacktestResult) -> list[tuple[date, Decimal]]:
@@ -136,5 +131,5 @@ def backtest_page(result: BacktestResult, benchmark: BacktestResult | None, *, t
 def _turnover_note(result: BacktestResult) -> str:
     return (
         f"{result.turnover:.2f}× over the run: {money(result.traded_value)} traded in "
-        f"{_count(result.rebalances, 'rebalance')}, fees {money(result.total_fees)}."
+        f"{counted(result.rebalances, 'rebalance')}, fees {money(result.total_fees)}."
     )

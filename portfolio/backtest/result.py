@@ -27,7 +27,7 @@ from portfolio.backtest.metrics import (
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.schedule import Schedule
 from portfolio.backtest.tax_ledger import BacktestTax
-from portfolio.formats.display import html_table, money, percent, shares, shown
+from portfolio.formats.display import counted, html_table, money, percent, shares, shown
 from portfolio.formats.frames import data_frame
 from portfolio.orders.fill import Fill, FilledOrder, fill_own_plan
 from portfolio.records.costs import CostModel
@@ -176,7 +176,7 @@ class BacktestResult:
         first, last = self.equity_curve[0].date, self.equity_curve[-1].date
         return (
             f"Backtest: {self.schedule.value} rebalancing, {first} → {last} "
-            f"({len(self.equity_curve)} bars), initial cash {money(self.initial_cash)}"
+            f"({counted(len(self.equity_curve), 'bar')}), initial cash {money(self.initial_cash)}"
         )
 
     def to_text(self) -> str:
@@ -229,7 +229,7 @@ class BacktestResult:
         """Per rebalance that traded: a caption and its orders as table cells, sells first."""
         return [
             (
-                f"{day.isoformat()}: {_count(len(fill.orders), 'order')}",
+                f"{day.isoformat()}: {counted(len(fill.orders), 'order')}",
                 [_order_cells(day, order) for order in fill.orders],
             )
             for day, fill in zip(self.plan_dates, self.fills, strict=True)
@@ -295,10 +295,6 @@ class BacktestResult:
         return data_frame(
             self.trade_records(), TRADE_COLUMNS, "date", what="BacktestResult.trades_frame()"
         )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _order_cells(day: date, order: FilledOrder) -> tuple[str, ...]:

@@ -14,9 +14,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-__all__ = ["html_table", "money", "percent", "shares", "shown", "text_table"]
+__all__ = ["counted", "html_table", "money", "percent", "shares", "shown", "text_table"]
 
 T = TypeVar("T")
+
+
+def counted(count: int, noun: str) -> str:
+    """A count and its noun, plural unless the count is 1: the one place a noun is counted.
+
+    >>> counted(1, "lot"), counted(2, "bar"), counted(0, "order"), counted(1_000, "account")
+    ('1 lot', '2 bars', '0 orders', '1,000 accounts')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def money(amount: Decimal) -> str:

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 import attrs
 from returns.result import Result
 
-from portfolio.formats.display import html_table, money, percent, shares, shown, text_table
+from portfolio.formats.display import (
+    counted,
+    html_table,
+    money,
+    percent,
+    shares,
+    shown,
+    text_table,
+)
 from portfolio.formats.frames import data_frame
 from portfolio.formats.plan_json import plan_fields_from_json, plan_to_json
 from portfolio.records.errors import PortfolioError
@@ -182,8 +190,7 @@ class RebalancePlan:
         header = f"Rebalance plan {self.plan_id} (correlation id {self.correlation_id})"
         if self.as_of is not None:
             header += f", prices as of {self.as_of.isoformat()}"
-        count = len(self.trades)
-        trades = f"{count} trade{'s' if count != 1 else ''}"
+        trades = counted(len(self.trades), "trade")
         cash = f"Cash {money(self.cash_before)} → projected {money(self.cash_after)}"
         return (
             header,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from portfolio.formats.display import html_table, money, shares
+from portfolio.formats.display import counted, html_table, money, shares
 
 __all__ = ["LOT_HEADERS", "LotSale", "TaxReport", "Term"]
 
@@ -101,7 +101,8 @@ class TaxReport:
         gains = (
             f"Realized gains: short-term {money(self.short_term_gain)}   "
             f"long-term {money(self.long_term_gain)}   "
-            f"estimated tax {money(self.estimated_tax)}   ({len(self.sales)} lots relieved)"
+            f"estimated tax {money(self.estimated_tax)}   "
+            f"({counted(len(self.sales), 'lot')} relieved)"
         )
         over = f"Over the gain budget by {money(self.over_budget)} (liquidations)"
         unknown = f"Sold without lots (basis unknown): {', '.join(self.unknown_basis)}"

@@ -46,6 +46,7 @@ from adapters.cli.shared_arguments import policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import PortfolioError, SizingPolicy
 from portfolio.executors import map_chunks
+from portfolio.formats.display import counted
 
 __all__ = ["COMMAND", "run"]
 
@@ -182,7 +183,7 @@ class _Tally:
         total = self.planned + len(self.failures)
         rate = total / max(seconds, 1e-9)
         terminal.warn(
-            f"plan-many: {total:,} account{'' if total == 1 else 's'}, {self.planned:,} planned, "
+            f"plan-many: {counted(total, 'account')}, {self.planned:,} planned, "
             f"{len(self.failures):,} failed"
             f" in {seconds:.1f} s ({rate:,.0f} accounts/s)"
         )
