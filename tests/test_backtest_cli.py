@@ -156,4 +156,4 @@ def test_bad_options_exit_2(files: Path, option: str, value: str, fragment: str)
 def test_a_range_without_bars_exits_1(files: Path) -> None:
     code, _, err = backtest(files, "--start", "2025-01-01")
     assert code == 1
-    assert "no bars between start and end" in err
+    assert "no bars between start and end: the bars run from 2024-01-02 to 2024-05-01" in err

@@ -269,9 +269,19 @@ def _checked(
         return Failure(next(filter(None, map(_bad_prices, bars))))
     ranged = within(bars, start, end)
     if not ranged:
-        message = "the price series is empty" if not bars else "no bars between start and end"
-        return Failure(PortfolioError.of(ErrorKind.INVALID_BARS, message, start=start, end=end))
+        return Failure(_no_bars(bars, start, end))
     return Success(ranged)
+
+
+def _no_bars(bars: tuple[Bar, ...], start: date | None, end: date | None) -> PortfolioError:
+    """No bar to run: an empty series, or a range that misses it (its dates said)."""
+    if not bars:
+        return PortfolioError.of(ErrorKind.INVALID_BARS, "the price series is empty")
+    first, last = bars[0].date, bars[-1].date
+    message = f"no bars between start and end: the bars run from {first} to {last}"
+    return PortfolioError.of(
+        ErrorKind.INVALID_BARS, message, start=start, end=end, first=first, last=last
+    )
 
 
 def _bad_bar(index: int, bar: object, previous: Bar | None) -> PortfolioError | None:
