@@ -74,8 +74,9 @@ def within_budget(
             left -= gain
             continue
         kept = _cut(candidate, left, rechoose)
-        cut[candidate.symbol] = kept
         left -= kept.gain
+        if kept.quantity != candidate.quantity:  # a loss kept whole is no cut
+            cut[candidate.symbol] = kept
     return cut
 
 
