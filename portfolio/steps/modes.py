@@ -161,12 +161,12 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
             and not liquidates(row.held, row.target)
         )
     ]
-    # With whole lots, each position gives at most what its whole sale surely raises at
-    # the fill: a liquidation whose value rounds up to its cents raises a fraction of a
-    # cent less, and rounding the others to lots must cover that too (or the next plan
-    # sells a lot, or a broker minimum, for it). Fractional withdrawals keep their cents.
-    lots = any(row.symbol in steps for row in candidates)
-    values = [_sure(row) if lots else row.current for row in candidates]
+    # Where sales round to lots or minimums, each position gives at most what its whole
+    # sale surely raises at the fill: a liquidation whose value rounds up to its cents
+    # raises a fraction of a cent less, and the others must cover that too (or the next
+    # plan sells a lot, or a broker minimum, for it). Fractional ones keep their cents.
+    rounds = any(row.symbol in steps or row.symbol in minimums for row in candidates)
+    values = [_sure(row) if rounds else row.current for row in candidates]
     excess = [row.current - row.target for row in candidates]
     floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
     wants = [e - floor for e in excess]
