@@ -74,7 +74,9 @@ def assets(draw: st.DrawFn, symbol: str, short: bool) -> Asset | None:
         case "none":
             return None if not short else Asset(symbol=symbol, shortable=True)
         case "whole":
-            return Asset(symbol=symbol, fractionable=False, min_order_notional=minimum)
+            return Asset(
+                symbol=symbol, fractionable=False, min_order_notional=minimum, shortable=short
+            )
         case "crypto":
             increment = draw(st.sampled_from([D("0.0001"), D("0.001"), D("0.01"), D(1)]))
             return Asset(
@@ -82,12 +84,18 @@ def assets(draw: st.DrawFn, symbol: str, short: bool) -> Asset | None:
                 asset_class="crypto",
                 quantity_increment=increment,
                 min_order_notional=minimum,
+                shortable=short,
             )
         case "minimum":
-            return Asset(symbol=symbol, min_order_notional=minimum or D(1))
+            return Asset(symbol=symbol, min_order_notional=minimum or D(1), shortable=short)
         case _:
             increment = draw(st.sampled_from([D("0.001"), D("0.1"), D(1), D(5)]))
-            return Asset(symbol=symbol, quantity_increment=increment, min_order_notional=minimum)
+            return Asset(
+                symbol=symbol,
+                quantity_increment=increment,
+                min_order_notional=minimum,
+                shortable=short,
+            )
 
 
 @st.composite

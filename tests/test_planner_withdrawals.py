@@ -154,6 +154,53 @@ def test_the_fractional_sales_take_it_up_most_overweight_first() -> None:
     ]
 
 
+def test_a_liquidation_that_rounds_up_is_covered_by_the_lots_at_the_fill() -> None:
+    # 0.909 X at 33.333 is worth 30.299697: its liquidation's amount is 30.30, but the
+    # fill raises 30.299697. 100 W at 10 (whole shares), no cash, reserve 100.30: V =
+    # 1,030.30, W's target 930.00 (70.00 over) and X's 0 (30.30 over), so the shares are
+    # exactly 30.30 and 70.00. Counted at 30.30, 7 W would do, and the fill would leave
+    # 100.299697, short of the reserve: the next plan would sell another W. X surely
+    # raises 30.29, so W gives 70.01: 8 shares, and the fill leaves 110.299697.
+    account = Snapshot(
+        cash=D(0),
+        positions={"X": D("0.909"), "W": D(100)},
+        prices={"X": D("33.333"), "W": D(10)},
+        assets={"W": Asset(symbol="W", fractionable=False)},
+    )
+    policy = {"mode": "sell_only", "cash_reserve_amount": D("100.30")}
+    result = plan({"W": "1"}, account, **policy)
+    assert sales(result) == [
+        ("W", Action.SELL, D(-8), D("-80.00")),
+        ("X", Action.SELL, D("-0.909"), D("-30.30")),
+    ]
+    assert result.items[1].reason is Reason.LIQUIDATE
+    after = fill_plan(account, result).unwrap().snapshot
+    assert after.cash == D("110.299697")
+    assert plan({"W": "1"}, after, **policy).trades == ()
+
+
+def test_a_liquidation_that_rounds_up_is_covered_beside_a_broker_minimum() -> None:
+    # The same account with W fractional but a broker minimum of 25: counted at 30.30,
+    # W would sell 70.00 (7 shares), the fill would leave 100.299697, and the next plan
+    # would raise the missing 0.000303 to the minimum: 25.00. X surely raises 30.29, so W
+    # sells 70.01 (7.001 shares) and the fill leaves 100.309697.
+    account = Snapshot(
+        cash=D(0),
+        positions={"X": D("0.909"), "W": D(100)},
+        prices={"X": D("33.333"), "W": D(10)},
+        assets={"W": Asset(symbol="W", min_order_notional=D(25))},
+    )
+    policy = {"mode": "sell_only", "cash_reserve_amount": D("100.30")}
+    result = plan({"W": "1"}, account, **policy)
+    assert sales(result) == [
+        ("W", Action.SELL, D("-7.001"), D("-70.01")),
+        ("X", Action.SELL, D("-0.909"), D("-30.30")),
+    ]
+    after = fill_plan(account, result).unwrap().snapshot
+    assert after.cash == D("100.309697")
+    assert plan({"W": "1"}, after, **policy).trades == ()
+
+
 def test_least_cover_finds_the_least_excess_then_the_fewest_then_the_first() -> None:
     assert least_cover([D(60), D(130), D(100)], D(110)) == (1,)
     assert least_cover([D(50), D(70), D(40)], D(90)) == (0, 2)  # 90 exactly

@@ -47,6 +47,31 @@ def _plan_and_fill(allocation: Allocation, snapshot: Snapshot, policy: SizingPol
     return cut
 
 
+def test_a_deposit_leaves_the_fractional_buys_what_the_fill_pays_for_the_lots() -> None:
+    # buy_only, 62.81 in cash, a quarter each to W0 and W1 at 0.50, W2 at 0.7896 (whole
+    # shares) and F at 0.50. The lots buy 32 W0 (16.00), 31 W1 (15.50) and 20 W2, whose
+    # amount is 15.79 but whose fill pays 15.792. Left on the amounts, F would take 15.52
+    # (the plan spending every cent) and the fill, 0.002 short, would buy 19 W2. Counted
+    # at 15.80, the lots leave F 15.51, and every lot fills.
+    lots = {s: Asset(symbol=s, fractionable=False) for s in ("W0", "W1", "W2")}
+    snapshot = Snapshot(
+        cash=D("62.81"),
+        prices={"W0": D("0.50"), "W1": D("0.50"), "W2": D("0.7896"), "F": D("0.50")},
+        assets=lots,
+    )
+    weights = {"W0": D("0.25"), "W1": D("0.25"), "W2": D("0.25"), "F": D("0.25")}
+    allocation = Allocation(target_weights=weights, correlation_id="deposit")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(mode="buy_only")).unwrap()
+    items = {i.symbol: (i.quantity, i.trade_amount) for i in plan.trades}
+    assert items == {
+        "F": (D("31.02"), D("15.51")),
+        "W0": (D(32), D("16.00")),
+        "W1": (D(31), D("15.50")),
+        "W2": (D(20), D("15.79")),
+    }
+    assert _plan_and_fill(allocation, snapshot, SizingPolicy(mode="buy_only")) == []
+
+
 def test_a_liquidation_rounded_up_does_not_pay_for_the_whole_share() -> None:
     # 0.335 X at 76.23 is worth 25.53705: the plan's amount is 25.54, the fill pays
     # 25.53705. With 74.60 in cash the fill has 100.13705, less than a W at 100.14:

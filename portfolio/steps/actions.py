@@ -230,7 +230,8 @@ def _buy_only(planned: _Planned) -> _Decided:
         need=fractional_need(decided.buys, steps),
         buys_only=True,
     )
-    left = budget - sum(map(_AMOUNT, sized), ZERO)
+    # the fractional buys take what the lots leave as the fill pays them (`lots.counted`)
+    left = budget - lot_spending(sized, columns.policy.buy_price_buffer)
     return buy_only(decided, left, limits, frozenset(steps)), lot_rows, sized
 
 

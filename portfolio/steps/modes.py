@@ -161,12 +161,17 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
             and not liquidates(row.held, row.target)
         )
     ]
-    values = [row.current for row in candidates]
+    # Where sales round to lots or minimums, each position gives at most what its whole
+    # sale surely raises at the fill: a liquidation whose value rounds up to its cents
+    # raises a fraction of a cent less, and the others must cover that too (or the next
+    # plan sells a lot, or a broker minimum, for it). Fractional ones keep their cents.
+    rounds = any(row.symbol in steps or row.symbol in minimums for row in candidates)
+    values = [_sure(row) if rounds else row.current for row in candidates]
     excess = [row.current - row.target for row in candidates]
     floor = min([*excess, ZERO])  # shifted so that every want is ≥ 0; the order is kept
     wants = [e - floor for e in excess]
     amounts = _cents_summing_to(water_fill(wants, need, values), need, values)
-    shares = [_Share(*each) for each in zip(candidates, wants, amounts, strict=True)]
+    shares = [_Share(*each) for each in zip(candidates, wants, amounts, values, strict=True)]
     sales = {
         each.symbol: each
         for each in withdrawal_sales(shares, need, limits, steps=steps, minimums=minimums)
@@ -184,11 +189,15 @@ def sell_only(  # noqa: PLR0913 - the decisions, and what sizes each sale
 
 
 class _Share(NamedTuple):
-    """A position's part of a withdrawal: its row, its want (the water-fill's), its share."""
+    """A position's part of a withdrawal: its row, its want, its share, its cap.
+
+    The want is the water-fill's; a share that reaches the cap sells the whole position.
+    """
 
     row: Row
     want: Decimal
     amount: Decimal
+    cap: Decimal
 
 
 def withdrawal_sales(
@@ -216,12 +225,12 @@ def withdrawal_sales(
     """
     sold = [each for each in shares if each.amount > 0]
     ups = [
-        _sale(row, max(amount, minimums.get(row.symbol, ZERO)), limits, steps.get(row.symbol))
-        for row, _, amount in sold
+        _sale(row, max(amount, minimums.get(row.symbol, ZERO)), limits, steps.get(row.symbol), cap)
+        for row, _, amount, cap in sold
     ]
     downs = [
-        _sale_down(row, amount, limits, steps.get(row.symbol), minimums.get(row.symbol, ZERO))
-        for row, _, amount in sold
+        _sale_down(row, amount, limits, steps.get(row.symbol), minimums.get(row.symbol, ZERO), cap)
+        for row, _, amount, cap in sold
     ]
     free = [n for n, (up, down) in enumerate(zip(ups, downs, strict=True)) if up != down]
     if not free:
@@ -245,7 +254,7 @@ def withdrawal_sales(
     short = (need - sum(map(_proceeds, chosen.values()), ZERO)).quantize(CENT, rounding=ROUND_UP)
     if short > 0 and growing:
         for each, amount in _grown(growing, short):
-            chosen[each.row.symbol] = _sale(each.row, amount, limits, None)
+            chosen[each.row.symbol] = _sale(each.row, amount, limits, None, each.cap)
     return [each for each in chosen.values() if each is not None]
 
 
@@ -331,15 +340,21 @@ def _greedy_cover(rises: Sequence[Decimal], gap: Decimal) -> tuple[int, ...]:
     return tuple(sorted(picked))
 
 
-def _sale_down(
-    row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None, minimum: Decimal
+def _sale_down(  # noqa: PLR0913, PLR0917 - the share, how it rounds, and its cap
+    row: Row,
+    amount: Decimal,
+    limits: Thresholds,
+    step: Decimal | None,
+    minimum: Decimal,
+    cap: Decimal,
 ) -> PlanItem | None:
     """A share rounded down: to whole lots, to nothing below the minimum order; or None.
 
     A fractional share at or above the minimum is sold as it is (as `_sale` sells it).
     """
-    if amount >= row.current or (step is None and not under_broker_minimum(amount, minimum)):
-        return _sale(row, amount, limits, step)
+    whole = amount >= min(cap, row.current)
+    if whole or (step is None and not under_broker_minimum(amount, minimum)):
+        return _sale(row, amount, limits, step, cap)
     if step is None:
         return None
     lots = (amount / (row.price * step)).to_integral_value(rounding=ROUND_DOWN)
@@ -371,15 +386,18 @@ def _cents_summing_to(
     return rounded
 
 
-def _sale(row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None) -> PlanItem:
+def _sale(
+    row: Row, amount: Decimal, limits: Thresholds, step: Decimal | None, cap: Decimal
+) -> PlanItem:
     """A sale of `amount` (cents) of a long position; the whole position when it is all.
 
+    `cap`: what the position gives at most (its value, or what it surely raises).
     `step`: the lot (shares) of a whole-lot symbol, None for fractional shares, whose
     shares round up at the ninth decimal (a sale worth less than a billionth of a share,
     at a price above 1E+7 a share, sells that billionth, as a whole-lot sale its lot).
     """
     price, held, current, target = row.price, row.held, row.current, row.target
-    if amount >= current:
+    if amount >= min(cap, current):
         reason = Reason.LIQUIDATE if liquidates(held, target) else Reason.REBALANCE
         return item(row, Action.SELL, -current, -held, reason)
     if step is not None:  # enough whole lots to raise the amount

@@ -123,7 +123,17 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         sellable=sellable,
         allowance=allowance,
     )
+    start = tuple(held)
+    floors = [smallest_trade(minimum, b) for b in broker_minimums or [ZERO] * len(start)]
+
+    def allowed(counts: tuple[Decimal, ...]) -> bool:
+        """Every trade the passes add up to is none or at least its floor."""
+        with localcontext(CORE_CONTEXT):
+            moved = [(q - h) * p for q, h, p in zip(counts, start, prices, strict=True)]
+        return all(map(trade_allowed, moved, floors))
+
     quantities, settled = plan(held, cash)
+    kept = quantities
     for _ in range(MOST_PASSES - 1):
         if settled or quantities == tuple(held):
             break
@@ -131,7 +141,9 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
             cash -= sum(map(mul, map(sub, quantities, held), prices), ZERO)
         held = quantities
         quantities, settled = plan(held, cash)
-    return quantities
+        if allowed(quantities):  # a pass selling back what an earlier one bought may not
+            kept = quantities  # leave a trade below its floor (the minimum trade, rule 5)
+    return kept
 
 
 #: The most plans `allocate_whole` makes of one account while the exact search is fenced.
