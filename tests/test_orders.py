@@ -305,3 +305,29 @@ def test_an_open_order_holding_garbage_is_a_failure() -> None:
     bad = attrs.evolve(ACCOUNT, open_orders=(garbage,))
     error = order_intents(plan, bad).failure()
     assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "QQQ")
+
+
+def test_a_snapshot_keyed_in_lower_case_gives_the_orders_its_plan_names() -> None:
+    """The planner reads `spy` as SPY; so do the orders (before: INVALID_PLAN, "it does
+    not cover held symbols [symbols=spy]"). 20 SPY held, 4 being sold, cash 1,000: V =
+    3,000, QQQ's 0.5 buys 30 whole shares at 50, and the other 16 SPY are liquidated, as
+    in upper case."""
+    lower = Snapshot(
+        cash=D(1000),
+        positions={"spy": D(20)},
+        prices={"spy": D(100), "qqq": D(50)},
+        assets={"qqq": Asset(symbol="QQQ", fractionable=False)},
+        open_orders=(OpenOrder(order_id="o1", symbol="spy", side=Action.SELL, quantity=D(4)),),
+    )
+    upper = Snapshot(
+        cash=D(1000),
+        positions={"SPY": D(20)},
+        prices={"SPY": D(100), "QQQ": D(50)},
+        assets={"QQQ": Asset(symbol="QQQ", fractionable=False)},
+        open_orders=(OpenOrder(order_id="o1", symbol="SPY", side=Action.SELL, quantity=D(4)),),
+    )
+    plan = plan_for(lower, {"QQQ": D("0.5")})
+    assert plan == plan_for(upper, {"QQQ": D("0.5")})
+    intents = order_intents(plan, lower).unwrap()
+    assert intents == order_intents(plan, upper).unwrap()
+    assert summary(intents) == [("SELL", "SPY", D(16), True), ("BUY", "QQQ", D(30), False)]

@@ -29,8 +29,7 @@ from portfolio.records.money import (
 )
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.plan_item import Action, PlanItem, Reason
-from portfolio.records.snapshot import Snapshot
-from portfolio.records.symbol_keys import upper_keys
+from portfolio.records.snapshot import Snapshot, upper_keyed
 
 __all__ = ["CostModel", "Fill", "FilledOrder", "fill_own_plan", "fill_plan"]
 
@@ -120,7 +119,7 @@ def fill_own_plan(
     problem = cost_problem(model) or _shape_problem(snapshot, plan, prices)
     if problem is not None:
         return Failure(problem)
-    snapshot = _upper_keyed(snapshot)
+    snapshot = upper_keyed(snapshot)
     fill_prices = snapshot.prices if prices is None else {**snapshot.prices, **prices}
     trades = plan.trades
     problem = _trade_problem(trades, fill_prices)
@@ -147,24 +146,6 @@ def _shape_problem(snapshot: object, plan: object, prices: object) -> PortfolioE
     if not (_is_mapping(snapshot.prices) and (prices is None or _is_mapping(prices))):
         return PortfolioError.invalid_snapshot("prices must be a mapping of symbol to Decimal")
     return None
-
-
-def _upper_keyed(snapshot: Snapshot) -> Snapshot:
-    """The account keyed by upper-case symbols, as the planner reads it and names the plan's.
-
-    Kept as it is when a key is not a str or two keys differ only in case (the planner
-    refuses such an account, so no plan of its can match).
-    """
-    positions, prices = snapshot.positions, snapshot.prices
-    if not all(map(_is_str, [*positions, *prices])):
-        return snapshot
-    upper_positions: Mapping[str, Decimal] = upper_keys(positions)  # type: ignore[assignment] # same values
-    upper_prices: Mapping[str, Decimal] = upper_keys(prices)  # type: ignore[assignment] # same values
-    if upper_positions is positions and upper_prices is prices:
-        return snapshot
-    if len(upper_positions) != len(positions) or len(upper_prices) != len(prices):
-        return snapshot
-    return attrs.evolve(snapshot, positions=upper_positions, prices=upper_prices)
 
 
 def _bounded_mapping(positions: object) -> bool:

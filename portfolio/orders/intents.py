@@ -22,7 +22,7 @@ from portfolio.orders.checks import fit_problem, held_once_filled
 from portfolio.records.errors import PortfolioError
 from portfolio.records.money import CORE_CONTEXT, ZERO, whole_shares
 from portfolio.records.plan import Action, PlanItem, Reason, RebalancePlan
-from portfolio.records.snapshot import Snapshot
+from portfolio.records.snapshot import Snapshot, upper_keyed
 
 __all__ = ["MAX_CLIENT_ORDER_ID", "Leg", "OrderIntent", "client_order_id", "order_intents"]
 
@@ -121,6 +121,7 @@ def order_intents(
     if not isinstance(given[0], RebalancePlan) or not isinstance(given[1], Snapshot):
         msg = "order_intents(plan, snapshot) takes a RebalancePlan and a Snapshot"
         raise TypeError(msg)
+    snapshot = upper_keyed(snapshot)  # as the planner reads it: a plan names upper-case symbols
     problem = fit_problem(plan, snapshot)
     if problem is not None:
         return Failure(problem)

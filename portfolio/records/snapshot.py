@@ -29,6 +29,7 @@ __all__ = [
     "plain_snapshot",
     "price_problem",
     "snapshot_problem",
+    "upper_keyed",
     "upper_known",
 ]
 
@@ -262,3 +263,47 @@ def price_problem(
 
 def _is_price(price: object) -> bool:
     return is_bounded(price) and price >= MIN_PRICE
+
+
+def upper_keyed(snapshot: Snapshot) -> Snapshot:
+    """The account keyed by upper-case symbols, as the planner reads it and names the plan's.
+
+    Positions, prices, asset facts and the open orders' symbols. Kept as it is when a key
+    is not a str or two keys differ only in case (the planner refuses such an account,
+    so no plan of its can match).
+
+    >>> from decimal import Decimal as D
+    >>> upper_keyed(Snapshot(cash=D(0), positions={"spy": D(1)}, prices={"spy": D(5)})).prices
+    FrozenDict({'SPY': Decimal('5')})
+    """
+    positions, prices, assets = snapshot.positions, snapshot.prices, snapshot.assets
+    orders = snapshot.open_orders
+    keys = [*positions, *prices, *assets]
+    if not all(isinstance(key, str) for key in keys) or not all(map(_named_order, orders)):
+        return snapshot  # data the planner refuses
+    upper_positions: Mapping[str, Decimal] = upper_keys(positions)  # type: ignore[assignment] # same values
+    upper_prices: Mapping[str, Decimal] = upper_keys(prices)  # type: ignore[assignment] # same values
+    upper_assets: Mapping[str, Asset] = upper_keys(assets)  # type: ignore[assignment] # same values
+    pairs = ((upper_positions, positions), (upper_prices, prices), (upper_assets, assets))
+    if any(len(new) != len(old) for new, old in pairs):
+        return snapshot
+    upper_orders = tuple(
+        order
+        if order.symbol == order.symbol.upper()
+        else attrs.evolve(order, symbol=order.symbol.upper())
+        for order in orders
+    )
+    if all(new is old for new, old in pairs) and upper_orders == orders:
+        return snapshot
+    return attrs.evolve(
+        snapshot,
+        positions=upper_positions,
+        prices=upper_prices,
+        assets=upper_assets,
+        open_orders=upper_orders,
+    )
+
+
+def _named_order(order: object) -> bool:
+    """An `OpenOrder` whose symbol is a str (anything else is the planner's to refuse)."""
+    return isinstance(order, OpenOrder) and isinstance(order.symbol, str)
