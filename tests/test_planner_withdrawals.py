@@ -10,34 +10,24 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from itertools import combinations, product
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_planner_modes import plan
 
 from portfolio import (
     Action,
-    Allocation,
     Asset,
     Reason,
     RebalancePlan,
-    SizingPolicy,
     Snapshot,
     fill_plan,
-    plan_rebalance,
 )
 from portfolio.records.plan_item import PlanItem
 from portfolio.steps.modes import EXACT_COVER_UP_TO, least_cover, water_fill
 
 D = Decimal
 CENT = D("0.01")
-
-
-def plan(weights: dict[str, str], snapshot: Snapshot, **policy: Any) -> RebalancePlan:
-    allocation = Allocation(
-        target_weights={s: D(w) for s, w in weights.items()}, correlation_id="w"
-    )
-    return plan_rebalance(allocation, snapshot, SizingPolicy(**policy)).unwrap()
 
 
 def sales(result: RebalancePlan) -> list[tuple[str, Action, Decimal, Decimal]]:

@@ -510,20 +510,23 @@ days_ago = st.integers(min_value=0, max_value=60)
 
 
 @st.composite
-def accounts(draw: st.DrawFn) -> tuple[Snapshot, Allocation, SizingPolicy]:
+def held_lots(
+    draw: st.DrawFn, costs: st.SearchStrategy[D] = money
+) -> tuple[dict[str, tuple[TaxLot, ...]], tuple[PastTrade, ...]]:
+    """Up to 3 lots of each of SYMBOLS (cost per share from `costs`), and up to 2 sales
+    in the wash-sale window, at a gain or a loss."""
     lots: dict[str, tuple[TaxLot, ...]] = {}
     for n, symbol in enumerate(SYMBOLS):
         count = draw(st.integers(min_value=0, max_value=3))
         lots[symbol] = tuple(
             TaxLot(
                 quantity=D(draw(st.integers(min_value=1, max_value=20))),
-                cost=draw(money),
+                cost=draw(costs),
                 acquired=AS_OF.date() - timedelta(days=draw(st.integers(0, 800))),
                 lot_id=f"{symbol}{n}{k}",
             )
             for k in range(count)
         )
-    lots = {s: v for s, v in lots.items() if v}
     trades = tuple(
         PastTrade(
             symbol=draw(st.sampled_from(SYMBOLS)),
@@ -535,6 +538,12 @@ def accounts(draw: st.DrawFn) -> tuple[Snapshot, Allocation, SizingPolicy]:
         )
         for _ in range(draw(st.integers(min_value=0, max_value=2)))
     )
+    return {s: v for s, v in lots.items() if v}, trades
+
+
+@st.composite
+def accounts(draw: st.DrawFn) -> tuple[Snapshot, Allocation, SizingPolicy]:
+    lots, trades = draw(held_lots())
     snapshot = Snapshot(
         cash=draw(st.decimals(min_value=D(0), max_value=D(5000), places=2)),
         positions={s: sum((lot.quantity for lot in v), D(0)) for s, v in lots.items()},

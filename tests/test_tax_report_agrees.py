@@ -18,23 +18,21 @@ budget, deferral, recent loss sales.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D  # noqa: N817 - amounts read as D(100)
 
 import attrs
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_tax_harvest import AS_OF, SYMBOLS, held_lots, money
 
 from portfolio import (
     Action,
     Allocation,
     Asset,
-    PastTrade,
     Reason,
     RebalancePlan,
     SizingPolicy,
     Snapshot,
-    TaxLot,
     TaxPolicy,
     Term,
     fill_plan,
@@ -42,13 +40,10 @@ from portfolio import (
 )
 from portfolio.records.policy import Mode
 
-AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
-SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
 GROUPED = TaxPolicy(
     identical=(("AAA", "BBB"),),
     substitutes={"AAA": ("CCC", "DDD"), "BBB": ("DDD", "CCC"), "CCC": ("DDD",)},
 )
-money = st.decimals(min_value=D(20), max_value=D(200), places=2)
 #: Prices from cheap to dearer than a small weight's cash: a whole share may not fit.
 prices = st.one_of(money, st.decimals(min_value=D(200), max_value=D(3000), places=2))
 minimums = st.sampled_from([D(0), D(0), D(1), D(500)])
@@ -56,30 +51,7 @@ minimums = st.sampled_from([D(0), D(0), D(1), D(500)])
 
 @st.composite
 def accounts(draw: st.DrawFn) -> tuple[Snapshot, Allocation, SizingPolicy]:
-    lots: dict[str, tuple[TaxLot, ...]] = {}
-    for n, symbol in enumerate(SYMBOLS):
-        count = draw(st.integers(min_value=0, max_value=3))
-        lots[symbol] = tuple(
-            TaxLot(
-                quantity=D(draw(st.integers(min_value=1, max_value=20))),
-                cost=draw(prices),
-                acquired=AS_OF.date() - timedelta(days=draw(st.integers(0, 800))),
-                lot_id=f"{symbol}{n}{k}",
-            )
-            for k in range(count)
-        )
-    lots = {s: v for s, v in lots.items() if v}
-    trades = tuple(
-        PastTrade(
-            symbol=draw(st.sampled_from(SYMBOLS)),
-            action=Action.SELL,
-            quantity=D(1),
-            price=D(50),
-            on=AS_OF.date() - timedelta(days=draw(st.integers(0, 60))),
-            realized_gain=draw(st.decimals(min_value=D(-50), max_value=D(50), places=2)),
-        )
-        for _ in range(draw(st.integers(min_value=0, max_value=2)))
-    )
+    lots, trades = draw(held_lots(prices))
     snapshot = Snapshot(
         cash=draw(st.decimals(min_value=D(0), max_value=D(5000), places=2)),
         positions={s: sum((lot.quantity for lot in v), D(0)) for s, v in lots.items()},
