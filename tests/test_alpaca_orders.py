@@ -117,8 +117,13 @@ def test_a_submission_that_never_answers_times_out(
 
 
 def test_an_order_placed_without_an_answer_is_found_and_not_placed_again(
-    server: AlpacaServer, broker: AlpacaBroker
+    server: AlpacaServer,
 ) -> None:
+    # A second of time-out, not the fixture's 0.3 s: the reads after the hang must not
+    # time out on a loaded machine (the hang itself waits it out once).
+    broker = AlpacaBroker(
+        KEY, SECRET, trading_url=server.url, data_url=server.url, timeout=1.0, sleep=lambda _: None
+    )
     server.desk.hang_after_placing = 1
     assert broker.submit_order(buy()).failure().kind is ErrorKind.TIMEOUT
     found = broker.get_order("rb-test-t-SPY").unwrap()
@@ -126,6 +131,7 @@ def test_an_order_placed_without_an_answer_is_found_and_not_placed_again(
     assert found.status is OrderStatus.FILLED
     assert broker.submit_order(buy()).unwrap().order_id == found.order_id
     assert len(server.desk.orders) == 1
+    broker.close()
 
 
 @pytest.mark.parametrize(
