@@ -33,6 +33,7 @@ from portfolio.steps.rules import (
     item,
     liquidates,
     shares_for,
+    surely_paid,
     too_small,
     within_band,
 )
@@ -271,8 +272,8 @@ def _grown(shares: Sequence[_Share], more: Decimal) -> list[tuple[_Share, Decima
 
 
 def _sure(row: Row) -> Decimal:
-    """What the whole position surely raises at the fill, in cents (its exact value, down)."""
-    return min(row.current, (row.held * row.price).quantize(CENT, rounding=ROUND_DOWN))
+    """What the whole position surely raises at the fill, in cents (`rules.surely_paid`)."""
+    return -surely_paid(-row.held, row.price, -row.current)
 
 
 def _proceeds(sale: PlanItem | None) -> Decimal:

@@ -29,7 +29,7 @@ compares of enum members, and `# fmt: skip` blocks that build an item in one cal
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from itertools import repeat
 from operator import attrgetter
 from typing import NamedTuple, TypeVar
@@ -365,3 +365,20 @@ def order_rules(decided: Decisions, assets: Mapping[str, Asset]) -> Decisions:
         [i for i in buys if i.symbol not in blocked],
         sorted([*holds, *moved], key=attrgetter("symbol")),
     )
+
+
+def surely_paid(quantity: Decimal, price: Decimal, amount: Decimal) -> Decimal:
+    """What a trade moves the cash by at the fill, for sure, in whole cents (signed).
+
+    A fill moves the cash by exactly quantity × price, which may be a fraction of a cent
+    off the trade's `amount` (shares truncated at the ninth decimal, a value rounded to
+    cents): a sale counts no more than the whole cents it surely raises, a buy no less
+    than the whole cents it may take. The larger of `amount` and the exact value rounded
+    up (toward +∞), both signed as the plan writes them (a sale negative).
+
+    >>> surely_paid(Decimal("-0.335"), Decimal("76.23"), Decimal("-25.54"))  # 25.53705
+    Decimal('-25.53')
+    >>> surely_paid(Decimal(20), Decimal("0.7896"), Decimal("15.79"))  # 15.792
+    Decimal('15.80')
+    """
+    return max(amount, (quantity * price).quantize(CENT, rounding=ROUND_CEILING))

@@ -23,7 +23,7 @@ fraction of a cent off the trade's amount in cents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from itertools import repeat
 from operator import attrgetter, mod, mul, sub
 
@@ -38,6 +38,7 @@ from portfolio.steps.rules import (
     Thresholds,
     below_floor,
     fixed_rule_holds,
+    surely_paid,
     too_small,
 )
 from portfolio.steps.targets import investable_value
@@ -180,12 +181,8 @@ def _beyond_value(columns: Columns) -> Decimal:
 def counted(each: PlanItem) -> Decimal:
     """What a trade is counted as where whole lots are sized: the cents its fill pays for sure.
 
-    Signed, account currency: the larger of the trade's amount and its exact value
-    (quantity × price) rounded up to the cent. A fill moves the cash by the exact value,
-    which may be a fraction of a cent off the amount (shares truncated at the ninth
-    decimal, a liquidation's or a lot's value rounded): a sale counts no more than the
-    whole cents it surely raises, a buy no less than the whole cents it may take, so that
-    a whole lot sized on these counts is never cut by the fill.
+    `rules.surely_paid` of the item (signed, account currency), so that a whole lot sized
+    on these counts is never cut by the fill.
 
     >>> from portfolio.records.plan_item import Action, PlanItem, Reason
     >>> sale = PlanItem("X", Action.SELL, Decimal("-25.54"), Decimal("-0.335"), Decimal("76.23"),
@@ -193,8 +190,7 @@ def counted(each: PlanItem) -> Decimal:
     >>> counted(sale)  # 0.335 × 76.23 = 25.53705
     Decimal('-25.53')
     """
-    exact = (each.quantity * each.price).quantize(CENT, rounding=ROUND_CEILING)
-    return max(each.trade_amount, exact)
+    return surely_paid(each.quantity, each.price, each.trade_amount)
 
 
 def overcounted(items: Sequence[PlanItem]) -> Decimal:
