@@ -66,6 +66,8 @@ WEIGHT_QUANTUM = Decimal("1E-10")
 _AMOUNT = attrgetter("trade_amount")
 _SYMBOL = attrgetter("symbol")
 _SELL = Action.SELL
+#: The tax rules on a plan's decisions before the cash rule (`tax.step.adjusted`).
+Adjust = Callable[[Decisions, Columns], Decisions]
 #: The tax rules on the whole-lot trades the cash pass sized, given the sales that stand:
 #: the items they change.
 AdjustLots = Callable[[list[PlanItem], list[PlanItem], Columns], list[PlanItem]]
@@ -96,7 +98,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     goals: Sequence[Decimal],
     current: Sequence[Decimal],
     trades: Sequence[Decimal],
-    adjust: Callable[[Decisions, Columns], Decisions] | None = None,
+    adjust: Adjust | None = None,
     *,
     adjust_lots: AdjustLots | None = None,
     unfunded: frozenset[str] = frozenset(),
@@ -106,7 +108,8 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     The mode's strategy is chosen once (`_STRATEGIES`); the band trigger is applied
     once, before it; `adjust` (the tax rules, `portfolio.tax.step.adjusted`) may change
     the decisions before the cash rule, and `adjust_lots` (`tax.step.lots_adjusted`) the
-    whole-lot trades the cash pass sized (see `_lots_adjusted`); the cash pass and the
+    whole-lot trades the cash pass sized (see `_lots_adjusted`), or the sales a withdrawal
+    makes instead of those the rules held (`_withdrawn`); the cash pass and the
     plan's totals are the same for every mode. `unfunded`: the fractional holdings that
     may not be sold further to fund whole lots (those whose lots the tax rules govern:
     the rules saw their sales before the cash pass). Call inside the core context
@@ -122,11 +125,11 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
         limits = portfolio_trigger(named, limits)
     reserve = policy.reserve(value)
     decided, lot_rows, sized = strategy.decide(
-        _Planned(columns, goals, rows, steps, limits, reserve)
+        _Planned(columns, goals, rows, steps, limits, reserve, adjust, adjust_lots)
     )
     if sized and adjust_lots is not None:  # the whole lots a strategy sized (buy_only)
         sized = _tax_held(sized, decided, adjust_lots, columns)
-    if adjust is not None:
+    if adjust is not None and not strategy.adjusts:
         decided = adjust(decided, columns)
     proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
@@ -182,7 +185,8 @@ class _Planned(NamedTuple):
     """What a mode's strategy reads: the columns, the rows, the lots and the thresholds.
 
     `steps` maps each whole-lot symbol to its lot (shares); `reserve` is the cash kept
-    (account currency, unrounded).
+    (account currency, unrounded); `adjust` and `adjust_lots` the tax rules' hooks, read
+    by a strategy that applies them itself (`_Strategy.adjusts`).
     """
 
     columns: Columns
@@ -191,6 +195,8 @@ class _Planned(NamedTuple):
     steps: dict[str, Decimal]
     limits: Thresholds
     reserve: Decimal
+    adjust: Adjust | None = None
+    adjust_lots: AdjustLots | None = None
 
 
 #: A strategy's answer: the decisions before the cash pass, the whole-lot rows still to
@@ -200,7 +206,7 @@ _Decided = tuple[Decisions, list[Row], list[PlanItem] | None]
 
 def _rebalance(planned: _Planned) -> _Decided:
     """Both sides trade: the rules, then the whole-lot rows no fixed rule holds, to size."""
-    columns, _, fields, steps, limits, _ = planned
+    columns, _, fields, steps, limits, *_ = planned
     if not steps:  # the hot path: `decide` reads the plain tuples
         return order_rules(decide(fields, limits), columns.assets), [], None
     rows = rows_of(fields)
@@ -214,7 +220,7 @@ def _buy_only(planned: _Planned) -> _Decided:
 
     Whole lots, then the fractional buys, within the cash above the reserve.
     """
-    columns, goals, _, steps, limits, reserve = planned
+    columns, goals, _, steps, limits, reserve, *_ = planned
     decided, lot_rows, _ = _rebalance(planned)
     spare = columns.cash - reserve
     if lot_rows:  # the liquidation buys count what the fill may take (`lots.counted`)
@@ -239,28 +245,100 @@ def _sell_only(planned: _Planned) -> _Decided:
     """A withdrawal: nothing is bought.
 
     The cash the reserve lacks is raised from the most overweight positions, the whole-lot
-    sales rounded to lots with the least over-sale.
+    sales rounded to lots with the least over-sale. Under tax rules, what the rules cut or
+    hold is raised from the other positions (`_withdrawn`).
     """
-    columns, _, fields, steps, limits, reserve = planned
+    columns, _, fields, steps, limits, reserve, adjust, _ = planned
     rows = rows_of(fields)
     decided = order_rules(decide(rows, limits), columns.assets)
     need = (reserve - columns.cash).quantize(CENT, rounding=ROUND_UP)
     sold = sell_only(decided, rows, need, limits, steps=steps, assets=columns.assets)
-    return sold, [], None
+    if adjust is None:
+        return sold, [], None
+    settled = adjust(sold, columns)
+    if need > 0:
+        settled = _withdrawn(settled, sold, decided=decided, rows=rows, need=need, planned=planned)
+    return settled, [], None
+
+
+def _withdrawn(  # noqa: PLR0913 - the withdrawal as the rules left it, and what sizes it again
+    settled: Decisions,
+    sold: Decisions,
+    *,
+    decided: Decisions,
+    rows: Sequence[Row],
+    need: Decimal,
+    planned: _Planned,
+) -> Decisions:
+    """A withdrawal under tax rules: what they cut or held raised from the other positions.
+
+    `sold` is the withdrawal's sales before the rules, `settled` after them (`adjust`).
+    While the sales raise less than `need` (cents), the symbols whose items the rules
+    changed are pinned as the rules left them, and the rest of the need is raised from
+    the other positions (`sell_only`), under the rules again with the pinned sales
+    standing (`adjust_lots`: their gains come off the budget first). Each round pins one
+    symbol more at least, so it ends; a withdrawal the rules leave short stays short.
+    """
+    columns, limits, steps, adjust_lots = (
+        planned.columns,
+        planned.limits,
+        planned.steps,
+        planned.adjust_lots,
+    )
+    if adjust_lots is None:
+        return settled
+    before = {i.symbol: i for i in _items(sold)}
+    changed = {i.symbol for i in _items(settled) if before.get(i.symbol) != i}
+    pinned: dict[str, PlanItem] = {}
+    while changed and _raised(settled.sells) < need:
+        pinned = {i.symbol: i for i in _items(settled) if i.symbol in changed or i.symbol in pinned}
+        standing = [i for i in pinned.values() if i.action is _SELL]
+        rest = Decisions(*([i for i in group if i.symbol not in pinned] for group in decided))
+        sold = sell_only(
+            rest,
+            [row for row in rows if row.symbol not in pinned],
+            need - _raised(standing),
+            limits,
+            steps=steps,
+            assets=columns.assets,
+        )
+        changes = {i.symbol: i for i in adjust_lots(sold.sells, standing, columns)}
+        changed = set(changes)
+        now = [changes.get(i.symbol, i) for i in sold.sells]
+        sells = [*standing, *(i for i in now if i.action is _SELL)]
+        holds = [*sold.holds, *(i for i in now if i.action is not _SELL)]
+        holds += (i for i in pinned.values() if i.action is not _SELL)
+        settled = Decisions(sorted(sells, key=_SYMBOL), [], sorted(holds, key=_SYMBOL))
+    return settled
+
+
+def _items(decided: Decisions) -> list[PlanItem]:
+    """Every item of `decided`, sales first."""
+    return [*decided.sells, *decided.buys, *decided.holds]
+
+
+def _raised(sells: Iterable[PlanItem]) -> Decimal:
+    """What `sells` raise (cents, ≥ 0)."""
+    return -sum(map(_AMOUNT, sells), ZERO)
 
 
 class _Strategy(NamedTuple):
-    """A mode's way of deciding; `sizes_lots`: whole lots sized apart (`steps.whole.lots`)."""
+    """A mode's way of deciding.
+
+    `sizes_lots`: whole lots sized apart (`steps.whole.lots`); `adjusts`: the strategy
+    applies the tax rules' `adjust` itself.
+    """
 
     decide: Callable[[_Planned], _Decided]
     sizes_lots: bool
+    adjusts: bool = False
 
 
 #: One strategy per `SizingPolicy.mode`, chosen once per plan.
 _STRATEGIES: dict[str, _Strategy] = {
     Mode.REBALANCE: _Strategy(_rebalance, sizes_lots=True),
     Mode.BUY_ONLY: _Strategy(_buy_only, sizes_lots=True),
-    Mode.SELL_ONLY: _Strategy(_sell_only, sizes_lots=False),
+    Mode.SELL_ONLY: _Strategy(_sell_only, sizes_lots=False, adjusts=True),
 }
 
 
