@@ -315,7 +315,8 @@ def _budgeted(
             kept.append(item)
         elif cut.quantity > 0:
             kept.append(_sold(item, cut.quantity, Reason.GAIN_BUDGET))
-            inputs.chosen[item.symbol] = priced(cut.pieces, item.price)
+            sold = cut.sold  # priced at the sale's price by the cut
+            inputs.chosen[item.symbol] = priced(cut.pieces, item.price) if sold is None else sold
         else:
             moved.append(_held(item, Reason.GAIN_BUDGET))
     return kept
