@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from portfolio.records.money import ZERO
 from portfolio.steps.rules import Thresholds, too_small
-from portfolio.tax.relief import Piece, realized
+from portfolio.tax.relief import Piece, Priced, priced, priced_gain
 
 __all__ = ["Candidate", "Kept", "down_to_step", "largest_within", "within_budget"]
 
@@ -43,11 +43,16 @@ class Candidate(NamedTuple):
 
 
 class Kept(NamedTuple):
-    """What the budget keeps of a sale: shares, the pieces they relieve ([] = held), their gain."""
+    """What the budget keeps of a sale: shares, the pieces they relieve ([] = held), their gain.
+
+    `sold`: the pieces `priced` at the sale's price, as the gain was counted from them
+    (the plan keeps them, `TaxInputs.chosen`, rather than pricing the pieces again).
+    """
 
     quantity: Decimal
     pieces: list[Piece]
     gain: Decimal = ZERO
+    sold: list[Priced] | None = None
 
 
 #: Re-chooses the lots for a smaller sale (`choice.choose`): None when it must be held.
@@ -92,9 +97,10 @@ def _cut(candidate: Candidate, left: Decimal, rechoose: Rechoose) -> Kept:
         pieces = rechoose(candidate, shares)
         if pieces is None:
             return Kept(ZERO, [])
-        gain = realized(pieces, candidate.price)
+        sold = priced(pieces, candidate.price)
+        gain = priced_gain(sold)  # what `realized` counts
         if gain <= ceiling:
-            return Kept(shares, pieces, gain)
+            return Kept(shares, pieces, gain, sold)
         limit -= gain - ceiling
     return Kept(ZERO, [])
 

@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 _SYMBOL = attrgetter("symbol")
-_QUANTITY, _GAIN = attrgetter("quantity"), attrgetter("gain")
+_QUANTITY = attrgetter("quantity")
 _ITEM_QUANTITY = itemgetter(3)  # `PlanItem.quantity`: an item is a tuple row
 _HOLD, _SELL = Action.HOLD, Action.SELL
 _SHARES = itemgetter(1)
@@ -315,7 +315,8 @@ def _budgeted(
             kept.append(item)
         elif cut.quantity > 0:
             kept.append(_sold(item, cut.quantity, Reason.GAIN_BUDGET))
-            inputs.chosen[item.symbol] = priced(cut.pieces, item.price)
+            sold = cut.sold  # priced at the sale's price by the cut
+            inputs.chosen[item.symbol] = priced(cut.pieces, item.price) if sold is None else sold
         else:
             moved.append(_held(item, Reason.GAIN_BUDGET))
     return kept
@@ -426,15 +427,17 @@ def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
     relieved, which this adds. Orders take their ids from the plan's (docs/execution.md),
     so two plans that differ must not share one.
     """
-    sales = report.sales
+    sales, items = report.sales, plan.items
     numbers = canonical_text(
-        (*map(_ITEM_QUANTITY, plan.items), *map(_QUANTITY, sales), *map(_GAIN, sales))
+        (*map(_ITEM_QUANTITY, items), *[s.quantity for s in sales], *[s.gain for s in sales])
     )
+    # Lists, not generators, for `join`; a reason's `_value_` is its `value` without the
+    # enum property's call (the reasons: 47,000 -> 14,000 instructions on 20 items).
     parts = (
         plan.plan_id,
         tax_policy_text(tax),
-        "\x00".join(item.reason.value for item in plan.items),
-        "\x00".join(f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales),
+        "\x00".join([item.reason._value_ for item in items]),
+        "\x00".join([f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales]),
         numbers,
     )
     text = "\x01".join(parts).encode("utf-8", "surrogatepass")
