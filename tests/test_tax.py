@@ -428,6 +428,27 @@ def test_rule_5_lots_need_an_as_of_and_a_past_trade_needs_good_fields() -> None:
     )
 
 
+def test_rule_5_a_past_trade_after_the_snapshots_date_is_refused_as_a_lot_is() -> None:
+    # The account cannot have traded after its own as_of (a wrong year, a time zone):
+    # silently left out of the window, a loss sale dated 2024-07-01 held no buy.
+    def traded(on: date) -> Result[RebalancePlan, PortfolioError]:
+        sale = PastTrade(
+            symbol="qqq", action=Action.SELL, quantity=D(1), price=D(1), on=on, realized_gain=D(-5)
+        )
+        return plan(
+            weights={"QQQ": "1"}, positions={}, prices={"QQQ": 1}, lots={}, tax=TaxPolicy(),
+            cash=5, trades=(sale,),
+        )  # fmt: skip
+
+    error = traded(date(2024, 7, 1)).failure()
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert error.message == "a past trade cannot be on a date after the snapshot's as_of"
+    assert (error.context["symbol"], error.context["on"]) == ("qqq", "2024-07-01")
+    # On the snapshot's own date it is a recent loss sale: the buy is held (rule 4).
+    (item,) = traded(AS_OF.date()).unwrap().items
+    assert (item.action, item.reason) == (Action.HOLD, Reason.WASH_SALE)
+
+
 @pytest.mark.parametrize(
     ("tax", "field"),
     [

@@ -212,8 +212,11 @@ def _symbol_lots_problem(
     return None
 
 
-def trades_problem(trades: object) -> PortfolioError | None:
+def trades_problem(trades: object, as_of: datetime | None = None) -> PortfolioError | None:
     """The first bad `PastTrade`, as INVALID_SNAPSHOT naming its symbol and field; or None.
+
+    A trade dated after `as_of`'s date (the snapshot's) is refused, as a lot acquired
+    after it is: the account cannot have made it yet (a wrong year, a time zone).
 
     >>> from datetime import date
     >>> bad = PastTrade(symbol="SPY", action=Action.SELL, quantity=Decimal(-1),
@@ -230,6 +233,13 @@ def trades_problem(trades: object) -> PortfolioError | None:
         if field is not None:
             return PortfolioError.invalid_snapshot(
                 "a past trade has a bad field", symbol=str(trade.symbol), trade=n, field=field
+            )
+        if as_of is not None and trade.on > as_of.date():
+            return PortfolioError.invalid_snapshot(
+                "a past trade cannot be on a date after the snapshot's as_of",
+                symbol=trade.symbol,
+                trade=n,
+                on=trade.on.isoformat(),
             )
     return None
 

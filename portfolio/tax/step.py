@@ -156,7 +156,7 @@ def tax_inputs(snapshot: Snapshot, tax: TaxPolicy) -> Result[TaxInputs, Portfoli
         lots = upper_keys(lots)  # type: ignore[assignment] # keys checked just above
         held = held_quantities(snapshot)
         problem = lots_problem(lots, held, snapshot.as_of)
-    problem = problem or trades_problem(trades)
+    problem = problem or trades_problem(trades, snapshot.as_of)
     if problem is None and trades and snapshot.as_of is None:
         problem = PortfolioError.invalid_snapshot("recent_trades need the snapshot's as_of")
     if problem is not None:
