@@ -276,6 +276,73 @@ def test_a_partial_harvest_moves_only_the_proceeds_worth_of_weight() -> None:
     assert made.tax.harvested_loss == D("100.00")
 
 
+# A harvest that moves the symbol's whole weight: the rest is no liquidation -------------
+# VOO: the loss lot v1 (10 at 100, long-held, now 90) and lot v2 (1 share bought at 80 on
+# 2024-03-03, three months ago: a short-term gain of 10 at 90). V = 10 + 11 × 90 = 1,000;
+# VOO's 0.1 is 100. The harvest sells v1 (900) and moves min(0.1, 900 / 1,000) = 0.1,
+# all of VOO's weight, to VTI: 2 shares. VOO then targets 0, but the user's weights do
+# not liquidate it: the 90 of v2 is a rebalancing sale, under rules 2 and 3.
+GAIN_LOT = lot("v2", "1", "80", date(2024, 3, 3))
+
+
+@pytest.mark.parametrize(
+    "tax",
+    [
+        attrs.evolve(HARVEST, defer_short_term_gains=True),
+        attrs.evolve(HARVEST, max_realized_gain=D(0)),
+    ],
+    ids=["deferred", "over-budget"],
+)
+def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_no_liquidation(tax: TaxPolicy) -> None:
+    # Sold as a liquidation (never cut), v2's short-term gain of 10 was realized: one
+    # sale of 990 though the policy defers short-term gains, or keeps the net gain of
+    # the other sales within 0 (the harvested loss does not widen that room). The
+    # rules hold the 90: only v1 is sold; 10 + 900 − 100 = 810 is left in cash.
+    made = plan(
+        tax,
+        weights={"VOO": "0.1"},
+        positions={"VOO": "11"},
+        lots={"VOO": (VOO_LOT, GAIN_LOT)},
+        cash="10",
+    ).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "BUY", "100.00", "HARVEST"),
+    ]
+    assert made.items[0].quantity == D(-10)
+    assert made.cash_after == D("810.00")
+    report = made.tax
+    assert report is not None
+    assert [(s.lot_id, s.quantity, s.gain) for s in report.sales] == [("v1", D(10), D("-100.00"))]
+    assert (report.short_term_gain, report.harvested_loss) == (D("0.00"), D("100.00"))
+    assert report.substituted == (("VOO", "VTI"),)
+
+
+def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_sold_when_the_rules_allow() -> None:
+    # No deferral, no budget: v2 is sold with the harvest (one order of all 11 shares, no
+    # dust left), its gain of 10 a rebalance's: 10 + 990 − 100 = 900 in cash.
+    made = plan(
+        HARVEST,
+        weights={"VOO": "0.1"},
+        positions={"VOO": "11"},
+        lots={"VOO": (VOO_LOT, GAIN_LOT)},
+        cash="10",
+    ).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-990.00", "HARVEST"),
+        ("VTI", "BUY", "100.00", "HARVEST"),
+    ]
+    assert made.items[0].quantity == D(-11)
+    assert made.cash_after == D("900.00")
+    report = made.tax
+    assert report is not None
+    assert [(s.lot_id, s.gain, s.term.value) for s in report.sales] == [
+        ("v1", D("-100.00"), "LONG"),
+        ("v2", D("10.00"), "SHORT"),
+    ]
+    assert report.harvested_loss == D("100.00")
+
+
 # Rule 2: identical groups ----------------------------------------------------------------
 
 TWINS = TaxPolicy(identical=(("VOO", "IVV"),))

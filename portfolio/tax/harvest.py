@@ -18,10 +18,13 @@ Before the plan is made, `harvested` looks at the snapshot once:
 The plan is then made as the tax rules make any plan, on the account after the
 harvesting sales (their proceeds in cash, their lots gone, the sales among the recent
 trades, so the wash-sale rule holds every buy of their groups), with the moved
-weights. A substitute takes the weight when that plan buys it or holds it already;
-when not (a share dearer than its order, a minimum, a cash cut), the plan is made
-again with that (symbol, substitute) refused, so the next substitute takes it or the
-symbol is not harvested. The harvesting sales are merged back into the plan's items
+weights. A symbol whose whole weight moved targets 0 there, yet it is no liquidation
+(the user's weights target it): what is left of it is a rebalancing sale, which the
+gain budget and the deferral of short-term gains may cut (`TaxInputs.kept`). A
+substitute takes the weight when that plan buys it or holds it already; when not (a
+share dearer than its order, a minimum, a cash cut), the plan is made again with that
+(symbol, substitute) refused, so the next substitute takes it or the symbol is not
+harvested. The harvesting sales are merged back into the plan's items
 and its `TaxReport`, which names only what the items make. With no threshold and no
 substitutes, the plan is exactly the plan of the tax rules (docs/tax.md). Harvests
 are made in the `rebalance` mode only (a deposit sells nothing, a withdrawal buys
@@ -162,9 +165,9 @@ def harvested(
 ) -> Result[RebalancePlan, PortfolioError]:
     """The plan with its harvests and its held buys moved to substitutes (see the module).
 
-    `plan` makes a plan under the tax rules; it is called once, on the account after
-    the harvesting sales. When nothing moves, `checked_plan` makes it from the columns
-    and tax inputs checked here.
+    `plan` makes a plan under the tax rules (here: the Failure of a snapshot its checks
+    refuse). `checked_plan` makes it from columns and tax inputs checked already: those
+    checked here when nothing moves, else those of the account after the harvests.
     """
     if not moves_holdings(tax):
         return plan(prepared, snapshot)
@@ -172,16 +175,13 @@ def harvested(
     inputs = tax_inputs(snapshot, tax)
     if not isinstance(checked, Success) or not isinstance(inputs, Success):
         return plan(prepared, snapshot)  # the same Failure, from the plan's own checks
-    return harvested_from(
-        prepared, snapshot, (checked.unwrap(), inputs.unwrap()), plan, checked_plan
-    )
+    return harvested_from(prepared, snapshot, (checked.unwrap(), inputs.unwrap()), checked_plan)
 
 
 def harvested_from(
     prepared: Prepared,
     snapshot: Snapshot,
     checked: tuple[Columns, TaxInputs],
-    plan: PlanTaxed,
     checked_plan: PlanChecked,
 ) -> Result[RebalancePlan, PortfolioError]:
     """`harvested` with the snapshot's columns and tax inputs checked already.
@@ -205,13 +205,44 @@ def harvested_from(
             targeted=targeted,
             weight_column=tuple(map(weights.__getitem__, targeted)),
         )
-        made = plan(moved, after)
+        made = _planned(moved, after, tax, _kept(account.checked, weights), checked_plan)
         if not isinstance(made, Success):
             return made
         missed = _not_taken(made.unwrap(), moves)
         if not missed:
             return Success(_merged(made.unwrap(), moves, account))
         refused |= missed
+
+
+def _planned(
+    prepared: Prepared,
+    after: Snapshot,
+    tax: TaxPolicy,
+    kept: frozenset[str],
+    checked_plan: PlanChecked,
+) -> Result[RebalancePlan, PortfolioError]:
+    """The plan of the account after the harvests, checked as any snapshot is.
+
+    `kept`: the symbols whose zero target is the harvest's, not the user's (`_kept`).
+    """
+    return columns(prepared, after).bind(
+        lambda checked: tax_inputs(after, tax).bind(
+            lambda inputs: checked_plan(checked, inputs._replace(kept=kept))
+        )
+    )
+
+
+def _kept(checked: Columns, weights: Mapping[str, Decimal]) -> frozenset[str]:
+    """The symbols the user's weights target (≠ 0) that the moved `weights` target at 0.
+
+    What is left of them after a harvest that moved their whole weight is sold, if at
+    all, as a rebalancing sale under the tax rules, never as the user's liquidation.
+    """
+    return frozenset(
+        symbol
+        for symbol, weight in zip(checked.symbols, checked.weights, strict=True)
+        if weight and not weights.get(symbol, ZERO)
+    )
 
 
 def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]:
