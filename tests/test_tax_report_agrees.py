@@ -213,3 +213,23 @@ def test_a_plan_that_names_no_substitute_is_the_plan_without_harvesting(
     assert made.items == alone.items
     assert alone.tax is not None
     assert made.tax.sales == alone.tax.sales
+
+
+@settings(max_examples=400, deadline=None)
+@given(accounts())
+def test_only_the_users_liquidations_realize_a_deferred_short_term_gain(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    """Rule 3 cuts every sale but a liquidation, and only the user's weights liquidate
+    (target 0): a harvest that moves a symbol's whole weight away leaves the rest of
+    it to the rules, so its short-term gains stay deferred."""
+    _, allocation, policy = account
+    made = planned(account)
+    report = made.tax
+    assert report is not None
+    tax = policy.tax
+    assert tax is not None
+    assume(tax.defer_short_term_gains)
+    for sale in report.sales:
+        if sale.term is Term.SHORT and sale.gain > 0:
+            assert not allocation.target_weights.get(sale.symbol), sale
