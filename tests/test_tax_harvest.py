@@ -941,3 +941,59 @@ def test_a_held_substitute_whose_buy_this_plans_own_loss_holds_takes_no_weight()
     ]
     assert made.tax is not None
     assert (made.tax.harvested_loss, made.tax.substituted) == (D(0), ())
+
+
+def test_a_held_substitute_whose_buy_the_cash_rule_cuts_to_nothing_takes_no_harvest() -> None:
+    """VTI is held (1 share at 50) and untargeted; XXX (90 at 100, bought 2024-03-01 at 50)
+    is 8,005 over its target, but its gains are short-term and deferred, so the buys
+    have only the harvest's proceeds. V = 900 + 50 + 9,000 = 9,950: VOO's 0.09 is 895.50.
+
+    The harvest sold VOO's 900 at a loss and moved 0.09 to VTI (a buy of 845.50), but
+    the cash rule shares the 900 between VTI and IVV (7,960 wanted): VTI's 86.41 is
+    below the minimum trade of 100, a HOLD, and IVV bought 813.58. The report named VTI
+    while the weight moved sat in cash and IVV: VOO's exposure was gone. Now VOO is not
+    harvested: the plan is the plan without harvesting (VOO 4.50 over, below the
+    minimum; VTI liquidated; IVV's 50 below the minimum)."""
+    tax = TaxPolicy(
+        harvest_threshold=D("0.05"), substitutes={"VOO": ("VTI",)}, defer_short_term_gains=True
+    )
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"VOO": D(10), "VTI": D(1), "XXX": D(90)},
+        prices={**{s: D(p) for s, p in PRICES.items()}, "XXX": D(100)},
+        as_of=AS_OF,
+        lots={
+            "VOO": (VOO_LOT,),
+            "VTI": (lot("t1", "1", "50"),),
+            "XXX": (lot("x1", "90", "50", date(2024, 3, 1)),),
+        },
+    )
+    weights = {"VOO": D("0.09"), "IVV": D("0.8"), "XXX": D("0.1")}
+    allocation = Allocation(target_weights=weights, correlation_id="tlh")
+
+    def made(tax: TaxPolicy) -> RebalancePlan:
+        policy = SizingPolicy(tax=tax, min_trade_amount=D(100))
+        return plan_rebalance(allocation, snapshot, policy).unwrap()
+
+    harvesting = made(tax)
+    assert named(harvesting) == (D(0), ())
+    assert [
+        (i.symbol, i.action.value, str(i.trade_amount), i.reason.value) for i in harvesting.items
+    ] == [
+        ("VTI", "SELL", "-50.00", "LIQUIDATE"),
+        ("IVV", "HOLD", "0", "CASH_LIMITED"),
+        ("VOO", "HOLD", "0", "BELOW_MIN_TRADE"),
+        ("XXX", "HOLD", "0", "SHORT_TERM_GAIN"),
+    ]
+    assert harvesting.items == made(attrs.evolve(tax, harvest_threshold=None)).items
+    # A cut that still buys VTI keeps the harvest (the planner's cash rule shares the
+    # proceeds, as for any buy): without the minimum trade each buy gets 900 / 8,805.50
+    # of what it wants, VTI 845.50 × that = 86.41 and IVV 7,960 × that = 813.58.
+    policy = SizingPolicy(tax=tax)
+    cut = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert named(cut) == (D("100.00"), (("VOO", "VTI"),))
+    assert [(i.symbol, str(i.trade_amount), i.reason.value) for i in cut.items[:3]] == [
+        ("VOO", "-900.00", "HARVEST"),
+        ("IVV", "813.58", "CASH_LIMITED"),
+        ("VTI", "86.41", "HARVEST"),
+    ]

@@ -250,35 +250,45 @@ def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]
 
     A substitute takes the weight moved to it when the plan buys it, or holds it after
     the plan (held already: the plan sells less of it, or keeps it within its band, its
-    minimum trade, its shares, its cash). One the plan neither buys nor holds after it
-    (held at 0: a share dearer than its order, a minimum, a cash cut; or sold in full)
-    takes nothing, and the report must not name it; nor does one held already whose buy
-    a rule refuses (`_refused`): the weight moved to it would sit in cash.
+    minimum trade, its shares). One the plan neither buys nor holds after it (held at 0:
+    a share dearer than its order, a minimum, a cash cut; or sold in full) takes
+    nothing, and the report must not name it; nor does one held already whose buy a
+    rule refuses (`_refused`): the weight moved to it would sit in cash.
     """
-    pairs = {*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved}
-    kept = {
-        item.symbol
-        for item in made.items
-        if item.action is Action.BUY
-        or (item.current_value + item.trade_amount > 0 and not _refused(item))
-    }
-    return frozenset(pair for pair in pairs if pair[1] not in kept)
+    items = {item.symbol: item for item in made.items}
+    harvested = {(h.symbol, h.substitute) for h in moves.harvests}
+    return frozenset(
+        pair
+        for pair in {*harvested, *moves.moved}
+        if not _takes(items[pair[1]], harvest=pair in harvested)
+    )
 
 
-def _refused(item: PlanItem) -> bool:
+def _takes(item: PlanItem, *, harvest: bool) -> bool:
+    """Whether a substitute's item takes the weight moved to it (see `_not_taken`)."""
+    if item.action is Action.BUY:
+        return True
+    return item.current_value + item.trade_amount > 0 and not _refused(item, harvest=harvest)
+
+
+def _refused(item: PlanItem, *, harvest: bool) -> bool:
     """A buy the plan wants and a rule refuses outright: a wash sale, or not tradable.
 
-    (Its band, its minimum trade, its shares or its cash keep a held substitute where it
-    is, and it keeps the weight; these refuse the weight itself.)
+    For a harvest's substitute, a buy the cash rule cuts to nothing too: the harvest's
+    proceeds would pay for other buys, and the symbol's exposure would be gone. (Its
+    band, its minimum trade or its shares keep a held substitute where it is, near
+    enough its target, and it keeps the weight. A held buy's gap keeps its substitute
+    through a cash cut: refused, the gap would go back to a symbol whose buys are held.)
     """
     return (
         item.action is Action.HOLD
-        and item.reason in _REFUSING
+        and item.reason in (_REFUSING_HARVEST if harvest else _REFUSING)
         and item.target_value > item.current_value
     )
 
 
 _REFUSING = frozenset({Reason.WASH_SALE, Reason.NOT_TRADABLE})
+_REFUSING_HARVEST = _REFUSING | {Reason.CASH_LIMITED}
 
 
 def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Account:
