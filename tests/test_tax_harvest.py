@@ -997,3 +997,36 @@ def test_a_held_substitute_whose_buy_the_cash_rule_cuts_to_nothing_takes_no_harv
         ("IVV", "813.58", "CASH_LIMITED"),
         ("VTI", "86.41", "HARVEST"),
     ]
+
+
+def test_a_held_substitute_the_plan_sells_below_its_target_takes_no_harvest() -> None:
+    """Whole shares. VTI is held (2 at 400) and untargeted; XXX's sale is deferred as
+    above. V = 900 + 800 + 9,000 = 10,700; VOO's 0.09 is 963.
+
+    The harvest sold VOO's 900 and moved 900 / 10,700 of weight to VTI (a target of 900,
+    above its 800), but the whole shares, sized together, sold 1 VTI (400) to buy 13
+    IVV (1,170) with the proceeds: VTI ended at 400, the report named it, and VOO's
+    exposure was gone. Now VOO is not harvested: the plan without harvesting."""
+    tax = TaxPolicy(
+        harvest_threshold=D("0.05"), substitutes={"VOO": ("VTI",)}, defer_short_term_gains=True
+    )
+    account = {
+        "weights": {"VOO": "0.09", "IVV": "0.8", "XXX": "0.1"},
+        "positions": {"VOO": "10", "VTI": "2", "XXX": "90"},
+        "lots": {
+            "VOO": (VOO_LOT,),
+            "VTI": (lot("t1", "2", "400"),),
+            "XXX": (lot("x1", "90", "50", date(2024, 3, 1)),),
+        },
+        "prices": {**PRICES, "VTI": "400", "XXX": "100"},
+        "cash": "0",
+        "fractional": False,
+    }
+    made = plan(tax, **account).unwrap()  # type: ignore[arg-type]
+    assert named(made) == (D(0), ())
+    assert trades(made) == [
+        ("VTI", "SELL", "-800.00", "LIQUIDATE"),
+        ("IVV", "BUY", "630.00", "CASH_LIMITED"),
+    ]
+    plain = plan(attrs.evolve(tax, harvest_threshold=None), **account).unwrap()  # type: ignore[arg-type]
+    assert made.items == plain.items

@@ -265,10 +265,17 @@ def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]
 
 
 def _takes(item: PlanItem, *, harvest: bool) -> bool:
-    """Whether a substitute's item takes the weight moved to it (see `_not_taken`)."""
+    """Whether a substitute's item takes the weight moved to it (see `_not_taken`).
+
+    `harvest`: the weight is a harvest's (else a held buy's gap). A harvest's substitute
+    held already, below its new target, must not be sold: the plan would fund other
+    buys with it (whole lots sized together) while the harvest's exposure is gone.
+    """
     if item.action is Action.BUY:
         return True
-    return item.current_value + item.trade_amount > 0 and not _refused(item, harvest=harvest)
+    if item.current_value + item.trade_amount <= 0 or _refused(item, harvest=harvest):
+        return False
+    return not (harvest and item.action is Action.SELL and _below_target(item))
 
 
 def _refused(item: PlanItem, *, harvest: bool) -> bool:
@@ -283,8 +290,12 @@ def _refused(item: PlanItem, *, harvest: bool) -> bool:
     return (
         item.action is Action.HOLD
         and item.reason in (_REFUSING_HARVEST if harvest else _REFUSING)
-        and item.target_value > item.current_value
+        and _below_target(item)
     )
+
+
+def _below_target(item: PlanItem) -> bool:
+    return item.target_value > item.current_value
 
 
 _REFUSING = frozenset({Reason.WASH_SALE, Reason.NOT_TRADABLE})
