@@ -276,6 +276,73 @@ def test_a_partial_harvest_moves_only_the_proceeds_worth_of_weight() -> None:
     assert made.tax.harvested_loss == D("100.00")
 
 
+# A harvest that moves the symbol's whole weight: the rest is no liquidation -------------
+# VOO: the loss lot v1 (10 at 100, long-held, now 90) and lot v2 (1 share bought at 80 on
+# 2024-03-03, three months ago: a short-term gain of 10 at 90). V = 10 + 11 × 90 = 1,000;
+# VOO's 0.1 is 100. The harvest sells v1 (900) and moves min(0.1, 900 / 1,000) = 0.1,
+# all of VOO's weight, to VTI: 2 shares. VOO then targets 0, but the user's weights do
+# not liquidate it: the 90 of v2 is a rebalancing sale, under rules 2 and 3.
+GAIN_LOT = lot("v2", "1", "80", date(2024, 3, 3))
+
+
+@pytest.mark.parametrize(
+    "tax",
+    [
+        attrs.evolve(HARVEST, defer_short_term_gains=True),
+        attrs.evolve(HARVEST, max_realized_gain=D(0)),
+    ],
+    ids=["deferred", "over-budget"],
+)
+def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_no_liquidation(tax: TaxPolicy) -> None:
+    # Sold as a liquidation (never cut), v2's short-term gain of 10 was realized: one
+    # sale of 990 though the policy defers short-term gains, or keeps the net gain of
+    # the other sales within 0 (the harvested loss does not widen that room). The
+    # rules hold the 90: only v1 is sold; 10 + 900 − 100 = 810 is left in cash.
+    made = plan(
+        tax,
+        weights={"VOO": "0.1"},
+        positions={"VOO": "11"},
+        lots={"VOO": (VOO_LOT, GAIN_LOT)},
+        cash="10",
+    ).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-900.00", "HARVEST"),
+        ("VTI", "BUY", "100.00", "HARVEST"),
+    ]
+    assert made.items[0].quantity == D(-10)
+    assert made.cash_after == D("810.00")
+    report = made.tax
+    assert report is not None
+    assert [(s.lot_id, s.quantity, s.gain) for s in report.sales] == [("v1", D(10), D("-100.00"))]
+    assert (report.short_term_gain, report.harvested_loss) == (D("0.00"), D("100.00"))
+    assert report.substituted == (("VOO", "VTI"),)
+
+
+def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_sold_when_the_rules_allow() -> None:
+    # No deferral, no budget: v2 is sold with the harvest (one order of all 11 shares, no
+    # dust left), its gain of 10 a rebalance's: 10 + 990 − 100 = 900 in cash.
+    made = plan(
+        HARVEST,
+        weights={"VOO": "0.1"},
+        positions={"VOO": "11"},
+        lots={"VOO": (VOO_LOT, GAIN_LOT)},
+        cash="10",
+    ).unwrap()
+    assert trades(made) == [
+        ("VOO", "SELL", "-990.00", "HARVEST"),
+        ("VTI", "BUY", "100.00", "HARVEST"),
+    ]
+    assert made.items[0].quantity == D(-11)
+    assert made.cash_after == D("900.00")
+    report = made.tax
+    assert report is not None
+    assert [(s.lot_id, s.gain, s.term.value) for s in report.sales] == [
+        ("v1", D("-100.00"), "LONG"),
+        ("v2", D("10.00"), "SHORT"),
+    ]
+    assert report.harvested_loss == D("100.00")
+
+
 # Rule 2: identical groups ----------------------------------------------------------------
 
 TWINS = TaxPolicy(identical=(("VOO", "IVV"),))
@@ -874,3 +941,92 @@ def test_a_held_substitute_whose_buy_this_plans_own_loss_holds_takes_no_weight()
     ]
     assert made.tax is not None
     assert (made.tax.harvested_loss, made.tax.substituted) == (D(0), ())
+
+
+def test_a_held_substitute_whose_buy_the_cash_rule_cuts_to_nothing_takes_no_harvest() -> None:
+    """VTI is held (1 share at 50) and untargeted; XXX (90 at 100, bought 2024-03-01 at 50)
+    is 8,005 over its target, but its gains are short-term and deferred, so the buys
+    have only the harvest's proceeds. V = 900 + 50 + 9,000 = 9,950: VOO's 0.09 is 895.50.
+
+    The harvest sold VOO's 900 at a loss and moved 0.09 to VTI (a buy of 845.50), but
+    the cash rule shares the 900 between VTI and IVV (7,960 wanted): VTI's 86.41 is
+    below the minimum trade of 100, a HOLD, and IVV bought 813.58. The report named VTI
+    while the weight moved sat in cash and IVV: VOO's exposure was gone. Now VOO is not
+    harvested: the plan is the plan without harvesting (VOO 4.50 over, below the
+    minimum; VTI liquidated; IVV's 50 below the minimum)."""
+    tax = TaxPolicy(
+        harvest_threshold=D("0.05"), substitutes={"VOO": ("VTI",)}, defer_short_term_gains=True
+    )
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"VOO": D(10), "VTI": D(1), "XXX": D(90)},
+        prices={**{s: D(p) for s, p in PRICES.items()}, "XXX": D(100)},
+        as_of=AS_OF,
+        lots={
+            "VOO": (VOO_LOT,),
+            "VTI": (lot("t1", "1", "50"),),
+            "XXX": (lot("x1", "90", "50", date(2024, 3, 1)),),
+        },
+    )
+    weights = {"VOO": D("0.09"), "IVV": D("0.8"), "XXX": D("0.1")}
+    allocation = Allocation(target_weights=weights, correlation_id="tlh")
+
+    def made(tax: TaxPolicy) -> RebalancePlan:
+        policy = SizingPolicy(tax=tax, min_trade_amount=D(100))
+        return plan_rebalance(allocation, snapshot, policy).unwrap()
+
+    harvesting = made(tax)
+    assert named(harvesting) == (D(0), ())
+    assert [
+        (i.symbol, i.action.value, str(i.trade_amount), i.reason.value) for i in harvesting.items
+    ] == [
+        ("VTI", "SELL", "-50.00", "LIQUIDATE"),
+        ("IVV", "HOLD", "0", "CASH_LIMITED"),
+        ("VOO", "HOLD", "0", "BELOW_MIN_TRADE"),
+        ("XXX", "HOLD", "0", "SHORT_TERM_GAIN"),
+    ]
+    assert harvesting.items == made(attrs.evolve(tax, harvest_threshold=None)).items
+    # A cut that still buys VTI keeps the harvest (the planner's cash rule shares the
+    # proceeds, as for any buy): without the minimum trade each buy gets 900 / 8,805.50
+    # of what it wants, VTI 845.50 × that = 86.41 and IVV 7,960 × that = 813.58.
+    policy = SizingPolicy(tax=tax)
+    cut = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert named(cut) == (D("100.00"), (("VOO", "VTI"),))
+    assert [(i.symbol, str(i.trade_amount), i.reason.value) for i in cut.items[:3]] == [
+        ("VOO", "-900.00", "HARVEST"),
+        ("IVV", "813.58", "CASH_LIMITED"),
+        ("VTI", "86.41", "HARVEST"),
+    ]
+
+
+def test_a_held_substitute_the_plan_sells_below_its_target_takes_no_harvest() -> None:
+    """Whole shares. VTI is held (2 at 400) and untargeted; XXX's sale is deferred as
+    above. V = 900 + 800 + 9,000 = 10,700; VOO's 0.09 is 963.
+
+    The harvest sold VOO's 900 and moved 900 / 10,700 of weight to VTI (a target of 900,
+    above its 800), but the whole shares, sized together, sold 1 VTI (400) to buy 13
+    IVV (1,170) with the proceeds: VTI ended at 400, the report named it, and VOO's
+    exposure was gone. Now VOO is not harvested: the plan without harvesting."""
+    tax = TaxPolicy(
+        harvest_threshold=D("0.05"), substitutes={"VOO": ("VTI",)}, defer_short_term_gains=True
+    )
+    account = {
+        "weights": {"VOO": "0.09", "IVV": "0.8", "XXX": "0.1"},
+        "positions": {"VOO": "10", "VTI": "2", "XXX": "90"},
+        "lots": {
+            "VOO": (VOO_LOT,),
+            "VTI": (lot("t1", "2", "400"),),
+            "XXX": (lot("x1", "90", "50", date(2024, 3, 1)),),
+        },
+        "prices": {**PRICES, "VTI": "400", "XXX": "100"},
+        "cash": "0",
+        "fractional": False,
+    }
+    made = plan(tax, **account).unwrap()  # type: ignore[arg-type]
+    assert named(made) == (D(0), ())
+    assert trades(made) == [
+        ("VTI", "SELL", "-800.00", "LIQUIDATE"),
+        ("IVV", "BUY", "630.00", "CASH_LIMITED"),
+    ]
+    plain = plan(attrs.evolve(tax, harvest_threshold=None), **account).unwrap()  # type: ignore[arg-type]
+    assert made.items == plain.items

@@ -3,7 +3,8 @@
 Harvests and substitutes (tax-loss harvesting, "A substitute takes the weight when the
 plan buys it, or holds it already"): every pair in `TaxReport.substituted` has the
 symbol's harvesting sale or held buy among the items and the substitute bought or
-held after the plan; every harvesting sale and every harvest's buy is named there;
+held after the plan (a harvest's, below its target, neither sold nor cut by the cash
+rule to nothing); every harvesting sale and every harvest's buy is named there;
 `fill_plan` sells what the harvest sells and buys the substitutes it names. The tax
 rules' reasons: a `WASH_SALE` item trades nothing and the report prices no sale of
 it, every lot sale belongs to a sale item of as many shares, a `SHORT_TERM_GAIN` cut
@@ -118,6 +119,11 @@ def test_every_harvest_and_substitute_the_report_names_is_in_the_items(
         assert kept is not None, substitute
         after = kept.current_value + kept.trade_amount
         assert kept.action is Action.BUY or after > 0, (substitute, kept)
+        if item.reason is Reason.HARVEST and kept.target_value > kept.current_value:
+            # a harvest's substitute below its target is bought, or held by its band,
+            # minimum or shares: never sold, nor cut to nothing by the cash rule
+            assert kept.action is not Action.SELL, (substitute, kept)
+            assert kept.reason is not Reason.CASH_LIMITED or kept.action is Action.BUY, kept
         tax = account[2].tax
         assert tax is not None
         assert account[1].target_weights.get(substitute, D(0)) >= 0  # never a short closed
@@ -213,3 +219,23 @@ def test_a_plan_that_names_no_substitute_is_the_plan_without_harvesting(
     assert made.items == alone.items
     assert alone.tax is not None
     assert made.tax.sales == alone.tax.sales
+
+
+@settings(max_examples=400, deadline=None)
+@given(accounts())
+def test_only_the_users_liquidations_realize_a_deferred_short_term_gain(
+    account: tuple[Snapshot, Allocation, SizingPolicy],
+) -> None:
+    """Rule 3 cuts every sale but a liquidation, and only the user's weights liquidate
+    (target 0): a harvest that moves a symbol's whole weight away leaves the rest of
+    it to the rules, so its short-term gains stay deferred."""
+    _, allocation, policy = account
+    made = planned(account)
+    report = made.tax
+    assert report is not None
+    tax = policy.tax
+    assert tax is not None
+    assume(tax.defer_short_term_gains)
+    for sale in report.sales:
+        if sale.term is Term.SHORT and sale.gain > 0:
+            assert not allocation.target_weights.get(sale.symbol), sale

@@ -128,7 +128,6 @@ class Planner:
                 self.prepared,
                 snapshot,
                 (checked, tax_inputs),
-                partial(_taxed, tax=tax),
                 _taxed_plan,
             )
         )

@@ -18,10 +18,13 @@ Before the plan is made, `harvested` looks at the snapshot once:
 The plan is then made as the tax rules make any plan, on the account after the
 harvesting sales (their proceeds in cash, their lots gone, the sales among the recent
 trades, so the wash-sale rule holds every buy of their groups), with the moved
-weights. A substitute takes the weight when that plan buys it or holds it already;
-when not (a share dearer than its order, a minimum, a cash cut), the plan is made
-again with that (symbol, substitute) refused, so the next substitute takes it or the
-symbol is not harvested. The harvesting sales are merged back into the plan's items
+weights. A symbol whose whole weight moved targets 0 there, yet it is no liquidation
+(the user's weights target it): what is left of it is a rebalancing sale, which the
+gain budget and the deferral of short-term gains may cut (`TaxInputs.kept`). A
+substitute takes the weight when that plan buys it or holds it already; when not (a
+share dearer than its order, a minimum, a cash cut), the plan is made again with that
+(symbol, substitute) refused, so the next substitute takes it or the symbol is not
+harvested. The harvesting sales are merged back into the plan's items
 and its `TaxReport`, which names only what the items make. With no threshold and no
 substitutes, the plan is exactly the plan of the tax rules (docs/tax.md). Harvests
 are made in the `rebalance` mode only (a deposit sells nothing, a withdrawal buys
@@ -162,9 +165,9 @@ def harvested(
 ) -> Result[RebalancePlan, PortfolioError]:
     """The plan with its harvests and its held buys moved to substitutes (see the module).
 
-    `plan` makes a plan under the tax rules; it is called once, on the account after
-    the harvesting sales. When nothing moves, `checked_plan` makes it from the columns
-    and tax inputs checked here.
+    `plan` makes a plan under the tax rules (here: the Failure of a snapshot its checks
+    refuse). `checked_plan` makes it from columns and tax inputs checked already: those
+    checked here when nothing moves, else those of the account after the harvests.
     """
     if not moves_holdings(tax):
         return plan(prepared, snapshot)
@@ -172,16 +175,13 @@ def harvested(
     inputs = tax_inputs(snapshot, tax)
     if not isinstance(checked, Success) or not isinstance(inputs, Success):
         return plan(prepared, snapshot)  # the same Failure, from the plan's own checks
-    return harvested_from(
-        prepared, snapshot, (checked.unwrap(), inputs.unwrap()), plan, checked_plan
-    )
+    return harvested_from(prepared, snapshot, (checked.unwrap(), inputs.unwrap()), checked_plan)
 
 
 def harvested_from(
     prepared: Prepared,
     snapshot: Snapshot,
     checked: tuple[Columns, TaxInputs],
-    plan: PlanTaxed,
     checked_plan: PlanChecked,
 ) -> Result[RebalancePlan, PortfolioError]:
     """`harvested` with the snapshot's columns and tax inputs checked already.
@@ -205,7 +205,7 @@ def harvested_from(
             targeted=targeted,
             weight_column=tuple(map(weights.__getitem__, targeted)),
         )
-        made = plan(moved, after)
+        made = _planned(moved, after, tax, _kept(account.checked, weights), checked_plan)
         if not isinstance(made, Success):
             return made
         missed = _not_taken(made.unwrap(), moves)
@@ -214,40 +214,92 @@ def harvested_from(
         refused |= missed
 
 
+def _planned(
+    prepared: Prepared,
+    after: Snapshot,
+    tax: TaxPolicy,
+    kept: frozenset[str],
+    checked_plan: PlanChecked,
+) -> Result[RebalancePlan, PortfolioError]:
+    """The plan of the account after the harvests, checked as any snapshot is.
+
+    `kept`: the symbols whose zero target is the harvest's, not the user's (`_kept`).
+    """
+    return columns(prepared, after).bind(
+        lambda checked: tax_inputs(after, tax).bind(
+            lambda inputs: checked_plan(checked, inputs._replace(kept=kept))
+        )
+    )
+
+
+def _kept(checked: Columns, weights: Mapping[str, Decimal]) -> frozenset[str]:
+    """The symbols the user's weights target (≠ 0) that the moved `weights` target at 0.
+
+    What is left of them after a harvest that moved their whole weight is sold, if at
+    all, as a rebalancing sale under the tax rules, never as the user's liquidation.
+    """
+    return frozenset(
+        symbol
+        for symbol, weight in zip(checked.symbols, checked.weights, strict=True)
+        if weight and not weights.get(symbol, ZERO)
+    )
+
+
 def _not_taken(made: RebalancePlan, moves: _Moves) -> frozenset[tuple[str, str]]:
     """The (symbol, substitute) pairs of `moves` whose substitute `made` does not take.
 
     A substitute takes the weight moved to it when the plan buys it, or holds it after
     the plan (held already: the plan sells less of it, or keeps it within its band, its
-    minimum trade, its shares, its cash). One the plan neither buys nor holds after it
-    (held at 0: a share dearer than its order, a minimum, a cash cut; or sold in full)
-    takes nothing, and the report must not name it; nor does one held already whose buy
-    a rule refuses (`_refused`): the weight moved to it would sit in cash.
+    minimum trade, its shares). One the plan neither buys nor holds after it (held at 0:
+    a share dearer than its order, a minimum, a cash cut; or sold in full) takes
+    nothing, and the report must not name it; nor does one held already whose buy a
+    rule refuses (`_refused`): the weight moved to it would sit in cash.
     """
-    pairs = {*((h.symbol, h.substitute) for h in moves.harvests), *moves.moved}
-    kept = {
-        item.symbol
-        for item in made.items
-        if item.action is Action.BUY
-        or (item.current_value + item.trade_amount > 0 and not _refused(item))
-    }
-    return frozenset(pair for pair in pairs if pair[1] not in kept)
-
-
-def _refused(item: PlanItem) -> bool:
-    """A buy the plan wants and a rule refuses outright: a wash sale, or not tradable.
-
-    (Its band, its minimum trade, its shares or its cash keep a held substitute where it
-    is, and it keeps the weight; these refuse the weight itself.)
-    """
-    return (
-        item.action is Action.HOLD
-        and item.reason in _REFUSING
-        and item.target_value > item.current_value
+    items = {item.symbol: item for item in made.items}
+    harvested = {(h.symbol, h.substitute) for h in moves.harvests}
+    return frozenset(
+        pair
+        for pair in {*harvested, *moves.moved}
+        if not _takes(items[pair[1]], harvest=pair in harvested)
     )
 
 
+def _takes(item: PlanItem, *, harvest: bool) -> bool:
+    """Whether a substitute's item takes the weight moved to it (see `_not_taken`).
+
+    `harvest`: the weight is a harvest's (else a held buy's gap). A harvest's substitute
+    held already, below its new target, must not be sold: the plan would fund other
+    buys with it (whole lots sized together) while the harvest's exposure is gone.
+    """
+    if item.action is Action.BUY:
+        return True
+    if item.current_value + item.trade_amount <= 0 or _refused(item, harvest=harvest):
+        return False
+    return not (harvest and item.action is Action.SELL and _below_target(item))
+
+
+def _refused(item: PlanItem, *, harvest: bool) -> bool:
+    """A buy the plan wants and a rule refuses outright: a wash sale, or not tradable.
+
+    For a harvest's substitute, a buy the cash rule cuts to nothing too: the harvest's
+    proceeds would pay for other buys, and the symbol's exposure would be gone. (Its
+    band, its minimum trade or its shares keep a held substitute where it is, near
+    enough its target, and it keeps the weight. A held buy's gap keeps its substitute
+    through a cash cut: refused, the gap would go back to a symbol whose buys are held.)
+    """
+    return (
+        item.action is Action.HOLD
+        and item.reason in (_REFUSING_HARVEST if harvest else _REFUSING)
+        and _below_target(item)
+    )
+
+
+def _below_target(item: PlanItem) -> bool:
+    return item.target_value > item.current_value
+
+
 _REFUSING = frozenset({Reason.WASH_SALE, Reason.NOT_TRADABLE})
+_REFUSING_HARVEST = _REFUSING | {Reason.CASH_LIMITED}
 
 
 def _account(checked: Columns, inputs: TaxInputs, snapshot: Snapshot) -> _Account:

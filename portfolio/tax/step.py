@@ -107,7 +107,9 @@ class TaxInputs(NamedTuple):
     first (acquired never decreasing), given for a backtest's own lots
     (`trusted_tax_inputs`); `held`: the positions, which the lots sum to exactly (the
     snapshot's, checked by `tax_inputs`, or a backtest's own); `trades` the recent
-    trades they were read from.
+    trades they were read from. `kept`: the symbols the user's weights target whose
+    target a harvest moved to 0 (`portfolio.tax.harvest`): what is left of them is no
+    liquidation (`_user_decided`).
     """
 
     terms: SaleTerms
@@ -118,6 +120,7 @@ class TaxInputs(NamedTuple):
     oldest_first: bool = False
     held: Mapping[str, Decimal] | None = None
     trades: tuple[PastTrade, ...] = ()
+    kept: frozenset[str] = frozenset()
 
     def book(self, symbol: str, lots: tuple[TaxLot, ...], price: Decimal) -> Book:
         """The `Book` of `symbol` (its `lots`) at `price`, the symbol's price in the plan."""
@@ -229,6 +232,8 @@ def _sales_adjusted(
     identical = bool(inputs.terms.policy.identical)  # a liquidation may wash only in a group
     budget = inputs.terms.policy.max_realized_gain
     assets = columns.assets
+    if inputs.kept:  # a harvest moved a targeted symbol's whole weight
+        sells = [_user_decided(item, inputs) for item in sells]
     for item in sells:
         lots = inputs.lots.get(item.symbol)
         if not lots:  # unknown basis: nothing to decide by
@@ -261,6 +266,19 @@ def _sales_adjusted(
     if budget is not None and candidates:
         kept_sells = _budgeted(kept_sells, candidates, budget - fixed, inputs, moved)
     return kept_sells, moved
+
+
+def _user_decided(item: PlanItem, inputs: TaxInputs) -> PlanItem:
+    """The sale as the user's weights decide it: a liquidation only when they ask for one.
+
+    The planner liquidates what targets 0 (`steps.rules.liquidates`), and a liquidation
+    is never cut by rules 2 and 3. A harvest that moves a symbol's whole weight to its
+    substitute leaves the rest of it at target 0 though the user's weights target it
+    (`TaxInputs.kept`): that sale is a rebalancing sale, which the rules may cut.
+    """
+    if item.reason is Reason.LIQUIDATE and item.symbol in inputs.kept:
+        return item._replace(reason=Reason.REBALANCE)
+    return item
 
 
 def _wash_buy(item: PlanItem, loss_sold: frozenset[str]) -> bool:
