@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from portfolio import (
     Action,
     Allocation,
+    Asset,
     Reason,
     SizingPolicy,
     Snapshot,
+    fill_plan,
     plan_rebalance,
 )
 
@@ -123,14 +125,45 @@ def test_quantities_agree_with_amounts_within_a_cent(
 def test_replanning_after_filling_trades_only_rounding(
     account: tuple[Allocation, Snapshot], minimum: bool
 ) -> None:
-    """Idempotence: fill a plan at the same prices, plan again, and only cents remain to trade."""
+    """Idempotence: fill a plan at the same prices, plan again, and only cents remain to trade.
+
+    Filled as a broker fills it (`fill_plan`: shares × price exactly), which the plan
+    sizes its whole lots for: a sale pays up to a cent less than its amount in cents.
+    """
     allocation, snapshot = account
     policy = SizingPolicy(min_trade_amount=Decimal(1) if minimum else Decimal(0))
     first = plan_rebalance(allocation, snapshot, policy).unwrap()
-    filled = apply_plan_quantities(
-        snapshot, tuple((i.symbol, i.quantity, i.trade_amount) for i in first.items)
-    )
+    filled = fill_plan(snapshot, first).unwrap().snapshot
     second = plan_rebalance(allocation, filled, policy).unwrap()
     slack = CENT * (len(first.items) + 1)
     for item in second.trades:
         assert abs(item.trade_amount) <= max(slack, policy.min_trade_amount + 2 * CENT), item
+
+
+def test_a_whole_lot_one_cent_short_of_the_fill_is_not_bought_on_the_next_plan() -> None:
+    """The example hypothesis found when the property filled amounts in cents.
+
+    152.876 MSFT at 4,877.83 (untargeted: liquidated) raise 745,703.13908, 745,703.14 in
+    cents; V = 745,703.15 and AAPL (0.47, whole shares) targets 0.81 of it, 604,019.55.
+    The weights keep 141,683.59 and the sale surely pays 745,703.13, so the lots may
+    spend 604,019.55: 1,285,147 AAPL (604,019.09); one more would cost 604,019.56.
+    Filled, the cash is 141,684.05908: 0.46908 above what the weights keep, less than a
+    share, so the next plan trades nothing. (Filled at the amounts in cents, the cash
+    would be 141,684.06 and the next plan would buy the 1,285,148th share.)
+    """
+    account = Snapshot(
+        cash=Decimal("0.01"),
+        positions={"MSFT": Decimal("152.876")},
+        prices={"AAPL": Decimal("0.47"), "MSFT": Decimal("4877.83")},
+        assets={"AAPL": Asset(symbol="AAPL", fractionable=False)},
+    )
+    allocation = Allocation(target_weights={"AAPL": Decimal("0.81")}, correlation_id="idem")
+    policy = SizingPolicy(min_trade_amount=Decimal(0))
+    first = plan_rebalance(allocation, account, policy).unwrap()
+    assert [(i.symbol, i.quantity, i.trade_amount) for i in first.items] == [
+        ("MSFT", Decimal("-152.876"), Decimal("-745703.14")),
+        ("AAPL", Decimal(1285147), Decimal("604019.09")),
+    ]
+    filled = fill_plan(account, first).unwrap().snapshot
+    assert filled.cash == Decimal("141684.05908")
+    assert plan_rebalance(allocation, filled, policy).unwrap().trades == ()
