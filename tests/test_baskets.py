@@ -71,6 +71,18 @@ def test_each_format_writes_its_golden_file(files: Path, more: list[str], golden
     assert out.read_bytes() == (GOLDEN / golden).read_bytes()
 
 
+@pytest.mark.parametrize("more", [[], ["--json"], ["--format", "ibkr"]])
+def test_the_basket_written_is_named_on_stderr_as_every_written_file_is(
+    files: Path, more: list[str]
+) -> None:
+    """Before, `--orders-csv` wrote its file silently, unlike `--report` and `--plot`."""
+    out = files / "basket.csv"
+    run = export(files, out, "--policy", str(files / "whole.json"), *more)
+    assert run.code == 0, run.err
+    assert f"Basket written to {out}\n" in run.err
+    assert str(out) not in run.out  # stdout stays the orders (the JSON, with --json)
+
+
 def test_the_ibkr_golden_file_is_what_basket_trader_reads() -> None:
     rows = list(csv.reader(io.StringIO((GOLDEN / "basket_ibkr.csv").read_text("utf-8"))))
     assert tuple(rows[0]) == IBKR_HEADER

@@ -34,7 +34,7 @@ from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import orders_json, orders_table
-from adapters.cli.outputs import write_text
+from adapters.cli.outputs import announce_written, write_text
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, name_file, problem
 from adapters.cli.shared_arguments import (
@@ -208,7 +208,10 @@ def _where(options: RebalanceOptions) -> str:
     return "Alpaca LIVE trading" if options.live else "Alpaca paper trading"
 
 
-def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Problem]:
+def _write_basket(
+    options: RebalanceOptions, orders: _Orders, terminal: Terminal
+) -> Result[None, Problem]:
+    """The basket of `--orders-csv`, written whole (or the old file left), and said so on stderr."""
     path = options.orders_csv
     if path is None:
         return Success(None)
@@ -216,7 +219,7 @@ def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Pr
         case Failure(reason):
             return Failure(InputError(source=str(path), problem=f"not written: {reason}"))
         case Success(text):
-            return write_text(path, text).map(lambda _: None)  # whole, or the old file left
+            return write_text(path, text).map(partial(announce_written, terminal, "Basket"))
     return Success(None)
 
 
@@ -282,7 +285,7 @@ def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     prepared = (
         _orders(options, terminal)
         .alt(named)
-        .bind(lambda orders: _write_basket(options, orders).map(lambda _: orders))
+        .bind(lambda orders: _write_basket(options, orders, terminal).map(lambda _: orders))
     )
     if isinstance(prepared, Success) and (warning := unknown_basis_warning(prepared.unwrap().plan)):
         terminal.warn(warning)  # before anything is shown, asked or placed
