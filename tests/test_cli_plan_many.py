@@ -360,3 +360,22 @@ json_values = st.recursive(
 def test_compact_is_the_plan_json_without_its_layout(value: object) -> None:
     """Every character of a string and a number stays; only the layout between them goes."""
     assert _compact(encode(value)) == json.dumps(value, separators=(",", ":"))
+
+
+def test_the_plans_file_written_is_named_on_stderr_before_the_summary(tmp_path: Path) -> None:
+    """Before, `--out` wrote its file silently, unlike `--report`, `--plot`, `--orders-csv`."""
+    out = tmp_path / "plans.jsonl"
+    run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE), "--out", out)
+    assert run.code == ExitCode.FAILURE  # a failed account is a line of the file too
+    assert f"Plans written to {out}" in run.err.splitlines()[:-1]
+    assert run.err.splitlines()[-1].startswith("plan-many: 2 accounts, 1 planned, 1 failed")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    assert "written to" not in cli("--accounts", accounts_file(tmp_path, ONE)).err  # stdout
+
+
+def test_a_plans_file_never_written_is_never_said_to_be(tmp_path: Path) -> None:
+    out = tmp_path / "plans.jsonl"
+    run = cli("--accounts", accounts_file(tmp_path, ONE, "{"), "--out", out)
+    assert run.code == ExitCode.USAGE
+    assert "written to" not in run.err
+    assert not out.exists()
