@@ -281,7 +281,9 @@ def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> 
 
 def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     """Print the orders (dry run) or place them; see the module docstring for exit codes."""
-    named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
+    named = partial(
+        name_file, weights=options.weights, snapshot=options.snapshot, plan=options.plan
+    )
     prepared = (
         _orders(options, terminal)
         .alt(named)
