@@ -28,7 +28,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from adapters.cli.baskets import BasketFormat, basket
-from adapters.cli.brokers import fake_broker
+from adapters.cli.brokers import alpaca_broker, fake_broker
 from adapters.cli.command import Command, UsageError
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
@@ -83,12 +83,10 @@ class _Orders:
 
 
 def _alpaca(environ: Mapping[str, str], *, live: bool) -> Result[BrokerPort, Problem]:
-    """Alpaca from the APCA_* variables: paper trading unless `live`, never the other by mistake."""
-    try:
-        from adapters.alpaca import AlpacaBroker  # noqa: PLC0415 - heavy, optional extra
-    except ImportError:
-        hint = "needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
-        return Failure(InputError(source="--broker alpaca", problem=hint))
+    """Alpaca from the APCA_* variables: paper trading unless `live`, never the other by mistake.
+
+    Opened as every command opens it (`alpaca_broker`: missing keys exit 2, naming them).
+    """
     base = environ.get("APCA_API_BASE_URL", "")
     if not live and f"//{LIVE_HOST}" in base:
         hint = "APCA_API_BASE_URL is Alpaca live trading: add --live to trade live"
@@ -96,12 +94,7 @@ def _alpaca(environ: Mapping[str, str], *, live: bool) -> Result[BrokerPort, Pro
     if live and "paper-api." in base:
         hint = "--live, but APCA_API_BASE_URL is Alpaca paper trading"
         return Failure(InputError(source="--live", problem=hint))
-    match AlpacaBroker.from_env(environ, paper=not live):
-        case Success(broker):
-            return Success(broker)
-        case Failure(error):
-            return Failure(error)
-    return Failure(InputError(source="--broker alpaca", problem="unexpected result"))
+    return alpaca_broker(environ, live=live)
 
 
 def _broker(
