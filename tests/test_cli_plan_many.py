@@ -188,9 +188,15 @@ def test_a_file_that_fails_while_read_is_exit_2_and_out_untouched(
             ONE.replace('"account_id": "one"', '"account_id": 5'),
             "line 2: account_id: expected a non-empty string, got 5",
         ),
-        (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: NaN is not a number"),
-        (ONE.replace('"1000"', "1E+99999999999999999999"), "line 2: number out of range: "),
-        (ONE.replace('"1000"', "9" * 5000), "line 2: a number with more than 4,300 digits"),
+        (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: weights.SPY: NaN is not a number"),
+        (
+            ONE.replace('"1000"', "1E+99999999999999999999"),
+            "line 2: snapshot.cash: number out of range: ",
+        ),
+        (
+            ONE.replace('"1000"', "9" * 5000),
+            "line 2: snapshot.cash: a number with more than 4,300 digits",
+        ),
         (ONE.replace('"1000"', '"1", "cash": "2"'), "line 2: cash: key given twice"),
     ],
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -68,15 +68,20 @@ def decode_json(text: str | bytes, *, position: bool = True) -> object:
     """A JSON document whose numbers are exact Decimals; raises `BadValueError`.
 
     `position`: name the line and column of a syntax error (off for a one-line record).
+    A number refused (out of range, too long, `NaN`) is named by its key path.
     """
-    try:
+
+    def parse(number: _Hook, constant: _Hook) -> object:
         return json.loads(
             text,
-            parse_float=_number,
-            parse_int=_number,
-            parse_constant=_refuse_constant,
+            parse_float=number,
+            parse_int=number,
+            parse_constant=constant,
             object_pairs_hook=_unique_keys,
         )
+
+    try:
+        return _named_numbers(parse)
     except UnicodeDecodeError:
         raise BadValueError(where="", problem="not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -87,8 +92,11 @@ def decode_json(text: str | bytes, *, position: bool = True) -> object:
 
 
 def _toml(text: str) -> object:
+    def parse(number: _Hook, _constant: _Hook) -> object:
+        return tomllib.loads(text, parse_float=number)  # nan and inf come as numbers
+
     try:
-        return tomllib.loads(text, parse_float=_number)
+        return _named_numbers(parse)
     except tomllib.TOMLDecodeError as exc:
         raise BadValueError(where="", problem=f"not valid TOML: {exc}") from None
     except RecursionError:
@@ -97,18 +105,87 @@ def _toml(text: str) -> object:
         raise BadValueError(where="", problem=f"not valid TOML: {_TOO_LONG}") from None
 
 
+#: A parser's hook for a number's (or a constant's) text.
+_Hook = Callable[[str], object]
+
+
+class _NumberRefusedError(BadValueError):
+    """A number the parser's hook refused: its key is not known there."""
+
+
+def _named_numbers(parse: Callable[[_Hook, _Hook], object]) -> object:
+    """`parse(number, constant)` with our hooks; a refused number is named by its key path.
+
+    The hooks know no key, so a refused number is found again by a second parse that
+    keeps it in place (`_Kept`); a good document is parsed once and pays nothing for it.
+    """
+    try:
+        return parse(_number, _refuse_constant)
+    except _NumberRefusedError as refused:
+        kept = _Kept()
+        try:
+            document = parse(kept.number, kept.constant)
+        except (BadValueError, ValueError, RecursionError):  # a later fault: the first one
+            raise refused from None
+        where = ".".join(_path_to(document, kept.first))
+        raise BadValueError(where=where, problem=refused.problem) from None
+
+
+class _Kept:
+    """Hooks that keep a refused number in place, as a marker whose path can be found."""
+
+    def __init__(self) -> None:
+        self.first: object = None
+
+    def number(self, text: str) -> object:
+        try:
+            return _number(text)
+        except _NumberRefusedError:
+            return self._marker()
+
+    def constant(self, _name: str) -> object:
+        return self._marker()
+
+    def _marker(self) -> object:
+        marker = object()
+        self.first = self.first if self.first is not None else marker
+        return marker
+
+
+def _path_to(document: object, target: object) -> tuple[str, ...]:
+    """The keys (and list indices) that lead from `document` to `target`; () if none do.
+
+    Depth first, without recursion: a document may be nested as deep as the parser went.
+    """
+    stack: list[tuple[tuple[str, ...], object]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if value is target:
+            return path
+        match value:
+            case dict():
+                children = list(value.items())
+            case list():
+                children = list(enumerate(value))
+            case _:
+                continue
+        stack.extend(((*path, str(key)), child) for key, child in reversed(children))
+    return ()
+
+
 def _number(text: str) -> Decimal:
     """A JSON/TOML number's text as an exact Decimal; its exponent must fit a Decimal."""
     if len(text) > MAX_DIGITS:
-        raise BadValueError(where="", problem=_TOO_LONG)
+        raise _NumberRefusedError(where="", problem=_TOO_LONG)
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise BadValueError(where="", problem=f"number out of range: {shown(text)}") from None
+        problem = f"number out of range: {shown(text)}"
+        raise _NumberRefusedError(where="", problem=problem) from None
 
 
 def _refuse_constant(name: str) -> object:
-    raise BadValueError(where="", problem=f"{name} is not a number this tool accepts")
+    raise _NumberRefusedError(where="", problem=f"{name} is not a number this tool accepts")
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
