@@ -193,6 +193,23 @@ def test_a_number_beyond_reach_is_named_by_its_key_path(
     assert error_of(load_snapshot(path)).startswith(f"{path}: {where}")
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"cash": "1", "positions": {"SPY": 1, "SPY": 2}, "prices": {"SPY": 1}}', "positions.SPY"),
+        (
+            '{"cash": 1, "prices": {"SPY": 1}, "assets": {"SPY": {"tradable": 1, "tradable": 0}}}',
+            "assets.SPY.tradable",
+        ),
+        ('{"cash": "1", "prices": {"SPY": 1}, "cash": "2"}', "cash"),
+    ],
+)
+def test_a_key_given_twice_is_named_by_its_path(tmp_path: Path, text: str, where: str) -> None:
+    """Before, `SPY: key given twice` did not say whether in positions or in prices."""
+    path = write(tmp_path, "s.json", text)
+    assert error_of(load_snapshot(path)) == f"{path}: {where}: key given twice"
+
+
 def test_a_refused_number_nested_as_deep_as_the_parser_goes_is_still_one_line(
     tmp_path: Path,
 ) -> None:

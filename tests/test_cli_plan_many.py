@@ -197,7 +197,7 @@ def test_a_file_that_fails_while_read_is_exit_2_and_out_untouched(
             ONE.replace('"1000"', "9" * 5000),
             "line 2: snapshot.cash: a number with more than 4,300 digits",
         ),
-        (ONE.replace('"1000"', '"1", "cash": "2"'), "line 2: cash: key given twice"),
+        (ONE.replace('"1000"', '"1", "cash": "2"'), "line 2: snapshot.cash: key given twice"),
     ],
 )
 def test_a_malformed_line_is_exit_2_naming_line_and_field_and_out_untouched(
