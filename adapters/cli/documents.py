@@ -174,7 +174,7 @@ def _named_places(parse: Callable[[_Hook, _Hook, _PairsHook], object]) -> object
             document = parse(kept.number, kept.constant, kept.pairs)
         except (BadValueError, ValueError, RecursionError):  # a later fault: the first one
             raise refused from None
-        path = _path_to(document, kept.first)
+        path = None if kept.first is None else _path_to(document, kept.first)
         if path is None:  # inside an object given a key twice: named by that key alone
             raise refused from None
         where = ".".join([*path, *([kept.key] if kept.key else [])])
