@@ -2,8 +2,8 @@
 """Malformed input files for the `portfolio` command line, and how to judge its answer.
 
 Every case is one file for one option (`--weights`, `--snapshot`, `--policy`,
-`--prices`, `--accounts`) in one format (JSON, TOML, CSV, JSON lines), the other inputs
-being good, and one of three classes:
+`--prices`, `--accounts`, `--lots`, `rebalance --plan`) in one format (JSON, TOML, CSV,
+JSON lines), the other inputs being good, and one of three classes:
 
 - `malformed`: broken by construction (syntax, encoding, a number beyond reach, nesting,
   a wrong type, an unknown or repeated key): exit 2, one line naming the file;
@@ -18,6 +18,7 @@ being good, and one of three classes:
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import sys
@@ -38,6 +39,12 @@ SNAPSHOT: dict[str, object] = {
 }
 POLICY: dict[str, object] = {"min_trade_amount": "5", "band": "0.01", "fractional": False}
 PRICES = "date,SPY,QQQ\n2024-01-02,470.5,400\n2024-01-03,471,401.25\n2024-02-01,480,410\n"
+#: The account of SNAPSHOT on a day, for lots (their holding periods need one) and plans.
+DATED = {**SNAPSHOT, "as_of": "2024-06-03T20:00:00+00:00"}
+#: POLICY with tax rules, which read the lots.
+TAXED = {**POLICY, "tax": {"method": "hifo"}}
+#: The lots of DATED's 20 SPY.
+LOTS = "symbol,quantity,cost,acquired,lot_id\nSPY,12,400,2023-01-05,a\nSPY,8,450,2024-01-05,b\n"
 
 #: Tokens that are no good number, each in JSON and in TOML.
 BAD_NUMBERS: tuple[tuple[str, str], ...] = (
@@ -243,6 +250,112 @@ def _prices_case(rng: random.Random) -> Case:
     return Case("--prices", "prices.csv", ("\n".join(lines) + "\n").encode(), "malformed", why)
 
 
+#: Cells that are no number in a lots file (a number the account refuses is `refused`).
+BAD_LOT_NUMBERS = ("abc", "0x10", "½", '"1,5"', "NaN", "inf", "", "1E+99999999999999999999")
+#: Cells that are no ISO date.
+BAD_DATES = ("2024-13-01", "5 May", "2024/01/05", "", "2024-01-05T00:00", "24-01-05", "\x00")
+
+
+def _lots_case(rng: random.Random) -> Case:
+    lines = LOTS.splitlines()
+    row = rng.randrange(1, len(lines))
+    cells = lines[row].split(",")
+    style = rng.randrange(7)
+    if style == 0:
+        column = rng.choice([1, 2])
+        cells[column] = rng.choice(BAD_LOT_NUMBERS)
+        lines[row], why = ",".join(cells), f"line {row + 1}: a bad number"
+    elif style == 1:
+        cells[3] = rng.choice(BAD_DATES)
+        lines[row], why = ",".join(cells), f"line {row + 1}: a bad date"
+    elif style == 2:
+        lines[row] = ",".join(rng.choice([cells[:3], [*cells, "x"], cells[:1]]))
+        why = f"line {row + 1}: a row of the wrong length"
+    elif style == 3:
+        lines[0] = rng.choice(
+            ["symbol,quantity,cost", "symbol,qty,cost,acquired,lot_id", "", "a;b;c;d"]
+        )
+        why = "a bad header"
+    elif style == 4:
+        content = LOTS.encode()
+        cut = rng.randrange(1, len(content) - 1)
+        return Case(
+            "--lots", "lots.csv", content[:cut] + b"\xff" + content[cut:], "malformed", "not UTF-8"
+        )
+    elif style == 5:
+        lines, why = [], "empty"
+    else:
+        cells[0] = ""
+        lines[row], why = ",".join(cells), f"line {row + 1}: no symbol"
+    return Case("--lots", "lots.csv", ("\n".join(lines) + "\n").encode(), "malformed", why)
+
+
+@functools.cache
+def good_plan() -> str:
+    """The plan of the good weights, dated account and policy, as `plan --json` saves it."""
+    import tempfile  # noqa: PLC0415 - once per process
+
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        (folder / "w.json").write_text(_json(WEIGHTS), encoding="utf-8")
+        (folder / "s.json").write_text(_json(DATED), encoding="utf-8")
+        (folder / "p.json").write_text(_json(POLICY), encoding="utf-8")
+        made = cli(
+            "plan",
+            "--weights",
+            folder / "w.json",
+            "--snapshot",
+            folder / "s.json",
+            "--policy",
+            folder / "p.json",
+            "--json",
+        )
+    assert made.code == 0, made.err
+    return made.out
+
+
+def _plan_case(rng: random.Random) -> Case:
+    document = json.loads(good_plan())
+    style = rng.randrange(5)
+    if style == 0:
+        item = rng.choice(document["items"])
+        field = rng.choice(["quantity", "price", "trade_amount", "action", "reason", "symbol"])
+        why = f"items.{item['symbol']}.{field}"
+        bad: list[object] = [None, [], {}, 1.5]  # a symbol may be any text (refused: not held)
+        if field != "symbol":
+            bad += ["abc", "NaN", "", "1E+999999999"]
+        item[field] = rng.choice(bad)
+        text = _json(document)
+    elif style == 1:
+        field = rng.choice(
+            ["schema_version", "plan_id", "correlation_id", "held", "policy", "items", "as_of"]
+        )
+        document[field] = rng.choice([99, {"a": 1}, [None]])  # null and text may be good
+        text, why = _json(document), f"{field} replaced"
+    elif style == 2:
+        good = good_plan()
+        cut = rng.randrange(1, len(good) - 1)
+        text, why = good[:cut], f"cut after {cut} characters"
+    elif style == 3:
+        content = good_plan().encode()
+        cut = rng.randrange(1, len(content) - 1)
+        return Case(
+            "--plan", "plan.json", content[:cut] + b"\xff" + content[cut:], "malformed", "not UTF-8"
+        )
+    else:
+        text, why = rng.choice([*(j for j, _ in BAD_DOCUMENTS), "", "{}"]), "not a plan"
+    return Case("--plan", "plan.json", text.encode(), "malformed", why)
+
+
+def _edited_plans() -> tuple[tuple[str, str, str], ...]:
+    """Plans edited by hand so that the library refuses them: INVALID_PLAN, the file named."""
+    price = json.loads(good_plan())
+    price["items"][0]["price"] = "1"
+    held = json.loads(good_plan())
+    held["held"] = {}
+    return (("--plan", "plan.json", _json(price)), ("--plan", "plan.json", _json(held)))
+
+
 def _account_line(account_id: str) -> dict[str, object]:
     return {"account_id": account_id, "weights": WEIGHTS, "snapshot": SNAPSHOT, "policy": POLICY}
 
@@ -297,6 +410,12 @@ REFUSED: tuple[tuple[str, str, str], ...] = (
     ("--snapshot", "snapshot.json", '{"cash": "1", "prices": {"SPY": "1E+20", "QQQ": "4"}}'),
     ("--snapshot", "snapshot.json", '{"cash": "1E+20", "prices": {"SPY": "5", "QQQ": "4"}}'),
     ("--prices", "prices.csv", "date,SPY\n2024-01-02,470\n"),
+    ("--lots", "lots.csv", "symbol,quantity,cost,acquired\nSPY,12,400,2023-01-05\n"),
+    ("--lots", "lots.csv", "symbol,quantity,cost,acquired\nSPY,20,400,2024-06-04\n"),
+    ("--lots", "lots.csv", LOTS + "QQQ,1,300,2023-01-05,c\n"),
+    ("--lots", "lots.csv", "symbol,quantity,cost,acquired\nSPY,-5,400,2023-01-05\n"),
+    ("--lots", "lots.csv", "symbol,quantity,cost,acquired\nSPY,20,-1,2023-01-05\n"),
+    ("--lots", "lots.csv", "symbol,quantity,cost,acquired\nSPY," + "9" * 50 + ",1,2023-01-05\n"),
 )
 
 
@@ -308,10 +427,13 @@ def cases(rng: random.Random, count: int) -> Iterator[Case]:
         lambda: _document_case(rng, "--policy"),
         lambda: _prices_case(rng),
         lambda: _accounts_case(rng),
+        lambda: _lots_case(rng),
+        lambda: _plan_case(rng),
     ]
+    refused = (*REFUSED, *_edited_plans())
     for number in range(count):
         if number % 10 == 8:
-            option, name, text = rng.choice(REFUSED)
+            option, name, text = rng.choice(refused)
             yield Case(option, name, text.encode(), "refused", "refused by the library")
         elif number % 10 == 9:
             yield _mutated(rng)
@@ -320,9 +442,15 @@ def cases(rng: random.Random, count: int) -> Iterator[Case]:
 
 
 def _mutated(rng: random.Random) -> Case:
-    option = rng.choice(["--weights", "--snapshot", "--policy", "--prices", "--accounts"])
+    option = rng.choice(
+        ["--weights", "--snapshot", "--policy", "--prices", "--accounts", "--lots", "--plan"]
+    )
     if option == "--prices":
         name, good = "prices.csv", PRICES.encode()
+    elif option == "--lots":
+        name, good = "lots.csv", LOTS.encode()
+    elif option == "--plan":
+        name, good = "plan.json", good_plan().encode()
     elif option == "--accounts":
         lines = [_json(_account_line(f"acct-{n}")) for n in range(3)]
         name, good = "accounts.jsonl", ("\n".join(lines) + "\n").encode()
@@ -355,11 +483,29 @@ def command_for(case: Case, directory: Path) -> list[str | Path]:
         "--snapshot": directory / "good-snapshot.json",
         "--policy": directory / "good-policy.json",
         "--prices": directory / "good-prices.csv",
+        "dated": directory / "good-dated.json",
+        "taxed": directory / "good-taxed.json",
     }
     good["--weights"].write_text(_json(WEIGHTS), encoding="utf-8")
     good["--snapshot"].write_text(_json(SNAPSHOT), encoding="utf-8")
     good["--policy"].write_text(_json(POLICY), encoding="utf-8")
     good["--prices"].write_text(PRICES, encoding="utf-8")
+    good["dated"].write_text(_json(DATED), encoding="utf-8")
+    good["taxed"].write_text(_json(TAXED), encoding="utf-8")
+    if case.option == "--lots":
+        return [
+            "plan",
+            "--weights",
+            good["--weights"],
+            "--snapshot",
+            good["dated"],
+            "--policy",
+            good["taxed"],
+            "--lots",
+            path,
+        ]
+    if case.option == "--plan":
+        return ["rebalance", "--plan", path, "--snapshot", good["dated"]]
     if case.option == "--accounts":
         return ["plan-many", "--accounts", path]
     if case.option == "--prices":
@@ -383,8 +529,9 @@ def judge(case: Case, directory: Path) -> Verdict:  # noqa: PLR0911 - a return p
     if case.kind == "mutated":
         if run.code not in {0, 1, 2}:
             return Verdict(case, run, f"exit {run.code}")
-        if run.code and not any(str(directory) in line for line in lines):
-            return Verdict(case, run, "a failure that names no file")
+        stale = case.option == "--plan" and run.err.startswith("error: PLAN_STALE: ")
+        if run.code and not stale and not any(str(directory) in line for line in lines):
+            return Verdict(case, run, "a failure that names no file")  # (the account moved)
         return Verdict(case, run, None)
     expected = 2 if case.kind == "malformed" else 1
     if run.code != expected:

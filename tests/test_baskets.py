@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import doctest
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,8 +14,11 @@ from cli_support import Run, cli
 from full_disk import files_at_most
 from hypothesis import given
 from hypothesis import strategies as st
+from returns.result import Failure, Success
 
+from adapters.cli import csv_out
 from adapters.cli.baskets import IBKR_HEADER, BasketFormat, basket
+from adapters.cli.csv_out import FORMULA_STARTS
 from adapters.cli.order_report import intents_csv
 from portfolio import Action, Asset, OrderIntent
 
@@ -69,6 +74,18 @@ def test_each_format_writes_its_golden_file(files: Path, more: list[str], golden
     run = export(files, out, "--policy", str(files / "whole.json"), *more)
     assert run.code == 0, run.err
     assert out.read_bytes() == (GOLDEN / golden).read_bytes()
+
+
+@pytest.mark.parametrize("more", [[], ["--json"], ["--format", "ibkr"]])
+def test_the_basket_written_is_named_on_stderr_as_every_written_file_is(
+    files: Path, more: list[str]
+) -> None:
+    """Before, `--orders-csv` wrote its file silently, unlike `--report` and `--plot`."""
+    out = files / "basket.csv"
+    run = export(files, out, "--policy", str(files / "whole.json"), *more)
+    assert run.code == 0, run.err
+    assert f"Basket written to {out}\n" in run.err
+    assert str(out) not in run.out  # stdout stays the orders (the JSON, with --json)
 
 
 def test_the_ibkr_golden_file_is_what_basket_trader_reads() -> None:
@@ -142,7 +159,7 @@ def test_what_basket_trader_cannot_carry_is_refused_by_name(
     assert refused.startswith("the IBKR basket cannot carry ")
     assert f"{order.side.value} {order.symbol}: {reason}" in refused
     assert "QQQ" not in refused  # the order it can carry is not named
-    assert basket((order,), BasketFormat.CSV, assets).unwrap() == intents_csv((order,))
+    assert basket((order,), BasketFormat.CSV, assets) == intents_csv((order,))
 
 
 def test_every_order_it_cannot_carry_is_named_at_once() -> None:
@@ -181,3 +198,44 @@ def test_sells_come_first_and_every_order_is_written_once(
     written = sorted((row[side], row[symbol], D(row[quantity])) for row in rows)
     wanted = sorted((o.side.value, o.symbol, o.quantity) for o in given_orders)
     assert written == wanted
+
+
+FORMULAS = ['=HYPERLINK("HTTP://X")', "+1+1", "-2+3", "@SUM(A1)"]
+
+
+@pytest.mark.parametrize("symbol", FORMULAS)
+def test_a_symbol_a_spreadsheet_would_run_is_refused_and_no_basket_written(
+    files: Path, symbol: str
+) -> None:
+    """Before, `=HYPERLINK(…)` as a symbol went into the basket as it was: a formula."""
+    weights, account, out = files / "f.json", files / "f_account.json", files / "basket.csv"
+    weights.write_text(json.dumps({symbol: "0.5", "SPY": "0.5"}), encoding="utf-8")
+    prices = {symbol: "10", "SPY": "500"}
+    account.write_text(json.dumps({"cash": "10000", "prices": prices}), encoding="utf-8")
+    run = cli(
+        "rebalance", "--weights", weights, "--snapshot", account, "--orders-csv", out,
+        "--execute", "--yes",
+    )  # fmt: skip
+    assert (run.code, run.out, run.err.count("\n")) == (2, "", 1), run.err
+    refusal = f"error: {out}: not written: a spreadsheet would run these cells as formulas: "
+    assert run.err.startswith(refusal)
+    assert f"column symbol: {symbol!r} begins with {symbol[0]!r}" in run.err
+    assert "SPY" not in run.err  # only the cells at fault are named
+    assert not out.exists()
+
+
+@given(st.text(min_size=1).filter(lambda s: not any(c.isspace() for c in s)))
+def test_any_symbol_is_read_back_as_written_or_refused(symbol: str) -> None:
+    """A basket never alters a symbol (a broker reads it back); it refuses a formula instead."""
+    order = intent(symbol, Action.BUY)
+    match basket((order,), BasketFormat.CSV, {}):
+        case Success(text):
+            (row,) = list(csv.DictReader(io.StringIO(text)))
+            assert row["symbol"] == symbol
+            assert not symbol.startswith(FORMULA_STARTS)
+        case Failure(reason):
+            assert symbol.startswith(FORMULA_STARTS), reason
+
+
+def test_the_csv_writer_examples_run() -> None:
+    assert doctest.testmod(csv_out).failed == 0

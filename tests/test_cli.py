@@ -393,7 +393,7 @@ def test_a_backtest_policy_out_of_range_exits_2(files: Path) -> None:
 
 BAD_FILES = [
     ("w.json", '{"SPY": "0.6"', "w.json: line 1 column 14: not valid JSON"),
-    ("w.json", '{"SPY": NaN}', "w.json: NaN is not a number"),
+    ("w.json", '{"SPY": NaN}', "w.json: SPY: NaN is not a number"),
     ("w.json", '{"SPY": "0x10"}', "w.json: SPY: not a number: '0x10'"),
     ("w.json", '{"SPY": "0.6", "QQQ": true}', "w.json: QQQ: expected a number, got true"),
     ("w.json", '{"SPY": "sixty"}', "w.json: SPY: not a number: 'sixty'"),

@@ -25,7 +25,7 @@ def test_malformed_files_exit_2_naming_the_file_and_never_a_traceback(tmp_path: 
     for option, suffix in [
         ("--weights", ".json"), ("--weights", ".toml"), ("--snapshot", ".json"),
         ("--snapshot", ".toml"), ("--policy", ".json"), ("--policy", ".toml"),
-        ("--prices", ".csv"), ("--accounts", ".jsonl"),
+        ("--prices", ".csv"), ("--accounts", ".jsonl"), ("--lots", ".csv"), ("--plan", ".json"),
     ]:  # fmt: skip
         assert covered[option, suffix, "malformed"] >= 10, (option, suffix)
     assert sum(n for (_, _, kind), n in covered.items() if kind == "refused") >= 20

@@ -107,8 +107,8 @@ def test_empty_policy_is_the_default(tmp_path: Path) -> None:
 BAD_WEIGHTS = [
     # The column of a trailing comma is 15 on Python 3.11 and 14 on 3.13: both start "1".
     ('{"SPY": "0.6",}', "w.json: line 1 column 1"),
-    ('{"SPY": NaN}', "w.json: NaN is not a number this tool accepts"),
-    ('{"SPY": Infinity}', "w.json: Infinity is not a number this tool accepts"),
+    ('{"SPY": NaN}', "w.json: SPY: NaN is not a number this tool accepts"),
+    ('{"SPY": Infinity}', "w.json: SPY: Infinity is not a number this tool accepts"),
     ('{"SPY": "NaN"}', "w.json: SPY: not a finite number: 'NaN'"),
     ('{"SPY": "-inf"}', "w.json: SPY: not a finite number: '-inf'"),
     ('{"SPY": "six"}', "w.json: SPY: not a number: 'six'"),
@@ -118,12 +118,15 @@ BAD_WEIGHTS = [
     ('["SPY", 0.6]', "w.json: top level: expected an object of key/value pairs, got a list"),
     ("", "w.json: empty file (expected a JSON document)"),
     (" \n\t\n", "w.json: empty file (expected a JSON document)"),
-    ('{"SPY": 1E+99999999999999999999}', "w.json: number out of range: '1E+99999999999999999999'"),
+    (
+        '{"SPY": 1E+99999999999999999999}',
+        "w.json: SPY: number out of range: '1E+99999999999999999999'",
+    ),
     (
         '{"SPY": -1e-99999999999999999999}',
-        "w.json: number out of range: '-1e-99999999999999999999'",
+        "w.json: SPY: number out of range: '-1e-99999999999999999999'",
     ),
-    ('{"SPY": ' + "9" * 5000 + "}", "w.json: a number with more than 4,300 digits"),
+    ('{"SPY": ' + "9" * 5000 + "}", "w.json: SPY: a number with more than 4,300 digits"),
     ('{"SPY": ' + "[" * 100_000 + "]" * 100_000 + "}", "w.json: not valid JSON: nested too deeply"),
     ('{"SPY": "0.5", "QQQ": 0.1, "SPY": "0.6"}', "w.json: SPY: key given twice"),
     (
@@ -153,7 +156,7 @@ def test_nan_in_toml_is_refused(tmp_path: Path) -> None:
 
 
 BAD_TOML = [
-    ("SPY = 1e99999999999999999999\n", "number out of range: '1e99999999999999999999'"),
+    ("SPY = 1e99999999999999999999\n", "SPY: number out of range: '1e99999999999999999999'"),
     ("SPY = " + "9" * 5000 + "\n", "not valid TOML: a number with more than 4,300 digits"),
     ("SPY = " + "[" * 5000 + "]" * 5000 + "\n", "not valid TOML: nested too deeply"),
     ("SPY = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n", "not valid TOML: nested too deeply"),
@@ -167,6 +170,54 @@ def test_toml_numbers_and_nesting_beyond_reach_are_refused(
     """Each of these raised (InvalidOperation, ValueError, RecursionError) before."""
     path = write(tmp_path, "w.toml", text)
     assert error_of(load_weights(path)) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("s.json", '{"cash": "1", "prices": {"SPY": NaN}}', "prices.SPY: NaN"),
+        (
+            "s.json",
+            '{"cash": "1", "prices": {"SPY": 1}, "assets": {"SPY": {"min_order_notional": 1e-9999999999999999999}}}',  # noqa: E501 - one document
+            "assets.SPY.min_order_notional: number out of range",
+        ),
+        ("s.json", '{"cash": 1, "prices": {"SPY": 1}, "x": [1, [2, -Infinity]]}', "x.1.1: -Inf"),
+        ("s.toml", 'cash = "1"\n[prices]\nSPY = 1e99999999999999999999\n', "prices.SPY: number"),
+    ],
+)
+def test_a_number_beyond_reach_is_named_by_its_key_path(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    """Before, `NaN` or `1e-9999999999999999999` in a snapshot named the file but not the key."""
+    path = write(tmp_path, name, text)
+    assert error_of(load_snapshot(path)).startswith(f"{path}: {where}")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"cash": "1", "positions": {"SPY": 1, "SPY": 2}, "prices": {"SPY": 1}}', "positions.SPY"),
+        (
+            '{"cash": 1, "prices": {"SPY": 1}, "assets": {"SPY": {"tradable": 1, "tradable": 0}}}',
+            "assets.SPY.tradable",
+        ),
+        ('{"cash": "1", "prices": {"SPY": 1}, "cash": "2"}', "cash"),
+    ],
+)
+def test_a_key_given_twice_is_named_by_its_path(tmp_path: Path, text: str, where: str) -> None:
+    """Before, `SPY: key given twice` did not say whether in positions or in prices."""
+    path = write(tmp_path, "s.json", text)
+    assert error_of(load_snapshot(path)) == f"{path}: {where}: key given twice"
+
+
+def test_a_refused_number_nested_as_deep_as_the_parser_goes_is_still_one_line(
+    tmp_path: Path,
+) -> None:
+    depth = 900  # below the parser's limit: the path to the number is found without recursion
+    path = write(tmp_path, "w.json", '{"SPY": ' + "[" * depth + "NaN" + "]" * depth + "}")
+    message = error_of(load_weights(path))
+    assert message.startswith(f"{path}: SPY.0.0.0.")
+    assert message.endswith("NaN is not a number this tool accepts")
 
 
 def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:

@@ -12,15 +12,18 @@ from pathlib import Path
 import pytest
 from cli_support import Run
 from cli_support import cli as run_cli
+from hypothesis import given
+from hypothesis import strategies as st
 from many_support import account, account_line
 from returns.result import Failure, Success
 
-from adapters.cli.account_lines import plan_lines, plan_packed, unpack
+from adapters.cli.account_lines import _compact, plan_lines, plan_packed, unpack
 from adapters.cli.commands.plan_many import _Tally
 from adapters.cli.plan_workers import CHUNK_LINES, LEAST_LINES, Workers, open_workers
 from adapters.cli.terminal import ExitCode
 from portfolio import ErrorKind, PortfolioError, RebalancePlan, SizingPolicy, plan_rebalance
 from portfolio.executors import worker_failed
+from portfolio.formats.json_values import encode
 
 ONE = '{"account_id": "one", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000", "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
 NO_PRICE = '{"account_id": "no-price", "weights": {"QQQ": "0.5"}, "snapshot": {"cash": "10", "prices": {}}}'  # noqa: E501 - same
@@ -185,10 +188,16 @@ def test_a_file_that_fails_while_read_is_exit_2_and_out_untouched(
             ONE.replace('"account_id": "one"', '"account_id": 5'),
             "line 2: account_id: expected a non-empty string, got 5",
         ),
-        (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: NaN is not a number"),
-        (ONE.replace('"1000"', "1E+99999999999999999999"), "line 2: number out of range: "),
-        (ONE.replace('"1000"', "9" * 5000), "line 2: a number with more than 4,300 digits"),
-        (ONE.replace('"1000"', '"1", "cash": "2"'), "line 2: cash: key given twice"),
+        (ONE.replace('"SPY": "1"}', '"SPY": NaN}'), "line 2: weights.SPY: NaN is not a number"),
+        (
+            ONE.replace('"1000"', "1E+99999999999999999999"),
+            "line 2: snapshot.cash: number out of range: ",
+        ),
+        (
+            ONE.replace('"1000"', "9" * 5000),
+            "line 2: snapshot.cash: a number with more than 4,300 digits",
+        ),
+        (ONE.replace('"1000"', '"1", "cash": "2"'), "line 2: snapshot.cash: key given twice"),
     ],
 )
 def test_a_malformed_line_is_exit_2_naming_line_and_field_and_out_untouched(
@@ -325,3 +334,54 @@ def test_shrinking_chunks_on_a_pool_keep_every_line_once_and_in_order(tmp_path: 
     assert one.read_bytes() == two.read_bytes()
     ids = [json.loads(line)["account_id"] for line in two.read_text(encoding="utf-8").splitlines()]
     assert ids == [f"acct-{k:06d}" for k in range(2_000)]
+
+
+TAXED = '{"account_id": "taxed", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000", "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
+QUOTED = '{"account_id": "a \\": b", "weights": {"SPY": "1"}, "snapshot": {"cash": "1000", "prices": {"SPY": "100"}}}'  # noqa: E501 - same
+
+
+def test_a_taxed_account_s_line_is_as_compact_as_every_other_line(tmp_path: Path) -> None:
+    """Before, a plan with a tax report kept to_json()'s `": "` separators on its line."""
+    policy = tmp_path / "tax.toml"
+    policy.write_text('[tax]\nmethod = "hifo"\n', encoding="utf-8")
+    path = accounts_file(tmp_path, ONE, TAXED, QUOTED)
+    untaxed = cli("--accounts", path)
+    taxed = cli("--accounts", path, "--policy", policy)
+    assert (untaxed.code, taxed.code) == (ExitCode.OK, ExitCode.OK), taxed.err
+    for line in untaxed.out.splitlines() + taxed.out.splitlines():
+        assert line == json.dumps(json.loads(line), separators=(",", ":"))
+    accounts = [json.loads(line) for line in taxed.out.splitlines()]
+    assert [a["account_id"] for a in accounts] == ["one", "taxed", 'a ": b']
+    assert all(a["plan"]["tax"] is not None for a in accounts)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_compact_is_the_plan_json_without_its_layout(value: object) -> None:
+    """Every character of a string and a number stays; only the layout between them goes."""
+    assert _compact(encode(value)) == json.dumps(value, separators=(",", ":"))
+
+
+def test_the_plans_file_written_is_named_on_stderr_before_the_summary(tmp_path: Path) -> None:
+    """Before, `--out` wrote its file silently, unlike `--report`, `--plot`, `--orders-csv`."""
+    out = tmp_path / "plans.jsonl"
+    run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE), "--out", out)
+    assert run.code == ExitCode.FAILURE  # a failed account is a line of the file too
+    assert f"Plans written to {out}" in run.err.splitlines()[:-1]
+    assert run.err.splitlines()[-1].startswith("plan-many: 2 accounts, 1 planned, 1 failed")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    assert "written to" not in cli("--accounts", accounts_file(tmp_path, ONE)).err  # stdout
+
+
+def test_a_plans_file_never_written_is_never_said_to_be(tmp_path: Path) -> None:
+    out = tmp_path / "plans.jsonl"
+    run = cli("--accounts", accounts_file(tmp_path, ONE, "{"), "--out", out)
+    assert run.code == ExitCode.USAGE
+    assert "written to" not in run.err
+    assert not out.exists()

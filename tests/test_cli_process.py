@@ -35,7 +35,7 @@ def test_a_bad_file_is_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:
     weights.write_text('{"SPY": NaN}', encoding="utf-8")
     done = portfolio("plan", "--weights", str(weights), "--snapshot", str(tmp_path / "s.json"))
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == f"error: {weights}: NaN is not a number this tool accepts\n"
+    assert done.stderr == f"error: {weights}: SPY: NaN is not a number this tool accepts\n"
 
 
 def test_plan_does_not_import_alpaca(tmp_path: Path) -> None:

@@ -139,6 +139,18 @@ def test_alpaca_dry_run_sends_no_order_and_execute_does(files: Path) -> None:
     assert Decimal(server.account["cash"]) == 0
 
 
+@pytest.mark.parametrize("more", [[], ["--live"], ["--execute", "--yes"]])
+def test_missing_alpaca_keys_exit_2_naming_them_as_plan_and_validate_do(
+    files: Path, more: list[str]
+) -> None:
+    """Before, rebalance said BROKER_UNAVAILABLE and exited 1 where the docs say 2."""
+    run = cli("rebalance", "--weights", files / "w.json", "--broker", "alpaca", *more)
+    assert (run.code, run.out, run.err.count("\n")) == (2, "", 1), run.err
+    assert run.err.startswith("error: Alpaca: APCA_API_KEY_ID / APCA_API_SECRET_KEY not set")
+    plan = cli("plan", "--weights", files / "w.json", "--broker", "alpaca")
+    assert (plan.code, plan.err) == (run.code, run.err)
+
+
 def test_a_live_url_without_live_is_refused_before_anything_is_sent(files: Path) -> None:
     env = {
         "APCA_API_KEY_ID": KEY,

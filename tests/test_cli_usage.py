@@ -112,6 +112,14 @@ def test_a_mistyped_option_suggests_the_closest(argv: list[str], hint: str) -> N
     assert_one_line_error(cli(*argv), 2, f"; did you mean {hint}? (see --help)")
 
 
+@pytest.mark.parametrize("argv", ABBREVIATIONS)
+def test_an_unknown_option_is_the_command_s_error_as_a_bad_value_is(argv: list[str]) -> None:
+    """Before, `portfolio plan --snap s.json` said `portfolio: error:`, and
+    `portfolio plan --weights` (no value) said `portfolio plan: error:`."""
+    run = cli(*argv)
+    assert run.err.startswith(f"portfolio {argv[0]}: error: unrecognized arguments: "), run.err
+
+
 def test_the_command_helpers_doctests_hold() -> None:
     results = doctest.testmod(command_module)
     assert (results.failed, results.attempted) == (0, 5)

@@ -154,6 +154,37 @@ def test_a_bad_plan_file_exits_2_naming_it(files: Path, text: str, fragment: str
     assert fragment in run.err
 
 
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        ({"price": "450"}, "a trade's amount is not its quantity × price"),
+        ({"quantity": "-3"}, "a trade's amount is not its quantity × price"),
+    ],
+)
+def test_a_plan_edited_by_hand_is_refused_naming_the_plan_file(
+    files: Path, edit: dict[str, str], fragment: str
+) -> None:
+    """Before, INVALID_PLAN named no file, though the plan file is what was refused."""
+    document = json.loads((files / "plan.json").read_text(encoding="utf-8"))
+    document["items"][0] |= edit
+    edited = files / "edited.json"
+    edited.write_text(json.dumps(document), encoding="utf-8")
+    run = cli("rebalance", "--plan", edited, "--snapshot", files / "account.json")
+    assert (run.code, run.out, run.err.count("\n")) == (1, "", 1), run.err
+    assert run.err.startswith(f"error: INVALID_PLAN: {edited}: {fragment}")
+    assert f"file={edited}" in run.err
+
+
+def test_a_plan_without_a_held_symbol_is_refused_naming_the_plan_file(files: Path) -> None:
+    document = json.loads((files / "plan.json").read_text(encoding="utf-8"))
+    document["held"] = {"SPY": "20"}  # QQQ, planned, is missing
+    edited = files / "edited.json"
+    edited.write_text(json.dumps(document), encoding="utf-8")
+    run = cli("rebalance", "--plan", edited, "--snapshot", files / "account.json")
+    assert run.code == 1
+    assert run.err.startswith(f"error: INVALID_PLAN: {edited}: the positions the plan was made")
+
+
 def test_a_missing_plan_file_exits_2(files: Path) -> None:
     run = cli("rebalance", "--plan", files / "nope.json", "--snapshot", files / "account.json")
     assert run.code == 2

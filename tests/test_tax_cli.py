@@ -124,7 +124,28 @@ def test_lots_that_do_not_match_the_positions_are_a_library_failure(
     assert run.code == 1
     assert "INVALID_SNAPSHOT" in run.err
     assert "symbol=SPY" in run.err
-    assert f"{files['lots']}: the lots must sum exactly to the position" in run.err  # the file
+    assert f"{files['lots']}: line 2: the lots must sum exactly to the position" in run.err
+
+
+@pytest.mark.parametrize(
+    ("rows", "named"),
+    [
+        ("SPY,5,100,2023-01-05\n\nspy,6,140,2024-01-05\n", "lines 2, 4: the lots must sum"),
+        ("SPY,20,100,2023-01-05\nQQQ,1,90,2023-01-05\n", "line 3: lots of a symbol not held"),
+        ("SPY,1,1,2023-01-05\n" * 7, "lines 2, 3, 4, 5, 6 and 2 more: the lots must sum"),
+    ],
+    ids=["sum", "not-held", "many"],
+)
+def test_lots_a_symbol_cannot_have_are_named_by_their_lines(
+    files: dict[str, Path], rows: str, named: str
+) -> None:
+    """Before, only a refusal of one lot named its line: a symbol's lots that do not
+    sum to its position, or lots of a symbol not held, were named by the symbol alone."""
+    files["lots"].write_text(f"symbol,quantity,cost,acquired\n{rows}", encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 1
+    assert run.err.startswith(f"error: INVALID_SNAPSHOT: {files['lots']}: {named}"), run.err
+    assert run.err.count("\n") == 1
 
 
 def test_a_lot_the_account_refuses_is_named_by_the_lots_file_and_its_line(

@@ -62,7 +62,10 @@ def parse(argv: Sequence[str], out: IO[str] | None = None) -> Invocation:
     except UsageError as error:
         chosen = next((subparsers[word] for word in argv if word in subparsers), parser)
         hint = option_hint(argv, chosen)
-        raise UsageError(str(error).replace(" (see --help)", f"{hint} (see --help)")) from None
+        message = str(error).replace(" (see --help)", f"{hint} (see --help)")
+        # An option the command does not know is found by the top parser: the command's.
+        message = message.replace(f"{parser.prog}: error:", f"{chosen.prog}: error:", 1)
+        raise UsageError(message) from None
     command = next(command for command in commands if command.name == namespace.command)
     try:
         return command.invoke(namespace)

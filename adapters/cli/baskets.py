@@ -19,14 +19,13 @@ order that cannot be carried and why.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import re
 from collections.abc import Mapping
 
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 
+from adapters.cli.csv_out import csv_text
 from adapters.cli.order_report import intents_csv
 from portfolio import Action, Asset, OrderIntent
 from portfolio.records.asset_facts import CRYPTO
@@ -69,11 +68,12 @@ def basket(
     """
     ordered = _sells_first(intents)
     if form is BasketFormat.CSV:
-        return Success(intents_csv(ordered))
-    problems = ibkr_problems(ordered, assets)
-    if problems:
+        written = intents_csv(ordered)
+    elif problems := ibkr_problems(ordered, assets):
         return Failure("the IBKR basket cannot carry " + "; ".join(problems))
-    return Success(_ibkr(ordered, currency))
+    else:
+        written = _ibkr(ordered, currency)
+    return written.alt(lambda cells: f"a spreadsheet would run these cells as formulas: {cells}")
 
 
 def ibkr_problems(intents: tuple[OrderIntent, ...], assets: Mapping[str, Asset]) -> list[str]:
@@ -106,14 +106,9 @@ def _sells_first(intents: tuple[OrderIntent, ...]) -> tuple[OrderIntent, ...]:
     )
 
 
-def _ibkr(intents: tuple[OrderIntent, ...], currency: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(IBKR_HEADER)
-    for intent in intents:
-        shares = f"{intent.quantity:f}" if intent.quantity is not None else ""
-        whole = shares.split(".", 1)[0]  # checked integral: only zeros follow a point
-        writer.writerow(
-            (intent.side.value, whole, intent.symbol, "STK", "SMART", currency, "DAY", "MKT")
-        )
-    return out.getvalue()
+def _ibkr(intents: tuple[OrderIntent, ...], currency: str) -> Result[str, str]:
+    rows = (
+        (intent.side.value, intent.quantity, intent.symbol, "STK", "SMART", currency, "DAY", "MKT")
+        for intent in intents
+    )
+    return csv_text(IBKR_HEADER, rows)  # quantities checked whole: written without a point

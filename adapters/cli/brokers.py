@@ -68,13 +68,15 @@ def fake_broker(snapshot: Snapshot, *, clock: datetime | None = None) -> BrokerP
 def alpaca_broker(
     environ: Mapping[str, str],
     *,
+    live: bool = False,
     read_lots: bool = False,
     wash_sale_days: int = 30,
     warn: Callable[[str], None] | None = None,
 ) -> Result[BrokerPort, Problem]:
-    """`AlpacaBroker.from_env(environ)`: paper trading; APCA_API_BASE_URL may point elsewhere.
+    """`AlpacaBroker.from_env(environ)`: paper unless `live`; APCA_API_BASE_URL may differ.
 
-    Missing keys are a bad input (exit 2) naming the variables, found before alpaca-py loads.
+    Missing keys are a bad input (exit 2) naming the variables, found before alpaca-py
+    loads: every command that reads Alpaca opens it here.
     With `read_lots`, the snapshots carry lots rebuilt from the fills and the trades of
     the last `wash_sale_days`; each symbol refused lots is told to `warn`, one line each.
     """
@@ -90,7 +92,10 @@ def alpaca_broker(
     except ImportError:
         hint = "needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
         return Failure(InputError(source="Alpaca", problem=hint))  # `validate` has no --broker
-    match AlpacaBroker.from_env(environ, read_lots=read_lots, wash_sale_days=wash_sale_days):
+    opened = AlpacaBroker.from_env(
+        environ, paper=not live, read_lots=read_lots, wash_sale_days=wash_sale_days
+    )
+    match opened:
         case Success(broker):
             return Success(broker if warn is None else LotWarningsShown(broker, warn))
         case Failure(error):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -68,15 +68,20 @@ def decode_json(text: str | bytes, *, position: bool = True) -> object:
     """A JSON document whose numbers are exact Decimals; raises `BadValueError`.
 
     `position`: name the line and column of a syntax error (off for a one-line record).
+    A number refused (out of range, too long, `NaN`) is named by its key path.
     """
-    try:
+
+    def parse(number: _Hook, constant: _Hook, pairs: _PairsHook) -> object:
         return json.loads(
             text,
-            parse_float=_number,
-            parse_int=_number,
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_unique_keys,
+            parse_float=number,
+            parse_int=number,
+            parse_constant=constant,
+            object_pairs_hook=pairs,
         )
+
+    try:
+        return _named_places(parse)
     except UnicodeDecodeError:
         raise BadValueError(where="", problem="not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -87,8 +92,11 @@ def decode_json(text: str | bytes, *, position: bool = True) -> object:
 
 
 def _toml(text: str) -> object:
+    def parse(number: _Hook, _constant: _Hook, _pairs: _PairsHook) -> object:
+        return tomllib.loads(text, parse_float=number)  # nan and inf come as numbers
+
     try:
-        return tomllib.loads(text, parse_float=_number)
+        return _named_places(parse)
     except tomllib.TOMLDecodeError as exc:
         raise BadValueError(where="", problem=f"not valid TOML: {exc}") from None
     except RecursionError:
@@ -97,18 +105,17 @@ def _toml(text: str) -> object:
         raise BadValueError(where="", problem=f"not valid TOML: {_TOO_LONG}") from None
 
 
-def _number(text: str) -> Decimal:
-    """A JSON/TOML number's text as an exact Decimal; its exponent must fit a Decimal."""
-    if len(text) > MAX_DIGITS:
-        raise BadValueError(where="", problem=_TOO_LONG)
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise BadValueError(where="", problem=f"number out of range: {shown(text)}") from None
+class _PlaceUnknownError(BadValueError):
+    """A value a parser's hook refused (a number, a key given twice): its path unknown there."""
+
+
+#: A parser's hook for a number's (or a constant's) text, and for an object's pairs.
+_Hook = Callable[[str], object]
+_PairsHook = Callable[[list[tuple[str, object]]], object]
 
 
 def _refuse_constant(name: str) -> object:
-    raise BadValueError(where="", problem=f"{name} is not a number this tool accepts")
+    raise _PlaceUnknownError(where="", problem=f"{name} is not a number this tool accepts")
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -116,9 +123,94 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     document: dict[str, object] = {}
     for key, value in pairs:
         if key in document:
-            raise BadValueError(where=key, problem="key given twice")
+            raise _PlaceUnknownError(where=key, problem="key given twice")
         document[key] = value
     return document
+
+
+class _Kept:
+    """Hooks that keep the first refused value in place as a marker, to find its path."""
+
+    def __init__(self) -> None:
+        self.first: object = None
+        self.key = ""  # of a key given twice: the marker stands for its object
+
+    def number(self, text: str) -> object:
+        try:
+            return _number(text)
+        except _PlaceUnknownError:
+            return self._marker()
+
+    def constant(self, name: str) -> object:
+        del name
+        return self._marker()
+
+    def pairs(self, pairs: list[tuple[str, object]]) -> object:
+        try:
+            return _unique_keys(pairs)
+        except _PlaceUnknownError as twice:
+            marker = self._marker()
+            if marker is self.first:
+                self.key = twice.where
+            return marker
+
+    def _marker(self) -> object:
+        marker = object()
+        self.first = self.first if self.first is not None else marker
+        return marker
+
+
+def _named_places(parse: Callable[[_Hook, _Hook, _PairsHook], object]) -> object:
+    """`parse(number, constant, pairs)`; a value a hook refuses is named by its path.
+
+    The hooks know no path, so a refused value (`prices.SPY`) is found again by a second
+    parse that keeps it in place (`_Kept`); a good document is parsed once, as before.
+    """
+    try:
+        return parse(_number, _refuse_constant, _unique_keys)
+    except _PlaceUnknownError as refused:
+        kept = _Kept()
+        try:
+            document = parse(kept.number, kept.constant, kept.pairs)
+        except (BadValueError, ValueError, RecursionError):  # a later fault: the first one
+            raise refused from None
+        path = None if kept.first is None else _path_to(document, kept.first)
+        if path is None:  # inside an object given a key twice: named by that key alone
+            raise refused from None
+        where = ".".join([*path, *([kept.key] if kept.key else [])])
+        raise BadValueError(where=where, problem=refused.problem) from None
+
+
+def _path_to(document: object, target: object) -> tuple[str, ...] | None:
+    """The keys (and list indices) that lead from `document` to `target`; None if none do.
+
+    Depth first, without recursion: a document may be nested as deep as the parser went.
+    """
+    stack: list[tuple[tuple[str, ...], object]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if value is target:
+            return path
+        match value:
+            case dict():
+                children = list(value.items())
+            case list():
+                children = list(enumerate(value))
+            case _:
+                continue
+        stack.extend(((*path, str(key)), child) for key, child in reversed(children))
+    return None
+
+
+def _number(text: str) -> Decimal:
+    """A JSON/TOML number's text as an exact Decimal; its exponent must fit a Decimal."""
+    if len(text) > MAX_DIGITS:
+        raise _PlaceUnknownError(where="", problem=_TOO_LONG)
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        problem = f"number out of range: {shown(text)}"
+        raise _PlaceUnknownError(where="", problem=problem) from None
 
 
 def to_mapping(value: object, where: str) -> Mapping[str, object]:

@@ -9,12 +9,13 @@ the scheduled rebalancing.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from returns.result import Result, Success
 
 from adapters.cli.options import BacktestOptions, PlanOptions
-from adapters.cli.outputs import write_text
+from adapters.cli.outputs import announce_written, write_text
 from adapters.cli.report import Problem
 from adapters.cli.terminal import Terminal
 from adapters.report.plan_page import plan_page
@@ -50,7 +51,7 @@ def write_backtest_report(
 
     page = backtest_page(result, benchmark, title=backtest_title(options, result))
     written = write_text(options.report, page)
-    return written.map(lambda path: terminal.warn(f"Report written to {path}"))
+    return written.map(partial(announce_written, terminal, "Report"))
 
 
 def write_plan_report(
@@ -61,4 +62,4 @@ def write_plan_report(
         return Success(None)
     page = plan_page(plan, title=f"Rebalance plan: {options.weights.name}")
     written = write_text(options.report, page)
-    return written.map(lambda path: terminal.warn(f"Report written to {path}"))
+    return written.map(partial(announce_written, terminal, "Report"))

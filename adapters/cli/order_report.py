@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from decimal import Decimal
 
+from returns.result import Result
+
+from adapters.cli.csv_out import csv_text
 from adapters.cli.table import grid, shares
 from portfolio import ExecutedOrder, ExecutionReport, OrderIntent
 
@@ -95,11 +96,13 @@ def orders_json(
     return json.dumps(document, indent=2) + "\n"
 
 
-def intents_csv(intents: tuple[OrderIntent, ...]) -> str:
-    """The intents as CSV with a header row: one order a line, sells first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_CSV_FIELDS)
-    for row in (_intent_json(i) for i in intents):
-        writer.writerow(["" if row[f] is None else row[f] for f in _CSV_FIELDS])
-    return out.getvalue()
+def intents_csv(intents: tuple[OrderIntent, ...]) -> Result[str, str]:
+    """The intents as CSV with a header row, one order a line in the order given.
+
+    A Failure names each cell a spreadsheet would run as a formula (`csv_out.csv_text`).
+    """
+    rows = (
+        (i.client_order_id, i.symbol, i.side.value, i.quantity, i.notional, i.closes_position)
+        for i in intents
+    )
+    return csv_text(_CSV_FIELDS, rows)

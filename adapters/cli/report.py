@@ -32,6 +32,8 @@ SNAPSHOT_KINDS = frozenset(
 )
 #: ... about a price CSV's content.
 PRICES_KINDS = frozenset({ErrorKind.INVALID_PRICE, ErrorKind.MISSING_PRICE, ErrorKind.INVALID_BARS})
+#: ... about a saved plan's content (items that disagree, `held` short of a symbol).
+PLAN_KINDS = frozenset({ErrorKind.INVALID_PLAN})
 
 
 def name_file(
@@ -40,17 +42,24 @@ def name_file(
     weights: Path | None = None,
     snapshot: Path | None = None,
     prices: Path | None = None,
+    plan: Path | None = None,
 ) -> Problem:
     """A library refusal of a file's content, saying which file: `w.json: the sum of …`.
 
     The file is the one of the refusal's kind: weights for invalid weights, the snapshot
-    (or the price CSV) for a bad account or price. Its path starts the message and is the
-    context's `file`, as `load_prices_csv` does; an error that already names a file, or
-    that no file given here is about (a broker, an order), is returned as it is.
+    (or the price CSV) for a bad account or price, the saved plan for an invalid plan.
+    Its path starts the message and is the context's `file`, as `load_prices_csv` does;
+    an error that already names a file, or that no file given here is about (a broker,
+    an order), is returned as it is.
     """
     if not isinstance(error, PortfolioError) or "file" in error.context:
         return error
-    files = ((weights, WEIGHTS_KINDS), (snapshot, SNAPSHOT_KINDS), (prices, PRICES_KINDS))
+    files = (
+        (weights, WEIGHTS_KINDS),
+        (snapshot, SNAPSHOT_KINDS),
+        (prices, PRICES_KINDS),
+        (plan, PLAN_KINDS),
+    )
     path = next((path for path, kinds in files if path is not None and error.kind in kinds), None)
     if path is None:
         return error

@@ -227,18 +227,31 @@ def _plain_positions(positions: object) -> TypeGuard[Mapping[str, Decimal]]:
     )
 
 
+#: The most lines of one symbol's lots an error names; the rest are counted.
+_NAMED_LINES = 5
+
+
 def _in_file(
     error: PortfolioError, path: Path, lines: Mapping[str, tuple[int, ...]]
 ) -> PortfolioError:
-    """`error` about the file's lots, naming the file and, for one lot, its line."""
+    """`error` about the file's lots, naming the file and the line of the lot it is about.
+
+    An error about all of a symbol's lots (they do not sum to the position, the symbol is
+    not held) names their lines: `line 4: `, `lines 2, 5: `, the first five and a count.
+    """
     context = {**error.context, "file": str(path)}
     where = ""
     at = lines.get(error.context.get("symbol", ""), ())
     lot = error.context.get("lot", "")
     if lot.isdigit() and int(lot) < len(at):
-        line = at[int(lot)]
-        context["line"] = str(line)
-        where = f"line {line}: "
+        at = (at[int(lot)],)
+    if len(at) == 1:
+        context["line"] = str(at[0])
+        where = f"line {at[0]}: "
+    elif at:
+        more = f" and {len(at) - _NAMED_LINES:,} more" if len(at) > _NAMED_LINES else ""
+        context["lines"] = ",".join(map(str, at[:_NAMED_LINES])) + more
+        where = f"lines {', '.join(map(str, at[:_NAMED_LINES]))}{more}: "
     message = f"{path}: {where}{error.message}"
     return PortfolioError(kind=error.kind, message=message, context=context)
 

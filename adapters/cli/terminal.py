@@ -1,18 +1,39 @@
-"""What a command talks to: two text streams and the environment, plus the exit codes.
+r"""What a command talks to: two text streams and the environment, plus the exit codes.
 
 Commands receive a `Terminal` instead of reaching for `sys.stdout` and `os.environ`,
 so tests hand them a `StringIO` and a plain dict.
+
+Every line a command says, warns or asks passes through `visible`: a symbol is any text
+without whitespace, so a file's symbol may hold an escape sequence (`\x1b[2J` clears
+the screen), a bell or a right-to-left override that would reorder the table. Such a
+character is written as its escape (`\x1b`), the rest as it is.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from typing import TextIO
 
 import attrs
 
-__all__ = ["ExitCode", "InputError", "PromptInterrupted", "Terminal"]
+__all__ = ["ExitCode", "InputError", "PromptInterrupted", "Terminal", "visible"]
+
+#: What a terminal would act on rather than show: C0 controls but tab and line feed,
+#: DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates.
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    r"""`text` with each character a terminal would act on written as its escape.
+
+    >>> visible("SPY\x1b[31m \u202eok\ttab")
+    'SPY\\x1b[31m \\u202eok\ttab'
+    """
+    if _UNSHOWN.search(text) is None:
+        return text
+    return _UNSHOWN.sub(lambda found: found[0].encode("unicode_escape").decode("ascii"), text)
 
 
 class ExitCode(enum.IntEnum):
@@ -41,11 +62,12 @@ class Terminal:
 
     def say(self, text: str) -> None:
         """Write a result (a table, JSON) to `out`."""
+        text = visible(text)
         self.out.write(text if text.endswith("\n") else text + "\n")
 
     def warn(self, text: str) -> None:
         """Write a one-line message to `err`."""
-        self.err.write(text + "\n")
+        self.err.write(visible(text) + "\n")
 
     def confirm(self, question: str) -> bool:
         """Ask on `err`, read one line from `ask`: True only for y or yes.
@@ -54,7 +76,7 @@ class Terminal:
         or else by a newline written here (an answer piped in, end of input, Ctrl-C), so
         what follows (`not confirmed`, `interrupted`) starts a line of its own.
         """
-        self.err.write(f"{question} [y/N] ")
+        self.err.write(f"{visible(question)} [y/N] ")
         self.err.flush()
         try:
             answer = self.ask.readline() if self.ask is not None else ""

@@ -17,6 +17,7 @@ from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.html_report import backtest_title, benchmark_wanted, write_backtest_report
 from adapters.cli.loaders import load_weights
 from adapters.cli.options import BacktestOptions
+from adapters.cli.outputs import announce_written
 from adapters.cli.paths import distinct_outputs
 from adapters.cli.plot import check_matplotlib, write_equity_png
 from adapters.cli.progress import progress_bar
@@ -71,7 +72,7 @@ def _plot(
         return Success(None)
     title = backtest_title(options, result)
     written = write_equity_png(result, benchmark, options.plot, title)
-    return written.map(lambda path: terminal.warn(f"Equity curve written to {path}"))
+    return written.map(partial(announce_written, terminal, "Equity curve"))
 
 
 def _run(  # noqa: PLR0913 - one backtest of the options' inputs

@@ -8,7 +8,8 @@ Exit 0 when every account planned; 1 when some failed (each named on stderr, and
 `error` line in the output); 2 for an unreadable file, a malformed line or a duplicate
 `account_id` (the line number, the field), and then `--out` is left untouched. The
 output file is written beside its target and renamed into place when complete, so it
-never holds a half-written line; on stdout every line is written whole.
+never holds a half-written line (then `Plans written to FILE` on stderr, as every
+command says of a file it wrote); on stdout every line is written whole.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from adapters.cli.command import Command
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.line_sink import open_sink
 from adapters.cli.options import PlanManyOptions
+from adapters.cli.outputs import announce_written
 from adapters.cli.paths import distinct_output
 from adapters.cli.plan_workers import Workers, open_workers
 from adapters.cli.rate_progress import count_lines, rate_progress
@@ -83,6 +85,8 @@ def run(options: PlanManyOptions, terminal: Terminal) -> ExitCode:
                 InputError(source=str(options.accounts), problem=str(unreadable)), terminal
             )
         sink.commit()
+    if options.out is not None:
+        announce_written(terminal, "Plans", options.out)
     return tally.report(terminal, time.monotonic() - started)
 
 

@@ -28,13 +28,13 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from adapters.cli.baskets import BasketFormat, basket
-from adapters.cli.brokers import fake_broker
+from adapters.cli.brokers import alpaca_broker, fake_broker
 from adapters.cli.command import Command, UsageError
 from adapters.cli.commands.plan import policy_or_default
 from adapters.cli.loaders import load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, RebalanceOptions
 from adapters.cli.order_report import orders_json, orders_table
-from adapters.cli.outputs import write_text
+from adapters.cli.outputs import announce_written, write_text
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, name_file, problem
 from adapters.cli.shared_arguments import (
@@ -83,12 +83,10 @@ class _Orders:
 
 
 def _alpaca(environ: Mapping[str, str], *, live: bool) -> Result[BrokerPort, Problem]:
-    """Alpaca from the APCA_* variables: paper trading unless `live`, never the other by mistake."""
-    try:
-        from adapters.alpaca import AlpacaBroker  # noqa: PLC0415 - heavy, optional extra
-    except ImportError:
-        hint = "needs the alpaca extra: pip install 'portfolio-rebalancer[alpaca]'"
-        return Failure(InputError(source="--broker alpaca", problem=hint))
+    """Alpaca from the APCA_* variables: paper trading unless `live`, never the other by mistake.
+
+    Opened as every command opens it (`alpaca_broker`: missing keys exit 2, naming them).
+    """
     base = environ.get("APCA_API_BASE_URL", "")
     if not live and f"//{LIVE_HOST}" in base:
         hint = "APCA_API_BASE_URL is Alpaca live trading: add --live to trade live"
@@ -96,12 +94,7 @@ def _alpaca(environ: Mapping[str, str], *, live: bool) -> Result[BrokerPort, Pro
     if live and "paper-api." in base:
         hint = "--live, but APCA_API_BASE_URL is Alpaca paper trading"
         return Failure(InputError(source="--live", problem=hint))
-    match AlpacaBroker.from_env(environ, paper=not live):
-        case Success(broker):
-            return Success(broker)
-        case Failure(error):
-            return Failure(error)
-    return Failure(InputError(source="--broker alpaca", problem="unexpected result"))
+    return alpaca_broker(environ, live=live)
 
 
 def _broker(
@@ -208,7 +201,10 @@ def _where(options: RebalanceOptions) -> str:
     return "Alpaca LIVE trading" if options.live else "Alpaca paper trading"
 
 
-def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Problem]:
+def _write_basket(
+    options: RebalanceOptions, orders: _Orders, terminal: Terminal
+) -> Result[None, Problem]:
+    """The basket of `--orders-csv`, written whole (or the old file left), and said so on stderr."""
     path = options.orders_csv
     if path is None:
         return Success(None)
@@ -216,7 +212,7 @@ def _write_basket(options: RebalanceOptions, orders: _Orders) -> Result[None, Pr
         case Failure(reason):
             return Failure(InputError(source=str(path), problem=f"not written: {reason}"))
         case Success(text):
-            return write_text(path, text).map(lambda _: None)  # whole, or the old file left
+            return write_text(path, text).map(partial(announce_written, terminal, "Basket"))
     return Success(None)
 
 
@@ -278,11 +274,13 @@ def _execute(options: RebalanceOptions, terminal: Terminal, orders: _Orders) -> 
 
 def run(options: RebalanceOptions, terminal: Terminal) -> ExitCode:
     """Print the orders (dry run) or place them; see the module docstring for exit codes."""
-    named = partial(name_file, weights=options.weights, snapshot=options.snapshot)
+    named = partial(
+        name_file, weights=options.weights, snapshot=options.snapshot, plan=options.plan
+    )
     prepared = (
         _orders(options, terminal)
         .alt(named)
-        .bind(lambda orders: _write_basket(options, orders).map(lambda _: orders))
+        .bind(lambda orders: _write_basket(options, orders, terminal).map(lambda _: orders))
     )
     if isinstance(prepared, Success) and (warning := unknown_basis_warning(prepared.unwrap().plan)):
         terminal.warn(warning)  # before anything is shown, asked or placed
