@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,11 +13,14 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result
 
 from portfolio import (
+    Action,
     Allocation,
     Asset,
     ErrorKind,
+    PastTrade,
     SizingPolicy,
     Snapshot,
+    TaxPolicy,
     combine_allocations,
     plan_rebalance,
 )
@@ -160,9 +164,47 @@ def test_invalid_portfolio_value(value: Any) -> None:
     assert failure({"SPY": D("0.5")}, portfolio_value=value).kind is ErrorKind.INVALID_ALLOCATION
 
 
-@pytest.mark.parametrize("key", ["", " SPY", "S P Y", 7, None])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        " SPY",
+        "S P Y",
+        7,
+        None,
+        "SPY\t",
+        "\x1b[2J",  # a terminal escape: clears the screen of whoever reads the plan
+        "SPY\u202eYPS",  # a right-to-left override: shows another symbol than it is
+        "SP\u200bY",  # a zero-width space: looks like SPY, is not
+        "S\u00a0PY",  # a no-break space
+        "SPY\x00",
+    ],
+)
 def test_keys_that_are_not_symbols(key: Any) -> None:
-    assert failure({key: D("0.1")}).kind is ErrorKind.INVALID_WEIGHTS
+    error = failure({key: D("0.1")})
+    assert error.kind is ErrorKind.INVALID_WEIGHTS
+    assert error.context["keys"] == repr(key)
+
+
+def test_a_symbol_is_one_rule_for_keys_past_trades_and_tax_policies() -> None:
+    # The same key refused everywhere a symbol is named (one rule, `is_symbol`).
+    bad = "SP\u200bY"
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c")
+    as_of = datetime(2024, 6, 3, tzinfo=UTC)
+    trade = PastTrade(
+        symbol=bad, action=Action.SELL, quantity=D(1), price=D(1), on=date(2024, 6, 3)
+    )
+    snapshot = Snapshot(cash=D(10), prices={"SPY": D(1)}, as_of=as_of, recent_trades=(trade,))
+    error = plan_rebalance(allocation, snapshot, SizingPolicy(tax=TaxPolicy())).failure()
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_SNAPSHOT, "symbol")
+    substitutes = TaxPolicy(substitutes={"SPY": (bad,)})
+    plain = Snapshot(cash=D(10), prices={"SPY": D(1)}, as_of=as_of)
+    error = plan_rebalance(allocation, plain, SizingPolicy(tax=substitutes)).failure()
+    assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, "tax.substitutes")
+    # A symbol of any script and punctuation brokers use is one.
+    weights = {"BTC/USD": D("0.5"), "BRK.B": D("0.25"), "ÄBC": D("0.25")}
+    priced = Snapshot(cash=D(10), prices=dict.fromkeys(weights, D(1)))
+    assert plan_rebalance(Allocation(target_weights=weights, correlation_id="c"), priced).unwrap()
 
 
 def test_arguments_that_are_not_records() -> None:

@@ -44,11 +44,18 @@ def test_a_symbol_s_control_characters_are_shown_as_escapes(
     assert "\\x1b[2J\\x07SPY\\u202e\\x9b" in run.out + run.err
 
 
-def test_json_output_is_untouched_and_reads_back_the_symbol(files: Path) -> None:
+def test_such_a_symbol_is_refused_by_the_core_and_named_by_its_escapes(files: Path) -> None:
+    """No broker lists such a symbol (`records.symbol_keys.is_symbol`): the file is refused.
+
+    With `--json` too, and the error line names the key as its escapes, not as the
+    characters a terminal would act on.
+    """
     run = cli("plan", "--weights", files / "w.json", "--snapshot", files / "a.json", "--json")
-    assert run.code == 0, run.err
-    symbols = {item["symbol"] for item in json.loads(run.out)["items"]}
-    assert symbols == {TRICKS.upper(), "QQQ"}
+    assert (run.code, run.out) == (1, "")
+    assert "INVALID_WEIGHTS" in run.err
+    assert "target_weights has keys that are not symbols" in run.err
+    assert "\\x1b[2J\\x07SPY\\u202e\\x9b" in run.err
+    assert ACTED_ON.search(run.err) is None
 
 
 @given(st.text())

@@ -11,6 +11,7 @@ import attrs
 from portfolio.records.errors import PortfolioError
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import MAX_AMOUNT, is_bounded
+from portfolio.records.symbol_keys import is_symbol
 
 __all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem"]
 
@@ -136,17 +137,13 @@ def _harvest_problem(tax: TaxPolicy) -> PortfolioError | None:
     return None
 
 
-def _is_symbol(value: object) -> bool:
-    return isinstance(value, str) and value.strip() != "" and value == value.strip()
-
-
 def _groups_problem(groups: object) -> str | None:
     """What is wrong with `identical`, in words, or None."""
     if not isinstance(groups, tuple) or not all(isinstance(g, tuple) for g in groups):
         return "a tuple of tuples of symbols"
     seen: set[str] = set()
     for group in groups:
-        if not all(_is_symbol(s) for s in group):
+        if not all(is_symbol(s) for s in group):
             return "groups of non-empty symbols"
         members = {s.upper() for s in group}
         if len(members) < 2 or len(members) < len(group):
@@ -167,12 +164,12 @@ def _substitutes_problem(  # noqa: PLR0911 - one return per rule
     group_of = {s.upper(): {m.upper() for m in g} for g in groups for s in g}
     keys: set[str] = set()
     for symbol, replacements in substitutes.items():
-        if not _is_symbol(symbol) or not isinstance(replacements, tuple) or not replacements:
+        if not is_symbol(symbol) or not isinstance(replacements, tuple) or not replacements:
             return "a mapping of symbols to non-empty tuples of symbols"
         if symbol.upper() in keys:
             return f"one entry per symbol ({symbol.upper()} twice)"
         keys.add(symbol.upper())
-        if not all(_is_symbol(s) for s in replacements):
+        if not all(is_symbol(s) for s in replacements):
             return f"non-empty symbols (for {symbol.upper()})"
         named = [s.upper() for s in replacements]
         if len(set(named)) < len(named):

@@ -19,6 +19,7 @@ from portfolio.records.errors import PortfolioError
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import MAX_AMOUNT, ZERO, is_bounded
 from portfolio.records.plan_item import Action
+from portfolio.records.symbol_keys import is_symbol
 
 __all__ = [
     "PastTrade",
@@ -75,10 +76,6 @@ def freeze_trades(trades: tuple[PastTrade, ...]) -> tuple[PastTrade, ...]:
     """Copy a list of past trades into a tuple; anything else is kept for validation."""
     given: object = trades
     return tuple(given) if isinstance(given, list) else trades
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and value.strip() != ""
 
 
 def _is_date(value: object) -> bool:
@@ -247,7 +244,7 @@ def trades_problem(trades: object, as_of: datetime | None = None) -> PortfolioEr
 def _trade_field_problem(trade: PastTrade) -> str | None:
     """The name of the first bad field of a past trade, or None."""
     checks = (
-        ("symbol", _is_text(trade.symbol)),
+        ("symbol", is_symbol(trade.symbol)),
         ("action", trade.action is Action.BUY or trade.action is Action.SELL),
         ("quantity", is_bounded(trade.quantity) and trade.quantity > 0),
         ("price", is_bounded(trade.price) and trade.price > 0),
