@@ -88,9 +88,9 @@ def _lot_problem(lot: object, on: date) -> str | None:  # noqa: PLR0911 - one re
     if not isinstance(lot, TaxLot):
         return "each lot must be a TaxLot"
     if not (is_bounded(lot.quantity) and lot.quantity > 0):
-        return "a lot's quantity must be a finite Decimal > 0"
+        return "a lot's quantity must be a finite Decimal in (0, 1E+15]"
     if not (is_bounded(lot.cost) and lot.cost >= 0):
-        return "a lot's cost must be a finite Decimal ≥ 0"
+        return "a lot's cost must be a finite Decimal in [0, 1E+15]"
     if not _is_date(lot.acquired):
         return "a lot's acquired must be a date"
     if lot.acquired > on:
