@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import TypeVar
 
-__all__ = ["counted", "html_table", "money", "percent", "shares", "shown", "text_table"]
+__all__ = [
+    "counted",
+    "duration",
+    "html_table",
+    "money",
+    "percent",
+    "shares",
+    "shown",
+    "text_table",
+]
 
 T = TypeVar("T")
 
@@ -26,6 +36,25 @@ def counted(count: int, noun: str) -> str:
     ('1 lot', '2 bars', '0 orders', '1,000 accounts')
     """
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def duration(span: timedelta) -> str:
+    """A span of time as people say it: days, hours, minutes and seconds, zeros left out.
+
+    >>> duration(timedelta(days=33)), duration(timedelta(days=1, seconds=1))
+    ('33 days', '1 day 1 s')
+    >>> duration(timedelta(hours=5, minutes=3)), duration(timedelta(milliseconds=250))
+    ('5 h 3 min', '0.25 s')
+    """
+    seconds = abs(span.total_seconds())
+    if seconds < 1:
+        return f"{seconds:g} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [counted(days, "day")] if days else []
+    parts += [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts)
 
 
 def money(amount: Decimal) -> str:

@@ -36,6 +36,7 @@ import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from portfolio.formats.display import duration
 from portfolio.orders.checks import held_once_filled, plan_problem
 from portfolio.orders.open_orders import check_open_orders
 from portfolio.records.errors import ErrorKind, PortfolioError
@@ -302,11 +303,14 @@ def _age_drift(made: datetime | None, now: datetime | None, limit: timedelta) ->
         return ()
     if age < -limit:  # made after the account was read: the as_of was edited, or a clock is off
         detail = (
-            f"the plan's as_of {made.isoformat()} is {-age} later than the account's "
-            f"{now.isoformat()}, beyond the limit {limit}"
+            f"the plan's as_of {made.isoformat()} is {duration(age)} later than the account's "
+            f"{now.isoformat()}, beyond the limit {duration(limit)}"
         )
         return (Drift(symbol="", change=Change.AGE, detail=detail),)
-    detail = f"the plan is {age} old (as_of {made.isoformat()}), the limit is {limit}"
+    detail = (
+        f"the plan is {duration(age)} old (as_of {made.isoformat()}), "
+        f"the limit is {duration(limit)}"
+    )
     return (Drift(symbol="", change=Change.AGE, detail=detail),)
 
 
