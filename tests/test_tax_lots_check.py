@@ -101,21 +101,23 @@ def test_a_bad_quantity_another_lot_makes_up_for_is_named(first: str, second: st
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("lot", "position", "message"),
     [
-        ("quantity", D("1E+40"), "a lot's quantity must be a finite Decimal in (0, 1E+15]"),
-        ("cost", D("2E+15"), "a lot's cost must be a finite Decimal in [0, 1E+15]"),
+        (
+            TaxLot(quantity=D("1E+40"), cost=D(1), acquired=date(2023, 1, 2)),
+            D(10),  # a lot past the bound never sums to a position within it
+            "a lot's quantity must be a finite Decimal in (0, 1E+15]",
+        ),
+        (
+            TaxLot(quantity=D(1), cost=D("2E+15"), acquired=date(2023, 1, 2)),
+            D(1),
+            "a lot's cost must be a finite Decimal in [0, 1E+15]",
+        ),
     ],
 )
-def test_a_value_past_the_bound_is_named_as_past_it(field: str, value: D, message: str) -> None:
-    """A 41-digit quantity is > 0: the message says the bound it is past, not only the sign.
-
-    (The position is 10: a lot past the bound never sums to a position within it.)
-    """
-    lot = attrs.evolve(
-        TaxLot(quantity=D(1), cost=D(1), acquired=date(2023, 1, 2)), **{field: value}
-    )
-    error = lots_problem({"AAA": (lot,)}, {"AAA": D(10) if field == "quantity" else D(1)}, AS_OF)
+def test_a_value_past_the_bound_is_named_as_past_it(lot: TaxLot, position: D, message: str) -> None:
+    """A 41-digit quantity is > 0: the message says the bound it is past, not only the sign."""
+    error = lots_problem({"AAA": (lot,)}, {"AAA": position}, AS_OF)
     assert error is not None
     assert (error.kind, error.message, error.context["symbol"]) == (
         ErrorKind.INVALID_SNAPSHOT,
