@@ -30,13 +30,18 @@ from portfolio import (
 D = Decimal
 
 
-def test_a_lone_surrogate_in_a_symbol_or_correlation_id_is_planned_not_raised() -> None:
-    allocation = Allocation(target_weights={"\ud800": D("0.5")}, correlation_id="\ud800")
+def test_a_lone_surrogate_in_a_symbol_or_correlation_id_is_answered_not_raised() -> None:
+    # In a symbol it is refused, as any character that is not printable is
+    # (`records.symbol_keys.is_symbol`); in a correlation id it is planned and hashed.
+    allocation = Allocation(target_weights={"\ud800": D("0.5")}, correlation_id="c")
     snapshot = Snapshot(cash=D(1000), prices={"\ud800": D(10)})
-    plan = plan_rebalance(allocation, snapshot).unwrap()
+    error = plan_rebalance(allocation, snapshot).failure()
+    assert (error.kind, error.context["keys"]) == (ErrorKind.INVALID_WEIGHTS, "'\\ud800'")
+    assert not is_successful(validate(allocation, snapshot))
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="\ud800")
+    plan = plan_rebalance(allocation, Snapshot(cash=D(1000), prices={"SPY": D(10)})).unwrap()
     assert len(plan.plan_id) == 32
     assert plan.items[0].trade_amount == D("500.00")
-    assert is_successful(validate(allocation, snapshot))
     service = PortfolioService(FakeBroker(cash=D(1000), prices={"SPY": D(10)}))
     spy = Allocation(target_weights={"SPY": D(1)}, correlation_id="c")
     assert service.create_rebalance_plan(spy, "\udfff").unwrap().correlation_id == "\udfff"
