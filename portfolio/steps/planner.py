@@ -43,6 +43,10 @@ __all__ = ["Planner", "plan_prepared", "plan_rebalance"]
 
 _HALF = MAX_AMOUNT / 2
 _MINUS_HALF = -_HALF
+#: Below 1E+14 in magnitude: a `Decimal.adjusted()` (the exponent of its first digit) of
+#: at most 13. An int per number, where `min` and `max` compared each Decimal twice: 11
+#: thousand instructions fewer of the 825 a 20-symbol account on a shared model cost.
+_SMALL_EXPONENT = 13
 #: The `PlanItem` fields the bounds rule reads (by name: 58 ns an item against 50 by index).
 _SYMBOL, _QUANTITY, _PRICE = attrgetter("symbol"), attrgetter("quantity"), attrgetter("price")
 
@@ -221,17 +225,17 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
 
     The planner refuses what it would not accept as its next input, so that every plan
     it makes can be filled by `fill_plan` and the account after it planned again.
-    Accounts within half the bounds pass at once (checked in C); the rest exactly.
+    Accounts within half the bounds pass at once (checked in C: cash within half, every
+    quantity held or traded below 1E+14); the rest exactly.
     """
     held = checked.quantities
     if _uncovered(plan, short=min(held, default=ZERO) < 0):  # min in C: no item read unless short
         return Failure(_uncovered_error(plan))
     quantities = tuple(map(_QUANTITY, plan.items))
-    moved = quantities + held  # Decimals the planner computed, or checked: min and max suffice
+    moved = quantities + held  # finite Decimals the planner computed, or checked
     if (
         _MINUS_HALF <= plan.cash_after <= _HALF
-        and min(moved, default=ZERO) >= _MINUS_HALF
-        and max(moved, default=ZERO) <= _HALF
+        and max(map(Decimal.adjusted, moved), default=0) <= _SMALL_EXPONENT
     ):
         return Success(plan)
     before = dict(zip(checked.symbols, held, strict=True))
