@@ -70,7 +70,8 @@ def model_key(allocation: Allocation, policy_key: object) -> _Key | None:
     names = "\x00".join(weights)  # one string hashes faster than a tuple of twenty
     if names.count("\x00") > max(len(weights) - 1, 0):  # a NUL inside a name: ambiguous
         return None
-    return policy_key, type(value), str(value), names, "\x00".join(map(str, weights.values()))
+    written = ("%s\x00" * len(weights))[:-1] % tuple(weights.values())  # str() each, no list
+    return policy_key, type(value), str(value), names, written
 
 
 def policy_key(policy: SizingPolicy) -> object:
