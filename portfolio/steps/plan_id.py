@@ -46,7 +46,8 @@ def canonical_text(values: Iterable[Decimal]) -> str:
         return text
     if "E" in text:
         return "\x00".join(map(_canonical, column))
-    shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in map(str, column)]
+    written = text.split("\x00")  # each str(), without writing them again
+    shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in written]
     return "\x00".join(["0" if w == "-0" else w for w in shortest])
 
 
