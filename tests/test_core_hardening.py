@@ -105,6 +105,20 @@ def test_a_fill_that_would_leave_cash_beyond_the_bounds_is_refused() -> None:
     assert "cash would exceed 1E+15" in error.message
 
 
+def test_positions_near_the_bounds_are_planned_exactly_and_refused_beyond_them() -> None:
+    """Quantities of 1E+14 and more are checked exactly: a plan is refused only beyond 1E+15."""
+    allocation = Allocation(target_weights={"X": D(1)}, correlation_id="c")
+    # 2E14 shares at 1E-9 are worth 200,000; with 100,000 in cash, 1E14 more are bought
+    near = Snapshot(cash=D(100_000), positions={"X": D("2E+14")}, prices={"X": D("1E-9")})
+    plan = plan_rebalance(allocation, near).unwrap()
+    assert plan.items[0].quantity == D("1E+14")
+    assert fill_plan(near, plan).unwrap().snapshot.positions["X"] == D("3E+14")
+    # 6E14 shares and 900,000 in cash: 9E14 more would hold 1.5E15 shares
+    beyond = Snapshot(cash=D(900_000), positions={"X": D("6E+14")}, prices={"X": D("1E-9")})
+    error = plan_rebalance(allocation, beyond).failure()
+    assert error.message == "the plan is refused: a position would exceed 1E+15 shares"
+
+
 def test_cash_after_does_not_depend_on_the_callers_context() -> None:
     allocation = Allocation(target_weights={"SPY": D("0.506173")}, correlation_id="c")
     snapshot = Snapshot(cash=D(10_000), prices={"SPY": D(100)})

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 from test_many import one_by_one
+from test_tax_properties import tax_policies, taxed_accounts
 
 from adapters.cli.account_lines import plan_lines
 from adapters.many import ship_many
@@ -21,6 +22,7 @@ from portfolio import (
     RebalancePlan,
     SizingPolicy,
     Snapshot,
+    TaxPolicy,
     combine_allocations,
     plan_many,
     plan_rebalance,
@@ -123,6 +125,24 @@ def test_a_shared_model_plans_like_plan_rebalance_under_any_correlation_id(
     allocation, snapshot = account
     models = SharedModels()
     for name in ("first", "second", "first", "third"):
+        renamed = allocation.with_correlation_id(name)
+        ours = models.plan(renamed, snapshot, policy)
+        theirs = plan_rebalance(renamed, snapshot, policy)
+        assert ours == theirs
+        assert as_written(ours) == as_written(theirs)
+    assert len(models) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(taxed_accounts(), tax_policies)
+def test_a_taxed_shared_model_plans_like_plan_rebalance_under_any_correlation_id(
+    account: tuple[Allocation, Snapshot], tax: TaxPolicy
+) -> None:
+    """The tax rules read the model under the account's own id, harvesting included."""
+    allocation, snapshot = account
+    policy = SizingPolicy(tax=tax)
+    models = SharedModels()
+    for name in ("prop", "second", "prop", "third"):
         renamed = allocation.with_correlation_id(name)
         ours = models.plan(renamed, snapshot, policy)
         theirs = plan_rebalance(renamed, snapshot, policy)

@@ -20,6 +20,7 @@ from portfolio import (
     combine_allocations,
     plan_rebalance,
 )
+from portfolio.steps.planner import plan_prepared
 from portfolio.steps.prepare import prepare, rebased
 
 D = Decimal
@@ -126,3 +127,33 @@ def test_a_planner_pickles_and_plans_the_same_plans(
         renamed.seed.copy().hexdigest()
         == rebased(planner.prepared, "other").seed.copy().hexdigest()
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(accounts(), policies, st.text(max_size=8))
+def test_a_prepared_model_plans_under_another_correlation_id_as_prepared_under_it(
+    account: tuple[Allocation, Snapshot], policy: SizingPolicy, name: str
+) -> None:
+    """`plan_prepared` under an id is the plan of the allocation under that id."""
+    allocation, snapshot = account
+    prepared = prepare(allocation, policy)
+    assume(isinstance(prepared, Success))
+    ours = plan_prepared(prepared.unwrap(), snapshot, name)
+    assert ours == plan_rebalance(allocation.with_correlation_id(name), snapshot, policy)
+    assert plan_prepared(prepared.unwrap(), snapshot) == plan_rebalance(
+        allocation, snapshot, policy
+    )
+
+
+def test_a_rebased_seed_digests_its_text_once_read_however_it_is_read() -> None:
+    """Read first with a snapshot's part, or copied first: the same digest."""
+    allocation = Allocation(target_weights={"SPY": D("0.5")}, correlation_id="a")
+    seed = prepare(allocation, SizingPolicy()).unwrap().seed
+    theirs = prepare(allocation.with_correlation_id("b"), SizingPolicy()).unwrap().seed
+    expected = theirs.followed_by(b"part").hexdigest()
+    lazy = seed.rebased("b")
+    assert lazy.followed_by(b"part").hexdigest() == expected
+    assert lazy.copy().hexdigest() == theirs.copy().hexdigest()
+    assert lazy.followed_by(b"part").hexdigest() == expected  # digested now: copied
+    copied = pickle.loads(pickle.dumps(seed.rebased("b")))  # noqa: S301 - our own bytes
+    assert copied.followed_by(b"part").hexdigest() == expected

@@ -36,14 +36,17 @@ def canonical_text(values: Iterable[Decimal]) -> str:
 
     >>> canonical_text([Decimal("0.60"), Decimal("1E+3"), Decimal("-0"), Decimal("1E-9")])
     '0.6\x001000\x000\x001E-9'
+    >>> canonical_text([Decimal("0.50"), Decimal("-0.0"), Decimal("10")]), canonical_text([])
+    ('0.5\x000\x0010', '')
     """
     column = tuple(values)
-    written = list(map(str, column))
-    text = "\x00".join(written)
+    # `%s` is str() without a list to join: 1.0 against 1.2 thousand instructions a number
+    text = ("%s\x00" * len(column))[:-1] % column
     if _is_canonical(text):  # the common case, checked in C
         return text
     if "E" in text:
         return "\x00".join(map(_canonical, column))
+    written = text.split("\x00")  # each str(), without writing them again
     shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in written]
     return "\x00".join(["0" if w == "-0" else w for w in shortest])
 
@@ -83,6 +86,7 @@ class IdSeed:
     """
 
     __slots__ = ("_digest", "_head", "_tail", "_value")
+    _digest: hashlib._Hash | None
 
     def __init__(
         self,
@@ -104,8 +108,16 @@ class IdSeed:
         self._digest = hashlib.sha256(self._head + self._tail)
 
     def rebased(self, correlation_id: str) -> IdSeed:
-        """The same seed under another correlation id; the rest is not written again."""
-        return _seed(_text(_VERSION, correlation_id, self._value), self._value, self._tail)
+        """The same seed under another correlation id; the rest is not written again.
+
+        Digested when first read (`copy`, `followed_by`): a model shared by many accounts
+        is rebased once per account and read once, so its text is digested once, together
+        with the snapshot's part, without a digest to copy.
+        """
+        seed = object.__new__(IdSeed)
+        seed._head = _text(_VERSION, correlation_id, self._value)
+        seed._value, seed._tail, seed._digest = self._value, self._tail, None
+        return seed
 
     def __reduce__(self) -> tuple[Callable[[bytes, str, bytes], IdSeed], tuple[bytes, str, bytes]]:
         """Pickled as the text it digests: its correlation id's part and the rest."""
@@ -113,7 +125,17 @@ class IdSeed:
 
     def copy(self) -> hashlib._Hash:
         """A copy of the digest to add one snapshot's part to."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self._head + self._tail)
         return self._digest.copy()
+
+    def followed_by(self, part: bytes) -> hashlib._Hash:
+        """The digest of the seed's text followed by `part` (one snapshot's)."""
+        if self._digest is None:  # rebased and not read yet: one digest of the whole text
+            return hashlib.sha256(self._head + self._tail + part)
+        digest = self._digest.copy()
+        digest.update(part)
+        return digest
 
 
 def _seed(head: bytes, value: str, tail: bytes) -> IdSeed:
@@ -139,11 +161,10 @@ def plan_id(  # noqa: PLR0913 - the snapshot's part of the content, by name
     The portfolio value is not hashed: it follows from these (or from the allocation's
     `portfolio_value`, which the seed holds).
     """
-    digest = seed.copy()
     owned = sorted(held)
     numbers = canonical_text((cash, *prices, *map(held.__getitem__, owned)))
     stamp = as_of.isoformat() if as_of is not None else ""
-    digest.update(_text("\x01", stamp, *symbols, "\x01", *owned, "\x01", numbers))
+    part = _text("\x01", stamp, *symbols, "\x01", *owned, "\x01", numbers)
     if assets:
         universe = frozenset(symbols)
         facts = (
@@ -152,5 +173,5 @@ def plan_id(  # noqa: PLR0913 - the snapshot's part of the content, by name
             for s, a in sorted(assets.items())
             if s in universe
         )
-        digest.update(_text("\x01", *facts))
-    return digest.hexdigest()[:32]
+        part += _text("\x01", *facts)
+    return seed.followed_by(part).hexdigest()[:32]

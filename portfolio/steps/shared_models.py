@@ -11,7 +11,7 @@ records, not only the same object, and written alike. A plan carries its policy,
 (which no plan shows today): every plan is exactly what `plan_rebalance` gives, digits
 included. The
 correlation id is not part of the model: each account keeps its own, and its plan id
-is digested with it (`IdSeed.rebased`). Whatever a key cannot describe exactly (a
+is digested with it (`steps.planner.plan_prepared`). Whatever a key cannot describe exactly (a
 `CombinedAllocation`, a weight that is not a `Decimal`, a key that is not a `str`, a
 subclass) is planned by `plan_rebalance` itself, so bad data fails exactly as there.
 Memory is bounded: past `MAX_MODELS` distinct models the remembered ones are dropped.
@@ -30,8 +30,8 @@ from portfolio.records.frozen import FrozenDict
 from portfolio.records.plan import RebalancePlan
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
-from portfolio.steps.planner import Planner, plan_rebalance
-from portfolio.steps.prepare import Prepared, prepare, rebased
+from portfolio.steps.planner import plan_prepared, plan_rebalance
+from portfolio.steps.prepare import Prepared, prepare
 
 __all__ = ["MAX_MODELS", "SharedModels", "model_key", "policy_key"]
 
@@ -70,7 +70,8 @@ def model_key(allocation: Allocation, policy_key: object) -> _Key | None:
     names = "\x00".join(weights)  # one string hashes faster than a tuple of twenty
     if names.count("\x00") > max(len(weights) - 1, 0):  # a NUL inside a name: ambiguous
         return None
-    return policy_key, type(value), str(value), names, "\x00".join(map(str, weights.values()))
+    written = ("%s\x00" * len(weights))[:-1] % tuple(weights.values())  # str() each, no list
+    return policy_key, type(value), str(value), names, written
 
 
 def policy_key(policy: SizingPolicy) -> object:
@@ -119,11 +120,8 @@ class SharedModels:
             prepared = self._models[key] = prepare(allocation, policy)
         if not isinstance(prepared, Success):  # the model's own problem: no correlation id in it
             return Failure(prepared.failure())
-        model = prepared.unwrap()
-        correlation_id = allocation.correlation_id
-        if model.correlation_id != correlation_id:  # the same model, the account's own id
-            model = rebased(model, correlation_id)
-        return Planner(model).plan(snapshot)
+        # the same model, under the account's own correlation id
+        return plan_prepared(prepared.unwrap(), snapshot, allocation.correlation_id)
 
     def _key(self, allocation: object, policy: object) -> _Key | None:
         if type(allocation) is not Allocation or type(policy) is not SizingPolicy:

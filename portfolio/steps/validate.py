@@ -44,7 +44,7 @@ from portfolio.records.snapshot import (
     upper_known,
 )
 from portfolio.steps.checked import Checked, Columns
-from portfolio.steps.plan_id import plan_id
+from portfolio.steps.plan_id import IdSeed, plan_id
 from portfolio.steps.prepare import Prepared, argument_problem, prepare
 
 __all__ = ["Checked", "Columns", "check_snapshot", "columns", "trusted_columns", "validate"]
@@ -72,16 +72,28 @@ def check_snapshot(prepared: Prepared, snapshot: Snapshot) -> Result[Checked, Po
         return columns(prepared, snapshot).map(Checked.of)
 
 
-def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, PortfolioError]:
+def columns(
+    prepared: Prepared, snapshot: Snapshot, correlation_id: str | None = None
+) -> Result[Columns, PortfolioError]:
     """Check a snapshot against a prepared allocation: the validated inputs as columns.
 
     Call inside the core context (`check_snapshot` and the planner do). Keys that are
-    targeted symbols were checked by `prepare` and are not checked again.
+    targeted symbols were checked by `prepare` and are not checked again. With
+    `correlation_id`, the columns are named as those of the same allocation under that
+    id (a shared model's account, `steps.shared_models`): the plan id's seed is rebased.
     """
+    name = (prepared.correlation_id, prepared.seed)
+    if correlation_id is not None and correlation_id != name[0]:
+        name = (correlation_id, prepared.seed.rebased(correlation_id))
     known = prepared.weights.keys()
     if type(snapshot) is Snapshot and plain_snapshot(snapshot, known):  # the common case
         return _columns(
-            prepared, snapshot.as_of, (snapshot.positions, snapshot.cash), snapshot.prices, {}
+            prepared,
+            snapshot.as_of,
+            (snapshot.positions, snapshot.cash),
+            snapshot.prices,
+            {},
+            name=name,
         )
     problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
     problem = problem or snapshot_problem(snapshot, known)
@@ -97,9 +109,9 @@ def columns(prepared: Prepared, snapshot: Snapshot) -> Result[Columns, Portfolio
             snapshot.open_orders, held, cash, prices, allow_short=prepared.policy.allow_short
         )
         return netted.bind(
-            lambda account: _columns(prepared, snapshot.as_of, account, prices, assets)
+            lambda account: _columns(prepared, snapshot.as_of, account, prices, assets, name=name)
         )
-    return _columns(prepared, snapshot.as_of, (held, cash), prices, assets)
+    return _columns(prepared, snapshot.as_of, (held, cash), prices, assets, name=name)
 
 
 def trusted_columns(
@@ -119,24 +131,24 @@ def trusted_columns(
     problem = account_problem(*account)
     if problem is not None:  # cash flows and trades may carry the account out of bounds
         return Failure(problem)
-    return _columns(prepared, as_of, account, prices, {}, named=False)
+    return _columns(prepared, as_of, account, prices, {}, name=None)
 
 
-def _columns(  # noqa: PLR0913 - a snapshot's parts, and whether to name the plan
+def _columns(  # noqa: PLR0913 - a snapshot's parts, and the plan's name
     prepared: Prepared,
     as_of: datetime | None,
     account: tuple[Mapping[str, Decimal], Decimal],
     prices: Mapping[str, Decimal],
     assets: Mapping[str, Asset],
     *,
-    named: bool = True,
+    name: tuple[str, IdSeed] | None,
 ) -> Result[Columns, PortfolioError]:
     """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
 
     Checks the prices the plan needs, short targets and V; call inside the core context.
     Cash with more than 34 decimals is rounded to them (`core_cash`), so that the plan's
-    `cash_after = cash_before − Σ trade_amount` is exact.
-    Without `named`, the plan id is left empty.
+    `cash_after = cash_before − Σ trade_amount` is exact. `name` = (correlation id, the
+    plan id's seed); without it, the plan id is left empty (under the prepared id).
     """
     held, cash = account[0], core_cash(account[1])
     known = prepared.weights.keys()
@@ -156,9 +168,10 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and whether to name the pla
     value = _portfolio_value(prepared.portfolio_value, cash, held, prices)
     if value <= 0 and (value < 0 or _equity(cash, held, prices) < 0):  # -0.004 is -0.00
         return Failure(PortfolioError.invalid_snapshot("portfolio value is negative", value=value))
+    correlation_id, seed = name if name is not None else (prepared.correlation_id, None)
     return Success(
         Columns(
-            correlation_id=prepared.correlation_id,
+            correlation_id=correlation_id,
             as_of=as_of,
             policy=prepared.policy,
             cash=cash,
@@ -170,7 +183,7 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and whether to name the pla
             assets=assets,
             metadata=prepared.metadata,
             plan_id=plan_id(
-                prepared.seed,
+                seed,
                 as_of=as_of,
                 cash=cash,
                 symbols=symbols,
@@ -178,7 +191,7 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and whether to name the pla
                 held=held,
                 assets=assets,
             )
-            if named
+            if seed is not None
             else "",
         )
     )
