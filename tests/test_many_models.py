@@ -123,14 +123,7 @@ def test_a_shared_model_plans_like_plan_rebalance_under_any_correlation_id(
 ) -> None:
     """The plan id covers the correlation id: each account keeps its own."""
     allocation, snapshot = account
-    models = SharedModels()
-    for name in ("first", "second", "first", "third"):
-        renamed = allocation.with_correlation_id(name)
-        ours = models.plan(renamed, snapshot, policy)
-        theirs = plan_rebalance(renamed, snapshot, policy)
-        assert ours == theirs
-        assert as_written(ours) == as_written(theirs)
-    assert len(models) == 1
+    planned_alike_under(("first", "second", "first", "third"), allocation, snapshot, policy)
 
 
 @settings(max_examples=40, deadline=None)
@@ -140,9 +133,16 @@ def test_a_taxed_shared_model_plans_like_plan_rebalance_under_any_correlation_id
 ) -> None:
     """The tax rules read the model under the account's own id, harvesting included."""
     allocation, snapshot = account
-    policy = SizingPolicy(tax=tax)
+    names = ("prop", "second", "prop", "third")
+    planned_alike_under(names, allocation, snapshot, SizingPolicy(tax=tax))
+
+
+def planned_alike_under(
+    names: tuple[str, ...], allocation: Allocation, snapshot: Snapshot, policy: SizingPolicy
+) -> None:
+    """One shared model plans each renamed account as `plan_rebalance` does, written alike."""
     models = SharedModels()
-    for name in ("prop", "second", "prop", "third"):
+    for name in names:
         renamed = allocation.with_correlation_id(name)
         ours = models.plan(renamed, snapshot, policy)
         theirs = plan_rebalance(renamed, snapshot, policy)

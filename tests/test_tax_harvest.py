@@ -285,6 +285,17 @@ def test_a_partial_harvest_moves_only_the_proceeds_worth_of_weight() -> None:
 GAIN_LOT = lot("v2", "1", "80", date(2024, 3, 3))
 
 
+def whole_weight_harvest(tax: TaxPolicy) -> RebalancePlan:
+    """VOO 0.1 of V = 1,000: lots v1 (harvested) and v2 (a short-term gain), 10 in cash."""
+    return plan(
+        tax,
+        weights={"VOO": "0.1"},
+        positions={"VOO": "11"},
+        lots={"VOO": (VOO_LOT, GAIN_LOT)},
+        cash="10",
+    ).unwrap()
+
+
 @pytest.mark.parametrize(
     "tax",
     [
@@ -298,13 +309,7 @@ def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_no_liquidation(tax: Ta
     # sale of 990 though the policy defers short-term gains, or keeps the net gain of
     # the other sales within 0 (the harvested loss does not widen that room). The
     # rules hold the 90: only v1 is sold; 10 + 900 − 100 = 810 is left in cash.
-    made = plan(
-        tax,
-        weights={"VOO": "0.1"},
-        positions={"VOO": "11"},
-        lots={"VOO": (VOO_LOT, GAIN_LOT)},
-        cash="10",
-    ).unwrap()
+    made = whole_weight_harvest(tax)
     assert trades(made) == [
         ("VOO", "SELL", "-900.00", "HARVEST"),
         ("VTI", "BUY", "100.00", "HARVEST"),
@@ -321,13 +326,7 @@ def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_no_liquidation(tax: Ta
 def test_the_rest_of_a_symbol_whose_whole_weight_moves_is_sold_when_the_rules_allow() -> None:
     # No deferral, no budget: v2 is sold with the harvest (one order of all 11 shares, no
     # dust left), its gain of 10 a rebalance's: 10 + 990 − 100 = 900 in cash.
-    made = plan(
-        HARVEST,
-        weights={"VOO": "0.1"},
-        positions={"VOO": "11"},
-        lots={"VOO": (VOO_LOT, GAIN_LOT)},
-        cash="10",
-    ).unwrap()
+    made = whole_weight_harvest(HARVEST)
     assert trades(made) == [
         ("VOO", "SELL", "-990.00", "HARVEST"),
         ("VTI", "BUY", "100.00", "HARVEST"),
