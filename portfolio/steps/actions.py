@@ -131,7 +131,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
         sized = _tax_held(sized, decided, adjust_lots, columns)
     if adjust is not None and not strategy.adjusts:
         decided = adjust(decided, columns)
-    proceeds = -sum(map(_AMOUNT, decided.sells), ZERO)
+    proceeds = _raised(decided.sells)
     bought = sum(map(_AMOUNT, decided.buys), ZERO)
     room = cash + proceeds - reserve  # what buys may spend: after sales, less the reserve
     taxed_lots = adjust_lots is not None and bool(lot_rows) and sized is None
@@ -164,7 +164,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
             unfunded=unfunded,
         )
     if funded is not decided:
-        proceeds = -sum(map(_AMOUNT, funded.sells), ZERO)
+        proceeds = _raised(funded.sells)
         bought = sum(map(_AMOUNT, funded.buys), ZERO)
     sells, buys, holds = funded
     return RebalancePlan(
@@ -424,7 +424,7 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
         buys = [i for i in decided.buys if i.symbol not in fixed]  # a buy held stays held
         decided = Decisions(sorted(sells, key=_SYMBOL), buys, sorted(holds, key=_SYMBOL))
         lot_rows = [row for row in lot_rows if row[0] not in fixed]
-        room = spare - sum(map(_AMOUNT, decided.sells), ZERO)
+        room = spare + _raised(decided.sells)
         funded = _funded(
             _copied(decided),
             lot_rows,
