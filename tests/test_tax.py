@@ -7,6 +7,7 @@ expects in shares and dollars worked out by hand.
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal as D  # noqa: N817 - amounts read as D(100)
@@ -38,6 +39,7 @@ from portfolio import (
     plan_rebalance,
 )
 from portfolio.records.policy import Mode
+from portfolio.tax.codec import report_document
 from portfolio.tax.relief import lot_sales, short_from, term
 
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
@@ -200,6 +202,47 @@ def test_rule_1_lot_sales_price_each_piece_and_tell_its_term_from_the_first_shor
         ),
     ]
     assert made == expected
+
+
+def test_a_plans_report_built_when_read_is_the_report_its_lot_sales_make() -> None:
+    """A plan's report builds its `LotSale`s on first read (for speed); read any way (the
+    sales, equality both ways, hash, repr, a pickle, its JSON, `evolve`), it is exactly the
+    report constructed from them, whichever is read first."""
+
+    def report() -> TaxReport:  # a fresh plan's report: its sales not read yet
+        made = plan(SPLIT, prices=PRICES, lots=TWO_LOTS, tax=TaxPolicy(short_term_rate=D("0.3")))
+        tax = made.unwrap().tax
+        assert tax is not None
+        return tax
+
+    read = report()
+    built = TaxReport(
+        sales=read.sales,
+        short_term_gain=read.short_term_gain,
+        long_term_gain=read.long_term_gain,
+        estimated_tax=read.estimated_tax,
+        unknown_basis=read.unknown_basis,
+        over_budget=read.over_budget,
+    )
+    assert [(s.lot_id, s.gain, s.term) for s in built.sales] == [
+        ("a", D("500.00"), Term.LONG),
+        ("b", D("50.00"), Term.SHORT),
+    ]
+    assert (built.short_term_gain, built.long_term_gain, built.estimated_tax) == (
+        D("50.00"),
+        D("500.00"),
+        D("15.00"),
+    )
+    assert report() == built
+    assert built == report()
+    assert hash(report()) == hash(built)
+    assert repr(report()) == repr(built)
+    assert pickle.dumps(report()) == pickle.dumps(built)
+    assert pickle.loads(pickle.dumps(report())) == built  # noqa: S301 - our own bytes
+    assert report_document(report()) == report_document(built)
+    assert attrs.evolve(report()) == built
+    with pytest.raises(AttributeError):
+        _ = report().no_such_field  # type: ignore[attr-defined]
 
 
 # Rule 2 -------------------------------------------------------------------------------

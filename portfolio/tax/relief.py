@@ -17,7 +17,7 @@ import attrs
 from portfolio.records.money import CENT, ZERO
 from portfolio.tax.policy import LotMethod, TaxPolicy
 from portfolio.tax.records import TaxLot
-from portfolio.tax.report import LotSale, Term
+from portfolio.tax.report import LotSale, Priced, Term, lot_sales
 
 __all__ = [
     "Piece",
@@ -27,6 +27,7 @@ __all__ = [
     "in_order",
     "lot_sales",
     "priced",
+    "priced_estimated_tax",
     "priced_gain",
     "realized",
     "relieve",
@@ -38,8 +39,6 @@ __all__ = [
 
 #: One lot and the shares a sale takes from it (0 < shares ≤ lot.quantity).
 Piece = tuple[TaxLot, Decimal]
-#: A piece with its proceeds and cost at the sale's price, in cents (`priced`).
-Priced = tuple[TaxLot, Decimal, Decimal, Decimal]
 _ACQUIRED, _COST = attrgetter("acquired"), attrgetter("cost")
 _LONG, _SHORT = Term.LONG, Term.SHORT
 _FIFO, _LIFO, _HIFO = LotMethod.FIFO, LotMethod.LIFO, LotMethod.HIFO
@@ -158,23 +157,6 @@ def sales_of(symbol: str, pieces: Iterable[Piece], price: Decimal, on: date) -> 
     return lot_sales(symbol, priced(pieces, price), short_from(on))
 
 
-def lot_sales(symbol: str, pieces: Iterable[Priced], first_short: date) -> list[LotSale]:
-    """`sales_of` for pieces `priced` already, given `short_from` of the sale date."""
-    return [
-        LotSale(
-            symbol=symbol,
-            lot_id=lot.lot_id,
-            acquired=lot.acquired,
-            quantity=shares,
-            proceeds=proceeds,
-            cost=cost,
-            gain=proceeds - cost,
-            term=_LONG if lot.acquired < first_short else _SHORT,
-        )
-        for lot, shares, proceeds, cost in pieces
-    ]
-
-
 def priced(pieces: Iterable[Piece], price: Decimal) -> list[Priced]:
     """Each piece with its proceeds at `price` and its cost, each rounded to cents once."""
     return [
@@ -208,5 +190,23 @@ def estimated_tax(sales: Sequence[LotSale], policy: TaxPolicy) -> tuple[Decimal,
             short += sale.gain
         elif sale.term is _LONG:
             long += sale.gain
-    tax = (short * policy.short_term_rate + long * policy.long_term_rate).quantize(CENT)
-    return short, long, tax
+    return short, long, _tax(short, long, policy)
+
+
+def priced_estimated_tax(
+    sold: Iterable[Iterable[Priced]], first_short: date, policy: TaxPolicy
+) -> tuple[Decimal, Decimal, Decimal]:
+    """`estimated_tax` of the `LotSale`s these priced pieces make (`lot_sales`), unbuilt."""
+    short = long = _CENTS
+    for pieces in sold:
+        for lot, _, proceeds, cost in pieces:
+            if lot.acquired < first_short:
+                long += proceeds - cost
+            else:
+                short += proceeds - cost
+    return short, long, _tax(short, long, policy)
+
+
+def _tax(short: Decimal, long: Decimal, policy: TaxPolicy) -> Decimal:
+    """The estimated tax on these net gains by term, in cents."""
+    return (short * policy.short_term_rate + long * policy.long_term_rate).quantize(CENT)

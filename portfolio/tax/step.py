@@ -50,14 +50,13 @@ from portfolio.tax.records import PastTrade, TaxLot, lots_problem, trades_proble
 from portfolio.tax.relief import (
     Piece,
     Priced,
-    estimated_tax,
     in_order,
-    lot_sales,
     priced,
+    priced_estimated_tax,
     priced_gain,
     relieve,
 )
-from portfolio.tax.report import TaxReport
+from portfolio.tax.report import SoldRows, TaxReport
 
 __all__ = [
     "SoldLots",
@@ -377,16 +376,13 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     """
     sold, unknown = sold_lots(plan, inputs)
     first_short = inputs.terms.first_short
-    sales = [
-        sale for symbol, pieces in sold.items() for sale in lot_sales(symbol, pieces, first_short)
-    ]
     policy = inputs.terms.policy
-    short, long, tax = estimated_tax(sales, policy)
+    short, long, tax = priced_estimated_tax(sold.values(), first_short, policy)
     over = CENTS
     if policy.max_realized_gain is not None:
         over = max(short + long - policy.max_realized_gain, CENTS)
-    report = TaxReport(
-        sales=tuple(sales),
+    report = TaxReport.of_rows(  # its `LotSale`s built when read
+        SoldRows(sold, first_short),
         short_term_gain=short,
         long_term_gain=long,
         estimated_tax=tax,
@@ -395,7 +391,7 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     )
     if not plan.plan_id:
         return attrs.evolve(plan, tax=report)
-    return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, report, policy))
+    return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, sold, policy))
 
 
 def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> list[Piece]:
@@ -437,25 +433,32 @@ def _held(item: PlanItem, reason: Reason) -> PlanItem:
     return item._replace(action=_HOLD, trade_amount=ZERO, quantity=ZERO, reason=reason)
 
 
-def _plan_id(plan: RebalancePlan, report: TaxReport, tax: TaxPolicy) -> str:
+def _plan_id(plan: RebalancePlan, sold: SoldLots, tax: TaxPolicy) -> str:
     """The plan's id, extended to name the tax policy and what the tax rules decided.
 
     The planner's id covers the account and the rest of the policy; the lots and recent
     trades act through the decisions (the items' quantities and reasons) and the lots
-    relieved, which this adds. Orders take their ids from the plan's (docs/execution.md),
-    so two plans that differ must not share one.
+    relieved (`sold`, as the report's `LotSale`s name them), which this adds. Orders take
+    their ids from the plan's (docs/execution.md), so two plans that differ must not
+    share one.
     """
-    sales, items = report.sales, plan.items
-    numbers = canonical_text(
-        (*map(_ITEM_QUANTITY, items), *[s.quantity for s in sales], *[s.gain for s in sales])
-    )
+    items = plan.items
+    lots: list[str] = []
+    quantities: list[Decimal] = []
+    gains: list[Decimal] = []
+    for symbol, pieces in sold.items():  # each `LotSale`'s fields, without the `LotSale`
+        for lot, shares, proceeds, cost in pieces:
+            lots.append(f"{symbol}:{lot.lot_id}:{lot.acquired.isoformat()}")
+            quantities.append(shares)
+            gains.append(proceeds - cost)
+    numbers = canonical_text((*map(_ITEM_QUANTITY, items), *quantities, *gains))
     # Lists, not generators, for `join`; a reason's `_value_` is its `value` without the
     # enum property's call (the reasons: 47,000 -> 14,000 instructions on 20 items).
     parts = (
         plan.plan_id,
         tax_policy_text(tax),
         "\x00".join([item.reason._value_ for item in items]),
-        "\x00".join([f"{s.symbol}:{s.lot_id}:{s.acquired.isoformat()}" for s in sales]),
+        "\x00".join(lots),
         numbers,
     )
     text = "\x01".join(parts).encode("utf-8", "surrogatepass")
