@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from portfolio.formats.display import counted, html_table, money, shares
+from portfolio.records.money import CORE_CONTEXT
 from portfolio.tax.records import TaxLot
 
 __all__ = ["LOT_HEADERS", "LotSale", "Priced", "SoldRows", "TaxReport", "Term", "lot_sales"]
@@ -82,13 +83,18 @@ class SoldRows(NamedTuple):
     first_short: date
 
     def sales(self) -> tuple[LotSale, ...]:
-        """The `LotSale` of every piece, by symbol in plan order."""
+        """The `LotSale` of every piece, by symbol in plan order.
+
+        Built in the core's context, as the plan was, whatever the reader's context: a
+        gain is exact there (a reader's lower precision would round it).
+        """
         first_short = self.first_short
-        return tuple(
-            sale
-            for symbol, pieces in self.by_symbol.items()
-            for sale in lot_sales(symbol, pieces, first_short)
-        )
+        with localcontext(CORE_CONTEXT):
+            return tuple(
+                sale
+                for symbol, pieces in self.by_symbol.items()
+                for sale in lot_sales(symbol, pieces, first_short)
+            )
 
 
 @attrs.frozen(kw_only=True)
