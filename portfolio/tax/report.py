@@ -140,8 +140,10 @@ class TaxReport:
         """The report whose `sales` are `rows.sales()`, built when first read.
 
         A plan's report is mostly never read: building its `LotSale`s only on demand
-        takes 21 of them off a taxed 20-symbol plan (4.05 -> 3.74 million instructions,
-        cachegrind). Equal, in every way, to `TaxReport(sales=rows.sales(), ...)`.
+        (and the gains, the tax and the plan id from the rows) takes a taxed plan from
+        4.06 to 3.77 million instructions at 20 symbols (21 `LotSale`s) and from 176 to
+        161 million at 1,000 (1,025), cachegrind. Equal, in every way, to
+        `TaxReport(sales=rows.sales(), ...)`.
         """
         report = cls(
             sales=(),
