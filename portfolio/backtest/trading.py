@@ -22,6 +22,12 @@ from portfolio.records.plan import Action, PlanItem, Reason
 
 __all__ = ["Traded", "trade"]
 
+#: Module constants, not `Action.HOLD` looked up per item. With the items unpacked by
+#: position and signs compared with the Decimal ZERO (the int 0 is converted at each
+#: compare), the 5 × 780 daily run costs 8.2 million instructions less outside the
+#: planner (122.5 → 114.3 million, the planner's plans replayed).
+_HOLD, _LIQUIDATE = Action.HOLD, Reason.LIQUIDATE
+
 #: cash after, fees, gross traded value (Σ |quantity × price|), all in account currency.
 Traded = tuple[Decimal, Decimal, Decimal]
 
@@ -44,19 +50,17 @@ def trade(
     orders: list[tuple[str, Decimal]] = []
     fees = traded = ZERO
     buying = False
-    for item in items:
-        if item.action is Action.HOLD:
+    for symbol, action, _, planned, _, _, _, _, _, reason in items:  # by position: see _HOLD
+        if action is _HOLD:
             continue
-        symbol = item.symbol
-        liquidating = item.reason is Reason.LIQUIDATE
-        quantity = held.get(symbol, ZERO).copy_negate() if liquidating else item.quantity
+        quantity = held.get(symbol, ZERO).copy_negate() if reason is _LIQUIDATE else planned
         value = quantity * prices[symbol]
         fee = ZERO if costs is None else costs.fee(value)
-        if quantity > 0:
+        if quantity > ZERO:
             if value + fee > cash:
                 return None
             buying = True
-        elif buying and quantity < 0:
+        elif buying and quantity < ZERO:
             return None
         if costs is None:
             cash -= value
