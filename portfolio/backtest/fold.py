@@ -29,7 +29,7 @@ from portfolio.backtest.lazy import Planned
 from portfolio.backtest.ledger import Ledger, Setup, dated
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.planning import prepare, target_weights, without
-from portfolio.backtest.schedule import Schedule, drifted, is_due
+from portfolio.backtest.schedule import Schedule, drifted, due_bars
 from portfolio.backtest.tax_ledger import TaxLedger, relieved_by_pieces, relieved_by_report
 from portfolio.backtest.trading import trade
 from portfolio.orders.fill import fill_own_plan
@@ -45,6 +45,10 @@ from portfolio.tax.step import TaxInputs, sold_lots, trusted_tax_inputs
 __all__ = ["fold"]
 
 _ACTION = attrgetter("action")
+#: Looked up once, not per bar; with `_DONE` (one `Success(None)`, about 1 µs to build),
+#: the planners cached as Results and the calendar read once (`due_bars`), see `fold`.
+_REBALANCE, _HOLD = Mode.REBALANCE, Action.HOLD
+_DONE: Result[None, PortfolioError] = Success(None)
 
 
 def fold(
@@ -54,8 +58,9 @@ def fold(
     tax = setup.accounting
     ledger = Ledger(setup.initial_cash, None if tax is None else TaxLedger(tax))
     ledger.targeted.update(setup.weights)
-    previous: date | None = None
     total, gaps, flows = len(setup.bars), setup.gaps, setup.flows
+    calendar = due_bars(setup.schedule, [bar.date for bar in setup.bars])
+    drift = setup.schedule is Schedule.DRIFT
     for index, bar in enumerate(setup.bars):
         prices, day = gaps.marks[index], bar.date
         if index in gaps.stopped:
@@ -67,14 +72,14 @@ def fold(
         if index in flows and (problem := _add_flow(ledger, flows[index], prices, day)):
             return Failure(problem)
         short = index in setup.tax_bars and _pay_tax(ledger, day)  # cash < 0: sell for it
-        scheduled = is_due(setup.schedule, previous, day) or (
+        scheduled = index in calendar or (
             index in setup.listings and not setup.listings[index].isdisjoint(ledger.targeted)
         )
         due = scheduled or index in flows or short
-        if due or setup.schedule is Schedule.DRIFT:
+        if due or drift:
             ledger.bar = index
             mode = (
-                Mode.REBALANCE
+                _REBALANCE
                 if scheduled or not due
                 else _flow_mode(ledger.cash if short else flows[index])
             )
@@ -82,7 +87,6 @@ def fold(
             if isinstance(planned, Failure):
                 return Failure(dated(planned.failure(), day))
         ledger.curve.append(EquityPoint(day, ledger.equity(prices)))
-        previous = day
         if progress is not None:
             progress(index + 1, total)
     return Success(ledger)
@@ -127,7 +131,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
         allocation = without(allocation, unpriced, setup.missing.late_listing)
         weights = target_weights(allocation)
     if account is not None and not due and not drifted(account, weights, setup.policy):
-        return Success(None)
+        return _DONE
     prepared = _planner(setup, ledger, allocation, (unpriced, mode))
     if isinstance(prepared, Failure):  # plain tests, not `bind`: this runs on every bar
         return Failure(prepared.failure())
@@ -160,15 +164,17 @@ def _planner(
     allocation: Allocation | CombinedAllocation,
     key: tuple[frozenset[str], Mode],
 ) -> Result[Planner, PortfolioError]:
-    """Prepared once per (unpriced symbols, mode) for fixed weights; per call for a rule."""
-    policy = setup.policy if key[1] is Mode.REBALANCE else attrs.evolve(setup.policy, mode=key[1])
-    if callable(setup.rule):
-        return prepare(allocation, policy)
-    if key in ledger.planners:
-        return Success(ledger.planners[key])
+    """Prepared once per (unpriced symbols, mode) for fixed weights; per call for a rule.
+
+    The Result is kept as it is: a failure ends the run, a success is read again.
+    """
+    cached = ledger.planners.get(key)
+    if cached is not None:
+        return cached
+    policy = setup.policy if key[1] is _REBALANCE else attrs.evolve(setup.policy, mode=key[1])
     prepared = prepare(allocation, policy)
-    if isinstance(prepared, Success):
-        ledger.planners[key] = prepared.unwrap()
+    if not callable(setup.rule):
+        ledger.planners[key] = prepared
     return prepared
 
 
@@ -211,9 +217,9 @@ def _trade(
     ledger.traded += traded
     ledger.planned.append(planned)
     ledger.plan_bars.append(ledger.bar)
-    if not all(map(is_, map(_ACTION, plan.items), repeat(Action.HOLD))):  # in C
+    if not all(map(is_, map(_ACTION, plan.items), repeat(_HOLD))):  # in C
         ledger.traded_plans.append(len(ledger.planned) - 1)
-    return Success(None)
+    return _DONE
 
 
 def _sell_stopped(ledger: Ledger, last: Mapping[str, Decimal], day: date) -> None:

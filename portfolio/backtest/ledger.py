@@ -8,6 +8,7 @@ from decimal import Decimal
 from operator import mul
 
 import attrs
+from returns.result import Result
 
 from portfolio.backtest.bars import Bar, EquityPoint
 from portfolio.backtest.gaps import Gaps, MissingData
@@ -63,7 +64,8 @@ class Ledger:
         self.traded_plans: list[int] = []
         self.notes: list[BacktestWarning] = []
         self.targeted: set[str] = set()
-        self.planners: dict[tuple[frozenset[str], Mode], Planner] = {}
+        #: the fixed weights' planner per (unpriced symbols, mode), prepared on first use
+        self.planners: dict[tuple[frozenset[str], Mode], Result[Planner, PortfolioError]] = {}
         #: symbol → (first, last) bar index of each run of carried closes (each gap)
         self.carried: dict[str, list[tuple[int, int]]] = {}
         self.plan_bars: list[int] = []

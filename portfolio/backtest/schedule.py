@@ -6,7 +6,7 @@ Every schedule invests on the first bar; trades execute at the scheduled bar's c
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +24,7 @@ __all__ = [
     "Schedule",
     "drift_limits",
     "drifted",
+    "due_bars",
     "is_due",
     "parse_schedule",
 ]
@@ -82,6 +83,20 @@ def is_due(schedule: Schedule, previous: date | None, today: date) -> bool:
     if previous is None or schedule is Schedule.DAILY:
         return True
     return _period(schedule, today) != _period(schedule, previous)
+
+
+def due_bars(schedule: Schedule, dates: Sequence[date]) -> frozenset[int]:
+    """The index of every bar the calendar calls for (`is_due` on each bar, once per run).
+
+    >>> days = [date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1)]
+    >>> sorted(due_bars(Schedule.MONTHLY, days))
+    [0, 2]
+    """
+    return frozenset(
+        index
+        for index, day in enumerate(dates)
+        if is_due(schedule, dates[index - 1] if index else None, day)
+    )
 
 
 def _period(schedule: Schedule, day: date) -> tuple[int, int]:
