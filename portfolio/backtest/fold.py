@@ -35,7 +35,6 @@ from portfolio.backtest.trading import trade
 from portfolio.orders.fill import fill_own_plan
 from portfolio.records.allocation import Allocation, CombinedAllocation
 from portfolio.records.errors import PortfolioError
-from portfolio.records.frozen import FrozenDict
 from portfolio.records.plan import Action, RebalancePlan
 from portfolio.records.policy import Mode
 from portfolio.records.snapshot import Snapshot
@@ -115,7 +114,10 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
 ) -> Result[None, PortfolioError]:
     """Plan and trade on this bar if it is due (or, for `drift`, if the weights drifted)."""
     rule = setup.rule
-    held = FrozenDict(ledger.held)  # what the plan is made from, kept for `lazy.Accounts`
+    # What the plan is made from, kept for `lazy.Accounts` (whose Snapshot freezes it when
+    # read); nothing writes to it after (the fold trades `ledger.held`). A plain copy, not
+    # a FrozenDict (its __init__ runs in Python): 2 million instructions less a 5 × 780 run.
+    held = dict(ledger.held)
     # A snapshot only for what reads one: a rule's callable and the drift test.
     account = _snapshot(ledger.cash, held, prices, bar.date) if callable(rule) or not due else None
     if callable(rule):
