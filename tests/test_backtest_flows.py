@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from portfolio import Allocation, CostModel, ErrorKind, SizingPolicy
 from portfolio.backtest import Bar, CashFlows, cagr, money_weighted_return, run_backtest
+from portfolio.backtest.schedule import Schedule, due_bars, is_due
 
 D = Decimal
 EXACT = SizingPolicy(min_trade_amount=D(0))
@@ -121,6 +123,36 @@ def test_calendar_schedules_plan_on_the_first_bar_of_each_period(
     result = run_backtest(bars, half, policy=EXACT, schedule=schedule).unwrap()
     assert list(result.plan_dates) == expected
     assert result.rebalance_dates == result.plan_dates  # the price moved: each one traded
+
+
+_PERIODS: dict[Schedule, Callable[[date], object]] = {
+    Schedule.ONCE: lambda _: 0,
+    Schedule.DAILY: lambda day: day,
+    Schedule.WEEKLY: lambda day: tuple(day.isocalendar())[:2],
+    Schedule.MONTHLY: lambda day: (day.year, day.month),
+    Schedule.QUARTERLY: lambda day: (day.year, (day.month - 1) // 3),
+    Schedule.ANNUALLY: lambda day: day.year,
+    Schedule.DRIFT: lambda _: 0,
+}
+
+
+@given(
+    gaps=st.lists(st.integers(min_value=1, max_value=120), max_size=40),
+    schedule=st.sampled_from(Schedule),
+)
+def test_the_calendar_read_once_is_the_first_bar_of_each_period(
+    gaps: list[int], schedule: Schedule
+) -> None:
+    """`due_bars` (read once per run) must call for the first bar and each period's first."""
+    days = [date(2023, 12, 25)]
+    for gap in gaps:
+        days.append(days[-1] + timedelta(days=gap))
+    period = _PERIODS[schedule]
+    expected = {n for n, day in enumerate(days) if n == 0 or period(day) != period(days[n - 1])}
+    assert due_bars(schedule, days) == expected
+    assert [is_due(schedule, days[n - 1] if n else None, day) for n, day in enumerate(days)] == [
+        n in expected for n in range(len(days))
+    ]
 
 
 def test_checks_that_trade_nothing_are_counted_apart() -> None:

