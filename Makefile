@@ -70,6 +70,8 @@ bench:
 	$(BIN)/python tests/benchmarks/bench_tax.py
 	$(BIN)/python tests/benchmarks/bench_tax_backtest.py
 	$(BIN)/python tests/benchmarks/bench_vectorbt.py
+	@if command -v valgrind >/dev/null; then $(BIN)/python tests/benchmarks/bench_instructions.py; \
+	  else echo "bench_instructions.py skipped: it counts with valgrind, which is not installed"; fi
 	@echo "bench_many.py ran quick (2,000 accounts, 1 round); the full run (20,000 accounts,"
 	@echo "3 rounds, ~10 minutes): $(BIN)/python tests/benchmarks/bench_many.py"
 
