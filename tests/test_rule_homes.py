@@ -32,7 +32,7 @@ D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The spellings of the minimum-trade comparison, and where each may appear.
-MINIMUM_TRADE = re.compile(r"limits\.minimum\b|below_minimum\s*<")
+MINIMUM_TRADE = re.compile(r"limits\.minimum\b|copy_abs\(\)\s*<")
 BROKER_MINIMUM = re.compile(r"<\s*[\w.]*min_order_notional\b|<\s*minimum\b")
 LIQUIDATION = re.compile(r"held\)? and not target")
 #: The relative band's amount (rule 4): `relative_band × |target|`.
@@ -223,8 +223,8 @@ def test_each_rule_is_written_in_its_home_only(path: Path) -> None:
 def test_the_homes_hold_each_rule_once() -> None:
     rules = (ROOT / "portfolio/steps/rules.py").read_text(encoding="utf-8")
     body = rules.split("def too_small(", 1)[1].split("\ndef ", 1)[0]
-    assert "limits.below_minimum < amount < limits.minimum" in body
-    assert len(re.findall(r"below_minimum\s*<", rules)) == 1
+    assert "amount.copy_abs() < limits.minimum" in body
+    assert len([line for line in rules.splitlines() if MINIMUM_TRADE.search(line)]) == 1
     assert len(LIQUIDATION.findall(rules)) == 1
     assert len(BAND.findall(rules)) == 1
     facts = (ROOT / "portfolio/records/asset_facts.py").read_text(encoding="utf-8")

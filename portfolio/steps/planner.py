@@ -228,7 +228,8 @@ def _within_bounds(checked: Columns, plan: RebalancePlan) -> Result[RebalancePla
     quantity held or traded below 1E+14); the rest exactly.
     """
     held = checked.quantities
-    if _uncovered(plan, short=min(held, default=ZERO) < 0):  # min in C: no item read unless short
+    # a sign bit in C (no item read unless short; -0 reads the items to no effect)
+    if _uncovered(plan, short=any(map(Decimal.is_signed, held))):
         return Failure(_uncovered_error(plan))
     quantities = tuple(map(_QUANTITY, plan.items))
     moved = quantities + held  # finite Decimals the planner computed, or checked

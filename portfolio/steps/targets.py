@@ -57,8 +57,10 @@ def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str
     column = weights if isinstance(weights, list | tuple) else list(weights)
     exact = map(mul, column, repeat(investable))
     values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
-    if sum(values, ZERO) <= investable and min(values, default=ZERO) >= 0:
-        return values  # long only, and within V: the common case, in C
+    # long only (no sign bit: `is_signed` reads no context, where `min` compares, 5
+    # thousand instructions fewer for 20 symbols), and within V: the common case, in C
+    if not any(map(Decimal.is_signed, values)) and sum(values, ZERO) <= investable:
+        return values
     return _within_investable(list(map(mul, column, repeat(investable))), values, investable)
 
 
