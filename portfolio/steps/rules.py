@@ -240,8 +240,8 @@ def too_small(amount: Decimal, limits: Thresholds) -> bool:
     >>> too_small(Decimal("-24.99"), limits), too_small(Decimal(25), limits)
     (True, False)
     """
-    # `copy_abs` reads no context, where each comparison does: 1.0 thousand instructions
-    # a call against 1.7 for two comparisons, with −minimum and minimum (cachegrind)
+    # one comparison (`copy_abs` reads no context): 0.73 thousand instructions a call
+    # against 0.93 for two, with −minimum and minimum (cachegrind, a positive amount)
     return amount.copy_abs() < limits.minimum
 
 
