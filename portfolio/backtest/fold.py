@@ -84,7 +84,9 @@ def fold(
                 else _flow_mode(ledger.cash if short else flows[index])
             )
             planned = _rebalance(setup, ledger, bar, prices, due=due, mode=mode)
-            if isinstance(planned, Failure):
+            # `isinstance(x, Success)` of a Success is an exact type test, in C; asking
+            # `Failure` of it runs `ABCMeta.__instancecheck__` (1.9 thousand instructions)
+            if not isinstance(planned, Success):
                 return Failure(dated(planned.failure(), day))
         ledger.curve.append(EquityPoint(day, ledger.equity(prices)))
         if progress is not None:
@@ -136,7 +138,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
     if account is not None and not due and not drifted(account, weights, setup.policy):
         return _DONE
     prepared = _planner(setup, ledger, allocation, (unpriced, mode))
-    if isinstance(prepared, Failure):  # plain tests, not `bind`: this runs on every bar
+    if not isinstance(prepared, Success):  # plain tests, not `bind`: this runs on every bar
         return Failure(prepared.failure())
     planner: Planner = prepared.unwrap()
     if ledger.tax is None or planner.policy.tax is None:
@@ -152,7 +154,7 @@ def _rebalance(  # noqa: PLR0913 - one bar's inputs
         inputs = trusted_tax_inputs(lots, trades, planner.policy.tax, bar.date, held)
         as_of = datetime.combine(bar.date, time())
         plan = planner.plan_trusted((held, ledger.cash), prices, as_of, inputs)
-    if isinstance(plan, Failure):
+    if not isinstance(plan, Success):
         return Failure(plan.failure())
     made: RebalancePlan = plan.unwrap()
     return _trade(setup, ledger, planned, made, inputs)
