@@ -90,12 +90,10 @@ def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
     """
     if not values:
         return True
-    decimals: Collection[Decimal] = values  # type: ignore[assignment] # checked next
-    try:  # `is_finite` refuses anything but a Decimal: the type check too, in the same pass
-        finite = all(map(Decimal.is_finite, decimals))  # (6.3 thousand instructions fewer
-    except TypeError:  # for 20 values than a set of their types, cachegrind)
+    if set(map(type, values)) != {Decimal}:
         return False
-    return finite and low <= min(decimals) and max(decimals) <= high
+    decimals: Collection[Decimal] = values  # type: ignore[assignment] # every type is Decimal
+    return all(map(Decimal.is_finite, decimals)) and low <= min(decimals) and max(decimals) <= high
 
 
 def bounds_problem(cash: Decimal, quantities: Iterable[Decimal]) -> str | None:

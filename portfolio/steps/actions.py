@@ -36,7 +36,7 @@ from portfolio.records.plan_item import Action, PlanItem, Reason
 from portfolio.records.policy import BandTrigger, Mode, SizingPolicy
 from portfolio.steps.cash import limit_to_cash
 from portfolio.steps.checked import step_input
-from portfolio.steps.deltas import NOT_HELD, Deltas, quantized_products
+from portfolio.steps.deltas import Deltas
 from portfolio.steps.modes import buy_only, portfolio_trigger, sell_only
 from portfolio.steps.rules import (
     Decisions,
@@ -72,8 +72,6 @@ Adjust = Callable[[Decisions, Columns], Decisions]
 #: the items they change.
 AdjustLots = Callable[[list[PlanItem], list[PlanItem], Columns], list[PlanItem]]
 _ONE = Decimal(1)
-#: The weight of a symbol not held: `NOT_HELD` × 1/V (V > 0) to `WEIGHT_QUANTUM`.
-_NO_WEIGHT = Decimal("0E-10")
 
 
 def actions(deltas: Deltas) -> RebalancePlan:
@@ -494,9 +492,7 @@ def _rows(
     if value:
         # map(Decimal.quantize, map(mul, …)): the form `deltas.current_column` measures
         scale, quantum = repeat(1 / value), repeat(WEIGHT_QUANTUM)
-        current_weights = quantized_products(
-            current, scale, WEIGHT_QUANTUM, None, skip=NOT_HELD, skipped=_NO_WEIGHT
-        )
+        current_weights = list(map(Decimal.quantize, map(mul, current, scale), quantum))
         target_weights = list(map(Decimal.quantize, map(mul, goals, scale), quantum))
     else:
         invested = 1 - policy.cash_reserve_pct

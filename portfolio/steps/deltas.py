@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
-from operator import sub
+from itertools import repeat
+from operator import mul, sub
 
 import attrs
 
 from portfolio.records.frozen import FrozenDict
-from portfolio.records.money import CENT, CORE_CONTEXT, ZERO
+from portfolio.records.money import CENT, CORE_CONTEXT
 from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.checked import step_input
 from portfolio.steps.targets import Targets
 
-__all__ = ["NOT_HELD", "Deltas", "current_column", "deltas", "quantized_products", "trade_column"]
-
-#: The current value of a symbol not held (its quantity the columns' fill, `ZERO`):
-#: 0 × any price the snapshot may hold, rounded to cents in any mode.
-NOT_HELD = Decimal("0.00")
+__all__ = ["Deltas", "current_column", "deltas", "trade_column"]
 
 
 @attrs.frozen(kw_only=True)
@@ -36,38 +33,14 @@ class Deltas:
 
 
 def current_column(
-    quantities: Sequence[Decimal], prices: Iterable[Decimal], rounding: str
+    quantities: Iterable[Decimal], prices: Iterable[Decimal], rounding: str
 ) -> list[Decimal]:
     """Quantity × price per symbol, rounded to cents; call inside the core context.
 
-    A symbol not held (quantity `ZERO`, the columns' fill) is worth `NOT_HELD`, without a
-    multiplication (`quantized_products`).
+    `map(Decimal.quantize, map(mul, …))`: 2.0 ms for 10,000 symbols against 3.9 for a
+    comprehension over `zip` (CPython 3.11, `timeit` best of 7): 4 % of a 10,000-symbol plan.
     """
-    return quantized_products(quantities, prices, CENT, rounding, skip=ZERO, skipped=NOT_HELD)
-
-
-def quantized_products(  # noqa: PLR0913 - the columns, the rounding, and what is known
-    column: Sequence[Decimal],
-    factors: Iterable[Decimal],
-    quantum: Decimal,
-    rounding: str | None,
-    *,
-    skip: Decimal,
-    skipped: Decimal,
-) -> list[Decimal]:
-    """`column[i] × factors[i]` quantized to `quantum` (`rounding`, or the context's).
-
-    Where `column[i]` is the object `skip`, whose product the caller knows is `skipped`,
-    nothing is computed (a multiplication and a rounding: about 1.7 thousand instructions).
-    The current values of a 20-symbol account holding 10 (`bench_models.py`): 46.5 → 32.9
-    thousand instructions (cachegrind). Where nothing is skipped, the comprehension costs
-    what `map(Decimal.quantize, map(mul, …))` does: 3.25 against 3.18 ms for 10,000 symbols
-    (`timeit`, best of 7), 3 % more instructions. Call inside the core context.
-    """
-    return [
-        skipped if value is skip else (value * factor).quantize(quantum, rounding)
-        for value, factor in zip(column, factors, strict=False)  # `factors` may repeat
-    ]
+    return list(map(Decimal.quantize, map(mul, quantities, prices), repeat(CENT), repeat(rounding)))
 
 
 def trade_column(goals: Iterable[Decimal], current: Iterable[Decimal]) -> list[Decimal]:
@@ -96,7 +69,7 @@ def deltas(targets: Targets) -> Deltas:
     checked = targets.checked
     symbols, rounding = checked.symbols, checked.policy.rounding
     with localcontext(CORE_CONTEXT):
-        quantities = tuple(map(checked.quantities.__getitem__, symbols))
+        quantities = map(checked.quantities.__getitem__, symbols)
         current = current_column(quantities, map(checked.prices.__getitem__, symbols), rounding)
         trades = trade_column(map(targets.target_values.__getitem__, symbols), current)
     return Deltas(
