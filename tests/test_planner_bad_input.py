@@ -60,6 +60,26 @@ def test_weights_that_are_not_finite_decimals(weight: Any) -> None:
     assert "finite Decimals" in error.message
 
 
+class _SubDecimal(Decimal):
+    """A `Decimal` subclass: its arithmetic may differ, so weights must be exact Decimals."""
+
+
+def test_a_weight_of_a_decimal_subclass_is_refused_like_any_other_type() -> None:
+    """The fast path (`all_within`) refuses what the rules refuse: exactly `Decimal`."""
+    error = failure({"SPY": D("0.5"), "QQQ": _SubDecimal("0.25")})
+    assert error.kind is ErrorKind.INVALID_WEIGHTS
+    assert error.context["symbols"] == "QQQ"
+
+
+def test_a_price_or_a_quantity_of_a_decimal_subclass_is_named() -> None:
+    """Refused as a weight is, and the Failure names the symbol (it named none before)."""
+    weights = {"SPY": D("0.5"), "QQQ": D("0.25")}
+    price = failure(weights, prices={"SPY": D(500), "QQQ": _SubDecimal(400)})
+    assert (price.kind, price.context["symbols"]) == (ErrorKind.INVALID_PRICE, "QQQ")
+    held = failure({"SPY": D("0.5")}, positions={"SPY": D(1), "QQQ": _SubDecimal(2)})
+    assert (held.kind, held.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "QQQ")
+
+
 def test_negative_weight_without_shorting_names_the_symbols() -> None:
     error = failure({"SPY": D("-0.1"), "QQQ": D("-0.2")})
     assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_WEIGHTS, "QQQ,SPY")

@@ -210,7 +210,12 @@ def _is_datetime(value: object) -> bool:
 def _quantity_problem(positions: Mapping[str, object]) -> PortfolioError | None:
     if all_within(positions.values(), -MAX_AMOUNT, MAX_AMOUNT):  # the fast path, in C
         return None
-    bad = sorted(str(s).upper() for s, q in positions.items() if not is_bounded(q))
+    # each named by the fast path's own test, so that the Failure names what it refused
+    bad = sorted(
+        str(s).upper()
+        for s, q in positions.items()
+        if not all_within((q,), -MAX_AMOUNT, MAX_AMOUNT)
+    )
     return PortfolioError.invalid_snapshot(
         "quantities must be finite Decimals with magnitude at most 1E+15", symbols=",".join(bad)
     )
@@ -262,7 +267,8 @@ def price_problem(
 
 
 def _is_price(price: object) -> bool:
-    return is_bounded(price) and price >= MIN_PRICE
+    """`price_problem`'s fast path, for one price (a `Decimal` subclass is refused by both)."""
+    return all_within((price,), MIN_PRICE, MAX_AMOUNT)
 
 
 def upper_keyed(snapshot: Snapshot) -> Snapshot:
