@@ -14,6 +14,7 @@ hold, and sizes the other whole lots again (see docs/tax.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -465,6 +466,10 @@ def _plan_id(plan: RebalancePlan, sold: SoldLots, tax: TaxPolicy) -> str:
     return hashlib.sha256(text).hexdigest()[:32]
 
 
+# Equal policies are written alike, so the text is kept by policy: a planner names every
+# plan with its one policy (a taxed 20-symbol plan: 3.77 -> 3.75 million instructions,
+# cachegrind; the text 28,000 instructions, the policy's hash 6,600).
+@functools.lru_cache(maxsize=64)
 def tax_policy_text(tax: TaxPolicy) -> str:
     r"""The policy as a plan id names it: every field, equal policies written alike.
 
