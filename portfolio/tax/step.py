@@ -390,7 +390,7 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     sold, unknown = sold_lots(plan, inputs)
     first_short = inputs.terms.first_short
     policy = inputs.terms.policy
-    short, long, tax = priced_estimated_tax(sold.values(), first_short, policy)
+    short, long, tax, gains = priced_estimated_tax(sold.values(), first_short, policy)
     over = CENTS
     if policy.max_realized_gain is not None:
         over = max(short + long - policy.max_realized_gain, CENTS)
@@ -404,7 +404,7 @@ def with_report(plan: RebalancePlan, inputs: TaxInputs) -> RebalancePlan:
     )
     if not plan.plan_id:
         return attrs.evolve(plan, tax=report)
-    return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, sold, policy))
+    return attrs.evolve(plan, tax=report, plan_id=_plan_id(plan, sold, gains, policy))
 
 
 def _pieces(item: PlanItem, book: Book, shares: Decimal, terms: SaleTerms) -> list[Piece]:
@@ -446,24 +446,22 @@ def _held(item: PlanItem, reason: Reason) -> PlanItem:
     return item._replace(action=_HOLD, trade_amount=ZERO, quantity=ZERO, reason=reason)
 
 
-def _plan_id(plan: RebalancePlan, sold: SoldLots, tax: TaxPolicy) -> str:
+def _plan_id(plan: RebalancePlan, sold: SoldLots, gains: list[Decimal], tax: TaxPolicy) -> str:
     """The plan's id, extended to name the tax policy and what the tax rules decided.
 
     The planner's id covers the account and the rest of the policy; the lots and recent
     trades act through the decisions (the items' quantities and reasons) and the lots
-    relieved (`sold`, as the report's `LotSale`s name them), which this adds. Orders take
-    their ids from the plan's (docs/execution.md), so two plans that differ must not
-    share one.
+    relieved (`sold`, as the report's `LotSale`s name them, with their `gains` in the same
+    order), which this adds. Orders take their ids from the plan's (docs/execution.md),
+    so two plans that differ must not share one.
     """
     items = plan.items
     lots: list[str] = []
     quantities: list[Decimal] = []
-    gains: list[Decimal] = []
     for symbol, pieces in sold.items():  # each `LotSale`'s fields, without the `LotSale`
-        for lot, shares, proceeds, cost in pieces:
+        for lot, shares, _, _ in pieces:
             lots.append(f"{symbol}:{lot.lot_id}:{lot.acquired.isoformat()}")
             quantities.append(shares)
-            gains.append(proceeds - cost)
     numbers = canonical_text((*map(_ITEM_QUANTITY, items), *quantities, *gains))
     # Lists, not generators, for `join`; a reason's `_value_` is its `value` without the
     # enum property's call (the reasons: 47,000 -> 14,000 instructions on 20 items).
