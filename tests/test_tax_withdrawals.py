@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_tax_properties import AS_OF, METHODS, ON, taxed_accounts
@@ -169,20 +168,16 @@ def test_a_taxed_withdrawal_is_short_only_where_the_rules_or_the_positions_stop_
             assert sold_out or item.reason in TAX_REASONS, (item, plan.cash_after)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: a withdrawal's liquidation added after a sale was cut to the "
-    "gain budget does not shrink that cut (docs/tax.md; combined_cases seed 716)",
-)
 def test_a_withdrawal_spends_the_budget_on_its_liquidations_first() -> None:
     """A needs 10,100 raised (10 % of V = 101,000); the budget is 1,000.
 
     A (100,000 at 1, cost 0) is the most overweight: the water-fill sells it first, and
     the budget cuts it to 1,000 of gain. B (50 at 20, cost 10, target 0) is then sold
     whole to raise more: a liquidation, gain 500, never cut. Liquidations come off the
-    budget first (rule 2), so A's sale should shrink to 500 of gain (500 shares): 1,000
-    realized in all, 1,500 raised. Today A keeps its 1,000 and the plan realizes 1,500,
-    "over the budget by 500 (liquidations)", though B's 500 alone fit within it.
+    budget first (rule 2), so A's sale shrinks to 500 of gain (500 shares): 1,000
+    realized in all, 1,500 raised. Before the fix A kept its 1,000 and the plan realized
+    1,500, "over the budget by 500 (liquidations)", though B's 500 alone fit within it
+    (found by `combined_cases.py`, seed 716).
     """
     snapshot = Snapshot(
         cash=D(0),

@@ -276,7 +276,9 @@ def _withdrawn(  # noqa: PLR0913 - the withdrawal as the rules left it, and what
     While the sales raise less than `need` (cents), the symbols whose items the rules
     changed are pinned as the rules left them, and the rest of the need is raised from
     the other positions (`sell_only`), under the rules again with the pinned sales
-    standing (`adjust_lots`: their gains come off the budget first). Each round pins one
+    standing (`adjust_lots`: their gains come off the budget first). A round that sells a
+    position whole (a liquidation, which the budget never cuts) cuts the pinned sales the
+    budget cut again, with it standing (`_liquidations_first`). Each round pins one
     symbol more at least, so it ends; a withdrawal the rules leave short stays short.
     """
     columns, limits, steps, adjust_lots = (
@@ -288,6 +290,7 @@ def _withdrawn(  # noqa: PLR0913 - the withdrawal as the rules left it, and what
     if adjust_lots is None:
         return settled
     before = {i.symbol: i for i in _items(sold)}
+    asked = {i.symbol: i for i in sold.sells}  # each sale as the withdrawal asked for it
     changed = {i.symbol for i in _items(settled) if before.get(i.symbol) != i}
     pinned: dict[str, PlanItem] = {}
     while changed and _raised(settled.sells) < need:
@@ -302,14 +305,42 @@ def _withdrawn(  # noqa: PLR0913 - the withdrawal as the rules left it, and what
             steps=steps,
             assets=columns.assets,
         )
+        asked.update((i.symbol, i) for i in sold.sells)
         changes = {i.symbol: i for i in adjust_lots(sold.sells, standing, columns)}
-        changed = set(changes)
         now = [changes.get(i.symbol, i) for i in sold.sells]
-        sells = [*standing, *(i for i in now if i.action is _SELL)]
-        holds = [*sold.holds, *(i for i in now if i.action is not _SELL)]
+        recut = _liquidations_first(standing, now, asked, columns, adjust_lots)
+        changed = set(changes) | recut.keys()
+        standing = [recut.get(i.symbol, i) for i in standing]
+        sells = [i for i in (*standing, *now) if i.action is _SELL]
+        holds = [*sold.holds, *(i for i in (*standing, *now) if i.action is not _SELL)]
         holds += (i for i in pinned.values() if i.action is not _SELL)
         settled = Decisions(sorted(sells, key=_SYMBOL), [], sorted(holds, key=_SYMBOL))
     return settled
+
+
+def _liquidations_first(
+    standing: list[PlanItem],
+    now: list[PlanItem],
+    asked: dict[str, PlanItem],
+    columns: Columns,
+    adjust_lots: AdjustLots,
+) -> dict[str, PlanItem]:
+    """The standing sales the gain budget cut, cut again when this round liquidates.
+
+    The budget goes to liquidations first (docs/tax.md, rule 2). A withdrawal's round may
+    sell a target-0 position whole after an earlier round's sale was cut to the whole
+    budget: that sale is cut again, as it was asked for (`asked`), with this round's sales
+    and the other standing ones off the budget first. The items that change, by symbol.
+    """
+    cut = [i for i in standing if i.reason is Reason.GAIN_BUDGET]
+    if not cut or not any(i.reason is Reason.LIQUIDATE and i.action is _SELL for i in now):
+        return {}
+    first = [
+        i for i in (*standing, *now) if i.action is _SELL and i.reason is not Reason.GAIN_BUDGET
+    ]
+    again = {i.symbol: i for i in adjust_lots([asked[i.symbol] for i in cut], first, columns)}
+    made = {i.symbol: again.get(i.symbol, asked[i.symbol]) for i in cut}  # unchanged: in full
+    return {i.symbol: made[i.symbol] for i in cut if made[i.symbol] != i}
 
 
 def _items(decided: Decisions) -> list[PlanItem]:
