@@ -330,14 +330,14 @@ def _liquidations_first(
     The budget goes to liquidations first (docs/tax.md, rule 2). A withdrawal's round may
     sell a target-0 position whole after an earlier round's sale was cut to the whole
     budget: that sale is cut again, as it was asked for (`asked`), with this round's sales
-    and the other standing ones off the budget first. The items that change, by symbol.
+    (cut or not) and the other standing ones off the budget first, so that the plan's
+    sales stay within it together. The items that change, by symbol.
     """
     cut = [i for i in standing if i.reason is Reason.GAIN_BUDGET]
     if not cut or not any(i.reason is Reason.LIQUIDATE and i.action is _SELL for i in now):
         return {}
-    first = [
-        i for i in (*standing, *now) if i.action is _SELL and i.reason is not Reason.GAIN_BUDGET
-    ]
+    first = [i for i in standing if i.reason is not Reason.GAIN_BUDGET]  # sales, all of them
+    first += (i for i in now if i.action is _SELL)  # this round's, cut or not
     again = {i.symbol: i for i in adjust_lots([asked[i.symbol] for i in cut], first, columns)}
     made = {i.symbol: again.get(i.symbol, asked[i.symbol]) for i in cut}  # unchanged: in full
     return {i.symbol: made[i.symbol] for i in cut if made[i.symbol] != i}
