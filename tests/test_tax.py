@@ -645,9 +645,8 @@ def test_a_holding_with_lots_funds_no_whole_lot_beyond_its_sale_to_target(tax: T
     assert sold(made) == [("old", "7.254113264", "72541.13", "19218.47", "LONG")]
 
 
-def whole_shares(lots: Mapping[str, tuple[TaxLot, ...]], tax: TaxPolicy) -> RebalancePlan:
-    """SPY 20 shares at 150 (3,000, no cash) to 25 % SPY / 75 % QQQ at 100, whole shares:
-    untaxed, sell 15 SPY (2,250) and buy 22 QQQ (2,200; 22.5 wanted)."""
+def spy_to_qqq(lots: Mapping[str, tuple[TaxLot, ...]]) -> tuple[Allocation, Snapshot]:
+    """SPY 20 shares at 150 (3,000, no cash) to 25 % SPY / 75 % QQQ at 100."""
     snapshot = Snapshot(
         cash=D(0),
         positions={"SPY": D(20)},
@@ -658,6 +657,13 @@ def whole_shares(lots: Mapping[str, tuple[TaxLot, ...]], tax: TaxPolicy) -> Reba
     allocation = Allocation(
         target_weights={"SPY": D("0.25"), "QQQ": D("0.75")}, correlation_id="tax"
     )
+    return allocation, snapshot
+
+
+def whole_shares(lots: Mapping[str, tuple[TaxLot, ...]], tax: TaxPolicy) -> RebalancePlan:
+    """`spy_to_qqq` in whole shares: untaxed, sell 15 SPY (2,250) and buy 22 QQQ (2,200;
+    22.5 wanted)."""
+    allocation, snapshot = spy_to_qqq(lots)
     policy = SizingPolicy(fractional=False, tax=tax)
     return plan_rebalance(allocation, snapshot, policy).unwrap()
 
@@ -814,15 +820,7 @@ def test_a_sale_sized_again_after_its_lots_were_chosen_relieves_lots_for_its_new
     FIFO sells 15 SPY: lot a's 10 and 5 of lot b; the same sale sized again to 12 shares
     (a new item) relieves a's 10 and 2 of b, and one of the same 15 shares written anew
     relieves what the choice did."""
-    snapshot = Snapshot(
-        cash=D(0),
-        positions={"SPY": D(20)},
-        prices={"SPY": D(150), "QQQ": D(100)},
-        as_of=AS_OF,
-        lots=TWO_LOTS,
-    )
-    weights = {"SPY": D("0.25"), "QQQ": D("0.75")}
-    allocation = Allocation(target_weights=weights, correlation_id="tax")
+    allocation, snapshot = spy_to_qqq(TWO_LOTS)
     planner = Planner.prepare(allocation, SizingPolicy(tax=TaxPolicy())).unwrap()
     inputs = tax_inputs(snapshot, TaxPolicy()).unwrap()
     with decimal.localcontext(CORE_CONTEXT):
