@@ -157,3 +157,20 @@ def test_a_range_without_bars_exits_1(files: Path) -> None:
     code, _, err = backtest(files, "--start", "2025-01-01")
     assert code == 1
     assert "no bars between start and end: the bars run from 2024-01-02 to 2024-05-01" in err
+
+
+@pytest.mark.parametrize("amount", ["-1e2", "-100", "-1E+2"])
+def test_a_withdrawal_written_with_an_exponent_is_a_value_not_an_option(
+    files: Path, amount: str
+) -> None:
+    (files / "a.json").write_text('{"AAA": "1"}', encoding="utf-8")
+    code, out, err = cli(
+        "backtest", "--prices", files / "prices.csv", "--weights", files / "a.json",
+        "--schedule", "once", "--cash", "1000", "--contribution", amount, "--json",
+        "--end", "2024-02-01",
+    )  # fmt: skip
+    assert code == 0, err  # argparse took "-1e2" for an option: "expected one argument"
+    document = json.loads(out)
+    # 100 AAA at 10; February: AAA at 11 is worth 1100, and 100 is withdrawn → 1000
+    assert D(document["final_equity"]) == D(1000)
+    assert [D(flow["amount"]) for flow in document["cash_flows"]] == [D(-100)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -69,6 +70,10 @@ class Invocation:
     run: Callable[[Terminal], ExitCode]
 
 
+#: A negative number as a value: `-5`, `-0.5`, `-.5`, `-1e3`, `-1.5E-2`.
+_NEGATIVE_NUMBER = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+
+
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises `UsageError` and prints help to a given stream."""
 
@@ -76,6 +81,10 @@ class Parser(argparse.ArgumentParser):
         """`out` receives `--help` and `--version` (default: stdout)."""
         super().__init__(allow_abbrev=False, formatter_class=_HelpFormatter, **kwargs)
         self.out = out
+        # argparse reads `-500` and `-0.5` as values, but `-1e3` as an unknown option, so
+        # `--contribution -1e3` failed with "expected one argument". Every number our
+        # options take, exponents included, is a value (no option of ours looks like one).
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
         """One line, raised instead of printing usage and exiting."""
