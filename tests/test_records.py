@@ -31,6 +31,7 @@ from portfolio import (
     targets,
     validate,
 )
+from portfolio.records.money import MAX_AMOUNT, core_cash
 
 D = Decimal
 
@@ -273,3 +274,32 @@ def test_same_security_given_wrong_types_says_what_it_takes(
     message = rf"^same_security\(a, b, policy\) takes two str symbols and a TaxPolicy, got {got}$"
     with pytest.raises(TypeError, match=message):
         same_security(a, b, policy)  # type: ignore[arg-type]
+
+
+#: Wide enough for every drawn cash, exactly.
+_WIDE = decimal.Context(prec=60)
+
+
+@given(
+    st.integers(min_value=-(10**49), max_value=10**49),
+    st.integers(min_value=-60, max_value=5),
+)
+def test_cash_keeps_34_decimals_and_is_rounded_half_even_beyond(
+    coefficient: int, exponent: int
+) -> None:
+    """`core_cash` against its definition, read off the number's own exponent."""
+    cash = Decimal(coefficient).scaleb(exponent, _WIDE)
+    if cash.copy_abs() > MAX_AMOUNT:
+        return
+    kept = core_cash(cash)
+    if exponent >= -34:  # as it is: digits and exponent alike
+        assert kept.as_tuple() == cash.as_tuple()
+    else:
+        one = Decimal("1E-34")
+        assert kept.as_tuple() == cash.quantize(one, decimal.ROUND_HALF_EVEN, _WIDE).as_tuple()
+
+
+def test_cash_written_past_34_decimals_is_written_with_34() -> None:
+    assert core_cash(Decimal("1." + "0" * 36)).as_tuple() == Decimal("1." + "0" * 34).as_tuple()
+    assert core_cash(Decimal("-5E-35")).as_tuple() == Decimal("-0E-34").as_tuple()  # half even
+    assert core_cash(Decimal("1.5E-7")).as_tuple() == Decimal("1.5E-7").as_tuple()  # kept
