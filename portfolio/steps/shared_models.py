@@ -38,7 +38,7 @@ __all__ = ["MAX_MODELS", "SharedModels", "model_key", "policy_key"]
 #: Distinct models (and distinct policy objects) remembered at a time.
 MAX_MODELS = 1024
 
-_Key = tuple[object, type, str, str, str]
+_Key = tuple[object, type, str, tuple[str, ...], str]
 _STR, _DECIMAL = frozenset({str}), frozenset({Decimal})
 
 
@@ -67,9 +67,9 @@ def model_key(allocation: Allocation, policy_key: object) -> _Key | None:
         return None
     if value is not None and type(value) is not Decimal:
         return None
-    names = "\x00".join(weights)  # one string hashes faster than a tuple of twenty
-    if names.count("\x00") > max(len(weights) - 1, 0):  # a NUL inside a name: ambiguous
-        return None
+    # the names as they are: 4.8 thousand instructions for 20, where joining them and
+    # counting the separators (a NUL inside a name) took 8.5, each with its hash
+    names = tuple(weights)
     written = ("%s\x00" * len(weights))[:-1] % tuple(weights.values())  # str() each, no list
     return policy_key, type(value), str(value), names, written
 
