@@ -28,7 +28,13 @@ from portfolio.steps.deltas import current_column, trade_column
 from portfolio.steps.prepare import Prepared, prepare, rebased
 from portfolio.steps.rules import Decisions
 from portfolio.steps.targets import investable_value, target_column
-from portfolio.steps.validate import Columns, columns, trusted_columns
+from portfolio.steps.validate import (
+    Columns,
+    as_result,
+    columns,
+    columns_or_error,
+    trusted_columns,
+)
 from portfolio.tax.harvest import harvested, harvested_from, moves_holdings
 from portfolio.tax.policy import TaxPolicy
 from portfolio.tax.step import (
@@ -104,11 +110,11 @@ class Planner:
         """
         tax = self.prepared.policy.tax
         if tax is None:
-            return trusted_columns(self.prepared, account, prices, as_of).bind(_plan)
+            return _planned(trusted_columns(self.prepared, account, prices, as_of))
         held, cash = account
         if tax_inputs is None or as_of is None:
             return self.plan(Snapshot(cash=cash, positions=held, prices=prices, as_of=as_of))
-        trusted = trusted_columns(self.prepared, account, prices, as_of)
+        trusted = as_result(trusted_columns(self.prepared, account, prices, as_of))
         if not moves_holdings(tax):
             return trusted.bind(partial(_tax_ruled, inputs=tax_inputs))
         snapshot = Snapshot(
@@ -147,11 +153,18 @@ def plan_prepared(
                 if correlation_id is not None and correlation_id != prepared.correlation_id:
                     prepared = rebased(prepared, correlation_id)
                 return _taxed_any(prepared, snapshot, tax)
-            return columns(prepared, snapshot, correlation_id).bind(_plan)
+            return _planned(columns_or_error(prepared, snapshot, correlation_id))
     except ArithmeticError as exc:  # a last guard: the steps are bounded
         return Failure(
             PortfolioError.invalid_snapshot("arithmetic failed while planning", error=repr(exc))
         )
+
+
+def _planned(checked: Columns | PortfolioError) -> Result[RebalancePlan, PortfolioError]:
+    """`_plan` on the checked columns, or the problem that stopped them, as a `Failure`."""
+    if isinstance(checked, PortfolioError):
+        return Failure(checked)
+    return _plan(checked)
 
 
 def _taxed_any(
