@@ -541,16 +541,14 @@ def _tax_problems(  # noqa: C901, PLR0912, PLR0915
 
 def _budget_with_liquidations(plan: RebalancePlan, budget: Decimal) -> Problems:
     """The rebalancing sales realize no more than the budget the liquidations leave (none
-    when they exceed it: only sales at a loss); harvests are apart."""
+    when they exceed it: only sales at a loss); harvests are apart. What a whole-share
+    harvest leaves of a lot is a rebalancing sale sold in the harvest's order (docs/tax.md):
+    a HARVEST item's gain less the harvested loss."""
     assert plan.tax is not None
     reasons = {i.symbol: i.reason for i in plan.trades}
     fixed = sum((s.gain for s in plan.tax.sales if reasons.get(s.symbol) is Reason.LIQUIDATE), D(0))
-    rebalancing = sum(
-        (
-            s.gain
-            for s in plan.tax.sales
-            if reasons.get(s.symbol) not in {Reason.LIQUIDATE, Reason.HARVEST}
-        ),
+    rebalancing = plan.tax.harvested_loss + sum(
+        (s.gain for s in plan.tax.sales if reasons.get(s.symbol) is not Reason.LIQUIDATE),
         D(0),
     )
     if rebalancing > max(budget - fixed, D(0)):

@@ -11,14 +11,24 @@ against the optimum found by enumerating every count.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from itertools import product
 
-from combined_cases import Case, combined_accounts, harvest_accounts, problems
+from combined_cases import AS_OF, Case, combined_accounts, harvest_accounts, problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio import Action, Allocation, Asset, SizingPolicy, Snapshot, plan_rebalance
+from portfolio import (
+    Action,
+    Allocation,
+    Asset,
+    SizingPolicy,
+    Snapshot,
+    TaxLot,
+    TaxPolicy,
+    plan_rebalance,
+)
 from portfolio.records.plan import RebalancePlan
 
 D = Decimal
@@ -68,6 +78,55 @@ def test_harvests_beside_the_other_features_keep_the_promises(case: Case) -> Non
     """A symbol held at a loss, harvested beside whole lots, minimums, reserves, bands and
     a budget: the same promises (no short from the harvest, no buy of its group)."""
     assert _broken(case) == []
+
+
+def test_a_whole_share_harvests_remainder_counts_as_rebalancing_against_the_budget() -> None:
+    """What a whole-share harvest leaves of a lot is a rebalancing sale to 0 (docs/tax.md),
+    sold in the harvest's order: its loss widens the room of the other rebalancing sales,
+    the harvested loss does not (found by combined_cases, seed 745).
+
+    2.5 SPY at 100 (cost 150), 1,000 TLT at 1 (cost 0), 1 B at 10 (cost 10, target 0), no
+    cash, a budget of 0: the harvest sells 2 SPY (loss 100), the remainder 0.5 SPY (loss
+    25), so TLT sells 25 (gain 25): the rebalancing sales net 0, B's liquidation 0.
+    """
+    lots = {
+        "SPY": (TaxLot(quantity=D("2.5"), cost=D(150), acquired=date(2023, 1, 5), lot_id="s"),),
+        "TLT": (TaxLot(quantity=D(1000), cost=D(0), acquired=date(2023, 1, 5), lot_id="t"),),
+        "B": (TaxLot(quantity=D(1), cost=D(10), acquired=date(2023, 1, 5), lot_id="b"),),
+    }
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"SPY": D("2.5"), "TLT": D(1000), "B": D(1)},
+        prices={"SPY": D(100), "TLT": D(1), "B": D(10), "VTI": D(10)},
+        assets={"SPY": Asset(symbol="SPY", fractionable=False)},
+        as_of=AS_OF,
+        lots=lots,
+    )
+    tax = TaxPolicy(
+        max_realized_gain=D(0), substitutes={"SPY": ("VTI",)}, harvest_threshold=D("0.05")
+    )
+    weights = {"TLT": D("0.5"), "SPY": D("0.01")}
+    case = Case(
+        Allocation(target_weights=weights, correlation_id="remainder"),
+        snapshot,
+        SizingPolicy(tax=tax),
+    )
+    plan = plan_rebalance(case.allocation, case.snapshot, case.policy).unwrap()
+    assert plan.tax is not None
+    sold = {i.symbol: (i.reason.value, i.trade_amount) for i in plan.trades}
+    assert sold == {
+        "B": ("LIQUIDATE", D("-10.00")),
+        "SPY": ("HARVEST", D("-250.00")),
+        "TLT": ("GAIN_BUDGET", D("-25.00")),
+        "VTI": ("HARVEST", D("12.60")),
+    }
+    assert plan.tax.harvested_loss == D("100.00")
+    assert [(s.symbol, s.gain) for s in plan.tax.sales] == [
+        ("B", D("0.00")),
+        ("SPY", D("-125.00")),
+        ("TLT", D("25.00")),
+    ]
+    assert problems(case) == []
 
 
 # Whole lots against every count: broker minimums, crypto increments, a reserve. -------
