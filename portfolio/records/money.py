@@ -54,8 +54,8 @@ CORE_CONTEXT = decimal.Context(
 
 #: Cash is planned with at most 34 decimals: with |cash| ≤ MAX_AMOUNT (16 integer digits)
 #: that is the core's 50 digits, so `cash_after = cash_before − Σ trade_amount` is exact.
-CASH_QUANTUM = Decimal("1E-34")
 _CASH_DECIMALS = 34
+CASH_QUANTUM = Decimal(1).scaleb(-_CASH_DECIMALS)  # 1E-34
 
 #: The rounding modes a `SizingPolicy` may name (the `decimal` module's constants).
 ROUNDING_MODES = frozenset(
