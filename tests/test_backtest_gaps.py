@@ -342,6 +342,46 @@ def test_split_like_moves_are_every_move_the_definition_finds(
         assert sorted(found) == reference_moves(carried)
 
 
+#: A calm move (inside [0.7, 1.4] by far) most of the time, now and then one of `moves`.
+CALM = ("1", "1.01", "0.99", "1.02", "0.98")
+mostly_calm = st.tuples(st.integers(0, 39), moves).map(
+    lambda drawn: drawn[1] if drawn[0] == 0 else CALM[drawn[0] % len(CALM)]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value="0.01", max_value="10000", places=2),
+            st.lists(mostly_calm, min_size=60, max_size=300),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_split_like_moves_in_long_complete_columns_are_every_move_the_definition_finds(
+    drawn: list[tuple[Decimal, list[str]]],
+) -> None:
+    """Long columns without a missing close, mostly calm: `find_gaps` skips whole stretches,
+    reads others in parts, and still finds every move the definition finds (one symbol or
+    several; columns of different lengths end the table where the shortest ends)."""
+    names = ["A", "B", "C"][: len(drawn)]
+    columns = {  # no close missing: every one a Decimal
+        name: [c for c in closes_along(start, [(move, False) for move in path]) if c is not None]
+        for name, (start, path) in zip(names, drawn, strict=True)
+    }
+    length = min(map(len, columns.values()))
+    series = [
+        Bar(date=DAYS[0] + timedelta(days=n), prices={name: columns[name][n] for name in names})
+        for n in range(length)
+    ]
+    gaps = find_gaps(series, delist_after=10_000)
+    for name in names:
+        found = [(i, ratio) for i, moved in gaps.moves.items() for s, ratio in moved if s == name]
+        assert sorted(found) == reference_moves([*columns[name][:length]])
+
+
 def test_a_substitute_never_priced_is_reported_and_the_next_one_takes_the_harvest() -> None:
     from portfolio import TaxPolicy  # noqa: PLC0415 - only this test plans under tax rules
 
