@@ -175,8 +175,9 @@ def _wide(closes: Sequence[Decimal]) -> list[tuple[int, Decimal]]:
     Stretches of `_STRETCH` moves are read in parts of `_PART`, and only the parts that
     are not calm are divided; a stretch after a calm one is first read whole, so that a
     quiet column is read in few calls. `find_gaps` on a 50-symbol, 2,520-bar table
-    (cachegrind): 248 -> 195 million instructions at 1.2 % daily moves, 257 -> 257 at 3 %,
-    392 -> 396 at 6 %, where most parts of 16 moves are not calm and are divided anyway.
+    (cachegrind, with `_moves`): 248 -> 182 million instructions at 1.2 % daily moves,
+    257 -> 242 at 3 %, 392 -> 404 at 6 %, where most parts of 16 moves are not calm and
+    are divided anyway.
     """
     found: list[tuple[int, Decimal]] = []
     wide = False  # the last stretch had a part that was not calm
