@@ -143,6 +143,9 @@ def test_a_plan_saved_before_schema_version_2_exits_2_naming_the_file(files: Pat
     ("text", "fragment"),
     [
         ("{not json", "plan is not JSON"),
+        # A file cut short: where it breaks, as a weights file's syntax error says it.
+        ('{"schema_version": 4,\n "plan_id": "ab', "line 2 column 13: plan is not JSON"),
+        ("\n", "plan.json: plan is not JSON: empty"),  # `plan --json > f` that failed
         ('{"schema_version": 7}', "schema_version: plan JSON: unsupported version 7"),
     ],
 )

@@ -181,7 +181,10 @@ def load_plan(path: Path) -> Result[RebalancePlan, Problem]:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
     match RebalancePlan.from_json(text):
         case Failure(error):
-            where = error.context.get("field", "")
+            at = error.context  # a bad field by name, a syntax error by line and column
+            where = at.get(
+                "field", f"line {at['line']} column {at['column']}" if "line" in at else ""
+            )
             return Failure(InputError(source=str(path), where=where, problem=error.message))
         case Success(plan) if plan.held is None:
             problem = (
