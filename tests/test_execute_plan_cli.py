@@ -146,6 +146,13 @@ def test_a_plan_saved_before_schema_version_2_exits_2_naming_the_file(files: Pat
         # A file cut short: where it breaks, as a weights file's syntax error says it.
         ('{"schema_version": 4,\n "plan_id": "ab', "line 2 column 13: plan is not JSON"),
         ("\n", "plan.json: plan is not JSON: empty"),  # `plan --json > f` that failed
+        (  # an amount edited by hand without its quotes
+            (
+                '{"schema_version": 4, "plan_id": "p", "correlation_id": "c", "items": [], '
+                '"total_value": 67544.5}'
+            ),
+            'total_value: plan JSON: expected a decimal string ("67544.5"), got a number',
+        ),
         ('{"schema_version": 7}', "schema_version: plan JSON: unsupported version 7"),
     ],
 )

@@ -127,6 +127,9 @@ def as_type(kind: type[T], value: object, where: str) -> T:
 
 def decimal_at(value: object, where: str) -> Decimal:
     """A finite Decimal from a decimal string, else BadValueError at `where`."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):  # a JSON number
+        shown = str(value)[:40]
+        raise BadValueError(where, f'expected a decimal string ("{shown}"), got a number')
     text = as_type(str, value, where)
     try:
         amount = Decimal(text)
