@@ -154,6 +154,10 @@ def test_a_plan_saved_before_schema_version_2_exits_2_naming_the_file(files: Pat
             'total_value: plan JSON: expected a decimal string ("67544.5"), got a number',
         ),
         ('{"schema_version": 7}', "schema_version: plan JSON: unsupported version 7"),
+        (  # a field left out: said in JSON's words, not Python's (`got NoneType`)
+            '{"schema_version": 4, "items": []}',
+            "plan_id: plan JSON: expected a string, got nothing (a missing key, or null)",
+        ),
     ],
 )
 def test_a_bad_plan_file_exits_2_naming_it(files: Path, text: str, fragment: str) -> None:
@@ -162,6 +166,19 @@ def test_a_bad_plan_file_exits_2_naming_it(files: Path, text: str, fragment: str
     assert (run.code, run.err.count("\n")) == (2, 1), run.err
     assert "plan.json" in run.err
     assert fragment in run.err
+
+
+def test_a_line_of_plan_many_is_pointed_at_its_plan(files: Path) -> None:
+    """`plan-many` writes `{"account_id": …, "plan": {…}}` a line; the plan is its `plan`.
+    Before, `rebalance --plan` said `plan_id: plan JSON: expected str, got NoneType`."""
+    account = json.loads((files / "account.json").read_text(encoding="utf-8"))
+    line = {"account_id": "a-1", "weights": json.loads(WEIGHTS), "snapshot": account}
+    (files / "a.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    made = cli("plan-many", "--accounts", files / "a.jsonl", "--out", files / "plan.json")
+    assert made.code == 0, made.err
+    run = execute(files, files / "account.json")
+    assert (run.code, run.err.count("\n")) == (2, 1), run.err
+    assert 'plan.json: a line of plan-many (account a-1): execute its "plan" alone' in run.err
 
 
 @pytest.mark.parametrize(

@@ -118,10 +118,23 @@ def known_keys(doc: Mapping[str, object], keys: Collection[str], where: str) -> 
         raise BadValueError(at, f"unknown key (known: {known})")
 
 
+#: What JSON calls the types a document's values have, for messages about them.
+_JSON_NAMES: dict[type, str] = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    Decimal: "a number",
+    bool: "true or false",
+    type(None): "nothing (a missing key, or null)",
+}
+
+
 def as_type(kind: type[T], value: object, where: str) -> T:
-    """`value` if it is a `kind`, else BadValueError at `where`."""
+    """`value` if it is a `kind`, else BadValueError at `where`, in JSON's words."""
     if not isinstance(value, kind):
-        raise BadValueError(where, f"expected {kind.__name__}, got {type(value).__name__}")
+        expected, got = (_JSON_NAMES.get(t, t.__name__) for t in (kind, type(value)))
+        raise BadValueError(where, f"expected {expected}, got {got}")
     return value
 
 

@@ -17,6 +17,7 @@ not filled, or no confirmation; 2 for a bad command line or input file.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -181,11 +182,7 @@ def load_plan(path: Path) -> Result[RebalancePlan, Problem]:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
     match RebalancePlan.from_json(text):
         case Failure(error):
-            at = error.context  # a bad field by name, a syntax error by line and column
-            where = at.get(
-                "field", f"line {at['line']} column {at['column']}" if "line" in at else ""
-            )
-            return Failure(InputError(source=str(path), where=where, problem=error.message))
+            return Failure(_unreadable(path, text, error))
         case Success(plan) if plan.held is None:
             problem = (
                 "a plan saved before schema_version 2 does not record the positions it was "
@@ -196,6 +193,31 @@ def load_plan(path: Path) -> Result[RebalancePlan, Problem]:
         case Success(plan):
             return Success(plan)
     return Failure(InputError(source=str(path), problem="unexpected result"))
+
+
+def _unreadable(path: Path, text: bytes, error: PortfolioError) -> InputError:
+    """Why the file is no plan: a bad field by name, a syntax error by line and column."""
+    account = _plan_many_account(text)
+    if account is not None:
+        problem = f'a line of plan-many (account {account}): execute its "plan" alone'
+        return InputError(source=str(path), problem=problem)
+    at = error.context
+    where = at.get("field", f"line {at['line']} column {at['column']}" if "line" in at else "")
+    return InputError(source=str(path), where=where, problem=error.message)
+
+
+def _plan_many_account(text: bytes) -> str | None:
+    """The `account_id` of the first line when `plan-many` wrote it, else None.
+
+    `plan-many` writes `{"account_id": …, "plan": …}`, one account a line.
+    """
+    try:
+        document = json.loads(text.split(b"\n", 1)[0])
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(document, dict) and {"account_id", "plan"} <= document.keys():
+        return str(document["account_id"])[:40]
+    return None
 
 
 def _where(options: RebalanceOptions) -> str:
