@@ -156,7 +156,7 @@ def test_a_plan_saved_before_schema_version_2_exits_2_naming_the_file(files: Pat
         ('{"schema_version": 7}', "schema_version: plan JSON: unsupported version 7"),
         (  # a field left out: said in JSON's words, not Python's (`got NoneType`)
             '{"schema_version": 4, "items": []}',
-            "plan_id: plan JSON: expected a string, got nothing (a missing key, or null)",
+            "plan_id: plan JSON: expected a string, got null",
         ),
     ],
 )

@@ -24,6 +24,7 @@ __all__ = [
     "decimal_at",
     "encode",
     "enum_at",
+    "kind",
     "known_keys",
     "plain",
     "unique_keys",
@@ -118,23 +119,26 @@ def known_keys(doc: Mapping[str, object], keys: Collection[str], where: str) -> 
         raise BadValueError(at, f"unknown key (known: {known})")
 
 
-#: What JSON calls the types a document's values have, for messages about them.
-_JSON_NAMES: dict[type, str] = {
-    dict: "an object",
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    Decimal: "a number",
-    bool: "true or false",
-    type(None): "nothing (a missing key, or null)",
-}
+def kind(value: object) -> str:
+    """What a value is, in a message's words: "an object", "a list", "null", or its type."""
+    return "an object" if isinstance(value, Mapping) else _kind_of_type(type(value))
 
 
-def as_type(kind: type[T], value: object, where: str) -> T:
-    """`value` if it is a `kind`, else BadValueError at `where`, in JSON's words."""
-    if not isinstance(value, kind):
-        expected, got = (_JSON_NAMES.get(t, t.__name__) for t in (kind, type(value)))
-        raise BadValueError(where, f"expected {expected}, got {got}")
+def _kind_of_type(of: type) -> str:
+    """What values of a type are, in `kind`'s words; a string is "a string"."""
+    if issubclass(of, Mapping):
+        return "an object"
+    if issubclass(of, list):
+        return "a list"
+    if of is type(None):
+        return "null"
+    return "a string" if of is str else of.__name__
+
+
+def as_type(kind_: type[T], value: object, where: str) -> T:
+    """`value` if it is a `kind_`, else BadValueError at `where`, both named by `kind`."""
+    if not isinstance(value, kind_):
+        raise BadValueError(where, f"expected {_kind_of_type(kind_)}, got {kind(value)}")
     return value
 
 
