@@ -102,11 +102,15 @@ def _bars(reader: Reader) -> tuple[Bar, ...]:
 
 def _symbols(header: list[str]) -> list[str]:
     symbols = [cell.strip().upper() for cell in header[1:]]
-    if not symbols or not all(symbols):
+    if not symbols:
         raise _BadLineError(1, "the header needs a date column and named symbol columns")
+    if not all(symbols):  # named by its place, 1 the date's (a spreadsheet's trailing comma)
+        place = symbols.index("") + 2
+        raise _BadLineError(1, "a symbol column without a name", column=str(place))
     duplicated = sorted({s for s in symbols if symbols.count(s) > 1})
     if duplicated:
-        raise _BadLineError(1, "duplicate symbol columns", symbols=",".join(duplicated))
+        problem = "a symbol column given twice (symbols are upper-cased)"
+        raise _BadLineError(1, problem, column=duplicated[0], symbols=",".join(duplicated))
     return symbols
 
 
