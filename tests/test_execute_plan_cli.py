@@ -109,6 +109,10 @@ def test_the_limits_are_options(files: Path) -> None:
         (["--max-price-move", "lots"], "expected a fraction (0.02) or a percentage (2%)"),
         (["--max-price-move=-1%"], "expected a fraction ≥ 0"),
         (["--max-age", "1 week"], "expected a number and a unit (d, h, m, s)"),
+        # A negative value with its unit is the option's value, refused by its own rule;
+        # argparse took it for an option: "expected one argument".
+        (["--max-price-move", "-1%"], "expected a fraction ≥ 0"),
+        (["--max-age", "-1d"], "expected a number and a unit (d, h, m, s)"),
         (["--format", "ibkr"], "--format needs --orders-csv FILE"),
         (["--policy", "p.json"], "--plan carries its own policy"),
         (["--liquidate-all"], "--plan carries its own policy"),
