@@ -122,6 +122,9 @@ def test_a_row_the_csv_reader_refuses_names_its_line() -> None:
             "date,A\n2024-01-02," + "9" * 50 + "x\n",
             f"line 2, column A: not a number: '{'9' * 40}'…",
         ),
+        # Python's Decimal reads both, as 47000 and 470: no price file writes them so.
+        ("date,A\n2024-01-02,470_00\n", "line 2, column A: not a number: '470_00'"),
+        ("date,A\n2024-01-02,４７０\n", "line 2, column A: not a number: '４７０'"),
     ],
 )
 def test_a_bad_cell_is_quoted_in_the_message(text: str, message: str) -> None:

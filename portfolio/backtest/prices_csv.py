@@ -16,7 +16,7 @@ from returns.result import Failure, Result, Success
 
 from portfolio.backtest.bars import Bar
 from portfolio.records.errors import ErrorKind, PortfolioError
-from portfolio.records.money import MAX_AMOUNT, MIN_PRICE
+from portfolio.records.money import MAX_AMOUNT, MIN_PRICE, decimal_text
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -133,7 +133,7 @@ def _price(line: int, symbol: str, cell: str) -> Decimal | None:
     if text.lower() in MISSING_MARKS:
         return None
     try:
-        price = Decimal(text)
+        price = decimal_text(text)
     except InvalidOperation:
         raise _BadLineError(
             line, f"not a number: {_shown(text)}", column=symbol, value=text

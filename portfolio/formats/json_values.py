@@ -17,6 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from portfolio.records.money import decimal_text
+
 __all__ = [
     "BadValueError",
     "as_type",
@@ -149,7 +151,7 @@ def decimal_at(value: object, where: str) -> Decimal:
         raise BadValueError(where, f'expected a decimal string ("{shown}"), got a number')
     text = as_type(str, value, where)
     try:
-        amount = Decimal(text)
+        amount = decimal_text(text)
     except decimal.DecimalException:
         raise BadValueError(where, f"not a decimal: {text[:40]!r}") from None
     if not amount.is_finite():

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from portfolio.formats.json_values import BadValueError, kind
+from portfolio.records.money import decimal_text
 from portfolio.records.plan_item import Action
 
 __all__ = [
@@ -49,7 +50,7 @@ def number(value: object, where: str) -> Decimal:
             amount = Decimal(value)
         case str():
             try:
-                amount = Decimal(value.strip())
+                amount = decimal_text(value.strip())
             except InvalidOperation:
                 raise BadValueError(where, f"not a number: {shown(value)}") from None
         case _:

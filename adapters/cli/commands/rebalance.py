@@ -62,6 +62,7 @@ from portfolio import (
 from portfolio.orders.execution import guarded
 from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 from portfolio.orders.state import OrderState
+from portfolio.records.money import decimal_text
 from ports import BrokerPort
 
 __all__ = ["COMMAND", "run"]
@@ -334,7 +335,7 @@ def max_price_move(text: str) -> Decimal:
     number = text.strip()
     scale = Decimal(100) if number.endswith("%") else Decimal(1)
     try:
-        value = Decimal(number.removesuffix("%")) / scale
+        value = decimal_text(number.removesuffix("%")) / scale
     except InvalidOperation:
         msg = f"expected a fraction (0.02) or a percentage (2%), got {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
