@@ -7,8 +7,8 @@ added to the basis); shares removed relieve lots by the book's `LotMethod`, and 
 sale is recorded as a `PastTrade` with the gain it realized. A symbol held when the
 fake opened without lots given for it has an unknown basis, and keeps it.
 
-A filled plan's `TaxReport` names the lots its sales relieve (`LotSale`: lot id and
-date); those are relieved first, as a broker does when the order names its lots
+A filled plan's `TaxReport` names the lots its sales relieve (`LotSale`: lot id, date
+and cost); those are relieved first, as a broker does when the order names its lots
 (specific identification), and the method takes any remainder.
 """
 
@@ -23,7 +23,7 @@ from portfolio.records.plan_item import Action
 from portfolio.records.snapshot import Snapshot
 from portfolio.tax import LotMethod, LotSale, PastTrade, TaxLot, TaxPolicy
 from portfolio.tax.policy import MAX_WASH_SALE_DAYS
-from portfolio.tax.relief import Piece, in_order, realized, relieve, remaining
+from portfolio.tax.relief import Piece, in_order, names, realized, relieve, remaining
 
 __all__ = ["LotBook"]
 
@@ -122,7 +122,7 @@ def _dated(trade: object) -> bool:
 def _named_first(
     lots: tuple[TaxLot, ...], named: Iterable[LotSale], shares: Decimal
 ) -> list[Piece]:
-    """The pieces of `lots` the named sales take (matched by lot id and date), ≤ `shares`."""
+    """The pieces of `lots` the named sales take (matched by `names`), ≤ `shares`."""
     taken: dict[int, Decimal] = {}
     left = shares
     for sale in named:
@@ -130,7 +130,7 @@ def _named_first(
         for lot in lots:
             if want <= 0:
                 break
-            if (lot.lot_id, lot.acquired) != (sale.lot_id, sale.acquired):
+            if not names(sale, lot):
                 continue
             free = lot.quantity - taken.get(id(lot), ZERO)
             part = min(free, want)

@@ -144,6 +144,8 @@ def test_a_bad_price_file_exits_2_naming_line_and_column(files: Path, csv: str, 
         ("--start", "2024-13-01", "not a date (YYYY-MM-DD)"),
         ("--end", "soon", "not a date (YYYY-MM-DD)"),
         ("--contribution", "lots", "not a number"),
+        ("--contribution", "1_000", "not a number"),
+        ("--cash", "1_000", "not a number"),
         ("--contribution", "Infinity", "expected a finite number within"),
     ],
 )

@@ -45,6 +45,10 @@ def test_a_string_path_blank_lines_a_bom_and_datetimes_are_fine(tmp_path: Path) 
         ("date,A\n2024-01-02,0\n", "2", "A"),
         ("date,A\n2024-01-02,inf\n", "2", "A"),
         ("date,A\n02/01/2024,1\n", "2", "date"),
+        # The header's own cells: an unnamed one by its place (a spreadsheet's trailing
+        # comma), a symbol given twice by its name (upper-cased).
+        ("date,A,\n2024-01-02,1,2\n", "1", "3"),
+        ("date,A,a\n2024-01-02,1,2\n", "1", "A"),
     ],
 )
 def test_a_bad_cell_names_its_line_and_column(text: str, line: str, column: str) -> None:
@@ -118,6 +122,9 @@ def test_a_row_the_csv_reader_refuses_names_its_line() -> None:
             "date,A\n2024-01-02," + "9" * 50 + "x\n",
             f"line 2, column A: not a number: '{'9' * 40}'…",
         ),
+        # Python's Decimal reads both, as 47000 and 470: no price file writes them so.
+        ("date,A\n2024-01-02,470_00\n", "line 2, column A: not a number: '470_00'"),
+        ("date,A\n2024-01-02,４７０\n", "line 2, column A: not a number: '４７０'"),
     ],
 )
 def test_a_bad_cell_is_quoted_in_the_message(text: str, message: str) -> None:

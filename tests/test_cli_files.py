@@ -17,6 +17,7 @@ from typing import SupportsIndex
 import pytest
 from cli_support import Run, TtyStream, cli
 
+import adapters.cli
 from adapters.cli import main
 from adapters.cli.terminal import Terminal
 
@@ -117,6 +118,19 @@ def test_rebalance_orders_csv_over_the_snapshot_is_refused(tmp_path: Path) -> No
     assert "--orders-csv" in one_line_error(run, 2)
     assert "is the --snapshot file" in run.err
     assert snapshot.read_text(encoding="utf-8").startswith('cash = "1000"')
+
+
+def test_plan_report_over_the_bundled_sample_account_is_refused(tmp_path: Path) -> None:
+    """`--broker fake` without `--snapshot` reads the sample account, an input like any
+    other. Before, `--report` naming it (here through a link) wrote the page over it, and
+    `portfolio demo` then failed on the package's own sample."""
+    sample = Path(adapters.cli.__file__).parent / "sample" / "account.json"
+    (tmp_path / "sample.json").symlink_to(sample)
+    weights = write(tmp_path, "w.json", '{"SPY": "1"}')
+    report = tmp_path / "sample.json"
+    run = cli("plan", "--weights", weights, "--broker", "fake", "--report", report)
+    assert "is the sample account file" in one_line_error(run, 2)
+    assert report.is_symlink()
 
 
 def good_inputs(directory: Path) -> dict[str, tuple[str | Path, ...]]:

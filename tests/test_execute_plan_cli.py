@@ -109,6 +109,10 @@ def test_the_limits_are_options(files: Path) -> None:
         (["--max-price-move", "lots"], "expected a fraction (0.02) or a percentage (2%)"),
         (["--max-price-move=-1%"], "expected a fraction ≥ 0"),
         (["--max-age", "1 week"], "expected a number and a unit (d, h, m, s)"),
+        # A negative value with its unit is the option's value, refused by its own rule;
+        # argparse took it for an option: "expected one argument".
+        (["--max-price-move", "-1%"], "expected a fraction ≥ 0"),
+        (["--max-age", "-1d"], "expected a number and a unit (d, h, m, s)"),
         (["--format", "ibkr"], "--format needs --orders-csv FILE"),
         (["--policy", "p.json"], "--plan carries its own policy"),
         (["--liquidate-all"], "--plan carries its own policy"),
@@ -143,7 +147,21 @@ def test_a_plan_saved_before_schema_version_2_exits_2_naming_the_file(files: Pat
     ("text", "fragment"),
     [
         ("{not json", "plan is not JSON"),
+        # A file cut short: where it breaks, as a weights file's syntax error says it.
+        ('{"schema_version": 4,\n "plan_id": "ab', "line 2 column 13: plan is not JSON"),
+        ("\n", "plan.json: plan is not JSON: empty"),  # `plan --json > f` that failed
+        (  # an amount edited by hand without its quotes
+            (
+                '{"schema_version": 4, "plan_id": "p", "correlation_id": "c", "items": [], '
+                '"total_value": 67544.5}'
+            ),
+            'total_value: plan JSON: expected a decimal string ("67544.5"), got a number',
+        ),
         ('{"schema_version": 7}', "schema_version: plan JSON: unsupported version 7"),
+        (  # a field left out: said in JSON's words, not Python's (`got NoneType`)
+            '{"schema_version": 4, "items": []}',
+            "plan_id: plan JSON: expected a string, got null",
+        ),
     ],
 )
 def test_a_bad_plan_file_exits_2_naming_it(files: Path, text: str, fragment: str) -> None:
@@ -152,6 +170,19 @@ def test_a_bad_plan_file_exits_2_naming_it(files: Path, text: str, fragment: str
     assert (run.code, run.err.count("\n")) == (2, 1), run.err
     assert "plan.json" in run.err
     assert fragment in run.err
+
+
+def test_a_line_of_plan_many_is_pointed_at_its_plan(files: Path) -> None:
+    """`plan-many` writes `{"account_id": …, "plan": {…}}` a line; the plan is its `plan`.
+    Before, `rebalance --plan` said `plan_id: plan JSON: expected str, got NoneType`."""
+    account = json.loads((files / "account.json").read_text(encoding="utf-8"))
+    line = {"account_id": "a-1", "weights": json.loads(WEIGHTS), "snapshot": account}
+    (files / "a.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    made = cli("plan-many", "--accounts", files / "a.jsonl", "--out", files / "plan.json")
+    assert made.code == 0, made.err
+    run = execute(files, files / "account.json")
+    assert (run.code, run.err.count("\n")) == (2, 1), run.err
+    assert 'plan.json: a line of plan-many (account a-1): execute its "plan" alone' in run.err
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,22 @@ def test_a_plan_prints_as_a_table_and_a_summary() -> None:
     ])  # fmt: skip
 
 
+def test_a_price_below_one_keeps_the_digits_two_decimals_would_hide() -> None:
+    """A penny stock at 0.0005 and a crypto pair at 0.00001234 showed a price of 0.00;
+    500 each buys 1,000,000 and 40,518,638.573743922 (500 / 0.00001234, 9 decimals).
+    Prices of 1 or more, or in whole cents, keep two decimals."""
+    prices = {"PENNY": D("0.0005"), "SHIB/USD": D("0.00001234"), "HALF": D("0.5")}
+    snapshot = Snapshot(cash=D(1500), prices=prices)
+    weights = dict.fromkeys(prices, D(1) / 3)
+    plan = plan_rebalance(Allocation(target_weights=weights, correlation_id="p"), snapshot)
+    rows = Cells(plan.unwrap()._repr_html_()).rows
+    assert [(row[0], row[3], row[4]) for row in rows[1:]] == [
+        ("HALF", "+1000", "0.50"),
+        ("PENNY", "+1000000", "0.0005"),
+        ("SHIB/USD", "+40518638.573743922", "0.00001234"),
+    ]
+
+
 def test_a_plan_repr_is_one_short_line_of_counts_and_money() -> None:
     plan = small_plan()
     assert repr(plan) == (

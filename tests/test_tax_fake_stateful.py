@@ -163,6 +163,35 @@ def test_a_fake_account_traded_over_days_keeps_its_lots_and_holds_a_wash_sale_bu
     assert (aaa.action, aaa.reason.value) == (Action.HOLD, "WASH_SALE")
 
 
+def test_a_filled_plan_relieves_the_lot_it_names_among_lots_of_one_day_without_ids() -> None:
+    """Two lots bought the same day without a lot id (a lots file without `lot_id`):
+    10 AAA at 100 and 10 at 140, price 150, no cash. 75 % AAA, 25 % BBB sells 5 AAA;
+    HIFO names the 140 lot: cost 5 × 140 = 700, gain 750 − 700 = 50. The fill relieves
+    that lot, leaving 10 at 100 and 5 at 140; before the fix it relieved the 100 lot
+    (a gain of 250 recorded for the plan's 50)."""
+    day = date(2023, 5, 1)
+    cheap = TaxLot(quantity=D(10), cost=D(100), acquired=day)
+    dear = TaxLot(quantity=D(10), cost=D(140), acquired=day)
+    broker = FakeBroker(
+        cash=D(0),
+        positions={"AAA": D(20)},
+        prices={"AAA": D(150), "BBB": D(50)},
+        lots={"AAA": [cheap, dear]},
+        as_of=START,
+    )
+    goal = Allocation(target_weights={"AAA": D("0.75"), "BBB": D("0.25")}, correlation_id="d")
+    policy = SizingPolicy(tax=TaxPolicy(method=LotMethod.HIFO))
+    made = plan_rebalance(goal, broker.get_snapshot(SYMBOLS).unwrap(), policy).unwrap()
+    assert made.tax is not None
+    assert [(s.quantity, s.cost, s.gain) for s in made.tax.sales] == [(D(5), D(700), D(50))]
+    broker.fill(made).unwrap()
+    account = broker.account
+    left = [(lot.quantity, lot.cost) for lot in account.lots["AAA"]]
+    assert left == [(D(10), D(100)), (D(5), D(140))]
+    sale = next(t for t in account.recent_trades if t.action is Action.SELL)
+    assert sale.realized_gain == D("50.00")
+
+
 def test_a_whole_share_plan_never_sells_a_fractional_remainder_short() -> None:
     """A hypothesis find. 1 AAA at cost 1.00, no cash; AAA 100, BBB 50. A fractional
     plan (BBB 27 %) sells the AAA share (gain 100 − 1 = 99.00) and buys 27 / 50 = 0.54

@@ -45,6 +45,7 @@ def test_a_policy_table_is_read_field_by_field() -> None:
         ({"fractional": "no"}, "fractional", "expected true or false, got 'no'"),
         ({"fractional": 1}, "fractional", "expected true or false, got 1"),
         ({"band": "wide"}, "band", "not a number: 'wide'"),
+        ({"band": "0_05"}, "band", "not a number: '0_05'"),  # Decimal() reads 5
         ({"band": True}, "band", "expected a number, got true"),
         ({"band": 0.05}, "band", "expected a number, got float"),
         ({"band": "NaN"}, "band", "not a finite number: 'NaN'"),

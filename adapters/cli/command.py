@@ -70,8 +70,9 @@ class Invocation:
     run: Callable[[Terminal], ExitCode]
 
 
-#: A negative number as a value: `-5`, `-0.5`, `-.5`, `-1e3`, `-1.5E-2`.
-_NEGATIVE_NUMBER = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+#: A negative number as a value: `-5`, `-0.5`, `-.5`, `-1e3`, `-1.5E-2`, and with the
+#: units our options take, `-2%` and `-1d` (refused then by the option's own rule).
+_NEGATIVE_NUMBER = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?[%dhms]?$")
 
 
 class Parser(argparse.ArgumentParser):
@@ -83,7 +84,8 @@ class Parser(argparse.ArgumentParser):
         self.out = out
         # argparse reads `-500` and `-0.5` as values, but `-1e3` as an unknown option, so
         # `--contribution -1e3` failed with "expected one argument". Every number our
-        # options take, exponents included, is a value (no option of ours looks like one).
+        # options take, exponents and units included, is a value (no option of ours looks
+        # like one).
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:

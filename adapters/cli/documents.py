@@ -20,9 +20,9 @@ from pathlib import Path
 from returns.result import Failure, Result, Success
 
 from adapters.cli.terminal import InputError
-from portfolio.formats.json_values import BadValueError
-from portfolio.records.typed_fields import kind, shown
+from portfolio.formats.json_values import BadValueError, kind
 from portfolio.records.typed_fields import number as to_decimal
+from portfolio.records.typed_fields import shown
 
 __all__ = [
     "MAX_DIGITS",

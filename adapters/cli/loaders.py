@@ -22,8 +22,9 @@ from adapters.cli.documents import BadValueError, read_document, shown, to_decim
 from adapters.cli.tax_inputs import tax_policy_from
 from adapters.cli.terminal import InputError
 from portfolio import Asset, PastTrade, PortfolioError, SizingPolicy, Snapshot, TaxLot
+from portfolio.formats.json_values import kind
 from portfolio.records.policy import policy_problem
-from portfolio.records.typed_fields import kind, typed_fields
+from portfolio.records.typed_fields import typed_fields
 
 __all__ = [
     "load_policy",

@@ -20,7 +20,7 @@ from adapters.cli.loaders import convert, snapshot_from, weights_from
 from adapters.cli.terminal import InputError
 from portfolio import Snapshot
 
-__all__ = ["prices_path", "sample_account", "sample_text", "sample_weights"]
+__all__ = ["prices_path", "sample_account", "sample_path", "sample_text", "sample_weights"]
 
 _PACKAGE = "adapters.cli"
 
@@ -28,6 +28,15 @@ _PACKAGE = "adapters.cli"
 def sample_text(name: str) -> str:
     """The text of one bundled file, e.g. `sample_text("weights.json")`."""
     return (resources.files(_PACKAGE) / "sample" / name).read_text(encoding="utf-8")
+
+
+def sample_path(name: str) -> Path | None:
+    """The path of one bundled file, for the rule that no output replaces an input.
+
+    None when the package is not on disk (a zip): no output can name that file.
+    """
+    found = resources.files(_PACKAGE) / "sample" / name
+    return found if isinstance(found, Path) else None
 
 
 def sample_weights() -> Result[Mapping[str, Decimal], InputError]:

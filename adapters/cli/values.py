@@ -18,7 +18,7 @@ from returns.result import Failure, Result
 from adapters.cli.command import UsageError
 from adapters.cli.local_cluster import local_workers
 from portfolio import Allocation, PortfolioError, SizingPolicy, Snapshot, validate
-from portfolio.records.money import MAX_AMOUNT
+from portfolio.records.money import MAX_AMOUNT, decimal_text
 
 __all__ = [
     "MAX_FEE_BPS",
@@ -41,7 +41,7 @@ _NOTHING = Allocation(target_weights={}, correlation_id="option-check")
 def _number(text: str) -> Decimal:
     """A decimal number, read exactly."""
     try:
-        return Decimal(text)
+        return decimal_text(text)
     except InvalidOperation:
         msg = f"not a number: {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
@@ -84,7 +84,7 @@ def fee_bps(text: str) -> Decimal:
 def contribution(text: str) -> Decimal:
     """A monthly cash flow: a finite decimal within ±1E+15 (negative: a withdrawal)."""
     try:
-        value = Decimal(text)
+        value = decimal_text(text)
     except InvalidOperation:
         msg = f"not a number: {text!r}"
         raise argparse.ArgumentTypeError(msg) from None

@@ -16,7 +16,7 @@ from returns.result import Failure, Result, Success
 
 from portfolio.backtest.bars import Bar
 from portfolio.records.errors import ErrorKind, PortfolioError
-from portfolio.records.money import MAX_AMOUNT, MIN_PRICE
+from portfolio.records.money import MAX_AMOUNT, MIN_PRICE, decimal_text
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -102,11 +102,15 @@ def _bars(reader: Reader) -> tuple[Bar, ...]:
 
 def _symbols(header: list[str]) -> list[str]:
     symbols = [cell.strip().upper() for cell in header[1:]]
-    if not symbols or not all(symbols):
+    if not symbols:
         raise _BadLineError(1, "the header needs a date column and named symbol columns")
+    if not all(symbols):  # named by its place, 1 the date's (a spreadsheet's trailing comma)
+        place = symbols.index("") + 2
+        raise _BadLineError(1, "a symbol column without a name", column=str(place))
     duplicated = sorted({s for s in symbols if symbols.count(s) > 1})
     if duplicated:
-        raise _BadLineError(1, "duplicate symbol columns", symbols=",".join(duplicated))
+        problem = "a symbol column given twice (symbols are upper-cased)"
+        raise _BadLineError(1, problem, column=duplicated[0], symbols=",".join(duplicated))
     return symbols
 
 
@@ -129,7 +133,7 @@ def _price(line: int, symbol: str, cell: str) -> Decimal | None:
     if text.lower() in MISSING_MARKS:
         return None
     try:
-        price = Decimal(text)
+        price = decimal_text(text)
     except InvalidOperation:
         raise _BadLineError(
             line, f"not a number: {_shown(text)}", column=symbol, value=text

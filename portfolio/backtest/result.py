@@ -27,7 +27,15 @@ from portfolio.backtest.metrics import (
 from portfolio.backtest.notices import BacktestWarning, WarningKind
 from portfolio.backtest.schedule import Schedule
 from portfolio.backtest.tax_ledger import BacktestTax
-from portfolio.formats.display import counted, html_table, money, percent, shares, shown
+from portfolio.formats.display import (
+    counted,
+    html_table,
+    money,
+    percent,
+    price,
+    shares,
+    shown,
+)
 from portfolio.formats.frames import data_frame
 from portfolio.orders.fill import Fill, FilledOrder, fill_own_plan
 from portfolio.records.costs import CostModel
@@ -304,7 +312,7 @@ def _order_cells(day: date, order: FilledOrder) -> tuple[str, ...]:
         order.symbol,
         order.action.value,
         shares(order.quantity),
-        money(order.price),
+        price(order.price),
         money(order.traded_value),
         money(order.fee),
         order.reason.value,

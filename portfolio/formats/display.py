@@ -1,6 +1,7 @@
 """Plans and backtests as people read them: text tables and HTML tables, built as strings.
 
-Money is shown with thousands separators and two decimals, fractions as percentages,
+Money is shown with thousands separators and two decimals (a price below 1 with the
+digits two decimals would hide), fractions as percentages,
 share quantities with their exact digits. `text_table` lines up columns for a terminal
 or a notebook cell; `html_table` is the same table for Jupyter and the HTML
 report, every cell escaped. Long tables keep their first rows and say how many more
@@ -21,6 +22,7 @@ __all__ = [
     "html_table",
     "money",
     "percent",
+    "price",
     "shares",
     "shown",
     "text_table",
@@ -64,6 +66,19 @@ def money(amount: Decimal) -> str:
     '-1,234.50'
     """
     return f"{amount:,.2f}"
+
+
+def price(amount: Decimal) -> str:
+    """A price per share: as `money`, but a price below 1 keeps the digits cents would hide.
+
+    A penny stock or a crypto pair below a cent would otherwise show as `0.00`.
+
+    >>> price(Decimal("714.8812")), price(Decimal("0.5")), price(Decimal("0.00001234"))
+    ('714.88', '0.50', '0.00001234')
+    """
+    if amount >= 1 or amount == round(amount, 2):
+        return money(amount)
+    return f"{amount.normalize():f}"
 
 
 def percent(fraction: Decimal, places: int = 2) -> str:

@@ -17,6 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from portfolio.records.money import decimal_text
+
 __all__ = [
     "BadValueError",
     "as_type",
@@ -24,6 +26,7 @@ __all__ = [
     "decimal_at",
     "encode",
     "enum_at",
+    "kind",
     "known_keys",
     "plain",
     "unique_keys",
@@ -118,18 +121,37 @@ def known_keys(doc: Mapping[str, object], keys: Collection[str], where: str) -> 
         raise BadValueError(at, f"unknown key (known: {known})")
 
 
-def as_type(kind: type[T], value: object, where: str) -> T:
-    """`value` if it is a `kind`, else BadValueError at `where`."""
-    if not isinstance(value, kind):
-        raise BadValueError(where, f"expected {kind.__name__}, got {type(value).__name__}")
+def kind(value: object) -> str:
+    """What a value is, in a message's words: "an object", "a list", "null", or its type."""
+    return "an object" if isinstance(value, Mapping) else _kind_of_type(type(value))
+
+
+def _kind_of_type(of: type) -> str:
+    """What values of a type are, in `kind`'s words; a string is "a string"."""
+    if issubclass(of, Mapping):
+        return "an object"
+    if issubclass(of, list):
+        return "a list"
+    if of is type(None):
+        return "null"
+    return "a string" if of is str else of.__name__
+
+
+def as_type(kind_: type[T], value: object, where: str) -> T:
+    """`value` if it is a `kind_`, else BadValueError at `where`, both named by `kind`."""
+    if not isinstance(value, kind_):
+        raise BadValueError(where, f"expected {_kind_of_type(kind_)}, got {kind(value)}")
     return value
 
 
 def decimal_at(value: object, where: str) -> Decimal:
     """A finite Decimal from a decimal string, else BadValueError at `where`."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):  # a JSON number
+        shown = str(value)[:40]
+        raise BadValueError(where, f'expected a decimal string ("{shown}"), got a number')
     text = as_type(str, value, where)
     try:
-        amount = Decimal(text)
+        amount = decimal_text(text)
     except decimal.DecimalException:
         raise BadValueError(where, f"not a decimal: {text[:40]!r}") from None
     if not amount.is_finite():

@@ -202,6 +202,12 @@ def plan_fields_from_json(text: str | bytes) -> Result[PlanFields, PortfolioErro
         return Failure(
             PortfolioError.of(ErrorKind.INVALID_PLAN, f"plan JSON: {bad.problem}", field=bad.where)
         )
+    except json.JSONDecodeError as exc:  # a file cut short or edited: where it breaks
+        if not exc.doc.strip():
+            return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, "plan is not JSON: empty"))
+        problem = f"plan is not JSON: {exc.msg}"
+        at = {"line": exc.lineno, "column": exc.colno}
+        return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, problem, **at))
     except (ValueError, TypeError, RecursionError, decimal.DecimalException) as exc:
         # DecimalException: a number like 1E+99999999999999999999 that no Decimal can hold
         return Failure(PortfolioError.of(ErrorKind.INVALID_PLAN, "plan is not JSON", error=exc))

@@ -27,6 +27,7 @@ __all__ = [
     "all_within",
     "bounds_problem",
     "core_cash",
+    "decimal_text",
     "is_bounded",
     "to_cents",
     "truncate_shares",
@@ -163,3 +164,21 @@ def whole_shares(quantity: Decimal) -> Decimal:
     (Decimal('2'), Decimal('-2'))
     """
     return quantity.to_integral_value(rounding=ROUND_DOWN, context=CORE_CONTEXT)
+
+
+def decimal_text(text: str) -> Decimal:
+    """`Decimal(text)` for a number as files and people write it: ASCII, no `_`.
+
+    `Decimal` also reads Python's digit grouping and other scripts' digits, so a price
+    file's `470_00` was 47,000 and `４７０` 470; those raise `decimal.InvalidOperation`
+    here, as any other text that is no number does (every caller's refusal already).
+
+    >>> decimal_text(" -1.5E-2 "), decimal_text("NaN").is_nan()
+    (Decimal('-0.015'), True)
+    >>> decimal_text("470_00")
+    Traceback (most recent call last):
+    decimal.InvalidOperation: 470_00
+    """
+    if "_" in text or not text.isascii():
+        raise decimal.InvalidOperation(text)
+    return Decimal(text)

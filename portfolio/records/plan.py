@@ -17,6 +17,7 @@ from portfolio.formats.display import (
     html_table,
     money,
     percent,
+    price,
     shares,
     shown,
     text_table,
@@ -87,7 +88,7 @@ def _row(item: PlanItem) -> tuple[str, ...]:
         item.action.value,
         amount,
         shares(item.quantity),
-        money(item.price),
+        price(item.price),
         weights,
         item.reason.value,
     )

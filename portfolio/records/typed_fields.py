@@ -16,7 +16,8 @@ from typing import Any
 
 import attrs
 
-from portfolio.formats.json_values import BadValueError
+from portfolio.formats.json_values import BadValueError, kind
+from portfolio.records.money import decimal_text
 from portfolio.records.plan_item import Action
 
 __all__ = [
@@ -49,7 +50,7 @@ def number(value: object, where: str) -> Decimal:
             amount = Decimal(value)
         case str():
             try:
-                amount = Decimal(value.strip())
+                amount = decimal_text(value.strip())
             except InvalidOperation:
                 raise BadValueError(where, f"not a number: {shown(value)}") from None
         case _:
@@ -145,19 +146,6 @@ def typed_fields(
         else:
             raise BadValueError(place, f"expected {field.type}, got {kind(value)}")
     return read
-
-
-def kind(value: object) -> str:
-    """What a value is, in a message's words: "an object", "a list", "null", or its type."""
-    match value:
-        case Mapping():
-            return "an object"
-        case list():
-            return "a list"
-        case None:
-            return "null"
-        case _:
-            return type(value).__name__
 
 
 def shown(value: object) -> str:

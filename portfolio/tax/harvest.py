@@ -70,6 +70,7 @@ from portfolio.tax.relief import (
     Piece,
     estimated_tax,
     lot_sales,
+    names,
     priced,
     realized,
     relieve,
@@ -603,11 +604,11 @@ def _one_per_lot(harvest: Harvest, earlier: list[LotSale]) -> tuple[list[Piece],
     the pieces and the later sales left (those of other lots).
     """
     shares = {id(lot): q for lot, q in harvest.pieces}
-    lots = {(lot.lot_id, lot.acquired): lot for lot, _ in harvest.pieces}
     left: list[LotSale] = []
     for sale in earlier:
-        lot = lots.get((sale.lot_id, sale.acquired)) if sale.symbol == harvest.symbol else None
-        if lot is not None and sale.cost == (sale.quantity * lot.cost).quantize(CENT):
+        named = (lot for lot, _ in harvest.pieces if names(sale, lot))
+        lot = next(named, None) if sale.symbol == harvest.symbol else None
+        if lot is not None:
             shares[id(lot)] += sale.quantity
         else:
             left.append(sale)

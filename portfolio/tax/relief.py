@@ -26,6 +26,7 @@ __all__ = [
     "estimated_tax",
     "in_order",
     "lot_sales",
+    "names",
     "priced",
     "priced_estimated_tax",
     "priced_gain",
@@ -163,6 +164,16 @@ def priced(pieces: Iterable[Piece], price: Decimal) -> list[Priced]:
         (lot, shares, (shares * price).quantize(CENT), (shares * lot.cost).quantize(CENT))
         for lot, shares in pieces
     ]
+
+
+def names(sale: LotSale, lot: TaxLot) -> bool:
+    """Whether `sale` relieves `lot`: the lot's id, its date and its cost.
+
+    The cost is what `priced` gives the sale's shares of that lot: lots without an id
+    bought on one day differ by their cost alone.
+    """
+    same_lot = (sale.lot_id, sale.acquired) == (lot.lot_id, lot.acquired)
+    return same_lot and sale.cost == (sale.quantity * lot.cost).quantize(CENT)
 
 
 def priced_gain(pieces: Iterable[Priced]) -> Decimal:

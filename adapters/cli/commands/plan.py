@@ -15,7 +15,7 @@ from adapters.cli.loaders import load_policy, load_snapshot, load_targets
 from adapters.cli.options import BrokerChoice, PlanOptions
 from adapters.cli.paths import distinct_output
 from adapters.cli.report import Problem, finish, name_file, show_plan
-from adapters.cli.samples import sample_account
+from adapters.cli.samples import sample_account, sample_path
 from adapters.cli.shared_arguments import (
     liquidate_all_argument,
     lots_argument,
@@ -154,11 +154,13 @@ def _options(ns: argparse.Namespace) -> PlanOptions:
     if ns.lots_from_broker and ns.lots is not None:
         msg = "--lots and --lots-from-broker exclude each other"
         raise UsageError(msg)
+    sample = ns.broker == BrokerChoice.FAKE.value and ns.snapshot is None  # planned instead
     inputs = {
         "--weights": ns.weights,
         "--snapshot": ns.snapshot,
         "--policy": ns.policy,
         "--lots": ns.lots,
+        "sample account": sample_path("account.json") if sample else None,
     }
     distinct_output("--report", ns.report, inputs)
     return PlanOptions(

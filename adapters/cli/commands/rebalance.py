@@ -17,6 +17,7 @@ not filled, or no confirmation; 2 for a bad command line or input file.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -61,6 +62,7 @@ from portfolio import (
 from portfolio.orders.execution import guarded
 from portfolio.orders.staleness import DEFAULT_MAX_AGE, DEFAULT_MAX_PRICE_MOVE
 from portfolio.orders.state import OrderState
+from portfolio.records.money import decimal_text
 from ports import BrokerPort
 
 __all__ = ["COMMAND", "run"]
@@ -181,8 +183,7 @@ def load_plan(path: Path) -> Result[RebalancePlan, Problem]:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
     match RebalancePlan.from_json(text):
         case Failure(error):
-            where = error.context.get("field", "")
-            return Failure(InputError(source=str(path), where=where, problem=error.message))
+            return Failure(_unreadable(path, text, error))
         case Success(plan) if plan.held is None:
             problem = (
                 "a plan saved before schema_version 2 does not record the positions it was "
@@ -193,6 +194,31 @@ def load_plan(path: Path) -> Result[RebalancePlan, Problem]:
         case Success(plan):
             return Success(plan)
     return Failure(InputError(source=str(path), problem="unexpected result"))
+
+
+def _unreadable(path: Path, text: bytes, error: PortfolioError) -> InputError:
+    """Why the file is no plan: a bad field by name, a syntax error by line and column."""
+    account = _plan_many_account(text)
+    if account is not None:
+        problem = f'a line of plan-many (account {account}): execute its "plan" alone'
+        return InputError(source=str(path), problem=problem)
+    at = error.context
+    where = at.get("field", f"line {at['line']} column {at['column']}" if "line" in at else "")
+    return InputError(source=str(path), where=where, problem=error.message)
+
+
+def _plan_many_account(text: bytes) -> str | None:
+    """The `account_id` of the first line when `plan-many` wrote it, else None.
+
+    `plan-many` writes `{"account_id": …, "plan": …}`, one account a line.
+    """
+    try:
+        document = json.loads(text.split(b"\n", 1)[0])
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(document, dict) and {"account_id", "plan"} <= document.keys():
+        return str(document["account_id"])[:40]
+    return None
 
 
 def _where(options: RebalanceOptions) -> str:
@@ -309,7 +335,7 @@ def max_price_move(text: str) -> Decimal:
     number = text.strip()
     scale = Decimal(100) if number.endswith("%") else Decimal(1)
     try:
-        value = Decimal(number.removesuffix("%")) / scale
+        value = decimal_text(number.removesuffix("%")) / scale
     except InvalidOperation:
         msg = f"expected a fraction (0.02) or a percentage (2%), got {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
