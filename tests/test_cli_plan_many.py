@@ -214,6 +214,43 @@ def test_a_malformed_line_is_exit_2_naming_line_and_field_and_out_untouched(
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
+#: An account whose weights target nothing: its plan sells all of it.
+EMPTY = '{"account_id": "closing", "weights": {}, "snapshot": {"cash": "5", "positions": {"SPY": "3"}, "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
+
+
+@pytest.mark.parametrize("weights", ["{}", '{"SPY": "0"}'])
+def test_weights_that_target_nothing_are_exit_2_without_liquidate_all(
+    tmp_path: Path, weights: str
+) -> None:
+    """As `portfolio plan` refuses such a weights file: a plan on them sells everything."""
+    out = tmp_path / "plans.jsonl"
+    out.write_text("yesterday's plans\n", encoding="utf-8")
+    path = accounts_file(tmp_path, ONE, EMPTY.replace('"weights": {}', f'"weights": {weights}'))
+    run = cli("--accounts", path, "--out", out)
+    assert run.code == ExitCode.USAGE
+    assert run.err == (
+        f"error: {path}: line 2: weights: no non-zero weight: the plan would sell every "
+        "position; pass --liquidate-all if that is what you want\n"
+    )
+    assert out.read_text(encoding="utf-8") == "yesterday's plans\n"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_liquidate_all_sells_the_accounts_that_target_nothing_and_plans_the_others(
+    tmp_path: Path, workers: str
+) -> None:
+    path = accounts_file(tmp_path, ONE, EMPTY)
+    run = cli("--accounts", path, "--liquidate-all", "--workers", workers)
+    assert run.code == ExitCode.OK, run.err
+    one, closing = (json.loads(line) for line in run.out.splitlines())
+    assert [(i["action"], i["trade_amount"]) for i in one["plan"]["items"]] == [("BUY", "1000.00")]
+    # 3 SPY at 100 sold in full: 300.00, the reason a liquidation
+    assert [
+        (i["action"], i["quantity"], i["trade_amount"], i["reason"])
+        for i in closing["plan"]["items"]
+    ] == [("SELL", "-3", "-300.00", "LIQUIDATE")]
+
+
 def test_on_stdout_the_lines_before_a_malformed_line_are_whole(tmp_path: Path) -> None:
     run = cli("--accounts", accounts_file(tmp_path, ONE, "", "not json"))
     assert run.code == ExitCode.USAGE
@@ -296,7 +333,7 @@ def test_a_lost_chunk_becomes_an_error_line_per_account_named() -> None:
 def test_a_worker_sends_back_the_outcomes_of_one_process_packed_in_one_bytes_object() -> None:
     """What a pool or Dask worker returns unpacks to exactly what the driver plans alone."""
     lines = b"\n".join(line.encode() for line in (ONE, NO_PRICE, "", "not json"))
-    chunk = (7, lines, SizingPolicy())
+    chunk = (7, lines, SizingPolicy(), False)
     packed = plan_packed(chunk)
     assert isinstance(packed, bytes)
     assert unpack(packed) == plan_lines(chunk)

@@ -230,8 +230,8 @@ def test_plan_many_lines_on_shared_models_plan_as_on_their_own() -> None:
         % (k, k % 3)
         for k in range(30)
     ]
-    together = plan_lines((1, b"\n".join(lines), SizingPolicy()))
-    alone = [plan_lines((k + 1, line, SizingPolicy()))[0] for k, line in enumerate(lines)]
+    together = plan_lines((1, b"\n".join(lines), SizingPolicy(), True))  # "0.0": all sold
+    alone = [plan_lines((k + 1, line, SizingPolicy(), True))[0] for k, line in enumerate(lines)]
     assert together == tuple(alone)
     assert [o[1] for o in together] == [f"a{k}" for k in range(30)]
     assert all(o[3] is None for o in together)

@@ -23,7 +23,13 @@ from typing import TypeVar
 from returns.result import Failure, Success
 
 from adapters.cli.documents import BadValueError, decode_json, to_mapping
-from adapters.cli.loaders import policy_from, snapshot_from, weights_from
+from adapters.cli.loaders import (
+    NO_TARGET,
+    policy_from,
+    snapshot_from,
+    targets_nothing,
+    weights_from,
+)
 from portfolio import (
     Allocation,
     PortfolioError,
@@ -37,6 +43,7 @@ from portfolio.records.typed_fields import shown
 from portfolio.steps.shared_models import SharedModels
 
 __all__ = [
+    "Chunk",
     "LineOutcome",
     "account_id_of",
     "error_line",
@@ -49,27 +56,29 @@ __all__ = [
 
 #: (line number, account id or None, output line or None, problem or None).
 LineOutcome = tuple[int, str | None, str | None, str | None]
+#: (the first line's number, the lines, the default policy, `--liquidate-all`).
+Chunk = tuple[int, bytes, SizingPolicy, bool]
 
 T = TypeVar("T")
 _KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
 
 
-def plan_lines(chunk: tuple[int, bytes, SizingPolicy]) -> tuple[LineOutcome, ...]:
+def plan_lines(chunk: Chunk) -> tuple[LineOutcome, ...]:
     """Plan consecutive raw lines (one bytes object), the first being line `chunk[0]`.
 
     Line numbers are 1-based; blank lines are skipped (and counted). Lines on the same
     model (weights and policy) have it prepared once for the chunk (`SharedModels`).
     """
-    first, lines, policy = chunk
+    first, lines, policy, liquidate_all = chunk
     models = SharedModels()
     return tuple(
-        plan_line(raw, first + offset, policy, models)
+        plan_line(raw, first + offset, policy, models, liquidate_all=liquidate_all)
         for offset, raw in enumerate(lines.split(b"\n"))
         if raw.strip()
     )
 
 
-def plan_packed(chunk: tuple[int, bytes, SizingPolicy]) -> bytes:
+def plan_packed(chunk: Chunk) -> bytes:
     """`plan_lines`, its outcomes packed into one bytes object: what a worker sends back.
 
     A Dask worker serializes a tuple result element by element (a pickle per line:
@@ -86,14 +95,21 @@ def unpack(packed: bytes) -> tuple[LineOutcome, ...]:
 
 
 def plan_line(
-    raw: bytes, number: int, policy: SizingPolicy, models: SharedModels | None = None
+    raw: bytes,
+    number: int,
+    policy: SizingPolicy,
+    models: SharedModels | None = None,
+    *,
+    liquidate_all: bool = False,
 ) -> LineOutcome:
     """One account line → its outcome; the line's own `policy` replaces the given one.
 
-    `models` remembers the models prepared so far (by default, none).
+    `models` remembers the models prepared so far (by default, none). Weights that
+    target nothing sell the whole account: such a line is refused as malformed unless
+    `liquidate_all` (`--liquidate-all`), as `portfolio plan` refuses such a file.
     """
     try:
-        account_id, allocation, snapshot, own_policy = _parse(raw)
+        account_id, allocation, snapshot, own_policy = _parse(raw, liquidate_all=liquidate_all)
     except BadValueError as bad:
         place = f"line {number}" + (f": {bad.where}" if bad.where else "")
         return number, None, None, f"{place}: {bad.problem}"
@@ -105,7 +121,9 @@ def plan_line(
     return number, None, None, f"line {number}: not planned"  # unreachable
 
 
-def _parse(raw: bytes) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
+def _parse(
+    raw: bytes, *, liquidate_all: bool
+) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
     doc = to_mapping(decode_json(raw, position=False), "")
     unknown = sorted(set(doc) - _KEYS)
     if unknown:
@@ -117,6 +135,8 @@ def _parse(raw: bytes) -> tuple[str, Allocation, Snapshot, SizingPolicy | None]:
         got = "missing" if "account_id" not in doc else f"got {shown(account_id)}"
         raise BadValueError(where="account_id", problem=f"expected a non-empty string, {got}")
     weights = _inside("weights", doc, weights_from)
+    if not liquidate_all and targets_nothing(weights):
+        raise BadValueError(where="weights", problem=NO_TARGET)
     snapshot = _inside("snapshot", doc, snapshot_from)
     policy = _inside("policy", doc, policy_from) if "policy" in doc else None
     allocation = Allocation(target_weights=weights, correlation_id=account_id)

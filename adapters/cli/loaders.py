@@ -27,6 +27,7 @@ from portfolio.records.policy import policy_problem
 from portfolio.records.typed_fields import typed_fields
 
 __all__ = [
+    "NO_TARGET",
     "load_policy",
     "load_snapshot",
     "load_targets",
@@ -34,6 +35,7 @@ __all__ = [
     "policy_from",
     "require_targets",
     "snapshot_from",
+    "targets_nothing",
     "weights_from",
 ]
 
@@ -135,17 +137,28 @@ def require_targets(
 
     And `--liquidate-all` only with such weights, so the flag never hides a target.
     """
-    targeted = any(weights.values())
+    targeted = not targets_nothing(weights)
     if targeted and liquidate_all:
         problem = "--liquidate-all needs a weights file without a non-zero weight ({} or zeros)"
         return Failure(InputError(source=source, problem=problem))
     if not targeted and not liquidate_all:
-        problem = (
-            "no non-zero weight: the plan would sell every position; "
-            "pass --liquidate-all if that is what you want"
-        )
-        return Failure(InputError(source=source, problem=problem))
+        return Failure(InputError(source=source, problem=NO_TARGET))
     return Success(weights)
+
+
+#: Why weights that target nothing are refused without `--liquidate-all`.
+NO_TARGET = (
+    "no non-zero weight: the plan would sell every position; "
+    "pass --liquidate-all if that is what you want"
+)
+
+
+def targets_nothing(weights: Mapping[str, Decimal]) -> bool:
+    """Weights without a non-zero entry (`{}` or zeros): a plan on them sells everything.
+
+    The rule `--liquidate-all` guards, in `plan`, `rebalance`, `validate` and `plan-many`.
+    """
+    return not any(weights.values())
 
 
 def load_policy(path: Path) -> Result[SizingPolicy, InputError]:

@@ -151,7 +151,8 @@ class PlanManyOptions:
     """`portfolio plan-many`: a JSONL file of accounts → a JSONL file of plans, in order.
 
     `workers` processes plan on this machine (1: in this process); `scheduler` is the
-    address of a Dask scheduler to plan on instead.
+    address of a Dask scheduler to plan on instead. `liquidate_all` lets an account's
+    weights target nothing (sell all of it); without it such a line is refused.
     """
 
     accounts: Path
@@ -159,6 +160,7 @@ class PlanManyOptions:
     workers: int = 1
     scheduler: str | None = None
     policy: Path | None = None
+    liquidate_all: bool = False
 
 
 Options = (

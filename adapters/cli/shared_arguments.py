@@ -32,13 +32,12 @@ def lots_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def liquidate_all_argument(parser: argparse.ArgumentParser) -> None:
+def liquidate_all_argument(
+    parser: argparse.ArgumentParser,
+    what: str = "allow a weights file without a non-zero weight ({}): sell every position",
+) -> None:
     """`--liquidate-all`: weights without a non-zero entry are allowed, and sell everything."""
-    parser.add_argument(
-        "--liquidate-all",
-        action="store_true",
-        help="allow a weights file without a non-zero weight ({}): sell every position",
-    )
+    parser.add_argument("--liquidate-all", action="store_true", help=what)
 
 
 def no_arguments(_parser: argparse.ArgumentParser) -> None:

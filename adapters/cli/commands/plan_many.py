@@ -44,7 +44,7 @@ from adapters.cli.paths import distinct_output
 from adapters.cli.plan_workers import Workers, open_workers
 from adapters.cli.rate_progress import count_lines, rate_progress
 from adapters.cli.report import Problem, problem
-from adapters.cli.shared_arguments import policy_argument
+from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import PortfolioError, SizingPolicy
 from portfolio.executors import map_chunks
@@ -71,7 +71,8 @@ def run(options: PlanManyOptions, terminal: Terminal) -> ExitCode:
             return problem(opened.failure(), terminal)
         source, policy, workers, sink = opened.unwrap()
         progress = rate_progress(terminal.err, partial(count_lines, options.accounts))
-        outcomes = stack.enter_context(closing(_outcomes(source, policy, workers)))
+        chunks = _outcomes(source, (policy, options.liquidate_all), workers)
+        outcomes = stack.enter_context(closing(chunks))
         tally = _Tally(source=str(options.accounts))
         try:
             for key, outcome in outcomes:
@@ -99,11 +100,16 @@ def _open(path: Path, stack: ExitStack) -> Result[BinaryIO, Problem]:
         return Failure(InputError(source=str(path), problem=exc.strerror or "cannot be read"))
 
 
-def _outcomes(source: BinaryIO, policy: SizingPolicy, workers: Workers) -> _Outcomes:
+def _outcomes(source: BinaryIO, planning: tuple[SizingPolicy, bool], workers: Workers) -> _Outcomes:
+    """Each chunk's outcomes; `planning`: the default policy and `--liquidate-all`."""
     chunks = _numbered(source, workers)
+    policy, liquidate_all = planning
     if workers.executor is None:
-        return ((key, Success(plan_lines((key[0], b"".join(key[1]), policy)))) for key in chunks)
-    shipped = ((key, (key[0], b"".join(key[1]), policy)) for key in chunks)
+        return (
+            (key, Success(plan_lines((key[0], b"".join(key[1]), policy, liquidate_all))))
+            for key in chunks
+        )
+    shipped = ((key, (key[0], b"".join(key[1]), policy, liquidate_all)) for key in chunks)
     return _unpacked(
         map_chunks(plan_packed, shipped, workers.executor, in_flight=workers.in_flight)
     )
@@ -226,6 +232,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "sized to this machine (a worker per CPU), use it and close it",
     )
     policy_argument(parser)
+    liquidate_all_argument(
+        parser, "plan the accounts whose weights have no non-zero weight ({}): sell all of each"
+    )
 
 
 def _options(ns: argparse.Namespace) -> PlanManyOptions:
@@ -236,6 +245,7 @@ def _options(ns: argparse.Namespace) -> PlanManyOptions:
         workers=ns.workers,
         scheduler=ns.scheduler,
         policy=ns.policy,
+        liquidate_all=ns.liquidate_all,
     )
 
 
