@@ -206,7 +206,7 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
         fundable = units.one(cash + sellable + allowance - aside)  # below 0: a buy eats it
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
     counts, settled = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
-    spent = sum(map(mul, counts, book.lots))
+    spent = sum(map(mul, counts, book.lots)) if missing < 0 or fundable < 0 else 0  # else unread
     if (missing < 0 and spent > missing) or (  # raises too little, or buys with the cents aside
         fundable < 0 < max(counts, default=0) and spent > fundable
     ):
