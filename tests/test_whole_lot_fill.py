@@ -10,6 +10,7 @@ fractional buy may be, by less than a cent.
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
+from itertools import product
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -212,3 +213,42 @@ def test_the_fill_makes_every_whole_lot_buy_of_the_plan(account: Account) -> Non
     """Holdings, odd prices, cash at the edge, fractional sales funding whole lots: every
     whole-lot buy the plan makes is filled in full at the plan's prices."""
     assert _plan_and_fill(*account) == []
+
+
+def test_an_exchange_of_lots_priced_in_fractions_of_a_cent_keeps_their_cents_aside() -> None:
+    # 449 A at 0.545 (244.705) and no cash; targets A 102.77, B 26.92, C 115.01. Each
+    # lot costs a fraction of a cent, so each amount may round half a cent away from
+    # what the fill pays: selling 261 A (142.245, amount 142.24) to buy 32 B (27.328,
+    # 27.33) and 141 C (114.915, 114.92) fits the fill (0.002 left) but its amounts
+    # spend a cent more than they raise, and the plan was refused (INVALID_SNAPSHOT,
+    # "buying back the short positions", though nothing is short). The exchange keeps
+    # the three cents aside: 260 A (141.70) pay 31 B (26.474) and 141 C, 0.311 left.
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"A": D(449)},
+        prices={"A": D("0.545"), "B": D("0.854"), "C": D("0.815")},
+    )
+    weights = {"A": D("0.42"), "B": D("0.11"), "C": D("0.47")}
+    allocation = Allocation(target_weights=weights, correlation_id="sub-cent exchange")
+    plan = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=False)).unwrap()
+    assert {i.symbol: i.quantity for i in plan.trades} == {"A": D(-260), "B": D(31), "C": D(141)}
+    assert plan.total_buys <= plan.total_sells
+    assert plan.cash_after == D("0.31")
+
+
+MILLS = [D("0.005"), D("0.545"), D("0.854"), D("0.815"), D("12.378")]
+
+
+def test_every_exchange_of_lots_priced_in_mills_fits_the_cash_in_cents() -> None:
+    """Fully invested in A, no cash, whole shares: 1,125 accounts (prices in mills, three
+    sizes, three sets of weights), each exchanging A for B and C. Every plan is made, and
+    its amounts fit what the sales raise (17 were refused before the cents aside held)."""
+    weights = [(D("0.1"), D("0.5")), (D("0.42"), D("0.11")), (D("0.28"), D("0.26"))]
+    for (a, b, c), held, (wa, wb) in product(product(MILLS, repeat=3), (11, 449, 3275), weights):
+        snapshot = Snapshot(cash=D(0), positions={"A": D(held)}, prices={"A": a, "B": b, "C": c})
+        allocation = Allocation(
+            target_weights={"A": wa, "B": wb, "C": 1 - wa - wb}, correlation_id="mills"
+        )
+        planned = plan_rebalance(allocation, snapshot, SizingPolicy(fractional=False))
+        assert is_successful(planned), (a, b, c, held, wa, wb, planned)
+        assert planned.unwrap().cash_after >= 0

@@ -284,6 +284,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
         steps,
         cash=cash - rounding_allowance,
         allowance=rounding_allowance + kept,
+        aside=rounding_allowance,
         minimum=limits.floor(),
         need=need,
         broker_minimums=broker_minimums,

@@ -78,6 +78,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     fixed_sales: bool = False,
     sellable: Decimal = ZERO,
     allowance: Decimal = ZERO,
+    aside: Decimal = ZERO,
 ) -> tuple[Decimal, ...]:
     """New quantities (shares, in input order) for whole-lot symbols; cash never goes below 0.
 
@@ -99,6 +100,10 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
 
     `allowance`: what `cash` already leaves aside beyond the policy's reserve (cent rounding,
     the cash the weights keep); a `cash` below 0 by no more than it is no reserve missing.
+    `aside` (part of it): the cents kept for lots priced in fractions of a cent, whose
+    amounts may each round up to half a cent away from what the fill pays. An exchange
+    keeps them even while the weights' cash is short: buys paid by sales alone could
+    otherwise spend a cent more than the cash in their amounts (a plan refused).
 
     Inside, every amount is an exact integer count of the smallest decimal unit any of
     them uses (integer arithmetic is exact, and several times faster than Decimal).
@@ -122,6 +127,7 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
         fixed_sales=fixed_sales,
         sellable=sellable,
         allowance=allowance,
+        aside=aside,
     )
     start = tuple(held)
     floors = [smallest_trade(minimum, b) for b in broker_minimums or [ZERO] * len(start)]
@@ -166,6 +172,7 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
     fixed_sales: bool,
     sellable: Decimal,
     allowance: Decimal,
+    aside: Decimal,
 ) -> tuple[tuple[Decimal, ...], bool]:
     """`allocate_whole`'s one plan: (the new quantities, whether its exact search was complete)."""
     with localcontext(CORE_CONTEXT):  # the columns have one length (plan_lots' rows)
@@ -179,7 +186,7 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
     floors = _floors(minimum, broker_minimums)
     with localcontext(_EXACT):  # every conversion to units exact (see `_Units`)
         units = _Units(
-            [*lots, *trades, *(floors or [minimum]), cash, allowance, noise, need, sellable]
+            [*lots, *trades, *(floors or [minimum]), cash, allowance, aside, noise, need, sellable]
         )
         book = LotBook(
             symbols,
@@ -195,9 +202,14 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
         aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
         # below 0: the policy's reserve is short (what `allowance` leaves aside is not)
         missing = units.one(cash + allowance)
+        kept_aside = units.one(aside)  # what an exchange keeps of `allowance` (cents aside)
+        fundable = units.one(cash + sellable + allowance - aside)  # below 0: a buy eats it
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
     counts, settled = _sized(book, owned, shorts, aim, buys_only=buys_only, fixed_sales=fixed_sales)
-    if missing < 0 and sum(map(mul, counts, book.lots)) > missing:  # raises too little
+    spent = sum(map(mul, counts, book.lots)) if missing < 0 or fundable < 0 else 0  # else unread
+    if (missing < 0 and spent > missing) or (  # raises too little, or buys with the cents aside
+        fundable < 0 < max(counts, default=0) and spent > fundable
+    ):
         counts, settled = _within_reserve(
             book,
             owned,
@@ -207,6 +219,7 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
             missing=missing,
             buys_only=buys_only,
             fixed_sales=fixed_sales,
+            aside=kept_aside,
         )
     with localcontext(CORE_CONTEXT):
         quantities = tuple(
@@ -225,6 +238,7 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     missing: int,
     buys_only: bool,
     fixed_sales: bool = False,
+    aside: int = 0,
 ) -> tuple[list[int], bool]:
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
@@ -236,7 +250,8 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
     whether the exact searches (where they ran) were complete. With `fixed_sales` (a buy
     buffer) no buy is paid by a sale made here: the search counts a sale's proceeds in
     full, where the buffer would count them shrunk (buys × (1 + buffer) ≤ cash + sales −
-    reserve); the sales alone raise what is missing, and the next plan buys.
+    reserve); the sales alone raise what is missing, and the next plan buys. A plan that
+    buys keeps `aside` too (the cents kept for lots priced in fractions of a cent).
     """
     candidates = [_without_buys(book, counts, aim)]
     settled = True
@@ -246,9 +261,10 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
         if sales is not None:
             candidates.append(sales)
     if not buys_only and not fixed_sales and 0 < len(free) <= EXACT_UP_TO:
-        problem = _problem(book, owned, shorts, free, budget=missing, aim=aim, buys_only=False)
+        budget = missing - aside
+        problem = _problem(book, owned, shorts, free, budget=budget, aim=aim, buys_only=False)
         start = _least_spent(problem)
-        if sum(map(mul, start, problem.lots)) <= missing:  # else no choice raises enough
+        if sum(map(mul, start, problem.lots)) <= budget:  # else no choice raises enough
             search = best_counts(problem, start)
             candidates.append(_spread(len(counts), free, search.counts))
             settled = settled and search.complete
