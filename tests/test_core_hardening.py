@@ -267,6 +267,41 @@ def test_buying_back_a_short_with_cash_there_is_not_is_refused() -> None:
     assert error.context["symbols"] == "S"
 
 
+def test_a_plan_that_spends_more_than_it_has_without_a_short_says_its_buys_do() -> None:
+    """The safeguard's message names no short where none is (a brute-force search met it
+    on a defect since fixed: 'buying back the short positions', nothing short)."""
+    from portfolio.records.plan import RebalancePlan  # noqa: PLC0415 - a plan built by hand
+    from portfolio.records.plan_item import Action, PlanItem, Reason  # noqa: PLC0415
+    from portfolio.steps.planner import _uncovered_error  # noqa: PLC0415 - the message itself
+
+    buy = PlanItem(
+        symbol="B",
+        action=Action.BUY,
+        trade_amount=D("27.33"),
+        quantity=D(32),
+        price=D("0.854"),
+        current_value=D(0),
+        target_value=D("27.33"),
+        current_weight=D(0),
+        target_weight=D("0.11"),
+        reason=Reason.REBALANCE,
+    )
+    plan = RebalancePlan(
+        plan_id="p",
+        correlation_id="c",
+        items=(buy,),
+        total_value=D(100),
+        cash_before=D("27.32"),
+        cash_after=D("-0.01"),
+    )
+    error = _uncovered_error(plan)
+    assert (error.kind, error.message, dict(error.context)) == (
+        ErrorKind.INVALID_SNAPSHOT,
+        "the plan is refused: its buys need 27.33, more than the cash and the sales bring (27.32)",
+        {},
+    )
+
+
 def test_a_buy_back_that_rounds_to_no_cents_still_needs_its_exact_cost() -> None:
     # 1 S at 0.004 rounds to 0.00, but the fill pays 0.004 and there is no cash; L
     # cannot be sold: filled, the plan would leave the short open, so it is refused

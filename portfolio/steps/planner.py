@@ -285,13 +285,22 @@ def _uncovered(plan: RebalancePlan, *, short: bool) -> bool:
 
 
 def _uncovered_error(plan: RebalancePlan) -> PortfolioError:
+    """Why `_uncovered` refused the plan: its buy-backs, or (a safeguard) its buys at all.
+
+    Without a short position to buy back, a plan is refused only when its buys would
+    spend more than the cash and the sales bring, which the planner's cash rule never
+    lets happen: the message says so rather than name shorts that are not there.
+    """
     covers = [
         i.symbol for i in plan.items if i.reason is Reason.LIQUIDATE and i.action is Action.BUY
     ]
+    what = "buying back the short positions needs" if covers else "its buys need"
     message = (
-        f"the plan is refused: buying back the short positions needs {plan.total_buys}, "
+        f"the plan is refused: {what} {plan.total_buys}, "
         f"more than the cash and the sales bring ({plan.cash_before + plan.total_sells})"
     )
+    if not covers:
+        return PortfolioError.invalid_snapshot(message)
     return PortfolioError.invalid_snapshot(message, symbols=",".join(covers))
 
 
