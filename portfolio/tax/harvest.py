@@ -193,11 +193,12 @@ def harvested_from(
     tax = checked[1].terms.policy
     account = _account(*checked, snapshot)
     refused: frozenset[tuple[str, str]] = frozenset()
-    while True:  # each round refuses at least one more pair: a few rounds at most
+    pinned: frozenset[str] = frozenset()
+    while True:  # each round refuses a pair or pins a symbol more: a few rounds at most
         moves = _moves(account, tax, refused)
         if not moves.harvests and not moves.moved:
             return checked_plan(account.checked, account.inputs)
-        after = _after(snapshot, moves.harvests, account)
+        after = _pinned(_after(snapshot, moves.harvests, account), pinned)
         weights = moves.weights
         targeted = tuple(sorted(weights))
         moved = attrs.evolve(
@@ -210,9 +211,45 @@ def harvested_from(
         if not isinstance(made, Success):
             return made
         missed = _not_taken(made.unwrap(), moves)
-        if not missed:
+        sold_back = _sold_back(made.unwrap(), moves) - pinned
+        if not missed and not sold_back:
             return Success(_merged(made.unwrap(), moves, account))
         refused |= missed
+        pinned |= sold_back
+
+
+def _sold_back(made: RebalancePlan, moves: _Moves) -> frozenset[str]:
+    """The symbols whose held buy moved to a substitute and which `made` sells anyway.
+
+    Their gap moved, their target is what they hold: only an exchange of whole lots sells
+    one (its proceeds buy a lot of another symbol a little closer to its target), which
+    would realize a gain or loss for a rounding and leave the substitute in its place.
+    The plan is made again with them held as they are (`_pinned`).
+    """
+    held_back = {symbol for symbol, _ in moves.moved}
+    return frozenset(
+        item.symbol
+        for item in made.items
+        if item.symbol in held_back and item.action is Action.SELL
+    )
+
+
+def _pinned(snapshot: Snapshot, symbols: frozenset[str]) -> Snapshot:
+    """The account with `symbols` not traded by this plan (as a symbol not tradable is).
+
+    Their items are `HOLD`s, which `_merged` marks `WASH_SALE`: their buys are held.
+    """
+    if not symbols:
+        return snapshot
+    assets: dict[str, Asset] = dict(upper_keys(snapshot.assets))  # type: ignore[arg-type]
+    for symbol in symbols:
+        known = assets.get(symbol)
+        assets[symbol] = (
+            Asset(symbol=symbol, tradable=False)
+            if known is None
+            else attrs.evolve(known, tradable=False)
+        )
+    return attrs.evolve(snapshot, assets=assets)
 
 
 def _planned(
