@@ -84,6 +84,17 @@ def test_start_end_and_a_quarterly_schedule(files: Path) -> None:
     assert document["schedule"] == "quarterly"
 
 
+def test_a_schedule_is_read_in_any_case_as_the_python_api_and_sweep_files_read_it(
+    files: Path,
+) -> None:
+    code, out, err = backtest(files, "--schedule", "Quarterly", "--cash", "1000", "--json")
+    assert code == 0, err
+    assert json.loads(out)["schedule"] == "quarterly"
+    code, _, err = backtest(files, "--schedule", "fortnightly")
+    assert code == 2
+    assert "invalid choice: 'fortnightly'" in err
+
+
 def test_a_monthly_contribution(files: Path) -> None:
     (files / "a.json").write_text('{"AAA": "1"}', encoding="utf-8")
     code, out, err = cli(

@@ -35,11 +35,21 @@ from portfolio.backtest import (
     compare_after_tax,
     run_backtest,
 )
+from portfolio.backtest.schedule import parse_schedule
 from portfolio.orders.fill import CostModel
 
 __all__ = ["COMMAND", "SCHEDULES", "run", "show_backtest"]
 
 SCHEDULES = ("once", "daily", "weekly", "monthly", "quarterly", "annually", "drift")
+
+
+def _schedule_name(text: str) -> str:
+    """The schedule's name as `parse_schedule` reads it (in any case: `Monthly`).
+
+    Anything else as given, for `choices` to refuse with the list of names.
+    """
+    schedule = parse_schedule(text).value_or(None)
+    return text if schedule is None else str(schedule.value)
 
 
 def _policy(options: BacktestOptions) -> Result[SizingPolicy, Problem]:
@@ -228,7 +238,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--weights", type=Path, metavar="FILE", help="weights file (required unless --sweep)"
     )
-    parser.add_argument("--schedule", choices=SCHEDULES, default="monthly", help="when to trade")
+    parser.add_argument(
+        "--schedule",
+        type=_schedule_name,
+        choices=SCHEDULES,
+        default="monthly",
+        help="when to trade",
+    )
     parser.add_argument("--cash", type=values.cash, default=Decimal(1_000_000), help="initial cash")
     parser.add_argument(
         "--min-trade",
