@@ -627,6 +627,18 @@ def test_two_workers_print_what_one_prints(tmp_path: Path) -> None:
         ("schedules = []\n", "sweep.toml: schedules: expected a non-empty list"),
         ('schedules = ["daily"]\n', "sweep.toml: weights: missing (list the files here, or give"),
         ('weights = ["nope.json"]\n', "nope.json: no such file"),
+        (
+            'schedules = ["monthly", "fortnightly"]\nweights = ["w.json"]\n',
+            "sweep.toml: schedules: unknown schedule 'fortnightly'; expected one of once,",
+        ),
+        (
+            'bands = ["0", "-0.1"]\nweights = ["w.json"]\n',
+            "sweep.toml: bands: SizingPolicy.band must be a finite Decimal ≥ 0",
+        ),
+        (
+            'min_trades = ["-1"]\nweights = ["w.json"]\n',
+            "sweep.toml: min_trades: SizingPolicy.min_trade_amount must be",
+        ),
     ],
 )
 def test_a_bad_sweep_file_is_bad_input_named_in_one_line(
@@ -639,27 +651,32 @@ def test_a_bad_sweep_file_is_bad_input_named_in_one_line(
     assert len(run.err.strip().splitlines()) == 1
 
 
+def never_priced(tmp_path: Path) -> Path:
+    """A sweep over the sample weights and a weights file of a symbol the prices lack."""
+    (tmp_path / "zzz.json").write_text('{"ZZZ": "1"}', encoding="utf-8")
+    return sweep_file(tmp_path, 'schedules = ["monthly"]\nweights = ["w.json", "zzz.json"]\n')
+
+
 def test_a_run_that_fails_is_a_row_and_exit_1(tmp_path: Path) -> None:
-    path = sweep_file(tmp_path, 'schedules = ["monthly", "fortnightly"]\nweights = ["w.json"]\n')
+    path = never_priced(tmp_path)
     run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path, "--json")
     assert run.code == 1
     rows = json.loads(run.out)
     assert "final_equity" in rows[0]
-    assert rows[1]["error"]["kind"] == "invalid_schedule"
-    assert rows[1]["error"]["context"]["schedule"] == "fortnightly"  # the context travels too
-    assert "run fortnightly" in run.err
+    assert rows[1]["error"]["kind"] == "missing_price"
+    assert rows[1]["error"]["context"]["symbols"] == "ZZZ"  # the context travels too
+    assert "run monthly band=0 min_trade=1.00 weights=zzz.json failed" in run.err
 
 
 def test_a_failed_row_keeps_the_table_narrow_and_its_error_goes_to_standard_error(
     tmp_path: Path,
 ) -> None:
-    path = sweep_file(tmp_path, 'schedules = ["monthly", "fortnightly"]\nweights = ["w.json"]\n')
-    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", path)
+    run = cli("backtest", "--prices", SAMPLE / "prices.csv", "--sweep", never_priced(tmp_path))
     assert run.code == 1
     _, rule, done, failed = run.out.strip().splitlines()
-    assert failed.split() == ["fortnightly", "band=0", "min_trade=1.00", "weights=w.json", "failed"]
+    assert failed.split() == ["monthly", "band=0", "min_trade=1.00", "weights=zzz.json", "failed"]
     assert len(done) == len(rule)  # no cell wider than its figures: the message is not in it
-    message = "error: run fortnightly band=0 min_trade=1.00 weights=w.json failed: INVALID_SCHEDULE"
+    message = "error: run monthly band=0 min_trade=1.00 weights=zzz.json failed: MISSING_PRICE"
     assert run.err.startswith(message)
 
 

@@ -41,7 +41,9 @@ from adapters.cli.table import grid, money, percent
 from adapters.cli.terminal import ExitCode, InputError, Terminal
 from portfolio import Allocation, PortfolioError, SizingPolicy
 from portfolio.backtest import BacktestResult, BacktestRun, BacktestTax, Bar, run_backtests
+from portfolio.backtest.schedule import parse_schedule
 from portfolio.orders.fill import CostModel
+from portfolio.records.policy import policy_problem
 
 __all__ = ["METRICS", "TAX_METRICS", "Grid", "load_grid", "metrics", "run_sweep", "sort_key"]
 
@@ -132,21 +134,41 @@ def _grid(
 ) -> Result[Grid, InputError]:
     try:
         doc = _known(to_mapping(document, ""))
-        schedules = tuple(map(str, _list(doc, "schedules", str, [options.schedule])))
+        schedules = tuple(map(_schedule, _list(doc, "schedules", str, [options.schedule])))
         bands = tuple(to_decimal(v, "bands") for v in _list(doc, "bands", object, [policy.band]))
         minimums = _list(doc, "min_trades", object, [policy.min_trade_amount])
+        min_trades = tuple(to_decimal(v, "min_trades") for v in minimums)
+        for band in bands:
+            _within_policy(attrs.evolve(policy, band=band), "bands")
+        for minimum in min_trades:
+            _within_policy(attrs.evolve(policy, min_trade_amount=minimum), "min_trades")
         given: list[object] = [str(options.weights)] if options.weights is not None else []
         weights = _list(doc, "weights", str, given)
         return Success(
             Grid(
                 schedules=schedules,
                 bands=bands,
-                min_trades=tuple(to_decimal(v, "min_trades") for v in minimums),
+                min_trades=min_trades,
                 weights=tuple(path.parent / str(w) for w in weights),
             )
         )
     except BadValueError as bad:
         return Failure(InputError(source=str(path), where=bad.where, problem=bad.problem))
+
+
+def _schedule(name: object) -> str:
+    """A schedule's name as `parse_schedule` reads it (any case), else BadValueError."""
+    chosen = parse_schedule(str(name))
+    if isinstance(chosen, Failure):
+        raise BadValueError(where="schedules", problem=chosen.failure().message)
+    return str(chosen.unwrap().value)
+
+
+def _within_policy(policy: SizingPolicy, key: str) -> None:
+    """A band or minimum trade of the grid the policy's own rules take, else BadValueError."""
+    problem = policy_problem(policy)
+    if problem is not None:
+        raise BadValueError(where=key, problem=problem.message)
 
 
 def _known(doc: Mapping[str, object]) -> Mapping[str, object]:
