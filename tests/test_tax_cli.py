@@ -206,6 +206,16 @@ def test_a_bad_tax_table_exits_2_naming_its_field(
     assert run.err.startswith(f"error: {files['policy']}: {where}: ")
 
 
+def test_a_tax_table_number_of_the_wrong_kind_is_shown_as_written(files: dict[str, Path]) -> None:
+    """TOML's 30.0 is read as a Decimal: the message shows 30.0, not Decimal('30.0')."""
+    files["policy"].write_text("[tax]\nwash_sale_days = 30.0\n", encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 2
+    assert run.err == (
+        f"error: {files['policy']}: tax.wash_sale_days: expected a whole number, got 30.0\n"
+    )
+
+
 def rebalance_args(files: dict[str, Path], *more: str | Path) -> tuple[str | Path, ...]:
     return (
         "rebalance", "--weights", files["weights"], "--snapshot", files["account"],

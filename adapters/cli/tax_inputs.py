@@ -23,7 +23,7 @@ from typing import NamedTuple, TypeGuard
 import attrs
 from returns.result import Failure, Result, Success
 
-from adapters.cli.documents import BadValueError, to_decimal, to_mapping
+from adapters.cli.documents import BadValueError, shown, to_decimal, to_mapping
 from adapters.cli.report import Problem
 from adapters.cli.terminal import InputError
 from portfolio import (
@@ -72,17 +72,20 @@ def tax_policy_from(document: object, where: str = "tax") -> TaxPolicy:
             case "method":
                 names = ", ".join(m.value for m in LotMethod)
                 if not isinstance(value, str) or value.upper() not in LotMethod.__members__:
-                    raise BadValueError(where=at, problem=f"expected one of {names}, got {value!r}")
+                    problem = f"expected one of {names}, got {shown(value)}"
+                    raise BadValueError(where=at, problem=problem)
                 values[key] = LotMethod[value.upper()]
             case "max_realized_gain" | "short_term_rate" | "long_term_rate":
                 values[key] = to_decimal(value, at)
             case "defer_short_term_gains":
                 if not isinstance(value, bool):
-                    raise BadValueError(where=at, problem=f"expected true or false, got {value!r}")
+                    problem = f"expected true or false, got {shown(value)}"
+                    raise BadValueError(where=at, problem=problem)
                 values[key] = value
             case "wash_sale_days":
                 if type(value) is not int:
-                    raise BadValueError(where=at, problem=f"expected a whole number, got {value!r}")
+                    problem = f"expected a whole number, got {shown(value)}"
+                    raise BadValueError(where=at, problem=problem)
                 values[key] = value
             case "harvest_threshold" | "harvest_min_loss" | "identical" | "substitutes":
                 values[key] = _harvest_value(key, value, at)
@@ -115,14 +118,14 @@ def _harvest_value(key: str, value: object, at: str) -> object:
 def _symbols(value: object, at: str) -> tuple[str, ...]:
     """An array of symbols (strings)."""
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        raise BadValueError(where=at, problem=f"expected an array of symbols, got {value!r}")
+        raise BadValueError(where=at, problem=f"expected an array of symbols, got {shown(value)}")
     return tuple(value)
 
 
 def _groups(value: object, at: str) -> tuple[tuple[str, ...], ...]:
     """An array of arrays of symbols."""
     if not isinstance(value, list):
-        raise BadValueError(where=at, problem=f"expected an array of arrays, got {value!r}")
+        raise BadValueError(where=at, problem=f"expected an array of arrays, got {shown(value)}")
     return tuple(_symbols(group, f"{at}[{n}]") for n, group in enumerate(value))
 
 
