@@ -73,12 +73,16 @@ def price(amount: Decimal) -> str:
 
     A penny stock or a crypto pair below a cent would otherwise show as `0.00`.
 
+    Every digit is shown, however many (`normalize` would round to the context's 28).
+
     >>> price(Decimal("714.8812")), price(Decimal("0.5")), price(Decimal("0.00001234"))
     ('714.88', '0.50', '0.00001234')
+    >>> price(Decimal("0.123456789012345678901234567891")), price(Decimal("0.0050"))
+    ('0.123456789012345678901234567891', '0.005')
     """
     if amount >= 1 or amount == round(amount, 2):
         return money(amount)
-    return f"{amount.normalize():f}"
+    return f"{amount:f}".rstrip("0")  # below 1, not in whole cents: digits after the point
 
 
 def percent(fraction: Decimal, places: int = 2) -> str:
