@@ -152,6 +152,17 @@ def test_percent_weights_get_a_hint() -> None:
     assert "weights are fractions: 0.5, not 50" in error.message
 
 
+def test_leverage_written_as_a_fraction_gets_no_percent_hint() -> None:
+    # 1.5 is 150 %, beyond the default limit of 1: gross 1.5 is not twice the limit, so
+    # the message says only that it exceeds max_gross_exposure
+    error = plan_rebalance(
+        Allocation(target_weights={"SPY": D("1.5")}, correlation_id="c"),
+        Snapshot(cash=D(1000), prices={"SPY": D(1)}),
+    ).failure()
+    assert error.message == "a weight's magnitude exceeds max_gross_exposure"
+    assert error.context["symbols"] == "SPY"
+
+
 def test_a_plan_whose_amounts_overflow_when_subtracted_is_a_failure() -> None:
     # 9E+999999 − (−9E+999999) is beyond any Decimal: the amounts are refused by name,
     # before the skipped amount (target − current − trade) is computed from them.

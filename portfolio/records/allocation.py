@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal, localcontext
 
@@ -19,7 +19,7 @@ __all__ = ["Allocation", "CombinedAllocation", "allocation_problem", "upper_weig
 
 #: Said when weights look like percentages (50 for half).
 PERCENT_HINT = "weights are fractions: 0.5, not 50"
-_ONE, _HUNDRED = Decimal(1), Decimal(100)
+_HUNDRED = Decimal(100)
 
 
 @attrs.frozen(kw_only=True)
@@ -140,6 +140,21 @@ def _invalid(message: str, **context: object) -> PortfolioError:
     return PortfolioError.of(ErrorKind.INVALID_ALLOCATION, message, **context)
 
 
+def looks_like_percent(weights: Iterable[Decimal], limit: Decimal) -> bool:
+    """Weights written as percentages: each within ±100, gross more than twice the limit.
+
+    Twice the limit, so that leverage written as a fraction (1.5 under a limit of 1) is
+    told only that it exceeds `max_gross_exposure`, not that it may be a percentage.
+
+    >>> [looks_like_percent(w, Decimal(1)) for w in ([Decimal(50), Decimal(50)],
+    ...     [Decimal("1.5")], [Decimal(30)], [Decimal(150)])]
+    [True, False, True, False]
+    """
+    magnitudes = [w.copy_abs() for w in weights]  # exact: copy_abs reads no context
+    with localcontext(CORE_CONTEXT):  # every |w| ≤ 100: the sum cannot overflow
+        return max(magnitudes, default=ZERO) <= _HUNDRED and sum(magnitudes, ZERO) > 2 * limit
+
+
 def _weight_problem(weights: Mapping[str, object], policy: SizingPolicy) -> PortfolioError:
     """Which weights are wrong, and how (the slow path, only for bad weights)."""
     limit, shorts = policy.max_gross_exposure, policy.allow_short
@@ -152,10 +167,7 @@ def _weight_problem(weights: Mapping[str, object], policy: SizingPolicy) -> Port
     if negative:
         message = "negative weights need SizingPolicy(allow_short=True)"
         return PortfolioError.invalid_weights(message, negative)
-    looks_like_percent = all(-_HUNDRED <= w <= _HUNDRED for w in decimals.values()) and any(
-        not -_ONE <= w <= _ONE for w in decimals.values()
-    )
-    hint = f"; {PERCENT_HINT}" if looks_like_percent else ""
+    hint = f"; {PERCENT_HINT}" if looks_like_percent(decimals.values(), limit) else ""
     too_big = [s for s, w in decimals.items() if not -limit <= w <= limit]
     if too_big:
         message = "a weight's magnitude exceeds max_gross_exposure" + hint
