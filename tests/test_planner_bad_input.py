@@ -80,6 +80,15 @@ def test_a_price_or_a_quantity_of_a_decimal_subclass_is_named() -> None:
     assert (held.kind, held.context["symbols"]) == (ErrorKind.INVALID_SNAPSHOT, "QQQ")
 
 
+def test_cash_of_a_decimal_subclass_is_refused_as_a_price_is() -> None:
+    error = plan_rebalance(
+        Allocation(target_weights={"SPY": D("0.5")}, correlation_id="c"),
+        Snapshot(cash=_SubDecimal(1000), prices=PRICES),
+    ).failure()
+    assert error.kind is ErrorKind.INVALID_SNAPSHOT
+    assert error.message == "cash must be a finite Decimal with magnitude at most 1E+15"
+
+
 def test_negative_weight_without_shorting_names_the_symbols() -> None:
     error = failure({"SPY": D("-0.1"), "QQQ": D("-0.2")})
     assert (error.kind, error.context["symbols"]) == (ErrorKind.INVALID_WEIGHTS, "QQQ,SPY")

@@ -76,10 +76,14 @@ ROUNDING_MODES = frozenset(
 def is_bounded(value: object, limit: Decimal = MAX_AMOUNT) -> TypeGuard[Decimal]:
     """True for a finite Decimal whose magnitude is at most `limit` (compared, never rounded).
 
-    >>> is_bounded(Decimal("12.5")), is_bounded(Decimal("NaN")), is_bounded(1.0)
-    (True, False, False)
+    Exactly a `Decimal`, as `all_within` asks: a subclass may do its arithmetic its own
+    way, so cash, costs and policy amounts refuse one as weights, prices and shares do.
+
+    >>> class Sub(Decimal): ...
+    >>> is_bounded(Decimal("12.5")), is_bounded(Decimal("NaN")), is_bounded(1.0), is_bounded(Sub(1))
+    (True, False, False, False)
     """
-    return isinstance(value, Decimal) and value.is_finite() and -limit <= value <= limit
+    return type(value) is Decimal and value.is_finite() and -limit <= value <= limit
 
 
 def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
