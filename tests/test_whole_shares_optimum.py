@@ -627,3 +627,102 @@ def test_a_fraction_held_of_a_whole_share_symbol_is_not_sold_past_zero() -> None
     plan = plan_rebalance(Allocation(target_weights=weights, correlation_id="c"), snapshot, policy)
     quantities = {item.symbol: item.quantity for item in plan.unwrap().items}
     assert quantities["A"] == D(-2)
+
+
+# What whole lots keep invested (docs/policy.md): never more than the weights allow or
+# than the account held, from cash and from holdings alike.
+
+
+def test_an_exchange_while_the_weights_cash_is_short_keeps_what_is_invested() -> None:
+    """1 S0 at 999.99, no cash, weights 5.81 % and 84.19 %: they keep 10 % in cash.
+
+    V = 999.99; the weights keep 99.999, 99.99 in cents: they allow 900.00 invested.
+    Targets S0 58.10, S1 841.89. Holding: S0 941.89 over, S1 841.89 short (1,783.78).
+    Selling S0 for one S1: S0 58.10 short, S1 158.10 over (216.20); 999.99 stays
+    invested, above what the weights allow but no more than was held. The same 999.99
+    in cash buys nothing: whole lots may spend 999.99 − 99.99 = 900.00, less than a share.
+    """
+    prices = {"S0": D("999.99"), "S1": D("999.99")}
+    weights = {"S0": "0.0581", "S1": "0.8419"}
+    held = plan_for(
+        weights, Snapshot(cash=D(0), positions={"S0": D(1)}, prices=prices), fractional=False
+    )
+    assert trades_of(held) == {"S0": D(-1), "S1": D(1)}
+    assert {i.symbol: i.target_value for i in held.items} == {
+        "S0": D("58.10"),
+        "S1": D("841.89"),
+    }
+    assert held.cash_after == D(0)
+    in_cash = plan_for(weights, Snapshot(cash=D("999.99"), prices=prices), fractional=False)
+    assert trades_of(in_cash) == {}
+    assert in_cash.cash_after == D("999.99")
+
+
+WHOLE_PRICES = [D("0.545"), D("0.03"), D("1"), D("7.005"), D("13.37"), D("333.33"), D("999.99")]
+
+
+@st.composite
+def whole_share_accounts(draw: st.DrawFn) -> tuple[Allocation, Snapshot, SizingPolicy]:
+    """2–3 whole-share symbols, 0–3 shares each, cash up to a few shares' worth.
+
+    Weights summing below 1, a reserve (a fraction, an amount), `portfolio_value` above
+    or below what the account holds, a minimum trade, the three modes, a buy buffer.
+    """
+    n = draw(st.integers(min_value=2, max_value=3))
+    symbols = [f"S{i}" for i in range(n)]
+    prices = {s: draw(st.sampled_from(WHOLE_PRICES)) for s in symbols}
+    held = {s: D(draw(st.integers(min_value=0, max_value=3))) for s in symbols}
+    cash = D(draw(st.integers(min_value=0, max_value=300_000))) / 100
+    raw = [draw(st.integers(min_value=0, max_value=100)) for _ in symbols]
+    share = D(draw(st.sampled_from(["0.5", "0.8", "0.9", "0.99", "0.999", "1"])))
+    weights = {
+        s: (D(r) / (sum(raw) or 1) * share).quantize(D("0.0001"), rounding=ROUND_DOWN)
+        for s, r in zip(symbols, raw, strict=True)
+    }
+    worth = cash + sum((held[s] * prices[s] for s in symbols), D(0))
+    scale = draw(st.sampled_from([None, None, None, "0.5", "0.95", "1.3"]))
+    value = None if scale is None else (worth * D(scale)).quantize(CENT)
+    policy = SizingPolicy(
+        fractional=False,
+        cash_reserve_pct=draw(st.sampled_from([D(0), D(0), D("0.05"), D("0.1")])),
+        cash_reserve_amount=draw(st.sampled_from([D(0), D(0), D(10), D(100)])),
+        min_trade_amount=draw(st.sampled_from([D(0), D(1), D(25)])),
+        mode=draw(st.sampled_from(["rebalance", "rebalance", "buy_only", "sell_only"])),
+        buy_price_buffer=draw(st.sampled_from([D(0), D(0), D("0.01")])),
+    )
+    snapshot = Snapshot(cash=cash, positions={s: q for s, q in held.items() if q}, prices=prices)
+    allocation = Allocation(target_weights=weights, correlation_id="kept", portfolio_value=value)
+    return allocation, snapshot, policy
+
+
+@settings(max_examples=max(EXAMPLES * 3, 300), deadline=None)
+@given(whole_share_accounts())
+def test_whole_lots_never_hold_more_than_the_weights_allow_or_than_was_held(
+    account: tuple[Allocation, Snapshot, SizingPolicy],
+) -> None:
+    """Invested after ≤ max(invested before, worth − the weights' cash − the reserve).
+
+    The weights' cash: (1 − Σ weights) of the investable value in cents, rounded down, and
+    what the account holds beyond an allocation's `portfolio_value`. From cash, whole lots
+    spend only what is beyond it and the reserve; where the cash is below it already, lots
+    may be exchanged, sales paying buys, so the cash never falls. A plan that buys leaves
+    the reserve whole. Each amount is as the fill pays it: shares × price.
+    """
+    allocation, snapshot, policy = account
+    plan = plan_rebalance(allocation, snapshot, policy).unwrap()
+    prices, positions = snapshot.prices, snapshot.positions
+    moved = {i.symbol: i.quantity for i in plan.items if i.action is not Action.HOLD}
+    before = sum((positions.get(s, D(0)) * p for s, p in prices.items()), D(0))
+    after = sum(
+        ((positions.get(s, D(0)) + moved.get(s, D(0))) * p for s, p in prices.items()), D(0)
+    )
+    worth = snapshot.cash + before
+    value = plan.total_value
+    reserve = policy.reserve(value)
+    unweighted = 1 - sum(allocation.target_weights.values(), D(0))
+    kept = (max(value - reserve, D(0)) * unweighted).quantize(CENT, rounding=ROUND_DOWN)
+    beyond = worth - value if abs(worth - value) > CENT / 2 else D(0)  # V is in cents
+    weights_cash = max(kept + beyond, D(0))
+    assert after <= max(before, worth - weights_cash - reserve)
+    if plan.total_buys:
+        assert worth - after >= reserve

@@ -121,7 +121,9 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
     `available` is what buys may spend (after sales, the reserve and liquidation buys,
     shrunk by the buy buffer); the weights' cash (1 − Σ weights of the investable value)
     is kept, and so is cash beyond the account's value (an allocation's `portfolio_value`
-    below what the account holds): whole lots never hold more than the weights allow.
+    below what the account holds): whole lots never spend it. Where the cash is below it
+    already, lots may still be exchanged, sales paying buys (docs/policy.md: a plan never
+    adds to what an account holds invested beyond what the weights allow).
     `need` is what the fractional buys want (`fractional_need`): the error counts the
     distance between the cash whole lots leave and it. With `buys_only` (the `buy_only`
     mode) nothing is sold: a symbol above its target holds (Reason.BUY_ONLY). With a
