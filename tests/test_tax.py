@@ -814,7 +814,6 @@ def test_a_whole_share_cut_that_rests_on_a_loss_keeps_that_loss() -> None:
     assert made.tax.net_gain == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a sale the budget held in an earlier round stays held")
 def test_a_whole_share_sale_the_budget_held_is_offered_again_after_a_later_loss() -> None:
     """A budget of 0, whole shares, V = 300 + 200 = 500 at 100 a share: A 20 % (100),
     B 30 % (150), C 50 % (250). The lots sell 2 A (50 of long-term gain a share) for 2 C,
