@@ -846,7 +846,6 @@ def test_a_whole_share_sale_the_budget_held_is_offered_again_after_a_later_loss(
     assert (made.tax.net_gain, made.tax.over_budget, made.cash_after) == (D(0), D(0), D(0))
 
 
-@pytest.mark.xfail(strict=True, reason="a sale cut before a later cut's loss is not offered it")
 def test_a_whole_share_sale_the_budget_held_takes_the_room_a_later_cuts_loss_leaves() -> None:
     """A budget of 0, whole shares, V = 1,000 + 2,200 = 3,200 at 100 a share: C sells 5
     (10 of gain a share: 0.10 per dollar), D 10 (FIFO: d1's 2 at a loss of 50 each, then
