@@ -3,9 +3,11 @@
 Liquidations are never cut: their gain is spent first. The other sales are taken in
 order of gain per dollar sold (the drift each dollar fixes), least first, so that a
 sale realizing a loss or little gain is kept before one realizing much; each keeps
-the most shares whose gain fits what is left of the budget. When the liquidations
-alone exceed it, the other sales are kept only as far as they realize a net loss
-(which lowers the excess), and the plan reports the excess (`TaxReport.over_budget`).
+the most shares whose gain fits what is left of the budget. A later sale cut to lots
+at a loss (its gain below 0) leaves room, which the sales cut before it are offered
+again, in the same order. When the liquidations alone exceed it, the other sales are
+kept only as far as they realize a net loss (which lowers the excess), and the plan
+reports the excess (`TaxReport.over_budget`).
 """
 
 from __future__ import annotations
