@@ -814,6 +814,75 @@ def test_a_whole_share_cut_that_rests_on_a_loss_keeps_that_loss() -> None:
     assert made.tax.net_gain == 0
 
 
+def test_a_whole_share_sale_the_budget_held_is_offered_again_after_a_later_loss() -> None:
+    """A budget of 0, whole shares, V = 300 + 200 = 500 at 100 a share: A 20 % (100),
+    B 30 % (150), C 50 % (250). The lots sell 2 A (50 of long-term gain a share) for 2 C,
+    and the budget holds A; sized again without A's proceeds, B sells 1 share at a loss
+    of 50 for 1 C. That loss leaves room for 1 A (+50): A is offered again and sells it,
+    and the 200 buy 2 C. Before, A stayed held and the plan realized −50, the budget's
+    room unused."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"A": D(3), "B": D(2)},
+        prices={"A": D(100), "B": D(100), "C": D(100)},
+        as_of=AS_OF,
+        lots={"A": (lot("a", 3, "50", OLD),), "B": (lot("b", 2, "150", OLD),)},
+    )
+    allocation = Allocation(
+        target_weights={"A": D("0.2"), "B": D("0.3"), "C": D("0.5")}, correlation_id="tax"
+    )
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(0)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("A", "SELL", "-100.00", "-1", "GAIN_BUDGET"),
+        ("B", "SELL", "-100.00", "-1", "REBALANCE"),
+        ("C", "BUY", "200.00", "2", "REBALANCE"),
+    ]
+    assert sold(made) == [
+        ("a", "1", "50.00", "50.00", "LONG"),
+        ("b", "1", "150.00", "-50.00", "LONG"),
+    ]
+    assert made.tax is not None
+    assert (made.tax.net_gain, made.tax.over_budget, made.cash_after) == (D(0), D(0), D(0))
+
+
+def test_a_whole_share_sale_the_budget_held_takes_the_room_a_later_cuts_loss_leaves() -> None:
+    """A budget of 0, whole shares, V = 1,000 + 2,200 = 3,200 at 100 a share: C sells 5
+    (10 of gain a share: 0.10 per dollar), D 10 (FIFO: d1's 2 at a loss of 50 each, then
+    8 of d2 at 90 each: 620, 0.62 per dollar), E buys 15. Rule 2 takes C first: 50 does
+    not fit 0, so C is held; D keeps 3 shares (the 2 at a loss and 1 of d2: −10), which
+    leaves 10. C is offered that again and sells 1 (+10); the 400 buy 4 E. Before, C
+    stayed held and the plan realized −10."""
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"C": D(10), "D": D(22)},
+        prices={"C": D(100), "D": D(100), "E": D(100)},
+        as_of=AS_OF,
+        lots={
+            "C": (lot("c", 10, "90", OLD),),
+            "D": (lot("d1", 2, "150", date(2022, 1, 5)), lot("d2", 20, "10", OLD)),
+        },
+    )
+    allocation = Allocation(
+        target_weights={"C": D("0.15625"), "D": D("0.375"), "E": D("0.46875")},
+        correlation_id="tax",
+    )
+    policy = SizingPolicy(fractional=False, tax=TaxPolicy(max_realized_gain=D(0)))
+    made = plan_rebalance(allocation, snapshot, policy).unwrap()
+    assert decisions(made) == [
+        ("C", "SELL", "-100.00", "-1", "GAIN_BUDGET"),
+        ("D", "SELL", "-300.00", "-3", "GAIN_BUDGET"),
+        ("E", "BUY", "400.00", "4", "CASH_LIMITED"),
+    ]
+    assert sold(made) == [
+        ("c", "1", "90.00", "10.00", "LONG"),
+        ("d1", "2", "300.00", "-100.00", "LONG"),
+        ("d2", "1", "10.00", "90.00", "LONG"),
+    ]
+    assert made.tax is not None
+    assert (made.tax.net_gain, made.tax.over_budget, made.cash_after) == (D(0), D(0), D(0))
+
+
 # The lots a sale relieves, for the item it ends as ----------------------------------
 def test_a_sale_sized_again_after_its_lots_were_chosen_relieves_lots_for_its_new_size() -> None:
     """`sold_lots` takes the lots chosen for a sale only for the item they were chosen for.

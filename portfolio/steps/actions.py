@@ -66,6 +66,7 @@ WEIGHT_QUANTUM = Decimal("1E-10")
 _AMOUNT = attrgetter("trade_amount")
 _SYMBOL = attrgetter("symbol")
 _SELL = Action.SELL
+_BUDGET = Reason.GAIN_BUDGET
 #: The tax rules on a plan's decisions before the cash rule (`tax.step.adjusted`).
 Adjust = Callable[[Decisions, Columns], Decisions]
 #: The tax rules on the whole-lot trades the cash pass sized, given the sales that stand:
@@ -338,9 +339,7 @@ def _liquidations_first(
         return {}
     first = [i for i in standing if i.reason is not Reason.GAIN_BUDGET]  # sales, all of them
     first += (i for i in now if i.action is _SELL)  # this round's, cut or not
-    again = {i.symbol: i for i in adjust_lots([asked[i.symbol] for i in cut], first, columns)}
-    made = {i.symbol: again.get(i.symbol, asked[i.symbol]) for i in cut}  # unchanged: in full
-    return {i.symbol: made[i.symbol] for i in cut if made[i.symbol] != i}
+    return _offered_again(cut, first, asked, adjust_lots, columns)
 
 
 def _items(decided: Decisions) -> list[PlanItem]:
@@ -434,24 +433,40 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
     """The whole-lot trades `adjust_lots` changes pinned as it leaves them, the rest sized again.
 
     When it changes any, every whole-lot sale it saw is pinned, and the other whole-lot
-    symbols are sized again with the cash left; their sales go to it in turn. `spare` =
+    symbols are sized again with the cash left; their sales go to it in turn. A pass
+    that sells offers the sales the gain budget cut in earlier passes again
+    (`_offered_again`): when that changes any, the pass's sales are pinned too. `spare` =
     cash − the reserve. Each pass pins at least one more symbol, so it ends.
     """
+    asked: dict[str, PlanItem] = {}  # each whole-lot sale as sized, before the rules
     while lot_rows:
         sizing = {row[0] for row in lot_rows}
         trades = [i for i in funded.sells if i.symbol in sizing]
+        asked.update((i.symbol, i) for i in trades)
+        sold = bool(trades)
         # every buy: a whole-lot sale at a loss holds the buys of its group, fractional too
         trades += funded.buys
         changed = adjust_lots(trades, decided.sells, columns)
-        if not changed:
-            break
         # Every sale the rules saw is pinned as they left it: a cut may rest on another
         # sale's loss, which sizing that sale again could shrink.
         fixed = {i.symbol for i in changed}
         pinned = [*changed, *(i for i in trades if i.action is _SELL and i.symbol not in fixed)]
+        again: dict[str, PlanItem] = {}
+        cut = [
+            i for i in (*decided.sells, *decided.holds) if i.reason is _BUDGET and i.symbol in asked
+        ]
+        if cut and sold:  # this pass's sales may leave the budget room (a loss)
+            cuts = {i.symbol for i in cut}
+            others = [
+                i for i in (*decided.sells, *pinned) if i.action is _SELL and i.symbol not in cuts
+            ]
+            again = _offered_again(cut, others, asked, adjust_lots, columns)
+        if not changed and not again:
+            break
         fixed |= {i.symbol for i in pinned}
-        sells = [*decided.sells, *(i for i in pinned if i.action is _SELL)]
-        holds = [*decided.holds, *(i for i in pinned if i.action is not _SELL)]
+        now = [*(again.get(i.symbol, i) for i in (*decided.sells, *decided.holds)), *pinned]
+        sells = [i for i in now if i.action is _SELL]
+        holds = [i for i in now if i.action is not _SELL]
         buys = [i for i in decided.buys if i.symbol not in fixed]  # a buy held stays held
         decided = Decisions(sorted(sells, key=_SYMBOL), buys, sorted(holds, key=_SYMBOL))
         lot_rows = [row for row in lot_rows if row[0] not in fixed]
@@ -468,6 +483,24 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
             unfunded=unfunded,
         )
     return funded
+
+
+def _offered_again(
+    cut: list[PlanItem],
+    others: list[PlanItem],
+    asked: dict[str, PlanItem],
+    adjust_lots: AdjustLots,
+    columns: Columns,
+) -> dict[str, PlanItem]:
+    """The sales the gain budget cut, offered again: the items that change, by symbol.
+
+    `cut` as they stand (cut or held), each offered again as it was asked for (`asked`),
+    together, so that the budget cuts them in its order (rule 2), with `others` (the
+    plan's other sales) standing: a sale the rules leave unchanged is made in full.
+    """
+    made = {i.symbol: i for i in adjust_lots([asked[i.symbol] for i in cut], others, columns)}
+    offered = {i.symbol: made.get(i.symbol, asked[i.symbol]) for i in cut}  # unchanged: in full
+    return {i.symbol: offered[i.symbol] for i in cut if offered[i.symbol] != i}
 
 
 def _tax_held(

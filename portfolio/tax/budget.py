@@ -3,9 +3,11 @@
 Liquidations are never cut: their gain is spent first. The other sales are taken in
 order of gain per dollar sold (the drift each dollar fixes), least first, so that a
 sale realizing a loss or little gain is kept before one realizing much; each keeps
-the most shares whose gain fits what is left of the budget. When the liquidations
-alone exceed it, the other sales are kept only as far as they realize a net loss
-(which lowers the excess), and the plan reports the excess (`TaxReport.over_budget`).
+the most shares whose gain fits what is left of the budget. A later sale cut to lots
+at a loss (its gain below 0) leaves room, which the sales cut before it are offered
+again, in the same order. When the liquidations alone exceed it, the other sales are
+kept only as far as they realize a net loss (which lowers the excess), and the plan
+reports the excess (`TaxReport.over_budget`).
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def within_budget(
     def ratio(candidate: Candidate) -> tuple[Decimal, str]:
         return candidate.gain / (candidate.quantity * candidate.price), candidate.symbol
 
-    for candidate in sorted(candidates, key=ratio):
+    ordered = sorted(candidates, key=ratio)
+    for candidate in ordered:
         gain = candidate.gain
         if gain <= left:
             left -= gain
@@ -82,7 +85,38 @@ def within_budget(
         left -= kept.gain
         if kept.quantity != candidate.quantity:  # a loss kept whole is no cut
             cut[candidate.symbol] = kept
+    if cut and left > 0:
+        _offered_again(ordered, cut, left, rechoose)
     return cut
+
+
+def _offered_again(
+    ordered: Sequence[Candidate], cut: dict[str, Kept], left: Decimal, rechoose: Rechoose
+) -> None:
+    """The cut sales offered the room `left` (> 0) again, in the same order: `cut` updated.
+
+    A sale cut to its lots at a loss (its gain below 0) leaves room that the sales cut
+    before it could not count on. Each cut sale may take more, up to what is left; a
+    pass that grows one may leave more room (its added lots at a loss), so the passes go
+    on while one grows, as many at most as there are sales.
+    """
+    for _ in ordered:
+        grown = False
+        for candidate in ordered:
+            kept = cut.get(candidate.symbol)
+            if kept is None or left <= 0:
+                continue
+            more = _cut(candidate, left + kept.gain, rechoose)
+            if more.quantity <= kept.quantity or more.gain - kept.gain > left:
+                continue
+            grown = True
+            left += kept.gain - more.gain
+            if more.quantity == candidate.quantity:  # sold whole after all: no cut
+                del cut[candidate.symbol]
+            else:
+                cut[candidate.symbol] = more
+        if not grown:
+            return
 
 
 def _cut(candidate: Candidate, left: Decimal, rechoose: Rechoose) -> Kept:
