@@ -59,6 +59,8 @@ class Columns(NamedTuple):
     assets: Mapping[str, Asset]
     metadata: Mapping[str, object]
     plan_id: str
+    #: The model's 1 − Σ weights when no weight is signed (`steps.prepare.Prepared`).
+    headroom: Decimal | None = None
 
     @classmethod
     def of(cls, checked: Checked) -> Columns:

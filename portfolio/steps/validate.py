@@ -217,6 +217,7 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and the plan's name
         )
         if seed is not None
         else "",
+        headroom=prepared.headroom,
     )
 
 
