@@ -26,6 +26,7 @@ from portfolio.records.plan import freeze_metadata_mapping
 from portfolio.records.policy import SizingPolicy, policy_problem
 from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.plan_id import IdSeed
+from portfolio.steps.rules import Thresholds
 
 __all__ = ["Prepared", "argument_problem", "prepare", "rebased"]
 
@@ -38,7 +39,8 @@ class Prepared:
     `weight_column` their weights in that order; `metadata` carries a combined
     allocation's attribution. `seed` is the plan id's fixed part. `headroom` is
     1 − Σ weights when no weight is signed (None otherwise): what lets the targets'
-    rounding skip its sum (`steps.targets.target_column`).
+    rounding skip its sum (`steps.targets.target_column`). `limits` are the policy's
+    thresholds when the portfolio value does not enter them (`Thresholds.fixed`).
     """
 
     correlation_id: str
@@ -50,6 +52,7 @@ class Prepared:
     metadata: Mapping[str, object] = attrs.field(converter=freeze_metadata_mapping)
     seed: IdSeed = attrs.field(eq=False, repr=False)
     headroom: Decimal | None = attrs.field(default=None, eq=False, repr=False)
+    limits: Thresholds | None = attrs.field(default=None, eq=False, repr=False)
 
 
 _FIELDS = tuple(field.name for field in attrs.fields(Prepared))
@@ -99,6 +102,7 @@ def prepare(
                 allocation.correlation_id, policy, weights, targeted, allocation.portfolio_value
             ),
             headroom=_headroom(column),
+            limits=Thresholds.fixed(policy),
         )
     )
 

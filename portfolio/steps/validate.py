@@ -218,6 +218,7 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and the plan's name
         if seed is not None
         else "",
         headroom=prepared.headroom,
+        limits=prepared.limits,
     )
 
 
