@@ -75,7 +75,7 @@ def plan_request(
     With `models`, each model is prepared once for every request on it (the same result).
     Something that is no `PlanRequest` is an INVALID_ALLOCATION of its own.
     """
-    if (problem := request_problem(request)) is not None:
+    if type(request) is not PlanRequest and (problem := request_problem(request)) is not None:
         return Failure(problem)
     if models is None:
         result = plan_rebalance(request.allocation, request.snapshot, request.policy)

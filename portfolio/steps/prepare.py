@@ -8,7 +8,7 @@ problem once, as a `Failure`. It also digests the plan id's fixed part (`IdSeed`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -21,10 +21,12 @@ from portfolio.records.allocation import (
 )
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.frozen import FrozenDict
+from portfolio.records.money import CORE_CONTEXT, ZERO
 from portfolio.records.plan import freeze_metadata_mapping
 from portfolio.records.policy import SizingPolicy, policy_problem
 from portfolio.records.snapshot import freeze_decimals
 from portfolio.steps.plan_id import IdSeed
+from portfolio.steps.rules import Thresholds
 
 __all__ = ["Prepared", "argument_problem", "prepare", "rebased"]
 
@@ -35,7 +37,10 @@ class Prepared:
 
     `weights` has upper-cased symbols; `targeted` is their sorted tuple and
     `weight_column` their weights in that order; `metadata` carries a combined
-    allocation's attribution. `seed` is the plan id's fixed part.
+    allocation's attribution. `seed` is the plan id's fixed part. `headroom` is
+    1 − Σ weights when no weight is signed (None otherwise): what lets the targets'
+    rounding skip its sum (`steps.targets.target_column`). `limits` are the policy's
+    thresholds when the portfolio value does not enter them (`Thresholds.fixed`).
     """
 
     correlation_id: str
@@ -46,6 +51,8 @@ class Prepared:
     weight_column: tuple[Decimal, ...]
     metadata: Mapping[str, object] = attrs.field(converter=freeze_metadata_mapping)
     seed: IdSeed = attrs.field(eq=False, repr=False)
+    headroom: Decimal | None = attrs.field(default=None, eq=False, repr=False)
+    limits: Thresholds | None = attrs.field(default=None, eq=False, repr=False)
 
 
 _FIELDS = tuple(field.name for field in attrs.fields(Prepared))
@@ -81,6 +88,7 @@ def prepare(
         return Failure(problem)
     weights = upper_weights(allocation)
     targeted = tuple(sorted(weights))
+    column = tuple(map(weights.__getitem__, targeted))
     return Success(
         Prepared(
             correlation_id=allocation.correlation_id,
@@ -88,13 +96,23 @@ def prepare(
             portfolio_value=allocation.portfolio_value,
             weights=weights,
             targeted=targeted,
-            weight_column=tuple(map(weights.__getitem__, targeted)),
+            weight_column=column,
             metadata=metadata,
             seed=IdSeed(
                 allocation.correlation_id, policy, weights, targeted, allocation.portfolio_value
             ),
+            headroom=_headroom(column),
+            limits=Thresholds.fixed(policy),
         )
     )
+
+
+def _headroom(weights: tuple[Decimal, ...]) -> Decimal | None:
+    """1 − Σ weights when no weight is signed (long only), else None; checked weights."""
+    if any(map(Decimal.is_signed, weights)):
+        return None
+    with localcontext(CORE_CONTEXT):
+        return 1 - sum(weights, ZERO)
 
 
 def argument_problem(

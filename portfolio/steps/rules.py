@@ -147,6 +147,17 @@ class Thresholds(NamedTuple):
         banded = band_value is not None or policy.relative_band != 0
         return cls(minimum, band_value, policy.relative_band, policy.rounding, banded)
 
+    @classmethod
+    def fixed(cls, policy: SizingPolicy) -> Thresholds | None:
+        """`of(policy, V)` for every V, when V does not enter it (no `min_trade_pct`, no `band`).
+
+        Then the minimum trade is `min_trade_amount` itself (`max` keeps its first of two
+        equal arguments) and the absolute band is off: a model's thresholds, made once.
+        """
+        if policy.min_trade_pct or policy.band:
+            return None
+        return cls.of(policy, ZERO)
+
     def floor(self, broker_minimum: Decimal = ZERO) -> Decimal:
         """The smallest trade of a symbol whose broker takes no order below `broker_minimum`.
 

@@ -96,7 +96,7 @@ class SharedModels:
     (['a', 'b'], 1)
     """
 
-    _models: dict[_Key, Result[Prepared, PortfolioError]] = attrs.field(factory=dict)
+    _models: dict[_Key, Prepared | PortfolioError] = attrs.field(factory=dict)
     _policies: dict[int, tuple[SizingPolicy, object]] = attrs.field(factory=dict)
 
     def __len__(self) -> int:
@@ -113,15 +113,17 @@ class SharedModels:
         key = self._key(allocation, policy)
         if key is None:
             return plan_rebalance(allocation, snapshot, policy)
-        prepared = self._models.get(key)
-        if prepared is None:
+        model = self._models.get(key)
+        if model is None:
             if len(self._models) >= MAX_MODELS:
                 self._models.clear()
-            prepared = self._models[key] = prepare(allocation, policy)
-        if not isinstance(prepared, Success):  # the model's own problem: no correlation id in it
-            return Failure(prepared.failure())
+            prepared = prepare(allocation, policy)
+            model = prepared.unwrap() if isinstance(prepared, Success) else prepared.failure()
+            self._models[key] = model
+        if isinstance(model, PortfolioError):  # the model's own problem: no correlation id in it
+            return Failure(model)
         # the same model, under the account's own correlation id
-        return plan_prepared(prepared.unwrap(), snapshot, allocation.correlation_id)
+        return plan_prepared(model, snapshot, allocation.correlation_id)
 
     def _key(self, allocation: object, policy: object) -> _Key | None:
         if type(allocation) is not Allocation or type(policy) is not SizingPolicy:

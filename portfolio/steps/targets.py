@@ -45,7 +45,12 @@ def investable_value(total_value: Decimal, policy: SizingPolicy) -> Decimal:
     return total_value * (1 - policy.cash_reserve_pct)
 
 
-def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str) -> list[Decimal]:
+def target_column(
+    weights: Iterable[Decimal],
+    investable: Decimal,
+    rounding: str,
+    headroom: Decimal | None = None,
+) -> list[Decimal]:
     """Weight × investable per symbol, rounded to cents; call inside the core context.
 
     Rounding never takes the long targets together above the investable value (nor, when
@@ -53,10 +58,21 @@ def target_column(weights: Iterable[Decimal], investable: Decimal, rounding: str
     would (0.3, 0.3 and 0.4 of 100.05 round to 30.02, 30.02 and 40.02), the cents over
     are taken back, one each from the targets rounded up the most, the first symbol
     first (30.01, 30.02, 40.02), so that buying every target never needs a cent more.
+    `headroom`: 1 − Σ weights when no weight is signed (`steps.prepare.Prepared`).
     """
     column = weights if isinstance(weights, list | tuple) else list(weights)
     exact = map(mul, column, repeat(investable))
     values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+    # Each target rounds up by less than a cent (and its 50-digit product by far less):
+    # when what the weights leave of the investable value covers a cent a target and one
+    # more, the long targets are within it, signs and sum unread: a 20-symbol account on
+    # a shared model from 780.5 to 765.0 thousand instructions (cachegrind)
+    if (
+        headroom is not None
+        and not investable.is_signed()
+        and investable * headroom >= CENT * (len(values) + 1)
+    ):
+        return values
     # long only (no sign bit: `is_signed` reads no context, where `min` compares, 5
     # thousand instructions fewer for 20 symbols), and within V: the common case, in C
     if not any(map(Decimal.is_signed, values)) and sum(values, ZERO) <= investable:

@@ -119,6 +119,7 @@ def columns_or_error(
             snapshot.prices,
             {},
             name=name,
+            targeted=True,  # `plain_snapshot` checked that every held symbol is targeted
         )
     problem = argument_problem(snapshot, Snapshot, ErrorKind.INVALID_SNAPSHOT, "snapshot")
     problem = problem or snapshot_problem(snapshot, known)
@@ -167,6 +168,7 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and the plan's name
     assets: Mapping[str, Asset],
     *,
     name: tuple[str, IdSeed] | None,
+    targeted: bool = False,
 ) -> Columns | PortfolioError:
     """The columns of a snapshot whose fields passed their rules; `account` = (held, cash).
 
@@ -174,20 +176,22 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and the plan's name
     Cash with more than 34 decimals is rounded to them (`core_cash`), so that the plan's
     `cash_after = cash_before − Σ trade_amount` is exact. `name` = (correlation id, the
     plan id's seed); without it, the plan id is left empty (under the prepared id).
+    `targeted`: every held symbol is known to be a targeted one (checked already).
     """
     held, cash = account[0], core_cash(account[1])
     known = prepared.weights.keys()
     problem: PortfolioError | None = None
     universe: AbstractSet[str] = known
     symbols, weight_column = prepared.targeted, prepared.weight_column
-    if not held.keys() <= universe:
+    if not targeted and not held.keys() <= universe:
         universe = known | held.keys()
         symbols = tuple(sorted(universe))
         weight_column = tuple(map(prepared.weights.get, symbols, repeat(ZERO)))
     price_column: tuple[Decimal, ...] = tuple(map(prices.get, symbols))  # type: ignore[arg-type]
     if not all_within(price_column, MIN_PRICE, MAX_AMOUNT):  # checked in C when all is well
         problem = price_problem(prices, symbols, universe)
-    problem = problem or _short_problem(prepared.weights, assets, prepared.policy)
+    if prepared.policy.allow_short:  # the only policy with short targets to refuse
+        problem = problem or _short_problem(prepared.weights, assets, prepared.policy)
     if problem is not None:
         return problem
     value = _portfolio_value(prepared.portfolio_value, cash, held, prices)
@@ -217,6 +221,8 @@ def _columns(  # noqa: PLR0913 - a snapshot's parts, and the plan's name
         )
         if seed is not None
         else "",
+        headroom=prepared.headroom,
+        limits=prepared.limits,
     )
 
 
