@@ -22,7 +22,7 @@ fraction of a cent off the trade's amount in cents.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from itertools import repeat
 from operator import attrgetter, mod, mul, sub
@@ -155,7 +155,30 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
         buys_only=buys_only,
         fixed_sales=bool(buffer),
         sellable=sellable,
+        banded=_banded_lots(symbols, steps, columns, goals),
     )
+
+
+def _banded_lots(
+    sized: Sequence[str], steps: Mapping[str, Decimal], columns: Columns, goals: Sequence[Decimal]
+) -> list[Decimal]:
+    """The lots (account currency) of the whole-lot symbols a band holds: not sized now.
+
+    A fixed rule holds every whole-lot symbol that is not sized (`split_lot_rows`): the
+    band, a liquidation (target 0) or not tradable; these are the ones neither of the
+    other two holds. `goals` are the plan's targets in `columns`' symbol order.
+    """
+    if len(sized) == len(steps):
+        return []
+    assets, apart = columns.assets, set(sized)
+    return [
+        price * steps[symbol]
+        for symbol, price, goal in zip(columns.symbols, columns.prices, goals, strict=True)
+        if symbol in steps
+        and symbol not in apart
+        and goal
+        and (assets.get(symbol) is None or assets[symbol].tradable)
+    ]
 
 
 def fractional_need(buys: Sequence[PlanItem], steps: Mapping[str, Decimal]) -> Decimal:
@@ -259,12 +282,19 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     fixed_sales: bool = False,
     sellable: Decimal = ZERO,
     kept: Decimal = ZERO,
+    banded: Sequence[Decimal] = (),
 ) -> list[PlanItem]:
     """One item per row (in row order): a whole number of lots, or a HOLD saying why not.
 
     `kept`: the part of what `cash` leaves aside that the weights keep (their cash, and
     cash beyond the account's value), not the policy's reserve: a plan may buy while it is
     short, as long as the reserve is not.
+
+    A cent is kept aside for each lot that costs a fraction of a cent (`_unpriced`): the
+    rows' and the `banded` ones (account currency: the lots of the whole-lot symbols
+    their band holds, which trade again once they leave it). So the plan made after this
+    one filled, where a band holds a symbol this one sized, keeps the same cents and does
+    not spend the freed cent on another lot.
 
     `steps` are the lots in shares, `broker_minimums` the smallest orders in account
     currency; `cash` is what these symbols may spend beyond the reserve, before their
@@ -276,8 +306,7 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
     symbols, prices, held, current, goals = list(zip(*rows, strict=True))[:5]
     if buys_only:
         goals = tuple(map(max, goals, current))
-    unpriced = map(bool, map(mod, map(mul, prices, steps), repeat(CENT)))  # lots not in cents
-    rounding_allowance = CENT * sum(unpriced)
+    rounding_allowance = CENT * (_unpriced(map(mul, prices, steps)) + _unpriced(banded))
     quantities = allocate_whole(
         symbols,
         prices,
@@ -304,6 +333,11 @@ def plan_lots(  # noqa: PLR0913 - the rows and their two columns of asset facts
             for each, row in zip(items, rows, strict=True)
         ]
     return items
+
+
+def _unpriced(lots: Iterable[Decimal]) -> int:
+    """How many of `lots` (account currency) cost a fraction of a cent."""
+    return sum(map(bool, map(mod, lots, repeat(CENT))))
 
 
 #: Fractional decisions whose position may be sold further to fund whole lots.
