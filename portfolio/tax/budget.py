@@ -86,11 +86,11 @@ def within_budget(
         if kept.quantity != candidate.quantity:  # a loss kept whole is no cut
             cut[candidate.symbol] = kept
     if cut and left > 0:
-        _offered_again(ordered, cut, left, rechoose)
+        _cuts_grown(ordered, cut, left, rechoose)
     return cut
 
 
-def _offered_again(
+def _cuts_grown(
     ordered: Sequence[Candidate], cut: dict[str, Kept], left: Decimal, rechoose: Rechoose
 ) -> None:
     """The cut sales offered the room `left` (> 0) again, in the same order: `cut` updated.
