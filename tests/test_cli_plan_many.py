@@ -226,6 +226,18 @@ def test_a_line_that_is_not_json_names_the_column_where_it_breaks(tmp_path: Path
     assert run.err == f"error: {path}: {where}: Expecting ':' delimiter\n"
 
 
+def test_an_account_id_with_a_line_break_is_named_on_one_line(tmp_path: Path) -> None:
+    """A failure is one line on stderr: an id's line break cannot start a forged line."""
+    forged = NO_PRICE.replace('"no-price"', '"a\\nerror: forged"')  # JSON's escape: a line feed
+    path = accounts_file(tmp_path, forged)
+    run = cli("--accounts", path)
+    assert run.code == ExitCode.FAILURE
+    assert json.loads(run.out)["account_id"] == "a\nerror: forged"  # the output keeps it
+    failure, summary = run.err.splitlines()
+    assert failure.startswith(f"error: {path}: account a\\nerror: forged (line 1): MISSING_PRICE")
+    assert summary.startswith("plan-many: 1 account, 0 planned, 1 failed")
+
+
 #: An account whose weights target nothing: its plan sells all of it.
 EMPTY = '{"account_id": "closing", "weights": {}, "snapshot": {"cash": "5", "positions": {"SPY": "3"}, "prices": {"SPY": "100"}}}'  # noqa: E501 - a JSONL line is one line
 
