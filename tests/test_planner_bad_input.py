@@ -192,7 +192,8 @@ def test_invalid_policy_values(field: str, value: Any) -> None:
 @pytest.mark.parametrize("field", ["min_trade_amount", "cash_reserve_amount"])
 def test_a_policy_amount_above_the_bound_is_told_the_bound(field: str) -> None:
     """2E+15 is a finite Decimal ≥ 0: the message must name the bound it breaks (1E+15)."""
-    error = failure({"SPY": D("0.5")}, policy=SizingPolicy(**{field: D("2E+15")}))
+    too_large: dict[str, Any] = {field: D("2E+15")}
+    error = failure({"SPY": D("0.5")}, policy=SizingPolicy(**too_large))
     assert error.message == f"SizingPolicy.{field} must be a finite Decimal in [0, 1E+15]"
 
 
