@@ -177,7 +177,10 @@ def test_a_file_that_fails_while_read_is_exit_2_and_out_untouched(
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"account_id": "x", "weights": {"SPY": "1"}', "line 2: not valid JSON: "),
+        (
+            '{"account_id": "x", "weights": {"SPY": "1"}',  # 43 characters, cut short
+            "line 2: not valid JSON at column 44: Expecting ',' delimiter",
+        ),
         (ONE.replace('"1000"', '"lots"'), "line 2: snapshot.cash: not a number: 'lots'"),
         (ONE.replace('"weights"', '"weight"'), "line 2: weight: unknown key"),
         (
@@ -212,6 +215,27 @@ def test_a_malformed_line_is_exit_2_naming_line_and_field_and_out_untouched(
     assert run.err.count("\n") == 1
     assert out.read_text(encoding="utf-8") == "yesterday's plans\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_a_line_that_is_not_json_names_the_column_where_it_breaks(tmp_path: Path) -> None:
+    """A JSONL line is often kilobytes long: the line number alone does not find the typo."""
+    path = accounts_file(tmp_path, ONE, '{"account_id" "x"}')  # the colon missing: column 15
+    run = cli("--accounts", path)
+    assert run.code == ExitCode.USAGE
+    where = "line 2: not valid JSON at column 15"
+    assert run.err == f"error: {path}: {where}: Expecting ':' delimiter\n"
+
+
+def test_an_account_id_with_a_line_break_is_named_on_one_line(tmp_path: Path) -> None:
+    """A failure is one line on stderr: an id's line break cannot start a forged line."""
+    forged = NO_PRICE.replace('"no-price"', '"a\\nerror: forged"')  # JSON's escape: a line feed
+    path = accounts_file(tmp_path, forged)
+    run = cli("--accounts", path)
+    assert run.code == ExitCode.FAILURE
+    assert json.loads(run.out)["account_id"] == "a\nerror: forged"  # the output keeps it
+    failure, summary = run.err.splitlines()
+    assert failure.startswith(f"error: {path}: account a\\nerror: forged (line 1): MISSING_PRICE")
+    assert summary.startswith("plan-many: 1 account, 0 planned, 1 failed")
 
 
 #: An account whose weights target nothing: its plan sells all of it.

@@ -185,6 +185,18 @@ def test_a_line_of_plan_many_is_pointed_at_its_plan(files: Path) -> None:
     assert 'plan.json: a line of plan-many (account a-1): execute its "plan" alone' in run.err
 
 
+def test_a_line_of_plan_many_is_named_on_one_line_whatever_its_account_id(files: Path) -> None:
+    """An account id's line break is shown as `\\n`: the message stays one line."""
+    account = json.loads((files / "account.json").read_text(encoding="utf-8"))
+    line = {"account_id": "a\nb", "weights": json.loads(WEIGHTS), "snapshot": account}
+    (files / "a.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    made = cli("plan-many", "--accounts", files / "a.jsonl", "--out", files / "plan.json")
+    assert made.code == 0, made.err
+    run = execute(files, files / "account.json")
+    assert (run.code, run.err.count("\n")) == (2, 1), run.err
+    assert 'plan.json: a line of plan-many (account a\\nb): execute its "plan" alone' in run.err
+
+
 @pytest.mark.parametrize(
     ("edit", "fragment"),
     [

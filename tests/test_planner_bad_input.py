@@ -189,6 +189,14 @@ def test_invalid_policy_values(field: str, value: Any) -> None:
     assert (error.kind, error.context["field"]) == (ErrorKind.INVALID_POLICY, field)
 
 
+@pytest.mark.parametrize("field", ["min_trade_amount", "cash_reserve_amount"])
+def test_a_policy_amount_above_the_bound_is_told_the_bound(field: str) -> None:
+    """2E+15 is a finite Decimal ≥ 0: the message must name the bound it breaks (1E+15)."""
+    too_large: dict[str, Any] = {field: D("2E+15")}
+    error = failure({"SPY": D("0.5")}, policy=SizingPolicy(**too_large))
+    assert error.message == f"SizingPolicy.{field} must be a finite Decimal in [0, 1E+15]"
+
+
 @pytest.mark.parametrize("value", [D(-1), D("NaN"), 100.0])
 def test_invalid_portfolio_value(value: Any) -> None:
     assert failure({"SPY": D("0.5")}, portfolio_value=value).kind is ErrorKind.INVALID_ALLOCATION

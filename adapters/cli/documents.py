@@ -67,7 +67,8 @@ def parse_document(text: str, source: str, *, toml: bool = False) -> Result[obje
 def decode_json(text: str | bytes, *, position: bool = True) -> object:
     """A JSON document whose numbers are exact Decimals; raises `BadValueError`.
 
-    `position`: name the line and column of a syntax error (off for a one-line record).
+    `position`: name the line and column of a syntax error; off for a one-line record,
+    whose caller names its line in the file: the column alone is then in the problem.
     A number refused (out of range, too long, `NaN`) is named by its key path.
     """
 
@@ -85,8 +86,11 @@ def decode_json(text: str | bytes, *, position: bool = True) -> object:
     except UnicodeDecodeError:
         raise BadValueError(where="", problem="not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}" if position else ""
-        raise BadValueError(where=where, problem=f"not valid JSON: {exc.msg}") from None
+        if position:
+            where, problem = f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}"
+        else:
+            where, problem = "", f"not valid JSON at column {exc.colno}: {exc.msg}"
+        raise BadValueError(where=where, problem=problem) from None
     except RecursionError:
         raise BadValueError(where="", problem="not valid JSON: nested too deeply") from None
 

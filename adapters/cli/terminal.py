@@ -18,7 +18,7 @@ from typing import TextIO
 
 import attrs
 
-__all__ = ["ExitCode", "InputError", "PromptInterrupted", "Terminal", "visible"]
+__all__ = ["ExitCode", "InputError", "PromptInterrupted", "Terminal", "one_line", "visible"]
 
 #: What a terminal would act on rather than show: C0 controls but tab and line feed,
 #: DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates.
@@ -34,6 +34,18 @@ def visible(text: str) -> str:
     if _UNSHOWN.search(text) is None:
         return text
     return _UNSHOWN.sub(lambda found: found[0].encode("unicode_escape").decode("ascii"), text)
+
+
+def one_line(text: str) -> str:
+    r"""`text` with its line feeds written as `\n`: a file's value named in a one-line message.
+
+    `visible` keeps line feeds (a table has them), so an account id holding one would
+    break a message in two, and its second line could read as a message of its own.
+
+    >>> one_line("a\nerror: forged")
+    'a\\nerror: forged'
+    """
+    return text.replace("\n", "\\n")
 
 
 class ExitCode(enum.IntEnum):

@@ -166,12 +166,12 @@ def _is_one_of(value: object, names: frozenset[str]) -> bool:
 
 
 def _amount_problem(policy: SizingPolicy) -> PortfolioError | None:
-    """The numeric fields: finite Decimals ≥ 0, then each one's range."""
+    """The numeric fields: finite Decimals in [0, 1E+15] (`MAX_AMOUNT`), then each one's range."""
     if not all_within(policy.amounts, ZERO, MAX_AMOUNT):  # NaN, floats, negatives, too large
         for name in _AMOUNT_NAMES:
             value = getattr(policy, name)
             if not (is_bounded(value) and value >= 0):
-                return _bad(name, "a finite Decimal ≥ 0", value)
+                return _bad(name, "a finite Decimal in [0, 1E+15]", value)
     for name in ("min_trade_pct", "cash_reserve_pct", "buy_price_buffer"):
         if not getattr(policy, name) < _ONE:
             return _bad(name, "a Decimal in [0, 1)", getattr(policy, name))

@@ -45,7 +45,7 @@ from adapters.cli.plan_workers import Workers, open_workers
 from adapters.cli.rate_progress import count_lines, rate_progress
 from adapters.cli.report import Problem, problem
 from adapters.cli.shared_arguments import liquidate_all_argument, policy_argument
-from adapters.cli.terminal import ExitCode, InputError, Terminal
+from adapters.cli.terminal import ExitCode, InputError, Terminal, one_line
 from portfolio import PortfolioError, SizingPolicy
 from portfolio.executors import map_chunks
 from portfolio.formats.display import counted
@@ -181,7 +181,7 @@ class _Tally:
             if trouble is None:
                 self.planned += 1
             else:
-                named = f"{self.source}: account {account_id} (line {number})"
+                named = f"{self.source}: account {one_line(account_id)} (line {number})"
                 self.failures.append(f"error: {named}: {trouble}")
             out.append(line)
         return out

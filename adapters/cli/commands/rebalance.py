@@ -44,7 +44,7 @@ from adapters.cli.shared_arguments import (
     policy_argument,
 )
 from adapters.cli.tax_inputs import unknown_basis_warning, with_lots
-from adapters.cli.terminal import ExitCode, InputError, Terminal
+from adapters.cli.terminal import ExitCode, InputError, Terminal, one_line
 from adapters.fake import DEFAULT_AS_OF
 from portfolio import (
     Allocation,
@@ -200,7 +200,7 @@ def _unreadable(path: Path, text: bytes, error: PortfolioError) -> InputError:
     """Why the file is no plan: a bad field by name, a syntax error by line and column."""
     account = _plan_many_account(text)
     if account is not None:
-        problem = f'a line of plan-many (account {account}): execute its "plan" alone'
+        problem = f'a line of plan-many (account {one_line(account)}): execute its "plan" alone'
         return InputError(source=str(path), problem=problem)
     at = error.context
     where = at.get("field", f"line {at['line']} column {at['column']}" if "line" in at else "")
