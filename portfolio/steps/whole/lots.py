@@ -162,11 +162,14 @@ def size_lots(  # noqa: PLR0913 - the parts of the plan the sizing reads
 def _banded_lots(
     sized: Sequence[str], steps: Mapping[str, Decimal], columns: Columns, goals: Sequence[Decimal]
 ) -> list[Decimal]:
-    """The lots (account currency) of the whole-lot symbols a band holds: not sized now.
+    """The lots (account currency) of the whole-lot symbols with a target not sized now.
 
-    A fixed rule holds every whole-lot symbol that is not sized (`split_lot_rows`): the
-    band, a liquidation (target 0) or not tradable; these are the ones neither of the
-    other two holds. `goals` are the plan's targets in `columns`' symbol order.
+    A whole-lot symbol is not sized when a fixed rule holds it (`split_lot_rows`: the
+    band, a liquidation, not tradable) or an earlier round of the tax rules pinned its
+    trade (`steps.actions._lots_adjusted`). These are the tradable ones with a target:
+    those the band holds, and in a taxed plan's later rounds the pinned ones too (their
+    cent kept as the first round kept it). Found by elimination: a new fixed reason
+    would need a look here. `goals` are the plan's targets in `columns`' symbol order.
     """
     if len(sized) == len(steps):
         return []
