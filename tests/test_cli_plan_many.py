@@ -305,6 +305,28 @@ def test_the_policy_file_applies_to_lines_without_a_policy_of_their_own(tmp_path
     assert own_plan["items"][0]["trade_amount"] == "500.00"  # half kept in cash
 
 
+def test_a_line_s_own_policy_out_of_range_shows_the_value_as_written(tmp_path: Path) -> None:
+    """Before: `value=Decimal('20')`, Python's spelling, on a command line's message."""
+    lines = (
+        {**json.loads(ONE), "account_id": "lev", "policy": {"max_gross_exposure": "20"}},
+        {**json.loads(ONE), "account_id": "tax", "policy": {"tax": {"max_realized_gain": "-5"}}},
+    )
+    path = accounts_file(tmp_path, *map(json.dumps, lines))
+    run = cli("--accounts", path)
+    assert run.code == ExitCode.FAILURE
+    lev = (
+        f"error: {path}: account lev (line 1): INVALID_POLICY: SizingPolicy.max_gross_exposure"
+        " must be a Decimal in (0, 10] [field=max_gross_exposure value=20]"
+    )
+    tax = (
+        f"error: {path}: account tax (line 2): INVALID_POLICY: SizingPolicy.tax.max_realized_gain"
+        " must be None or a finite Decimal in [0, 1E+15] [field=tax.max_realized_gain value=-5]"
+    )
+    assert run.err.splitlines()[:2] == [lev, tax]
+    values = [json.loads(line)["error"]["context"]["value"] for line in run.out.splitlines()]
+    assert values == ["20", "-5"]
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
