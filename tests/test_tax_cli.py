@@ -162,6 +162,40 @@ def test_a_lot_the_account_refuses_is_named_by_the_lots_file_and_its_line(
     assert "lot=1 symbol=SPY" in run.err  # `spy` is SPY's second lot
 
 
+def test_two_lots_of_a_symbol_with_one_lot_id_are_refused_naming_both_lines(
+    files: dict[str, Path],
+) -> None:
+    """Before: planned, and the plan's sales named lot `a` twice, two lots a report, a
+    broker or an accountant cannot tell apart."""
+    files["lots"].write_text(LOTS.replace(",b\n", ",a\n"), encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 1
+    lots = files["lots"]
+    assert run.err == (
+        f"error: INVALID_SNAPSHOT: {lots}: line 3: SPY's lot_id 'a' is already on line 2"
+        f" [file={lots} line=3 lot=1 lot_id=a symbol=SPY]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "SPY,10,100,2023-01-05,\nSPY,10,140,2024-05-20,\n",  # no lot ids: nothing to tell apart
+        "SPY,20,100,2023-01-05,a\nQQQ,0.5,90,2023-01-05,a\n",  # one id, two symbols
+    ],
+    ids=["no-ids", "two-symbols"],
+)
+def test_lots_without_ids_or_of_other_symbols_may_share_them(
+    files: dict[str, Path], rows: str
+) -> None:
+    files["account"].write_text(
+        json.dumps(ACCOUNT | {"positions": {"SPY": "20", "QQQ": "0.5"}}), encoding="utf-8"
+    )
+    files["lots"].write_text(f"symbol,quantity,cost,acquired,lot_id\n{rows}", encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 0, run.err
+
+
 def test_without_tax_rules_the_lots_are_not_read_against_the_account(
     files: dict[str, Path],
 ) -> None:
