@@ -116,6 +116,19 @@ def test_a_bad_lots_file_exits_2_naming_the_line_and_column(
     assert run.err.count("\n") == 1  # one line, no traceback
 
 
+@pytest.mark.parametrize("text", ["", "\ufeff", "\n\n"], ids=["empty", "bom", "blank"])
+def test_an_empty_lots_file_is_told_so(files: dict[str, Path], text: str) -> None:
+    """Before: `line 1: the header must be symbol,…`, of a file with no line 1; the price
+    CSV's reader says the file is empty."""
+    files["lots"].write_text(text, encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 2
+    assert run.err == (
+        f"error: {files['lots']}: line 1: the file is empty; expected the header"
+        " symbol,quantity,cost,acquired[,lot_id]\n"
+    )
+
+
 def test_lots_that_do_not_match_the_positions_are_a_library_failure(
     files: dict[str, Path],
 ) -> None:

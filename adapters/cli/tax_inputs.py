@@ -163,11 +163,14 @@ def parse_lots(text: str) -> Lots:
 
 def _read(text: str) -> tuple[Lots, Mapping[str, tuple[int, ...]]]:
     """The lots of a CSV text by symbol, and each lot's line."""
+    wanted = f"{','.join(_COLUMNS)}[,lot_id]"
+    if not text.strip():  # as the price CSV's reader says it
+        problem = f"the file is empty; expected the header {wanted}"
+        raise BadValueError(where="line 1", problem=problem)
     rows = list(csv.reader(text.splitlines()))
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    header = [cell.strip().lower() for cell in rows[0]]
     if tuple(header) not in {_COLUMNS, (*_COLUMNS, "lot_id")}:
-        wanted = ",".join(_COLUMNS)
-        raise BadValueError(where="line 1", problem=f"the header must be {wanted}[,lot_id]")
+        raise BadValueError(where="line 1", problem=f"the header must be {wanted}")
     lots: dict[str, list[TaxLot]] = {}
     lines: dict[str, list[int]] = {}
     for number, row in enumerate(rows[1:], start=2):
