@@ -20,6 +20,7 @@ from returns.result import Failure, Success
 from adapters.cli.account_lines import _compact, plan_lines, plan_packed, unpack
 from adapters.cli.commands.plan_many import _Tally
 from adapters.cli.plan_workers import CHUNK_LINES, LEAST_LINES, Workers, open_workers
+from adapters.cli.rate_progress import count_lines
 from adapters.cli.terminal import ExitCode
 from portfolio import ErrorKind, PortfolioError, RebalancePlan, SizingPolicy, plan_rebalance
 from portfolio.executors import worker_failed
@@ -305,6 +306,28 @@ def test_the_policy_file_applies_to_lines_without_a_policy_of_their_own(tmp_path
     assert own_plan["items"][0]["trade_amount"] == "500.00"  # half kept in cash
 
 
+def test_a_line_s_own_policy_out_of_range_shows_the_value_as_written(tmp_path: Path) -> None:
+    """Before: `value=Decimal('20')`, Python's spelling, on a command line's message."""
+    lines = (
+        {**json.loads(ONE), "account_id": "lev", "policy": {"max_gross_exposure": "20"}},
+        {**json.loads(ONE), "account_id": "tax", "policy": {"tax": {"max_realized_gain": "-5"}}},
+    )
+    path = accounts_file(tmp_path, *map(json.dumps, lines))
+    run = cli("--accounts", path)
+    assert run.code == ExitCode.FAILURE
+    lev = (
+        f"error: {path}: account lev (line 1): INVALID_POLICY: SizingPolicy.max_gross_exposure"
+        " must be a Decimal in (0, 10] [field=max_gross_exposure value=20]"
+    )
+    tax = (
+        f"error: {path}: account tax (line 2): INVALID_POLICY: SizingPolicy.tax.max_realized_gain"
+        " must be None or a finite Decimal in [0, 1E+15] [field=tax.max_realized_gain value=-5]"
+    )
+    assert run.err.splitlines()[:2] == [lev, tax]
+    values = [json.loads(line)["error"]["context"]["value"] for line in run.out.splitlines()]
+    assert values == ["20", "-5"]
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
@@ -338,6 +361,59 @@ def test_a_terminal_gets_a_progress_line_with_rate_and_time_left(tmp_path: Path)
     run = cli("--accounts", accounts_file(tmp_path, ONE, NO_PRICE), tty=True)
     assert "] 100% 2/2 " in run.err
     assert "/s 0 s left" in run.err
+
+
+BOM = "\ufeff"  # a byte-order mark, as Windows editors start a UTF-8 file with
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_line_of_only_a_byte_order_mark_is_blank(tmp_path: Path, workers: str) -> None:
+    """Before: `line 2: not valid JSON at column 1: Expecting value`, exit 2. Two files
+    saved by a Windows editor and joined with `cat` bring the second one's mark to the
+    start of a line; an empty one brings a line of nothing else."""
+    path = tmp_path / "accounts.jsonl"
+    path.write_text(f"{BOM}{ONE}\n{BOM}\n{BOM}{NO_PRICE}\n", encoding="utf-8")
+    run = cli("--accounts", path, "--workers", workers)
+    assert run.code == ExitCode.FAILURE, run.err
+    assert [json.loads(line)["account_id"] for line in run.out.splitlines()] == ["one", "no-price"]
+    assert run.err.startswith(f"error: {path}: account no-price (line 3): MISSING_PRICE: ")
+
+
+def test_a_file_of_only_a_byte_order_mark_is_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.jsonl"
+    path.write_text(BOM, encoding="utf-8")
+    run = cli("--accounts", path)
+    assert (run.code, run.out) == (ExitCode.OK, "")
+    assert run.err.startswith("plan-many: 0 accounts, 0 planned, 0 failed in ")
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_lines_end_in_lf_crlf_or_cr_alone_as_in_every_file_read(
+    tmp_path: Path, end: str, workers: str
+) -> None:
+    """Before, with CR alone (an old Mac's line end): `line 1: not valid JSON at column
+    102: Extra data`, the whole file read as one line."""
+    path = tmp_path / "accounts.jsonl"
+    path.write_bytes(end.join([ONE, "", NO_PRICE, "{broken", ""]).encode())
+    run = cli("--accounts", path, "--workers", workers)
+    assert run.code == ExitCode.USAGE
+    assert [json.loads(line)["account_id"] for line in run.out.splitlines()] == ["one", "no-price"]
+    broken = "line 4: not valid JSON at column 2: Expecting property name enclosed in double quotes"
+    assert run.err == f"error: {path}: {broken}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [(b"a\nb", 2), (b"a\r\nb\r\n", 2), (b"a\rb\r", 2), (b"a\r\rb", 3), (b"", 0), (b"\r", 1)],
+)
+def test_the_progress_line_counts_the_lines_the_command_reads(
+    tmp_path: Path, text: bytes, lines: int
+) -> None:
+    """Before: a file whose lines end in CR alone was counted as one line (`100% 2/1`)."""
+    path = tmp_path / "accounts.jsonl"
+    path.write_bytes(text)
+    assert count_lines(path) == lines
 
 
 def test_a_lost_chunk_becomes_an_error_line_per_account_named() -> None:

@@ -94,6 +94,18 @@ def test_a_stale_plan_exits_1_with_one_line_naming_what_changed(
         assert fragment in run.err
 
 
+def test_a_plan_stale_by_age_alone_is_one_line_saying_it_once(files: Path) -> None:
+    """Before: the age's detail twice, and an empty `symbols=`."""
+    now = write_account(files, "now.json", as_of="2026-01-07T21:00:00+00:00")
+    run = execute(files, now)
+    assert run.code == 1
+    assert run.err == (
+        "error: PLAN_STALE: the plan no longer fits the account, nothing placed: its age does"
+        " not fit [age=the plan is 2 days old (as_of 2026-01-05T21:00:00+00:00), the limit is"
+        " 1 day]\n"
+    )
+
+
 def test_the_limits_are_options(files: Path) -> None:
     moved = write_account(files, "now.json", prices={"SPY": "500", "QQQ": "412"})
     assert execute(files, moved, "--max-price-move", "2.9%").code == 1

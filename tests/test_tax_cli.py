@@ -116,6 +116,19 @@ def test_a_bad_lots_file_exits_2_naming_the_line_and_column(
     assert run.err.count("\n") == 1  # one line, no traceback
 
 
+@pytest.mark.parametrize("text", ["", "\ufeff", "\n\n"], ids=["empty", "bom", "blank"])
+def test_an_empty_lots_file_is_told_so(files: dict[str, Path], text: str) -> None:
+    """Before: `line 1: the header must be symbol,…`, of a file with no line 1; the price
+    CSV's reader says the file is empty."""
+    files["lots"].write_text(text, encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 2
+    assert run.err == (
+        f"error: {files['lots']}: line 1: the file is empty; expected the header"
+        " symbol,quantity,cost,acquired[,lot_id]\n"
+    )
+
+
 def test_lots_that_do_not_match_the_positions_are_a_library_failure(
     files: dict[str, Path],
 ) -> None:
@@ -160,6 +173,40 @@ def test_a_lot_the_account_refuses_is_named_by_the_lots_file_and_its_line(
         f"error: INVALID_SNAPSHOT: {files['lots']}: line 4: a lot cannot be acquired after"
     )
     assert "lot=1 symbol=SPY" in run.err  # `spy` is SPY's second lot
+
+
+def test_two_lots_of_a_symbol_with_one_lot_id_are_refused_naming_both_lines(
+    files: dict[str, Path],
+) -> None:
+    """Before: planned, and the plan's sales named lot `a` twice, two lots a report, a
+    broker or an accountant cannot tell apart."""
+    files["lots"].write_text(LOTS.replace(",b\n", ",a\n"), encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 1
+    lots = files["lots"]
+    assert run.err == (
+        f"error: INVALID_SNAPSHOT: {lots}: line 3: SPY's lot_id 'a' is already on line 2"
+        f" [file={lots} line=3 lot=1 lot_id=a symbol=SPY]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "SPY,10,100,2023-01-05,\nSPY,10,140,2024-05-20,\n",  # no lot ids: nothing to tell apart
+        "SPY,20,100,2023-01-05,a\nQQQ,0.5,90,2023-01-05,a\n",  # one id, two symbols
+    ],
+    ids=["no-ids", "two-symbols"],
+)
+def test_lots_without_ids_or_of_other_symbols_may_share_them(
+    files: dict[str, Path], rows: str
+) -> None:
+    files["account"].write_text(
+        json.dumps(ACCOUNT | {"positions": {"SPY": "20", "QQQ": "0.5"}}), encoding="utf-8"
+    )
+    files["lots"].write_text(f"symbol,quantity,cost,acquired,lot_id\n{rows}", encoding="utf-8")
+    run = cli(*plan_args(files))
+    assert run.code == 0, run.err
 
 
 def test_without_tax_rules_the_lots_are_not_read_against_the_account(

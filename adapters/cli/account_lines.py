@@ -46,6 +46,7 @@ __all__ = [
     "Chunk",
     "LineOutcome",
     "account_id_of",
+    "blank",
     "error_line",
     "plan_line",
     "plan_line_json",
@@ -61,6 +62,8 @@ Chunk = tuple[int, bytes, SizingPolicy, bool]
 
 T = TypeVar("T")
 _KEYS = frozenset({"account_id", "weights", "snapshot", "policy"})
+#: A byte-order mark in UTF-8, as Windows editors start a file with.
+_BOM = b"\xef\xbb\xbf"
 
 
 def plan_lines(chunk: Chunk) -> tuple[LineOutcome, ...]:
@@ -74,8 +77,19 @@ def plan_lines(chunk: Chunk) -> tuple[LineOutcome, ...]:
     return tuple(
         plan_line(raw, first + offset, policy, models, liquidate_all=liquidate_all)
         for offset, raw in enumerate(lines.split(b"\n"))
-        if raw.strip()
+        if not blank(raw)
     )
+
+
+def blank(raw: bytes) -> bool:
+    """A line with no account: white space, or a byte-order mark and white space.
+
+    A byte-order mark means something only at the start of a file, but files saved by a
+    Windows editor and joined with `cat` bring theirs to the start of a line: it is
+    ignored there as at the file's start (`json.loads` of bytes skips it), so a line of
+    nothing else is blank.
+    """
+    return not raw.strip().removeprefix(_BOM).strip()
 
 
 def plan_packed(chunk: Chunk) -> bytes:

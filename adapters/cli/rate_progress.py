@@ -15,13 +15,18 @@ EVERY = 0.2
 
 
 def count_lines(path: Path) -> int:
-    """Lines in a file (a last line without a newline counts), read in 1 MiB blocks."""
+    """Lines in a file (a last line without a line end counts), read in 1 MiB blocks.
+
+    A line ends at LF, CRLF or a CR alone, as `plan-many` reads them. A CRLF whose CR
+    ends one block had its CR counted: its LF, starting the next, is no line end more.
+    """
     count, last = 0, b"\n"
     with path.open("rb") as source:
         while block := source.read(1 << 20):
-            count += block.count(b"\n")
+            ends = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            count += ends - (last == b"\r" and block.startswith(b"\n"))
             last = block[-1:]
-    return count + (last != b"\n")
+    return count + (last not in {b"\n", b"\r"})
 
 
 def rate_progress(

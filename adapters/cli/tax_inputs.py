@@ -163,11 +163,14 @@ def parse_lots(text: str) -> Lots:
 
 def _read(text: str) -> tuple[Lots, Mapping[str, tuple[int, ...]]]:
     """The lots of a CSV text by symbol, and each lot's line."""
+    wanted = f"{','.join(_COLUMNS)}[,lot_id]"
+    if not text.strip():  # as the price CSV's reader says it
+        problem = f"the file is empty; expected the header {wanted}"
+        raise BadValueError(where="line 1", problem=problem)
     rows = list(csv.reader(text.splitlines()))
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    header = [cell.strip().lower() for cell in rows[0]]
     if tuple(header) not in {_COLUMNS, (*_COLUMNS, "lot_id")}:
-        wanted = ",".join(_COLUMNS)
-        raise BadValueError(where="line 1", problem=f"the header must be {wanted}[,lot_id]")
+        raise BadValueError(where="line 1", problem=f"the header must be {wanted}")
     lots: dict[str, list[TaxLot]] = {}
     lines: dict[str, list[int]] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -199,7 +202,8 @@ class LotsOnTop:
 
     With `checked` (a policy with tax rules, which read them), lots that do not fit the
     snapshot are refused here, by the library's rule (`lots_problem`), naming the lots
-    file (and the lot's line) rather than the account.
+    file (and the lot's line) rather than the account; so are two lots of a symbol with
+    one lot id (`_lot_id_twice`).
     """
 
     def __init__(self, broker: BrokerPort, lots: LotsFile, *, checked: bool = True) -> None:
@@ -217,10 +221,34 @@ class LotsOnTop:
         positions = snapshot.positions
         if self._checked and _plain_positions(positions):  # else the planner names the fault
             held = {symbol.upper(): quantity for symbol, quantity in positions.items()}
-            problem = lots_problem(lots, held, snapshot.as_of)
+            problem = lots_problem(lots, held, snapshot.as_of) or _lot_id_twice(lots, lines)
             if problem is not None:
                 return Failure(_in_file(problem, path, lines))
         return Success(attrs.evolve(snapshot, lots=lots))
+
+
+def _lot_id_twice(lots: Lots, lines: Mapping[str, tuple[int, ...]]) -> PortfolioError | None:
+    """INVALID_SNAPSHOT for the first lot whose symbol has a lot before it with its lot id.
+
+    A lot id names one lot (the plan's sales name it, and a broker's specific lot): two
+    lots of a symbol sharing one are two lots no report can tell apart. Lots without an
+    id share none. Only a lots file is checked here: the library's lots rules
+    (`portfolio.tax.records`) do not check it for `Snapshot.lots`.
+    """
+    for symbol in sorted(lots):
+        first: dict[str, int] = {}
+        for n, lot in enumerate(lots[symbol]):
+            if lot.lot_id in first:
+                line = lines[symbol][first[lot.lot_id]]
+                return PortfolioError.invalid_snapshot(
+                    f"{symbol}'s lot_id {shown(lot.lot_id)} is already on line {line}",
+                    symbol=symbol,
+                    lot_id=lot.lot_id,
+                    lot=n,
+                )
+            if lot.lot_id:
+                first[lot.lot_id] = n
+    return None
 
 
 def _plain_positions(positions: object) -> TypeGuard[Mapping[str, Decimal]]:

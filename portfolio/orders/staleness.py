@@ -36,7 +36,7 @@ import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from portfolio.formats.display import duration
+from portfolio.formats.display import counted, duration
 from portfolio.orders.checks import held_once_filled, plan_problem
 from portfolio.orders.open_orders import check_open_orders
 from portfolio.records.errors import ErrorKind, PortfolioError
@@ -162,8 +162,10 @@ def _crossed(plan: RebalancePlan, snapshot: Snapshot) -> frozenset[str]:
 def stale_problem(drift: tuple[Drift, ...]) -> PortfolioError | None:
     """One PLAN_STALE error naming each symbol and what changed, or None for no drift.
 
-    The message lists every difference; the context has `symbols` (sorted, comma-separated),
-    one entry per symbol with its differences, and `age` when the plan is too old.
+    The context says what changed, once: one entry per symbol with its differences,
+    `symbols` (sorted, comma-separated) when a symbol changed, and `age` when the plan's
+    age does not fit. The message counts them (`2 symbols changed and its age does not
+    fit`), as MISSING_PRICE counts its symbols: the command line prints both.
     """
     if not drift:
         return None
@@ -172,9 +174,12 @@ def stale_problem(drift: tuple[Drift, ...]) -> PortfolioError | None:
         by_symbol.setdefault(each.symbol or "age", []).append(each.detail)
     context = {key: "; ".join(details) for key, details in by_symbol.items()}
     symbols = sorted({d.symbol for d in drift if d.symbol})
-    parts = [f"{key}: {text}" for key, text in context.items()]
-    message = "the plan no longer fits the account, nothing placed: " + "; ".join(parts)
-    return PortfolioError.of(ErrorKind.PLAN_STALE, message, symbols=",".join(symbols), **context)
+    if symbols:
+        context["symbols"] = ",".join(symbols)
+    changed = [f"{counted(len(symbols), 'symbol')} changed"] if symbols else []
+    changed += ["its age does not fit"] if "age" in by_symbol else []
+    message = "the plan no longer fits the account, nothing placed: " + " and ".join(changed)
+    return PortfolioError.of(ErrorKind.PLAN_STALE, message, **context)
 
 
 def check_fresh(  # noqa: PLR0913 - as plan_drift

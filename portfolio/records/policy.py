@@ -13,7 +13,7 @@ from returns.result import Failure, Result, Success
 from portfolio.formats.json_values import BadValueError
 from portfolio.records.errors import PortfolioError
 from portfolio.records.money import MAX_AMOUNT, ROUNDING_MODES, ZERO, all_within, is_bounded
-from portfolio.records.typed_fields import typed_fields
+from portfolio.records.typed_fields import shown, typed_fields
 from portfolio.tax.policy import TaxPolicy, tax_policy_problem
 
 __all__ = ["MAX_GROSS_EXPOSURE", "BandTrigger", "Mode", "SizingPolicy", "policy_problem"]
@@ -188,6 +188,11 @@ def _is_rounding_mode(rounding: object) -> bool:
 
 
 def _bad(field: str, expected: str, value: object) -> PortfolioError:
+    """INVALID_POLICY naming the field, its value quoted as a message quotes one (`shown`).
+
+    A Decimal is shown as written (`value=2`, not `value=Decimal('2')`: a policy file or a
+    `plan-many` line never says `Decimal`), a string with its quotes.
+    """
     return PortfolioError.invalid_policy(
-        f"SizingPolicy.{field} must be {expected}", field=field, value=repr(value)
+        f"SizingPolicy.{field} must be {expected}", field=field, value=shown(value)
     )

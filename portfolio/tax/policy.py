@@ -12,6 +12,7 @@ from portfolio.records.errors import PortfolioError
 from portfolio.records.frozen import FrozenDict
 from portfolio.records.money import MAX_AMOUNT, is_bounded
 from portfolio.records.symbol_keys import is_symbol
+from portfolio.records.typed_fields import shown
 
 __all__ = ["LotMethod", "TaxPolicy", "tax_policy_problem"]
 
@@ -187,7 +188,8 @@ def _is_rate(value: object) -> bool:
 
 
 def _bad(field: str, expected: str, value: object) -> PortfolioError:
+    """INVALID_POLICY naming the field; its value as a message quotes one (`shown`)."""
     name = f"tax.{field}" if field else "tax"
     return PortfolioError.invalid_policy(
-        f"SizingPolicy.{name} must be {expected}", field=name, value=repr(value)
+        f"SizingPolicy.{name} must be {expected}", field=name, value=shown(value)
     )

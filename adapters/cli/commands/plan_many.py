@@ -30,6 +30,7 @@ from adapters.cli import values
 from adapters.cli.account_lines import (
     LineOutcome,
     account_id_of,
+    blank,
     error_line,
     plan_lines,
     plan_packed,
@@ -141,9 +142,38 @@ def _numbered(source: BinaryIO, workers: Workers) -> Iterator[_Key]:
 def _read(source: BinaryIO, lines: int) -> tuple[bytes, ...]:
     """The next `lines` lines; `_UnreadableError` when the file fails while read."""
     try:
-        return tuple(islice(source, lines))
+        return _cr_ended(tuple(islice(source, lines)))
     except OSError as exc:
         raise _UnreadableError(exc.strerror or "cannot be read") from exc
+
+
+def _cr_ended(chunk: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    r"""`chunk` with each line that a CR alone ends (an old Mac's line end) split off.
+
+    A line ends at LF, CRLF or a CR alone, as in every other file the command reads
+    (Python reads text so): a file is not planned as one line. A CR alone becomes an LF,
+    so the bytes counted stay the file's and the workers split the lines at LF.
+
+    >>> _cr_ended((b"a\rb\r\n", b"c\n"))
+    (b'a\n', b'b\r\n', b'c\n')
+    """
+    if not any(map(_cr_alone, chunk)):
+        return chunk  # LF or CRLF only: the lines as read
+    return tuple(
+        piece[:-1] + b"\n" if piece.endswith(b"\r") else piece
+        for line in chunk
+        for piece in line.splitlines(keepends=True)
+    )
+
+
+def _cr_alone(line: bytes) -> bool:
+    """Whether a line read up to its LF holds a CR that no LF follows.
+
+    Its first CR is enough: one followed by an LF is the line's end (CRLF). About 1,800
+    instructions a line of 1.7 kB (20 symbols), where planning it costs 6.5 million.
+    """
+    at = line.find(b"\r")
+    return at >= 0 and line[at + 1 : at + 2] != b"\n"
 
 
 def _size(source: BinaryIO) -> int:
@@ -208,7 +238,7 @@ def _lost(key: _Key, outcome: Result[object, PortfolioError]) -> tuple[LineOutco
     first, lines = key
     lost = []
     for offset, raw in enumerate(lines):
-        if raw.strip():
+        if not blank(raw):
             account_id = account_id_of(raw) or f"line {first + offset}"
             lost.append((first + offset, account_id, error_line(account_id, error), str(error)))
     return tuple(lost)
