@@ -883,19 +883,14 @@ def test_a_whole_share_sale_the_budget_held_takes_the_room_a_later_cuts_loss_lea
     assert (made.tax.net_gain, made.tax.over_budget, made.cash_after) == (D(0), D(0), D(0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a fractional sale the budget cut before the whole-lot step is not offered "
-    "the room a whole-lot sale's loss leaves (docs/tax.md, whole-lot sizing)",
-)
 def test_a_fractional_sale_the_budget_held_takes_the_room_a_whole_lot_loss_leaves() -> None:
     """A budget of 0, V = 1,000 + 300 = 1,300 at 100 a share, no cash: F (fractional, one
     lot at 50: 50 of gain a share) targets 50 % (sell 3.5), W (whole shares, one lot at
     150: a loss of 50 a share) 10 % (sell 2), X (whole shares) 40 %. F is decided first
     and held (its first share's gain does not fit 0); the whole-lot step then sells 2 W
-    at a loss of 100. That loss is room for 2 F (+100): the plan would realize 0 and buy
-    4 X. Today F stays held and the plan realizes −100, the budget's room unused (found
-    by a brute-force check of rule 2)."""
+    at a loss of 100. That loss is room for 2 F (+100), offered again: the plan realizes
+    0 and the 200 + 200 buy 4 X. Before, F stayed held and the plan realized −100, the
+    budget's room unused (found by a brute-force check of rule 2)."""
     snapshot = Snapshot(
         cash=D(0),
         positions={"F": D(10), "W": D(3)},
@@ -915,8 +910,11 @@ def test_a_fractional_sale_the_budget_held_takes_the_room_a_whole_lot_loss_leave
     ).unwrap()
     sales = {i.symbol: i.quantity for i in made.items if i.action is Action.SELL}
     assert sales == {"F": D(-2), "W": D(-2)}
+    assert [(i.symbol, i.quantity, i.reason) for i in made.items if i.action is Action.BUY] == [
+        ("X", D(4), Reason.CASH_LIMITED)
+    ]
     assert made.tax is not None
-    assert made.tax.net_gain == 0
+    assert (made.tax.net_gain, made.cash_after) == (D(0), D(0))
 
 
 # The lots a sale relieves, for the item it ends as ----------------------------------

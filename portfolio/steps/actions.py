@@ -130,6 +130,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
     )
     if sized and adjust_lots is not None:  # the whole lots a strategy sized (buy_only)
         sized = _tax_held(sized, decided, adjust_lots, columns)
+    asked = decided.sells  # before the tax rules: a sale they cut may be offered again
     if adjust is not None and not strategy.adjusts:
         decided = adjust(decided, columns)
     proceeds = _raised(decided.sells)
@@ -157,6 +158,7 @@ def plan_from_columns(  # noqa: PLR0913 - the columns, and the tax rules' two ho
             before,
             lot_rows,
             adjust_lots,
+            asked=asked,
             columns=columns,
             goals=goals,
             spare=cash - reserve,
@@ -423,6 +425,7 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
     lot_rows: list[Row],
     adjust_lots: AdjustLots,
     *,
+    asked: Sequence[PlanItem],
     columns: Columns,
     goals: Sequence[Decimal],
     spare: Decimal,
@@ -434,15 +437,19 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
 
     When it changes any, every whole-lot sale it saw is pinned, and the other whole-lot
     symbols are sized again with the cash left; their sales go to it in turn. A pass
-    that sells offers the sales the gain budget cut in earlier passes again
-    (`_offered_again`): when that changes any, the pass's sales are pinned too. `spare` =
+    that sells offers the sales the gain budget cut before it again, those decided
+    before the whole-lot step (fractional ones) and those of earlier passes
+    (`_offered_again`): when that changes any, the pass's sales are pinned too. `asked`:
+    the sales decided before the whole-lot step, as the rules found them; `spare` =
     cash − the reserve. Each pass pins at least one more symbol, so it ends.
     """
-    asked: dict[str, PlanItem] = {}  # each whole-lot sale as sized, before the rules
+    # each sale as asked for, before the rules: those decided before the whole-lot
+    # step, then each whole-lot sale as sized
+    offered = {i.symbol: i for i in asked}
     while lot_rows:
         sizing = {row[0] for row in lot_rows}
         trades = [i for i in funded.sells if i.symbol in sizing]
-        asked.update((i.symbol, i) for i in trades)
+        offered.update((i.symbol, i) for i in trades)
         sold = bool(trades)
         # every buy: a whole-lot sale at a loss holds the buys of its group, fractional too
         trades += funded.buys
@@ -453,14 +460,16 @@ def _lots_adjusted(  # noqa: PLR0913 - what sizing the lots again reads
         pinned = [*changed, *(i for i in trades if i.action is _SELL and i.symbol not in fixed)]
         again: dict[str, PlanItem] = {}
         cut = [
-            i for i in (*decided.sells, *decided.holds) if i.reason is _BUDGET and i.symbol in asked
+            i
+            for i in (*decided.sells, *decided.holds)
+            if i.reason is _BUDGET and i.symbol in offered
         ]
         if cut and sold:  # this pass's sales may leave the budget room (a loss)
             cuts = {i.symbol for i in cut}
             others = [
                 i for i in (*decided.sells, *pinned) if i.action is _SELL and i.symbol not in cuts
             ]
-            again = _offered_again(cut, others, asked, adjust_lots, columns)
+            again = _offered_again(cut, others, offered, adjust_lots, columns)
         if not changed and not again:
             break
         fixed |= {i.symbol for i in pinned}
