@@ -61,8 +61,7 @@ def target_column(
     `headroom`: 1 − Σ weights when no weight is signed (`steps.prepare.Prepared`).
     """
     column = weights if isinstance(weights, list | tuple) else list(weights)
-    exact = map(mul, column, repeat(investable))
-    values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
+    products = map(mul, column, repeat(investable))  # computed once, as they are read
     # Each target rounds up by less than a cent (and its 50-digit product by far less):
     # when what the weights leave of the investable value covers a cent a target and one
     # more, the long targets are within it, signs and sum unread: a 20-symbol account on
@@ -70,14 +69,18 @@ def target_column(
     if (
         headroom is not None
         and not investable.is_signed()
-        and investable * headroom >= CENT * (len(values) + 1)
+        and investable * headroom >= CENT * (len(column) + 1)
     ):
-        return values
+        return list(map(Decimal.quantize, products, repeat(CENT), repeat(rounding)))
+    # kept for `_within_investable`, not multiplied again: a 5 × 780 daily run (307 plans
+    # whose cents are taken back) 331.9 → 330.5 million instructions (cachegrind)
+    exact = list(products)
+    values = list(map(Decimal.quantize, exact, repeat(CENT), repeat(rounding)))
     # long only (no sign bit: `is_signed` reads no context, where `min` compares, 5
     # thousand instructions fewer for 20 symbols), and within V: the common case, in C
     if not any(map(Decimal.is_signed, values)) and sum(values, ZERO) <= investable:
         return values
-    return _within_investable(list(map(mul, column, repeat(investable))), values, investable)
+    return _within_investable(exact, values, investable)
 
 
 def _within_investable(
