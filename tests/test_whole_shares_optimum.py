@@ -790,3 +790,27 @@ def test_a_whole_lot_below_its_target_is_sold_to_buy_a_lot_further_below_its_own
     )
     from_cash = plan_for({"A": "0.12", "B": "0.3", "X": "0.58"}, in_cash)
     assert trades_of(from_cash) == {"A": D(1), "B": D(1)}
+
+
+def test_while_the_reserve_is_short_a_fractional_holding_funds_the_lots_that_buy() -> None:
+    """No cash, a reserve of 200: 6 A at 50 and 2 B at 120 (whole shares), 2 F at 150.
+
+    V = 840, investable 640: targets A 140, B 360, F 140. F sells 160 to its target; the
+    reserve still lacks 40. One B (on target) paid by 3 A (10 over) raises 30: F sells
+    10 more (10 short), the reserve is whole: 10 + 10 = 20. Selling a fourth A instead
+    (40 short) leaves 40 idle above the reserve: 40 + 40 = 80. Buys 120 ≤ 0 + 150 + 170
+    − 200: the cash rule holds (docs/policy.md: the funding sales raise what the lots
+    take beyond the cash above the reserve).
+    """
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"A": D(6), "B": D(2), "F": D(2)},
+        prices={"A": D(50), "B": D(120), "F": D(150)},
+        assets=whole_share("A", "B"),
+    )
+    weights = {"A": "0.21875", "B": "0.5625", "F": "0.21875"}
+    plan = plan_for(weights, snapshot, cash_reserve_amount=D(200))
+    assert {s: q for s, q in trades_of(plan).items() if s != "F"} == {"A": D(-3), "B": D(1)}
+    (sale,) = [i for i in plan.items if i.symbol == "F"]
+    assert sale.trade_amount == D("-170.00")
+    assert plan.cash_after == D("200.00")
