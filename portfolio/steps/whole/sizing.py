@@ -244,7 +244,8 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
 ) -> tuple[list[int], bool]:
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
-    A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
+    A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve,
+    the sales the fractional holdings may make to fund lots, `sellable`, among them):
     the exact search runs again with that budget (below 0), from selling every free lot a
     sale may take (`_least_spent`), where that raises enough; a plan without buys may sell
     what comes closer, or nothing: the best such sales are searched exactly too
