@@ -726,3 +726,91 @@ def test_whole_lots_never_hold_more_than_the_weights_allow_or_than_was_held(
     assert after <= max(before, worth - weights_cash - reserve)
     if plan.total_buys:
         assert worth - after >= reserve
+
+
+# Beside fractional symbols (two findings of a brute-force run, each the optimum of the
+# documented objective; docs/policy.md, *Whole shares, crypto and broker minimums*).
+
+
+def test_the_cash_a_whole_lot_leaves_short_stays_in_cash_beside_a_fractional_buy() -> None:
+    """2 W at 100 (whole shares), 10 F at 10, no cash: V = 300, targets W 120, F 180.
+
+    Holding: W 80 over, F 80 short (the fractional term), 160. Selling one W: W 20 short,
+    F bought to its target, 20 in cash: 20 + 20 = 40. Selling both: 120 + 120 = 240. The
+    20 stays in cash: F bought 20 beyond its target would score the same 40 (what is left
+    is 20 above F's target either way), and a fractional buy stops at its target.
+    """
+    account = Account(
+        whole=["W"],
+        prices={"W": D(100), "F": D(10)},
+        held={"W": D(2), "F": D(10)},
+        weights={"W": D("0.4"), "F": D("0.6")},
+        cash=D(0),
+    )
+    plan = account.plan()
+    assert trades_of(plan) == {"W": D(-1), "F": D(8)}
+    assert {i.symbol: i.reason for i in plan.items} == {
+        "W": Reason.REBALANCE,
+        "F": Reason.REBALANCE,
+    }
+    assert plan.cash_after == D("20.00")
+    assert objective(account, plan, planned(account, plan)) == D(40)
+    assert objective(account, plan, {"W": D(2)}) == D(160)
+    assert objective(account, plan, {"W": D(0)}) == D(240)
+
+
+def test_a_whole_lot_below_its_target_is_sold_to_buy_a_lot_further_below_its_own() -> None:
+    """Cash 60; 2 A at 50 and 0 B at 100 (whole shares); 84 X at 10, not tradable: V = 1,000.
+
+    Targets A 120 (20 short), B 300 (300 short), X 580 (260 over, fixed). No fractional
+    symbol buys, so the cash left idle is error: holding, 20 + 300 + 60 = 380; one more A
+    (the cash's only lot), 30 + 300 + 10 = 340; one A sold for one B, 70 + 200 + 10 = 280;
+    two A sold for one B, 120 + 200 + 60 = 380. A ends further below its target, B nearer
+    by twice as much, and the cash is spent: the final holdings a plan from cash buys.
+    """
+    snapshot = Snapshot(
+        cash=D(60),
+        positions={"A": D(2), "X": D(84)},
+        prices={"A": D(50), "B": D(100), "X": D(10)},
+        assets={**whole_share("A", "B"), "X": Asset(symbol="X", tradable=False)},
+    )
+    plan = plan_for({"A": "0.12", "B": "0.3", "X": "0.58"}, snapshot)
+    assert trades_of(plan) == {"A": D(-1), "B": D(1)}
+    assert {i.symbol: i.target_value for i in plan.items} == {
+        "A": D("120.00"),
+        "B": D("300.00"),
+        "X": D("580.00"),
+    }
+    assert plan.cash_after == D("10.00")
+    in_cash = Snapshot(
+        cash=D(160),
+        positions={"X": D(84)},
+        prices=snapshot.prices,
+        assets=snapshot.assets,
+    )
+    from_cash = plan_for({"A": "0.12", "B": "0.3", "X": "0.58"}, in_cash)
+    assert trades_of(from_cash) == {"A": D(1), "B": D(1)}
+
+
+def test_while_the_reserve_is_short_a_fractional_holding_funds_the_lots_that_buy() -> None:
+    """No cash, a reserve of 200: 6 A at 50 and 2 B at 120 (whole shares), 2 F at 150.
+
+    V = 840, investable 640: targets A 140, B 360, F 140. F sells 160 to its target; the
+    reserve still lacks 40. One B (on target) paid by 3 A (10 over) raises 30: F sells
+    10 more (10 short), the reserve is whole: 10 + 10 = 20. Selling a fourth A instead
+    (40 short) leaves 40 idle above the reserve: 40 + 40 = 80. Buys 120 ≤ 0 + 150 + 170
+    − 200: the cash rule holds (docs/policy.md: the funding sales raise what the lots
+    take beyond the cash above the reserve).
+    """
+    snapshot = Snapshot(
+        cash=D(0),
+        positions={"A": D(6), "B": D(2), "F": D(2)},
+        prices={"A": D(50), "B": D(120), "F": D(150)},
+        assets=whole_share("A", "B"),
+    )
+    weights = {"A": "0.21875", "B": "0.5625", "F": "0.21875"}
+    plan = plan_for(weights, snapshot, cash_reserve_amount=D(200))
+    assert {s: q for s, q in trades_of(plan).items() if s != "F"} == {"A": D(-3), "B": D(1)}
+    (sale,) = [i for i in plan.items if i.symbol == "F"]
+    assert sale.trade_amount == D("-170.00")
+    assert plan.cash_after == D("200.00")

@@ -464,7 +464,8 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
     more of them. Where those sales cannot raise it (the minimum trade), the lots are sized
     again from the cash and the planned sales alone. What the lots take is their buys less
     their sales and the funding sales. The sales fund the lots only: where `available` is
-    below 0 already (the plan is short anyway), they do not make up for it.
+    below 0 already (the reserve short), they raise what lots that buy leave it short
+    (a plan that buys keeps the reserve), and nothing for lots that only sell.
     """
     policy = columns.policy
     buffer = policy.buy_price_buffer
@@ -486,7 +487,9 @@ def funded_lots(  # noqa: PLR0913 - the decisions and what sizing the lots reads
             sellable=sellable,
         )
         spent = lot_spending(lots, buffer) if lots else ZERO
-        short = spent - max(available, ZERO)  # what the lots take beyond the cash
+        # What the lots take beyond the cash; lots that buy keep the reserve too (rule 6):
+        # where it is short already, what they leave it short (sales alone need not).
+        short = spent - (available if _buys(lots) else max(available, ZERO))
         if short <= 0 or not sellable:
             break
         more = _funded_by(candidates, short, _funding_facts(columns, limits))
@@ -523,6 +526,10 @@ def _funded_by(
             return more
         asked += lacking
     return None
+
+
+def _buys(lots: Sequence[PlanItem]) -> bool:
+    return any(each.action is _BUY for each in lots)
 
 
 def _sold(items: Sequence[PlanItem]) -> Decimal:

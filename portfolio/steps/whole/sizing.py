@@ -96,7 +96,8 @@ def allocate_whole(  # noqa: PLR0913 - the columns of the problem
     before the sizing, as the buy buffer needs). `sellable` (account currency, ≥ 0): what
     the fractional holdings may still raise beyond their sales to target; the lots may
     spend it (the fractional symbols then sell more, `portfolio.steps.lots.funding_sales`),
-    and the error's `need` is unchanged (what is left vs the fractional targets).
+    and the error's `need` is unchanged (what is left vs the fractional targets); where
+    the reserve is short, lots that buy may count it toward raising what is missing.
 
     `allowance`: what `cash` already leaves aside beyond the policy's reserve (cent rounding,
     the cash the weights keep); a `cash` below 0 by no more than it is no reserve missing.
@@ -201,7 +202,8 @@ def _allocate(  # noqa: PLR0913, PLR0917 - the columns of the problem, and the a
         )
         aim = units.one(cash - need)  # below 0: the sales are to raise what is missing
         # below 0: the policy's reserve is short (what `allowance` leaves aside is not)
-        missing = units.one(cash + allowance)
+        # even after what the fractional holdings may raise (`funded_lots` raises it)
+        missing = units.one(cash + allowance + sellable)
         kept_aside = units.one(aside)  # what an exchange keeps of `allowance` (cents aside)
         fundable = units.one(cash + sellable + allowance - aside)  # below 0: a buy eats it
     shorts = [target < 0 for target in targets]  # only these may sell beyond what is held
@@ -242,7 +244,8 @@ def _within_reserve(  # noqa: PLR0913 - the book, its bounds, the search's answe
 ) -> tuple[list[int], bool]:
     """The best trade that keeps the cash rule while what the plan keeps or reserves is short.
 
-    A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve):
+    A plan that buys must then raise what is missing too (buys ≤ cash + sales − reserve,
+    the sales the fractional holdings may make to fund lots, `sellable`, among them):
     the exact search runs again with that budget (below 0), from selling every free lot a
     sale may take (`_least_spent`), where that raises enough; a plan without buys may sell
     what comes closer, or nothing: the best such sales are searched exactly too
