@@ -19,6 +19,12 @@ from portfolio.records.errors import ErrorKind
 from portfolio.tax.records import lots_problem
 
 AS_OF = datetime(2024, 6, 3, 20, tzinfo=UTC)
+
+
+class _SubDecimal(D):
+    """A `Decimal` subclass: refused as a lot's amount, as it is as a price or cash."""
+
+
 SYMBOLS = ("AAA", "BBB", "CCC")
 
 
@@ -48,6 +54,7 @@ def test_good_lots_pass() -> None:
         ("quantity", D("sNaN"), "quantity"),
         ("quantity", D("Infinity"), "quantity"),
         ("quantity", D(0), "quantity"),
+        ("quantity", _SubDecimal(7), "quantity"),
         ("quantity", D(-7), "quantity"),
         ("cost", 17.25, "cost"),  # a float
         ("cost", D("NaN"), "cost"),
@@ -55,6 +62,7 @@ def test_good_lots_pass() -> None:
         ("cost", D("Infinity"), "cost"),
         ("cost", D("-Infinity"), "cost"),
         ("cost", D("-0.01"), "cost"),
+        ("cost", _SubDecimal("16.25"), "cost"),
         ("cost", D("1.000000000000001E+15"), "cost"),
         ("acquired", datetime(2023, 1, 7, tzinfo=UTC), "acquired"),
         ("acquired", "2023-01-07", "acquired"),

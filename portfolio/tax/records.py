@@ -145,8 +145,8 @@ def _plain_lots(lots: Mapping[str, object], positions: Mapping[str, Decimal], on
 
     Every lot's fields are read once, into columns (comprehensions: a field read there
     costs about half of `map(attrgetter(...))`), and each column is read by as few
-    passes as the rules allow: `Decimal.is_finite` checks the type too (it refuses
-    anything but a Decimal); once the quantities are finite, > 0 and sum to a bounded
+    passes as the rules allow: the amounts' types are counted (exactly `Decimal`),
+    then `Decimal.is_finite` read; once the quantities are finite, > 0 and sum to a bounded
     position, each is bounded, so only the costs need a largest value. 200 lots (20
     symbols): 1.08 -> 0.78 million instructions (cachegrind); signs for the lower
     bounds and counted types, 0.78 -> 0.70 million.
@@ -197,11 +197,13 @@ def _all_of_type(column: Sequence[object], kind: type) -> bool:
 
 
 def _finite_decimals(*columns: list[Decimal]) -> bool:
-    """Whether every value is a finite Decimal (`is_finite` refuses any other type)."""
-    try:
-        return all(all(map(_IS_FINITE, column)) for column in columns)
-    except TypeError:  # not a Decimal
-        return False
+    """Whether every value is exactly a finite `Decimal`, as `money.is_bounded` asks.
+
+    `is_finite` accepts a subclass, which the rules refuse: the types are counted first,
+    the price of refusing a subclass here as everywhere else (200 lots with ids: 725 ->
+    788 thousand instructions, cachegrind).
+    """
+    return all(_all_of_type(column, Decimal) and all(map(_IS_FINITE, column)) for column in columns)
 
 
 def _symbol_lots_problem(
