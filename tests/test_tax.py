@@ -39,6 +39,7 @@ from portfolio import (
     TaxPolicy,
     TaxReport,
     Term,
+    fill_plan,
     plan_rebalance,
 )
 from portfolio.records.money import CORE_CONTEXT
@@ -941,3 +942,29 @@ def test_a_sale_sized_again_after_its_lots_were_chosen_relieves_lots_for_its_new
     assert relieved(sale) == [("a", D(10)), ("b", D(5))]
     assert relieved(sale._replace(quantity=D(-12))) == [("a", D(10)), ("b", D(2))]
     assert relieved(sale._replace(quantity=D("-15.0"))) == [("a", D(10)), ("b", D(5))]
+
+
+# The pure fill keeps no lot books ---------------------------------------------------
+def test_an_account_filled_by_fill_plan_has_no_lots_and_a_taxed_plan_of_it_says_so() -> None:
+    """10 SPY in two lots (5 at 80, 5 at 120), 100 in cash, SPY at 100; SPY to 50 %, the
+    rest QQQ: V = 1,100, SPY sells 4.5 (FIFO: 4.5 of the lot at 80, +90 of gain).
+    `fill_plan` keeps no lot books: its account has no lots or recent trades, and a taxed
+    plan of it that sells SPY again names SPY's basis unknown instead of refusing."""
+    snapshot = Snapshot(
+        cash=D(100),
+        positions={"SPY": D(10)},
+        prices={"SPY": D(100), "QQQ": D(100)},
+        as_of=AS_OF,
+        lots={"SPY": (lot("a", 5, "80", OLD), lot("b", 5, "120", OLD))},
+    )
+    policy = SizingPolicy(tax=TaxPolicy())
+    half = Allocation(target_weights={"SPY": D("0.5"), "QQQ": D("0.5")}, correlation_id="t")
+    made = plan_rebalance(half, snapshot, policy).unwrap()
+    assert made.tax is not None
+    assert (made.tax.long_term_gain, made.tax.unknown_basis) == (D("90.00"), ())
+    after = fill_plan(snapshot, made).unwrap().snapshot
+    assert (after.positions["SPY"], after.lots, after.recent_trades) == (D("5.5"), {}, ())
+    fifth = Allocation(target_weights={"SPY": D("0.2"), "QQQ": D("0.8")}, correlation_id="t")
+    again = plan_rebalance(fifth, after, policy).unwrap()
+    assert again.tax is not None
+    assert again.tax.unknown_basis == ("SPY",)

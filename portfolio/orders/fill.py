@@ -86,6 +86,9 @@ def fill_plan(
     the cash on hand (after the sells, earlier buys and fees) cannot pay for is cut to
     what it can pay for — whole shares if the plan asked for whole shares — so a fill
     never turns non-negative cash negative. Closed positions disappear from the result.
+    The account afterwards carries no tax lots and no recent trades: a fill here keeps no
+    lot books (the fake broker and `run_backtest` do, docs/tax.md), so a taxed plan of it
+    sells at an unknown basis (`TaxReport.unknown_basis`).
 
     Failures: a cost model with a negative or non-finite field (INVALID_POLICY), a plan
     that breaks a plan's own rules (INVALID_PLAN naming the symbols, from
