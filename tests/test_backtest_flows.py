@@ -59,6 +59,10 @@ def test_a_withdrawal_larger_than_the_equity_is_a_failure() -> None:
     assert (error.kind, error.context["date"]) == (ErrorKind.INVALID_SNAPSHOT, "2024-02-01")
 
 
+class _SubDecimal(D):
+    """A `Decimal` subclass: refused as an amount, as cash and prices refuse one."""
+
+
 @pytest.mark.parametrize(
     "flows",
     [
@@ -67,11 +71,21 @@ def test_a_withdrawal_larger_than_the_equity_is_a_failure() -> None:
         CashFlows(on_dates={date(2024, 2, 2): D(1)}),
         CashFlows(on_dates={date(2024, 1, 5): D("1E+16")}),
         CashFlows(on_dates={"2024-01-05": D(1)}),  # type: ignore[dict-item]
+        CashFlows(monthly=_SubDecimal(100)),
+        CashFlows(on_dates={date(2024, 1, 5): _SubDecimal(100)}),
     ],
 )
 def test_bad_cash_flows_are_failures(flows: CashFlows) -> None:
     error = run_backtest(THREE, ALL_A, cash_flows=flows).failure()
     assert error.kind is ErrorKind.INVALID_SNAPSHOT
+
+
+def test_initial_cash_of_a_decimal_subclass_is_refused_as_cash_is() -> None:
+    error = run_backtest(THREE, ALL_A, initial_cash=_SubDecimal(1000)).failure()
+    assert (error.kind, error.message) == (
+        ErrorKind.INVALID_SNAPSHOT,
+        "initial_cash must be a positive Decimal, at most 1E+15",
+    )
 
 
 def test_the_money_weighted_return_balances_the_flows() -> None:

@@ -27,7 +27,7 @@ from portfolio.backtest.schedule import Schedule, parse_schedule
 from portfolio.records.costs import CostModel
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.frozen import FrozenDict
-from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within
+from portfolio.records.money import CORE_CONTEXT, MAX_AMOUNT, MIN_PRICE, all_within, is_bounded
 from portfolio.records.policy import SizingPolicy
 from portfolio.records.snapshot import Snapshot
 from portfolio.steps.prepare import argument_problem
@@ -259,7 +259,7 @@ def _checked(
     end: date | None,
 ) -> Result[tuple[Bar, ...], PortfolioError]:
     cash: object = initial_cash  # compared, never abs(): 1E+9999999999999 overflows that
-    if not (isinstance(cash, Decimal) and cash.is_finite() and 0 < cash <= MAX_AMOUNT):
+    if not (is_bounded(cash) and cash > 0):
         message = "initial_cash must be a positive Decimal, at most 1E+15"
         return Failure(PortfolioError.invalid_snapshot(message, initial_cash=initial_cash))
     delist_after: object = missing.delist_after

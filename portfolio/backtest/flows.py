@@ -11,7 +11,7 @@ from returns.result import Failure, Result, Success
 
 from portfolio.records.errors import ErrorKind, PortfolioError
 from portfolio.records.frozen import FrozenDict
-from portfolio.records.money import MAX_AMOUNT, ZERO, to_cents
+from portfolio.records.money import ZERO, is_bounded, to_cents
 
 __all__ = ["CashFlows", "flows_by_bar", "withdrawal_problem"]
 
@@ -50,7 +50,7 @@ def flows_by_bar(
     """
     if flows is None:
         return Success(FrozenDict())
-    if not _bounded(flows.monthly):
+    if not is_bounded(flows.monthly):
         return Failure(_bad("monthly", "must be a finite Decimal within ±1E+15"))
     amounts: dict[int, Decimal] = {}
     if flows.monthly:
@@ -67,7 +67,7 @@ def flows_by_bar(
         if not (isinstance(day, date) and dates[0] <= day <= dates[-1]):
             message = f"{day} is not a date between {dates[0]} and {dates[-1]}"
             return Failure(_bad("on_dates", message, date=day))
-        if not _bounded(amount):
+        if not is_bounded(amount):
             return Failure(_bad("on_dates", "must be a finite Decimal within ±1E+15", date=day))
         index = next(i for i, bar_date in enumerate(dates) if bar_date >= day)
         amounts[index] = amounts.get(index, ZERO) + amount
@@ -92,12 +92,6 @@ def withdrawal_problem(amount: Decimal, equity: Decimal, day: date) -> Portfolio
     )
     return PortfolioError.of(
         ErrorKind.INVALID_SNAPSHOT, message, date=day.isoformat(), equity=equity, withdrawal=-amount
-    )
-
-
-def _bounded(amount: object) -> bool:
-    return (
-        isinstance(amount, Decimal) and amount.is_finite() and -MAX_AMOUNT <= amount <= MAX_AMOUNT
     )
 
 
