@@ -72,9 +72,9 @@ class LotBook:
             sold = was - now
             gain = self._sell(symbol, sold, price, on, chosen.get(symbol, ())) if sold > 0 else None
             if now > was and symbol not in self.unknown:
-                self._count += 1
-                lot = TaxLot(quantity=now - was, cost=price, acquired=on, lot_id=f"L{self._count}")
-                self.lots[symbol] = (*self.lots.get(symbol, ()), lot)
+                held = self.lots.get(symbol, ())
+                lot = TaxLot(quantity=now - was, cost=price, acquired=on, lot_id=self._new_id(held))
+                self.lots[symbol] = (*held, lot)
             self.trades.append(
                 PastTrade(
                     symbol=symbol,
@@ -86,6 +86,14 @@ class LotBook:
                 )
             )
         self.unknown = frozenset(s for s in self.unknown if after.positions.get(s))
+
+    def _new_id(self, held: Iterable[TaxLot]) -> str:
+        """`L<n>` for the next n that no lot of the symbol carries (given lots may use it)."""
+        taken = {lot.lot_id for lot in held}
+        self._count += 1
+        while f"L{self._count}" in taken:
+            self._count += 1
+        return f"L{self._count}"
 
     def _sell(
         self, symbol: str, shares: Decimal, price: Decimal, on: date, named: Iterable[LotSale]

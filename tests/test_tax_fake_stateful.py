@@ -163,6 +163,25 @@ def test_a_fake_account_traded_over_days_keeps_its_lots_and_holds_a_wash_sale_bu
     assert (aaa.action, aaa.reason.value) == (Action.HOLD, "WASH_SALE")
 
 
+def test_a_lot_the_fake_opens_never_takes_an_id_a_lot_of_its_symbol_has() -> None:
+    """The fake names the lots it opens `L<n>`, n counting the lots it has seen. Given
+    one AAA lot named `L2` (10 at 100) and 1,000 in cash at 100, all-in AAA buys 10: the
+    new lot is `L3`, not a second `L2` that a sale naming `L2` could not tell apart."""
+    broker = FakeBroker(
+        cash=D(1000),
+        positions={"AAA": D(10)},
+        prices={"AAA": D(100)},
+        lots={"AAA": [TaxLot(quantity=D(10), cost=D(100), acquired=date(2023, 5, 1), lot_id="L2")]},
+        as_of=START,
+    )
+    policy = SizingPolicy(tax=TaxPolicy())
+    all_in = Allocation(target_weights={"AAA": D(1)}, correlation_id="ids")
+    made = plan_rebalance(all_in, broker.get_snapshot(("AAA",)).unwrap(), policy).unwrap()
+    broker.fill(made).unwrap()
+    lots = broker.account.lots["AAA"]
+    assert [(lot.lot_id, lot.quantity) for lot in lots] == [("L2", D(10)), ("L3", D(10))]
+
+
 def test_a_filled_plan_relieves_the_lot_it_names_among_lots_of_one_day_without_ids() -> None:
     """Two lots bought the same day without a lot id (a lots file without `lot_id`):
     10 AAA at 100 and 10 at 140, price 150, no cash. 75 % AAA, 25 % BBB sells 5 AAA;
